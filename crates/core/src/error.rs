@@ -1,0 +1,159 @@
+//! The one domain error. Every variant has a stable machine-readable `code` that API clients
+//! and pages rely on; the HTTP layer maps the `kind` to a status.
+
+use thiserror::Error;
+
+/// What sort of failure this is; presenters map it to an HTTP status or a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input is malformed or violates a rule about its own content (400/422).
+    Invalid,
+    /// The thing does not exist, or the caller may not know it exists (404).
+    NotFound,
+    /// The request is valid but the current state forbids it (409).
+    Conflict,
+    /// The caller is not authenticated (401).
+    Unauthenticated,
+    /// The caller is authenticated but lacks the role (403).
+    Forbidden,
+    /// Our fault; details are logged, never shown (500).
+    Internal,
+}
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum DomainError {
+    #[error("invalid input: {field}: {message}")]
+    Validation { field: String, message: String },
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("this action needs the role {role}")]
+    Forbidden { role: &'static str },
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("a catalogue item with this code already exists")]
+    CatalogueCodeTaken,
+    #[error("only a draft quote can be edited or sent")]
+    QuoteNotDraft,
+    #[error("the quote has no lines")]
+    QuoteEmpty,
+    #[error("the quote has not been sent to the client yet")]
+    QuoteNotSent,
+    #[error("the quote has already been accepted")]
+    QuoteAlreadyAccepted,
+    #[error("the quote has been refused")]
+    QuoteRefused,
+    #[error("the quote has been replaced by a newer version")]
+    QuoteSuperseded,
+    #[error("the quote's validity date has passed")]
+    QuoteExpired,
+    #[error("the quote cannot be revised in its current state")]
+    QuoteNotRevisable,
+    #[error("a newer version of this quote already exists")]
+    QuoteRevisionExists,
+    #[error("the signer must give a name, consent ('bon pour accord') and accept the terms")]
+    AcceptanceIncomplete,
+    #[error("the purchase order has already been validated")]
+    PurchaseOrderAlreadyValidated,
+    #[error("the purchase order has been cancelled")]
+    PurchaseOrderCancelled,
+    #[error("the order is not in a state that allows this")]
+    OrderWrongState,
+    #[error("the order has not been delivered yet")]
+    OrderNotDelivered,
+    #[error("the order has already been delivered")]
+    OrderAlreadyDelivered,
+    #[error("the order has no deliverable file")]
+    OrderNothingToDeliver,
+    #[error("the order already has an invoice in force")]
+    AlreadyInvoiced,
+    #[error("the stage is already done")]
+    StageAlreadyDone,
+    #[error("the payment exceeds the amount due")]
+    Overpayment,
+    #[error("the invoice is already fully paid")]
+    InvoiceAlreadyPaid,
+    #[error("the invoice has been cancelled by a credit note")]
+    InvoiceCancelled,
+    #[error("a payment has already been recorded: refund it before cancelling the invoice")]
+    InvoiceHasPayments,
+    #[error("a request with this Idempotency-Key is still being processed")]
+    IdempotencyInProgress,
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        DomainError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(entity: &'static str) -> Self {
+        DomainError::NotFound { entity }
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        DomainError::Internal(message.to_string())
+    }
+
+    /// Stable code: part of the public API, never renamed.
+    pub fn code(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            Validation { .. } => "validation_failed",
+            NotFound { .. } => "not_found",
+            Unauthenticated => "unauthenticated",
+            BadCredentials => "bad_credentials",
+            Forbidden { .. } => "forbidden",
+            EmailTaken => "email_taken",
+            CatalogueCodeTaken => "catalogue_code_taken",
+            QuoteNotDraft => "quote_not_draft",
+            QuoteEmpty => "quote_empty",
+            QuoteNotSent => "quote_not_sent",
+            QuoteAlreadyAccepted => "quote_already_accepted",
+            QuoteRefused => "quote_refused",
+            QuoteSuperseded => "quote_superseded",
+            QuoteExpired => "quote_expired",
+            QuoteNotRevisable => "quote_not_revisable",
+            QuoteRevisionExists => "quote_revision_exists",
+            AcceptanceIncomplete => "acceptance_incomplete",
+            PurchaseOrderAlreadyValidated => "purchase_order_already_validated",
+            PurchaseOrderCancelled => "purchase_order_cancelled",
+            OrderWrongState => "order_wrong_state",
+            OrderNotDelivered => "order_not_delivered",
+            OrderAlreadyDelivered => "order_already_delivered",
+            OrderNothingToDeliver => "order_nothing_to_deliver",
+            AlreadyInvoiced => "already_invoiced",
+            StageAlreadyDone => "stage_already_done",
+            Overpayment => "overpayment",
+            InvoiceAlreadyPaid => "invoice_already_paid",
+            InvoiceCancelled => "invoice_cancelled",
+            InvoiceHasPayments => "invoice_has_payments",
+            IdempotencyInProgress => "idempotency_in_progress",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            Internal(_) => "internal",
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        use DomainError::*;
+        match self {
+            Validation { .. } | AcceptanceIncomplete => ErrorKind::Invalid,
+            NotFound { .. } => ErrorKind::NotFound,
+            Unauthenticated | BadCredentials => ErrorKind::Unauthenticated,
+            Forbidden { .. } => ErrorKind::Forbidden,
+            Internal(_) => ErrorKind::Internal,
+            _ => ErrorKind::Conflict,
+        }
+    }
+}
+
+pub type Result<T, E = DomainError> = std::result::Result<T, E>;

@@ -1,0 +1,17 @@
+//! immovr's domain: the quote-to-cash journey of a visualisation studio, with no IO.
+//!
+//! - `model`: the entities (quotes and their versions, purchase orders, orders, invoices, …);
+//! - `money`: exact amounts, line totals and VAT per rate;
+//! - `rules`: the state machines and numbering;
+//! - `ports`: the `Store` use cases and the `Clock`, implemented elsewhere;
+//! - `error`: one error type with stable codes.
+
+pub mod auth;
+pub mod error;
+pub mod model;
+pub mod money;
+pub mod ports;
+pub mod rules;
+
+pub use error::{DomainError, ErrorKind, Result};
+pub use ports::{Actor, Clock, DynStore, Scope, Store, SystemClock};

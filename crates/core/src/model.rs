@@ -1,0 +1,424 @@
+//! The entities of the journey, as read models. State changes go through the `Store` port's use
+//! cases, which check the rules in `rules`.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{DomainError, Result};
+use crate::money::{Line, Totals};
+
+pub type Id = i64;
+
+/// A string-backed enum: stored and serialised as its snake_case name.
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Result<Self> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(DomainError::internal(format!(
+                        concat!("unknown ", stringify!($name), " {:?}"), other))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(
+    /// Staff roles; a person may hold several.
+    Role { Admin => "admin", Sales => "sales", Production => "production", Accounting => "accounting" }
+);
+str_enum!(ClientKind { Person => "person", Company => "company" });
+str_enum!(Language { Fr => "fr", En => "en" });
+str_enum!(CatalogueKind { Service => "service", Option => "option" });
+str_enum!(QuoteRequestStatus { New => "new", Quoted => "quoted", Closed => "closed" });
+str_enum!(
+    /// A quote version's status. `Expired` is not stored: a sent quote past its validity date is
+    /// reported as expired (see `Quote::effective_status`).
+    QuoteStatus {
+        Draft => "draft",
+        Sent => "sent",
+        Accepted => "accepted",
+        Refused => "refused",
+        Superseded => "superseded",
+        Expired => "expired",
+    }
+);
+str_enum!(RefusalKind { Decline => "decline", ChangesRequested => "changes_requested" });
+str_enum!(PurchaseOrderStatus { Pending => "pending", Validated => "validated", Cancelled => "cancelled" });
+str_enum!(OrderStatus {
+    Registered => "registered",
+    InProgress => "in_progress",
+    Delivered => "delivered",
+    Cancelled => "cancelled",
+});
+str_enum!(StageStatus { Pending => "pending", Planned => "planned", Done => "done" });
+str_enum!(InvoiceStatus {
+    Issued => "issued",
+    PartiallyPaid => "partially_paid",
+    Paid => "paid",
+    Cancelled => "cancelled",
+});
+str_enum!(PaymentMethod { Transfer => "transfer", Cheque => "cheque" });
+str_enum!(ThreadKind { Quote => "quote", Order => "order" });
+
+impl Language {
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        match tag.get(..2)?.to_ascii_lowercase().as_str() {
+            "fr" => Some(Language::Fr),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Address {
+    pub line1: String,
+    #[serde(default)]
+    pub line2: Option<String>,
+    pub postcode: String,
+    pub city: String,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default = "default_country")]
+    pub country: String,
+}
+
+fn default_country() -> String {
+    "FR".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Client {
+    pub id: Id,
+    pub kind: ClientKind,
+    /// Contact person's full name.
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub company_name: Option<String>,
+    pub siren: Option<String>,
+    pub siret: Option<String>,
+    pub vat_number: Option<String>,
+    pub billing_address: Option<Address>,
+    pub language: Language,
+    pub created_at: Timestamp,
+}
+
+impl Client {
+    /// The name documents are addressed to.
+    pub fn display_name(&self) -> &str {
+        self.company_name
+            .as_deref()
+            .filter(|_| self.kind == ClientKind::Company)
+            .unwrap_or(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct User {
+    pub id: Id,
+    pub email: String,
+    pub name: String,
+    /// Staff roles; empty for a client account.
+    pub roles: Vec<Role>,
+    /// The client this account belongs to, for client accounts.
+    pub client_id: Option<Id>,
+    pub language: Language,
+}
+
+impl User {
+    pub fn is_staff(&self) -> bool {
+        self.client_id.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CatalogueItem {
+    pub id: Id,
+    pub code: String,
+    pub kind: CatalogueKind,
+    pub label_fr: String,
+    pub label_en: String,
+    pub unit: String,
+    pub unit_price: Decimal,
+    pub vat_rate: Decimal,
+    pub active: bool,
+}
+
+impl CatalogueItem {
+    pub fn label(&self, language: Language) -> &str {
+        match language {
+            Language::Fr => &self.label_fr,
+            Language::En => &self.label_en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct QuoteRequest {
+    pub id: Id,
+    pub client_id: Id,
+    pub status: QuoteRequestStatus,
+    pub property_type: String,
+    pub property_address: String,
+    pub surface_m2: Option<Decimal>,
+    pub rooms: Option<i64>,
+    /// Catalogue codes of the services and options wanted.
+    pub wanted: Vec<String>,
+    pub wished_date: Option<Date>,
+    pub notes: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// Evidence of an electronic "bon pour accord".
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Acceptance {
+    pub signer_name: String,
+    pub consent: bool,
+    pub terms_accepted: bool,
+    pub accepted_at: Timestamp,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// SHA-256 (hex) of the canonical content the client accepted (see `rules::quote_content_hash`).
+    pub content_sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    pub comment: Option<String>,
+    pub refused_at: Timestamp,
+}
+
+/// One version of a quote. Versions share the quote number; v2 supersedes v1.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Quote {
+    pub id: Id,
+    /// Assigned when the first version is sent (D-YYYY-NNNN).
+    pub number: Option<String>,
+    pub version: i64,
+    /// The id of the first version: every version of one quote shares it.
+    pub family_id: Id,
+    pub client_id: Id,
+    pub request_id: Option<Id>,
+    /// Stored status, or `expired` for a sent quote past its validity date.
+    pub status: QuoteStatus,
+    pub title: String,
+    pub notes: Option<String>,
+    pub valid_until: Date,
+    pub sent_at: Option<Timestamp>,
+    pub lines: Vec<Line>,
+    pub totals: Totals,
+    pub acceptance: Option<Acceptance>,
+    pub refusal: Option<Refusal>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PurchaseOrder {
+    pub id: Id,
+    pub number: String,
+    pub quote_id: Id,
+    pub quote_number: String,
+    pub quote_version: i64,
+    pub client_id: Id,
+    pub status: PurchaseOrderStatus,
+    pub cancel_reason: Option<String>,
+    /// Immutable copy of the accepted lines and terms.
+    pub lines: Vec<Line>,
+    pub totals: Totals,
+    pub created_at: Timestamp,
+    pub validated_at: Option<Timestamp>,
+    pub order_id: Option<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Stage {
+    pub id: Id,
+    pub position: i64,
+    pub code: String,
+    pub label: String,
+    pub status: StageStatus,
+    pub planned_date: Option<Date>,
+    pub assignee: Option<String>,
+    pub notes: Option<String>,
+    pub done_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Deliverable {
+    pub id: Id,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Order {
+    pub id: Id,
+    pub purchase_order_id: Id,
+    pub purchase_order_number: String,
+    pub client_id: Id,
+    pub status: OrderStatus,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+    pub stages: Vec<Stage>,
+    pub deliverables: Vec<Deliverable>,
+    /// The invoice in force for this order, once delivered.
+    pub invoice_id: Option<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Payment {
+    pub id: Id,
+    pub method: PaymentMethod,
+    pub amount: Decimal,
+    /// Transfer: date received on the account. Cheque: date received.
+    pub date: Date,
+    /// Transfer: the bank reference.
+    pub reference: Option<String>,
+    pub cheque_number: Option<String>,
+    pub bank: Option<String>,
+    pub deposit_date: Option<Date>,
+    pub recorded_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Invoice {
+    pub id: Id,
+    pub number: String,
+    pub order_id: Id,
+    pub purchase_order_number: String,
+    pub client_id: Id,
+    pub status: InvoiceStatus,
+    pub issue_date: Date,
+    /// Date the service was completed (delivery).
+    pub service_date: Date,
+    pub due_date: Date,
+    /// The reference the client quotes on a transfer; the invoice number.
+    pub payment_reference: String,
+    pub lines: Vec<Line>,
+    pub totals: Totals,
+    pub amount_paid: Decimal,
+    pub amount_due: Decimal,
+    pub payments: Vec<Payment>,
+    pub credit_note_ids: Vec<Id>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CreditNote {
+    pub id: Id,
+    pub number: String,
+    pub invoice_id: Id,
+    pub invoice_number: String,
+    pub client_id: Id,
+    pub reason: String,
+    pub issue_date: Date,
+    pub lines: Vec<Line>,
+    pub totals: Totals,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Message {
+    pub id: Id,
+    pub thread_kind: ThreadKind,
+    pub thread_id: Id,
+    pub author_name: String,
+    /// True when written by the studio team.
+    pub from_staff: bool,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: Id,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub entity_kind: String,
+    pub entity_id: Id,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OutboxMessage {
+    pub id: Id,
+    /// Notification template, e.g. `quote_sent`.
+    pub kind: String,
+    pub recipient: String,
+    pub language: Language,
+    pub payload: serde_json::Value,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: Timestamp,
+}
+
+/// A stage of the default template (from configuration).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StageTemplate {
+    pub code: String,
+    pub label_fr: String,
+    pub label_en: String,
+}
+
+/// The studio's identity and terms, printed on documents. Stored in the database, editable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CompanySettings {
+    pub trade_name: String,
+    pub legal_name: String,
+    pub legal_form: String,
+    pub share_capital: String,
+    pub siren: String,
+    pub siret: String,
+    pub rcs: String,
+    pub vat_number: String,
+    pub address: Address,
+    pub email: String,
+    pub phone: String,
+    pub iban: String,
+    pub bic: String,
+    pub account_holder: String,
+    pub cheque_payee: String,
+    pub cheque_address: Address,
+    pub quote_prefix: String,
+    pub purchase_order_prefix: String,
+    pub invoice_prefix: String,
+    pub credit_note_prefix: String,
+    pub vat_rates: Vec<Decimal>,
+    pub default_vat_rate: Decimal,
+    pub quote_validity_days: i64,
+    pub payment_terms_days: i64,
+    pub late_payment_wording: String,
+    /// Validate purchase orders as soon as they are created.
+    pub auto_validate_purchase_orders: bool,
+    pub stage_template: Vec<StageTemplate>,
+    /// True for the demo company: identifiers and bank details are placeholders.
+    pub demo: bool,
+}

@@ -1,0 +1,331 @@
+//! Money and VAT. Amounts are exact decimals in euros. A line total is quantity × unit price −
+//! discount, rounded to the cent (half away from zero); VAT is computed per rate on the sum of
+//! the lines of that rate, rounded to the cent; the document total is the sum of the per-rate
+//! totals, so every figure printed adds up.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{DomainError, Result};
+
+/// Rounds an amount to the cent, half away from zero (the usual commercial rule in France).
+pub fn to_cents(amount: Decimal) -> Decimal {
+    amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// What a document line is made of, before totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LineInput {
+    /// Catalogue code this line came from, if any (free-text lines have none).
+    #[serde(default)]
+    pub code: Option<String>,
+    pub description: String,
+    pub quantity: Decimal,
+    /// Unit as printed: "forfait", "m²", "pièce", "heure", …
+    pub unit: String,
+    /// Unit price excluding VAT, in euros.
+    pub unit_price: Decimal,
+    /// Discount on the line, an amount in euros excluding VAT.
+    #[serde(default)]
+    pub discount: Decimal,
+    /// VAT rate in percent (20, 10, 5.5, 0).
+    pub vat_rate: Decimal,
+}
+
+/// A line with its computed total excluding VAT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Line {
+    pub position: i64,
+    pub code: Option<String>,
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit: String,
+    pub unit_price: Decimal,
+    pub discount: Decimal,
+    pub vat_rate: Decimal,
+    pub total_excl_vat: Decimal,
+}
+
+/// Totals for one VAT rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VatBreakdown {
+    pub rate: Decimal,
+    pub base_excl_vat: Decimal,
+    pub vat: Decimal,
+    pub total_incl_vat: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+pub struct Totals {
+    /// One entry per VAT rate used, by increasing rate.
+    pub per_rate: Vec<VatBreakdown>,
+    pub total_excl_vat: Decimal,
+    pub total_vat: Decimal,
+    pub total_incl_vat: Decimal,
+}
+
+const MAX_QUANTITY: i64 = 1_000_000;
+const MAX_UNIT_PRICE: i64 = 100_000_000;
+
+impl LineInput {
+    /// Checks a line against the rules and the VAT rates in force; `index` names it in errors.
+    pub fn validate(&self, index: usize, allowed_rates: &[Decimal]) -> Result<()> {
+        let field = |name: &str| format!("lines[{index}].{name}");
+        if self.description.trim().is_empty() {
+            return Err(DomainError::validation(
+                field("description"),
+                "must not be empty",
+            ));
+        }
+        if self.description.chars().count() > 2000 {
+            return Err(DomainError::validation(
+                field("description"),
+                "at most 2000 characters",
+            ));
+        }
+        if self.unit.trim().is_empty() || self.unit.chars().count() > 30 {
+            return Err(DomainError::validation(field("unit"), "1 to 30 characters"));
+        }
+        if self.quantity <= Decimal::ZERO || self.quantity > Decimal::from(MAX_QUANTITY) {
+            return Err(DomainError::validation(
+                field("quantity"),
+                format!("must be greater than 0 and at most {MAX_QUANTITY}"),
+            ));
+        }
+        if self.quantity.scale() > 3 {
+            return Err(DomainError::validation(
+                field("quantity"),
+                "at most 3 decimals",
+            ));
+        }
+        if self.unit_price < Decimal::ZERO || self.unit_price > Decimal::from(MAX_UNIT_PRICE) {
+            return Err(DomainError::validation(
+                field("unit_price"),
+                format!("must be between 0 and {MAX_UNIT_PRICE}"),
+            ));
+        }
+        if self.unit_price.scale() > 4 {
+            return Err(DomainError::validation(
+                field("unit_price"),
+                "at most 4 decimals",
+            ));
+        }
+        if self.discount < Decimal::ZERO || self.discount.scale() > 2 {
+            return Err(DomainError::validation(
+                field("discount"),
+                "must be a non-negative amount in euros with at most 2 decimals",
+            ));
+        }
+        if self.discount > self.quantity * self.unit_price {
+            return Err(DomainError::validation(
+                field("discount"),
+                "must not exceed quantity × unit price",
+            ));
+        }
+        if !allowed_rates.contains(&self.vat_rate) {
+            let rates: Vec<String> = allowed_rates
+                .iter()
+                .map(|r| r.normalize().to_string())
+                .collect();
+            return Err(DomainError::validation(
+                field("vat_rate"),
+                format!("must be one of {}", rates.join(", ")),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn total_excl_vat(&self) -> Decimal {
+        to_cents(self.quantity * self.unit_price - self.discount)
+    }
+
+    pub fn to_line(&self, position: i64) -> Line {
+        Line {
+            position,
+            code: self.code.clone(),
+            description: self.description.clone(),
+            quantity: self.quantity.normalize(),
+            unit: self.unit.clone(),
+            unit_price: self.unit_price,
+            discount: self.discount,
+            vat_rate: self.vat_rate.normalize(),
+            total_excl_vat: self.total_excl_vat(),
+        }
+    }
+}
+
+/// Validates every line and returns the computed lines, numbered from 1.
+pub fn build_lines(inputs: &[LineInput], allowed_rates: &[Decimal]) -> Result<Vec<Line>> {
+    if inputs.len() > 500 {
+        return Err(DomainError::validation("lines", "at most 500 lines"));
+    }
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            l.validate(i, allowed_rates)?;
+            Ok(l.to_line(i as i64 + 1))
+        })
+        .collect()
+}
+
+impl Line {
+    pub fn to_input(&self) -> LineInput {
+        LineInput {
+            code: self.code.clone(),
+            description: self.description.clone(),
+            quantity: self.quantity,
+            unit: self.unit.clone(),
+            unit_price: self.unit_price,
+            discount: self.discount,
+            vat_rate: self.vat_rate,
+        }
+    }
+}
+
+/// Totals of a document: VAT per rate on the sum of that rate's line totals.
+pub fn totals(lines: &[Line]) -> Totals {
+    let mut rates: Vec<(Decimal, Decimal)> = Vec::new();
+    for line in lines {
+        let rate = line.vat_rate.normalize();
+        match rates.iter_mut().find(|(r, _)| *r == rate) {
+            Some((_, base)) => *base += line.total_excl_vat,
+            None => rates.push((rate, line.total_excl_vat)),
+        }
+    }
+    rates.sort_by(|a, b| a.0.cmp(&b.0));
+    let per_rate: Vec<VatBreakdown> = rates
+        .into_iter()
+        .map(|(rate, base)| {
+            let vat = to_cents(base * rate / Decimal::ONE_HUNDRED);
+            VatBreakdown {
+                rate,
+                base_excl_vat: base,
+                vat,
+                total_incl_vat: base + vat,
+            }
+        })
+        .collect();
+    let total_excl_vat = per_rate.iter().map(|r| r.base_excl_vat).sum();
+    let total_vat = per_rate.iter().map(|r| r.vat).sum();
+    let total_incl_vat = per_rate.iter().map(|r| r.total_incl_vat).sum();
+    Totals {
+        per_rate,
+        total_excl_vat,
+        total_vat,
+        total_incl_vat,
+    }
+}
+
+/// Parses a decimal stored as text; a corrupt value is an internal error.
+pub fn parse_decimal(text: &str) -> Result<Decimal> {
+    text.parse::<Decimal>()
+        .map_err(|e| DomainError::internal(format!("stored decimal {text:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal::dec;
+
+    fn rates() -> Vec<Decimal> {
+        vec![dec!(0), dec!(5.5), dec!(10), dec!(20)]
+    }
+
+    fn line(q: Decimal, p: Decimal, d: Decimal, rate: Decimal) -> LineInput {
+        LineInput {
+            code: None,
+            description: "Visite virtuelle 360°".into(),
+            quantity: q,
+            unit: "forfait".into(),
+            unit_price: p,
+            discount: d,
+            vat_rate: rate,
+        }
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_per_line() {
+        let l = line(dec!(3), dec!(0.335), dec!(0), dec!(20));
+        assert_eq!(l.total_excl_vat(), dec!(1.01)); // 1.005 → 1.01
+    }
+
+    #[test]
+    fn vat_is_computed_per_rate_on_the_sum_of_lines() {
+        // Three lines at 1.05 € and 20 %: per-line VAT would be 0.21×3 = 0.63, on the sum 0.63.
+        // Two lines at 0.03 € and 5.5 %: per-line 0.00 + 0.00, on the sum 0.06 × 5.5 % = 0.0033 → 0.00.
+        let lines = build_lines(
+            &[
+                line(dec!(1), dec!(1.05), dec!(0), dec!(20)),
+                line(dec!(1), dec!(1.05), dec!(0), dec!(20)),
+                line(dec!(1), dec!(1.05), dec!(0), dec!(20)),
+                line(dec!(1), dec!(10.10), dec!(0), dec!(5.5)),
+                line(dec!(1), dec!(10.10), dec!(0), dec!(5.5)),
+            ],
+            &rates(),
+        )
+        .unwrap();
+        let t = totals(&lines);
+        assert_eq!(t.per_rate.len(), 2);
+        assert_eq!(t.per_rate[0].rate, dec!(5.5));
+        assert_eq!(t.per_rate[0].base_excl_vat, dec!(20.20));
+        assert_eq!(t.per_rate[0].vat, dec!(1.11)); // 1.111
+        assert_eq!(t.per_rate[1].vat, dec!(0.63));
+        assert_eq!(t.total_incl_vat, dec!(25.09));
+    }
+
+    #[test]
+    fn rejects_bad_lines_with_the_field_named() {
+        let err =
+            build_lines(&[line(dec!(-1), dec!(10), dec!(0), dec!(20))], &rates()).unwrap_err();
+        assert_eq!(
+            err,
+            DomainError::validation(
+                "lines[0].quantity",
+                "must be greater than 0 and at most 1000000"
+            )
+        );
+        let err =
+            build_lines(&[line(dec!(1), dec!(10), dec!(11), dec!(20))], &rates()).unwrap_err();
+        assert!(
+            matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].discount")
+        );
+        let err =
+            build_lines(&[line(dec!(1), dec!(10), dec!(0), dec!(19.6))], &rates()).unwrap_err();
+        assert!(
+            matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].vat_rate")
+        );
+    }
+
+    fn arb_line() -> impl Strategy<Value = LineInput> {
+        (1i64..10_000, 0i64..100_000_000, 0usize..4, 0i64..100).prop_map(|(q, p, r, dpct)| {
+            let quantity = Decimal::new(q, 2); // 0.01 .. 99.99
+            let unit_price = Decimal::new(p, 4); // 0 .. 9999.9999
+            let discount = to_cents(quantity * unit_price * Decimal::new(dpct, 2));
+            line(quantity, unit_price, discount, rates()[r])
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn totals_add_up(inputs in proptest::collection::vec(arb_line(), 0..40)) {
+            let lines = build_lines(&inputs, &rates()).unwrap();
+            let t = totals(&lines);
+            prop_assert_eq!(t.total_excl_vat + t.total_vat, t.total_incl_vat);
+            let sum_lines: Decimal = lines.iter().map(|l| l.total_excl_vat).sum();
+            prop_assert_eq!(sum_lines, t.total_excl_vat);
+            let per_rate_incl: Decimal = t.per_rate.iter().map(|r| r.total_incl_vat).sum();
+            prop_assert_eq!(per_rate_incl, t.total_incl_vat);
+            for r in &t.per_rate {
+                prop_assert_eq!(r.base_excl_vat + r.vat, r.total_incl_vat);
+                prop_assert_eq!(r.vat, to_cents(r.base_excl_vat * r.rate / Decimal::ONE_HUNDRED));
+                prop_assert!(r.vat.scale() <= 2 && r.base_excl_vat.scale() <= 2);
+            }
+            // Each rate appears once, in increasing order.
+            prop_assert!(t.per_rate.windows(2).all(|w| w[0].rate < w[1].rate));
+            prop_assert!(t.total_incl_vat >= Decimal::ZERO);
+        }
+    }
+}

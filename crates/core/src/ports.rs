@@ -1,0 +1,495 @@
+//! Ports: what the domain needs from the outside world, implemented by other crates.
+//! `Store` holds the use cases: each runs in one transaction that writes the state change, its
+//! audit event and its outbox rows together.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::{DomainError, Result};
+use crate::model::*;
+use crate::money::LineInput;
+
+/// Time is a parameter so tests control it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Timestamp;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one place the system clock is read
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// Calendar dates (validity, due dates, numbering years) are the studio's: Europe/Paris.
+pub fn studio_timezone() -> TimeZone {
+    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
+}
+
+pub fn today(clock: &dyn Clock) -> Date {
+    clock.now().to_zoned(studio_timezone()).date()
+}
+
+pub fn add_days(date: Date, days: i64) -> Date {
+    date.checked_add(days.days()).unwrap_or(date)
+}
+
+/// Who does something: recorded in audit events.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<Id>,
+    /// For the audit log: "staff:3 alice@…", "client:7 …", "system".
+    pub label: String,
+    pub roles: Vec<Role>,
+    pub client_id: Option<Id>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            label: "system".into(),
+            roles: vec![],
+            client_id: None,
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    pub fn for_user(user: &User) -> Self {
+        let label = match user.client_id {
+            Some(c) => format!("client:{c} {}", user.email),
+            None => format!("staff:{} {}", user.id, user.email),
+        };
+        Actor {
+            user_id: Some(user.id),
+            label,
+            roles: user.roles.clone(),
+            client_id: user.client_id,
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    /// What this actor may read: staff see everything, a client only its own.
+    pub fn scope(&self) -> Scope {
+        match self.client_id {
+            Some(c) => Scope::Client(c),
+            None => Scope::Staff,
+        }
+    }
+
+    /// Admins hold every role.
+    pub fn require(&self, role: Role) -> Result<()> {
+        if self.client_id.is_none()
+            && (self.roles.contains(&role) || self.roles.contains(&Role::Admin))
+        {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden {
+                role: role.as_str(),
+            })
+        }
+    }
+
+    pub fn require_client(&self) -> Result<Id> {
+        self.client_id
+            .ok_or(DomainError::Forbidden { role: "client" })
+    }
+}
+
+/// Read scope. A client asking for another client's record gets `NotFound`, never `Forbidden`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Staff,
+    Client(Id),
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    pub kind: ClientKind,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub siren: Option<String>,
+    #[serde(default)]
+    pub siret: Option<String>,
+    #[serde(default)]
+    pub vat_number: Option<String>,
+    #[serde(default)]
+    pub billing_address: Option<Address>,
+    #[serde(default = "default_language")]
+    pub language: Language,
+}
+
+fn default_language() -> Language {
+    Language::Fr
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaffUser {
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCatalogueItem {
+    pub code: String,
+    pub kind: CatalogueKind,
+    pub label_fr: String,
+    pub label_en: String,
+    pub unit: String,
+    pub unit_price: Decimal,
+    pub vat_rate: Decimal,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueItemPatch {
+    pub label_fr: Option<String>,
+    pub label_en: Option<String>,
+    pub unit: Option<String>,
+    pub unit_price: Option<Decimal>,
+    pub vat_rate: Option<Decimal>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuoteRequest {
+    /// Apartment, house, office, land, programme…
+    pub property_type: String,
+    pub property_address: String,
+    #[serde(default)]
+    pub surface_m2: Option<Decimal>,
+    #[serde(default)]
+    pub rooms: Option<i64>,
+    /// Catalogue codes of the wanted services and options.
+    #[serde(default)]
+    pub wanted: Vec<String>,
+    #[serde(default)]
+    pub wished_date: Option<Date>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// A quote draft's content (create or replace).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteDraft {
+    pub title: String,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Defaults to today + the configured validity.
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+    pub lines: Vec<LineInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuote {
+    pub client_id: Id,
+    #[serde(default)]
+    pub request_id: Option<Id>,
+    #[serde(flatten)]
+    pub draft: QuoteDraft,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptQuote {
+    pub signer_name: String,
+    /// The "Bon pour accord" checkbox.
+    pub consent: bool,
+    pub terms_accepted: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseQuote {
+    pub kind: RefusalKind,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StagePlan {
+    pub planned_date: Option<Date>,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeliverable {
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the content, 64 hex digits.
+    pub sha256: String,
+    /// Where the file store keeps it.
+    pub storage_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NewPayment {
+    Transfer {
+        amount: Decimal,
+        date: Date,
+        reference: String,
+    },
+    Cheque {
+        amount: Decimal,
+        cheque_number: String,
+        bank: String,
+        received_date: Date,
+        #[serde(default)]
+        deposit_date: Option<Date>,
+    },
+}
+
+impl NewPayment {
+    pub fn amount(&self) -> Decimal {
+        match self {
+            NewPayment::Transfer { amount, .. } | NewPayment::Cheque { amount, .. } => *amount,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCreditNote {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_kind: Option<String>,
+    pub entity_id: Option<Id>,
+    pub limit: i64,
+}
+
+/// Outcome of accepting a quote: the accepted version and the purchase order created with it.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct Accepted {
+    pub quote: Quote,
+    pub purchase_order: PurchaseOrder,
+}
+
+/// Outcome of delivering an order: the order and the invoice issued with it.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct Delivered {
+    pub order: Order,
+    pub invoice: Invoice,
+}
+
+/// A stored answer to a request made with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdempotencyStart {
+    /// First time: go ahead, then `idempotency_complete`.
+    Started,
+    /// Seen and finished: replay this answer.
+    Replay { status: u16, body: String },
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Settings
+    async fn company(&self) -> Result<CompanySettings>;
+    async fn set_company(&self, actor: &Actor, settings: CompanySettings) -> Result<()>;
+
+    // Accounts and authentication
+    async fn create_staff_user(&self, actor: &Actor, user: NewStaffUser) -> Result<User>;
+    /// The user and its password hash.
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>>;
+    async fn create_session(
+        &self,
+        user_id: Id,
+        token_sha256: &str,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
+    async fn delete_session(&self, token_sha256: &str) -> Result<()>;
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        user_id: Id,
+        name: &str,
+        token_sha256: &str,
+    ) -> Result<Id>;
+    async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>>;
+
+    // Clients
+    /// Creates a client and, with a password hash, its login.
+    async fn register_client(
+        &self,
+        actor: &Actor,
+        client: NewClient,
+        password_hash: Option<String>,
+    ) -> Result<Client>;
+    async fn client(&self, scope: Scope, id: Id) -> Result<Client>;
+    async fn clients(&self) -> Result<Vec<Client>>;
+
+    // Catalogue
+    async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>>;
+    async fn create_catalogue_item(
+        &self,
+        actor: &Actor,
+        item: NewCatalogueItem,
+    ) -> Result<CatalogueItem>;
+    async fn update_catalogue_item(
+        &self,
+        actor: &Actor,
+        id: Id,
+        patch: CatalogueItemPatch,
+    ) -> Result<CatalogueItem>;
+
+    // Quote requests
+    async fn create_quote_request(
+        &self,
+        actor: &Actor,
+        client_id: Id,
+        request: NewQuoteRequest,
+    ) -> Result<QuoteRequest>;
+    async fn quote_requests(&self, scope: Scope) -> Result<Vec<QuoteRequest>>;
+    async fn quote_request(&self, scope: Scope, id: Id) -> Result<QuoteRequest>;
+
+    // Quotes
+    async fn create_quote(&self, actor: &Actor, quote: NewQuote) -> Result<Quote>;
+    async fn update_quote(&self, actor: &Actor, id: Id, draft: QuoteDraft) -> Result<Quote>;
+    async fn send_quote(&self, actor: &Actor, id: Id) -> Result<Quote>;
+    async fn accept_quote(
+        &self,
+        actor: &Actor,
+        id: Id,
+        acceptance: AcceptQuote,
+    ) -> Result<Accepted>;
+    async fn refuse_quote(&self, actor: &Actor, id: Id, refusal: RefuseQuote) -> Result<Quote>;
+    /// Drafts the next version from a sent, refused or expired one.
+    async fn revise_quote(&self, actor: &Actor, id: Id) -> Result<Quote>;
+    async fn extend_quote(&self, actor: &Actor, id: Id, valid_until: Date) -> Result<Quote>;
+    async fn quotes(&self, scope: Scope) -> Result<Vec<Quote>>;
+    async fn quote(&self, scope: Scope, id: Id) -> Result<Quote>;
+
+    // Purchase orders and orders
+    async fn validate_purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder>;
+    async fn cancel_purchase_order(
+        &self,
+        actor: &Actor,
+        id: Id,
+        reason: &str,
+    ) -> Result<PurchaseOrder>;
+    async fn purchase_orders(&self, scope: Scope) -> Result<Vec<PurchaseOrder>>;
+    async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder>;
+    async fn orders(&self, scope: Scope) -> Result<Vec<Order>>;
+    async fn order(&self, scope: Scope, id: Id) -> Result<Order>;
+    async fn plan_stage(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        stage_id: Id,
+        plan: StagePlan,
+    ) -> Result<Order>;
+    async fn complete_stage(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order>;
+    async fn add_deliverable(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        file: NewDeliverable,
+    ) -> Result<Order>;
+    /// Marks the order delivered and issues its invoice, in one transaction.
+    async fn deliver_order(&self, actor: &Actor, order_id: Id) -> Result<Delivered>;
+    /// Issues an invoice for a delivered order with none in force (after a credit note).
+    async fn issue_invoice(&self, actor: &Actor, order_id: Id) -> Result<Invoice>;
+
+    // Invoices
+    async fn invoices(&self, scope: Scope) -> Result<Vec<Invoice>>;
+    async fn invoice(&self, scope: Scope, id: Id) -> Result<Invoice>;
+    async fn record_payment(
+        &self,
+        actor: &Actor,
+        invoice_id: Id,
+        payment: NewPayment,
+    ) -> Result<Invoice>;
+    async fn issue_credit_note(
+        &self,
+        actor: &Actor,
+        invoice_id: Id,
+        note: NewCreditNote,
+    ) -> Result<CreditNote>;
+    async fn credit_note(&self, scope: Scope, id: Id) -> Result<CreditNote>;
+
+    // Messages
+    async fn post_message(
+        &self,
+        actor: &Actor,
+        kind: ThreadKind,
+        thread_id: Id,
+        message: NewMessage,
+    ) -> Result<Message>;
+    async fn messages(&self, scope: Scope, kind: ThreadKind, thread_id: Id)
+    -> Result<Vec<Message>>;
+
+    // Audit and outbox
+    async fn audit_events(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>>;
+    async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMessage>>;
+
+    // Idempotency of POST requests, keyed by caller and key; `fingerprint` identifies the request.
+    async fn idempotency_start(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyStart>;
+    async fn idempotency_complete(
+        &self,
+        owner: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()>;
+    async fn idempotency_abandon(&self, owner: &str, key: &str) -> Result<()>;
+
+    /// True when the database answers.
+    async fn ping(&self) -> bool;
+}
+
+pub type DynStore = Arc<dyn Store>;
