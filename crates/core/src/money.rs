@@ -11,7 +11,9 @@ use crate::error::{DomainError, Result};
 
 /// Rounds an amount to the cent, half away from zero (the usual commercial rule in France).
 pub fn to_cents(amount: Decimal) -> Decimal {
-    amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut cents = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    cents.rescale(2); // always two decimals: "390.00", as printed
+    cents
 }
 
 /// What a document line is made of, before totals.
@@ -194,7 +196,7 @@ pub fn totals(lines: &[Line]) -> Totals {
             None => rates.push((rate, line.total_excl_vat)),
         }
     }
-    rates.sort_by(|a, b| a.0.cmp(&b.0));
+    rates.sort_by_key(|r| r.0);
     let per_rate: Vec<VatBreakdown> = rates
         .into_iter()
         .map(|(rate, base)| {
@@ -207,9 +209,9 @@ pub fn totals(lines: &[Line]) -> Totals {
             }
         })
         .collect();
-    let total_excl_vat = per_rate.iter().map(|r| r.base_excl_vat).sum();
-    let total_vat = per_rate.iter().map(|r| r.vat).sum();
-    let total_incl_vat = per_rate.iter().map(|r| r.total_incl_vat).sum();
+    let total_excl_vat = to_cents(per_rate.iter().map(|r| r.base_excl_vat).sum());
+    let total_vat = to_cents(per_rate.iter().map(|r| r.vat).sum());
+    let total_incl_vat = to_cents(per_rate.iter().map(|r| r.total_incl_vat).sum());
     Totals {
         per_rate,
         total_excl_vat,

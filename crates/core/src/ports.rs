@@ -218,8 +218,24 @@ pub struct NewQuote {
     pub client_id: Id,
     #[serde(default)]
     pub request_id: Option<Id>,
-    #[serde(flatten)]
-    pub draft: QuoteDraft,
+    pub title: String,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Defaults to today + the configured validity.
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+    pub lines: Vec<LineInput>,
+}
+
+impl NewQuote {
+    pub fn draft(&self) -> QuoteDraft {
+        QuoteDraft {
+            title: self.title.clone(),
+            notes: self.notes.clone(),
+            valid_until: self.valid_until,
+            lines: self.lines.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
