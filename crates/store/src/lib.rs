@@ -1,1 +1,382 @@
-pub fn x() {}
+//! The `Store` port implemented on SQLite and PostgreSQL with sqlx.
+//!
+//! Every use case is one write transaction holding the state change, its audit event and its
+//! outbox rows. Rows a use case changes are locked first (`SELECT … FOR UPDATE` on PostgreSQL;
+//! SQLite has a single writer connection), then the domain rules in `immovr_core::rules` decide.
+
+mod accounts;
+mod billing;
+mod db;
+mod orders;
+mod quotes;
+mod support;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use immovr_core::model::*;
+use immovr_core::ports::*;
+use immovr_core::{Clock, DomainError, Result};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+pub use db::{Db, Options};
+pub use support::default_company;
+
+/// The store. Cheap to clone.
+#[derive(Clone)]
+pub struct SqlStore {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+impl SqlStore {
+    /// Connects, applies migrations, and makes sure company settings exist.
+    pub async fn open(opts: &Options, clock: Arc<dyn Clock>) -> Result<SqlStore> {
+        let db = Db::connect(opts).await?;
+        db.migrate().await?;
+        let store = SqlStore { db, clock };
+        store.ensure_company().await?;
+        Ok(store)
+    }
+
+    /// The same database seen through another clock (the demo seeds past events with it).
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> SqlStore {
+        SqlStore {
+            db: self.db.clone(),
+            clock,
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.db.backend()
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    fn today(&self) -> Date {
+        today(self.clock.as_ref())
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn company(&self) -> Result<CompanySettings> {
+        let mut tx = self.db.read().await?;
+        support::company(&mut tx).await
+    }
+
+    async fn set_company(&self, actor: &Actor, settings: CompanySettings) -> Result<()> {
+        self.set_company_settings(actor, settings).await
+    }
+
+    async fn create_staff_user(&self, actor: &Actor, user: NewStaffUser) -> Result<User> {
+        self.create_staff_user_tx(actor, user).await
+    }
+
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>> {
+        self.user_credentials_q(email).await
+    }
+
+    async fn create_session(
+        &self,
+        user_id: Id,
+        token_sha256: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.create_session_tx(user_id, token_sha256, expires_at)
+            .await
+    }
+
+    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
+        self.session_user_q(token_sha256, now).await
+    }
+
+    async fn delete_session(&self, token_sha256: &str) -> Result<()> {
+        self.delete_session_tx(token_sha256).await
+    }
+
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        user_id: Id,
+        name: &str,
+        token_sha256: &str,
+    ) -> Result<Id> {
+        self.create_api_token_tx(actor, user_id, name, token_sha256)
+            .await
+    }
+
+    async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>> {
+        self.api_token_user_q(token_sha256).await
+    }
+
+    async fn register_client(
+        &self,
+        actor: &Actor,
+        client: NewClient,
+        password_hash: Option<String>,
+    ) -> Result<Client> {
+        self.register_client_tx(actor, client, password_hash).await
+    }
+
+    async fn client(&self, scope: Scope, id: Id) -> Result<Client> {
+        self.client_q(scope, id).await
+    }
+
+    async fn clients(&self) -> Result<Vec<Client>> {
+        self.clients_q().await
+    }
+
+    async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
+        self.catalogue_q(active_only).await
+    }
+
+    async fn create_catalogue_item(
+        &self,
+        actor: &Actor,
+        item: NewCatalogueItem,
+    ) -> Result<CatalogueItem> {
+        self.create_catalogue_item_tx(actor, item).await
+    }
+
+    async fn update_catalogue_item(
+        &self,
+        actor: &Actor,
+        id: Id,
+        patch: CatalogueItemPatch,
+    ) -> Result<CatalogueItem> {
+        self.update_catalogue_item_tx(actor, id, patch).await
+    }
+
+    async fn create_quote_request(
+        &self,
+        actor: &Actor,
+        client_id: Id,
+        request: NewQuoteRequest,
+    ) -> Result<QuoteRequest> {
+        self.create_quote_request_tx(actor, client_id, request)
+            .await
+    }
+
+    async fn quote_requests(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {
+        self.quote_requests_q(scope).await
+    }
+
+    async fn quote_request(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
+        self.quote_request_q(scope, id).await
+    }
+
+    async fn create_quote(&self, actor: &Actor, quote: NewQuote) -> Result<Quote> {
+        self.create_quote_tx(actor, quote).await
+    }
+
+    async fn update_quote(&self, actor: &Actor, id: Id, draft: QuoteDraft) -> Result<Quote> {
+        self.update_quote_tx(actor, id, draft).await
+    }
+
+    async fn send_quote(&self, actor: &Actor, id: Id) -> Result<Quote> {
+        self.send_quote_tx(actor, id).await
+    }
+
+    async fn accept_quote(
+        &self,
+        actor: &Actor,
+        id: Id,
+        acceptance: AcceptQuote,
+    ) -> Result<Accepted> {
+        self.accept_quote_tx(actor, id, acceptance).await
+    }
+
+    async fn refuse_quote(&self, actor: &Actor, id: Id, refusal: RefuseQuote) -> Result<Quote> {
+        self.refuse_quote_tx(actor, id, refusal).await
+    }
+
+    async fn revise_quote(&self, actor: &Actor, id: Id) -> Result<Quote> {
+        self.revise_quote_tx(actor, id).await
+    }
+
+    async fn extend_quote(&self, actor: &Actor, id: Id, valid_until: Date) -> Result<Quote> {
+        self.extend_quote_tx(actor, id, valid_until).await
+    }
+
+    async fn quotes(&self, scope: Scope) -> Result<Vec<Quote>> {
+        self.quotes_q(scope).await
+    }
+
+    async fn quote(&self, scope: Scope, id: Id) -> Result<Quote> {
+        let mut tx = self.db.read().await?;
+        self.load_quote(&mut tx, scope, id, false).await
+    }
+
+    async fn validate_purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
+        self.validate_purchase_order_tx(actor, id).await
+    }
+
+    async fn cancel_purchase_order(
+        &self,
+        actor: &Actor,
+        id: Id,
+        reason: &str,
+    ) -> Result<PurchaseOrder> {
+        self.cancel_purchase_order_tx(actor, id, reason).await
+    }
+
+    async fn purchase_orders(&self, scope: Scope) -> Result<Vec<PurchaseOrder>> {
+        self.purchase_orders_q(scope).await
+    }
+
+    async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder> {
+        let mut tx = self.db.read().await?;
+        orders::load_purchase_order(&mut tx, scope, id, false).await
+    }
+
+    async fn orders(&self, scope: Scope) -> Result<Vec<Order>> {
+        self.orders_q(scope).await
+    }
+
+    async fn order(&self, scope: Scope, id: Id) -> Result<Order> {
+        let mut tx = self.db.read().await?;
+        orders::load_order(&mut tx, scope, id).await
+    }
+
+    async fn plan_stage(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        stage_id: Id,
+        plan: StagePlan,
+    ) -> Result<Order> {
+        self.plan_stage_tx(actor, order_id, stage_id, plan).await
+    }
+
+    async fn complete_stage(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order> {
+        self.complete_stage_tx(actor, order_id, stage_id).await
+    }
+
+    async fn add_deliverable(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        file: NewDeliverable,
+    ) -> Result<Order> {
+        self.add_deliverable_tx(actor, order_id, file).await
+    }
+
+    async fn deliver_order(&self, actor: &Actor, order_id: Id) -> Result<Delivered> {
+        self.deliver_order_tx(actor, order_id).await
+    }
+
+    async fn issue_invoice(&self, actor: &Actor, order_id: Id) -> Result<Invoice> {
+        self.issue_invoice_tx(actor, order_id).await
+    }
+
+    async fn invoices(&self, scope: Scope) -> Result<Vec<Invoice>> {
+        self.invoices_q(scope).await
+    }
+
+    async fn invoice(&self, scope: Scope, id: Id) -> Result<Invoice> {
+        let mut tx = self.db.read().await?;
+        billing::load_invoice(&mut tx, scope, id, false).await
+    }
+
+    async fn record_payment(
+        &self,
+        actor: &Actor,
+        invoice_id: Id,
+        payment: NewPayment,
+    ) -> Result<Invoice> {
+        self.record_payment_tx(actor, invoice_id, payment).await
+    }
+
+    async fn issue_credit_note(
+        &self,
+        actor: &Actor,
+        invoice_id: Id,
+        note: NewCreditNote,
+    ) -> Result<CreditNote> {
+        self.issue_credit_note_tx(actor, invoice_id, note).await
+    }
+
+    async fn credit_note(&self, scope: Scope, id: Id) -> Result<CreditNote> {
+        let mut tx = self.db.read().await?;
+        billing::load_credit_note(&mut tx, scope, id).await
+    }
+
+    async fn post_message(
+        &self,
+        actor: &Actor,
+        kind: ThreadKind,
+        thread_id: Id,
+        message: NewMessage,
+    ) -> Result<Message> {
+        self.post_message_tx(actor, kind, thread_id, message).await
+    }
+
+    async fn messages(
+        &self,
+        scope: Scope,
+        kind: ThreadKind,
+        thread_id: Id,
+    ) -> Result<Vec<Message>> {
+        self.messages_q(scope, kind, thread_id).await
+    }
+
+    async fn audit_events(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>> {
+        self.audit_events_q(filter).await
+    }
+
+    async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
+        self.outbox_q(limit).await
+    }
+
+    async fn idempotency_start(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyStart> {
+        self.idempotency_start_tx(owner, key, fingerprint, now)
+            .await
+    }
+
+    async fn idempotency_complete(
+        &self,
+        owner: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()> {
+        self.idempotency_complete_tx(owner, key, status, body).await
+    }
+
+    async fn idempotency_abandon(&self, owner: &str, key: &str) -> Result<()> {
+        self.idempotency_abandon_tx(owner, key).await
+    }
+
+    async fn ping(&self) -> bool {
+        match self.db.read().await {
+            Ok(mut tx) => tx.opt("SELECT 1 AS one", vec![]).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Converts a scope to the client id it is limited to (bound as `$n IS NULL OR client_id = $n`).
+pub(crate) fn scope_client(scope: Scope) -> Option<Id> {
+    match scope {
+        Scope::Staff => None,
+        Scope::Client(c) => Some(c),
+    }
+}
+
+pub(crate) fn not_found(entity: &'static str) -> DomainError {
+    DomainError::not_found(entity)
+}

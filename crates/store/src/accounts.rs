@@ -1,0 +1,594 @@
+//! Accounts (staff and client logins, sessions, API tokens), clients, the catalogue and quote
+//! requests.
+
+use immovr_core::auth::normalize_email;
+use immovr_core::model::*;
+use immovr_core::ports::*;
+use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::db::{Row, args};
+use crate::support::{audit, check_opt_text, check_text, company, notify_staff};
+use crate::{SqlStore, not_found, scope_client};
+
+fn user_from_row(r: &Row) -> Result<User> {
+    let roles = r
+        .text("roles")?
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(Role::parse)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(User {
+        id: r.i64("id")?,
+        email: r.text("email")?,
+        name: r.text("name")?,
+        roles,
+        client_id: r.opt_i64("client_id")?,
+        language: Language::parse(&r.text("language")?)?,
+    })
+}
+
+fn client_from_row(r: &Row) -> Result<Client> {
+    let billing_address = r
+        .opt_text("billing_address")?
+        .map(|t| serde_json::from_str(&t).map_err(DomainError::internal))
+        .transpose()?;
+    Ok(Client {
+        id: r.i64("id")?,
+        kind: ClientKind::parse(&r.text("kind")?)?,
+        name: r.text("name")?,
+        email: r.text("email")?,
+        phone: r.opt_text("phone")?,
+        company_name: r.opt_text("company_name")?,
+        siren: r.opt_text("siren")?,
+        siret: r.opt_text("siret")?,
+        vat_number: r.opt_text("vat_number")?,
+        billing_address,
+        language: Language::parse(&r.text("language")?)?,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+fn catalogue_from_row(r: &Row) -> Result<CatalogueItem> {
+    Ok(CatalogueItem {
+        id: r.i64("id")?,
+        code: r.text("code")?,
+        kind: CatalogueKind::parse(&r.text("kind")?)?,
+        label_fr: r.text("label_fr")?,
+        label_en: r.text("label_en")?,
+        unit: r.text("unit")?,
+        unit_price: r.dec("unit_price")?,
+        vat_rate: r.dec("vat_rate")?,
+        active: r.bool("active")?,
+    })
+}
+
+fn request_from_row(r: &Row) -> Result<QuoteRequest> {
+    Ok(QuoteRequest {
+        id: r.i64("id")?,
+        client_id: r.i64("client_id")?,
+        status: QuoteRequestStatus::parse(&r.text("status")?)?,
+        property_type: r.text("property_type")?,
+        property_address: r.text("property_address")?,
+        surface_m2: r.opt_dec("surface_m2")?,
+        rooms: r.opt_i64("rooms")?,
+        wanted: serde_json::from_str(&r.text("wanted")?).map_err(DomainError::internal)?,
+        wished_date: r.opt_date("wished_date")?,
+        notes: r.opt_text("notes")?,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+fn digits(field: &str, value: Option<String>, len: usize) -> Result<Option<String>> {
+    match value.map(|v| v.chars().filter(|c| !c.is_whitespace()).collect::<String>()) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.len() == len && v.chars().all(|c| c.is_ascii_digit()) => Ok(Some(v)),
+        Some(_) => Err(DomainError::validation(
+            field,
+            format!("must be {len} digits"),
+        )),
+    }
+}
+
+fn validate_address(a: &Option<Address>) -> Result<()> {
+    if let Some(a) = a {
+        check_text("billing_address.line1", &a.line1, 200)?;
+        check_text("billing_address.postcode", &a.postcode, 20)?;
+        check_text("billing_address.city", &a.city, 100)?;
+        if a.country.len() != 2 || !a.country.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(DomainError::validation(
+                "billing_address.country",
+                "ISO 3166-1 alpha-2 code, e.g. FR",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_catalogue(
+    code: Option<&str>,
+    labels: [Option<&str>; 3],
+    price: Option<Decimal>,
+    rate: Option<Decimal>,
+    rates: &[Decimal],
+) -> Result<()> {
+    if let Some(code) = code
+        && (code.is_empty()
+            || code.len() > 40
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Err(DomainError::validation(
+            "code",
+            "1 to 40 letters, digits, '-' or '_'",
+        ));
+    }
+    for (field, v) in ["label_fr", "label_en", "unit"].into_iter().zip(labels) {
+        if let Some(v) = v {
+            check_text(field, v, 300)?;
+        }
+    }
+    if let Some(p) = price
+        && (p < Decimal::ZERO || p.scale() > 4)
+    {
+        return Err(DomainError::validation(
+            "unit_price",
+            "a non-negative amount with at most 4 decimals",
+        ));
+    }
+    if let Some(r) = rate
+        && !rates.contains(&r)
+    {
+        return Err(DomainError::validation(
+            "vat_rate",
+            "not one of the configured VAT rates",
+        ));
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    pub(crate) async fn create_staff_user_tx(
+        &self,
+        actor: &Actor,
+        user: NewStaffUser,
+    ) -> Result<User> {
+        let email = normalize_email(&user.email)?;
+        let name = check_text("name", &user.name, 200)?;
+        if user.roles.is_empty() {
+            return Err(DomainError::validation("roles", "at least one role"));
+        }
+        let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let id = tx
+            .insert(
+                "INSERT INTO users (email, name, password_hash, roles, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                args![&email, &name, &user.password_hash, roles.join(","), now],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "user.created",
+            ("user", id),
+            json!({"email": email, "roles": roles}),
+        )
+        .await?;
+        let row = tx
+            .one("SELECT * FROM users WHERE id = $1", args![id])
+            .await?;
+        tx.commit().await?;
+        user_from_row(&row)
+    }
+
+    pub(crate) async fn user_credentials_q(&self, email: &str) -> Result<Option<(User, String)>> {
+        let Ok(email) = normalize_email(email) else {
+            return Ok(None);
+        };
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt("SELECT * FROM users WHERE email = $1", args![email])
+            .await?;
+        match row {
+            Some(r) => match r.opt_text("password_hash")? {
+                Some(hash) => Ok(Some((user_from_row(&r)?, hash))),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) async fn create_session_tx(
+        &self,
+        user_id: Id,
+        token_sha256: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "INSERT INTO sessions (token_sha256, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+            args![token_sha256, user_id, expires_at, now],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn session_user_q(
+        &self,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<User>> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT u.*, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = $1",
+                args![token_sha256],
+            )
+            .await?;
+        match row {
+            Some(r) if r.ts("expires_at")? > now => Ok(Some(user_from_row(&r)?)),
+            _ => Ok(None),
+        }
+    }
+
+    pub(crate) async fn delete_session_tx(&self, token_sha256: &str) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "DELETE FROM sessions WHERE token_sha256 = $1",
+            args![token_sha256],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn create_api_token_tx(
+        &self,
+        actor: &Actor,
+        user_id: Id,
+        name: &str,
+        token_sha256: &str,
+    ) -> Result<Id> {
+        let name = check_text("name", name, 100)?;
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let user = tx
+            .opt("SELECT client_id FROM users WHERE id = $1", args![user_id])
+            .await?
+            .ok_or_else(|| not_found("user"))?;
+        if user.opt_i64("client_id")?.is_some() {
+            return Err(DomainError::validation(
+                "user",
+                "API tokens are for staff accounts",
+            ));
+        }
+        let id = tx
+            .insert(
+                "INSERT INTO api_tokens (user_id, name, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                args![user_id, &name, token_sha256, now],
+            )
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "api_token.created",
+            ("user", user_id),
+            json!({"token_id": id, "name": name}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn api_token_user_q(&self, token_sha256: &str) -> Result<Option<User>> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_sha256 = $1 AND t.revoked = 0",
+                args![token_sha256],
+            )
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub(crate) async fn register_client_tx(
+        &self,
+        actor: &Actor,
+        c: NewClient,
+        password_hash: Option<String>,
+    ) -> Result<Client> {
+        let email = normalize_email(&c.email)?;
+        let name = check_text("name", &c.name, 200)?;
+        let company_name = check_opt_text("company_name", c.company_name, 200)?;
+        if c.kind == ClientKind::Company && company_name.is_none() {
+            return Err(DomainError::validation(
+                "company_name",
+                "required for a company",
+            ));
+        }
+        let siren = digits("siren", c.siren, 9)?;
+        let siret = digits("siret", c.siret, 14)?;
+        if let (Some(siren), Some(siret)) = (&siren, &siret)
+            && !siret.starts_with(siren.as_str())
+        {
+            return Err(DomainError::validation(
+                "siret",
+                "must start with the SIREN",
+            ));
+        }
+        let vat_number = c
+            .vat_number
+            .map(|v| v.replace(' ', "").to_uppercase())
+            .filter(|v| !v.is_empty());
+        if let Some(v) = &vat_number
+            && (v.len() < 4
+                || v.len() > 16
+                || !v[..2].chars().all(|ch| ch.is_ascii_uppercase())
+                || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        {
+            return Err(DomainError::validation(
+                "vat_number",
+                "an intra-EU VAT number such as FR12345678901",
+            ));
+        }
+        let phone = check_opt_text("phone", c.phone, 40)?;
+        validate_address(&c.billing_address)?;
+        let address = c
+            .billing_address
+            .as_ref()
+            .map(|a| serde_json::to_string(a).expect("address serialises"));
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let taken = tx
+            .opt("SELECT id FROM users WHERE email = $1", args![&email])
+            .await?;
+        if taken.is_some() {
+            return Err(DomainError::EmailTaken);
+        }
+        let id = tx
+            .insert(
+                "INSERT INTO clients (kind, name, email, phone, company_name, siren, siret, vat_number, billing_address, language, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                args![c.kind.as_str(), &name, &email, phone, company_name, siren, siret, vat_number, address, c.language.as_str(), now],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
+        if let Some(hash) = password_hash {
+            tx.exec(
+                "INSERT INTO users (email, name, password_hash, client_id, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                args![&email, &name, hash, id, c.language.as_str(), now],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
+        }
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "client.created",
+            ("client", id),
+            json!({"email": email, "kind": c.kind.as_str()}),
+        )
+        .await?;
+        let row = tx
+            .one("SELECT * FROM clients WHERE id = $1", args![id])
+            .await?;
+        tx.commit().await?;
+        client_from_row(&row)
+    }
+
+    pub(crate) async fn client_q(&self, scope: Scope, id: Id) -> Result<Client> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT * FROM clients WHERE id = $1 AND ($2 IS NULL OR id = $2)",
+                args![id, scope_client(scope)],
+            )
+            .await?;
+        client_from_row(&row.ok_or_else(|| not_found("client"))?)
+    }
+
+    pub(crate) async fn clients_q(&self) -> Result<Vec<Client>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx.all("SELECT * FROM clients ORDER BY id", vec![]).await?;
+        rows.iter().map(client_from_row).collect()
+    }
+
+    pub(crate) async fn catalogue_q(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx.all("SELECT * FROM catalogue_items WHERE ($1 = 0 OR active = 1) ORDER BY kind DESC, code", args![active_only]).await?;
+        rows.iter().map(catalogue_from_row).collect()
+    }
+
+    pub(crate) async fn create_catalogue_item_tx(
+        &self,
+        actor: &Actor,
+        item: NewCatalogueItem,
+    ) -> Result<CatalogueItem> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let rates = company(&mut tx).await?.vat_rates;
+        validate_catalogue(
+            Some(&item.code),
+            [Some(&item.label_fr), Some(&item.label_en), Some(&item.unit)],
+            Some(item.unit_price),
+            Some(item.vat_rate),
+            &rates,
+        )?;
+        let id = tx
+            .insert(
+                "INSERT INTO catalogue_items (code, kind, label_fr, label_en, unit, unit_price, vat_rate, active) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                args![&item.code, item.kind.as_str(), item.label_fr.trim(), item.label_en.trim(), item.unit.trim(), item.unit_price, item.vat_rate, item.active],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::CatalogueCodeTaken))?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "catalogue.created",
+            ("catalogue_item", id),
+            json!({"code": item.code, "unit_price": item.unit_price}),
+        )
+        .await?;
+        let row = tx
+            .one("SELECT * FROM catalogue_items WHERE id = $1", args![id])
+            .await?;
+        tx.commit().await?;
+        catalogue_from_row(&row)
+    }
+
+    pub(crate) async fn update_catalogue_item_tx(
+        &self,
+        actor: &Actor,
+        id: Id,
+        p: CatalogueItemPatch,
+    ) -> Result<CatalogueItem> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let rates = company(&mut tx).await?.vat_rates;
+        validate_catalogue(
+            None,
+            [
+                p.label_fr.as_deref(),
+                p.label_en.as_deref(),
+                p.unit.as_deref(),
+            ],
+            p.unit_price,
+            p.vat_rate,
+            &rates,
+        )?;
+        let changed = tx
+            .exec(
+                "UPDATE catalogue_items SET label_fr = COALESCE($2, label_fr), label_en = COALESCE($3, label_en), \
+                 unit = COALESCE($4, unit), unit_price = COALESCE($5, unit_price), vat_rate = COALESCE($6, vat_rate), \
+                 active = COALESCE($7, active) WHERE id = $1",
+                args![id, p.label_fr.clone(), p.label_en.clone(), p.unit.clone(), p.unit_price, p.vat_rate, p.active.map(i64::from)],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(not_found("catalogue item"));
+        }
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "catalogue.updated",
+            ("catalogue_item", id),
+            json!({"unit_price": p.unit_price, "active": p.active}),
+        )
+        .await?;
+        let row = tx
+            .one("SELECT * FROM catalogue_items WHERE id = $1", args![id])
+            .await?;
+        tx.commit().await?;
+        catalogue_from_row(&row)
+    }
+
+    pub(crate) async fn create_quote_request_tx(
+        &self,
+        actor: &Actor,
+        client_id: Id,
+        r: NewQuoteRequest,
+    ) -> Result<QuoteRequest> {
+        let property_type = check_text("property_type", &r.property_type, 100)?;
+        let property_address = check_text("property_address", &r.property_address, 500)?;
+        if r.surface_m2
+            .is_some_and(|s| s <= Decimal::ZERO || s > Decimal::from(1_000_000))
+        {
+            return Err(DomainError::validation("surface_m2", "must be positive"));
+        }
+        if r.rooms.is_some_and(|n| !(0..=10_000).contains(&n)) {
+            return Err(DomainError::validation(
+                "rooms",
+                "must be between 0 and 10000",
+            ));
+        }
+        let notes = check_opt_text("notes", r.notes, 5000)?;
+        let now = self.now();
+        if r.wished_date.is_some_and(|d| d < self.today()) {
+            return Err(DomainError::validation(
+                "wished_date",
+                "must not be in the past",
+            ));
+        }
+        let mut tx = self.db.write().await?;
+        if tx
+            .opt("SELECT id FROM clients WHERE id = $1", args![client_id])
+            .await?
+            .is_none()
+        {
+            return Err(DomainError::validation("client_id", "no such client"));
+        }
+        let active: Vec<String> = tx
+            .all("SELECT code FROM catalogue_items WHERE active = 1", vec![])
+            .await?
+            .iter()
+            .map(|r| r.text("code"))
+            .collect::<Result<_>>()?;
+        if let Some(unknown) = r.wanted.iter().find(|c| !active.contains(c)) {
+            return Err(DomainError::validation(
+                "wanted",
+                format!("unknown or inactive catalogue code {unknown:?}"),
+            ));
+        }
+        let id = tx
+            .insert(
+                "INSERT INTO quote_requests (client_id, status, property_type, property_address, surface_m2, rooms, wanted, wished_date, notes, created_at) \
+                 VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                args![client_id, &property_type, &property_address, r.surface_m2, r.rooms, json!(r.wanted).to_string(), r.wished_date, notes, now],
+            )
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote_request.created",
+            ("quote_request", id),
+            json!({"client_id": client_id}),
+        )
+        .await?;
+        notify_staff(
+            &mut tx,
+            now,
+            "quote_request_received",
+            json!({"quote_request_id": id, "client_id": client_id, "property": property_type}),
+        )
+        .await?;
+        let row = tx
+            .one("SELECT * FROM quote_requests WHERE id = $1", args![id])
+            .await?;
+        tx.commit().await?;
+        request_from_row(&row)
+    }
+
+    pub(crate) async fn quote_requests_q(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all("SELECT * FROM quote_requests WHERE ($1 IS NULL OR client_id = $1) ORDER BY id DESC LIMIT 500", args![scope_client(scope)])
+            .await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    pub(crate) async fn quote_request_q(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT * FROM quote_requests WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
+                args![id, scope_client(scope)],
+            )
+            .await?;
+        request_from_row(&row.ok_or_else(|| not_found("quote request"))?)
+    }
+}

@@ -1,0 +1,349 @@
+//! Invoices (issued from the purchase order when the order is delivered), payments by transfer
+//! or cheque, and credit notes. An issued invoice is never edited: a credit note cancels it.
+
+use immovr_core::model::*;
+use immovr_core::money::totals;
+use immovr_core::ports::*;
+use immovr_core::rules::{apply_payment, check_cancellable, check_invoiceable};
+use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::db::{Row, Tx, args};
+use crate::orders::lock_order;
+use crate::support::{
+    audit, check_text, company, lines_and_totals, load_lines, next_number, notify_client,
+    save_lines,
+};
+use crate::{SqlStore, not_found, scope_client};
+
+/// Issues the invoice of a delivered order inside the caller's transaction.
+pub(crate) async fn issue_invoice_for(
+    tx: &mut Tx,
+    now: Timestamp,
+    today: Date,
+    actor: &Actor,
+    company: &CompanySettings,
+    order_id: Id,
+    client_id: Id,
+) -> Result<Invoice> {
+    let po = tx
+        .one(
+            "SELECT p.id, p.number, o.delivered_at FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id WHERE o.id = $1",
+            args![order_id],
+        )
+        .await?;
+    let lines = load_lines(tx, "purchase_order", po.i64("id")?).await?;
+    let t = totals(&lines);
+    let number = next_number(tx, &company.invoice_prefix, today).await?;
+    let service_date = po
+        .opt_ts("delivered_at")?
+        .map(|ts| ts.to_zoned(studio_timezone()).date())
+        .unwrap_or(today);
+    let due_date = add_days(today, company.payment_terms_days);
+    let id = tx
+        .insert(
+            "INSERT INTO invoices (number, order_id, client_id, status, issue_date, service_date, due_date, payment_reference, \
+             total_excl_vat, total_vat, total_incl_vat, amount_paid, created_at) \
+             VALUES ($1, $2, $3, 'issued', $4, $5, $6, $1, $7, $8, $9, '0.00', $10) RETURNING id",
+            args![&number, order_id, client_id, today, service_date, due_date, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
+        )
+        .await
+        .map_err(|e| e.unique_as(DomainError::AlreadyInvoiced))?;
+    save_lines(tx, "invoice", id, &lines).await?;
+    audit(
+        tx,
+        now,
+        actor,
+        "invoice.issued",
+        ("invoice", id),
+        json!({"number": number, "order_id": order_id, "total_incl_vat": t.total_incl_vat}),
+    )
+    .await?;
+    load_invoice(tx, Scope::Staff, id, false).await
+}
+
+async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
+    let id = r.i64("id")?;
+    let (lines, totals) = lines_and_totals(load_lines(tx, "invoice", id).await?, r)?;
+    let payments = tx
+        .all(
+            "SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id",
+            args![id],
+        )
+        .await?;
+    let credit_notes = tx
+        .all(
+            "SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id",
+            args![id],
+        )
+        .await?;
+    let status = InvoiceStatus::parse(&r.text("status")?)?;
+    let amount_paid = r.dec("amount_paid")?;
+    let amount_due = if status == InvoiceStatus::Cancelled {
+        Decimal::ZERO
+    } else {
+        totals.total_incl_vat - amount_paid
+    };
+    Ok(Invoice {
+        id,
+        number: r.text("number")?,
+        order_id: r.i64("order_id")?,
+        purchase_order_number: r.text("po_number")?,
+        client_id: r.i64("client_id")?,
+        status,
+        issue_date: r.date("issue_date")?,
+        service_date: r.date("service_date")?,
+        due_date: r.date("due_date")?,
+        payment_reference: r.text("payment_reference")?,
+        lines,
+        totals,
+        amount_paid,
+        amount_due,
+        payments: payments
+            .iter()
+            .map(|p| {
+                Ok(Payment {
+                    id: p.i64("id")?,
+                    method: PaymentMethod::parse(&p.text("method")?)?,
+                    amount: p.dec("amount")?,
+                    date: p.date("date")?,
+                    reference: p.opt_text("reference")?,
+                    cheque_number: p.opt_text("cheque_number")?,
+                    bank: p.opt_text("bank")?,
+                    deposit_date: p.opt_date("deposit_date")?,
+                    recorded_at: p.ts("recorded_at")?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        credit_note_ids: credit_notes
+            .iter()
+            .map(|c| c.i64("id"))
+            .collect::<Result<_>>()?,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+const INVOICE_SELECT: &str = "SELECT i.*, p.number AS po_number FROM invoices i JOIN orders o ON o.id = i.order_id \
+     JOIN purchase_orders p ON p.id = o.purchase_order_id";
+
+pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<Invoice> {
+    let lock = if lock && !tx.for_update().is_empty() {
+        " FOR UPDATE OF i"
+    } else {
+        ""
+    };
+    let row = tx
+        .opt(
+            &format!("{INVOICE_SELECT} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}"),
+            args![id, scope_client(scope)],
+        )
+        .await?
+        .ok_or_else(|| not_found("invoice"))?;
+    invoice_from_row(tx, &row).await
+}
+
+pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Result<CreditNote> {
+    let r = tx
+        .opt(
+            "SELECT c.*, i.number AS invoice_number FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id \
+             WHERE c.id = $1 AND ($2 IS NULL OR c.client_id = $2)",
+            args![id, scope_client(scope)],
+        )
+        .await?
+        .ok_or_else(|| not_found("credit note"))?;
+    let (lines, totals) = lines_and_totals(load_lines(tx, "credit_note", id).await?, &r)?;
+    Ok(CreditNote {
+        id,
+        number: r.text("number")?,
+        invoice_id: r.i64("invoice_id")?,
+        invoice_number: r.text("invoice_number")?,
+        client_id: r.i64("client_id")?,
+        reason: r.text("reason")?,
+        issue_date: r.date("issue_date")?,
+        lines,
+        totals,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn invoices_q(&self, scope: Scope) -> Result<Vec<Invoice>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(&format!("{INVOICE_SELECT} WHERE ($1 IS NULL OR i.client_id = $1) ORDER BY i.id DESC LIMIT 500"), args![scope_client(scope)])
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(invoice_from_row(&mut tx, r).await?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn issue_invoice_tx(&self, actor: &Actor, order_id: Id) -> Result<Invoice> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let (status, row) = lock_order(&mut tx, order_id).await?;
+        let in_force = tx
+            .opt(
+                "SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'",
+                args![order_id],
+            )
+            .await?;
+        check_invoiceable(status, in_force.is_some())?;
+        let client_id = row.i64("client_id")?;
+        let invoice = issue_invoice_for(
+            &mut tx,
+            now,
+            self.today(),
+            actor,
+            &company,
+            order_id,
+            client_id,
+        )
+        .await?;
+        notify_client(&mut tx, now, client_id, "invoice_issued", json!({"invoice_id": invoice.id, "number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat})).await?;
+        tx.commit().await?;
+        Ok(invoice)
+    }
+
+    pub(crate) async fn record_payment_tx(
+        &self,
+        actor: &Actor,
+        invoice_id: Id,
+        p: NewPayment,
+    ) -> Result<Invoice> {
+        let today = self.today();
+        let (method, date, reference, cheque_number, bank, deposit_date) = match &p {
+            NewPayment::Transfer {
+                date, reference, ..
+            } => (
+                PaymentMethod::Transfer,
+                *date,
+                Some(check_text("reference", reference, 140)?),
+                None,
+                None,
+                None,
+            ),
+            NewPayment::Cheque {
+                cheque_number,
+                bank,
+                received_date,
+                deposit_date,
+                ..
+            } => {
+                if deposit_date.is_some_and(|d| d < *received_date) {
+                    return Err(DomainError::validation(
+                        "deposit_date",
+                        "must not be before the date received",
+                    ));
+                }
+                (
+                    PaymentMethod::Cheque,
+                    *received_date,
+                    None,
+                    Some(check_text("cheque_number", cheque_number, 40)?),
+                    Some(check_text("bank", bank, 100)?),
+                    *deposit_date,
+                )
+            }
+        };
+        if date > today {
+            return Err(DomainError::validation("date", "must not be in the future"));
+        }
+        let amount = p.amount();
+        let now = self.now();
+        let mut amount_cents = amount;
+        amount_cents.rescale(2);
+        let mut tx = self.db.write().await?;
+        let invoice = load_invoice(&mut tx, Scope::Staff, invoice_id, true).await?;
+        let new_status = apply_payment(invoice.status, invoice.amount_due, amount)?;
+        let amount = amount_cents;
+        let payment_id = tx
+            .insert(
+                "INSERT INTO payments (invoice_id, method, amount, date, reference, cheque_number, bank, deposit_date, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                args![invoice_id, method.as_str(), amount, date, reference, cheque_number, bank, deposit_date, now],
+            )
+            .await?;
+        let paid = invoice.amount_paid + amount;
+        tx.exec(
+            "UPDATE invoices SET amount_paid = $2, status = $3 WHERE id = $1",
+            args![invoice_id, paid, new_status.as_str()],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "payment.recorded",
+            ("invoice", invoice_id),
+            json!({"payment_id": payment_id, "method": method.as_str(), "amount": amount, "status": new_status.as_str()}),
+        )
+        .await?;
+        notify_client(
+            &mut tx,
+            now,
+            invoice.client_id,
+            "payment_received",
+            json!({"invoice_id": invoice_id, "number": invoice.number, "amount": amount, "amount_due": invoice.amount_due - amount}),
+        )
+        .await?;
+        let invoice = load_invoice(&mut tx, Scope::Staff, invoice_id, false).await?;
+        tx.commit().await?;
+        Ok(invoice)
+    }
+
+    pub(crate) async fn issue_credit_note_tx(
+        &self,
+        actor: &Actor,
+        invoice_id: Id,
+        note: NewCreditNote,
+    ) -> Result<CreditNote> {
+        let reason = check_text("reason", &note.reason, 2000)?;
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let invoice = load_invoice(&mut tx, Scope::Staff, invoice_id, true).await?;
+        check_cancellable(invoice.status)?;
+        let number = next_number(&mut tx, &company.credit_note_prefix, today).await?;
+        let t = &invoice.totals;
+        let id = tx
+            .insert(
+                "INSERT INTO credit_notes (number, invoice_id, client_id, reason, issue_date, total_excl_vat, total_vat, total_incl_vat, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                args![&number, invoice_id, invoice.client_id, &reason, today, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
+            )
+            .await?;
+        save_lines(&mut tx, "credit_note", id, &invoice.lines).await?;
+        tx.exec(
+            "UPDATE invoices SET status = 'cancelled' WHERE id = $1",
+            args![invoice_id],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "credit_note.issued",
+            ("invoice", invoice_id),
+            json!({"credit_note_id": id, "number": number, "reason": reason}),
+        )
+        .await?;
+        notify_client(
+            &mut tx,
+            now,
+            invoice.client_id,
+            "credit_note_issued",
+            json!({"credit_note_id": id, "number": number, "invoice_number": invoice.number}),
+        )
+        .await?;
+        let cn = load_credit_note(&mut tx, Scope::Staff, id).await?;
+        tx.commit().await?;
+        Ok(cn)
+    }
+}

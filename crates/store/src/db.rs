@@ -1,0 +1,467 @@
+//! One thin layer over the two sqlx drivers: the same SQL text (`$n` placeholders, `RETURNING`,
+//! `ON CONFLICT`) runs on SQLite and PostgreSQL; values are bound and read back through `V`, so
+//! the use cases are written once. Backend-specific SQL is confined to `Tx::for_update`.
+//!
+//! SQLite: one writer connection (transactions serialise in-process, never "database is locked")
+//! and a read-only pool for queries. PostgreSQL: one pool; use cases lock the rows they change.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use immovr_core::DomainError;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Column, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+#[derive(Clone)]
+pub enum Db {
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    Pg(PgPool),
+}
+
+/// A value bound to or read from SQL: every column is an integer or text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum V {
+    I(Option<i64>),
+    T(Option<String>),
+}
+
+impl From<i64> for V {
+    fn from(v: i64) -> Self {
+        V::I(Some(v))
+    }
+}
+impl From<Option<i64>> for V {
+    fn from(v: Option<i64>) -> Self {
+        V::I(v)
+    }
+}
+impl From<bool> for V {
+    fn from(v: bool) -> Self {
+        V::I(Some(v as i64))
+    }
+}
+impl From<&str> for V {
+    fn from(v: &str) -> Self {
+        V::T(Some(v.to_string()))
+    }
+}
+impl From<String> for V {
+    fn from(v: String) -> Self {
+        V::T(Some(v))
+    }
+}
+impl From<&String> for V {
+    fn from(v: &String) -> Self {
+        V::T(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for V {
+    fn from(v: Option<String>) -> Self {
+        V::T(v)
+    }
+}
+impl From<Option<&str>> for V {
+    fn from(v: Option<&str>) -> Self {
+        V::T(v.map(str::to_string))
+    }
+}
+impl From<&Option<String>> for V {
+    fn from(v: &Option<String>) -> Self {
+        V::T(v.clone())
+    }
+}
+// Decimals keep their scale: amounts are stored as "390.00", as computed.
+impl From<Decimal> for V {
+    fn from(v: Decimal) -> Self {
+        V::T(Some(v.to_string()))
+    }
+}
+impl From<Option<Decimal>> for V {
+    fn from(v: Option<Decimal>) -> Self {
+        V::T(v.map(|d| d.to_string()))
+    }
+}
+impl From<Date> for V {
+    fn from(v: Date) -> Self {
+        V::T(Some(v.to_string()))
+    }
+}
+impl From<Option<Date>> for V {
+    fn from(v: Option<Date>) -> Self {
+        V::T(v.map(|d| d.to_string()))
+    }
+}
+impl From<Timestamp> for V {
+    fn from(v: Timestamp) -> Self {
+        V::T(Some(v.to_string()))
+    }
+}
+impl From<Option<Timestamp>> for V {
+    fn from(v: Option<Timestamp>) -> Self {
+        V::T(v.map(|t| t.to_string()))
+    }
+}
+
+/// `args![a, b]` → `vec![V::from(a), V::from(b)]`.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$($crate::db::V::from($a)),*] };
+}
+pub(crate) use args;
+
+/// A database failure; unique violations are told apart so use cases can map them.
+#[derive(Debug)]
+pub enum DbError {
+    Unique(String),
+    Other(String),
+}
+
+impl DbError {
+    /// Maps a unique violation to a domain error; anything else stays internal.
+    pub fn unique_as(self, err: DomainError) -> DomainError {
+        match self {
+            DbError::Unique(_) => err,
+            other => other.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return DbError::Unique(db.message().to_string());
+        }
+        DbError::Other(e.to_string())
+    }
+}
+
+impl From<DbError> for DomainError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unique(m) | DbError::Other(m) => {
+                DomainError::Internal(format!("database: {m}"))
+            }
+        }
+    }
+}
+
+/// A row read back: column names and values.
+#[derive(Debug, Clone)]
+pub struct Row {
+    cols: Vec<(String, V)>,
+}
+
+type R<T> = Result<T, DomainError>;
+
+fn corrupt(col: &str, what: &str) -> DomainError {
+    DomainError::internal(format!("column {col}: {what}"))
+}
+
+impl Row {
+    fn get(&self, col: &str) -> R<&V> {
+        self.cols
+            .iter()
+            .find(|(n, _)| n == col)
+            .map(|(_, v)| v)
+            .ok_or_else(|| corrupt(col, "missing"))
+    }
+
+    pub fn opt_i64(&self, col: &str) -> R<Option<i64>> {
+        match self.get(col)? {
+            V::I(v) => Ok(*v),
+            V::T(None) => Ok(None),
+            V::T(Some(t)) => t
+                .parse()
+                .map(Some)
+                .map_err(|_| corrupt(col, "not an integer")),
+        }
+    }
+
+    pub fn i64(&self, col: &str) -> R<i64> {
+        self.opt_i64(col)?.ok_or_else(|| corrupt(col, "null"))
+    }
+
+    pub fn bool(&self, col: &str) -> R<bool> {
+        Ok(self.i64(col)? != 0)
+    }
+
+    pub fn opt_text(&self, col: &str) -> R<Option<String>> {
+        match self.get(col)? {
+            V::T(v) => Ok(v.clone()),
+            V::I(None) => Ok(None),
+            V::I(Some(i)) => Ok(Some(i.to_string())),
+        }
+    }
+
+    pub fn text(&self, col: &str) -> R<String> {
+        self.opt_text(col)?.ok_or_else(|| corrupt(col, "null"))
+    }
+
+    fn parse_opt<T: FromStr>(&self, col: &str) -> R<Option<T>> {
+        self.opt_text(col)?
+            .map(|t| t.parse::<T>().map_err(|_| corrupt(col, "unparsable")))
+            .transpose()
+    }
+
+    fn parse<T: FromStr>(&self, col: &str) -> R<T> {
+        self.parse_opt(col)?.ok_or_else(|| corrupt(col, "null"))
+    }
+
+    pub fn dec(&self, col: &str) -> R<Decimal> {
+        self.parse(col)
+    }
+    pub fn opt_dec(&self, col: &str) -> R<Option<Decimal>> {
+        self.parse_opt(col)
+    }
+    pub fn date(&self, col: &str) -> R<Date> {
+        self.parse(col)
+    }
+    pub fn opt_date(&self, col: &str) -> R<Option<Date>> {
+        self.parse_opt(col)
+    }
+    pub fn ts(&self, col: &str) -> R<Timestamp> {
+        self.parse(col)
+    }
+    pub fn opt_ts(&self, col: &str) -> R<Option<Timestamp>> {
+        self.parse_opt(col)
+    }
+}
+
+fn read_row<DB, RR>(row: &RR) -> Result<Row, DbError>
+where
+    DB: sqlx::Database,
+    RR: sqlx::Row<Database = DB>,
+    for<'r> Option<i64>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<RR>,
+{
+    let mut cols = Vec::with_capacity(row.columns().len());
+    for (i, c) in row.columns().iter().enumerate() {
+        let v = match row.try_get::<Option<i64>, _>(i) {
+            Ok(v) => V::I(v),
+            Err(_) => V::T(row.try_get::<Option<String>, _>(i)?),
+        };
+        cols.push((c.name().to_string(), v));
+    }
+    Ok(Row { cols })
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                V::I(v) => q.bind(*v),
+                V::T(v) => q.bind(v.as_deref()),
+            };
+        }
+        q
+    }};
+}
+
+/// A transaction on either backend.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// `" FOR UPDATE"` on PostgreSQL; nothing on SQLite, where the single writer serialises.
+    pub fn for_update(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Pg(_) => " FOR UPDATE",
+        }
+    }
+
+    pub async fn exec(&mut self, sql: &str, args: Vec<V>) -> Result<u64, DbError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query(sql), &args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Tx::Pg(tx) => bind_all!(sqlx::query(sql), &args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    pub async fn all(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let rows = bind_all!(sqlx::query(sql), &args)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                rows.iter().map(read_row).collect()
+            }
+            Tx::Pg(tx) => {
+                let rows = bind_all!(sqlx::query(sql), &args)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                rows.iter().map(read_row).collect()
+            }
+        }
+    }
+
+    pub async fn opt(&mut self, sql: &str, args: Vec<V>) -> Result<Option<Row>, DbError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let row = bind_all!(sqlx::query(sql), &args)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                row.as_ref().map(read_row).transpose()
+            }
+            Tx::Pg(tx) => {
+                let row = bind_all!(sqlx::query(sql), &args)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                row.as_ref().map(read_row).transpose()
+            }
+        }
+    }
+
+    pub async fn one(&mut self, sql: &str, args: Vec<V>) -> Result<Row, DbError> {
+        self.opt(sql, args)
+            .await?
+            .ok_or_else(|| DbError::Other(format!("no row: {sql}")))
+    }
+
+    /// Runs an `INSERT … RETURNING id` and gives the id.
+    pub async fn insert(&mut self, sql: &str, args: Vec<V>) -> Result<i64, DbError> {
+        let row = self.one(sql, args).await?;
+        row.i64("id").map_err(|e| DbError::Other(e.to_string()))
+    }
+
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Pg(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+pub struct Options {
+    pub url: String,
+    pub max_connections: u32,
+    /// PostgreSQL schema to use (tests isolate themselves in one); created if missing.
+    pub pg_schema: Option<String>,
+}
+
+impl Db {
+    pub async fn connect(opts: &Options) -> Result<Db, DbError> {
+        if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
+            let mut connect = PgConnectOptions::from_str(&opts.url)?;
+            if let Some(schema) = &opts.pg_schema {
+                let admin = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(connect.clone())
+                    .await?;
+                sqlx::query(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS \"{}\"",
+                    schema.replace('"', "")
+                ))
+                .execute(&admin)
+                .await?;
+                admin.close().await;
+                connect = connect.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect)
+                .await?;
+            return Ok(Db::Pg(pool));
+        }
+        let path = opts
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| opts.url.strip_prefix("sqlite:"))
+            .unwrap_or(&opts.url);
+        let base = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.clone().create_if_missing(true))
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Db::Sqlite { writer, reader })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let map = |e: sqlx::migrate::MigrateError| DbError::Other(e.to_string());
+        match self {
+            Db::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite")
+                .run(writer)
+                .await
+                .map_err(map),
+            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres")
+                .run(pool)
+                .await
+                .map_err(map),
+        }
+    }
+
+    /// A transaction that will write. On SQLite it takes the single writer connection.
+    pub async fn write(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
+            Db::Pg(pool) => Tx::Pg(pool.begin().await?),
+        })
+    }
+
+    /// A read-only transaction: one consistent snapshot for a multi-query read.
+    pub async fn read(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
+            Db::Pg(pool) => Tx::Pg(pool.begin().await?),
+        })
+    }
+
+    /// Drops a PostgreSQL schema and everything in it (test clean-up).
+    pub async fn drop_schema(&self, schema: &str) {
+        if let Db::Pg(pool) = self {
+            let sql = format!(
+                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+                schema.replace('"', "")
+            );
+            if let Err(e) = sqlx::query(&sql).execute(pool).await {
+                tracing::warn!(error = %e, "dropping schema {schema}");
+            }
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite { .. } => "sqlite",
+            Db::Pg(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Db::Pg(pool) => pool.close().await,
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! Purchase orders (created on acceptance), orders with their stages and deliverables, delivery.
+
+use immovr_core::model::*;
+use immovr_core::ports::*;
+use immovr_core::rules::{check_deliverable, check_order_open, check_purchase_order_pending};
+use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::billing::issue_invoice_for;
+use crate::db::{Row, Tx, args};
+use crate::support::{
+    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client,
+};
+use crate::{SqlStore, not_found, scope_client};
+
+pub(crate) async fn load_purchase_order(
+    tx: &mut Tx,
+    scope: Scope,
+    id: Id,
+    lock: bool,
+) -> Result<PurchaseOrder> {
+    let sql = format!(
+        "SELECT p.*, o.id AS order_id FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id \
+         WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
+        // PostgreSQL cannot lock the nullable side of the outer join: lock the purchase order only.
+        if lock && !tx.for_update().is_empty() {
+            " FOR UPDATE OF p"
+        } else {
+            ""
+        }
+    );
+    let row = tx
+        .opt(&sql, args![id, scope_client(scope)])
+        .await?
+        .ok_or_else(|| not_found("purchase order"))?;
+    po_from_row(tx, &row).await
+}
+
+async fn po_from_row(tx: &mut Tx, r: &Row) -> Result<PurchaseOrder> {
+    let id = r.i64("id")?;
+    let (lines, totals) = lines_and_totals(load_lines(tx, "purchase_order", id).await?, r)?;
+    Ok(PurchaseOrder {
+        id,
+        number: r.text("number")?,
+        quote_id: r.i64("quote_id")?,
+        quote_number: r.text("quote_number")?,
+        quote_version: r.i64("quote_version")?,
+        client_id: r.i64("client_id")?,
+        status: PurchaseOrderStatus::parse(&r.text("status")?)?,
+        cancel_reason: r.opt_text("cancel_reason")?,
+        lines,
+        totals,
+        created_at: r.ts("created_at")?,
+        validated_at: r.opt_ts("validated_at")?,
+        order_id: r.opt_i64("order_id")?,
+    })
+}
+
+/// Registers the order of a validated purchase order, with the stage template's stages.
+pub(crate) async fn create_order(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    company: &CompanySettings,
+    po_id: Id,
+    po_number: &str,
+    client_id: Id,
+) -> Result<Id> {
+    let order_id = tx
+        .insert(
+            "INSERT INTO orders (purchase_order_id, client_id, status, created_at) VALUES ($1, $2, 'registered', $3) RETURNING id",
+            args![po_id, client_id, now],
+        )
+        .await?;
+    let client_language = tx
+        .one(
+            "SELECT language FROM clients WHERE id = $1",
+            args![client_id],
+        )
+        .await?
+        .text("language")?;
+    for (i, s) in company.stage_template.iter().enumerate() {
+        let label = if client_language == "en" {
+            &s.label_en
+        } else {
+            &s.label_fr
+        };
+        tx.exec(
+            "INSERT INTO stages (order_id, position, code, label, status) VALUES ($1, $2, $3, $4, 'pending')",
+            args![order_id, i as i64 + 1, &s.code, label],
+        )
+        .await?;
+    }
+    audit(
+        tx,
+        now,
+        actor,
+        "order.registered",
+        ("order", order_id),
+        json!({"purchase_order": po_number}),
+    )
+    .await?;
+    notify_client(
+        tx,
+        now,
+        client_id,
+        "order_registered",
+        json!({"order_id": order_id, "purchase_order_number": po_number}),
+    )
+    .await?;
+    Ok(order_id)
+}
+
+fn stage_from_row(r: &Row) -> Result<Stage> {
+    Ok(Stage {
+        id: r.i64("id")?,
+        position: r.i64("position")?,
+        code: r.text("code")?,
+        label: r.text("label")?,
+        status: StageStatus::parse(&r.text("status")?)?,
+        planned_date: r.opt_date("planned_date")?,
+        assignee: r.opt_text("assignee")?,
+        notes: r.opt_text("notes")?,
+        done_at: r.opt_ts("done_at")?,
+    })
+}
+
+async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
+    let id = r.i64("id")?;
+    let stages = tx
+        .all(
+            "SELECT * FROM stages WHERE order_id = $1 ORDER BY position",
+            args![id],
+        )
+        .await?;
+    let files = tx
+        .all(
+            "SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id",
+            args![id],
+        )
+        .await?;
+    let invoice = tx
+        .opt(
+            "SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'",
+            args![id],
+        )
+        .await?;
+    Ok(Order {
+        id,
+        purchase_order_id: r.i64("purchase_order_id")?,
+        purchase_order_number: r.text("po_number")?,
+        client_id: r.i64("client_id")?,
+        status: OrderStatus::parse(&r.text("status")?)?,
+        created_at: r.ts("created_at")?,
+        delivered_at: r.opt_ts("delivered_at")?,
+        stages: stages.iter().map(stage_from_row).collect::<Result<_>>()?,
+        deliverables: files
+            .iter()
+            .map(|f| {
+                Ok(Deliverable {
+                    id: f.i64("id")?,
+                    filename: f.text("filename")?,
+                    content_type: f.text("content_type")?,
+                    size_bytes: f.i64("size_bytes")?,
+                    sha256: f.text("sha256")?,
+                    storage_key: f.text("storage_key")?,
+                    created_at: f.ts("created_at")?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        invoice_id: invoice.map(|i| i.i64("id")).transpose()?,
+    })
+}
+
+const ORDER_SELECT: &str = "SELECT o.*, p.number AS po_number FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id";
+
+pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Order> {
+    let row = tx
+        .opt(
+            &format!("{ORDER_SELECT} WHERE o.id = $1 AND ($2 IS NULL OR o.client_id = $2)"),
+            args![id, scope_client(scope)],
+        )
+        .await?
+        .ok_or_else(|| not_found("order"))?;
+    order_from_row(tx, &row).await
+}
+
+/// Locks an order row and returns its status.
+pub(crate) async fn lock_order(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)> {
+    let row = tx
+        .opt(
+            &format!("SELECT * FROM orders WHERE id = $1{}", tx.for_update()),
+            args![id],
+        )
+        .await?
+        .ok_or_else(|| not_found("order"))?;
+    Ok((OrderStatus::parse(&row.text("status")?)?, row))
+}
+
+impl SqlStore {
+    pub(crate) async fn purchase_orders_q(&self, scope: Scope) -> Result<Vec<PurchaseOrder>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(
+                "SELECT p.*, o.id AS order_id FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id \
+                 WHERE ($1 IS NULL OR p.client_id = $1) ORDER BY p.id DESC LIMIT 500",
+                args![scope_client(scope)],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(po_from_row(&mut tx, r).await?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn orders_q(&self, scope: Scope) -> Result<Vec<Order>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(&format!("{ORDER_SELECT} WHERE ($1 IS NULL OR o.client_id = $1) ORDER BY o.id DESC LIMIT 500"), args![scope_client(scope)])
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(order_from_row(&mut tx, r).await?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn validate_purchase_order_tx(
+        &self,
+        actor: &Actor,
+        id: Id,
+    ) -> Result<PurchaseOrder> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let po = load_purchase_order(&mut tx, Scope::Staff, id, true).await?;
+        check_purchase_order_pending(po.status)?;
+        tx.exec(
+            "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1",
+            args![id, now],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "purchase_order.validated",
+            ("purchase_order", id),
+            json!({"number": po.number}),
+        )
+        .await?;
+        create_order(&mut tx, now, actor, &company, id, &po.number, po.client_id).await?;
+        let po = load_purchase_order(&mut tx, Scope::Staff, id, false).await?;
+        tx.commit().await?;
+        Ok(po)
+    }
+
+    pub(crate) async fn cancel_purchase_order_tx(
+        &self,
+        actor: &Actor,
+        id: Id,
+        reason: &str,
+    ) -> Result<PurchaseOrder> {
+        let reason = check_text("reason", reason, 2000)?;
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let po = load_purchase_order(&mut tx, Scope::Staff, id, true).await?;
+        check_purchase_order_pending(po.status)?;
+        tx.exec(
+            "UPDATE purchase_orders SET status = 'cancelled', cancel_reason = $2 WHERE id = $1",
+            args![id, &reason],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "purchase_order.cancelled",
+            ("purchase_order", id),
+            json!({"number": po.number, "reason": reason}),
+        )
+        .await?;
+        notify_client(
+            &mut tx,
+            now,
+            po.client_id,
+            "purchase_order_cancelled",
+            json!({"purchase_order_id": id, "number": po.number, "reason": reason}),
+        )
+        .await?;
+        let po = load_purchase_order(&mut tx, Scope::Staff, id, false).await?;
+        tx.commit().await?;
+        Ok(po)
+    }
+
+    async fn stage_change(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        stage_id: Id,
+        change: StageChange,
+    ) -> Result<Order> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let (status, order) = lock_order(&mut tx, order_id).await?;
+        check_order_open(status)?;
+        let stage = tx
+            .opt(
+                "SELECT * FROM stages WHERE id = $1 AND order_id = $2",
+                args![stage_id, order_id],
+            )
+            .await?
+            .ok_or_else(|| not_found("stage"))?;
+        let stage = stage_from_row(&stage)?;
+        if stage.status == StageStatus::Done {
+            return Err(DomainError::StageAlreadyDone);
+        }
+        let (action, kind) = match change {
+            StageChange::Plan(plan) => {
+                let assignee = check_opt_text("assignee", plan.assignee, 200)?;
+                let notes = check_opt_text("notes", plan.notes, 5000)?;
+                let new_status = if plan.planned_date.is_some() {
+                    "planned"
+                } else {
+                    "pending"
+                };
+                tx.exec(
+                    "UPDATE stages SET planned_date = $2, assignee = $3, notes = $4, status = $5 WHERE id = $1",
+                    args![stage_id, plan.planned_date, assignee, notes, new_status],
+                )
+                .await?;
+                ("stage.planned", "stage_planned")
+            }
+            StageChange::Done => {
+                tx.exec(
+                    "UPDATE stages SET status = 'done', done_at = $2 WHERE id = $1",
+                    args![stage_id, now],
+                )
+                .await?;
+                ("stage.done", "stage_done")
+            }
+        };
+        if status == OrderStatus::Registered {
+            tx.exec(
+                "UPDATE orders SET status = 'in_progress' WHERE id = $1",
+                args![order_id],
+            )
+            .await?;
+        }
+        audit(
+            &mut tx,
+            now,
+            actor,
+            action,
+            ("order", order_id),
+            json!({"stage_id": stage_id, "stage": stage.code}),
+        )
+        .await?;
+        let updated = tx
+            .one(
+                "SELECT planned_date FROM stages WHERE id = $1",
+                args![stage_id],
+            )
+            .await?;
+        notify_client(
+            &mut tx,
+            now,
+            order.i64("client_id")?,
+            kind,
+            json!({"order_id": order_id, "stage_id": stage_id, "stage": stage.label, "planned_date": updated.opt_text("planned_date")?}),
+        )
+        .await?;
+        let order = load_order(&mut tx, Scope::Staff, order_id).await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    pub(crate) async fn plan_stage_tx(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        stage_id: Id,
+        plan: StagePlan,
+    ) -> Result<Order> {
+        self.stage_change(actor, order_id, stage_id, StageChange::Plan(plan))
+            .await
+    }
+
+    pub(crate) async fn complete_stage_tx(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        stage_id: Id,
+    ) -> Result<Order> {
+        self.stage_change(actor, order_id, stage_id, StageChange::Done)
+            .await
+    }
+
+    pub(crate) async fn add_deliverable_tx(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        f: NewDeliverable,
+    ) -> Result<Order> {
+        let filename = check_text("filename", &f.filename, 255)?;
+        if filename.contains(['/', '\\', '\0']) {
+            return Err(DomainError::validation(
+                "filename",
+                "a file name, not a path",
+            ));
+        }
+        let content_type = check_text("content_type", &f.content_type, 100)?;
+        if f.size_bytes < 0 {
+            return Err(DomainError::validation(
+                "size_bytes",
+                "must not be negative",
+            ));
+        }
+        if f.sha256.len() != 64 || !f.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(DomainError::validation("sha256", "64 hexadecimal digits"));
+        }
+        let storage_key = check_text("storage_key", &f.storage_key, 500)?;
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let (status, _) = lock_order(&mut tx, order_id).await?;
+        check_order_open(status)?;
+        let id = tx
+            .insert(
+                "INSERT INTO deliverables (order_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                args![order_id, &filename, &content_type, f.size_bytes, f.sha256.to_lowercase(), &storage_key, now],
+            )
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "deliverable.added",
+            ("order", order_id),
+            json!({"deliverable_id": id, "filename": filename, "sha256": f.sha256}),
+        )
+        .await?;
+        let order = load_order(&mut tx, Scope::Staff, order_id).await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    pub(crate) async fn deliver_order_tx(&self, actor: &Actor, order_id: Id) -> Result<Delivered> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let (status, row) = lock_order(&mut tx, order_id).await?;
+        let files = tx
+            .one(
+                "SELECT COUNT(*) AS n FROM deliverables WHERE order_id = $1",
+                args![order_id],
+            )
+            .await?
+            .i64("n")?;
+        check_deliverable(status, files as usize)?;
+        tx.exec(
+            "UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1",
+            args![order_id, now],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "order.delivered",
+            ("order", order_id),
+            json!({"files": files}),
+        )
+        .await?;
+        let invoice = issue_invoice_for(
+            &mut tx,
+            now,
+            self.today(),
+            actor,
+            &company,
+            order_id,
+            row.i64("client_id")?,
+        )
+        .await?;
+        notify_client(
+            &mut tx,
+            now,
+            row.i64("client_id")?,
+            "order_delivered",
+            json!({"order_id": order_id, "invoice_id": invoice.id, "invoice_number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat, "due_date": invoice.due_date}),
+        )
+        .await?;
+        let order = load_order(&mut tx, Scope::Staff, order_id).await?;
+        tx.commit().await?;
+        Ok(Delivered { order, invoice })
+    }
+}
+
+enum StageChange {
+    Plan(StagePlan),
+    Done,
+}

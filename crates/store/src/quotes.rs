@@ -1,0 +1,506 @@
+//! Quotes and their versions: draft, send, accept (with its purchase order, in one transaction),
+//! refuse, revise, extend.
+
+use immovr_core::model::*;
+use immovr_core::money::{build_lines, totals};
+use immovr_core::ports::*;
+use immovr_core::rules::{
+    self, check_answerable, check_draft, check_revisable, effective_quote_status,
+};
+use immovr_core::{DomainError, Result};
+use jiff::civil::Date;
+use serde_json::json;
+
+use crate::db::{Row, Tx, args};
+use crate::orders::{create_order, load_purchase_order};
+use crate::support::{
+    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, next_number,
+    notify_client, notify_staff, save_lines,
+};
+use crate::{SqlStore, not_found, scope_client};
+
+fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, today: Date) -> Result<Quote> {
+    let (lines, totals) = lines_and_totals(lines, r)?;
+    let stored = QuoteStatus::parse(&r.text("status")?)?;
+    let valid_until = r.date("valid_until")?;
+    let acceptance = match r.opt_ts("accepted_at")? {
+        Some(accepted_at) => Some(Acceptance {
+            signer_name: r.text("signer_name")?,
+            consent: r.bool("consent")?,
+            terms_accepted: r.bool("terms_accepted")?,
+            accepted_at,
+            ip: r.opt_text("accept_ip")?,
+            user_agent: r.opt_text("accept_user_agent")?,
+            content_sha256: r.text("content_sha256")?,
+        }),
+        None => None,
+    };
+    let refusal = match r.opt_ts("refused_at")? {
+        Some(refused_at) => Some(Refusal {
+            kind: RefusalKind::parse(&r.text("refusal_kind")?)?,
+            comment: r.opt_text("refusal_comment")?,
+            refused_at,
+        }),
+        None => None,
+    };
+    Ok(Quote {
+        id: r.i64("id")?,
+        number: r.opt_text("number")?,
+        version: r.i64("version")?,
+        family_id: r.i64("family_id")?,
+        client_id: r.i64("client_id")?,
+        request_id: r.opt_i64("request_id")?,
+        status: effective_quote_status(stored, valid_until, today),
+        title: r.text("title")?,
+        notes: r.opt_text("notes")?,
+        valid_until,
+        sent_at: r.opt_ts("sent_at")?,
+        lines,
+        totals,
+        acceptance,
+        refusal,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+/// Client scope never shows drafts: they are the studio's work in progress.
+const QUOTE_SCOPE: &str = "($2 IS NULL OR (client_id = $2 AND status <> 'draft'))";
+
+impl SqlStore {
+    /// Loads a quote version, locking its row when `lock` (the caller will change it).
+    pub(crate) async fn load_quote(
+        &self,
+        tx: &mut Tx,
+        scope: Scope,
+        id: Id,
+        lock: bool,
+    ) -> Result<Quote> {
+        let sql = format!(
+            "SELECT * FROM quotes WHERE id = $1 AND {QUOTE_SCOPE}{}",
+            if lock { tx.for_update() } else { "" }
+        );
+        let row = tx
+            .opt(&sql, args![id, scope_client(scope)])
+            .await?
+            .ok_or_else(|| not_found("quote"))?;
+        let lines = load_lines(tx, "quote", id).await?;
+        quote_from_row(&row, lines, self.today())
+    }
+
+    pub(crate) async fn quotes_q(&self, scope: Scope) -> Result<Vec<Quote>> {
+        let mut tx = self.db.read().await?;
+        let sql = format!(
+            "SELECT * FROM quotes WHERE $1 = 1 AND {QUOTE_SCOPE} ORDER BY id DESC LIMIT 500"
+        );
+        let rows = tx.all(&sql, args![1i64, scope_client(scope)]).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let lines = load_lines(&mut tx, "quote", r.i64("id")?).await?;
+            out.push(quote_from_row(r, lines, self.today())?);
+        }
+        Ok(out)
+    }
+
+    fn check_draft_content(
+        &self,
+        draft: &QuoteDraft,
+        company: &CompanySettings,
+    ) -> Result<(String, Option<String>, Date, Vec<immovr_core::money::Line>)> {
+        let title = check_text("title", &draft.title, 300)?;
+        let notes = check_opt_text("notes", draft.notes.clone(), 5000)?;
+        let today = self.today();
+        let valid_until = draft
+            .valid_until
+            .unwrap_or_else(|| add_days(today, company.quote_validity_days));
+        if valid_until < today {
+            return Err(DomainError::validation(
+                "valid_until",
+                "must not be in the past",
+            ));
+        }
+        let lines = build_lines(&draft.lines, &company.vat_rates)?;
+        Ok((title, notes, valid_until, lines))
+    }
+
+    pub(crate) async fn create_quote_tx(&self, actor: &Actor, q: NewQuote) -> Result<Quote> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let (title, notes, valid_until, lines) = self.check_draft_content(&q.draft(), &company)?;
+        if tx
+            .opt("SELECT id FROM clients WHERE id = $1", args![q.client_id])
+            .await?
+            .is_none()
+        {
+            return Err(DomainError::validation("client_id", "no such client"));
+        }
+        if let Some(request_id) = q.request_id {
+            let req = tx
+                .opt(
+                    "SELECT client_id FROM quote_requests WHERE id = $1",
+                    args![request_id],
+                )
+                .await?;
+            if req.map(|r| r.i64("client_id")).transpose()? != Some(q.client_id) {
+                return Err(DomainError::validation(
+                    "request_id",
+                    "no such request for this client",
+                ));
+            }
+            tx.exec(
+                "UPDATE quote_requests SET status = 'quoted' WHERE id = $1",
+                args![request_id],
+            )
+            .await?;
+        }
+        let t = totals(&lines);
+        let id = tx
+            .insert(
+                "INSERT INTO quotes (version, client_id, request_id, status, title, notes, valid_until, total_excl_vat, total_vat, total_incl_vat, created_at) \
+                 VALUES (1, $1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                args![q.client_id, q.request_id, &title, notes, valid_until, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
+            )
+            .await?;
+        tx.exec("UPDATE quotes SET family_id = id WHERE id = $1", args![id])
+            .await?;
+        save_lines(&mut tx, "quote", id, &lines).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote.created",
+            ("quote", id),
+            json!({"client_id": q.client_id, "total_incl_vat": t.total_incl_vat}),
+        )
+        .await?;
+        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    pub(crate) async fn update_quote_tx(
+        &self,
+        actor: &Actor,
+        id: Id,
+        draft: QuoteDraft,
+    ) -> Result<Quote> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let current = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
+        check_draft(current.status)?;
+        let (title, notes, valid_until, lines) = self.check_draft_content(&draft, &company)?;
+        let t = totals(&lines);
+        tx.exec(
+            "UPDATE quotes SET title = $2, notes = $3, valid_until = $4, total_excl_vat = $5, total_vat = $6, total_incl_vat = $7 WHERE id = $1",
+            args![id, &title, notes, valid_until, t.total_excl_vat, t.total_vat, t.total_incl_vat],
+        )
+        .await?;
+        save_lines(&mut tx, "quote", id, &lines).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote.updated",
+            ("quote", id),
+            json!({"total_incl_vat": t.total_incl_vat}),
+        )
+        .await?;
+        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    pub(crate) async fn send_quote_tx(&self, actor: &Actor, id: Id) -> Result<Quote> {
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let q = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
+        check_draft(q.status)?;
+        if q.lines.is_empty() {
+            return Err(DomainError::QuoteEmpty);
+        }
+        if q.valid_until < today {
+            return Err(DomainError::validation(
+                "valid_until",
+                "the validity date has passed: change it before sending",
+            ));
+        }
+        let accepted = tx
+            .opt(
+                "SELECT id FROM quotes WHERE family_id = $1 AND status = 'accepted'",
+                args![q.family_id],
+            )
+            .await?;
+        if accepted.is_some() {
+            return Err(DomainError::QuoteAlreadyAccepted);
+        }
+        let number = match q.number.clone() {
+            Some(n) => n,
+            None => next_number(&mut tx, &company.quote_prefix, today).await?,
+        };
+        // v2 supersedes v1: earlier versions can no longer be answered.
+        let superseded = tx
+            .exec(
+                "UPDATE quotes SET status = 'superseded' WHERE family_id = $1 AND id <> $2 AND status IN ('sent', 'refused')",
+                args![q.family_id, id],
+            )
+            .await?;
+        tx.exec(
+            "UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1",
+            args![id, &number, now],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote.sent",
+            ("quote", id),
+            json!({"number": number, "version": q.version, "superseded": superseded}),
+        )
+        .await?;
+        notify_client(
+            &mut tx,
+            now,
+            q.client_id,
+            "quote_sent",
+            json!({"quote_id": id, "number": number, "version": q.version, "valid_until": q.valid_until, "total_incl_vat": q.totals.total_incl_vat}),
+        )
+        .await?;
+        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    pub(crate) async fn accept_quote_tx(
+        &self,
+        actor: &Actor,
+        id: Id,
+        a: AcceptQuote,
+    ) -> Result<Accepted> {
+        let signer = rules::check_acceptance(&a.signer_name, a.consent, a.terms_accepted)?;
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        // The row lock makes concurrent answers queue here; the loser sees the winner's status.
+        let q = self.load_quote(&mut tx, actor.scope(), id, true).await?;
+        check_answerable(q.status)?;
+        let hash = rules::quote_content_hash(&q);
+        let changed = tx
+            .exec(
+                "UPDATE quotes SET status = 'accepted', signer_name = $2, consent = 1, terms_accepted = 1, accepted_at = $3, \
+                 accept_ip = $4, accept_user_agent = $5, content_sha256 = $6 WHERE id = $1 AND status = 'sent'",
+                args![id, &signer, now, actor.ip.clone(), actor.user_agent.clone(), &hash],
+            )
+            .await?;
+        if changed != 1 {
+            return Err(DomainError::QuoteAlreadyAccepted);
+        }
+        let quote_number = q
+            .number
+            .clone()
+            .ok_or_else(|| DomainError::internal("sent quote without number"))?;
+        let po_number = next_number(&mut tx, &company.purchase_order_prefix, today).await?;
+        let po_id = tx
+            .insert(
+                "INSERT INTO purchase_orders (number, quote_id, quote_number, quote_version, client_id, status, total_excl_vat, total_vat, total_incl_vat, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING id",
+                args![&po_number, id, &quote_number, q.version, q.client_id, q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, now],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
+        save_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote.accepted",
+            ("quote", id),
+            json!({"signer": signer, "content_sha256": hash, "user_agent": actor.user_agent}),
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "purchase_order.created",
+            ("purchase_order", po_id),
+            json!({"number": po_number, "quote": quote_number, "version": q.version}),
+        )
+        .await?;
+        let payload = json!({"quote_id": id, "quote_number": quote_number, "purchase_order_id": po_id, "purchase_order_number": po_number, "total_incl_vat": q.totals.total_incl_vat});
+        notify_client(
+            &mut tx,
+            now,
+            q.client_id,
+            "purchase_order_created",
+            payload.clone(),
+        )
+        .await?;
+        notify_staff(&mut tx, now, "quote_accepted", payload).await?;
+        if company.auto_validate_purchase_orders {
+            tx.exec(
+                "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1",
+                args![po_id, now],
+            )
+            .await?;
+            create_order(
+                &mut tx,
+                now,
+                &Actor::system(),
+                &company,
+                po_id,
+                &po_number,
+                q.client_id,
+            )
+            .await?;
+        }
+        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        let purchase_order = load_purchase_order(&mut tx, Scope::Staff, po_id, false).await?;
+        tx.commit().await?;
+        Ok(Accepted {
+            quote,
+            purchase_order,
+        })
+    }
+
+    pub(crate) async fn refuse_quote_tx(
+        &self,
+        actor: &Actor,
+        id: Id,
+        r: RefuseQuote,
+    ) -> Result<Quote> {
+        let comment = check_opt_text("comment", r.comment, 5000)?;
+        if r.kind == RefusalKind::ChangesRequested && comment.is_none() {
+            return Err(DomainError::validation("comment", "say what should change"));
+        }
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let q = self.load_quote(&mut tx, actor.scope(), id, true).await?;
+        check_answerable(q.status)?;
+        tx.exec(
+            "UPDATE quotes SET status = 'refused', refusal_kind = $2, refusal_comment = $3, refused_at = $4 WHERE id = $1 AND status = 'sent'",
+            args![id, r.kind.as_str(), comment.clone(), now],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote.refused",
+            ("quote", id),
+            json!({"kind": r.kind.as_str(), "comment": comment}),
+        )
+        .await?;
+        notify_staff(
+            &mut tx,
+            now,
+            "quote_refused",
+            json!({"quote_id": id, "number": q.number, "version": q.version, "kind": r.kind.as_str(), "comment": comment}),
+        )
+        .await?;
+        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    pub(crate) async fn revise_quote_tx(&self, actor: &Actor, id: Id) -> Result<Quote> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let company = company(&mut tx).await?;
+        let q = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
+        check_revisable(q.status)?;
+        let newer = tx
+            .opt(
+                "SELECT id FROM quotes WHERE family_id = $1 AND version > $2",
+                args![q.family_id, q.version],
+            )
+            .await?;
+        if newer.is_some() {
+            return Err(DomainError::QuoteRevisionExists);
+        }
+        let valid_until = add_days(self.today(), company.quote_validity_days);
+        let new_id = tx
+            .insert(
+                "INSERT INTO quotes (family_id, number, version, client_id, request_id, status, title, notes, valid_until, \
+                 total_excl_vat, total_vat, total_incl_vat, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                args![q.family_id, q.number.clone(), q.version + 1, q.client_id, q.request_id, &q.title, q.notes.clone(), valid_until,
+                    q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, now],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::QuoteRevisionExists))?;
+        save_lines(&mut tx, "quote", new_id, &q.lines).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote.revised",
+            ("quote", new_id),
+            json!({"from_quote_id": id, "version": q.version + 1}),
+        )
+        .await?;
+        let quote = self
+            .load_quote(&mut tx, Scope::Staff, new_id, false)
+            .await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    pub(crate) async fn extend_quote_tx(
+        &self,
+        actor: &Actor,
+        id: Id,
+        valid_until: Date,
+    ) -> Result<Quote> {
+        let now = self.now();
+        if valid_until < self.today() {
+            return Err(DomainError::validation(
+                "valid_until",
+                "must not be in the past",
+            ));
+        }
+        let mut tx = self.db.write().await?;
+        let row = tx
+            .opt(
+                &format!("SELECT status FROM quotes WHERE id = $1{}", tx.for_update()),
+                args![id],
+            )
+            .await?
+            .ok_or_else(|| not_found("quote"))?;
+        let stored = QuoteStatus::parse(&row.text("status")?)?;
+        if stored != QuoteStatus::Draft {
+            check_answerable(stored)?;
+        }
+        tx.exec(
+            "UPDATE quotes SET valid_until = $2 WHERE id = $1",
+            args![id, valid_until],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "quote.extended",
+            ("quote", id),
+            json!({"valid_until": valid_until}),
+        )
+        .await?;
+        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        if stored == QuoteStatus::Sent {
+            notify_client(
+                &mut tx,
+                now,
+                quote.client_id,
+                "quote_extended",
+                json!({"quote_id": id, "number": quote.number, "valid_until": valid_until}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(quote)
+    }
+}

@@ -1,0 +1,528 @@
+//! Pieces every use case shares: company settings, numbering, document lines, audit events,
+//! outbox rows; and the small cross-cutting use cases (messages, audit log, idempotency).
+
+use immovr_core::model::*;
+use immovr_core::money::{Line, Totals, totals};
+use immovr_core::ports::*;
+use immovr_core::rules::{document_number, number_series};
+use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::db::{Row, Tx, args};
+use crate::{SqlStore, not_found, scope_client};
+
+pub(crate) async fn company(tx: &mut Tx) -> Result<CompanySettings> {
+    let row = tx
+        .opt("SELECT value FROM settings WHERE key = 'company'", vec![])
+        .await?;
+    let row = row.ok_or_else(|| DomainError::internal("company settings missing"))?;
+    serde_json::from_str(&row.text("value")?).map_err(DomainError::internal)
+}
+
+/// Takes the next number of a series (prefix + year of `date`), inside the caller's transaction:
+/// the counter row stays locked until commit, and a rollback gives the number back.
+pub(crate) async fn next_number(
+    tx: &mut Tx,
+    prefix: &str,
+    date: jiff::civil::Date,
+) -> Result<String> {
+    let series = number_series(prefix, date.year());
+    let row = tx
+        .one(
+            "INSERT INTO counters (series, value) VALUES ($1, 1) \
+             ON CONFLICT (series) DO UPDATE SET value = counters.value + 1 RETURNING value",
+            args![series],
+        )
+        .await?;
+    Ok(document_number(prefix, date.year(), row.i64("value")?))
+}
+
+pub(crate) async fn audit(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    action: &str,
+    entity: (&str, Id),
+    detail: Value,
+) -> Result<()> {
+    let mut detail = detail;
+    if let (Some(obj), Some(ip)) = (detail.as_object_mut(), &actor.ip) {
+        obj.insert("ip".into(), json!(ip));
+    }
+    tx.exec(
+        "INSERT INTO audit_events (at, actor, action, entity_kind, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![now, &actor.label, action, entity.0, entity.1, detail.to_string()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Queues a notification in the caller's transaction; it is sent only if that commits.
+pub(crate) async fn enqueue(
+    tx: &mut Tx,
+    now: Timestamp,
+    kind: &str,
+    recipient: &str,
+    language: Language,
+    payload: Value,
+) -> Result<()> {
+    tx.exec(
+        "INSERT INTO outbox (kind, recipient, language, payload, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        args![kind, recipient, language.as_str(), payload.to_string(), now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Queues a notification to a client (its contact email and language).
+pub(crate) async fn notify_client(
+    tx: &mut Tx,
+    now: Timestamp,
+    client_id: Id,
+    kind: &str,
+    payload: Value,
+) -> Result<()> {
+    let row = tx
+        .one(
+            "SELECT email, language FROM clients WHERE id = $1",
+            args![client_id],
+        )
+        .await?;
+    let language = Language::parse(&row.text("language")?)?;
+    enqueue(tx, now, kind, &row.text("email")?, language, payload).await
+}
+
+/// Queues a notification to the studio team (the company's email address).
+pub(crate) async fn notify_staff(
+    tx: &mut Tx,
+    now: Timestamp,
+    kind: &str,
+    payload: Value,
+) -> Result<()> {
+    let company = company(tx).await?;
+    enqueue(tx, now, kind, &company.email, Language::Fr, payload).await
+}
+
+pub(crate) async fn load_lines(tx: &mut Tx, kind: &str, id: Id) -> Result<Vec<Line>> {
+    let rows = tx
+        .all(
+            "SELECT position, code, description, quantity, unit, unit_price, discount, vat_rate, total_excl_vat \
+             FROM document_lines WHERE doc_kind = $1 AND doc_id = $2 ORDER BY position",
+            args![kind, id],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Line {
+                position: r.i64("position")?,
+                code: r.opt_text("code")?,
+                description: r.text("description")?,
+                quantity: r.dec("quantity")?,
+                unit: r.text("unit")?,
+                unit_price: r.dec("unit_price")?,
+                discount: r.dec("discount")?,
+                vat_rate: r.dec("vat_rate")?,
+                total_excl_vat: r.dec("total_excl_vat")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn save_lines(tx: &mut Tx, kind: &str, id: Id, lines: &[Line]) -> Result<()> {
+    tx.exec(
+        "DELETE FROM document_lines WHERE doc_kind = $1 AND doc_id = $2",
+        args![kind, id],
+    )
+    .await?;
+    for l in lines {
+        tx.exec(
+            "INSERT INTO document_lines (doc_kind, doc_id, position, code, description, quantity, unit, unit_price, \
+             discount, vat_rate, total_excl_vat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            args![kind, id, l.position, &l.code, &l.description, l.quantity, &l.unit, l.unit_price, l.discount, l.vat_rate, l.total_excl_vat],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Checks that stored totals match the lines (they are written together; a mismatch is corruption).
+pub(crate) fn lines_and_totals(lines: Vec<Line>, row: &Row) -> Result<(Vec<Line>, Totals)> {
+    let t = totals(&lines);
+    if t.total_incl_vat != row.dec("total_incl_vat")? {
+        return Err(DomainError::internal("stored totals differ from the lines"));
+    }
+    Ok((lines, t))
+}
+
+pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(DomainError::validation(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(DomainError::validation(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+pub(crate) fn check_opt_text(
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => check_text(field, v, max).map(Some),
+    }
+}
+
+/// The client a thread belongs to, if the scope may see it.
+async fn thread_client(tx: &mut Tx, scope: Scope, kind: ThreadKind, id: Id) -> Result<Id> {
+    let sql = match kind {
+        // Clients never see drafts, nor their threads.
+        ThreadKind::Quote => {
+            "SELECT client_id FROM quotes WHERE id = $1 AND ($2 IS NULL OR (client_id = $2 AND status <> 'draft'))"
+        }
+        ThreadKind::Order => {
+            "SELECT client_id FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)"
+        }
+    };
+    let row = tx.opt(sql, args![id, scope_client(scope)]).await?;
+    row.ok_or_else(|| not_found(kind.as_str()))?
+        .i64("client_id")
+}
+
+fn message_from_row(r: &Row) -> Result<Message> {
+    Ok(Message {
+        id: r.i64("id")?,
+        thread_kind: ThreadKind::parse(&r.text("thread_kind")?)?,
+        thread_id: r.i64("thread_id")?,
+        author_name: r.text("author_name")?,
+        from_staff: r.bool("from_staff")?,
+        body: r.text("body")?,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn ensure_company(&self) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        let value = serde_json::to_string(&default_company()).map_err(DomainError::internal)?;
+        tx.exec(
+            "INSERT INTO settings (key, value) VALUES ('company', $1) ON CONFLICT (key) DO NOTHING",
+            args![value],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn set_company_settings(
+        &self,
+        actor: &Actor,
+        settings: CompanySettings,
+    ) -> Result<()> {
+        validate_company(&settings)?;
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let value = serde_json::to_string(&settings).map_err(DomainError::internal)?;
+        tx.exec(
+            "UPDATE settings SET value = $1 WHERE key = 'company'",
+            args![value],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "settings.updated",
+            ("settings", 0),
+            json!({"legal_name": settings.legal_name}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn post_message_tx(
+        &self,
+        actor: &Actor,
+        kind: ThreadKind,
+        thread_id: Id,
+        message: NewMessage,
+    ) -> Result<Message> {
+        let body = check_text("body", &message.body, 10_000)?;
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let client_id = thread_client(&mut tx, actor.scope(), kind, thread_id).await?;
+        let from_staff = actor.client_id.is_none();
+        let author_name = match actor.user_id {
+            Some(uid) => tx
+                .one("SELECT name FROM users WHERE id = $1", args![uid])
+                .await?
+                .text("name")?,
+            None => "ImmoVr".to_string(),
+        };
+        let id = tx
+            .insert(
+                "INSERT INTO messages (thread_kind, thread_id, client_id, author_user_id, author_name, from_staff, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                args![kind.as_str(), thread_id, client_id, actor.user_id, &author_name, from_staff, &body, now],
+            )
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "message.posted",
+            ("message", id),
+            json!({"thread": kind.as_str(), "thread_id": thread_id}),
+        )
+        .await?;
+        let payload = json!({"thread_kind": kind.as_str(), "thread_id": thread_id, "message_id": id, "author": author_name});
+        if from_staff {
+            notify_client(&mut tx, now, client_id, "message_received", payload).await?;
+        } else {
+            notify_staff(&mut tx, now, "client_message_received", payload).await?;
+        }
+        let row = tx
+            .one("SELECT * FROM messages WHERE id = $1", args![id])
+            .await?;
+        tx.commit().await?;
+        message_from_row(&row)
+    }
+
+    pub(crate) async fn messages_q(
+        &self,
+        scope: Scope,
+        kind: ThreadKind,
+        thread_id: Id,
+    ) -> Result<Vec<Message>> {
+        let mut tx = self.db.read().await?;
+        thread_client(&mut tx, scope, kind, thread_id).await?;
+        let rows = tx
+            .all(
+                "SELECT * FROM messages WHERE thread_kind = $1 AND thread_id = $2 ORDER BY id",
+                args![kind.as_str(), thread_id],
+            )
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    pub(crate) async fn audit_events_q(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>> {
+        let mut tx = self.db.read().await?;
+        let limit = if filter.limit <= 0 {
+            200
+        } else {
+            filter.limit.min(1000)
+        };
+        let rows = tx
+            .all(
+                "SELECT * FROM audit_events WHERE ($1 IS NULL OR entity_kind = $1) AND ($2 IS NULL OR entity_id = $2) \
+                 ORDER BY id DESC LIMIT $3",
+                args![filter.entity_kind, filter.entity_id, limit],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    id: r.i64("id")?,
+                    at: r.ts("at")?,
+                    actor: r.text("actor")?,
+                    action: r.text("action")?,
+                    entity_kind: r.text("entity_kind")?,
+                    entity_id: r.i64("entity_id")?,
+                    detail: serde_json::from_str(&r.text("detail")?)
+                        .map_err(DomainError::internal)?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn outbox_q(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(
+                "SELECT * FROM outbox ORDER BY id DESC LIMIT $1",
+                args![limit.clamp(1, 1000)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxMessage {
+                    id: r.i64("id")?,
+                    kind: r.text("kind")?,
+                    recipient: r.text("recipient")?,
+                    language: Language::parse(&r.text("language")?)?,
+                    payload: serde_json::from_str(&r.text("payload")?)
+                        .map_err(DomainError::internal)?,
+                    status: r.text("status")?,
+                    attempts: r.i64("attempts")?,
+                    created_at: r.ts("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn idempotency_start_tx(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyStart> {
+        let mut tx = self.db.write().await?;
+        let inserted = tx
+            .exec(
+                "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (owner, key) DO NOTHING",
+                args![owner, key, fingerprint, now],
+            )
+            .await?;
+        let outcome = if inserted == 1 {
+            IdempotencyStart::Started
+        } else {
+            let row = tx
+                .one("SELECT fingerprint, status, body FROM idempotency_keys WHERE owner = $1 AND key = $2", args![owner, key])
+                .await?;
+            if row.text("fingerprint")? != fingerprint {
+                return Err(DomainError::IdempotencyKeyReused);
+            }
+            match row.opt_i64("status")? {
+                None => return Err(DomainError::IdempotencyInProgress),
+                Some(status) => IdempotencyStart::Replay {
+                    status: status as u16,
+                    body: row.opt_text("body")?.unwrap_or_default(),
+                },
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    pub(crate) async fn idempotency_complete_tx(
+        &self,
+        owner: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "UPDATE idempotency_keys SET status = $3, body = $4 WHERE owner = $1 AND key = $2",
+            args![owner, key, status as i64, body],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn idempotency_abandon_tx(&self, owner: &str, key: &str) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status IS NULL",
+            args![owner, key],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn validate_company(c: &CompanySettings) -> Result<()> {
+    check_text("legal_name", &c.legal_name, 200)?;
+    check_text("email", &c.email, 254)?;
+    for (field, prefix) in [
+        ("quote_prefix", &c.quote_prefix),
+        ("purchase_order_prefix", &c.purchase_order_prefix),
+        ("invoice_prefix", &c.invoice_prefix),
+        ("credit_note_prefix", &c.credit_note_prefix),
+    ] {
+        if prefix.is_empty()
+            || prefix.len() > 10
+            || !prefix.chars().all(|ch| ch.is_ascii_alphanumeric())
+        {
+            return Err(DomainError::validation(field, "1 to 10 letters or digits"));
+        }
+    }
+    if c.vat_rates.is_empty() || !c.vat_rates.contains(&c.default_vat_rate) {
+        return Err(DomainError::validation(
+            "vat_rates",
+            "must include the default rate",
+        ));
+    }
+    if !(1..=365).contains(&c.quote_validity_days) || !(0..=60).contains(&c.payment_terms_days) {
+        return Err(DomainError::validation(
+            "quote_validity_days",
+            "validity 1–365 days, payment terms 0–60 days",
+        ));
+    }
+    if c.stage_template.is_empty() {
+        return Err(DomainError::validation(
+            "stage_template",
+            "at least one stage",
+        ));
+    }
+    Ok(())
+}
+
+/// Settings a fresh database starts with: the ImmoVr demo studio, marked as demo (placeholder
+/// identifiers and bank details) until an administrator replaces them.
+pub fn default_company() -> CompanySettings {
+    use rust_decimal::dec;
+    let address = Address {
+        line1: "12 rue de la Démo".into(),
+        line2: None,
+        postcode: "75011".into(),
+        city: "Paris".into(),
+        country: "FR".into(),
+    };
+    let stage = |code: &str, fr: &str, en: &str| StageTemplate {
+        code: code.into(),
+        label_fr: fr.into(),
+        label_en: en.into(),
+    };
+    CompanySettings {
+        trade_name: "ImmoVr".into(),
+        legal_name: "Virtuelli".into(),
+        legal_form: "SAS".into(),
+        share_capital: "10 000 €".into(),
+        siren: "000000000".into(),
+        siret: "00000000000000".into(),
+        rcs: "RCS Paris 000 000 000 (démo)".into(),
+        vat_number: "FR00000000000".into(),
+        address: address.clone(),
+        email: "studio@immovr.example".into(),
+        phone: "+33 1 00 00 00 00".into(),
+        iban: "FR76 3000 6000 0112 3456 7890 189".into(),
+        bic: "AGRIFRPPXXX".into(),
+        account_holder: "Virtuelli SAS (compte de démonstration)".into(),
+        cheque_payee: "Virtuelli".into(),
+        cheque_address: address,
+        quote_prefix: "D".into(),
+        purchase_order_prefix: "BC".into(),
+        invoice_prefix: "F".into(),
+        credit_note_prefix: "AV".into(),
+        vat_rates: vec![dec!(20), dec!(10), dec!(5.5), dec!(0)],
+        default_vat_rate: dec!(20),
+        quote_validity_days: 30,
+        payment_terms_days: 30,
+        late_payment_wording: "En cas de retard de paiement, pénalités au taux de trois fois le taux d'intérêt légal, \
+            et indemnité forfaitaire pour frais de recouvrement de 40 € (clients professionnels). Pas d'escompte pour paiement anticipé."
+            .into(),
+        auto_validate_purchase_orders: false,
+        stage_template: vec![
+            stage("contact", "Prise de contact", "Contact"),
+            stage("planning", "Planification", "Planning"),
+            stage("shoot", "Prise de vue sur site", "On-site shoot"),
+            stage("production", "Production", "Production"),
+            stage("review", "Relecture client", "Client review"),
+            stage("delivery", "Livraison", "Delivery"),
+        ],
+        demo: true,
+    }
+}
