@@ -1,0 +1,79 @@
+//! Invoices, payments (bank transfer, cheque) and credit notes.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use immovr_core::model::{CreditNote, Id, Invoice};
+use immovr_core::ports::{NewCreditNote, NewPayment};
+
+use crate::AppState;
+use crate::extract::{Accounting, Caller, Json, Path, Staff};
+use crate::problem::{ApiResult, Problem};
+
+type J<T> = axum::Json<T>;
+
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "billing", responses((status = 200, body = Vec<Invoice>)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<Invoice>>> {
+    Ok(axum::Json(
+        state.store.invoices(caller.actor.scope()).await?,
+    ))
+}
+
+/// An invoice with its lines, totals per VAT rate, payments and the amount still due.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "billing", params(("id" = i64, Path)),
+    responses((status = 200, body = Invoice), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<Invoice>> {
+    Ok(axum::Json(
+        state.store.invoice(caller.actor.scope(), id).await?,
+    ))
+}
+
+/// Record a bank transfer or a cheque, in full or in part (accounting). Overpayment is refused.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/payments", tag = "billing", params(("id" = i64, Path)), request_body = NewPayment,
+    responses((status = 201, body = Invoice), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_payment(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Accounting>,
+    Path(id): Path<Id>,
+    Json(body): Json<NewPayment>,
+) -> ApiResult<(StatusCode, J<Invoice>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.record_payment(&caller.actor, id, body).await?),
+    ))
+}
+
+/// Cancel an issued, unpaid invoice with a credit note (accounting). The invoice itself is kept.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/credit-notes", tag = "billing", params(("id" = i64, Path)), request_body = NewCreditNote,
+    responses((status = 201, body = CreditNote), (status = 409, body = Problem)))]
+pub async fn credit_note(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Accounting>,
+    Path(id): Path<Id>,
+    Json(body): Json<NewCreditNote>,
+) -> ApiResult<(StatusCode, J<CreditNote>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .issue_credit_note(&caller.actor, id, body)
+                .await?,
+        ),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/credit-notes/{id}", tag = "billing", params(("id" = i64, Path)),
+    responses((status = 200, body = CreditNote), (status = 404, body = Problem)))]
+pub async fn get_credit_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<CreditNote>> {
+    Ok(axum::Json(
+        state.store.credit_note(caller.actor.scope(), id).await?,
+    ))
+}

@@ -1,0 +1,172 @@
+//! Catalogue, clients, company settings, audit log and outbox.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use immovr_core::auth::hash_password;
+use immovr_core::model::{AuditEvent, CatalogueItem, Client, CompanySettings, Id, OutboxMessage};
+use immovr_core::ports::{AuditFilter, CatalogueItemPatch, NewCatalogueItem, NewClient};
+use immovr_core::{DomainError, Scope};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::extract::{Admin, AnyStaff, Caller, Json, Path, Sales, Staff};
+use crate::problem::{ApiResult, Problem};
+
+type J<T> = axum::Json<T>;
+
+/// The catalogue: staff see every item, clients the active ones.
+#[utoipa::path(get, path = "/api/v1/catalogue", tag = "catalogue", responses((status = 200, body = Vec<CatalogueItem>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<J<Vec<CatalogueItem>>> {
+    Ok(axum::Json(
+        state
+            .store
+            .catalogue(caller.actor.scope() != Scope::Staff)
+            .await?,
+    ))
+}
+
+/// Add a service or option (sales).
+#[utoipa::path(post, path = "/api/v1/catalogue", tag = "catalogue", request_body = NewCatalogueItem,
+    responses((status = 201, body = CatalogueItem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Json(item): Json<NewCatalogueItem>,
+) -> ApiResult<(StatusCode, J<CatalogueItem>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .create_catalogue_item(&caller.actor, item)
+                .await?,
+        ),
+    ))
+}
+
+/// Change labels, price, VAT rate or the active flag (sales).
+#[utoipa::path(patch, path = "/api/v1/catalogue/{id}", tag = "catalogue", params(("id" = i64, Path)), request_body = CatalogueItemPatch,
+    responses((status = 200, body = CatalogueItem), (status = 404, body = Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Path(id): Path<Id>,
+    Json(patch): Json<CatalogueItemPatch>,
+) -> ApiResult<J<CatalogueItem>> {
+    Ok(axum::Json(
+        state
+            .store
+            .update_catalogue_item(&caller.actor, id, patch)
+            .await?,
+    ))
+}
+
+/// The client directory (staff).
+#[utoipa::path(get, path = "/api/v1/clients", tag = "catalogue", responses((status = 200, body = Vec<Client>)))]
+pub async fn clients(State(state): State<AppState>, _: AnyStaff) -> ApiResult<J<Vec<Client>>> {
+    Ok(axum::Json(state.store.clients().await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClientWithLogin {
+    pub client: NewClient,
+    /// Optional initial password for the client's portal login.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Create a client, optionally with a portal login (sales).
+#[utoipa::path(post, path = "/api/v1/clients", tag = "catalogue", request_body = NewClientWithLogin,
+    responses((status = 201, body = Client), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_client(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Json(body): Json<NewClientWithLogin>,
+) -> ApiResult<(StatusCode, J<Client>)> {
+    let hash = match body.password {
+        Some(p) => Some(
+            tokio::task::spawn_blocking(move || hash_password(&p))
+                .await
+                .map_err(DomainError::internal)??,
+        ),
+        None => None,
+    };
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .register_client(&caller.actor, body.client, hash)
+                .await?,
+        ),
+    ))
+}
+
+/// One client: staff see any, a client only itself.
+#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "catalogue", params(("id" = i64, Path)),
+    responses((status = 200, body = Client), (status = 404, body = Problem)))]
+pub async fn client(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<Client>> {
+    Ok(axum::Json(
+        state.store.client(caller.actor.scope(), id).await?,
+    ))
+}
+
+/// The studio's identity, bank details, numbering and terms (staff).
+#[utoipa::path(get, path = "/api/v1/settings/company", tag = "catalogue", responses((status = 200, body = CompanySettings)))]
+pub async fn company(State(state): State<AppState>, _: AnyStaff) -> ApiResult<J<CompanySettings>> {
+    Ok(axum::Json(state.store.company().await?))
+}
+
+/// Replace the company settings (admin). Documents already issued keep what they were issued with.
+#[utoipa::path(put, path = "/api/v1/settings/company", tag = "catalogue", request_body = CompanySettings,
+    responses((status = 200, body = CompanySettings), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_company(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Admin>,
+    Json(settings): Json<CompanySettings>,
+) -> ApiResult<J<CompanySettings>> {
+    state.store.set_company(&caller.actor, settings).await?;
+    Ok(axum::Json(state.store.company().await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// e.g. `quote`, `invoice`, `order`.
+    pub entity_kind: Option<String>,
+    pub entity_id: Option<Id>,
+    pub limit: Option<i64>,
+}
+
+/// Who did what and when, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditQuery), responses((status = 200, body = Vec<AuditEvent>)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    Staff(_caller, _): Staff<Admin>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<J<Vec<AuditEvent>>> {
+    let filter = AuditFilter {
+        entity_kind: q.entity_kind,
+        entity_id: q.entity_id,
+        limit: q.limit.unwrap_or(200),
+    };
+    Ok(axum::Json(state.store.audit_events(filter).await?))
+}
+
+/// Queued notifications, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "admin", responses((status = 200, body = Vec<OutboxMessage>)))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    Staff(_caller, _): Staff<Admin>,
+) -> ApiResult<J<Vec<OutboxMessage>>> {
+    Ok(axum::Json(state.store.outbox(1000).await?))
+}

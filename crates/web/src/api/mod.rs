@@ -1,0 +1,97 @@
+//! The JSON API, `/api/v1`: every step of the journey, for staff (API tokens, roles) and
+//! clients (sessions). A client only ever sees its own records: anything else is a 404.
+
+mod auth;
+pub use auth::new_token;
+mod billing;
+mod catalogue;
+mod orders;
+mod quotes;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::problem::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "immovr API",
+        version = "1",
+        description = "Quote-to-cash for a visualisation studio: quote requests, quotes, purchase orders, \
+                       orders and stages, deliveries, invoices and payments. Errors are RFC 9457 problem \
+                       documents with a stable `code`. POST requests honour an `Idempotency-Key` header."
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Sessions, sign-up and the current user"),
+        (name = "catalogue", description = "Services and options, clients, settings"),
+        (name = "quotes", description = "Quote requests, quotes and their versions"),
+        (name = "orders", description = "Purchase orders, orders, stages, deliveries"),
+        (name = "billing", description = "Invoices, payments, credit notes"),
+        (name = "admin", description = "Audit log and notification outbox"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(
+                "A staff API token (`immovr token create`) or a session token from /api/v1/auth/login; \
+                 browsers may use the session cookie instead.",
+            )).build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::me))
+        .routes(routes!(catalogue::list, catalogue::create))
+        .routes(routes!(catalogue::update))
+        .routes(routes!(catalogue::clients, catalogue::create_client))
+        .routes(routes!(catalogue::client))
+        .routes(routes!(catalogue::company, catalogue::set_company))
+        .routes(routes!(catalogue::audit))
+        .routes(routes!(catalogue::outbox))
+        .routes(routes!(quotes::requests, quotes::create_request))
+        .routes(routes!(quotes::request))
+        .routes(routes!(quotes::list, quotes::create))
+        .routes(routes!(quotes::get, quotes::update))
+        .routes(routes!(quotes::send))
+        .routes(routes!(quotes::accept))
+        .routes(routes!(quotes::refuse))
+        .routes(routes!(quotes::revise))
+        .routes(routes!(quotes::extend))
+        .routes(routes!(quotes::messages, quotes::post_message))
+        .routes(routes!(orders::purchase_orders))
+        .routes(routes!(orders::purchase_order))
+        .routes(routes!(orders::validate))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::plan_stage))
+        .routes(routes!(orders::complete_stage))
+        .routes(routes!(orders::add_deliverable))
+        .routes(routes!(orders::deliver))
+        .routes(routes!(orders::invoice))
+        .routes(routes!(orders::messages, orders::post_message))
+        .routes(routes!(billing::list))
+        .routes(routes!(billing::get))
+        .routes(routes!(billing::record_payment))
+        .routes(routes!(billing::credit_note))
+        .routes(routes!(billing::get_credit_note))
+}

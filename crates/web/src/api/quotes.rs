@@ -1,0 +1,240 @@
+//! Quote requests, quotes and their versions, and each quote's message thread.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use immovr_core::DomainError;
+use immovr_core::model::{Id, Message, Quote, QuoteRequest, Role, ThreadKind};
+use immovr_core::ports::{
+    AcceptQuote, Accepted, NewMessage, NewQuote, NewQuoteRequest, QuoteDraft, RefuseQuote,
+};
+use jiff::civil::Date;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::extract::{Caller, ClientCaller, Json, Path, Sales, Staff};
+use crate::problem::{ApiResult, Problem};
+
+type J<T> = axum::Json<T>;
+
+/// Quote requests: a client's own, or all for staff.
+#[utoipa::path(get, path = "/api/v1/quote-requests", tag = "quotes", responses((status = 200, body = Vec<QuoteRequest>)))]
+pub async fn requests(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<J<Vec<QuoteRequest>>> {
+    Ok(axum::Json(
+        state.store.quote_requests(caller.actor.scope()).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OnBehalf {
+    /// Staff only: the client the request is for.
+    pub client_id: Option<Id>,
+}
+
+/// Ask for a quote: the property, the services and options wanted, a wished date, notes.
+#[utoipa::path(post, path = "/api/v1/quote-requests", tag = "quotes", params(OnBehalf), request_body = NewQuoteRequest,
+    responses((status = 201, body = QuoteRequest), (status = 422, body = Problem)))]
+pub async fn create_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<OnBehalf>,
+    Json(body): Json<NewQuoteRequest>,
+) -> ApiResult<(StatusCode, J<QuoteRequest>)> {
+    let client_id = match (caller.user.client_id, q.client_id) {
+        (Some(own), None) => own,
+        (Some(_), Some(_)) => {
+            return Err(DomainError::validation("client_id", "clients ask for themselves").into());
+        }
+        (None, Some(id)) => {
+            caller.actor.require(Role::Sales)?;
+            id
+        }
+        (None, None) => {
+            return Err(DomainError::validation("client_id", "staff must name the client").into());
+        }
+    };
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .create_quote_request(&caller.actor, client_id, body)
+                .await?,
+        ),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/quote-requests/{id}", tag = "quotes", params(("id" = i64, Path)),
+    responses((status = 200, body = QuoteRequest), (status = 404, body = Problem)))]
+pub async fn request(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<QuoteRequest>> {
+    Ok(axum::Json(
+        state.store.quote_request(caller.actor.scope(), id).await?,
+    ))
+}
+
+/// Quotes, every version, newest first. Clients never see drafts.
+#[utoipa::path(get, path = "/api/v1/quotes", tag = "quotes", responses((status = 200, body = Vec<Quote>)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<Quote>>> {
+    Ok(axum::Json(state.store.quotes(caller.actor.scope()).await?))
+}
+
+/// Draft a quote (sales), from a request or from scratch.
+#[utoipa::path(post, path = "/api/v1/quotes", tag = "quotes", request_body = NewQuote,
+    responses((status = 201, body = Quote), (status = 422, body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Json(body): Json<NewQuote>,
+) -> ApiResult<(StatusCode, J<Quote>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.create_quote(&caller.actor, body).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/quotes/{id}", tag = "quotes", params(("id" = i64, Path)),
+    responses((status = 200, body = Quote), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<Quote>> {
+    Ok(axum::Json(
+        state.store.quote(caller.actor.scope(), id).await?,
+    ))
+}
+
+/// Replace a draft's content (sales).
+#[utoipa::path(put, path = "/api/v1/quotes/{id}", tag = "quotes", params(("id" = i64, Path)), request_body = QuoteDraft,
+    responses((status = 200, body = Quote), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Path(id): Path<Id>,
+    Json(body): Json<QuoteDraft>,
+) -> ApiResult<J<Quote>> {
+    Ok(axum::Json(
+        state.store.update_quote(&caller.actor, id, body).await?,
+    ))
+}
+
+/// Send a draft to the client (portal + email); a new version supersedes the earlier ones.
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/send", tag = "quotes", params(("id" = i64, Path)),
+    responses((status = 200, body = Quote), (status = 409, body = Problem)))]
+pub async fn send(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Path(id): Path<Id>,
+) -> ApiResult<J<Quote>> {
+    Ok(axum::Json(state.store.send_quote(&caller.actor, id).await?))
+}
+
+/// Accept a quote ("bon pour accord"): creates its purchase order in the same transaction.
+/// Concurrent or repeated accepts produce one purchase order; the others get `quote_already_accepted`.
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/accept", tag = "quotes", params(("id" = i64, Path)), request_body = AcceptQuote,
+    responses((status = 201, body = Accepted), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    ClientCaller(caller): ClientCaller,
+    Path(id): Path<Id>,
+    Json(body): Json<AcceptQuote>,
+) -> ApiResult<(StatusCode, J<Accepted>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.accept_quote(&caller.actor, id, body).await?),
+    ))
+}
+
+/// Refuse a quote: decline it, or ask for changes with a comment the team sees.
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/refuse", tag = "quotes", params(("id" = i64, Path)), request_body = RefuseQuote,
+    responses((status = 200, body = Quote), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn refuse(
+    State(state): State<AppState>,
+    ClientCaller(caller): ClientCaller,
+    Path(id): Path<Id>,
+    Json(body): Json<RefuseQuote>,
+) -> ApiResult<J<Quote>> {
+    Ok(axum::Json(
+        state.store.refuse_quote(&caller.actor, id, body).await?,
+    ))
+}
+
+/// Draft the next version of a sent, refused or expired quote (sales).
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/revise", tag = "quotes", params(("id" = i64, Path)),
+    responses((status = 201, body = Quote), (status = 409, body = Problem)))]
+pub async fn revise(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Path(id): Path<Id>,
+) -> ApiResult<(StatusCode, J<Quote>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.revise_quote(&caller.actor, id).await?),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extend {
+    pub valid_until: Date,
+}
+
+/// Move a quote's validity date (sales).
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/extend", tag = "quotes", params(("id" = i64, Path)), request_body = Extend,
+    responses((status = 200, body = Quote), (status = 409, body = Problem)))]
+pub async fn extend(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Path(id): Path<Id>,
+    Json(body): Json<Extend>,
+) -> ApiResult<J<Quote>> {
+    Ok(axum::Json(
+        state
+            .store
+            .extend_quote(&caller.actor, id, body.valid_until)
+            .await?,
+    ))
+}
+
+/// The quote's message thread.
+#[utoipa::path(get, path = "/api/v1/quotes/{id}/messages", tag = "quotes", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<Vec<Message>>> {
+    Ok(axum::Json(
+        state
+            .store
+            .messages(caller.actor.scope(), ThreadKind::Quote, id)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/messages", tag = "quotes", params(("id" = i64, Path)), request_body = NewMessage,
+    responses((status = 201, body = Message), (status = 404, body = Problem)))]
+pub async fn post_message(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<NewMessage>,
+) -> ApiResult<(StatusCode, J<Message>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .post_message(&caller.actor, ThreadKind::Quote, id, body)
+                .await?,
+        ),
+    ))
+}

@@ -1,0 +1,227 @@
+//! Extractors whose rejections use our problem format: JSON bodies, path ids, and the caller
+//! (staff API token, or a session from a bearer token or the session cookie).
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum_extra::extract::CookieJar;
+use immovr_core::auth::token_sha256;
+use immovr_core::model::{Role, User};
+use immovr_core::{Actor, DomainError};
+use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+pub const SESSION_COOKIE: &str = "immovr_session";
+pub const API_TOKEN_PREFIX: &str = "imvt_";
+pub const SESSION_TOKEN_PREFIX: &str = "imvs_";
+
+/// A JSON body; malformed JSON is a 400, a body of the wrong shape a 422, naming the field.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::http(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                e.body_text(),
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::http(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                e.body_text(),
+            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::http(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large",
+            )),
+            Err(e) => Err(ApiError::http(e.status(), "bad_request", e.body_text())),
+        }
+    }
+}
+
+/// Path parameters; a malformed id is a 404 (there is no such resource).
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(ApiError::http(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no such resource: {}", e.body_text()),
+            )),
+            Err(e) => Err(ApiError::http(e.status(), "bad_request", e.body_text())),
+        }
+    }
+}
+
+/// The raw credential of a request, if any: a bearer token or the session cookie.
+pub fn credential(headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return auth
+            .strip_prefix("Bearer ")
+            .map(|t| (t.trim().to_string(), false));
+    }
+    let jar = CookieJar::from_headers(headers);
+    jar.get(SESSION_COOKIE)
+        .map(|c| (c.value().to_string(), true))
+}
+
+/// The authenticated caller.
+pub struct Caller {
+    pub user: User,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (token, from_cookie) =
+            credential(&parts.headers).ok_or(DomainError::Unauthenticated)?;
+        // A cookie rides along on cross-site requests: refuse state changes from another origin.
+        if from_cookie && !matches!(parts.method, Method::GET | Method::HEAD) {
+            let host = parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            if let Some(origin) = parts
+                .headers
+                .get(header::ORIGIN)
+                .and_then(|o| o.to_str().ok())
+                && origin.split("://").nth(1) != Some(host)
+            {
+                return Err(ApiError::http(
+                    StatusCode::FORBIDDEN,
+                    "cross_origin",
+                    "cross-origin request refused",
+                ));
+            }
+        }
+        let hash = token_sha256(&token);
+        let user = if token.starts_with(API_TOKEN_PREFIX) {
+            state.store.api_token_user(&hash).await?
+        } else if token.starts_with(SESSION_TOKEN_PREFIX) {
+            state.store.session_user(&hash, state.clock.now()).await?
+        } else {
+            None
+        };
+        let user = user.ok_or(DomainError::Unauthenticated)?;
+        let mut actor = Actor::for_user(&user);
+        actor.ip = client_ip(parts, state.trust_proxy_headers);
+        actor.user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(500).collect());
+        Ok(Caller { user, actor })
+    }
+}
+
+/// A role a handler needs; see `Staff`.
+pub trait NeedsRole {
+    const ROLE: Role;
+}
+
+macro_rules! role_marker {
+    ($($name:ident => $role:expr),+) => {$(
+        pub struct $name;
+        impl NeedsRole for $name {
+            const ROLE: Role = $role;
+        }
+    )+};
+}
+role_marker!(Admin => Role::Admin, Sales => Role::Sales, Production => Role::Production, Accounting => Role::Accounting);
+
+/// A staff caller holding role `R` (admins hold every role). Checked before the body is read,
+/// so a caller without the role learns nothing about what the endpoint expects.
+pub struct Staff<R: NeedsRole>(pub Caller, pub PhantomData<R>);
+
+impl<R: NeedsRole> FromRequestParts<AppState> for Staff<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.actor.require(R::ROLE)?;
+        Ok(Staff(caller, PhantomData))
+    }
+}
+
+/// A client caller (quote answers are the client's alone).
+pub struct ClientCaller(pub Caller);
+
+impl FromRequestParts<AppState> for ClientCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.actor.require_client()?;
+        Ok(ClientCaller(caller))
+    }
+}
+
+/// Any staff member, whatever the role.
+pub struct AnyStaff(pub Caller);
+
+impl FromRequestParts<AppState> for AnyStaff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if !caller.user.is_staff() {
+            return Err(DomainError::Forbidden { role: "staff" }.into());
+        }
+        Ok(AnyStaff(caller))
+    }
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> Option<String> {
+    if trust_proxy_headers
+        && let Some(fwd) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(first) = fwd.split(',').next()
+    {
+        return Some(first.trim().to_string());
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
+}
