@@ -1,0 +1,126 @@
+//! Configuration, layered: embedded defaults, then `immovr.toml` (or the file `--config` names),
+//! then `IMMOVR_*` environment variables, then `DATABASE_URL`.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use immovr_core::model::CompanySettings;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// Where the SQLite database, files and the email outbox live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; default: SQLite at `<data_dir>/immovr.db`.
+    pub database_url: Option<String>,
+    /// Database connections (PostgreSQL pool, or SQLite readers).
+    pub max_connections: u32,
+    /// Mark cookies `Secure`: set when the site is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Believe `X-Forwarded-For`: only behind a reverse proxy you run.
+    pub trust_proxy_headers: bool,
+    /// Login session lifetime.
+    pub session_hours: i64,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// Company settings to apply at start (otherwise those in the database, editable by admins).
+    pub company: Option<CompanySettings>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            max_connections: 8,
+            secure_cookies: false,
+            trust_proxy_headers: false,
+            session_hours: 72,
+            log_format: "text".into(),
+            company: None,
+        }
+    }
+}
+
+const KNOWN_ENV: &[&str] = &[
+    "LISTEN",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "MAX_CONNECTIONS",
+    "SECURE_COOKIES",
+    "TRUST_PROXY_HEADERS",
+    "SESSION_HOURS",
+    "LOG_FORMAT",
+    "CONFIG",
+    "PASSWORD",
+];
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let file = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("immovr.toml"));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("IMMOVR_").ignore(&["config", "password"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// `IMMOVR_*` variables that configure nothing: probably typos.
+    pub fn unknown_env() -> Vec<String> {
+        std::env::vars()
+            .filter_map(|(k, _)| k.strip_prefix("IMMOVR_").map(str::to_string))
+            .filter(|k| !KNOWN_ENV.contains(&k.as_str()) && !k.starts_with("TEST_"))
+            .collect()
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => url.clone(),
+            _ => format!("sqlite://{}", self.data_dir.join("immovr.db").display()),
+        }
+    }
+
+    /// The database URL with any password hidden, for logs.
+    pub fn database_url_redacted(&self) -> String {
+        let url = self.database_url();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(s), Some(at)) if at > s => {
+                let creds = &url[s + 3..at];
+                match creds.find(':') {
+                    Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                    None => url,
+                }
+            }
+            _ => url,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        let c = Config {
+            database_url: Some("postgres://immovr:s3cret@db:5432/immovr".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.database_url_redacted(),
+            "postgres://immovr:***@db:5432/immovr"
+        );
+        assert_eq!(
+            Config::default().database_url(),
+            "sqlite://./data/immovr.db"
+        );
+    }
+}

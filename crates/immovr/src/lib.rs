@@ -1,0 +1,87 @@
+//! Wiring: configuration → store → web app → server. The CLI (`main.rs`) and the test kit use it.
+
+pub mod config;
+pub mod demo;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use immovr_core::{Actor, Clock, Store};
+use immovr_store::{Options, SqlStore};
+use immovr_web::AppState;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// Opens the database (creating the data folder for SQLite), applies migrations and the company
+/// settings from the configuration.
+pub async fn open_store(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    pg_schema: Option<String>,
+) -> anyhow::Result<SqlStore> {
+    let url = config.database_url();
+    if !url.starts_with("postgres") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let opts = Options {
+        url,
+        max_connections: config.max_connections,
+        pg_schema,
+    };
+    let store = SqlStore::open(&opts, clock)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
+    if let Some(company) = &config.company {
+        store.set_company(&Actor::system(), company.clone()).await?;
+    }
+    Ok(store)
+}
+
+pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> AppState {
+    AppState {
+        store: Arc::new(store),
+        clock,
+        secure_cookies: config.secure_cookies,
+        trust_proxy_headers: config.trust_proxy_headers,
+        session_hours: config.session_hours,
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = immovr_web::app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

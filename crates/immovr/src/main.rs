@@ -1,0 +1,182 @@
+//! The `immovr` command: `serve`, `demo`, `migrate`, `user add`, `token create`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use immovr::{Config, demo};
+use immovr_core::auth::{hash_password, token_sha256};
+use immovr_core::model::Role;
+use immovr_core::ports::NewStaffUser;
+use immovr_core::{Actor, Clock, Store, SystemClock};
+use immovr_web::extract::API_TOKEN_PREFIX;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "immovr",
+    version,
+    about = "Client portal and back office for a visualisation studio"
+)]
+struct Cli {
+    /// Configuration file (default: ./immovr.toml if it exists).
+    #[arg(long, global = true, env = "IMMOVR_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve,
+    /// Seed the ImmoVr demo data (once) and run the server.
+    Demo,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens for staff accounts.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff member. Without --password, one is generated and printed.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: admin, sales, production, accounting.
+        #[arg(long, value_delimiter = ',', required = true)]
+        role: Vec<String>,
+        #[arg(long, env = "IMMOVR_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a staff member; it is shown once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn init_logs(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if config.log_format == "json" {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref()).context("reading the configuration")?;
+    init_logs(&config);
+    for unknown in Config::unknown_env() {
+        tracing::warn!("IMMOVR_{unknown} is not a known setting; ignored");
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    tracing::info!(database = %config.database_url_redacted(), "opening the database");
+    let store = immovr::open_store(&config, clock.clone(), None).await?;
+    match cli.command {
+        Command::Migrate => println!("migrations applied ({})", store.backend()),
+        Command::Serve => run(&config, store.clone(), clock).await?,
+        Command::Demo => {
+            if demo::seed(&store, clock.clone()).await? {
+                tracing::info!("demo data created");
+            }
+            demo::print_credentials(&format!("http://{}", config.listen));
+            run(&config, store.clone(), clock).await?;
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    password,
+                },
+        } => {
+            let roles = role
+                .iter()
+                .map(|r| {
+                    Role::ALL
+                        .iter()
+                        .copied()
+                        .find(|k| k.as_str() == r.trim())
+                        .with_context(|| format!("unknown role {r:?}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (
+                    immovr_web::api::new_token("").chars().take(20).collect(),
+                    true,
+                ),
+            };
+            let password_hash = hash_password(&password)?;
+            let user = store
+                .create_staff_user(
+                    &Actor::system(),
+                    NewStaffUser {
+                        email,
+                        name,
+                        roles,
+                        password_hash,
+                    },
+                )
+                .await?;
+            println!("staff user {} created (id {})", user.email, user.id);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            let (user, _) = store
+                .user_credentials(&email)
+                .await?
+                .context("no account with this email")?;
+            let token = immovr_web::api::new_token(API_TOKEN_PREFIX);
+            store
+                .create_api_token(&Actor::system(), user.id, &name, &token_sha256(&token))
+                .await?;
+            println!("{token}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn run(
+    config: &Config,
+    store: immovr_store::SqlStore,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!(address = %listener.local_addr()?, backend = store.backend(), "immovr is serving");
+    let state = immovr::app_state(config, store.clone(), clock);
+    immovr::serve(listener, state, immovr::shutdown_signal()).await?;
+    Ok(())
+}
