@@ -1,0 +1,368 @@
+//! Test kit: `spawn_app(Backend::Sqlite | Backend::Postgres)` starts the real server (same wiring
+//! as the binary) on 127.0.0.1:0 against a fresh database — a temporary SQLite file, or a
+//! PostgreSQL schema of its own in `IMMOVR_TEST_DATABASE_URL` — with a clock the test moves.
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use immovr::Config;
+use immovr_core::auth::{hash_password, token_sha256};
+use immovr_core::model::{Id, Role};
+use immovr_core::ports::NewStaffUser;
+use immovr_core::{Actor, Clock, Store};
+use immovr_store::SqlStore;
+use jiff::{Timestamp, ToSpan};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub use reqwest;
+pub use serde_json;
+
+/// A clock that stands still until the test moves it.
+pub struct TestClock(Mutex<Timestamp>);
+
+impl TestClock {
+    pub fn new(start: Timestamp) -> Self {
+        TestClock(Mutex::new(start))
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        let mut t = self.0.lock().unwrap();
+        *t = t.checked_add((days * 24).hours()).unwrap();
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const PG_ENV: &str = "IMMOVR_TEST_DATABASE_URL";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub clock: Arc<TestClock>,
+    pub store: SqlStore,
+    pub backend: Backend,
+    /// An API token for an admin (every role).
+    pub admin: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    pg_schema: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+/// The answer to a request: status, JSON body (or Null) and headers.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// The problem `code` of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    pub fn id(&self) -> Id {
+        self.body["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+    }
+}
+
+/// Starts the app, or returns `None` (after saying so loudly) when PostgreSQL is asked for but
+/// `IMMOVR_TEST_DATABASE_URL` is not set.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        data_dir: dir.path().to_path_buf(),
+        listen: "127.0.0.1:0".into(),
+        ..Config::default()
+    };
+    let mut pg_schema = None;
+    if backend == Backend::Postgres {
+        let Ok(url) = std::env::var(PG_ENV) else {
+            // Written to the real stderr, past the test harness's capture, so it is seen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!! PostgreSQL test SKIPPED: {PG_ENV} is not set (CI sets it to postgres://postgres@127.0.0.1:5432/test) !!!"
+            );
+            return None;
+        };
+        config.database_url = Some(url);
+        pg_schema = Some(format!("t_{:016x}", rand::random::<u64>()));
+    }
+    let clock = Arc::new(TestClock::new("2026-06-15T08:00:00Z".parse().unwrap()));
+    let store = immovr::open_store(&config, clock.clone(), pg_schema.clone())
+        .await
+        .expect("open store");
+    let admin_user = store
+        .create_staff_user(
+            &Actor::system(),
+            NewStaffUser {
+                email: "admin@test.example".into(),
+                name: "Test Admin".into(),
+                roles: vec![Role::Admin],
+                password_hash: hash_password("admin-password").unwrap(),
+            },
+        )
+        .await
+        .expect("admin");
+    let admin = immovr_web::api::new_token(immovr_web::extract::API_TOKEN_PREFIX);
+    store
+        .create_api_token(
+            &Actor::system(),
+            admin_user.id,
+            "tests",
+            &token_sha256(&admin),
+        )
+        .await
+        .expect("token");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = immovr::app_state(&config, store.clone(), clock.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        immovr::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    Some(TestApp {
+        base,
+        http,
+        clock,
+        store,
+        backend,
+        admin,
+        shutdown: Some(tx),
+        server: Some(server),
+        pg_schema,
+        _dir: dir,
+    })
+}
+
+impl TestApp {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<&Value>,
+        key: Option<&str>,
+    ) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Answer {
+        self.send(reqwest::Method::GET, token, path, None, None)
+            .await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::POST, token, path, Some(&body), None)
+            .await
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::PUT, token, path, Some(&body), None)
+            .await
+    }
+
+    /// Signs up a company client through the API; returns (client id, session token).
+    pub async fn signup(&self, name: &str) -> (Id, String) {
+        let slug: String = name
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let a = self
+            .post(
+                "",
+                "/api/v1/auth/signup",
+                json!({
+                    "client": {
+                        "kind": "company",
+                        "name": name,
+                        "email": format!("{slug}@client.example"),
+                        "company_name": format!("{name} Immobilier"),
+                        "siren": "123456782",
+                        "vat_number": "FR40123456782",
+                        "billing_address": {"line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}
+                    },
+                    "password": "client-password"
+                }),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "signup: {}", a.body);
+        (
+            a.body["user"]["client_id"].as_i64().unwrap(),
+            a.body["token"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Logs in with email and password; returns the session token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let a = self
+            .post(
+                "",
+                "/api/v1/auth/login",
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "login: {}", a.body);
+        a.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A staff member with the given roles; returns an API token.
+    pub async fn staff(&self, email: &str, roles: &[Role]) -> String {
+        let user = self
+            .store
+            .create_staff_user(
+                &Actor::system(),
+                NewStaffUser {
+                    email: email.into(),
+                    name: email.into(),
+                    roles: roles.to_vec(),
+                    password_hash: hash_password("staff-password").unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        let token = immovr_web::api::new_token(immovr_web::extract::API_TOKEN_PREFIX);
+        self.store
+            .create_api_token(&Actor::system(), user.id, "tests", &token_sha256(&token))
+            .await
+            .unwrap();
+        token
+    }
+
+    /// Drafts and sends a quote with one line per (description, quantity, unit price, VAT rate);
+    /// returns its id.
+    pub async fn sent_quote(&self, client_id: Id, lines: &[(&str, &str, &str, &str)]) -> Id {
+        let lines: Vec<Value> = lines
+            .iter()
+            .map(|(d, q, p, r)| json!({"description": d, "quantity": q, "unit": "forfait", "unit_price": p, "vat_rate": r}))
+            .collect();
+        let q = self
+            .post(
+                &self.admin,
+                "/api/v1/quotes",
+                json!({"client_id": client_id, "title": "Devis de test", "lines": lines}),
+            )
+            .await;
+        assert_eq!(q.status, StatusCode::CREATED, "create quote: {}", q.body);
+        let s = self
+            .post(
+                &self.admin,
+                &format!("/api/v1/quotes/{}/send", q.id()),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s.status, StatusCode::OK, "send quote: {}", s.body);
+        q.id()
+    }
+
+    pub fn signature() -> Value {
+        json!({"signer_name": "Claire Dubois", "consent": true, "terms_accepted": true})
+    }
+
+    /// Number of rows in a table (to check that a refused request changed nothing).
+    pub async fn count(&self, what: &str) -> usize {
+        let path = match what {
+            "audit" => "/api/v1/audit?limit=1000",
+            "outbox" => "/api/v1/outbox",
+            other => panic!("cannot count {other}"),
+        };
+        self.get(&self.admin, path)
+            .await
+            .body
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    }
+
+    /// Stops the server and drops the test's PostgreSQL schema.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.store.close().await;
+        if let (Some(schema), Ok(url)) = (&self.pg_schema, std::env::var(PG_ENV))
+            && let Ok(admin) = immovr_store::Db::connect(&immovr_store::Options {
+                url,
+                max_connections: 1,
+                pg_schema: None,
+            })
+            .await
+        {
+            admin.drop_schema(schema).await;
+            admin.close().await;
+        }
+    }
+}
+
+/// Runs a test body on SQLite and on PostgreSQL: `both!(name, async |app: &TestApp| { … })`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let app = $crate::spawn_app($crate::Backend::Sqlite).await.unwrap();
+                ($body)(&app).await;
+                app.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some(app) = $crate::spawn_app($crate::Backend::Postgres).await else {
+                    return;
+                };
+                ($body)(&app).await;
+                app.stop().await;
+            }
+        }
+    };
+}

@@ -1,0 +1,442 @@
+//! The whole journey of PRODUCT.md: request → quote → refuse with changes → revised quote →
+//! accept → purchase order → validated → stages planned → delivered → invoice → transfer and
+//! cheque → paid.
+
+use super::*;
+
+both!(whole_journey, async |app: &TestApp| {
+    let admin = app.admin.clone();
+    let (client_id, client) = app.signup("Lumiere").await;
+
+    // 0. The client asks for a quote.
+    let catalogue = app.get(&client, "/api/v1/catalogue").await;
+    assert_eq!(catalogue.status, StatusCode::OK);
+    let item = app
+        .post(&admin, "/api/v1/catalogue", json!({"code": "VISITE-360", "kind": "service", "label_fr": "Visite virtuelle 360°",
+            "label_en": "360° virtual tour", "unit": "forfait", "unit_price": "390.00", "vat_rate": "20"}))
+        .await;
+    assert_eq!(item.status, StatusCode::CREATED, "{}", item.body);
+    let request = app
+        .post(&client, "/api/v1/quote-requests", json!({"property_type": "Appartement", "property_address": "14 quai Saint-Antoine, Lyon",
+            "surface_m2": "85", "rooms": 4, "wanted": ["VISITE-360"], "notes": "Vide, vente le mois prochain"}))
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+    let staff_requests = app.get(&admin, "/api/v1/quote-requests").await;
+    assert!(
+        staff_requests
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == request.body["id"])
+    );
+
+    // 1. Staff build the quote from the request: two VAT rates, a discount.
+    let draft = app
+        .post(&admin, "/api/v1/quotes", json!({"client_id": client_id, "request_id": request.id(), "title": "Visite 360° et plans",
+            "lines": [
+                {"code": "VISITE-360", "description": "Visite virtuelle 360°", "quantity": "1", "unit": "forfait", "unit_price": "390.00", "vat_rate": "20"},
+                {"description": "Home staging virtuel", "quantity": "3", "unit": "pièce", "unit_price": "89.00", "discount": "17.00", "vat_rate": "20"},
+                {"description": "Plan 2D (logement social)", "quantity": "1", "unit": "plan", "unit_price": "120.00", "vat_rate": "5.5"}
+            ]}))
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.body);
+    let v1 = draft.id();
+    assert_eq!(draft.body["status"], "draft");
+    assert_eq!(
+        draft.body["number"],
+        Value::Null,
+        "numbers are given when sent"
+    );
+    // The client does not see drafts.
+    assert_eq!(
+        app.get(&client, &format!("/api/v1/quotes/{v1}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let sent = app
+        .post(&admin, &format!("/api/v1/quotes/{v1}/send"), json!({}))
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert_eq!(sent.body["number"], "D-2026-0001");
+    let seen = app.get(&client, &format!("/api/v1/quotes/{v1}")).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.body["status"], "sent");
+    let totals = &seen.body["totals"];
+    // 390 + (267 − 17) = 640 at 20 % → VAT 128; 120 at 5.5 % → VAT 6.60.
+    assert_eq!(dec(&totals["total_excl_vat"]), d("760.00"));
+    assert_eq!(dec(&totals["total_vat"]), d("134.60"));
+    assert_eq!(dec(&totals["total_incl_vat"]), d("894.60"));
+    assert_eq!(totals["per_rate"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        seen.body["valid_until"], "2026-07-15",
+        "default validity: 30 days"
+    );
+
+    // 2. The client asks for changes; the team revises; v2 supersedes v1.
+    let refused = app
+        .post(
+            &client,
+            &format!("/api/v1/quotes/{v1}/refuse"),
+            json!({"kind": "changes_requested", "comment": "Sans le plan 2D"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
+    assert_eq!(refused.body["refusal"]["comment"], "Sans le plan 2D");
+    let v2 = app
+        .post(&admin, &format!("/api/v1/quotes/{v1}/revise"), json!({}))
+        .await;
+    assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
+    assert_eq!(v2.body["version"], 2);
+    assert_eq!(v2.body["number"], "D-2026-0001");
+    let v2 = v2.id();
+    let updated = app
+        .put(&admin, &format!("/api/v1/quotes/{v2}"), json!({"title": "Visite 360° et home staging", "lines": [
+            {"description": "Visite virtuelle 360°", "quantity": "1", "unit": "forfait", "unit_price": "390.00", "vat_rate": "20"},
+            {"description": "Home staging virtuel", "quantity": "3", "unit": "pièce", "unit_price": "89.00", "discount": "17.00", "vat_rate": "20"}
+        ]}))
+        .await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    assert_eq!(
+        app.post(&admin, &format!("/api/v1/quotes/{v2}/send"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&client, &format!("/api/v1/quotes/{v1}")).await.body["status"],
+        "superseded"
+    );
+    let late = app
+        .post(
+            &client,
+            &format!("/api/v1/quotes/{v1}/accept"),
+            TestApp::signature(),
+        )
+        .await;
+    assert_eq!(
+        (late.status, late.code()),
+        (StatusCode::CONFLICT, "quote_superseded")
+    );
+
+    // 3. Accept v2: the purchase order is generated at once.
+    let accepted = app
+        .post(
+            &client,
+            &format!("/api/v1/quotes/{v2}/accept"),
+            TestApp::signature(),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    let evidence = &accepted.body["quote"]["acceptance"];
+    assert_eq!(evidence["signer_name"], "Claire Dubois");
+    assert_eq!(evidence["ip"], "127.0.0.1");
+    assert_eq!(evidence["content_sha256"].as_str().unwrap().len(), 64);
+    let po = &accepted.body["purchase_order"];
+    assert_eq!(po["number"], "BC-2026-0001");
+    assert_eq!(po["quote_number"], "D-2026-0001");
+    assert_eq!(po["quote_version"], 2);
+    assert_eq!(po["status"], "pending");
+    assert_eq!(dec(&po["totals"]["total_incl_vat"]), d("768.00"));
+    let po_id = po["id"].as_i64().unwrap();
+    assert_eq!(
+        app.get(&client, &format!("/api/v1/purchase-orders/{po_id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // 4. Staff validate: the order is registered with the template's stages; they plan them.
+    let validated = app
+        .post(
+            &admin,
+            &format!("/api/v1/purchase-orders/{po_id}/validate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(validated.status, StatusCode::OK, "{}", validated.body);
+    let order_id = validated.body["order_id"].as_i64().unwrap();
+    let order = app
+        .get(&client, &format!("/api/v1/orders/{order_id}"))
+        .await;
+    assert_eq!(order.body["status"], "registered");
+    let stages = order.body["stages"].as_array().unwrap().clone();
+    assert_eq!(stages.len(), 6);
+    assert_eq!(stages[2]["label"], "Prise de vue sur site");
+    let done = app
+        .post(
+            &admin,
+            &format!("/api/v1/orders/{order_id}/stages/{}/done", stages[0]["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let planned = app
+        .put(
+            &admin,
+            &format!("/api/v1/orders/{order_id}/stages/{}", stages[2]["id"]),
+            json!({"planned_date": "2026-06-22", "assignee": "Hugo"}),
+        )
+        .await;
+    assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
+    let order = app
+        .get(&client, &format!("/api/v1/orders/{order_id}"))
+        .await;
+    assert_eq!(order.body["status"], "in_progress");
+    assert_eq!(order.body["stages"][0]["status"], "done");
+    assert_eq!(order.body["stages"][2]["planned_date"], "2026-06-22");
+
+    // Messages on the order, both ways.
+    let m = app
+        .post(
+            &client,
+            &format!("/api/v1/orders/{order_id}/messages"),
+            json!({"body": "Le digicode est 1234B."}),
+        )
+        .await;
+    assert_eq!(m.status, StatusCode::CREATED, "{}", m.body);
+    assert_eq!(
+        app.post(
+            &admin,
+            &format!("/api/v1/orders/{order_id}/messages"),
+            json!({"body": "Bien noté, merci."})
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    let thread = app
+        .get(&client, &format!("/api/v1/orders/{order_id}/messages"))
+        .await;
+    let thread = thread.body.as_array().unwrap();
+    assert_eq!(thread.len(), 2);
+    assert_eq!(
+        (
+            thread[0]["from_staff"].as_bool(),
+            thread[1]["from_staff"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+
+    // Invoicing before delivery is refused.
+    let early = app
+        .post(
+            &admin,
+            &format!("/api/v1/orders/{order_id}/invoice"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (early.status, early.code()),
+        (StatusCode::CONFLICT, "order_not_delivered")
+    );
+    let nothing = app
+        .post(
+            &admin,
+            &format!("/api/v1/orders/{order_id}/deliver"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (nothing.status, nothing.code()),
+        (StatusCode::CONFLICT, "order_nothing_to_deliver")
+    );
+
+    // 5. Final files delivered: the invoice is issued from the purchase order.
+    let file = app
+        .post(&admin, &format!("/api/v1/orders/{order_id}/deliverables"), json!({"filename": "visite-360.zip", "content_type": "application/zip",
+            "size_bytes": 52_428_800, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "orders/1/visite-360.zip"}))
+        .await;
+    assert_eq!(file.status, StatusCode::CREATED, "{}", file.body);
+    let delivered = app
+        .post(
+            &admin,
+            &format!("/api/v1/orders/{order_id}/deliver"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
+    let invoice = &delivered.body["invoice"];
+    assert_eq!(invoice["number"], "F-2026-0001");
+    assert_eq!(invoice["payment_reference"], "F-2026-0001");
+    assert_eq!(invoice["purchase_order_number"], "BC-2026-0001");
+    assert_eq!(invoice["due_date"], "2026-07-15");
+    assert_eq!(invoice["status"], "issued");
+    assert_eq!(dec(&invoice["amount_due"]), d("768.00"));
+    let invoice_id = invoice["id"].as_i64().unwrap();
+    let twice = app
+        .post(
+            &admin,
+            &format!("/api/v1/orders/{order_id}/invoice"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (twice.status, twice.code()),
+        (StatusCode::CONFLICT, "already_invoiced")
+    );
+
+    // Payment: part by transfer, an overpayment refused, the rest by cheque.
+    let path = format!("/api/v1/invoices/{invoice_id}/payments");
+    let transfer = app.post(&admin, &path, json!({"method": "transfer", "amount": "500.00", "date": "2026-06-15", "reference": "VIR F-2026-0001"})).await;
+    assert_eq!(transfer.status, StatusCode::CREATED, "{}", transfer.body);
+    assert_eq!(transfer.body["status"], "partially_paid");
+    assert_eq!(dec(&transfer.body["amount_due"]), d("268.00"));
+    let over = app.post(&admin, &path, json!({"method": "cheque", "amount": "268.01", "cheque_number": "0012345", "bank": "Banque Test", "received_date": "2026-06-15"})).await;
+    assert_eq!(
+        (over.status, over.code()),
+        (StatusCode::CONFLICT, "overpayment")
+    );
+    let cheque = app.post(&admin, &path, json!({"method": "cheque", "amount": "268.00", "cheque_number": "0012345", "bank": "Banque Test", "received_date": "2026-06-15", "deposit_date": "2026-06-15"})).await;
+    assert_eq!(cheque.status, StatusCode::CREATED, "{}", cheque.body);
+    let paid = app
+        .get(&client, &format!("/api/v1/invoices/{invoice_id}"))
+        .await;
+    assert_eq!(paid.body["status"], "paid");
+    assert_eq!(dec(&paid.body["amount_due"]), d("0"));
+    assert_eq!(paid.body["payments"].as_array().unwrap().len(), 2);
+
+    // The audit trail tells the story; notifications were queued at every step.
+    let audit = app
+        .get(
+            &admin,
+            &format!("/api/v1/audit?entity_kind=quote&entity_id={v2}"),
+        )
+        .await;
+    let actions: Vec<&str> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "quote.accepted",
+            "quote.sent",
+            "quote.updated",
+            "quote.revised"
+        ]
+    );
+    let outbox = app.get(&admin, "/api/v1/outbox").await;
+    let kinds: Vec<&str> = outbox
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "quote_request_received",
+        "quote_sent",
+        "quote_refused",
+        "purchase_order_created",
+        "quote_accepted",
+        "order_registered",
+        "stage_done",
+        "stage_planned",
+        "client_message_received",
+        "message_received",
+        "order_delivered",
+        "payment_received",
+    ] {
+        assert!(kinds.contains(&kind), "no {kind} notification in {kinds:?}");
+    }
+    let client_mail: Vec<&Value> = outbox
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == "lumiere@client.example")
+        .collect();
+    assert!(
+        client_mail
+            .iter()
+            .any(|m| m["kind"] == "purchase_order_created"
+                && m["payload"]["purchase_order_number"] == "BC-2026-0001")
+    );
+});
+
+both!(credit_note_cancels_and_reissues, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Avoir").await;
+    let q = app
+        .sent_quote(client_id, &[("Rendu 3D", "2", "450.00", "20")])
+        .await;
+    let po = app
+        .post(
+            &client,
+            &format!("/api/v1/quotes/{q}/accept"),
+            TestApp::signature(),
+        )
+        .await
+        .body["purchase_order"]["id"]
+        .clone();
+    let order = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/purchase-orders/{po}/validate"),
+            json!({}),
+        )
+        .await
+        .body["order_id"]
+        .clone();
+    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "r.zip", "content_type": "application/zip",
+        "size_bytes": 10, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    let invoice = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/orders/{order}/deliver"),
+            json!({}),
+        )
+        .await
+        .body["invoice"]["id"]
+        .clone();
+    let cn = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/invoices/{invoice}/credit-notes"),
+            json!({"reason": "Erreur de quantité"}),
+        )
+        .await;
+    assert_eq!(cn.status, StatusCode::CREATED, "{}", cn.body);
+    assert_eq!(cn.body["number"], "AV-2026-0001");
+    assert_eq!(dec(&cn.body["totals"]["total_incl_vat"]), d("1080.00"));
+    let cancelled = app
+        .get(&client, &format!("/api/v1/invoices/{invoice}"))
+        .await;
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(
+        cancelled.body["number"], "F-2026-0001",
+        "the invoice itself is kept as issued"
+    );
+    let pay = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/invoices/{invoice}/payments"),
+            json!({"method": "transfer", "amount": "1.00", "date": "2026-06-15", "reference": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (pay.status, pay.code()),
+        (StatusCode::CONFLICT, "invoice_cancelled")
+    );
+    let again = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/orders/{order}/invoice"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(again.body["number"], "F-2026-0002");
+    let cn_id = cn.id();
+    assert_eq!(
+        app.get(&client, &format!("/api/v1/credit-notes/{cn_id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+});
