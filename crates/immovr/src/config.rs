@@ -47,6 +47,16 @@ impl Default for Config {
     }
 }
 
+const ENV_SETTINGS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "max_connections",
+    "secure_cookies",
+    "trust_proxy_headers",
+    "session_hours",
+    "log_format",
+];
+
 const KNOWN_ENV: &[&str] = &[
     "LISTEN",
     "DATA_DIR",
@@ -67,7 +77,8 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("immovr.toml"));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("IMMOVR_").ignore(&["config", "password"]))
+            // Only known settings: other IMMOVR_* variables (test settings, typos) are warned about.
+            .merge(Env::prefixed("IMMOVR_").only(ENV_SETTINGS))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .extract()
             .map_err(Box::new)
@@ -107,6 +118,30 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "immovr.toml",
+                "listen = \"0.0.0.0:9000\"\nsession_hours = 12\n",
+            )?;
+            jail.set_env("IMMOVR_SESSION_HOURS", "24");
+            jail.set_env("IMMOVR_TEST_SOMETHING", "ignored");
+            jail.set_env("DATABASE_URL", "postgres://u:p@h/db");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "0.0.0.0:9000");
+            assert_eq!(c.session_hours, 24);
+            assert_eq!(c.data_dir, PathBuf::from("./data"));
+            assert_eq!(c.database_url(), "postgres://u:p@h/db");
+            jail.create_file("immovr.toml", "lisen = \"typo\"\n")?;
+            assert!(
+                Config::load(None).is_err(),
+                "unknown keys in the file are errors"
+            );
+            Ok(())
+        });
+    }
 
     #[test]
     fn passwords_are_redacted() {

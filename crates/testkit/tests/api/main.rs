@@ -2,6 +2,7 @@
 //! IMMOVR_TEST_DATABASE_URL is set) PostgreSQL. One binary: one link, shared helpers.
 
 mod concurrency;
+mod demo;
 mod input;
 mod journey;
 mod paths;
