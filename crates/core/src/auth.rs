@@ -2,9 +2,7 @@
 //! stored as SHA-256 so a database leak does not leak usable tokens.
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use sha2::{Digest, Sha256};
 
 use crate::error::{DomainError, Result};
@@ -14,29 +12,19 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 /// CPU-heavy (tens of ms): call it off the async runtime (`spawn_blocking`).
 pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(DomainError::validation(
-            "password",
-            format!("at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(DomainError::validation("password", format!("at least {MIN_PASSWORD_LEN} characters")));
     }
     if password.len() > 1024 {
         return Err(DomainError::validation("password", "at most 1024 bytes"));
     }
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(DomainError::internal)
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(DomainError::internal)
 }
 
 /// CPU-heavy: call it off the async runtime.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -54,20 +42,10 @@ pub fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
         })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid {
-        Ok(email)
-    } else {
-        Err(DomainError::validation(
-            "email",
-            "not a valid email address",
-        ))
-    }
+    if valid { Ok(email) } else { Err(DomainError::validation("email", "not a valid email address")) }
 }
 
 #[cfg(test)]
@@ -86,10 +64,7 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(
-            normalize_email(" Anne.Martin@Example.FR ").unwrap(),
-            "anne.martin@example.fr"
-        );
+        assert_eq!(normalize_email(" Anne.Martin@Example.FR ").unwrap(), "anne.martin@example.fr");
         assert!(normalize_email("no-at-sign").is_err());
         assert!(normalize_email("a@b").is_err());
     }

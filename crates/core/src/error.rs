@@ -90,10 +90,7 @@ pub enum DomainError {
 
 impl DomainError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        DomainError::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
+        DomainError::Validation { field: field.into(), message: message.into() }
     }
 
     pub fn not_found(entity: &'static str) -> Self {

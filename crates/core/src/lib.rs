@@ -14,4 +14,4 @@ pub mod ports;
 pub mod rules;
 
 pub use error::{DomainError, ErrorKind, Result};
-pub use ports::{Actor, Clock, DynStore, Scope, Store, SystemClock};
+pub use ports::{Actor, Change, ChangeFeed, Clock, DynStore, Scope, Store, SystemClock};

@@ -122,16 +122,15 @@ pub struct Client {
     pub vat_number: Option<String>,
     pub billing_address: Option<Address>,
     pub language: Language,
+    /// Email notifications wanted (the legally required ones are sent regardless).
+    pub notify_email: bool,
     pub created_at: Timestamp,
 }
 
 impl Client {
     /// The name documents are addressed to.
     pub fn display_name(&self) -> &str {
-        self.company_name
-            .as_deref()
-            .filter(|_| self.kind == ClientKind::Company)
-            .unwrap_or(&self.name)
+        self.company_name.as_deref().filter(|_| self.kind == ClientKind::Company).unwrap_or(&self.name)
     }
 }
 

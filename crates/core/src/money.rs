@@ -75,16 +75,10 @@ impl LineInput {
     pub fn validate(&self, index: usize, allowed_rates: &[Decimal]) -> Result<()> {
         let field = |name: &str| format!("lines[{index}].{name}");
         if self.description.trim().is_empty() {
-            return Err(DomainError::validation(
-                field("description"),
-                "must not be empty",
-            ));
+            return Err(DomainError::validation(field("description"), "must not be empty"));
         }
         if self.description.chars().count() > 2000 {
-            return Err(DomainError::validation(
-                field("description"),
-                "at most 2000 characters",
-            ));
+            return Err(DomainError::validation(field("description"), "at most 2000 characters"));
         }
         if self.unit.trim().is_empty() || self.unit.chars().count() > 30 {
             return Err(DomainError::validation(field("unit"), "1 to 30 characters"));
@@ -96,10 +90,7 @@ impl LineInput {
             ));
         }
         if self.quantity.scale() > 3 {
-            return Err(DomainError::validation(
-                field("quantity"),
-                "at most 3 decimals",
-            ));
+            return Err(DomainError::validation(field("quantity"), "at most 3 decimals"));
         }
         if self.unit_price < Decimal::ZERO || self.unit_price > Decimal::from(MAX_UNIT_PRICE) {
             return Err(DomainError::validation(
@@ -108,10 +99,7 @@ impl LineInput {
             ));
         }
         if self.unit_price.scale() > 4 {
-            return Err(DomainError::validation(
-                field("unit_price"),
-                "at most 4 decimals",
-            ));
+            return Err(DomainError::validation(field("unit_price"), "at most 4 decimals"));
         }
         if self.discount < Decimal::ZERO || self.discount.scale() > 2 {
             return Err(DomainError::validation(
@@ -120,20 +108,11 @@ impl LineInput {
             ));
         }
         if self.discount > self.quantity * self.unit_price {
-            return Err(DomainError::validation(
-                field("discount"),
-                "must not exceed quantity × unit price",
-            ));
+            return Err(DomainError::validation(field("discount"), "must not exceed quantity × unit price"));
         }
         if !allowed_rates.contains(&self.vat_rate) {
-            let rates: Vec<String> = allowed_rates
-                .iter()
-                .map(|r| r.normalize().to_string())
-                .collect();
-            return Err(DomainError::validation(
-                field("vat_rate"),
-                format!("must be one of {}", rates.join(", ")),
-            ));
+            let rates: Vec<String> = allowed_rates.iter().map(|r| r.normalize().to_string()).collect();
+            return Err(DomainError::validation(field("vat_rate"), format!("must be one of {}", rates.join(", "))));
         }
         Ok(())
     }
@@ -201,29 +180,18 @@ pub fn totals(lines: &[Line]) -> Totals {
         .into_iter()
         .map(|(rate, base)| {
             let vat = to_cents(base * rate / Decimal::ONE_HUNDRED);
-            VatBreakdown {
-                rate,
-                base_excl_vat: base,
-                vat,
-                total_incl_vat: base + vat,
-            }
+            VatBreakdown { rate, base_excl_vat: base, vat, total_incl_vat: base + vat }
         })
         .collect();
     let total_excl_vat = to_cents(per_rate.iter().map(|r| r.base_excl_vat).sum());
     let total_vat = to_cents(per_rate.iter().map(|r| r.vat).sum());
     let total_incl_vat = to_cents(per_rate.iter().map(|r| r.total_incl_vat).sum());
-    Totals {
-        per_rate,
-        total_excl_vat,
-        total_vat,
-        total_incl_vat,
-    }
+    Totals { per_rate, total_excl_vat, total_vat, total_incl_vat }
 }
 
 /// Parses a decimal stored as text; a corrupt value is an internal error.
 pub fn parse_decimal(text: &str) -> Result<Decimal> {
-    text.parse::<Decimal>()
-        .map_err(|e| DomainError::internal(format!("stored decimal {text:?}: {e}")))
+    text.parse::<Decimal>().map_err(|e| DomainError::internal(format!("stored decimal {text:?}: {e}")))
 }
 
 #[cfg(test)]
@@ -280,25 +248,12 @@ mod tests {
 
     #[test]
     fn rejects_bad_lines_with_the_field_named() {
-        let err =
-            build_lines(&[line(dec!(-1), dec!(10), dec!(0), dec!(20))], &rates()).unwrap_err();
-        assert_eq!(
-            err,
-            DomainError::validation(
-                "lines[0].quantity",
-                "must be greater than 0 and at most 1000000"
-            )
-        );
-        let err =
-            build_lines(&[line(dec!(1), dec!(10), dec!(11), dec!(20))], &rates()).unwrap_err();
-        assert!(
-            matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].discount")
-        );
-        let err =
-            build_lines(&[line(dec!(1), dec!(10), dec!(0), dec!(19.6))], &rates()).unwrap_err();
-        assert!(
-            matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].vat_rate")
-        );
+        let err = build_lines(&[line(dec!(-1), dec!(10), dec!(0), dec!(20))], &rates()).unwrap_err();
+        assert_eq!(err, DomainError::validation("lines[0].quantity", "must be greater than 0 and at most 1000000"));
+        let err = build_lines(&[line(dec!(1), dec!(10), dec!(11), dec!(20))], &rates()).unwrap_err();
+        assert!(matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].discount"));
+        let err = build_lines(&[line(dec!(1), dec!(10), dec!(0), dec!(19.6))], &rates()).unwrap_err();
+        assert!(matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].vat_rate"));
     }
 
     fn arb_line() -> impl Strategy<Value = LineInput> {

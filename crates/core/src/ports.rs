@@ -58,14 +58,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Actor {
-            user_id: None,
-            label: "system".into(),
-            roles: vec![],
-            client_id: None,
-            ip: None,
-            user_agent: None,
-        }
+        Actor { user_id: None, label: "system".into(), roles: vec![], client_id: None, ip: None, user_agent: None }
     }
 
     pub fn for_user(user: &User) -> Self {
@@ -93,20 +86,15 @@ impl Actor {
 
     /// Admins hold every role.
     pub fn require(&self, role: Role) -> Result<()> {
-        if self.client_id.is_none()
-            && (self.roles.contains(&role) || self.roles.contains(&Role::Admin))
-        {
+        if self.client_id.is_none() && (self.roles.contains(&role) || self.roles.contains(&Role::Admin)) {
             Ok(())
         } else {
-            Err(DomainError::Forbidden {
-                role: role.as_str(),
-            })
+            Err(DomainError::Forbidden { role: role.as_str() })
         }
     }
 
     pub fn require_client(&self) -> Result<Id> {
-        self.client_id
-            .ok_or(DomainError::Forbidden { role: "client" })
+        self.client_id.ok_or(DomainError::Forbidden { role: "client" })
     }
 }
 
@@ -355,47 +343,30 @@ pub trait Store: Send + Sync + 'static {
     async fn create_staff_user(&self, actor: &Actor, user: NewStaffUser) -> Result<User>;
     /// The user and its password hash.
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>>;
-    async fn create_session(
-        &self,
-        user_id: Id,
-        token_sha256: &str,
-        expires_at: Timestamp,
-    ) -> Result<()>;
+    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
     async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
     async fn delete_session(&self, token_sha256: &str) -> Result<()>;
-    async fn create_api_token(
-        &self,
-        actor: &Actor,
-        user_id: Id,
-        name: &str,
-        token_sha256: &str,
-    ) -> Result<Id>;
+    async fn create_api_token(&self, actor: &Actor, user_id: Id, name: &str, token_sha256: &str) -> Result<Id>;
     async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>>;
 
     // Clients
     /// Creates a client and, with a password hash, its login.
-    async fn register_client(
+    async fn register_client(&self, actor: &Actor, client: NewClient, password_hash: Option<String>) -> Result<Client>;
+    /// Sign-up with a first quote request, in one transaction; returns the new login.
+    async fn register_client_with_request(
         &self,
         actor: &Actor,
         client: NewClient,
-        password_hash: Option<String>,
-    ) -> Result<Client>;
+        password_hash: String,
+        request: NewQuoteRequest,
+    ) -> Result<User>;
     async fn client(&self, scope: Scope, id: Id) -> Result<Client>;
     async fn clients(&self) -> Result<Vec<Client>>;
 
     // Catalogue
     async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>>;
-    async fn create_catalogue_item(
-        &self,
-        actor: &Actor,
-        item: NewCatalogueItem,
-    ) -> Result<CatalogueItem>;
-    async fn update_catalogue_item(
-        &self,
-        actor: &Actor,
-        id: Id,
-        patch: CatalogueItemPatch,
-    ) -> Result<CatalogueItem>;
+    async fn create_catalogue_item(&self, actor: &Actor, item: NewCatalogueItem) -> Result<CatalogueItem>;
+    async fn update_catalogue_item(&self, actor: &Actor, id: Id, patch: CatalogueItemPatch) -> Result<CatalogueItem>;
 
     // Quote requests
     async fn create_quote_request(
@@ -411,12 +382,7 @@ pub trait Store: Send + Sync + 'static {
     async fn create_quote(&self, actor: &Actor, quote: NewQuote) -> Result<Quote>;
     async fn update_quote(&self, actor: &Actor, id: Id, draft: QuoteDraft) -> Result<Quote>;
     async fn send_quote(&self, actor: &Actor, id: Id) -> Result<Quote>;
-    async fn accept_quote(
-        &self,
-        actor: &Actor,
-        id: Id,
-        acceptance: AcceptQuote,
-    ) -> Result<Accepted>;
+    async fn accept_quote(&self, actor: &Actor, id: Id, acceptance: AcceptQuote) -> Result<Accepted>;
     async fn refuse_quote(&self, actor: &Actor, id: Id, refusal: RefuseQuote) -> Result<Quote>;
     /// Drafts the next version from a sent, refused or expired one.
     async fn revise_quote(&self, actor: &Actor, id: Id) -> Result<Quote>;
@@ -426,30 +392,14 @@ pub trait Store: Send + Sync + 'static {
 
     // Purchase orders and orders
     async fn validate_purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder>;
-    async fn cancel_purchase_order(
-        &self,
-        actor: &Actor,
-        id: Id,
-        reason: &str,
-    ) -> Result<PurchaseOrder>;
+    async fn cancel_purchase_order(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder>;
     async fn purchase_orders(&self, scope: Scope) -> Result<Vec<PurchaseOrder>>;
     async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder>;
     async fn orders(&self, scope: Scope) -> Result<Vec<Order>>;
     async fn order(&self, scope: Scope, id: Id) -> Result<Order>;
-    async fn plan_stage(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        stage_id: Id,
-        plan: StagePlan,
-    ) -> Result<Order>;
+    async fn plan_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, plan: StagePlan) -> Result<Order>;
     async fn complete_stage(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order>;
-    async fn add_deliverable(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        file: NewDeliverable,
-    ) -> Result<Order>;
+    async fn add_deliverable(&self, actor: &Actor, order_id: Id, file: NewDeliverable) -> Result<Order>;
     /// Marks the order delivered and issues its invoice, in one transaction.
     async fn deliver_order(&self, actor: &Actor, order_id: Id) -> Result<Delivered>;
     /// Issues an invoice for a delivered order with none in force (after a credit note).
@@ -458,18 +408,8 @@ pub trait Store: Send + Sync + 'static {
     // Invoices
     async fn invoices(&self, scope: Scope) -> Result<Vec<Invoice>>;
     async fn invoice(&self, scope: Scope, id: Id) -> Result<Invoice>;
-    async fn record_payment(
-        &self,
-        actor: &Actor,
-        invoice_id: Id,
-        payment: NewPayment,
-    ) -> Result<Invoice>;
-    async fn issue_credit_note(
-        &self,
-        actor: &Actor,
-        invoice_id: Id,
-        note: NewCreditNote,
-    ) -> Result<CreditNote>;
+    async fn record_payment(&self, actor: &Actor, invoice_id: Id, payment: NewPayment) -> Result<Invoice>;
+    async fn issue_credit_note(&self, actor: &Actor, invoice_id: Id, note: NewCreditNote) -> Result<CreditNote>;
     async fn credit_note(&self, scope: Scope, id: Id) -> Result<CreditNote>;
 
     // Messages
@@ -480,8 +420,7 @@ pub trait Store: Send + Sync + 'static {
         thread_id: Id,
         message: NewMessage,
     ) -> Result<Message>;
-    async fn messages(&self, scope: Scope, kind: ThreadKind, thread_id: Id)
-    -> Result<Vec<Message>>;
+    async fn messages(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>>;
 
     // Audit and outbox
     async fn audit_events(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>>;
@@ -495,17 +434,92 @@ pub trait Store: Send + Sync + 'static {
         fingerprint: &str,
         now: Timestamp,
     ) -> Result<IdempotencyStart>;
-    async fn idempotency_complete(
-        &self,
-        owner: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<()>;
+    async fn idempotency_complete(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<()>;
     async fn idempotency_abandon(&self, owner: &str, key: &str) -> Result<()>;
+
+    /// Records a single-use link for the account with this email and queues the email that
+    /// carries `url_path` (the caller's page + the raw token). Unknown emails do nothing and
+    /// answer the same, so the form does not reveal who has an account.
+    async fn create_login_link(
+        &self,
+        email: &str,
+        purpose: LinkPurpose,
+        token_sha256: &str,
+        url_path: &str,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// Uses a link once: the user, if the link exists, has this purpose, is unused and unexpired.
+    async fn consume_login_link(
+        &self,
+        token_sha256: &str,
+        purpose: LinkPurpose,
+        now: Timestamp,
+    ) -> Result<Option<User>>;
+    /// Sets a new password and closes every session of that user.
+    async fn set_password(&self, actor: &Actor, user_id: Id, password_hash: String) -> Result<()>;
+    async fn update_profile(&self, actor: &Actor, client_id: Id, profile: ProfileUpdate) -> Result<Client>;
 
     /// True when the database answers.
     async fn ping(&self) -> bool;
 }
 
 pub type DynStore = Arc<dyn Store>;
+
+/// A committed change someone may be looking at: pages subscribed to the live feed refresh.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    /// The client concerned; `None` for studio-only news (new request, client message…).
+    pub client_id: Option<Id>,
+    /// The notification kind, e.g. `stage_planned`.
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// Where the store announces committed changes (live updates).
+pub trait ChangeFeed: Send + Sync + 'static {
+    fn publish(&self, change: Change);
+}
+
+/// A feed nobody listens to.
+pub struct NoFeed;
+
+impl ChangeFeed for NoFeed {
+    fn publish(&self, _change: Change) {}
+}
+
+/// What a single-use login link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    MagicLink,
+    PasswordReset,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::MagicLink => "magic_link",
+            LinkPurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// What a client may change about itself.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub siren: Option<String>,
+    #[serde(default)]
+    pub siret: Option<String>,
+    #[serde(default)]
+    pub vat_number: Option<String>,
+    #[serde(default)]
+    pub billing_address: Option<Address>,
+    pub language: Language,
+    pub notify_email: bool,
+}

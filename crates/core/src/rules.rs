@@ -20,11 +20,7 @@ pub fn number_series(prefix: &str, year: i16) -> String {
 
 /// A quote's status as the client sees it on `today`: a sent quote past its validity is expired.
 pub fn effective_quote_status(stored: QuoteStatus, valid_until: Date, today: Date) -> QuoteStatus {
-    if stored == QuoteStatus::Sent && today > valid_until {
-        QuoteStatus::Expired
-    } else {
-        stored
-    }
+    if stored == QuoteStatus::Sent && today > valid_until { QuoteStatus::Expired } else { stored }
 }
 
 /// Why a quote in `status` cannot be answered (accepted or refused) — or `Ok` if it can.
@@ -49,11 +45,7 @@ pub fn check_revisable(status: QuoteStatus) -> Result<()> {
 }
 
 pub fn check_draft(status: QuoteStatus) -> Result<()> {
-    if status == QuoteStatus::Draft {
-        Ok(())
-    } else {
-        Err(DomainError::QuoteNotDraft)
-    }
+    if status == QuoteStatus::Draft { Ok(()) } else { Err(DomainError::QuoteNotDraft) }
 }
 
 /// Validates the signature step of an acceptance.
@@ -102,30 +94,19 @@ pub fn check_invoiceable(status: OrderStatus, has_invoice_in_force: bool) -> Res
 }
 
 /// Checks a payment against what is due and returns the invoice's status once it is recorded.
-pub fn apply_payment(
-    status: InvoiceStatus,
-    due: Decimal,
-    amount: Decimal,
-) -> Result<InvoiceStatus> {
+pub fn apply_payment(status: InvoiceStatus, due: Decimal, amount: Decimal) -> Result<InvoiceStatus> {
     match status {
         InvoiceStatus::Cancelled => return Err(DomainError::InvoiceCancelled),
         InvoiceStatus::Paid => return Err(DomainError::InvoiceAlreadyPaid),
         _ => {}
     }
     if amount <= Decimal::ZERO || amount.scale() > 2 {
-        return Err(DomainError::validation(
-            "amount",
-            "must be a positive amount with at most 2 decimals",
-        ));
+        return Err(DomainError::validation("amount", "must be a positive amount with at most 2 decimals"));
     }
     if amount > due {
         return Err(DomainError::Overpayment);
     }
-    Ok(if amount == due {
-        InvoiceStatus::Paid
-    } else {
-        InvoiceStatus::PartiallyPaid
-    })
+    Ok(if amount == due { InvoiceStatus::Paid } else { InvoiceStatus::PartiallyPaid })
 }
 
 /// A credit note cancels an issued invoice; one with payments must be refunded first.
@@ -189,80 +170,35 @@ mod tests {
     #[test]
     fn sent_quotes_expire_the_day_after_validity() {
         let until = Date::constant(2026, 12, 1);
-        assert_eq!(
-            effective_quote_status(QuoteStatus::Sent, until, until),
-            QuoteStatus::Sent
-        );
+        assert_eq!(effective_quote_status(QuoteStatus::Sent, until, until), QuoteStatus::Sent);
         let next = Date::constant(2026, 12, 2);
-        assert_eq!(
-            effective_quote_status(QuoteStatus::Sent, until, next),
-            QuoteStatus::Expired
-        );
-        assert_eq!(
-            effective_quote_status(QuoteStatus::Accepted, until, next),
-            QuoteStatus::Accepted
-        );
-        assert_eq!(
-            check_answerable(QuoteStatus::Expired),
-            Err(DomainError::QuoteExpired)
-        );
-        assert_eq!(
-            check_answerable(QuoteStatus::Superseded),
-            Err(DomainError::QuoteSuperseded)
-        );
+        assert_eq!(effective_quote_status(QuoteStatus::Sent, until, next), QuoteStatus::Expired);
+        assert_eq!(effective_quote_status(QuoteStatus::Accepted, until, next), QuoteStatus::Accepted);
+        assert_eq!(check_answerable(QuoteStatus::Expired), Err(DomainError::QuoteExpired));
+        assert_eq!(check_answerable(QuoteStatus::Superseded), Err(DomainError::QuoteSuperseded));
     }
 
     #[test]
     fn payments_settle_or_refuse_overpayment() {
-        assert_eq!(
-            apply_payment(InvoiceStatus::Issued, dec!(100), dec!(40)),
-            Ok(InvoiceStatus::PartiallyPaid)
-        );
-        assert_eq!(
-            apply_payment(InvoiceStatus::PartiallyPaid, dec!(60), dec!(60)),
-            Ok(InvoiceStatus::Paid)
-        );
-        assert_eq!(
-            apply_payment(InvoiceStatus::Issued, dec!(100), dec!(100.01)),
-            Err(DomainError::Overpayment)
-        );
-        assert_eq!(
-            apply_payment(InvoiceStatus::Paid, dec!(0), dec!(1)),
-            Err(DomainError::InvoiceAlreadyPaid)
-        );
+        assert_eq!(apply_payment(InvoiceStatus::Issued, dec!(100), dec!(40)), Ok(InvoiceStatus::PartiallyPaid));
+        assert_eq!(apply_payment(InvoiceStatus::PartiallyPaid, dec!(60), dec!(60)), Ok(InvoiceStatus::Paid));
+        assert_eq!(apply_payment(InvoiceStatus::Issued, dec!(100), dec!(100.01)), Err(DomainError::Overpayment));
+        assert_eq!(apply_payment(InvoiceStatus::Paid, dec!(0), dec!(1)), Err(DomainError::InvoiceAlreadyPaid));
         assert!(apply_payment(InvoiceStatus::Issued, dec!(100), dec!(-1)).is_err());
     }
 
     #[test]
     fn invoicing_needs_a_delivered_order_without_invoice() {
-        assert_eq!(
-            check_invoiceable(OrderStatus::InProgress, false),
-            Err(DomainError::OrderNotDelivered)
-        );
-        assert_eq!(
-            check_invoiceable(OrderStatus::Delivered, true),
-            Err(DomainError::AlreadyInvoiced)
-        );
+        assert_eq!(check_invoiceable(OrderStatus::InProgress, false), Err(DomainError::OrderNotDelivered));
+        assert_eq!(check_invoiceable(OrderStatus::Delivered, true), Err(DomainError::AlreadyInvoiced));
         assert_eq!(check_invoiceable(OrderStatus::Delivered, false), Ok(()));
-        assert_eq!(
-            check_deliverable(OrderStatus::Registered, 0),
-            Err(DomainError::OrderNothingToDeliver)
-        );
+        assert_eq!(check_deliverable(OrderStatus::Registered, 0), Err(DomainError::OrderNothingToDeliver));
     }
 
     #[test]
     fn acceptance_needs_name_consent_and_terms() {
-        assert_eq!(
-            check_acceptance("  ", true, true),
-            Err(DomainError::AcceptanceIncomplete)
-        );
-        assert_eq!(
-            check_acceptance("Anne Martin", false, true),
-            Err(DomainError::AcceptanceIncomplete)
-        );
-        assert_eq!(
-            check_acceptance(" Anne Martin ", true, true),
-            Ok("Anne Martin".into())
-        );
+        assert_eq!(check_acceptance("  ", true, true), Err(DomainError::AcceptanceIncomplete));
+        assert_eq!(check_acceptance("Anne Martin", false, true), Err(DomainError::AcceptanceIncomplete));
+        assert_eq!(check_acceptance(" Anne Martin ", true, true), Ok("Anne Martin".into()));
     }
 }

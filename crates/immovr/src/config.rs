@@ -47,15 +47,8 @@ impl Default for Config {
     }
 }
 
-const ENV_SETTINGS: &[&str] = &[
-    "listen",
-    "data_dir",
-    "max_connections",
-    "secure_cookies",
-    "trust_proxy_headers",
-    "session_hours",
-    "log_format",
-];
+const ENV_SETTINGS: &[&str] =
+    &["listen", "data_dir", "max_connections", "secure_cookies", "trust_proxy_headers", "session_hours", "log_format"];
 
 const KNOWN_ENV: &[&str] = &[
     "LISTEN",
@@ -72,9 +65,7 @@ const KNOWN_ENV: &[&str] = &[
 
 impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
-        let file = file
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("immovr.toml"));
+        let file = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("immovr.toml"));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             // Only known settings: other IMMOVR_* variables (test settings, typos) are warned about.
@@ -123,10 +114,7 @@ mod tests {
     #[allow(clippy::result_large_err)] // figment's Jail API
     fn environment_overrides_file_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "immovr.toml",
-                "listen = \"0.0.0.0:9000\"\nsession_hours = 12\n",
-            )?;
+            jail.create_file("immovr.toml", "listen = \"0.0.0.0:9000\"\nsession_hours = 12\n")?;
             jail.set_env("IMMOVR_SESSION_HOURS", "24");
             jail.set_env("IMMOVR_TEST_SOMETHING", "ignored");
             jail.set_env("DATABASE_URL", "postgres://u:p@h/db");
@@ -136,27 +124,15 @@ mod tests {
             assert_eq!(c.data_dir, PathBuf::from("./data"));
             assert_eq!(c.database_url(), "postgres://u:p@h/db");
             jail.create_file("immovr.toml", "lisen = \"typo\"\n")?;
-            assert!(
-                Config::load(None).is_err(),
-                "unknown keys in the file are errors"
-            );
+            assert!(Config::load(None).is_err(), "unknown keys in the file are errors");
             Ok(())
         });
     }
 
     #[test]
     fn passwords_are_redacted() {
-        let c = Config {
-            database_url: Some("postgres://immovr:s3cret@db:5432/immovr".into()),
-            ..Config::default()
-        };
-        assert_eq!(
-            c.database_url_redacted(),
-            "postgres://immovr:***@db:5432/immovr"
-        );
-        assert_eq!(
-            Config::default().database_url(),
-            "sqlite://./data/immovr.db"
-        );
+        let c = Config { database_url: Some("postgres://immovr:s3cret@db:5432/immovr".into()), ..Config::default() };
+        assert_eq!(c.database_url_redacted(), "postgres://immovr:***@db:5432/immovr");
+        assert_eq!(Config::default().database_url(), "sqlite://./data/immovr.db");
     }
 }

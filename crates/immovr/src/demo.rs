@@ -27,35 +27,24 @@ struct ShiftedClock {
 
 impl Clock for ShiftedClock {
     fn now(&self) -> Timestamp {
-        self.inner
-            .now()
-            .checked_sub((self.days * 24).hours())
-            .expect("in range")
+        self.inner.now().checked_sub((self.days * 24).hours()).expect("in range")
     }
 }
 
 fn catalogue() -> Vec<NewCatalogueItem> {
-    let item =
-        |code: &str, kind, fr: &str, en: &str, unit: &str, price: Decimal| NewCatalogueItem {
-            code: code.into(),
-            kind,
-            label_fr: fr.into(),
-            label_en: en.into(),
-            unit: unit.into(),
-            unit_price: price,
-            vat_rate: dec!(20),
-            active: true,
-        };
+    let item = |code: &str, kind, fr: &str, en: &str, unit: &str, price: Decimal| NewCatalogueItem {
+        code: code.into(),
+        kind,
+        label_fr: fr.into(),
+        label_en: en.into(),
+        unit: unit.into(),
+        unit_price: price,
+        vat_rate: dec!(20),
+        active: true,
+    };
     use CatalogueKind::{Option as Opt, Service};
     vec![
-        item(
-            "VISITE-360",
-            Service,
-            "Visite virtuelle 360°",
-            "360° virtual tour",
-            "forfait",
-            dec!(390),
-        ),
+        item("VISITE-360", Service, "Visite virtuelle 360°", "360° virtual tour", "forfait", dec!(390)),
         item(
             "RENDU-3D-EXT",
             Service,
@@ -72,62 +61,13 @@ fn catalogue() -> Vec<NewCatalogueItem> {
             "image",
             dec!(350),
         ),
-        item(
-            "HOME-STAGING",
-            Service,
-            "Home staging virtuel",
-            "Virtual home staging",
-            "pièce",
-            dec!(89),
-        ),
-        item(
-            "VIDEO-DRONE",
-            Service,
-            "Vidéo aérienne par drone",
-            "Aerial drone video",
-            "forfait",
-            dec!(590),
-        ),
-        item(
-            "PLAN-2D",
-            Service,
-            "Plan 2D coté",
-            "Dimensioned 2D floor plan",
-            "plan",
-            dec!(120),
-        ),
-        item(
-            "PLAN-3D",
-            Service,
-            "Plan 3D meublé",
-            "Furnished 3D floor plan",
-            "plan",
-            dec!(190),
-        ),
-        item(
-            "OPT-EXPRESS",
-            Opt,
-            "Livraison express sous 48 h",
-            "Express delivery within 48 h",
-            "forfait",
-            dec!(150),
-        ),
-        item(
-            "OPT-HDR",
-            Opt,
-            "Lot de 10 photos HDR supplémentaires",
-            "Set of 10 extra HDR photos",
-            "lot",
-            dec!(120),
-        ),
-        item(
-            "OPT-HEBERGEMENT",
-            Opt,
-            "Hébergement de la visite (12 mois)",
-            "Tour hosting (12 months)",
-            "an",
-            dec!(60),
-        ),
+        item("HOME-STAGING", Service, "Home staging virtuel", "Virtual home staging", "pièce", dec!(89)),
+        item("VIDEO-DRONE", Service, "Vidéo aérienne par drone", "Aerial drone video", "forfait", dec!(590)),
+        item("PLAN-2D", Service, "Plan 2D coté", "Dimensioned 2D floor plan", "plan", dec!(120)),
+        item("PLAN-3D", Service, "Plan 3D meublé", "Furnished 3D floor plan", "plan", dec!(190)),
+        item("OPT-EXPRESS", Opt, "Livraison express sous 48 h", "Express delivery within 48 h", "forfait", dec!(150)),
+        item("OPT-HDR", Opt, "Lot de 10 photos HDR supplémentaires", "Set of 10 extra HDR photos", "lot", dec!(120)),
+        item("OPT-HEBERGEMENT", Opt, "Hébergement de la visite (12 mois)", "Tour hosting (12 months)", "an", dec!(60)),
         item(
             "OPT-DEPLACEMENT",
             Opt,
@@ -143,10 +83,7 @@ fn lines(items: &[CatalogueItem], wanted: &[(&str, Decimal)]) -> Vec<LineInput> 
     wanted
         .iter()
         .map(|(code, qty)| {
-            let item = items
-                .iter()
-                .find(|i| i.code == *code)
-                .expect("demo catalogue code");
+            let item = items.iter().find(|i| i.code == *code).expect("demo catalogue code");
             LineInput {
                 code: Some(item.code.clone()),
                 description: item.label_fr.clone(),
@@ -257,20 +194,15 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
             },
         )
         .await?;
-    let new_quote =
-        |client: &Client, title: &str, wanted: &[(&str, Decimal)], request_id| NewQuote {
-            client_id: client.id,
-            request_id,
-            title: title.into(),
-            notes: None,
-            valid_until: None,
-            lines: lines(&items, wanted),
-        };
-    let sign = |name: &str| AcceptQuote {
-        signer_name: name.into(),
-        consent: true,
-        terms_accepted: true,
+    let new_quote = |client: &Client, title: &str, wanted: &[(&str, Decimal)], request_id| NewQuote {
+        client_id: client.id,
+        request_id,
+        title: title.into(),
+        notes: None,
+        valid_until: None,
+        lines: lines(&items, wanted),
     };
+    let sign = |name: &str| AcceptQuote { signer_name: name.into(), consent: true, terms_accepted: true };
 
     // Draft, being prepared.
     store
@@ -291,11 +223,7 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
             new_quote(
                 &claire,
                 "Visite 360° et home staging — quai Saint-Antoine",
-                &[
-                    ("VISITE-360", dec!(1)),
-                    ("HOME-STAGING", dec!(4)),
-                    ("OPT-HEBERGEMENT", dec!(1)),
-                ],
+                &[("VISITE-360", dec!(1)), ("HOME-STAGING", dec!(4)), ("OPT-HEBERGEMENT", dec!(1))],
                 Some(request.id),
             ),
         )
@@ -306,26 +234,13 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
             &claire_actor,
             ThreadKind::Quote,
             sent.id,
-            NewMessage {
-                body: "Bonjour, le home staging peut-il inclure la terrasse ?".into(),
-            },
+            NewMessage { body: "Bonjour, le home staging peut-il inclure la terrasse ?".into() },
         )
         .await?;
     // Sent forty days ago: expired.
-    let past = store.with_clock(Arc::new(ShiftedClock {
-        inner: clock.clone(),
-        days: 40,
-    }));
+    let past = store.with_clock(Arc::new(ShiftedClock { inner: clock.clone(), days: 40 }));
     let old = past
-        .create_quote(
-            &staff,
-            new_quote(
-                &claire,
-                "Plan 3D — maison de Caluire",
-                &[("PLAN-3D", dec!(2))],
-                None,
-            ),
-        )
+        .create_quote(&staff, new_quote(&claire, "Plan 3D — maison de Caluire", &[("PLAN-3D", dec!(2))], None))
         .await?;
     past.send_quote(&staff, old.id).await?;
     // Refused with changes requested, revised: v2 sent.
@@ -366,21 +281,14 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
         .await?;
     store.send_quote(&staff, v2.id).await?;
     // Declined.
-    let declined = store
-        .create_quote(
-            &staff,
-            new_quote(&marc, "Plans 2D — studio", &[("PLAN-2D", dec!(1))], None),
-        )
-        .await?;
+    let declined =
+        store.create_quote(&staff, new_quote(&marc, "Plans 2D — studio", &[("PLAN-2D", dec!(1))], None)).await?;
     store.send_quote(&staff, declined.id).await?;
     store
         .refuse_quote(
             &marc_actor,
             declined.id,
-            RefuseQuote {
-                kind: RefusalKind::Decline,
-                comment: Some("Projet reporté.".into()),
-            },
+            RefuseQuote { kind: RefusalKind::Decline, comment: Some("Projet reporté.".into()) },
         )
         .await?;
 
@@ -397,44 +305,28 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
         )
         .await?;
     store.send_quote(&staff, accepted.id).await?;
-    store
-        .accept_quote(&claire_actor, accepted.id, sign("Claire Dubois"))
-        .await?;
+    store.accept_quote(&claire_actor, accepted.id, sign("Claire Dubois")).await?;
 
     // Accepted and validated: order in progress, stages planned.
     let running = store
         .create_quote(
             &staff,
-            new_quote(
-                &claire,
-                "Rendus 3D — villa Les Pins",
-                &[("RENDU-3D-EXT", dec!(2)), ("PLAN-3D", dec!(1))],
-                None,
-            ),
+            new_quote(&claire, "Rendus 3D — villa Les Pins", &[("RENDU-3D-EXT", dec!(2)), ("PLAN-3D", dec!(1))], None),
         )
         .await?;
     store.send_quote(&staff, running.id).await?;
-    let po = store
-        .accept_quote(&claire_actor, running.id, sign("Claire Dubois"))
-        .await?
-        .purchase_order;
+    let po = store.accept_quote(&claire_actor, running.id, sign("Claire Dubois")).await?.purchase_order;
     let po = store.validate_purchase_order(&staff, po.id).await?;
     let order_id = po.order_id.expect("validated purchase order has an order");
     let order = store.order(Scope::Staff, order_id).await?;
     let today = today(clock.as_ref());
-    store
-        .complete_stage(&staff, order_id, order.stages[0].id)
-        .await?;
+    store.complete_stage(&staff, order_id, order.stages[0].id).await?;
     store
         .plan_stage(
             &staff,
             order_id,
             order.stages[1].id,
-            StagePlan {
-                planned_date: Some(add_days(today, 3)),
-                assignee: Some("Inès Laurent".into()),
-                notes: None,
-            },
+            StagePlan { planned_date: Some(add_days(today, 3)), assignee: Some("Inès Laurent".into()), notes: None },
         )
         .await?;
     store
@@ -467,14 +359,9 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
             1,
         ),
     ] {
-        let q = store
-            .create_quote(&staff, new_quote(client, title, &wanted, None))
-            .await?;
+        let q = store.create_quote(&staff, new_quote(client, title, &wanted, None)).await?;
         store.send_quote(&staff, q.id).await?;
-        let po = store
-            .accept_quote(actor, q.id, sign(&client.name))
-            .await?
-            .purchase_order;
+        let po = store.accept_quote(actor, q.id, sign(&client.name)).await?.purchase_order;
         let po = store.validate_purchase_order(&staff, po.id).await?;
         let order_id = po.order_id.expect("order");
         store
@@ -485,8 +372,7 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
                     filename: "rendu-final.zip".into(),
                     content_type: "application/zip".into(),
                     size_bytes: 48_213_504,
-                    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                        .into(),
+                    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
                     storage_key: format!("orders/{order_id}/rendu-final.zip"),
                 },
             )

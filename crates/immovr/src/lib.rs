@@ -8,43 +8,39 @@ use std::sync::Arc;
 
 use immovr_core::{Actor, Clock, Store};
 use immovr_store::{Options, SqlStore};
-use immovr_web::AppState;
+use immovr_web::live::LiveFeed;
+use immovr_web::{AppState, Limits};
 use tokio::net::TcpListener;
 
 pub use config::Config;
 
 /// Opens the database (creating the data folder for SQLite), applies migrations and the company
 /// settings from the configuration.
-pub async fn open_store(
-    config: &Config,
-    clock: Arc<dyn Clock>,
-    pg_schema: Option<String>,
-) -> anyhow::Result<SqlStore> {
+pub async fn open_store(config: &Config, clock: Arc<dyn Clock>, pg_schema: Option<String>) -> anyhow::Result<SqlStore> {
     let url = config.database_url();
     if !url.starts_with("postgres") {
         std::fs::create_dir_all(&config.data_dir)?;
     }
-    let opts = Options {
-        url,
-        max_connections: config.max_connections,
-        pg_schema,
-    };
-    let store = SqlStore::open(&opts, clock)
-        .await
-        .map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
+    let opts = Options { url, max_connections: config.max_connections, pg_schema };
+    let store = SqlStore::open(&opts, clock).await.map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
     if let Some(company) = &config.company {
         store.set_company(&Actor::system(), company.clone()).await?;
     }
     Ok(store)
 }
 
+/// The web layer's state; the store announces its committed changes on the live feed.
 pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> AppState {
+    let live = LiveFeed::default();
+    let store = store.with_feed(Arc::new(live.clone()));
     AppState {
         store: Arc::new(store),
         clock,
         secure_cookies: config.secure_cookies,
         trust_proxy_headers: config.trust_proxy_headers,
         session_hours: config.session_hours,
+        live,
+        limits: Arc::new(Limits::default()),
     }
 }
 
@@ -55,12 +51,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = immovr_web::app(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

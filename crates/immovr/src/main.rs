@@ -14,11 +14,7 @@ use immovr_web::extract::API_TOKEN_PREFIX;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(
-    name = "immovr",
-    version,
-    about = "Client portal and back office for a visualisation studio"
-)]
+#[command(name = "immovr", version, about = "Client portal and back office for a visualisation studio")]
 struct Cli {
     /// Configuration file (default: ./immovr.toml if it exists).
     #[arg(long, global = true, env = "IMMOVR_CONFIG")]
@@ -78,14 +74,8 @@ fn init_logs(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
     // Logs go to stderr: stdout carries command output (a new token, a generated password).
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if config.log_format == "json" {
-        builder.json().init()
-    } else {
-        builder.init()
-    }
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" { builder.json().init() } else { builder.init() }
 }
 
 #[tokio::main]
@@ -109,15 +99,7 @@ async fn main() -> anyhow::Result<()> {
             demo::print_credentials(&format!("http://{}", config.listen));
             run(&config, store.clone(), clock).await?;
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    email,
-                    name,
-                    role,
-                    password,
-                },
-        } => {
+        Command::User { command: UserCommand::Add { email, name, role, password } } => {
             let roles = role
                 .iter()
                 .map(|r| {
@@ -130,39 +112,20 @@ async fn main() -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (password, generated) = match password {
                 Some(p) => (p, false),
-                None => (
-                    immovr_web::api::new_token("").chars().take(20).collect(),
-                    true,
-                ),
+                None => (immovr_web::api::new_token("").chars().take(20).collect(), true),
             };
             let password_hash = hash_password(&password)?;
-            let user = store
-                .create_staff_user(
-                    &Actor::system(),
-                    NewStaffUser {
-                        email,
-                        name,
-                        roles,
-                        password_hash,
-                    },
-                )
-                .await?;
+            let user =
+                store.create_staff_user(&Actor::system(), NewStaffUser { email, name, roles, password_hash }).await?;
             println!("staff user {} created (id {})", user.email, user.id);
             if generated {
                 println!("password: {password}");
             }
         }
-        Command::Token {
-            command: TokenCommand::Create { email, name },
-        } => {
-            let (user, _) = store
-                .user_credentials(&email)
-                .await?
-                .context("no account with this email")?;
+        Command::Token { command: TokenCommand::Create { email, name } } => {
+            let (user, _) = store.user_credentials(&email).await?.context("no account with this email")?;
             let token = immovr_web::api::new_token(API_TOKEN_PREFIX);
-            store
-                .create_api_token(&Actor::system(), user.id, &name, &token_sha256(&token))
-                .await?;
+            store.create_api_token(&Actor::system(), user.id, &name, &token_sha256(&token)).await?;
             println!("{token}");
         }
     }
@@ -170,14 +133,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(
-    config: &Config,
-    store: immovr_store::SqlStore,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
+async fn run(config: &Config, store: immovr_store::SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let listener =
+        TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend(), "immovr is serving");
     let state = immovr::app_state(config, store.clone(), clock);
     immovr::serve(listener, state, immovr::shutdown_signal()).await?;

@@ -9,17 +9,12 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::db::{Row, args};
-use crate::support::{audit, check_opt_text, check_text, company, notify_staff};
+use crate::db::{Row, Tx, args};
+use crate::support::{audit, check_opt_text, check_text, company, enqueue, notify_staff};
 use crate::{SqlStore, not_found, scope_client};
 
 fn user_from_row(r: &Row) -> Result<User> {
-    let roles = r
-        .text("roles")?
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(Role::parse)
-        .collect::<Result<Vec<_>>>()?;
+    let roles = r.text("roles")?.split(',').filter(|s| !s.is_empty()).map(Role::parse).collect::<Result<Vec<_>>>()?;
     Ok(User {
         id: r.i64("id")?,
         email: r.text("email")?,
@@ -31,10 +26,8 @@ fn user_from_row(r: &Row) -> Result<User> {
 }
 
 fn client_from_row(r: &Row) -> Result<Client> {
-    let billing_address = r
-        .opt_text("billing_address")?
-        .map(|t| serde_json::from_str(&t).map_err(DomainError::internal))
-        .transpose()?;
+    let billing_address =
+        r.opt_text("billing_address")?.map(|t| serde_json::from_str(&t).map_err(DomainError::internal)).transpose()?;
     Ok(Client {
         id: r.i64("id")?,
         kind: ClientKind::parse(&r.text("kind")?)?,
@@ -47,6 +40,7 @@ fn client_from_row(r: &Row) -> Result<Client> {
         vat_number: r.opt_text("vat_number")?,
         billing_address,
         language: Language::parse(&r.text("language")?)?,
+        notify_email: r.bool("notify_email")?,
         created_at: r.ts("created_at")?,
     })
 }
@@ -86,10 +80,7 @@ fn digits(field: &str, value: Option<String>, len: usize) -> Result<Option<Strin
         None => Ok(None),
         Some(v) if v.is_empty() => Ok(None),
         Some(v) if v.len() == len && v.chars().all(|c| c.is_ascii_digit()) => Ok(Some(v)),
-        Some(_) => Err(DomainError::validation(
-            field,
-            format!("must be {len} digits"),
-        )),
+        Some(_) => Err(DomainError::validation(field, format!("must be {len} digits"))),
     }
 }
 
@@ -99,10 +90,7 @@ fn validate_address(a: &Option<Address>) -> Result<()> {
         check_text("billing_address.postcode", &a.postcode, 20)?;
         check_text("billing_address.city", &a.city, 100)?;
         if a.country.len() != 2 || !a.country.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(DomainError::validation(
-                "billing_address.country",
-                "ISO 3166-1 alpha-2 code, e.g. FR",
-            ));
+            return Err(DomainError::validation("billing_address.country", "ISO 3166-1 alpha-2 code, e.g. FR"));
         }
     }
     Ok(())
@@ -118,14 +106,9 @@ fn validate_catalogue(
     if let Some(code) = code
         && (code.is_empty()
             || code.len() > 40
-            || !code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
-        return Err(DomainError::validation(
-            "code",
-            "1 to 40 letters, digits, '-' or '_'",
-        ));
+        return Err(DomainError::validation("code", "1 to 40 letters, digits, '-' or '_'"));
     }
     for (field, v) in ["label_fr", "label_en", "unit"].into_iter().zip(labels) {
         if let Some(v) = v {
@@ -135,28 +118,18 @@ fn validate_catalogue(
     if let Some(p) = price
         && (p < Decimal::ZERO || p.scale() > 4)
     {
-        return Err(DomainError::validation(
-            "unit_price",
-            "a non-negative amount with at most 4 decimals",
-        ));
+        return Err(DomainError::validation("unit_price", "a non-negative amount with at most 4 decimals"));
     }
     if let Some(r) = rate
         && !rates.contains(&r)
     {
-        return Err(DomainError::validation(
-            "vat_rate",
-            "not one of the configured VAT rates",
-        ));
+        return Err(DomainError::validation("vat_rate", "not one of the configured VAT rates"));
     }
     Ok(())
 }
 
 impl SqlStore {
-    pub(crate) async fn create_staff_user_tx(
-        &self,
-        actor: &Actor,
-        user: NewStaffUser,
-    ) -> Result<User> {
+    pub(crate) async fn create_staff_user_tx(&self, actor: &Actor, user: NewStaffUser) -> Result<User> {
         let email = normalize_email(&user.email)?;
         let name = check_text("name", &user.name, 200)?;
         if user.roles.is_empty() {
@@ -172,19 +145,9 @@ impl SqlStore {
             )
             .await
             .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "user.created",
-            ("user", id),
-            json!({"email": email, "roles": roles}),
-        )
-        .await?;
-        let row = tx
-            .one("SELECT * FROM users WHERE id = $1", args![id])
-            .await?;
-        tx.commit().await?;
+        audit(&mut tx, now, actor, "user.created", ("user", id), json!({"email": email, "roles": roles})).await?;
+        let row = tx.one("SELECT * FROM users WHERE id = $1", args![id]).await?;
+        self.commit(tx).await?;
         user_from_row(&row)
     }
 
@@ -193,9 +156,7 @@ impl SqlStore {
             return Ok(None);
         };
         let mut tx = self.db.read().await?;
-        let row = tx
-            .opt("SELECT * FROM users WHERE email = $1", args![email])
-            .await?;
+        let row = tx.opt("SELECT * FROM users WHERE email = $1", args![email]).await?;
         match row {
             Some(r) => match r.opt_text("password_hash")? {
                 Some(hash) => Ok(Some((user_from_row(&r)?, hash))),
@@ -205,12 +166,7 @@ impl SqlStore {
         }
     }
 
-    pub(crate) async fn create_session_tx(
-        &self,
-        user_id: Id,
-        token_sha256: &str,
-        expires_at: Timestamp,
-    ) -> Result<()> {
+    pub(crate) async fn create_session_tx(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.write().await?;
         tx.exec(
@@ -218,15 +174,11 @@ impl SqlStore {
             args![token_sha256, user_id, expires_at, now],
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
-    pub(crate) async fn session_user_q(
-        &self,
-        token_sha256: &str,
-        now: Timestamp,
-    ) -> Result<Option<User>> {
+    pub(crate) async fn session_user_q(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
         let mut tx = self.db.read().await?;
         let row = tx
             .opt(
@@ -242,12 +194,8 @@ impl SqlStore {
 
     pub(crate) async fn delete_session_tx(&self, token_sha256: &str) -> Result<()> {
         let mut tx = self.db.write().await?;
-        tx.exec(
-            "DELETE FROM sessions WHERE token_sha256 = $1",
-            args![token_sha256],
-        )
-        .await?;
-        tx.commit().await?;
+        tx.exec("DELETE FROM sessions WHERE token_sha256 = $1", args![token_sha256]).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -266,10 +214,7 @@ impl SqlStore {
             .await?
             .ok_or_else(|| not_found("user"))?;
         if user.opt_i64("client_id")?.is_some() {
-            return Err(DomainError::validation(
-                "user",
-                "API tokens are for staff accounts",
-            ));
+            return Err(DomainError::validation("user", "API tokens are for staff accounts"));
         }
         let id = tx
             .insert(
@@ -277,16 +222,9 @@ impl SqlStore {
                 args![user_id, &name, token_sha256, now],
             )
             .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "api_token.created",
-            ("user", user_id),
-            json!({"token_id": id, "name": name}),
-        )
-        .await?;
-        tx.commit().await?;
+        audit(&mut tx, now, actor, "api_token.created", ("user", user_id), json!({"token_id": id, "name": name}))
+            .await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -307,93 +245,37 @@ impl SqlStore {
         c: NewClient,
         password_hash: Option<String>,
     ) -> Result<Client> {
-        let email = normalize_email(&c.email)?;
-        let name = check_text("name", &c.name, 200)?;
-        let company_name = check_opt_text("company_name", c.company_name, 200)?;
-        if c.kind == ClientKind::Company && company_name.is_none() {
-            return Err(DomainError::validation(
-                "company_name",
-                "required for a company",
-            ));
-        }
-        let siren = digits("siren", c.siren, 9)?;
-        let siret = digits("siret", c.siret, 14)?;
-        if let (Some(siren), Some(siret)) = (&siren, &siret)
-            && !siret.starts_with(siren.as_str())
-        {
-            return Err(DomainError::validation(
-                "siret",
-                "must start with the SIREN",
-            ));
-        }
-        let vat_number = c
-            .vat_number
-            .map(|v| v.replace(' ', "").to_uppercase())
-            .filter(|v| !v.is_empty());
-        if let Some(v) = &vat_number
-            && (v.len() < 4
-                || v.len() > 16
-                || !v[..2].chars().all(|ch| ch.is_ascii_uppercase())
-                || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
-        {
-            return Err(DomainError::validation(
-                "vat_number",
-                "an intra-EU VAT number such as FR12345678901",
-            ));
-        }
-        let phone = check_opt_text("phone", c.phone, 40)?;
-        validate_address(&c.billing_address)?;
-        let address = c
-            .billing_address
-            .as_ref()
-            .map(|a| serde_json::to_string(a).expect("address serialises"));
+        let c = checked_client(c)?;
         let now = self.now();
         let mut tx = self.db.write().await?;
-        let taken = tx
-            .opt("SELECT id FROM users WHERE email = $1", args![&email])
-            .await?;
-        if taken.is_some() {
-            return Err(DomainError::EmailTaken);
-        }
-        let id = tx
-            .insert(
-                "INSERT INTO clients (kind, name, email, phone, company_name, siren, siret, vat_number, billing_address, language, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                args![c.kind.as_str(), &name, &email, phone, company_name, siren, siret, vat_number, address, c.language.as_str(), now],
-            )
-            .await
-            .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
-        if let Some(hash) = password_hash {
-            tx.exec(
-                "INSERT INTO users (email, name, password_hash, client_id, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                args![&email, &name, hash, id, c.language.as_str(), now],
-            )
-            .await
-            .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
-        }
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "client.created",
-            ("client", id),
-            json!({"email": email, "kind": c.kind.as_str()}),
-        )
-        .await?;
-        let row = tx
-            .one("SELECT * FROM clients WHERE id = $1", args![id])
-            .await?;
-        tx.commit().await?;
+        let id = insert_client(&mut tx, now, actor, &c, password_hash).await?;
+        let row = tx.one("SELECT * FROM clients WHERE id = $1", args![id]).await?;
+        self.commit(tx).await?;
         client_from_row(&row)
+    }
+
+    pub(crate) async fn register_client_with_request_tx(
+        &self,
+        actor: &Actor,
+        c: NewClient,
+        password_hash: String,
+        r: NewQuoteRequest,
+    ) -> Result<User> {
+        let c = checked_client(c)?;
+        let r = self.checked_request(r)?;
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let client_id = insert_client(&mut tx, now, actor, &c, Some(password_hash)).await?;
+        insert_request(&mut tx, now, actor, client_id, &r).await?;
+        let user = tx.one("SELECT * FROM users WHERE client_id = $1", args![client_id]).await?;
+        self.commit(tx).await?;
+        user_from_row(&user)
     }
 
     pub(crate) async fn client_q(&self, scope: Scope, id: Id) -> Result<Client> {
         let mut tx = self.db.read().await?;
         let row = tx
-            .opt(
-                "SELECT * FROM clients WHERE id = $1 AND ($2 IS NULL OR id = $2)",
-                args![id, scope_client(scope)],
-            )
+            .opt("SELECT * FROM clients WHERE id = $1 AND ($2 IS NULL OR id = $2)", args![id, scope_client(scope)])
             .await?;
         client_from_row(&row.ok_or_else(|| not_found("client"))?)
     }
@@ -406,7 +288,12 @@ impl SqlStore {
 
     pub(crate) async fn catalogue_q(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
         let mut tx = self.db.read().await?;
-        let rows = tx.all("SELECT * FROM catalogue_items WHERE ($1 = 0 OR active = 1) ORDER BY kind DESC, code", args![active_only]).await?;
+        let rows = tx
+            .all(
+                "SELECT * FROM catalogue_items WHERE ($1 = 0 OR active = 1) ORDER BY kind DESC, code",
+                args![active_only],
+            )
+            .await?;
         rows.iter().map(catalogue_from_row).collect()
     }
 
@@ -429,7 +316,16 @@ impl SqlStore {
             .insert(
                 "INSERT INTO catalogue_items (code, kind, label_fr, label_en, unit, unit_price, vat_rate, active) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                args![&item.code, item.kind.as_str(), item.label_fr.trim(), item.label_en.trim(), item.unit.trim(), item.unit_price, item.vat_rate, item.active],
+                args![
+                    &item.code,
+                    item.kind.as_str(),
+                    item.label_fr.trim(),
+                    item.label_en.trim(),
+                    item.unit.trim(),
+                    item.unit_price,
+                    item.vat_rate,
+                    item.active
+                ],
             )
             .await
             .map_err(|e| e.unique_as(DomainError::CatalogueCodeTaken))?;
@@ -442,10 +338,8 @@ impl SqlStore {
             json!({"code": item.code, "unit_price": item.unit_price}),
         )
         .await?;
-        let row = tx
-            .one("SELECT * FROM catalogue_items WHERE id = $1", args![id])
-            .await?;
-        tx.commit().await?;
+        let row = tx.one("SELECT * FROM catalogue_items WHERE id = $1", args![id]).await?;
+        self.commit(tx).await?;
         catalogue_from_row(&row)
     }
 
@@ -460,11 +354,7 @@ impl SqlStore {
         let rates = company(&mut tx).await?.vat_rates;
         validate_catalogue(
             None,
-            [
-                p.label_fr.as_deref(),
-                p.label_en.as_deref(),
-                p.unit.as_deref(),
-            ],
+            [p.label_fr.as_deref(), p.label_en.as_deref(), p.unit.as_deref()],
             p.unit_price,
             p.vat_rate,
             &rates,
@@ -474,7 +364,15 @@ impl SqlStore {
                 "UPDATE catalogue_items SET label_fr = COALESCE($2, label_fr), label_en = COALESCE($3, label_en), \
                  unit = COALESCE($4, unit), unit_price = COALESCE($5, unit_price), vat_rate = COALESCE($6, vat_rate), \
                  active = COALESCE($7, active) WHERE id = $1",
-                args![id, p.label_fr.clone(), p.label_en.clone(), p.unit.clone(), p.unit_price, p.vat_rate, p.active.map(i64::from)],
+                args![
+                    id,
+                    p.label_fr.clone(),
+                    p.label_en.clone(),
+                    p.unit.clone(),
+                    p.unit_price,
+                    p.vat_rate,
+                    p.active.map(i64::from)
+                ],
             )
             .await?;
         if changed == 0 {
@@ -489,11 +387,36 @@ impl SqlStore {
             json!({"unit_price": p.unit_price, "active": p.active}),
         )
         .await?;
-        let row = tx
-            .one("SELECT * FROM catalogue_items WHERE id = $1", args![id])
-            .await?;
-        tx.commit().await?;
+        let row = tx.one("SELECT * FROM catalogue_items WHERE id = $1", args![id]).await?;
+        self.commit(tx).await?;
         catalogue_from_row(&row)
+    }
+
+    fn checked_request(&self, r: NewQuoteRequest) -> Result<CheckedRequest> {
+        let property_type = check_text("property_type", &r.property_type, 100)?;
+        let property_address = check_text("property_address", &r.property_address, 500)?;
+        if r.surface_m2.is_some_and(|s| s <= Decimal::ZERO || s > Decimal::from(1_000_000)) {
+            return Err(DomainError::validation("surface_m2", "must be positive"));
+        }
+        if r.rooms.is_some_and(|n| !(0..=10_000).contains(&n)) {
+            return Err(DomainError::validation("rooms", "must be between 0 and 10000"));
+        }
+        if r.wanted.len() > 100 {
+            return Err(DomainError::validation("wanted", "at most 100 items"));
+        }
+        let notes = check_opt_text("notes", r.notes, 5000)?;
+        if r.wished_date.is_some_and(|d| d < self.today()) {
+            return Err(DomainError::validation("wished_date", "must not be in the past"));
+        }
+        Ok(CheckedRequest {
+            property_type,
+            property_address,
+            surface_m2: r.surface_m2,
+            rooms: r.rooms,
+            wanted: r.wanted,
+            wished_date: r.wished_date,
+            notes,
+        })
     }
 
     pub(crate) async fn create_quote_request_tx(
@@ -502,81 +425,25 @@ impl SqlStore {
         client_id: Id,
         r: NewQuoteRequest,
     ) -> Result<QuoteRequest> {
-        let property_type = check_text("property_type", &r.property_type, 100)?;
-        let property_address = check_text("property_address", &r.property_address, 500)?;
-        if r.surface_m2
-            .is_some_and(|s| s <= Decimal::ZERO || s > Decimal::from(1_000_000))
-        {
-            return Err(DomainError::validation("surface_m2", "must be positive"));
-        }
-        if r.rooms.is_some_and(|n| !(0..=10_000).contains(&n)) {
-            return Err(DomainError::validation(
-                "rooms",
-                "must be between 0 and 10000",
-            ));
-        }
-        let notes = check_opt_text("notes", r.notes, 5000)?;
+        let r = self.checked_request(r)?;
         let now = self.now();
-        if r.wished_date.is_some_and(|d| d < self.today()) {
-            return Err(DomainError::validation(
-                "wished_date",
-                "must not be in the past",
-            ));
-        }
         let mut tx = self.db.write().await?;
-        if tx
-            .opt("SELECT id FROM clients WHERE id = $1", args![client_id])
-            .await?
-            .is_none()
-        {
+        if tx.opt("SELECT id FROM clients WHERE id = $1", args![client_id]).await?.is_none() {
             return Err(DomainError::validation("client_id", "no such client"));
         }
-        let active: Vec<String> = tx
-            .all("SELECT code FROM catalogue_items WHERE active = 1", vec![])
-            .await?
-            .iter()
-            .map(|r| r.text("code"))
-            .collect::<Result<_>>()?;
-        if let Some(unknown) = r.wanted.iter().find(|c| !active.contains(c)) {
-            return Err(DomainError::validation(
-                "wanted",
-                format!("unknown or inactive catalogue code {unknown:?}"),
-            ));
-        }
-        let id = tx
-            .insert(
-                "INSERT INTO quote_requests (client_id, status, property_type, property_address, surface_m2, rooms, wanted, wished_date, notes, created_at) \
-                 VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                args![client_id, &property_type, &property_address, r.surface_m2, r.rooms, json!(r.wanted).to_string(), r.wished_date, notes, now],
-            )
-            .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote_request.created",
-            ("quote_request", id),
-            json!({"client_id": client_id}),
-        )
-        .await?;
-        notify_staff(
-            &mut tx,
-            now,
-            "quote_request_received",
-            json!({"quote_request_id": id, "client_id": client_id, "property": property_type}),
-        )
-        .await?;
-        let row = tx
-            .one("SELECT * FROM quote_requests WHERE id = $1", args![id])
-            .await?;
-        tx.commit().await?;
+        let id = insert_request(&mut tx, now, actor, client_id, &r).await?;
+        let row = tx.one("SELECT * FROM quote_requests WHERE id = $1", args![id]).await?;
+        self.commit(tx).await?;
         request_from_row(&row)
     }
 
     pub(crate) async fn quote_requests_q(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {
         let mut tx = self.db.read().await?;
         let rows = tx
-            .all("SELECT * FROM quote_requests WHERE ($1 IS NULL OR client_id = $1) ORDER BY id DESC LIMIT 500", args![scope_client(scope)])
+            .all(
+                "SELECT * FROM quote_requests WHERE ($1 IS NULL OR client_id = $1) ORDER BY id DESC LIMIT 500",
+                args![scope_client(scope)],
+            )
             .await?;
         rows.iter().map(request_from_row).collect()
     }
@@ -591,4 +458,267 @@ impl SqlStore {
             .await?;
         request_from_row(&row.ok_or_else(|| not_found("quote request"))?)
     }
+
+    pub(crate) async fn create_login_link_tx(
+        &self,
+        email: &str,
+        purpose: LinkPurpose,
+        token_sha256: &str,
+        url_path: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let Ok(email) = normalize_email(email) else { return Ok(()) };
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let Some(user) = tx.opt("SELECT * FROM users WHERE email = $1", args![&email]).await? else { return Ok(()) };
+        let user = user_from_row(&user)?;
+        tx.exec(
+            "INSERT INTO login_links (token_sha256, user_id, purpose, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+            args![token_sha256, user.id, purpose.as_str(), expires_at, now],
+        )
+        .await?;
+        let actor = Actor { label: format!("link request {email}"), ..Actor::system() };
+        audit(&mut tx, now, &actor, &format!("{}.requested", purpose.as_str()), ("user", user.id), json!({})).await?;
+        enqueue(
+            &mut tx,
+            now,
+            purpose.as_str(),
+            &email,
+            user.language,
+            json!({"url_path": url_path, "expires_at": expires_at, "name": user.name}),
+        )
+        .await?;
+        self.commit(tx).await
+    }
+
+    pub(crate) async fn consume_login_link_tx(
+        &self,
+        token_sha256: &str,
+        purpose: LinkPurpose,
+        now: Timestamp,
+    ) -> Result<Option<User>> {
+        let mut tx = self.db.write().await?;
+        let link = tx
+            .opt(
+                &format!("SELECT user_id, expires_at FROM login_links WHERE token_sha256 = $1 AND purpose = $2 AND used_at IS NULL{}", tx.for_update()),
+                args![token_sha256, purpose.as_str()],
+            )
+            .await?;
+        let Some(link) = link else { return Ok(None) };
+        if link.ts("expires_at")? <= now {
+            return Ok(None);
+        }
+        // Conditional update: of two concurrent uses, one wins.
+        let used = tx
+            .exec(
+                "UPDATE login_links SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL",
+                args![token_sha256, now],
+            )
+            .await?;
+        if used != 1 {
+            return Ok(None);
+        }
+        let user = user_from_row(&tx.one("SELECT * FROM users WHERE id = $1", args![link.i64("user_id")?]).await?)?;
+        let actor = Actor::for_user(&user);
+        audit(&mut tx, now, &actor, &format!("{}.used", purpose.as_str()), ("user", user.id), json!({})).await?;
+        self.commit(tx).await?;
+        Ok(Some(user))
+    }
+
+    pub(crate) async fn set_password_tx(&self, actor: &Actor, user_id: Id, password_hash: String) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let changed =
+            tx.exec("UPDATE users SET password_hash = $2 WHERE id = $1", args![user_id, password_hash]).await?;
+        if changed == 0 {
+            return Err(not_found("user"));
+        }
+        tx.exec("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
+        audit(&mut tx, now, actor, "user.password_changed", ("user", user_id), json!({})).await?;
+        self.commit(tx).await
+    }
+
+    pub(crate) async fn update_profile_tx(&self, actor: &Actor, client_id: Id, p: ProfileUpdate) -> Result<Client> {
+        let name = check_text("name", &p.name, 200)?;
+        let company_name = check_opt_text("company_name", p.company_name, 200)?;
+        let siren = digits("siren", p.siren, 9)?;
+        let siret = digits("siret", p.siret, 14)?;
+        let vat_number = p.vat_number.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
+        if let Some(v) = &vat_number
+            && (v.len() < 4 || v.len() > 16 || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        {
+            return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
+        }
+        let phone = check_opt_text("phone", p.phone, 40)?;
+        validate_address(&p.billing_address)?;
+        let address = p.billing_address.as_ref().map(|a| serde_json::to_string(a).expect("address serialises"));
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let kind = tx
+            .opt("SELECT kind FROM clients WHERE id = $1", args![client_id])
+            .await?
+            .ok_or_else(|| not_found("client"))?;
+        if kind.text("kind")? == "company" && company_name.is_none() {
+            return Err(DomainError::validation("company_name", "required for a company"));
+        }
+        tx.exec(
+            "UPDATE clients SET name = $2, phone = $3, company_name = $4, siren = $5, siret = $6, vat_number = $7, billing_address = $8, \
+             language = $9, notify_email = $10 WHERE id = $1",
+            args![client_id, &name, phone, company_name, siren, siret, vat_number, address, p.language.as_str(), p.notify_email],
+        )
+        .await?;
+        tx.exec(
+            "UPDATE users SET name = $2, language = $3 WHERE client_id = $1",
+            args![client_id, &name, p.language.as_str()],
+        )
+        .await?;
+        audit(&mut tx, now, actor, "client.updated", ("client", client_id), json!({})).await?;
+        let row = tx.one("SELECT * FROM clients WHERE id = $1", args![client_id]).await?;
+        self.commit(tx).await?;
+        client_from_row(&row)
+    }
+}
+
+struct CheckedClient {
+    kind: ClientKind,
+    email: String,
+    name: String,
+    phone: Option<String>,
+    company_name: Option<String>,
+    siren: Option<String>,
+    siret: Option<String>,
+    vat_number: Option<String>,
+    address: Option<String>,
+    language: Language,
+}
+
+fn checked_client(c: NewClient) -> Result<CheckedClient> {
+    let email = normalize_email(&c.email)?;
+    let name = check_text("name", &c.name, 200)?;
+    let company_name = check_opt_text("company_name", c.company_name, 200)?;
+    if c.kind == ClientKind::Company && company_name.is_none() {
+        return Err(DomainError::validation("company_name", "required for a company"));
+    }
+    let siren = digits("siren", c.siren, 9)?;
+    let siret = digits("siret", c.siret, 14)?;
+    if let (Some(siren), Some(siret)) = (&siren, &siret)
+        && !siret.starts_with(siren.as_str())
+    {
+        return Err(DomainError::validation("siret", "must start with the SIREN"));
+    }
+    let vat_number = c.vat_number.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
+    if let Some(v) = &vat_number
+        && (v.len() < 4
+            || v.len() > 16
+            || !v[..2].chars().all(|ch| ch.is_ascii_uppercase())
+            || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
+    {
+        return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
+    }
+    let phone = check_opt_text("phone", c.phone, 40)?;
+    validate_address(&c.billing_address)?;
+    let address = c.billing_address.as_ref().map(|a| serde_json::to_string(a).expect("address serialises"));
+    Ok(CheckedClient {
+        kind: c.kind,
+        email,
+        name,
+        phone,
+        company_name,
+        siren,
+        siret,
+        vat_number,
+        address,
+        language: c.language,
+    })
+}
+
+async fn insert_client(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    c: &CheckedClient,
+    password_hash: Option<String>,
+) -> Result<Id> {
+    let taken = tx.opt("SELECT id FROM users WHERE email = $1", args![&c.email]).await?;
+    if taken.is_some() {
+        return Err(DomainError::EmailTaken);
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO clients (kind, name, email, phone, company_name, siren, siret, vat_number, billing_address, language, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            args![
+                c.kind.as_str(),
+                &c.name,
+                &c.email,
+                &c.phone,
+                &c.company_name,
+                &c.siren,
+                &c.siret,
+                &c.vat_number,
+                &c.address,
+                c.language.as_str(),
+                now
+            ],
+        )
+        .await
+        .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
+    if let Some(hash) = password_hash {
+        tx.exec(
+            "INSERT INTO users (email, name, password_hash, client_id, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![&c.email, &c.name, hash, id, c.language.as_str(), now],
+        )
+        .await
+        .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
+    }
+    audit(tx, now, actor, "client.created", ("client", id), json!({"email": c.email, "kind": c.kind.as_str()})).await?;
+    Ok(id)
+}
+
+struct CheckedRequest {
+    property_type: String,
+    property_address: String,
+    surface_m2: Option<Decimal>,
+    rooms: Option<i64>,
+    wanted: Vec<String>,
+    wished_date: Option<jiff::civil::Date>,
+    notes: Option<String>,
+}
+
+async fn insert_request(tx: &mut Tx, now: Timestamp, actor: &Actor, client_id: Id, r: &CheckedRequest) -> Result<Id> {
+    let active: Vec<String> = tx
+        .all("SELECT code FROM catalogue_items WHERE active = 1", vec![])
+        .await?
+        .iter()
+        .map(|r| r.text("code"))
+        .collect::<Result<_>>()?;
+    if let Some(unknown) = r.wanted.iter().find(|c| !active.contains(c)) {
+        return Err(DomainError::validation("wanted", format!("unknown or inactive catalogue code {unknown:?}")));
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO quote_requests (client_id, status, property_type, property_address, surface_m2, rooms, wanted, wished_date, notes, created_at) \
+             VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            args![
+                client_id,
+                &r.property_type,
+                &r.property_address,
+                r.surface_m2,
+                r.rooms,
+                json!(r.wanted).to_string(),
+                r.wished_date,
+                &r.notes,
+                now
+            ],
+        )
+        .await?;
+    audit(tx, now, actor, "quote_request.created", ("quote_request", id), json!({"client_id": client_id})).await?;
+    notify_staff(
+        tx,
+        now,
+        "quote_request_received",
+        json!({"quote_request_id": id, "client_id": client_id, "property": r.property_type}),
+    )
+    .await?;
+    Ok(id)
 }

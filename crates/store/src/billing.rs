@@ -14,8 +14,7 @@ use serde_json::json;
 use crate::db::{Row, Tx, args};
 use crate::orders::lock_order;
 use crate::support::{
-    audit, check_text, company, lines_and_totals, load_lines, next_number, notify_client,
-    save_lines,
+    audit, check_text, company, lines_and_totals, load_lines, next_number, notify_client, save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -38,10 +37,7 @@ pub(crate) async fn issue_invoice_for(
     let lines = load_lines(tx, "purchase_order", po.i64("id")?).await?;
     let t = totals(&lines);
     let number = next_number(tx, &company.invoice_prefix, today).await?;
-    let service_date = po
-        .opt_ts("delivered_at")?
-        .map(|ts| ts.to_zoned(studio_timezone()).date())
-        .unwrap_or(today);
+    let service_date = po.opt_ts("delivered_at")?.map(|ts| ts.to_zoned(studio_timezone()).date()).unwrap_or(today);
     let due_date = add_days(today, company.payment_terms_days);
     let id = tx
         .insert(
@@ -68,25 +64,12 @@ pub(crate) async fn issue_invoice_for(
 async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
     let id = r.i64("id")?;
     let (lines, totals) = lines_and_totals(load_lines(tx, "invoice", id).await?, r)?;
-    let payments = tx
-        .all(
-            "SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id",
-            args![id],
-        )
-        .await?;
-    let credit_notes = tx
-        .all(
-            "SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id",
-            args![id],
-        )
-        .await?;
+    let payments = tx.all("SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
+    let credit_notes = tx.all("SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
     let status = InvoiceStatus::parse(&r.text("status")?)?;
     let amount_paid = r.dec("amount_paid")?;
-    let amount_due = if status == InvoiceStatus::Cancelled {
-        Decimal::ZERO
-    } else {
-        totals.total_incl_vat - amount_paid
-    };
+    let amount_due =
+        if status == InvoiceStatus::Cancelled { Decimal::ZERO } else { totals.total_incl_vat - amount_paid };
     Ok(Invoice {
         id,
         number: r.text("number")?,
@@ -118,10 +101,7 @@ async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
                 })
             })
             .collect::<Result<_>>()?,
-        credit_note_ids: credit_notes
-            .iter()
-            .map(|c| c.i64("id"))
-            .collect::<Result<_>>()?,
+        credit_note_ids: credit_notes.iter().map(|c| c.i64("id")).collect::<Result<_>>()?,
         created_at: r.ts("created_at")?,
     })
 }
@@ -130,11 +110,7 @@ const INVOICE_SELECT: &str = "SELECT i.*, p.number AS po_number FROM invoices i 
      JOIN purchase_orders p ON p.id = o.purchase_order_id";
 
 pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<Invoice> {
-    let lock = if lock && !tx.for_update().is_empty() {
-        " FOR UPDATE OF i"
-    } else {
-        ""
-    };
+    let lock = if lock && !tx.for_update().is_empty() { " FOR UPDATE OF i" } else { "" };
     let row = tx
         .opt(
             &format!("{INVOICE_SELECT} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}"),
@@ -173,7 +149,10 @@ impl SqlStore {
     pub(crate) async fn invoices_q(&self, scope: Scope) -> Result<Vec<Invoice>> {
         let mut tx = self.db.read().await?;
         let rows = tx
-            .all(&format!("{INVOICE_SELECT} WHERE ($1 IS NULL OR i.client_id = $1) ORDER BY i.id DESC LIMIT 500"), args![scope_client(scope)])
+            .all(
+                &format!("{INVOICE_SELECT} WHERE ($1 IS NULL OR i.client_id = $1) ORDER BY i.id DESC LIMIT 500"),
+                args![scope_client(scope)],
+            )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -187,59 +166,25 @@ impl SqlStore {
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
         let (status, row) = lock_order(&mut tx, order_id).await?;
-        let in_force = tx
-            .opt(
-                "SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'",
-                args![order_id],
-            )
-            .await?;
+        let in_force =
+            tx.opt("SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'", args![order_id]).await?;
         check_invoiceable(status, in_force.is_some())?;
         let client_id = row.i64("client_id")?;
-        let invoice = issue_invoice_for(
-            &mut tx,
-            now,
-            self.today(),
-            actor,
-            &company,
-            order_id,
-            client_id,
-        )
-        .await?;
+        let invoice = issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, client_id).await?;
         notify_client(&mut tx, now, client_id, "invoice_issued", json!({"invoice_id": invoice.id, "number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat})).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(invoice)
     }
 
-    pub(crate) async fn record_payment_tx(
-        &self,
-        actor: &Actor,
-        invoice_id: Id,
-        p: NewPayment,
-    ) -> Result<Invoice> {
+    pub(crate) async fn record_payment_tx(&self, actor: &Actor, invoice_id: Id, p: NewPayment) -> Result<Invoice> {
         let today = self.today();
         let (method, date, reference, cheque_number, bank, deposit_date) = match &p {
-            NewPayment::Transfer {
-                date, reference, ..
-            } => (
-                PaymentMethod::Transfer,
-                *date,
-                Some(check_text("reference", reference, 140)?),
-                None,
-                None,
-                None,
-            ),
-            NewPayment::Cheque {
-                cheque_number,
-                bank,
-                received_date,
-                deposit_date,
-                ..
-            } => {
+            NewPayment::Transfer { date, reference, .. } => {
+                (PaymentMethod::Transfer, *date, Some(check_text("reference", reference, 140)?), None, None, None)
+            }
+            NewPayment::Cheque { cheque_number, bank, received_date, deposit_date, .. } => {
                 if deposit_date.is_some_and(|d| d < *received_date) {
-                    return Err(DomainError::validation(
-                        "deposit_date",
-                        "must not be before the date received",
-                    ));
+                    return Err(DomainError::validation("deposit_date", "must not be before the date received"));
                 }
                 (
                     PaymentMethod::Cheque,
@@ -293,7 +238,7 @@ impl SqlStore {
         )
         .await?;
         let invoice = load_invoice(&mut tx, Scope::Staff, invoice_id, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(invoice)
     }
 
@@ -320,11 +265,7 @@ impl SqlStore {
             )
             .await?;
         save_lines(&mut tx, "credit_note", id, &invoice.lines).await?;
-        tx.exec(
-            "UPDATE invoices SET status = 'cancelled' WHERE id = $1",
-            args![invoice_id],
-        )
-        .await?;
+        tx.exec("UPDATE invoices SET status = 'cancelled' WHERE id = $1", args![invoice_id]).await?;
         audit(
             &mut tx,
             now,
@@ -343,7 +284,7 @@ impl SqlStore {
         )
         .await?;
         let cn = load_credit_note(&mut tx, Scope::Staff, id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(cn)
     }
 }

@@ -8,7 +8,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use immovr_core::DomainError;
+use immovr_core::{Change, DomainError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -18,10 +18,7 @@ use sqlx::{Column, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 #[derive(Clone)]
 pub enum Db {
-    Sqlite {
-        writer: SqlitePool,
-        reader: SqlitePool,
-    },
+    Sqlite { writer: SqlitePool, reader: SqlitePool },
     Pg(PgPool),
 }
 
@@ -146,9 +143,7 @@ impl From<sqlx::Error> for DbError {
 impl From<DbError> for DomainError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unique(m) | DbError::Other(m) => {
-                DomainError::Internal(format!("database: {m}"))
-            }
+            DbError::Unique(m) | DbError::Other(m) => DomainError::Internal(format!("database: {m}")),
         }
     }
 }
@@ -167,21 +162,14 @@ fn corrupt(col: &str, what: &str) -> DomainError {
 
 impl Row {
     fn get(&self, col: &str) -> R<&V> {
-        self.cols
-            .iter()
-            .find(|(n, _)| n == col)
-            .map(|(_, v)| v)
-            .ok_or_else(|| corrupt(col, "missing"))
+        self.cols.iter().find(|(n, _)| n == col).map(|(_, v)| v).ok_or_else(|| corrupt(col, "missing"))
     }
 
     pub fn opt_i64(&self, col: &str) -> R<Option<i64>> {
         match self.get(col)? {
             V::I(v) => Ok(*v),
             V::T(None) => Ok(None),
-            V::T(Some(t)) => t
-                .parse()
-                .map(Some)
-                .map_err(|_| corrupt(col, "not an integer")),
+            V::T(Some(t)) => t.parse().map(Some).map_err(|_| corrupt(col, "not an integer")),
         }
     }
 
@@ -206,9 +194,7 @@ impl Row {
     }
 
     fn parse_opt<T: FromStr>(&self, col: &str) -> R<Option<T>> {
-        self.opt_text(col)?
-            .map(|t| t.parse::<T>().map_err(|_| corrupt(col, "unparsable")))
-            .transpose()
+        self.opt_text(col)?.map(|t| t.parse::<T>().map_err(|_| corrupt(col, "unparsable"))).transpose()
     }
 
     fn parse<T: FromStr>(&self, col: &str) -> R<T> {
@@ -267,72 +253,66 @@ macro_rules! bind_all {
     }};
 }
 
-/// A transaction on either backend.
-pub enum Tx {
+enum Conn {
     Sqlite(Transaction<'static, Sqlite>),
     Pg(Transaction<'static, Postgres>),
+}
+
+/// A transaction on either backend, with the live changes to announce once it commits.
+pub struct Tx {
+    conn: Conn,
+    changes: Vec<Change>,
 }
 
 impl Tx {
     /// `" FOR UPDATE"` on PostgreSQL; nothing on SQLite, where the single writer serialises.
     pub fn for_update(&self) -> &'static str {
-        match self {
-            Tx::Sqlite(_) => "",
-            Tx::Pg(_) => " FOR UPDATE",
+        match self.conn {
+            Conn::Sqlite(_) => "",
+            Conn::Pg(_) => " FOR UPDATE",
         }
     }
 
+    /// Announce this change if (and only if) the transaction commits.
+    pub fn announce(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
     pub async fn exec(&mut self, sql: &str, args: Vec<V>) -> Result<u64, DbError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query(sql), &args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            Tx::Pg(tx) => bind_all!(sqlx::query(sql), &args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
+        Ok(match &mut self.conn {
+            Conn::Sqlite(tx) => bind_all!(sqlx::query(sql), &args).execute(&mut **tx).await?.rows_affected(),
+            Conn::Pg(tx) => bind_all!(sqlx::query(sql), &args).execute(&mut **tx).await?.rows_affected(),
         })
     }
 
     pub async fn all(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
-        match self {
-            Tx::Sqlite(tx) => {
-                let rows = bind_all!(sqlx::query(sql), &args)
-                    .fetch_all(&mut **tx)
-                    .await?;
+        match &mut self.conn {
+            Conn::Sqlite(tx) => {
+                let rows = bind_all!(sqlx::query(sql), &args).fetch_all(&mut **tx).await?;
                 rows.iter().map(read_row).collect()
             }
-            Tx::Pg(tx) => {
-                let rows = bind_all!(sqlx::query(sql), &args)
-                    .fetch_all(&mut **tx)
-                    .await?;
+            Conn::Pg(tx) => {
+                let rows = bind_all!(sqlx::query(sql), &args).fetch_all(&mut **tx).await?;
                 rows.iter().map(read_row).collect()
             }
         }
     }
 
     pub async fn opt(&mut self, sql: &str, args: Vec<V>) -> Result<Option<Row>, DbError> {
-        match self {
-            Tx::Sqlite(tx) => {
-                let row = bind_all!(sqlx::query(sql), &args)
-                    .fetch_optional(&mut **tx)
-                    .await?;
+        match &mut self.conn {
+            Conn::Sqlite(tx) => {
+                let row = bind_all!(sqlx::query(sql), &args).fetch_optional(&mut **tx).await?;
                 row.as_ref().map(read_row).transpose()
             }
-            Tx::Pg(tx) => {
-                let row = bind_all!(sqlx::query(sql), &args)
-                    .fetch_optional(&mut **tx)
-                    .await?;
+            Conn::Pg(tx) => {
+                let row = bind_all!(sqlx::query(sql), &args).fetch_optional(&mut **tx).await?;
                 row.as_ref().map(read_row).transpose()
             }
         }
     }
 
     pub async fn one(&mut self, sql: &str, args: Vec<V>) -> Result<Row, DbError> {
-        self.opt(sql, args)
-            .await?
-            .ok_or_else(|| DbError::Other(format!("no row: {sql}")))
+        self.opt(sql, args).await?.ok_or_else(|| DbError::Other(format!("no row: {sql}")))
     }
 
     /// Runs an `INSERT … RETURNING id` and gives the id.
@@ -341,12 +321,13 @@ impl Tx {
         row.i64("id").map_err(|e| DbError::Other(e.to_string()))
     }
 
-    pub async fn commit(self) -> Result<(), DbError> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Pg(tx) => tx.commit().await?,
+    /// Commits; gives back the changes to announce.
+    pub async fn commit(self) -> Result<Vec<Change>, DbError> {
+        match self.conn {
+            Conn::Sqlite(tx) => tx.commit().await?,
+            Conn::Pg(tx) => tx.commit().await?,
         }
-        Ok(())
+        Ok(self.changes)
     }
 }
 
@@ -362,16 +343,10 @@ impl Db {
         if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
             let mut connect = PgConnectOptions::from_str(&opts.url)?;
             if let Some(schema) = &opts.pg_schema {
-                let admin = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(connect.clone())
+                let admin = PgPoolOptions::new().max_connections(1).connect_with(connect.clone()).await?;
+                sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", schema.replace('"', "")))
+                    .execute(&admin)
                     .await?;
-                sqlx::query(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS \"{}\"",
-                    schema.replace('"', "")
-                ))
-                .execute(&admin)
-                .await?;
                 admin.close().await;
                 connect = connect.options([("search_path", schema.as_str())]);
             }
@@ -382,11 +357,7 @@ impl Db {
                 .await?;
             return Ok(Db::Pg(pool));
         }
-        let path = opts
-            .url
-            .strip_prefix("sqlite://")
-            .or_else(|| opts.url.strip_prefix("sqlite:"))
-            .unwrap_or(&opts.url);
+        let path = opts.url.strip_prefix("sqlite://").or_else(|| opts.url.strip_prefix("sqlite:")).unwrap_or(&opts.url);
         let base = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -408,40 +379,33 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), DbError> {
         let map = |e: sqlx::migrate::MigrateError| DbError::Other(e.to_string());
         match self {
-            Db::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite")
-                .run(writer)
-                .await
-                .map_err(map),
-            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres")
-                .run(pool)
-                .await
-                .map_err(map),
+            Db::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await.map_err(map),
+            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await.map_err(map),
         }
     }
 
     /// A transaction that will write. On SQLite it takes the single writer connection.
     pub async fn write(&self) -> Result<Tx, DbError> {
-        Ok(match self {
-            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
-            Db::Pg(pool) => Tx::Pg(pool.begin().await?),
-        })
+        let conn = match self {
+            Db::Sqlite { writer, .. } => Conn::Sqlite(writer.begin().await?),
+            Db::Pg(pool) => Conn::Pg(pool.begin().await?),
+        };
+        Ok(Tx { conn, changes: Vec::new() })
     }
 
     /// A read-only transaction: one consistent snapshot for a multi-query read.
     pub async fn read(&self) -> Result<Tx, DbError> {
-        Ok(match self {
-            Db::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
-            Db::Pg(pool) => Tx::Pg(pool.begin().await?),
-        })
+        let conn = match self {
+            Db::Sqlite { reader, .. } => Conn::Sqlite(reader.begin().await?),
+            Db::Pg(pool) => Conn::Pg(pool.begin().await?),
+        };
+        Ok(Tx { conn, changes: Vec::new() })
     }
 
     /// Drops a PostgreSQL schema and everything in it (test clean-up).
     pub async fn drop_schema(&self, schema: &str) {
         if let Db::Pg(pool) = self {
-            let sql = format!(
-                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
-                schema.replace('"', "")
-            );
+            let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", schema.replace('"', ""));
             if let Err(e) = sqlx::query(&sql).execute(pool).await {
                 tracing::warn!(error = %e, "dropping schema {schema}");
             }

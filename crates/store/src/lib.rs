@@ -16,7 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use immovr_core::model::*;
 use immovr_core::ports::*;
-use immovr_core::{Clock, DomainError, Result};
+use immovr_core::{ChangeFeed, Clock, DomainError, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -28,6 +28,7 @@ pub use support::default_company;
 pub struct SqlStore {
     db: Db,
     clock: Arc<dyn Clock>,
+    feed: Arc<dyn ChangeFeed>,
 }
 
 impl SqlStore {
@@ -35,17 +36,28 @@ impl SqlStore {
     pub async fn open(opts: &Options, clock: Arc<dyn Clock>) -> Result<SqlStore> {
         let db = Db::connect(opts).await?;
         db.migrate().await?;
-        let store = SqlStore { db, clock };
+        let store = SqlStore { db, clock, feed: Arc::new(NoFeed) };
         store.ensure_company().await?;
         Ok(store)
     }
 
     /// The same database seen through another clock (the demo seeds past events with it).
     pub fn with_clock(&self, clock: Arc<dyn Clock>) -> SqlStore {
-        SqlStore {
-            db: self.db.clone(),
-            clock,
+        SqlStore { db: self.db.clone(), clock, feed: self.feed.clone() }
+    }
+
+    /// Announces committed changes on this feed (live updates).
+    pub fn with_feed(mut self, feed: Arc<dyn ChangeFeed>) -> SqlStore {
+        self.feed = feed;
+        self
+    }
+
+    /// Commits a use case's transaction, then announces its changes.
+    pub(crate) async fn commit(&self, tx: db::Tx) -> Result<()> {
+        for change in tx.commit().await? {
+            self.feed.publish(change);
         }
+        Ok(())
     }
 
     pub fn backend(&self) -> &'static str {
@@ -84,14 +96,8 @@ impl Store for SqlStore {
         self.user_credentials_q(email).await
     }
 
-    async fn create_session(
-        &self,
-        user_id: Id,
-        token_sha256: &str,
-        expires_at: Timestamp,
-    ) -> Result<()> {
-        self.create_session_tx(user_id, token_sha256, expires_at)
-            .await
+    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
+        self.create_session_tx(user_id, token_sha256, expires_at).await
     }
 
     async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
@@ -102,28 +108,26 @@ impl Store for SqlStore {
         self.delete_session_tx(token_sha256).await
     }
 
-    async fn create_api_token(
-        &self,
-        actor: &Actor,
-        user_id: Id,
-        name: &str,
-        token_sha256: &str,
-    ) -> Result<Id> {
-        self.create_api_token_tx(actor, user_id, name, token_sha256)
-            .await
+    async fn create_api_token(&self, actor: &Actor, user_id: Id, name: &str, token_sha256: &str) -> Result<Id> {
+        self.create_api_token_tx(actor, user_id, name, token_sha256).await
     }
 
     async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>> {
         self.api_token_user_q(token_sha256).await
     }
 
-    async fn register_client(
+    async fn register_client(&self, actor: &Actor, client: NewClient, password_hash: Option<String>) -> Result<Client> {
+        self.register_client_tx(actor, client, password_hash).await
+    }
+
+    async fn register_client_with_request(
         &self,
         actor: &Actor,
         client: NewClient,
-        password_hash: Option<String>,
-    ) -> Result<Client> {
-        self.register_client_tx(actor, client, password_hash).await
+        password_hash: String,
+        request: NewQuoteRequest,
+    ) -> Result<User> {
+        self.register_client_with_request_tx(actor, client, password_hash, request).await
     }
 
     async fn client(&self, scope: Scope, id: Id) -> Result<Client> {
@@ -138,20 +142,11 @@ impl Store for SqlStore {
         self.catalogue_q(active_only).await
     }
 
-    async fn create_catalogue_item(
-        &self,
-        actor: &Actor,
-        item: NewCatalogueItem,
-    ) -> Result<CatalogueItem> {
+    async fn create_catalogue_item(&self, actor: &Actor, item: NewCatalogueItem) -> Result<CatalogueItem> {
         self.create_catalogue_item_tx(actor, item).await
     }
 
-    async fn update_catalogue_item(
-        &self,
-        actor: &Actor,
-        id: Id,
-        patch: CatalogueItemPatch,
-    ) -> Result<CatalogueItem> {
+    async fn update_catalogue_item(&self, actor: &Actor, id: Id, patch: CatalogueItemPatch) -> Result<CatalogueItem> {
         self.update_catalogue_item_tx(actor, id, patch).await
     }
 
@@ -161,8 +156,7 @@ impl Store for SqlStore {
         client_id: Id,
         request: NewQuoteRequest,
     ) -> Result<QuoteRequest> {
-        self.create_quote_request_tx(actor, client_id, request)
-            .await
+        self.create_quote_request_tx(actor, client_id, request).await
     }
 
     async fn quote_requests(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {
@@ -185,12 +179,7 @@ impl Store for SqlStore {
         self.send_quote_tx(actor, id).await
     }
 
-    async fn accept_quote(
-        &self,
-        actor: &Actor,
-        id: Id,
-        acceptance: AcceptQuote,
-    ) -> Result<Accepted> {
+    async fn accept_quote(&self, actor: &Actor, id: Id, acceptance: AcceptQuote) -> Result<Accepted> {
         self.accept_quote_tx(actor, id, acceptance).await
     }
 
@@ -219,12 +208,7 @@ impl Store for SqlStore {
         self.validate_purchase_order_tx(actor, id).await
     }
 
-    async fn cancel_purchase_order(
-        &self,
-        actor: &Actor,
-        id: Id,
-        reason: &str,
-    ) -> Result<PurchaseOrder> {
+    async fn cancel_purchase_order(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder> {
         self.cancel_purchase_order_tx(actor, id, reason).await
     }
 
@@ -246,13 +230,7 @@ impl Store for SqlStore {
         orders::load_order(&mut tx, scope, id).await
     }
 
-    async fn plan_stage(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        stage_id: Id,
-        plan: StagePlan,
-    ) -> Result<Order> {
+    async fn plan_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, plan: StagePlan) -> Result<Order> {
         self.plan_stage_tx(actor, order_id, stage_id, plan).await
     }
 
@@ -260,12 +238,7 @@ impl Store for SqlStore {
         self.complete_stage_tx(actor, order_id, stage_id).await
     }
 
-    async fn add_deliverable(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        file: NewDeliverable,
-    ) -> Result<Order> {
+    async fn add_deliverable(&self, actor: &Actor, order_id: Id, file: NewDeliverable) -> Result<Order> {
         self.add_deliverable_tx(actor, order_id, file).await
     }
 
@@ -286,21 +259,11 @@ impl Store for SqlStore {
         billing::load_invoice(&mut tx, scope, id, false).await
     }
 
-    async fn record_payment(
-        &self,
-        actor: &Actor,
-        invoice_id: Id,
-        payment: NewPayment,
-    ) -> Result<Invoice> {
+    async fn record_payment(&self, actor: &Actor, invoice_id: Id, payment: NewPayment) -> Result<Invoice> {
         self.record_payment_tx(actor, invoice_id, payment).await
     }
 
-    async fn issue_credit_note(
-        &self,
-        actor: &Actor,
-        invoice_id: Id,
-        note: NewCreditNote,
-    ) -> Result<CreditNote> {
+    async fn issue_credit_note(&self, actor: &Actor, invoice_id: Id, note: NewCreditNote) -> Result<CreditNote> {
         self.issue_credit_note_tx(actor, invoice_id, note).await
     }
 
@@ -319,12 +282,7 @@ impl Store for SqlStore {
         self.post_message_tx(actor, kind, thread_id, message).await
     }
 
-    async fn messages(
-        &self,
-        scope: Scope,
-        kind: ThreadKind,
-        thread_id: Id,
-    ) -> Result<Vec<Message>> {
+    async fn messages(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>> {
         self.messages_q(scope, kind, thread_id).await
     }
 
@@ -343,22 +301,43 @@ impl Store for SqlStore {
         fingerprint: &str,
         now: Timestamp,
     ) -> Result<IdempotencyStart> {
-        self.idempotency_start_tx(owner, key, fingerprint, now)
-            .await
+        self.idempotency_start_tx(owner, key, fingerprint, now).await
     }
 
-    async fn idempotency_complete(
-        &self,
-        owner: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<()> {
+    async fn idempotency_complete(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<()> {
         self.idempotency_complete_tx(owner, key, status, body).await
     }
 
     async fn idempotency_abandon(&self, owner: &str, key: &str) -> Result<()> {
         self.idempotency_abandon_tx(owner, key).await
+    }
+
+    async fn create_login_link(
+        &self,
+        email: &str,
+        purpose: LinkPurpose,
+        token_sha256: &str,
+        url_path: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.create_login_link_tx(email, purpose, token_sha256, url_path, expires_at).await
+    }
+
+    async fn consume_login_link(
+        &self,
+        token_sha256: &str,
+        purpose: LinkPurpose,
+        now: Timestamp,
+    ) -> Result<Option<User>> {
+        self.consume_login_link_tx(token_sha256, purpose, now).await
+    }
+
+    async fn set_password(&self, actor: &Actor, user_id: Id, password_hash: String) -> Result<()> {
+        self.set_password_tx(actor, user_id, password_hash).await
+    }
+
+    async fn update_profile(&self, actor: &Actor, client_id: Id, profile: ProfileUpdate) -> Result<Client> {
+        self.update_profile_tx(actor, client_id, profile).await
     }
 
     async fn ping(&self) -> bool {

@@ -9,31 +9,17 @@ use serde_json::json;
 
 use crate::billing::issue_invoice_for;
 use crate::db::{Row, Tx, args};
-use crate::support::{
-    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client,
-};
+use crate::support::{audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client};
 use crate::{SqlStore, not_found, scope_client};
 
-pub(crate) async fn load_purchase_order(
-    tx: &mut Tx,
-    scope: Scope,
-    id: Id,
-    lock: bool,
-) -> Result<PurchaseOrder> {
+pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<PurchaseOrder> {
     let sql = format!(
         "SELECT p.*, o.id AS order_id FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id \
          WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
         // PostgreSQL cannot lock the nullable side of the outer join: lock the purchase order only.
-        if lock && !tx.for_update().is_empty() {
-            " FOR UPDATE OF p"
-        } else {
-            ""
-        }
+        if lock && !tx.for_update().is_empty() { " FOR UPDATE OF p" } else { "" }
     );
-    let row = tx
-        .opt(&sql, args![id, scope_client(scope)])
-        .await?
-        .ok_or_else(|| not_found("purchase order"))?;
+    let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("purchase order"))?;
     po_from_row(tx, &row).await
 }
 
@@ -73,34 +59,17 @@ pub(crate) async fn create_order(
             args![po_id, client_id, now],
         )
         .await?;
-    let client_language = tx
-        .one(
-            "SELECT language FROM clients WHERE id = $1",
-            args![client_id],
-        )
-        .await?
-        .text("language")?;
+    let client_language =
+        tx.one("SELECT language FROM clients WHERE id = $1", args![client_id]).await?.text("language")?;
     for (i, s) in company.stage_template.iter().enumerate() {
-        let label = if client_language == "en" {
-            &s.label_en
-        } else {
-            &s.label_fr
-        };
+        let label = if client_language == "en" { &s.label_en } else { &s.label_fr };
         tx.exec(
             "INSERT INTO stages (order_id, position, code, label, status) VALUES ($1, $2, $3, $4, 'pending')",
             args![order_id, i as i64 + 1, &s.code, label],
         )
         .await?;
     }
-    audit(
-        tx,
-        now,
-        actor,
-        "order.registered",
-        ("order", order_id),
-        json!({"purchase_order": po_number}),
-    )
-    .await?;
+    audit(tx, now, actor, "order.registered", ("order", order_id), json!({"purchase_order": po_number})).await?;
     notify_client(
         tx,
         now,
@@ -128,24 +97,9 @@ fn stage_from_row(r: &Row) -> Result<Stage> {
 
 async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
     let id = r.i64("id")?;
-    let stages = tx
-        .all(
-            "SELECT * FROM stages WHERE order_id = $1 ORDER BY position",
-            args![id],
-        )
-        .await?;
-    let files = tx
-        .all(
-            "SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id",
-            args![id],
-        )
-        .await?;
-    let invoice = tx
-        .opt(
-            "SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'",
-            args![id],
-        )
-        .await?;
+    let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![id]).await?;
+    let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![id]).await?;
+    let invoice = tx.opt("SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'", args![id]).await?;
     Ok(Order {
         id,
         purchase_order_id: r.i64("purchase_order_id")?,
@@ -173,7 +127,8 @@ async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
     })
 }
 
-const ORDER_SELECT: &str = "SELECT o.*, p.number AS po_number FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id";
+const ORDER_SELECT: &str =
+    "SELECT o.*, p.number AS po_number FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id";
 
 pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Order> {
     let row = tx
@@ -189,10 +144,7 @@ pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Orde
 /// Locks an order row and returns its status.
 pub(crate) async fn lock_order(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)> {
     let row = tx
-        .opt(
-            &format!("SELECT * FROM orders WHERE id = $1{}", tx.for_update()),
-            args![id],
-        )
+        .opt(&format!("SELECT * FROM orders WHERE id = $1{}", tx.for_update()), args![id])
         .await?
         .ok_or_else(|| not_found("order"))?;
     Ok((OrderStatus::parse(&row.text("status")?)?, row))
@@ -218,7 +170,10 @@ impl SqlStore {
     pub(crate) async fn orders_q(&self, scope: Scope) -> Result<Vec<Order>> {
         let mut tx = self.db.read().await?;
         let rows = tx
-            .all(&format!("{ORDER_SELECT} WHERE ($1 IS NULL OR o.client_id = $1) ORDER BY o.id DESC LIMIT 500"), args![scope_client(scope)])
+            .all(
+                &format!("{ORDER_SELECT} WHERE ($1 IS NULL OR o.client_id = $1) ORDER BY o.id DESC LIMIT 500"),
+                args![scope_client(scope)],
+            )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -227,42 +182,23 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn validate_purchase_order_tx(
-        &self,
-        actor: &Actor,
-        id: Id,
-    ) -> Result<PurchaseOrder> {
+    pub(crate) async fn validate_purchase_order_tx(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
         let po = load_purchase_order(&mut tx, Scope::Staff, id, true).await?;
         check_purchase_order_pending(po.status)?;
-        tx.exec(
-            "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1",
-            args![id, now],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "purchase_order.validated",
-            ("purchase_order", id),
-            json!({"number": po.number}),
-        )
-        .await?;
+        tx.exec("UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1", args![id, now])
+            .await?;
+        audit(&mut tx, now, actor, "purchase_order.validated", ("purchase_order", id), json!({"number": po.number}))
+            .await?;
         create_order(&mut tx, now, actor, &company, id, &po.number, po.client_id).await?;
         let po = load_purchase_order(&mut tx, Scope::Staff, id, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(po)
     }
 
-    pub(crate) async fn cancel_purchase_order_tx(
-        &self,
-        actor: &Actor,
-        id: Id,
-        reason: &str,
-    ) -> Result<PurchaseOrder> {
+    pub(crate) async fn cancel_purchase_order_tx(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder> {
         let reason = check_text("reason", reason, 2000)?;
         let now = self.now();
         let mut tx = self.db.write().await?;
@@ -291,26 +227,17 @@ impl SqlStore {
         )
         .await?;
         let po = load_purchase_order(&mut tx, Scope::Staff, id, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(po)
     }
 
-    async fn stage_change(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        stage_id: Id,
-        change: StageChange,
-    ) -> Result<Order> {
+    async fn stage_change(&self, actor: &Actor, order_id: Id, stage_id: Id, change: StageChange) -> Result<Order> {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let (status, order) = lock_order(&mut tx, order_id).await?;
         check_order_open(status)?;
         let stage = tx
-            .opt(
-                "SELECT * FROM stages WHERE id = $1 AND order_id = $2",
-                args![stage_id, order_id],
-            )
+            .opt("SELECT * FROM stages WHERE id = $1 AND order_id = $2", args![stage_id, order_id])
             .await?
             .ok_or_else(|| not_found("stage"))?;
         let stage = stage_from_row(&stage)?;
@@ -321,11 +248,7 @@ impl SqlStore {
             StageChange::Plan(plan) => {
                 let assignee = check_opt_text("assignee", plan.assignee, 200)?;
                 let notes = check_opt_text("notes", plan.notes, 5000)?;
-                let new_status = if plan.planned_date.is_some() {
-                    "planned"
-                } else {
-                    "pending"
-                };
+                let new_status = if plan.planned_date.is_some() { "planned" } else { "pending" };
                 tx.exec(
                     "UPDATE stages SET planned_date = $2, assignee = $3, notes = $4, status = $5 WHERE id = $1",
                     args![stage_id, plan.planned_date, assignee, notes, new_status],
@@ -334,36 +257,16 @@ impl SqlStore {
                 ("stage.planned", "stage_planned")
             }
             StageChange::Done => {
-                tx.exec(
-                    "UPDATE stages SET status = 'done', done_at = $2 WHERE id = $1",
-                    args![stage_id, now],
-                )
-                .await?;
+                tx.exec("UPDATE stages SET status = 'done', done_at = $2 WHERE id = $1", args![stage_id, now]).await?;
                 ("stage.done", "stage_done")
             }
         };
         if status == OrderStatus::Registered {
-            tx.exec(
-                "UPDATE orders SET status = 'in_progress' WHERE id = $1",
-                args![order_id],
-            )
-            .await?;
+            tx.exec("UPDATE orders SET status = 'in_progress' WHERE id = $1", args![order_id]).await?;
         }
-        audit(
-            &mut tx,
-            now,
-            actor,
-            action,
-            ("order", order_id),
-            json!({"stage_id": stage_id, "stage": stage.code}),
-        )
-        .await?;
-        let updated = tx
-            .one(
-                "SELECT planned_date FROM stages WHERE id = $1",
-                args![stage_id],
-            )
+        audit(&mut tx, now, actor, action, ("order", order_id), json!({"stage_id": stage_id, "stage": stage.code}))
             .await?;
+        let updated = tx.one("SELECT planned_date FROM stages WHERE id = $1", args![stage_id]).await?;
         notify_client(
             &mut tx,
             now,
@@ -373,7 +276,7 @@ impl SqlStore {
         )
         .await?;
         let order = load_order(&mut tx, Scope::Staff, order_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(order)
     }
 
@@ -384,39 +287,21 @@ impl SqlStore {
         stage_id: Id,
         plan: StagePlan,
     ) -> Result<Order> {
-        self.stage_change(actor, order_id, stage_id, StageChange::Plan(plan))
-            .await
+        self.stage_change(actor, order_id, stage_id, StageChange::Plan(plan)).await
     }
 
-    pub(crate) async fn complete_stage_tx(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        stage_id: Id,
-    ) -> Result<Order> {
-        self.stage_change(actor, order_id, stage_id, StageChange::Done)
-            .await
+    pub(crate) async fn complete_stage_tx(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order> {
+        self.stage_change(actor, order_id, stage_id, StageChange::Done).await
     }
 
-    pub(crate) async fn add_deliverable_tx(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        f: NewDeliverable,
-    ) -> Result<Order> {
+    pub(crate) async fn add_deliverable_tx(&self, actor: &Actor, order_id: Id, f: NewDeliverable) -> Result<Order> {
         let filename = check_text("filename", &f.filename, 255)?;
         if filename.contains(['/', '\\', '\0']) {
-            return Err(DomainError::validation(
-                "filename",
-                "a file name, not a path",
-            ));
+            return Err(DomainError::validation("filename", "a file name, not a path"));
         }
         let content_type = check_text("content_type", &f.content_type, 100)?;
         if f.size_bytes < 0 {
-            return Err(DomainError::validation(
-                "size_bytes",
-                "must not be negative",
-            ));
+            return Err(DomainError::validation("size_bytes", "must not be negative"));
         }
         if f.sha256.len() != 64 || !f.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(DomainError::validation("sha256", "64 hexadecimal digits"));
@@ -443,7 +328,7 @@ impl SqlStore {
         )
         .await?;
         let order = load_order(&mut tx, Scope::Staff, order_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(order)
     }
 
@@ -452,38 +337,14 @@ impl SqlStore {
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
         let (status, row) = lock_order(&mut tx, order_id).await?;
-        let files = tx
-            .one(
-                "SELECT COUNT(*) AS n FROM deliverables WHERE order_id = $1",
-                args![order_id],
-            )
-            .await?
-            .i64("n")?;
+        let files =
+            tx.one("SELECT COUNT(*) AS n FROM deliverables WHERE order_id = $1", args![order_id]).await?.i64("n")?;
         check_deliverable(status, files as usize)?;
-        tx.exec(
-            "UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1",
-            args![order_id, now],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "order.delivered",
-            ("order", order_id),
-            json!({"files": files}),
-        )
-        .await?;
-        let invoice = issue_invoice_for(
-            &mut tx,
-            now,
-            self.today(),
-            actor,
-            &company,
-            order_id,
-            row.i64("client_id")?,
-        )
-        .await?;
+        tx.exec("UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1", args![order_id, now])
+            .await?;
+        audit(&mut tx, now, actor, "order.delivered", ("order", order_id), json!({"files": files})).await?;
+        let invoice =
+            issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, row.i64("client_id")?).await?;
         notify_client(
             &mut tx,
             now,
@@ -493,7 +354,7 @@ impl SqlStore {
         )
         .await?;
         let order = load_order(&mut tx, Scope::Staff, order_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Delivered { order, invoice })
     }
 }

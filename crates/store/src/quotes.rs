@@ -4,9 +4,7 @@
 use immovr_core::model::*;
 use immovr_core::money::{build_lines, totals};
 use immovr_core::ports::*;
-use immovr_core::rules::{
-    self, check_answerable, check_draft, check_revisable, effective_quote_status,
-};
+use immovr_core::rules::{self, check_answerable, check_draft, check_revisable, effective_quote_status};
 use immovr_core::{DomainError, Result};
 use jiff::civil::Date;
 use serde_json::json;
@@ -14,8 +12,8 @@ use serde_json::json;
 use crate::db::{Row, Tx, args};
 use crate::orders::{create_order, load_purchase_order};
 use crate::support::{
-    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, next_number,
-    notify_client, notify_staff, save_lines,
+    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, next_number, notify_client, notify_staff,
+    save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -68,30 +66,17 @@ const QUOTE_SCOPE: &str = "($2 IS NULL OR (client_id = $2 AND status <> 'draft')
 
 impl SqlStore {
     /// Loads a quote version, locking its row when `lock` (the caller will change it).
-    pub(crate) async fn load_quote(
-        &self,
-        tx: &mut Tx,
-        scope: Scope,
-        id: Id,
-        lock: bool,
-    ) -> Result<Quote> {
-        let sql = format!(
-            "SELECT * FROM quotes WHERE id = $1 AND {QUOTE_SCOPE}{}",
-            if lock { tx.for_update() } else { "" }
-        );
-        let row = tx
-            .opt(&sql, args![id, scope_client(scope)])
-            .await?
-            .ok_or_else(|| not_found("quote"))?;
+    pub(crate) async fn load_quote(&self, tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<Quote> {
+        let sql =
+            format!("SELECT * FROM quotes WHERE id = $1 AND {QUOTE_SCOPE}{}", if lock { tx.for_update() } else { "" });
+        let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("quote"))?;
         let lines = load_lines(tx, "quote", id).await?;
         quote_from_row(&row, lines, self.today())
     }
 
     pub(crate) async fn quotes_q(&self, scope: Scope) -> Result<Vec<Quote>> {
         let mut tx = self.db.read().await?;
-        let sql = format!(
-            "SELECT * FROM quotes WHERE $1 = 1 AND {QUOTE_SCOPE} ORDER BY id DESC LIMIT 500"
-        );
+        let sql = format!("SELECT * FROM quotes WHERE $1 = 1 AND {QUOTE_SCOPE} ORDER BY id DESC LIMIT 500");
         let rows = tx.all(&sql, args![1i64, scope_client(scope)]).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -109,14 +94,9 @@ impl SqlStore {
         let title = check_text("title", &draft.title, 300)?;
         let notes = check_opt_text("notes", draft.notes.clone(), 5000)?;
         let today = self.today();
-        let valid_until = draft
-            .valid_until
-            .unwrap_or_else(|| add_days(today, company.quote_validity_days));
+        let valid_until = draft.valid_until.unwrap_or_else(|| add_days(today, company.quote_validity_days));
         if valid_until < today {
-            return Err(DomainError::validation(
-                "valid_until",
-                "must not be in the past",
-            ));
+            return Err(DomainError::validation("valid_until", "must not be in the past"));
         }
         let lines = build_lines(&draft.lines, &company.vat_rates)?;
         Ok((title, notes, valid_until, lines))
@@ -127,31 +107,15 @@ impl SqlStore {
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
         let (title, notes, valid_until, lines) = self.check_draft_content(&q.draft(), &company)?;
-        if tx
-            .opt("SELECT id FROM clients WHERE id = $1", args![q.client_id])
-            .await?
-            .is_none()
-        {
+        if tx.opt("SELECT id FROM clients WHERE id = $1", args![q.client_id]).await?.is_none() {
             return Err(DomainError::validation("client_id", "no such client"));
         }
         if let Some(request_id) = q.request_id {
-            let req = tx
-                .opt(
-                    "SELECT client_id FROM quote_requests WHERE id = $1",
-                    args![request_id],
-                )
-                .await?;
+            let req = tx.opt("SELECT client_id FROM quote_requests WHERE id = $1", args![request_id]).await?;
             if req.map(|r| r.i64("client_id")).transpose()? != Some(q.client_id) {
-                return Err(DomainError::validation(
-                    "request_id",
-                    "no such request for this client",
-                ));
+                return Err(DomainError::validation("request_id", "no such request for this client"));
             }
-            tx.exec(
-                "UPDATE quote_requests SET status = 'quoted' WHERE id = $1",
-                args![request_id],
-            )
-            .await?;
+            tx.exec("UPDATE quote_requests SET status = 'quoted' WHERE id = $1", args![request_id]).await?;
         }
         let t = totals(&lines);
         let id = tx
@@ -161,8 +125,7 @@ impl SqlStore {
                 args![q.client_id, q.request_id, &title, notes, valid_until, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
             )
             .await?;
-        tx.exec("UPDATE quotes SET family_id = id WHERE id = $1", args![id])
-            .await?;
+        tx.exec("UPDATE quotes SET family_id = id WHERE id = $1", args![id]).await?;
         save_lines(&mut tx, "quote", id, &lines).await?;
         audit(
             &mut tx,
@@ -174,16 +137,11 @@ impl SqlStore {
         )
         .await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(quote)
     }
 
-    pub(crate) async fn update_quote_tx(
-        &self,
-        actor: &Actor,
-        id: Id,
-        draft: QuoteDraft,
-    ) -> Result<Quote> {
+    pub(crate) async fn update_quote_tx(&self, actor: &Actor, id: Id, draft: QuoteDraft) -> Result<Quote> {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
@@ -197,17 +155,9 @@ impl SqlStore {
         )
         .await?;
         save_lines(&mut tx, "quote", id, &lines).await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote.updated",
-            ("quote", id),
-            json!({"total_incl_vat": t.total_incl_vat}),
-        )
-        .await?;
+        audit(&mut tx, now, actor, "quote.updated", ("quote", id), json!({"total_incl_vat": t.total_incl_vat})).await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(quote)
     }
 
@@ -227,12 +177,8 @@ impl SqlStore {
                 "the validity date has passed: change it before sending",
             ));
         }
-        let accepted = tx
-            .opt(
-                "SELECT id FROM quotes WHERE family_id = $1 AND status = 'accepted'",
-                args![q.family_id],
-            )
-            .await?;
+        let accepted =
+            tx.opt("SELECT id FROM quotes WHERE family_id = $1 AND status = 'accepted'", args![q.family_id]).await?;
         if accepted.is_some() {
             return Err(DomainError::QuoteAlreadyAccepted);
         }
@@ -247,11 +193,8 @@ impl SqlStore {
                 args![q.family_id, id],
             )
             .await?;
-        tx.exec(
-            "UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1",
-            args![id, &number, now],
-        )
-        .await?;
+        tx.exec("UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1", args![id, &number, now])
+            .await?;
         audit(
             &mut tx,
             now,
@@ -270,16 +213,11 @@ impl SqlStore {
         )
         .await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(quote)
     }
 
-    pub(crate) async fn accept_quote_tx(
-        &self,
-        actor: &Actor,
-        id: Id,
-        a: AcceptQuote,
-    ) -> Result<Accepted> {
+    pub(crate) async fn accept_quote_tx(&self, actor: &Actor, id: Id, a: AcceptQuote) -> Result<Accepted> {
         let signer = rules::check_acceptance(&a.signer_name, a.consent, a.terms_accepted)?;
         let now = self.now();
         let today = self.today();
@@ -299,10 +237,7 @@ impl SqlStore {
         if changed != 1 {
             return Err(DomainError::QuoteAlreadyAccepted);
         }
-        let quote_number = q
-            .number
-            .clone()
-            .ok_or_else(|| DomainError::internal("sent quote without number"))?;
+        let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
         let po_number = next_number(&mut tx, &company.purchase_order_prefix, today).await?;
         let po_id = tx
             .insert(
@@ -332,14 +267,7 @@ impl SqlStore {
         )
         .await?;
         let payload = json!({"quote_id": id, "quote_number": quote_number, "purchase_order_id": po_id, "purchase_order_number": po_number, "total_incl_vat": q.totals.total_incl_vat});
-        notify_client(
-            &mut tx,
-            now,
-            q.client_id,
-            "purchase_order_created",
-            payload.clone(),
-        )
-        .await?;
+        notify_client(&mut tx, now, q.client_id, "purchase_order_created", payload.clone()).await?;
         notify_staff(&mut tx, now, "quote_accepted", payload).await?;
         if company.auto_validate_purchase_orders {
             tx.exec(
@@ -347,32 +275,15 @@ impl SqlStore {
                 args![po_id, now],
             )
             .await?;
-            create_order(
-                &mut tx,
-                now,
-                &Actor::system(),
-                &company,
-                po_id,
-                &po_number,
-                q.client_id,
-            )
-            .await?;
+            create_order(&mut tx, now, &Actor::system(), &company, po_id, &po_number, q.client_id).await?;
         }
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
         let purchase_order = load_purchase_order(&mut tx, Scope::Staff, po_id, false).await?;
-        tx.commit().await?;
-        Ok(Accepted {
-            quote,
-            purchase_order,
-        })
+        self.commit(tx).await?;
+        Ok(Accepted { quote, purchase_order })
     }
 
-    pub(crate) async fn refuse_quote_tx(
-        &self,
-        actor: &Actor,
-        id: Id,
-        r: RefuseQuote,
-    ) -> Result<Quote> {
+    pub(crate) async fn refuse_quote_tx(&self, actor: &Actor, id: Id, r: RefuseQuote) -> Result<Quote> {
         let comment = check_opt_text("comment", r.comment, 5000)?;
         if r.kind == RefusalKind::ChangesRequested && comment.is_none() {
             return Err(DomainError::validation("comment", "say what should change"));
@@ -403,7 +314,7 @@ impl SqlStore {
         )
         .await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(quote)
     }
 
@@ -414,10 +325,7 @@ impl SqlStore {
         let q = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
         check_revisable(q.status)?;
         let newer = tx
-            .opt(
-                "SELECT id FROM quotes WHERE family_id = $1 AND version > $2",
-                args![q.family_id, q.version],
-            )
+            .opt("SELECT id FROM quotes WHERE family_id = $1 AND version > $2", args![q.family_id, q.version])
             .await?;
         if newer.is_some() {
             return Err(DomainError::QuoteRevisionExists);
@@ -443,52 +351,27 @@ impl SqlStore {
             json!({"from_quote_id": id, "version": q.version + 1}),
         )
         .await?;
-        let quote = self
-            .load_quote(&mut tx, Scope::Staff, new_id, false)
-            .await?;
-        tx.commit().await?;
+        let quote = self.load_quote(&mut tx, Scope::Staff, new_id, false).await?;
+        self.commit(tx).await?;
         Ok(quote)
     }
 
-    pub(crate) async fn extend_quote_tx(
-        &self,
-        actor: &Actor,
-        id: Id,
-        valid_until: Date,
-    ) -> Result<Quote> {
+    pub(crate) async fn extend_quote_tx(&self, actor: &Actor, id: Id, valid_until: Date) -> Result<Quote> {
         let now = self.now();
         if valid_until < self.today() {
-            return Err(DomainError::validation(
-                "valid_until",
-                "must not be in the past",
-            ));
+            return Err(DomainError::validation("valid_until", "must not be in the past"));
         }
         let mut tx = self.db.write().await?;
         let row = tx
-            .opt(
-                &format!("SELECT status FROM quotes WHERE id = $1{}", tx.for_update()),
-                args![id],
-            )
+            .opt(&format!("SELECT status FROM quotes WHERE id = $1{}", tx.for_update()), args![id])
             .await?
             .ok_or_else(|| not_found("quote"))?;
         let stored = QuoteStatus::parse(&row.text("status")?)?;
         if stored != QuoteStatus::Draft {
             check_answerable(stored)?;
         }
-        tx.exec(
-            "UPDATE quotes SET valid_until = $2 WHERE id = $1",
-            args![id, valid_until],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote.extended",
-            ("quote", id),
-            json!({"valid_until": valid_until}),
-        )
-        .await?;
+        tx.exec("UPDATE quotes SET valid_until = $2 WHERE id = $1", args![id, valid_until]).await?;
+        audit(&mut tx, now, actor, "quote.extended", ("quote", id), json!({"valid_until": valid_until})).await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
         if stored == QuoteStatus::Sent {
             notify_client(
@@ -500,7 +383,7 @@ impl SqlStore {
             )
             .await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(quote)
     }
 }

@@ -5,7 +5,7 @@ use immovr_core::model::*;
 use immovr_core::money::{Line, Totals, totals};
 use immovr_core::ports::*;
 use immovr_core::rules::{document_number, number_series};
-use immovr_core::{DomainError, Result};
+use immovr_core::{Change, DomainError, Result};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -13,20 +13,14 @@ use crate::db::{Row, Tx, args};
 use crate::{SqlStore, not_found, scope_client};
 
 pub(crate) async fn company(tx: &mut Tx) -> Result<CompanySettings> {
-    let row = tx
-        .opt("SELECT value FROM settings WHERE key = 'company'", vec![])
-        .await?;
+    let row = tx.opt("SELECT value FROM settings WHERE key = 'company'", vec![]).await?;
     let row = row.ok_or_else(|| DomainError::internal("company settings missing"))?;
     serde_json::from_str(&row.text("value")?).map_err(DomainError::internal)
 }
 
 /// Takes the next number of a series (prefix + year of `date`), inside the caller's transaction:
 /// the counter row stays locked until commit, and a rollback gives the number back.
-pub(crate) async fn next_number(
-    tx: &mut Tx,
-    prefix: &str,
-    date: jiff::civil::Date,
-) -> Result<String> {
+pub(crate) async fn next_number(tx: &mut Tx, prefix: &str, date: jiff::civil::Date) -> Result<String> {
     let series = number_series(prefix, date.year());
     let row = tx
         .one(
@@ -83,24 +77,15 @@ pub(crate) async fn notify_client(
     kind: &str,
     payload: Value,
 ) -> Result<()> {
-    let row = tx
-        .one(
-            "SELECT email, language FROM clients WHERE id = $1",
-            args![client_id],
-        )
-        .await?;
+    let row = tx.one("SELECT email, language FROM clients WHERE id = $1", args![client_id]).await?;
     let language = Language::parse(&row.text("language")?)?;
     enqueue(tx, now, kind, &row.text("email")?, language, payload).await
 }
 
 /// Queues a notification to the studio team (the company's email address).
-pub(crate) async fn notify_staff(
-    tx: &mut Tx,
-    now: Timestamp,
-    kind: &str,
-    payload: Value,
-) -> Result<()> {
+pub(crate) async fn notify_staff(tx: &mut Tx, now: Timestamp, kind: &str, payload: Value) -> Result<()> {
     let company = company(tx).await?;
+    tx.announce(Change { client_id: None, kind: kind.to_string(), payload: payload.clone() });
     enqueue(tx, now, kind, &company.email, Language::Fr, payload).await
 }
 
@@ -130,16 +115,24 @@ pub(crate) async fn load_lines(tx: &mut Tx, kind: &str, id: Id) -> Result<Vec<Li
 }
 
 pub(crate) async fn save_lines(tx: &mut Tx, kind: &str, id: Id, lines: &[Line]) -> Result<()> {
-    tx.exec(
-        "DELETE FROM document_lines WHERE doc_kind = $1 AND doc_id = $2",
-        args![kind, id],
-    )
-    .await?;
+    tx.exec("DELETE FROM document_lines WHERE doc_kind = $1 AND doc_id = $2", args![kind, id]).await?;
     for l in lines {
         tx.exec(
             "INSERT INTO document_lines (doc_kind, doc_id, position, code, description, quantity, unit, unit_price, \
              discount, vat_rate, total_excl_vat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            args![kind, id, l.position, &l.code, &l.description, l.quantity, &l.unit, l.unit_price, l.discount, l.vat_rate, l.total_excl_vat],
+            args![
+                kind,
+                id,
+                l.position,
+                &l.code,
+                &l.description,
+                l.quantity,
+                &l.unit,
+                l.unit_price,
+                l.discount,
+                l.vat_rate,
+                l.total_excl_vat
+            ],
         )
         .await?;
     }
@@ -161,19 +154,12 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String>
         return Err(DomainError::validation(field, "must not be empty"));
     }
     if v.chars().count() > max {
-        return Err(DomainError::validation(
-            field,
-            format!("at most {max} characters"),
-        ));
+        return Err(DomainError::validation(field, format!("at most {max} characters")));
     }
     Ok(v.to_string())
 }
 
-pub(crate) fn check_opt_text(
-    field: &str,
-    value: Option<String>,
-    max: usize,
-) -> Result<Option<String>> {
+pub(crate) fn check_opt_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => check_text(field, v, max).map(Some),
@@ -187,13 +173,10 @@ async fn thread_client(tx: &mut Tx, scope: Scope, kind: ThreadKind, id: Id) -> R
         ThreadKind::Quote => {
             "SELECT client_id FROM quotes WHERE id = $1 AND ($2 IS NULL OR (client_id = $2 AND status <> 'draft'))"
         }
-        ThreadKind::Order => {
-            "SELECT client_id FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)"
-        }
+        ThreadKind::Order => "SELECT client_id FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
     };
     let row = tx.opt(sql, args![id, scope_client(scope)]).await?;
-    row.ok_or_else(|| not_found(kind.as_str()))?
-        .i64("client_id")
+    row.ok_or_else(|| not_found(kind.as_str()))?.i64("client_id")
 }
 
 fn message_from_row(r: &Row) -> Result<Message> {
@@ -212,39 +195,21 @@ impl SqlStore {
     pub(crate) async fn ensure_company(&self) -> Result<()> {
         let mut tx = self.db.write().await?;
         let value = serde_json::to_string(&default_company()).map_err(DomainError::internal)?;
-        tx.exec(
-            "INSERT INTO settings (key, value) VALUES ('company', $1) ON CONFLICT (key) DO NOTHING",
-            args![value],
-        )
-        .await?;
-        tx.commit().await?;
+        tx.exec("INSERT INTO settings (key, value) VALUES ('company', $1) ON CONFLICT (key) DO NOTHING", args![value])
+            .await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
-    pub(crate) async fn set_company_settings(
-        &self,
-        actor: &Actor,
-        settings: CompanySettings,
-    ) -> Result<()> {
+    pub(crate) async fn set_company_settings(&self, actor: &Actor, settings: CompanySettings) -> Result<()> {
         validate_company(&settings)?;
         let now = self.now();
         let mut tx = self.db.write().await?;
         let value = serde_json::to_string(&settings).map_err(DomainError::internal)?;
-        tx.exec(
-            "UPDATE settings SET value = $1 WHERE key = 'company'",
-            args![value],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "settings.updated",
-            ("settings", 0),
-            json!({"legal_name": settings.legal_name}),
-        )
-        .await?;
-        tx.commit().await?;
+        tx.exec("UPDATE settings SET value = $1 WHERE key = 'company'", args![value]).await?;
+        audit(&mut tx, now, actor, "settings.updated", ("settings", 0), json!({"legal_name": settings.legal_name}))
+            .await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -261,10 +226,7 @@ impl SqlStore {
         let client_id = thread_client(&mut tx, actor.scope(), kind, thread_id).await?;
         let from_staff = actor.client_id.is_none();
         let author_name = match actor.user_id {
-            Some(uid) => tx
-                .one("SELECT name FROM users WHERE id = $1", args![uid])
-                .await?
-                .text("name")?,
+            Some(uid) => tx.one("SELECT name FROM users WHERE id = $1", args![uid]).await?.text("name")?,
             None => "ImmoVr".to_string(),
         };
         let id = tx
@@ -283,25 +245,19 @@ impl SqlStore {
             json!({"thread": kind.as_str(), "thread_id": thread_id}),
         )
         .await?;
-        let payload = json!({"thread_kind": kind.as_str(), "thread_id": thread_id, "message_id": id, "author": author_name});
+        let payload =
+            json!({"thread_kind": kind.as_str(), "thread_id": thread_id, "message_id": id, "author": author_name});
         if from_staff {
             notify_client(&mut tx, now, client_id, "message_received", payload).await?;
         } else {
             notify_staff(&mut tx, now, "client_message_received", payload).await?;
         }
-        let row = tx
-            .one("SELECT * FROM messages WHERE id = $1", args![id])
-            .await?;
-        tx.commit().await?;
+        let row = tx.one("SELECT * FROM messages WHERE id = $1", args![id]).await?;
+        self.commit(tx).await?;
         message_from_row(&row)
     }
 
-    pub(crate) async fn messages_q(
-        &self,
-        scope: Scope,
-        kind: ThreadKind,
-        thread_id: Id,
-    ) -> Result<Vec<Message>> {
+    pub(crate) async fn messages_q(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>> {
         let mut tx = self.db.read().await?;
         thread_client(&mut tx, scope, kind, thread_id).await?;
         let rows = tx
@@ -315,11 +271,7 @@ impl SqlStore {
 
     pub(crate) async fn audit_events_q(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>> {
         let mut tx = self.db.read().await?;
-        let limit = if filter.limit <= 0 {
-            200
-        } else {
-            filter.limit.min(1000)
-        };
+        let limit = if filter.limit <= 0 { 200 } else { filter.limit.min(1000) };
         let rows = tx
             .all(
                 "SELECT * FROM audit_events WHERE ($1 IS NULL OR entity_kind = $1) AND ($2 IS NULL OR entity_id = $2) \
@@ -336,8 +288,7 @@ impl SqlStore {
                     action: r.text("action")?,
                     entity_kind: r.text("entity_kind")?,
                     entity_id: r.i64("entity_id")?,
-                    detail: serde_json::from_str(&r.text("detail")?)
-                        .map_err(DomainError::internal)?,
+                    detail: serde_json::from_str(&r.text("detail")?).map_err(DomainError::internal)?,
                 })
             })
             .collect()
@@ -345,12 +296,7 @@ impl SqlStore {
 
     pub(crate) async fn outbox_q(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
         let mut tx = self.db.read().await?;
-        let rows = tx
-            .all(
-                "SELECT * FROM outbox ORDER BY id DESC LIMIT $1",
-                args![limit.clamp(1, 1000)],
-            )
-            .await?;
+        let rows = tx.all("SELECT * FROM outbox ORDER BY id DESC LIMIT $1", args![limit.clamp(1, 1000)]).await?;
         rows.iter()
             .map(|r| {
                 Ok(OutboxMessage {
@@ -358,8 +304,7 @@ impl SqlStore {
                     kind: r.text("kind")?,
                     recipient: r.text("recipient")?,
                     language: Language::parse(&r.text("language")?)?,
-                    payload: serde_json::from_str(&r.text("payload")?)
-                        .map_err(DomainError::internal)?,
+                    payload: serde_json::from_str(&r.text("payload")?).map_err(DomainError::internal)?,
                     status: r.text("status")?,
                     attempts: r.i64("attempts")?,
                     created_at: r.ts("created_at")?,
@@ -387,48 +332,41 @@ impl SqlStore {
             IdempotencyStart::Started
         } else {
             let row = tx
-                .one("SELECT fingerprint, status, body FROM idempotency_keys WHERE owner = $1 AND key = $2", args![owner, key])
+                .one(
+                    "SELECT fingerprint, status, body FROM idempotency_keys WHERE owner = $1 AND key = $2",
+                    args![owner, key],
+                )
                 .await?;
             if row.text("fingerprint")? != fingerprint {
                 return Err(DomainError::IdempotencyKeyReused);
             }
             match row.opt_i64("status")? {
                 None => return Err(DomainError::IdempotencyInProgress),
-                Some(status) => IdempotencyStart::Replay {
-                    status: status as u16,
-                    body: row.opt_text("body")?.unwrap_or_default(),
-                },
+                Some(status) => {
+                    IdempotencyStart::Replay { status: status as u16, body: row.opt_text("body")?.unwrap_or_default() }
+                }
             }
         };
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(outcome)
     }
 
-    pub(crate) async fn idempotency_complete_tx(
-        &self,
-        owner: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<()> {
+    pub(crate) async fn idempotency_complete_tx(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<()> {
         let mut tx = self.db.write().await?;
         tx.exec(
             "UPDATE idempotency_keys SET status = $3, body = $4 WHERE owner = $1 AND key = $2",
             args![owner, key, status as i64, body],
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
     pub(crate) async fn idempotency_abandon_tx(&self, owner: &str, key: &str) -> Result<()> {
         let mut tx = self.db.write().await?;
-        tx.exec(
-            "DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status IS NULL",
-            args![owner, key],
-        )
-        .await?;
-        tx.commit().await?;
+        tx.exec("DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status IS NULL", args![owner, key])
+            .await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }
@@ -442,30 +380,18 @@ fn validate_company(c: &CompanySettings) -> Result<()> {
         ("invoice_prefix", &c.invoice_prefix),
         ("credit_note_prefix", &c.credit_note_prefix),
     ] {
-        if prefix.is_empty()
-            || prefix.len() > 10
-            || !prefix.chars().all(|ch| ch.is_ascii_alphanumeric())
-        {
+        if prefix.is_empty() || prefix.len() > 10 || !prefix.chars().all(|ch| ch.is_ascii_alphanumeric()) {
             return Err(DomainError::validation(field, "1 to 10 letters or digits"));
         }
     }
     if c.vat_rates.is_empty() || !c.vat_rates.contains(&c.default_vat_rate) {
-        return Err(DomainError::validation(
-            "vat_rates",
-            "must include the default rate",
-        ));
+        return Err(DomainError::validation("vat_rates", "must include the default rate"));
     }
     if !(1..=365).contains(&c.quote_validity_days) || !(0..=60).contains(&c.payment_terms_days) {
-        return Err(DomainError::validation(
-            "quote_validity_days",
-            "validity 1–365 days, payment terms 0–60 days",
-        ));
+        return Err(DomainError::validation("quote_validity_days", "validity 1–365 days, payment terms 0–60 days"));
     }
     if c.stage_template.is_empty() {
-        return Err(DomainError::validation(
-            "stage_template",
-            "at least one stage",
-        ));
+        return Err(DomainError::validation("stage_template", "at least one stage"));
     }
     Ok(())
 }
@@ -481,11 +407,8 @@ pub fn default_company() -> CompanySettings {
         city: "Paris".into(),
         country: "FR".into(),
     };
-    let stage = |code: &str, fr: &str, en: &str| StageTemplate {
-        code: code.into(),
-        label_fr: fr.into(),
-        label_en: en.into(),
-    };
+    let stage =
+        |code: &str, fr: &str, en: &str| StageTemplate { code: code.into(), label_fr: fr.into(), label_en: en.into() };
     CompanySettings {
         trade_name: "ImmoVr".into(),
         legal_name: "Virtuelli".into(),

@@ -41,11 +41,7 @@ fn line() -> LineInput {
 /// One whole flow over HTTP: draft, send, accept, validate, file, deliver (invoice), pay.
 async fn flow(app: &TestApp, staff: &str, client: &str, client_id: i64) -> Result<(), String> {
     let check = |a: &immovr_testkit::Answer, what: &str| {
-        if a.status.is_success() {
-            Ok(())
-        } else {
-            Err(format!("{what}: {} {}", a.status, a.body))
-        }
+        if a.status.is_success() { Ok(()) } else { Err(format!("{what}: {} {}", a.status, a.body)) }
     };
     let q = app
         .post(staff, "/api/v1/quotes", json!({"client_id": client_id, "title": "Bench", "lines": [
@@ -54,27 +50,11 @@ async fn flow(app: &TestApp, staff: &str, client: &str, client_id: i64) -> Resul
         .await;
     check(&q, "quote")?;
     let id = q.id();
-    check(
-        &app.post(staff, &format!("/api/v1/quotes/{id}/send"), json!({}))
-            .await,
-        "send",
-    )?;
-    let acc = app
-        .post(
-            client,
-            &format!("/api/v1/quotes/{id}/accept"),
-            TestApp::signature(),
-        )
-        .await;
+    check(&app.post(staff, &format!("/api/v1/quotes/{id}/send"), json!({})).await, "send")?;
+    let acc = app.post(client, &format!("/api/v1/quotes/{id}/accept"), TestApp::signature()).await;
     check(&acc, "accept")?;
     let po = acc.body["purchase_order"]["id"].as_i64().unwrap();
-    let v = app
-        .post(
-            staff,
-            &format!("/api/v1/purchase-orders/{po}/validate"),
-            json!({}),
-        )
-        .await;
+    let v = app.post(staff, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await;
     check(&v, "validate")?;
     let order = v.body["order_id"].as_i64().unwrap();
     let f = app
@@ -82,14 +62,16 @@ async fn flow(app: &TestApp, staff: &str, client: &str, client_id: i64) -> Resul
             "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"}))
         .await;
     check(&f, "deliverable")?;
-    let d = app
-        .post(staff, &format!("/api/v1/orders/{order}/deliver"), json!({}))
-        .await;
+    let d = app.post(staff, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
     check(&d, "deliver")?;
     let inv = d.body["invoice"]["id"].as_i64().unwrap();
     let amount = d.body["invoice"]["amount_due"].clone();
     let p = app
-        .post(staff, &format!("/api/v1/invoices/{inv}/payments"), json!({"method": "transfer", "amount": amount, "date": "2026-06-15", "reference": "VIR"}))
+        .post(
+            staff,
+            &format!("/api/v1/invoices/{inv}/payments"),
+            json!({"method": "transfer", "amount": amount, "date": "2026-06-15", "reference": "VIR"}),
+        )
         .await;
     check(&p, "payment")?;
     if p.body["status"] != "paid" {
@@ -107,14 +89,8 @@ async fn run(backend: Backend) {
 
     // A. Accept a quote (with its purchase order), store level, sequential.
     let (client_id, client) = app.signup("Bench").await;
-    let staff = Actor {
-        roles: vec![Role::Admin],
-        ..Actor::system()
-    };
-    let client_actor = Actor {
-        client_id: Some(client_id),
-        ..Actor::system()
-    };
+    let staff = Actor { roles: vec![Role::Admin], ..Actor::system() };
+    let client_actor = Actor { client_id: Some(client_id), ..Actor::system() };
     let mut ids = Vec::new();
     for _ in 0..300 {
         let q = app
@@ -142,20 +118,13 @@ async fn run(backend: Backend) {
             .accept_quote(
                 &client_actor,
                 *id,
-                AcceptQuote {
-                    signer_name: "B".into(),
-                    consent: true,
-                    terms_accepted: true,
-                },
+                AcceptQuote { signer_name: "B".into(), consent: true, terms_accepted: true },
             )
             .await
             .unwrap();
         samples.push(t.elapsed());
     }
-    stats(
-        "accept quote + purchase order (store, one transaction)",
-        samples,
-    );
+    stats("accept quote + purchase order (store, one transaction)", samples);
 
     // B. GET one quote over HTTP.
     let mut samples = Vec::new();
@@ -174,10 +143,7 @@ async fn run(backend: Backend) {
         flow(&app, &app.admin, &client, client_id).await.unwrap();
         samples.push(t.elapsed());
     }
-    stats(
-        "quote → order → invoice → payment (HTTP, 7 requests)",
-        samples,
-    );
+    stats("quote → order → invoice → payment (HTTP, 7 requests)", samples);
 
     // D. 8 clients at once, 25 flows each.
     let app = Arc::new(app);
@@ -206,29 +172,17 @@ async fn run(backend: Backend) {
         failures += task.await.unwrap();
     }
     let elapsed = t.elapsed();
-    let mut numbers: Vec<String> = app
-        .store
-        .invoices(Scope::Staff)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.number)
-        .collect();
+    let mut numbers: Vec<String> =
+        app.store.invoices(Scope::Staff).await.unwrap().into_iter().map(|i| i.number).collect();
     numbers.sort();
-    let expected: Vec<String> = (1..=numbers.len())
-        .map(|n| format!("F-2026-{n:04}"))
-        .collect();
+    let expected: Vec<String> = (1..=numbers.len()).map(|n| format!("F-2026-{n:04}")).collect();
     println!(
         "\n8 concurrent clients × 25 flows: {} flows in {:.2} s ({:.0} flows/s), {failures} failed, {} invoices issued, numbering {}",
         200,
         elapsed.as_secs_f64(),
         200.0 / elapsed.as_secs_f64(),
         numbers.len() - invoices_before,
-        if numbers == expected {
-            "gapless, no duplicate"
-        } else {
-            "BROKEN"
-        }
+        if numbers == expected { "gapless, no duplicate" } else { "BROKEN" }
     );
     let app = Arc::try_unwrap(app).ok().expect("tasks done");
     app.stop().await;
@@ -236,13 +190,7 @@ async fn run(backend: Backend) {
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[tokio::main]
@@ -254,9 +202,6 @@ async fn main() {
     run(Backend::Sqlite).await;
     run(Backend::Postgres).await;
     if let Some(kib) = peak_rss_kib() {
-        println!(
-            "\npeak memory (whole bench process: server + client + data): {} MiB",
-            kib / 1024
-        );
+        println!("\npeak memory (whole bench process: server + client + data): {} MiB", kib / 1024);
     }
 }

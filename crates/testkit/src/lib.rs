@@ -74,9 +74,7 @@ impl Answer {
     }
 
     pub fn id(&self) -> Id {
-        self.body["id"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("no id in {}", self.body))
+        self.body["id"].as_i64().unwrap_or_else(|| panic!("no id in {}", self.body))
     }
 }
 
@@ -84,11 +82,7 @@ impl Answer {
 /// `IMMOVR_TEST_DATABASE_URL` is not set.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = Config {
-        data_dir: dir.path().to_path_buf(),
-        listen: "127.0.0.1:0".into(),
-        ..Config::default()
-    };
+    let mut config = Config { data_dir: dir.path().to_path_buf(), listen: "127.0.0.1:0".into(), ..Config::default() };
     let mut pg_schema = None;
     if backend == Backend::Postgres {
         let Ok(url) = std::env::var(PG_ENV) else {
@@ -103,9 +97,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         pg_schema = Some(format!("t_{:016x}", rand::random::<u64>()));
     }
     let clock = Arc::new(TestClock::new("2026-06-15T08:00:00Z".parse().unwrap()));
-    let store = immovr::open_store(&config, clock.clone(), pg_schema.clone())
-        .await
-        .expect("open store");
+    let store = immovr::open_store(&config, clock.clone(), pg_schema.clone()).await.expect("open store");
     let admin_user = store
         .create_staff_user(
             &Actor::system(),
@@ -119,15 +111,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         .await
         .expect("admin");
     let admin = immovr_web::api::new_token(immovr_web::extract::API_TOKEN_PREFIX);
-    store
-        .create_api_token(
-            &Actor::system(),
-            admin_user.id,
-            "tests",
-            &token_sha256(&admin),
-        )
-        .await
-        .expect("token");
+    store.create_api_token(&Actor::system(), admin_user.id, "tests", &token_sha256(&admin)).await.expect("token");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -183,35 +167,24 @@ impl TestApp {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            body,
-            headers,
-        }
+        Answer { status, body, headers }
     }
 
     pub async fn get(&self, token: &str, path: &str) -> Answer {
-        self.send(reqwest::Method::GET, token, path, None, None)
-            .await
+        self.send(reqwest::Method::GET, token, path, None, None).await
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> Answer {
-        self.send(reqwest::Method::POST, token, path, Some(&body), None)
-            .await
+        self.send(reqwest::Method::POST, token, path, Some(&body), None).await
     }
 
     pub async fn put(&self, token: &str, path: &str, body: Value) -> Answer {
-        self.send(reqwest::Method::PUT, token, path, Some(&body), None)
-            .await
+        self.send(reqwest::Method::PUT, token, path, Some(&body), None).await
     }
 
     /// Signs up a company client through the API; returns (client id, session token).
     pub async fn signup(&self, name: &str) -> (Id, String) {
-        let slug: String = name
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let slug: String = name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
         let a = self
             .post(
                 "",
@@ -231,21 +204,12 @@ impl TestApp {
             )
             .await;
         assert_eq!(a.status, StatusCode::CREATED, "signup: {}", a.body);
-        (
-            a.body["user"]["client_id"].as_i64().unwrap(),
-            a.body["token"].as_str().unwrap().to_string(),
-        )
+        (a.body["user"]["client_id"].as_i64().unwrap(), a.body["token"].as_str().unwrap().to_string())
     }
 
     /// Logs in with email and password; returns the session token.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let a = self
-            .post(
-                "",
-                "/api/v1/auth/login",
-                json!({"email": email, "password": password}),
-            )
-            .await;
+        let a = self.post("", "/api/v1/auth/login", json!({"email": email, "password": password})).await;
         assert_eq!(a.status, StatusCode::OK, "login: {}", a.body);
         a.body["token"].as_str().unwrap().to_string()
     }
@@ -266,10 +230,7 @@ impl TestApp {
             .await
             .unwrap();
         let token = immovr_web::api::new_token(immovr_web::extract::API_TOKEN_PREFIX);
-        self.store
-            .create_api_token(&Actor::system(), user.id, "tests", &token_sha256(&token))
-            .await
-            .unwrap();
+        self.store.create_api_token(&Actor::system(), user.id, "tests", &token_sha256(&token)).await.unwrap();
         token
     }
 
@@ -288,13 +249,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(q.status, StatusCode::CREATED, "create quote: {}", q.body);
-        let s = self
-            .post(
-                &self.admin,
-                &format!("/api/v1/quotes/{}/send", q.id()),
-                json!({}),
-            )
-            .await;
+        let s = self.post(&self.admin, &format!("/api/v1/quotes/{}/send", q.id()), json!({})).await;
         assert_eq!(s.status, StatusCode::OK, "send quote: {}", s.body);
         q.id()
     }
@@ -310,12 +265,7 @@ impl TestApp {
             "outbox" => "/api/v1/outbox",
             other => panic!("cannot count {other}"),
         };
-        self.get(&self.admin, path)
-            .await
-            .body
-            .as_array()
-            .map(Vec::len)
-            .unwrap_or(0)
+        self.get(&self.admin, path).await.body.as_array().map(Vec::len).unwrap_or(0)
     }
 
     /// Stops the server and drops the test's PostgreSQL schema.
@@ -328,12 +278,8 @@ impl TestApp {
         }
         self.store.close().await;
         if let (Some(schema), Ok(url)) = (&self.pg_schema, std::env::var(PG_ENV))
-            && let Ok(admin) = immovr_store::Db::connect(&immovr_store::Options {
-                url,
-                max_connections: 1,
-                pg_schema: None,
-            })
-            .await
+            && let Ok(admin) =
+                immovr_store::Db::connect(&immovr_store::Options { url, max_connections: 1, pg_schema: None }).await
         {
             admin.drop_schema(schema).await;
             admin.close().await;

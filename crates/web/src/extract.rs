@@ -29,26 +29,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::http(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                e.body_text(),
-            )),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::http(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                e.body_text(),
-            )),
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(ApiError::http(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.body_text()))
+            }
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(ApiError::http(StatusCode::BAD_REQUEST, "malformed_json", e.body_text()))
+            }
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::http(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "send the body as application/json",
             )),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::http(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is too large",
-            )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::http(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large"))
+            }
             Err(e) => Err(ApiError::http(e.status(), "bad_request", e.body_text())),
         }
     }
@@ -63,11 +57,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
-            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(ApiError::http(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no such resource: {}", e.body_text()),
-            )),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                Err(ApiError::http(StatusCode::NOT_FOUND, "not_found", format!("no such resource: {}", e.body_text())))
+            }
             Err(e) => Err(ApiError::http(e.status(), "bad_request", e.body_text())),
         }
     }
@@ -75,17 +67,11 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
 
 /// The raw credential of a request, if any: a bearer token or the session cookie.
 pub fn credential(headers: &HeaderMap) -> Option<(String, bool)> {
-    if let Some(auth) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        return auth
-            .strip_prefix("Bearer ")
-            .map(|t| (t.trim().to_string(), false));
+    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return auth.strip_prefix("Bearer ").map(|t| (t.trim().to_string(), false));
     }
     let jar = CookieJar::from_headers(headers);
-    jar.get(SESSION_COOKIE)
-        .map(|c| (c.value().to_string(), true))
+    jar.get(SESSION_COOKIE).map(|c| (c.value().to_string(), true))
 }
 
 /// The authenticated caller.
@@ -97,30 +83,15 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let (token, from_cookie) =
-            credential(&parts.headers).ok_or(DomainError::Unauthenticated)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, from_cookie) = credential(&parts.headers).ok_or(DomainError::Unauthenticated)?;
         // A cookie rides along on cross-site requests: refuse state changes from another origin.
         if from_cookie && !matches!(parts.method, Method::GET | Method::HEAD) {
-            let host = parts
-                .headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("");
-            if let Some(origin) = parts
-                .headers
-                .get(header::ORIGIN)
-                .and_then(|o| o.to_str().ok())
+            let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+            if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
                 && origin.split("://").nth(1) != Some(host)
             {
-                return Err(ApiError::http(
-                    StatusCode::FORBIDDEN,
-                    "cross_origin",
-                    "cross-origin request refused",
-                ));
+                return Err(ApiError::http(StatusCode::FORBIDDEN, "cross_origin", "cross-origin request refused"));
             }
         }
         let hash = token_sha256(&token);
@@ -134,11 +105,8 @@ impl FromRequestParts<AppState> for Caller {
         let user = user.ok_or(DomainError::Unauthenticated)?;
         let mut actor = Actor::for_user(&user);
         actor.ip = client_ip(parts, state.trust_proxy_headers);
-        actor.user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(500).collect());
+        actor.user_agent =
+            parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(500).collect());
         Ok(Caller { user, actor })
     }
 }
@@ -165,10 +133,7 @@ pub struct Staff<R: NeedsRole>(pub Caller, pub PhantomData<R>);
 impl<R: NeedsRole> FromRequestParts<AppState> for Staff<R> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
         caller.actor.require(R::ROLE)?;
         Ok(Staff(caller, PhantomData))
@@ -181,10 +146,7 @@ pub struct ClientCaller(pub Caller);
 impl FromRequestParts<AppState> for ClientCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
         caller.actor.require_client()?;
         Ok(ClientCaller(caller))
@@ -197,10 +159,7 @@ pub struct AnyStaff(pub Caller);
 impl FromRequestParts<AppState> for AnyStaff {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
         if !caller.user.is_staff() {
             return Err(DomainError::Forbidden { role: "staff" }.into());
@@ -212,16 +171,21 @@ impl FromRequestParts<AppState> for AnyStaff {
 /// The client's address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
 pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> Option<String> {
     if trust_proxy_headers
-        && let Some(fwd) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
+        && let Some(fwd) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
         && let Some(first) = fwd.split(',').next()
     {
         return Some(first.trim().to_string());
     }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string())
+}
+
+/// The client's address as a string ("unknown" when there is none), for rate limits.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, state.trust_proxy_headers).unwrap_or_else(|| "unknown".into())))
+    }
 }

@@ -21,12 +21,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(key) = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-    else {
+    let Some(key) = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string) else {
         return next.run(req).await;
     };
     if key.is_empty() || key.len() > 255 {
@@ -39,32 +34,17 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let (parts, body) = req.into_parts();
     // Keys are per caller; anonymous requests (login, sign-up) are keyed per key alone.
-    let owner = credential(&parts.headers)
-        .map(|(t, _)| token_sha256(&t))
-        .unwrap_or_else(|| "anonymous".into());
+    let owner = credential(&parts.headers).map(|(t, _)| token_sha256(&t)).unwrap_or_else(|| "anonymous".into());
     let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            return ApiError::http(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is too large",
-            )
-            .into_response();
+            return ApiError::http(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+                .into_response();
         }
     };
-    let fingerprint = hex::encode(
-        Sha256::new()
-            .chain_update(parts.uri.path())
-            .chain_update([0])
-            .chain_update(&bytes)
-            .finalize(),
-    );
-    match state
-        .store
-        .idempotency_start(&owner, &key, &fingerprint, state.clock.now())
-        .await
-    {
+    let fingerprint =
+        hex::encode(Sha256::new().chain_update(parts.uri.path()).chain_update([0]).chain_update(&bytes).finalize());
+    match state.store.idempotency_start(&owner, &key, &fingerprint, state.clock.now()).await {
         Ok(IdempotencyStart::Started) => {}
         Ok(IdempotencyStart::Replay { status, body }) => return replay(status, body),
         Err(e @ (DomainError::IdempotencyInProgress | DomainError::IdempotencyKeyReused)) => {
@@ -77,23 +57,13 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
         Err(e) => return ApiError::from(e).into_response(),
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
     let kept = if parts.status.is_server_error() {
         state.store.idempotency_abandon(&owner, &key).await
     } else {
-        state
-            .store
-            .idempotency_complete(
-                &owner,
-                &key,
-                parts.status.as_u16(),
-                &String::from_utf8_lossy(&bytes),
-            )
-            .await
+        state.store.idempotency_complete(&owner, &key, parts.status.as_u16(), &String::from_utf8_lossy(&bytes)).await
     };
     if let Err(e) = kept {
         tracing::error!(error = %e, "could not record idempotency key");
@@ -103,17 +73,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 
 fn replay(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let content_type = if status.is_success() {
-        "application/json"
-    } else {
-        "application/problem+json"
-    };
+    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
     let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-        .headers_mut()
-        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }

@@ -5,9 +5,14 @@
 pub mod api;
 pub mod extract;
 mod idempotency;
+pub mod live;
+mod pages;
 pub mod problem;
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use axum::Router;
 use axum::extract::State;
@@ -33,22 +38,54 @@ pub struct AppState {
     pub trust_proxy_headers: bool,
     /// How long a login session lasts.
     pub session_hours: i64,
+    /// Live updates (server-sent events), fed by the store.
+    pub live: live::LiveFeed,
+    pub limits: Arc<Limits>,
+}
+
+/// Rate limits on logins and on emailed links: per client address and per account.
+pub struct Limits {
+    per_ip: DefaultKeyedRateLimiter<String>,
+    per_account: DefaultKeyedRateLimiter<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            // 30 attempts a minute from one address, 5 a minute (bursts of 5) on one account.
+            per_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(30).unwrap())),
+            per_account: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(5).unwrap())),
+        }
+    }
+}
+
+impl Limits {
+    /// Counts one attempt; false when over the limit for the address or the account.
+    pub fn allow_login(&self, ip: &str, email: &str) -> bool {
+        let ip_ok = self.per_ip.check_key(&ip.to_string()).is_ok();
+        let account_ok = self.per_account.check_key(&email.trim().to_lowercase()).is_ok();
+        ip_ok && account_ok
+    }
 }
 
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);
     let api = api
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
-        )
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::layer,
-        ));
+        .route("/api/v1/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer));
+    let secure = state.secure_cookies;
+    let pages = pages::router().layer(axum::middleware::from_fn(pages::page_headers)).layer(axum::middleware::from_fn(
+        move |mut req: axum::extract::Request, next: axum::middleware::Next| async move {
+            if secure {
+                req.extensions_mut().insert(pages::SecureCookies);
+            }
+            next.run(req).await
+        },
+    ));
     Router::new()
         .merge(api)
+        .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::http(StatusCode::NOT_FOUND, "not_found", "no such route") })

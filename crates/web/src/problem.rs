@@ -36,11 +36,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn http(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::Http {
-            status,
-            code,
-            detail: detail.into(),
-        }
+        ApiError::Http { status, code, detail: detail.into() }
     }
 
     pub fn code(&self) -> &'static str {
@@ -87,11 +83,7 @@ impl IntoResponse for ApiError {
                 };
                 (status_of(e), e.code(), e.to_string(), field)
             }
-            ApiError::Http {
-                status,
-                code,
-                detail,
-            } => (*status, *code, detail.clone(), None),
+            ApiError::Http { status, code, detail } => (*status, *code, detail.clone(), None),
         };
         let problem = Problem {
             type_: format!("/api/v1/problems/{code}"),
@@ -102,14 +94,9 @@ impl IntoResponse for ApiError {
             field,
         };
         let mut response = (status, axum::Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -12,11 +12,7 @@ use tokio::sync::Barrier;
 use super::*;
 
 /// Fires `n` copies of a request at once (all released by one barrier); returns the answers.
-async fn burst(
-    app: &TestApp,
-    n: usize,
-    requests: Vec<(String, String, Value)>,
-) -> Vec<immovr_testkit::Answer> {
+async fn burst(app: &TestApp, n: usize, requests: Vec<(String, String, Value)>) -> Vec<immovr_testkit::Answer> {
     assert_eq!(requests.len(), n);
     let barrier = Arc::new(Barrier::new(n));
     let mut tasks = Vec::new();
@@ -26,21 +22,11 @@ async fn burst(
         let url = format!("{}{path}", app.base);
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            let res = http
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .expect("request");
+            let res = http.post(url).bearer_auth(token).json(&body).send().await.expect("request");
             let status = res.status();
             let headers = res.headers().clone();
             let body: Value = res.json().await.unwrap_or(Value::Null);
-            immovr_testkit::Answer {
-                status,
-                body,
-                headers,
-            }
+            immovr_testkit::Answer { status, body, headers }
         }));
     }
     let mut out = Vec::new();
@@ -50,320 +36,185 @@ async fn burst(
     out
 }
 
-both!(
-    fifty_accepts_make_one_purchase_order,
-    async |app: &TestApp| {
-        let (client_id, client) = app.signup("Rush").await;
-        let q = app
-            .sent_quote(client_id, &[("Visite 360°", "1", "390.00", "20")])
-            .await;
-        let path = format!("/api/v1/quotes/{q}/accept");
-        let answers = burst(
-            app,
-            50,
-            (0..50)
-                .map(|_| (client.clone(), path.clone(), TestApp::signature()))
-                .collect(),
-        )
-        .await;
-        let won = answers
-            .iter()
-            .filter(|a| a.status == StatusCode::CREATED)
-            .count();
-        let lost = answers
-            .iter()
-            .filter(|a| a.status == StatusCode::CONFLICT && a.code() == "quote_already_accepted")
-            .count();
-        let others: Vec<_> = answers
-            .iter()
-            .filter(|a| a.status != StatusCode::CREATED && a.code() != "quote_already_accepted")
-            .map(|a| (a.status, a.body.clone()))
-            .collect();
-        assert_eq!((won, lost), (1, 49), "unexpected answers: {others:?}");
+both!(fifty_accepts_make_one_purchase_order, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Rush").await;
+    let q = app.sent_quote(client_id, &[("Visite 360°", "1", "390.00", "20")]).await;
+    let path = format!("/api/v1/quotes/{q}/accept");
+    let answers = burst(app, 50, (0..50).map(|_| (client.clone(), path.clone(), TestApp::signature())).collect()).await;
+    let won = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
+    let lost =
+        answers.iter().filter(|a| a.status == StatusCode::CONFLICT && a.code() == "quote_already_accepted").count();
+    let others: Vec<_> = answers
+        .iter()
+        .filter(|a| a.status != StatusCode::CREATED && a.code() != "quote_already_accepted")
+        .map(|a| (a.status, a.body.clone()))
+        .collect();
+    assert_eq!((won, lost), (1, 49), "unexpected answers: {others:?}");
+    let pos = app.get(&app.admin, "/api/v1/purchase-orders").await;
+    let for_quote = pos.body.as_array().unwrap().iter().filter(|p| p["quote_id"] == q).count();
+    assert_eq!(for_quote, 1);
+    assert_eq!(pos.body.as_array().unwrap().len(), 1);
+});
+
+both!(accept_racing_refuse_has_one_outcome, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Race").await;
+    for round in 0..10 {
+        let q = app.sent_quote(client_id, &[("Plan 3D", "1", "190.00", "20")]).await;
+        let refuse = json!({"kind": "decline", "comment": "non merci"});
+        let reqs = vec![
+            (client.clone(), format!("/api/v1/quotes/{q}/accept"), TestApp::signature()),
+            (client.clone(), format!("/api/v1/quotes/{q}/refuse"), refuse),
+        ];
+        let answers = burst(app, 2, reqs).await;
+        let ok: Vec<bool> = answers.iter().map(|a| a.status.is_success()).collect();
+        assert_eq!(
+            ok.iter().filter(|s| **s).count(),
+            1,
+            "round {round}: {:?}",
+            answers.iter().map(|a| &a.body).collect::<Vec<_>>()
+        );
+        let quote = app.get(&client, &format!("/api/v1/quotes/{q}")).await;
         let pos = app.get(&app.admin, "/api/v1/purchase-orders").await;
-        let for_quote = pos
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["quote_id"] == q)
-            .count();
-        assert_eq!(for_quote, 1);
-        assert_eq!(pos.body.as_array().unwrap().len(), 1);
-    }
-);
-
-both!(
-    accept_racing_refuse_has_one_outcome,
-    async |app: &TestApp| {
-        let (client_id, client) = app.signup("Race").await;
-        for round in 0..10 {
-            let q = app
-                .sent_quote(client_id, &[("Plan 3D", "1", "190.00", "20")])
-                .await;
-            let refuse = json!({"kind": "decline", "comment": "non merci"});
-            let reqs = vec![
-                (
-                    client.clone(),
-                    format!("/api/v1/quotes/{q}/accept"),
-                    TestApp::signature(),
-                ),
-                (client.clone(), format!("/api/v1/quotes/{q}/refuse"), refuse),
-            ];
-            let answers = burst(app, 2, reqs).await;
-            let ok: Vec<bool> = answers.iter().map(|a| a.status.is_success()).collect();
-            assert_eq!(
-                ok.iter().filter(|s| **s).count(),
-                1,
-                "round {round}: {:?}",
-                answers.iter().map(|a| &a.body).collect::<Vec<_>>()
-            );
-            let quote = app.get(&client, &format!("/api/v1/quotes/{q}")).await;
-            let pos = app.get(&app.admin, "/api/v1/purchase-orders").await;
-            let po_count = pos
-                .body
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|p| p["quote_id"] == q)
-                .count();
-            if ok[0] {
-                assert_eq!(
-                    (quote.body["status"].as_str(), po_count),
-                    (Some("accepted"), 1)
-                );
-                assert_eq!(answers[1].code(), "quote_already_accepted");
-            } else {
-                assert_eq!(
-                    (quote.body["status"].as_str(), po_count),
-                    (Some("refused"), 0)
-                );
-                assert_eq!(answers[0].code(), "quote_refused");
-            }
+        let po_count = pos.body.as_array().unwrap().iter().filter(|p| p["quote_id"] == q).count();
+        if ok[0] {
+            assert_eq!((quote.body["status"].as_str(), po_count), (Some("accepted"), 1));
+            assert_eq!(answers[1].code(), "quote_already_accepted");
+        } else {
+            assert_eq!((quote.body["status"].as_str(), po_count), (Some("refused"), 0));
+            assert_eq!(answers[0].code(), "quote_refused");
         }
     }
-);
+});
 
-both!(
-    two_hundred_concurrent_invoices_are_gapless,
-    async |app: &TestApp| {
-        const N: usize = 200;
-        // Set up 200 orders ready for delivery through the store (fast), then deliver over HTTP at once.
-        let (client_id, _) = app.signup("Volume").await;
-        let store = &app.store;
-        let staff = {
-            let mut a = Actor::system();
-            a.roles = vec![Role::Admin];
-            a
+both!(two_hundred_concurrent_invoices_are_gapless, async |app: &TestApp| {
+    const N: usize = 200;
+    // Set up 200 orders ready for delivery through the store (fast), then deliver over HTTP at once.
+    let (client_id, _) = app.signup("Volume").await;
+    let store = &app.store;
+    let staff = {
+        let mut a = Actor::system();
+        a.roles = vec![Role::Admin];
+        a
+    };
+    let mut client_actor = Actor::system();
+    client_actor.client_id = Some(client_id);
+    let mut order_ids = Vec::new();
+    for i in 0..N {
+        let line = LineInput {
+            code: None,
+            description: format!("Rendu {i}"),
+            quantity: d("1"),
+            unit: "image".into(),
+            unit_price: d("100.00"),
+            discount: d("0"),
+            vat_rate: d("20"),
         };
-        let mut client_actor = Actor::system();
-        client_actor.client_id = Some(client_id);
-        let mut order_ids = Vec::new();
-        for i in 0..N {
-            let line = LineInput {
-                code: None,
-                description: format!("Rendu {i}"),
-                quantity: d("1"),
-                unit: "image".into(),
-                unit_price: d("100.00"),
-                discount: d("0"),
-                vat_rate: d("20"),
-            };
-            let q = store
-                .create_quote(
-                    &staff,
-                    NewQuote {
-                        client_id,
-                        request_id: None,
-                        title: "Volume".into(),
-                        notes: None,
-                        valid_until: None,
-                        lines: vec![line],
-                    },
-                )
-                .await
-                .unwrap();
-            store.send_quote(&staff, q.id).await.unwrap();
-            let po = store
-                .accept_quote(
-                    &client_actor,
-                    q.id,
-                    AcceptQuote {
-                        signer_name: "V".into(),
-                        consent: true,
-                        terms_accepted: true,
-                    },
-                )
-                .await
-                .unwrap();
-            let order_id = store
-                .validate_purchase_order(&staff, po.purchase_order.id)
-                .await
-                .unwrap()
-                .order_id
-                .unwrap();
-            store
-                .add_deliverable(
-                    &staff,
-                    order_id,
-                    NewDeliverable {
-                        filename: "f.zip".into(),
-                        content_type: "application/zip".into(),
-                        size_bytes: 1,
-                        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                            .into(),
-                        storage_key: format!("k{i}"),
-                    },
-                )
-                .await
-                .unwrap();
-            order_ids.push(order_id);
-        }
-        let reqs = order_ids
-            .iter()
-            .map(|id| {
-                (
-                    app.admin.clone(),
-                    format!("/api/v1/orders/{id}/deliver"),
-                    json!({}),
-                )
-            })
-            .collect();
-        let answers = burst(app, N, reqs).await;
-        for a in &answers {
-            assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-        }
-        let mut numbers: Vec<String> = store
-            .invoices(Scope::Staff)
+        let q = store
+            .create_quote(
+                &staff,
+                NewQuote {
+                    client_id,
+                    request_id: None,
+                    title: "Volume".into(),
+                    notes: None,
+                    valid_until: None,
+                    lines: vec![line],
+                },
+            )
             .await
-            .unwrap()
-            .into_iter()
-            .map(|i| i.number)
-            .collect();
-        numbers.sort();
-        let expected: Vec<String> = (1..=N).map(|n| format!("F-2026-{n:04}")).collect();
-        assert_eq!(numbers, expected);
+            .unwrap();
+        store.send_quote(&staff, q.id).await.unwrap();
+        let po = store
+            .accept_quote(
+                &client_actor,
+                q.id,
+                AcceptQuote { signer_name: "V".into(), consent: true, terms_accepted: true },
+            )
+            .await
+            .unwrap();
+        let order_id = store.validate_purchase_order(&staff, po.purchase_order.id).await.unwrap().order_id.unwrap();
+        store
+            .add_deliverable(
+                &staff,
+                order_id,
+                NewDeliverable {
+                    filename: "f.zip".into(),
+                    content_type: "application/zip".into(),
+                    size_bytes: 1,
+                    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+                    storage_key: format!("k{i}"),
+                },
+            )
+            .await
+            .unwrap();
+        order_ids.push(order_id);
     }
-);
+    let reqs =
+        order_ids.iter().map(|id| (app.admin.clone(), format!("/api/v1/orders/{id}/deliver"), json!({}))).collect();
+    let answers = burst(app, N, reqs).await;
+    for a in &answers {
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    }
+    let mut numbers: Vec<String> = store.invoices(Scope::Staff).await.unwrap().into_iter().map(|i| i.number).collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=N).map(|n| format!("F-2026-{n:04}")).collect();
+    assert_eq!(numbers, expected);
+});
 
-both!(
-    idempotency_key_replays_without_a_second_effect,
-    async |app: &TestApp| {
-        let (client_id, client) = app.signup("Retry").await;
-        let q = app
-            .sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")])
-            .await;
-        let path = format!("/api/v1/quotes/{q}/accept");
-        let sig = TestApp::signature();
-        let first = app
-            .send(
-                immovr_testkit::reqwest::Method::POST,
-                &client,
-                &path,
-                Some(&sig),
-                Some("accept-42"),
-            )
-            .await;
-        assert_eq!(first.status, StatusCode::CREATED);
-        let retry = app
-            .send(
-                immovr_testkit::reqwest::Method::POST,
-                &client,
-                &path,
-                Some(&sig),
-                Some("accept-42"),
-            )
-            .await;
-        assert_eq!(
-            retry.status,
-            StatusCode::CREATED,
-            "same key, same answer: {}",
-            retry.body
-        );
-        assert_eq!(retry.body, first.body);
-        assert_eq!(
-            retry
-                .headers
-                .get("idempotent-replayed")
-                .map(|v| v.to_str().unwrap()),
-            Some("true")
-        );
-        let other_body =
-            json!({"signer_name": "Quelqu'un d'autre", "consent": true, "terms_accepted": true});
-        let reused = app
-            .send(
-                immovr_testkit::reqwest::Method::POST,
-                &client,
-                &path,
-                Some(&other_body),
-                Some("accept-42"),
-            )
-            .await;
-        assert_eq!(
-            (reused.status, reused.code()),
-            (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
-        );
-        // Without the key, a second click gets the domain's answer.
-        let again = app.post(&client, &path, sig).await;
-        assert_eq!(
-            (again.status, again.code()),
-            (StatusCode::CONFLICT, "quote_already_accepted")
-        );
-        let pos = app.get(&app.admin, "/api/v1/purchase-orders").await;
-        assert_eq!(pos.body.as_array().unwrap().len(), 1);
+both!(idempotency_key_replays_without_a_second_effect, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Retry").await;
+    let q = app.sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")]).await;
+    let path = format!("/api/v1/quotes/{q}/accept");
+    let sig = TestApp::signature();
+    let first = app.send(immovr_testkit::reqwest::Method::POST, &client, &path, Some(&sig), Some("accept-42")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let retry = app.send(immovr_testkit::reqwest::Method::POST, &client, &path, Some(&sig), Some("accept-42")).await;
+    assert_eq!(retry.status, StatusCode::CREATED, "same key, same answer: {}", retry.body);
+    assert_eq!(retry.body, first.body);
+    assert_eq!(retry.headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    let other_body = json!({"signer_name": "Quelqu'un d'autre", "consent": true, "terms_accepted": true});
+    let reused =
+        app.send(immovr_testkit::reqwest::Method::POST, &client, &path, Some(&other_body), Some("accept-42")).await;
+    assert_eq!((reused.status, reused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"));
+    // Without the key, a second click gets the domain's answer.
+    let again = app.post(&client, &path, sig).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "quote_already_accepted"));
+    let pos = app.get(&app.admin, "/api/v1/purchase-orders").await;
+    assert_eq!(pos.body.as_array().unwrap().len(), 1);
 
-        // Many concurrent retries of one keyed payment: one payment recorded.
-        let invoice_path = {
-            let po = first.body["purchase_order"]["id"].clone();
-            let order = app
-                .post(
-                    &app.admin,
-                    &format!("/api/v1/purchase-orders/{po}/validate"),
-                    json!({}),
-                )
-                .await
-                .body["order_id"]
+    // Many concurrent retries of one keyed payment: one payment recorded.
+    let invoice_path = {
+        let po = first.body["purchase_order"]["id"].clone();
+        let order =
+            app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
                 .clone();
-            app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "v.mp4", "content_type": "video/mp4",
+        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "v.mp4", "content_type": "video/mp4",
             "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "v"})).await;
-            let invoice = app
-                .post(
-                    &app.admin,
-                    &format!("/api/v1/orders/{order}/deliver"),
-                    json!({}),
-                )
+        let invoice = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]
+            ["id"]
+            .clone();
+        format!("/api/v1/invoices/{invoice}/payments")
+    };
+    let pay = json!({"method": "transfer", "amount": "100.00", "date": "2026-06-15", "reference": "VIR"});
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (http, url, token, pay) =
+            (app.http.clone(), format!("{}{invoice_path}", app.base), app.admin.clone(), pay.clone());
+        tasks.push(tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "pay-1")
+                .json(&pay)
+                .send()
                 .await
-                .body["invoice"]["id"]
-                .clone();
-            format!("/api/v1/invoices/{invoice}/payments")
-        };
-        let pay = json!({"method": "transfer", "amount": "100.00", "date": "2026-06-15", "reference": "VIR"});
-        let mut tasks = Vec::new();
-        for _ in 0..10 {
-            let (http, url, token, pay) = (
-                app.http.clone(),
-                format!("{}{invoice_path}", app.base),
-                app.admin.clone(),
-                pay.clone(),
-            );
-            tasks.push(tokio::spawn(async move {
-                http.post(url)
-                    .bearer_auth(token)
-                    .header("Idempotency-Key", "pay-1")
-                    .json(&pay)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            }));
-        }
-        for t in tasks {
-            let s = t.await.unwrap();
-            assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{s}");
-        }
-        let invoice = app
-            .get(&app.admin, &invoice_path.replace("/payments", ""))
-            .await;
-        assert_eq!(invoice.body["payments"].as_array().unwrap().len(), 1);
+                .unwrap()
+                .status()
+        }));
     }
-);
+    for t in tasks {
+        let s = t.await.unwrap();
+        assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{s}");
+    }
+    let invoice = app.get(&app.admin, &invoice_path.replace("/payments", "")).await;
+    assert_eq!(invoice.body["payments"].as_array().unwrap().len(), 1);
+});

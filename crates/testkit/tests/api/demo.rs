@@ -3,17 +3,8 @@
 use super::*;
 
 both!(demo_covers_every_state, async |app: &TestApp| {
-    assert!(
-        immovr::demo::seed(&app.store, app.clock.clone())
-            .await
-            .unwrap()
-    );
-    assert!(
-        !immovr::demo::seed(&app.store, app.clock.clone())
-            .await
-            .unwrap(),
-        "seeds once"
-    );
+    assert!(immovr::demo::seed(&app.store, app.clock.clone()).await.unwrap());
+    assert!(!immovr::demo::seed(&app.store, app.clock.clone()).await.unwrap(), "seeds once");
     let statuses: Vec<String> = app
         .get(&app.admin, "/api/v1/quotes")
         .await
@@ -23,18 +14,8 @@ both!(demo_covers_every_state, async |app: &TestApp| {
         .iter()
         .map(|q| q["status"].as_str().unwrap().to_string())
         .collect();
-    for s in [
-        "draft",
-        "sent",
-        "expired",
-        "refused",
-        "superseded",
-        "accepted",
-    ] {
-        assert!(
-            statuses.iter().any(|x| x == s),
-            "no {s} quote in {statuses:?}"
-        );
+    for s in ["draft", "sent", "expired", "refused", "superseded", "accepted"] {
+        assert!(statuses.iter().any(|x| x == s), "no {s} quote in {statuses:?}");
     }
     let pos: Vec<String> = app
         .get(&app.admin, "/api/v1/purchase-orders")
@@ -55,27 +36,9 @@ both!(demo_covers_every_state, async |app: &TestApp| {
         .iter()
         .map(|i| i["status"].as_str().unwrap().to_string())
         .collect();
-    assert!(
-        invoices.contains(&"paid".to_string()) && invoices.contains(&"partially_paid".to_string()),
-        "{invoices:?}"
-    );
-    let client = app
-        .login(immovr::demo::CLIENT_EMAIL, immovr::demo::CLIENT_PASSWORD)
-        .await;
-    assert!(
-        !app.get(&client, "/api/v1/orders")
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(invoices.contains(&"paid".to_string()) && invoices.contains(&"partially_paid".to_string()), "{invoices:?}");
+    let client = app.login(immovr::demo::CLIENT_EMAIL, immovr::demo::CLIENT_PASSWORD).await;
+    assert!(!app.get(&client, "/api/v1/orders").await.body.as_array().unwrap().is_empty());
     let company = app.get(&app.admin, "/api/v1/settings/company").await;
-    assert_eq!(
-        (
-            company.body["legal_name"].as_str(),
-            company.body["demo"].as_bool()
-        ),
-        (Some("Virtuelli"), Some(true))
-    );
+    assert_eq!((company.body["legal_name"].as_str(), company.body["demo"].as_bool()), (Some("Virtuelli"), Some(true)));
 });

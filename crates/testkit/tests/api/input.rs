@@ -12,29 +12,19 @@ async fn raw(
     content_type: Option<&str>,
     body: Vec<u8>,
 ) -> (StatusCode, Value, String) {
-    let mut req = app
-        .http
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .body(body);
+    let mut req = app.http.post(format!("{}{path}", app.base)).bearer_auth(token).body(body);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
     }
     let res = req.send().await.unwrap();
     let status = res.status();
-    let ct = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     (status, res.json().await.unwrap_or(Value::Null), ct)
 }
 
 async fn oversized_post(app: &TestApp, token: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         2 * 1024 * 1024
@@ -45,244 +35,126 @@ async fn oversized_post(app: &TestApp, token: &str, path: &str) -> String {
     String::from_utf8_lossy(&buf[..n]).to_string()
 }
 
-both!(
-    bad_input_is_refused_and_changes_nothing,
-    async |app: &TestApp| {
-        let (client_id, _) = app.signup("Strict").await;
-        let admin = &app.admin;
-        let audit = app.count("audit").await;
-        let outbox = app.count("outbox").await;
-        let quotes = app
-            .get(admin, "/api/v1/quotes")
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .len();
+both!(bad_input_is_refused_and_changes_nothing, async |app: &TestApp| {
+    let (client_id, _) = app.signup("Strict").await;
+    let admin = &app.admin;
+    let audit = app.count("audit").await;
+    let outbox = app.count("outbox").await;
+    let quotes = app.get(admin, "/api/v1/quotes").await.body.as_array().unwrap().len();
 
-        let (s, b, ct) = raw(
-            app,
+    let (s, b, ct) =
+        raw(app, admin, "/api/v1/quotes", Some("application/json"), b"{\"client_id\": 1, \"title\": ".to_vec()).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed_json")));
+    assert_eq!(ct, "application/problem+json");
+    assert_eq!(b["status"], 400);
+    assert!(b["type"].as_str().unwrap().ends_with("/malformed_json"));
+
+    let (s, b, _) = raw(app, admin, "/api/v1/quotes", None, b"{}".to_vec()).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")));
+
+    let wrong_type = app.post(admin, "/api/v1/quotes", json!({"client_id": "one", "title": "x", "lines": []})).await;
+    assert_eq!((wrong_type.status, wrong_type.code()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    assert!(wrong_type.body["detail"].as_str().unwrap().contains("client_id"), "{}", wrong_type.body);
+
+    let line = |q: &str, p: &str| json!({"client_id": client_id, "title": "x", "lines": [{"description": "Rendu", "quantity": q, "unit": "image", "unit_price": p, "vat_rate": "20"}]});
+    let negative = app.post(admin, "/api/v1/quotes", line("-2", "100")).await;
+    assert_eq!(
+        (negative.status, negative.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lines[0].quantity"))
+    );
+    let price = app.post(admin, "/api/v1/quotes", line("1", "-100")).await;
+    assert_eq!(price.body["field"], "lines[0].unit_price");
+    let not_a_number = app.post(admin, "/api/v1/quotes", line("beaucoup", "100")).await;
+    assert_eq!(not_a_number.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let vat = app.post(admin, "/api/v1/quotes", json!({"client_id": client_id, "title": "x", "lines": [{"description": "Rendu", "quantity": "1", "unit": "u", "unit_price": "1", "vat_rate": "19.6"}]})).await;
+    assert_eq!(vat.body["field"], "lines[0].vat_rate");
+    let unknown_field = app
+        .post(admin, "/api/v1/quotes", json!({"client_id": client_id, "title": "x", "lines": [], "total": "1"}))
+        .await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown_client =
+        app.post(admin, "/api/v1/quotes", json!({"client_id": 999_999, "title": "x", "lines": []})).await;
+    assert_eq!(
+        (unknown_client.status, unknown_client.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("client_id"))
+    );
+    let past = app
+        .post(
             admin,
             "/api/v1/quotes",
-            Some("application/json"),
-            b"{\"client_id\": 1, \"title\": ".to_vec(),
+            json!({"client_id": client_id, "title": "x", "valid_until": "2020-01-01", "lines": []}),
         )
         .await;
-        assert_eq!(
-            (s, b["code"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("malformed_json"))
-        );
-        assert_eq!(ct, "application/problem+json");
-        assert_eq!(b["status"], 400);
-        assert!(b["type"].as_str().unwrap().ends_with("/malformed_json"));
+    assert_eq!(past.body["field"], "valid_until");
 
-        let (s, b, _) = raw(app, admin, "/api/v1/quotes", None, b"{}".to_vec()).await;
-        assert_eq!(
-            (s, b["code"].as_str()),
-            (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                Some("unsupported_media_type")
-            )
-        );
-
-        let wrong_type = app
-            .post(
-                admin,
-                "/api/v1/quotes",
-                json!({"client_id": "one", "title": "x", "lines": []}),
-            )
-            .await;
-        assert_eq!(
-            (wrong_type.status, wrong_type.code()),
-            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
-        );
-        assert!(
-            wrong_type.body["detail"]
-                .as_str()
-                .unwrap()
-                .contains("client_id"),
-            "{}",
-            wrong_type.body
-        );
-
-        let line = |q: &str, p: &str| json!({"client_id": client_id, "title": "x", "lines": [{"description": "Rendu", "quantity": q, "unit": "image", "unit_price": p, "vat_rate": "20"}]});
-        let negative = app.post(admin, "/api/v1/quotes", line("-2", "100")).await;
-        assert_eq!(
-            (negative.status, negative.body["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("lines[0].quantity"))
-        );
-        let price = app.post(admin, "/api/v1/quotes", line("1", "-100")).await;
-        assert_eq!(price.body["field"], "lines[0].unit_price");
-        let not_a_number = app
-            .post(admin, "/api/v1/quotes", line("beaucoup", "100"))
-            .await;
-        assert_eq!(not_a_number.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let vat = app.post(admin, "/api/v1/quotes", json!({"client_id": client_id, "title": "x", "lines": [{"description": "Rendu", "quantity": "1", "unit": "u", "unit_price": "1", "vat_rate": "19.6"}]})).await;
-        assert_eq!(vat.body["field"], "lines[0].vat_rate");
-        let unknown_field = app
-            .post(
-                admin,
-                "/api/v1/quotes",
-                json!({"client_id": client_id, "title": "x", "lines": [], "total": "1"}),
-            )
-            .await;
-        assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let unknown_client = app
-            .post(
-                admin,
-                "/api/v1/quotes",
-                json!({"client_id": 999_999, "title": "x", "lines": []}),
-            )
-            .await;
-        assert_eq!(
-            (unknown_client.status, unknown_client.body["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("client_id"))
-        );
-        let past = app.post(admin, "/api/v1/quotes", json!({"client_id": client_id, "title": "x", "valid_until": "2020-01-01", "lines": []})).await;
-        assert_eq!(past.body["field"], "valid_until");
-
-        // An oversized body is refused from its Content-Length, before it is read.
-        let head = oversized_post(app, admin, "/api/v1/quotes").await;
-        assert!(head.starts_with("HTTP/1.1 413"), "{head}");
-        // And one that lies about its length (chunked) is cut off at the limit.
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-            (0..20).map(|_| Ok(vec![b' '; 100 * 1024])).collect();
-        let streamed = app
-            .http
-            .post(format!("{}/api/v1/quotes", app.base))
-            .bearer_auth(admin)
-            .header("content-type", "application/json")
-            .body(immovr_testkit::reqwest::Body::wrap_stream(
-                futures_util::stream::iter(chunks),
-            ))
-            .send()
-            .await;
-        if let Ok(res) = streamed {
-            assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-        }
-
-        let missing = app.get(admin, "/api/v1/quotes/999999").await;
-        assert_eq!(
-            (missing.status, missing.code()),
-            (StatusCode::NOT_FOUND, "not_found")
-        );
-        assert_eq!(
-            app.get(admin, "/api/v1/quotes/abc").await.status,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            app.post(admin, "/api/v1/quotes/999999/send", json!({}))
-                .await
-                .status,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            app.post(
-                admin,
-                "/api/v1/invoices/999999/payments",
-                json!({"method": "transfer", "amount": "1", "date": "2026-06-15", "reference": "r"})
-            )
-            .await
-            .status,
-            StatusCode::NOT_FOUND
-        );
-        let bad_method = app
-            .post(
-                admin,
-                "/api/v1/invoices/1/payments",
-                json!({"method": "bitcoin", "amount": "1"}),
-            )
-            .await;
-        assert_eq!(bad_method.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(app.get(admin, "/api/v1/nowhere").await.code(), "not_found");
-
-        assert_eq!(
-            app.get(admin, "/api/v1/quotes")
-                .await
-                .body
-                .as_array()
-                .unwrap()
-                .len(),
-            quotes
-        );
-        assert_eq!(app.count("audit").await, audit);
-        assert_eq!(app.count("outbox").await, outbox);
+    // An oversized body is refused from its Content-Length, before it is read.
+    let head = oversized_post(app, admin, "/api/v1/quotes").await;
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    // And one that lies about its length (chunked) is cut off at the limit.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![b' '; 100 * 1024])).collect();
+    let streamed = app
+        .http
+        .post(format!("{}/api/v1/quotes", app.base))
+        .bearer_auth(admin)
+        .header("content-type", "application/json")
+        .body(immovr_testkit::reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .send()
+        .await;
+    if let Ok(res) = streamed {
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
-);
+
+    let missing = app.get(admin, "/api/v1/quotes/999999").await;
+    assert_eq!((missing.status, missing.code()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(app.get(admin, "/api/v1/quotes/abc").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(admin, "/api/v1/quotes/999999/send", json!({})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(
+            admin,
+            "/api/v1/invoices/999999/payments",
+            json!({"method": "transfer", "amount": "1", "date": "2026-06-15", "reference": "r"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let bad_method = app.post(admin, "/api/v1/invoices/1/payments", json!({"method": "bitcoin", "amount": "1"})).await;
+    assert_eq!(bad_method.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get(admin, "/api/v1/nowhere").await.code(), "not_found");
+
+    assert_eq!(app.get(admin, "/api/v1/quotes").await.body.as_array().unwrap().len(), quotes);
+    assert_eq!(app.count("audit").await, audit);
+    assert_eq!(app.count("outbox").await, outbox);
+});
 
 both!(authentication_and_roles, async |app: &TestApp| {
     let (client_id, client) = app.signup("Roles").await;
     let anonymous = app.get("", "/api/v1/quotes").await;
-    assert_eq!(
-        (anonymous.status, anonymous.code()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
-    assert_eq!(
-        app.get("imvt_forged", "/api/v1/quotes").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!((anonymous.status, anonymous.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(app.get("imvt_forged", "/api/v1/quotes").await.status, StatusCode::UNAUTHORIZED);
     let bad_login = app
-        .post(
-            "",
-            "/api/v1/auth/login",
-            json!({"email": "roles@client.example", "password": "wrong-password"}),
-        )
+        .post("", "/api/v1/auth/login", json!({"email": "roles@client.example", "password": "wrong-password"}))
         .await;
-    assert_eq!(
-        (bad_login.status, bad_login.code()),
-        (StatusCode::UNAUTHORIZED, "bad_credentials")
-    );
+    assert_eq!((bad_login.status, bad_login.code()), (StatusCode::UNAUTHORIZED, "bad_credentials"));
     let login = app
-        .post(
-            "",
-            "/api/v1/auth/login",
-            json!({"email": "Roles@Client.example", "password": "client-password"}),
-        )
+        .post("", "/api/v1/auth/login", json!({"email": "Roles@Client.example", "password": "client-password"}))
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
     let cookie = login.headers.get("set-cookie").unwrap().to_str().unwrap();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     let session = login.body["token"].as_str().unwrap().to_string();
-    assert_eq!(
-        app.get(&session, "/api/v1/me").await.body["client"]["id"],
-        client_id
-    );
-    assert_eq!(
-        app.post(&session, "/api/v1/auth/logout", json!({}))
-            .await
-            .status,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        app.get(&session, "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.get(&session, "/api/v1/me").await.body["client"]["id"], client_id);
+    assert_eq!(app.post(&session, "/api/v1/auth/logout", json!({})).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&session, "/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 
     let production = app.staff("prod@studio.example", &[Role::Production]).await;
-    let accounting = app
-        .staff("compta@studio.example", &[Role::Accounting])
-        .await;
+    let accounting = app.staff("compta@studio.example", &[Role::Accounting]).await;
     let sales = app.staff("vente@studio.example", &[Role::Sales]).await;
-    let q = app
-        .sent_quote(client_id, &[("Visite", "1", "390", "20")])
-        .await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
     let draft = json!({"client_id": client_id, "title": "x", "lines": []});
     for (token, method, path, body) in [
-        (
-            &production,
-            "POST",
-            "/api/v1/quotes".to_string(),
-            draft.clone(),
-        ),
-        (
-            &accounting,
-            "POST",
-            format!("/api/v1/quotes/{q}/send"),
-            json!({}),
-        ),
+        (&production, "POST", "/api/v1/quotes".to_string(), draft.clone()),
+        (&accounting, "POST", format!("/api/v1/quotes/{q}/send"), json!({})),
         (&client, "POST", "/api/v1/quotes".to_string(), draft.clone()),
         (&client, "POST", "/api/v1/catalogue".to_string(), json!({})),
         (&client, "GET", "/api/v1/clients".to_string(), Value::Null),
@@ -292,25 +164,10 @@ both!(authentication_and_roles, async |app: &TestApp| {
             "/api/v1/invoices/1/payments".to_string(),
             json!({"method": "transfer", "amount": "1", "date": "2026-06-15", "reference": "r"}),
         ),
-        (
-            &sales,
-            "POST",
-            "/api/v1/orders/1/deliver".to_string(),
-            json!({}),
-        ),
+        (&sales, "POST", "/api/v1/orders/1/deliver".to_string(), json!({})),
         (&sales, "GET", "/api/v1/audit".to_string(), Value::Null),
-        (
-            &production,
-            "PUT",
-            "/api/v1/settings/company".to_string(),
-            json!({}),
-        ),
-        (
-            &sales,
-            "POST",
-            format!("/api/v1/quotes/{q}/accept"),
-            TestApp::signature(),
-        ),
+        (&production, "PUT", "/api/v1/settings/company".to_string(), json!({})),
+        (&sales, "POST", format!("/api/v1/quotes/{q}/accept"), TestApp::signature()),
     ] {
         let a = match method {
             "GET" => app.get(token, &path).await,
@@ -318,139 +175,70 @@ both!(authentication_and_roles, async |app: &TestApp| {
             _ => app.post(token, &path, body).await,
         };
         // Role checks come before reading the body, so even an empty body answers 403.
-        assert_eq!(
-            (a.status, a.code()),
-            (StatusCode::FORBIDDEN, "forbidden"),
-            "{method} {path}: {}",
-            a.body
-        );
+        assert_eq!((a.status, a.code()), (StatusCode::FORBIDDEN, "forbidden"), "{method} {path}: {}", a.body);
     }
     // The right role passes.
     let ok = app.post(&sales, "/api/v1/catalogue", json!({"code": "X-1", "kind": "option", "label_fr": "Option", "label_en": "Option", "unit": "u", "unit_price": "10", "vat_rate": "20"})).await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
 });
 
-both!(
-    a_client_never_sees_another_clients_records,
-    async |app: &TestApp| {
-        let (a_id, a) = app.signup("Alpha").await;
-        let (_, b) = app.signup("Beta").await;
-        let q = app.sent_quote(a_id, &[("Visite", "1", "390", "20")]).await;
-        let accepted = app
-            .post(
-                &a,
-                &format!("/api/v1/quotes/{q}/accept"),
-                TestApp::signature(),
-            )
-            .await;
-        let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
-        let order = app
-            .post(
-                &app.admin,
-                &format!("/api/v1/purchase-orders/{po}/validate"),
-                json!({}),
-            )
-            .await
-            .body["order_id"]
+both!(a_client_never_sees_another_clients_records, async |app: &TestApp| {
+    let (a_id, a) = app.signup("Alpha").await;
+    let (_, b) = app.signup("Beta").await;
+    let q = app.sent_quote(a_id, &[("Visite", "1", "390", "20")]).await;
+    let accepted = app.post(&a, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
+    let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
+    let order =
+        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
             .as_i64()
             .unwrap();
-        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "a.zip", "content_type": "application/zip",
+    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "a.zip", "content_type": "application/zip",
         "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "a"})).await;
-        let invoice = app
-            .post(
-                &app.admin,
-                &format!("/api/v1/orders/{order}/deliver"),
-                json!({}),
-            )
-            .await
-            .body["invoice"]["id"]
+    let invoice =
+        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"]
             .as_i64()
             .unwrap();
-        let request = app
-            .post(
-                &a,
-                "/api/v1/quote-requests",
-                json!({"property_type": "Maison", "property_address": "1 rue A"}),
-            )
-            .await
-            .id();
+    let request = app
+        .post(&a, "/api/v1/quote-requests", json!({"property_type": "Maison", "property_address": "1 rue A"}))
+        .await
+        .id();
 
-        for path in [
-            format!("/api/v1/quotes/{q}"),
-            format!("/api/v1/quotes/{q}/messages"),
-            format!("/api/v1/purchase-orders/{po}"),
-            format!("/api/v1/orders/{order}"),
-            format!("/api/v1/orders/{order}/messages"),
-            format!("/api/v1/invoices/{invoice}"),
-            format!("/api/v1/quote-requests/{request}"),
-            format!("/api/v1/clients/{a_id}"),
-        ] {
-            assert_eq!(
-                app.get(&a, &path).await.status,
-                StatusCode::OK,
-                "A sees {path}"
-            );
-            let other = app.get(&b, &path).await;
-            assert_eq!(
-                (other.status, other.code()),
-                (StatusCode::NOT_FOUND, "not_found"),
-                "B must not see {path}"
-            );
-        }
-        for (path, body) in [
-            (format!("/api/v1/quotes/{q}/accept"), TestApp::signature()),
-            (
-                format!("/api/v1/quotes/{q}/refuse"),
-                json!({"kind": "decline"}),
-            ),
-            (
-                format!("/api/v1/quotes/{q}/messages"),
-                json!({"body": "coucou"}),
-            ),
-            (
-                format!("/api/v1/orders/{order}/messages"),
-                json!({"body": "coucou"}),
-            ),
-        ] {
-            assert_eq!(
-                app.post(&b, &path, body).await.status,
-                StatusCode::NOT_FOUND,
-                "B must not act on {path}"
-            );
-        }
-        for list in [
-            "/api/v1/quotes",
-            "/api/v1/purchase-orders",
-            "/api/v1/orders",
-            "/api/v1/invoices",
-            "/api/v1/quote-requests",
-        ] {
-            assert_eq!(
-                app.get(&b, list).await.body.as_array().unwrap().len(),
-                0,
-                "B's {list} is empty"
-            );
-            assert_eq!(
-                app.get(&a, list).await.body.as_array().unwrap().len(),
-                1,
-                "A's {list}"
-            );
-        }
+    for path in [
+        format!("/api/v1/quotes/{q}"),
+        format!("/api/v1/quotes/{q}/messages"),
+        format!("/api/v1/purchase-orders/{po}"),
+        format!("/api/v1/orders/{order}"),
+        format!("/api/v1/orders/{order}/messages"),
+        format!("/api/v1/invoices/{invoice}"),
+        format!("/api/v1/quote-requests/{request}"),
+        format!("/api/v1/clients/{a_id}"),
+    ] {
+        assert_eq!(app.get(&a, &path).await.status, StatusCode::OK, "A sees {path}");
+        let other = app.get(&b, &path).await;
+        assert_eq!((other.status, other.code()), (StatusCode::NOT_FOUND, "not_found"), "B must not see {path}");
     }
-);
+    for (path, body) in [
+        (format!("/api/v1/quotes/{q}/accept"), TestApp::signature()),
+        (format!("/api/v1/quotes/{q}/refuse"), json!({"kind": "decline"})),
+        (format!("/api/v1/quotes/{q}/messages"), json!({"body": "coucou"})),
+        (format!("/api/v1/orders/{order}/messages"), json!({"body": "coucou"})),
+    ] {
+        assert_eq!(app.post(&b, &path, body).await.status, StatusCode::NOT_FOUND, "B must not act on {path}");
+    }
+    for list in
+        ["/api/v1/quotes", "/api/v1/purchase-orders", "/api/v1/orders", "/api/v1/invoices", "/api/v1/quote-requests"]
+    {
+        assert_eq!(app.get(&b, list).await.body.as_array().unwrap().len(), 0, "B's {list} is empty");
+        assert_eq!(app.get(&a, list).await.body.as_array().unwrap().len(), 1, "A's {list}");
+    }
+});
 
 #[tokio::test]
 async fn openapi_document_and_health() {
-    let app = immovr_testkit::spawn_app(immovr_testkit::Backend::Sqlite)
-        .await
-        .unwrap();
+    let app = immovr_testkit::spawn_app(immovr_testkit::Backend::Sqlite).await.unwrap();
     let doc = app.get("", "/api/v1/openapi.json").await;
     assert_eq!(doc.status, StatusCode::OK);
-    assert!(
-        doc.body["openapi"].as_str().unwrap().starts_with("3.1"),
-        "{}",
-        doc.body["openapi"]
-    );
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc.body["openapi"]);
     let paths = doc.body["paths"].as_object().unwrap();
     for p in [
         "/api/v1/quotes/{id}/accept",
@@ -458,10 +246,7 @@ async fn openapi_document_and_health() {
         "/api/v1/orders/{id}/deliver",
         "/api/v1/auth/login",
     ] {
-        assert!(
-            paths.contains_key(p),
-            "{p} missing from the OpenAPI document"
-        );
+        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
     assert!(doc.body["components"]["schemas"]["Problem"].is_object());
     assert!(doc.body["components"]["schemas"]["Quote"].is_object());

@@ -12,24 +12,25 @@ both!(whole_journey, async |app: &TestApp| {
     let catalogue = app.get(&client, "/api/v1/catalogue").await;
     assert_eq!(catalogue.status, StatusCode::OK);
     let item = app
-        .post(&admin, "/api/v1/catalogue", json!({"code": "VISITE-360", "kind": "service", "label_fr": "Visite virtuelle 360°",
-            "label_en": "360° virtual tour", "unit": "forfait", "unit_price": "390.00", "vat_rate": "20"}))
+        .post(
+            &admin,
+            "/api/v1/catalogue",
+            json!({"code": "VISITE-360", "kind": "service", "label_fr": "Visite virtuelle 360°",
+            "label_en": "360° virtual tour", "unit": "forfait", "unit_price": "390.00", "vat_rate": "20"}),
+        )
         .await;
     assert_eq!(item.status, StatusCode::CREATED, "{}", item.body);
     let request = app
-        .post(&client, "/api/v1/quote-requests", json!({"property_type": "Appartement", "property_address": "14 quai Saint-Antoine, Lyon",
-            "surface_m2": "85", "rooms": 4, "wanted": ["VISITE-360"], "notes": "Vide, vente le mois prochain"}))
+        .post(
+            &client,
+            "/api/v1/quote-requests",
+            json!({"property_type": "Appartement", "property_address": "14 quai Saint-Antoine, Lyon",
+            "surface_m2": "85", "rooms": 4, "wanted": ["VISITE-360"], "notes": "Vide, vente le mois prochain"}),
+        )
         .await;
     assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
     let staff_requests = app.get(&admin, "/api/v1/quote-requests").await;
-    assert!(
-        staff_requests
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["id"] == request.body["id"])
-    );
+    assert!(staff_requests.body.as_array().unwrap().iter().any(|r| r["id"] == request.body["id"]));
 
     // 1. Staff build the quote from the request: two VAT rates, a discount.
     let draft = app
@@ -43,21 +44,10 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.body);
     let v1 = draft.id();
     assert_eq!(draft.body["status"], "draft");
-    assert_eq!(
-        draft.body["number"],
-        Value::Null,
-        "numbers are given when sent"
-    );
+    assert_eq!(draft.body["number"], Value::Null, "numbers are given when sent");
     // The client does not see drafts.
-    assert_eq!(
-        app.get(&client, &format!("/api/v1/quotes/{v1}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    let sent = app
-        .post(&admin, &format!("/api/v1/quotes/{v1}/send"), json!({}))
-        .await;
+    assert_eq!(app.get(&client, &format!("/api/v1/quotes/{v1}")).await.status, StatusCode::NOT_FOUND);
+    let sent = app.post(&admin, &format!("/api/v1/quotes/{v1}/send"), json!({})).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     assert_eq!(sent.body["number"], "D-2026-0001");
     let seen = app.get(&client, &format!("/api/v1/quotes/{v1}")).await;
@@ -69,10 +59,7 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(dec(&totals["total_vat"]), d("134.60"));
     assert_eq!(dec(&totals["total_incl_vat"]), d("894.60"));
     assert_eq!(totals["per_rate"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        seen.body["valid_until"], "2026-07-15",
-        "default validity: 30 days"
-    );
+    assert_eq!(seen.body["valid_until"], "2026-07-15", "default validity: 30 days");
 
     // 2. The client asks for changes; the team revises; v2 supersedes v1.
     let refused = app
@@ -84,9 +71,7 @@ both!(whole_journey, async |app: &TestApp| {
         .await;
     assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
     assert_eq!(refused.body["refusal"]["comment"], "Sans le plan 2D");
-    let v2 = app
-        .post(&admin, &format!("/api/v1/quotes/{v1}/revise"), json!({}))
-        .await;
+    let v2 = app.post(&admin, &format!("/api/v1/quotes/{v1}/revise"), json!({})).await;
     assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
     assert_eq!(v2.body["version"], 2);
     assert_eq!(v2.body["number"], "D-2026-0001");
@@ -98,36 +83,13 @@ both!(whole_journey, async |app: &TestApp| {
         ]}))
         .await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
-    assert_eq!(
-        app.post(&admin, &format!("/api/v1/quotes/{v2}/send"), json!({}))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.get(&client, &format!("/api/v1/quotes/{v1}")).await.body["status"],
-        "superseded"
-    );
-    let late = app
-        .post(
-            &client,
-            &format!("/api/v1/quotes/{v1}/accept"),
-            TestApp::signature(),
-        )
-        .await;
-    assert_eq!(
-        (late.status, late.code()),
-        (StatusCode::CONFLICT, "quote_superseded")
-    );
+    assert_eq!(app.post(&admin, &format!("/api/v1/quotes/{v2}/send"), json!({})).await.status, StatusCode::OK);
+    assert_eq!(app.get(&client, &format!("/api/v1/quotes/{v1}")).await.body["status"], "superseded");
+    let late = app.post(&client, &format!("/api/v1/quotes/{v1}/accept"), TestApp::signature()).await;
+    assert_eq!((late.status, late.code()), (StatusCode::CONFLICT, "quote_superseded"));
 
     // 3. Accept v2: the purchase order is generated at once.
-    let accepted = app
-        .post(
-            &client,
-            &format!("/api/v1/quotes/{v2}/accept"),
-            TestApp::signature(),
-        )
-        .await;
+    let accepted = app.post(&client, &format!("/api/v1/quotes/{v2}/accept"), TestApp::signature()).await;
     assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
     let evidence = &accepted.body["quote"]["acceptance"];
     assert_eq!(evidence["signer_name"], "Claire Dubois");
@@ -140,37 +102,18 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(po["status"], "pending");
     assert_eq!(dec(&po["totals"]["total_incl_vat"]), d("768.00"));
     let po_id = po["id"].as_i64().unwrap();
-    assert_eq!(
-        app.get(&client, &format!("/api/v1/purchase-orders/{po_id}"))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get(&client, &format!("/api/v1/purchase-orders/{po_id}")).await.status, StatusCode::OK);
 
     // 4. Staff validate: the order is registered with the template's stages; they plan them.
-    let validated = app
-        .post(
-            &admin,
-            &format!("/api/v1/purchase-orders/{po_id}/validate"),
-            json!({}),
-        )
-        .await;
+    let validated = app.post(&admin, &format!("/api/v1/purchase-orders/{po_id}/validate"), json!({})).await;
     assert_eq!(validated.status, StatusCode::OK, "{}", validated.body);
     let order_id = validated.body["order_id"].as_i64().unwrap();
-    let order = app
-        .get(&client, &format!("/api/v1/orders/{order_id}"))
-        .await;
+    let order = app.get(&client, &format!("/api/v1/orders/{order_id}")).await;
     assert_eq!(order.body["status"], "registered");
     let stages = order.body["stages"].as_array().unwrap().clone();
     assert_eq!(stages.len(), 6);
     assert_eq!(stages[2]["label"], "Prise de vue sur site");
-    let done = app
-        .post(
-            &admin,
-            &format!("/api/v1/orders/{order_id}/stages/{}/done", stages[0]["id"]),
-            json!({}),
-        )
-        .await;
+    let done = app.post(&admin, &format!("/api/v1/orders/{order_id}/stages/{}/done", stages[0]["id"]), json!({})).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     let planned = app
         .put(
@@ -180,68 +123,32 @@ both!(whole_journey, async |app: &TestApp| {
         )
         .await;
     assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
-    let order = app
-        .get(&client, &format!("/api/v1/orders/{order_id}"))
-        .await;
+    let order = app.get(&client, &format!("/api/v1/orders/{order_id}")).await;
     assert_eq!(order.body["status"], "in_progress");
     assert_eq!(order.body["stages"][0]["status"], "done");
     assert_eq!(order.body["stages"][2]["planned_date"], "2026-06-22");
 
     // Messages on the order, both ways.
     let m = app
-        .post(
-            &client,
-            &format!("/api/v1/orders/{order_id}/messages"),
-            json!({"body": "Le digicode est 1234B."}),
-        )
+        .post(&client, &format!("/api/v1/orders/{order_id}/messages"), json!({"body": "Le digicode est 1234B."}))
         .await;
     assert_eq!(m.status, StatusCode::CREATED, "{}", m.body);
     assert_eq!(
-        app.post(
-            &admin,
-            &format!("/api/v1/orders/{order_id}/messages"),
-            json!({"body": "Bien noté, merci."})
-        )
-        .await
-        .status,
+        app.post(&admin, &format!("/api/v1/orders/{order_id}/messages"), json!({"body": "Bien noté, merci."}))
+            .await
+            .status,
         StatusCode::CREATED
     );
-    let thread = app
-        .get(&client, &format!("/api/v1/orders/{order_id}/messages"))
-        .await;
+    let thread = app.get(&client, &format!("/api/v1/orders/{order_id}/messages")).await;
     let thread = thread.body.as_array().unwrap();
     assert_eq!(thread.len(), 2);
-    assert_eq!(
-        (
-            thread[0]["from_staff"].as_bool(),
-            thread[1]["from_staff"].as_bool()
-        ),
-        (Some(false), Some(true))
-    );
+    assert_eq!((thread[0]["from_staff"].as_bool(), thread[1]["from_staff"].as_bool()), (Some(false), Some(true)));
 
     // Invoicing before delivery is refused.
-    let early = app
-        .post(
-            &admin,
-            &format!("/api/v1/orders/{order_id}/invoice"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (early.status, early.code()),
-        (StatusCode::CONFLICT, "order_not_delivered")
-    );
-    let nothing = app
-        .post(
-            &admin,
-            &format!("/api/v1/orders/{order_id}/deliver"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (nothing.status, nothing.code()),
-        (StatusCode::CONFLICT, "order_nothing_to_deliver")
-    );
+    let early = app.post(&admin, &format!("/api/v1/orders/{order_id}/invoice"), json!({})).await;
+    assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "order_not_delivered"));
+    let nothing = app.post(&admin, &format!("/api/v1/orders/{order_id}/deliver"), json!({})).await;
+    assert_eq!((nothing.status, nothing.code()), (StatusCode::CONFLICT, "order_nothing_to_deliver"));
 
     // 5. Final files delivered: the invoice is issued from the purchase order.
     let file = app
@@ -249,13 +156,7 @@ both!(whole_journey, async |app: &TestApp| {
             "size_bytes": 52_428_800, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "orders/1/visite-360.zip"}))
         .await;
     assert_eq!(file.status, StatusCode::CREATED, "{}", file.body);
-    let delivered = app
-        .post(
-            &admin,
-            &format!("/api/v1/orders/{order_id}/deliver"),
-            json!({}),
-        )
-        .await;
+    let delivered = app.post(&admin, &format!("/api/v1/orders/{order_id}/deliver"), json!({})).await;
     assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
     let invoice = &delivered.body["invoice"];
     assert_eq!(invoice["number"], "F-2026-0001");
@@ -265,70 +166,36 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(invoice["status"], "issued");
     assert_eq!(dec(&invoice["amount_due"]), d("768.00"));
     let invoice_id = invoice["id"].as_i64().unwrap();
-    let twice = app
-        .post(
-            &admin,
-            &format!("/api/v1/orders/{order_id}/invoice"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (twice.status, twice.code()),
-        (StatusCode::CONFLICT, "already_invoiced")
-    );
+    let twice = app.post(&admin, &format!("/api/v1/orders/{order_id}/invoice"), json!({})).await;
+    assert_eq!((twice.status, twice.code()), (StatusCode::CONFLICT, "already_invoiced"));
 
     // Payment: part by transfer, an overpayment refused, the rest by cheque.
     let path = format!("/api/v1/invoices/{invoice_id}/payments");
-    let transfer = app.post(&admin, &path, json!({"method": "transfer", "amount": "500.00", "date": "2026-06-15", "reference": "VIR F-2026-0001"})).await;
+    let transfer = app
+        .post(
+            &admin,
+            &path,
+            json!({"method": "transfer", "amount": "500.00", "date": "2026-06-15", "reference": "VIR F-2026-0001"}),
+        )
+        .await;
     assert_eq!(transfer.status, StatusCode::CREATED, "{}", transfer.body);
     assert_eq!(transfer.body["status"], "partially_paid");
     assert_eq!(dec(&transfer.body["amount_due"]), d("268.00"));
     let over = app.post(&admin, &path, json!({"method": "cheque", "amount": "268.01", "cheque_number": "0012345", "bank": "Banque Test", "received_date": "2026-06-15"})).await;
-    assert_eq!(
-        (over.status, over.code()),
-        (StatusCode::CONFLICT, "overpayment")
-    );
+    assert_eq!((over.status, over.code()), (StatusCode::CONFLICT, "overpayment"));
     let cheque = app.post(&admin, &path, json!({"method": "cheque", "amount": "268.00", "cheque_number": "0012345", "bank": "Banque Test", "received_date": "2026-06-15", "deposit_date": "2026-06-15"})).await;
     assert_eq!(cheque.status, StatusCode::CREATED, "{}", cheque.body);
-    let paid = app
-        .get(&client, &format!("/api/v1/invoices/{invoice_id}"))
-        .await;
+    let paid = app.get(&client, &format!("/api/v1/invoices/{invoice_id}")).await;
     assert_eq!(paid.body["status"], "paid");
     assert_eq!(dec(&paid.body["amount_due"]), d("0"));
     assert_eq!(paid.body["payments"].as_array().unwrap().len(), 2);
 
     // The audit trail tells the story; notifications were queued at every step.
-    let audit = app
-        .get(
-            &admin,
-            &format!("/api/v1/audit?entity_kind=quote&entity_id={v2}"),
-        )
-        .await;
-    let actions: Vec<&str> = audit
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions,
-        [
-            "quote.accepted",
-            "quote.sent",
-            "quote.updated",
-            "quote.revised"
-        ]
-    );
+    let audit = app.get(&admin, &format!("/api/v1/audit?entity_kind=quote&entity_id={v2}")).await;
+    let actions: Vec<&str> = audit.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["quote.accepted", "quote.sent", "quote.updated", "quote.revised"]);
     let outbox = app.get(&admin, "/api/v1/outbox").await;
-    let kinds: Vec<&str> = outbox
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .map(|m| m["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = outbox.body.as_array().unwrap().iter().rev().map(|m| m["kind"].as_str().unwrap()).collect();
     for kind in [
         "quote_request_received",
         "quote_sent",
@@ -345,26 +212,18 @@ both!(whole_journey, async |app: &TestApp| {
     ] {
         assert!(kinds.contains(&kind), "no {kind} notification in {kinds:?}");
     }
-    let client_mail: Vec<&Value> = outbox
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["recipient"] == "lumiere@client.example")
-        .collect();
+    let client_mail: Vec<&Value> =
+        outbox.body.as_array().unwrap().iter().filter(|m| m["recipient"] == "lumiere@client.example").collect();
     assert!(
         client_mail
             .iter()
-            .any(|m| m["kind"] == "purchase_order_created"
-                && m["payload"]["purchase_order_number"] == "BC-2026-0001")
+            .any(|m| m["kind"] == "purchase_order_created" && m["payload"]["purchase_order_number"] == "BC-2026-0001")
     );
 });
 
 both!(credit_note_cancels_and_reissues, async |app: &TestApp| {
     let (client_id, client) = app.signup("Avoir").await;
-    let q = app
-        .sent_quote(client_id, &[("Rendu 3D", "2", "450.00", "20")])
-        .await;
+    let q = app.sent_quote(client_id, &[("Rendu 3D", "2", "450.00", "20")]).await;
     let po = app
         .post(
             &client,
@@ -374,44 +233,22 @@ both!(credit_note_cancels_and_reissues, async |app: &TestApp| {
         .await
         .body["purchase_order"]["id"]
         .clone();
-    let order = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/purchase-orders/{po}/validate"),
-            json!({}),
-        )
-        .await
-        .body["order_id"]
-        .clone();
+    let order =
+        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
+            .clone();
     app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "r.zip", "content_type": "application/zip",
         "size_bytes": 10, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
-    let invoice = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/orders/{order}/deliver"),
-            json!({}),
-        )
-        .await
-        .body["invoice"]["id"]
-        .clone();
+    let invoice =
+        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"].clone();
     let cn = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/invoices/{invoice}/credit-notes"),
-            json!({"reason": "Erreur de quantité"}),
-        )
+        .post(&app.admin, &format!("/api/v1/invoices/{invoice}/credit-notes"), json!({"reason": "Erreur de quantité"}))
         .await;
     assert_eq!(cn.status, StatusCode::CREATED, "{}", cn.body);
     assert_eq!(cn.body["number"], "AV-2026-0001");
     assert_eq!(dec(&cn.body["totals"]["total_incl_vat"]), d("1080.00"));
-    let cancelled = app
-        .get(&client, &format!("/api/v1/invoices/{invoice}"))
-        .await;
+    let cancelled = app.get(&client, &format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(cancelled.body["status"], "cancelled");
-    assert_eq!(
-        cancelled.body["number"], "F-2026-0001",
-        "the invoice itself is kept as issued"
-    );
+    assert_eq!(cancelled.body["number"], "F-2026-0001", "the invoice itself is kept as issued");
     let pay = app
         .post(
             &app.admin,
@@ -419,24 +256,10 @@ both!(credit_note_cancels_and_reissues, async |app: &TestApp| {
             json!({"method": "transfer", "amount": "1.00", "date": "2026-06-15", "reference": "x"}),
         )
         .await;
-    assert_eq!(
-        (pay.status, pay.code()),
-        (StatusCode::CONFLICT, "invoice_cancelled")
-    );
-    let again = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/orders/{order}/invoice"),
-            json!({}),
-        )
-        .await;
+    assert_eq!((pay.status, pay.code()), (StatusCode::CONFLICT, "invoice_cancelled"));
+    let again = app.post(&app.admin, &format!("/api/v1/orders/{order}/invoice"), json!({})).await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
     assert_eq!(again.body["number"], "F-2026-0002");
     let cn_id = cn.id();
-    assert_eq!(
-        app.get(&client, &format!("/api/v1/credit-notes/{cn_id}"))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get(&client, &format!("/api/v1/credit-notes/{cn_id}")).await.status, StatusCode::OK);
 });

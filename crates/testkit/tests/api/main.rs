@@ -13,10 +13,7 @@ pub use immovr_testkit::{TestApp, both};
 
 /// Decimal strings compared as numbers ("390.00" == "390").
 pub fn dec(v: &Value) -> rust_decimal::Decimal {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a decimal string: {v}"))
-        .parse()
-        .unwrap()
+    v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}")).parse().unwrap()
 }
 
 pub fn d(s: &str) -> rust_decimal::Decimal {

@@ -2,205 +2,83 @@
 
 use super::*;
 
-both!(
-    expired_quote_cannot_be_accepted_until_extended,
-    async |app: &TestApp| {
-        let (client_id, client) = app.signup("Tardif").await;
-        let q = app
-            .sent_quote(client_id, &[("Plan 2D", "1", "120.00", "20")])
-            .await;
-        app.clock.advance_days(31); // valid 30 days
-        assert_eq!(
-            app.get(&client, "/api/v1/me").await.status,
-            StatusCode::UNAUTHORIZED,
-            "sessions last 72 h"
-        );
-        let client = app.login("tardif@client.example", "client-password").await;
-        let seen = app.get(&client, &format!("/api/v1/quotes/{q}")).await;
-        assert_eq!(seen.body["status"], "expired");
-        let audit_before = app.count("audit").await;
-        let late = app
-            .post(
-                &client,
-                &format!("/api/v1/quotes/{q}/accept"),
-                TestApp::signature(),
-            )
-            .await;
-        assert_eq!(
-            (late.status, late.code()),
-            (StatusCode::CONFLICT, "quote_expired")
-        );
-        let refuse = app
-            .post(
-                &client,
-                &format!("/api/v1/quotes/{q}/refuse"),
-                json!({"kind": "decline"}),
-            )
-            .await;
-        assert_eq!(refuse.code(), "quote_expired");
-        assert_eq!(
-            app.count("audit").await,
-            audit_before,
-            "a refused transition writes nothing"
-        );
-        assert!(
-            app.get(&app.admin, "/api/v1/purchase-orders")
-                .await
-                .body
-                .as_array()
-                .unwrap()
-                .is_empty()
-        );
+both!(expired_quote_cannot_be_accepted_until_extended, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Tardif").await;
+    let q = app.sent_quote(client_id, &[("Plan 2D", "1", "120.00", "20")]).await;
+    app.clock.advance_days(31); // valid 30 days
+    assert_eq!(app.get(&client, "/api/v1/me").await.status, StatusCode::UNAUTHORIZED, "sessions last 72 h");
+    let client = app.login("tardif@client.example", "client-password").await;
+    let seen = app.get(&client, &format!("/api/v1/quotes/{q}")).await;
+    assert_eq!(seen.body["status"], "expired");
+    let audit_before = app.count("audit").await;
+    let late = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
+    assert_eq!((late.status, late.code()), (StatusCode::CONFLICT, "quote_expired"));
+    let refuse = app.post(&client, &format!("/api/v1/quotes/{q}/refuse"), json!({"kind": "decline"})).await;
+    assert_eq!(refuse.code(), "quote_expired");
+    assert_eq!(app.count("audit").await, audit_before, "a refused transition writes nothing");
+    assert!(app.get(&app.admin, "/api/v1/purchase-orders").await.body.as_array().unwrap().is_empty());
 
-        // The team may revise an expired quote: v2 is sent and accepted.
-        let v2 = app
-            .post(&app.admin, &format!("/api/v1/quotes/{q}/revise"), json!({}))
-            .await;
-        assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
-        assert_eq!(v2.body["valid_until"], "2026-08-15");
-        let v2 = v2.id();
-        assert_eq!(
-            app.post(&app.admin, &format!("/api/v1/quotes/{v2}/send"), json!({}))
-                .await
-                .status,
-            StatusCode::OK
-        );
-        assert_eq!(
-            app.get(&client, &format!("/api/v1/quotes/{q}")).await.body["status"],
-            "superseded"
-        );
-        let ok = app
-            .post(
-                &client,
-                &format!("/api/v1/quotes/{v2}/accept"),
-                TestApp::signature(),
-            )
-            .await;
-        assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    // The team may revise an expired quote: v2 is sent and accepted.
+    let v2 = app.post(&app.admin, &format!("/api/v1/quotes/{q}/revise"), json!({})).await;
+    assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
+    assert_eq!(v2.body["valid_until"], "2026-08-15");
+    let v2 = v2.id();
+    assert_eq!(app.post(&app.admin, &format!("/api/v1/quotes/{v2}/send"), json!({})).await.status, StatusCode::OK);
+    assert_eq!(app.get(&client, &format!("/api/v1/quotes/{q}")).await.body["status"], "superseded");
+    let ok = app.post(&client, &format!("/api/v1/quotes/{v2}/accept"), TestApp::signature()).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
 
-        // Or extend the validity of a sent quote.
-        let q3 = app
-            .sent_quote(client_id, &[("Plan 3D", "1", "190.00", "20")])
-            .await;
-        app.clock.advance_days(40);
-        let client = app.login("tardif@client.example", "client-password").await;
-        assert_eq!(
-            app.post(
-                &client,
-                &format!("/api/v1/quotes/{q3}/accept"),
-                TestApp::signature()
-            )
-            .await
-            .code(),
-            "quote_expired"
-        );
-        let past = app
-            .post(
-                &app.admin,
-                &format!("/api/v1/quotes/{q3}/extend"),
-                json!({"valid_until": "2026-08-01"}),
-            )
-            .await;
-        assert_eq!(
-            (past.status, past.code()),
-            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
-        );
-        let ext = app
-            .post(
-                &app.admin,
-                &format!("/api/v1/quotes/{q3}/extend"),
-                json!({"valid_until": "2026-09-30"}),
-            )
-            .await;
-        assert_eq!(ext.status, StatusCode::OK, "{}", ext.body);
-        assert_eq!(ext.body["status"], "sent");
-        assert_eq!(
-            app.post(
-                &client,
-                &format!("/api/v1/quotes/{q3}/accept"),
-                TestApp::signature()
-            )
-            .await
-            .status,
-            StatusCode::CREATED
-        );
-    }
-);
+    // Or extend the validity of a sent quote.
+    let q3 = app.sent_quote(client_id, &[("Plan 3D", "1", "190.00", "20")]).await;
+    app.clock.advance_days(40);
+    let client = app.login("tardif@client.example", "client-password").await;
+    assert_eq!(
+        app.post(&client, &format!("/api/v1/quotes/{q3}/accept"), TestApp::signature()).await.code(),
+        "quote_expired"
+    );
+    let past = app.post(&app.admin, &format!("/api/v1/quotes/{q3}/extend"), json!({"valid_until": "2026-08-01"})).await;
+    assert_eq!((past.status, past.code()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    let ext = app.post(&app.admin, &format!("/api/v1/quotes/{q3}/extend"), json!({"valid_until": "2026-09-30"})).await;
+    assert_eq!(ext.status, StatusCode::OK, "{}", ext.body);
+    assert_eq!(ext.body["status"], "sent");
+    assert_eq!(
+        app.post(&client, &format!("/api/v1/quotes/{q3}/accept"), TestApp::signature()).await.status,
+        StatusCode::CREATED
+    );
+});
 
 both!(declined_quote_stays_declined, async |app: &TestApp| {
     let (client_id, client) = app.signup("Refus").await;
-    let q = app
-        .sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")])
-        .await;
-    let no_comment = app
-        .post(
-            &client,
-            &format!("/api/v1/quotes/{q}/refuse"),
-            json!({"kind": "changes_requested"}),
-        )
-        .await;
+    let q = app.sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")]).await;
+    let no_comment =
+        app.post(&client, &format!("/api/v1/quotes/{q}/refuse"), json!({"kind": "changes_requested"})).await;
     assert_eq!(
         (no_comment.status, no_comment.body["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("comment"))
     );
     let refused = app
-        .post(
-            &client,
-            &format!("/api/v1/quotes/{q}/refuse"),
-            json!({"kind": "decline", "comment": "Budget dépassé"}),
-        )
+        .post(&client, &format!("/api/v1/quotes/{q}/refuse"), json!({"kind": "decline", "comment": "Budget dépassé"}))
         .await;
     assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
     assert_eq!(refused.body["status"], "refused");
     assert_eq!(refused.body["refusal"]["kind"], "decline");
-    let accept = app
-        .post(
-            &client,
-            &format!("/api/v1/quotes/{q}/accept"),
-            TestApp::signature(),
-        )
-        .await;
-    assert_eq!(
-        (accept.status, accept.code()),
-        (StatusCode::CONFLICT, "quote_refused")
-    );
-    let again = app
-        .post(
-            &client,
-            &format!("/api/v1/quotes/{q}/refuse"),
-            json!({"kind": "decline"}),
-        )
-        .await;
+    let accept = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
+    assert_eq!((accept.status, accept.code()), (StatusCode::CONFLICT, "quote_refused"));
+    let again = app.post(&client, &format!("/api/v1/quotes/{q}/refuse"), json!({"kind": "decline"})).await;
     assert_eq!(again.code(), "quote_refused");
-    assert!(
-        app.get(&app.admin, "/api/v1/purchase-orders")
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.get(&app.admin, "/api/v1/purchase-orders").await.body.as_array().unwrap().is_empty());
     let outbox = app.get(&app.admin, "/api/v1/outbox").await;
-    let refusals: Vec<&Value> = outbox
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["kind"] == "quote_refused")
-        .collect();
+    let refusals: Vec<&Value> =
+        outbox.body.as_array().unwrap().iter().filter(|m| m["kind"] == "quote_refused").collect();
     assert_eq!(refusals.len(), 1);
     assert_eq!(refusals[0]["payload"]["comment"], "Budget dépassé");
     assert_eq!(refusals[0]["recipient"], "studio@immovr.example");
 });
 
-both!(
-    cancelled_purchase_order_never_becomes_an_order,
-    async |app: &TestApp| {
-        let (client_id, client) = app.signup("Annule").await;
-        let q = app
-            .sent_quote(client_id, &[("Rendu 3D", "1", "450.00", "20")])
-            .await;
-        let po = app
+both!(cancelled_purchase_order_never_becomes_an_order, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Annule").await;
+    let q = app.sent_quote(client_id, &[("Rendu 3D", "1", "450.00", "20")]).await;
+    let po = app
             .post(
                 &client,
                 &format!("/api/v1/quotes/{q}/accept"),
@@ -209,40 +87,13 @@ both!(
             .await
             .body["purchase_order"]["id"]
             .clone();
-        let no_reason = app
-            .post(
-                &app.admin,
-                &format!("/api/v1/purchase-orders/{po}/cancel"),
-                json!({"reason": " "}),
-            )
-            .await;
-        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let cancelled = app
-            .post(
-                &app.admin,
-                &format!("/api/v1/purchase-orders/{po}/cancel"),
-                json!({"reason": "Bien vendu entre-temps"}),
-            )
-            .await;
-        assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
-        let validate = app
-            .post(
-                &app.admin,
-                &format!("/api/v1/purchase-orders/{po}/validate"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(
-            (validate.status, validate.code()),
-            (StatusCode::CONFLICT, "purchase_order_cancelled")
-        );
-        assert!(
-            app.get(&client, "/api/v1/orders")
-                .await
-                .body
-                .as_array()
-                .unwrap()
-                .is_empty()
-        );
-    }
-);
+    let no_reason = app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/cancel"), json!({"reason": " "})).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cancelled = app
+        .post(&app.admin, &format!("/api/v1/purchase-orders/{po}/cancel"), json!({"reason": "Bien vendu entre-temps"}))
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let validate = app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await;
+    assert_eq!((validate.status, validate.code()), (StatusCode::CONFLICT, "purchase_order_cancelled"));
+    assert!(app.get(&client, "/api/v1/orders").await.body.as_array().unwrap().is_empty());
+});

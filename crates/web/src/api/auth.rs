@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::extract::{Caller, Json, SESSION_COOKIE, SESSION_TOKEN_PREFIX, credential};
+use crate::extract::{Caller, ClientIp, Json, SESSION_COOKIE, SESSION_TOKEN_PREFIX, credential};
 use crate::problem::{ApiError, ApiResult, Problem};
 
 #[derive(Deserialize, ToSchema)]
@@ -50,58 +50,42 @@ pub struct Me {
 pub fn new_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!(
-        "{prefix}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Domain(DomainError::internal(e)))
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Domain(DomainError::internal(e)))
 }
 
-async fn open_session(state: &AppState, user: User) -> ApiResult<Response> {
+/// Opens a session for `user`: the token and the `Set-Cookie` value that carries it.
+pub async fn start_session(state: &AppState, user: &User) -> Result<(String, Timestamp, HeaderValue), ApiError> {
     let token = new_token(SESSION_TOKEN_PREFIX);
-    let expires_at = state
-        .clock
-        .now()
-        .checked_add(state.session_hours.hours())
-        .map_err(DomainError::internal)?;
-    state
-        .store
-        .create_session(user.id, &token_sha256(&token), expires_at)
-        .await?;
+    let expires_at = state.clock.now().checked_add(state.session_hours.hours()).map_err(DomainError::internal)?;
+    state.store.create_session(user.id, &token_sha256(&token), expires_at).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         state.session_hours * 3600,
         if state.secure_cookies { "; Secure" } else { "" }
     );
-    let mut response = axum::Json(Session {
-        token,
-        expires_at,
-        user,
-    })
-    .into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(DomainError::internal)?,
-    );
+    Ok((token, expires_at, HeaderValue::from_str(&cookie).map_err(DomainError::internal)?))
+}
+
+async fn open_session(state: &AppState, user: User) -> ApiResult<Response> {
+    let (token, expires_at, cookie) = start_session(state, &user).await?;
+    let mut response = axum::Json(Session { token, expires_at, user }).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
 /// Log in with email and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = Login,
     responses((status = 200, body = Session), (status = 401, body = Problem)))]
-pub async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> ApiResult<Response> {
+pub async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Login>) -> ApiResult<Response> {
+    if !state.limits.allow_login(&ip.0, &body.email) {
+        return Err(ApiError::http(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts: wait a minute"));
+    }
     let found = state.store.user_credentials(&body.email).await?;
-    let hash = found
-        .as_ref()
-        .map(|(_, h)| h.clone())
-        .unwrap_or_else(|| dummy_hash().to_string());
+    let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
     let password = body.password;
     // Verify even for unknown emails so the answer time does not reveal which accounts exist.
     let ok = blocking(move || verify_password(&password, &hash)).await?;
@@ -128,18 +112,12 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 /// Create a client account (with its login) and open a session.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", security(()), request_body = Signup,
     responses((status = 201, body = Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn signup(
-    State(state): State<AppState>,
-    Json(body): Json<Signup>,
-) -> ApiResult<Response> {
+pub async fn signup(State(state): State<AppState>, Json(body): Json<Signup>) -> ApiResult<Response> {
     let password = body.password;
     let hash = blocking(move || hash_password(&password)).await??;
     let mut actor = Actor::system();
     actor.label = format!("signup {}", body.client.email.trim());
-    let client = state
-        .store
-        .register_client(&actor, body.client, Some(hash))
-        .await?;
+    let client = state.store.register_client(&actor, body.client, Some(hash)).await?;
     let (user, _) = state
         .store
         .user_credentials(&client.email)
@@ -157,8 +135,5 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum
         Some(id) => Some(state.store.client(caller.actor.scope(), id).await?),
         None => None,
     };
-    Ok(axum::Json(Me {
-        user: caller.user,
-        client,
-    }))
+    Ok(axum::Json(Me { user: caller.user, client }))
 }

@@ -13,22 +13,14 @@ type J<T> = axum::Json<T>;
 
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "billing", responses((status = 200, body = Vec<Invoice>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<Invoice>>> {
-    Ok(axum::Json(
-        state.store.invoices(caller.actor.scope()).await?,
-    ))
+    Ok(axum::Json(state.store.invoices(caller.actor.scope()).await?))
 }
 
 /// An invoice with its lines, totals per VAT rate, payments and the amount still due.
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "billing", params(("id" = i64, Path)),
     responses((status = 200, body = Invoice), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> ApiResult<J<Invoice>> {
-    Ok(axum::Json(
-        state.store.invoice(caller.actor.scope(), id).await?,
-    ))
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Invoice>> {
+    Ok(axum::Json(state.store.invoice(caller.actor.scope(), id).await?))
 }
 
 /// Record a bank transfer or a cheque, in full or in part (accounting). Overpayment is refused.
@@ -40,10 +32,7 @@ pub async fn record_payment(
     Path(id): Path<Id>,
     Json(body): Json<NewPayment>,
 ) -> ApiResult<(StatusCode, J<Invoice>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.record_payment(&caller.actor, id, body).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.record_payment(&caller.actor, id, body).await?)))
 }
 
 /// Cancel an issued, unpaid invoice with a credit note (accounting). The invoice itself is kept.
@@ -55,15 +44,7 @@ pub async fn credit_note(
     Path(id): Path<Id>,
     Json(body): Json<NewCreditNote>,
 ) -> ApiResult<(StatusCode, J<CreditNote>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .issue_credit_note(&caller.actor, id, body)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.issue_credit_note(&caller.actor, id, body).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-notes/{id}", tag = "billing", params(("id" = i64, Path)),
@@ -73,7 +54,5 @@ pub async fn get_credit_note(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> ApiResult<J<CreditNote>> {
-    Ok(axum::Json(
-        state.store.credit_note(caller.actor.scope(), id).await?,
-    ))
+    Ok(axum::Json(state.store.credit_note(caller.actor.scope(), id).await?))
 }

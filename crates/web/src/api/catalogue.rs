@@ -17,16 +17,8 @@ type J<T> = axum::Json<T>;
 
 /// The catalogue: staff see every item, clients the active ones.
 #[utoipa::path(get, path = "/api/v1/catalogue", tag = "catalogue", responses((status = 200, body = Vec<CatalogueItem>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<J<Vec<CatalogueItem>>> {
-    Ok(axum::Json(
-        state
-            .store
-            .catalogue(caller.actor.scope() != Scope::Staff)
-            .await?,
-    ))
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<CatalogueItem>>> {
+    Ok(axum::Json(state.store.catalogue(caller.actor.scope() != Scope::Staff).await?))
 }
 
 /// Add a service or option (sales).
@@ -37,15 +29,7 @@ pub async fn create(
     Staff(caller, _): Staff<Sales>,
     Json(item): Json<NewCatalogueItem>,
 ) -> ApiResult<(StatusCode, J<CatalogueItem>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .create_catalogue_item(&caller.actor, item)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.create_catalogue_item(&caller.actor, item).await?)))
 }
 
 /// Change labels, price, VAT rate or the active flag (sales).
@@ -57,12 +41,7 @@ pub async fn update(
     Path(id): Path<Id>,
     Json(patch): Json<CatalogueItemPatch>,
 ) -> ApiResult<J<CatalogueItem>> {
-    Ok(axum::Json(
-        state
-            .store
-            .update_catalogue_item(&caller.actor, id, patch)
-            .await?,
-    ))
+    Ok(axum::Json(state.store.update_catalogue_item(&caller.actor, id, patch).await?))
 }
 
 /// The client directory (staff).
@@ -89,35 +68,17 @@ pub async fn create_client(
     Json(body): Json<NewClientWithLogin>,
 ) -> ApiResult<(StatusCode, J<Client>)> {
     let hash = match body.password {
-        Some(p) => Some(
-            tokio::task::spawn_blocking(move || hash_password(&p))
-                .await
-                .map_err(DomainError::internal)??,
-        ),
+        Some(p) => Some(tokio::task::spawn_blocking(move || hash_password(&p)).await.map_err(DomainError::internal)??),
         None => None,
     };
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .register_client(&caller.actor, body.client, hash)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.register_client(&caller.actor, body.client, hash).await?)))
 }
 
 /// One client: staff see any, a client only itself.
 #[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "catalogue", params(("id" = i64, Path)),
     responses((status = 200, body = Client), (status = 404, body = Problem)))]
-pub async fn client(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> ApiResult<J<Client>> {
-    Ok(axum::Json(
-        state.store.client(caller.actor.scope(), id).await?,
-    ))
+pub async fn client(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Client>> {
+    Ok(axum::Json(state.store.client(caller.actor.scope(), id).await?))
 }
 
 /// The studio's identity, bank details, numbering and terms (staff).
@@ -154,11 +115,7 @@ pub async fn audit(
     Staff(_caller, _): Staff<Admin>,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<J<Vec<AuditEvent>>> {
-    let filter = AuditFilter {
-        entity_kind: q.entity_kind,
-        entity_id: q.entity_id,
-        limit: q.limit.unwrap_or(200),
-    };
+    let filter = AuditFilter { entity_kind: q.entity_kind, entity_id: q.entity_id, limit: q.limit.unwrap_or(200) };
     Ok(axum::Json(state.store.audit_events(filter).await?))
 }
 

@@ -2,7 +2,7 @@
 //! clients (sessions). A client only ever sees its own records: anything else is a 404.
 
 mod auth;
-pub use auth::new_token;
+pub use auth::{blocking, new_token, start_session};
 mod billing;
 mod catalogue;
 mod orders;
@@ -46,10 +46,15 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(
-                "A staff API token (`immovr token create`) or a session token from /api/v1/auth/login; \
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A staff API token (`immovr token create`) or a session token from /api/v1/auth/login; \
                  browsers may use the session cookie instead.",
-            )).build()),
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -14,13 +14,8 @@ use crate::problem::{ApiResult, Problem};
 type J<T> = axum::Json<T>;
 
 #[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "orders", responses((status = 200, body = Vec<PurchaseOrder>)))]
-pub async fn purchase_orders(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<J<Vec<PurchaseOrder>>> {
-    Ok(axum::Json(
-        state.store.purchase_orders(caller.actor.scope()).await?,
-    ))
+pub async fn purchase_orders(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<PurchaseOrder>>> {
+    Ok(axum::Json(state.store.purchase_orders(caller.actor.scope()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "orders", params(("id" = i64, Path)),
@@ -30,9 +25,7 @@ pub async fn purchase_order(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> ApiResult<J<PurchaseOrder>> {
-    Ok(axum::Json(
-        state.store.purchase_order(caller.actor.scope(), id).await?,
-    ))
+    Ok(axum::Json(state.store.purchase_order(caller.actor.scope(), id).await?))
 }
 
 /// Validate a purchase order: the order is registered, with the template's stages (sales).
@@ -43,12 +36,7 @@ pub async fn validate(
     Staff(caller, _): Staff<Sales>,
     Path(id): Path<Id>,
 ) -> ApiResult<J<PurchaseOrder>> {
-    Ok(axum::Json(
-        state
-            .store
-            .validate_purchase_order(&caller.actor, id)
-            .await?,
-    ))
+    Ok(axum::Json(state.store.validate_purchase_order(&caller.actor, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -66,12 +54,7 @@ pub async fn cancel(
     Path(id): Path<Id>,
     Json(body): Json<Cancel>,
 ) -> ApiResult<J<PurchaseOrder>> {
-    Ok(axum::Json(
-        state
-            .store
-            .cancel_purchase_order(&caller.actor, id, &body.reason)
-            .await?,
-    ))
+    Ok(axum::Json(state.store.cancel_purchase_order(&caller.actor, id, &body.reason).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", responses((status = 200, body = Vec<Order>)))]
@@ -82,14 +65,8 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<
 /// An order with its stages (timeline), deliverables and invoice.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
     responses((status = 200, body = Order), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> ApiResult<J<Order>> {
-    Ok(axum::Json(
-        state.store.order(caller.actor.scope(), id).await?,
-    ))
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Order>> {
+    Ok(axum::Json(state.store.order(caller.actor.scope(), id).await?))
 }
 
 /// Plan a stage: date, assignee, notes (production).
@@ -101,12 +78,7 @@ pub async fn plan_stage(
     Path((id, stage_id)): Path<(Id, Id)>,
     Json(body): Json<StagePlan>,
 ) -> ApiResult<J<Order>> {
-    Ok(axum::Json(
-        state
-            .store
-            .plan_stage(&caller.actor, id, stage_id, body)
-            .await?,
-    ))
+    Ok(axum::Json(state.store.plan_stage(&caller.actor, id, stage_id, body).await?))
 }
 
 /// Mark a stage done (production).
@@ -117,12 +89,7 @@ pub async fn complete_stage(
     Staff(caller, _): Staff<Production>,
     Path((id, stage_id)): Path<(Id, Id)>,
 ) -> ApiResult<J<Order>> {
-    Ok(axum::Json(
-        state
-            .store
-            .complete_stage(&caller.actor, id, stage_id)
-            .await?,
-    ))
+    Ok(axum::Json(state.store.complete_stage(&caller.actor, id, stage_id).await?))
 }
 
 /// Record a final file's metadata (production). Uploading the bytes comes with the back office.
@@ -134,10 +101,7 @@ pub async fn add_deliverable(
     Path(id): Path<Id>,
     Json(body): Json<NewDeliverable>,
 ) -> ApiResult<(StatusCode, J<Order>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.add_deliverable(&caller.actor, id, body).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.add_deliverable(&caller.actor, id, body).await?)))
 }
 
 /// Mark the order delivered; its invoice is issued in the same transaction (production).
@@ -148,9 +112,7 @@ pub async fn deliver(
     Staff(caller, _): Staff<Production>,
     Path(id): Path<Id>,
 ) -> ApiResult<J<Delivered>> {
-    Ok(axum::Json(
-        state.store.deliver_order(&caller.actor, id).await?,
-    ))
+    Ok(axum::Json(state.store.deliver_order(&caller.actor, id).await?))
 }
 
 /// Issue a new invoice for a delivered order whose invoice was cancelled by a credit note (accounting).
@@ -161,25 +123,13 @@ pub async fn invoice(
     Staff(caller, _): Staff<Accounting>,
     Path(id): Path<Id>,
 ) -> ApiResult<(StatusCode, J<Invoice>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.issue_invoice(&caller.actor, id).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.issue_invoice(&caller.actor, id).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
-pub async fn messages(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> ApiResult<J<Vec<Message>>> {
-    Ok(axum::Json(
-        state
-            .store
-            .messages(caller.actor.scope(), ThreadKind::Order, id)
-            .await?,
-    ))
+pub async fn messages(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Vec<Message>>> {
+    Ok(axum::Json(state.store.messages(caller.actor.scope(), ThreadKind::Order, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = i64, Path)), request_body = NewMessage,
@@ -190,13 +140,5 @@ pub async fn post_message(
     Path(id): Path<Id>,
     Json(body): Json<NewMessage>,
 ) -> ApiResult<(StatusCode, J<Message>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .post_message(&caller.actor, ThreadKind::Order, id, body)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.post_message(&caller.actor, ThreadKind::Order, id, body).await?)))
 }

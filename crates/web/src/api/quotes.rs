@@ -4,9 +4,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use immovr_core::DomainError;
 use immovr_core::model::{Id, Message, Quote, QuoteRequest, Role, ThreadKind};
-use immovr_core::ports::{
-    AcceptQuote, Accepted, NewMessage, NewQuote, NewQuoteRequest, QuoteDraft, RefuseQuote,
-};
+use immovr_core::ports::{AcceptQuote, Accepted, NewMessage, NewQuote, NewQuoteRequest, QuoteDraft, RefuseQuote};
 use jiff::civil::Date;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -19,13 +17,8 @@ type J<T> = axum::Json<T>;
 
 /// Quote requests: a client's own, or all for staff.
 #[utoipa::path(get, path = "/api/v1/quote-requests", tag = "quotes", responses((status = 200, body = Vec<QuoteRequest>)))]
-pub async fn requests(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<J<Vec<QuoteRequest>>> {
-    Ok(axum::Json(
-        state.store.quote_requests(caller.actor.scope()).await?,
-    ))
+pub async fn requests(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<QuoteRequest>>> {
+    Ok(axum::Json(state.store.quote_requests(caller.actor.scope()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -57,27 +50,13 @@ pub async fn create_request(
             return Err(DomainError::validation("client_id", "staff must name the client").into());
         }
     };
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .create_quote_request(&caller.actor, client_id, body)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.create_quote_request(&caller.actor, client_id, body).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/quote-requests/{id}", tag = "quotes", params(("id" = i64, Path)),
     responses((status = 200, body = QuoteRequest), (status = 404, body = Problem)))]
-pub async fn request(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> ApiResult<J<QuoteRequest>> {
-    Ok(axum::Json(
-        state.store.quote_request(caller.actor.scope(), id).await?,
-    ))
+pub async fn request(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<QuoteRequest>> {
+    Ok(axum::Json(state.store.quote_request(caller.actor.scope(), id).await?))
 }
 
 /// Quotes, every version, newest first. Clients never see drafts.
@@ -94,22 +73,13 @@ pub async fn create(
     Staff(caller, _): Staff<Sales>,
     Json(body): Json<NewQuote>,
 ) -> ApiResult<(StatusCode, J<Quote>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.create_quote(&caller.actor, body).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.create_quote(&caller.actor, body).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/quotes/{id}", tag = "quotes", params(("id" = i64, Path)),
     responses((status = 200, body = Quote), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(
-        state.store.quote(caller.actor.scope(), id).await?,
-    ))
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Quote>> {
+    Ok(axum::Json(state.store.quote(caller.actor.scope(), id).await?))
 }
 
 /// Replace a draft's content (sales).
@@ -121,9 +91,7 @@ pub async fn update(
     Path(id): Path<Id>,
     Json(body): Json<QuoteDraft>,
 ) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(
-        state.store.update_quote(&caller.actor, id, body).await?,
-    ))
+    Ok(axum::Json(state.store.update_quote(&caller.actor, id, body).await?))
 }
 
 /// Send a draft to the client (portal + email); a new version supersedes the earlier ones.
@@ -147,10 +115,7 @@ pub async fn accept(
     Path(id): Path<Id>,
     Json(body): Json<AcceptQuote>,
 ) -> ApiResult<(StatusCode, J<Accepted>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.accept_quote(&caller.actor, id, body).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.accept_quote(&caller.actor, id, body).await?)))
 }
 
 /// Refuse a quote: decline it, or ask for changes with a comment the team sees.
@@ -162,9 +127,7 @@ pub async fn refuse(
     Path(id): Path<Id>,
     Json(body): Json<RefuseQuote>,
 ) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(
-        state.store.refuse_quote(&caller.actor, id, body).await?,
-    ))
+    Ok(axum::Json(state.store.refuse_quote(&caller.actor, id, body).await?))
 }
 
 /// Draft the next version of a sent, refused or expired quote (sales).
@@ -175,10 +138,7 @@ pub async fn revise(
     Staff(caller, _): Staff<Sales>,
     Path(id): Path<Id>,
 ) -> ApiResult<(StatusCode, J<Quote>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.revise_quote(&caller.actor, id).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.revise_quote(&caller.actor, id).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -196,28 +156,14 @@ pub async fn extend(
     Path(id): Path<Id>,
     Json(body): Json<Extend>,
 ) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(
-        state
-            .store
-            .extend_quote(&caller.actor, id, body.valid_until)
-            .await?,
-    ))
+    Ok(axum::Json(state.store.extend_quote(&caller.actor, id, body.valid_until).await?))
 }
 
 /// The quote's message thread.
 #[utoipa::path(get, path = "/api/v1/quotes/{id}/messages", tag = "quotes", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
-pub async fn messages(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> ApiResult<J<Vec<Message>>> {
-    Ok(axum::Json(
-        state
-            .store
-            .messages(caller.actor.scope(), ThreadKind::Quote, id)
-            .await?,
-    ))
+pub async fn messages(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Vec<Message>>> {
+    Ok(axum::Json(state.store.messages(caller.actor.scope(), ThreadKind::Quote, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/quotes/{id}/messages", tag = "quotes", params(("id" = i64, Path)), request_body = NewMessage,
@@ -228,13 +174,5 @@ pub async fn post_message(
     Path(id): Path<Id>,
     Json(body): Json<NewMessage>,
 ) -> ApiResult<(StatusCode, J<Message>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .post_message(&caller.actor, ThreadKind::Quote, id, body)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.store.post_message(&caller.actor, ThreadKind::Quote, id, body).await?)))
 }

@@ -1,0 +1,435 @@
+//! Signing in (password or magic link), password reset, sign-up with a first quote request,
+//! signing out, language switch.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use immovr_core::DomainError;
+use immovr_core::auth::{dummy_hash, hash_password, token_sha256, verify_password};
+use immovr_core::model::{Address, ClientKind, Language};
+use immovr_core::ports::{LinkPurpose, NewClient, NewQuoteRequest};
+use jiff::ToSpan;
+use maud::html;
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::{Ctx, LANG_COOKIE, csrf_field, csrf_ok, error_page, field_error, notice, page};
+use crate::AppState;
+use crate::api::{blocking, new_token, start_session};
+use crate::extract::{ClientIp, SESSION_COOKIE};
+
+#[derive(Deserialize, Default)]
+pub struct Next {
+    pub suivant: Option<String>,
+    pub ok: Option<String>,
+}
+
+/// Only local paths into the client area are followed after login.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with("/compte") && !p.contains("//") => p.to_string(),
+        _ => "/compte".into(),
+    }
+}
+
+fn login_form(ctx: &Ctx, next: &str, email: &str, error: Option<&str>, ok: Option<&str>) -> maud::Markup {
+    let tr = ctx.tr;
+    html! {
+        @if let Some(ok) = ok { (notice("ok", ok)) }
+        @if let Some(e) = error { (notice("error", e)) }
+        form.card method="post" action="/connexion" {
+            (csrf_field(ctx))
+            input type="hidden" name="suivant" value=(next);
+            label for="email" { (tr.t("login.email")) }
+            input #email type="email" name="email" value=(email) autocomplete="email" required;
+            label for="password" { (tr.t("login.password")) }
+            input #password type="password" name="password" autocomplete="current-password" required;
+            button type="submit" { (tr.t("login.submit")) }
+        }
+        ul.links {
+            li { a href="/lien-magique" { (tr.t("login.magic")) } }
+            li { a href="/mot-de-passe-oublie" { (tr.t("login.forgot")) } }
+            li { a href="/inscription" { (tr.t("login.signup")) } }
+        }
+    }
+}
+
+pub async fn login_page(ctx: Ctx, Query(q): Query<Next>) -> Response {
+    if ctx.user.as_ref().is_some_and(|u| u.client_id.is_some()) {
+        return Redirect::to(&safe_next(q.suivant.as_deref())).into_response();
+    }
+    let ok = q.ok.as_deref().map(|_| ctx.tr.t("reset.done"));
+    page(&ctx, ctx.tr.t("login.title"), login_form(&ctx, &safe_next(q.suivant.as_deref()), "", None, ok))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+    #[serde(default)]
+    suivant: Option<String>,
+}
+
+fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f): Form<LoginForm>) -> Response {
+    if !csrf_ok(&ctx, &f.csrf) {
+        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+    }
+    let next = safe_next(f.suivant.as_deref());
+    if !state.limits.allow_login(&ip.0, &f.email) {
+        let body = login_form(&ctx, &next, &f.email, Some(ctx.tr.t("login.limited")), None);
+        return (StatusCode::TOO_MANY_REQUESTS, page(&ctx, ctx.tr.t("login.title"), body)).into_response();
+    }
+    let found = state.store.user_credentials(&f.email).await.ok().flatten();
+    let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
+    let password = f.password;
+    let ok = blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    match found {
+        Some((user, _)) if ok => match start_session(&state, &user).await {
+            Ok((_, _, cookie)) => with_cookie(Redirect::to(&next).into_response(), cookie),
+            Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
+        },
+        _ => {
+            let body = login_form(&ctx, &next, &f.email, Some(ctx.tr.t("login.failed")), None);
+            (StatusCode::UNAUTHORIZED, page(&ctx, ctx.tr.t("login.title"), body)).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: axum_extra::extract::CookieJar,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if !csrf_ok(&ctx, &f.csrf) {
+        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+    }
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        let _ = state.store.delete_session(&token_sha256(c.value())).await;
+    }
+    with_cookie(
+        Redirect::to("/connexion").into_response(),
+        HeaderValue::from_static("immovr_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    email: String,
+    csrf: String,
+}
+
+fn email_form(ctx: &Ctx, action: &str, help: &str, button: &str, msg: Option<maud::Markup>) -> maud::Markup {
+    let tr = ctx.tr;
+    html! {
+        @if let Some(m) = msg { (m) }
+        p { (help) }
+        form.card method="post" action=(action) {
+            (csrf_field(ctx))
+            label for="email" { (tr.t("login.email")) }
+            input #email type="email" name="email" autocomplete="email" required;
+            button type="submit" { (button) }
+        }
+        p { a href="/connexion" { (tr.t("login.submit")) } }
+    }
+}
+
+pub async fn magic_page(ctx: Ctx) -> Response {
+    let tr = ctx.tr;
+    page(&ctx, tr.t("magic.title"), email_form(&ctx, "/lien-magique", tr.t("magic.help"), tr.t("magic.send"), None))
+        .into_response()
+}
+
+async fn send_link(state: &AppState, ctx: &Ctx, ip: &str, f: &EmailForm, purpose: LinkPurpose) -> Result<(), Response> {
+    if !csrf_ok(ctx, &f.csrf) {
+        return Err(error_page(ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
+    }
+    if !state.limits.allow_login(ip, &f.email) {
+        return Err(error_page(ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited")));
+    }
+    let token = new_token("");
+    let (path, minutes) = match purpose {
+        LinkPurpose::MagicLink => (format!("/lien-magique/{token}"), 15),
+        LinkPurpose::PasswordReset => (format!("/reinitialiser/{token}"), 60),
+    };
+    let expires = state.clock.now().checked_add(minutes.minutes()).expect("in range");
+    if let Err(e) = state.store.create_login_link(&f.email, purpose, &token_sha256(&token), &path, expires).await {
+        tracing::error!(error = %e, "login link");
+        return Err(error_page(ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")));
+    }
+    Ok(())
+}
+
+pub async fn magic_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ip: ClientIp,
+    Form(f): Form<EmailForm>,
+) -> Response {
+    if let Err(r) = send_link(&state, &ctx, &ip.0, &f, LinkPurpose::MagicLink).await {
+        return r;
+    }
+    let tr = ctx.tr;
+    let msg = notice("ok", tr.t("magic.sent"));
+    page(
+        &ctx,
+        tr.t("magic.title"),
+        email_form(&ctx, "/lien-magique", tr.t("magic.help"), tr.t("magic.send"), Some(msg)),
+    )
+    .into_response()
+}
+
+pub async fn magic_use(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+    let user = state.store.consume_login_link(&token_sha256(&token), LinkPurpose::MagicLink, state.clock.now()).await;
+    match user {
+        Ok(Some(user)) => match start_session(&state, &user).await {
+            Ok((_, _, cookie)) => with_cookie(Redirect::to("/compte").into_response(), cookie),
+            Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
+        },
+        _ => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
+    }
+}
+
+pub async fn forgot_page(ctx: Ctx) -> Response {
+    let tr = ctx.tr;
+    page(
+        &ctx,
+        tr.t("reset.title"),
+        email_form(&ctx, "/mot-de-passe-oublie", tr.t("reset.help"), tr.t("magic.send"), None),
+    )
+    .into_response()
+}
+
+pub async fn forgot_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ip: ClientIp,
+    Form(f): Form<EmailForm>,
+) -> Response {
+    if let Err(r) = send_link(&state, &ctx, &ip.0, &f, LinkPurpose::PasswordReset).await {
+        return r;
+    }
+    let tr = ctx.tr;
+    let msg = notice("ok", tr.t("magic.sent"));
+    page(
+        &ctx,
+        tr.t("reset.title"),
+        email_form(&ctx, "/mot-de-passe-oublie", tr.t("reset.help"), tr.t("magic.send"), Some(msg)),
+    )
+    .into_response()
+}
+
+fn reset_form(ctx: &Ctx, token: &str, error: Option<&str>) -> maud::Markup {
+    let tr = ctx.tr;
+    html! {
+        @if let Some(e) = error { (notice("error", e)) }
+        form.card method="post" action={ "/reinitialiser/" (token) } {
+            (csrf_field(ctx))
+            label for="password" { (tr.t("reset.new")) }
+            input #password type="password" name="password" minlength="10" autocomplete="new-password" required;
+            button type="submit" { (tr.t("reset.save")) }
+        }
+    }
+}
+
+pub async fn reset_page(ctx: Ctx, Path(token): Path<String>) -> Response {
+    page(&ctx, ctx.tr.t("reset.title"), reset_form(&ctx, &token, None)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+    csrf: String,
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(f): Form<ResetForm>,
+) -> Response {
+    if !csrf_ok(&ctx, &f.csrf) {
+        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+    }
+    let password = f.password;
+    let hash = match blocking(move || hash_password(&password)).await {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) => {
+            let msg = e.to_string();
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&ctx, ctx.tr.t("reset.title"), reset_form(&ctx, &token, Some(&msg))),
+            )
+                .into_response();
+        }
+        Err(_) => return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
+    };
+    // The link is used only once the new password is acceptable.
+    match state.store.consume_login_link(&token_sha256(&token), LinkPurpose::PasswordReset, state.clock.now()).await {
+        Ok(Some(user)) => {
+            let actor = immovr_core::Actor::for_user(&user);
+            match state.store.set_password(&actor, user.id, hash).await {
+                Ok(()) => Redirect::to("/connexion?ok=reset").into_response(),
+                Err(e) => super::domain_error_page(&ctx, e),
+            }
+        }
+        _ => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Back {
+    retour: Option<String>,
+}
+
+pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<Back>) -> Response {
+    let lang = Language::from_tag(&lang).unwrap_or(Language::Fr);
+    let back = q.retour.filter(|r| r.starts_with('/') && !r.starts_with("//")).unwrap_or_else(|| "/compte".into());
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.as_str());
+    with_cookie(Redirect::to(&back).into_response(), HeaderValue::from_str(&cookie).expect("ascii"))
+}
+
+#[derive(Default)]
+pub struct SignupForm {
+    csrf: String,
+    kind: String,
+    name: String,
+    email: String,
+    phone: String,
+    company_name: String,
+    siren: String,
+    vat_number: String,
+    line1: String,
+    postcode: String,
+    city: String,
+    password: String,
+    request: super::account::RequestForm,
+}
+
+impl SignupForm {
+    fn from_fields(f: &super::account::Fields) -> Self {
+        SignupForm {
+            csrf: f.get("csrf"),
+            kind: f.get("kind"),
+            name: f.get("name"),
+            email: f.get("email"),
+            phone: f.get("phone"),
+            company_name: f.get("company_name"),
+            siren: f.get("siren"),
+            vat_number: f.get("vat_number"),
+            line1: f.get("line1"),
+            postcode: f.get("postcode"),
+            city: f.get("city"),
+            password: f.get("password"),
+            request: super::account::RequestForm::from_fields(f),
+        }
+    }
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+async fn signup_form(state: &AppState, ctx: &Ctx, f: &SignupForm, err: Option<DomainError>) -> maud::Markup {
+    let tr: Tr = ctx.tr;
+    let catalogue = state.store.catalogue(true).await.unwrap_or_default();
+    let fe = |field: &str| field_error(&err, field);
+    html! {
+        p { (tr.t("signup.intro")) }
+        @if let Some(e) = &err { (notice("error", &e.to_string())) }
+        form.card method="post" action="/inscription" novalidate {
+            (csrf_field(ctx))
+            (super::account::request_fields(&tr, &catalogue, &f.request, &err))
+            fieldset {
+                legend { (tr.t("signup.you")) }
+                fieldset.inline {
+                    legend { (tr.t("signup.kind")) }
+                    label { input type="radio" name="kind" value="person" checked[f.kind != "company"]; " " (tr.t("signup.person")) }
+                    label { input type="radio" name="kind" value="company" checked[f.kind == "company"]; " " (tr.t("signup.company")) }
+                }
+                (super::account::text_input("name", tr.t("field.name"), &f.name, "name", true, fe("name")))
+                (super::account::text_input("email", tr.t("login.email"), &f.email, "email", true, fe("email")))
+                (super::account::text_input("phone", tr.t("field.phone"), &f.phone, "tel", false, fe("phone")))
+                (super::account::text_input("company_name", tr.t("field.company"), &f.company_name, "organization", false, fe("company_name")))
+                (super::account::text_input("siren", tr.t("field.siren"), &f.siren, "off", false, fe("siren")))
+                (super::account::text_input("vat_number", tr.t("field.vat"), &f.vat_number, "off", false, fe("vat_number")))
+                (super::account::text_input("line1", tr.t("field.line1"), &f.line1, "street-address", true, fe("billing_address.line1")))
+                (super::account::text_input("postcode", tr.t("field.postcode"), &f.postcode, "postal-code", true, fe("billing_address.postcode")))
+                (super::account::text_input("city", tr.t("field.city"), &f.city, "address-level2", true, fe("billing_address.city")))
+                label for="password" { (tr.t("reset.new")) }
+                input #password type="password" name="password" minlength="10" autocomplete="new-password" required
+                    aria-invalid=[fe("password").map(|_| "true")];
+                @if let Some(m) = fe("password") { p.field-error { (m) } }
+            }
+            button type="submit" { (tr.t("signup.submit")) }
+        }
+    }
+}
+
+pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let body = signup_form(&state, &ctx, &SignupForm::default(), None).await;
+    page(&ctx, ctx.tr.t("signup.title"), body).into_response()
+}
+
+pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let f = SignupForm::from_fields(&super::account::Fields(fields));
+    if !csrf_ok(&ctx, &f.csrf) {
+        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+    }
+    let result: Result<_, DomainError> = async {
+        let request: NewQuoteRequest = f.request.to_input()?;
+        let client = NewClient {
+            kind: if f.kind == "company" { ClientKind::Company } else { ClientKind::Person },
+            name: f.name.clone(),
+            email: f.email.clone(),
+            phone: opt(&f.phone),
+            company_name: opt(&f.company_name),
+            siren: opt(&f.siren),
+            siret: None,
+            vat_number: opt(&f.vat_number),
+            billing_address: Some(Address {
+                line1: f.line1.trim().to_string(),
+                line2: None,
+                postcode: f.postcode.trim().to_string(),
+                city: f.city.trim().to_string(),
+                country: "FR".into(),
+            }),
+            language: ctx.tr.0,
+        };
+        let password = f.password.clone();
+        let hash = blocking(move || hash_password(&password)).await.map_err(|_| DomainError::internal("hashing"))??;
+        let mut actor = ctx.actor.clone();
+        actor.label = format!("signup {}", f.email.trim());
+        state.store.register_client_with_request(&actor, client, hash, request).await
+    }
+    .await;
+    match result {
+        Ok(user) => match start_session(&state, &user).await {
+            Ok((_, _, cookie)) => with_cookie(Redirect::to("/compte/demandes?ok=1").into_response(), cookie),
+            Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
+        },
+        Err(DomainError::Internal(msg)) => {
+            tracing::error!(error = %msg, "signup");
+            error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title"))
+        }
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            let body = signup_form(&state, &ctx, &f, Some(e)).await;
+            (status, page(&ctx, ctx.tr.t("signup.title"), body)).into_response()
+        }
+    }
+}

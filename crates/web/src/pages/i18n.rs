@@ -1,0 +1,263 @@
+//! French first, English available: every text of the pages, by key.
+
+use immovr_core::model::Language;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+macro_rules! texts {
+    ($($key:literal => $fr:literal, $en:literal;)+) => {
+        fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
+            match key {
+                $($key => Some(($fr, $en)),)+
+                _ => None,
+            }
+        }
+    };
+}
+
+texts! {
+    "brand" => "ImmoVr — Espace client", "ImmoVr — Client area";
+    "skip" => "Aller au contenu", "Skip to content";
+    "nav.home" => "Mon compte", "My account";
+    "nav.quotes" => "Devis", "Quotes";
+    "nav.orders" => "Commandes", "Orders";
+    "nav.deliveries" => "Livraisons", "Deliveries";
+    "nav.invoices" => "Factures", "Invoices";
+    "nav.profile" => "Profil", "Profile";
+    "nav.request" => "Demander un devis", "Request a quote";
+    "logout" => "Se déconnecter", "Log out";
+    "login.title" => "Connexion à votre espace client", "Log in to your client area";
+    "login.email" => "Adresse e-mail", "Email address";
+    "login.password" => "Mot de passe", "Password";
+    "login.submit" => "Se connecter", "Log in";
+    "login.failed" => "E-mail ou mot de passe incorrect.", "Wrong email or password.";
+    "login.limited" => "Trop de tentatives. Réessayez dans une minute.", "Too many attempts. Try again in a minute.";
+    "login.magic" => "Recevoir un lien de connexion par e-mail", "Get a login link by email";
+    "login.forgot" => "Mot de passe oublié ?", "Forgot your password?";
+    "login.signup" => "Première demande ? Créez votre compte en demandant un devis", "First request? Create your account while asking for a quote";
+    "magic.title" => "Connexion par lien", "Log in with a link";
+    "magic.help" => "Nous vous envoyons un lien valable 15 minutes, utilisable une seule fois.", "We email you a link, valid for 15 minutes, usable once.";
+    "magic.sent" => "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé.", "If an account exists for this address, an email is on its way.";
+    "magic.invalid" => "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.", "This link is no longer valid (used or expired). Ask for a new one.";
+    "magic.send" => "Envoyer le lien", "Send the link";
+    "reset.title" => "Réinitialiser le mot de passe", "Reset your password";
+    "reset.help" => "Nous vous envoyons un lien pour choisir un nouveau mot de passe.", "We email you a link to choose a new password.";
+    "reset.new" => "Nouveau mot de passe (10 caractères minimum)", "New password (at least 10 characters)";
+    "reset.done" => "Mot de passe modifié. Vous pouvez vous connecter.", "Password changed. You can log in.";
+    "reset.save" => "Enregistrer", "Save";
+    "signup.title" => "Demande de devis", "Quote request";
+    "signup.intro" => "Décrivez votre bien et les prestations souhaitées : nous vous adressons un devis personnalisé dans votre espace client et par e-mail.", "Describe your property and the services you want: we send a personalised quote to your client area and by email.";
+    "signup.you" => "Vos coordonnées", "Your details";
+    "signup.kind" => "Vous êtes", "You are";
+    "signup.person" => "Un particulier", "A private person";
+    "signup.company" => "Une entreprise", "A company";
+    "signup.submit" => "Envoyer ma demande", "Send my request";
+    "field.name" => "Nom complet", "Full name";
+    "field.phone" => "Téléphone", "Phone";
+    "field.company" => "Raison sociale", "Company name";
+    "field.siren" => "SIREN", "SIREN";
+    "field.siret" => "SIRET", "SIRET";
+    "field.vat" => "N° de TVA intracommunautaire", "EU VAT number";
+    "field.address" => "Adresse de facturation", "Billing address";
+    "field.line1" => "Adresse", "Address";
+    "field.postcode" => "Code postal", "Postcode";
+    "field.city" => "Ville", "City";
+    "field.language" => "Langue", "Language";
+    "field.notify" => "Recevoir les notifications par e-mail", "Receive email notifications";
+    "request.property" => "Le bien", "The property";
+    "request.type" => "Type de bien", "Property type";
+    "request.address" => "Adresse du bien", "Property address";
+    "request.surface" => "Surface (m²)", "Surface (m²)";
+    "request.rooms" => "Nombre de pièces", "Rooms";
+    "request.services" => "Prestations et options souhaitées", "Services and options wanted";
+    "request.date" => "Date souhaitée", "Wished date";
+    "request.notes" => "Précisions", "Notes";
+    "request.sent" => "Votre demande est enregistrée : notre équipe vous adresse un devis rapidement.", "Your request is recorded: our team will send you a quote shortly.";
+    "request.list" => "Vos demandes", "Your requests";
+    "home.title" => "Mon compte", "My account";
+    "home.to_answer" => "Devis en attente de votre réponse", "Quotes awaiting your answer";
+    "home.in_progress" => "Commandes en cours", "Orders in progress";
+    "home.to_pay" => "Factures à régler", "Invoices to pay";
+    "home.nothing" => "Rien pour le moment.", "Nothing for now.";
+    "quotes.title" => "Mes devis", "My quotes";
+    "quote.number" => "Devis", "Quote";
+    "quote.version" => "version", "version";
+    "quote.valid_until" => "Valable jusqu'au", "Valid until";
+    "quote.days_left" => "jour(s) restant(s)", "day(s) left";
+    "quote.lines" => "Détail des prestations", "Services";
+    "quote.description" => "Désignation", "Description";
+    "quote.qty" => "Qté", "Qty";
+    "quote.unit" => "Unité", "Unit";
+    "quote.unit_price" => "P.U. HT", "Unit price excl. VAT";
+    "quote.discount" => "Remise", "Discount";
+    "quote.vat" => "TVA", "VAT";
+    "quote.total_ht" => "Total HT", "Total excl. VAT";
+    "quote.base" => "Base HT", "Base excl. VAT";
+    "quote.total_vat" => "Total TVA", "Total VAT";
+    "quote.total_ttc" => "Total TTC", "Total incl. VAT";
+    "quote.history" => "Versions", "Versions";
+    "quote.accept" => "Accepter", "Accept";
+    "quote.refuse" => "Refuser", "Refuse";
+    "quote.accept.title" => "Accepter le devis : bon pour accord", "Accept the quote: signature";
+    "quote.accept.signer" => "Votre nom complet (signature)", "Your full name (signature)";
+    "quote.accept.consent" => "Bon pour accord : j'accepte ce devis et ses conditions, pour le montant indiqué.", "Approved: I accept this quote and its terms, for the amount shown.";
+    "quote.accept.terms" => "J'ai lu et j'accepte les conditions générales de vente.", "I have read and accept the terms and conditions.";
+    "quote.accept.submit" => "Signer et accepter", "Sign and accept";
+    "quote.accepted" => "Devis accepté. Bon de commande généré :", "Quote accepted. Purchase order generated:";
+    "quote.refuse.title" => "Refuser ou demander des modifications", "Refuse or ask for changes";
+    "quote.refuse.decline" => "Je décline ce devis", "I decline this quote";
+    "quote.refuse.changes" => "Je souhaite des modifications", "I would like changes";
+    "quote.refuse.comment" => "Votre commentaire pour l'équipe", "Your comment for the team";
+    "quote.refuse.submit" => "Envoyer ma réponse", "Send my answer";
+    "quote.refused" => "Votre réponse est transmise à l'équipe.", "Your answer has been passed on to the team.";
+    "quote.expired.why" => "Ce devis a dépassé sa date de validité et ne peut plus être accepté. Écrivez-nous ci-dessous ou demandez un nouveau devis : l'équipe vous enverra une version à jour.", "This quote is past its validity date and can no longer be accepted. Write to us below or request a new quote: the team will send an updated version.";
+    "quote.superseded.why" => "Une version plus récente de ce devis vous a été envoyée : c'est elle que vous pouvez accepter.", "A newer version of this quote was sent to you: that is the one you can accept.";
+    "quote.refused.why" => "Vous avez répondu à ce devis.", "You answered this quote.";
+    "quote.accepted.by" => "Accepté par", "Accepted by";
+    "quote.hash" => "Empreinte SHA-256 du devis accepté", "SHA-256 of the accepted quote";
+    "quote.newer" => "Voir la version en vigueur", "See the current version";
+    "status.draft" => "Brouillon", "Draft";
+    "status.sent" => "À répondre", "Awaiting answer";
+    "status.accepted" => "Accepté", "Accepted";
+    "status.refused" => "Refusé", "Refused";
+    "status.superseded" => "Remplacé", "Superseded";
+    "status.expired" => "Expiré", "Expired";
+    "status.pending" => "À valider", "To validate";
+    "status.validated" => "Validé", "Validated";
+    "status.cancelled" => "Annulé", "Cancelled";
+    "status.registered" => "Enregistrée", "Registered";
+    "status.in_progress" => "En cours", "In progress";
+    "status.delivered" => "Livrée", "Delivered";
+    "status.issued" => "À régler", "To pay";
+    "status.partially_paid" => "Partiellement réglée", "Partly paid";
+    "status.paid" => "Réglée", "Paid";
+    "status.planned" => "Planifiée", "Planned";
+    "status.done" => "Terminée", "Done";
+    "status.new" => "Nouvelle", "New";
+    "status.quoted" => "Devis envoyé", "Quoted";
+    "status.closed" => "Close", "Closed";
+    "orders.title" => "Mes commandes", "My orders";
+    "order.po" => "Bon de commande", "Purchase order";
+    "order.from_quote" => "d'après le devis", "from quote";
+    "order.timeline" => "Étapes du projet", "Project stages";
+    "order.planned_for" => "prévue le", "planned for";
+    "order.waiting" => "Bon de commande en attente de validation par l'équipe.", "Purchase order awaiting validation by the team.";
+    "order.live" => "Cette page se met à jour en direct.", "This page updates live.";
+    "deliveries.title" => "Mes livraisons", "My deliveries";
+    "deliveries.size" => "Taille", "Size";
+    "deliveries.checksum" => "Empreinte SHA-256", "SHA-256";
+    "deliveries.none" => "Aucun fichier livré pour le moment.", "No file delivered yet.";
+    "invoices.title" => "Mes factures", "My invoices";
+    "invoice.number" => "Facture", "Invoice";
+    "invoice.issued" => "Émise le", "Issued on";
+    "invoice.due" => "Échéance", "Due date";
+    "invoice.amount_due" => "Reste à régler", "Amount due";
+    "invoice.paid" => "Déjà réglé", "Already paid";
+    "invoice.how" => "Comment régler", "How to pay";
+    "invoice.transfer" => "Par virement bancaire", "By bank transfer";
+    "invoice.holder" => "Titulaire du compte", "Account holder";
+    "invoice.reference" => "Référence à indiquer", "Reference to quote";
+    "invoice.cheque" => "Par chèque", "By cheque";
+    "invoice.cheque_to" => "À l'ordre de", "Payable to";
+    "invoice.cheque_address" => "À envoyer à", "Send to";
+    "invoice.payments" => "Paiements reçus", "Payments received";
+    "messages.title" => "Messages avec l'équipe", "Messages with the team";
+    "messages.write" => "Votre message", "Your message";
+    "messages.send" => "Envoyer", "Send";
+    "messages.none" => "Aucun message pour l'instant.", "No message yet.";
+    "messages.team" => "Équipe ImmoVr", "ImmoVr team";
+    "profile.title" => "Mon profil", "My profile";
+    "profile.saved" => "Profil enregistré.", "Profile saved.";
+    "profile.password" => "Changer de mot de passe", "Change password";
+    "profile.current" => "Mot de passe actuel", "Current password";
+    "profile.data" => "Mes données", "My data";
+    "profile.export" => "Télécharger toutes mes données (JSON)", "Download all my data (JSON)";
+    "profile.gdpr" => "Conformément au RGPD, vous pouvez obtenir une copie de vos données. Pour toute demande d'effacement, écrivez-nous : les factures restent conservées 10 ans comme l'exige la loi.", "Under the GDPR you can get a copy of your data. To ask for erasure, write to us: invoices are kept for 10 years as the law requires.";
+    "error.title" => "Un problème est survenu", "Something went wrong";
+    "error.back" => "Revenir à mon compte", "Back to my account";
+    "error.not_found" => "Cette page n'existe pas ou ne vous est pas accessible.", "This page does not exist or is not yours to see.";
+    "error.csrf" => "Le formulaire a expiré. Rechargez la page et réessayez.", "The form has expired. Reload the page and try again.";
+    "error.staff" => "Cet espace est réservé aux clients. L'équipe utilise le back-office.", "This area is for clients. The team uses the back office.";
+    "yes" => "Oui", "Yes";
+    "no" => "Non", "No";
+    "optional" => "(facultatif)", "(optional)";
+    "view" => "Voir", "View";
+    "date" => "Date", "Date";
+    "amount" => "Montant", "Amount";
+    "status" => "Statut", "Status";
+    "lang.switch" => "English", "Français";
+    "footer" => "ImmoVr est une marque de Virtuelli. Vos données restent confidentielles.", "ImmoVr is a brand of Virtuelli. Your data stays confidential.";
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Language);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        match lookup(key) {
+            Some((fr, en)) => match self.0 {
+                Language::Fr => fr,
+                Language::En => en,
+            },
+            None => {
+                debug_assert!(false, "missing text {key}");
+                "?"
+            }
+        }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.0.as_str()
+    }
+
+    /// "1 234,50 €" in French, "€1,234.50" in English.
+    pub fn money(&self, amount: Decimal) -> String {
+        let mut a = amount.round_dp(2);
+        a.rescale(2);
+        let text = a.abs().to_string();
+        let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+        let sep = if self.0 == Language::Fr { '\u{202f}' } else { ',' };
+        let mut grouped = String::new();
+        for (i, ch) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(sep);
+            }
+            grouped.push(ch);
+        }
+        let sign = if a.is_sign_negative() && !a.is_zero() { "-" } else { "" };
+        match self.0 {
+            Language::Fr => format!("{sign}{grouped},{frac}\u{a0}€"),
+            Language::En => format!("{sign}€{grouped}.{frac}"),
+        }
+    }
+
+    pub fn number(&self, d: Decimal) -> String {
+        let s = d.normalize().to_string();
+        if self.0 == Language::Fr { s.replace('.', ",") } else { s }
+    }
+
+    pub fn date(&self, d: Date) -> String {
+        match self.0 {
+            Language::Fr => format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
+            Language::En => d.strftime("%-d %b %Y").to_string(),
+        }
+    }
+
+    pub fn status(&self, s: &str) -> &'static str {
+        self.t(&format!("status.{s}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn money_is_written_the_local_way() {
+        assert_eq!(Tr(Language::Fr).money(dec!(1234.5)), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(Tr(Language::En).money(dec!(1234567.891)), "€1,234,567.89");
+        assert_eq!(Tr(Language::Fr).money(dec!(0)), "0,00\u{a0}€");
+        assert_eq!(Tr(Language::Fr).date(Date::constant(2026, 6, 5)), "05/06/2026");
+    }
+}

@@ -1,0 +1,69 @@
+// Progressive enhancement for the client area: everything works without this file.
+// - Live updates: the server announces changes (server-sent events); the page fetches itself
+//   again and swaps its main content, unless the person is typing in a form.
+// - Countdown: days left before a quote expires.
+(function () {
+  "use strict";
+  var body = document.body;
+
+  function typing() {
+    var el = document.activeElement;
+    if (!el || !el.form) return false;
+    return Array.prototype.some.call(el.form.elements, function (f) {
+      return (f.type === "text" || f.tagName === "TEXTAREA") && f.value !== "";
+    });
+  }
+
+  function refresh() {
+    if (typing()) {
+      if (!document.querySelector(".live-banner")) {
+        var b = document.createElement("p");
+        b.className = "live-banner";
+        b.setAttribute("role", "status");
+        b.textContent = document.documentElement.lang === "en" ? "This page has changed: reload to see the update." : "Cette page a changé : rechargez-la pour voir la mise à jour.";
+        body.insertBefore(b, body.firstChild);
+      }
+      return;
+    }
+    fetch(location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("main");
+        var main = document.querySelector("main");
+        if (fresh && main) {
+          main.innerHTML = fresh.innerHTML;
+          main.setAttribute("data-refreshed", String(Date.now()));
+          countdown();
+        }
+      })
+      .catch(function () {});
+  }
+
+  function live() {
+    var url = body.getAttribute("data-live");
+    if (!url || !window.EventSource) return;
+    var source = new EventSource(url);
+    var timer = null;
+    source.addEventListener("change", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 150); // several changes in one transaction: one refresh
+    });
+  }
+
+  function countdown() {
+    var els = document.querySelectorAll(".countdown[data-until]");
+    Array.prototype.forEach.call(els, function (el) {
+      var until = new Date(el.getAttribute("data-until") + "T23:59:59");
+      var days = Math.ceil((until - new Date()) / 86400000);
+      if (days >= 0) {
+        el.textContent = document.documentElement.lang === "en"
+          ? "(" + days + " day" + (days === 1 ? "" : "s") + " left)"
+          : "(" + days + " jour" + (days > 1 ? "s" : "") + " restant" + (days > 1 ? "s" : "") + ")";
+      }
+    });
+  }
+
+  live();
+  countdown();
+})();
