@@ -79,6 +79,7 @@ pub(crate) async fn notify_client(
 ) -> Result<()> {
     let row = tx.one("SELECT email, language FROM clients WHERE id = $1", args![client_id]).await?;
     let language = Language::parse(&row.text("language")?)?;
+    tx.announce(Change { client_id: Some(client_id), kind: kind.to_string(), payload: payload.clone() });
     enqueue(tx, now, kind, &row.text("email")?, language, payload).await
 }
 

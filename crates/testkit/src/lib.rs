@@ -26,6 +26,11 @@ impl TestClock {
         TestClock(Mutex::new(start))
     }
 
+    pub fn advance_minutes(&self, minutes: i64) {
+        let mut t = self.0.lock().unwrap();
+        *t = t.checked_add(minutes.minutes()).unwrap();
+    }
+
     pub fn advance_days(&self, days: i64) {
         let mut t = self.0.lock().unwrap();
         *t = t.checked_add((days * 24).hours()).unwrap();

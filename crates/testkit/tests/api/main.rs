@@ -6,6 +6,7 @@ mod demo;
 mod input;
 mod journey;
 mod paths;
+mod portal;
 
 pub use immovr_testkit::reqwest::StatusCode;
 pub use immovr_testkit::serde_json::{Value, json};
