@@ -190,7 +190,7 @@ pub async fn requests(State(state): State<AppState>, c: ClientCtx, Query(flash):
     let body = html! {
         @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
         p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
-        table {
+        div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("status")) } } }
             tbody {
                 @for r in &list {
@@ -202,7 +202,7 @@ pub async fn requests(State(state): State<AppState>, c: ClientCtx, Query(flash):
                     }
                 }
             }
-        }
+        } }
     };
     page(&c.ctx, tr.t("request.list"), body).into_response()
 }
@@ -260,7 +260,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx) -> Response {
     let body = html! {
         @if list.is_empty() { p { (tr.t("home.nothing")) " " a href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } } }
         @else {
-            table {
+            div.table-wrap tabindex="0" { table {
                 thead { tr {
                     th scope="col" { (tr.t("quote.number")) } th scope="col" { "Objet" } th scope="col" { (tr.t("quote.valid_until")) }
                     th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) }
@@ -276,7 +276,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx) -> Response {
                         }
                     }
                 }
-            }
+            } }
         }
     };
     page(&c.ctx, tr.t("quotes.title"), body).into_response()
@@ -284,7 +284,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx) -> Response {
 
 pub fn lines_table(tr: &Tr, lines: &[Line], totals: &Totals) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.lines {
                 caption { (tr.t("quote.lines")) }
                 thead { tr {
@@ -595,7 +595,7 @@ pub async fn orders(State(state): State<AppState>, c: ClientCtx) -> Response {
     let body = html! {
         @if pos.is_empty() { p { (tr.t("home.nothing")) } }
         @else {
-            table {
+            div.table-wrap tabindex="0" { table {
                 thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("quote.number")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
                 tbody {
                     @for p in &pos {
@@ -608,7 +608,7 @@ pub async fn orders(State(state): State<AppState>, c: ClientCtx) -> Response {
                         }
                     }
                 }
-            }
+            } }
         }
     };
     page(&c.ctx, tr.t("orders.title"), body).into_response()
@@ -672,7 +672,7 @@ fn human_size(bytes: i64) -> String {
 
 fn files_table(tr: &Tr, files: &[Deliverable]) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table {
                 thead { tr { th scope="col" { "Fichier" } th scope="col" class="num" { (tr.t("deliveries.size")) } th scope="col" { (tr.t("deliveries.checksum")) } } }
                 tbody {
@@ -713,7 +713,7 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx) -> Response {
     let body = html! {
         @if list.is_empty() { p { (tr.t("home.nothing")) } }
         @else {
-            table {
+            div.table-wrap tabindex="0" { table {
                 thead { tr { th scope="col" { (tr.t("invoice.number")) } th scope="col" { (tr.t("invoice.issued")) } th scope="col" { (tr.t("invoice.due")) }
                     th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" class="num" { (tr.t("invoice.amount_due")) } th scope="col" { (tr.t("status")) } } }
                 tbody {
@@ -728,7 +728,7 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx) -> Response {
                         }
                     }
                 }
-            }
+            } }
         }
     };
     page(&c.ctx, tr.t("invoices.title"), body).into_response()
