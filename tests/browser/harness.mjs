@@ -49,7 +49,7 @@ export async function startServer() {
     assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  return { base, api, stop: () => proc.kill("SIGTERM") };
+  return { base, api, token, stop: () => proc.kill("SIGTERM") };
 }
 
 export async function launch() {

@@ -46,6 +46,11 @@ test("a new client goes from request to paid invoice", async () => {
   await page.getByLabel("Adresse", { exact: true }).fill("4 rue des Lilas");
   await page.getByLabel("Code postal").fill("69003");
   await page.getByLabel("Ville").fill("Lyon");
+  // A plan (PDF) and a photo (PNG), uploaded with a progress bar.
+  await page.getByLabel("Plans et photos").setInputFiles([
+    { name: "plan-rdc.pdf", mimeType: "application/pdf", buffer: Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(2 * 1024 * 1024, 32)]) },
+    { name: "salon.png", mimeType: "image/png", buffer: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(1024)]) },
+  ]);
   await page.getByLabel(/Nouveau mot de passe/).fill("un-mot-de-passe-solide");
   await shot(page, "0-demande-de-devis");
   await page.getByRole("button", { name: "Envoyer ma demande" }).click();
@@ -56,6 +61,8 @@ test("a new client goes from request to paid invoice", async () => {
 
   // The studio prepares the quote from the request and sends it.
   const request = (await api("GET", "/quote-requests")).find((r) => r.property_address.startsWith("21 rue de la République"));
+  assert.deepEqual(request.attachments.map((a) => a.filename), ["plan-rdc.pdf", "salon.png"]);
+  assert.equal(await page.locator("progress.upload").count(), 0, "the upload finished and the next page is shown");
   const catalogue = await api("GET", "/catalogue");
   const line = (code, quantity) => {
     const item = catalogue.find((i) => i.code === code);
@@ -123,14 +130,17 @@ test("a new client goes from request to paid invoice", async () => {
   assert.equal(await page.evaluate(() => window.__sameDocument), true);
 
   // Step 5: delivery, the detailed invoice and both ways to pay.
-  await api("POST", `/orders/${orderId}/deliverables`, {
-    filename: "visite-360-republique.zip", content_type: "application/zip", size_bytes: 734003200,
-    sha256: "4a8f6d0e8a0b0c2d7f4b5e6a9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d", storage_key: `orders/${orderId}/visite.zip`,
+  const finalFile = Buffer.alloc(5 * 1024 * 1024, 7);
+  const up = await fetch(`${server.base}/api/v1/orders/${orderId}/files/visite-360-republique.zip`, {
+    method: "PUT", headers: { authorization: `Bearer ${server.token}`, "content-type": "application/zip" }, body: finalFile,
   });
+  assert.equal(up.status, 201);
   const delivered = await api("POST", `/orders/${orderId}/deliver`);
   const invoice = delivered.invoice;
   await visit("/compte/livraisons", "5-livraisons");
   assert.match(await page.locator("main").innerText(), /visite-360-republique\.zip/);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "visite-360-republique.zip" }).click()]);
+  assert.equal(download.suggestedFilename(), "visite-360-republique.zip");
   await visit(`/compte/factures/${invoice.id}`, "5-facture");
   const text = await page.locator("main").innerText();
   for (const expected of ["IBAN", "BIC", invoice.payment_reference, "Virtuelli", "Par chèque", "Par virement bancaire"]) {

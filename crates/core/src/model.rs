@@ -187,7 +187,22 @@ pub struct QuoteRequest {
     pub wanted: Vec<String>,
     pub wished_date: Option<Date>,
     pub notes: Option<String>,
+    /// Plans and photos sent with the request.
+    pub attachments: Vec<Attachment>,
     pub created_at: Timestamp,
+}
+
+/// A file sent with a quote request.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: Id,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// Where the file store keeps it; internal.
+    #[serde(skip)]
+    pub storage_key: String,
 }
 
 /// Evidence of an electronic "bon pour accord".

@@ -265,6 +265,16 @@ pub struct NewDeliverable {
     pub storage_key: String,
 }
 
+/// A file already written to the file store, to record with its request.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NewPayment {
@@ -359,6 +369,7 @@ pub trait Store: Send + Sync + 'static {
         client: NewClient,
         password_hash: String,
         request: NewQuoteRequest,
+        attachments: Vec<NewAttachment>,
     ) -> Result<User>;
     async fn client(&self, scope: Scope, id: Id) -> Result<Client>;
     async fn clients(&self) -> Result<Vec<Client>>;
@@ -374,7 +385,12 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
         client_id: Id,
         request: NewQuoteRequest,
+        attachments: Vec<NewAttachment>,
     ) -> Result<QuoteRequest>;
+    /// A request's attachment, if the scope may see the request.
+    async fn attachment(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment>;
+    /// An order's delivered file, if the scope may see the order.
+    async fn deliverable(&self, scope: Scope, order_id: Id, deliverable_id: Id) -> Result<Deliverable>;
     async fn quote_requests(&self, scope: Scope) -> Result<Vec<QuoteRequest>>;
     async fn quote_request(&self, scope: Scope, id: Id) -> Result<QuoteRequest>;
 

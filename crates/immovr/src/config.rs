@@ -27,6 +27,8 @@ pub struct Config {
     pub session_hours: i64,
     /// `text` or `json` logs.
     pub log_format: String,
+    /// Largest delivered file accepted in one upload, in bytes.
+    pub max_upload_bytes: u64,
     /// Company settings to apply at start (otherwise those in the database, editable by admins).
     pub company: Option<CompanySettings>,
 }
@@ -42,13 +44,22 @@ impl Default for Config {
             trust_proxy_headers: false,
             session_hours: 72,
             log_format: "text".into(),
+            max_upload_bytes: 4 * 1024 * 1024 * 1024,
             company: None,
         }
     }
 }
 
-const ENV_SETTINGS: &[&str] =
-    &["listen", "data_dir", "max_connections", "secure_cookies", "trust_proxy_headers", "session_hours", "log_format"];
+const ENV_SETTINGS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "max_connections",
+    "secure_cookies",
+    "trust_proxy_headers",
+    "session_hours",
+    "log_format",
+    "max_upload_bytes",
+];
 
 const KNOWN_ENV: &[&str] = &[
     "LISTEN",
@@ -59,6 +70,7 @@ const KNOWN_ENV: &[&str] = &[
     "TRUST_PROXY_HEADERS",
     "SESSION_HOURS",
     "LOG_FORMAT",
+    "MAX_UPLOAD_BYTES",
     "CONFIG",
     "PASSWORD",
 ];

@@ -10,6 +10,7 @@ use immovr_core::money::LineInput;
 use immovr_core::ports::*;
 use immovr_core::{Actor, Clock, Store};
 use immovr_store::SqlStore;
+use immovr_web::files::Files;
 use jiff::{Timestamp, ToSpan};
 use rust_decimal::Decimal;
 use rust_decimal::dec;
@@ -98,7 +99,7 @@ fn lines(items: &[CatalogueItem], wanted: &[(&str, Decimal)]) -> Vec<LineInput> 
 }
 
 /// Seeds the demo once; returns false when the database already has clients.
-pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<bool> {
+pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> anyhow::Result<bool> {
     if !store.clients().await?.is_empty() {
         return Ok(false);
     }
@@ -192,6 +193,7 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
                 wished_date: None,
                 notes: Some("Appartement vide, mise en vente prévue le mois prochain.".into()),
             },
+            vec![],
         )
         .await?;
     let new_quote = |client: &Client, title: &str, wanted: &[(&str, Decimal)], request_id| NewQuote {
@@ -364,16 +366,21 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<boo
         let po = store.accept_quote(actor, q.id, sign(&client.name)).await?.purchase_order;
         let po = store.validate_purchase_order(&staff, po.id).await?;
         let order_id = po.order_id.expect("order");
+        // A real (small) file, so the demo's download links work.
+        let key = format!("orders/{order_id}/demo-rendus.txt");
+        let content = format!("ImmoVr — fichiers de démonstration pour la commande {}\n", po.number);
+        let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from(content));
+        let saved = files.save(&key, futures_util::stream::iter([chunk]), 1 << 20).await?;
         store
             .add_deliverable(
                 &staff,
                 order_id,
                 NewDeliverable {
-                    filename: "rendu-final.zip".into(),
-                    content_type: "application/zip".into(),
-                    size_bytes: 48_213_504,
-                    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-                    storage_key: format!("orders/{order_id}/rendu-final.zip"),
+                    filename: "rendus-demo.txt".into(),
+                    content_type: "text/plain; charset=utf-8".into(),
+                    size_bytes: saved.size as i64,
+                    sha256: saved.sha256,
+                    storage_key: key,
                 },
             )
             .await?;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use immovr_core::{Actor, Clock, Store};
 use immovr_store::{Options, SqlStore};
+use immovr_web::files::Files;
 use immovr_web::live::LiveFeed;
 use immovr_web::{AppState, Limits};
 use tokio::net::TcpListener;
@@ -30,18 +31,21 @@ pub async fn open_store(config: &Config, clock: Arc<dyn Clock>, pg_schema: Optio
 }
 
 /// The web layer's state; the store announces its committed changes on the live feed.
-pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> AppState {
+pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let live = LiveFeed::default();
+    let files = Files::local(&config.data_dir.join("files"))?;
     let store = store.with_feed(Arc::new(live.clone()));
-    AppState {
+    Ok(AppState {
         store: Arc::new(store),
         clock,
         secure_cookies: config.secure_cookies,
         trust_proxy_headers: config.trust_proxy_headers,
         session_hours: config.session_hours,
         live,
+        files,
+        max_upload_bytes: config.max_upload_bytes,
         limits: Arc::new(Limits::default()),
-    }
+    })
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.

@@ -93,7 +93,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => println!("migrations applied ({})", store.backend()),
         Command::Serve => run(&config, store.clone(), clock).await?,
         Command::Demo => {
-            if demo::seed(&store, clock.clone()).await? {
+            let files = immovr_web::files::Files::local(&config.data_dir.join("files"))?;
+            if demo::seed(&store, clock.clone(), &files).await? {
                 tracing::info!("demo data created");
             }
             demo::print_credentials(&format!("http://{}", config.listen));
@@ -137,7 +138,7 @@ async fn run(config: &Config, store: immovr_store::SqlStore, clock: Arc<dyn Cloc
     let listener =
         TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend(), "immovr is serving");
-    let state = immovr::app_state(config, store.clone(), clock);
+    let state = immovr::app_state(config, store.clone(), clock)?;
     immovr::serve(listener, state, immovr::shutdown_signal()).await?;
     Ok(())
 }

@@ -59,6 +59,47 @@ fn catalogue_from_row(r: &Row) -> Result<CatalogueItem> {
     })
 }
 
+fn attachment_from_row(r: &Row) -> Result<Attachment> {
+    Ok(Attachment {
+        id: r.i64("id")?,
+        filename: r.text("filename")?,
+        content_type: r.text("content_type")?,
+        size_bytes: r.i64("size_bytes")?,
+        sha256: r.text("sha256")?,
+        storage_key: r.text("storage_key")?,
+    })
+}
+
+async fn request_with_files(tx: &mut Tx, r: &Row) -> Result<QuoteRequest> {
+    let files = tx.all("SELECT * FROM attachments WHERE request_id = $1 ORDER BY id", args![r.i64("id")?]).await?;
+    let mut request = request_from_row(r)?;
+    request.attachments = files.iter().map(attachment_from_row).collect::<Result<_>>()?;
+    Ok(request)
+}
+
+async fn load_request(tx: &mut Tx, scope: Scope, id: Id) -> Result<QuoteRequest> {
+    let row = tx
+        .opt(
+            "SELECT * FROM quote_requests WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
+            args![id, scope_client(scope)],
+        )
+        .await?
+        .ok_or_else(|| not_found("quote request"))?;
+    request_with_files(tx, &row).await
+}
+
+async fn insert_attachments(tx: &mut Tx, now: Timestamp, request_id: Id, files: &[NewAttachment]) -> Result<()> {
+    for f in files {
+        tx.exec(
+            "INSERT INTO attachments (request_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![request_id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, now],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 fn request_from_row(r: &Row) -> Result<QuoteRequest> {
     Ok(QuoteRequest {
         id: r.i64("id")?,
@@ -71,6 +112,7 @@ fn request_from_row(r: &Row) -> Result<QuoteRequest> {
         wanted: serde_json::from_str(&r.text("wanted")?).map_err(DomainError::internal)?,
         wished_date: r.opt_date("wished_date")?,
         notes: r.opt_text("notes")?,
+        attachments: Vec::new(),
         created_at: r.ts("created_at")?,
     })
 }
@@ -260,13 +302,15 @@ impl SqlStore {
         c: NewClient,
         password_hash: String,
         r: NewQuoteRequest,
+        attachments: Vec<NewAttachment>,
     ) -> Result<User> {
         let c = checked_client(c)?;
         let r = self.checked_request(r)?;
         let now = self.now();
         let mut tx = self.db.write().await?;
         let client_id = insert_client(&mut tx, now, actor, &c, Some(password_hash)).await?;
-        insert_request(&mut tx, now, actor, client_id, &r).await?;
+        let request_id = insert_request(&mut tx, now, actor, client_id, &r).await?;
+        insert_attachments(&mut tx, now, request_id, &attachments).await?;
         let user = tx.one("SELECT * FROM users WHERE client_id = $1", args![client_id]).await?;
         self.commit(tx).await?;
         user_from_row(&user)
@@ -424,6 +468,7 @@ impl SqlStore {
         actor: &Actor,
         client_id: Id,
         r: NewQuoteRequest,
+        attachments: Vec<NewAttachment>,
     ) -> Result<QuoteRequest> {
         let r = self.checked_request(r)?;
         let now = self.now();
@@ -432,9 +477,10 @@ impl SqlStore {
             return Err(DomainError::validation("client_id", "no such client"));
         }
         let id = insert_request(&mut tx, now, actor, client_id, &r).await?;
-        let row = tx.one("SELECT * FROM quote_requests WHERE id = $1", args![id]).await?;
+        insert_attachments(&mut tx, now, id, &attachments).await?;
+        let request = load_request(&mut tx, Scope::Staff, id).await?;
         self.commit(tx).await?;
-        request_from_row(&row)
+        Ok(request)
     }
 
     pub(crate) async fn quote_requests_q(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {
@@ -445,18 +491,22 @@ impl SqlStore {
                 args![scope_client(scope)],
             )
             .await?;
-        rows.iter().map(request_from_row).collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(request_with_files(&mut tx, r).await?);
+        }
+        Ok(out)
     }
 
     pub(crate) async fn quote_request_q(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
         let mut tx = self.db.read().await?;
-        let row = tx
-            .opt(
-                "SELECT * FROM quote_requests WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
-                args![id, scope_client(scope)],
-            )
-            .await?;
-        request_from_row(&row.ok_or_else(|| not_found("quote request"))?)
+        load_request(&mut tx, scope, id).await
+    }
+
+    pub(crate) async fn attachment_q(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment> {
+        let mut tx = self.db.read().await?;
+        let request = load_request(&mut tx, scope, request_id).await?;
+        request.attachments.into_iter().find(|a| a.id == attachment_id).ok_or_else(|| not_found("attachment"))
     }
 
     pub(crate) async fn create_login_link_tx(

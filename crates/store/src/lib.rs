@@ -126,8 +126,9 @@ impl Store for SqlStore {
         client: NewClient,
         password_hash: String,
         request: NewQuoteRequest,
+        attachments: Vec<NewAttachment>,
     ) -> Result<User> {
-        self.register_client_with_request_tx(actor, client, password_hash, request).await
+        self.register_client_with_request_tx(actor, client, password_hash, request, attachments).await
     }
 
     async fn client(&self, scope: Scope, id: Id) -> Result<Client> {
@@ -155,8 +156,19 @@ impl Store for SqlStore {
         actor: &Actor,
         client_id: Id,
         request: NewQuoteRequest,
+        attachments: Vec<NewAttachment>,
     ) -> Result<QuoteRequest> {
-        self.create_quote_request_tx(actor, client_id, request).await
+        self.create_quote_request_tx(actor, client_id, request, attachments).await
+    }
+
+    async fn attachment(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment> {
+        self.attachment_q(scope, request_id, attachment_id).await
+    }
+
+    async fn deliverable(&self, scope: Scope, order_id: Id, deliverable_id: Id) -> Result<Deliverable> {
+        let mut tx = self.db.read().await?;
+        let order = orders::load_order(&mut tx, scope, order_id).await?;
+        order.deliverables.into_iter().find(|d| d.id == deliverable_id).ok_or_else(|| not_found("deliverable"))
     }
 
     async fn quote_requests(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {

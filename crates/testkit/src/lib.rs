@@ -51,12 +51,17 @@ pub enum Backend {
 
 pub const PG_ENV: &str = "IMMOVR_TEST_DATABASE_URL";
 
+/// Test servers take delivered files up to 8 MiB (the product's default is 4 GiB).
+pub const TEST_MAX_UPLOAD: u64 = 8 * 1024 * 1024;
+
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub clock: Arc<TestClock>,
     pub store: SqlStore,
     pub backend: Backend,
+    /// The server's file store.
+    pub files: immovr_web::files::Files,
     /// An API token for an admin (every role).
     pub admin: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -87,7 +92,12 @@ impl Answer {
 /// `IMMOVR_TEST_DATABASE_URL` is not set.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = Config { data_dir: dir.path().to_path_buf(), listen: "127.0.0.1:0".into(), ..Config::default() };
+    let mut config = Config {
+        data_dir: dir.path().to_path_buf(),
+        listen: "127.0.0.1:0".into(),
+        max_upload_bytes: TEST_MAX_UPLOAD,
+        ..Config::default()
+    };
     let mut pg_schema = None;
     if backend == Backend::Postgres {
         let Ok(url) = std::env::var(PG_ENV) else {
@@ -120,7 +130,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = immovr::app_state(&config, store.clone(), clock.clone());
+    let state = immovr::app_state(&config, store.clone(), clock.clone()).expect("app state");
+    let files = state.files.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         immovr::serve(listener, state, async {
@@ -140,6 +151,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         clock,
         store,
         backend,
+        files,
         admin,
         shutdown: Some(tx),
         server: Some(server),
@@ -210,6 +222,11 @@ impl TestApp {
             .await;
         assert_eq!(a.status, StatusCode::CREATED, "signup: {}", a.body);
         (a.body["user"]["client_id"].as_i64().unwrap(), a.body["token"].as_str().unwrap().to_string())
+    }
+
+    /// Where the server keeps its files.
+    pub fn files_root(&self) -> std::path::PathBuf {
+        self._dir.path().join("files")
     }
 
     /// Logs in with email and password; returns the session token.

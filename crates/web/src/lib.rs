@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod files;
 mod idempotency;
 pub mod live;
 mod pages;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -40,6 +42,10 @@ pub struct AppState {
     pub session_hours: i64,
     /// Live updates (server-sent events), fed by the store.
     pub live: live::LiveFeed,
+    /// Attachments and delivered files.
+    pub files: files::Files,
+    /// Largest file accepted in one upload.
+    pub max_upload_bytes: u64,
     pub limits: Arc<Limits>,
 }
 
@@ -69,27 +75,36 @@ impl Limits {
 }
 
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = api::router().split_for_parts();
+    let (api, mut openapi) = api::router().split_for_parts();
+    let (uploads, upload_doc) = api::upload_router().split_for_parts();
+    openapi.merge(upload_doc);
     let openapi = Arc::new(openapi);
+    // JSON bodies are small; file uploads are streamed and limited by `max_upload_bytes`.
     let api = api
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer));
     let secure = state.secure_cookies;
-    let pages = pages::router().layer(axum::middleware::from_fn(pages::page_headers)).layer(axum::middleware::from_fn(
-        move |mut req: axum::extract::Request, next: axum::middleware::Next| async move {
-            if secure {
-                req.extensions_mut().insert(pages::SecureCookies);
-            }
-            next.run(req).await
-        },
-    ));
+    let upload_limit = (pages::MAX_ATTACHMENT_BYTES as usize) * pages::MAX_FILES + MAX_BODY_BYTES;
+    let pages = pages::router()
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(pages::upload_router().layer(DefaultBodyLimit::max(upload_limit)))
+        .layer(axum::middleware::from_fn(pages::page_headers))
+        .layer(axum::middleware::from_fn(
+            move |mut req: axum::extract::Request, next: axum::middleware::Next| async move {
+                if secure {
+                    req.extensions_mut().insert(pages::SecureCookies);
+                }
+                next.run(req).await
+            },
+        ));
     Router::new()
         .merge(api)
         .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::http(StatusCode::NOT_FOUND, "not_found", "no such route") })
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

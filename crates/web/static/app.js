@@ -64,6 +64,46 @@
     });
   }
 
+  // Upload progress: forms that carry files are sent with XMLHttpRequest to show a progress bar;
+  // the answer is handled as the browser would (follow the redirect, or show the returned page).
+  function uploads() {
+    var forms = document.querySelectorAll("form[data-upload]");
+    Array.prototype.forEach.call(forms, function (form) {
+      form.addEventListener("submit", function (ev) {
+        if (!window.FormData || !window.XMLHttpRequest) return;
+        var hasFile = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files && i.files.length; });
+        if (!hasFile) return;
+        ev.preventDefault();
+        var bar = form.querySelector("progress.upload");
+        var button = form.querySelector("button[type=submit]");
+        if (bar) { bar.hidden = false; bar.value = 0; }
+        if (button) button.disabled = true;
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", form.action);
+        xhr.upload.addEventListener("progress", function (e) {
+          if (bar && e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+        });
+        xhr.addEventListener("load", function () {
+          var url = new URL(xhr.responseURL);
+          if (xhr.status < 400 && url.pathname !== new URL(form.action).pathname) {
+            location.assign(xhr.responseURL);
+            return;
+          }
+          var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          var fresh = doc.querySelector("main");
+          if (fresh) document.querySelector("main").innerHTML = fresh.innerHTML;
+          uploads();
+        });
+        xhr.addEventListener("error", function () {
+          if (bar) bar.hidden = true;
+          if (button) button.disabled = false;
+        });
+        xhr.send(new FormData(form));
+      });
+    });
+  }
+
   live();
   countdown();
+  uploads();
 })();

@@ -3,8 +3,8 @@
 use super::*;
 
 both!(demo_covers_every_state, async |app: &TestApp| {
-    assert!(immovr::demo::seed(&app.store, app.clock.clone()).await.unwrap());
-    assert!(!immovr::demo::seed(&app.store, app.clock.clone()).await.unwrap(), "seeds once");
+    assert!(immovr::demo::seed(&app.store, app.clock.clone(), &app.files).await.unwrap());
+    assert!(!immovr::demo::seed(&app.store, app.clock.clone(), &app.files).await.unwrap(), "seeds once");
     let statuses: Vec<String> = app
         .get(&app.admin, "/api/v1/quotes")
         .await

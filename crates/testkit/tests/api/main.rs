@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod demo;
+mod files;
 mod input;
 mod journey;
 mod paths;

@@ -38,6 +38,18 @@ async fn post(app: &TestApp, b: &Client, path: &str, fields: &[(&str, &str)]) ->
     Page { status, location, html: r.text().await.unwrap() }
 }
 
+/// A form with files goes as multipart (the sign-up and request forms).
+async fn post_multipart(app: &TestApp, b: &Client, path: &str, fields: &[(&str, &str)]) -> Page {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let r = b.post(format!("{}{path}", app.base)).multipart(form).send().await.unwrap();
+    let status = r.status();
+    let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    Page { status, location, html: r.text().await.unwrap() }
+}
+
 async fn login(app: &TestApp, b: &Client, email: &str, password: &str) -> String {
     let token = csrf(&get(app, b, "/connexion").await.html);
     let p = post(
@@ -95,12 +107,12 @@ both!(portal_signup_request_accept, async |app: &TestApp| {
     ];
     // A short password: the form comes back with the error and nothing is created.
     fields.push(("password", "court"));
-    let bad = post(app, &b, "/inscription", &fields).await;
+    let bad = post_multipart(app, &b, "/inscription", &fields).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("5 allée des Pins"), "the form keeps what was typed");
     fields.pop();
     fields.push(("password", "une-phrase-longue"));
-    let ok = post(app, &b, "/inscription", &fields).await;
+    let ok = post_multipart(app, &b, "/inscription", &fields).await;
     assert_eq!((ok.status, ok.location.as_str()), (StatusCode::SEE_OTHER, "/compte/demandes?ok=1"), "{}", ok.html);
     let list = get(app, &b, "/compte/demandes?ok=1").await;
     assert!(list.html.contains("5 allée des Pins, Cassis"));

@@ -59,6 +59,11 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Routes whose bodies are files, streamed to the file store (no JSON size limit).
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(orders::upload))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
@@ -74,6 +79,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::outbox))
         .routes(routes!(quotes::requests, quotes::create_request))
         .routes(routes!(quotes::request))
+        .routes(routes!(quotes::attachment))
+        .routes(routes!(orders::download))
         .routes(routes!(quotes::list, quotes::create))
         .routes(routes!(quotes::get, quotes::update))
         .routes(routes!(quotes::send))

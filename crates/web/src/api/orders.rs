@@ -126,6 +126,73 @@ pub async fn invoice(
     Ok((StatusCode::CREATED, axum::Json(state.store.issue_invoice(&caller.actor, id).await?)))
 }
 
+/// Download a delivered file (range requests supported, for large files).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/deliverables/{file_id}", tag = "orders",
+    params(("id" = i64, Path), ("file_id" = i64, Path)),
+    responses((status = 200, description = "the file"), (status = 206, description = "part of the file"), (status = 404, body = Problem)))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file_id)): Path<(Id, Id)>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<axum::response::Response> {
+    let d = state.store.deliverable(caller.actor.scope(), id, file_id).await?;
+    Ok(state.files.serve(&d.storage_key, &headers, &d.filename, &d.content_type).await)
+}
+
+/// Upload a final file as the raw request body (production): streamed to the file store, its
+/// size and SHA-256 computed on the way, then recorded as a deliverable of the order. A failed
+/// upload records nothing and can simply be sent again.
+#[utoipa::path(put, path = "/api/v1/orders/{id}/files/{filename}", tag = "orders",
+    params(("id" = i64, Path), ("filename" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Order), (status = 409, body = Problem), (status = 413, body = Problem)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Production>,
+    Path((id, filename)): Path<(Id, String)>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<(StatusCode, J<Order>)> {
+    use immovr_core::DomainError;
+    // Refuse early: the order must exist and still take files.
+    let order = state.store.order(immovr_core::Scope::Staff, id).await?;
+    immovr_core::rules::check_order_open(order.status)?;
+    let filename = crate::files::clean_filename(&filename);
+    let key = format!("orders/{id}/{}-{filename}", crate::api::new_token("").get(..12).unwrap_or("x"));
+    let saved = match state.files.save(&key, body.into_data_stream(), state.max_upload_bytes).await {
+        Ok(s) => s,
+        Err(crate::files::FileError::TooLarge(limit)) => {
+            return Err(crate::problem::ApiError::http(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                format!("files are limited to {limit} bytes"),
+            ));
+        }
+        Err(e) => return Err(DomainError::internal(e).into()),
+    };
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty() && t.len() < 100)
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let file = NewDeliverable {
+        filename,
+        content_type,
+        size_bytes: saved.size as i64,
+        sha256: saved.sha256,
+        storage_key: key.clone(),
+    };
+    match state.store.add_deliverable(&caller.actor, id, file).await {
+        Ok(order) => Ok((StatusCode::CREATED, axum::Json(order))),
+        Err(e) => {
+            state.files.delete(&key).await;
+            Err(e.into())
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
 pub async fn messages(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Vec<Message>>> {

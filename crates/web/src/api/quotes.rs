@@ -50,7 +50,24 @@ pub async fn create_request(
             return Err(DomainError::validation("client_id", "staff must name the client").into());
         }
     };
-    Ok((StatusCode::CREATED, axum::Json(state.store.create_quote_request(&caller.actor, client_id, body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.create_quote_request(&caller.actor, client_id, body, vec![]).await?),
+    ))
+}
+
+/// Download a file attached to a quote request (range requests supported).
+#[utoipa::path(get, path = "/api/v1/quote-requests/{id}/attachments/{file_id}", tag = "quotes",
+    params(("id" = i64, Path), ("file_id" = i64, Path)),
+    responses((status = 200, description = "the file"), (status = 206, description = "part of the file"), (status = 404, body = Problem)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file_id)): Path<(Id, Id)>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<axum::response::Response> {
+    let a = state.store.attachment(caller.actor.scope(), id, file_id).await?;
+    Ok(state.files.serve(&a.storage_key, &headers, &a.filename, &a.content_type).await)
 }
 
 #[utoipa::path(get, path = "/api/v1/quote-requests/{id}", tag = "quotes", params(("id" = i64, Path)),

@@ -2,13 +2,13 @@
 //! their stages, deliveries, invoices with payment instructions, messages, profile, data export.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use immovr_core::auth::{hash_password, verify_password};
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals};
-use immovr_core::ports::{AcceptQuote, NewMessage, NewQuoteRequest, ProfileUpdate, RefuseQuote};
+use immovr_core::ports::{AcceptQuote, NewAttachment, NewMessage, NewQuoteRequest, ProfileUpdate, RefuseQuote};
 use immovr_core::{DomainError, Scope};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -29,6 +29,77 @@ impl Fields {
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
+}
+
+/// A multipart form: its text fields and the files already written to the file store.
+pub struct UploadForm {
+    pub fields: Fields,
+    pub files: Vec<NewAttachment>,
+}
+
+impl UploadForm {
+    /// Removes the stored files (the form was refused).
+    pub async fn discard(self, state: &AppState) {
+        for f in self.files {
+            state.files.delete(&f.storage_key).await;
+        }
+    }
+}
+
+/// Reads a multipart form, streaming each file (plans, photos) to the file store. Files are
+/// checked by size and by content (PDF, JPEG, PNG, WebP, HEIC), never by their name.
+pub async fn read_upload_form(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> Result<UploadForm, (UploadForm, DomainError)> {
+    let mut form = UploadForm { fields: Fields(Vec::new()), files: Vec::new() };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err((form, DomainError::validation("attachments", format!("upload interrupted: {e}")))),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(str::to_string) {
+            Some(original) if !original.is_empty() => {
+                if form.files.len() >= super::MAX_FILES {
+                    return Err((
+                        form,
+                        DomainError::validation("attachments", format!("at most {} files", super::MAX_FILES)),
+                    ));
+                }
+                let filename = crate::files::clean_filename(&original);
+                let key = format!("requests/{}/{}", crate::api::new_token("").get(..16).unwrap_or("x"), filename);
+                match state.files.save(&key, field, super::MAX_ATTACHMENT_BYTES).await {
+                    Ok(saved) => match crate::files::sniff(&saved.head) {
+                        Some(content_type) => form.files.push(NewAttachment {
+                            filename,
+                            content_type: content_type.into(),
+                            size_bytes: saved.size as i64,
+                            sha256: saved.sha256,
+                            storage_key: key,
+                        }),
+                        None => {
+                            state.files.delete(&key).await;
+                            let msg = format!("{filename}: only PDF, JPEG, PNG, WebP or HEIC files");
+                            return Err((form, DomainError::validation("attachments", msg)));
+                        }
+                    },
+                    Err(crate::files::FileError::TooLarge(limit)) => {
+                        let msg = format!("{filename}: larger than {} MB", limit / 1_000_000);
+                        return Err((form, DomainError::validation("attachments", msg)));
+                    }
+                    Err(e) => return Err((form, DomainError::validation("attachments", e.to_string()))),
+                }
+            }
+            Some(_) => {} // an empty file input
+            None => match field.text().await {
+                Ok(text) => form.fields.0.push((name, text)),
+                Err(e) => return Err((form, DomainError::validation(name, e.to_string()))),
+            },
+        }
+    }
+    Ok(form)
 }
 
 #[derive(Default)]
@@ -133,6 +204,12 @@ pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, err
             @if let Some(e) = fe("wished_date") { p.field-error { (e) } }
             label for="f-notes" { (tr.t("request.notes")) " " span.hint { (tr.t("optional")) } }
             textarea #f-notes name="notes" rows="4" { (f.notes) }
+            label for="f-files" { (tr.t("request.files")) " " span.hint { (tr.t("optional")) } }
+            p.hint #f-files-help { (tr.t("request.files.help")) }
+            input #f-files type="file" name="attachments" multiple accept=".pdf,.jpg,.jpeg,.png,.webp,.heic,application/pdf,image/*"
+                aria-describedby="f-files-help" aria-invalid=[fe("attachments").map(|_| "true")];
+            @if let Some(e) = fe("attachments") { p.field-error { (e) } }
+            progress.upload hidden max="100" value="0" aria-label=(tr.t("request.files.progress")) {}
         }
     }
 }
@@ -191,13 +268,14 @@ pub async fn requests(State(state): State<AppState>, c: ClientCtx, Query(flash):
         @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
         p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
         div.table-wrap tabindex="0" { table {
-            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("status")) } } }
+            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("request.files")) } th scope="col" { (tr.t("status")) } } }
             tbody {
                 @for r in &list {
                     tr {
                         td { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
                         td { (r.property_type) }
                         td { (r.property_address) }
+                        td { ul.files { @for a in &r.attachments { li { a href={ "/compte/demandes/" (r.id) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
                         td { (badge(&tr, r.status.as_str())) }
                     }
                 }
@@ -213,7 +291,7 @@ async fn request_page(state: &AppState, ctx: &Ctx, f: &RequestForm, err: Option<
     html! {
         p { (tr.t("signup.intro")) }
         @if let Some(e) = &err { (notice("error", &e.to_string())) }
-        form.card method="post" action="/compte/demandes" novalidate {
+        form.card method="post" action="/compte/demandes" enctype="multipart/form-data" data-upload novalidate {
             (csrf_field(ctx))
             (request_fields(&tr, &catalogue, f, &err))
             button type="submit" { (tr.t("signup.submit")) }
@@ -226,20 +304,30 @@ pub async fn new_request(State(state): State<AppState>, c: ClientCtx) -> Respons
     page(&c.ctx, c.ctx.tr.t("signup.title"), body).into_response()
 }
 
-pub async fn create_request(
-    State(state): State<AppState>,
-    c: ClientCtx,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    if !csrf_ok(&c.ctx, &fields.get("csrf")) {
-        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
-    }
-    let form = RequestForm::from_fields(&fields);
-    let result = match form.to_input() {
-        Ok(input) => state.store.create_quote_request(&c.ctx.actor, c.client_id, input).await.map(|_| ()),
-        Err(e) => Err(e),
+pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipart: Multipart) -> Response {
+    let (upload, result) = match read_upload_form(&state, multipart).await {
+        Ok(upload) if !csrf_ok(&c.ctx, &upload.fields.get("csrf")) => {
+            upload.discard(&state).await;
+            return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        }
+        Ok(upload) => {
+            let form = RequestForm::from_fields(&upload.fields);
+            let result = match form.to_input() {
+                Ok(input) => state
+                    .store
+                    .create_quote_request(&c.ctx.actor, c.client_id, input, upload.files.clone())
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            };
+            (upload, result)
+        }
+        Err((upload, e)) => (upload, Err(e)),
     };
+    let form = RequestForm::from_fields(&upload.fields);
+    if result.is_err() {
+        upload.discard(&state).await;
+    }
     match result {
         Ok(()) => Redirect::to("/compte/demandes?ok=1").into_response(),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&c.ctx, e),
@@ -647,7 +735,7 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
         @if !o.deliverables.is_empty() {
             section.card aria-labelledby="h-files" {
                 h2 #h-files { (tr.t("deliveries.title")) }
-                (files_table(&tr, &o.deliverables))
+                (files_table(&tr, o.id, &o.deliverables))
             }
         }
         @if let Some(inv) = o.invoice_id { p { a.button href={ "/compte/factures/" (inv) } { (tr.t("invoice.number")) } } }
@@ -670,14 +758,18 @@ fn human_size(bytes: i64) -> String {
     }
 }
 
-fn files_table(tr: &Tr, files: &[Deliverable]) -> Markup {
+fn files_table(tr: &Tr, order_id: Id, files: &[Deliverable]) -> Markup {
     html! {
         div.table-wrap tabindex="0" {
             table {
                 thead { tr { th scope="col" { "Fichier" } th scope="col" class="num" { (tr.t("deliveries.size")) } th scope="col" { (tr.t("deliveries.checksum")) } } }
                 tbody {
                     @for f in files {
-                        tr { td { (f.filename) } td.num { (human_size(f.size_bytes)) } td { code.hash { (f.sha256) } } }
+                        tr {
+                            td { a href={ "/compte/commandes/" (order_id) "/fichiers/" (f.id) } download { (f.filename) } }
+                            td.num { (human_size(f.size_bytes)) }
+                            td { code.hash { (f.sha256) } }
+                        }
                     }
                 }
             }
@@ -697,11 +789,35 @@ pub async fn deliveries(State(state): State<AppState>, c: ClientCtx) -> Response
         @for o in &delivered {
             section.card {
                 h2 { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) }
-                (files_table(&tr, &o.deliverables))
+                (files_table(&tr, o.id, &o.deliverables))
             }
         }
     };
     page(&c.ctx, tr.t("deliveries.title"), body).into_response()
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path((id, file)): Path<(Id, Id)>,
+    headers: HeaderMap,
+) -> Response {
+    match state.store.attachment(Scope::Client(c.client_id), id, file).await {
+        Ok(a) => state.files.serve(&a.storage_key, &headers, &a.filename, &a.content_type).await,
+        Err(e) => domain_error_page(&c.ctx, e),
+    }
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path((id, file)): Path<(Id, Id)>,
+    headers: HeaderMap,
+) -> Response {
+    match state.store.deliverable(Scope::Client(c.client_id), id, file).await {
+        Ok(d) => state.files.serve(&d.storage_key, &headers, &d.filename, &d.content_type).await,
+        Err(e) => domain_error_page(&c.ctx, e),
+    }
 }
 
 pub async fn invoices(State(state): State<AppState>, c: ClientCtx) -> Response {

@@ -351,7 +351,7 @@ async fn signup_form(state: &AppState, ctx: &Ctx, f: &SignupForm, err: Option<Do
     html! {
         p { (tr.t("signup.intro")) }
         @if let Some(e) = &err { (notice("error", &e.to_string())) }
-        form.card method="post" action="/inscription" novalidate {
+        form.card method="post" action="/inscription" enctype="multipart/form-data" data-upload novalidate {
             (csrf_field(ctx))
             (super::account::request_fields(&tr, &catalogue, &f.request, &err))
             fieldset {
@@ -385,9 +385,19 @@ pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> Response {
     page(&ctx, ctx.tr.t("signup.title"), body).into_response()
 }
 
-pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let f = SignupForm::from_fields(&super::account::Fields(fields));
+pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::extract::Multipart) -> Response {
+    let upload = match super::account::read_upload_form(&state, multipart).await {
+        Ok(u) => u,
+        Err((upload, e)) => {
+            let f = SignupForm::from_fields(&upload.fields);
+            upload.discard(&state).await;
+            let body = signup_form(&state, &ctx, &f, Some(e)).await;
+            return (StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, ctx.tr.t("signup.title"), body)).into_response();
+        }
+    };
+    let f = SignupForm::from_fields(&upload.fields);
     if !csrf_ok(&ctx, &f.csrf) {
+        upload.discard(&state).await;
         return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
     let result: Result<_, DomainError> = async {
@@ -414,9 +424,12 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(fields): Form<
         let hash = blocking(move || hash_password(&password)).await.map_err(|_| DomainError::internal("hashing"))??;
         let mut actor = ctx.actor.clone();
         actor.label = format!("signup {}", f.email.trim());
-        state.store.register_client_with_request(&actor, client, hash, request).await
+        state.store.register_client_with_request(&actor, client, hash, request, upload.files.clone()).await
     }
     .await;
+    if result.is_err() {
+        upload.discard(&state).await;
+    }
     match result {
         Ok(user) => match start_session(&state, &user).await {
             Ok((_, _, cookie)) => with_cookie(Redirect::to("/compte/demandes?ok=1").into_response(), cookie),

@@ -72,6 +72,9 @@ texts! {
     "request.services" => "Prestations et options souhaitées", "Services and options wanted";
     "request.date" => "Date souhaitée", "Wished date";
     "request.notes" => "Précisions", "Notes";
+    "request.files" => "Plans et photos", "Plans and photos";
+    "request.files.help" => "PDF, JPEG, PNG, WebP ou HEIC ; 10 fichiers au plus.", "PDF, JPEG, PNG, WebP or HEIC; at most 10 files.";
+    "request.files.progress" => "Envoi des fichiers", "Uploading files";
     "request.sent" => "Votre demande est enregistrée : notre équipe vous adresse un devis rapidement.", "Your request is recorded: our team will send you a quote shortly.";
     "request.list" => "Vos demandes", "Your requests";
     "home.title" => "Mon compte", "My account";

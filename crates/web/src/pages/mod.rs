@@ -31,14 +31,16 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/compte") }))
         .route("/connexion", get(auth::login_page).post(auth::login))
         .route("/deconnexion", post(auth::logout))
-        .route("/inscription", get(auth::signup_page).post(auth::signup))
+        .route("/inscription", get(auth::signup_page))
         .route("/lien-magique", get(auth::magic_page).post(auth::magic_request))
         .route("/lien-magique/{token}", get(auth::magic_use))
         .route("/mot-de-passe-oublie", get(auth::forgot_page).post(auth::forgot_request))
         .route("/reinitialiser/{token}", get(auth::reset_page).post(auth::reset))
         .route("/langue/{lang}", get(auth::switch_language))
         .route("/compte", get(account::home))
-        .route("/compte/demandes", get(account::requests).post(account::create_request))
+        .route("/compte/demandes", get(account::requests))
+        .route("/compte/demandes/{id}/pieces/{file}", get(account::attachment))
+        .route("/compte/commandes/{id}/fichiers/{file}", get(account::download))
         .route("/compte/demandes/nouvelle", get(account::new_request))
         .route("/compte/devis", get(account::quotes))
         .route("/compte/devis/{id}", get(account::quote))
@@ -63,6 +65,15 @@ pub fn router() -> Router<AppState> {
             "/static/app.js",
             get(|| async { static_file("text/javascript; charset=utf-8", include_str!("../../static/app.js")) }),
         )
+}
+
+/// Attachments per request, at most, and their size.
+pub const MAX_FILES: usize = 10;
+pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The forms that carry files (multipart, larger bodies).
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route("/inscription", post(auth::signup)).route("/compte/demandes", post(account::create_request))
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {

@@ -11,3 +11,16 @@ CREATE TABLE login_links (
 
 -- Notification preferences of a client (JSON), editable in the portal.
 ALTER TABLE clients ADD COLUMN notify_email BIGINT NOT NULL DEFAULT 1;
+
+-- Files attached to a quote request (plans, photos), kept in the file store.
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    request_id BIGINT NOT NULL REFERENCES quote_requests (id),
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    storage_key TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX attachments_request ON attachments (request_id);
