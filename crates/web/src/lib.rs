@@ -90,6 +90,7 @@ pub fn app(state: AppState) -> Router {
     let pages = pages::router()
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(pages::upload_router().layer(DefaultBodyLimit::max(upload_limit)))
+        .merge(pages::staff_upload_router().layer(DefaultBodyLimit::disable()))
         .layer(axum::middleware::from_fn(pages::page_headers))
         .layer(axum::middleware::from_fn(
             move |mut req: axum::extract::Request, next: axum::middleware::Next| async move {

@@ -103,7 +103,65 @@
     });
   }
 
+  // Quote builder: picking a catalogue label fills the row; totals per VAT rate follow the
+  // typing (in cents, the server recomputes them exactly on save).
+  function builder() {
+    var form = document.querySelector("form.builder");
+    if (!form) return;
+    var out = form.querySelector(".live-totals");
+    var options = form.querySelectorAll("datalist#catalogue option");
+    function cents(v) {
+      var n = parseFloat(String(v || "").replace(/\s/g, "").replace(",", "."));
+      return isNaN(n) ? 0 : n;
+    }
+    function fmt(c) {
+      var en = out && out.getAttribute("data-lang") === "en";
+      var s = (Math.round(c) / 100).toFixed(2);
+      return en ? "€" + s : s.replace(".", ",") + " €";
+    }
+    function recompute() {
+      var perRate = {};
+      Array.prototype.forEach.call(form.querySelectorAll("tr.line"), function (row) {
+        var desc = row.querySelector("input[name=description]").value.trim();
+        if (!desc) return;
+        var q = cents(row.querySelector("input[name=quantity]").value);
+        var p = cents(row.querySelector("input[name=unit_price]").value);
+        var d = cents(row.querySelector("input[name=discount]").value);
+        var r = row.querySelector("select[name=vat_rate]").value;
+        perRate[r] = (perRate[r] || 0) + Math.round((q * p - d) * 100);
+      });
+      var ht = 0, tva = 0, parts = [];
+      Object.keys(perRate).sort(function (a, b) { return parseFloat(a) - parseFloat(b); }).forEach(function (r) {
+        var base = perRate[r], vat = Math.round(base * parseFloat(r) / 100);
+        ht += base; tva += vat;
+        parts.push(r + " % : " + fmt(base) + " + " + fmt(vat));
+      });
+      if (out) out.textContent = parts.join(" · ") + (parts.length ? " — HT " + fmt(ht) + ", TVA " + fmt(tva) + ", TTC " + fmt(ht + tva) : "");
+    }
+    form.addEventListener("input", function (ev) {
+      var t = ev.target;
+      if (t.name === "description") {
+        Array.prototype.forEach.call(options, function (o) {
+          if (o.value === t.value) {
+            var row = t.closest("tr");
+            row.querySelector("input[name=code]").value = o.getAttribute("data-code");
+            row.querySelector("input[name=unit]").value = o.getAttribute("data-unit");
+            row.querySelector("input[name=unit_price]").value = o.getAttribute("data-price");
+            var sel = row.querySelector("select[name=vat_rate]");
+            Array.prototype.forEach.call(sel.options, function (opt) {
+              if (parseFloat(opt.value) === parseFloat(o.getAttribute("data-vat"))) sel.value = opt.value;
+            });
+          }
+        });
+      }
+      recompute();
+    });
+    form.addEventListener("change", recompute);
+    recompute();
+  }
+
   live();
   countdown();
   uploads();
+  builder();
 })();

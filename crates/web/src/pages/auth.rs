@@ -28,8 +28,17 @@ pub struct Next {
 /// Only local paths into the client area are followed after login.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with("/compte") && !p.contains("//") => p.to_string(),
+        Some(p) if (p.starts_with("/compte") || p.starts_with("/gestion")) && !p.contains("//") => p.to_string(),
         _ => "/compte".into(),
+    }
+}
+
+/// Staff land in the back office, clients in their space.
+fn landing(user: &immovr_core::model::User, next: &str) -> String {
+    match (user.is_staff(), next.starts_with("/gestion")) {
+        (true, true) | (false, false) => next.to_string(),
+        (true, false) => "/gestion".into(),
+        (false, true) => "/compte".into(),
     }
 }
 
@@ -93,7 +102,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f
     let ok = blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
     match found {
         Some((user, _)) if ok => match start_session(&state, &user).await {
-            Ok((_, _, cookie)) => with_cookie(Redirect::to(&next).into_response(), cookie),
+            Ok((_, _, cookie)) => with_cookie(Redirect::to(&landing(&user, &next)).into_response(), cookie),
             Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
         },
         _ => {

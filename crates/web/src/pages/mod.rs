@@ -4,6 +4,7 @@
 
 mod account;
 mod auth;
+mod backoffice;
 pub mod i18n;
 
 use axum::Router;
@@ -57,6 +58,30 @@ pub fn router() -> Router<AppState> {
         .route("/compte/profil/mot-de-passe", post(account::change_password))
         .route("/compte/donnees", get(account::export))
         .route("/compte/evenements", get(account::events))
+        .route("/gestion", get(backoffice::dashboard))
+        .route("/gestion/demandes", get(backoffice::requests))
+        .route("/gestion/devis", get(backoffice::quotes).post(backoffice::create_quote))
+        .route("/gestion/devis/nouveau", get(backoffice::new_quote))
+        .route("/gestion/devis/{id}", get(backoffice::quote).post(backoffice::update_quote))
+        .route("/gestion/devis/{id}/envoyer", post(backoffice::send_quote))
+        .route("/gestion/devis/{id}/reviser", post(backoffice::revise_quote))
+        .route("/gestion/devis/{id}/prolonger", post(backoffice::extend_quote))
+        .route("/gestion/devis/{id}/messages", post(backoffice::quote_reply))
+        .route("/gestion/bons-de-commande", get(backoffice::purchase_orders))
+        .route("/gestion/bons-de-commande/{id}/valider", post(backoffice::validate_po))
+        .route("/gestion/bons-de-commande/{id}/annuler", post(backoffice::cancel_po))
+        .route("/gestion/commandes", get(backoffice::orders))
+        .route("/gestion/commandes/{id}", get(backoffice::order))
+        .route("/gestion/commandes/{id}/etapes/{sid}", post(backoffice::plan_stage))
+        .route("/gestion/commandes/{id}/etapes/{sid}/terminee", post(backoffice::complete_stage))
+        .route("/gestion/commandes/{id}/livrer", post(backoffice::deliver))
+        .route("/gestion/commandes/{id}/messages", post(backoffice::order_reply))
+        .route("/gestion/factures", get(backoffice::invoices))
+        .route("/gestion/factures/{id}", get(backoffice::invoice))
+        .route("/gestion/factures/{id}/paiements", post(backoffice::record_payment))
+        .route("/gestion/factures/{id}/avoir", post(backoffice::credit_note))
+        .route("/gestion/journal", get(backoffice::audit))
+        .route("/gestion/evenements", get(backoffice::events))
         .route(
             "/static/app.css",
             get(|| async { static_file("text/css; charset=utf-8", include_str!("../../static/app.css")) }),
@@ -70,6 +95,11 @@ pub fn router() -> Router<AppState> {
 /// Attachments per request, at most, and their size.
 pub const MAX_FILES: usize = 10;
 pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+
+/// Final files from the back office: each file is limited while it streams (`max_upload_bytes`).
+pub fn staff_upload_router() -> Router<AppState> {
+    Router::new().route("/gestion/commandes/{id}/fichiers", post(backoffice::upload))
+}
 
 /// The forms that carry files (multipart, larger bodies).
 pub fn upload_router() -> Router<AppState> {
@@ -206,17 +236,34 @@ pub fn csrf_field(ctx: &Ctx) -> Markup {
 
 pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
     let tr = ctx.tr;
-    let signed_in = ctx.user.as_ref().is_some_and(|u| u.client_id.is_some());
+    let staff = ctx.user.as_ref().is_some_and(|u| u.is_staff());
+    let signed_in = ctx.user.is_some();
     let other_lang = if tr.0 == Language::Fr { "en" } else { "fr" };
-    let nav = [
-        ("/compte", "nav.home"),
-        ("/compte/devis", "nav.quotes"),
-        ("/compte/commandes", "nav.orders"),
-        ("/compte/livraisons", "nav.deliveries"),
-        ("/compte/factures", "nav.invoices"),
-        ("/compte/profil", "nav.profile"),
-    ];
-    let current = |href: &str| ctx.path == href || (href != "/compte" && ctx.path.starts_with(&format!("{href}/")));
+    let nav: &[(&str, &str)] = if staff {
+        &[
+            ("/gestion", "bo.nav.todo"),
+            ("/gestion/demandes", "bo.nav.requests"),
+            ("/gestion/devis", "nav.quotes"),
+            ("/gestion/bons-de-commande", "bo.nav.pos"),
+            ("/gestion/commandes", "nav.orders"),
+            ("/gestion/factures", "nav.invoices"),
+            ("/gestion/journal", "bo.nav.audit"),
+        ]
+    } else {
+        &[
+            ("/compte", "nav.home"),
+            ("/compte/devis", "nav.quotes"),
+            ("/compte/commandes", "nav.orders"),
+            ("/compte/livraisons", "nav.deliveries"),
+            ("/compte/factures", "nav.invoices"),
+            ("/compte/profil", "nav.profile"),
+        ]
+    };
+    let home = if staff { "/gestion" } else { "/compte" };
+    let current = |href: &str| {
+        let path = ctx.path.split('?').next().unwrap_or("");
+        path == href || (href != home && path.starts_with(&format!("{href}/")))
+    };
     let markup = html! {
         (DOCTYPE)
         html lang=(tr.lang()) {
@@ -227,10 +274,10 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
             }
-            body data-live=[signed_in.then_some("/compte/evenements")] {
+            body data-live=[signed_in.then_some(if staff { "/gestion/evenements" } else { "/compte/evenements" })] {
                 a.skip href="#main" { (tr.t("skip")) }
                 header.top {
-                    a.brand href="/compte" { (tr.t("brand")) }
+                    a.brand href=(home) { (tr.t(if staff { "bo.brand" } else { "brand" })) }
                     div.tools {
                         a href={ "/langue/" (other_lang) "?retour=" (form_urlencoded(&ctx.path)) } lang=(other_lang) { (tr.t("lang.switch")) }
                         @if signed_in {
@@ -242,12 +289,16 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                     }
                 }
                 @if signed_in {
-                    nav aria-label=(tr.t("nav.home")) {
+                    nav aria-label=(tr.t(if staff { "bo.nav.todo" } else { "nav.home" })) {
                         ul {
                             @for (href, key) in nav {
                                 li { a href=(href) aria-current=[current(href).then_some("page")] { (tr.t(key)) } }
                             }
-                            li { a.cta href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+                            @if staff {
+                                li { a.cta href="/gestion/devis/nouveau" { (tr.t("bo.new_quote")) } }
+                            } @else {
+                                li { a.cta href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+                            }
                         }
                     }
                 }

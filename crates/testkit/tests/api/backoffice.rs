@@ -1,0 +1,171 @@
+//! The back office over HTTP: every action checked against the role on the server (refused for
+//! a role without it, and nothing changes), clients and visitors kept out.
+
+use immovr_core::model::Role;
+use immovr_testkit::reqwest::{Client, redirect};
+
+use super::*;
+
+/// Who posts, with which CSRF token, to which path, with which fields.
+type Case<'a> = (&'a Client, &'a str, String, Vec<(&'a str, &'a str)>);
+
+async fn staff_browser(app: &TestApp, email: &str, roles: &[Role]) -> (Client, String) {
+    app.staff(email, roles).await;
+    let b = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
+    let html = b.get(format!("{}/connexion", app.base)).send().await.unwrap().text().await.unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[at..].split('"').next().unwrap().to_string();
+    let r = b
+        .post(format!("{}/connexion", app.base))
+        .form(&[("email", email), ("password", "staff-password"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/gestion");
+    (b, csrf)
+}
+
+both!(back_office_actions_need_their_role, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Roles BO").await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
+    let draft = app
+        .post(
+            &app.admin,
+            "/api/v1/quotes",
+            json!({"client_id": client_id, "title": "Brouillon", "lines": [
+        {"description": "Plan", "quantity": "1", "unit": "u", "unit_price": "100", "vat_rate": "20"}]}),
+        )
+        .await
+        .id();
+    let po = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await.body["purchase_order"]["id"].as_i64().unwrap();
+    let other = app.sent_quote(client_id, &[("Plan", "1", "100", "20")]).await;
+    let po2 =
+        app.post(&client, &format!("/api/v1/quotes/{other}/accept"), TestApp::signature()).await.body["purchase_order"]
+            ["id"]
+            .as_i64()
+            .unwrap();
+    let order =
+        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po2}/validate"), json!({})).await.body["order_id"]
+            .as_i64()
+            .unwrap();
+    let stage = app.get(&app.admin, &format!("/api/v1/orders/{order}")).await.body["stages"][0]["id"].as_i64().unwrap();
+    app.http
+        .put(format!("{}/api/v1/orders/{order}/files/f.zip", app.base))
+        .bearer_auth(&app.admin)
+        .body(vec![1u8; 100])
+        .send()
+        .await
+        .unwrap();
+    let invoice =
+        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"]
+            .as_i64()
+            .unwrap();
+
+    let (accounting, csrf_a) = staff_browser(app, "compta@studio.example", &[Role::Accounting]).await;
+    let (production, csrf_p) = staff_browser(app, "prod@studio.example", &[Role::Production]).await;
+    let (sales, csrf_s) = staff_browser(app, "vente@studio.example", &[Role::Sales]).await;
+    let audit_before = app.count("audit").await;
+    let cases: Vec<Case> = vec![
+        (
+            &accounting,
+            &csrf_a,
+            "/gestion/devis".into(),
+            vec![
+                ("client_id", "1"),
+                ("title", "x"),
+                ("description", "x"),
+                ("quantity", "1"),
+                ("unit", "u"),
+                ("unit_price", "1"),
+                ("discount", "0"),
+                ("vat_rate", "20"),
+            ],
+        ),
+        (&production, &csrf_p, format!("/gestion/devis/{draft}/envoyer"), vec![]),
+        (&accounting, &csrf_a, format!("/gestion/devis/{q}/reviser"), vec![]),
+        (&production, &csrf_p, format!("/gestion/bons-de-commande/{po}/valider"), vec![]),
+        (&accounting, &csrf_a, format!("/gestion/bons-de-commande/{po}/annuler"), vec![("reason", "x")]),
+        (&sales, &csrf_s, format!("/gestion/commandes/{order}/etapes/{stage}"), vec![("planned_date", "2026-07-01")]),
+        (&accounting, &csrf_a, format!("/gestion/commandes/{order}/etapes/{stage}/terminee"), vec![]),
+        (&sales, &csrf_s, format!("/gestion/commandes/{order}/livrer"), vec![]),
+        (
+            &production,
+            &csrf_p,
+            format!("/gestion/factures/{invoice}/paiements"),
+            vec![("method", "transfer"), ("amount", "1"), ("date", "2026-06-15"), ("reference", "r")],
+        ),
+        (&sales, &csrf_s, format!("/gestion/factures/{invoice}/avoir"), vec![("reason", "x")]),
+    ];
+    for (browser, csrf, path, mut fields) in cases {
+        fields.push(("csrf", csrf));
+        let r = browser.post(format!("{}{path}", app.base)).form(&fields).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        sales.get(format!("{}/gestion/journal", app.base)).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "the audit log is for admins"
+    );
+    assert_eq!(app.count("audit").await, audit_before, "refused actions change nothing");
+    assert_eq!(app.get(&app.admin, &format!("/api/v1/purchase-orders/{po}")).await.body["status"], "pending");
+
+    // With the right role, the same forms work.
+    let r = sales
+        .post(format!("{}/gestion/bons-de-commande/{po}/valider", app.base))
+        .form(&[("csrf", csrf_s.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&app.admin, &format!("/api/v1/purchase-orders/{po}")).await.body["status"], "validated");
+    let r = accounting
+        .post(format!("{}/gestion/factures/{invoice}/paiements", app.base))
+        .form(&[
+            ("csrf", csrf_a.as_str()),
+            ("method", "cheque"),
+            ("amount", "10,00"),
+            ("cheque_number", "123"),
+            ("bank", "B"),
+            ("date", "2026-06-15"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let inv = app.get(&app.admin, &format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(
+        (inv.body["status"].as_str(), inv.body["payments"][0]["method"].as_str()),
+        (Some("partially_paid"), Some("cheque"))
+    );
+    let forged = accounting
+        .post(format!("{}/gestion/factures/{invoice}/paiements", app.base))
+        .form(&[
+            ("csrf", "forged"),
+            ("method", "cheque"),
+            ("amount", "10"),
+            ("cheque_number", "124"),
+            ("bank", "B"),
+            ("date", "2026-06-15"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    // Clients and visitors stay out of the back office.
+    let c = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
+    let r = c.get(format!("{}/gestion", app.base)).send().await.unwrap();
+    assert_eq!(
+        (r.status(), r.headers()["location"].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/connexion?suivant=/gestion")
+    );
+    let html = c.get(format!("{}/connexion", app.base)).send().await.unwrap().text().await.unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[at..].split('"').next().unwrap().to_string();
+    c.post(format!("{}/connexion", app.base))
+        .form(&[("email", "rolesbo@client.example"), ("password", "client-password"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c.get(format!("{}/gestion/factures", app.base)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+});
