@@ -133,7 +133,9 @@ test("the team runs a project from request to payment", async () => {
 
   // The other back-office pages pass axe too.
   for (const [path, name] of [["/gestion/demandes", "demandes"], ["/gestion/devis", "devis"], ["/gestion/commandes", "commandes"],
-    ["/gestion/factures?statut=paid", "factures"], ["/gestion/journal", "journal"]]) {
+    ["/gestion/factures?statut=paid", "factures"], ["/gestion/journal", "journal"], ["/gestion/clients", "clients"],
+    [`/gestion/clients/${session.user.client_id}`, "fiche-client"], ["/gestion/catalogue", "catalogue"],
+    ["/gestion/parametres", "parametres"], ["/gestion/utilisateurs", "utilisateurs"]]) {
     await page.goto(server.base + path);
     await checked(name);
   }

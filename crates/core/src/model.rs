@@ -370,6 +370,15 @@ pub struct Message {
     pub created_at: Timestamp,
 }
 
+/// A note of the team's contact with the client about an order.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ContactNote {
+    pub id: Id,
+    pub author: String,
+    pub note: String,
+    pub created_at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AuditEvent {
     pub id: Id,

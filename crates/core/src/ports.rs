@@ -475,6 +475,13 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password(&self, actor: &Actor, user_id: Id, password_hash: String) -> Result<()>;
     async fn update_profile(&self, actor: &Actor, client_id: Id, profile: ProfileUpdate) -> Result<Client>;
 
+    /// Staff accounts.
+    async fn staff_users(&self) -> Result<Vec<User>>;
+    /// Replaces a staff member's roles (at least one).
+    async fn set_roles(&self, actor: &Actor, user_id: Id, roles: Vec<Role>) -> Result<User>;
+    async fn log_contact(&self, actor: &Actor, order_id: Id, note: &str) -> Result<ContactNote>;
+    async fn contact_log(&self, order_id: Id) -> Result<Vec<ContactNote>>;
+
     /// True when the database answers.
     async fn ping(&self) -> bool;
 }

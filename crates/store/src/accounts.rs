@@ -509,6 +509,31 @@ impl SqlStore {
         request.attachments.into_iter().find(|a| a.id == attachment_id).ok_or_else(|| not_found("attachment"))
     }
 
+    pub(crate) async fn staff_users_q(&self) -> Result<Vec<User>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx.all("SELECT * FROM users WHERE client_id IS NULL ORDER BY id", vec![]).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub(crate) async fn set_roles_tx(&self, actor: &Actor, user_id: Id, roles: Vec<Role>) -> Result<User> {
+        if roles.is_empty() {
+            return Err(DomainError::validation("roles", "at least one role"));
+        }
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let changed = tx
+            .exec("UPDATE users SET roles = $2 WHERE id = $1 AND client_id IS NULL", args![user_id, names.join(",")])
+            .await?;
+        if changed == 0 {
+            return Err(not_found("user"));
+        }
+        audit(&mut tx, now, actor, "user.roles_changed", ("user", user_id), json!({"roles": names})).await?;
+        let row = tx.one("SELECT * FROM users WHERE id = $1", args![user_id]).await?;
+        self.commit(tx).await?;
+        user_from_row(&row)
+    }
+
     pub(crate) async fn create_login_link_tx(
         &self,
         email: &str,

@@ -352,6 +352,22 @@ impl Store for SqlStore {
         self.update_profile_tx(actor, client_id, profile).await
     }
 
+    async fn staff_users(&self) -> Result<Vec<User>> {
+        self.staff_users_q().await
+    }
+
+    async fn set_roles(&self, actor: &Actor, user_id: Id, roles: Vec<Role>) -> Result<User> {
+        self.set_roles_tx(actor, user_id, roles).await
+    }
+
+    async fn log_contact(&self, actor: &Actor, order_id: Id, note: &str) -> Result<ContactNote> {
+        self.log_contact_tx(actor, order_id, note).await
+    }
+
+    async fn contact_log(&self, order_id: Id) -> Result<Vec<ContactNote>> {
+        self.contact_log_q(order_id).await
+    }
+
     async fn ping(&self) -> bool {
         match self.db.read().await {
             Ok(mut tx) => tx.opt("SELECT 1 AS one", vec![]).await.is_ok(),

@@ -359,6 +359,44 @@ impl SqlStore {
     }
 }
 
+fn contact_from_row(r: &Row) -> Result<ContactNote> {
+    Ok(ContactNote {
+        id: r.i64("id")?,
+        author: r.text("author")?,
+        note: r.text("note")?,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn log_contact_tx(&self, actor: &Actor, order_id: Id, note: &str) -> Result<ContactNote> {
+        let note = check_text("note", note, 5000)?;
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        lock_order(&mut tx, order_id).await?;
+        let author = match actor.user_id {
+            Some(uid) => tx.one("SELECT name FROM users WHERE id = $1", args![uid]).await?.text("name")?,
+            None => actor.label.clone(),
+        };
+        let id = tx
+            .insert(
+                "INSERT INTO contact_log (order_id, author, note, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                args![order_id, &author, &note, now],
+            )
+            .await?;
+        audit(&mut tx, now, actor, "order.contact_logged", ("order", order_id), json!({"contact_id": id})).await?;
+        let row = tx.one("SELECT * FROM contact_log WHERE id = $1", args![id]).await?;
+        self.commit(tx).await?;
+        contact_from_row(&row)
+    }
+
+    pub(crate) async fn contact_log_q(&self, order_id: Id) -> Result<Vec<ContactNote>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx.all("SELECT * FROM contact_log WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
+        rows.iter().map(contact_from_row).collect()
+    }
+}
+
 enum StageChange {
     Plan(StagePlan),
     Done,

@@ -1,6 +1,7 @@
 //! The back office over HTTP: every action checked against the role on the server (refused for
 //! a role without it, and nothing changes), clients and visitors kept out.
 
+use immovr_core::Store;
 use immovr_core::model::Role;
 use immovr_testkit::reqwest::{Client, redirect};
 
@@ -168,4 +169,182 @@ both!(back_office_actions_need_their_role, async |app: &TestApp| {
         .await
         .unwrap();
     assert_eq!(c.get(format!("{}/gestion/factures", app.base)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+});
+
+both!(back_office_settings_catalogue_users_contacts, async |app: &TestApp| {
+    let (admin, csrf) = staff_browser(app, "chef@studio.example", &[Role::Admin]).await;
+    let (sales, csrf_s) = staff_browser(app, "vendeur@studio.example", &[Role::Sales]).await;
+    let post = |b: &Client, path: &str, fields: Vec<(&str, &str)>| {
+        let b = b.clone();
+        let url = format!("{}{path}", app.base);
+        let owned: Vec<(String, String)> = fields.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        async move { b.post(url).form(&owned).send().await.unwrap() }
+    };
+
+    // Catalogue: add, then change the price and deactivate.
+    let r = post(
+        &sales,
+        "/gestion/catalogue",
+        vec![
+            ("csrf", &csrf_s),
+            ("code", "VR-TOUR"),
+            ("kind", "service"),
+            ("label_fr", "Visite VR"),
+            ("label_en", "VR tour"),
+            ("unit", "forfait"),
+            ("unit_price", "499,50"),
+            ("vat_rate", "20"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let item = app
+        .get(&app.admin, "/api/v1/catalogue")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "VR-TOUR")
+        .unwrap()
+        .clone();
+    assert_eq!(item["unit_price"], "499.50");
+    let id = item["id"].as_i64().unwrap();
+    let r = post(
+        &sales,
+        &format!("/gestion/catalogue/{id}"),
+        vec![
+            ("csrf", &csrf_s),
+            ("label_fr", "Visite VR"),
+            ("label_en", "VR tour"),
+            ("unit", "forfait"),
+            ("unit_price", "520"),
+            ("vat_rate", "20"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let item = app
+        .get(&app.admin, "/api/v1/catalogue")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "VR-TOUR")
+        .unwrap()
+        .clone();
+    assert_eq!((item["unit_price"].as_str(), item["active"].as_bool()), (Some("520"), Some(false)));
+
+    // Settings: admins only; a change applies to what comes next.
+    assert_eq!(
+        sales.get(format!("{}/gestion/parametres", app.base)).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = admin.get(format!("{}/gestion/parametres", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Paramètres de démonstration"));
+    let mut fields: Vec<(String, String)> = vec![];
+    for (k, v) in [
+        ("legal_name", "Virtuelli SAS"),
+        ("trade_name", "ImmoVr"),
+        ("legal_form", "SAS"),
+        ("share_capital", "10 000 €"),
+        ("siren", "732829320"),
+        ("siret", "73282932000074"),
+        ("rcs", "RCS Lyon 732 829 320"),
+        ("vat_number", "FR44732829320"),
+        ("email", "studio@immovr.example"),
+        ("phone", "+33 4 00 00 00 00"),
+        ("line1", "1 quai"),
+        ("postcode", "69001"),
+        ("city", "Lyon"),
+        ("iban", "FR7630006000011234567890189"),
+        ("bic", "AGRIFRPP"),
+        ("account_holder", "Virtuelli SAS"),
+        ("cheque_payee", "Virtuelli"),
+        ("cheque_line1", "1 quai"),
+        ("cheque_postcode", "69001"),
+        ("cheque_city", "Lyon"),
+        ("payment_terms_days", "45"),
+        ("late_payment_wording", "Pénalités : 3 × taux légal ; indemnité 40 €."),
+        ("quote_prefix", "DV"),
+        ("purchase_order_prefix", "BC"),
+        ("invoice_prefix", "FA"),
+        ("credit_note_prefix", "AV"),
+        ("vat_rates", "20, 10, 5.5, 0"),
+        ("default_vat_rate", "20"),
+        ("quote_validity_days", "15"),
+        ("stage_template", "contact | Prise de contact | Contact\nshoot | Prise de vue | Shoot"),
+    ] {
+        fields.push((k.into(), v.into()));
+    }
+    fields.push(("csrf".into(), csrf.clone()));
+    let bad: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), if k == "stage_template" { "nonsense".into() } else { v.clone() }))
+        .collect();
+    let r = admin.post(format!("{}/gestion/parametres", app.base)).form(&bad).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin.post(format!("{}/gestion/parametres", app.base)).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let company = app.get(&app.admin, "/api/v1/settings/company").await.body;
+    assert_eq!(
+        (company["legal_name"].as_str(), company["demo"].as_bool(), company["payment_terms_days"].as_i64()),
+        (Some("Virtuelli SAS"), Some(false), Some(45))
+    );
+    let (client_id, _) = app.signup("Apres").await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
+    let sent = app.get(&app.admin, &format!("/api/v1/quotes/{q}")).await.body;
+    assert_eq!((sent["number"].as_str(), sent["valid_until"].as_str()), (Some("DV-2026-0001"), Some("2026-06-30")));
+
+    // Users: an admin adds a member and changes roles; at least one role.
+    let r = post(
+        &admin,
+        "/gestion/utilisateurs",
+        vec![("csrf", &csrf), ("name", "Zoé"), ("email", "zoe@studio.example"), ("role", "production")],
+    )
+    .await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("zoe@studio.example :"), "the first password is shown once");
+    let users = app.store.staff_users().await.unwrap();
+    let zoe = users.iter().find(|u| u.email == "zoe@studio.example").unwrap();
+    assert_eq!(zoe.roles, vec![Role::Production]);
+    let r = post(
+        &admin,
+        &format!("/gestion/utilisateurs/{}", zoe.id),
+        vec![("csrf", &csrf), ("role", "production"), ("role", "accounting")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let none = post(&admin, &format!("/gestion/utilisateurs/{}", zoe.id), vec![("csrf", &csrf)]).await;
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let zoe = app.store.staff_users().await.unwrap().into_iter().find(|u| u.email == "zoe@studio.example").unwrap();
+    assert_eq!(zoe.roles, vec![Role::Production, Role::Accounting]);
+    assert_eq!(
+        post(&sales, &format!("/gestion/utilisateurs/{}", zoe.id), vec![("csrf", &csrf_s), ("role", "admin")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Contact log on an order, and the client directory shows everything about the client.
+    let (client_id, client) = app.signup("Contact").await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
+    let po = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await.body["purchase_order"]["id"].clone();
+    let order =
+        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
+            .as_i64()
+            .unwrap();
+    let r = post(
+        &admin,
+        &format!("/gestion/commandes/{order}/contacts"),
+        vec![("csrf", &csrf), ("note", "Appel : date de prise de vue confirmée")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = admin.get(format!("{}/gestion/commandes/{order}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("date de prise de vue confirmée"));
+    let dir =
+        admin.get(format!("{}/gestion/clients/{client_id}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(dir.contains("contact@client.example") && dir.contains("BC-2026-"));
 });

@@ -42,24 +42,24 @@ impl FromRequestParts<AppState> for StaffCtx {
 }
 
 /// Checks the CSRF token and the role; `Some` is the refusal page to answer with.
-fn refused(ctx: &Ctx, csrf: &str, role: Role) -> Option<Response> {
+pub(super) fn refused(ctx: &Ctx, csrf: &str, role: Role) -> Option<Response> {
     if !csrf_ok(ctx, csrf) {
         return Some(error_page(ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
     ctx.actor.require(role).err().map(|e| error_page(ctx, StatusCode::FORBIDDEN, &e.to_string()))
 }
 
-fn back(to: &str, ok: &str) -> Response {
+pub(super) fn back(to: &str, ok: &str) -> Response {
     let sep = if to.contains('?') { '&' } else { '?' };
     Redirect::to(&format!("{to}{sep}ok={ok}")).into_response()
 }
 
 #[derive(Deserialize, Default)]
 pub struct Flash {
-    ok: Option<String>,
+    pub ok: Option<String>,
 }
 
-fn flash(tr: &Tr, f: &Flash) -> Option<Markup> {
+pub(super) fn flash(tr: &Tr, f: &Flash) -> Option<Markup> {
     f.ok.as_deref().map(|_| notice("ok", tr.t("bo.saved")))
 }
 
@@ -772,6 +772,7 @@ pub async fn order(
     };
     let names = client_names(&state).await;
     let messages = state.store.messages(Scope::Staff, ThreadKind::Order, id).await.unwrap_or_default();
+    let contacts = state.store.contact_log(id).await.unwrap_or_default();
     let open = matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress);
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
@@ -818,6 +819,16 @@ pub async fn order(
                 }
             }
             @if let Some(i) = o.invoice_id { p { a.button href={ "/gestion/factures/" (i) } { (tr.t("invoice.number")) } } }
+        }
+        section.card aria-labelledby="h-contacts" {
+            h2 #h-contacts { (tr.t("bo.contacts")) }
+            ul { @for n in &contacts { li { (date(&tr, n.created_at)) " — " strong { (n.author) } " : " (n.note) } } }
+            form method="post" action={ "/gestion/commandes/" (o.id) "/contacts" } {
+                (csrf_field(&ctx))
+                label for="contact-note" { (tr.t("bo.contact_note")) }
+                input #contact-note type="text" name="note" required;
+                button type="submit" { (tr.t("bo.add")) }
+            }
         }
         (staff_thread(&ctx, &messages, &format!("/gestion/commandes/{}/messages", o.id)))
     };

@@ -3,6 +3,7 @@
 //! with the request's Origin); the session is the same HttpOnly cookie as the API's.
 
 mod account;
+mod admin;
 mod auth;
 mod backoffice;
 pub mod i18n;
@@ -81,6 +82,14 @@ pub fn router() -> Router<AppState> {
         .route("/gestion/factures/{id}/paiements", post(backoffice::record_payment))
         .route("/gestion/factures/{id}/avoir", post(backoffice::credit_note))
         .route("/gestion/journal", get(backoffice::audit))
+        .route("/gestion/clients", get(admin::clients))
+        .route("/gestion/clients/{id}", get(admin::client))
+        .route("/gestion/catalogue", get(admin::catalogue).post(admin::create_item))
+        .route("/gestion/catalogue/{id}", post(admin::update_item))
+        .route("/gestion/parametres", get(admin::settings).post(admin::save_settings))
+        .route("/gestion/utilisateurs", get(admin::users).post(admin::create_user))
+        .route("/gestion/utilisateurs/{id}", post(admin::update_roles))
+        .route("/gestion/commandes/{id}/contacts", post(admin::log_contact))
         .route("/gestion/evenements", get(backoffice::events))
         .route(
             "/static/app.css",
@@ -247,7 +256,11 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
             ("/gestion/bons-de-commande", "bo.nav.pos"),
             ("/gestion/commandes", "nav.orders"),
             ("/gestion/factures", "nav.invoices"),
+            ("/gestion/clients", "bo.nav.clients"),
+            ("/gestion/catalogue", "bo.nav.catalogue"),
             ("/gestion/journal", "bo.nav.audit"),
+            ("/gestion/parametres", "bo.nav.settings"),
+            ("/gestion/utilisateurs", "bo.nav.users"),
         ]
     } else {
         &[
