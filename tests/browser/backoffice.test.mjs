@@ -135,7 +135,7 @@ test("the team runs a project from request to payment", async () => {
   for (const [path, name] of [["/gestion/demandes", "demandes"], ["/gestion/devis", "devis"], ["/gestion/commandes", "commandes"],
     ["/gestion/factures?statut=paid", "factures"], ["/gestion/journal", "journal"], ["/gestion/clients", "clients"],
     [`/gestion/clients/${session.user.client_id}`, "fiche-client"], ["/gestion/catalogue", "catalogue"],
-    ["/gestion/parametres", "parametres"], ["/gestion/utilisateurs", "utilisateurs"]]) {
+    ["/gestion/parametres", "parametres"], ["/gestion/utilisateurs", "utilisateurs"], ["/gestion/securite", "securite"]]) {
     await page.goto(server.base + path);
     await checked(name);
   }

@@ -475,6 +475,15 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password(&self, actor: &Actor, user_id: Id, password_hash: String) -> Result<()>;
     async fn update_profile(&self, actor: &Actor, client_id: Id, profile: ProfileUpdate) -> Result<Client>;
 
+    /// The TOTP secret (base32) of a user who turned the second factor on.
+    async fn totp_secret(&self, user_id: Id) -> Result<Option<String>>;
+    /// Turns the second factor on (with a secret) or off (`None`).
+    async fn set_totp(&self, actor: &Actor, user_id: Id, secret: Option<String>) -> Result<()>;
+    /// A password was right; the login now waits for its code.
+    async fn begin_second_factor(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
+    /// The user whose login waits under this token (unexpired); the token is used up.
+    async fn take_second_factor(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
+
     /// Staff accounts.
     async fn staff_users(&self) -> Result<Vec<User>>;
     /// Replaces a staff member's roles (at least one).

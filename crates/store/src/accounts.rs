@@ -13,7 +13,7 @@ use crate::db::{Row, Tx, args};
 use crate::support::{audit, check_opt_text, check_text, company, enqueue, notify_staff};
 use crate::{SqlStore, not_found, scope_client};
 
-fn user_from_row(r: &Row) -> Result<User> {
+pub(crate) fn user_from_row(r: &Row) -> Result<User> {
     let roles = r.text("roles")?.split(',').filter(|s| !s.is_empty()).map(Role::parse).collect::<Result<Vec<_>>>()?;
     Ok(User {
         id: r.i64("id")?,

@@ -352,6 +352,56 @@ impl Store for SqlStore {
         self.update_profile_tx(actor, client_id, profile).await
     }
 
+    async fn totp_secret(&self, user_id: Id) -> Result<Option<String>> {
+        let mut tx = self.db.read().await?;
+        let row = tx.opt("SELECT totp_secret FROM users WHERE id = $1", db::args![user_id]).await?;
+        Ok(row.map(|r| r.opt_text("totp_secret")).transpose()?.flatten())
+    }
+
+    async fn set_totp(&self, actor: &Actor, user_id: Id, secret: Option<String>) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let on = secret.is_some();
+        tx.exec("UPDATE users SET totp_secret = $2 WHERE id = $1", db::args![user_id, secret]).await?;
+        support::audit(
+            &mut tx,
+            now,
+            actor,
+            if on { "user.totp_enabled" } else { "user.totp_disabled" },
+            ("user", user_id),
+            serde_json::json!({}),
+        )
+        .await?;
+        self.commit(tx).await
+    }
+
+    async fn begin_second_factor(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "INSERT INTO totp_pending (token_sha256, user_id, expires_at) VALUES ($1, $2, $3)",
+            db::args![token_sha256, user_id, expires_at],
+        )
+        .await?;
+        self.commit(tx).await
+    }
+
+    async fn take_second_factor(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
+        let mut tx = self.db.write().await?;
+        let row = tx
+            .opt("SELECT user_id, expires_at FROM totp_pending WHERE token_sha256 = $1", db::args![token_sha256])
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        // Used once, whatever the code typed next: a wrong code starts a new wait.
+        tx.exec("DELETE FROM totp_pending WHERE token_sha256 = $1", db::args![token_sha256]).await?;
+        if row.ts("expires_at")? <= now {
+            self.commit(tx).await?;
+            return Ok(None);
+        }
+        let user = tx.one("SELECT * FROM users WHERE id = $1", db::args![row.i64("user_id")?]).await?;
+        self.commit(tx).await?;
+        accounts::user_from_row(&user).map(Some)
+    }
+
     async fn staff_users(&self) -> Result<Vec<User>> {
         self.staff_users_q().await
     }

@@ -7,3 +7,11 @@ CREATE TABLE contact_log (
     created_at TEXT NOT NULL
 );
 CREATE INDEX contact_log_order ON contact_log (order_id);
+
+-- Optional second factor for staff: a TOTP secret (base32), and logins waiting for their code.
+ALTER TABLE users ADD COLUMN totp_secret TEXT;
+CREATE TABLE totp_pending (
+    token_sha256 TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    expires_at TEXT NOT NULL
+);

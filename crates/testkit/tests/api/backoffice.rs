@@ -348,3 +348,98 @@ both!(back_office_settings_catalogue_users_contacts, async |app: &TestApp| {
         admin.get(format!("{}/gestion/clients/{client_id}", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(dir.contains("contact@client.example") && dir.contains("BC-2026-"));
 });
+
+fn current_code(secret: &str, app: &TestApp) -> String {
+    use immovr_core::Clock;
+    let totp = totp_rs::Builder::new().with_secret(totp_rs::Secret::try_from_base32(secret).unwrap()).build().unwrap();
+    totp.generate(app.clock.now().as_second() as u64).to_string()
+}
+
+both!(staff_second_factor, async |app: &TestApp| {
+    let (b, csrf) = staff_browser(app, "totp@studio.example", &[Role::Sales]).await;
+    let page = b.get(format!("{}/gestion/securite", app.base)).send().await.unwrap().text().await.unwrap();
+    let at = page.find("name=\"secret\" value=\"").unwrap() + 21;
+    let secret = page[at..].split('"').next().unwrap().to_string();
+    let wrong = b
+        .post(format!("{}/gestion/securite", app.base))
+        .form(&[("csrf", csrf.as_str()), ("secret", &secret), ("code", "000000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let code = current_code(&secret, app);
+    let on = b
+        .post(format!("{}/gestion/securite", app.base))
+        .form(&[("csrf", csrf.as_str()), ("secret", &secret), ("code", &code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on.status(), StatusCode::SEE_OTHER);
+
+    // A password alone is no longer enough, on the pages or the API.
+    let fresh = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
+    let html = fresh.get(format!("{}/connexion", app.base)).send().await.unwrap().text().await.unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = html[at..].split('"').next().unwrap().to_string();
+    let r = fresh
+        .post(format!("{}/connexion", app.base))
+        .form(&[("email", "totp@studio.example"), ("password", "staff-password"), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/connexion/code?jeton="), "{to}");
+    assert_eq!(
+        fresh.get(format!("{}/gestion", app.base)).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER,
+        "no session yet"
+    );
+    let jeton = to.split("jeton=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let bad = fresh
+        .post(format!("{}/connexion/code", app.base))
+        .form(&[("csrf", token.as_str()), ("jeton", &jeton), ("code", "123456"), ("suivant", "/gestion")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+    let html = bad.text().await.unwrap();
+    let at = html.find("name=\"jeton\" value=\"").unwrap() + 20;
+    let jeton2 = html[at..].split('"').next().unwrap().to_string();
+    let reused = fresh
+        .post(format!("{}/connexion/code", app.base))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("jeton", &jeton),
+            ("code", &current_code(&secret, app)),
+            ("suivant", "/gestion"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reused.status(), StatusCode::GONE, "a wait token is used once");
+    let ok = fresh
+        .post(format!("{}/connexion/code", app.base))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("jeton", &jeton2),
+            ("code", &current_code(&secret, app)),
+            ("suivant", "/gestion"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((ok.status(), ok.headers()["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/gestion"));
+    assert_eq!(fresh.get(format!("{}/gestion", app.base)).send().await.unwrap().status(), StatusCode::OK);
+
+    let api =
+        app.post("", "/api/v1/auth/login", json!({"email": "totp@studio.example", "password": "staff-password"})).await;
+    assert_eq!((api.status, api.code()), (StatusCode::UNAUTHORIZED, "second_factor_required"));
+    let api = app
+        .post(
+            "",
+            "/api/v1/auth/login",
+            json!({"email": "totp@studio.example", "password": "staff-password", "code": current_code(&secret, app)}),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK);
+});

@@ -22,6 +22,9 @@ use crate::problem::{ApiError, ApiResult, Problem};
 pub struct Login {
     pub email: String,
     pub password: String,
+    /// The 6-digit code, for accounts with two-factor authentication.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,7 +93,19 @@ pub async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json
     // Verify even for unknown emails so the answer time does not reveal which accounts exist.
     let ok = blocking(move || verify_password(&password, &hash)).await?;
     match found {
-        Some((user, _)) if ok => open_session(&state, user).await,
+        Some((user, _)) if ok => {
+            if let Some(secret) = state.store.totp_secret(user.id).await? {
+                let code = body.code.unwrap_or_default();
+                if !crate::pages::totp_code_ok(&secret, &code, state.clock.now()) {
+                    return Err(ApiError::http(
+                        StatusCode::UNAUTHORIZED,
+                        "second_factor_required",
+                        "this account needs its 6-digit code in `code`",
+                    ));
+                }
+            }
+            open_session(&state, user).await
+        }
         _ => Err(DomainError::BadCredentials.into()),
     }
 }

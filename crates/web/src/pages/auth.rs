@@ -101,6 +101,11 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f
     let password = f.password;
     let ok = blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
     match found {
+        Some((user, _)) if ok && state.store.totp_secret(user.id).await.ok().flatten().is_some() => {
+            super::security::ask_code(&state, &user, &landing(&user, &next))
+                .await
+                .unwrap_or_else(|e| super::domain_error_page(&ctx, e))
+        }
         Some((user, _)) if ok => match start_session(&state, &user).await {
             Ok((_, _, cookie)) => with_cookie(Redirect::to(&landing(&user, &next)).into_response(), cookie),
             Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),

@@ -273,6 +273,17 @@ texts! {
     "bo.user_created" => "Compte créé ; mot de passe à transmettre (une seule fois) :", "Account created; password to pass on (shown once):";
     "bo.contacts" => "Journal des contacts", "Contact log";
     "bo.contact_note" => "Contact avec le client (objet)", "Contact with the client (about)";
+    "bo.nav.security" => "Sécurité", "Security";
+    "totp.title" => "Code de vérification", "Verification code";
+    "totp.help" => "Saisissez le code à 6 chiffres affiché par votre application d'authentification.", "Enter the 6-digit code shown by your authenticator app.";
+    "totp.code" => "Code à 6 chiffres", "6-digit code";
+    "totp.wrong" => "Code incorrect.", "Wrong code.";
+    "totp.expired" => "Cette étape a expiré : reconnectez-vous.", "This step has expired: log in again.";
+    "totp.on" => "La double authentification est active sur votre compte.", "Two-factor authentication is on for your account.";
+    "totp.setup" => "Ajoutez cette clé à votre application d'authentification (ou l'URI), puis saisissez le code qu'elle affiche.", "Add this key to your authenticator app (or the URI), then enter the code it shows.";
+    "totp.key" => "Clé", "Key";
+    "totp.enable" => "Activer la double authentification", "Turn on two-factor authentication";
+    "totp.disable" => "Désactiver la double authentification", "Turn off two-factor authentication";
     "bo.detail" => "Détail", "Detail";
     "yes" => "Oui", "Yes";
     "no" => "Non", "No";

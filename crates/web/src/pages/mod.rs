@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod backoffice;
 pub mod i18n;
+mod security;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request};
@@ -24,6 +25,8 @@ use maud::{DOCTYPE, Markup, html};
 use crate::AppState;
 use crate::extract::{SESSION_COOKIE, client_ip};
 use i18n::Tr;
+
+pub use security::code_ok as totp_code_ok;
 
 pub const CSRF_COOKIE: &str = "immovr_csrf";
 pub const LANG_COOKIE: &str = "immovr_lang";
@@ -90,6 +93,9 @@ pub fn router() -> Router<AppState> {
         .route("/gestion/utilisateurs", get(admin::users).post(admin::create_user))
         .route("/gestion/utilisateurs/{id}", post(admin::update_roles))
         .route("/gestion/commandes/{id}/contacts", post(admin::log_contact))
+        .route("/gestion/securite", get(security::security).post(security::enable))
+        .route("/gestion/securite/desactiver", post(security::disable))
+        .route("/connexion/code", get(security::code_page).post(security::check_code))
         .route("/gestion/evenements", get(backoffice::events))
         .route(
             "/static/app.css",
@@ -261,6 +267,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
             ("/gestion/journal", "bo.nav.audit"),
             ("/gestion/parametres", "bo.nav.settings"),
             ("/gestion/utilisateurs", "bo.nav.users"),
+            ("/gestion/securite", "bo.nav.security"),
         ]
     } else {
         &[
