@@ -484,6 +484,11 @@ pub trait Store: Send + Sync + 'static {
     /// The user whose login waits under this token (unexpired); the token is used up.
     async fn take_second_factor(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
 
+    /// Marks the other side's messages of a thread as read by this side (staff or the client).
+    async fn mark_thread_read(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<()>;
+    /// Threads with messages this side has not read: (kind, thread id, unread count).
+    async fn unread_threads(&self, scope: Scope) -> Result<Vec<(ThreadKind, Id, i64)>>;
+
     /// Staff accounts.
     async fn staff_users(&self) -> Result<Vec<User>>;
     /// Replaces a staff member's roles (at least one).

@@ -402,6 +402,34 @@ impl Store for SqlStore {
         accounts::user_from_row(&user).map(Some)
     }
 
+    async fn mark_thread_read(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        // Staff read the client's messages; a client reads the team's, in its own threads only.
+        tx.exec(
+            "UPDATE messages SET read_at = $4 WHERE thread_kind = $1 AND thread_id = $2 AND read_at IS NULL \
+             AND (($3 IS NULL AND from_staff = 0) OR (client_id = $3 AND from_staff = 1))",
+            db::args![kind.as_str(), thread_id, scope_client(scope), now],
+        )
+        .await?;
+        self.commit(tx).await
+    }
+
+    async fn unread_threads(&self, scope: Scope) -> Result<Vec<(ThreadKind, Id, i64)>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(
+                "SELECT thread_kind, thread_id, COUNT(*) AS n FROM messages WHERE read_at IS NULL \
+                 AND (($1 IS NULL AND from_staff = 0) OR (client_id = $1 AND from_staff = 1)) \
+                 GROUP BY thread_kind, thread_id ORDER BY MAX(id) DESC",
+                db::args![scope_client(scope)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((ThreadKind::parse(&r.text("thread_kind")?)?, r.i64("thread_id")?, r.i64("n")?)))
+            .collect()
+    }
+
     async fn staff_users(&self) -> Result<Vec<User>> {
         self.staff_users_q().await
     }

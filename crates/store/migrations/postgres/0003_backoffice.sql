@@ -15,3 +15,6 @@ CREATE TABLE totp_pending (
     user_id BIGINT NOT NULL REFERENCES users (id),
     expires_at TEXT NOT NULL
 );
+
+-- Read receipts: when the other side (team or client) has seen a message.
+ALTER TABLE messages ADD COLUMN read_at TEXT;

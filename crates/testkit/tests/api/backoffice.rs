@@ -443,3 +443,31 @@ both!(staff_second_factor, async |app: &TestApp| {
         .await;
     assert_eq!(api.status, StatusCode::OK);
 });
+
+both!(unread_messages_are_counted_until_read, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Bavard").await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
+    let path = format!("/api/v1/quotes/{q}/messages");
+    app.post(&client, &path, json!({"body": "Une question"})).await;
+    app.post(&client, &path, json!({"body": "Et une autre"})).await;
+    let unread = app.get(&app.admin, "/api/v1/messages/unread").await.body;
+    assert_eq!((unread[0]["thread_id"].as_i64(), unread[0]["unread"].as_i64()), (Some(q), Some(2)));
+    assert!(
+        app.get(&client, "/api/v1/messages/unread").await.body.as_array().unwrap().is_empty(),
+        "the client wrote them"
+    );
+    let (b, _) = staff_browser(app, "lecteur@studio.example", &[Role::Sales]).await;
+    let dash = b.get(format!("{}/gestion", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(dash.contains(&format!("/gestion/devis/{q}#h-msg")), "the dashboard lists the unread thread");
+    b.get(format!("{}/gestion/devis/{q}", app.base)).send().await.unwrap();
+    assert!(
+        app.get(&app.admin, "/api/v1/messages/unread").await.body.as_array().unwrap().is_empty(),
+        "read once the team opened it"
+    );
+    app.post(&app.admin, &path, json!({"body": "Voici la réponse"})).await;
+    assert_eq!(app.get(&client, "/api/v1/messages/unread").await.body[0]["unread"], 1);
+    app.get(&client, &path).await;
+    assert!(app.get(&client, "/api/v1/messages/unread").await.body.as_array().unwrap().is_empty());
+    let (_, other) = app.signup("Autre lecteur").await;
+    assert!(app.get(&other, "/api/v1/messages/unread").await.body.as_array().unwrap().is_empty());
+});

@@ -89,6 +89,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(quotes::revise))
         .routes(routes!(quotes::extend))
         .routes(routes!(quotes::messages, quotes::post_message))
+        .routes(routes!(quotes::unread))
         .routes(routes!(orders::purchase_orders))
         .routes(routes!(orders::purchase_order))
         .routes(routes!(orders::validate))

@@ -196,7 +196,9 @@ pub async fn upload(
 #[utoipa::path(get, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
 pub async fn messages(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Vec<Message>>> {
-    Ok(axum::Json(state.store.messages(caller.actor.scope(), ThreadKind::Order, id).await?))
+    let messages = state.store.messages(caller.actor.scope(), ThreadKind::Order, id).await?;
+    state.store.mark_thread_read(caller.actor.scope(), ThreadKind::Order, id).await?;
+    Ok(axum::Json(messages))
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = i64, Path)), request_body = NewMessage,

@@ -176,11 +176,33 @@ pub async fn extend(
     Ok(axum::Json(state.store.extend_quote(&caller.actor, id, body.valid_until).await?))
 }
 
-/// The quote's message thread.
+#[derive(serde::Serialize, ToSchema)]
+pub struct UnreadThread {
+    pub thread_kind: ThreadKind,
+    pub thread_id: Id,
+    pub unread: i64,
+}
+
+/// Threads with messages the caller's side has not read yet (staff: the clients' messages;
+/// a client: the team's).
+#[utoipa::path(get, path = "/api/v1/messages/unread", tag = "quotes", responses((status = 200, body = Vec<UnreadThread>)))]
+pub async fn unread(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<UnreadThread>>> {
+    let threads = state.store.unread_threads(caller.actor.scope()).await?;
+    Ok(axum::Json(
+        threads
+            .into_iter()
+            .map(|(thread_kind, thread_id, unread)| UnreadThread { thread_kind, thread_id, unread })
+            .collect(),
+    ))
+}
+
+/// The quote's message thread. Reading it marks the other side's messages as read.
 #[utoipa::path(get, path = "/api/v1/quotes/{id}/messages", tag = "quotes", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
 pub async fn messages(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Vec<Message>>> {
-    Ok(axum::Json(state.store.messages(caller.actor.scope(), ThreadKind::Quote, id).await?))
+    let messages = state.store.messages(caller.actor.scope(), ThreadKind::Quote, id).await?;
+    state.store.mark_thread_read(caller.actor.scope(), ThreadKind::Quote, id).await?;
+    Ok(axum::Json(messages))
 }
 
 #[utoipa::path(post, path = "/api/v1/quotes/{id}/messages", tag = "quotes", params(("id" = i64, Path)), request_body = NewMessage,

@@ -228,6 +228,7 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
             Err(e) => return domain_error_page(&c.ctx, e),
         };
     let waiting: Vec<&Quote> = quotes.iter().filter(|q| q.status == QuoteStatus::Sent).collect();
+    let unread = state.store.unread_threads(scope).await.unwrap_or_default();
     let running: Vec<&Order> =
         orders.iter().filter(|o| matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress)).collect();
     let to_pay: Vec<&Invoice> =
@@ -243,6 +244,14 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
                 h2 #h-o { (tr.t("home.in_progress")) }
                 @if running.is_empty() { p { (tr.t("home.nothing")) } }
                 ul { @for o in &running { li { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+            }
+            section.card aria-labelledby="h-m" {
+                h2 #h-m { (tr.t("home.unread")) }
+                @if unread.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for (k, id, n) in &unread { li {
+                    @let href = if *k == ThreadKind::Quote { format!("/compte/devis/{id}#h-msg") } else { format!("/compte/commandes/{id}#h-msg") };
+                    a href=(href) { (tr.t(if *k == ThreadKind::Quote { "quote.number" } else { "order.po" })) " #" (id) } " — " (n)
+                } } }
             }
             section.card aria-labelledby="h-i" {
                 h2 #h-i { (tr.t("home.to_pay")) }
@@ -459,6 +468,7 @@ async fn quote_page(
         .collect();
     let current = versions.iter().max_by_key(|v| v.version).map(|v| v.id);
     let messages = state.store.messages(scope, ThreadKind::Quote, id).await.unwrap_or_default();
+    let _ = state.store.mark_thread_read(scope, ThreadKind::Quote, id).await;
     let purchase_order = if q.status == QuoteStatus::Accepted {
         state.store.purchase_orders(scope).await.unwrap_or_default().into_iter().find(|p| p.quote_id == q.id)
     } else {
@@ -714,6 +724,7 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
         Err(e) => return domain_error_page(&c.ctx, e),
     };
     let messages = state.store.messages(scope, ThreadKind::Order, id).await.unwrap_or_default();
+    let _ = state.store.mark_thread_read(scope, ThreadKind::Order, id).await;
     let current = o.stages.iter().find(|s| s.status != StageStatus::Done).map(|s| s.id);
     let body = html! {
         p.lead { (badge(&tr, o.status.as_str())) " " (tr.t("order.po")) " " strong { (po.number) } " " (tr.t("order.from_quote")) " "

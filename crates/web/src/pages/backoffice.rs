@@ -92,6 +92,7 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
         Err(e) => return domain_error_page(&ctx, e),
     };
     let names = client_names(&state).await;
+    let unread = state.store.unread_threads(Scope::Staff).await.unwrap_or_default();
     let today = immovr_core::ports::today(state.clock.as_ref());
     let week = immovr_core::ports::add_days(today, 7);
     let new_requests: Vec<_> = requests.iter().filter(|r| r.status == QuoteRequestStatus::New).collect();
@@ -127,10 +128,18 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
             (todo(&tr, "bo.todo.validate", to_validate.iter().map(|p| ("/gestion/bons-de-commande".to_string(), format!("{} — {}", p.number, name_of(&names, p.client_id)))).collect()))
             (todo(&tr, "bo.todo.stages", stages_due.iter().map(|(o, s)| (format!("/gestion/commandes/{}", o.id), format!("{} — {} ({})", o.purchase_order_number, s.label, s.planned_date.map(|d| tr.date(d)).unwrap_or_default()))).collect()))
             (todo(&tr, "bo.todo.deliver", to_deliver.iter().map(|o| (format!("/gestion/commandes/{}", o.id), format!("{} — {}", o.purchase_order_number, name_of(&names, o.client_id)))).collect()))
+            (todo(&tr, "bo.todo.unread", unread.iter().map(|(k, id, n)| (thread_link(*k, *id), format!("{} #{id} — {n}", tr.t(if *k == ThreadKind::Quote { "quote.number" } else { "order.po" })))).collect()))
             (todo(&tr, "bo.todo.overdue", overdue.iter().map(|i| (format!("/gestion/factures/{}", i.id), format!("{} — {}", i.number, tr.money(i.amount_due)))).collect()))
         }
     };
     page(&ctx, tr.t("bo.nav.todo"), body).into_response()
+}
+
+fn thread_link(kind: ThreadKind, id: Id) -> String {
+    match kind {
+        ThreadKind::Quote => format!("/gestion/devis/{id}#h-msg"),
+        ThreadKind::Order => format!("/gestion/commandes/{id}#h-msg"),
+    }
 }
 
 fn todo(tr: &Tr, key: &str, items: Vec<(String, String)>) -> Markup {
@@ -485,6 +494,7 @@ async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, 
         .filter(|v| v.family_id == q.family_id)
         .collect();
     let messages = state.store.messages(Scope::Staff, ThreadKind::Quote, id).await.unwrap_or_default();
+    let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Quote, id).await;
     let body = html! {
         @if let Some(f) = flash { (f) }
         p.lead { (badge(&tr, q.status.as_str())) " " strong { (name_of(&names, q.client_id)) } " — " (q.title) }
@@ -772,6 +782,7 @@ pub async fn order(
     };
     let names = client_names(&state).await;
     let messages = state.store.messages(Scope::Staff, ThreadKind::Order, id).await.unwrap_or_default();
+    let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Order, id).await;
     let contacts = state.store.contact_log(id).await.unwrap_or_default();
     let open = matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress);
     let body = html! {

@@ -81,6 +81,8 @@ texts! {
     "home.to_answer" => "Devis en attente de votre réponse", "Quotes awaiting your answer";
     "home.in_progress" => "Commandes en cours", "Orders in progress";
     "home.to_pay" => "Factures à régler", "Invoices to pay";
+    "home.unread" => "Nouveaux messages de l'équipe", "New messages from the team";
+    "bo.todo.unread" => "Messages clients non lus", "Unread client messages";
     "home.nothing" => "Rien pour le moment.", "Nothing for now.";
     "quotes.title" => "Mes devis", "My quotes";
     "quote.number" => "Devis", "Quote";
