@@ -29,6 +29,16 @@ pub struct Config {
     pub log_format: String,
     /// Largest delivered file accepted in one upload, in bytes.
     pub max_upload_bytes: u64,
+    /// Keep files in this S3-compatible bucket instead of `<data_dir>/files`.
+    pub s3_bucket: Option<String>,
+    /// S3 endpoint for non-AWS stores (MinIO, Garage, Scaleway, OVH…).
+    pub s3_endpoint: Option<String>,
+    pub s3_region: String,
+    /// Allow a plain-HTTP endpoint (local test stores only).
+    pub s3_allow_http: bool,
+    /// S3 credentials; when absent, the `AWS_*` environment variables are used.
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
     /// Company settings to apply at start (otherwise those in the database, editable by admins).
     pub company: Option<CompanySettings>,
 }
@@ -45,6 +55,12 @@ impl Default for Config {
             session_hours: 72,
             log_format: "text".into(),
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_allow_http: false,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
             company: None,
         }
     }
@@ -59,6 +75,12 @@ const ENV_SETTINGS: &[&str] = &[
     "session_hours",
     "log_format",
     "max_upload_bytes",
+    "s3_bucket",
+    "s3_endpoint",
+    "s3_region",
+    "s3_allow_http",
+    "s3_access_key_id",
+    "s3_secret_access_key",
 ];
 
 const KNOWN_ENV: &[&str] = &[
@@ -71,6 +93,12 @@ const KNOWN_ENV: &[&str] = &[
     "SESSION_HOURS",
     "LOG_FORMAT",
     "MAX_UPLOAD_BYTES",
+    "S3_BUCKET",
+    "S3_ENDPOINT",
+    "S3_REGION",
+    "S3_ALLOW_HTTP",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
     "CONFIG",
     "PASSWORD",
 ];

@@ -30,10 +30,21 @@ pub async fn open_store(config: &Config, clock: Arc<dyn Clock>, pg_schema: Optio
     Ok(store)
 }
 
+/// The file store the configuration names: an S3-compatible bucket, or `<data_dir>/files`.
+pub fn open_files(config: &Config) -> anyhow::Result<Files> {
+    Ok(match &config.s3_bucket {
+        Some(bucket) => {
+            let keys = config.s3_access_key_id.as_deref().zip(config.s3_secret_access_key.as_deref());
+            Files::s3(bucket, config.s3_endpoint.as_deref(), &config.s3_region, config.s3_allow_http, keys)?
+        }
+        None => Files::local(&config.data_dir.join("files"))?,
+    })
+}
+
 /// The web layer's state; the store announces its committed changes on the live feed.
 pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let live = LiveFeed::default();
-    let files = Files::local(&config.data_dir.join("files"))?;
+    let files = open_files(config)?;
     let store = store.with_feed(Arc::new(live.clone()));
     Ok(AppState {
         store: Arc::new(store),

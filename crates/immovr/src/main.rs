@@ -93,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => println!("migrations applied ({})", store.backend()),
         Command::Serve => run(&config, store.clone(), clock).await?,
         Command::Demo => {
-            let files = immovr_web::files::Files::local(&config.data_dir.join("files"))?;
+            let files = immovr::open_files(&config)?;
             if demo::seed(&store, clock.clone(), &files).await? {
                 tracing::info!("demo data created");
             }

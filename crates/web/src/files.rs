@@ -50,6 +50,28 @@ impl Files {
         Files { store }
     }
 
+    /// Files kept in an S3-compatible bucket. Credentials: `keys`, or the usual `AWS_*`
+    /// environment variables (access key, secret key, session token).
+    pub fn s3(
+        bucket: &str,
+        endpoint: Option<&str>,
+        region: &str,
+        allow_http: bool,
+        keys: Option<(&str, &str)>,
+    ) -> Result<Files, object_store::Error> {
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_region(region)
+            .with_allow_http(allow_http);
+        if let Some(e) = endpoint {
+            builder = builder.with_endpoint(e);
+        }
+        if let Some((id, secret)) = keys {
+            builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+        }
+        Ok(Files { store: Arc::new(builder.build()?) })
+    }
+
     /// Streams `body` to `key`, refusing (and removing) it past `limit` bytes.
     pub async fn save<S, E>(&self, key: &str, body: S, limit: u64) -> Result<Saved, FileError>
     where

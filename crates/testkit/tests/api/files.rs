@@ -198,3 +198,42 @@ both!(request_attachments_are_checked_and_private, async |app: &TestApp| {
     let (s, _, _) = get_bytes(app, &stranger, &format!("/api/v1/quote-requests/{rid}/attachments/{fid}"), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 });
+
+#[tokio::test]
+async fn files_can_live_in_an_s3_bucket() {
+    let Some(s3) = immovr_testkit::s3_server("immovr-files").await else { return };
+    let endpoint = s3.endpoint.clone();
+    let app = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Sqlite, |c| {
+        c.s3_bucket = Some("immovr-files".into());
+        c.s3_endpoint = Some(endpoint);
+        c.s3_allow_http = true;
+        c.s3_access_key_id = Some("test".into());
+        c.s3_secret_access_key = Some("test".into());
+    })
+    .await
+    .unwrap();
+    let (_, client, order) = order_for(&app, "Nuage").await;
+    // Larger than one multipart part (5 MiB), so the upload really is multipart.
+    let content: Vec<u8> = (0..7 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
+    let up = app
+        .http
+        .put(format!("{}/api/v1/orders/{order}/files/nuage.bin", app.base))
+        .bearer_auth(&app.admin)
+        .body(content.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), StatusCode::CREATED);
+    let body: Value = up.json().await.unwrap();
+    let file_id = body["deliverables"][0]["id"].as_i64().unwrap();
+    assert_eq!(body["deliverables"][0]["sha256"], hex::encode(Sha256::digest(&content)));
+    let path = format!("/api/v1/orders/{order}/deliverables/{file_id}");
+    let (s, _, whole) = get_bytes(&app, &client, &path, None).await;
+    assert!(s == StatusCode::OK && whole == content);
+    let (s, range, part) = get_bytes(&app, &client, &path, Some("bytes=6000000-6000099")).await;
+    assert_eq!((s, range.as_deref()), (StatusCode::PARTIAL_CONTENT, Some("bytes 6000000-6000099/7340032")));
+    assert_eq!(part, &content[6_000_000..6_000_100]);
+    assert!(!app.files_root().join("orders").exists(), "nothing written locally");
+    app.stop().await;
+    drop(s3);
+}
