@@ -444,4 +444,9 @@ pub struct CompanySettings {
     pub stage_template: Vec<StageTemplate>,
     /// True for the demo company: identifiers and bank details are placeholders.
     pub demo: bool,
+    /// The logo in the file store, and its type, once uploaded.
+    #[serde(default)]
+    pub logo_key: Option<String>,
+    #[serde(default)]
+    pub logo_content_type: Option<String>,
 }

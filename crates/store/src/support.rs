@@ -448,5 +448,7 @@ pub fn default_company() -> CompanySettings {
             stage("delivery", "Livraison", "Delivery"),
         ],
         demo: true,
+        logo_key: None,
+        logo_content_type: None,
     }
 }

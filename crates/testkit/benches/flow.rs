@@ -136,6 +136,25 @@ async fn run(backend: Backend) {
     }
     stats("GET /api/v1/quotes/{id} (HTTP)", samples);
 
+    // B'. The same quote as the client's HTML page (session cookie, page rendered by maud).
+    let browser = immovr_testkit::reqwest::Client::builder().cookie_store(true).build().unwrap();
+    browser
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "bench@client.example", "password": "client-password"}))
+        .send()
+        .await
+        .unwrap();
+    let mut samples = Vec::new();
+    for id in ids.iter().take(300) {
+        let t = Instant::now();
+        let page = browser.get(format!("{}/compte/devis/{id}", app.base)).send().await.unwrap();
+        let ok = page.status().is_success();
+        let _ = page.bytes().await.unwrap();
+        samples.push(t.elapsed());
+        assert!(ok);
+    }
+    stats("GET /compte/devis/{id} (HTML page, HTTP)", samples);
+
     // C. The whole flow over HTTP, sequential (7 requests).
     let mut samples = Vec::new();
     for _ in 0..100 {

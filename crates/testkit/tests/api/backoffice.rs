@@ -471,3 +471,52 @@ both!(unread_messages_are_counted_until_read, async |app: &TestApp| {
     let (_, other) = app.signup("Autre lecteur").await;
     assert!(app.get(&other, "/api/v1/messages/unread").await.body.as_array().unwrap().is_empty());
 });
+
+both!(duplicate_quotes_and_company_logo, async |app: &TestApp| {
+    let (b, csrf) = staff_browser(app, "patron@studio.example", &[Role::Admin]).await;
+    let (a_id, _) = app.signup("Original").await;
+    let (b_id, _) = app.signup("Copie").await;
+    let q = app.sent_quote(a_id, &[("Visite 360°", "1", "390", "20"), ("Plan 2D", "2", "60", "10")]).await;
+    let r = b
+        .post(format!("{}/gestion/devis/{q}/dupliquer", app.base))
+        .form(&[("csrf", csrf.as_str()), ("client_id", &b_id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let new_id: i64 = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/gestion/devis/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let copy = app.get(&app.admin, &format!("/api/v1/quotes/{new_id}")).await.body;
+    let original = app.get(&app.admin, &format!("/api/v1/quotes/{q}")).await.body;
+    assert_eq!(
+        (copy["status"].as_str(), copy["client_id"].as_i64(), copy["version"].as_i64()),
+        (Some("draft"), Some(b_id), Some(1))
+    );
+    assert_eq!(copy["lines"], original["lines"]);
+    assert_ne!(copy["family_id"], original["family_id"], "a new quote, not a version");
+
+    let png = [&[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[7u8; 300][..]].concat();
+    let form = immovr_testkit::reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part("logo", immovr_testkit::reqwest::multipart::Part::bytes(png.clone()).file_name("logo.png"));
+    let r = b.post(format!("{}/gestion/parametres/logo", app.base)).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let logo = app.http.get(format!("{}/logo", app.base)).send().await.unwrap();
+    assert_eq!(logo.headers()["content-type"], "image/png");
+    assert_eq!(logo.bytes().await.unwrap().to_vec(), png);
+    let form = immovr_testkit::reqwest::multipart::Form::new().text("csrf", csrf.clone()).part(
+        "logo",
+        immovr_testkit::reqwest::multipart::Part::bytes(b"%PDF-1.4 not an image".to_vec()).file_name("logo.png"),
+    );
+    let r = b.post(format!("{}/gestion/parametres/logo", app.base)).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let company = app.get(&app.admin, "/api/v1/settings/company").await.body;
+    assert_eq!(company["logo_content_type"], "image/png", "a refused logo keeps the previous one");
+});

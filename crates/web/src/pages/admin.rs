@@ -230,6 +230,13 @@ fn settings_form(ctx: &Ctx, c: &CompanySettings, fl: Option<Markup>, err: Option
         @if let Some(f) = fl { (f) }
         @if let Some(e) = err { (notice("error", &e.to_string())) }
         @if c.demo { (notice("warn", tr.t("bo.demo_settings"))) }
+        form.card method="post" action="/gestion/parametres/logo" enctype="multipart/form-data" {
+            (csrf_field(ctx))
+            @if c.logo_key.is_some() { p { img.logo src="/logo" alt=(c.trade_name) height="60"; } }
+            label for="s-logo" { (tr.t("bo.logo")) }
+            input #s-logo type="file" name="logo" accept="image/png,image/jpeg,image/webp" required;
+            button type="submit" { (tr.t("bo.logo.save")) }
+        }
         form.card method="post" action="/gestion/parametres" {
             (csrf_field(ctx))
             fieldset { legend { (tr.t("bo.identity")) }
@@ -500,5 +507,62 @@ pub async fn log_contact(
     match state.store.log_contact(&ctx.actor, id, &f.note).await {
         Ok(_) => back(&format!("/gestion/commandes/{id}"), "logged"),
         Err(e) => domain_error_page(&ctx, e),
+    }
+}
+
+/// The company logo: an image checked by its content, kept in the file store.
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let mut checked = false;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("csrf") {
+            let token = field.text().await.unwrap_or_default();
+            if let Some(r) = refused(&ctx, &token, Role::Admin) {
+                return r;
+            }
+            checked = true;
+            continue;
+        }
+        if !checked || field.name() != Some("logo") {
+            continue;
+        }
+        let key = format!("settings/logo-{}", crate::api::new_token("").get(..12).unwrap_or("x"));
+        let saved = match state.files.save(&key, field, 2 * 1024 * 1024).await {
+            Ok(s) => s,
+            Err(e) => return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        };
+        let Some(content_type) =
+            crate::files::sniff(&saved.head).filter(|t| t.starts_with("image/") && *t != "image/heic")
+        else {
+            state.files.delete(&key).await;
+            return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("bo.logo"));
+        };
+        let mut company = match state.store.company().await {
+            Ok(c) => c,
+            Err(e) => return domain_error_page(&ctx, e),
+        };
+        company.logo_key = Some(key);
+        company.logo_content_type = Some(content_type.to_string());
+        return match state.store.set_company(&ctx.actor, company).await {
+            Ok(()) => back("/gestion/parametres", "logo"),
+            Err(e) => domain_error_page(&ctx, e),
+        };
+    }
+    error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"))
+}
+
+/// The logo, public: it is printed on every document.
+pub async fn logo(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    match state.store.company().await {
+        Ok(CompanySettings { logo_key: Some(key), logo_content_type, .. }) => {
+            let content_type = logo_content_type.unwrap_or_else(|| "image/png".into());
+            let mut r = state.files.serve(&key, &headers, "logo", &content_type).await;
+            r.headers_mut().remove(axum::http::header::CONTENT_DISPOSITION);
+            r
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -527,6 +527,15 @@ async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, 
                         button type="submit" { (tr.t("bo.revise")) }
                     }
                 }
+                form.card method="post" action={ "/gestion/devis/" (q.id) "/dupliquer" } {
+                    (csrf_field(ctx))
+                    p { (tr.t("bo.duplicate.help")) }
+                    label for="dup-client" { (tr.t("bo.client")) }
+                    select #dup-client name="client_id" {
+                        @for (cid, name) in &names { option value=(cid) selected[*cid == q.client_id] { (name) } }
+                    }
+                    button type="submit" { (tr.t("bo.duplicate")) }
+                }
                 @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Expired) {
                     form.card method="post" action={ "/gestion/devis/" (q.id) "/prolonger" } {
                         (csrf_field(ctx))
@@ -622,6 +631,40 @@ pub async fn revise_quote(
     }
     match state.store.revise_quote(&ctx.actor, id).await {
         Ok(q) => back(&format!("/gestion/devis/{}", q.id), "revised"),
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DuplicateForm {
+    csrf: String,
+    client_id: Id,
+}
+
+/// A new draft (a new quote, not a version) with the same title, notes and lines.
+pub async fn duplicate_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<DuplicateForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return r;
+    }
+    let q = match state.store.quote(Scope::Staff, id).await {
+        Ok(q) => q,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let copy = NewQuote {
+        client_id: f.client_id,
+        request_id: None,
+        title: q.title.clone(),
+        notes: q.notes.clone(),
+        valid_until: None,
+        lines: q.lines.iter().map(|l| l.to_input()).collect(),
+    };
+    match state.store.create_quote(&ctx.actor, copy).await {
+        Ok(new) => back(&format!("/gestion/devis/{}", new.id), "duplicated"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
     }
 }

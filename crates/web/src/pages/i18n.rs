@@ -286,6 +286,10 @@ texts! {
     "totp.key" => "Clé", "Key";
     "totp.enable" => "Activer la double authentification", "Turn on two-factor authentication";
     "totp.disable" => "Désactiver la double authentification", "Turn off two-factor authentication";
+    "bo.duplicate" => "Dupliquer", "Duplicate";
+    "bo.duplicate.help" => "Nouveau devis en brouillon reprenant ces lignes, pour ce client ou un autre.", "A new draft quote with these lines, for this client or another.";
+    "bo.logo" => "Logo (PNG, JPEG ou WebP, 2 Mo au plus)", "Logo (PNG, JPEG or WebP, 2 MB at most)";
+    "bo.logo.save" => "Enregistrer le logo", "Save the logo";
     "bo.detail" => "Détail", "Detail";
     "yes" => "Oui", "Yes";
     "no" => "Non", "No";

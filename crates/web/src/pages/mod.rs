@@ -70,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/gestion/devis/{id}/envoyer", post(backoffice::send_quote))
         .route("/gestion/devis/{id}/reviser", post(backoffice::revise_quote))
         .route("/gestion/devis/{id}/prolonger", post(backoffice::extend_quote))
+        .route("/gestion/devis/{id}/dupliquer", post(backoffice::duplicate_quote))
         .route("/gestion/devis/{id}/messages", post(backoffice::quote_reply))
         .route("/gestion/bons-de-commande", get(backoffice::purchase_orders))
         .route("/gestion/bons-de-commande/{id}/valider", post(backoffice::validate_po))
@@ -90,6 +91,7 @@ pub fn router() -> Router<AppState> {
         .route("/gestion/catalogue", get(admin::catalogue).post(admin::create_item))
         .route("/gestion/catalogue/{id}", post(admin::update_item))
         .route("/gestion/parametres", get(admin::settings).post(admin::save_settings))
+        .route("/logo", get(admin::logo))
         .route("/gestion/utilisateurs", get(admin::users).post(admin::create_user))
         .route("/gestion/utilisateurs/{id}", post(admin::update_roles))
         .route("/gestion/commandes/{id}/contacts", post(admin::log_contact))
@@ -113,7 +115,9 @@ pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 
 /// Final files from the back office: each file is limited while it streams (`max_upload_bytes`).
 pub fn staff_upload_router() -> Router<AppState> {
-    Router::new().route("/gestion/commandes/{id}/fichiers", post(backoffice::upload))
+    Router::new()
+        .route("/gestion/commandes/{id}/fichiers", post(backoffice::upload))
+        .route("/gestion/parametres/logo", post(admin::upload_logo))
 }
 
 /// The forms that carry files (multipart, larger bodies).
