@@ -405,6 +405,10 @@ pub trait Store: Send + Sync + 'static {
     async fn extend_quote(&self, actor: &Actor, id: Id, valid_until: Date) -> Result<Quote>;
     async fn quotes(&self, scope: Scope) -> Result<Vec<Quote>>;
     async fn quote(&self, scope: Scope, id: Id) -> Result<Quote>;
+    /// Every version of one quote (that the scope may see), newest first.
+    async fn quote_versions(&self, scope: Scope, family_id: Id) -> Result<Vec<Quote>>;
+    /// The purchase order created when this quote version was accepted.
+    async fn purchase_order_for_quote(&self, scope: Scope, quote_id: Id) -> Result<Option<PurchaseOrder>>;
 
     // Purchase orders and orders
     async fn validate_purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder>;

@@ -685,7 +685,7 @@ fn checked_client(c: NewClient) -> Result<CheckedClient> {
     if let Some(v) = &vat_number
         && (v.len() < 4
             || v.len() > 16
-            || !v[..2].chars().all(|ch| ch.is_ascii_uppercase())
+            || !v.chars().take(2).all(|ch| ch.is_ascii_uppercase())
             || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
     {
         return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));

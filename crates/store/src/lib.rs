@@ -216,6 +216,24 @@ impl Store for SqlStore {
         self.load_quote(&mut tx, scope, id, false).await
     }
 
+    async fn quote_versions(&self, scope: Scope, family_id: Id) -> Result<Vec<Quote>> {
+        self.quote_versions_q(scope, family_id).await
+    }
+
+    async fn purchase_order_for_quote(&self, scope: Scope, quote_id: Id) -> Result<Option<PurchaseOrder>> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT id FROM purchase_orders WHERE quote_id = $1 AND ($2 IS NULL OR client_id = $2)",
+                db::args![quote_id, scope_client(scope)],
+            )
+            .await?;
+        match row {
+            Some(r) => Ok(Some(orders::load_purchase_order(&mut tx, scope, r.i64("id")?, false).await?)),
+            None => Ok(None),
+        }
+    }
+
     async fn validate_purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
         self.validate_purchase_order_tx(actor, id).await
     }
@@ -387,12 +405,18 @@ impl Store for SqlStore {
 
     async fn take_second_factor(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
         let mut tx = self.db.write().await?;
+        // Used once, whatever the code typed next (a wrong code starts a new wait); of two
+        // concurrent uses, only one gets the row back.
         let row = tx
-            .opt("SELECT user_id, expires_at FROM totp_pending WHERE token_sha256 = $1", db::args![token_sha256])
+            .opt(
+                "DELETE FROM totp_pending WHERE token_sha256 = $1 RETURNING user_id, expires_at",
+                db::args![token_sha256],
+            )
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        // Used once, whatever the code typed next: a wrong code starts a new wait.
-        tx.exec("DELETE FROM totp_pending WHERE token_sha256 = $1", db::args![token_sha256]).await?;
+        let Some(row) = row else {
+            self.commit(tx).await?;
+            return Ok(None);
+        };
         if row.ts("expires_at")? <= now {
             self.commit(tx).await?;
             return Ok(None);
@@ -448,7 +472,7 @@ impl Store for SqlStore {
 
     async fn ping(&self) -> bool {
         match self.db.read().await {
-            Ok(mut tx) => tx.opt("SELECT 1 AS one", vec![]).await.is_ok(),
+            Ok(mut tx) => tx.opt("SELECT CAST(1 AS BIGINT) AS one", vec![]).await.is_ok(),
             Err(_) => false,
         }
     }

@@ -61,6 +61,21 @@ fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, today: Date) ->
     })
 }
 
+/// Locks the first version of the quote `id` belongs to (PostgreSQL; SQLite has one writer).
+/// Sending a version and accepting another both take this lock first, so one waits for the
+/// other: a version is never sent beside an accepted one. Always taken before the version's own
+/// row, so the two cannot deadlock.
+async fn lock_family(tx: &mut Tx, id: Id) -> Result<()> {
+    if tx.for_update().is_empty() {
+        return Ok(());
+    }
+    if let Some(row) = tx.opt("SELECT family_id FROM quotes WHERE id = $1", args![id]).await? {
+        let family = row.i64("family_id")?;
+        tx.opt(&format!("SELECT id FROM quotes WHERE id = $1{}", tx.for_update()), args![family]).await?;
+    }
+    Ok(())
+}
+
 /// Client scope never shows drafts: they are the studio's work in progress.
 const QUOTE_SCOPE: &str = "($2 IS NULL OR (client_id = $2 AND status <> 'draft'))";
 
@@ -72,6 +87,18 @@ impl SqlStore {
         let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("quote"))?;
         let lines = load_lines(tx, "quote", id).await?;
         quote_from_row(&row, lines, self.today())
+    }
+
+    pub(crate) async fn quote_versions_q(&self, scope: Scope, family_id: Id) -> Result<Vec<Quote>> {
+        let mut tx = self.db.read().await?;
+        let sql = format!("SELECT * FROM quotes WHERE family_id = $1 AND {QUOTE_SCOPE} ORDER BY version DESC");
+        let rows = tx.all(&sql, args![family_id, scope_client(scope)]).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let lines = load_lines(&mut tx, "quote", r.i64("id")?).await?;
+            out.push(quote_from_row(r, lines, self.today())?);
+        }
+        Ok(out)
     }
 
     pub(crate) async fn quotes_q(&self, scope: Scope) -> Result<Vec<Quote>> {
@@ -166,6 +193,7 @@ impl SqlStore {
         let today = self.today();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
+        lock_family(&mut tx, id).await?;
         let q = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
         check_draft(q.status)?;
         if q.lines.is_empty() {
@@ -223,7 +251,9 @@ impl SqlStore {
         let today = self.today();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        // The row lock makes concurrent answers queue here; the loser sees the winner's status.
+        // The row locks make concurrent answers (and the sending of a newer version) queue here;
+        // the loser sees the winner's status.
+        lock_family(&mut tx, id).await?;
         let q = self.load_quote(&mut tx, actor.scope(), id, true).await?;
         check_answerable(q.status)?;
         let hash = rules::quote_content_hash(&q);
@@ -233,7 +263,8 @@ impl SqlStore {
                  accept_ip = $4, accept_user_agent = $5, content_sha256 = $6 WHERE id = $1 AND status = 'sent'",
                 args![id, &signer, now, actor.ip.clone(), actor.user_agent.clone(), &hash],
             )
-            .await?;
+            .await
+            .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
         if changed != 1 {
             return Err(DomainError::QuoteAlreadyAccepted);
         }

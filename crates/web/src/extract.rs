@@ -168,13 +168,14 @@ impl FromRequestParts<AppState> for AnyStaff {
     }
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+/// The client's address: the socket peer, or the last `X-Forwarded-For` hop behind a trusted proxy.
 pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> Option<String> {
     if trust_proxy_headers
         && let Some(fwd) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = fwd.split(',').next()
+        && let Some(last) = fwd.rsplit(',').next()
     {
-        return Some(first.trim().to_string());
+        // The last hop is the one our proxy added; earlier ones are the client's to invent.
+        return Some(last.trim().to_string());
     }
     parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string())
 }

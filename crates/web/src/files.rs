@@ -192,7 +192,7 @@ fn parse_range(value: &str) -> Option<GetRange> {
         (a, "") => a.parse::<u64>().ok().map(GetRange::Offset),
         (a, b) => {
             let (a, b) = (a.parse::<u64>().ok()?, b.parse::<u64>().ok()?);
-            (a <= b).then_some(GetRange::Bounded(a..b + 1))
+            (a <= b).then_some(GetRange::Bounded(a..b.checked_add(1)?))
         }
     }
 }

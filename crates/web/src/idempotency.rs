@@ -18,7 +18,8 @@ use crate::problem::ApiError;
 use crate::{AppState, MAX_BODY_BYTES};
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
+    // Login and sign-up answers carry a session token: never stored, so never replayed.
+    if req.method() != Method::POST || req.uri().path().starts_with("/api/v1/auth/") {
         return next.run(req).await;
     }
     let Some(key) = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string) else {

@@ -218,3 +218,38 @@ both!(idempotency_key_replays_without_a_second_effect, async |app: &TestApp| {
     let invoice = app.get(&app.admin, &invoice_path.replace("/payments", "")).await;
     assert_eq!(invoice.body["payments"].as_array().unwrap().len(), 1);
 });
+
+both!(accept_racing_a_newer_version_has_one_outcome, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Version").await;
+    for round in 0..10 {
+        let v1 = app.sent_quote(client_id, &[("Rendu", "1", "450", "20")]).await;
+        let v2 = app.post(&app.admin, &format!("/api/v1/quotes/{v1}/revise"), json!({})).await.id();
+        let reqs = vec![
+            (client.clone(), format!("/api/v1/quotes/{v1}/accept"), TestApp::signature()),
+            (app.admin.clone(), format!("/api/v1/quotes/{v2}/send"), json!({})),
+        ];
+        let answers = burst(app, 2, reqs).await;
+        let (accept, send) = (&answers[0], &answers[1]);
+        assert!(
+            accept.status.is_success() != send.status.is_success(),
+            "round {round}: {} / {}",
+            accept.body,
+            send.body
+        );
+        let (q1, q2) = (
+            app.get(&app.admin, &format!("/api/v1/quotes/{v1}")).await.body,
+            app.get(&app.admin, &format!("/api/v1/quotes/{v2}")).await.body,
+        );
+        if accept.status.is_success() {
+            assert_eq!(
+                (send.code(), q1["status"].as_str(), q2["status"].as_str()),
+                ("quote_already_accepted", Some("accepted"), Some("draft"))
+            );
+        } else {
+            assert_eq!(
+                (accept.code(), q1["status"].as_str(), q2["status"].as_str()),
+                ("quote_superseded", Some("superseded"), Some("sent"))
+            );
+        }
+    }
+});

@@ -254,3 +254,29 @@ async fn openapi_document_and_health() {
     assert_eq!(app.get("", "/readyz").await.status, StatusCode::OK);
     app.stop().await;
 }
+
+both!(readiness_and_safe_redirects, async |app: &TestApp| {
+    assert_eq!(app.get("", "/readyz").await.status, StatusCode::OK, "the database answers ({:?})", app.backend);
+    let b = immovr_testkit::reqwest::Client::builder()
+        .redirect(immovr_testkit::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Query values as sent: //host, /\host, a tab that browsers strip, an absolute URL.
+    for evil in ["%2F%2Fevil.example", "%2F%5Cevil.example", "%2F%09%2Fevil.example", "https%3A%2F%2Fevil.example"] {
+        let url = format!("{}/langue/en?retour={evil}", app.base);
+        let r = b.get(url).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/compte", "{evil}");
+    }
+    let r = b.get(format!("{}/langue/en?retour=/compte/devis", app.base)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/compte/devis");
+    // Login answers (they carry a session token) are never stored for idempotent replay.
+    app.signup("Rejeu").await;
+    let body = json!({"email": "rejeu@client.example", "password": "client-password"});
+    let a = app.send(immovr_testkit::reqwest::Method::POST, "", "/api/v1/auth/login", Some(&body), Some("k1")).await;
+    let b2 = app.send(immovr_testkit::reqwest::Method::POST, "", "/api/v1/auth/login", Some(&body), Some("k1")).await;
+    assert_ne!(a.body["token"], b2.body["token"]);
+    assert!(b2.headers.get("idempotent-replayed").is_none());
+    // A VAT number with non-ASCII characters is refused, not a crash.
+    let r = app.post("", "/api/v1/auth/signup", json!({"client": {"kind": "person", "name": "X", "email": "x@client.example", "vat_number": "€€€€"}, "password": "client-password"})).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("vat_number")));
+});

@@ -458,19 +458,12 @@ async fn quote_page(
         Ok(q) => q,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
-    let versions: Vec<Quote> = state
-        .store
-        .quotes(scope)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|v| v.family_id == q.family_id)
-        .collect();
+    let versions: Vec<Quote> = state.store.quote_versions(scope, q.family_id).await.unwrap_or_default();
     let current = versions.iter().max_by_key(|v| v.version).map(|v| v.id);
     let messages = state.store.messages(scope, ThreadKind::Quote, id).await.unwrap_or_default();
     let _ = state.store.mark_thread_read(scope, ThreadKind::Quote, id).await;
     let purchase_order = if q.status == QuoteStatus::Accepted {
-        state.store.purchase_orders(scope).await.unwrap_or_default().into_iter().find(|p| p.quote_id == q.id)
+        state.store.purchase_order_for_quote(scope, q.id).await.ok().flatten()
     } else {
         None
     };

@@ -26,9 +26,17 @@ pub struct Next {
 }
 
 /// Only local paths into the client area are followed after login.
+/// A path on this site: one leading slash, and nothing a browser would read as another host
+/// (`//host`, `/\host`, tabs or newlines that it strips).
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(|c| c.is_control())
+}
+
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if (p.starts_with("/compte") || p.starts_with("/gestion")) && !p.contains("//") => p.to_string(),
+        Some(p) if (p.starts_with("/compte") || p.starts_with("/gestion")) && is_local_path(p) && !p.contains("//") => {
+            p.to_string()
+        }
         _ => "/compte".into(),
     }
 }
@@ -209,8 +217,16 @@ pub async fn magic_request(
 pub async fn magic_use(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
     let user = state.store.consume_login_link(&token_sha256(&token), LinkPurpose::MagicLink, state.clock.now()).await;
     match user {
+        // An emailed link replaces the password, never the second factor.
+        Ok(Some(user)) if state.store.totp_secret(user.id).await.ok().flatten().is_some() => {
+            super::security::ask_code(&state, &user, "/gestion")
+                .await
+                .unwrap_or_else(|e| super::domain_error_page(&ctx, e))
+        }
         Ok(Some(user)) => match start_session(&state, &user).await {
-            Ok((_, _, cookie)) => with_cookie(Redirect::to("/compte").into_response(), cookie),
+            Ok((_, _, cookie)) => {
+                with_cookie(Redirect::to(if user.is_staff() { "/gestion" } else { "/compte" }).into_response(), cookie)
+            }
             Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
         },
         _ => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
@@ -311,7 +327,7 @@ pub struct Back {
 
 pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<Back>) -> Response {
     let lang = Language::from_tag(&lang).unwrap_or(Language::Fr);
-    let back = q.retour.filter(|r| r.starts_with('/') && !r.starts_with("//")).unwrap_or_else(|| "/compte".into());
+    let back = q.retour.filter(|r| is_local_path(r)).unwrap_or_else(|| "/compte".into());
     let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.as_str());
     with_cookie(Redirect::to(&back).into_response(), HeaderValue::from_str(&cookie).expect("ascii"))
 }

@@ -485,14 +485,7 @@ async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, 
         Err(e) => return domain_error_page(ctx, e),
     };
     let names = client_names(state).await;
-    let versions: Vec<Quote> = state
-        .store
-        .quotes(Scope::Staff)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|v| v.family_id == q.family_id)
-        .collect();
+    let versions: Vec<Quote> = state.store.quote_versions(Scope::Staff, q.family_id).await.unwrap_or_default();
     let messages = state.store.messages(Scope::Staff, ThreadKind::Quote, id).await.unwrap_or_default();
     let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Quote, id).await;
     let body = html! {
