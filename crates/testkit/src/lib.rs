@@ -235,6 +235,24 @@ impl TestApp {
         self._dir.path().join("files")
     }
 
+    /// A browser-like client (cookies kept, redirects not followed) signed in through the login
+    /// form: the client, the CSRF token its forms carry, and where the login sent it.
+    pub async fn browser_login(&self, email: &str, password: &str) -> (reqwest::Client, String, String) {
+        let b =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let html = b.get(format!("{}/connexion", self.base)).send().await.unwrap().text().await.unwrap();
+        let at = html.find("name=\"csrf\" value=\"").expect("a login form") + 19;
+        let csrf = html[at..].split('"').next().unwrap().to_string();
+        let r = b
+            .post(format!("{}/connexion", self.base))
+            .form(&[("email", email), ("password", password), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let landed = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+        (b, csrf, landed)
+    }
+
     /// Logs in with email and password; returns the session token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let a = self.post("", "/api/v1/auth/login", json!({"email": email, "password": password})).await;

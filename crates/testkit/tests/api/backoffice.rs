@@ -12,17 +12,8 @@ type Case<'a> = (&'a Client, &'a str, String, Vec<(&'a str, &'a str)>);
 
 async fn staff_browser(app: &TestApp, email: &str, roles: &[Role]) -> (Client, String) {
     app.staff(email, roles).await;
-    let b = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
-    let html = b.get(format!("{}/connexion", app.base)).send().await.unwrap().text().await.unwrap();
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = html[at..].split('"').next().unwrap().to_string();
-    let r = b
-        .post(format!("{}/connexion", app.base))
-        .form(&[("email", email), ("password", "staff-password"), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.headers()["location"], "/gestion");
+    let (b, csrf, landed) = app.browser_login(email, "staff-password").await;
+    assert_eq!(landed, "/gestion");
     (b, csrf)
 }
 
@@ -160,14 +151,7 @@ both!(back_office_actions_need_their_role, async |app: &TestApp| {
         (r.status(), r.headers()["location"].to_str().unwrap()),
         (StatusCode::SEE_OTHER, "/connexion?suivant=/gestion")
     );
-    let html = c.get(format!("{}/connexion", app.base)).send().await.unwrap().text().await.unwrap();
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = html[at..].split('"').next().unwrap().to_string();
-    c.post(format!("{}/connexion", app.base))
-        .form(&[("email", "rolesbo@client.example"), ("password", "client-password"), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let (c, _, _) = app.browser_login("rolesbo@client.example", "client-password").await;
     assert_eq!(c.get(format!("{}/gestion/factures", app.base)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 });
 

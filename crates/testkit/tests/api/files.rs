@@ -2,7 +2,6 @@
 //! attachments checked by size and content; nobody else's files reachable.
 
 use immovr_testkit::reqwest::multipart::{Form, Part};
-use immovr_testkit::reqwest::{Client, redirect};
 use sha2::{Digest, Sha256};
 
 use super::*;
@@ -71,16 +70,7 @@ both!(delivered_files_stream_up_and_down_with_ranges, async |app: &TestApp| {
     // The portal link, with the session cookie; and nobody else's.
     let (_, other, _) = order_for(app, "Voisin").await;
     assert_eq!(get_bytes(app, &other, &path, None).await.0, StatusCode::NOT_FOUND);
-    let browser = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
-    let login = browser.get(format!("{}/connexion", app.base)).send().await.unwrap().text().await.unwrap();
-    let at = login.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = login[at..].split('"').next().unwrap().to_string();
-    browser
-        .post(format!("{}/connexion", app.base))
-        .form(&[("email", "fichiers@client.example"), ("password", "client-password"), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let (browser, _, _) = app.browser_login("fichiers@client.example", "client-password").await;
     let res = browser
         .get(format!("{}/compte/commandes/{order}/fichiers/{file_id}", app.base))
         .header("range", "bytes=0-9")
@@ -134,16 +124,7 @@ both!(delivered_files_stream_up_and_down_with_ranges, async |app: &TestApp| {
 
 both!(request_attachments_are_checked_and_private, async |app: &TestApp| {
     let (_, _) = app.signup("Plans").await;
-    let browser = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
-    let login = browser.get(format!("{}/connexion", app.base)).send().await.unwrap().text().await.unwrap();
-    let at = login.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = login[at..].split('"').next().unwrap().to_string();
-    browser
-        .post(format!("{}/connexion", app.base))
-        .form(&[("email", "plans@client.example"), ("password", "client-password"), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let (browser, csrf, _) = app.browser_login("plans@client.example", "client-password").await;
     let pdf = b"%PDF-1.7\n% plan du rez-de-chaussee\n".to_vec();
     let png = [&[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64][..]].concat();
     let form = |files: Vec<(&str, Vec<u8>)>| {

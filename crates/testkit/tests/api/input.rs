@@ -92,8 +92,8 @@ both!(bad_input_is_refused_and_changes_nothing, async |app: &TestApp| {
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     // And one that lies about its length (chunked) is cut off at the limit.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![b' '; 100 * 1024])).collect();
-    let streamed = app
-        .http
+    // Its own client: the server cuts this connection, which must not go back to a shared pool.
+    let streamed = immovr_testkit::reqwest::Client::new()
         .post(format!("{}/api/v1/quotes", app.base))
         .bearer_auth(admin)
         .header("content-type", "application/json")
