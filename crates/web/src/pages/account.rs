@@ -729,7 +729,7 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
                 @for s in &o.stages {
                     li class={ "stage st-" (s.status.as_str()) } aria-current=[(Some(s.id) == current).then_some("step")] {
                         span.label { (s.label) }
-                        " " (badge(&tr, s.status.as_str()))
+                        " " (super::stage_badge(&tr, s.status))
                         @if let Some(d) = s.planned_date { " — " (tr.t("order.planned_for")) " " time datetime=(d) { (tr.date(d)) } }
                         @if let Some(n) = &s.notes { p.hint { (n) } }
                     }

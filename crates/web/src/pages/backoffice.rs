@@ -828,18 +828,18 @@ pub async fn order(
             h2 #h-stages { (tr.t("order.timeline")) }
             ol.timeline { @for s in &o.stages {
                 li class={ "stage st-" (s.status.as_str()) } {
-                    span.label { (s.label) } " " (badge(&tr, s.status.as_str()))
+                    span.label { (s.label) } " " (super::stage_badge(&tr, s.status))
                     @if let Some(a) = &s.assignee { " — " (a) }
                     @if open && s.status != StageStatus::Done {
                         form.stage method="post" action={ "/gestion/commandes/" (o.id) "/etapes/" (s.id) } {
                             (csrf_field(&ctx))
-                            label for={ "d-" (s.id) } { (tr.t("bo.planned_date")) }
-                            input id={ "d-" (s.id) } type="date" name="planned_date" value=[s.planned_date];
-                            label for={ "a-" (s.id) } { (tr.t("bo.assignee")) }
-                            input id={ "a-" (s.id) } type="text" name="assignee" value=[s.assignee.as_deref()];
-                            label for={ "n-" (s.id) } { (tr.t("request.notes")) }
-                            input id={ "n-" (s.id) } type="text" name="notes" value=[s.notes.as_deref()];
-                            button type="submit" { (tr.t("bo.plan")) " " span.sr { (s.label) } }
+                            div { label for={ "d-" (s.id) } { (tr.t("bo.planned_date")) }
+                                input id={ "d-" (s.id) } type="date" name="planned_date" value=[s.planned_date]; }
+                            div { label for={ "a-" (s.id) } { (tr.t("bo.assignee")) }
+                                input id={ "a-" (s.id) } type="text" name="assignee" value=[s.assignee.as_deref()]; }
+                            div { label for={ "n-" (s.id) } { (tr.t("request.notes")) }
+                                input id={ "n-" (s.id) } type="text" name="notes" value=[s.notes.as_deref()]; }
+                            div { button type="submit" { (tr.t("bo.plan")) " " span.sr { (s.label) } } }
                         }
                         form.inline method="post" action={ "/gestion/commandes/" (o.id) "/etapes/" (s.id) "/terminee" } {
                             (csrf_field(&ctx)) button.accept type="submit" { (tr.t("bo.done")) " " span.sr { (s.label) } }
@@ -849,7 +849,7 @@ pub async fn order(
             } }
         }
         section.card aria-labelledby="h-files" {
-            h2 #h-files { (tr.t("deliveries.title")) }
+            h2 #h-files { (tr.t("bo.files")) }
             ul.files { @for f in &o.deliverables { li { a href={ "/api/v1/orders/" (o.id) "/deliverables/" (f.id) } { (f.filename) } " — " (f.size_bytes) " o — " code.hash { (f.sha256) } } } }
             @if open {
                 form method="post" action={ "/gestion/commandes/" (o.id) "/fichiers" } enctype="multipart/form-data" data-upload {

@@ -290,6 +290,10 @@ texts! {
     "bo.duplicate.help" => "Nouveau devis en brouillon reprenant ces lignes, pour ce client ou un autre.", "A new draft quote with these lines, for this client or another.";
     "bo.logo" => "Logo (PNG, JPEG ou WebP, 2 Mo au plus)", "Logo (PNG, JPEG or WebP, 2 MB at most)";
     "bo.logo.save" => "Enregistrer le logo", "Save the logo";
+    "bo.files" => "Fichiers livrés", "Delivered files";
+    "stage.pending" => "À planifier", "To plan";
+    "stage.planned" => "Planifiée", "Planned";
+    "stage.done" => "Terminée", "Done";
     "bo.detail" => "Détail", "Detail";
     "yes" => "Oui", "Yes";
     "no" => "Non", "No";

@@ -366,6 +366,12 @@ pub fn badge(tr: &Tr, status: &str) -> Markup {
     html! { span class={ "badge s-" (status) } { (tr.status(status)) } }
 }
 
+/// A stage's badge: a pending stage is "to plan", not "to validate" like a purchase order.
+pub fn stage_badge(tr: &Tr, status: immovr_core::model::StageStatus) -> Markup {
+    let s = status.as_str();
+    html! { span class={ "badge s-" (s) } { (tr.t(&format!("stage.{s}"))) } }
+}
+
 /// Field-level error text for a form, if the domain error names that field.
 pub fn field_error(err: &Option<DomainError>, field: &str) -> Option<String> {
     match err {
