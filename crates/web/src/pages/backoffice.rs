@@ -128,11 +128,27 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
             (todo(&tr, "bo.todo.validate", to_validate.iter().map(|p| ("/gestion/bons-de-commande".to_string(), format!("{} — {}", p.number, name_of(&names, p.client_id)))).collect()))
             (todo(&tr, "bo.todo.stages", stages_due.iter().map(|(o, s)| (format!("/gestion/commandes/{}", o.id), format!("{} — {} ({})", o.purchase_order_number, s.label, s.planned_date.map(|d| tr.date(d)).unwrap_or_default()))).collect()))
             (todo(&tr, "bo.todo.deliver", to_deliver.iter().map(|o| (format!("/gestion/commandes/{}", o.id), format!("{} — {}", o.purchase_order_number, name_of(&names, o.client_id)))).collect()))
-            (todo(&tr, "bo.todo.unread", unread.iter().map(|(k, id, n)| (thread_link(*k, *id), format!("{} #{id} — {n}", tr.t(if *k == ThreadKind::Quote { "quote.number" } else { "order.po" })))).collect()))
+            (todo(&tr, "bo.todo.unread", unread.iter().map(|(k, id, n)| (thread_link(*k, *id), format!("{} — {n}", thread_name(&quotes, &orders, *k, *id)))).collect()))
             (todo(&tr, "bo.todo.overdue", overdue.iter().map(|i| (format!("/gestion/factures/{}", i.id), format!("{} — {}", i.number, tr.money(i.amount_due)))).collect()))
         }
     };
     page(&ctx, tr.t("bo.nav.todo"), body).into_response()
+}
+
+/// "D-2026-0004 v2" or "BC-2026-0003": what the team calls a thread.
+fn thread_name(quotes: &[Quote], orders: &[Order], kind: ThreadKind, id: Id) -> String {
+    match kind {
+        ThreadKind::Quote => quotes
+            .iter()
+            .find(|q| q.id == id)
+            .map(|q| format!("{} v{}", q.number.as_deref().unwrap_or("—"), q.version))
+            .unwrap_or_else(|| format!("#{id}")),
+        ThreadKind::Order => orders
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.purchase_order_number.clone())
+            .unwrap_or_else(|| format!("#{id}")),
+    }
 }
 
 fn thread_link(kind: ThreadKind, id: Id) -> String {
