@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::db::{Row, Tx, args};
 use crate::orders::lock_order;
 use crate::support::{
-    audit, check_text, company, lines_and_totals, load_lines, next_number, notify_client, save_lines,
+    audit, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -48,7 +48,7 @@ pub(crate) async fn issue_invoice_for(
         )
         .await
         .map_err(|e| e.unique_as(DomainError::AlreadyInvoiced))?;
-    save_lines(tx, "invoice", id, &lines).await?;
+    insert_lines(tx, "invoice", id, &lines).await?;
     audit(
         tx,
         now,
@@ -264,7 +264,7 @@ impl SqlStore {
                 args![&number, invoice_id, invoice.client_id, &reason, today, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
             )
             .await?;
-        save_lines(&mut tx, "credit_note", id, &invoice.lines).await?;
+        insert_lines(&mut tx, "credit_note", id, &invoice.lines).await?;
         tx.exec("UPDATE invoices SET status = 'cancelled' WHERE id = $1", args![invoice_id]).await?;
         audit(
             &mut tx,

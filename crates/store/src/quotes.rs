@@ -12,8 +12,8 @@ use serde_json::json;
 use crate::db::{Row, Tx, args};
 use crate::orders::{create_order, load_purchase_order};
 use crate::support::{
-    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, next_number, notify_client, notify_staff,
-    save_lines,
+    audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
+    notify_staff, notify_staff_at, save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -69,10 +69,9 @@ async fn lock_family(tx: &mut Tx, id: Id) -> Result<()> {
     if tx.for_update().is_empty() {
         return Ok(());
     }
-    if let Some(row) = tx.opt("SELECT family_id FROM quotes WHERE id = $1", args![id]).await? {
-        let family = row.i64("family_id")?;
-        tx.opt(&format!("SELECT id FROM quotes WHERE id = $1{}", tx.for_update()), args![family]).await?;
-    }
+    let sql =
+        format!("SELECT id FROM quotes WHERE id = (SELECT family_id FROM quotes WHERE id = $1){}", tx.for_update());
+    tx.opt(&sql, args![id]).await?;
     Ok(())
 }
 
@@ -153,7 +152,7 @@ impl SqlStore {
             )
             .await?;
         tx.exec("UPDATE quotes SET family_id = id WHERE id = $1", args![id]).await?;
-        save_lines(&mut tx, "quote", id, &lines).await?;
+        insert_lines(&mut tx, "quote", id, &lines).await?;
         audit(
             &mut tx,
             now,
@@ -278,7 +277,7 @@ impl SqlStore {
             )
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
-        save_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
+        insert_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
         audit(
             &mut tx,
             now,
@@ -299,7 +298,7 @@ impl SqlStore {
         .await?;
         let payload = json!({"quote_id": id, "quote_number": quote_number, "purchase_order_id": po_id, "purchase_order_number": po_number, "total_incl_vat": q.totals.total_incl_vat});
         notify_client(&mut tx, now, q.client_id, "purchase_order_created", payload.clone()).await?;
-        notify_staff(&mut tx, now, "quote_accepted", payload).await?;
+        notify_staff_at(&mut tx, now, &company.email, "quote_accepted", payload).await?;
         if company.auto_validate_purchase_orders {
             tx.exec(
                 "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1",
@@ -372,7 +371,7 @@ impl SqlStore {
             )
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteRevisionExists))?;
-        save_lines(&mut tx, "quote", new_id, &q.lines).await?;
+        insert_lines(&mut tx, "quote", new_id, &q.lines).await?;
         audit(
             &mut tx,
             now,

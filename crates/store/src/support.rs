@@ -86,8 +86,19 @@ pub(crate) async fn notify_client(
 /// Queues a notification to the studio team (the company's email address).
 pub(crate) async fn notify_staff(tx: &mut Tx, now: Timestamp, kind: &str, payload: Value) -> Result<()> {
     let company = company(tx).await?;
+    notify_staff_at(tx, now, &company.email, kind, payload).await
+}
+
+/// `notify_staff` when the caller already holds the company settings.
+pub(crate) async fn notify_staff_at(
+    tx: &mut Tx,
+    now: Timestamp,
+    email: &str,
+    kind: &str,
+    payload: Value,
+) -> Result<()> {
     tx.announce(Change { client_id: None, kind: kind.to_string(), payload: payload.clone() });
-    enqueue(tx, now, kind, &company.email, Language::Fr, payload).await
+    enqueue(tx, now, kind, email, Language::Fr, payload).await
 }
 
 pub(crate) async fn load_lines(tx: &mut Tx, kind: &str, id: Id) -> Result<Vec<Line>> {
@@ -115,28 +126,46 @@ pub(crate) async fn load_lines(tx: &mut Tx, kind: &str, id: Id) -> Result<Vec<Li
         .collect()
 }
 
+/// Replaces a document's lines (a draft being edited).
 pub(crate) async fn save_lines(tx: &mut Tx, kind: &str, id: Id, lines: &[Line]) -> Result<()> {
     tx.exec("DELETE FROM document_lines WHERE doc_kind = $1 AND doc_id = $2", args![kind, id]).await?;
-    for l in lines {
-        tx.exec(
-            "INSERT INTO document_lines (doc_kind, doc_id, position, code, description, quantity, unit, unit_price, \
-             discount, vat_rate, total_excl_vat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            args![
-                kind,
-                id,
-                l.position,
-                &l.code,
-                &l.description,
-                l.quantity,
-                &l.unit,
-                l.unit_price,
-                l.discount,
-                l.vat_rate,
-                l.total_excl_vat
-            ],
-        )
-        .await?;
+    insert_lines(tx, kind, id, lines).await
+}
+
+/// Writes a new document's lines in one statement (one round trip, whatever their number).
+pub(crate) async fn insert_lines(tx: &mut Tx, kind: &str, id: Id, lines: &[Line]) -> Result<()> {
+    if lines.is_empty() {
+        return Ok(());
     }
+    let mut sql = String::from(
+        "INSERT INTO document_lines (doc_kind, doc_id, position, code, description, quantity, unit, unit_price, \
+         discount, vat_rate, total_excl_vat) VALUES ",
+    );
+    let mut values = Vec::with_capacity(lines.len() * 11);
+    for (i, l) in lines.iter().enumerate() {
+        let n = i * 11;
+        let params: Vec<String> = (1..=11).map(|k| format!("${}", n + k)).collect();
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(&params.join(", "));
+        sql.push(')');
+        values.extend(args![
+            kind,
+            id,
+            l.position,
+            &l.code,
+            &l.description,
+            l.quantity,
+            &l.unit,
+            l.unit_price,
+            l.discount,
+            l.vat_rate,
+            l.total_excl_vat
+        ]);
+    }
+    tx.exec(&sql, values).await?;
     Ok(())
 }
 
