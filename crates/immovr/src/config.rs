@@ -83,25 +83,8 @@ const ENV_SETTINGS: &[&str] = &[
     "s3_secret_access_key",
 ];
 
-const KNOWN_ENV: &[&str] = &[
-    "LISTEN",
-    "DATA_DIR",
-    "DATABASE_URL",
-    "MAX_CONNECTIONS",
-    "SECURE_COOKIES",
-    "TRUST_PROXY_HEADERS",
-    "SESSION_HOURS",
-    "LOG_FORMAT",
-    "MAX_UPLOAD_BYTES",
-    "S3_BUCKET",
-    "S3_ENDPOINT",
-    "S3_REGION",
-    "S3_ALLOW_HTTP",
-    "S3_ACCESS_KEY_ID",
-    "S3_SECRET_ACCESS_KEY",
-    "CONFIG",
-    "PASSWORD",
-];
+/// `IMMOVR_*` variables read elsewhere (the CLI), besides the settings above.
+const OTHER_ENV: &[&str] = &["CONFIG", "PASSWORD", "DATABASE_URL"];
 
 impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
@@ -119,7 +102,11 @@ impl Config {
     pub fn unknown_env() -> Vec<String> {
         std::env::vars()
             .filter_map(|(k, _)| k.strip_prefix("IMMOVR_").map(str::to_string))
-            .filter(|k| !KNOWN_ENV.contains(&k.as_str()) && !k.starts_with("TEST_"))
+            .filter(|k| {
+                !ENV_SETTINGS.contains(&k.to_lowercase().as_str())
+                    && !OTHER_ENV.contains(&k.as_str())
+                    && !k.starts_with("TEST_")
+            })
             .collect()
     }
 

@@ -46,10 +46,6 @@ impl Files {
         Ok(Files { store: Arc::new(fs) })
     }
 
-    pub fn from_store(store: Arc<dyn ObjectStore>) -> Files {
-        Files { store }
-    }
-
     /// Files kept in an S3-compatible bucket. Credentials: `keys`, or the usual `AWS_*`
     /// environment variables (access key, secret key, session token).
     pub fn s3(

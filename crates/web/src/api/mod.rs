@@ -5,7 +5,7 @@ mod auth;
 pub use auth::{blocking, new_token, start_session};
 mod billing;
 mod catalogue;
-mod orders;
+pub(crate) mod orders;
 mod quotes;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

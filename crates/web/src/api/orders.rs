@@ -154,13 +154,37 @@ pub async fn upload(
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<(StatusCode, J<Order>)> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty() && t.len() < 100)
+        .unwrap_or("application/octet-stream");
+    let order = save_deliverable(&state, &caller.actor, id, &filename, content_type, body.into_data_stream()).await?;
+    Ok((StatusCode::CREATED, axum::Json(order)))
+}
+
+/// Streams one final file to the file store (size limit, SHA-256) and records it as a
+/// deliverable of an open order; a failure leaves neither the file nor the record. The API and
+/// the back office's upload form both go through here.
+pub(crate) async fn save_deliverable<S, E>(
+    state: &AppState,
+    actor: &immovr_core::Actor,
+    order_id: Id,
+    filename: &str,
+    content_type: &str,
+    body: S,
+) -> Result<Order, crate::problem::ApiError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>>,
+    E: std::fmt::Display,
+{
     use immovr_core::DomainError;
     // Refuse early: the order must exist and still take files.
-    let order = state.store.order(immovr_core::Scope::Staff, id).await?;
+    let order = state.store.order(immovr_core::Scope::Staff, order_id).await?;
     immovr_core::rules::check_order_open(order.status)?;
-    let filename = crate::files::clean_filename(&filename);
-    let key = format!("orders/{id}/{}-{filename}", crate::api::new_token("").get(..12).unwrap_or("x"));
-    let saved = match state.files.save(&key, body.into_data_stream(), state.max_upload_bytes).await {
+    let filename = crate::files::clean_filename(filename);
+    let key = format!("orders/{order_id}/{}-{filename}", crate::api::new_token("").get(..12).unwrap_or("x"));
+    let saved = match state.files.save(&key, body, state.max_upload_bytes).await {
         Ok(s) => s,
         Err(crate::files::FileError::TooLarge(limit)) => {
             return Err(crate::problem::ApiError::http(
@@ -171,21 +195,15 @@ pub async fn upload(
         }
         Err(e) => return Err(DomainError::internal(e).into()),
     };
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|t| !t.is_empty() && t.len() < 100)
-        .unwrap_or("application/octet-stream")
-        .to_string();
     let file = NewDeliverable {
         filename,
-        content_type,
+        content_type: content_type.to_string(),
         size_bytes: saved.size as i64,
         sha256: saved.sha256,
         storage_key: key.clone(),
     };
-    match state.store.add_deliverable(&caller.actor, id, file).await {
-        Ok(order) => Ok((StatusCode::CREATED, axum::Json(order))),
+    match state.store.add_deliverable(actor, order_id, file).await {
+        Ok(order) => Ok(order),
         Err(e) => {
             state.files.delete(&key).await;
             Err(e.into())

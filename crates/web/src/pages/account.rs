@@ -596,10 +596,7 @@ pub async fn accept(
     let input =
         AcceptQuote { signer_name: f.signer_name, consent: f.consent.is_some(), terms_accepted: f.terms.is_some() };
     match state.store.accept_quote(&c.ctx.actor, id, input).await {
-        Ok(accepted) => {
-            let _ = accepted.purchase_order.number;
-            Redirect::to(&format!("/compte/devis/{id}?ok=accepted")).into_response()
-        }
+        Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=accepted")).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);

@@ -9,9 +9,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use immovr_core::model::*;
 use immovr_core::money::LineInput;
-use immovr_core::ports::{
-    AuditFilter, NewCreditNote, NewDeliverable, NewMessage, NewPayment, NewQuote, QuoteDraft, StagePlan,
-};
+use immovr_core::ports::{AuditFilter, NewCreditNote, NewMessage, NewPayment, NewQuote, QuoteDraft, StagePlan};
 use immovr_core::{DomainError, Scope};
 use jiff::civil::Date;
 use maud::{Markup, html};
@@ -973,32 +971,13 @@ pub async fn upload(
         if !csrf_checked {
             return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
         }
-        let Some(name) = field
-            .file_name()
-            .map(crate::files::clean_filename)
-            .filter(|n| n != "fichier" || field.file_name() != Some(""))
-        else {
-            continue;
-        };
-        if field.file_name() == Some("") {
-            continue;
-        }
+        // A file input left empty still sends a part, with an empty file name.
+        let Some(name) = field.file_name().filter(|n| !n.is_empty()).map(str::to_string) else { continue };
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-        let key = format!("orders/{id}/{}-{name}", crate::api::new_token("").get(..12).unwrap_or("x"));
-        let saved = match state.files.save(&key, field, state.max_upload_bytes).await {
-            Ok(s) => s,
-            Err(e) => return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        };
-        let file = NewDeliverable {
-            filename: name,
-            content_type,
-            size_bytes: saved.size as i64,
-            sha256: saved.sha256,
-            storage_key: key.clone(),
-        };
-        if let Err(e) = state.store.add_deliverable(&ctx.actor, id, file).await {
-            state.files.delete(&key).await;
-            return domain_error_page(&ctx, e);
+        match crate::api::orders::save_deliverable(&state, &ctx.actor, id, &name, &content_type, field).await {
+            Ok(_) => {}
+            Err(crate::problem::ApiError::Domain(e)) => return domain_error_page(&ctx, e),
+            Err(crate::problem::ApiError::Http { status, detail, .. }) => return error_page(&ctx, status, &detail),
         }
     }
     back(&format!("/gestion/commandes/{id}"), "uploaded")
