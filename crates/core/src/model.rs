@@ -81,6 +81,16 @@ str_enum!(InvoiceStatus {
 });
 str_enum!(PaymentMethod { Transfer => "transfer", Cheque => "cheque" });
 str_enum!(ThreadKind { Quote => "quote", Order => "order" });
+str_enum!(
+    /// The documents the studio issues as PDF files.
+    DocumentKind {
+        Quote => "quote",
+        SignedQuote => "signed_quote",
+        PurchaseOrder => "purchase_order",
+        Invoice => "invoice",
+        CreditNote => "credit_note",
+    }
+);
 
 impl Language {
     pub fn from_tag(tag: &str) -> Option<Self> {
@@ -108,7 +118,7 @@ fn default_country() -> String {
     "FR".into()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Client {
     pub id: Id,
     pub kind: ClientKind,
@@ -206,7 +216,7 @@ pub struct Attachment {
 }
 
 /// Evidence of an electronic "bon pour accord".
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Acceptance {
     pub signer_name: String,
     pub consent: bool,
@@ -218,7 +228,7 @@ pub struct Acceptance {
     pub content_sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Refusal {
     pub kind: RefusalKind,
     pub comment: Option<String>,
@@ -226,7 +236,7 @@ pub struct Refusal {
 }
 
 /// One version of a quote. Versions share the quote number; v2 supersedes v1.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Quote {
     pub id: Id,
     /// Assigned when the first version is sent (D-YYYY-NNNN).
@@ -249,7 +259,7 @@ pub struct Quote {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PurchaseOrder {
     pub id: Id,
     pub number: String,
@@ -306,7 +316,7 @@ pub struct Order {
     pub invoice_id: Option<Id>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Payment {
     pub id: Id,
     pub method: PaymentMethod,
@@ -321,7 +331,7 @@ pub struct Payment {
     pub recorded_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Invoice {
     pub id: Id,
     pub number: String,
@@ -344,7 +354,7 @@ pub struct Invoice {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreditNote {
     pub id: Id,
     pub number: String,
@@ -449,4 +459,47 @@ pub struct CompanySettings {
     pub logo_key: Option<String>,
     #[serde(default)]
     pub logo_content_type: Option<String>,
+}
+
+/// Everything an issued document shows, frozen in the transaction that issues it: later changes
+/// to the company settings, the client or the records do not alter the document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentSnapshot {
+    pub kind: DocumentKind,
+    pub number: String,
+    pub language: Language,
+    pub issued_at: Timestamp,
+    pub company: CompanySettings,
+    pub client: Client,
+    /// The quote (quotes, signed quotes and purchase orders).
+    #[serde(default)]
+    pub quote: Option<Quote>,
+    #[serde(default)]
+    pub purchase_order: Option<PurchaseOrder>,
+    /// The invoice (invoices, and the invoice a credit note cancels).
+    #[serde(default)]
+    pub invoice: Option<Invoice>,
+    #[serde(default)]
+    pub credit_note: Option<CreditNote>,
+}
+
+/// An issued document: its frozen content, and once rendered, its PDF in the file store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRecord {
+    pub id: Id,
+    pub kind: DocumentKind,
+    pub entity_id: Id,
+    pub client_id: Id,
+    pub number: String,
+    pub snapshot: DocumentSnapshot,
+    pub issued_at: Timestamp,
+    /// Set once, when the PDF is first rendered; the PDF never changes afterwards.
+    pub file: Option<DocumentFile>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentFile {
+    pub key: String,
+    pub sha256: String,
+    pub size: i64,
 }

@@ -432,6 +432,15 @@ pub trait Store: Send + Sync + 'static {
     async fn issue_credit_note(&self, actor: &Actor, invoice_id: Id, note: NewCreditNote) -> Result<CreditNote>;
     async fn credit_note(&self, scope: Scope, id: Id) -> Result<CreditNote>;
 
+    // Issued documents
+    /// An issued document of this kind for this record, if the scope may see it.
+    async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>>;
+    /// Issued documents whose PDF has not been rendered yet, oldest first.
+    async fn unrendered_documents(&self, limit: i64) -> Result<Vec<DocumentRecord>>;
+    /// Records the rendered PDF of a document, once: a second call keeps the first file.
+    /// Returns the file in force.
+    async fn set_document_file(&self, id: Id, file: DocumentFile, rendered_at: Timestamp) -> Result<DocumentFile>;
+
     // Messages
     async fn post_message(
         &self,

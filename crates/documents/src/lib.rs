@@ -1,8 +1,14 @@
-//! Documents: the Factur-X / EN 16931 CII XML of invoices and credit notes (`facturx::cii_xml`,
-//! validated in the tests against the official XSD and schematrons) and in-process PDF
-//! rendering with typst (`pdf::render`, PDF/A-3b, fonts embedded, a restylable template).
-//! Still to come: the documents' data from the domain, the Factur-X attachment and XMP, the
-//! SEPA QR code, storage at issue and the routes that serve them.
+//! Documents: the quote, signed quote, purchase order, invoice and credit note PDFs, rendered
+//! in-process with typst (PDF/A-3b, fonts embedded, a template a studio can restyle) from an
+//! issued document's snapshot; invoices and credit notes are Factur-X (EN 16931 CII XML attached,
+//! XMP declared), invoices carry a SEPA credit-transfer QR code.
 
 pub mod facturx;
+pub mod layout;
 pub mod pdf;
+pub mod qr;
+pub mod render;
+pub mod samples;
+pub mod xmp;
+
+pub use render::{Logo, RenderError, Renderer};

@@ -15,17 +15,34 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 /// The layout shipped with the program; a studio may pass its own.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/document.typ");
 
-struct Fonts {
+/// The fonts documents can use: those of typst-assets (Libertinus Serif, New Computer Modern,
+/// DejaVu Sans Mono), plus any a studio adds.
+pub struct Fonts {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
 }
 
-fn fonts() -> &'static Fonts {
-    static FONTS: OnceLock<Fonts> = OnceLock::new();
-    FONTS.get_or_init(|| {
-        let fonts: Vec<Font> = typst_assets::fonts().flat_map(|data| Font::iter(Bytes::new(data))).collect();
+impl Fonts {
+    /// The embedded fonts and, when given, the `.ttf`/`.otf`/`.ttc` files of `extra`.
+    pub fn load(extra: &[Vec<u8>]) -> Fonts {
+        let fonts: Vec<Font> = typst_assets::fonts()
+            .map(Bytes::new)
+            .chain(extra.iter().map(|data| Bytes::new(data.clone())))
+            .flat_map(Font::iter)
+            .collect();
         Fonts { book: LazyHash::new(FontBook::from_fonts(&fonts)), fonts }
-    })
+    }
+
+    /// True when some font has a glyph for `c`.
+    pub fn covers(&self, c: char) -> bool {
+        self.fonts.iter().any(|f| f.info().coverage.contains(c as u32))
+    }
+}
+
+/// The embedded fonts only.
+pub fn default_fonts() -> &'static Fonts {
+    static FONTS: OnceLock<Fonts> = OnceLock::new();
+    FONTS.get_or_init(|| Fonts::load(&[]))
 }
 
 fn library() -> &'static LazyHash<Library> {
@@ -37,19 +54,19 @@ fn file_id(name: &str) -> FileId {
     FileId::new(RootedPath::new(VirtualRoot::Project, VirtualPath::new(name).expect("a valid path")))
 }
 
-struct DocWorld {
+struct DocWorld<'a> {
+    fonts: &'a Fonts,
     main: Source,
-    data_id: FileId,
-    data: Bytes,
+    files: Vec<(FileId, Bytes)>,
 }
 
-impl World for DocWorld {
+impl World for DocWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
         library()
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        &fonts().book
+        &self.fonts.book
     }
 
     fn main(&self) -> FileId {
@@ -61,11 +78,11 @@ impl World for DocWorld {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == self.data_id { Ok(self.data.clone()) } else { Err(FileError::AccessDenied) }
+        self.files.iter().find(|(f, _)| *f == id).map(|(_, b)| b.clone()).ok_or(FileError::AccessDenied)
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        fonts().fonts.get(index).cloned()
+        self.fonts.fonts.get(index).cloned()
     }
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
@@ -84,19 +101,31 @@ impl std::fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-/// Renders `template` with `data` (serialised as `data.json`) to PDF/A-3b. `issued` (UTC) is
-/// the document's timestamp and `ident` its identifier, so the same input gives the same bytes.
+/// Renders `template` with `data` (serialised as `data.json`) to PDF/A-3b, with the embedded
+/// fonts. `issued` (UTC) is the document's timestamp and `ident` its identifier, so the same
+/// input gives the same bytes.
 pub fn render(
     template: &str,
     data: &serde_json::Value,
     ident: &str,
     issued: jiff::Timestamp,
 ) -> Result<Vec<u8>, RenderError> {
-    let world = DocWorld {
-        main: Source::new(file_id("main.typ"), template.to_string()),
-        data_id: file_id("data.json"),
-        data: Bytes::new(serde_json::to_vec(data).map_err(|e| RenderError(e.to_string()))?),
-    };
+    render_with(default_fonts(), template, data, &[], ident, issued)
+}
+
+/// Renders with these fonts and extra files the template may read (`files`: name, bytes).
+pub fn render_with(
+    fonts: &Fonts,
+    template: &str,
+    data: &serde_json::Value,
+    files: &[(&str, Vec<u8>)],
+    ident: &str,
+    issued: jiff::Timestamp,
+) -> Result<Vec<u8>, RenderError> {
+    let mut all =
+        vec![(file_id("data.json"), Bytes::new(serde_json::to_vec(data).map_err(|e| RenderError(e.to_string()))?))];
+    all.extend(files.iter().map(|(name, bytes)| (file_id(name), Bytes::new(bytes.clone()))));
+    let world = DocWorld { fonts, main: Source::new(file_id("main.typ"), template.to_string()), files: all };
     let document: PagedDocument = typst::compile(&world)
         .output
         .map_err(|errors| RenderError(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;

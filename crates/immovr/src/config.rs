@@ -39,6 +39,9 @@ pub struct Config {
     /// S3 credentials; when absent, the `AWS_*` environment variables are used.
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<String>,
+    /// A studio's own layouts: `document.typ` (the PDF template) and `fonts/`. Default:
+    /// `<data_dir>/templates` when that folder exists, else the shipped ones.
+    pub templates_dir: Option<PathBuf>,
     /// Company settings to apply at start (otherwise those in the database, editable by admins).
     pub company: Option<CompanySettings>,
 }
@@ -61,6 +64,7 @@ impl Default for Config {
             s3_allow_http: false,
             s3_access_key_id: None,
             s3_secret_access_key: None,
+            templates_dir: None,
             company: None,
         }
     }
@@ -81,6 +85,7 @@ const ENV_SETTINGS: &[&str] = &[
     "s3_allow_http",
     "s3_access_key_id",
     "s3_secret_access_key",
+    "templates_dir",
 ];
 
 /// `IMMOVR_*` variables read elsewhere (the CLI), besides the settings above.
@@ -108,6 +113,11 @@ impl Config {
                     && !k.starts_with("TEST_")
             })
             .collect()
+    }
+
+    /// The folder of the studio's own templates, if there is one.
+    pub fn templates_dir(&self) -> Option<PathBuf> {
+        self.templates_dir.clone().or_else(|| Some(self.data_dir.join("templates")).filter(|d| d.is_dir()))
     }
 
     pub fn database_url(&self) -> String {

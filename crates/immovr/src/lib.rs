@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use immovr_core::{Actor, Clock, Store};
+use immovr_documents::Renderer;
 use immovr_store::{Options, SqlStore};
+use immovr_web::documents::Documents;
 use immovr_web::files::Files;
 use immovr_web::live::LiveFeed;
 use immovr_web::{AppState, Limits};
@@ -42,12 +44,22 @@ pub fn open_files(config: &Config) -> anyhow::Result<Files> {
 }
 
 /// The web layer's state; the store announces its committed changes on the live feed.
+/// The document renderer: the studio's templates and fonts when it has some, else the shipped ones.
+pub fn renderer(config: &Config) -> anyhow::Result<Renderer> {
+    Ok(match &config.templates_dir() {
+        Some(dir) => Renderer::from_dir(dir).map_err(|e| anyhow::anyhow!("templates in {}: {e}", dir.display()))?,
+        None => Renderer::new(),
+    })
+}
+
 pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let live = LiveFeed::default();
     let files = open_files(config)?;
-    let store = store.with_feed(Arc::new(live.clone()));
+    let store: immovr_core::DynStore = Arc::new(store.with_feed(Arc::new(live.clone())));
+    let documents = Arc::new(Documents::new(renderer(config)?, store.clone(), files.clone(), clock.clone()));
     Ok(AppState {
-        store: Arc::new(store),
+        store,
+        documents,
         clock,
         secure_cookies: config.secure_cookies,
         trust_proxy_headers: config.trust_proxy_headers,
@@ -65,10 +77,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let renderer = tokio::spawn(state.documents.clone().run(state.live.clone()));
     let app = immovr_web::app(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    renderer.abort();
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

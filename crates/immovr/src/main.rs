@@ -1,4 +1,4 @@
-//! The `immovr` command: `serve`, `demo`, `migrate`, `user add`, `token create`.
+//! The `immovr` command: `serve`, `demo`, `migrate`, `user add`, `token create`, `preview`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +40,14 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Render one sample of each document (quote, accepted quote, purchase order, invoice,
+    /// credit note) with the studio's templates (`templates_dir`) into a folder, to check a
+    /// restyled layout.
+    Preview {
+        /// Where to write the PDFs.
+        #[arg(default_value = "preview")]
+        out: PathBuf,
     },
 }
 
@@ -86,6 +94,17 @@ async fn main() -> anyhow::Result<()> {
     for unknown in Config::unknown_env() {
         tracing::warn!("IMMOVR_{unknown} is not a known setting; ignored");
     }
+    if let Command::Preview { out } = &cli.command {
+        let renderer = immovr::renderer(&config)?;
+        std::fs::create_dir_all(out)?;
+        for (name, snapshot) in immovr_documents::samples::all() {
+            let pdf = renderer.render(&snapshot, None).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            let path = out.join(format!("{name}.pdf"));
+            std::fs::write(&path, pdf)?;
+            println!("{}", path.display());
+        }
+        return Ok(());
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     tracing::info!(database = %config.database_url_redacted(), "opening the database");
     let store = immovr::open_store(&config, clock.clone(), None).await?;
@@ -129,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
             store.create_api_token(&Actor::system(), user.id, &name, &token_sha256(&token)).await?;
             println!("{token}");
         }
+        Command::Preview { .. } => unreachable!("handled before opening the database"),
     }
     store.close().await;
     Ok(())

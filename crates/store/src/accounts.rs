@@ -25,7 +25,7 @@ pub(crate) fn user_from_row(r: &Row) -> Result<User> {
     })
 }
 
-fn client_from_row(r: &Row) -> Result<Client> {
+pub(crate) fn client_from_row(r: &Row) -> Result<Client> {
     let billing_address =
         r.opt_text("billing_address")?.map(|t| serde_json::from_str(&t).map_err(DomainError::internal)).transpose()?;
     Ok(Client {

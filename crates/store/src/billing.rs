@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::db::{Row, Tx, args};
+use crate::documents::{Issue, issue_document};
 use crate::orders::lock_order;
 use crate::support::{
     audit, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
@@ -58,7 +59,11 @@ pub(crate) async fn issue_invoice_for(
         json!({"number": number, "order_id": order_id, "total_incl_vat": t.total_incl_vat}),
     )
     .await?;
-    load_invoice(tx, Scope::Staff, id, false).await
+    let invoice = load_invoice(tx, Scope::Staff, id, false).await?;
+    let mut issue = Issue::new(DocumentKind::Invoice, id, client_id, &number);
+    issue.invoice = Some(invoice.clone());
+    issue_document(tx, now, company, issue).await?;
+    Ok(invoice)
 }
 
 async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
@@ -284,6 +289,10 @@ impl SqlStore {
         )
         .await?;
         let cn = load_credit_note(&mut tx, Scope::Staff, id).await?;
+        let mut issue = Issue::new(DocumentKind::CreditNote, id, invoice.client_id, &number);
+        issue.credit_note = Some(cn.clone());
+        issue.invoice = Some(invoice);
+        issue_document(&mut tx, now, &company, issue).await?;
         self.commit(tx).await?;
         Ok(cn)
     }

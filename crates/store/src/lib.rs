@@ -7,6 +7,7 @@
 mod accounts;
 mod billing;
 mod db;
+mod documents;
 mod orders;
 mod quotes;
 mod support;
@@ -300,6 +301,18 @@ impl Store for SqlStore {
     async fn credit_note(&self, scope: Scope, id: Id) -> Result<CreditNote> {
         let mut tx = self.db.read().await?;
         billing::load_credit_note(&mut tx, scope, id).await
+    }
+
+    async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>> {
+        self.document_q(scope, kind, entity_id).await
+    }
+
+    async fn unrendered_documents(&self, limit: i64) -> Result<Vec<DocumentRecord>> {
+        self.unrendered_documents_q(limit).await
+    }
+
+    async fn set_document_file(&self, id: Id, file: DocumentFile, rendered_at: Timestamp) -> Result<DocumentFile> {
+        self.set_document_file_tx(id, file, rendered_at).await
     }
 
     async fn post_message(

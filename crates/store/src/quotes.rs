@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde_json::json;
 
 use crate::db::{Row, Tx, args};
+use crate::documents::{Issue, issue_document};
 use crate::orders::{create_order, load_purchase_order};
 use crate::support::{
     audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
@@ -240,6 +241,9 @@ impl SqlStore {
         )
         .await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        let mut issue = Issue::new(DocumentKind::Quote, id, q.client_id, &number);
+        issue.quote = Some(quote.clone());
+        issue_document(&mut tx, now, &company, issue).await?;
         self.commit(tx).await?;
         Ok(quote)
     }
@@ -309,6 +313,13 @@ impl SqlStore {
         }
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
         let purchase_order = load_purchase_order(&mut tx, Scope::Staff, po_id, false).await?;
+        let mut signed = Issue::new(DocumentKind::SignedQuote, id, q.client_id, &quote_number);
+        signed.quote = Some(quote.clone());
+        issue_document(&mut tx, now, &company, signed).await?;
+        let mut po = Issue::new(DocumentKind::PurchaseOrder, po_id, q.client_id, &po_number);
+        po.quote = Some(quote.clone());
+        po.purchase_order = Some(purchase_order.clone());
+        issue_document(&mut tx, now, &company, po).await?;
         self.commit(tx).await?;
         Ok(Accepted { quote, purchase_order })
     }

@@ -464,9 +464,9 @@ pub fn default_company() -> CompanySettings {
         default_vat_rate: dec!(20),
         quote_validity_days: 30,
         payment_terms_days: 30,
-        late_payment_wording: "En cas de retard de paiement, pénalités au taux de trois fois le taux d'intérêt légal, \
-            et indemnité forfaitaire pour frais de recouvrement de 40 € (clients professionnels). Pas d'escompte pour paiement anticipé."
-            .into(),
+        late_payment_wording:
+            "En cas de retard de paiement, pénalités au taux de trois fois le taux d'intérêt légal (art. L441-10 du Code de commerce)."
+                .into(),
         auto_validate_purchase_orders: false,
         stage_template: vec![
             stage("contact", "Prise de contact", "Contact"),

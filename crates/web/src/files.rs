@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, PutMultipartOptions, WriteMultipart};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMultipartOptions, WriteMultipart};
 use sha2::{Digest, Sha256};
 
 #[derive(Clone)]
@@ -103,6 +103,17 @@ impl Files {
         }
         writer.finish().await?;
         Ok(Saved { size, sha256: hex::encode(hasher.finalize()), head })
+    }
+
+    /// Writes a small file whole (a rendered document).
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), FileError> {
+        self.store.put(&Path::from(key), bytes.into()).await?;
+        Ok(())
+    }
+
+    /// Reads a small file whole (a logo, a document to attach to an email).
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, FileError> {
+        Ok(self.store.get(&Path::from(key)).await?.bytes().await?.to_vec())
     }
 
     pub async fn delete(&self, key: &str) {

@@ -3,6 +3,7 @@
 //! domain only through the `Store` port; it never sees SQL.
 
 pub mod api;
+pub mod documents;
 pub mod extract;
 pub mod files;
 mod idempotency;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub live: live::LiveFeed,
     /// Attachments and delivered files.
     pub files: files::Files,
+    /// Issued documents' PDFs: rendered once, then served from the file store.
+    pub documents: Arc<documents::Documents>,
     /// Largest file accepted in one upload.
     pub max_upload_bytes: u64,
     pub limits: Arc<Limits>,

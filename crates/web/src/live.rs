@@ -31,6 +31,11 @@ impl ChangeFeed for LiveFeed {
 }
 
 impl LiveFeed {
+    /// Every committed change, as it comes (background workers).
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.tx.subscribe()
+    }
+
     /// The changes one client may see (`Some(id)`), or every change (staff, `None`).
     pub fn stream(&self, client: Option<Id>) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
         let stream = BroadcastStream::new(self.tx.subscribe()).filter_map(move |msg| async move {

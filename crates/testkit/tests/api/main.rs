@@ -4,6 +4,7 @@
 mod backoffice;
 mod concurrency;
 mod demo;
+mod documents;
 mod files;
 mod input;
 mod journey;

@@ -5,6 +5,7 @@ mod auth;
 pub use auth::{blocking, new_token, start_session};
 mod billing;
 mod catalogue;
+mod documents;
 pub(crate) mod orders;
 mod quotes;
 
@@ -34,6 +35,7 @@ use crate::problem::Problem;
         (name = "quotes", description = "Quote requests, quotes and their versions"),
         (name = "orders", description = "Purchase orders, orders, stages, deliveries"),
         (name = "billing", description = "Invoices, payments, credit notes"),
+        (name = "documents", description = "PDF documents: quotes, accepted quotes, purchase orders, Factur-X invoices and credit notes"),
         (name = "admin", description = "Audit log and notification outbox"),
     )
 )]
@@ -107,4 +109,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::record_payment))
         .routes(routes!(billing::credit_note))
         .routes(routes!(billing::get_credit_note))
+        .routes(routes!(documents::quote))
+        .routes(routes!(documents::signed_quote))
+        .routes(routes!(documents::purchase_order))
+        .routes(routes!(documents::invoice))
+        .routes(routes!(documents::credit_note))
 }

@@ -482,6 +482,7 @@ async fn quote_page(
             }
         }
         @if let Some(notes) = &q.notes { p { (notes) } }
+        (super::quote_pdf_links(&tr, &q, purchase_order.as_ref().map(|p| p.id)))
         (lines_table(&tr, &q.lines, &q.totals))
         @match q.status {
             QuoteStatus::Sent => {
@@ -740,10 +741,27 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
             }
         }
         @if let Some(inv) = o.invoice_id { p { a.button href={ "/compte/factures/" (inv) } { (tr.t("invoice.number")) } } }
+        (super::pdf_links(&tr, &order_pdfs(&o)))
         (lines_table(&tr, &po.lines, &po.totals))
         (messages_block(&c.ctx, &messages, &format!("/compte/commandes/{id}/messages")))
     };
     page(&c.ctx, &format!("{} {}", tr.t("order.po"), po.number), body).into_response()
+}
+
+/// An order's documents: its purchase order and, once delivered, its invoice.
+pub(crate) fn order_pdfs(o: &Order) -> Vec<(&'static str, String)> {
+    let mut links = vec![("doc.purchase_order", format!("/api/v1/purchase-orders/{}/pdf", o.purchase_order_id))];
+    if let Some(inv) = o.invoice_id {
+        links.push(("doc.invoice", format!("/api/v1/invoices/{inv}/pdf")));
+    }
+    links
+}
+
+/// An invoice's documents: the invoice and any credit note cancelling it.
+pub(crate) fn invoice_pdfs(i: &Invoice) -> Vec<(&'static str, String)> {
+    let mut links = vec![("doc.invoice", format!("/api/v1/invoices/{}/pdf", i.id))];
+    links.extend(i.credit_note_ids.iter().map(|c| ("doc.credit_note", format!("/api/v1/credit-notes/{c}/pdf"))));
+    links
 }
 
 fn human_size(bytes: i64) -> String {
@@ -877,6 +895,7 @@ pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path
             dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }
             dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
         }
+        (super::pdf_links(&tr, &invoice_pdfs(&i)))
         @if open {
             section.card.pay aria-labelledby="h-pay" {
                 h2 #h-pay { (tr.t("invoice.how")) }

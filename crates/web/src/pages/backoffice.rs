@@ -523,6 +523,8 @@ async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, 
                 dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " v" (q.version) }
                 dt { (tr.t("quote.valid_until")) } dd { (tr.date(q.valid_until)) }
             }
+            @let po = if q.acceptance.is_some() { state.store.purchase_order_for_quote(Scope::Staff, q.id).await.ok().flatten().map(|p| p.id) } else { None };
+            (super::quote_pdf_links(&tr, &q, po))
             (lines_table(&tr, &q.lines, &q.totals))
             @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
             @if let Some(a) = &q.acceptance { p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } " — " code.hash { (a.content_sha256) } } }
@@ -740,7 +742,7 @@ pub async fn purchase_orders(
             thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("quote.number")) }
                 th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } th scope="col" { span.sr { (tr.t("bo.actions")) } } } }
             tbody { @for p in &list { tr {
-                td { (p.number) }
+                td { a.pdf href={ "/api/v1/purchase-orders/" (p.id) "/pdf" } download type="application/pdf" { (p.number) } }
                 td { (name_of(&names, p.client_id)) }
                 td { a href={ "/gestion/devis/" (p.quote_id) } { (p.quote_number) " v" (p.quote_version) } }
                 td.num { (tr.money(p.totals.total_incl_vat)) }
@@ -838,6 +840,7 @@ pub async fn order(
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         p.lead { (badge(&tr, o.status.as_str())) " " strong { (name_of(&names, o.client_id)) } " — " (o.purchase_order_number) }
+        (super::pdf_links(&tr, &super::account::order_pdfs(&o)))
         section.card aria-labelledby="h-stages" {
             h2 #h-stages { (tr.t("order.timeline")) }
             ol.timeline { @for s in &o.stages {
@@ -1092,6 +1095,7 @@ async fn invoice_page(
             dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }
             dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
         }
+        (super::pdf_links(&tr, &super::account::invoice_pdfs(&i)))
         (lines_table(&tr, &i.lines, &i.totals))
         @if !i.payments.is_empty() {
             section.card { h2 { (tr.t("invoice.payments")) }

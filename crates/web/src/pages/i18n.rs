@@ -86,6 +86,12 @@ texts! {
     "home.nothing" => "Rien pour le moment.", "Nothing for now.";
     "quotes.title" => "Mes devis", "My quotes";
     "quote.number" => "Devis", "Quote";
+    "doc.title" => "Documents PDF", "PDF documents";
+    "doc.quote" => "Devis", "Quote";
+    "doc.signed_quote" => "Devis accepté (bon pour accord)", "Accepted quote (signed)";
+    "doc.purchase_order" => "Bon de commande", "Purchase order";
+    "doc.invoice" => "Facture (Factur-X)", "Invoice (Factur-X)";
+    "doc.credit_note" => "Avoir", "Credit note";
     "quote.version" => "version", "version";
     "quote.valid_until" => "Valable jusqu'au", "Valid until";
     "quote.days_left" => "jour(s) restant(s)", "day(s) left";

@@ -366,6 +366,39 @@ pub fn badge(tr: &Tr, status: &str) -> Markup {
     html! { span class={ "badge s-" (status) } { (tr.status(status)) } }
 }
 
+/// Links to a record's PDF documents: (text key, URL of the API download).
+pub fn pdf_links(tr: &Tr, links: &[(&str, String)]) -> Markup {
+    html! {
+        @if !links.is_empty() {
+            ul.docs aria-label=(tr.t("doc.title")) {
+                @for (key, href) in links {
+                    li { a.pdf href=(href) download type="application/pdf" { (tr.t(key)) " " span.hint { "(PDF)" } } }
+                }
+            }
+        }
+    }
+}
+
+/// The PDF documents of a quote version: as sent, and once accepted, the signed copy and the
+/// purchase order.
+pub fn quote_pdf_links(
+    tr: &Tr,
+    q: &immovr_core::model::Quote,
+    purchase_order: Option<immovr_core::model::Id>,
+) -> Markup {
+    let mut links = Vec::new();
+    if q.sent_at.is_some() {
+        links.push(("doc.quote", format!("/api/v1/quotes/{}/pdf", q.id)));
+    }
+    if q.acceptance.is_some() {
+        links.push(("doc.signed_quote", format!("/api/v1/quotes/{}/accepted-pdf", q.id)));
+    }
+    if let Some(po) = purchase_order {
+        links.push(("doc.purchase_order", format!("/api/v1/purchase-orders/{po}/pdf")));
+    }
+    pdf_links(tr, &links)
+}
+
 /// A stage's badge: a pending stage is "to plan", not "to validate" like a purchase order.
 pub fn stage_badge(tr: &Tr, status: immovr_core::model::StageStatus) -> Markup {
     let s = status.as_str();

@@ -1,0 +1,122 @@
+//! Issued documents: the frozen snapshot written in the issuing transaction, and the PDF file
+//! recorded once when it is first rendered.
+
+use immovr_core::model::*;
+use immovr_core::ports::Scope;
+use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
+
+use crate::accounts::client_from_row;
+use crate::db::{Row, Tx, args};
+use crate::{SqlStore, scope_client};
+
+/// What a use case issues: the kind, its number and the records it shows.
+pub(crate) struct Issue {
+    pub kind: DocumentKind,
+    pub entity_id: Id,
+    pub client_id: Id,
+    pub number: String,
+    pub quote: Option<Quote>,
+    pub purchase_order: Option<PurchaseOrder>,
+    pub invoice: Option<Invoice>,
+    pub credit_note: Option<CreditNote>,
+}
+
+impl Issue {
+    pub fn new(kind: DocumentKind, entity_id: Id, client_id: Id, number: &str) -> Issue {
+        Issue {
+            kind,
+            entity_id,
+            client_id,
+            number: number.to_string(),
+            quote: None,
+            purchase_order: None,
+            invoice: None,
+            credit_note: None,
+        }
+    }
+}
+
+/// Records an issued document in the caller's transaction, with a snapshot of the company
+/// settings and the client as they are now.
+pub(crate) async fn issue_document(tx: &mut Tx, now: Timestamp, company: &CompanySettings, issue: Issue) -> Result<()> {
+    let client = client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![issue.client_id]).await?)?;
+    let snapshot = DocumentSnapshot {
+        kind: issue.kind,
+        number: issue.number.clone(),
+        language: client.language,
+        issued_at: now,
+        company: company.clone(),
+        client,
+        quote: issue.quote,
+        purchase_order: issue.purchase_order,
+        invoice: issue.invoice,
+        credit_note: issue.credit_note,
+    };
+    let json = serde_json::to_string(&snapshot).map_err(DomainError::internal)?;
+    tx.exec(
+        "INSERT INTO documents (kind, entity_id, client_id, number, snapshot, issued_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![issue.kind.as_str(), issue.entity_id, issue.client_id, &issue.number, json, now],
+    )
+    .await?;
+    Ok(())
+}
+
+fn document_from_row(r: &Row) -> Result<DocumentRecord> {
+    let file = match (r.opt_text("file_key")?, r.opt_text("sha256")?, r.opt_i64("size")?) {
+        (Some(key), Some(sha256), Some(size)) => Some(DocumentFile { key, sha256, size }),
+        _ => None,
+    };
+    Ok(DocumentRecord {
+        id: r.i64("id")?,
+        kind: DocumentKind::parse(&r.text("kind")?)?,
+        entity_id: r.i64("entity_id")?,
+        client_id: r.i64("client_id")?,
+        number: r.text("number")?,
+        snapshot: serde_json::from_str(&r.text("snapshot")?).map_err(DomainError::internal)?,
+        issued_at: r.ts("issued_at")?,
+        file,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn document_q(
+        &self,
+        scope: Scope,
+        kind: DocumentKind,
+        entity_id: Id,
+    ) -> Result<Option<DocumentRecord>> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT * FROM documents WHERE kind = $1 AND entity_id = $2 AND ($3 IS NULL OR client_id = $3)",
+                args![kind.as_str(), entity_id, scope_client(scope)],
+            )
+            .await?;
+        row.as_ref().map(document_from_row).transpose()
+    }
+
+    pub(crate) async fn unrendered_documents_q(&self, limit: i64) -> Result<Vec<DocumentRecord>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx.all("SELECT * FROM documents WHERE sha256 IS NULL ORDER BY id LIMIT $1", args![limit]).await?;
+        rows.iter().map(document_from_row).collect()
+    }
+
+    pub(crate) async fn set_document_file_tx(
+        &self,
+        id: Id,
+        file: DocumentFile,
+        rendered_at: Timestamp,
+    ) -> Result<DocumentFile> {
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "UPDATE documents SET file_key = $2, sha256 = $3, size = $4, rendered_at = $5 WHERE id = $1 AND sha256 IS NULL",
+            args![id, &file.key, &file.sha256, file.size, rendered_at],
+        )
+        .await?;
+        let row = tx.one("SELECT * FROM documents WHERE id = $1", args![id]).await?;
+        let doc = document_from_row(&row)?;
+        self.commit(tx).await?;
+        doc.file.ok_or_else(|| DomainError::internal("document file not recorded"))
+    }
+}

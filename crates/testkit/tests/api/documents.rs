@@ -1,0 +1,295 @@
+//! Documents over HTTP: each is issued with its record, rendered once, served byte-identical with
+//! its SHA-256 (ETag, Repr-Digest), only to its client and the staff; the invoice is a valid
+//! Factur-X whose QR code pays the right amount; later settings changes leave it untouched.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use immovr_testkit::reqwest::Method;
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+type Id = i64;
+
+struct Download {
+    status: StatusCode,
+    headers: immovr_testkit::reqwest::header::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+async fn download(app: &TestApp, token: &str, path: &str) -> Download {
+    let mut req = app.http.request(Method::GET, format!("{}{path}", app.base));
+    if !token.is_empty() {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.unwrap().to_vec();
+    Download { status, headers, bytes }
+}
+
+async fn pdf(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
+    let d = download(app, token, path).await;
+    assert_eq!(d.status, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&d.bytes));
+    assert_eq!(d.headers["content-type"], "application/pdf");
+    assert!(d.bytes.starts_with(b"%PDF-"));
+    let sha = hex::encode(Sha256::digest(&d.bytes));
+    assert_eq!(d.headers["etag"].to_str().unwrap(), format!("\"{sha}\""), "the ETag is the SHA-256 of the bytes");
+    d.bytes
+}
+
+fn save(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+fn text(bytes: &[u8]) -> String {
+    let (_dir, path) = save("doc.pdf", bytes);
+    let out = Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&out.stdout)
+        .replace(['\u{a0}', '\u{202f}'], " ")
+        .replace('’', "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn validate_facturx(path: &Path) {
+    let tool =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/validate-facturx/validate-facturx");
+    let out = Command::new(tool).arg(path).output().expect("run validate-facturx");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "not a valid Factur-X invoice:\n{report}");
+}
+
+fn qr(path: &Path) -> String {
+    let prefix = path.with_extension("");
+    assert!(
+        Command::new("pdftoppm")
+            .args(["-r", "150", "-png", "-f", "1", "-l", "1"])
+            .arg(path)
+            .arg(&prefix)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let page = path.parent().unwrap().join(format!("{}-1.png", prefix.file_name().unwrap().to_string_lossy()));
+    let out = Command::new("zbarimg").args(["-q", "--raw"]).arg(&page).output().expect("zbarimg (zbar-tools)");
+    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+}
+
+/// Accepts a sent quote, validates the PO, delivers the order: (quote, PO, order, invoice) ids.
+async fn invoiced(app: &TestApp, client: &str, quote: Id) -> (Id, Id, Id, Id) {
+    let accepted = app.post(client, &format!("/api/v1/quotes/{quote}/accept"), TestApp::signature()).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
+    let order =
+        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
+            .as_i64()
+            .unwrap();
+    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "visite.zip", "content_type": "application/zip",
+        "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
+    assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
+    (quote, po, order, delivered.body["invoice"]["id"].as_i64().unwrap())
+}
+
+both!(every_document_of_the_journey_downloads_and_reads_back, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Lumiere").await;
+    let quote = app
+        .sent_quote(
+            client_id,
+            &[("Visite virtuelle 360°", "1", "390.00", "20"), ("Plan 2D (logement social)", "2", "60.50", "5.5")],
+        )
+        .await;
+
+    // The quote as sent: number, validity, "bon pour accord".
+    let q = text(&pdf(app, &client, &format!("/api/v1/quotes/{quote}/pdf")).await);
+    for expected in [
+        "Devis",
+        "D-2026-0001",
+        "Valable jusqu'au 15/07/2026",
+        "Total TTC 595,66 €",
+        "Bon pour accord",
+        "Lumiere Immobilier",
+    ] {
+        assert!(q.contains(expected), "{expected:?} missing from the quote: {q}");
+    }
+    // Not accepted yet: no signed copy.
+    let none = download(app, &client, &format!("/api/v1/quotes/{quote}/accepted-pdf")).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+
+    let (_, po, order, invoice) = invoiced(app, &client, quote).await;
+    let hash = app.get(&client, &format!("/api/v1/quotes/{quote}")).await.body["acceptance"]["content_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let signed = text(&pdf(app, &client, &format!("/api/v1/quotes/{quote}/accepted-pdf")).await);
+    for expected in ["Devis accepté", "Signataire Claire Dubois", hash.as_str(), "Accepté le 15/06/2026"] {
+        assert!(signed.contains(expected), "{expected:?} missing from the accepted quote: {signed}");
+    }
+    let po_text = text(&pdf(app, &client, &format!("/api/v1/purchase-orders/{po}/pdf")).await);
+    for expected in ["Bon de commande", "BC-2026-0001", "D-2026-0001 (v1)", "Total TTC 595,66 €"] {
+        assert!(po_text.contains(expected), "{expected:?} missing from the purchase order: {po_text}");
+    }
+
+    // The invoice: Factur-X, payment block, QR code with IBAN, amount and reference.
+    let bytes = pdf(app, &client, &format!("/api/v1/invoices/{invoice}/pdf")).await;
+    let inv = text(&bytes);
+    for expected in [
+        "Facture",
+        "F-2026-0001",
+        "BC-2026-0001",
+        "Total TTC 595,66 €",
+        "SIREN 123456782",
+        "Indemnité forfaitaire pour frais de recouvrement",
+        "Pas d'escompte",
+        "IBAN FR76 3000 6000 0112 3456 7890 189",
+        "Référence à indiquer F-2026-0001",
+        "À l'ordre de Virtuelli",
+    ] {
+        assert!(inv.contains(expected), "{expected:?} missing from the invoice: {inv}");
+    }
+    let (_dir, path) = save("invoice.pdf", &bytes);
+    validate_facturx(&path);
+    let code = qr(&path);
+    let lines: Vec<&str> = code.lines().collect();
+    assert_eq!(lines.get(6), Some(&"FR7630006000011234567890189"), "{code}");
+    assert_eq!(lines.get(7), Some(&"EUR595.66"), "{code}");
+    assert_eq!(lines.last(), Some(&"F-2026-0001"), "{code}");
+
+    // The pages link to them.
+    let (browser, _, _) = app.browser_login("lumiere@client.example", "client-password").await;
+    let page =
+        browser.get(format!("{}/compte/commandes/{order}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(&format!("/api/v1/purchase-orders/{po}/pdf"))
+            && page.contains(&format!("/api/v1/invoices/{invoice}/pdf")),
+        "{page}"
+    );
+    // A credit note cancels it: Factur-X too, naming the invoice.
+    let cn = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/invoices/{invoice}/credit-notes"),
+            json!({"reason": "Erreur de facturation"}),
+        )
+        .await;
+    assert_eq!(cn.status, StatusCode::CREATED, "{}", cn.body);
+    let cn_bytes = pdf(app, &client, &format!("/api/v1/credit-notes/{}/pdf", cn.id())).await;
+    let cn_text = text(&cn_bytes);
+    assert!(cn_text.contains("AV-2026-0001") && cn_text.contains("Avoir annulant la facture F-2026-0001"), "{cn_text}");
+    let (_dir2, cn_path) = save("credit-note.pdf", &cn_bytes);
+    validate_facturx(&cn_path);
+
+    let page =
+        browser.get(format!("{}/compte/factures/{invoice}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("/api/v1/credit-notes/{}/pdf", cn.id())));
+    // …and the session cookie is enough to download them.
+    let via_cookie = browser.get(format!("{}/api/v1/invoices/{invoice}/pdf", app.base)).send().await.unwrap();
+    assert_eq!(via_cookie.status(), StatusCode::OK);
+    assert_eq!(via_cookie.bytes().await.unwrap().to_vec(), bytes);
+});
+
+both!(issued_documents_never_change_and_stay_private, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Immuable").await;
+    let quote = app.sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")]).await;
+    let (_, _, _, invoice) = invoiced(app, &client, quote).await;
+    let path = format!("/api/v1/invoices/{invoice}/pdf");
+    let first = download(app, &client, &path).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let sha = hex::encode(Sha256::digest(&first.bytes));
+    use base64::Engine;
+    let digest =
+        format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&first.bytes)));
+    assert_eq!(first.headers["repr-digest"].to_str().unwrap(), digest);
+
+    // The studio changes its name and bank details.
+    let mut company = app.get(&app.admin, "/api/v1/settings/company").await.body;
+    company["legal_name"] = json!("Virtuelli Renommée");
+    company["iban"] = json!("FR76 1027 8060 3100 0205 7000 185");
+    let saved = app.put(&app.admin, "/api/v1/settings/company", company).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+
+    // The issued invoice is the same file, byte for byte, for the client and the staff.
+    let again = download(app, &client, &path).await;
+    assert!(again.bytes == first.bytes, "an issued document never changes");
+    let staff_copy = download(app, &app.admin, &path).await;
+    assert!(staff_copy.bytes == first.bytes);
+    // Conditional request: not modified.
+    let mut req = app.http.get(format!("{}{path}", app.base)).bearer_auth(&client);
+    req = req.header("if-none-match", format!("\"{sha}\""));
+    assert_eq!(req.send().await.unwrap().status(), StatusCode::NOT_MODIFIED);
+    // A range of it, for resumable downloads.
+    let part = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(&client)
+        .header("range", "bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &first.bytes[..8]);
+
+    // A new invoice carries the new details.
+    let quote2 = app.sent_quote(client_id, &[("Plan 2D", "1", "120.00", "20")]).await;
+    let (_, _, _, invoice2) = invoiced(app, &client, quote2).await;
+    let new_text = text(&download(app, &client, &format!("/api/v1/invoices/{invoice2}/pdf")).await.bytes);
+    assert!(
+        new_text.contains("Virtuelli Renommée") && new_text.contains("FR76 1027 8060 3100 0205 7000 185"),
+        "{new_text}"
+    );
+    assert!(!text(&first.bytes).contains("Renommée"));
+
+    // Another client, or nobody, cannot have it.
+    let (_, other) = app.signup("Curieux").await;
+    let stolen = download(app, &other, &path).await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+    assert!(!stolen.bytes.starts_with(b"%PDF"));
+    for p in [format!("/api/v1/quotes/{quote}/pdf"), format!("/api/v1/quotes/{quote}/accepted-pdf")] {
+        assert_eq!(download(app, &other, &p).await.status, StatusCode::NOT_FOUND, "{p}");
+    }
+    assert_eq!(download(app, "", &path).await.status, StatusCode::UNAUTHORIZED);
+});
+
+both!(documents_are_rendered_in_the_background_as_soon_as_issued, async |app: &TestApp| {
+    use immovr_core::Store;
+    use immovr_core::model::DocumentKind;
+    use immovr_core::ports::Scope;
+    let (client_id, _) = app.signup("Arriere").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    // Nobody downloads it: the background renderer records the file anyway.
+    let mut file = None;
+    for _ in 0..300 {
+        let doc =
+            app.store.document(Scope::Staff, DocumentKind::Quote, quote).await.unwrap().expect("issued with the quote");
+        if let Some(f) = doc.file {
+            file = Some(f);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let file = file.expect("rendered within 15 s");
+    let bytes = app.files.get(&file.key).await.unwrap();
+    assert_eq!(hex::encode(Sha256::digest(&bytes)), file.sha256);
+    assert_eq!(bytes.len() as i64, file.size);
+    // A document is issued in the transaction of its record: a draft has none.
+    let draft = app
+        .post(
+            &app.admin,
+            "/api/v1/quotes",
+            json!({"client_id": client_id, "title": "Brouillon", "lines": [
+            {"description": "x", "quantity": "1", "unit": "forfait", "unit_price": "1", "vat_rate": "20"}]}),
+        )
+        .await;
+    assert!(app.store.document(Scope::Staff, DocumentKind::Quote, draft.id()).await.unwrap().is_none());
+    assert_eq!(
+        download(app, &app.admin, &format!("/api/v1/quotes/{}/pdf", draft.id())).await.status,
+        StatusCode::NOT_FOUND
+    );
+});
