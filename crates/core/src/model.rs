@@ -408,8 +408,12 @@ pub struct OutboxMessage {
     pub recipient: String,
     pub language: Language,
     pub payload: serde_json::Value,
+    /// `pending`, `sent`, or `failed` (gave up after repeated errors; staff may retry).
     pub status: String,
     pub attempts: i64,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<Timestamp>,
+    pub sent_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
 
@@ -449,6 +453,12 @@ pub struct CompanySettings {
     pub quote_validity_days: i64,
     pub payment_terms_days: i64,
     pub late_payment_wording: String,
+    /// Remind the client this many days before a sent quote expires (0: no reminder).
+    #[serde(default = "default_quote_reminder_days")]
+    pub quote_reminder_days: i64,
+    /// Remind the client of an unpaid invoice this many days after its due date.
+    #[serde(default = "default_overdue_reminder_days")]
+    pub overdue_reminder_days: Vec<i64>,
     /// Validate purchase orders as soon as they are created.
     pub auto_validate_purchase_orders: bool,
     pub stage_template: Vec<StageTemplate>,
@@ -502,4 +512,12 @@ pub struct DocumentFile {
     pub key: String,
     pub sha256: String,
     pub size: i64,
+}
+
+fn default_quote_reminder_days() -> i64 {
+    3
+}
+
+fn default_overdue_reminder_days() -> Vec<i64> {
+    vec![1, 15, 30]
 }

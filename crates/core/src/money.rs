@@ -194,6 +194,51 @@ pub fn parse_decimal(text: &str) -> Result<Decimal> {
     text.parse::<Decimal>().map_err(|e| DomainError::internal(format!("stored decimal {text:?}: {e}")))
 }
 
+/// Groups the integer digits by three with `sep`.
+fn group_digits(int: &str, sep: &str) -> String {
+    let digits: Vec<char> = int.chars().collect();
+    let mut out = String::with_capacity(int.len() + int.len() / 3 * sep.len());
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(*c);
+    }
+    out
+}
+
+/// An amount in euros the local way: "1 234,50 €" (French typography: narrow no-break spaces,
+/// no-break space before €) or "€1,234.50".
+pub fn format_eur(amount: Decimal, lang: crate::model::Language) -> String {
+    let mut d = amount.round_dp(2);
+    d.rescale(2);
+    let text = d.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let sign = if d.is_sign_negative() && !d.is_zero() { "−" } else { "" };
+    match lang {
+        crate::model::Language::Fr => format!("{sign}{},{frac}\u{a0}€", group_digits(int, "\u{202f}")),
+        crate::model::Language::En => format!("{sign}€{}.{frac}", group_digits(int, ",")),
+    }
+}
+
+/// A quantity or rate the local way, without trailing zeros: "1 234,5" or "1,234.5".
+pub fn format_number(d: Decimal, lang: crate::model::Language) -> String {
+    let text = d.normalize().to_string();
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (text.clone(), None),
+    };
+    let (sep, point) = if lang == crate::model::Language::Fr { ("\u{202f}", ",") } else { (",", ".") };
+    let int = match int.strip_prefix('-') {
+        Some(rest) => format!("−{}", group_digits(rest, sep)),
+        None => group_digits(&int, sep),
+    };
+    match frac {
+        Some(f) => format!("{int}{point}{f}"),
+        None => int,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

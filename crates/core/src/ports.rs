@@ -454,6 +454,17 @@ pub trait Store: Send + Sync + 'static {
     // Audit and outbox
     async fn audit_events(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>>;
     async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMessage>>;
+    /// Leases up to `limit` notifications due at `now` until `lease_until`: no other worker
+    /// takes them meanwhile (after a crash, the lease ends and they are sent again).
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>>;
+    async fn outbox_sent(&self, id: Id, at: Timestamp) -> Result<()>;
+    /// A failed attempt: try again at `retry_at`, or without one, park it as failed.
+    async fn outbox_failed(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()>;
+    /// Staff send a failed notification again.
+    async fn retry_outbox(&self, actor: &Actor, id: Id) -> Result<OutboxMessage>;
+    /// Queues the time-based notifications due today (quotes about to expire, overdue
+    /// invoices), each once; returns how many.
+    async fn queue_reminders(&self) -> Result<usize>;
 
     // Idempotency of POST requests, keyed by caller and key; `fingerprint` identifies the request.
     async fn idempotency_start(

@@ -135,45 +135,13 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     s
 }
 
-/// Groups the integer digits by three with `sep`.
-fn group(int: &str, sep: &str) -> String {
-    let digits: Vec<char> = int.chars().collect();
-    let mut out = String::new();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push_str(sep);
-        }
-        out.push(*c);
-    }
-    out
-}
-
-/// An amount in euros: "1 234,50 €" (French typography: narrow no-break spaces) or "€1,234.50".
+/// An amount in euros: "1 234,50 €" or "€1,234.50".
 pub fn money(d: Decimal, lang: Language) -> String {
-    let mut d = d.round_dp(2);
-    d.rescale(2);
-    let text = d.abs().to_string();
-    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
-    let sign = if d.is_sign_negative() && !d.is_zero() { "−" } else { "" };
-    match lang {
-        Language::Fr => format!("{sign}{},{frac}\u{a0}€", group(int, "\u{202f}")),
-        Language::En => format!("{sign}€{}.{frac}", group(int, ",")),
-    }
+    immovr_core::money::format_eur(d, lang)
 }
 
 fn number(d: Decimal, lang: Language) -> String {
-    let text = d.normalize().to_string();
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (text.clone(), None),
-    };
-    let (sep, point) = if lang == Language::Fr { ("\u{202f}", ",") } else { (",", ".") };
-    let int =
-        if let Some(rest) = int.strip_prefix('-') { format!("−{}", group(rest, sep)) } else { group(&int, sep) };
-    match frac {
-        Some(f) => format!("{int}{point}{f}"),
-        None => int,
-    }
+    immovr_core::money::format_number(d, lang)
 }
 
 fn rate(d: Decimal, lang: Language) -> String {

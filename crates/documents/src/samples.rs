@@ -62,6 +62,8 @@ pub fn company() -> CompanySettings {
         payment_terms_days: 30,
         late_payment_wording: "En cas de retard de paiement, pénalités au taux de trois fois le taux d'intérêt légal."
             .into(),
+        quote_reminder_days: 3,
+        overdue_reminder_days: vec![1, 15, 30],
         auto_validate_purchase_orders: false,
         stage_template: vec![],
         demo: false,

@@ -275,3 +275,32 @@ fn the_same_snapshot_gives_the_same_bytes_and_uncovered_characters_do_not_break_
     assert_contains(&text(&path), &["Rendu ?? ?? — façade"]);
     validate_facturx(&path);
 }
+
+#[test]
+fn the_company_logo_is_printed() {
+    // Any PNG will do: a rendering of a page.
+    let mut s = snapshot(DocumentKind::Quote, "D-2026-0013", client(ClientKind::Person, Language::Fr));
+    s.quote = Some(quote(&rates_and_discounts(), false));
+    let plain = render("logo-source", &s);
+    let prefix = out_dir().join("logo");
+    assert!(
+        Command::new("pdftoppm")
+            .args(["-r", "20", "-png", "-singlefile"])
+            .arg(&plain)
+            .arg(&prefix)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let png = std::fs::read(prefix.with_extension("png")).unwrap();
+    let logo = immovr_documents::Logo { bytes: png, content_type: "image/png".into() };
+    let pdf = Renderer::new().render(&s, Some(&logo)).unwrap();
+    let path = out_dir().join("with-logo.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let images = |p: &Path| {
+        let out = Command::new("pdfimages").arg("-list").arg(p).output().expect("pdfimages");
+        String::from_utf8_lossy(&out.stdout).lines().skip(2).count()
+    };
+    assert_eq!(images(&plain), 0);
+    assert_eq!(images(&path), 1, "the logo is embedded");
+}

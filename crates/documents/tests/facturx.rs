@@ -121,6 +121,8 @@ fn immovr_store_free_company() -> immovr_core::model::CompanySettings {
         quote_validity_days: 30,
         payment_terms_days: 30,
         late_payment_wording: "Pénalités de retard : trois fois le taux d'intérêt légal.".into(),
+        quote_reminder_days: 3,
+        overdue_reminder_days: vec![1, 15, 30],
         auto_validate_purchase_orders: false,
         stage_template: vec![],
         demo: false,

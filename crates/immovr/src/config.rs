@@ -39,6 +39,17 @@ pub struct Config {
     /// S3 credentials; when absent, the `AWS_*` environment variables are used.
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<String>,
+    /// Where links in emails point: the site's public address. Default: `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Send emails through this SMTP server: `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465` (TLS). Default: `.eml` files in `<data_dir>/outbox`.
+    pub smtp_url: Option<String>,
+    /// The sender of emails, e.g. `ImmoVr <studio@example.fr>`. Default: the company's name and email.
+    pub mail_from: Option<String>,
+    /// First delay before sending a failed email again, in seconds; doubled at each attempt.
+    pub mail_retry_seconds: u64,
+    /// Attempts before an email is parked as failed (staff may send it again).
+    pub mail_max_attempts: i64,
     /// A studio's own layouts: `document.typ` (the PDF template) and `fonts/`. Default:
     /// `<data_dir>/templates` when that folder exists, else the shipped ones.
     pub templates_dir: Option<PathBuf>,
@@ -65,6 +76,11 @@ impl Default for Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             templates_dir: None,
+            public_url: None,
+            smtp_url: None,
+            mail_from: None,
+            mail_retry_seconds: 30,
+            mail_max_attempts: 8,
             company: None,
         }
     }
@@ -86,6 +102,11 @@ const ENV_SETTINGS: &[&str] = &[
     "s3_access_key_id",
     "s3_secret_access_key",
     "templates_dir",
+    "public_url",
+    "smtp_url",
+    "mail_from",
+    "mail_retry_seconds",
+    "mail_max_attempts",
 ];
 
 /// `IMMOVR_*` variables read elsewhere (the CLI), besides the settings above.

@@ -8,10 +8,12 @@ use std::sync::Arc;
 
 use immovr_core::{Actor, Clock, Store};
 use immovr_documents::Renderer;
+use immovr_notify::{Composer, Transport};
 use immovr_store::{Options, SqlStore};
 use immovr_web::documents::Documents;
 use immovr_web::files::Files;
 use immovr_web::live::LiveFeed;
+use immovr_web::mailer::Mailer;
 use immovr_web::{AppState, Limits};
 use tokio::net::TcpListener;
 
@@ -52,14 +54,48 @@ pub fn renderer(config: &Config) -> anyhow::Result<Renderer> {
     })
 }
 
+/// The email worker: SMTP when `smtp_url` is set, else `.eml` files in `<data_dir>/outbox`.
+pub fn mailer(
+    config: &Config,
+    store: immovr_core::DynStore,
+    documents: Arc<Documents>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Mailer> {
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let from = match &config.mail_from {
+        Some(f) => f.clone(),
+        None => {
+            let c = config.company.clone().unwrap_or_else(immovr_store::default_company);
+            format!("{} <{}>", c.trade_name.replace(['<', '>', '"', ','], ""), c.email)
+        }
+    };
+    let templates = config.templates_dir();
+    let composer = Composer::new(&public_url, &from, templates).map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+    let transport = match &config.smtp_url {
+        Some(url) => Transport::smtp(url).map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?,
+        None => Transport::files(config.data_dir.join("outbox")),
+    };
+    Ok(Mailer {
+        store,
+        documents,
+        composer,
+        transport,
+        clock,
+        retry_base: std::time::Duration::from_secs(config.mail_retry_seconds),
+        max_attempts: config.mail_max_attempts.max(1),
+    })
+}
+
 pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let live = LiveFeed::default();
     let files = open_files(config)?;
     let store: immovr_core::DynStore = Arc::new(store.with_feed(Arc::new(live.clone())));
     let documents = Arc::new(Documents::new(renderer(config)?, store.clone(), files.clone(), clock.clone()));
+    let mailer = Arc::new(mailer(config, store.clone(), documents.clone(), clock.clone())?);
     Ok(AppState {
         store,
         documents,
+        mailer,
         clock,
         secure_cookies: config.secure_cookies,
         trust_proxy_headers: config.trust_proxy_headers,
@@ -78,11 +114,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let renderer = tokio::spawn(state.documents.clone().run(state.live.clone()));
+    let mailer = tokio::spawn(state.mailer.clone().run(state.live.clone()));
     let app = immovr_web::app(state);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     renderer.abort();
+    mailer.abort();
     served
 }
 

@@ -95,14 +95,19 @@ impl From<Option<Date>> for V {
         V::T(v.map(|d| d.to_string()))
     }
 }
+/// Timestamps are stored as RFC 3339 UTC text with nine fractional digits: fixed width, so SQL
+/// compares them correctly as text.
+fn ts_text(t: Timestamp) -> String {
+    format!("{t:.9}")
+}
 impl From<Timestamp> for V {
     fn from(v: Timestamp) -> Self {
-        V::T(Some(v.to_string()))
+        V::T(Some(ts_text(v)))
     }
 }
 impl From<Option<Timestamp>> for V {
     fn from(v: Option<Timestamp>) -> Self {
-        V::T(v.map(|t| t.to_string()))
+        V::T(v.map(ts_text))
     }
 }
 
@@ -427,5 +432,19 @@ impl Db {
             }
             Db::Pg(pool) => pool.close().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_timestamps_sort_as_text_like_in_time() {
+        let whole: Timestamp = "2026-06-15T08:00:00Z".parse().unwrap();
+        let later = whole + jiff::SignedDuration::from_millis(500);
+        assert_eq!(ts_text(whole), "2026-06-15T08:00:00.000000000Z");
+        assert!(ts_text(whole) < ts_text(later), "text order is time order");
+        assert_eq!(ts_text(later).parse::<Timestamp>().unwrap(), later);
     }
 }

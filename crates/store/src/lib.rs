@@ -9,6 +9,7 @@ mod billing;
 mod db;
 mod documents;
 mod orders;
+mod outbox;
 mod quotes;
 mod support;
 
@@ -301,6 +302,26 @@ impl Store for SqlStore {
     async fn credit_note(&self, scope: Scope, id: Id) -> Result<CreditNote> {
         let mut tx = self.db.read().await?;
         billing::load_credit_note(&mut tx, scope, id).await
+    }
+
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>> {
+        self.claim_outbox_tx(now, lease_until, limit).await
+    }
+
+    async fn outbox_sent(&self, id: Id, at: Timestamp) -> Result<()> {
+        self.outbox_sent_tx(id, at).await
+    }
+
+    async fn outbox_failed(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
+        self.outbox_failed_tx(id, error, retry_at).await
+    }
+
+    async fn retry_outbox(&self, actor: &Actor, id: Id) -> Result<OutboxMessage> {
+        self.retry_outbox_tx(actor, id).await
+    }
+
+    async fn queue_reminders(&self) -> Result<usize> {
+        self.queue_reminders_tx().await
     }
 
     async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>> {

@@ -272,7 +272,7 @@ impl SqlStore {
             now,
             order.i64("client_id")?,
             kind,
-            json!({"order_id": order_id, "stage_id": stage_id, "stage": stage.label, "planned_date": updated.opt_text("planned_date")?}),
+            json!({"order_id": order_id, "stage_id": stage_id, "stage": stage.label, "stage_code": stage.code, "planned_date": updated.opt_text("planned_date")?}),
         )
         .await?;
         let order = load_order(&mut tx, Scope::Staff, order_id).await?;

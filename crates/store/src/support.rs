@@ -327,20 +327,7 @@ impl SqlStore {
     pub(crate) async fn outbox_q(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
         let mut tx = self.db.read().await?;
         let rows = tx.all("SELECT * FROM outbox ORDER BY id DESC LIMIT $1", args![limit.clamp(1, 1000)]).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxMessage {
-                    id: r.i64("id")?,
-                    kind: r.text("kind")?,
-                    recipient: r.text("recipient")?,
-                    language: Language::parse(&r.text("language")?)?,
-                    payload: serde_json::from_str(&r.text("payload")?).map_err(DomainError::internal)?,
-                    status: r.text("status")?,
-                    attempts: r.i64("attempts")?,
-                    created_at: r.ts("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_from_row).collect()
     }
 
     pub(crate) async fn idempotency_start_tx(
@@ -467,6 +454,8 @@ pub fn default_company() -> CompanySettings {
         late_payment_wording:
             "En cas de retard de paiement, pénalités au taux de trois fois le taux d'intérêt légal (art. L441-10 du Code de commerce)."
                 .into(),
+        quote_reminder_days: 3,
+        overdue_reminder_days: vec![1, 15, 30],
         auto_validate_purchase_orders: false,
         stage_template: vec![
             stage("contact", "Prise de contact", "Contact"),
@@ -480,4 +469,20 @@ pub fn default_company() -> CompanySettings {
         logo_key: None,
         logo_content_type: None,
     }
+}
+
+pub(crate) fn outbox_from_row(r: &Row) -> Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: r.i64("id")?,
+        kind: r.text("kind")?,
+        recipient: r.text("recipient")?,
+        language: Language::parse(&r.text("language")?)?,
+        payload: serde_json::from_str(&r.text("payload")?).map_err(DomainError::internal)?,
+        status: r.text("status")?,
+        attempts: r.i64("attempts")?,
+        last_error: r.opt_text("last_error")?,
+        next_attempt_at: r.opt_ts("next_attempt_at")?,
+        sent_at: r.opt_ts("sent_at")?,
+        created_at: r.ts("created_at")?,
+    })
 }

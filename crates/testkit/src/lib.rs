@@ -2,6 +2,8 @@
 //! as the binary) on 127.0.0.1:0 against a fresh database — a temporary SQLite file, or a
 //! PostgreSQL schema of its own in `IMMOVR_TEST_DATABASE_URL` — with a clock the test moves.
 
+pub mod smtp;
+
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -136,6 +138,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    if config.public_url.is_none() {
+        config.public_url = Some(base.clone());
+    }
     let state = immovr::app_state(&config, store.clone(), clock.clone()).expect("app state");
     let files = state.files.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -228,6 +233,25 @@ impl TestApp {
             .await;
         assert_eq!(a.status, StatusCode::CREATED, "signup: {}", a.body);
         (a.body["user"]["client_id"].as_i64().unwrap(), a.body["token"].as_str().unwrap().to_string())
+    }
+
+    /// Where the `.eml` transport writes emails (no `smtp_url`).
+    pub fn outbox_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("outbox")
+    }
+
+    /// Waits until the email worker has dealt with every queued notification (sent, or failed
+    /// for good); returns the outbox, newest first.
+    pub async fn settle_outbox(&self) -> Vec<Value> {
+        for _ in 0..300 {
+            let rows = self.get(&self.admin, "/api/v1/outbox").await.body;
+            let rows = rows.as_array().cloned().unwrap_or_default();
+            if rows.iter().all(|r| r["status"] != "pending") {
+                return rows;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the outbox did not settle: {}", self.get(&self.admin, "/api/v1/outbox").await.body);
     }
 
     /// Where the server keeps its files.

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod files;
 mod idempotency;
 pub mod live;
+pub mod mailer;
 mod pages;
 pub mod problem;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub files: files::Files,
     /// Issued documents' PDFs: rendered once, then served from the file store.
     pub documents: Arc<documents::Documents>,
+    /// The email worker (outbox → SMTP or .eml files).
+    pub mailer: Arc<mailer::Mailer>,
     /// Largest file accepted in one upload.
     pub max_upload_bytes: u64,
     pub limits: Arc<Limits>,

@@ -8,6 +8,7 @@ mod documents;
 mod files;
 mod input;
 mod journey;
+mod notifications;
 mod paths;
 mod portal;
 

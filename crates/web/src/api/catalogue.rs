@@ -131,3 +131,14 @@ pub async fn outbox(
 ) -> ApiResult<J<Vec<OutboxMessage>>> {
     Ok(axum::Json(state.store.outbox(1000).await?))
 }
+
+/// Send a notification that failed repeatedly once more (admin).
+#[utoipa::path(post, path = "/api/v1/outbox/{id}/retry", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = OutboxMessage), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn retry_outbox(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Admin>,
+    Path(id): Path<Id>,
+) -> ApiResult<J<OutboxMessage>> {
+    Ok(axum::Json(state.store.retry_outbox(&caller.actor, id).await?))
+}

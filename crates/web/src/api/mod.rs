@@ -79,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::company, catalogue::set_company))
         .routes(routes!(catalogue::audit))
         .routes(routes!(catalogue::outbox))
+        .routes(routes!(catalogue::retry_outbox))
         .routes(routes!(quotes::requests, quotes::create_request))
         .routes(routes!(quotes::request))
         .routes(routes!(quotes::attachment))

@@ -127,7 +127,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
-    csrf: String,
+    pub csrf: String,
 }
 
 pub async fn logout(

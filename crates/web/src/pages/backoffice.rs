@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::account::{Fields, lines_table};
+use super::auth::CsrfOnly;
 use super::i18n::Tr;
 use super::{Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, notice, page};
 use crate::AppState;
@@ -118,6 +119,11 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
         .iter()
         .filter(|i| matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid) && i.due_date < today)
         .collect();
+    let failed_emails: Vec<_> = if ctx.actor.require(Role::Admin).is_ok() {
+        state.store.outbox(300).await.unwrap_or_default().into_iter().filter(|m| m.status == "failed").collect()
+    } else {
+        Vec::new()
+    };
     let body = html! {
         div.grid {
             (todo(&tr, "bo.todo.requests", new_requests.iter().map(|r| (format!("/gestion/devis/nouveau?demande={}", r.id), format!("{} — {}", name_of(&names, r.client_id), r.property_address))).collect()))
@@ -128,6 +134,9 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
             (todo(&tr, "bo.todo.deliver", to_deliver.iter().map(|o| (format!("/gestion/commandes/{}", o.id), format!("{} — {}", o.purchase_order_number, name_of(&names, o.client_id)))).collect()))
             (todo(&tr, "bo.todo.unread", unread.iter().map(|(k, id, n)| (thread_link(*k, *id), format!("{} — {n}", thread_name(&quotes, &orders, *k, *id)))).collect()))
             (todo(&tr, "bo.todo.overdue", overdue.iter().map(|i| (format!("/gestion/factures/{}", i.id), format!("{} — {}", i.number, tr.money(i.amount_due)))).collect()))
+            @if !failed_emails.is_empty() {
+                (todo(&tr, "bo.emails.failed", failed_emails.iter().map(|m| ("/gestion/courriels".to_string(), format!("{} — {}", m.kind, m.recipient))).collect()))
+            }
         }
     };
     page(&ctx, tr.t("bo.nav.todo"), body).into_response()
@@ -1239,4 +1248,54 @@ pub async fn audit(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query
 
 pub async fn events(State(state): State<AppState>, StaffCtx(_): StaffCtx) -> Response {
     state.live.stream(None).into_response()
+}
+
+/// Notifications: what was sent, what waits, what failed (with a button to send it again).
+pub async fn emails(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
+    let tr = ctx.tr;
+    if let Err(e) = ctx.actor.require(Role::Admin) {
+        return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
+    }
+    let rows = match state.store.outbox(300).await {
+        Ok(r) => r,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let body = html! {
+        @if let Some(f) = flash(&tr, &fl) { (f) }
+        p.hint { (tr.t("bo.emails.help")) }
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.emails.kind")) } th scope="col" { (tr.t("bo.emails.to")) }
+                th scope="col" { (tr.t("bo.emails.status")) } th scope="col" { (tr.t("bo.emails.attempts")) } th scope="col" { (tr.t("bo.emails.error")) } th scope="col" { span.sr { (tr.t("bo.emails.retry")) } } } }
+            tbody { @for m in &rows { tr {
+                td { time datetime=(m.created_at) { (m.created_at.strftime("%Y-%m-%d %H:%M")) } }
+                td { code { (m.kind) } }
+                td { (m.recipient) }
+                td { span class={ "badge s-" (m.status) } { (tr.t(&format!("mail.{}", m.status))) } }
+                td.num { (m.attempts) }
+                td { @if let Some(e) = &m.last_error { code.hash { (e) } } }
+                td { @if m.status == "failed" {
+                    form method="post" action={ "/gestion/courriels/" (m.id) "/renvoyer" } {
+                        (csrf_field(&ctx))
+                        button type="submit" { (tr.t("bo.emails.retry")) }
+                    }
+                } }
+            } } }
+        } }
+    };
+    page(&ctx, tr.t("bo.nav.emails"), body).into_response()
+}
+
+pub async fn retry_email(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Admin) {
+        return r;
+    }
+    match state.store.retry_outbox(&ctx.actor, id).await {
+        Ok(_) => back("/gestion/courriels", "retried"),
+        Err(e) => domain_error_page(&ctx, e),
+    }
 }

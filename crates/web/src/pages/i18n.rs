@@ -195,6 +195,18 @@ texts! {
     "bo.nav.requests" => "Demandes", "Requests";
     "bo.nav.pos" => "Bons de commande", "Purchase orders";
     "bo.nav.audit" => "Journal", "Audit log";
+    "bo.nav.emails" => "Courriels", "Emails";
+    "bo.emails.help" => "Chaque notification est envoyée par le serveur de courriel configuré (ou écrite dans le dossier outbox), avec de nouvelles tentatives espacées ; celles qui échouent à répétition restent ici, en échec, jusqu’à ce que vous les renvoyiez.", "Each notification is sent through the configured mail server (or written to the outbox folder), with spaced retries; those that keep failing stay here, failed, until you send them again.";
+    "bo.emails.kind" => "Notification", "Notification";
+    "bo.emails.to" => "Destinataire", "Recipient";
+    "bo.emails.status" => "État", "Status";
+    "bo.emails.attempts" => "Tentatives", "Attempts";
+    "bo.emails.error" => "Dernière erreur", "Last error";
+    "bo.emails.retry" => "Renvoyer", "Send again";
+    "bo.emails.failed" => "Courriels en échec", "Failed emails";
+    "mail.pending" => "En attente", "Waiting";
+    "mail.sent" => "Envoyé", "Sent";
+    "mail.failed" => "En échec", "Failed";
     "bo.new_quote" => "Nouveau devis", "New quote";
     "bo.todo.requests" => "Nouvelles demandes de devis", "New quote requests";
     "bo.todo.changes" => "Devis refusés avec modifications demandées", "Quotes refused with changes requested";
@@ -335,23 +347,7 @@ impl Tr {
 
     /// "1 234,50 €" in French, "€1,234.50" in English.
     pub fn money(&self, amount: Decimal) -> String {
-        let mut a = amount.round_dp(2);
-        a.rescale(2);
-        let text = a.abs().to_string();
-        let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
-        let sep = if self.0 == Language::Fr { '\u{202f}' } else { ',' };
-        let mut grouped = String::new();
-        for (i, ch) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                grouped.push(sep);
-            }
-            grouped.push(ch);
-        }
-        let sign = if a.is_sign_negative() && !a.is_zero() { "-" } else { "" };
-        match self.0 {
-            Language::Fr => format!("{sign}{grouped},{frac}\u{a0}€"),
-            Language::En => format!("{sign}€{grouped}.{frac}"),
-        }
+        immovr_core::money::format_eur(amount, self.0)
     }
 
     pub fn number(&self, d: Decimal) -> String {

@@ -86,6 +86,8 @@ pub fn router() -> Router<AppState> {
         .route("/gestion/factures/{id}/paiements", post(backoffice::record_payment))
         .route("/gestion/factures/{id}/avoir", post(backoffice::credit_note))
         .route("/gestion/journal", get(backoffice::audit))
+        .route("/gestion/courriels", get(backoffice::emails))
+        .route("/gestion/courriels/{id}/renvoyer", post(backoffice::retry_email))
         .route("/gestion/clients", get(admin::clients))
         .route("/gestion/clients/{id}", get(admin::client))
         .route("/gestion/catalogue", get(admin::catalogue).post(admin::create_item))
@@ -269,6 +271,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
             ("/gestion/clients", "bo.nav.clients"),
             ("/gestion/catalogue", "bo.nav.catalogue"),
             ("/gestion/journal", "bo.nav.audit"),
+            ("/gestion/courriels", "bo.nav.emails"),
             ("/gestion/parametres", "bo.nav.settings"),
             ("/gestion/utilisateurs", "bo.nav.users"),
             ("/gestion/securite", "bo.nav.security"),

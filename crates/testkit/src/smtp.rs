@@ -1,0 +1,168 @@
+//! A small SMTP server for the tests: it speaks enough of RFC 5321 (EHLO, AUTH PLAIN, MAIL,
+//! RCPT, DATA, RSET, NOOP, QUIT) for lettre to deliver real messages over TCP, keeps every
+//! message it accepts with its envelope, and can be stopped and started again on the same port
+//! (to check that nothing is lost or sent twice when the mail server goes away).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+/// A message as received: envelope and raw bytes (RFC 5322).
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    /// The user of `AUTH PLAIN`, if the client authenticated.
+    pub user: Option<String>,
+    pub data: Vec<u8>,
+}
+
+pub struct SmtpSink {
+    pub addr: SocketAddr,
+    received: Arc<Mutex<Vec<Received>>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SmtpSink {
+    /// Starts on a free port of 127.0.0.1.
+    pub async fn start() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
+        let addr = listener.local_addr().unwrap();
+        let mut sink = SmtpSink { addr, received: Arc::default(), server: None };
+        sink.serve(listener);
+        sink
+    }
+
+    /// `smtp://user:pass@127.0.0.1:port`: plain SMTP with authentication.
+    pub fn url(&self) -> String {
+        format!("smtp://immovr:sink-password@{}", self.addr)
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let received = self.received.clone();
+        self.server = Some(tokio::spawn(async move {
+            let mut connections = JoinSet::new();
+            // Dropping the JoinSet (when this task is aborted) closes every open connection.
+            while let Ok((stream, _)) = listener.accept().await {
+                connections.spawn(session(stream, received.clone()));
+            }
+        }));
+    }
+
+    /// Stops listening and drops the open connections: the mail server is down.
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.abort();
+            let _ = s.await;
+        }
+    }
+
+    /// Starts again on the same port.
+    pub async fn restart(&mut self) {
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("rebinding the SMTP sink on {}: {e}", self.addr),
+            }
+        };
+        self.serve(listener);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.abort();
+        }
+    }
+}
+
+async fn session(stream: TcpStream, received: Arc<Mutex<Vec<Received>>>) {
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let mut from = String::new();
+    let mut to = Vec::new();
+    let mut user = None;
+    if write.write_all(b"220 immovr-test-sink ESMTP\r\n").await.is_err() {
+        return;
+    }
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match read.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let command = line.trim_end().to_string();
+        let upper = command.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-immovr-test-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n"
+        } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
+            b"250 OK\r\n"
+        } else if upper.starts_with("AUTH PLAIN") {
+            let token = command.split_whitespace().nth(2).unwrap_or("");
+            let decoded = base64::engine::general_purpose::STANDARD.decode(token).unwrap_or_default();
+            let parts: Vec<&[u8]> = decoded.split(|b| *b == 0).collect();
+            if parts.len() == 3 && parts[2] == b"sink-password" {
+                user = Some(String::from_utf8_lossy(parts[1]).to_string());
+                b"235 2.7.0 Authentication successful\r\n"
+            } else {
+                b"535 5.7.8 Authentication credentials invalid\r\n"
+            }
+        } else if upper.starts_with("MAIL FROM:") {
+            from = command[10..].trim().trim_matches(['<', '>']).split_whitespace().next().unwrap_or("").to_string();
+            to.clear();
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            to.push(command[8..].trim().trim_matches(['<', '>']).to_string());
+            b"250 OK\r\n"
+        } else if upper == "DATA" {
+            if write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.is_err() {
+                return;
+            }
+            let mut data = Vec::new();
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match read.read_until(b'\n', &mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                if buf == b".\r\n" {
+                    break;
+                }
+                // Dot-stuffing (RFC 5321 §4.5.2).
+                let content = if buf.starts_with(b"..") { &buf[1..] } else { &buf[..] };
+                data.extend_from_slice(content);
+            }
+            received.lock().unwrap().push(Received { from: from.clone(), to: to.clone(), user: user.clone(), data });
+            b"250 OK: queued\r\n"
+        } else if upper == "RSET" {
+            from.clear();
+            to.clear();
+            b"250 OK\r\n"
+        } else if upper == "QUIT" {
+            let _ = write.write_all(b"221 Bye\r\n").await;
+            return;
+        } else {
+            b"502 Command not implemented\r\n"
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Emails over real SMTP (lettre → the test kit's SMTP server, with authentication): the journey
+//! sends exactly the expected messages — recipients, subjects, links, attachments, parsed back —
+//! nothing is lost or sent twice when the mail server goes away and comes back, a rolled-back
+//! change sends nothing, a message that keeps failing is parked and can be retried by staff.
+
+use std::collections::HashSet;
+
+use immovr_testkit::Backend;
+use immovr_testkit::smtp::{Received, SmtpSink};
+use mail_parser::{MessageParser, MimeHeaders};
+
+use super::*;
+
+struct Mail {
+    to: Vec<String>,
+    message_id: String,
+    subject: String,
+    text: String,
+    html: String,
+    attachments: Vec<(String, String, Vec<u8>)>,
+    user: Option<String>,
+}
+
+fn parse(r: &Received) -> Mail {
+    let m = MessageParser::default().parse(&r.data).expect("a parseable message");
+    Mail {
+        to: r.to.clone(),
+        message_id: m.message_id().unwrap_or_default().to_string(),
+        subject: m.subject().unwrap_or_default().to_string(),
+        text: m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+        html: m.body_html(0).map(|t| t.to_string()).unwrap_or_default(),
+        attachments: m
+            .attachments()
+            .map(|a| {
+                let ct = a
+                    .content_type()
+                    .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
+                    .unwrap_or_default();
+                (a.attachment_name().unwrap_or_default().to_string(), ct, a.contents().to_vec())
+            })
+            .collect(),
+        user: r.user.clone(),
+    }
+}
+
+async fn app_with_smtp(backend: Backend, sink: &SmtpSink, max_attempts: i64) -> Option<TestApp> {
+    let url = sink.url();
+    immovr_testkit::spawn_app_with(backend, move |c| {
+        c.smtp_url = Some(url);
+        c.public_url = Some("https://studio.example".into());
+        c.mail_retry_seconds = 1;
+        c.mail_max_attempts = max_attempts;
+    })
+    .await
+}
+
+async fn journey(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let Some(app) = app_with_smtp(backend, &sink, 8).await else { return };
+    let (client_id, client) = app.signup("Lumiere").await;
+    let quote = app.sent_quote(client_id, &[("Visite virtuelle 360°", "1", "390.00", "20")]).await;
+    let accepted = app.post(&client, &format!("/api/v1/quotes/{quote}/accept"), TestApp::signature()).await;
+    let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
+    let order =
+        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
+            .as_i64()
+            .unwrap();
+    let stages = app.get(&app.admin, &format!("/api/v1/orders/{order}")).await.body["stages"].clone();
+    let shoot = stages.as_array().unwrap().iter().find(|s| s["code"] == "shoot").unwrap()["id"].as_i64().unwrap();
+    let planned = app
+        .put(&app.admin, &format!("/api/v1/orders/{order}/stages/{shoot}"), json!({"planned_date": "2026-06-20"}))
+        .await;
+    assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
+    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "visite.zip", "content_type": "application/zip",
+        "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
+    let invoice = delivered.body["invoice"]["id"].as_i64().unwrap();
+    let paid = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/invoices/{invoice}/payments"),
+            json!({"method": "transfer", "amount": "468.00", "date": "2026-06-15", "reference": "VIR-1"}),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+
+    let outbox = app.settle_outbox().await;
+    assert!(outbox.iter().all(|r| r["status"] == "sent"), "{outbox:#?}");
+    let mails: Vec<Mail> = sink.received().iter().map(parse).collect();
+    assert_eq!(mails.len(), outbox.len(), "one email per notification");
+    let ids: HashSet<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), mails.len(), "distinct Message-IDs");
+    assert!(mails.iter().all(|m| m.user.as_deref() == Some("immovr")), "authenticated");
+    let to_client: Vec<&Mail> = mails.iter().filter(|m| m.to == ["lumiere@client.example"]).collect();
+    let subjects: Vec<&str> = to_client.iter().map(|m| m.subject.as_str()).collect();
+    let expected = [
+        "Votre devis D-2026-0001 est disponible",
+        "Bon de commande BC-2026-0001 : merci pour votre accord",
+        "Commande BC-2026-0001 enregistrée",
+        "Prise de vue sur site : prévue le 20/06/2026",
+        "Vos fichiers sont livrés — facture F-2026-0001",
+        "Paiement reçu — facture F-2026-0001",
+    ];
+    assert_eq!(subjects, expected, "the client's emails, in order");
+    let to_staff: Vec<&str> =
+        mails.iter().filter(|m| m.to == ["studio@immovr.example"]).map(|m| m.subject.as_str()).collect();
+    assert_eq!(to_staff, ["Devis D-2026-0001 accepté — bon de commande BC-2026-0001"]);
+
+    let by_subject = |s: &str| to_client.iter().find(|m| m.subject.starts_with(s)).unwrap();
+    // Links to the right portal pages, in the text and the HTML.
+    let quote_mail = by_subject("Votre devis");
+    assert!(quote_mail.text.contains(&format!("https://studio.example/compte/devis/{quote}")), "{}", quote_mail.text);
+    assert!(quote_mail.html.contains(&format!("href=\"https://studio.example/compte/devis/{quote}\"")));
+    assert_eq!(quote_mail.attachments.len(), 1);
+    assert_eq!(quote_mail.attachments[0].0, "Devis D-2026-0001.pdf");
+    let po_mail = by_subject("Bon de commande");
+    assert_eq!(po_mail.attachments[0].0, "Bon de commande BC-2026-0001.pdf");
+    assert!(po_mail.attachments[0].2.starts_with(b"%PDF-"));
+    // The shoot: a calendar invitation for the day.
+    let shoot_mail = by_subject("Prise de vue");
+    assert!(shoot_mail.text.contains(&format!("https://studio.example/compte/commandes/{order}")));
+    let (name, ct, ics) = &shoot_mail.attachments[0];
+    assert_eq!((name.as_str(), ct.as_str()), ("invitation.ics", "text/calendar"));
+    let ics = String::from_utf8_lossy(ics);
+    assert!(ics.contains("METHOD:REQUEST") && ics.contains("DTSTART;VALUE=DATE:20260620"), "{ics}");
+    assert!(ics.contains(&format!("UID:stage-{shoot}@immovr.example")), "{ics}");
+    // Delivery: the invoice attached (the same bytes as the download) and how to pay.
+    let delivery = by_subject("Vos fichiers");
+    let invoice_pdf =
+        app.http.get(format!("{}/api/v1/invoices/{invoice}/pdf", app.base)).bearer_auth(&client).send().await.unwrap();
+    let invoice_pdf = invoice_pdf.bytes().await.unwrap().to_vec();
+    assert_eq!(delivery.attachments.len(), 1);
+    assert_eq!(delivery.attachments[0].0, "Facture F-2026-0001.pdf");
+    assert!(delivery.attachments[0].2 == invoice_pdf, "the attached invoice is the issued document");
+    for expected in
+        ["IBAN : FR76 3000 6000 0112 3456 7890 189", "Référence à indiquer : F-2026-0001", "à l'ordre de Virtuelli"]
+    {
+        assert!(delivery.text.contains(expected), "{expected:?} missing: {}", delivery.text);
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_journey_sends_the_expected_emails_sqlite() {
+    journey(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_journey_sends_the_expected_emails_postgres() {
+    journey(Backend::Postgres).await;
+}
+
+async fn outage(backend: Backend) {
+    let mut sink = SmtpSink::start().await;
+    let Some(app) = app_with_smtp(backend, &sink, 8).await else { return };
+    let (client_id, client) = app.signup("Panne").await;
+    app.sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")]).await;
+    app.settle_outbox().await;
+    assert_eq!(sink.received().len(), 1);
+
+    // The mail server goes down; the studio keeps working.
+    sink.stop().await;
+    let mut quotes = Vec::new();
+    for i in 0..3 {
+        quotes.push(app.sent_quote(client_id, &[(&format!("Plan {i}"), "1", "120.00", "20")]).await);
+    }
+    // Every new row is tried, fails, and waits for its next attempt.
+    for _ in 0..100 {
+        let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
+        let pending: Vec<&Value> = rows.as_array().unwrap().iter().filter(|r| r["status"] == "pending").collect();
+        if pending.len() == 3 && pending.iter().all(|r| r["attempts"].as_i64() >= Some(1) && !r["last_error"].is_null())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
+    assert_eq!(rows.as_array().unwrap().iter().filter(|r| r["status"] == "pending").count(), 3, "{rows:#?}");
+    // A rolled-back change queues nothing: accepting twice fails the second time.
+    let accept = format!("/api/v1/quotes/{}/accept", quotes[2]);
+    assert_eq!(app.post(&client, &accept, TestApp::signature()).await.status, StatusCode::CREATED);
+    let before = app.count("outbox").await;
+    let again = app.post(&client, &accept, TestApp::signature()).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(app.count("outbox").await, before, "nothing queued by a refused change");
+
+    // Back up: after the backoff, everything goes, once.
+    sink.restart().await;
+    app.clock.advance_minutes(10);
+    let outbox = app.settle_outbox().await;
+    assert!(outbox.iter().all(|r| r["status"] == "sent"), "{outbox:#?}");
+    let received = sink.received();
+    let ids: HashSet<String> = received.iter().map(|r| parse(r).message_id).collect();
+    assert_eq!(received.len(), outbox.len(), "nothing lost, nothing twice");
+    assert_eq!(ids.len(), outbox.len());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mail_server_outage_loses_and_duplicates_nothing_sqlite() {
+    outage(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mail_server_outage_loses_and_duplicates_nothing_postgres() {
+    outage(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_message_that_keeps_failing_is_parked_and_staff_can_retry_it() {
+    let mut sink = SmtpSink::start().await;
+    let app = app_with_smtp(Backend::Sqlite, &sink, 2).await.unwrap();
+    sink.stop().await;
+    let (client_id, _) = app.signup("Echec").await;
+    app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    // Attempt 1 fails; past the backoff, attempt 2 fails: parked.
+    for _ in 0..100 {
+        let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
+        if rows[0]["status"] == "failed" {
+            break;
+        }
+        app.clock.advance_minutes(1);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
+    let row = &rows[0];
+    assert_eq!(row["status"], "failed", "{rows:#?}");
+    assert_eq!(row["attempts"], 2);
+    assert!(row["last_error"].as_str().unwrap().contains("sending"), "{row}");
+    // An admin sends it again; a client may not.
+    let not_staff = app.signup("Intrus").await.1;
+    let id = row["id"].as_i64().unwrap();
+    assert_eq!(
+        app.post(&not_staff, &format!("/api/v1/outbox/{id}/retry"), json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    sink.restart().await;
+    let retried = app.post(&app.admin, &format!("/api/v1/outbox/{id}/retry"), json!({})).await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
+    assert_eq!(retried.body["status"], "pending");
+    let outbox = app.settle_outbox().await;
+    assert_eq!(outbox[0]["status"], "sent");
+    assert_eq!(sink.received().len(), 1);
+    // Only a failed message is sent again.
+    let again = app.post(&app.admin, &format!("/api/v1/outbox/{id}/retry"), json!({})).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+
+both!(without_smtp_emails_are_written_as_eml_files, async |app: &TestApp| {
+    let (client_id, _) = app.signup("Fichier").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let outbox = app.settle_outbox().await;
+    assert!(outbox.iter().all(|r| r["status"] == "sent"));
+    let files: Vec<_> = std::fs::read_dir(app.outbox_dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), outbox.len());
+    let eml = files.iter().find(|p| p.to_string_lossy().ends_with("quote_sent.eml")).expect("the quote email");
+    let bytes = std::fs::read(eml).unwrap();
+    let m = MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(m.subject(), Some("Votre devis D-2026-0001 est disponible"));
+    assert!(m.body_text(0).unwrap().contains(&format!("/compte/devis/{quote}")));
+    assert_eq!(m.attachments().count(), 1);
+});

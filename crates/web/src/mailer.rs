@@ -1,0 +1,131 @@
+//! The email worker: sends what the outbox holds, in order, with retries. Each row is leased
+//! before sending (several workers or instances never take the same row at once), sent with a
+//! Message-ID derived from the row (a resend after a crash is the same message, which mail
+//! systems deduplicate), then marked sent. An error schedules another attempt with exponential
+//! backoff; after `max_attempts` the row is parked as failed, shown to staff, who may retry it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use immovr_core::model::OutboxMessage;
+use immovr_core::{Clock, DynStore};
+use immovr_notify::{Attachment, Composer, NotifyError, Transport, documents_for, link, shoot_invitation};
+use jiff::SignedDuration;
+
+use crate::documents::Documents;
+use crate::live::LiveFeed;
+
+pub struct Mailer {
+    pub store: DynStore,
+    pub documents: Arc<Documents>,
+    pub composer: Composer,
+    pub transport: Transport,
+    pub clock: Arc<dyn Clock>,
+    /// First retry delay; doubled at each attempt (capped at six hours).
+    pub retry_base: Duration,
+    pub max_attempts: i64,
+}
+
+impl Mailer {
+    /// The delay before the attempt that follows `attempts` failed ones.
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let factor = 2u32.saturating_pow((attempts.max(1) - 1).min(16) as u32);
+        self.retry_base.saturating_mul(factor).min(Duration::from_secs(6 * 3600))
+    }
+
+    async fn attachments(&self, m: &OutboxMessage) -> Result<Vec<Attachment>, NotifyError> {
+        let mut out = Vec::new();
+        for (kind, id) in documents_for(&m.kind, &m.payload) {
+            let scope = immovr_core::ports::Scope::Staff;
+            let doc = self
+                .store
+                .document(scope, kind, id)
+                .await
+                .map_err(|e| NotifyError::Build(e.to_string()))?
+                .ok_or_else(|| NotifyError::Build(format!("no {} document for {id}", kind.as_str())))?;
+            let (pdf, bytes) = self.documents.bytes(&doc).await.map_err(|e| NotifyError::Build(e.to_string()))?;
+            out.push(Attachment { filename: pdf.file_name, content_type: "application/pdf".into(), bytes });
+        }
+        Ok(out)
+    }
+
+    /// Sends one leased row; records the outcome.
+    async fn deliver(&self, m: &OutboxMessage) {
+        let outcome = async {
+            let company = self.store.company().await.map_err(|e| NotifyError::Build(e.to_string()))?;
+            let mut attachments = self.attachments(m).await?;
+            let url = link(&m.kind, &m.payload, self.composer.base_url());
+            if let Some(ics) = shoot_invitation(m, &company, &url) {
+                attachments.push(ics);
+            }
+            let mut m = m.clone();
+            if let Some(o) = m.payload.as_object_mut() {
+                o.insert(
+                    "calendar".into(),
+                    serde_json::Value::Bool(attachments.iter().any(|a| a.filename.ends_with(".ics"))),
+                );
+            }
+            let message = self.composer.compose(&m, &company, &attachments)?;
+            self.transport.send(&message, &format!("{:08}-{}", m.id, m.kind)).await
+        }
+        .await;
+        let now = self.clock.now();
+        let recorded = match outcome {
+            Ok(()) => {
+                tracing::info!(id = m.id, kind = %m.kind, "email sent");
+                self.store.outbox_sent(m.id, now).await
+            }
+            Err(e) => {
+                let retry_at = (m.attempts < self.max_attempts).then(|| {
+                    now + SignedDuration::try_from(self.backoff(m.attempts)).unwrap_or(SignedDuration::from_secs(60))
+                });
+                tracing::warn!(id = m.id, kind = %m.kind, attempts = m.attempts, error = %e, retry = ?retry_at, "email not sent");
+                self.store.outbox_failed(m.id, &e.to_string(), retry_at).await
+            }
+        };
+        if let Err(e) = recorded {
+            // The lease ends by itself: the row will be sent again, under the same Message-ID.
+            tracing::error!(id = m.id, error = %e, "recording an email's outcome");
+        }
+    }
+
+    /// Sends everything due now; returns how many rows were attempted.
+    pub async fn run_once(&self) -> usize {
+        let now = self.clock.now();
+        let lease = now + SignedDuration::from_mins(5);
+        let batch = match self.store.claim_outbox(now, lease, 20).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the outbox");
+                return 0;
+            }
+        };
+        for m in &batch {
+            self.deliver(m).await;
+        }
+        batch.len()
+    }
+
+    /// The worker: sends as soon as a change commits, and at least every few seconds (retries,
+    /// rows queued by another instance); queues reminders hourly.
+    pub async fn run(self: Arc<Self>, live: LiveFeed) {
+        let mut changes = live.subscribe();
+        let mut last_reminders: Option<jiff::Timestamp> = None;
+        loop {
+            let now = self.clock.now();
+            if last_reminders.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
+                match self.store.queue_reminders().await {
+                    Ok(n) if n > 0 => tracing::info!(queued = n, "reminders queued"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "queuing reminders"),
+                }
+                last_reminders = Some(now);
+            }
+            while self.run_once().await > 0 {}
+            match tokio::time::timeout(Duration::from_secs(2), changes.recv()).await {
+                Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return,
+                _ => while changes.try_recv().is_ok() {},
+            }
+        }
+    }
+}
