@@ -527,7 +527,7 @@ pub trait Store: Send + Sync + 'static {
 pub type DynStore = Arc<dyn Store>;
 
 /// A committed change someone may be looking at: pages subscribed to the live feed refresh.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Change {
     /// The client concerned; `None` for studio-only news (new request, client message…).
     pub client_id: Option<Id>,

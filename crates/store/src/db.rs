@@ -326,6 +326,30 @@ impl Tx {
         row.i64("id").map_err(|e| DbError::Other(e.to_string()))
     }
 
+    /// PostgreSQL: commits with the changes sent to `channel` (`NOTIFY`, delivered to every
+    /// listening instance when, and only if, the transaction commits). Elsewhere: `commit`.
+    pub async fn commit_notifying(mut self, channel: &str) -> Result<Vec<Change>, DbError> {
+        if let Conn::Pg(tx) = &mut self.conn {
+            for change in &self.changes {
+                let mut payload = serde_json::to_string(change).map_err(|e| DbError::Other(e.to_string()))?;
+                if payload.len() > 7900 {
+                    // NOTIFY carries at most 8000 bytes: the pages only need to know to refresh.
+                    let light = Change {
+                        client_id: change.client_id,
+                        kind: change.kind.clone(),
+                        payload: serde_json::json!({}),
+                    };
+                    payload = serde_json::to_string(&light).map_err(|e| DbError::Other(e.to_string()))?;
+                }
+                sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(&mut **tx).await?;
+            }
+            let Conn::Pg(tx) = self.conn else { unreachable!() };
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        self.commit().await
+    }
+
     /// Commits; gives back the changes to announce.
     pub async fn commit(self) -> Result<Vec<Change>, DbError> {
         match self.conn {
@@ -344,6 +368,14 @@ pub struct Options {
 }
 
 impl Db {
+    /// The PostgreSQL pool (live updates listen on a connection of their own).
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match self {
+            Db::Pg(pool) => Some(pool),
+            _ => None,
+        }
+    }
+
     pub async fn connect(opts: &Options) -> Result<Db, DbError> {
         if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
             let mut connect = PgConnectOptions::from_str(&opts.url)?;

@@ -31,6 +31,10 @@ pub struct SqlStore {
     db: Db,
     clock: Arc<dyn Clock>,
     feed: Arc<dyn ChangeFeed>,
+    /// PostgreSQL `NOTIFY` channel of this database (and schema).
+    channel: String,
+    /// Changes travel through PostgreSQL (every instance listening), not in-process.
+    shared_feed: bool,
 }
 
 impl SqlStore {
@@ -38,25 +42,40 @@ impl SqlStore {
     pub async fn open(opts: &Options, clock: Arc<dyn Clock>) -> Result<SqlStore> {
         let db = Db::connect(opts).await?;
         db.migrate().await?;
-        let store = SqlStore { db, clock, feed: Arc::new(NoFeed) };
+        let channel = match &opts.pg_schema {
+            Some(schema) => format!(
+                "immovr_changes_{}",
+                schema.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>()
+            ),
+            None => "immovr_changes".to_string(),
+        };
+        let store = SqlStore { db, clock, feed: Arc::new(NoFeed), channel, shared_feed: false };
         store.ensure_company().await?;
         Ok(store)
     }
 
     /// The same database seen through another clock (the demo seeds past events with it).
     pub fn with_clock(&self, clock: Arc<dyn Clock>) -> SqlStore {
-        SqlStore { db: self.db.clone(), clock, feed: self.feed.clone() }
+        SqlStore { clock, ..self.clone() }
     }
 
-    /// Announces committed changes on this feed (live updates).
+    /// Announces committed changes on this feed (live updates). On PostgreSQL they travel
+    /// through `NOTIFY` in the committing transaction and come back to every instance that
+    /// listens — this one included — so pages on any instance see every change; SQLite (one
+    /// instance) announces them in-process. Call within a Tokio runtime.
     pub fn with_feed(mut self, feed: Arc<dyn ChangeFeed>) -> SqlStore {
+        if let Some(pool) = self.db.pg_pool() {
+            tokio::spawn(listen(pool.clone(), self.channel.clone(), feed.clone()));
+            self.shared_feed = true;
+        }
         self.feed = feed;
         self
     }
 
     /// Commits a use case's transaction, then announces its changes.
     pub(crate) async fn commit(&self, tx: db::Tx) -> Result<()> {
-        for change in tx.commit().await? {
+        let changes = if self.shared_feed { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
+        for change in changes {
             self.feed.publish(change);
         }
         Ok(())
@@ -522,4 +541,47 @@ pub(crate) fn scope_client(scope: Scope) -> Option<Id> {
 
 pub(crate) fn not_found(entity: &'static str) -> DomainError {
     DomainError::not_found(entity)
+}
+
+/// Passes the changes `NOTIFY`ed on `channel` (by any instance) to `feed`; reconnects when the
+/// connection drops, and then tells the pages to refresh (changes may have been missed).
+async fn listen(pool: sqlx::PgPool, channel: String, feed: Arc<dyn ChangeFeed>) {
+    let mut first = true;
+    loop {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "live updates: connecting to PostgreSQL");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        listener.ignore_pool_close_event(true);
+        if let Err(e) = listener.listen(&channel).await {
+            tracing::warn!(error = %e, "live updates: LISTEN");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        if !first {
+            feed.publish(Change { client_id: None, kind: "resync".into(), payload: serde_json::json!({}) });
+        }
+        first = false;
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
+                    Ok(change) => feed.publish(change),
+                    Err(e) => tracing::warn!(error = %e, "live updates: unreadable notification"),
+                },
+                // The connection was lost: listen again (and have pages refresh).
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "live updates: receiving");
+                    break;
+                }
+            }
+        }
+        if pool.is_closed() {
+            return;
+        }
+    }
 }

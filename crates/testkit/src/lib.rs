@@ -69,7 +69,22 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     pg_schema: Option<String>,
+    config: Config,
     _dir: tempfile::TempDir,
+}
+
+/// Another server on the same database (a multi-instance deployment); stopped on drop.
+pub struct Instance {
+    pub base: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 /// The answer to a request: status, JSON body (or Null) and headers.
@@ -143,6 +158,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     }
     let state = immovr::app_state(&config, store.clone(), clock.clone()).expect("app state");
     let files = state.files.clone();
+    let app_config = config.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         immovr::serve(listener, state, async {
@@ -167,6 +183,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         shutdown: Some(tx),
         server: Some(server),
         pg_schema,
+        config: app_config,
         _dir: dir,
     })
 }
@@ -233,6 +250,23 @@ impl TestApp {
             .await;
         assert_eq!(a.status, StatusCode::CREATED, "signup: {}", a.body);
         (a.body["user"]["client_id"].as_i64().unwrap(), a.body["token"].as_str().unwrap().to_string())
+    }
+
+    /// Starts a second server on the same database, as in a deployment of several instances.
+    pub async fn another_instance(&self) -> Instance {
+        let store =
+            immovr::open_store(&self.config, self.clock.clone(), self.pg_schema.clone()).await.expect("open store");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = immovr::app_state(&self.config, store, self.clock.clone()).expect("app state");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = immovr::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Instance { base, shutdown: Some(tx) }
     }
 
     /// Where the `.eml` transport writes emails (no `smtp_url`).

@@ -44,7 +44,8 @@ impl LiveFeed {
                 // A slow page missed some: tell it to refresh anyway.
                 Err(_) => return Some(Ok(Event::default().event("change").data("{}"))),
             };
-            if client.is_some() && change.client_id != client {
+            // A client sees its own changes, and "resync" (changes may have been missed).
+            if client.is_some() && change.client_id != client && change.kind != "resync" {
                 return None;
             }
             let data = serde_json::json!({"kind": change.kind, "payload": change.payload}).to_string();

@@ -261,3 +261,29 @@ both!(without_smtp_emails_are_written_as_eml_files, async |app: &TestApp| {
     assert!(m.body_text(0).unwrap().contains(&format!("/compte/devis/{quote}")));
     assert_eq!(m.attachments().count(), 1);
 });
+
+/// Two instances on one PostgreSQL database: a change made through one reaches a page open on
+/// the other within a second (NOTIFY in the committing transaction, LISTEN on every instance).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn live_updates_reach_every_instance_through_postgres() {
+    let Some(app) = immovr_testkit::spawn_app(Backend::Postgres).await else { return };
+    let other = app.another_instance().await;
+    let (client_id, _) = app.signup("Deux").await;
+    let (browser, _, _) = app.browser_login("deux@client.example", "client-password").await;
+    // The session is in the shared database: the page on the other instance is the client's.
+    let mut events = browser.get(format!("{}/compte/evenements", other.base)).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let started = std::time::Instant::now();
+    app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    while !seen.contains("quote_sent") {
+        match tokio::time::timeout_at(deadline, events.chunk()).await {
+            Ok(Ok(Some(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            other => panic!("no live event on the other instance within a second: {other:?}; got {seen:?}"),
+        }
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    drop(other);
+    app.stop().await;
+}
