@@ -287,3 +287,64 @@ async fn live_updates_reach_every_instance_through_postgres() {
     drop(other);
     app.stop().await;
 }
+
+both!(reminders_are_queued_once_per_step, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Rappel").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await; // valid until 15/07
+    let other = app.sent_quote(client_id, &[("Plan", "1", "120.00", "20")]).await;
+    let accepted = app.post(&client, &format!("/api/v1/quotes/{other}/accept"), TestApp::signature()).await;
+    let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
+    let order =
+        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
+            .as_i64()
+            .unwrap();
+    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "p.pdf", "content_type": "application/pdf",
+        "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    let invoice =
+        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"]
+            .as_i64()
+            .unwrap(); // due 15/07
+    let count = |rows: &[Value], kind: &str| rows.iter().filter(|r| r["kind"] == kind).count();
+    app.settle_outbox().await;
+
+    // 13/07: the quote expires in two days (reminder 3 days before).
+    app.clock.advance_days(28);
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = app.settle_outbox().await;
+        if count(&rows, "quote_expiring") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(count(&rows, "quote_expiring"), 1, "{rows:#?}");
+    let reminder = rows.iter().find(|r| r["kind"] == "quote_expiring").unwrap();
+    assert_eq!(reminder["payload"]["quote_id"], quote);
+    assert_eq!(count(&rows, "invoice_overdue"), 0, "not due yet");
+
+    // 17/07: two days late → the first overdue step (1 day); 31/07: the 15-day step.
+    app.clock.advance_days(4);
+    for _ in 0..100 {
+        rows = app.settle_outbox().await;
+        if count(&rows, "invoice_overdue") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(count(&rows, "invoice_overdue"), 1, "{rows:#?}");
+    app.clock.advance_days(14);
+    for _ in 0..100 {
+        rows = app.settle_outbox().await;
+        if count(&rows, "invoice_overdue") > 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(count(&rows, "invoice_overdue"), 2);
+    assert!(rows.iter().filter(|r| r["kind"] == "invoice_overdue").all(|r| r["payload"]["invoice_id"] == invoice));
+    // An hour later, nothing new: each step once.
+    app.clock.advance_minutes(90);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let rows = app.settle_outbox().await;
+    assert_eq!((count(&rows, "quote_expiring"), count(&rows, "invoice_overdue")), (1, 2));
+});
