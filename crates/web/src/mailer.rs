@@ -37,12 +37,13 @@ impl Mailer {
         let mut out = Vec::new();
         for (kind, id) in documents_for(&m.kind, &m.payload) {
             let scope = immovr_core::ports::Scope::Staff;
-            let doc = self
-                .store
-                .document(scope, kind, id)
-                .await
-                .map_err(|e| NotifyError::Build(e.to_string()))?
-                .ok_or_else(|| NotifyError::Build(format!("no {} document for {id}", kind.as_str())))?;
+            let Some(doc) =
+                self.store.document(scope, kind, id).await.map_err(|e| NotifyError::Build(e.to_string()))?
+            else {
+                // Issued before documents existed: the email goes without it.
+                tracing::warn!(id = m.id, "no {} document for {id}: sent without it", kind.as_str());
+                continue;
+            };
             let (pdf, bytes) = self.documents.bytes(&doc).await.map_err(|e| NotifyError::Build(e.to_string()))?;
             out.push(Attachment { filename: pdf.file_name, content_type: "application/pdf".into(), bytes });
         }

@@ -348,3 +348,87 @@ both!(reminders_are_queued_once_per_step, async |app: &TestApp| {
     let rows = app.settle_outbox().await;
     assert_eq!((count(&rows, "quote_expiring"), count(&rows, "invoice_overdue")), (1, 2));
 });
+
+/// Two instances on one database, both sending: every row is taken by one worker only.
+async fn two_workers(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let Some(app) = app_with_smtp(backend, &sink, 8).await else { return };
+    // A second instance on the same database: its email worker competes for the same rows.
+    let other = app.another_instance().await;
+    let (client_id, client) = app.signup("Deux Ouvriers").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let (http, base, client) =
+            (app.http.clone(), if w % 2 == 0 { app.base.clone() } else { other.base.clone() }, client.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..15 {
+                let r = http
+                    .post(format!("{base}/api/v1/quotes/{quote}/messages"))
+                    .bearer_auth(&client)
+                    .json(&json!({"body": format!("Question {w}-{i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let outbox = app.settle_outbox().await;
+    assert_eq!(outbox.len(), 61, "the quote and 60 messages");
+    assert!(outbox.iter().all(|r| r["status"] == "sent" && r["attempts"] == 1), "each row taken once: {outbox:#?}");
+    let received = sink.received();
+    let ids: HashSet<String> = received.iter().map(|r| parse(r).message_id).collect();
+    assert_eq!(received.len(), 61, "no email sent twice by the two workers");
+    assert_eq!(ids.len(), 61);
+    drop(other);
+    app.stop().await;
+}
+
+/// Several instances are a PostgreSQL deployment (a SQLite database has one writer: one instance).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_never_send_the_same_email_postgres() {
+    two_workers(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_studio_overrides_an_email_template_and_the_document_layout() {
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(templates.path().join("emails")).unwrap();
+    std::fs::write(
+        templates.path().join("emails/quote_sent.fr.txt"),
+        "Subject: Studio Lumière — devis {{ number }}\n\nBonjour, voici notre proposition : {{ url }}\n",
+    )
+    .unwrap();
+    let layout = immovr_documents::render::DEFAULT_TEMPLATE
+        .replace("#d.seller.email · #d.seller.phone", "Mise en page du studio");
+    assert_ne!(layout, immovr_documents::render::DEFAULT_TEMPLATE);
+    std::fs::write(templates.path().join("document.typ"), layout).unwrap();
+    let dir = templates.path().to_path_buf();
+    let app = immovr_testkit::spawn_app_with(Backend::Sqlite, move |c| c.templates_dir = Some(dir)).await.unwrap();
+    let (client_id, client) = app.signup("Style").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    app.settle_outbox().await;
+    let eml = std::fs::read_dir(app.outbox_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("quote_sent.eml"))
+        .unwrap();
+    let bytes = std::fs::read(eml).unwrap();
+    let m = MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(m.subject(), Some("Studio Lumière — devis D-2026-0001"));
+    assert!(m.body_text(0).unwrap().contains("voici notre proposition"));
+    // Templates not overridden stay the shipped ones (the footer here).
+    assert!(m.body_text(0).unwrap().contains("L'équipe ImmoVr"));
+    let pdf =
+        app.http.get(format!("{}/api/v1/quotes/{quote}/pdf", app.base)).bearer_auth(&client).send().await.unwrap();
+    let pdf = pdf.bytes().await.unwrap();
+    let path = templates.path().join("q.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Mise en page du studio"));
+    app.stop().await;
+}
