@@ -44,6 +44,8 @@ pub struct Config {
     /// Send emails through this SMTP server: `smtp://user:pass@host:587?tls=required`
     /// (STARTTLS), `smtps://user:pass@host:465` (TLS). Default: `.eml` files in `<data_dir>/outbox`.
     pub smtp_url: Option<String>,
+    /// A certificate authority (PEM file) to trust for the SMTP server, besides the system's.
+    pub smtp_ca_file: Option<PathBuf>,
     /// The sender of emails, e.g. `ImmoVr <studio@example.fr>`. Default: the company's name and email.
     pub mail_from: Option<String>,
     /// First delay before sending a failed email again, in seconds; doubled at each attempt.
@@ -78,6 +80,7 @@ impl Default for Config {
             templates_dir: None,
             public_url: None,
             smtp_url: None,
+            smtp_ca_file: None,
             mail_from: None,
             mail_retry_seconds: 30,
             mail_max_attempts: 8,
@@ -104,6 +107,7 @@ const ENV_SETTINGS: &[&str] = &[
     "templates_dir",
     "public_url",
     "smtp_url",
+    "smtp_ca_file",
     "mail_from",
     "mail_retry_seconds",
     "mail_max_attempts",

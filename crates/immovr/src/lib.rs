@@ -72,7 +72,15 @@ pub fn mailer(
     let templates = config.templates_dir();
     let composer = Composer::new(&public_url, &from, templates).map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
     let transport = match &config.smtp_url {
-        Some(url) => Transport::smtp(url).map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?,
+        Some(url) => {
+            let ca = match &config.smtp_ca_file {
+                Some(path) => {
+                    Some(std::fs::read(path).map_err(|e| anyhow::anyhow!("smtp_ca_file {}: {e}", path.display()))?)
+                }
+                None => None,
+            };
+            Transport::smtp(url, ca.as_deref()).map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?
+        }
         None => Transport::files(config.data_dir.join("outbox")),
     };
     Ok(Mailer {

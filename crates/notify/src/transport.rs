@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::NotifyError;
@@ -14,13 +15,29 @@ pub enum Transport {
 
 impl Transport {
     /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…:465` (TLS), or
-    /// `smtp://host:25` (plain, local relays and tests).
-    pub fn smtp(url: &str) -> Result<Transport, NotifyError> {
-        let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| NotifyError::Send(format!("SMTP URL: {e}")))?
-            .timeout(Some(std::time::Duration::from_secs(30)))
-            .build();
-        Ok(Transport::Smtp(t))
+    /// `smtp://host:25` (plain, local relays and tests). `extra_ca_pem`: an authority to trust
+    /// besides the system's (a relay with a private certificate authority).
+    pub fn smtp(url: &str, extra_ca_pem: Option<&[u8]>) -> Result<Transport, NotifyError> {
+        let err = |e: &dyn std::fmt::Display| NotifyError::Send(format!("SMTP URL: {e}"));
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| err(&e))?;
+        if let Some(pem) = extra_ca_pem {
+            let parsed = url::Url::parse(url).map_err(|e| err(&e))?;
+            let host = parsed.host_str().ok_or_else(|| err(&"no host"))?.trim_matches(['[', ']']).to_string();
+            let cert = Certificate::from_pem(pem).map_err(|e| NotifyError::Send(format!("smtp_ca_file: {e}")))?;
+            let params = TlsParameters::builder(host)
+                .add_root_certificate(cert)
+                .build_rustls()
+                .map_err(|e| NotifyError::Send(format!("TLS: {e}")))?;
+            let mode = parsed.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.to_string());
+            let tls = match (parsed.scheme(), mode.as_deref()) {
+                ("smtps", _) => Tls::Wrapper(params),
+                (_, Some("required")) => Tls::Required(params),
+                (_, Some("opportunistic")) => Tls::Opportunistic(params),
+                _ => return Err(err(&"a certificate authority needs smtps:// or ?tls=required")),
+            };
+            builder = builder.tls(tls);
+        }
+        Ok(Transport::Smtp(builder.timeout(Some(std::time::Duration::from_secs(30))).build()))
     }
 
     pub fn files(dir: PathBuf) -> Transport {

@@ -1,15 +1,18 @@
-//! A small SMTP server for the tests: it speaks enough of RFC 5321 (EHLO, AUTH PLAIN, MAIL,
-//! RCPT, DATA, RSET, NOOP, QUIT) for lettre to deliver real messages over TCP, keeps every
+//! A small SMTP server for the tests: it speaks enough of RFC 5321 (EHLO, STARTTLS, AUTH PLAIN,
+//! MAIL, RCPT, DATA, RSET, NOOP, QUIT) for lettre to deliver real messages over TCP, keeps every
 //! message it accepts with its envelope, and can be stopped and started again on the same port
-//! (to check that nothing is lost or sent twice when the mail server goes away).
+//! (to check that nothing is lost or sent twice when the mail server goes away). With
+//! `start_tls`, it offers STARTTLS with a certificate from a test authority (`ca_pem`).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
 
 /// A message as received: envelope and raw bytes (RFC 5322).
 #[derive(Debug, Clone)]
@@ -18,13 +21,47 @@ pub struct Received {
     pub to: Vec<String>,
     /// The user of `AUTH PLAIN`, if the client authenticated.
     pub user: Option<String>,
+    /// Whether the message came over TLS (after STARTTLS).
+    pub tls: bool,
     pub data: Vec<u8>,
+}
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// A certificate authority made for the test, and the server's certificate for 127.0.0.1.
+struct TestTls {
+    ca_pem: String,
+    acceptor: TlsAcceptor,
+}
+
+fn test_tls() -> TestTls {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = params.signed_by(&key, &ca).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()))
+        .unwrap();
+    TestTls { ca_pem: ca.pem(), acceptor: TlsAcceptor::from(Arc::new(config)) }
 }
 
 pub struct SmtpSink {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    tls: Option<Arc<TestTls>>,
 }
 
 impl SmtpSink {
@@ -32,9 +69,23 @@ impl SmtpSink {
     pub async fn start() -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
         let addr = listener.local_addr().unwrap();
-        let mut sink = SmtpSink { addr, received: Arc::default(), server: None };
+        let mut sink = SmtpSink { addr, received: Arc::default(), server: None, tls: None };
         sink.serve(listener);
         sink
+    }
+
+    /// Starts with STARTTLS offered (and its certificate signed by a test authority).
+    pub async fn start_tls() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
+        let addr = listener.local_addr().unwrap();
+        let mut sink = SmtpSink { addr, received: Arc::default(), server: None, tls: Some(Arc::new(test_tls())) };
+        sink.serve(listener);
+        sink
+    }
+
+    /// The test authority's certificate (PEM), for the client to trust.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.tls.as_ref().map(|t| t.ca_pem.clone())
     }
 
     /// `smtp://user:pass@127.0.0.1:port`: plain SMTP with authentication.
@@ -44,11 +95,12 @@ impl SmtpSink {
 
     fn serve(&mut self, listener: TcpListener) {
         let received = self.received.clone();
+        let tls = self.tls.clone();
         self.server = Some(tokio::spawn(async move {
             let mut connections = JoinSet::new();
             // Dropping the JoinSet (when this task is aborted) closes every open connection.
             while let Ok((stream, _)) = listener.accept().await {
-                connections.spawn(session(stream, received.clone()));
+                connections.spawn(session(stream, received.clone(), tls.clone()));
             }
         }));
     }
@@ -91,26 +143,45 @@ impl Drop for SmtpSink {
     }
 }
 
-async fn session(stream: TcpStream, received: Arc<Mutex<Vec<Received>>>) {
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
+async fn session(stream: TcpStream, received: Arc<Mutex<Vec<Received>>>, tls: Option<Arc<TestTls>>) {
+    let mut io: BufReader<Box<dyn Stream>> = BufReader::new(Box::new(stream));
+    let mut secure = false;
     let mut from = String::new();
     let mut to = Vec::new();
     let mut user = None;
-    if write.write_all(b"220 immovr-test-sink ESMTP\r\n").await.is_err() {
+    if io.write_all(b"220 immovr-test-sink ESMTP\r\n").await.is_err() {
         return;
     }
     let mut line = String::new();
     loop {
         line.clear();
-        match read.read_line(&mut line).await {
+        match io.read_line(&mut line).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
         let command = line.trim_end().to_string();
         let upper = command.to_ascii_uppercase();
         let reply: &[u8] = if upper.starts_with("EHLO") {
-            b"250-immovr-test-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n"
+            if tls.is_some() && !secure {
+                b"250-immovr-test-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n"
+            } else {
+                b"250-immovr-test-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n"
+            }
+        } else if upper == "STARTTLS" && !secure && tls.is_some() {
+            if io.write_all(b"220 2.0.0 Ready to start TLS\r\n").await.is_err() {
+                return;
+            }
+            let acceptor = tls.as_ref().unwrap().acceptor.clone();
+            match acceptor.accept(io.into_inner()).await {
+                Ok(s) => io = BufReader::new(Box::new(s)),
+                Err(_) => return,
+            }
+            secure = true;
+            // RFC 3207: the client starts over with EHLO.
+            from.clear();
+            to.clear();
+            user = None;
+            continue;
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
             b"250 OK\r\n"
         } else if upper.starts_with("AUTH PLAIN") {
@@ -131,14 +202,14 @@ async fn session(stream: TcpStream, received: Arc<Mutex<Vec<Received>>>) {
             to.push(command[8..].trim().trim_matches(['<', '>']).to_string());
             b"250 OK\r\n"
         } else if upper == "DATA" {
-            if write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.is_err() {
+            if io.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.is_err() {
                 return;
             }
             let mut data = Vec::new();
             let mut buf = Vec::new();
             loop {
                 buf.clear();
-                match read.read_until(b'\n', &mut buf).await {
+                match io.read_until(b'\n', &mut buf).await {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}
                 }
@@ -149,19 +220,21 @@ async fn session(stream: TcpStream, received: Arc<Mutex<Vec<Received>>>) {
                 let content = if buf.starts_with(b"..") { &buf[1..] } else { &buf[..] };
                 data.extend_from_slice(content);
             }
-            received.lock().unwrap().push(Received { from: from.clone(), to: to.clone(), user: user.clone(), data });
+            let message = Received { from: from.clone(), to: to.clone(), user: user.clone(), tls: secure, data };
+            received.lock().unwrap().push(message);
             b"250 OK: queued\r\n"
         } else if upper == "RSET" {
             from.clear();
             to.clear();
             b"250 OK\r\n"
         } else if upper == "QUIT" {
-            let _ = write.write_all(b"221 Bye\r\n").await;
+            let _ = io.write_all(b"221 Bye\r\n").await;
+            let _ = io.flush().await;
             return;
         } else {
             b"502 Command not implemented\r\n"
         };
-        if write.write_all(reply).await.is_err() {
+        if io.write_all(reply).await.is_err() || io.flush().await.is_err() {
             return;
         }
     }

@@ -432,3 +432,31 @@ async fn a_studio_overrides_an_email_template_and_the_document_layout() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Mise en page du studio"));
     app.stop().await;
 }
+
+/// STARTTLS with authentication, the server's certificate from an authority the studio trusts
+/// (`smtp_ca_file`); the same server refuses nothing, so the check is that the message came
+/// over TLS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn emails_go_over_starttls_with_authentication() {
+    let sink = SmtpSink::start_tls().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sink.ca_pem().unwrap()).unwrap();
+    let url = format!("smtp://immovr:sink-password@{}?tls=required", sink.addr);
+    let app = immovr_testkit::spawn_app_with(Backend::Sqlite, move |c| {
+        c.smtp_url = Some(url);
+        c.smtp_ca_file = Some(ca);
+    })
+    .await
+    .unwrap();
+    let (client_id, _) = app.signup("Chiffre").await;
+    app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let outbox = app.settle_outbox().await;
+    assert!(outbox.iter().all(|r| r["status"] == "sent"), "{outbox:#?}");
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].tls, "sent after STARTTLS");
+    assert_eq!(received[0].user.as_deref(), Some("immovr"));
+    assert_eq!(parse(&received[0]).subject, "Votre devis D-2026-0001 est disponible");
+    app.stop().await;
+}
