@@ -121,6 +121,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.close();
+    };
     let renderer = tokio::spawn(state.documents.clone().run(state.live.clone()));
     let mailer = tokio::spawn(state.mailer.clone().run(state.live.clone()));
     let app = immovr_web::app(state);

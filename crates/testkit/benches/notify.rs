@@ -88,6 +88,7 @@ async fn run(backend: Backend) {
         ms(delays[47]),
         ms(delays[49])
     );
+    drop(events);
     drop(other);
     let app = std::sync::Arc::try_unwrap(app).ok().expect("tasks done");
     app.stop().await;

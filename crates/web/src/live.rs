@@ -15,11 +15,14 @@ use tokio_stream::wrappers::BroadcastStream;
 #[derive(Clone)]
 pub struct LiveFeed {
     tx: broadcast::Sender<Change>,
+    /// Set when the server shuts down: open event streams end, so a graceful shutdown does not
+    /// wait for pages that would stay open forever.
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for LiveFeed {
     fn default() -> Self {
-        LiveFeed { tx: broadcast::channel(1024).0 }
+        LiveFeed { tx: broadcast::channel(1024).0, closed: tokio::sync::watch::channel(false).0 }
     }
 }
 
@@ -31,6 +34,11 @@ impl ChangeFeed for LiveFeed {
 }
 
 impl LiveFeed {
+    /// Ends every open event stream (the server is shutting down; pages reconnect elsewhere).
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
     /// Every committed change, as it comes (background workers).
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.tx.subscribe()
@@ -50,6 +58,10 @@ impl LiveFeed {
             }
             let data = serde_json::json!({"kind": change.kind, "payload": change.payload}).to_string();
             Some(Ok(Event::default().event("change").data(data)))
+        });
+        let mut closed = self.closed.subscribe();
+        let stream = stream.take_until(async move {
+            let _ = closed.wait_for(|c| *c).await;
         });
         Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
     }

@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use immovr_core::model::OutboxMessage;
 use immovr_core::{Clock, DynStore};
 use immovr_notify::{Attachment, Composer, NotifyError, Transport, documents_for, link, shoot_invitation};
@@ -101,9 +103,22 @@ impl Mailer {
                 return 0;
             }
         };
+        // Several recipients at once (an SMTP exchange is mostly waiting), each recipient's
+        // emails in order.
+        let mut groups: Vec<Vec<&OutboxMessage>> = Vec::new();
         for m in &batch {
-            self.deliver(m).await;
+            match groups.iter_mut().find(|g| g[0].recipient == m.recipient) {
+                Some(g) => g.push(m),
+                None => groups.push(vec![m]),
+            }
         }
+        futures_util::stream::iter(groups)
+            .for_each_concurrent(8, |group| async move {
+                for m in group {
+                    self.deliver(m).await;
+                }
+            })
+            .await;
         batch.len()
     }
 

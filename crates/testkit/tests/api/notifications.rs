@@ -460,3 +460,21 @@ async fn emails_go_over_starttls_with_authentication() {
     assert_eq!(parse(&received[0]).subject, "Votre devis D-2026-0001 est disponible");
     app.stop().await;
 }
+
+/// A page left open (an endless event stream) does not hold a graceful shutdown: the stream ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_ends_open_event_streams() {
+    let app = immovr_testkit::spawn_app(Backend::Sqlite).await.unwrap();
+    app.signup("Ouvert").await;
+    let (browser, _, _) = app.browser_login("ouvert@client.example", "client-password").await;
+    let mut events = browser.get(format!("{}/compte/evenements", app.base)).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(5), app.stop()).await;
+    assert!(stopped.is_ok(), "the server stopped although a page was open");
+    // The stream ended (no hang).
+    let end = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(_)) = events.chunk().await {}
+    })
+    .await;
+    assert!(end.is_ok());
+}
