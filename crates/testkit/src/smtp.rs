@@ -144,6 +144,8 @@ impl Drop for SmtpSink {
 }
 
 async fn session(stream: TcpStream, received: Arc<Mutex<Vec<Received>>>, tls: Option<Arc<TestTls>>) {
+    // Replies go out at once (no Nagle delay waiting for the client's delayed acknowledgement).
+    let _ = stream.set_nodelay(true);
     let mut io: BufReader<Box<dyn Stream>> = BufReader::new(Box::new(stream));
     let mut secure = false;
     let mut from = String::new();
