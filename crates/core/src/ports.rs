@@ -457,7 +457,8 @@ pub trait Store: Send + Sync + 'static {
     /// Leases up to `limit` notifications due at `now` until `lease_until`: no other worker
     /// takes them meanwhile (after a crash, the lease ends and they are sent again).
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>>;
-    async fn outbox_sent(&self, id: Id, at: Timestamp) -> Result<()>;
+    /// Marks these notifications sent (one transaction for a batch).
+    async fn outbox_sent(&self, ids: &[Id], at: Timestamp) -> Result<()>;
     /// A failed attempt: try again at `retry_at`, or without one, park it as failed.
     async fn outbox_failed(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()>;
     /// Staff send a failed notification again.

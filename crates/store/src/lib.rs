@@ -327,8 +327,8 @@ impl Store for SqlStore {
         self.claim_outbox_tx(now, lease_until, limit).await
     }
 
-    async fn outbox_sent(&self, id: Id, at: Timestamp) -> Result<()> {
-        self.outbox_sent_tx(id, at).await
+    async fn outbox_sent(&self, ids: &[Id], at: Timestamp) -> Result<()> {
+        self.outbox_sent_tx(ids, at).await
     }
 
     async fn outbox_failed(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {

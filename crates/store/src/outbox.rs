@@ -35,13 +35,22 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn outbox_sent_tx(&self, id: Id, at: Timestamp) -> Result<()> {
+    pub(crate) async fn outbox_sent_tx(&self, ids: &[Id], at: Timestamp) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut args = args![at];
+        let mut placeholders = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            placeholders.push(format!("${}", i + 2));
+            args.push((*id).into());
+        }
+        let sql = format!(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL WHERE id IN ({})",
+            placeholders.join(", ")
+        );
         let mut tx = self.db.write().await?;
-        tx.exec(
-            "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
-            args![id, at],
-        )
-        .await?;
+        tx.exec(&sql, args).await?;
         self.commit(tx).await
     }
 

@@ -52,8 +52,9 @@ impl Mailer {
         Ok(out)
     }
 
-    /// Sends one leased row; records the outcome.
-    async fn deliver(&self, m: &OutboxMessage) {
+    /// Sends one leased row; records a failure at once; true when sent (recorded by the caller,
+    /// with the rest of its batch).
+    async fn deliver(&self, m: &OutboxMessage) -> bool {
         let outcome = async {
             let company = self.store.company().await.map_err(|e| NotifyError::Build(e.to_string()))?;
             let mut attachments = self.attachments(m).await?;
@@ -76,7 +77,7 @@ impl Mailer {
         let recorded = match outcome {
             Ok(()) => {
                 tracing::info!(id = m.id, kind = %m.kind, "email sent");
-                self.store.outbox_sent(m.id, now).await
+                return true;
             }
             Err(e) => {
                 let retry_at = (m.attempts < self.max_attempts).then(|| {
@@ -90,6 +91,7 @@ impl Mailer {
             // The lease ends by itself: the row will be sent again, under the same Message-ID.
             tracing::error!(id = m.id, error = %e, "recording an email's outcome");
         }
+        false
     }
 
     /// Sends everything due now; returns how many rows were attempted.
@@ -112,13 +114,25 @@ impl Mailer {
                 None => groups.push(vec![m]),
             }
         }
+        let sent = std::sync::Mutex::new(Vec::with_capacity(batch.len()));
         futures_util::stream::iter(groups)
-            .for_each_concurrent(8, |group| async move {
-                for m in group {
-                    self.deliver(m).await;
+            .for_each_concurrent(8, |group| {
+                let sent = &sent;
+                async move {
+                    for m in group {
+                        if self.deliver(m).await {
+                            sent.lock().unwrap_or_else(|p| p.into_inner()).push(m.id);
+                        }
+                    }
                 }
             })
             .await;
+        // One transaction records the whole batch (a crash before it: the same messages again,
+        // under the same Message-IDs, once the lease ends).
+        let sent = sent.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = self.store.outbox_sent(&sent, self.clock.now()).await {
+            tracing::error!(error = %e, "recording sent emails");
+        }
         batch.len()
     }
 
