@@ -221,6 +221,14 @@ pub fn format_eur(amount: Decimal, lang: crate::model::Language) -> String {
     }
 }
 
+/// A date as documents and emails write it: "15/07/2026" or "15 July 2026".
+pub fn format_date(d: jiff::civil::Date, lang: crate::model::Language) -> String {
+    match lang {
+        crate::model::Language::Fr => format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
+        crate::model::Language::En => d.strftime("%-d %B %Y").to_string(),
+    }
+}
+
 /// A quantity or rate the local way, without trailing zeros: "1 234,5" or "1,234.5".
 pub fn format_number(d: Decimal, lang: crate::model::Language) -> String {
     let text = d.normalize().to_string();

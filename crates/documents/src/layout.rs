@@ -152,10 +152,7 @@ fn rate(d: Decimal, lang: Language) -> String {
 }
 
 pub fn date(d: Date, lang: Language) -> String {
-    match lang {
-        Language::Fr => format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
-        Language::En => d.strftime("%-d %B %Y").to_string(),
-    }
+    immovr_core::money::format_date(d, lang)
 }
 
 fn date_time(ts: Timestamp, lang: Language) -> String {

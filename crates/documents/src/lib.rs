@@ -11,4 +11,5 @@ pub mod render;
 pub mod samples;
 pub mod xmp;
 
-pub use render::{Logo, RenderError, Renderer};
+pub use pdf::RenderError;
+pub use render::{Logo, Renderer};

@@ -6,21 +6,10 @@ use immovr_core::model::{DocumentKind, DocumentSnapshot};
 use serde_json::Value;
 
 use crate::layout;
-use crate::pdf::{self, Fonts};
+use crate::pdf::{self, Fonts, RenderError};
 
 /// The layout shipped with the program.
 pub const DEFAULT_TEMPLATE: &str = pdf::DEFAULT_TEMPLATE;
-
-#[derive(Debug)]
-pub struct RenderError(pub String);
-
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 /// The company logo, as stored (PNG, JPEG or WebP).
 pub struct Logo {
@@ -97,8 +86,7 @@ impl Renderer {
             files.push(("factur-x.xml", xml.into_bytes()));
         }
         let ident = format!("{}-{}", snapshot.kind.as_str(), snapshot.number);
-        let pdf = pdf::render_with(&self.fonts, &self.template, &data, &files, &ident, snapshot.issued_at)
-            .map_err(|e| RenderError(e.to_string()))?;
+        let pdf = pdf::render_with(&self.fonts, &self.template, &data, &files, &ident, snapshot.issued_at)?;
         if facturx { crate::xmp::add_facturx(&pdf).map_err(RenderError) } else { Ok(pdf) }
     }
 }

@@ -75,8 +75,7 @@ fn money_filter(state: &State, v: Value) -> String {
 fn date_filter(state: &State, v: Value) -> String {
     let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
     match text.get(..10).and_then(|d| d.parse::<jiff::civil::Date>().ok()) {
-        Some(d) if lang_of(state) == Language::Fr => format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
-        Some(d) => d.strftime("%-d %B %Y").to_string(),
+        Some(d) => immovr_core::money::format_date(d, lang_of(state)),
         None => text,
     }
 }
@@ -127,8 +126,7 @@ pub fn documents_for(kind: &str, payload: &Json) -> Vec<(DocumentKind, Id)> {
     doc.into_iter().collect()
 }
 
-fn address_line(c: &CompanySettings, a: &immovr_core::model::Address) -> String {
-    let _ = c;
+fn address_line(a: &immovr_core::model::Address) -> String {
     format!("{}{}, {} {}", a.line1, a.line2.as_ref().map(|l| format!(", {l}")).unwrap_or_default(), a.postcode, a.city)
 }
 
@@ -200,8 +198,8 @@ impl Composer {
         vars.insert("url".into(), Json::String(link(&m.kind, &m.payload, &self.base_url)));
         vars.insert("lang".into(), Json::String(lang.into()));
         let mut c = serde_json::to_value(company).unwrap_or_default();
-        c["address"] = Json::String(address_line(company, &company.address));
-        c["cheque_address"] = Json::String(address_line(company, &company.cheque_address));
+        c["address"] = Json::String(address_line(&company.address));
+        c["cheque_address"] = Json::String(address_line(&company.cheque_address));
         vars.insert("company".into(), c);
         let ctx = Value::from(minijinja::value::Serde(&vars));
         let rendered = self.render(&format!("{}.{lang}.txt", m.kind), &ctx)?;

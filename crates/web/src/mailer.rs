@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
-use immovr_core::model::OutboxMessage;
+use immovr_core::model::{CompanySettings, OutboxMessage};
 use immovr_core::{Clock, DynStore};
 use immovr_notify::{Attachment, Composer, NotifyError, Transport, documents_for, link, shoot_invitation};
 use jiff::SignedDuration;
@@ -54,12 +54,11 @@ impl Mailer {
 
     /// Sends one leased row; records a failure at once; true when sent (recorded by the caller,
     /// with the rest of its batch).
-    async fn deliver(&self, m: &OutboxMessage) -> bool {
+    async fn deliver(&self, m: &OutboxMessage, company: &CompanySettings) -> bool {
         let outcome = async {
-            let company = self.store.company().await.map_err(|e| NotifyError::Build(e.to_string()))?;
             let mut attachments = self.attachments(m).await?;
             let url = link(&m.kind, &m.payload, self.composer.base_url());
-            if let Some(ics) = shoot_invitation(m, &company, &url) {
+            if let Some(ics) = shoot_invitation(m, company, &url) {
                 attachments.push(ics);
             }
             let mut m = m.clone();
@@ -69,7 +68,7 @@ impl Mailer {
                     serde_json::Value::Bool(attachments.iter().any(|a| a.filename.ends_with(".ics"))),
                 );
             }
-            let message = self.composer.compose(&m, &company, &attachments)?;
+            let message = self.composer.compose(&m, company, &attachments)?;
             self.transport.send(&message, &format!("{:08}-{}", m.id, m.kind)).await
         }
         .await;
@@ -105,6 +104,19 @@ impl Mailer {
                 return 0;
             }
         };
+        if batch.is_empty() {
+            return 0;
+        }
+        // The company's identity and bank details, read once for the batch.
+        let company = match self.store.company().await {
+            Ok(c) => c,
+            Err(e) => {
+                // The leases end by themselves: these rows are taken again later.
+                tracing::warn!(error = %e, "reading the company settings");
+                return 0;
+            }
+        };
+        let company = &company;
         // Several recipients at once (an SMTP exchange is mostly waiting), each recipient's
         // emails in order.
         let mut groups: Vec<Vec<&OutboxMessage>> = Vec::new();
@@ -120,7 +132,7 @@ impl Mailer {
                 let sent = &sent;
                 async move {
                     for m in group {
-                        if self.deliver(m).await {
+                        if self.deliver(m, company).await {
                             sent.lock().unwrap_or_else(|p| p.into_inner()).push(m.id);
                         }
                     }
