@@ -55,6 +55,9 @@ pub struct Config {
     /// A studio's own layouts: `document.typ` (the PDF template) and `fonts/`. Default:
     /// `<data_dir>/templates` when that folder exists, else the shipped ones.
     pub templates_dir: Option<PathBuf>,
+    /// Run the background workers (document renderer, email worker) in this process. An instance
+    /// that only serves pages may leave them to others (PostgreSQL); with SQLite, keep one.
+    pub run_workers: bool,
     /// Company settings to apply at start (otherwise those in the database, editable by admins).
     pub company: Option<CompanySettings>,
 }
@@ -84,6 +87,7 @@ impl Default for Config {
             mail_from: None,
             mail_retry_seconds: 30,
             mail_max_attempts: 8,
+            run_workers: true,
             company: None,
         }
     }
@@ -111,6 +115,7 @@ const ENV_SETTINGS: &[&str] = &[
     "mail_from",
     "mail_retry_seconds",
     "mail_max_attempts",
+    "run_workers",
 ];
 
 /// `IMMOVR_*` variables read elsewhere (the CLI), besides the settings above.

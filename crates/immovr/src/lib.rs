@@ -112,6 +112,7 @@ pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> any
         files,
         max_upload_bytes: config.max_upload_bytes,
         limits: Arc::new(Limits::default()),
+        run_workers: config.run_workers,
     })
 }
 
@@ -126,14 +127,18 @@ pub async fn serve(
         shutdown.await;
         live.close();
     };
-    let renderer = tokio::spawn(state.documents.clone().run(state.live.clone()));
-    let mailer = tokio::spawn(state.mailer.clone().run(state.live.clone()));
+    let mut workers = Vec::new();
+    if state.run_workers {
+        workers.push(tokio::spawn(state.documents.clone().run(state.live.clone())));
+        workers.push(tokio::spawn(state.mailer.clone().run(state.live.clone())));
+    }
     let app = immovr_web::app(state);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
-    renderer.abort();
-    mailer.abort();
+    for worker in workers {
+        worker.abort();
+    }
     served
 }
 

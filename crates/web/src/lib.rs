@@ -53,6 +53,8 @@ pub struct AppState {
     /// Largest file accepted in one upload.
     pub max_upload_bytes: u64,
     pub limits: Arc<Limits>,
+    /// The renderer and the email worker run in this process.
+    pub run_workers: bool,
 }
 
 /// Rate limits on logins and on emailed links: per client address and per account.

@@ -1,0 +1,754 @@
+//! The load generator: measures immovr from outside, as an integration would.
+//!
+//! `cargo bench -p immovr --bench load [-- OPTIONS]` builds the release `immovr` binary, starts
+//! `immovr serve` as a child process on a fresh database (a temporary SQLite file, and a fresh
+//! PostgreSQL database when `--database-url` or `IMMOVR_TEST_DATABASE_URL` names a server) and
+//! drives the studio's whole flow over HTTP — quote with 3 lines → send → accept (purchase order)
+//! → validate → upload a file → deliver (invoice) → download the invoice PDF → transfer payment —
+//! sequentially, then with concurrent workers. It prints per-step and per-flow median / p95 /
+//! p99, flows per second, failures, whether invoice numbers are gapless, the server's CPU time
+//! per flow (from `/proc/<pid>/stat`, read once the outbox and the renderer are idle, so the
+//! background work a flow causes counts; on PostgreSQL the database's processes too) and its
+//! peak and steady RSS. `--help` lists the options. Nothing here asserts a time: the figures go
+//! to BENCHMARKS.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::{Value, json};
+
+#[derive(Parser, Clone)]
+#[command(about = "Drive immovr's quote-to-cash flow over HTTP and measure the server from outside")]
+struct Args {
+    /// `cargo bench` passes this; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+    /// sqlite, postgres or both (postgres needs a database URL).
+    #[arg(long, default_value = "both")]
+    backend: String,
+    /// PostgreSQL server to create the benchmark's database on (default: IMMOVR_TEST_DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Sequential flows measured (after a warm-up of 20).
+    #[arg(long, default_value_t = 200)]
+    sequential: usize,
+    /// Concurrent workers.
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+    /// Flows run by the concurrent workers, in all.
+    #[arg(long, default_value_t = 800)]
+    flows: usize,
+    /// Each concurrent flow signs up a new client (password hashing) instead of reusing one.
+    #[arg(long)]
+    signup: bool,
+    /// Also run the sequential flows on a server whose background work (rendering, emails) is
+    /// paused, to compare.
+    #[arg(long)]
+    compare_paused: bool,
+    /// The immovr binary (default: the one cargo built for this benchmark).
+    #[arg(long)]
+    binary: Option<PathBuf>,
+    /// Keep the server's data folder and print where it is.
+    #[arg(long)]
+    keep: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server under test, as a child process.
+
+struct Server {
+    child: Child,
+    pid: u32,
+    base: String,
+    token: String,
+    dir: PathBuf,
+    pg: Option<PgDb>,
+    keep: bool,
+}
+
+/// A PostgreSQL database made for one run, dropped afterwards.
+struct PgDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Server {
+    fn command(binary: &Path, dir: &Path, url: Option<&str>, listen: &str, workers: bool) -> Command {
+        let mut c = Command::new(binary);
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("IMMOVR_DATA_DIR", dir)
+            .env("IMMOVR_LISTEN", listen)
+            .env("IMMOVR_RUN_WORKERS", if workers { "true" } else { "false" })
+            .env("RUST_LOG", "warn")
+            .current_dir(dir);
+        if let Some(url) = url {
+            c.env("DATABASE_URL", url);
+        }
+        c
+    }
+
+    async fn start(args: &Args, binary: &Path, pg: Option<PgDb>, workers: bool) -> Server {
+        let dir = std::env::temp_dir().join(format!("immovr-load-{:x}", rand_u64()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = pg.as_ref().map(|p| p.url.as_str());
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let run = |what: &[&str]| {
+            let out = Server::command(binary, &dir, url, &listen, workers).args(what).output().expect("run immovr");
+            assert!(out.status.success(), "immovr {what:?}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        run(&["migrate"]);
+        run(&[
+            "user",
+            "add",
+            "--email",
+            "bench@studio.example",
+            "--name",
+            "Bench",
+            "--role",
+            "admin",
+            "--password",
+            "bench-password",
+        ]);
+        let token = run(&["token", "create", "--email", "bench@studio.example"]);
+        let child = Server::command(binary, &dir, url, &listen, workers)
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start immovr serve");
+        let pid = child.id();
+        let base = format!("http://{listen}");
+        // Stopped (and waited for) by `stop`, or killed on drop if the run panics.
+        let server = Server { child, pid, base, token, dir, pg, keep: args.keep };
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if http.get(format!("{}/readyz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("immovr serve did not become ready");
+    }
+
+    async fn stop(mut self) {
+        // SIGTERM: a graceful stop.
+        let _ = Command::new("kill").arg(self.pid.to_string()).status();
+        for _ in 0..100 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(pg) = self.pg.take() {
+            pg.drop_db().await;
+        }
+        if self.keep {
+            println!("data kept in {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl PgDb {
+    async fn create(admin_url: &str) -> PgDb {
+        let name = format!("immovr_load_{:x}", rand_u64() & 0xffff_ffff);
+        let pool = sqlx::PgPool::connect(admin_url).await.expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+        pool.close().await;
+        let mut url = url::Url::parse(admin_url).expect("database URL");
+        url.set_path(&format!("/{name}"));
+        PgDb { admin_url: admin_url.to_string(), name, url: url.to_string() }
+    }
+
+    async fn drop_db(&self) {
+        if let Ok(pool) = sqlx::PgPool::connect(&self.admin_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&pool).await;
+            pool.close().await;
+        }
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish() ^ u64::from(std::process::id())
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the server costs, read from /proc.
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// utime + stime of a process, in ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// CPU ticks of every PostgreSQL process on the machine (backends, WAL writer, checkpointer…).
+fn postgres_ticks() -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.trim() == "postgres" {
+                total += cpu_ticks(pid).unwrap_or(0);
+            }
+        }
+    }
+    total
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Samples the server's RSS every 20 ms until stopped; keeps the peak.
+struct RssSampler {
+    peak_kib: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> RssSampler {
+        let peak_kib = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (p, s) = (peak_kib.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                if let Some(kib) = status_kib(pid, "VmRSS:") {
+                    p.fetch_max(kib, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        RssSampler { peak_kib, stop, thread: Some(thread) }
+    }
+
+    fn peak_mib(&self) -> f64 {
+        self.peak_kib.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+
+    fn reset(&self) {
+        self.peak_kib.store(0, Ordering::Relaxed);
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    status_kib(pid, "VmRSS:").unwrap_or(0) as f64 / 1024.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// The flow.
+
+const STEPS: [&str; 9] =
+    ["sign up", "create quote", "send", "accept", "validate", "upload file", "deliver", "invoice PDF", "payment"];
+
+#[derive(Default)]
+struct Samples {
+    steps: Vec<Vec<Duration>>,
+    flows: Vec<Duration>,
+    failures: Vec<String>,
+    invoice_numbers: Vec<String>,
+}
+
+impl Samples {
+    fn new() -> Samples {
+        Samples { steps: vec![Vec::new(); STEPS.len()], ..Samples::default() }
+    }
+
+    fn merge(&mut self, other: Samples) {
+        for (a, b) in self.steps.iter_mut().zip(other.steps) {
+            a.extend(b);
+        }
+        self.flows.extend(other.flows);
+        self.failures.extend(other.failures);
+        self.invoice_numbers.extend(other.invoice_numbers);
+    }
+}
+
+struct Http {
+    http: reqwest::Client,
+    base: String,
+}
+
+struct Reply {
+    status: u16,
+    body: Value,
+    bytes: usize,
+}
+
+impl Http {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<Body>,
+    ) -> Result<Reply, String> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        req = match body {
+            Some(Body::Json(v)) => req.json(&v),
+            Some(Body::Raw(b)) => req.header("content-type", "application/zip").body(b),
+            None => req,
+        };
+        let res = req.send().await.map_err(|e| format!("{path}: {e}"))?;
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await.map_err(|e| format!("{path}: {e}"))?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            return Err(format!("{path}: {status} {body}"));
+        }
+        Ok(Reply { status, body, bytes: bytes.len() })
+    }
+}
+
+enum Body {
+    Json(Value),
+    Raw(Vec<u8>),
+}
+
+/// A client account the flows act for.
+#[derive(Clone)]
+struct ClientAccount {
+    id: i64,
+    token: String,
+}
+
+async fn sign_up(http: &Http, n: u64) -> Result<ClientAccount, String> {
+    let r = http
+        .call(
+            reqwest::Method::POST,
+            "",
+            "/api/v1/auth/signup",
+            Some(Body::Json(json!({
+                "client": {
+                    "kind": "company", "name": format!("Agence {n}"), "email": format!("agence{n}-{:x}@client.example", rand_u64()),
+                    "company_name": format!("Agence {n} Immobilier"), "siren": "123456782", "vat_number": "FR40123456782",
+                    "billing_address": {"line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}
+                },
+                "password": "client-password"
+            }))),
+        )
+        .await?;
+    Ok(ClientAccount {
+        id: r.body["user"]["client_id"].as_i64().ok_or("no client id")?,
+        token: r.body["token"].as_str().ok_or("no token")?.to_string(),
+    })
+}
+
+static FLOW_NUMBER: AtomicU64 = AtomicU64::new(0);
+
+/// One whole flow; the client is signed up first when `client` is `None`.
+async fn flow(http: &Http, staff: &str, client: Option<&ClientAccount>, today: &str, out: &mut Samples) {
+    let started = Instant::now();
+    match flow_steps(http, staff, client, today, out).await {
+        Ok(number) => {
+            out.flows.push(started.elapsed());
+            out.invoice_numbers.push(number);
+        }
+        Err(e) => out.failures.push(e),
+    }
+}
+
+async fn flow_steps(
+    http: &Http,
+    staff: &str,
+    client: Option<&ClientAccount>,
+    today: &str,
+    out: &mut Samples,
+) -> Result<String, String> {
+    use reqwest::Method;
+    let n = FLOW_NUMBER.fetch_add(1, Ordering::Relaxed);
+    let mut timed = Instant::now();
+    let mut lap = |out: &mut Samples, step: usize| {
+        out.steps[step].push(timed.elapsed());
+        timed = Instant::now();
+    };
+    let signed_up;
+    let client = match client {
+        Some(c) => c,
+        None => {
+            signed_up = sign_up(http, n).await?;
+            lap(out, 0);
+            &signed_up
+        }
+    };
+    let q = http
+        .call(
+            Method::POST,
+            staff,
+            "/api/v1/quotes",
+            Some(Body::Json(json!({"client_id": client.id, "title": format!("Visite virtuelle — lot {n}"), "lines": [
+                {"description": "Visite virtuelle 360°", "quantity": "1", "unit": "forfait", "unit_price": "390.00", "vat_rate": "20"},
+                {"description": "Home staging virtuel", "quantity": "3", "unit": "pièce", "unit_price": "89.00", "vat_rate": "20", "discount": "10.00"},
+                {"description": "Plan 2D", "quantity": "1", "unit": "forfait", "unit_price": "120.00", "vat_rate": "10"}]}))),
+        )
+        .await?;
+    let quote = q.body["id"].as_i64().ok_or("no quote id")?;
+    lap(out, 1);
+    http.call(Method::POST, staff, &format!("/api/v1/quotes/{quote}/send"), Some(Body::Json(json!({})))).await?;
+    lap(out, 2);
+    let a = http
+        .call(
+            Method::POST,
+            &client.token,
+            &format!("/api/v1/quotes/{quote}/accept"),
+            Some(Body::Json(json!({"signer_name": "Claire Dubois", "consent": true, "terms_accepted": true}))),
+        )
+        .await?;
+    let po = a.body["purchase_order"]["id"].as_i64().ok_or("no purchase order")?;
+    lap(out, 3);
+    let v = http
+        .call(Method::POST, staff, &format!("/api/v1/purchase-orders/{po}/validate"), Some(Body::Json(json!({}))))
+        .await?;
+    let order = v.body["order_id"].as_i64().ok_or("no order")?;
+    lap(out, 4);
+    let file: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    http.call(Method::PUT, staff, &format!("/api/v1/orders/{order}/files/visite-360.zip"), Some(Body::Raw(file)))
+        .await?;
+    lap(out, 5);
+    let d =
+        http.call(Method::POST, staff, &format!("/api/v1/orders/{order}/deliver"), Some(Body::Json(json!({})))).await?;
+    let invoice = d.body["invoice"]["id"].as_i64().ok_or("no invoice")?;
+    let number = d.body["invoice"]["number"].as_str().ok_or("no invoice number")?.to_string();
+    let amount = d.body["invoice"]["amount_due"].clone();
+    lap(out, 6);
+    let pdf = http.call(Method::GET, &client.token, &format!("/api/v1/invoices/{invoice}/pdf"), None).await?;
+    if pdf.bytes < 1000 || pdf.status != 200 {
+        return Err(format!("invoice PDF: {} bytes", pdf.bytes));
+    }
+    lap(out, 7);
+    let p = http
+        .call(
+            Method::POST,
+            staff,
+            &format!("/api/v1/invoices/{invoice}/payments"),
+            Some(Body::Json(
+                json!({"method": "transfer", "amount": amount, "date": today, "reference": format!("VIR {number}")}),
+            )),
+        )
+        .await?;
+    if p.body["status"] != "paid" {
+        return Err(format!("invoice {number} not paid: {}", p.body));
+    }
+    lap(out, 8);
+    Ok(number)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting.
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1e3
+}
+
+fn row(name: &str, samples: &[Duration]) {
+    let mut s = samples.to_vec();
+    s.sort();
+    if s.is_empty() {
+        return;
+    }
+    println!(
+        "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+        s.len(),
+        pct(&s, 0.5),
+        pct(&s, 0.95),
+        pct(&s, 0.99),
+        s.last().unwrap().as_secs_f64() * 1e3
+    );
+}
+
+fn report_latency(samples: &Samples) {
+    println!("| step | n | median ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|");
+    for (name, s) in STEPS.iter().zip(&samples.steps) {
+        row(name, s);
+    }
+    row("**whole flow**", &samples.flows);
+}
+
+/// Invoice numbers of one year, 1..n with neither gap nor duplicate.
+fn gapless(numbers: &[String]) -> String {
+    let mut seq: Vec<u64> = numbers.iter().filter_map(|n| n.rsplit('-').next()?.parse().ok()).collect();
+    seq.sort_unstable();
+    let n = seq.len() as u64;
+    let dupes = seq.windows(2).filter(|w| w[0] == w[1]).count();
+    let expected = (1..=n).collect::<Vec<_>>() == seq;
+    if expected {
+        format!("{n} invoices, numbered 1..{n}: gapless, no duplicate")
+    } else {
+        format!("{n} invoices: BROKEN numbering ({dupes} duplicates, first {:?}, last {:?})", seq.first(), seq.last())
+    }
+}
+
+/// Waits until the server has nothing left to do: no email pending and its CPU time still for
+/// half a second (the renderer and the email worker are idle).
+async fn settle(http: &Http, server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let pending = match http.call(reqwest::Method::GET, &server.token, "/api/v1/outbox", None).await {
+            Ok(r) => {
+                r.body.as_array().map(|rows| rows.iter().filter(|r| r["status"] == "pending").count()).unwrap_or(0)
+            }
+            Err(_) => 0,
+        };
+        let before = cpu_ticks(server.pid);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if pending == 0 && cpu_ticks(server.pid) == before {
+            return;
+        }
+        if Instant::now() > deadline {
+            println!("(the server did not settle within 120 s: {pending} emails pending)");
+            return;
+        }
+    }
+}
+
+struct Cpu {
+    app: u64,
+    db: u64,
+}
+
+fn cpu_now(server: &Server) -> Cpu {
+    Cpu { app: cpu_ticks(server.pid).unwrap_or(0), db: if server.pg.is_some() { postgres_ticks() } else { 0 } }
+}
+
+fn report_cpu(before: &Cpu, after: &Cpu, flows: usize, ticks: f64) -> f64 {
+    let per = |a: u64, b: u64| (b.saturating_sub(a)) as f64 / ticks * 1e3 / flows.max(1) as f64;
+    let app = per(before.app, after.app);
+    if after.db > 0 {
+        let db = per(before.db, after.db);
+        println!("server CPU per flow, background work included: {app:.1} ms immovr + {db:.1} ms PostgreSQL");
+    } else {
+        println!("server CPU per flow, background work included: {app:.1} ms");
+    }
+    app
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases.
+
+async fn sequential(http: &Http, server: &Server, clients: &[ClientAccount], today: &str, n: usize) -> Samples {
+    let mut out = Samples::new();
+    for _ in 0..n {
+        flow(http, &server.token, Some(&clients[0]), today, &mut out).await;
+    }
+    out
+}
+
+async fn concurrent(
+    http: &Arc<Http>,
+    server: &Server,
+    clients: &[ClientAccount],
+    today: &str,
+    flows: usize,
+    signup: bool,
+) -> (Samples, Duration) {
+    let started = Instant::now();
+    let workers = clients.len();
+    let mut tasks = Vec::new();
+    for (w, client) in clients.iter().enumerate() {
+        let (http, staff, client, today) = (http.clone(), server.token.clone(), client.clone(), today.to_string());
+        let mine = flows / workers + usize::from(w < flows % workers);
+        tasks.push(tokio::spawn(async move {
+            let mut out = Samples::new();
+            for _ in 0..mine {
+                flow(&http, &staff, (!signup).then_some(&client), &today, &mut out).await;
+            }
+            out
+        }));
+    }
+    let mut all = Samples::new();
+    for t in tasks {
+        all.merge(t.await.unwrap());
+    }
+    (all, started.elapsed())
+}
+
+async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
+    let ticks = clock_ticks();
+    let label = if pg_admin.is_some() { "PostgreSQL" } else { "SQLite" };
+    let today = {
+        let out = Command::new("date").arg("+%Y-%m-%d").output().expect("date");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let pg = match pg_admin {
+        Some(url) => Some(PgDb::create(url).await),
+        None => None,
+    };
+    let server = Server::start(args, binary, pg, true).await;
+    let sampler = RssSampler::start(server.pid);
+    let http = Arc::new(Http {
+        http: reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap(),
+        base: server.base.clone(),
+    });
+    println!("\n## {label} (server pid {}, idle RSS {:.1} MiB)\n", server.pid, rss_mib(server.pid));
+
+    let mut clients = Vec::new();
+    for w in 0..args.workers.max(1) {
+        clients.push(sign_up(&http, 1_000_000 + w as u64).await.expect("sign-up"));
+    }
+    // Warm-up: first renders, prepared statements, connections.
+    let warm = sequential(&http, &server, &clients, &today, 20).await;
+    assert!(warm.failures.is_empty(), "warm-up failed: {:?}", warm.failures);
+    settle(&http, &server).await;
+    let mut numbers = warm.invoice_numbers;
+
+    println!("### Sequential: {} flows, one client reused\n", args.sequential);
+    let before = cpu_now(&server);
+    let started = Instant::now();
+    let seq = sequential(&http, &server, &clients, &today, args.sequential).await;
+    let wall = started.elapsed();
+    settle(&http, &server).await;
+    let after = cpu_now(&server);
+    report_latency(&seq);
+    println!();
+    report_cpu(&before, &after, seq.flows.len(), ticks);
+    println!(
+        "{} flows in {:.2} s ({:.1} flows/s), {} failed; RSS {:.1} MiB after, peak {:.1} MiB",
+        seq.flows.len(),
+        wall.as_secs_f64(),
+        seq.flows.len() as f64 / wall.as_secs_f64(),
+        seq.failures.len(),
+        rss_mib(server.pid),
+        sampler.peak_mib()
+    );
+    for f in seq.failures.iter().take(5) {
+        println!("  failure: {f}");
+    }
+    numbers.extend(seq.invoice_numbers.iter().cloned());
+
+    let what = if args.signup { "a new client signed up per flow" } else { "one client per worker" };
+    println!("\n### Concurrent: {} workers, {} flows, {what}\n", args.workers, args.flows);
+    sampler.reset();
+    let before = cpu_now(&server);
+    let (conc, wall) = concurrent(&http, &server, &clients, &today, args.flows, args.signup).await;
+    let peak_during = sampler.peak_mib();
+    settle(&http, &server).await;
+    let after = cpu_now(&server);
+    report_latency(&conc);
+    println!();
+    report_cpu(&before, &after, conc.flows.len(), ticks);
+    println!(
+        "{} flows in {:.2} s: **{:.1} flows/s**, {} failed",
+        conc.flows.len(),
+        wall.as_secs_f64(),
+        conc.flows.len() as f64 / wall.as_secs_f64(),
+        conc.failures.len()
+    );
+    for f in conc.failures.iter().take(5) {
+        println!("  failure: {f}");
+    }
+    numbers.extend(conc.invoice_numbers.iter().cloned());
+    println!(
+        "RSS: peak {:.1} MiB during the run, {:.1} MiB once idle (VmHWM {:.1} MiB)",
+        peak_during,
+        rss_mib(server.pid),
+        status_kib(server.pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0
+    );
+    println!("invoice numbers: {}", gapless(&numbers));
+    drop(sampler);
+    let pg = server.pg.as_ref().map(|p| p.admin_url.clone());
+    server.stop().await;
+
+    if args.compare_paused {
+        println!("\n### Sequential, background work paused (renderer and email worker off)\n");
+        let pg = match pg {
+            Some(url) => Some(PgDb::create(&url).await),
+            None => None,
+        };
+        let server = Server::start(args, binary, pg, false).await;
+        let http = Http { http: reqwest::Client::new(), base: server.base.clone() };
+        let clients = vec![sign_up(&http, 2_000_000).await.expect("sign-up")];
+        let _ = sequential(&http, &server, &clients, &today, 20).await;
+        let paused = sequential(&http, &server, &clients, &today, args.sequential).await;
+        report_latency(&paused);
+        let median = |s: &Samples| {
+            let mut f = s.flows.clone();
+            f.sort();
+            pct(&f, 0.5)
+        };
+        println!(
+            "\nflow median: {:.2} ms with background work running, {:.2} ms paused ({:+.0} %)",
+            median(&seq),
+            median(&paused),
+            (median(&seq) / median(&paused) - 1.0) * 100.0
+        );
+        server.stop().await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    if !args.bench && std::env::args().len() == 1 {
+        // `cargo test --benches` runs this without `--bench`: nothing to do then.
+        return;
+    }
+    let binary = args.binary.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_immovr")));
+    let pg = args.database_url.clone().or_else(|| std::env::var("IMMOVR_TEST_DATABASE_URL").ok());
+    println!("# immovr load run — {}", binary.display());
+    if matches!(args.backend.as_str(), "sqlite" | "both") {
+        run_backend(&args, &binary, None).await;
+    }
+    if matches!(args.backend.as_str(), "postgres" | "both") {
+        match &pg {
+            Some(url) => run_backend(&args, &binary, Some(url)).await,
+            None => println!("\n(PostgreSQL skipped: no --database-url and IMMOVR_TEST_DATABASE_URL is not set)"),
+        }
+    }
+}
