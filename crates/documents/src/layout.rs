@@ -1,6 +1,6 @@
-//! From an issued document's snapshot to what the template prints (`data.json`), in the client's
-//! language, with every mention French law asks of quotes and invoices, the SEPA QR code of an
-//! invoice, and the Factur-X XML of invoices and credit notes.
+//! From an issued document's snapshot to what its page shows (a `View`: every text already
+//! formatted, in the client's language, with every mention French law asks of quotes and
+//! invoices), the SEPA QR code of an invoice, and the Factur-X XML of invoices and credit notes.
 
 use immovr_core::model::{
     Acceptance, Address, ClientKind, CompanySettings, DocumentKind, DocumentSnapshot, Invoice, Language,
@@ -10,18 +10,97 @@ use immovr_core::ports::studio_timezone;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use crate::facturx::{CiiInput, Kind, cii_xml};
 use crate::qr;
 
-/// What the template gets: `data.json`, and the files it may read beside it.
+/// What a document's page shows, every text formatted.
+pub struct View {
+    pub kind: DocumentKind,
+    pub title: String,
+    pub number: String,
+    /// The demonstration banner of the demo company.
+    pub demo: Option<String>,
+    /// Label → value: dates, references.
+    pub facts: Vec<(String, String)>,
+    pub seller: Seller,
+    pub buyer: Buyer,
+    /// "Objet" and the quote's title.
+    pub subject: Option<(String, String)>,
+    /// Description, quantity, unit, unit price, discount, VAT rate, line total.
+    pub headers: [String; 7],
+    pub lines: Vec<LineView>,
+    pub totals: Vec<TotalRow>,
+    pub vat_summary: VatSummary,
+    pub notes: Option<(String, String)>,
+    pub approval: Option<Approval>,
+    pub payment: Option<Payment>,
+    pub mentions: Vec<String>,
+    /// "Page".
+    pub page: String,
+}
+
+pub struct Seller {
+    pub trade_name: String,
+    pub legal_name: String,
+    pub address: Vec<String>,
+    /// "email · phone".
+    pub contact: String,
+    /// Legal identity for the footer of every page.
+    pub footer: String,
+}
+
+pub struct Buyer {
+    pub label: String,
+    pub name: String,
+    pub contact: Option<String>,
+    pub address: Vec<String>,
+    pub ids: Vec<String>,
+}
+
+pub struct LineView {
+    pub description: String,
+    pub code: Option<String>,
+    /// Quantity, unit, unit price, discount, VAT rate, total.
+    pub cells: [String; 6],
+}
+
+pub struct TotalRow {
+    pub label: String,
+    pub value: String,
+    pub strong: bool,
+}
+
+pub struct VatSummary {
+    pub title: String,
+    pub headers: [String; 4],
+    pub rows: Vec<[String; 4]>,
+}
+
+/// The "bon pour accord" box: blank to sign on a quote, the electronic evidence once accepted.
+pub struct Approval {
+    pub title: String,
+    pub blank: Option<String>,
+    pub rows: Vec<(String, String)>,
+}
+
+pub struct Payment {
+    pub title: String,
+    pub transfer: String,
+    pub rows: Vec<(String, String)>,
+    pub qr_caption: String,
+    pub cheque: String,
+    pub cheque_text: String,
+    pub cheque_address: Vec<String>,
+}
+
+/// A document ready to draw.
 pub struct Prepared {
-    pub data: Value,
+    pub view: View,
     /// `factur-x.xml` for invoices and credit notes.
     pub facturx_xml: Option<String>,
-    /// `qr.svg`: the SEPA credit-transfer QR code of an invoice with an amount due.
-    pub qr_svg: Option<String>,
+    /// The SEPA credit-transfer QR code of an invoice with an amount due.
+    pub qr: Option<qr::Matrix>,
 }
 
 #[derive(Debug)]
@@ -177,22 +256,32 @@ fn address_lines(a: &Address) -> Vec<String> {
     out
 }
 
-fn seller(c: &CompanySettings, lang: Language) -> Value {
-    json!({
-        "trade_name": c.trade_name,
-        "legal_name": c.legal_name,
-        "address": address_lines(&c.address),
-        "email": c.email,
-        "phone": c.phone,
-        "footer": format!(
+fn seller(c: &CompanySettings, lang: Language) -> Seller {
+    Seller {
+        trade_name: c.trade_name.clone(),
+        legal_name: c.legal_name.clone(),
+        address: address_lines(&c.address),
+        contact: [c.email.as_str(), c.phone.as_str()]
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+        footer: format!(
             "{} {} {} {} — SIREN {} — SIRET {} — {} — {} {}",
-            c.legal_name, c.legal_form, t(lang, "capital"), c.share_capital, c.siren, c.siret, c.rcs,
-            t(lang, "vat_number"), c.vat_number
+            c.legal_name,
+            c.legal_form,
+            t(lang, "capital"),
+            c.share_capital,
+            c.siren,
+            c.siret,
+            c.rcs,
+            t(lang, "vat_number"),
+            c.vat_number
         ),
-    })
+    }
 }
 
-fn buyer(s: &DocumentSnapshot, lang: Language) -> Value {
+fn buyer(s: &DocumentSnapshot, lang: Language) -> Buyer {
     let c = &s.client;
     let business = c.kind == ClientKind::Company;
     let mut ids = Vec::new();
@@ -207,74 +296,77 @@ fn buyer(s: &DocumentSnapshot, lang: Language) -> Value {
             ids.push(format!("{} {v}", t(lang, "vat_number")));
         }
     }
-    json!({
-        "label": t(lang, "client"),
-        "name": c.display_name(),
-        "contact": if business { Some(format!("{} {}", t(lang, "attn"), c.name)) } else { None },
-        "address": c.billing_address.as_ref().map(address_lines).unwrap_or_default(),
-        "email": c.email,
-        "ids": ids,
-    })
+    Buyer {
+        label: t(lang, "client").to_string(),
+        name: c.display_name().to_string(),
+        contact: business.then(|| format!("{} {}", t(lang, "attn"), c.name)),
+        address: c.billing_address.as_ref().map(address_lines).unwrap_or_default(),
+        ids,
+    }
 }
 
-fn lines(lines: &[Line], lang: Language) -> Value {
+fn lines(lines: &[Line], lang: Language) -> Vec<LineView> {
     lines
         .iter()
-        .map(|l| {
-            json!({
-                "code": l.code,
-                "description": l.description,
-                "quantity": number(l.quantity, lang),
-                "unit": l.unit,
-                "unit_price": money(l.unit_price, lang),
-                "discount": if l.discount.is_zero() { "—".to_string() } else { money(l.discount, lang) },
-                "vat": rate(l.vat_rate, lang),
-                "total": money(l.total_excl_vat, lang),
-            })
+        .map(|l| LineView {
+            description: l.description.clone(),
+            code: l.code.clone(),
+            cells: [
+                number(l.quantity, lang),
+                l.unit.clone(),
+                money(l.unit_price, lang),
+                if l.discount.is_zero() { "—".to_string() } else { money(l.discount, lang) },
+                rate(l.vat_rate, lang),
+                money(l.total_excl_vat, lang),
+            ],
         })
         .collect()
 }
 
-fn totals(t_: &Totals, lang: Language, last: (&str, Decimal)) -> Value {
-    let mut rows =
-        vec![json!({"label": t(lang, "total_excl"), "value": money(t_.total_excl_vat, lang), "strong": false})];
+fn totals(t_: &Totals, lang: Language, last: (&str, Decimal)) -> Vec<TotalRow> {
+    let row = |label: String, value: Decimal, strong: bool| TotalRow { label, value: money(value, lang), strong };
+    let mut rows = vec![row(t(lang, "total_excl").into(), t_.total_excl_vat, false)];
     for r in &t_.per_rate {
-        rows.push(json!({
-            "label": format!("{} {} {} {}", t(lang, "vat"), rate(r.rate, lang), t(lang, "vat_on"), money(r.base_excl_vat, lang)),
-            "value": money(r.vat, lang),
-            "strong": false,
-        }));
+        let label =
+            format!("{} {} {} {}", t(lang, "vat"), rate(r.rate, lang), t(lang, "vat_on"), money(r.base_excl_vat, lang));
+        rows.push(row(label, r.vat, false));
     }
-    rows.push(json!({"label": t(lang, "total_incl"), "value": money(t_.total_incl_vat, lang), "strong": last.0 == "total_incl"}));
+    rows.push(row(t(lang, "total_incl").into(), t_.total_incl_vat, last.0 == "total_incl"));
     if last.0 != "total_incl" {
-        rows.push(json!({"label": t(lang, last.0), "value": money(last.1, lang), "strong": true}));
+        rows.push(row(t(lang, last.0).into(), last.1, true));
     }
-    Value::Array(rows)
+    rows
 }
 
-fn vat_summary(t_: &Totals, lang: Language) -> Value {
-    json!({
-        "title": t(lang, "vat_summary"),
-        "headers": [t(lang, "rate"), t(lang, "base"), t(lang, "amount"), t(lang, "total_incl")],
-        "rows": t_.per_rate.iter().map(|r| json!([rate(r.rate, lang), money(r.base_excl_vat, lang), money(r.vat, lang), money(r.total_incl_vat, lang)])).collect::<Vec<_>>(),
-    })
+fn vat_summary(t_: &Totals, lang: Language) -> VatSummary {
+    VatSummary {
+        title: t(lang, "vat_summary").into(),
+        headers: ["rate", "base", "amount", "total_incl"].map(|k| t(lang, k).to_string()),
+        rows: t_
+            .per_rate
+            .iter()
+            .map(|r| {
+                [rate(r.rate, lang), money(r.base_excl_vat, lang), money(r.vat, lang), money(r.total_incl_vat, lang)]
+            })
+            .collect(),
+    }
 }
 
-fn evidence(a: &Acceptance, lang: Language) -> Value {
+fn evidence(a: &Acceptance, lang: Language) -> Approval {
     let mut rows = vec![
-        json!([t(lang, "signer"), a.signer_name]),
-        json!([t(lang, "accepted_at"), date_time(a.accepted_at, lang)]),
+        fact(t(lang, "signer"), a.signer_name.clone()),
+        fact(t(lang, "accepted_at"), date_time(a.accepted_at, lang)),
     ];
     if let Some(ip) = &a.ip {
-        rows.push(json!([t(lang, "ip"), ip]));
+        rows.push(fact(t(lang, "ip"), ip.clone()));
     }
-    rows.push(json!([t(lang, "consent"), t(lang, "consent_text")]));
-    rows.push(json!([t(lang, "hash"), a.content_sha256]));
-    json!({"title": t(lang, "evidence_title"), "rows": rows, "blank": Value::Null})
+    rows.push(fact(t(lang, "consent"), t(lang, "consent_text")));
+    rows.push(fact(t(lang, "hash"), a.content_sha256.clone()));
+    Approval { title: t(lang, "evidence_title").into(), blank: None, rows }
 }
 
-fn fact(label: &str, value: impl Into<String>) -> Value {
-    json!([label, value.into()])
+fn fact(label: &str, value: impl Into<String>) -> (String, String) {
+    (label.to_string(), value.into())
 }
 
 /// The legal mentions every invoice carries.
@@ -301,26 +393,26 @@ pub fn epc_payload(c: &CompanySettings, amount: Decimal, reference: &str) -> Str
     format!("BCD\n002\n1\nSCT\n{}\n{name}\n{iban}\nEUR{amount}\n\n\n{reference}", c.bic.trim())
 }
 
-/// Prepares a snapshot for the template.
-pub fn prepare(s: &DocumentSnapshot, logo: Option<&str>) -> Result<Prepared, LayoutError> {
+/// Prepares a snapshot for drawing.
+pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
     let lang = s.language;
     let c = &s.company;
-    let mut facts: Vec<Value> = Vec::new();
+    let mut facts = Vec::new();
     let mut mentions: Vec<String> = Vec::new();
-    let mut approval = Value::Null;
-    let mut payment = Value::Null;
+    let mut approval = None;
+    let mut payment = None;
     let mut facturx_xml = None;
-    let mut qr_svg = None;
-    let mut subject = Value::Null;
-    let mut notes = Value::Null;
+    let mut qr_code = None;
+    let mut subject = None;
+    let mut notes = None;
     let (doc_lines, doc_totals, last) = match s.kind {
         DocumentKind::Quote | DocumentKind::SignedQuote => {
             let q = s.quote.as_ref().ok_or_else(|| missing("quote"))?;
             facts.push(fact(t(lang, "date"), date(q.sent_at.map(local_date).unwrap_or(local_date(s.issued_at)), lang)));
             facts.push(fact(t(lang, "valid_until"), date(q.valid_until, lang)));
             facts.push(fact(t(lang, "version"), q.version.to_string()));
-            subject = json!([t(lang, "subject"), q.title]);
-            notes = q.notes.as_ref().map(|n| json!([t(lang, "notes"), n])).unwrap_or(Value::Null);
+            subject = Some(fact(t(lang, "subject"), q.title.clone()));
+            notes = q.notes.as_ref().map(|n| fact(t(lang, "notes"), n.clone()));
             mentions.push(fill(t(lang, "quote_validity"), &[("date", &date(q.valid_until, lang))]));
             mentions.push(fill(t(lang, "quote_terms"), &[("days", &c.payment_terms_days.to_string())]));
             mentions.push(c.late_payment_wording.clone());
@@ -334,10 +426,16 @@ pub fn prepare(s: &DocumentSnapshot, logo: Option<&str>) -> Result<Prepared, Lay
             match (&s.kind, &q.acceptance) {
                 (DocumentKind::SignedQuote, Some(a)) => {
                     facts.push(fact(t(lang, "accepted_on"), date(local_date(a.accepted_at), lang)));
-                    approval = evidence(a, lang);
+                    approval = Some(evidence(a, lang));
                 }
                 (DocumentKind::SignedQuote, None) => return Err(missing("acceptance")),
-                _ => approval = json!({"title": t(lang, "bpa_title"), "rows": [], "blank": t(lang, "bpa_blank")}),
+                _ => {
+                    approval = Some(Approval {
+                        title: t(lang, "bpa_title").into(),
+                        blank: Some(t(lang, "bpa_blank").into()),
+                        rows: Vec::new(),
+                    })
+                }
             }
             (&q.lines, &q.totals, ("total_incl", q.totals.total_incl_vat))
         }
@@ -346,7 +444,7 @@ pub fn prepare(s: &DocumentSnapshot, logo: Option<&str>) -> Result<Prepared, Lay
             let q = s.quote.as_ref().ok_or_else(|| missing("quote"))?;
             facts.push(fact(t(lang, "date"), date(local_date(po.created_at), lang)));
             facts.push(fact(t(lang, "quote_ref"), format!("{} (v{})", po.quote_number, po.quote_version)));
-            subject = json!([t(lang, "subject"), q.title]);
+            subject = Some(fact(t(lang, "subject"), q.title.clone()));
             let accepted = q.acceptance.as_ref().ok_or_else(|| missing("acceptance"))?;
             mentions.push(fill(
                 t(lang, "po_intro"),
@@ -357,7 +455,7 @@ pub fn prepare(s: &DocumentSnapshot, logo: Option<&str>) -> Result<Prepared, Lay
                 ],
             ));
             mentions.push(fill(t(lang, "quote_terms"), &[("days", &c.payment_terms_days.to_string())]));
-            approval = evidence(accepted, lang);
+            approval = Some(evidence(accepted, lang));
             (&po.lines, &po.totals, ("total_incl", po.totals.total_incl_vat))
         }
         DocumentKind::Invoice => {
@@ -370,27 +468,26 @@ pub fn prepare(s: &DocumentSnapshot, logo: Option<&str>) -> Result<Prepared, Lay
             mentions = invoice_mentions(s, inv, lang);
             let due = inv.totals.total_incl_vat - inv.amount_paid;
             if due > Decimal::ZERO {
-                let svg = qr::svg(&epc_payload(c, due, &inv.payment_reference))
+                let matrix = qr::matrix(&epc_payload(c, due, &inv.payment_reference))
                     .map_err(|e| LayoutError(format!("QR code: {e}")))?;
-                qr_svg = Some(svg);
+                qr_code = Some(matrix);
             }
             let mut cheque_address = vec![c.cheque_payee.clone()];
             cheque_address.extend(address_lines(&c.cheque_address));
-            payment = json!({
-                "title": t(lang, "payment"),
-                "transfer": t(lang, "transfer"),
-                "rows": [
-                    [t(lang, "holder"), c.account_holder],
-                    [t(lang, "iban"), c.iban],
-                    [t(lang, "bic"), c.bic],
-                    [t(lang, "reference"), inv.payment_reference],
-                    [t(lang, "due"), money(due, lang)],
+            payment = Some(Payment {
+                title: t(lang, "payment").into(),
+                transfer: t(lang, "transfer").into(),
+                rows: vec![
+                    fact(t(lang, "holder"), c.account_holder.clone()),
+                    fact(t(lang, "iban"), c.iban.clone()),
+                    fact(t(lang, "bic"), c.bic.clone()),
+                    fact(t(lang, "reference"), inv.payment_reference.clone()),
+                    fact(t(lang, "due"), money(due, lang)),
                 ],
-                "qr": qr_svg.as_ref().map(|_| "qr.svg"),
-                "qr_caption": t(lang, "qr_caption"),
-                "cheque": t(lang, "cheque"),
-                "cheque_text": format!("{} {}, {} :", t(lang, "cheque_text"), c.cheque_payee, t(lang, "cheque_send")),
-                "cheque_address": cheque_address,
+                qr_caption: t(lang, "qr_caption").into(),
+                cheque: t(lang, "cheque").into(),
+                cheque_text: format!("{} {}, {} :", t(lang, "cheque_text"), c.cheque_payee, t(lang, "cheque_send")),
+                cheque_address,
             });
             facturx_xml = Some(cii_xml(&CiiInput {
                 kind: Kind::Invoice,
@@ -440,29 +537,27 @@ pub fn prepare(s: &DocumentSnapshot, logo: Option<&str>) -> Result<Prepared, Lay
             (&cn.lines, &cn.totals, ("credit_total", cn.totals.total_incl_vat))
         }
     };
-    let data = json!({
-        "lang": lang.as_str(),
-        "kind": s.kind.as_str(),
-        "title": t(lang, s.kind.as_str()),
-        "number": s.number,
-        "demo": if c.demo { Some(t(lang, "demo")) } else { None },
-        "logo": logo,
-        "facts": facts,
-        "seller": seller(c, lang),
-        "buyer": buyer(s, lang),
-        "subject": subject,
-        "headers": [t(lang, "description"), t(lang, "qty"), t(lang, "unit"), t(lang, "unit_price"), t(lang, "discount"), t(lang, "vat"), t(lang, "total_line")],
-        "lines": lines(doc_lines, lang),
-        "totals": totals(doc_totals, lang, last),
-        "vat_summary": vat_summary(doc_totals, lang),
-        "notes": notes,
-        "approval": approval,
-        "payment": payment,
-        "mentions": mentions,
-        "facturx": facturx_xml.is_some(),
-        "page": t(lang, "page"),
-    });
-    Ok(Prepared { data, facturx_xml, qr_svg })
+    let view = View {
+        kind: s.kind,
+        title: t(lang, s.kind.as_str()).into(),
+        number: s.number.clone(),
+        demo: c.demo.then(|| t(lang, "demo").to_string()),
+        facts,
+        seller: seller(c, lang),
+        buyer: buyer(s, lang),
+        subject,
+        headers: ["description", "qty", "unit", "unit_price", "discount", "vat", "total_line"]
+            .map(|k| t(lang, k).to_string()),
+        lines: lines(doc_lines, lang),
+        totals: totals(doc_totals, lang, last),
+        vat_summary: vat_summary(doc_totals, lang),
+        notes,
+        approval,
+        payment,
+        mentions,
+        page: t(lang, "page").into(),
+    };
+    Ok(Prepared { view, facturx_xml, qr: qr_code })
 }
 
 #[cfg(test)]
@@ -483,7 +578,7 @@ mod tests {
 
     #[test]
     fn epc_payload_has_the_euro_prefix_and_no_spaces_in_the_iban() {
-        let c = immovr_core_test_company();
+        let c = crate::samples::company();
         let p = epc_payload(&c, dec!(876), "F-2026-0007");
         let lines: Vec<&str> = p.split('\n').collect();
         assert_eq!(lines[0..4], ["BCD", "002", "1", "SCT"]);
@@ -491,19 +586,5 @@ mod tests {
         assert_eq!(lines[7], "EUR876.00");
         assert_eq!(lines[10], "F-2026-0007");
         assert!(p.len() <= 331);
-    }
-
-    fn immovr_core_test_company() -> CompanySettings {
-        serde_json::from_value(json!({
-            "trade_name": "ImmoVr", "legal_name": "Virtuelli", "legal_form": "SAS", "share_capital": "10 000 €",
-            "siren": "123456782", "siret": "12345678200017", "rcs": "RCS Paris", "vat_number": "FR40123456782",
-            "address": {"line1": "1 rue", "postcode": "75011", "city": "Paris"}, "email": "a@b.c", "phone": "",
-            "iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPPXXX", "account_holder": "Virtuelli SAS",
-            "cheque_payee": "Virtuelli", "cheque_address": {"line1": "1 rue", "postcode": "75011", "city": "Paris"},
-            "quote_prefix": "D", "purchase_order_prefix": "BC", "invoice_prefix": "F", "credit_note_prefix": "AV",
-            "vat_rates": ["20"], "default_vat_rate": "20", "quote_validity_days": 30, "payment_terms_days": 30,
-            "late_payment_wording": "x", "auto_validate_purchase_orders": false, "stage_template": [], "demo": false
-        }))
-        .unwrap()
     }
 }

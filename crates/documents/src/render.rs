@@ -1,93 +1,183 @@
-//! An issued document's PDF: snapshot → template data → typst → PDF/A-3b (+ Factur-X).
+//! An issued document's PDF: snapshot → view → pages → PDF/A-3b with krilla (+ Factur-X).
 
 use std::path::Path;
 
 use immovr_core::model::{DocumentKind, DocumentSnapshot};
-use serde_json::Value;
+use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
+use krilla::image::{BitsPerComponent, CustomImage, Image, ImageColorspace};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::{Document, SerializeSettings};
 
+use crate::canvas::{Color, Setter, paint};
+use crate::compose::{PAGE_H, PAGE_W, Pictures, Style, compose};
+use crate::fonts::{Face, Typeface};
 use crate::layout;
-use crate::pdf::{self, Fonts, RenderError};
 
-/// The layout shipped with the program.
-pub const DEFAULT_TEMPLATE: &str = pdf::DEFAULT_TEMPLATE;
+/// Rendering failed (an invalid snapshot, an unreadable logo, a PDF/A rule broken).
+#[derive(Debug)]
+pub struct RenderError(pub String);
 
-/// The company logo, as stored (PNG, JPEG or WebP).
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// The company logo, as stored (PNG, JPEG, WebP or GIF).
 pub struct Logo {
     pub bytes: Vec<u8>,
     pub content_type: String,
 }
 
-/// Renders documents with one template and one set of fonts. Build once, share.
+/// Renders documents in one typeface and style. Build once (it reads the fonts), share.
 pub struct Renderer {
-    template: String,
-    fonts: Fonts,
+    typeface: Typeface,
+    style: Style,
+}
+
+/// A studio's `document.toml` (in `templates_dir`): colours and typeface.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StyleFile {
+    /// `#rrggbb`: titles, rules, table headers.
+    accent: Option<String>,
+    /// `#rrggbb`: labels.
+    muted: Option<String>,
+    /// Font files (relative to the folder) replacing the shipped Libertinus Serif.
+    regular_font: Option<String>,
+    bold_font: Option<String>,
 }
 
 impl Renderer {
-    /// The shipped template and fonts.
+    /// The shipped typeface and colours.
     pub fn new() -> Renderer {
-        Renderer { template: DEFAULT_TEMPLATE.to_string(), fonts: Fonts::load(&[]) }
+        Renderer { typeface: Typeface::shipped(Vec::new()), style: Style::default() }
     }
 
-    /// A studio's own layout: `dir/document.typ` when it exists, and every font in `dir/fonts`
-    /// (for scripts the embedded fonts lack, or the studio's typeface).
+    /// A studio's look, from the `templates_dir` folder: `document.toml` may set the `accent`
+    /// and `muted` colours and a `regular_font` / `bold_font` pair; every other font file in
+    /// `fonts/` is a fallback for characters the typeface lacks (another script, say).
     pub fn from_dir(dir: &Path) -> std::io::Result<Renderer> {
-        let template = match std::fs::read_to_string(dir.join("document.typ")) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULT_TEMPLATE.to_string(),
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        let file: StyleFile = match std::fs::read_to_string(dir.join("document.toml")) {
+            Ok(text) => toml::from_str(&text).map_err(|e| invalid(format!("document.toml: {e}")))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => StyleFile::default(),
             Err(e) => return Err(e),
         };
+        let colour = |v: &Option<String>, default: Color, what: &str| match v {
+            Some(hex) => {
+                Color::parse(hex).ok_or_else(|| invalid(format!("document.toml: {what} {hex:?} is not #rrggbb")))
+            }
+            None => Ok(default),
+        };
+        let defaults = Style::default();
+        let style = Style {
+            accent: colour(&file.accent, defaults.accent, "accent")?,
+            muted: colour(&file.muted, defaults.muted, "muted")?,
+        };
+        let load = |rel: &str| -> std::io::Result<Face> {
+            let bytes = std::fs::read(dir.join(rel))?;
+            Face::load(bytes.into()).ok_or_else(|| invalid(format!("{rel} is not a font this renderer can read")))
+        };
+        let own: Vec<std::path::PathBuf> =
+            [&file.regular_font, &file.bold_font].into_iter().flatten().map(|r| dir.join(r)).collect();
         let mut extra = Vec::new();
         if let Ok(entries) = std::fs::read_dir(dir.join("fonts")) {
-            for entry in entries {
-                let path = entry?.path();
+            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.sort();
+            for path in paths {
                 let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-                if matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
-                    extra.push(std::fs::read(&path)?);
+                if matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") && !own.contains(&path) {
+                    let bytes = std::fs::read(&path)?;
+                    extra.push(
+                        Face::load(bytes.into())
+                            .ok_or_else(|| invalid(format!("{} is not a readable font", path.display())))?,
+                    );
                 }
             }
         }
-        Ok(Renderer { template, fonts: Fonts::load(&extra) })
+        let shipped = Typeface::shipped(extra);
+        let typeface = match (&file.regular_font, &file.bold_font) {
+            (Some(r), Some(b)) => shipped.with_faces(load(r)?, load(b)?),
+            (None, None) => shipped,
+            _ => return Err(invalid("document.toml: set both regular_font and bold_font, or neither".into())),
+        };
+        Ok(Renderer { typeface, style })
     }
 
-    /// Replaces characters no font can draw (PDF/A forbids missing glyphs) in every text.
-    fn printable(&self, v: &mut Value) {
-        match v {
-            Value::String(s) if s.chars().any(|c| !c.is_whitespace() && !self.fonts.covers(c)) => {
-                *s = s.chars().map(|c| if c.is_whitespace() || self.fonts.covers(c) { c } else { '?' }).collect();
-            }
-            Value::Array(a) => a.iter_mut().for_each(|v| self.printable(v)),
-            Value::Object(o) => o.values_mut().for_each(|v| self.printable(v)),
-            _ => {}
-        }
+    /// True when some font of the typeface can draw `c`.
+    pub fn covers(&self, c: char) -> bool {
+        self.typeface.covers(c)
     }
 
     /// The PDF of an issued document. The same snapshot gives the same bytes.
     pub fn render(&self, snapshot: &DocumentSnapshot, logo: Option<&Logo>) -> Result<Vec<u8>, RenderError> {
-        let logo_name = logo.and_then(|l| match l.content_type.as_str() {
-            "image/png" => Some("logo.png"),
-            "image/jpeg" => Some("logo.jpg"),
-            "image/webp" => Some("logo.webp"),
-            "image/gif" => Some("logo.gif"),
-            _ => None,
+        let prepared = layout::prepare(snapshot).map_err(|e| RenderError(e.to_string()))?;
+        let logo = match logo {
+            Some(l) => Some(logo_image(l)?),
+            None => None,
+        };
+        let qr = prepared.qr.as_ref().map(|m| {
+            let (px, side) = m.luma();
+            // Scaled without interpolation, the modules stay sharp at any size.
+            Image::from_custom(QrImage { px, side: side as u32 }, false)
         });
-        let prepared = layout::prepare(snapshot, logo_name).map_err(|e| RenderError(e.to_string()))?;
-        let mut data = prepared.data;
-        self.printable(&mut data);
-        let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
-        if let (Some(name), Some(logo)) = (logo_name, logo) {
-            files.push((name, logo.bytes.clone()));
+        let qr = qr.transpose().map_err(|e| RenderError(format!("QR code: {e}")))?;
+        let setter = Setter { tf: &self.typeface };
+        let pages = compose(&setter, &prepared.view, &self.style, &Pictures { logo, qr });
+
+        let config = ConfigurationBuilder::new()
+            .with_archival_validator(Archival::A3_B)
+            .finish()
+            .map_err(|e| RenderError(format!("PDF/A configuration: {e:?}")))?;
+        let mut doc = Document::new_with(SerializeSettings { configuration: config, ..SerializeSettings::default() });
+        let issued = snapshot.issued_at.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+        let when = DateTime::new(issued.year() as u16)
+            .month(issued.month() as u8)
+            .day(issued.day() as u8)
+            .hour(issued.hour() as u8)
+            .minute(issued.minute() as u8)
+            .second(issued.second() as u8)
+            .utc_offset_hour(0)
+            .utc_offset_minute(0);
+        doc.set_metadata(
+            Metadata::new()
+                .title(format!("{} {}", prepared.view.title, snapshot.number))
+                .authors(vec![snapshot.company.legal_name.clone()])
+                .language(snapshot.language.as_str().to_string())
+                .creation_date(when)
+                .document_id(format!("{}-{}", snapshot.kind.as_str(), snapshot.number)),
+        );
+        if let Some(xml) = &prepared.facturx_xml {
+            doc.embed_file(EmbeddedFile {
+                path: "factur-x.xml".into(),
+                mime_type: MimeType::new("text/xml"),
+                description: Some(match snapshot.kind {
+                    DocumentKind::CreditNote => "Factur-X credit note (EN 16931)".into(),
+                    _ => "Factur-X invoice (EN 16931)".into(),
+                }),
+                association_kind: AssociationKind::Alternative,
+                data: xml.clone().into_bytes().into(),
+                modification_date: Some(when),
+                compress: Some(true),
+                location: None,
+            })
+            .ok_or_else(|| RenderError("factur-x.xml embedded twice".into()))?;
         }
-        if let Some(svg) = prepared.qr_svg {
-            files.push(("qr.svg", svg.into_bytes()));
+        for items in &pages.pages {
+            let size = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| RenderError("page size".into()))?;
+            let mut page = doc.start_page_with(size);
+            let mut surface = page.surface();
+            paint(&mut surface, &self.typeface, items);
+            surface.finish();
+            page.finish();
         }
-        let facturx = prepared.facturx_xml.is_some();
-        if let Some(xml) = prepared.facturx_xml {
-            files.push(("factur-x.xml", xml.into_bytes()));
-        }
-        let ident = format!("{}-{}", snapshot.kind.as_str(), snapshot.number);
-        let pdf = pdf::render_with(&self.fonts, &self.template, &data, &files, &ident, snapshot.issued_at)?;
-        if facturx { crate::xmp::add_facturx(&pdf).map_err(RenderError) } else { Ok(pdf) }
+        let pdf = doc.finish().map_err(|e| RenderError(format!("writing the PDF: {e:?}")))?;
+        if prepared.facturx_xml.is_some() { crate::xmp::add_facturx(&pdf).map_err(RenderError) } else { Ok(pdf) }
     }
 }
 
@@ -97,45 +187,63 @@ impl Default for Renderer {
     }
 }
 
+/// The logo as an image (PDF/A forbids asking viewers to interpolate images).
+fn logo_image(logo: &Logo) -> Result<(Image, (u32, u32)), RenderError> {
+    let data: krilla::Data = logo.bytes.clone().into();
+    let image = match logo.content_type.as_str() {
+        "image/png" => Image::from_png(data, false),
+        "image/jpeg" => Image::from_jpeg(data, false),
+        "image/webp" => Image::from_webp(data, false),
+        "image/gif" => Image::from_gif(data, false),
+        other => Err(format!("unsupported logo type {other}")),
+    }
+    .map_err(|e| RenderError(format!("logo: {e}")))?;
+    let size = image.size();
+    Ok((image, size))
+}
+
+/// The QR code's modules as an 8-bit grey image.
+#[derive(Hash, Clone)]
+struct QrImage {
+    px: Vec<u8>,
+    side: u32,
+}
+
+impl CustomImage for QrImage {
+    fn color_channel(&self) -> &[u8] {
+        &self.px
+    }
+    fn alpha_channel(&self) -> Option<&[u8]> {
+        None
+    }
+    fn bits_per_component(&self) -> BitsPerComponent {
+        BitsPerComponent::Eight
+    }
+    fn size(&self) -> (u32, u32) {
+        (self.side, self.side)
+    }
+    fn icc_profile(&self) -> Option<&[u8]> {
+        None
+    }
+    fn color_space(&self) -> ImageColorspace {
+        ImageColorspace::Luma
+    }
+}
+
 /// The file name a document is downloaded under, e.g. `Facture F-2026-0001.pdf`.
 pub fn file_name(kind: DocumentKind, number: &str, lang: immovr_core::model::Language) -> String {
     let fr = lang == immovr_core::model::Language::Fr;
-    let title = match kind {
-        DocumentKind::Quote => {
-            if fr {
-                "Devis"
-            } else {
-                "Quote"
-            }
-        }
-        DocumentKind::SignedQuote => {
-            if fr {
-                "Devis accepté"
-            } else {
-                "Accepted quote"
-            }
-        }
-        DocumentKind::PurchaseOrder => {
-            if fr {
-                "Bon de commande"
-            } else {
-                "Purchase order"
-            }
-        }
-        DocumentKind::Invoice => {
-            if fr {
-                "Facture"
-            } else {
-                "Invoice"
-            }
-        }
-        DocumentKind::CreditNote => {
-            if fr {
-                "Avoir"
-            } else {
-                "Credit note"
-            }
-        }
+    let title = match (kind, fr) {
+        (DocumentKind::Quote, true) => "Devis",
+        (DocumentKind::Quote, false) => "Quote",
+        (DocumentKind::SignedQuote, true) => "Devis accepté",
+        (DocumentKind::SignedQuote, false) => "Accepted quote",
+        (DocumentKind::PurchaseOrder, true) => "Bon de commande",
+        (DocumentKind::PurchaseOrder, false) => "Purchase order",
+        (DocumentKind::Invoice, true) => "Facture",
+        (DocumentKind::Invoice, false) => "Invoice",
+        (DocumentKind::CreditNote, true) => "Avoir",
+        (DocumentKind::CreditNote, false) => "Credit note",
     };
     format!("{title} {number}.pdf")
 }

@@ -1,4 +1,4 @@
-//! Sample documents: a studio restyling its template previews them (`immovr documents preview`);
+//! Sample documents: a studio setting its document style previews them (`immovr preview`);
 //! the tests and the render benchmark use them too.
 
 use immovr_core::model::*;

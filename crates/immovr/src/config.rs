@@ -52,7 +52,8 @@ pub struct Config {
     pub mail_retry_seconds: u64,
     /// Attempts before an email is parked as failed (staff may send it again).
     pub mail_max_attempts: i64,
-    /// A studio's own layouts: `document.typ` (the PDF template) and `fonts/`. Default:
+    /// A studio's own templates: `emails/`, `document.toml` (document colours and typeface) and
+    /// `fonts/`. Default:
     /// `<data_dir>/templates` when that folder exists, else the shipped ones.
     pub templates_dir: Option<PathBuf>,
     /// Run the background workers (document renderer, email worker) in this process. An instance

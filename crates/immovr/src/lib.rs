@@ -45,8 +45,7 @@ pub fn open_files(config: &Config) -> anyhow::Result<Files> {
     })
 }
 
-/// The web layer's state; the store announces its committed changes on the live feed.
-/// The document renderer: the studio's templates and fonts when it has some, else the shipped ones.
+/// The document renderer: the studio's style and fonts when it has some, else the shipped ones.
 pub fn renderer(config: &Config) -> anyhow::Result<Renderer> {
     Ok(match &config.templates_dir() {
         Some(dir) => Renderer::from_dir(dir).map_err(|e| anyhow::anyhow!("templates in {}: {e}", dir.display()))?,
@@ -94,6 +93,7 @@ pub fn mailer(
     })
 }
 
+/// The web layer's state; the store announces its committed changes on the live feed.
 pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let live = LiveFeed::default();
     let files = open_files(config)?;

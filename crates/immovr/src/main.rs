@@ -42,8 +42,8 @@ enum Command {
         command: TokenCommand,
     },
     /// Render one sample of each document (quote, accepted quote, purchase order, invoice,
-    /// credit note) with the studio's templates (`templates_dir`) into a folder, to check a
-    /// restyled layout.
+    /// credit note) with the studio's style (`templates_dir/document.toml`) into a folder, to
+    /// check its colours and typeface.
     Preview {
         /// Where to write the PDFs.
         #[arg(default_value = "preview")]

@@ -1,5 +1,5 @@
 //! Issued documents' PDFs. The store freezes a document's content when it is issued; here it is
-//! rendered once (typst, on a blocking thread), written to the file store with its SHA-256, and
+//! rendered once (on a blocking thread), written to the file store with its SHA-256, and
 //! from then on served byte-identical. A background task renders new documents as soon as they
 //! are issued; a download or an email that comes first renders it on the spot — rendering is
 //! deterministic, so whoever renders first, the bytes are the same.
@@ -54,15 +54,10 @@ impl Documents {
         };
         let renderer = self.renderer.clone();
         let snapshot = doc.snapshot.clone();
-        let pdf = tokio::task::spawn_blocking(move || {
-            let pdf = renderer.render(&snapshot, logo.as_ref());
-            // typst memoises layout work across renders: keep what recent renders used.
-            comemo::evict(10);
-            pdf
-        })
-        .await
-        .map_err(DomainError::internal)?
-        .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
+        let pdf = tokio::task::spawn_blocking(move || renderer.render(&snapshot, logo.as_ref()))
+            .await
+            .map_err(DomainError::internal)?
+            .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
         let sha256 = hex::encode(Sha256::digest(&pdf));
         let key = format!("documents/{}/{}-{}.pdf", doc.kind.as_str(), doc.id, sha256.get(..16).unwrap_or(""));
         let size = pdf.len() as i64;

@@ -395,7 +395,7 @@ async fn two_instances_never_send_the_same_email_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_studio_overrides_an_email_template_and_the_document_layout() {
+async fn a_studio_overrides_an_email_template_and_the_document_style() {
     let templates = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(templates.path().join("emails")).unwrap();
     std::fs::write(
@@ -403,10 +403,17 @@ async fn a_studio_overrides_an_email_template_and_the_document_layout() {
         "Subject: Studio Lumière — devis {{ number }}\n\nBonjour, voici notre proposition : {{ url }}\n",
     )
     .unwrap();
-    let layout = immovr_documents::render::DEFAULT_TEMPLATE
-        .replace("#d.seller.email · #d.seller.phone", "Mise en page du studio");
-    assert_ne!(layout, immovr_documents::render::DEFAULT_TEMPLATE);
-    std::fs::write(templates.path().join("document.typ"), layout).unwrap();
+    // The studio's look: its accent colour and typeface (here a shipped font, as files).
+    std::fs::create_dir_all(templates.path().join("fonts")).unwrap();
+    for name in ["DejaVuSansMono", "DejaVuSansMono-Bold"] {
+        let data = immovr_documents::fonts::shipped_font(name).unwrap();
+        std::fs::write(templates.path().join(format!("fonts/{name}.ttf")), data).unwrap();
+    }
+    std::fs::write(
+        templates.path().join("document.toml"),
+        "accent = \"#7a1f3d\"\nregular_font = \"fonts/DejaVuSansMono.ttf\"\nbold_font = \"fonts/DejaVuSansMono-Bold.ttf\"\n",
+    )
+    .unwrap();
     let dir = templates.path().to_path_buf();
     let app = immovr_testkit::spawn_app_with(Backend::Sqlite, move |c| c.templates_dir = Some(dir)).await.unwrap();
     let (client_id, client) = app.signup("Style").await;
@@ -429,7 +436,14 @@ async fn a_studio_overrides_an_email_template_and_the_document_layout() {
     let path = templates.path().join("q.pdf");
     std::fs::write(&path, &pdf).unwrap();
     let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Mise en page du studio"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("D-2026-0001"));
+    let fonts = std::process::Command::new("pdffonts").arg(&path).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(
+        fonts.contains("DejaVuSansMono-Bold") && fonts.contains("DejaVuSansMono "),
+        "the studio's typeface: {fonts}"
+    );
+    assert!(!fonts.contains("Libertinus"), "instead of the shipped one: {fonts}");
     app.stop().await;
 }
 
