@@ -435,8 +435,12 @@ pub trait Store: Send + Sync + 'static {
     // Issued documents
     /// An issued document of this kind for this record, if the scope may see it.
     async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>>;
-    /// Issued documents whose PDF has not been rendered yet, oldest first.
-    async fn unrendered_documents(&self, limit: i64) -> Result<Vec<DocumentRecord>>;
+    /// Leases up to `limit` issued documents that have no PDF yet, oldest first, until
+    /// `lease_until`: another instance neither takes them nor renders them meanwhile. (SQLite
+    /// runs one instance: there the lease is kept in-process and nothing is written.)
+    async fn claim_documents(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<DocumentRecord>>;
+    /// Leases one document for rendering; false when another instance holds its lease.
+    async fn claim_document(&self, id: Id, now: Timestamp, lease_until: Timestamp) -> Result<bool>;
     /// Records the rendered PDF of a document, once: a second call keeps the first file.
     /// Returns the file in force.
     async fn set_document_file(&self, id: Id, file: DocumentFile, rendered_at: Timestamp) -> Result<DocumentFile>;

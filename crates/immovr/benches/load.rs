@@ -89,7 +89,8 @@ impl Server {
             .env("IMMOVR_DATA_DIR", dir)
             .env("IMMOVR_LISTEN", listen)
             .env("IMMOVR_RUN_WORKERS", if workers { "true" } else { "false" })
-            .env("RUST_LOG", "warn")
+            // IMMOVR_LOAD_RUST_LOG: the server's log filter, to look inside a run.
+            .env("RUST_LOG", std::env::var("IMMOVR_LOAD_RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .current_dir(dir);
         if let Some(url) = url {
             c.env("DATABASE_URL", url);

@@ -133,6 +133,14 @@ pub async fn serve(
         workers.push(tokio::spawn(state.mailer.clone().run(state.live.clone())));
     }
     let app = immovr_web::app(state);
+    // Responses go out in several writes (headers, then a streamed body): without TCP_NODELAY,
+    // Nagle's algorithm holds the last one until the client's delayed ACK, 40 ms later.
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY");
+        }
+    });
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;

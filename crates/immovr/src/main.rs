@@ -13,6 +13,9 @@ use immovr_core::{Actor, Clock, Store, SystemClock};
 use immovr_web::extract::API_TOKEN_PREFIX;
 use tokio::net::TcpListener;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "immovr", version, about = "Client portal and back office for a visualisation studio")]
 struct Cli {

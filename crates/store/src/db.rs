@@ -1,11 +1,17 @@
-//! One thin layer over the two sqlx drivers: the same SQL text (`$n` placeholders, `RETURNING`,
+//! One thin layer over the two databases: the same SQL text (`$n` placeholders, `RETURNING`,
 //! `ON CONFLICT`) runs on SQLite and PostgreSQL; values are bound and read back through `V`, so
 //! the use cases are written once. Backend-specific SQL is confined to `Tx::for_update`.
 //!
-//! SQLite: one writer connection (transactions serialise in-process, never "database is locked")
-//! and a read-only pool for queries. PostgreSQL: one pool; use cases lock the rows they change.
+//! SQLite (rusqlite): one writer connection — transactions serialise in-process and start with
+//! `BEGIN IMMEDIATE`, so a second process waits for the lock instead of failing midway — and a
+//! few read-only connections. Statements run right where the use case awaits them: an SQLite
+//! statement takes microseconds, and handing each to a connection thread and back (what sqlx's
+//! SQLite driver does) cost more than the statement itself. PostgreSQL (sqlx): one pool; use
+//! cases lock the rows they change.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use immovr_core::{Change, DomainError};
@@ -13,13 +19,20 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Column, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Column, PgPool, Postgres, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Clone)]
 pub enum Db {
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite(Arc<Lite>),
     Pg(PgPool),
+}
+
+/// An SQLite database: the writer and the readers.
+pub struct Lite {
+    writer: Arc<Mutex<rusqlite::Connection>>,
+    readers: Vec<Arc<Mutex<rusqlite::Connection>>>,
+    next_reader: AtomicUsize,
 }
 
 /// A value bound to or read from SQL: every column is an integer or text.
@@ -134,6 +147,20 @@ impl DbError {
     }
 }
 
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && matches!(
+                f.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            )
+        {
+            return DbError::Unique(e.to_string());
+        }
+        DbError::Other(e.to_string())
+    }
+}
+
 impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e
@@ -153,10 +180,11 @@ impl From<DbError> for DomainError {
     }
 }
 
-/// A row read back: column names and values.
+/// A row read back: column names (shared by the rows of one result) and values.
 #[derive(Debug, Clone)]
 pub struct Row {
-    cols: Vec<(String, V)>,
+    names: Arc<[String]>,
+    values: Vec<V>,
 }
 
 type R<T> = Result<T, DomainError>;
@@ -167,7 +195,7 @@ fn corrupt(col: &str, what: &str) -> DomainError {
 
 impl Row {
     fn get(&self, col: &str) -> R<&V> {
-        self.cols.iter().find(|(n, _)| n == col).map(|(_, v)| v).ok_or_else(|| corrupt(col, "missing"))
+        self.names.iter().position(|n| n == col).map(|i| &self.values[i]).ok_or_else(|| corrupt(col, "missing"))
     }
 
     pub fn opt_i64(&self, col: &str) -> R<Option<i64>> {
@@ -226,23 +254,22 @@ impl Row {
     }
 }
 
-fn read_row<DB, RR>(row: &RR) -> Result<Row, DbError>
-where
-    DB: sqlx::Database,
-    RR: sqlx::Row<Database = DB>,
-    for<'r> Option<i64>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    usize: sqlx::ColumnIndex<RR>,
-{
-    let mut cols = Vec::with_capacity(row.columns().len());
-    for (i, c) in row.columns().iter().enumerate() {
-        let v = match row.try_get::<Option<i64>, _>(i) {
-            Ok(v) => V::I(v),
-            Err(_) => V::T(row.try_get::<Option<String>, _>(i)?),
-        };
-        cols.push((c.name().to_string(), v));
-    }
-    Ok(Row { cols })
+fn pg_rows(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Row>, DbError> {
+    use sqlx::Row as _;
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let names: Arc<[String]> = first.columns().iter().map(|c| c.name().to_string()).collect();
+    rows.iter()
+        .map(|row| {
+            let mut values = Vec::with_capacity(names.len());
+            for i in 0..names.len() {
+                values.push(match row.try_get::<Option<i64>, _>(i) {
+                    Ok(v) => V::I(v),
+                    Err(_) => V::T(row.try_get::<Option<String>, _>(i)?),
+                });
+            }
+            Ok(Row { names: names.clone(), values })
+        })
+        .collect()
 }
 
 macro_rules! bind_all {
@@ -258,9 +285,76 @@ macro_rules! bind_all {
     }};
 }
 
+/// `$1`, `$2`, …: SQLite reads them as named parameters, numbered in order of appearance, so
+/// each is bound by its name.
+fn placeholder(i: usize) -> std::borrow::Cow<'static, str> {
+    const NAMES: [&str; 16] =
+        ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16"];
+    match NAMES.get(i) {
+        Some(n) => (*n).into(),
+        None => format!("${}", i + 1).into(),
+    }
+}
+
+fn lite_prepare<'c>(
+    conn: &'c rusqlite::Connection,
+    sql: &str,
+    args: &[V],
+) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    for (i, a) in args.iter().enumerate() {
+        let Some(index) = stmt.parameter_index(&placeholder(i))? else { continue };
+        match a {
+            V::I(v) => stmt.raw_bind_parameter(index, v)?,
+            V::T(v) => stmt.raw_bind_parameter(index, v.as_deref())?,
+        }
+    }
+    Ok(stmt)
+}
+
+fn lite_rows(conn: &rusqlite::Connection, sql: &str, args: &[V], limit: Option<usize>) -> Result<Vec<Row>, DbError> {
+    use rusqlite::types::ValueRef;
+    let mut stmt = lite_prepare(conn, sql, args)?;
+    let names: Arc<[String]> = stmt.column_names().into_iter().map(str::to_string).collect();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(names.len());
+        for i in 0..names.len() {
+            values.push(match row.get_ref(i)? {
+                ValueRef::Null => V::I(None),
+                ValueRef::Integer(n) => V::I(Some(n)),
+                ValueRef::Real(f) => V::T(Some(f.to_string())),
+                ValueRef::Text(t) | ValueRef::Blob(t) => V::T(Some(String::from_utf8_lossy(t).into_owned())),
+            });
+        }
+        out.push(Row { names: names.clone(), values });
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 enum Conn {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(LiteTx),
     Pg(Transaction<'static, Postgres>),
+}
+
+/// A transaction on an SQLite connection, rolled back on drop unless committed.
+struct LiteTx {
+    conn: OwnedMutexGuard<rusqlite::Connection>,
+    open: bool,
+}
+
+impl Drop for LiteTx {
+    fn drop(&mut self) {
+        if self.open
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::error!(error = %e, "rolling back an SQLite transaction");
+        }
+    }
 }
 
 /// A transaction on either backend, with the live changes to announce once it commits.
@@ -285,33 +379,24 @@ impl Tx {
 
     pub async fn exec(&mut self, sql: &str, args: Vec<V>) -> Result<u64, DbError> {
         Ok(match &mut self.conn {
-            Conn::Sqlite(tx) => bind_all!(sqlx::query(sql), &args).execute(&mut **tx).await?.rows_affected(),
+            Conn::Sqlite(t) => lite_prepare(&t.conn, sql, &args)?.raw_execute()? as u64,
             Conn::Pg(tx) => bind_all!(sqlx::query(sql), &args).execute(&mut **tx).await?.rows_affected(),
         })
     }
 
     pub async fn all(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
         match &mut self.conn {
-            Conn::Sqlite(tx) => {
-                let rows = bind_all!(sqlx::query(sql), &args).fetch_all(&mut **tx).await?;
-                rows.iter().map(read_row).collect()
-            }
-            Conn::Pg(tx) => {
-                let rows = bind_all!(sqlx::query(sql), &args).fetch_all(&mut **tx).await?;
-                rows.iter().map(read_row).collect()
-            }
+            Conn::Sqlite(t) => lite_rows(&t.conn, sql, &args, None),
+            Conn::Pg(tx) => pg_rows(&bind_all!(sqlx::query(sql), &args).fetch_all(&mut **tx).await?),
         }
     }
 
     pub async fn opt(&mut self, sql: &str, args: Vec<V>) -> Result<Option<Row>, DbError> {
         match &mut self.conn {
-            Conn::Sqlite(tx) => {
-                let row = bind_all!(sqlx::query(sql), &args).fetch_optional(&mut **tx).await?;
-                row.as_ref().map(read_row).transpose()
-            }
+            Conn::Sqlite(t) => Ok(lite_rows(&t.conn, sql, &args, Some(1))?.pop()),
             Conn::Pg(tx) => {
                 let row = bind_all!(sqlx::query(sql), &args).fetch_optional(&mut **tx).await?;
-                row.as_ref().map(read_row).transpose()
+                Ok(pg_rows(row.as_slice())?.pop())
             }
         }
     }
@@ -327,7 +412,8 @@ impl Tx {
     }
 
     /// PostgreSQL: commits with the changes sent to `channel` (`NOTIFY`, delivered to every
-    /// listening instance when, and only if, the transaction commits). Elsewhere: `commit`.
+    /// listening instance when, and only if, the transaction commits), so there is nothing left
+    /// to announce here. Elsewhere: `commit`.
     pub async fn commit_notifying(mut self, channel: &str) -> Result<Vec<Change>, DbError> {
         if let Conn::Pg(tx) = &mut self.conn {
             for change in &self.changes {
@@ -343,9 +429,7 @@ impl Tx {
                 }
                 sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(&mut **tx).await?;
             }
-            let Conn::Pg(tx) = self.conn else { unreachable!() };
-            tx.commit().await?;
-            return Ok(Vec::new());
+            self.changes.clear();
         }
         self.commit().await
     }
@@ -353,7 +437,10 @@ impl Tx {
     /// Commits; gives back the changes to announce.
     pub async fn commit(self) -> Result<Vec<Change>, DbError> {
         match self.conn {
-            Conn::Sqlite(tx) => tx.commit().await?,
+            Conn::Sqlite(mut t) => {
+                t.conn.execute_batch("COMMIT")?;
+                t.open = false;
+            }
             Conn::Pg(tx) => tx.commit().await?,
         }
         Ok(self.changes)
@@ -395,36 +482,54 @@ impl Db {
             return Ok(Db::Pg(pool));
         }
         let path = opts.url.strip_prefix("sqlite://").or_else(|| opts.url.strip_prefix("sqlite:")).unwrap_or(&opts.url);
-        let base = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(base.clone().create_if_missing(true))
-            .await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(opts.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(base.read_only(true))
-            .await?;
-        Ok(Db::Sqlite { writer, reader })
+        let path = path.split('?').next().unwrap_or(path);
+        let open = |flags: rusqlite::OpenFlags| -> Result<rusqlite::Connection, DbError> {
+            let conn = rusqlite::Connection::open_with_flags(path, flags)?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            // WAL (readers never wait for the writer), foreign keys, and a commit is on disk
+            // when it returns.
+            conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+            conn.set_prepared_statement_cache_capacity(128);
+            Ok(conn)
+        };
+        use rusqlite::OpenFlags as F;
+        let writer =
+            open(F::SQLITE_OPEN_READ_WRITE | F::SQLITE_OPEN_CREATE | F::SQLITE_OPEN_NO_MUTEX | F::SQLITE_OPEN_URI)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        let readers = (0..opts.max_connections.max(2))
+            .map(|_| {
+                open(F::SQLITE_OPEN_READ_ONLY | F::SQLITE_OPEN_NO_MUTEX | F::SQLITE_OPEN_URI)
+                    .map(|c| Arc::new(Mutex::new(c)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Db::Sqlite(Arc::new(Lite {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })))
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let map = |e: sqlx::migrate::MigrateError| DbError::Other(e.to_string());
         match self {
-            Db::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await.map_err(map),
-            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await.map_err(map),
+            Db::Sqlite(lite) => {
+                let mut conn = lite.writer.clone().lock_owned().await;
+                crate::migrations::sqlite(&mut conn)
+            }
+            Db::Pg(pool) => {
+                sqlx::migrate!("./migrations/postgres").run(pool).await.map_err(|e| DbError::Other(e.to_string()))
+            }
         }
     }
 
-    /// A transaction that will write. On SQLite it takes the single writer connection.
+    /// A transaction that will write. On SQLite it takes the single writer connection, and the
+    /// database's write lock at once (`BEGIN IMMEDIATE`).
     pub async fn write(&self) -> Result<Tx, DbError> {
         let conn = match self {
-            Db::Sqlite { writer, .. } => Conn::Sqlite(writer.begin().await?),
+            Db::Sqlite(lite) => {
+                let conn = lite.writer.clone().lock_owned().await;
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                Conn::Sqlite(LiteTx { conn, open: true })
+            }
             Db::Pg(pool) => Conn::Pg(pool.begin().await?),
         };
         Ok(Tx { conn, changes: Vec::new() })
@@ -433,7 +538,11 @@ impl Db {
     /// A read-only transaction: one consistent snapshot for a multi-query read.
     pub async fn read(&self) -> Result<Tx, DbError> {
         let conn = match self {
-            Db::Sqlite { reader, .. } => Conn::Sqlite(reader.begin().await?),
+            Db::Sqlite(lite) => {
+                let conn = lite.reader().await;
+                conn.execute_batch("BEGIN")?;
+                Conn::Sqlite(LiteTx { conn, open: true })
+            }
             Db::Pg(pool) => Conn::Pg(pool.begin().await?),
         };
         Ok(Tx { conn, changes: Vec::new() })
@@ -449,21 +558,38 @@ impl Db {
         }
     }
 
+    /// Several instances may share this database (PostgreSQL); a SQLite file has one.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Db::Pg(_))
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite { .. } => "sqlite",
+            Db::Sqlite(_) => "sqlite",
             Db::Pg(_) => "postgres",
         }
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { writer, reader } => {
-                reader.close().await;
-                writer.close().await;
-            }
+            // Connections close when the last handle goes.
+            Db::Sqlite(_) => {}
             Db::Pg(pool) => pool.close().await,
         }
+    }
+}
+
+impl Lite {
+    /// A free read-only connection, or the next one in turn when all are busy.
+    async fn reader(&self) -> OwnedMutexGuard<rusqlite::Connection> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        for i in 0..n {
+            if let Ok(guard) = self.readers[(start + i) % n].clone().try_lock_owned() {
+                return guard;
+            }
+        }
+        self.readers[start % n].clone().lock_owned().await
     }
 }
 

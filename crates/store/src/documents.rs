@@ -96,10 +96,50 @@ impl SqlStore {
         row.as_ref().map(document_from_row).transpose()
     }
 
-    pub(crate) async fn unrendered_documents_q(&self, limit: i64) -> Result<Vec<DocumentRecord>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx.all("SELECT * FROM documents WHERE sha256 IS NULL ORDER BY id LIMIT $1", args![limit]).await?;
-        rows.iter().map(document_from_row).collect()
+    pub(crate) async fn claim_documents_tx(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<DocumentRecord>> {
+        let limit = limit.clamp(1, 100);
+        if !self.db.is_shared() {
+            // One instance: the renderer's in-process bookkeeping is the lease; no write.
+            let mut tx = self.db.read().await?;
+            let rows =
+                tx.all("SELECT * FROM documents WHERE sha256 IS NULL ORDER BY id LIMIT $1", args![limit]).await?;
+            return rows.iter().map(document_from_row).collect();
+        }
+        let mut tx = self.db.write().await?;
+        let rows = tx
+            .all(
+                "UPDATE documents SET render_lease_until = $2 WHERE id IN (\
+                 SELECT id FROM documents WHERE sha256 IS NULL \
+                 AND (render_lease_until IS NULL OR render_lease_until <= $1) \
+                 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *",
+                args![now, lease_until, limit],
+            )
+            .await?;
+        self.commit(tx).await?;
+        let mut docs: Vec<DocumentRecord> = rows.iter().map(document_from_row).collect::<Result<_>>()?;
+        docs.sort_by_key(|d| d.id);
+        Ok(docs)
+    }
+
+    pub(crate) async fn claim_document_tx(&self, id: Id, now: Timestamp, lease_until: Timestamp) -> Result<bool> {
+        if !self.db.is_shared() {
+            return Ok(true);
+        }
+        let mut tx = self.db.write().await?;
+        let n = tx
+            .exec(
+                "UPDATE documents SET render_lease_until = $2 WHERE id = $1 AND sha256 IS NULL \
+                 AND (render_lease_until IS NULL OR render_lease_until <= $3)",
+                args![id, lease_until, now],
+            )
+            .await?;
+        self.commit(tx).await?;
+        Ok(n == 1)
     }
 
     pub(crate) async fn set_document_file_tx(
@@ -110,7 +150,8 @@ impl SqlStore {
     ) -> Result<DocumentFile> {
         let mut tx = self.db.write().await?;
         tx.exec(
-            "UPDATE documents SET file_key = $2, sha256 = $3, size = $4, rendered_at = $5 WHERE id = $1 AND sha256 IS NULL",
+            "UPDATE documents SET file_key = $2, sha256 = $3, size = $4, rendered_at = $5, render_lease_until = NULL \
+             WHERE id = $1 AND sha256 IS NULL",
             args![id, &file.key, &file.sha256, file.size, rendered_at],
         )
         .await?;

@@ -1,4 +1,4 @@
-//! The `Store` port implemented on SQLite and PostgreSQL with sqlx.
+//! The `Store` port implemented on SQLite (rusqlite) and PostgreSQL (sqlx).
 //!
 //! Every use case is one write transaction holding the state change, its audit event and its
 //! outbox rows. Rows a use case changes are locked first (`SELECT … FOR UPDATE` on PostgreSQL;
@@ -8,6 +8,7 @@ mod accounts;
 mod billing;
 mod db;
 mod documents;
+mod migrations;
 mod orders;
 mod outbox;
 mod quotes;
@@ -347,8 +348,12 @@ impl Store for SqlStore {
         self.document_q(scope, kind, entity_id).await
     }
 
-    async fn unrendered_documents(&self, limit: i64) -> Result<Vec<DocumentRecord>> {
-        self.unrendered_documents_q(limit).await
+    async fn claim_documents(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<DocumentRecord>> {
+        self.claim_documents_tx(now, lease_until, limit).await
+    }
+
+    async fn claim_document(&self, id: Id, now: Timestamp, lease_until: Timestamp) -> Result<bool> {
+        self.claim_document_tx(id, now, lease_until).await
     }
 
     async fn set_document_file(&self, id: Id, file: DocumentFile, rendered_at: Timestamp) -> Result<DocumentFile> {

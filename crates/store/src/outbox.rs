@@ -19,16 +19,32 @@ impl SqlStore {
         lease_until: Timestamp,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
+        let limit = limit.clamp(1, 100);
+        if !self.db.is_shared() {
+            // One instance and one worker: nothing to lease, so nothing to write. The attempt is
+            // counted when its outcome is recorded.
+            let mut tx = self.db.read().await?;
+            let rows = tx
+                .all(
+                    "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+                    args![now, limit],
+                )
+                .await?;
+            return rows
+                .iter()
+                .map(|r| outbox_from_row(r).map(|m| OutboxMessage { attempts: m.attempts + 1, ..m }))
+                .collect();
+        }
         let mut tx = self.db.write().await?;
-        // PostgreSQL: rows another instance is leasing right now are skipped, not waited for.
-        // SQLite has one writer: the subquery and the update cannot interleave with another.
-        let skip = if tx.for_update().is_empty() { "" } else { " FOR UPDATE SKIP LOCKED" };
-        let sql = format!(
-            "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (\
-             SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY id LIMIT $3{skip}) RETURNING *"
-        );
-        let rows = tx.all(&sql, args![now, lease_until, limit.clamp(1, 100)]).await?;
+        // Rows another instance is leasing right now are skipped, not waited for.
+        let rows = tx
+            .all(
+                "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (\
+                 SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+                 AND (locked_until IS NULL OR locked_until <= $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *",
+                args![now, lease_until, limit],
+            )
+            .await?;
         self.commit(tx).await?;
         let mut out: Vec<OutboxMessage> = rows.iter().map(outbox_from_row).collect::<Result<_>>()?;
         out.sort_by_key(|m| m.id);
@@ -46,7 +62,9 @@ impl SqlStore {
             args.push((*id).into());
         }
         let sql = format!(
-            "UPDATE outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL WHERE id IN ({})",
+            "UPDATE outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL, attempts = {} \
+             WHERE id IN ({})",
+            if self.db.is_shared() { "attempts" } else { "attempts + 1" },
             placeholders.join(", ")
         );
         let mut tx = self.db.write().await?;
@@ -56,21 +74,23 @@ impl SqlStore {
 
     pub(crate) async fn outbox_failed_tx(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
         let error: String = error.chars().take(2000).collect();
+        // Where claiming wrote nothing (SQLite), the attempt is counted here.
+        let counted = if self.db.is_shared() { "attempts" } else { "attempts + 1" };
         let mut tx = self.db.write().await?;
         match retry_at {
             Some(at) => {
-                tx.exec(
-                    "UPDATE outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL WHERE id = $1 AND status = 'pending'",
-                    args![id, error, at],
-                )
-                .await?
+                let sql = format!(
+                    "UPDATE outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL, attempts = {counted} \
+                     WHERE id = $1 AND status = 'pending'"
+                );
+                tx.exec(&sql, args![id, error, at]).await?
             }
             None => {
-                tx.exec(
-                    "UPDATE outbox SET status = 'failed', last_error = $2, locked_until = NULL WHERE id = $1 AND status = 'pending'",
-                    args![id, error],
-                )
-                .await?
+                let sql = format!(
+                    "UPDATE outbox SET status = 'failed', last_error = $2, locked_until = NULL, attempts = {counted} \
+                     WHERE id = $1 AND status = 'pending'"
+                );
+                tx.exec(&sql, args![id, error]).await?
             }
         };
         self.commit(tx).await

@@ -64,6 +64,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The server's file store.
     pub files: immovr_web::files::Files,
+    /// The server's document renderer (it counts its renders).
+    pub documents: Arc<immovr_web::documents::Documents>,
     /// An API token for an admin (every role).
     pub admin: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -76,6 +78,8 @@ pub struct TestApp {
 /// Another server on the same database (a multi-instance deployment); stopped on drop.
 pub struct Instance {
     pub base: String,
+    /// This instance's document renderer.
+    pub documents: Arc<immovr_web::documents::Documents>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -158,6 +162,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     }
     let state = immovr::app_state(&config, store.clone(), clock.clone()).expect("app state");
     let files = state.files.clone();
+    let documents = state.documents.clone();
     let app_config = config.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -179,6 +184,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         store,
         backend,
         files,
+        documents,
         admin,
         shutdown: Some(tx),
         server: Some(server),
@@ -259,6 +265,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = immovr::app_state(&self.config, store, self.clock.clone()).expect("app state");
+        let documents = state.documents.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = immovr::serve(listener, state, async {
@@ -266,7 +273,7 @@ impl TestApp {
             })
             .await;
         });
-        Instance { base, shutdown: Some(tx) }
+        Instance { base, documents, shutdown: Some(tx) }
     }
 
     /// Where the `.eml` transport writes emails (no `smtp_url`).

@@ -1,10 +1,18 @@
 //! Issued documents' PDFs. The store freezes a document's content when it is issued; here it is
-//! rendered once (on a blocking thread), written to the file store with its SHA-256, and
-//! from then on served byte-identical. A background task renders new documents as soon as they
-//! are issued; a download or an email that comes first renders it on the spot — rendering is
-//! deterministic, so whoever renders first, the bytes are the same.
+//! rendered **once**, written to the file store with its SHA-256, and from then on served
+//! byte-identical.
+//!
+//! Once, whoever asks first: a background renderer takes new documents as soon as they are
+//! issued (on a thread of its own, at a lower priority than requests, so it never delays one);
+//! a download or an email that comes first renders it on the spot. Within a process every
+//! render in progress is known, and whoever else needs that document waits for it; across
+//! instances (PostgreSQL) a document is leased in the database before it is rendered, and the
+//! others wait for the file to be recorded. Rendering is deterministic anyway: whoever renders,
+//! the bytes are the same.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,16 +21,34 @@ use immovr_core::model::{DocumentFile, DocumentKind, DocumentRecord, Id};
 use immovr_core::ports::Scope;
 use immovr_core::{Clock, DomainError, DynStore, Result};
 use immovr_documents::{Logo, Renderer};
+use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use crate::files::Files;
 use crate::live::LiveFeed;
+
+/// How long a lease on a document being rendered lasts (a render takes milliseconds).
+const LEASE: SignedDuration = SignedDuration::from_secs(30);
 
 pub struct Documents {
     renderer: Arc<Renderer>,
     store: DynStore,
     files: Files,
     clock: Arc<dyn Clock>,
+    inflight: Mutex<Inflight>,
+    /// The background renderer's thread.
+    background: RenderThread,
+    rendered: AtomicU64,
+}
+
+/// What this process is rendering.
+#[derive(Default)]
+struct Inflight {
+    /// Renders in progress, by document id: whoever else asks for one waits for it.
+    cells: HashMap<Id, Arc<OnceCell<DocumentFile>>>,
+    /// Documents this process has leased in the database and not rendered yet.
+    leased: HashSet<Id>,
 }
 
 /// A rendered document, ready to serve or attach.
@@ -31,16 +57,137 @@ pub struct Pdf {
     pub file_name: String,
 }
 
+/// Where a render runs: on the spot (someone waits: a blocking thread at normal priority) or in
+/// the background (the renderer's own low-priority thread).
+#[derive(Clone, Copy, PartialEq)]
+enum Lane {
+    Now,
+    Background,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// One thread that runs background renders, niced below the request threads.
+struct RenderThread {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl RenderThread {
+    fn start() -> RenderThread {
+        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
+        let spawned = std::thread::Builder::new().name("immovr-render".into()).spawn(move || {
+            lower_priority();
+            while let Ok(job) = rx.recv() {
+                job();
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "starting the render thread: background renders will fail");
+        }
+        RenderThread { jobs }
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| DomainError::internal("the render thread has stopped"))?;
+        rx.await.map_err(|_| DomainError::internal("a render was abandoned"))
+    }
+}
+
+/// Background work yields the CPU to requests: this thread's nice value goes up by 10.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread; a failure only leaves the priority.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            if libc::setpriority(libc::PRIO_PROCESS, tid, 10) != 0 {
+                tracing::debug!("could not lower the render thread's priority");
+            }
+        }
+    }
+}
+
 impl Documents {
     pub fn new(renderer: Renderer, store: DynStore, files: Files, clock: Arc<dyn Clock>) -> Documents {
-        Documents { renderer: Arc::new(renderer), store, files, clock }
+        Documents {
+            renderer: Arc::new(renderer),
+            store,
+            files,
+            clock,
+            inflight: Mutex::new(Inflight::default()),
+            background: RenderThread::start(),
+            rendered: AtomicU64::new(0),
+        }
+    }
+
+    /// How many PDFs this process has rendered since it started.
+    pub fn renders(&self) -> u64 {
+        self.rendered.load(Ordering::Relaxed)
     }
 
     /// The PDF of an issued document, rendered and stored now if it was not yet.
     pub async fn ensure(&self, doc: &DocumentRecord) -> Result<Pdf> {
+        let pdf = self.ensure_in(doc, Lane::Now).await?;
+        pdf.ok_or_else(|| DomainError::internal("a document neither rendered nor leased"))
+    }
+
+    /// `None` only in the background: the document it leased was rendered meanwhile, here, by a
+    /// download or an email that came first.
+    async fn ensure_in(&self, doc: &DocumentRecord, lane: Lane) -> Result<Option<Pdf>> {
         let file_name = immovr_documents::render::file_name(doc.kind, &doc.number, doc.snapshot.language);
         if let Some(file) = &doc.file {
-            return Ok(Pdf { file: file.clone(), file_name });
+            return Ok(Some(Pdf { file: file.clone(), file_name }));
+        }
+        let (cell, leased) = {
+            let mut inflight = self.inflight();
+            let leased = inflight.leased.contains(&doc.id);
+            if lane == Lane::Background && !leased && !inflight.cells.contains_key(&doc.id) {
+                return Ok(None);
+            }
+            (inflight.cells.entry(doc.id).or_default().clone(), leased)
+        };
+        let outcome = cell.get_or_try_init(|| self.render_and_record(doc, lane, leased)).await.cloned();
+        if outcome.is_ok() {
+            // Done: later callers find the file in the database.
+            let mut inflight = self.inflight();
+            inflight.leased.remove(&doc.id);
+            if inflight.cells.get(&doc.id).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                inflight.cells.remove(&doc.id);
+            }
+        }
+        Ok(Some(Pdf { file: outcome?, file_name }))
+    }
+
+    fn inflight(&self) -> std::sync::MutexGuard<'_, Inflight> {
+        self.inflight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes the document's lease (unless already held), renders, stores and records it; or,
+    /// when another instance holds the lease, waits for the file it records.
+    async fn render_and_record(&self, doc: &DocumentRecord, lane: Lane, leased: bool) -> Result<DocumentFile> {
+        if !leased {
+            loop {
+                let now = self.clock.now();
+                if self.store.claim_document(doc.id, now, now + LEASE).await? {
+                    break;
+                }
+                // The lease may be this process's own (the background renderer took it a
+                // moment ago): then render here rather than wait for it.
+                if self.inflight().leased.contains(&doc.id) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if let Some(file) =
+                    self.store.document(Scope::Staff, doc.kind, doc.entity_id).await?.and_then(|d| d.file)
+                {
+                    return Ok(file);
+                }
+            }
         }
         let logo = match (&doc.snapshot.company.logo_key, &doc.snapshot.company.logo_content_type) {
             (Some(key), Some(content_type)) => match self.files.get(key).await {
@@ -54,10 +201,13 @@ impl Documents {
         };
         let renderer = self.renderer.clone();
         let snapshot = doc.snapshot.clone();
-        let pdf = tokio::task::spawn_blocking(move || renderer.render(&snapshot, logo.as_ref()))
-            .await
-            .map_err(DomainError::internal)?
-            .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
+        let render = move || renderer.render(&snapshot, logo.as_ref());
+        let pdf = match lane {
+            Lane::Now => tokio::task::spawn_blocking(render).await.map_err(DomainError::internal)?,
+            Lane::Background => self.background.run(render).await?,
+        }
+        .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
+        self.rendered.fetch_add(1, Ordering::Relaxed);
         let sha256 = hex::encode(Sha256::digest(&pdf));
         let key = format!("documents/{}/{}-{}.pdf", doc.kind.as_str(), doc.id, sha256.get(..16).unwrap_or(""));
         let size = pdf.len() as i64;
@@ -67,10 +217,10 @@ impl Documents {
             .set_document_file(doc.id, DocumentFile { key: key.clone(), sha256, size }, self.clock.now())
             .await?;
         if file.key != key {
-            // Someone else recorded it first: theirs is in force.
+            // Recorded by someone else whose lease had run out: theirs is in force.
             self.files.delete(&key).await;
         }
-        Ok(Pdf { file, file_name })
+        Ok(file)
     }
 
     /// The bytes of a document's PDF (email attachments).
@@ -116,7 +266,8 @@ impl Documents {
     pub async fn render_pending(&self) -> usize {
         let mut done = 0;
         loop {
-            let docs = match self.store.unrendered_documents(20).await {
+            let now = self.clock.now();
+            let docs = match self.store.claim_documents(now, now + LEASE, 20).await {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::warn!(error = %e, "listing documents to render");
@@ -126,15 +277,22 @@ impl Documents {
             if docs.is_empty() {
                 return done;
             }
+            // Leased for this process: a download here meanwhile renders it rather than
+            // waiting for the lease to end.
+            self.inflight().leased.extend(docs.iter().map(|d| d.id));
             let before = done;
             for doc in &docs {
-                match self.ensure(doc).await {
+                match self.ensure_in(doc, Lane::Background).await {
                     Ok(_) => done += 1,
-                    Err(e) => tracing::error!(error = %e, "document {} not rendered", doc.number),
+                    Err(e) => {
+                        tracing::error!(error = %e, "document {} not rendered", doc.number);
+                        self.inflight().leased.remove(&doc.id);
+                    }
                 }
             }
-            if done == before {
-                return done; // all failed: try again on the next change
+            if done == before || docs.len() < 20 {
+                // All failed (try again on the next change), or nothing more is waiting.
+                return done;
             }
         }
     }

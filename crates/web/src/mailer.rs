@@ -17,6 +17,13 @@ use jiff::SignedDuration;
 use crate::documents::Documents;
 use crate::live::LiveFeed;
 
+/// Emails taken at once.
+const BATCH: i64 = 20;
+
+/// After a change, the worker waits this long before looking at the outbox: the emails a few
+/// quick steps queue go out in one batch (one read, one write to record them).
+const GATHER: Duration = Duration::from_millis(50);
+
 pub struct Mailer {
     pub store: DynStore,
     pub documents: Arc<Documents>,
@@ -93,11 +100,11 @@ impl Mailer {
         false
     }
 
-    /// Sends everything due now; returns how many rows were attempted.
+    /// Sends up to a batch of what is due now; returns how many rows were attempted.
     pub async fn run_once(&self) -> usize {
         let now = self.clock.now();
         let lease = now + SignedDuration::from_mins(5);
-        let batch = match self.store.claim_outbox(now, lease, 20).await {
+        let batch = match self.store.claim_outbox(now, lease, BATCH).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the outbox");
@@ -163,10 +170,15 @@ impl Mailer {
                 }
                 last_reminders = Some(now);
             }
-            while self.run_once().await > 0 {}
+            // A full batch: more may be waiting.
+            while self.run_once().await >= BATCH as usize {}
             match tokio::time::timeout(Duration::from_secs(2), changes.recv()).await {
                 Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return,
-                _ => while changes.try_recv().is_ok() {},
+                Ok(_) => {
+                    tokio::time::sleep(GATHER).await;
+                    while changes.try_recv().is_ok() {}
+                }
+                Err(_) => {}
             }
         }
     }

@@ -293,3 +293,57 @@ both!(documents_are_rendered_in_the_background_as_soon_as_issued, async |app: &T
         StatusCode::NOT_FOUND
     );
 });
+
+/// Four documents in a flow (quote, accepted quote, purchase order, invoice), each asked for at
+/// once by the background renderer, the emails that attach it and several downloads: each is
+/// rendered exactly once, and everyone gets the same bytes.
+async fn rendered_once(app: &TestApp, other: Option<&immovr_testkit::Instance>) {
+    let (client_id, client) = app.signup("Unique").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let (_, po, _, invoice) = invoiced(app, &client, quote).await;
+    // Right after delivery, downloads of every document at once, here and on the other instance.
+    let mut paths = vec![
+        format!("/api/v1/quotes/{quote}/pdf"),
+        format!("/api/v1/quotes/{quote}/accepted-pdf"),
+        format!("/api/v1/purchase-orders/{po}/pdf"),
+    ];
+    paths.extend(std::iter::repeat_n(format!("/api/v1/invoices/{invoice}/pdf"), 6));
+    let bases: Vec<String> = std::iter::once(app.base.clone()).chain(other.map(|o| o.base.clone())).collect();
+    let mut tasks = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let url = format!("{}{path}", bases[i % bases.len()]);
+        let (http, client) = (app.http.clone(), client.clone());
+        tasks.push(tokio::spawn(async move {
+            let res = http.get(url).bearer_auth(client).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.bytes().await.unwrap().to_vec()
+        }));
+    }
+    let mut bodies = Vec::new();
+    for t in tasks {
+        bodies.push(t.await.unwrap());
+    }
+    assert!(bodies[3..].windows(2).all(|w| w[0] == w[1]), "every download of the invoice has the same bytes");
+    app.settle_outbox().await;
+    let renders = app.documents.renders() + other.map_or(0, |o| o.documents.renders());
+    assert_eq!(renders, 4, "four documents, four renders");
+    // Later downloads are served from the file store.
+    assert_eq!(pdf(app, &client, &paths[3]).await, bodies[3]);
+    assert_eq!(app.documents.renders() + other.map_or(0, |o| o.documents.renders()), 4);
+}
+
+both!(each_document_is_rendered_exactly_once, async |app: &TestApp| {
+    rendered_once(app, None).await;
+});
+
+/// Two instances on one PostgreSQL database: still one render per document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_document_is_rendered_exactly_once_across_instances_postgres() {
+    let Some(app) = immovr_testkit::spawn_app(immovr_testkit::Backend::Postgres).await else {
+        return;
+    };
+    let other = app.another_instance().await;
+    rendered_once(&app, Some(&other)).await;
+    drop(other);
+    app.stop().await;
+}

@@ -60,6 +60,17 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Domain(DomainError::internal(e)))
 }
 
+/// Password hashing and checking: argon2id holds a 19 MiB block for tens of milliseconds, so
+/// at most one per core runs at a time (a burst of sign-ups waits its turn instead of holding
+/// eight blocks at once); off the async threads.
+pub async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    static PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = PERMITS.acquire().await.map_err(|e| ApiError::Domain(DomainError::internal(e)))?;
+    blocking(f).await
+}
+
 /// Opens a session for `user`: the token and the `Set-Cookie` value that carries it.
 pub async fn start_session(state: &AppState, user: &User) -> Result<(String, Timestamp, HeaderValue), ApiError> {
     let token = new_token(SESSION_TOKEN_PREFIX);
@@ -91,7 +102,7 @@ pub async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json
     let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
     let password = body.password;
     // Verify even for unknown emails so the answer time does not reveal which accounts exist.
-    let ok = blocking(move || verify_password(&password, &hash)).await?;
+    let ok = hashing(move || verify_password(&password, &hash)).await?;
     match found {
         Some((user, _)) if ok => {
             if let Some(secret) = state.store.totp_secret(user.id).await? {
@@ -129,7 +140,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     responses((status = 201, body = Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn signup(State(state): State<AppState>, Json(body): Json<Signup>) -> ApiResult<Response> {
     let password = body.password;
-    let hash = blocking(move || hash_password(&password)).await??;
+    let hash = hashing(move || hash_password(&password)).await??;
     let mut actor = Actor::system();
     actor.label = format!("signup {}", body.client.email.trim());
     let client = state.store.register_client(&actor, body.client, Some(hash)).await?;

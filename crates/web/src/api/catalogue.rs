@@ -2,10 +2,10 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use immovr_core::Scope;
 use immovr_core::auth::hash_password;
 use immovr_core::model::{AuditEvent, CatalogueItem, Client, CompanySettings, Id, OutboxMessage};
 use immovr_core::ports::{AuditFilter, CatalogueItemPatch, NewCatalogueItem, NewClient};
-use immovr_core::{DomainError, Scope};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -68,7 +68,7 @@ pub async fn create_client(
     Json(body): Json<NewClientWithLogin>,
 ) -> ApiResult<(StatusCode, J<Client>)> {
     let hash = match body.password {
-        Some(p) => Some(tokio::task::spawn_blocking(move || hash_password(&p)).await.map_err(DomainError::internal)??),
+        Some(p) => Some(crate::api::hashing(move || hash_password(&p)).await??),
         None => None,
     };
     Ok((StatusCode::CREATED, axum::Json(state.store.register_client(&caller.actor, body.client, hash).await?)))

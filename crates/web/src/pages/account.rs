@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::i18n::Tr;
 use super::{ClientCtx, Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, field_error, notice, page};
 use crate::AppState;
-use crate::api::blocking;
+use crate::api::hashing;
 
 /// A submitted form as name/value pairs (checkbox groups repeat a name).
 pub struct Fields(pub Vec<(String, String)>);
@@ -1056,7 +1056,7 @@ pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f
     let hash = state.store.user_credentials(&user.email).await.ok().flatten().map(|(_, h)| h).unwrap_or_default();
     let (current, new) = (f.current, f.new);
     let checked =
-        blocking(move || if verify_password(&current, &hash) { hash_password(&new).map(Some) } else { Ok(None) }).await;
+        hashing(move || if verify_password(&current, &hash) { hash_password(&new).map(Some) } else { Ok(None) }).await;
     match checked {
         Ok(Ok(Some(new_hash))) => match state.store.set_password(&c.ctx.actor, user.id, new_hash).await {
             // Every session is closed by the change: sign in again with the new password.

@@ -17,7 +17,7 @@ use super::account::Fields;
 use super::backoffice::{Flash, StaffCtx, back, flash, refused};
 use super::{Ctx, badge, csrf_field, domain_error_page, error_page, notice, page};
 use crate::AppState;
-use crate::api::blocking;
+use crate::api::hashing;
 
 pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
     let tr = ctx.tr;
@@ -442,7 +442,7 @@ pub async fn create_user(
     // A first password is generated and shown once; the person changes it with a reset link.
     let password: String = crate::api::new_token("").chars().take(16).collect();
     let pw = password.clone();
-    let hash = match blocking(move || hash_password(&pw)).await {
+    let hash = match hashing(move || hash_password(&pw)).await {
         Ok(Ok(h)) => h,
         _ => return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
     };

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::i18n::Tr;
 use super::{Ctx, LANG_COOKIE, csrf_field, csrf_ok, error_page, field_error, notice, page};
 use crate::AppState;
-use crate::api::{blocking, new_token, start_session};
+use crate::api::{hashing, new_token, start_session};
 use crate::extract::{ClientIp, SESSION_COOKIE};
 
 #[derive(Deserialize, Default)]
@@ -107,7 +107,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f
     let found = state.store.user_credentials(&f.email).await.ok().flatten();
     let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
     let password = f.password;
-    let ok = blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let ok = hashing(move || verify_password(&password, &hash)).await.unwrap_or(false);
     match found {
         Some((user, _)) if ok && state.store.totp_secret(user.id).await.ok().flatten().is_some() => {
             super::security::ask_code(&state, &user, &landing(&user, &next))
@@ -295,7 +295,7 @@ pub async fn reset(
         return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
     let password = f.password;
-    let hash = match blocking(move || hash_password(&password)).await {
+    let hash = match hashing(move || hash_password(&password)).await {
         Ok(Ok(h)) => h,
         Ok(Err(e)) => {
             let msg = e.to_string();
@@ -451,7 +451,7 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::ex
             language: ctx.tr.0,
         };
         let password = f.password.clone();
-        let hash = blocking(move || hash_password(&password)).await.map_err(|_| DomainError::internal("hashing"))??;
+        let hash = hashing(move || hash_password(&password)).await.map_err(|_| DomainError::internal("hashing"))??;
         let mut actor = ctx.actor.clone();
         actor.label = format!("signup {}", f.email.trim());
         state.store.register_client_with_request(&actor, client, hash, request, upload.files.clone()).await
