@@ -394,7 +394,8 @@ fn approval(s: &Setter, v: &View, style: &Style) -> Option<Frame> {
             inner.stack(&s.paragraph(blank, Font::new(8.5), inner_w, Align::Left), 0.0);
             inner.gap(22.0 * MM);
         }
-        None => inner.stack(&pairs(s, &a.rows, Font::new(9.5).color(style.muted), Font::new(8.5), inner_w, false), 1.0),
+        // Small enough for the 64 hex digits of the accepted content's SHA-256 on one line.
+        None => inner.stack(&pairs(s, &a.rows, Font::new(8.5).color(style.muted), Font::new(8.0), inner_w, false), 1.0),
     }
     Some(boxed(&inner, CONTENT_W, 9.0, Color::gray(140), None, 3.0))
 }

@@ -78,8 +78,9 @@ impl Typeface {
         Typeface { faces }
     }
 
-    /// The shipped typeface: Libertinus Serif (Latin, Greek, Cyrillic), with New Computer Modern
-    /// and DejaVu Sans Mono behind it (fonts of the `typst-assets` crate), plus `extra` fallbacks.
+    /// The shipped typeface: Noto Sans (Latin, Greek, Cyrillic; TrueType outlines, which are
+    /// quick to subset), with Libertinus Serif, New Computer Modern and DejaVu Sans Mono (fonts of
+    /// the `typst-assets` crate) behind it for other characters, after the `extra` fallbacks.
     pub fn shipped(extra: Vec<Face>) -> Typeface {
         let face = |name: &str| {
             shipped_font(name)
@@ -87,9 +88,10 @@ impl Typeface {
                 .unwrap_or_else(|| panic!("the shipped font {name} is missing"))
         };
         let mut fallbacks = extra;
+        fallbacks.push(face("LibertinusSerif-Regular"));
         fallbacks.push(face("NewCM10-Regular"));
         fallbacks.push(face("DejaVuSansMono"));
-        Typeface::new(face("LibertinusSerif-Regular"), face("LibertinusSerif-Bold"), fallbacks)
+        Typeface::new(face("NotoSans"), face("NotoSans-Bold"), fallbacks)
     }
 
     /// The same fallbacks behind another regular and bold face.
@@ -205,10 +207,13 @@ impl Typeface {
     }
 }
 
-/// A font file shipped in the binary (`typst-assets`), by PostScript name, e.g.
-/// `LibertinusSerif-Bold` or `DejaVuSansMono`.
+/// A font file shipped in the binary (`notosans`, `typst-assets`), by PostScript name, e.g.
+/// `NotoSans`, `NotoSans-Bold`, `LibertinusSerif-Regular` or `DejaVuSansMono`.
 pub fn shipped_font(postscript: &str) -> Option<&'static [u8]> {
-    typst_assets::fonts().find(|data| postscript_name(data).is_some_and(|n| n == postscript))
+    [notosans::REGULAR_TTF, notosans::BOLD_TTF]
+        .into_iter()
+        .chain(typst_assets::fonts())
+        .find(|data| postscript_name(data).is_some_and(|n| n == postscript))
 }
 
 /// The PostScript name in a font's `name` table (ID 6).

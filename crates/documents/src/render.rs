@@ -47,7 +47,7 @@ struct StyleFile {
     accent: Option<String>,
     /// `#rrggbb`: labels.
     muted: Option<String>,
-    /// Font files (relative to the folder) replacing the shipped Libertinus Serif.
+    /// Font files (relative to the folder) replacing the shipped Noto Sans.
     regular_font: Option<String>,
     bold_font: Option<String>,
 }

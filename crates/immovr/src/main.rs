@@ -89,8 +89,13 @@ fn init_logs(config: &Config) {
     if config.log_format == "json" { builder.json().init() } else { builder.init() }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Blocking threads serve file reads and writes; a burst of them need not become hundreds of
+    // threads, each keeping its own allocator cache.
+    tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(16).build()?.block_on(cli())
+}
+
+async fn cli() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref()).context("reading the configuration")?;
     init_logs(&config);

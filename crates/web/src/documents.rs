@@ -37,8 +37,10 @@ pub struct Documents {
     files: Files,
     clock: Arc<dyn Clock>,
     inflight: Mutex<Inflight>,
-    /// The background renderer's thread.
-    background: RenderThread,
+    /// Renders someone waits for (a download, an email), at most one per core.
+    now: RenderThreads,
+    /// The background renderer's thread, at a lower priority.
+    background: RenderThreads,
     rendered: AtomicU64,
 }
 
@@ -57,7 +59,7 @@ pub struct Pdf {
     pub file_name: String,
 }
 
-/// Where a render runs: on the spot (someone waits: a blocking thread at normal priority) or in
+/// Where a render runs: on the spot (someone waits: a render thread at normal priority) or in
 /// the background (the renderer's own low-priority thread).
 #[derive(Clone, Copy, PartialEq)]
 enum Lane {
@@ -67,24 +69,36 @@ enum Lane {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// One thread that runs background renders, niced below the request threads.
-struct RenderThread {
+/// A few threads that run renders: rendering is CPU work, so more at once than there are cores
+/// only adds memory (each render holds a few MiB while it runs).
+struct RenderThreads {
     jobs: std::sync::mpsc::Sender<Job>,
 }
 
-impl RenderThread {
-    fn start() -> RenderThread {
+impl RenderThreads {
+    /// `threads` threads; `background` ones are niced below the request threads.
+    fn start(name: &str, threads: usize, background: bool) -> RenderThreads {
         let (jobs, rx) = std::sync::mpsc::channel::<Job>();
-        let spawned = std::thread::Builder::new().name("immovr-render".into()).spawn(move || {
-            lower_priority();
-            while let Ok(job) = rx.recv() {
-                job();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new().name(format!("{name}-{i}")).spawn(move || {
+                if background {
+                    lower_priority();
+                }
+                loop {
+                    let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "starting a render thread");
             }
-        });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "starting the render thread: background renders will fail");
         }
-        RenderThread { jobs }
+        RenderThreads { jobs }
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
@@ -93,7 +107,7 @@ impl RenderThread {
             .send(Box::new(move || {
                 let _ = tx.send(f());
             }))
-            .map_err(|_| DomainError::internal("the render thread has stopped"))?;
+            .map_err(|_| DomainError::internal("the render threads have stopped"))?;
         rx.await.map_err(|_| DomainError::internal("a render was abandoned"))
     }
 }
@@ -120,7 +134,12 @@ impl Documents {
             files,
             clock,
             inflight: Mutex::new(Inflight::default()),
-            background: RenderThread::start(),
+            now: RenderThreads::start(
+                "immovr-render",
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+                false,
+            ),
+            background: RenderThreads::start("immovr-render-bg", 1, true),
             rendered: AtomicU64::new(0),
         }
     }
@@ -203,7 +222,7 @@ impl Documents {
         let snapshot = doc.snapshot.clone();
         let render = move || renderer.render(&snapshot, logo.as_ref());
         let pdf = match lane {
-            Lane::Now => tokio::task::spawn_blocking(render).await.map_err(DomainError::internal)?,
+            Lane::Now => self.now.run(render).await?,
             Lane::Background => self.background.run(render).await?,
         }
         .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;

@@ -42,7 +42,9 @@ impl Files {
     /// Files kept under a local folder (created if missing).
     pub fn local(dir: &std::path::Path) -> std::io::Result<Files> {
         std::fs::create_dir_all(dir)?;
-        let fs = LocalFileSystem::new_with_prefix(dir).map_err(std::io::Error::other)?;
+        // Durable like a bucket: a write returns once the file and its directory entry are on
+        // disk (the database records a file only after that).
+        let fs = LocalFileSystem::new_with_prefix(dir).map_err(std::io::Error::other)?.with_fsync(true);
         Ok(Files { store: Arc::new(fs) })
     }
 

@@ -143,7 +143,16 @@ both!(request_attachments_are_checked_and_private, async |app: &TestApp| {
         post(form(vec![("plan.pdf", pdf.clone()), ("virus.pdf", b"MZ\x90\x00 not a pdf".to_vec())])).await.unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().await.unwrap().contains("virus.pdf"), "the error names the refused file");
-    let big = post(form(vec![("huge.pdf", [&b"%PDF"[..], &vec![0u8; 26 * 1024 * 1024][..]].concat())])).await.unwrap();
+    // The server refuses an oversized upload before reading it all and closes that connection:
+    // it is sent from a session of its own, so the next requests do not pick that connection.
+    let (uploader, uploader_csrf, _) = app.browser_login("plans@client.example", "client-password").await;
+    let huge = [&b"%PDF"[..], &vec![0u8; 26 * 1024 * 1024][..]].concat();
+    let big_form = Form::new()
+        .text("csrf", uploader_csrf)
+        .text("property_type", "Maison")
+        .text("property_address", "9 rue des Plans, Lyon")
+        .part("attachments", Part::bytes(huge).file_name("huge.pdf"));
+    let big = uploader.post(format!("{}/compte/demandes", app.base)).multipart(big_form).send().await.unwrap();
     assert_eq!(big.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         app.get(&app.admin, "/api/v1/quote-requests").await.body.as_array().unwrap().is_empty(),

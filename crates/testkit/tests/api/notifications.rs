@@ -443,7 +443,7 @@ async fn a_studio_overrides_an_email_template_and_the_document_style() {
         fonts.contains("DejaVuSansMono-Bold") && fonts.contains("DejaVuSansMono "),
         "the studio's typeface: {fonts}"
     );
-    assert!(!fonts.contains("Libertinus"), "instead of the shipped one: {fonts}");
+    assert!(!fonts.contains("NotoSans"), "instead of the shipped one: {fonts}");
     app.stop().await;
 }
 
