@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod listing;
 pub mod model;
 pub mod money;
 pub mod ports;

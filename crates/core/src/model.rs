@@ -275,6 +275,9 @@ pub struct PurchaseOrder {
     pub created_at: Timestamp,
     pub validated_at: Option<Timestamp>,
     pub order_id: Option<Id>,
+    /// The order's status, once the purchase order is validated.
+    #[serde(default)]
+    pub order_status: Option<OrderStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::error::{DomainError, Result};
+pub use crate::listing::{ListQuery, Page};
 use crate::model::*;
 use crate::money::LineInput;
 
@@ -317,7 +318,45 @@ pub struct NewMessage {
 pub struct AuditFilter {
     pub entity_kind: Option<String>,
     pub entity_id: Option<Id>,
-    pub limit: i64,
+    pub list: ListQuery,
+}
+
+/// A "to do" of the dashboard: how many, and the first few (most urgent first).
+#[derive(Debug, Clone)]
+pub struct Todo<T> {
+    pub count: i64,
+    pub items: Vec<T>,
+}
+
+impl<T> Default for Todo<T> {
+    fn default() -> Self {
+        Todo { count: 0, items: Vec::new() }
+    }
+}
+
+/// A stage due soon, with its order.
+#[derive(Debug, Clone)]
+pub struct StageDue {
+    pub order_id: Id,
+    pub purchase_order_number: String,
+    pub stage: Stage,
+}
+
+/// What waits for the studio's team.
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub new_requests: Todo<QuoteRequest>,
+    /// Quotes whose client asked for changes, not revised yet.
+    pub changes_requested: Todo<Quote>,
+    /// Sent quotes whose validity ends within a week.
+    pub expiring: Todo<Quote>,
+    pub to_validate: Todo<PurchaseOrder>,
+    /// Stages not done, planned within a week (or late).
+    pub stages_due: Todo<StageDue>,
+    /// Open orders with at most one stage left.
+    pub to_deliver: Todo<Order>,
+    pub overdue: Todo<Invoice>,
+    pub failed_emails: Todo<OutboxMessage>,
 }
 
 /// Outcome of accepting a quote: the accepted version and the purchase order created with it.
@@ -372,7 +411,10 @@ pub trait Store: Send + Sync + 'static {
         attachments: Vec<NewAttachment>,
     ) -> Result<User>;
     async fn client(&self, scope: Scope, id: Id) -> Result<Client>;
-    async fn clients(&self) -> Result<Vec<Client>>;
+    /// Clients, newest first; `q` searches names, company and email.
+    async fn clients(&self, list: &ListQuery) -> Result<Page<Client>>;
+    /// The display names of these clients (the rows of a list page name their client).
+    async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>>;
 
     // Catalogue
     async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>>;
@@ -391,7 +433,9 @@ pub trait Store: Send + Sync + 'static {
     async fn attachment(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment>;
     /// An order's delivered file, if the scope may see the order.
     async fn deliverable(&self, scope: Scope, order_id: Id, deliverable_id: Id) -> Result<Deliverable>;
-    async fn quote_requests(&self, scope: Scope) -> Result<Vec<QuoteRequest>>;
+    /// Quote requests, newest first. Status: new, quoted, closed; period: received; `q`: property,
+    /// address and client.
+    async fn quote_requests(&self, scope: Scope, list: &ListQuery) -> Result<Page<QuoteRequest>>;
     async fn quote_request(&self, scope: Scope, id: Id) -> Result<QuoteRequest>;
 
     // Quotes
@@ -403,7 +447,9 @@ pub trait Store: Send + Sync + 'static {
     /// Drafts the next version from a sent, refused or expired one.
     async fn revise_quote(&self, actor: &Actor, id: Id) -> Result<Quote>;
     async fn extend_quote(&self, actor: &Actor, id: Id, valid_until: Date) -> Result<Quote>;
-    async fn quotes(&self, scope: Scope) -> Result<Vec<Quote>>;
+    /// Quote versions, newest first. Status: draft, sent, expired, accepted, refused, superseded;
+    /// period: created; `q`: number, title and client.
+    async fn quotes(&self, scope: Scope, list: &ListQuery) -> Result<Page<Quote>>;
     async fn quote(&self, scope: Scope, id: Id) -> Result<Quote>;
     /// Every version of one quote (that the scope may see), newest first.
     async fn quote_versions(&self, scope: Scope, family_id: Id) -> Result<Vec<Quote>>;
@@ -413,9 +459,14 @@ pub trait Store: Send + Sync + 'static {
     // Purchase orders and orders
     async fn validate_purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder>;
     async fn cancel_purchase_order(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder>;
-    async fn purchase_orders(&self, scope: Scope) -> Result<Vec<PurchaseOrder>>;
+    /// Purchase orders, newest first. Status: pending, validated, cancelled; period: created; `q`:
+    /// number, quote number and client.
+    async fn purchase_orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<PurchaseOrder>>;
     async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder>;
-    async fn orders(&self, scope: Scope) -> Result<Vec<Order>>;
+    /// Orders, newest first. Status: registered, in_progress, delivered, cancelled, open (registered
+    /// or in progress), with_files (some final files uploaded); period:
+    /// registered; `q`: purchase order number and client.
+    async fn orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<Order>>;
     async fn order(&self, scope: Scope, id: Id) -> Result<Order>;
     async fn plan_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, plan: StagePlan) -> Result<Order>;
     async fn complete_stage(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order>;
@@ -426,7 +477,9 @@ pub trait Store: Send + Sync + 'static {
     async fn issue_invoice(&self, actor: &Actor, order_id: Id) -> Result<Invoice>;
 
     // Invoices
-    async fn invoices(&self, scope: Scope) -> Result<Vec<Invoice>>;
+    /// Invoices, newest first. Status: issued, partially_paid, paid, cancelled, unpaid (issued or
+    /// partially paid), overdue (unpaid past the due date); period: issue date; `q`: number, purchase order number and client.
+    async fn invoices(&self, scope: Scope, list: &ListQuery) -> Result<Page<Invoice>>;
     async fn invoice(&self, scope: Scope, id: Id) -> Result<Invoice>;
     async fn record_payment(&self, actor: &Actor, invoice_id: Id, payment: NewPayment) -> Result<Invoice>;
     async fn issue_credit_note(&self, actor: &Actor, invoice_id: Id, note: NewCreditNote) -> Result<CreditNote>;
@@ -456,8 +509,11 @@ pub trait Store: Send + Sync + 'static {
     async fn messages(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>>;
 
     // Audit and outbox
-    async fn audit_events(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>>;
-    async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMessage>>;
+    async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>>;
+    /// Notifications, newest first. Status: pending, sent, failed; `q`: recipient.
+    async fn outbox(&self, list: &ListQuery) -> Result<Page<OutboxMessage>>;
+    /// What waits for the studio's team, counted over every record.
+    async fn dashboard(&self, preview: i64) -> Result<Dashboard>;
     /// Leases up to `limit` notifications due at `now` until `lease_until`: no other worker
     /// takes them meanwhile (after a crash, the lease ends and they are sent again).
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>>;

@@ -219,6 +219,7 @@ pub fn purchase_order(q: &Quote) -> PurchaseOrder {
         created_at: ts("2026-06-16T14:31:07Z"),
         validated_at: None,
         order_id: None,
+        order_status: None,
     }
 }
 

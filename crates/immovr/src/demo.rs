@@ -100,7 +100,7 @@ fn lines(items: &[CatalogueItem], wanted: &[(&str, Decimal)]) -> Vec<LineInput> 
 
 /// Seeds the demo once; returns false when the database already has clients.
 pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> anyhow::Result<bool> {
-    if !store.clients().await?.is_empty() {
+    if !store.clients(&immovr_core::listing::ListQuery { limit: 1, ..Default::default() }).await?.items.is_empty() {
         return Ok(false);
     }
     let system = Actor::system();

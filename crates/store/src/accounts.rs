@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::db::{Row, Tx, args};
+use crate::search::{self, Kind};
 use crate::support::{audit, check_opt_text, check_text, company, enqueue, notify_staff};
 use crate::{SqlStore, not_found, scope_client};
 
@@ -59,7 +60,7 @@ fn catalogue_from_row(r: &Row) -> Result<CatalogueItem> {
     })
 }
 
-fn attachment_from_row(r: &Row) -> Result<Attachment> {
+pub(crate) fn attachment_from_row(r: &Row) -> Result<Attachment> {
     Ok(Attachment {
         id: r.i64("id")?,
         filename: r.text("filename")?,
@@ -70,7 +71,7 @@ fn attachment_from_row(r: &Row) -> Result<Attachment> {
     })
 }
 
-async fn request_with_files(tx: &mut Tx, r: &Row) -> Result<QuoteRequest> {
+pub(crate) async fn request_with_files(tx: &mut Tx, r: &Row) -> Result<QuoteRequest> {
     let files = tx.all("SELECT * FROM attachments WHERE request_id = $1 ORDER BY id", args![r.i64("id")?]).await?;
     let mut request = request_from_row(r)?;
     request.attachments = files.iter().map(attachment_from_row).collect::<Result<_>>()?;
@@ -100,7 +101,7 @@ async fn insert_attachments(tx: &mut Tx, now: Timestamp, request_id: Id, files: 
     Ok(())
 }
 
-fn request_from_row(r: &Row) -> Result<QuoteRequest> {
+pub(crate) fn request_from_row(r: &Row) -> Result<QuoteRequest> {
     Ok(QuoteRequest {
         id: r.i64("id")?,
         client_id: r.i64("client_id")?,
@@ -324,12 +325,6 @@ impl SqlStore {
         client_from_row(&row.ok_or_else(|| not_found("client"))?)
     }
 
-    pub(crate) async fn clients_q(&self) -> Result<Vec<Client>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx.all("SELECT * FROM clients ORDER BY id", vec![]).await?;
-        rows.iter().map(client_from_row).collect()
-    }
-
     pub(crate) async fn catalogue_q(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
         let mut tx = self.db.read().await?;
         let rows = tx
@@ -483,21 +478,6 @@ impl SqlStore {
         Ok(request)
     }
 
-    pub(crate) async fn quote_requests_q(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx
-            .all(
-                "SELECT * FROM quote_requests WHERE ($1 IS NULL OR client_id = $1) ORDER BY id DESC LIMIT 500",
-                args![scope_client(scope)],
-            )
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(request_with_files(&mut tx, r).await?);
-        }
-        Ok(out)
-    }
-
     pub(crate) async fn quote_request_q(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
         let mut tx = self.db.read().await?;
         load_request(&mut tx, scope, id).await
@@ -639,7 +619,7 @@ impl SqlStore {
         tx.exec(
             "UPDATE clients SET name = $2, phone = $3, company_name = $4, siren = $5, siret = $6, vat_number = $7, billing_address = $8, \
              language = $9, notify_email = $10 WHERE id = $1",
-            args![client_id, &name, phone, company_name, siren, siret, vat_number, address, p.language.as_str(), p.notify_email],
+            args![client_id, &name, phone, &company_name, siren, siret, vat_number, address, p.language.as_str(), p.notify_email],
         )
         .await?;
         tx.exec(
@@ -649,6 +629,9 @@ impl SqlStore {
         .await?;
         audit(&mut tx, now, actor, "client.updated", ("client", client_id), json!({})).await?;
         let row = tx.one("SELECT * FROM clients WHERE id = $1", args![client_id]).await?;
+        let email = row.text("email")?;
+        let texts = [name.as_str(), company_name.as_deref().unwrap_or(""), email.as_str()];
+        search::index(&mut tx, Kind::Client, client_id, texts, true).await?;
         self.commit(tx).await?;
         client_from_row(&row)
     }
@@ -746,6 +729,8 @@ async fn insert_client(
         .await
         .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
     }
+    let texts = [c.name.as_str(), c.company_name.as_deref().unwrap_or(""), c.email.as_str()];
+    search::index(tx, Kind::Client, id, texts, false).await?;
     audit(tx, now, actor, "client.created", ("client", id), json!({"email": c.email, "kind": c.kind.as_str()})).await?;
     Ok(id)
 }
@@ -787,6 +772,7 @@ async fn insert_request(tx: &mut Tx, now: Timestamp, actor: &Actor, client_id: I
             ],
         )
         .await?;
+    search::index(tx, Kind::Request, id, [r.property_type.as_str(), r.property_address.as_str()], false).await?;
     audit(tx, now, actor, "quote_request.created", ("quote_request", id), json!({"client_id": client_id})).await?;
     notify_staff(
         tx,

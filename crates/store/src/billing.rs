@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::db::{Row, Tx, args};
 use crate::documents::{Issue, issue_document};
 use crate::orders::lock_order;
+use crate::search::{self, Kind};
 use crate::support::{
     audit, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
 };
@@ -50,6 +51,7 @@ pub(crate) async fn issue_invoice_for(
         .await
         .map_err(|e| e.unique_as(DomainError::AlreadyInvoiced))?;
     insert_lines(tx, "invoice", id, &lines).await?;
+    search::index(tx, Kind::Invoice, id, [number.as_str(), po.text("number")?.as_str()], false).await?;
     audit(
         tx,
         now,
@@ -68,9 +70,22 @@ pub(crate) async fn issue_invoice_for(
 
 async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
     let id = r.i64("id")?;
-    let (lines, totals) = lines_and_totals(load_lines(tx, "invoice", id).await?, r)?;
+    let lines = load_lines(tx, "invoice", id).await?;
     let payments = tx.all("SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
     let credit_notes = tx.all("SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
+    let credit_note_ids = credit_notes.iter().map(|c| c.i64("id")).collect::<Result<_>>()?;
+    invoice_from_parts(r, lines, &payments, credit_note_ids)
+}
+
+/// An invoice from its row, lines, payments' rows and credit notes.
+pub(crate) fn invoice_from_parts(
+    r: &Row,
+    lines: Vec<immovr_core::money::Line>,
+    payments: &[Row],
+    credit_note_ids: Vec<Id>,
+) -> Result<Invoice> {
+    let id = r.i64("id")?;
+    let (lines, totals) = lines_and_totals(lines, r)?;
     let status = InvoiceStatus::parse(&r.text("status")?)?;
     let amount_paid = r.dec("amount_paid")?;
     let amount_due =
@@ -106,12 +121,12 @@ async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
                 })
             })
             .collect::<Result<_>>()?,
-        credit_note_ids: credit_notes.iter().map(|c| c.i64("id")).collect::<Result<_>>()?,
+        credit_note_ids,
         created_at: r.ts("created_at")?,
     })
 }
 
-const INVOICE_SELECT: &str = "SELECT i.*, p.number AS po_number FROM invoices i JOIN orders o ON o.id = i.order_id \
+pub(crate) const INVOICE_SELECT: &str = "SELECT i.*, p.number AS po_number FROM invoices i JOIN orders o ON o.id = i.order_id \
      JOIN purchase_orders p ON p.id = o.purchase_order_id";
 
 pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<Invoice> {
@@ -151,21 +166,6 @@ pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Resul
 }
 
 impl SqlStore {
-    pub(crate) async fn invoices_q(&self, scope: Scope) -> Result<Vec<Invoice>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx
-            .all(
-                &format!("{INVOICE_SELECT} WHERE ($1 IS NULL OR i.client_id = $1) ORDER BY i.id DESC LIMIT 500"),
-                args![scope_client(scope)],
-            )
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(invoice_from_row(&mut tx, r).await?);
-        }
-        Ok(out)
-    }
-
     pub(crate) async fn issue_invoice_tx(&self, actor: &Actor, order_id: Id) -> Result<Invoice> {
         let now = self.now();
         let mut tx = self.db.write().await?;

@@ -8,10 +8,12 @@ mod accounts;
 mod billing;
 mod db;
 mod documents;
+mod lists;
 mod migrations;
 mod orders;
 mod outbox;
 mod quotes;
+mod search;
 mod support;
 
 use std::sync::Arc;
@@ -52,6 +54,7 @@ impl SqlStore {
         };
         let store = SqlStore { db, clock, feed: Arc::new(NoFeed), channel, shared_feed: false };
         store.ensure_company().await?;
+        store.backfill_search().await?;
         Ok(store)
     }
 
@@ -157,8 +160,12 @@ impl Store for SqlStore {
         self.client_q(scope, id).await
     }
 
-    async fn clients(&self) -> Result<Vec<Client>> {
-        self.clients_q().await
+    async fn clients(&self, list: &ListQuery) -> Result<Page<Client>> {
+        self.clients_page(list).await
+    }
+
+    async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>> {
+        self.client_names_q(ids).await
     }
 
     async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
@@ -193,8 +200,8 @@ impl Store for SqlStore {
         order.deliverables.into_iter().find(|d| d.id == deliverable_id).ok_or_else(|| not_found("deliverable"))
     }
 
-    async fn quote_requests(&self, scope: Scope) -> Result<Vec<QuoteRequest>> {
-        self.quote_requests_q(scope).await
+    async fn quote_requests(&self, scope: Scope, list: &ListQuery) -> Result<Page<QuoteRequest>> {
+        self.requests_page(scope, list).await
     }
 
     async fn quote_request(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
@@ -229,8 +236,8 @@ impl Store for SqlStore {
         self.extend_quote_tx(actor, id, valid_until).await
     }
 
-    async fn quotes(&self, scope: Scope) -> Result<Vec<Quote>> {
-        self.quotes_q(scope).await
+    async fn quotes(&self, scope: Scope, list: &ListQuery) -> Result<Page<Quote>> {
+        self.quotes_page(scope, list).await
     }
 
     async fn quote(&self, scope: Scope, id: Id) -> Result<Quote> {
@@ -264,8 +271,8 @@ impl Store for SqlStore {
         self.cancel_purchase_order_tx(actor, id, reason).await
     }
 
-    async fn purchase_orders(&self, scope: Scope) -> Result<Vec<PurchaseOrder>> {
-        self.purchase_orders_q(scope).await
+    async fn purchase_orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<PurchaseOrder>> {
+        self.purchase_orders_page(scope, list).await
     }
 
     async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder> {
@@ -273,8 +280,8 @@ impl Store for SqlStore {
         orders::load_purchase_order(&mut tx, scope, id, false).await
     }
 
-    async fn orders(&self, scope: Scope) -> Result<Vec<Order>> {
-        self.orders_q(scope).await
+    async fn orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<Order>> {
+        self.orders_page(scope, list).await
     }
 
     async fn order(&self, scope: Scope, id: Id) -> Result<Order> {
@@ -302,8 +309,8 @@ impl Store for SqlStore {
         self.issue_invoice_tx(actor, order_id).await
     }
 
-    async fn invoices(&self, scope: Scope) -> Result<Vec<Invoice>> {
-        self.invoices_q(scope).await
+    async fn invoices(&self, scope: Scope, list: &ListQuery) -> Result<Page<Invoice>> {
+        self.invoices_page(scope, list).await
     }
 
     async fn invoice(&self, scope: Scope, id: Id) -> Result<Invoice> {
@@ -374,12 +381,16 @@ impl Store for SqlStore {
         self.messages_q(scope, kind, thread_id).await
     }
 
-    async fn audit_events(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>> {
-        self.audit_events_q(filter).await
+    async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>> {
+        self.audit_page(&filter).await
     }
 
-    async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
-        self.outbox_q(limit).await
+    async fn outbox(&self, list: &ListQuery) -> Result<Page<OutboxMessage>> {
+        self.outbox_page(list).await
+    }
+
+    async fn dashboard(&self, preview: i64) -> Result<Dashboard> {
+        self.dashboard_q(preview).await
     }
 
     async fn idempotency_start(

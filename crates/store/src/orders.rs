@@ -9,12 +9,13 @@ use serde_json::json;
 
 use crate::billing::issue_invoice_for;
 use crate::db::{Row, Tx, args};
+use crate::search::{self, Kind};
 use crate::support::{audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client};
 use crate::{SqlStore, not_found, scope_client};
 
 pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<PurchaseOrder> {
     let sql = format!(
-        "SELECT p.*, o.id AS order_id FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id \
+        "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id \
          WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
         // PostgreSQL cannot lock the nullable side of the outer join: lock the purchase order only.
         if lock && !tx.for_update().is_empty() { " FOR UPDATE OF p" } else { "" }
@@ -24,8 +25,13 @@ pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock:
 }
 
 async fn po_from_row(tx: &mut Tx, r: &Row) -> Result<PurchaseOrder> {
+    let lines = load_lines(tx, "purchase_order", r.i64("id")?).await?;
+    po_from_parts(r, lines)
+}
+
+pub(crate) fn po_from_parts(r: &Row, lines: Vec<immovr_core::money::Line>) -> Result<PurchaseOrder> {
     let id = r.i64("id")?;
-    let (lines, totals) = lines_and_totals(load_lines(tx, "purchase_order", id).await?, r)?;
+    let (lines, totals) = lines_and_totals(lines, r)?;
     Ok(PurchaseOrder {
         id,
         number: r.text("number")?,
@@ -40,6 +46,7 @@ async fn po_from_row(tx: &mut Tx, r: &Row) -> Result<PurchaseOrder> {
         created_at: r.ts("created_at")?,
         validated_at: r.opt_ts("validated_at")?,
         order_id: r.opt_i64("order_id")?,
+        order_status: r.opt_text("order_status")?.map(|s| OrderStatus::parse(&s)).transpose()?,
     })
 }
 
@@ -59,6 +66,7 @@ pub(crate) async fn create_order(
             args![po_id, client_id, now],
         )
         .await?;
+    search::index(tx, Kind::Order, order_id, [po_number], false).await?;
     let client_language =
         tx.one("SELECT language FROM clients WHERE id = $1", args![client_id]).await?.text("language")?;
     for (i, s) in company.stage_template.iter().enumerate() {
@@ -81,7 +89,7 @@ pub(crate) async fn create_order(
     Ok(order_id)
 }
 
-fn stage_from_row(r: &Row) -> Result<Stage> {
+pub(crate) fn stage_from_row(r: &Row) -> Result<Stage> {
     Ok(Stage {
         id: r.i64("id")?,
         position: r.i64("position")?,
@@ -100,6 +108,12 @@ async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
     let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![id]).await?;
     let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![id]).await?;
     let invoice = tx.opt("SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'", args![id]).await?;
+    order_from_parts(r, &stages, &files, invoice.map(|i| i.i64("id")).transpose()?)
+}
+
+/// An order from its row, its stages' and deliverables' rows and the invoice in force.
+pub(crate) fn order_from_parts(r: &Row, stages: &[Row], files: &[Row], invoice_id: Option<Id>) -> Result<Order> {
+    let id = r.i64("id")?;
     Ok(Order {
         id,
         purchase_order_id: r.i64("purchase_order_id")?,
@@ -123,11 +137,11 @@ async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
                 })
             })
             .collect::<Result<_>>()?,
-        invoice_id: invoice.map(|i| i.i64("id")).transpose()?,
+        invoice_id,
     })
 }
 
-const ORDER_SELECT: &str =
+pub(crate) const ORDER_SELECT: &str =
     "SELECT o.*, p.number AS po_number FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id";
 
 pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Order> {
@@ -151,37 +165,6 @@ pub(crate) async fn lock_order(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)
 }
 
 impl SqlStore {
-    pub(crate) async fn purchase_orders_q(&self, scope: Scope) -> Result<Vec<PurchaseOrder>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx
-            .all(
-                "SELECT p.*, o.id AS order_id FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id \
-                 WHERE ($1 IS NULL OR p.client_id = $1) ORDER BY p.id DESC LIMIT 500",
-                args![scope_client(scope)],
-            )
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(po_from_row(&mut tx, r).await?);
-        }
-        Ok(out)
-    }
-
-    pub(crate) async fn orders_q(&self, scope: Scope) -> Result<Vec<Order>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx
-            .all(
-                &format!("{ORDER_SELECT} WHERE ($1 IS NULL OR o.client_id = $1) ORDER BY o.id DESC LIMIT 500"),
-                args![scope_client(scope)],
-            )
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(order_from_row(&mut tx, r).await?);
-        }
-        Ok(out)
-    }
-
     pub(crate) async fn validate_purchase_order_tx(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
         let now = self.now();
         let mut tx = self.db.write().await?;

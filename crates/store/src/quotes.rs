@@ -12,13 +12,14 @@ use serde_json::json;
 use crate::db::{Row, Tx, args};
 use crate::documents::{Issue, issue_document};
 use crate::orders::{create_order, load_purchase_order};
+use crate::search::{self, Kind};
 use crate::support::{
     audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
     notify_staff, notify_staff_at, save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
-fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, today: Date) -> Result<Quote> {
+pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, today: Date) -> Result<Quote> {
     let (lines, totals) = lines_and_totals(lines, r)?;
     let stored = QuoteStatus::parse(&r.text("status")?)?;
     let valid_until = r.date("valid_until")?;
@@ -101,18 +102,6 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn quotes_q(&self, scope: Scope) -> Result<Vec<Quote>> {
-        let mut tx = self.db.read().await?;
-        let sql = format!("SELECT * FROM quotes WHERE $1 = 1 AND {QUOTE_SCOPE} ORDER BY id DESC LIMIT 500");
-        let rows = tx.all(&sql, args![1i64, scope_client(scope)]).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let lines = load_lines(&mut tx, "quote", r.i64("id")?).await?;
-            out.push(quote_from_row(r, lines, self.today())?);
-        }
-        Ok(out)
-    }
-
     fn check_draft_content(
         &self,
         draft: &QuoteDraft,
@@ -154,6 +143,7 @@ impl SqlStore {
             .await?;
         tx.exec("UPDATE quotes SET family_id = id WHERE id = $1", args![id]).await?;
         insert_lines(&mut tx, "quote", id, &lines).await?;
+        search::index(&mut tx, Kind::Quote, id, [title.as_str()], false).await?;
         audit(
             &mut tx,
             now,
@@ -182,6 +172,8 @@ impl SqlStore {
         )
         .await?;
         save_lines(&mut tx, "quote", id, &lines).await?;
+        let number = current.number.as_deref().unwrap_or("");
+        search::index(&mut tx, Kind::Quote, id, [title.as_str(), number], true).await?;
         audit(&mut tx, now, actor, "quote.updated", ("quote", id), json!({"total_incl_vat": t.total_incl_vat})).await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
         self.commit(tx).await?;
@@ -223,6 +215,7 @@ impl SqlStore {
             .await?;
         tx.exec("UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1", args![id, &number, now])
             .await?;
+        search::index(&mut tx, Kind::Quote, id, [number.as_str(), q.title.as_str()], true).await?;
         audit(
             &mut tx,
             now,
@@ -282,6 +275,7 @@ impl SqlStore {
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
         insert_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
+        search::index(&mut tx, Kind::PurchaseOrder, po_id, [po_number.as_str(), quote_number.as_str()], false).await?;
         audit(
             &mut tx,
             now,
@@ -383,6 +377,8 @@ impl SqlStore {
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteRevisionExists))?;
         insert_lines(&mut tx, "quote", new_id, &q.lines).await?;
+        search::index(&mut tx, Kind::Quote, new_id, [q.title.as_str(), q.number.as_deref().unwrap_or("")], false)
+            .await?;
         audit(
             &mut tx,
             now,

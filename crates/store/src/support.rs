@@ -299,37 +299,6 @@ impl SqlStore {
         rows.iter().map(message_from_row).collect()
     }
 
-    pub(crate) async fn audit_events_q(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>> {
-        let mut tx = self.db.read().await?;
-        let limit = if filter.limit <= 0 { 200 } else { filter.limit.min(1000) };
-        let rows = tx
-            .all(
-                "SELECT * FROM audit_events WHERE ($1 IS NULL OR entity_kind = $1) AND ($2 IS NULL OR entity_id = $2) \
-                 ORDER BY id DESC LIMIT $3",
-                args![filter.entity_kind, filter.entity_id, limit],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEvent {
-                    id: r.i64("id")?,
-                    at: r.ts("at")?,
-                    actor: r.text("actor")?,
-                    action: r.text("action")?,
-                    entity_kind: r.text("entity_kind")?,
-                    entity_id: r.i64("entity_id")?,
-                    detail: serde_json::from_str(&r.text("detail")?).map_err(DomainError::internal)?,
-                })
-            })
-            .collect()
-    }
-
-    pub(crate) async fn outbox_q(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx.all("SELECT * FROM outbox ORDER BY id DESC LIMIT $1", args![limit.clamp(1, 1000)]).await?;
-        rows.iter().map(outbox_from_row).collect()
-    }
-
     pub(crate) async fn idempotency_start_tx(
         &self,
         owner: &str,

@@ -221,6 +221,23 @@ impl TestApp {
         Answer { status, body, headers }
     }
 
+    /// Every item of a paged list (`{"items": […], "next_cursor": …}`), following the cursors.
+    pub async fn list(&self, token: &str, path: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut url = path.to_string();
+        loop {
+            let a = self.get(token, &url).await;
+            assert_eq!(a.status, StatusCode::OK, "{url}: {}", a.body);
+            out.extend(
+                a.body["items"].as_array().unwrap_or_else(|| panic!("{url}: not a page: {}", a.body)).iter().cloned(),
+            );
+            match a.body["next_cursor"].as_str() {
+                Some(c) => url = format!("{path}{}cursor={c}", if path.contains('?') { '&' } else { '?' }),
+                None => return out,
+            }
+        }
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> Answer {
         self.send(reqwest::Method::GET, token, path, None, None).await
     }
@@ -285,14 +302,13 @@ impl TestApp {
     /// for good); returns the outbox, newest first.
     pub async fn settle_outbox(&self) -> Vec<Value> {
         for _ in 0..300 {
-            let rows = self.get(&self.admin, "/api/v1/outbox").await.body;
-            let rows = rows.as_array().cloned().unwrap_or_default();
+            let rows = self.list(&self.admin, "/api/v1/outbox").await;
             if rows.iter().all(|r| r["status"] != "pending") {
                 return rows;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("the outbox did not settle: {}", self.get(&self.admin, "/api/v1/outbox").await.body);
+        panic!("the outbox did not settle: {:?}", self.list(&self.admin, "/api/v1/outbox?status=pending").await);
     }
 
     /// Where the server keeps its files.
@@ -372,11 +388,11 @@ impl TestApp {
     /// Number of rows in a table (to check that a refused request changed nothing).
     pub async fn count(&self, what: &str) -> usize {
         let path = match what {
-            "audit" => "/api/v1/audit?limit=1000",
-            "outbox" => "/api/v1/outbox",
+            "audit" => "/api/v1/audit?limit=200",
+            "outbox" => "/api/v1/outbox?limit=200",
             other => panic!("cannot count {other}"),
         };
-        self.get(&self.admin, path).await.body.as_array().map(Vec::len).unwrap_or(0)
+        self.list(&self.admin, path).await.len()
     }
 
     /// Stops the server and drops the test's PostgreSQL schema.

@@ -48,6 +48,59 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// Query-string parameters; a malformed one is a 400 in our problem format, naming it.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => Err(ApiError::http(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())),
+        }
+    }
+}
+
+/// The query of a list: page, filters, search (`?limit=&cursor=&status=&client_id=&from=&to=&q=`).
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Rows per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only rows in this status (each list names its statuses).
+    pub status: Option<String>,
+    /// Only this client's rows (staff).
+    pub client_id: Option<i64>,
+    /// Period start, `YYYY-MM-DD`, included (each list names the date it filters on).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<jiff::civil::Date>,
+    /// Period end, `YYYY-MM-DD`, included.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<jiff::civil::Date>,
+    /// Words to find at the start of words of the number, title or client name (accents and
+    /// case do not matter).
+    pub q: Option<String>,
+}
+
+impl ListParams {
+    pub fn query(self) -> Result<immovr_core::listing::ListQuery, DomainError> {
+        let after =
+            self.cursor.as_deref().filter(|c| !c.is_empty()).map(immovr_core::listing::parse_cursor).transpose()?;
+        Ok(immovr_core::listing::ListQuery {
+            limit: self.limit.unwrap_or(0),
+            after,
+            status: self.status.filter(|s| !s.is_empty()),
+            client_id: self.client_id,
+            from: self.from,
+            to: self.to,
+            q: self.q.filter(|q| !q.trim().is_empty()),
+        })
+    }
+}
+
 /// Path parameters; a malformed id is a 404 (there is no such resource).
 pub struct Path<T>(pub T);
 

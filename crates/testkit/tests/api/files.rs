@@ -154,10 +154,7 @@ both!(request_attachments_are_checked_and_private, async |app: &TestApp| {
         .part("attachments", Part::bytes(huge).file_name("huge.pdf"));
     let big = uploader.post(format!("{}/compte/demandes", app.base)).multipart(big_form).send().await.unwrap();
     assert_eq!(big.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        app.get(&app.admin, "/api/v1/quote-requests").await.body.as_array().unwrap().is_empty(),
-        "nothing recorded"
-    );
+    assert!(app.list(&app.admin, "/api/v1/quote-requests").await.is_empty(), "nothing recorded");
     let files_dir = app.files_root().join("requests");
     let left = std::fs::read_dir(&files_dir)
         .map(|d| {
@@ -169,7 +166,7 @@ both!(request_attachments_are_checked_and_private, async |app: &TestApp| {
     let ok = post(form(vec![("plan RDC.pdf", pdf.clone()), ("façade.png", png.clone())])).await.unwrap();
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let requests = app.get(&app.admin, "/api/v1/quote-requests").await;
-    let request = &requests.body[0];
+    let request = &requests.body["items"][0];
     let files = request["attachments"].as_array().unwrap();
     assert_eq!(files.len(), 2);
     assert_eq!(

@@ -40,7 +40,7 @@ both!(bad_input_is_refused_and_changes_nothing, async |app: &TestApp| {
     let admin = &app.admin;
     let audit = app.count("audit").await;
     let outbox = app.count("outbox").await;
-    let quotes = app.get(admin, "/api/v1/quotes").await.body.as_array().unwrap().len();
+    let quotes = app.list(admin, "/api/v1/quotes").await.len();
 
     let (s, b, ct) =
         raw(app, admin, "/api/v1/quotes", Some("application/json"), b"{\"client_id\": 1, \"title\": ".to_vec()).await;
@@ -122,7 +122,7 @@ both!(bad_input_is_refused_and_changes_nothing, async |app: &TestApp| {
     assert_eq!(bad_method.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.get(admin, "/api/v1/nowhere").await.code(), "not_found");
 
-    assert_eq!(app.get(admin, "/api/v1/quotes").await.body.as_array().unwrap().len(), quotes);
+    assert_eq!(app.list(admin, "/api/v1/quotes").await.len(), quotes);
     assert_eq!(app.count("audit").await, audit);
     assert_eq!(app.count("outbox").await, outbox);
 });
@@ -228,8 +228,8 @@ both!(a_client_never_sees_another_clients_records, async |app: &TestApp| {
     for list in
         ["/api/v1/quotes", "/api/v1/purchase-orders", "/api/v1/orders", "/api/v1/invoices", "/api/v1/quote-requests"]
     {
-        assert_eq!(app.get(&b, list).await.body.as_array().unwrap().len(), 0, "B's {list} is empty");
-        assert_eq!(app.get(&a, list).await.body.as_array().unwrap().len(), 1, "A's {list}");
+        assert_eq!(app.get(&b, list).await.body["items"].as_array().unwrap().len(), 0, "B's {list} is empty");
+        assert_eq!(app.get(&a, list).await.body["items"].as_array().unwrap().len(), 1, "A's {list}");
     }
 });
 
@@ -250,6 +250,26 @@ async fn openapi_document_and_health() {
     }
     assert!(doc.body["components"]["schemas"]["Problem"].is_object());
     assert!(doc.body["components"]["schemas"]["Quote"].is_object());
+    // Every list is a page, with its cursor, filters and search documented.
+    for list in [
+        "/api/v1/quotes",
+        "/api/v1/invoices",
+        "/api/v1/orders",
+        "/api/v1/purchase-orders",
+        "/api/v1/quote-requests",
+        "/api/v1/clients",
+        "/api/v1/audit",
+        "/api/v1/outbox",
+    ] {
+        let get = &paths[list]["get"];
+        let params: Vec<&str> =
+            get["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        for p in ["limit", "cursor", "status", "client_id", "from", "to", "q"] {
+            assert!(params.contains(&p), "{list} documents no {p}: {params:?}");
+        }
+        let ok = get["responses"]["200"]["content"]["application/json"]["schema"].to_string();
+        assert!(ok.contains("Page"), "{list} answers a page: {ok}");
+    }
     assert_eq!(app.get("", "/healthz").await.status, StatusCode::OK);
     assert_eq!(app.get("", "/readyz").await.status, StatusCode::OK);
     app.stop().await;

@@ -30,7 +30,7 @@ both!(whole_journey, async |app: &TestApp| {
         .await;
     assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
     let staff_requests = app.get(&admin, "/api/v1/quote-requests").await;
-    assert!(staff_requests.body.as_array().unwrap().iter().any(|r| r["id"] == request.body["id"]));
+    assert!(staff_requests.body["items"].as_array().unwrap().iter().any(|r| r["id"] == request.body["id"]));
 
     // 1. Staff build the quote from the request: two VAT rates, a discount.
     let draft = app
@@ -192,10 +192,12 @@ both!(whole_journey, async |app: &TestApp| {
 
     // The audit trail tells the story; notifications were queued at every step.
     let audit = app.get(&admin, &format!("/api/v1/audit?entity_kind=quote&entity_id={v2}")).await;
-    let actions: Vec<&str> = audit.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        audit.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["quote.accepted", "quote.sent", "quote.updated", "quote.revised"]);
     let outbox = app.get(&admin, "/api/v1/outbox").await;
-    let kinds: Vec<&str> = outbox.body.as_array().unwrap().iter().rev().map(|m| m["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        outbox.body["items"].as_array().unwrap().iter().rev().map(|m| m["kind"].as_str().unwrap()).collect();
     for kind in [
         "quote_request_received",
         "quote_sent",
@@ -212,8 +214,12 @@ both!(whole_journey, async |app: &TestApp| {
     ] {
         assert!(kinds.contains(&kind), "no {kind} notification in {kinds:?}");
     }
-    let client_mail: Vec<&Value> =
-        outbox.body.as_array().unwrap().iter().filter(|m| m["recipient"] == "lumiere@client.example").collect();
+    let client_mail: Vec<&Value> = outbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == "lumiere@client.example")
+        .collect();
     assert!(
         client_mail
             .iter()

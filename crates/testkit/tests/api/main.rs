@@ -8,6 +8,7 @@ mod documents;
 mod files;
 mod input;
 mod journey;
+mod lists;
 mod notifications;
 mod paths;
 mod portal;

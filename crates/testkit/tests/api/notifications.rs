@@ -167,7 +167,8 @@ async fn outage(backend: Backend) {
     // Every new row is tried, fails, and waits for its next attempt.
     for _ in 0..100 {
         let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
-        let pending: Vec<&Value> = rows.as_array().unwrap().iter().filter(|r| r["status"] == "pending").collect();
+        let pending: Vec<&Value> =
+            rows["items"].as_array().unwrap().iter().filter(|r| r["status"] == "pending").collect();
         if pending.len() == 3 && pending.iter().all(|r| r["attempts"].as_i64() >= Some(1) && !r["last_error"].is_null())
         {
             break;
@@ -175,7 +176,7 @@ async fn outage(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
-    assert_eq!(rows.as_array().unwrap().iter().filter(|r| r["status"] == "pending").count(), 3, "{rows:#?}");
+    assert_eq!(rows["items"].as_array().unwrap().iter().filter(|r| r["status"] == "pending").count(), 3, "{rows:#?}");
     // A rolled-back change queues nothing: accepting twice fails the second time.
     let accept = format!("/api/v1/quotes/{}/accept", quotes[2]);
     assert_eq!(app.post(&client, &accept, TestApp::signature()).await.status, StatusCode::CREATED);
@@ -216,14 +217,14 @@ async fn a_message_that_keeps_failing_is_parked_and_staff_can_retry_it() {
     // Attempt 1 fails; past the backoff, attempt 2 fails: parked.
     for _ in 0..100 {
         let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
-        if rows[0]["status"] == "failed" {
+        if rows["items"][0]["status"] == "failed" {
             break;
         }
         app.clock.advance_minutes(1);
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let rows = app.get(&app.admin, "/api/v1/outbox").await.body;
-    let row = &rows[0];
+    let row = &rows["items"][0];
     assert_eq!(row["status"], "failed", "{rows:#?}");
     assert_eq!(row["attempts"], 2);
     assert!(row["last_error"].as_str().unwrap().contains("sending"), "{row}");

@@ -16,7 +16,7 @@ both!(expired_quote_cannot_be_accepted_until_extended, async |app: &TestApp| {
     let refuse = app.post(&client, &format!("/api/v1/quotes/{q}/refuse"), json!({"kind": "decline"})).await;
     assert_eq!(refuse.code(), "quote_expired");
     assert_eq!(app.count("audit").await, audit_before, "a refused transition writes nothing");
-    assert!(app.get(&app.admin, "/api/v1/purchase-orders").await.body.as_array().unwrap().is_empty());
+    assert!(app.list(&app.admin, "/api/v1/purchase-orders").await.is_empty());
 
     // The team may revise an expired quote: v2 is sent and accepted.
     let v2 = app.post(&app.admin, &format!("/api/v1/quotes/{q}/revise"), json!({})).await;
@@ -66,10 +66,10 @@ both!(declined_quote_stays_declined, async |app: &TestApp| {
     assert_eq!((accept.status, accept.code()), (StatusCode::CONFLICT, "quote_refused"));
     let again = app.post(&client, &format!("/api/v1/quotes/{q}/refuse"), json!({"kind": "decline"})).await;
     assert_eq!(again.code(), "quote_refused");
-    assert!(app.get(&app.admin, "/api/v1/purchase-orders").await.body.as_array().unwrap().is_empty());
+    assert!(app.list(&app.admin, "/api/v1/purchase-orders").await.is_empty());
     let outbox = app.get(&app.admin, "/api/v1/outbox").await;
     let refusals: Vec<&Value> =
-        outbox.body.as_array().unwrap().iter().filter(|m| m["kind"] == "quote_refused").collect();
+        outbox.body["items"].as_array().unwrap().iter().filter(|m| m["kind"] == "quote_refused").collect();
     assert_eq!(refusals.len(), 1);
     assert_eq!(refusals[0]["payload"]["comment"], "Budget dépassé");
     assert_eq!(refusals[0]["recipient"], "studio@immovr.example");
@@ -95,5 +95,5 @@ both!(cancelled_purchase_order_never_becomes_an_order, async |app: &TestApp| {
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     let validate = app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await;
     assert_eq!((validate.status, validate.code()), (StatusCode::CONFLICT, "purchase_order_cancelled"));
-    assert!(app.get(&client, "/api/v1/orders").await.body.as_array().unwrap().is_empty());
+    assert!(app.list(&client, "/api/v1/orders").await.is_empty());
 });

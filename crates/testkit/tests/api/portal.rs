@@ -66,8 +66,7 @@ async fn login(app: &TestApp, b: &Client, email: &str, password: &str) -> String
 /// The link path of the newest outbox email of that kind to that address.
 async fn emailed_link(app: &TestApp, kind: &str, to: &str) -> String {
     let outbox = app.get(&app.admin, "/api/v1/outbox").await;
-    let m = outbox
-        .body
+    let m = outbox.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -117,7 +116,7 @@ both!(portal_signup_request_accept, async |app: &TestApp| {
     let list = get(app, &b, "/compte/demandes?ok=1").await;
     assert!(list.html.contains("5 allée des Pins, Cassis"));
     let staff_view = app.get(&app.admin, "/api/v1/quote-requests").await;
-    let request = &staff_view.body[0];
+    let request = &staff_view.body["items"][0];
     assert_eq!((request["surface_m2"].as_str(), request["wanted"][0].as_str()), (Some("120.5"), Some("VISITE-360")));
     let client_id = request["client_id"].as_i64().unwrap();
 
@@ -180,7 +179,7 @@ both!(portal_signup_request_accept, async |app: &TestApp| {
     )
     .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "a double click makes no second order");
-    assert_eq!(app.get(&app.admin, "/api/v1/purchase-orders").await.body.as_array().unwrap().len(), 1);
+    assert_eq!(app.list(&app.admin, "/api/v1/purchase-orders").await.len(), 1);
 
     // A message to the team from the quote page.
     let m = post(app, &b, &format!("/compte/devis/{q}/messages"), &[("csrf", &token), ("body", "Merci, à bientôt !")])
@@ -245,7 +244,7 @@ both!(portal_confidentiality_between_clients, async |app: &TestApp| {
         &[("csrf", &a_token), ("signer_name", "Alice"), ("consent", "on"), ("terms", "on")],
     )
     .await;
-    let po = app.get(&app.admin, "/api/v1/purchase-orders").await.body[0]["id"].as_i64().unwrap();
+    let po = app.get(&app.admin, "/api/v1/purchase-orders").await.body["items"][0]["id"].as_i64().unwrap();
     let order =
         app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
             .as_i64()
@@ -422,7 +421,7 @@ both!(live_updates_reach_an_open_page, async |app: &TestApp| {
         &[("csrf", &token), ("signer_name", "D"), ("consent", "on"), ("terms", "on")],
     )
     .await;
-    let po = app.get(&app.admin, "/api/v1/purchase-orders").await.body[0]["id"].as_i64().unwrap();
+    let po = app.get(&app.admin, "/api/v1/purchase-orders").await.body["items"][0]["id"].as_i64().unwrap();
     let order =
         app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
             .as_i64()

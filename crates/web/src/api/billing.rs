@@ -5,15 +5,25 @@ use axum::http::StatusCode;
 use immovr_core::model::{CreditNote, Id, Invoice};
 use immovr_core::ports::{NewCreditNote, NewPayment};
 
+use immovr_core::listing::Page;
+
 use crate::AppState;
-use crate::extract::{Accounting, Caller, Json, Path, Staff};
+use crate::extract::{Accounting, Caller, Json, ListParams, Path, Query, Staff};
 use crate::problem::{ApiResult, Problem};
 
 type J<T> = axum::Json<T>;
 
-#[utoipa::path(get, path = "/api/v1/invoices", tag = "billing", responses((status = 200, body = Vec<Invoice>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<Invoice>>> {
-    Ok(axum::Json(state.store.invoices(caller.actor.scope()).await?))
+/// Invoices, newest first. Status: `issued`, `partially_paid`, `paid`, `cancelled`, `unpaid`
+/// (issued or partially paid), or `overdue` (unpaid past the due date); the period is the issue date; `q` searches the number,
+/// purchase order number and client.
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "billing", params(ListParams),
+    responses((status = 200, body = Page<Invoice>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<Invoice>>> {
+    Ok(axum::Json(state.store.invoices(caller.actor.scope(), &list.query()?).await?))
 }
 
 /// An invoice with its lines, totals per VAT rate, payments and the amount still due.

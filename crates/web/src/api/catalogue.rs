@@ -1,6 +1,6 @@
 //! Catalogue, clients, company settings, audit log and outbox.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use immovr_core::Scope;
 use immovr_core::auth::hash_password;
@@ -9,8 +9,10 @@ use immovr_core::ports::{AuditFilter, CatalogueItemPatch, NewCatalogueItem, NewC
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use immovr_core::listing::Page;
+
 use crate::AppState;
-use crate::extract::{Admin, AnyStaff, Caller, Json, Path, Sales, Staff};
+use crate::extract::{Admin, AnyStaff, Caller, Json, ListParams, Path, Query, Sales, Staff};
 use crate::problem::{ApiResult, Problem};
 
 type J<T> = axum::Json<T>;
@@ -44,10 +46,15 @@ pub async fn update(
     Ok(axum::Json(state.store.update_catalogue_item(&caller.actor, id, patch).await?))
 }
 
-/// The client directory (staff).
-#[utoipa::path(get, path = "/api/v1/clients", tag = "catalogue", responses((status = 200, body = Vec<Client>)))]
-pub async fn clients(State(state): State<AppState>, _: AnyStaff) -> ApiResult<J<Vec<Client>>> {
-    Ok(axum::Json(state.store.clients().await?))
+/// The client directory (staff), newest first; `q` searches names, company and email.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "catalogue", params(ListParams),
+    responses((status = 200, body = Page<Client>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn clients(
+    State(state): State<AppState>,
+    _: AnyStaff,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<Client>>> {
+    Ok(axum::Json(state.store.clients(&list.query()?).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -109,27 +116,31 @@ pub struct AuditQuery {
     /// e.g. `quote`, `invoice`, `order`.
     pub entity_kind: Option<String>,
     pub entity_id: Option<Id>,
-    pub limit: Option<i64>,
 }
 
-/// Who did what and when, newest first (admin).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditQuery), responses((status = 200, body = Vec<AuditEvent>)))]
+/// Who did what and when, newest first (admin); the period is the event's date.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditQuery, ListParams),
+    responses((status = 200, body = Page<AuditEvent>), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn audit(
     State(state): State<AppState>,
     Staff(_caller, _): Staff<Admin>,
     Query(q): Query<AuditQuery>,
-) -> ApiResult<J<Vec<AuditEvent>>> {
-    let filter = AuditFilter { entity_kind: q.entity_kind, entity_id: q.entity_id, limit: q.limit.unwrap_or(200) };
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<AuditEvent>>> {
+    let filter = AuditFilter { entity_kind: q.entity_kind, entity_id: q.entity_id, list: list.query()? };
     Ok(axum::Json(state.store.audit_events(filter).await?))
 }
 
-/// Queued notifications, newest first (admin).
-#[utoipa::path(get, path = "/api/v1/outbox", tag = "admin", responses((status = 200, body = Vec<OutboxMessage>)))]
+/// Queued notifications, newest first (admin). Status: `pending`, `sent`, `failed`; `q` is a
+/// recipient's address.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "admin", params(ListParams),
+    responses((status = 200, body = Page<OutboxMessage>), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn outbox(
     State(state): State<AppState>,
     Staff(_caller, _): Staff<Admin>,
-) -> ApiResult<J<Vec<OutboxMessage>>> {
-    Ok(axum::Json(state.store.outbox(1000).await?))
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<OutboxMessage>>> {
+    Ok(axum::Json(state.store.outbox(&list.query()?).await?))
 }
 
 /// Send a notification that failed repeatedly once more (admin).

@@ -7,15 +7,24 @@ use immovr_core::ports::{Delivered, NewDeliverable, NewMessage, StagePlan};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use immovr_core::listing::Page;
+
 use crate::AppState;
-use crate::extract::{Accounting, Caller, Json, Path, Production, Sales, Staff};
+use crate::extract::{Accounting, Caller, Json, ListParams, Path, Production, Query, Sales, Staff};
 use crate::problem::{ApiResult, Problem};
 
 type J<T> = axum::Json<T>;
 
-#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "orders", responses((status = 200, body = Vec<PurchaseOrder>)))]
-pub async fn purchase_orders(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<PurchaseOrder>>> {
-    Ok(axum::Json(state.store.purchase_orders(caller.actor.scope()).await?))
+/// Purchase orders, newest first. Status: `pending`, `validated`, `cancelled`; the period is
+/// the creation date; `q` searches the number, quote number and client.
+#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "orders", params(ListParams),
+    responses((status = 200, body = Page<PurchaseOrder>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn purchase_orders(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<PurchaseOrder>>> {
+    Ok(axum::Json(state.store.purchase_orders(caller.actor.scope(), &list.query()?).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "orders", params(("id" = i64, Path)),
@@ -57,9 +66,17 @@ pub async fn cancel(
     Ok(axum::Json(state.store.cancel_purchase_order(&caller.actor, id, &body.reason).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", responses((status = 200, body = Vec<Order>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<Order>>> {
-    Ok(axum::Json(state.store.orders(caller.actor.scope()).await?))
+/// Orders, newest first. Status: `registered`, `in_progress`, `delivered`, `cancelled`, `open`
+/// (registered or in progress) or `with_files` (final files uploaded); the
+/// period is the registration date; `q` searches the purchase order number and client.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(ListParams),
+    responses((status = 200, body = Page<Order>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<Order>>> {
+    Ok(axum::Json(state.store.orders(caller.actor.scope(), &list.query()?).await?))
 }
 
 /// An order with its stages (timeline), deliverables and invoice.

@@ -1,6 +1,6 @@
 //! Quote requests, quotes and their versions, and each quote's message thread.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use immovr_core::DomainError;
 use immovr_core::model::{Id, Message, Quote, QuoteRequest, Role, ThreadKind};
@@ -9,16 +9,24 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use immovr_core::listing::Page;
+
 use crate::AppState;
-use crate::extract::{Caller, ClientCaller, Json, Path, Sales, Staff};
+use crate::extract::{Caller, ClientCaller, Json, ListParams, Path, Query, Sales, Staff};
 use crate::problem::{ApiResult, Problem};
 
 type J<T> = axum::Json<T>;
 
-/// Quote requests: a client's own, or all for staff.
-#[utoipa::path(get, path = "/api/v1/quote-requests", tag = "quotes", responses((status = 200, body = Vec<QuoteRequest>)))]
-pub async fn requests(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<QuoteRequest>>> {
-    Ok(axum::Json(state.store.quote_requests(caller.actor.scope()).await?))
+/// Quote requests, newest first: a client's own, or all for staff. Status: `new`, `quoted`,
+/// `closed`; the period is the date received; `q` searches the property, address and client.
+#[utoipa::path(get, path = "/api/v1/quote-requests", tag = "quotes", params(ListParams),
+    responses((status = 200, body = Page<QuoteRequest>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<QuoteRequest>>> {
+    Ok(axum::Json(state.store.quote_requests(caller.actor.scope(), &list.query()?).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -76,10 +84,17 @@ pub async fn request(State(state): State<AppState>, caller: Caller, Path(id): Pa
     Ok(axum::Json(state.store.quote_request(caller.actor.scope(), id).await?))
 }
 
-/// Quotes, every version, newest first. Clients never see drafts.
-#[utoipa::path(get, path = "/api/v1/quotes", tag = "quotes", responses((status = 200, body = Vec<Quote>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<Quote>>> {
-    Ok(axum::Json(state.store.quotes(caller.actor.scope()).await?))
+/// Quotes, every version, newest first; clients never see drafts. Status: `draft`, `sent`,
+/// `expired`, `accepted`, `refused`, `superseded`; the period is the creation date; `q`
+/// searches the number, title and client.
+#[utoipa::path(get, path = "/api/v1/quotes", tag = "quotes", params(ListParams),
+    responses((status = 200, body = Page<Quote>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<Quote>>> {
+    Ok(axum::Json(state.store.quotes(caller.actor.scope(), &list.query()?).await?))
 }
 
 /// Draft a quote (sales), from a request or from scratch.

@@ -6,6 +6,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use immovr_core::auth::{hash_password, verify_password};
+use immovr_core::listing::{ListQuery, every};
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals};
 use immovr_core::ports::{AcceptQuote, NewAttachment, NewMessage, NewQuoteRequest, ProfileUpdate, RefuseQuote};
@@ -14,6 +15,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::i18n::Tr;
+use super::paging::{ListForm, list_query, pager, search_form, see_all};
 use super::{ClientCtx, Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, field_error, notice, page};
 use crate::AppState;
 use crate::api::hashing;
@@ -219,31 +221,37 @@ pub struct Flash {
     pub ok: Option<String>,
 }
 
+/// Items of each "to do" on the home page (the full lists are a link away).
+const HOME_ITEMS: i64 = 10;
+
 pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
     let scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
-    let (quotes, orders, invoices) =
-        match tokio::try_join!(state.store.quotes(scope), state.store.orders(scope), state.store.invoices(scope)) {
-            Ok(x) => x,
-            Err(e) => return domain_error_page(&c.ctx, e),
-        };
-    let waiting: Vec<&Quote> = quotes.iter().filter(|q| q.status == QuoteStatus::Sent).collect();
-    let unread = state.store.unread_threads(scope).await.unwrap_or_default();
-    let running: Vec<&Order> =
-        orders.iter().filter(|o| matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress)).collect();
-    let to_pay: Vec<&Invoice> =
-        invoices.iter().filter(|i| matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid)).collect();
+    // The first few of each, over every record; the full list is a link away.
+    let few = |status: &str| ListQuery { limit: HOME_ITEMS, status: Some(status.into()), ..ListQuery::first() };
+    let (sent, open, unpaid) = (few("sent"), few("open"), few("unpaid"));
+    let (waiting, running, to_pay, unread) = match tokio::try_join!(
+        state.store.quotes(scope, &sent),
+        state.store.orders(scope, &open),
+        state.store.invoices(scope, &unpaid),
+        state.store.unread_threads(scope),
+    ) {
+        Ok(x) => x,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
     let body = html! {
         div.grid {
             section.card aria-labelledby="h-q" {
                 h2 #h-q { (tr.t("home.to_answer")) }
-                @if waiting.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for q in &waiting { li { a href={ "/compte/devis/" (q.id) } { (quote_label(&tr, q)) } " — " (tr.money(q.totals.total_incl_vat)) } } }
+                @if waiting.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for q in &waiting.items { li { a href={ "/compte/devis/" (q.id) } { (quote_label(&tr, q)) } " — " (tr.money(q.totals.total_incl_vat)) } } }
+                (see_all(&tr, &waiting.next_cursor, "/compte/devis?status=sent"))
             }
             section.card aria-labelledby="h-o" {
                 h2 #h-o { (tr.t("home.in_progress")) }
-                @if running.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for o in &running { li { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+                @if running.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for o in &running.items { li { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+                (see_all(&tr, &running.next_cursor, "/compte/commandes"))
             }
             section.card aria-labelledby="h-m" {
                 h2 #h-m { (tr.t("home.unread")) }
@@ -255,8 +263,9 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
             }
             section.card aria-labelledby="h-i" {
                 h2 #h-i { (tr.t("home.to_pay")) }
-                @if to_pay.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for i in &to_pay { li { a href={ "/compte/factures/" (i.id) } { (i.number) } " — " (tr.money(i.amount_due)) } } }
+                @if to_pay.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for i in &to_pay.items { li { a href={ "/compte/factures/" (i.id) } { (i.number) } " — " (tr.money(i.amount_due)) } } }
+                (see_all(&tr, &to_pay.next_cursor, "/compte/factures?status=unpaid"))
             }
         }
     };
@@ -267,19 +276,29 @@ fn quote_label(tr: &Tr, q: &Quote) -> String {
     format!("{} {} ({} {})", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), tr.t("quote.version"), q.version)
 }
 
-pub async fn requests(State(state): State<AppState>, c: ClientCtx, Query(flash): Query<Flash>) -> Response {
+pub async fn requests(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Query(flash): Query<Flash>,
+    Query(form): Query<ListForm>,
+) -> Response {
     let tr = c.ctx.tr;
-    let list = match state.store.quote_requests(Scope::Client(c.client_id)).await {
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.quote_requests(Scope::Client(c.client_id), &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
     let body = html! {
         @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
         p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+        (search_form(&tr, "/compte/demandes", &form, &["new", "quoted", "closed"], true))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("request.files")) } th scope="col" { (tr.t("status")) } } }
             tbody {
-                @for r in &list {
+                @for r in &list.items {
                     tr {
                         td { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
                         td { (r.property_type) }
@@ -290,6 +309,7 @@ pub async fn requests(State(state): State<AppState>, c: ClientCtx, Query(flash):
                 }
             }
         } }
+        (pager(&tr, "/compte/demandes", &form, &list))
     };
     page(&c.ctx, tr.t("request.list"), body).into_response()
 }
@@ -348,22 +368,29 @@ pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipa
     }
 }
 
-pub async fn quotes(State(state): State<AppState>, c: ClientCtx) -> Response {
+pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
     let tr = c.ctx.tr;
-    let list = match state.store.quotes(Scope::Client(c.client_id)).await {
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.quotes(Scope::Client(c.client_id), &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
     let body = html! {
-        @if list.is_empty() { p { (tr.t("home.nothing")) " " a href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } } }
+        @if list.items.is_empty() && !form.is_filtered() && form.cursor.is_none() {
+            p { (tr.t("home.nothing")) " " a href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+        }
         @else {
+            (search_form(&tr, "/compte/devis", &form, &["sent", "expired", "accepted", "refused", "superseded"], true))
             div.table-wrap tabindex="0" { table {
                 thead { tr {
                     th scope="col" { (tr.t("quote.number")) } th scope="col" { "Objet" } th scope="col" { (tr.t("quote.valid_until")) }
                     th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) }
                 } }
                 tbody {
-                    @for q in &list {
+                    @for q in &list.items {
                         tr {
                             td { a href={ "/compte/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
                             td { (q.title) }
@@ -374,6 +401,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx) -> Response {
                     }
                 }
             } }
+            (pager(&tr, "/compte/devis", &form, &list))
         }
     };
     page(&c.ctx, tr.t("quotes.title"), body).into_response()
@@ -674,31 +702,33 @@ pub async fn order_message(
     post_message(&state, &c, ThreadKind::Order, id, f, format!("/compte/commandes/{id}")).await
 }
 
-pub async fn orders(State(state): State<AppState>, c: ClientCtx) -> Response {
+pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
     let scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
-    let (pos, orders) = match tokio::try_join!(state.store.purchase_orders(scope), state.store.orders(scope)) {
-        Ok(x) => x,
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let pos = match state.store.purchase_orders(scope, &query).await {
+        Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
     let body = html! {
-        @if pos.is_empty() { p { (tr.t("home.nothing")) } }
-        @else {
-            div.table-wrap tabindex="0" { table {
-                thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("quote.number")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
-                tbody {
-                    @for p in &pos {
-                        @let order = p.order_id.and_then(|o| orders.iter().find(|x| x.id == o));
-                        tr {
-                            td { @if let Some(o) = order { a href={ "/compte/commandes/" (o.id) } { (p.number) } } @else { a href={ "/compte/devis/" (p.quote_id) } { (p.number) } } }
-                            td { (p.quote_number) " v" (p.quote_version) }
-                            td.num { (tr.money(p.totals.total_incl_vat)) }
-                            td { @if let Some(o) = order { (badge(&tr, o.status.as_str())) } @else { (badge(&tr, p.status.as_str())) } }
-                        }
+        (search_form(&tr, "/compte/commandes", &form, &[], true))
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("quote.number")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
+            tbody {
+                @for p in &pos.items {
+                    tr {
+                        td { @if let Some(o) = p.order_id { a href={ "/compte/commandes/" (o) } { (p.number) } } @else { a href={ "/compte/devis/" (p.quote_id) } { (p.number) } } }
+                        td { (p.quote_number) " v" (p.quote_version) }
+                        td.num { (tr.money(p.totals.total_incl_vat)) }
+                        td { @if let Some(s) = p.order_status { (badge(&tr, s.as_str())) } @else { (badge(&tr, p.status.as_str())) } }
                     }
                 }
-            } }
-        }
+            }
+        } }
+        (pager(&tr, "/compte/commandes", &form, &pos))
     };
     page(&c.ctx, tr.t("orders.title"), body).into_response()
 }
@@ -796,21 +826,26 @@ fn files_table(tr: &Tr, order_id: Id, files: &[Deliverable]) -> Markup {
     }
 }
 
-pub async fn deliveries(State(state): State<AppState>, c: ClientCtx) -> Response {
+pub async fn deliveries(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
     let tr = c.ctx.tr;
-    let orders = match state.store.orders(Scope::Client(c.client_id)).await {
-        Ok(o) => o,
+    let form = ListForm { status: Some("with_files".into()), ..form };
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let orders = match state.store.orders(Scope::Client(c.client_id), &query).await {
+        Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
-    let delivered: Vec<&Order> = orders.iter().filter(|o| !o.deliverables.is_empty()).collect();
     let body = html! {
-        @if delivered.is_empty() { p { (tr.t("deliveries.none")) } }
-        @for o in &delivered {
+        @if orders.items.is_empty() && form.cursor.is_none() { p { (tr.t("deliveries.none")) } }
+        @for o in &orders.items {
             section.card {
                 h2 { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) }
                 (files_table(&tr, o.id, &o.deliverables))
             }
         }
+        @if !orders.items.is_empty() || form.cursor.is_some() { (pager(&tr, "/compte/livraisons", &ListForm { status: None, ..form.clone() }, &orders)) }
     };
     page(&c.ctx, tr.t("deliveries.title"), body).into_response()
 }
@@ -839,20 +874,24 @@ pub async fn download(
     }
 }
 
-pub async fn invoices(State(state): State<AppState>, c: ClientCtx) -> Response {
+pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
     let tr = c.ctx.tr;
-    let list = match state.store.invoices(Scope::Client(c.client_id)).await {
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.invoices(Scope::Client(c.client_id), &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
     let body = html! {
-        @if list.is_empty() { p { (tr.t("home.nothing")) } }
-        @else {
+        (search_form(&tr, "/compte/factures", &form, &["unpaid", "overdue", "paid", "cancelled"], true))
+        {
             div.table-wrap tabindex="0" { table {
                 thead { tr { th scope="col" { (tr.t("invoice.number")) } th scope="col" { (tr.t("invoice.issued")) } th scope="col" { (tr.t("invoice.due")) }
                     th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" class="num" { (tr.t("invoice.amount_due")) } th scope="col" { (tr.t("status")) } } }
                 tbody {
-                    @for i in &list {
+                    @for i in &list.items {
                         tr {
                             td { a href={ "/compte/factures/" (i.id) } { (i.number) } }
                             td { (tr.date(i.issue_date)) }
@@ -864,6 +903,7 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx) -> Response {
                     }
                 }
             } }
+            (pager(&tr, "/compte/factures", &form, &list))
         }
     };
     page(&c.ctx, tr.t("invoices.title"), body).into_response()
@@ -1075,11 +1115,12 @@ pub async fn export(State(state): State<AppState>, c: ClientCtx) -> Response {
     let s = &state.store;
     let all = async {
         let client = s.client(scope, c.client_id).await?;
-        let requests = s.quote_requests(scope).await?;
-        let quotes = s.quotes(scope).await?;
-        let purchase_orders = s.purchase_orders(scope).await?;
-        let orders = s.orders(scope).await?;
-        let invoices = s.invoices(scope).await?;
+        let all = ListQuery::first;
+        let requests = every(all(), async |q| s.quote_requests(scope, &q).await).await?;
+        let quotes = every(all(), async |q| s.quotes(scope, &q).await).await?;
+        let purchase_orders = every(all(), async |q| s.purchase_orders(scope, &q).await).await?;
+        let orders = every(all(), async |q| s.orders(scope, &q).await).await?;
+        let invoices = every(all(), async |q| s.invoices(scope, &q).await).await?;
         let mut messages = Vec::new();
         for q in &quotes {
             messages.extend(s.messages(scope, ThreadKind::Quote, q.id).await?);

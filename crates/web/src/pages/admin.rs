@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use immovr_core::auth::hash_password;
+use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
 use immovr_core::ports::{CatalogueItemPatch, NewCatalogueItem, NewStaffUser};
 use immovr_core::{DomainError, Scope};
@@ -15,41 +16,52 @@ use serde::Deserialize;
 
 use super::account::Fields;
 use super::backoffice::{Flash, StaffCtx, back, flash, refused};
+use super::paging::{ListForm, list_query, pager, search_form, see_all};
 use super::{Ctx, badge, csrf_field, domain_error_page, error_page, notice, page};
 use crate::AppState;
 use crate::api::hashing;
 
-pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
+pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
     let tr = ctx.tr;
-    let list = match state.store.clients().await {
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.clients(&query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
     let body = html! {
+        (search_form(&tr, "/gestion/clients", &form, &[], false))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("field.name")) } th scope="col" { (tr.t("login.email")) }
                 th scope="col" { (tr.t("field.siren")) } th scope="col" { (tr.t("field.language")) } } }
-            tbody { @for c in &list { tr {
+            tbody { @for c in &list.items { tr {
                 td { a href={ "/gestion/clients/" (c.id) } { (c.display_name()) } }
                 td { (c.name) } td { (c.email) } td { (c.siren.as_deref().unwrap_or("—")) } td { (c.language.as_str()) }
             } } }
         } }
+        (pager(&tr, "/gestion/clients", &form, &list))
     };
     page(&ctx, tr.t("bo.nav.clients"), body).into_response()
 }
 
+/// Records of each kind on a client's page (the full lists are a link away).
+const CLIENT_ITEMS: i64 = 20;
+
 pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path(id): Path<Id>) -> Response {
     let tr = ctx.tr;
-    // Staff see the client's records through the client's own scope: exactly what the client sees.
-    let scope = Scope::Client(id);
+    // The client's most recent records of each kind; the full lists are a link away.
+    let scope = Scope::Staff;
     let s = &state.store;
+    let theirs = ListQuery { limit: CLIENT_ITEMS, client_id: Some(id), ..ListQuery::first() };
     let all = async {
         Ok::<_, DomainError>((
             s.client(Scope::Staff, id).await?,
-            s.quote_requests(scope).await?,
-            s.quotes(Scope::Staff).await?.into_iter().filter(|q| q.client_id == id).collect::<Vec<_>>(),
-            s.orders(scope).await?,
-            s.invoices(scope).await?,
+            s.quote_requests(scope, &theirs).await?,
+            s.quotes(scope, &theirs).await?,
+            s.orders(scope, &theirs).await?,
+            s.invoices(scope, &theirs).await?,
         ))
     };
     let (c, requests, quotes, orders, invoices) = match all.await {
@@ -76,13 +88,17 @@ pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path
         }
         p { a.button href={ "/gestion/devis/nouveau?client=" (c.id) } { (tr.t("bo.new_quote")) } }
         section.card { h2 { (tr.t("bo.nav.requests")) }
-            ul { @for r in &requests { li { (r.property_type) " — " (r.property_address) " " (badge(&tr, r.status.as_str())) } } } }
+            ul { @for r in &requests.items { li { (r.property_type) " — " (r.property_address) " " (badge(&tr, r.status.as_str())) } } }
+            (see_all(&tr, &requests.next_cursor, &format!("/gestion/demandes?client={id}"))) }
         section.card { h2 { (tr.t("nav.quotes")) }
-            ul { @for q in &quotes { li { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } " — " (q.title) " " (badge(&tr, q.status.as_str())) } } } }
+            ul { @for q in &quotes.items { li { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } " — " (q.title) " " (badge(&tr, q.status.as_str())) } } }
+            (see_all(&tr, &quotes.next_cursor, &format!("/gestion/devis?client={id}"))) }
         section.card { h2 { (tr.t("nav.orders")) }
-            ul { @for o in &orders { li { a href={ "/gestion/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } } }
+            ul { @for o in &orders.items { li { a href={ "/gestion/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+            (see_all(&tr, &orders.next_cursor, &format!("/gestion/commandes?client={id}"))) }
         section.card { h2 { (tr.t("nav.invoices")) }
-            ul { @for i in &invoices { li { a href={ "/gestion/factures/" (i.id) } { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (badge(&tr, i.status.as_str())) } } } }
+            ul { @for i in &invoices.items { li { a href={ "/gestion/factures/" (i.id) } { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (badge(&tr, i.status.as_str())) } } }
+            (see_all(&tr, &invoices.next_cursor, &format!("/gestion/factures?client={id}"))) }
     };
     page(&ctx, c.display_name(), body).into_response()
 }

@@ -7,6 +7,7 @@ use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
 use immovr_core::money::LineInput;
 use immovr_core::ports::{AuditFilter, NewCreditNote, NewMessage, NewPayment, NewQuote, QuoteDraft, StagePlan};
@@ -19,6 +20,7 @@ use serde::Deserialize;
 use super::account::{Fields, lines_table};
 use super::auth::CsrfOnly;
 use super::i18n::Tr;
+use super::paging::{ListForm, list_query, pager, search_form};
 use super::{Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, notice, page};
 use crate::AppState;
 
@@ -56,6 +58,8 @@ pub(super) fn back(to: &str, ok: &str) -> Response {
 #[derive(Deserialize, Default)]
 pub struct Flash {
     pub ok: Option<String>,
+    /// Words to find a client by (the quote page's duplicate form).
+    pub client_q: Option<String>,
 }
 
 pub(super) fn flash(tr: &Tr, f: &Flash) -> Option<Markup> {
@@ -66,76 +70,65 @@ fn date(tr: &Tr, ts: jiff::Timestamp) -> String {
     tr.date(ts.to_zoned(immovr_core::ports::studio_timezone()).date())
 }
 
-async fn client_names(state: &AppState) -> Vec<(Id, String)> {
-    state.store.clients().await.unwrap_or_default().into_iter().map(|c| (c.id, c.display_name().to_string())).collect()
+/// The display names of the clients a page shows.
+async fn client_names(state: &AppState, ids: impl IntoIterator<Item = Id>) -> Vec<(Id, String)> {
+    let ids: Vec<Id> = ids.into_iter().collect();
+    state.store.client_names(&ids).await.unwrap_or_default()
+}
+
+/// The clients a form may choose from: those matching `q` (or the most recent), and `selected`.
+async fn client_choices(state: &AppState, q: Option<&str>, selected: Option<Id>) -> Vec<(Id, String)> {
+    let list = ListQuery { limit: 30, q: q.map(str::to_string).filter(|q| !q.trim().is_empty()), ..ListQuery::first() };
+    let mut out: Vec<(Id, String)> = match state.store.clients(&list).await {
+        Ok(page) => page.items.into_iter().map(|c| (c.id, c.display_name().to_string())).collect(),
+        Err(_) => Vec::new(),
+    };
+    if let Some(id) = selected.filter(|id| !out.iter().any(|(i, _)| i == id)) {
+        out.extend(client_names(state, [id]).await);
+    }
+    out
 }
 
 fn name_of(names: &[(Id, String)], id: Id) -> String {
     names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("#{id}"))
 }
 
+/// Items listed under each "to do" of the dashboard (each counts every record).
+const TODO_ITEMS: i64 = 10;
+
 pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
     let tr = ctx.tr;
-    let s = &state.store;
-    let all = async {
-        Ok::<_, DomainError>((
-            s.quote_requests(Scope::Staff).await?,
-            s.quotes(Scope::Staff).await?,
-            s.purchase_orders(Scope::Staff).await?,
-            s.orders(Scope::Staff).await?,
-            s.invoices(Scope::Staff).await?,
-        ))
-    };
-    let (requests, quotes, pos, orders, invoices) = match all.await {
-        Ok(x) => x,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state).await;
-    let unread = state.store.unread_threads(Scope::Staff).await.unwrap_or_default();
-    let today = immovr_core::ports::today(state.clock.as_ref());
-    let week = immovr_core::ports::add_days(today, 7);
-    let new_requests: Vec<_> = requests.iter().filter(|r| r.status == QuoteRequestStatus::New).collect();
-    let changes: Vec<_> = quotes
+    let (d, unread) =
+        match tokio::try_join!(state.store.dashboard(TODO_ITEMS), state.store.unread_threads(Scope::Staff)) {
+            Ok(x) => x,
+            Err(e) => return domain_error_page(&ctx, e),
+        };
+    let ids = d
+        .new_requests
+        .items
         .iter()
-        .filter(|q| {
-            q.refusal.as_ref().is_some_and(|r| r.kind == RefusalKind::ChangesRequested)
-                && q.status == QuoteStatus::Refused
-        })
-        .filter(|q| !quotes.iter().any(|v| v.family_id == q.family_id && v.version > q.version))
-        .collect();
-    let expiring: Vec<_> = quotes.iter().filter(|q| q.status == QuoteStatus::Sent && q.valid_until <= week).collect();
-    let to_validate: Vec<_> = pos.iter().filter(|p| p.status == PurchaseOrderStatus::Pending).collect();
-    let stages_due: Vec<(&Order, &Stage)> = orders
-        .iter()
-        .flat_map(|o| o.stages.iter().map(move |s| (o, s)))
-        .filter(|(_, s)| s.status != StageStatus::Done && s.planned_date.is_some_and(|d| d <= week))
-        .collect();
-    let to_deliver: Vec<_> = orders
-        .iter()
-        .filter(|o| matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress))
-        .filter(|o| o.stages.iter().filter(|s| s.status != StageStatus::Done).count() <= 1)
-        .collect();
-    let overdue: Vec<_> = invoices
-        .iter()
-        .filter(|i| matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid) && i.due_date < today)
-        .collect();
-    let failed_emails: Vec<_> = if ctx.actor.require(Role::Admin).is_ok() {
-        state.store.outbox(300).await.unwrap_or_default().into_iter().filter(|m| m.status == "failed").collect()
-    } else {
-        Vec::new()
-    };
+        .map(|r| r.client_id)
+        .chain(d.changes_requested.items.iter().map(|q| q.client_id))
+        .chain(d.to_validate.items.iter().map(|p| p.client_id))
+        .chain(d.to_deliver.items.iter().map(|o| o.client_id));
+    let names = client_names(&state, ids.collect::<Vec<_>>()).await;
+    let mut threads = Vec::new();
+    for (k, id, n) in unread.iter().take(TODO_ITEMS as usize) {
+        threads.push((thread_link(*k, *id), format!("{} — {n}", thread_name(&state, *k, *id).await)));
+    }
+    let admin = ctx.actor.require(Role::Admin).is_ok();
     let body = html! {
         div.grid {
-            (todo(&tr, "bo.todo.requests", new_requests.iter().map(|r| (format!("/gestion/devis/nouveau?demande={}", r.id), format!("{} — {}", name_of(&names, r.client_id), r.property_address))).collect()))
-            (todo(&tr, "bo.todo.changes", changes.iter().map(|q| (format!("/gestion/devis/{}", q.id), format!("{} v{} — {}", q.number.as_deref().unwrap_or("—"), q.version, name_of(&names, q.client_id)))).collect()))
-            (todo(&tr, "bo.todo.expiring", expiring.iter().map(|q| (format!("/gestion/devis/{}", q.id), format!("{} — {}", q.number.as_deref().unwrap_or("—"), tr.date(q.valid_until)))).collect()))
-            (todo(&tr, "bo.todo.validate", to_validate.iter().map(|p| ("/gestion/bons-de-commande".to_string(), format!("{} — {}", p.number, name_of(&names, p.client_id)))).collect()))
-            (todo(&tr, "bo.todo.stages", stages_due.iter().map(|(o, s)| (format!("/gestion/commandes/{}", o.id), format!("{} — {} ({})", o.purchase_order_number, s.label, s.planned_date.map(|d| tr.date(d)).unwrap_or_default()))).collect()))
-            (todo(&tr, "bo.todo.deliver", to_deliver.iter().map(|o| (format!("/gestion/commandes/{}", o.id), format!("{} — {}", o.purchase_order_number, name_of(&names, o.client_id)))).collect()))
-            (todo(&tr, "bo.todo.unread", unread.iter().map(|(k, id, n)| (thread_link(*k, *id), format!("{} — {n}", thread_name(&quotes, &orders, *k, *id)))).collect()))
-            (todo(&tr, "bo.todo.overdue", overdue.iter().map(|i| (format!("/gestion/factures/{}", i.id), format!("{} — {}", i.number, tr.money(i.amount_due)))).collect()))
-            @if !failed_emails.is_empty() {
-                (todo(&tr, "bo.emails.failed", failed_emails.iter().map(|m| ("/gestion/courriels".to_string(), format!("{} — {}", m.kind, m.recipient))).collect()))
+            (todo(&tr, "bo.todo.requests", d.new_requests.count, "/gestion/demandes?status=new", d.new_requests.items.iter().map(|r| (format!("/gestion/devis/nouveau?demande={}", r.id), format!("{} — {}", name_of(&names, r.client_id), r.property_address))).collect()))
+            (todo(&tr, "bo.todo.changes", d.changes_requested.count, "/gestion/devis?status=refused", d.changes_requested.items.iter().map(|q| (format!("/gestion/devis/{}", q.id), format!("{} v{} — {}", q.number.as_deref().unwrap_or("—"), q.version, name_of(&names, q.client_id)))).collect()))
+            (todo(&tr, "bo.todo.expiring", d.expiring.count, "/gestion/devis?status=sent", d.expiring.items.iter().map(|q| (format!("/gestion/devis/{}", q.id), format!("{} — {}", q.number.as_deref().unwrap_or("—"), tr.date(q.valid_until)))).collect()))
+            (todo(&tr, "bo.todo.validate", d.to_validate.count, "/gestion/bons-de-commande?status=pending", d.to_validate.items.iter().map(|p| ("/gestion/bons-de-commande?status=pending".to_string(), format!("{} — {}", p.number, name_of(&names, p.client_id)))).collect()))
+            (todo(&tr, "bo.todo.stages", d.stages_due.count, "/gestion/commandes?status=open", d.stages_due.items.iter().map(|s| (format!("/gestion/commandes/{}", s.order_id), format!("{} — {} ({})", s.purchase_order_number, s.stage.label, s.stage.planned_date.map(|d| tr.date(d)).unwrap_or_default()))).collect()))
+            (todo(&tr, "bo.todo.deliver", d.to_deliver.count, "/gestion/commandes?status=open", d.to_deliver.items.iter().map(|o| (format!("/gestion/commandes/{}", o.id), format!("{} — {}", o.purchase_order_number, name_of(&names, o.client_id)))).collect()))
+            (todo(&tr, "bo.todo.unread", unread.len() as i64, "", threads))
+            (todo(&tr, "bo.todo.overdue", d.overdue.count, "/gestion/factures?status=overdue", d.overdue.items.iter().map(|i| (format!("/gestion/factures/{}", i.id), format!("{} — {}", i.number, tr.money(i.amount_due)))).collect()))
+            @if admin && d.failed_emails.count > 0 {
+                (todo(&tr, "bo.emails.failed", d.failed_emails.count, "/gestion/courriels?status=failed", d.failed_emails.items.iter().map(|m| ("/gestion/courriels?status=failed".to_string(), format!("{} — {}", m.kind, m.recipient))).collect()))
             }
         }
     };
@@ -143,19 +136,17 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
 }
 
 /// "D-2026-0004 v2" or "BC-2026-0003": what the team calls a thread.
-fn thread_name(quotes: &[Quote], orders: &[Order], kind: ThreadKind, id: Id) -> String {
-    match kind {
-        ThreadKind::Quote => quotes
-            .iter()
-            .find(|q| q.id == id)
-            .map(|q| format!("{} v{}", q.number.as_deref().unwrap_or("—"), q.version))
-            .unwrap_or_else(|| format!("#{id}")),
-        ThreadKind::Order => orders
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.purchase_order_number.clone())
-            .unwrap_or_else(|| format!("#{id}")),
-    }
+async fn thread_name(state: &AppState, kind: ThreadKind, id: Id) -> String {
+    let name = match kind {
+        ThreadKind::Quote => state
+            .store
+            .quote(Scope::Staff, id)
+            .await
+            .ok()
+            .map(|q| format!("{} v{}", q.number.as_deref().unwrap_or("—"), q.version)),
+        ThreadKind::Order => state.store.order(Scope::Staff, id).await.ok().map(|o| o.purchase_order_number),
+    };
+    name.unwrap_or_else(|| format!("#{id}"))
 }
 
 fn thread_link(kind: ThreadKind, id: Id) -> String {
@@ -165,30 +156,41 @@ fn thread_link(kind: ThreadKind, id: Id) -> String {
     }
 }
 
-fn todo(tr: &Tr, key: &str, items: Vec<(String, String)>) -> Markup {
+/// A "to do": its count over every record, the first items, and the list of all of them.
+fn todo(tr: &Tr, key: &str, count: i64, all: &str, items: Vec<(String, String)>) -> Markup {
     let id = key.replace('.', "-");
     html! {
         section.card aria-labelledby=(id) {
-            h2 id=(id) { (tr.t(key)) " " span.badge { (items.len()) } }
+            h2 id=(id) { (tr.t(key)) " " span.badge { (count) } }
             @if items.is_empty() { p.hint { (tr.t("home.nothing")) } }
             ul { @for (href, text) in &items { li { a href=(href) { (text) } } } }
+            @if count > items.len() as i64 && !all.is_empty() { p { a href=(all) { (tr.t("list.all")) " (" (count) ") »" } } }
         }
     }
 }
 
-pub async fn requests(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
+pub async fn requests(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(form): Query<ListForm>,
+) -> Response {
     let tr = ctx.tr;
-    let list = match state.store.quote_requests(Scope::Staff).await {
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.quote_requests(Scope::Staff, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
-    let names = client_names(&state).await;
+    let names = client_names(&state, list.items.iter().map(|r| r.client_id)).await;
     let body = html! {
+        (search_form(&tr, "/gestion/demandes", &form, &["new", "quoted", "closed"], true))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("request.type")) }
                 th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("request.services")) } th scope="col" { (tr.t("request.files")) }
                 th scope="col" { (tr.t("status")) } th scope="col" { span.sr { (tr.t("bo.actions")) } } } }
-            tbody { @for r in &list { tr {
+            tbody { @for r in &list.items { tr {
                 td { (date(&tr, r.created_at)) }
                 td { (name_of(&names, r.client_id)) }
                 td { (r.property_type) @if let Some(s) = r.surface_m2 { " · " (tr.number(s)) " m²" } }
@@ -199,22 +201,30 @@ pub async fn requests(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) ->
                 td { a.button href={ "/gestion/devis/nouveau?demande=" (r.id) } { (tr.t("bo.make_quote")) } }
             } } }
         } }
+        (pager(&tr, "/gestion/demandes", &form, &list))
     };
     page(&ctx, tr.t("bo.nav.requests"), body).into_response()
 }
 
-pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
+pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
     let tr = ctx.tr;
-    let list = match state.store.quotes(Scope::Staff).await {
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.quotes(Scope::Staff, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
-    let names = client_names(&state).await;
+    let names = client_names(&state, list.items.iter().map(|q| q.client_id)).await;
+    let statuses = ["draft", "sent", "expired", "accepted", "refused", "superseded"];
     let body = html! {
+        p { a.button href="/gestion/devis/nouveau" { (tr.t("bo.new_quote")) } }
+        (search_form(&tr, "/gestion/devis", &form, &statuses, true))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("quote.number")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("bo.title")) }
                 th scope="col" { (tr.t("quote.valid_until")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
-            tbody { @for q in &list { tr {
+            tbody { @for q in &list.items { tr {
                 td { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
                 td { (name_of(&names, q.client_id)) }
                 td { (q.title) }
@@ -223,6 +233,7 @@ pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> R
                 td { (badge(&tr, q.status.as_str())) }
             } } }
         } }
+        (pager(&tr, "/gestion/devis", &form, &list))
     };
     page(&ctx, tr.t("quotes.title"), body).into_response()
 }
@@ -360,6 +371,20 @@ fn read_builder(f: &Fields) -> Result<(Option<Id>, Option<Id>, QuoteDraft), Doma
 pub struct NewQuoteQuery {
     demande: Option<Id>,
     client: Option<Id>,
+    /// Words to find the client by.
+    client_q: Option<String>,
+}
+
+/// Above a form that names a client: finds clients by name (reloads the page with `client_q`),
+/// so a studio with thousands of clients is not handed a list of all of them.
+fn client_search(tr: &Tr, action: &str, q: Option<&str>, keep: &[(&str, String)]) -> Markup {
+    html! {
+        form.filters method="get" action=(action) role="search" {
+            @for (k, v) in keep { input type="hidden" name=(k) value=(v); }
+            label { (tr.t("bo.find_client")) " " input type="search" name="client_q" value=(q.unwrap_or("")) maxlength="200"; }
+            button type="submit" { (tr.t("list.search_button")) }
+        }
+    }
 }
 
 pub async fn new_quote(
@@ -368,7 +393,6 @@ pub async fn new_quote(
     Query(q): Query<NewQuoteQuery>,
 ) -> Response {
     let tr = ctx.tr;
-    let names = client_names(&state).await;
     let catalogue = state.store.catalogue(false).await.unwrap_or_default();
     let company = match state.store.company().await {
         Ok(c) => c,
@@ -400,7 +424,11 @@ pub async fn new_quote(
             Err(e) => return domain_error_page(&ctx, e),
         }
     }
-    let body = builder(&ctx, "/gestion/devis", &names, &catalogue, &company.vat_rates, &data, None);
+    let names = client_choices(&state, q.client_q.as_deref(), data.client_id).await;
+    let body = html! {
+        @if !data.client_locked { (client_search(&tr, "/gestion/devis/nouveau", q.client_q.as_deref(), &[])) }
+        (builder(&ctx, "/gestion/devis", &names, &catalogue, &company.vat_rates, &data, None))
+    };
     page(&ctx, tr.t("bo.new_quote"), body).into_response()
 }
 
@@ -437,10 +465,10 @@ pub async fn create_quote(
         Ok(q) => back(&format!("/gestion/devis/{}", q.id), "created"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
-            let names = client_names(&state).await;
+            let data = builder_data_from(&f);
+            let names = client_choices(&state, None, data.client_id).await;
             let catalogue = state.store.catalogue(false).await.unwrap_or_default();
             let rates = state.store.company().await.map(|c| c.vat_rates).unwrap_or_default();
-            let data = builder_data_from(&f);
             let status = crate::problem::status_of(&e);
             (
                 status,
@@ -498,16 +526,29 @@ pub async fn quote(
     Path(id): Path<Id>,
     Query(fl): Query<Flash>,
 ) -> Response {
-    quote_page(&state, &ctx, id, flash(&ctx.tr, &fl), None).await
+    let client_q = fl.client_q.clone();
+    quote_page_for(&state, &ctx, id, flash(&ctx.tr, &fl), None, client_q.as_deref()).await
 }
 
 async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, err: Option<DomainError>) -> Response {
+    quote_page_for(state, ctx, id, flash, err, None).await
+}
+
+async fn quote_page_for(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Id,
+    flash: Option<Markup>,
+    err: Option<DomainError>,
+    client_q: Option<&str>,
+) -> Response {
     let tr = ctx.tr;
     let q = match state.store.quote(Scope::Staff, id).await {
         Ok(q) => q,
         Err(e) => return domain_error_page(ctx, e),
     };
-    let names = client_names(state).await;
+    // The quote's client, and the clients it may be duplicated for.
+    let names = client_choices(state, client_q, Some(q.client_id)).await;
     let versions: Vec<Quote> = state.store.quote_versions(Scope::Staff, q.family_id).await.unwrap_or_default();
     let messages = state.store.messages(Scope::Staff, ThreadKind::Quote, id).await.unwrap_or_default();
     let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Quote, id).await;
@@ -545,6 +586,7 @@ async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, 
                         button type="submit" { (tr.t("bo.revise")) }
                     }
                 }
+                (client_search(&tr, &format!("/gestion/devis/{}", q.id), client_q, &[]))
                 form.card method="post" action={ "/gestion/devis/" (q.id) "/dupliquer" } {
                     (csrf_field(ctx))
                     p { (tr.t("bo.duplicate.help")) }
@@ -738,19 +780,25 @@ pub async fn purchase_orders(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Query(fl): Query<Flash>,
+    Query(form): Query<ListForm>,
 ) -> Response {
     let tr = ctx.tr;
-    let list = match state.store.purchase_orders(Scope::Staff).await {
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.purchase_orders(Scope::Staff, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
-    let names = client_names(&state).await;
+    let names = client_names(&state, list.items.iter().map(|p| p.client_id)).await;
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
+        (search_form(&tr, "/gestion/bons-de-commande", &form, &["pending", "validated", "cancelled"], true))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("quote.number")) }
                 th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } th scope="col" { span.sr { (tr.t("bo.actions")) } } } }
-            tbody { @for p in &list { tr {
+            tbody { @for p in &list.items { tr {
                 td { a.pdf href={ "/api/v1/purchase-orders/" (p.id) "/pdf" } download type="application/pdf" { (p.number) } }
                 td { (name_of(&names, p.client_id)) }
                 td { a href={ "/gestion/devis/" (p.quote_id) } { (p.quote_number) " v" (p.quote_version) } }
@@ -772,6 +820,7 @@ pub async fn purchase_orders(
                 }
             } } }
         } }
+        (pager(&tr, "/gestion/bons-de-commande", &form, &list))
     };
     page(&ctx, tr.t("bo.nav.pos"), body).into_response()
 }
@@ -809,23 +858,30 @@ pub async fn cancel_po(
     }
 }
 
-pub async fn orders(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
+pub async fn orders(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
     let tr = ctx.tr;
-    let list = match state.store.orders(Scope::Staff).await {
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.orders(Scope::Staff, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
-    let names = client_names(&state).await;
+    let names = client_names(&state, list.items.iter().map(|o| o.client_id)).await;
+    let statuses = ["open", "registered", "in_progress", "delivered", "cancelled"];
     let body = html! {
+        (search_form(&tr, "/gestion/commandes", &form, &statuses, true))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("order.timeline")) } th scope="col" { (tr.t("status")) } } }
-            tbody { @for o in &list { tr {
+            tbody { @for o in &list.items { tr {
                 td { a href={ "/gestion/commandes/" (o.id) } { (o.purchase_order_number) } }
                 td { (name_of(&names, o.client_id)) }
                 td { (o.stages.iter().filter(|s| s.status == StageStatus::Done).count()) " / " (o.stages.len()) }
                 td { (badge(&tr, o.status.as_str())) }
             } } }
         } }
+        (pager(&tr, "/gestion/commandes", &form, &list))
     };
     page(&ctx, tr.t("orders.title"), body).into_response()
 }
@@ -841,7 +897,7 @@ pub async fn order(
         Ok(o) => o,
         Err(e) => return domain_error_page(&ctx, e),
     };
-    let names = client_names(&state).await;
+    let names = client_names(&state, [o.client_id]).await;
     let messages = state.store.messages(Scope::Staff, ThreadKind::Order, id).await.unwrap_or_default();
     let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Order, id).await;
     let contacts = state.store.contact_log(id).await.unwrap_or_default();
@@ -1010,54 +1066,28 @@ pub async fn deliver(
     }
 }
 
-#[derive(Deserialize)]
-pub struct InvoiceFilter {
-    statut: Option<String>,
-    client: Option<Id>,
-    du: Option<String>,
-    au: Option<String>,
-}
-
 pub async fn invoices(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
-    Query(q): Query<InvoiceFilter>,
+    Query(form): Query<ListForm>,
 ) -> Response {
     let tr = ctx.tr;
-    let list = match state.store.invoices(Scope::Staff).await {
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.invoices(Scope::Staff, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
-    let names = client_names(&state).await;
-    let from = q.du.as_deref().and_then(|d| d.parse::<Date>().ok());
-    let to = q.au.as_deref().and_then(|d| d.parse::<Date>().ok());
-    let status = q.statut.clone().filter(|s| !s.is_empty());
-    let shown: Vec<&Invoice> = list
-        .iter()
-        .filter(|i| status.as_deref().is_none_or(|s| i.status.as_str() == s))
-        .filter(|i| q.client.is_none_or(|c| i.client_id == c))
-        .filter(|i| from.is_none_or(|d| i.issue_date >= d) && to.is_none_or(|d| i.issue_date <= d))
-        .collect();
+    let names = client_names(&state, list.items.iter().map(|i| i.client_id)).await;
+    let statuses = ["unpaid", "overdue", "issued", "partially_paid", "paid", "cancelled"];
     let body = html! {
-        form.filters method="get" action="/gestion/factures" {
-            label for="f-status" { (tr.t("status")) }
-            select #f-status name="statut" {
-                option value="" { "—" }
-                @for s in InvoiceStatus::ALL { option value=(s.as_str()) selected[status.as_deref() == Some(s.as_str())] { (tr.status(s.as_str())) } }
-            }
-            label for="f-client" { (tr.t("bo.client")) }
-            select #f-client name="client" {
-                option value="" { "—" }
-                @for (id, n) in &names { option value=(id) selected[q.client == Some(*id)] { (n) } }
-            }
-            label for="f-from" { (tr.t("bo.from")) } input #f-from type="date" name="du" value=[q.du.as_deref()];
-            label for="f-to" { (tr.t("bo.to")) } input #f-to type="date" name="au" value=[q.au.as_deref()];
-            button type="submit" { (tr.t("bo.filter")) }
-        }
+        (search_form(&tr, "/gestion/factures", &form, &statuses, true))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("invoice.number")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("invoice.issued")) }
                 th scope="col" { (tr.t("invoice.due")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" class="num" { (tr.t("invoice.amount_due")) } th scope="col" { (tr.t("status")) } } }
-            tbody { @for i in &shown { tr {
+            tbody { @for i in &list.items { tr {
                 td { a href={ "/gestion/factures/" (i.id) } { (i.number) } }
                 td { (name_of(&names, i.client_id)) }
                 td { (tr.date(i.issue_date)) } td { (tr.date(i.due_date)) }
@@ -1065,6 +1095,7 @@ pub async fn invoices(
                 td { (badge(&tr, i.status.as_str())) }
             } } }
         } }
+        (pager(&tr, "/gestion/factures", &form, &list))
     };
     page(&ctx, tr.t("invoices.title"), body).into_response()
 }
@@ -1090,7 +1121,7 @@ async fn invoice_page(
         Ok(i) => i,
         Err(e) => return domain_error_page(ctx, e),
     };
-    let names = client_names(state).await;
+    let names = client_names(state, [i.client_id]).await;
     let today = immovr_core::ports::today(state.clock.as_ref());
     let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
     let body = html! {
@@ -1203,20 +1234,25 @@ pub struct AuditQuery {
     id: Option<Id>,
 }
 
-pub async fn audit(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(q): Query<AuditQuery>) -> Response {
+pub async fn audit(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(q): Query<AuditQuery>,
+    Query(form): Query<ListForm>,
+) -> Response {
     let tr = ctx.tr;
     if let Err(e) = ctx.actor.require(Role::Admin) {
         return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
     }
-    let events = match state
-        .store
-        .audit_events(AuditFilter {
-            entity_kind: q.objet.clone().filter(|s| !s.is_empty()),
-            entity_id: q.id,
-            limit: 300,
-        })
-        .await
-    {
+    let list = match list_query(&ctx, &form) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let kind = q.objet.clone().filter(|s| !s.is_empty());
+    // The page's own filters, kept from page to page.
+    let extra: Vec<(&'static str, String)> =
+        kind.iter().map(|k| ("objet", k.clone())).chain(q.id.map(|id| ("id", id.to_string()))).collect();
+    let events = match state.store.audit_events(AuditFilter { entity_kind: kind, entity_id: q.id, list }).await {
         Ok(e) => e,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -1230,11 +1266,13 @@ pub async fn audit(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query
                 }
             }
             label for="a-id" { "#" } input #a-id type="text" inputmode="numeric" name="id" value=[q.id];
+            label { (tr.t("list.from")) " " input type="date" name="from" value=(form.from.as_deref().unwrap_or("")); }
+            label { (tr.t("list.to")) " " input type="date" name="to" value=(form.to.as_deref().unwrap_or("")); }
             button type="submit" { (tr.t("bo.filter")) }
         }
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.who")) } th scope="col" { (tr.t("bo.what")) } th scope="col" { (tr.t("bo.entity")) } th scope="col" { (tr.t("bo.detail")) } } }
-            tbody { @for e in &events { tr {
+            tbody { @for e in &events.items { tr {
                 td { time datetime=(e.at) { (e.at.strftime("%Y-%m-%d %H:%M:%S")) } }
                 td { (e.actor) }
                 td { code { (e.action) } }
@@ -1242,6 +1280,7 @@ pub async fn audit(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query
                 td { code.hash { (e.detail.to_string()) } }
             } } }
         } }
+        (super::paging::pager_with(&tr, "/gestion/journal", &extra, &form, &events))
     };
     page(&ctx, tr.t("bo.nav.audit"), body).into_response()
 }
@@ -1251,22 +1290,32 @@ pub async fn events(State(state): State<AppState>, StaffCtx(_): StaffCtx) -> Res
 }
 
 /// Notifications: what was sent, what waits, what failed (with a button to send it again).
-pub async fn emails(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
+pub async fn emails(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(fl): Query<Flash>,
+    Query(form): Query<ListForm>,
+) -> Response {
     let tr = ctx.tr;
     if let Err(e) = ctx.actor.require(Role::Admin) {
         return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
     }
-    let rows = match state.store.outbox(300).await {
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let rows = match state.store.outbox(&query).await {
         Ok(r) => r,
         Err(e) => return domain_error_page(&ctx, e),
     };
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         p.hint { (tr.t("bo.emails.help")) }
+        (search_form(&tr, "/gestion/courriels", &form, &["pending", "sent", "failed"], false))
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.emails.kind")) } th scope="col" { (tr.t("bo.emails.to")) }
                 th scope="col" { (tr.t("bo.emails.status")) } th scope="col" { (tr.t("bo.emails.attempts")) } th scope="col" { (tr.t("bo.emails.error")) } th scope="col" { span.sr { (tr.t("bo.emails.retry")) } } } }
-            tbody { @for m in &rows { tr {
+            tbody { @for m in &rows.items { tr {
                 td { time datetime=(m.created_at) { (m.created_at.strftime("%Y-%m-%d %H:%M")) } }
                 td { code { (m.kind) } }
                 td { (m.recipient) }
@@ -1281,6 +1330,7 @@ pub async fn emails(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Quer
                 } }
             } } }
         } }
+        (pager(&tr, "/gestion/courriels", &form, &rows))
     };
     page(&ctx, tr.t("bo.nav.emails"), body).into_response()
 }

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod backoffice;
 pub mod i18n;
+mod paging;
 mod security;
 
 use axum::Router;

@@ -1,0 +1,11 @@
+-- Lists over years of records: the words each record is found by (text search, kept by the
+-- use cases), and the indexes the lists and the dashboard read through (chosen from EXPLAIN
+-- on a ten-year history; see BENCHMARKS.md). Terms compare byte by byte (COLLATE "C"): a
+-- prefix is a range of them.
+CREATE TABLE search_terms (
+    kind TEXT NOT NULL,
+    term TEXT COLLATE "C" NOT NULL,
+    entity_id BIGINT NOT NULL,
+    PRIMARY KEY (kind, term, entity_id)
+);
+CREATE INDEX search_terms_entity ON search_terms (kind, entity_id);

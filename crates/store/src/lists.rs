@@ -1,0 +1,539 @@
+//! Lists and the dashboard, over every record: a page at a time (keyset on the id, newest first),
+//! with filters and the text search; the rows of a page and their children (lines, stages,
+//! payments…) in one query per table, whatever the page size.
+
+use std::collections::HashMap;
+
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::*;
+use immovr_core::money::Line;
+use immovr_core::ports::*;
+use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::accounts::{attachment_from_row, client_from_row, request_from_row};
+use crate::billing::{INVOICE_SELECT, invoice_from_parts};
+use crate::db::{Row, Tx, V, args};
+use crate::orders::{ORDER_SELECT, order_from_parts, po_from_parts};
+use crate::quotes::quote_from_row;
+use crate::search::{Filter, Kind};
+use crate::support::outbox_from_row;
+use crate::{SqlStore, scope_client};
+
+/// `($1, $2, …)` for an `IN` over these ids, numbered after `offset` arguments.
+fn id_list(ids: &[Id], offset: usize) -> (String, Vec<V>) {
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", offset + i + 1)).collect();
+    (format!("({})", placeholders.join(", ")), ids.iter().map(|id| V::from(*id)).collect())
+}
+
+/// Rows of `table` whose `key` is one of `ids`, grouped by it (`order` sorts within a group).
+async fn children(tx: &mut Tx, table: &str, key: &str, ids: &[Id], order: &str) -> Result<HashMap<Id, Vec<Row>>> {
+    let mut out: HashMap<Id, Vec<Row>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let (list, args) = id_list(ids, 0);
+    let rows = tx.all(&format!("SELECT * FROM {table} WHERE {key} IN {list} ORDER BY {key}, {order}"), args).await?;
+    for r in rows {
+        out.entry(r.i64(key)?).or_default().push(r);
+    }
+    Ok(out)
+}
+
+/// The lines of these documents of one kind.
+async fn lines_of(tx: &mut Tx, kind: &str, ids: &[Id]) -> Result<HashMap<Id, Vec<Line>>> {
+    let mut out: HashMap<Id, Vec<Line>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let (list, mut values) = id_list(ids, 1);
+    values.insert(0, kind.into());
+    let rows = tx
+        .all(
+            &format!(
+                "SELECT doc_id, position, code, description, quantity, unit, unit_price, discount, vat_rate, total_excl_vat \
+                 FROM document_lines WHERE doc_kind = $1 AND doc_id IN {list} ORDER BY doc_id, position"
+            ),
+            values,
+        )
+        .await?;
+    for r in rows {
+        out.entry(r.i64("doc_id")?).or_default().push(Line {
+            position: r.i64("position")?,
+            code: r.opt_text("code")?,
+            description: r.text("description")?,
+            quantity: r.dec("quantity")?,
+            unit: r.text("unit")?,
+            unit_price: r.dec("unit_price")?,
+            discount: r.dec("discount")?,
+            vat_rate: r.dec("vat_rate")?,
+            total_excl_vat: r.dec("total_excl_vat")?,
+        });
+    }
+    Ok(out)
+}
+
+fn ids(rows: &[Row]) -> Result<Vec<Id>> {
+    rows.iter().map(|r| r.i64("id")).collect()
+}
+
+/// Midnight in the studio's time zone at the start of `d`, as stored timestamps are compared.
+fn start_of(d: Date) -> Result<Timestamp> {
+    d.to_zoned(studio_timezone()).map(|z| z.timestamp()).map_err(DomainError::internal)
+}
+
+/// The common filters: a client (a client's own scope wins), a period on `stamp` (a timestamp
+/// column) or `date_col` (a date column), the keyset and the text search.
+struct Common<'a> {
+    id: &'a str,
+    client: &'a str,
+    stamp: Option<&'a str>,
+    date_col: Option<&'a str>,
+    kind: Kind,
+}
+
+fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<()> {
+    if let Some(client) = scope_client(scope).or(list.client_id) {
+        let p = f.arg(client);
+        f.and(format!("{} = {p}", c.client));
+    }
+    if let Some(col) = c.stamp {
+        if let Some(from) = list.from {
+            let p = f.arg(start_of(from)?);
+            f.and(format!("{col} >= {p}"));
+        }
+        if let Some(to) = list.to {
+            let p = f.arg(start_of(add_days(to, 1))?);
+            f.and(format!("{col} < {p}"));
+        }
+    }
+    if let Some(col) = c.date_col {
+        if let Some(from) = list.from {
+            let p = f.arg(from);
+            f.and(format!("{col} >= {p}"));
+        }
+        if let Some(to) = list.to {
+            let p = f.arg(to);
+            f.and(format!("{col} <= {p}"));
+        }
+    }
+    if let Some(after) = list.after {
+        let p = f.arg(after);
+        f.and(format!("{} < {p}", c.id));
+    }
+    f.words(c.kind, c.id, c.client, &list.words());
+    Ok(())
+}
+
+/// ` ORDER BY id DESC LIMIT n+1`: one more row than the page says whether another follows.
+fn newest_first(f: &mut Filter, id: &str, list: &ListQuery) -> String {
+    let p = f.arg(list.page_size() + 1);
+    format!(" ORDER BY {id} DESC LIMIT {p}")
+}
+
+const QUOTE_STATUSES: &[&str] = &["draft", "sent", "expired", "accepted", "refused", "superseded"];
+const REQUEST_STATUSES: &[&str] = &["new", "quoted", "closed"];
+const PO_STATUSES: &[&str] = &["pending", "validated", "cancelled"];
+const ORDER_STATUSES: &[&str] = &["registered", "in_progress", "delivered", "cancelled", "open", "with_files"];
+const INVOICE_STATUSES: &[&str] = &["issued", "partially_paid", "paid", "cancelled", "overdue", "unpaid"];
+const OUTBOX_STATUSES: &[&str] = &["pending", "sent", "failed"];
+
+impl SqlStore {
+    async fn quotes_from_rows(&self, tx: &mut Tx, rows: &[Row]) -> Result<Vec<Quote>> {
+        let mut lines = lines_of(tx, "quote", &ids(rows)?).await?;
+        let today = self.today();
+        rows.iter().map(|r| quote_from_row(r, lines.remove(&r.i64("id")?).unwrap_or_default(), today)).collect()
+    }
+
+    pub(crate) async fn quotes_page(&self, scope: Scope, list: &ListQuery) -> Result<Page<Quote>> {
+        list.check(QUOTE_STATUSES)?;
+        let mut f = Filter::new();
+        if scope_client(scope).is_some() {
+            // Drafts are the studio's work in progress.
+            f.and("q.status <> 'draft'");
+        }
+        match list.status.as_deref() {
+            Some("sent") => {
+                let p = f.arg(self.today());
+                f.and(format!("q.status = 'sent' AND q.valid_until >= {p}"));
+            }
+            Some("expired") => {
+                let p = f.arg(self.today());
+                f.and(format!("q.status = 'sent' AND q.valid_until < {p}"));
+            }
+            Some(s) => {
+                let p = f.arg(s);
+                f.and(format!("q.status = {p}"));
+            }
+            None => {}
+        }
+        let c = Common {
+            id: "q.id",
+            client: "q.client_id",
+            stamp: Some("q.created_at"),
+            date_col: None,
+            kind: Kind::Quote,
+        };
+        common(&mut f, c, scope, list)?;
+        let order = newest_first(&mut f, "q.id", list);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("SELECT q.* FROM quotes q{}{order}", f.sql()), f.args).await?;
+        let quotes = self.quotes_from_rows(&mut tx, &rows).await?;
+        Ok(Page::from_rows(quotes, list.page_size(), |q| q.id))
+    }
+
+    pub(crate) async fn requests_page(&self, scope: Scope, list: &ListQuery) -> Result<Page<QuoteRequest>> {
+        list.check(REQUEST_STATUSES)?;
+        let mut f = Filter::new();
+        if let Some(s) = &list.status {
+            let p = f.arg(s.as_str());
+            f.and(format!("r.status = {p}"));
+        }
+        let c = Common {
+            id: "r.id",
+            client: "r.client_id",
+            stamp: Some("r.created_at"),
+            date_col: None,
+            kind: Kind::Request,
+        };
+        common(&mut f, c, scope, list)?;
+        let order = newest_first(&mut f, "r.id", list);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("SELECT r.* FROM quote_requests r{}{order}", f.sql()), f.args).await?;
+        let mut files = children(&mut tx, "attachments", "request_id", &ids(&rows)?, "id").await?;
+        let requests = rows
+            .iter()
+            .map(|r| {
+                let mut request = request_from_row(r)?;
+                let mine = files.remove(&request.id).unwrap_or_default();
+                request.attachments = mine.iter().map(attachment_from_row).collect::<Result<_>>()?;
+                Ok(request)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(requests, list.page_size(), |r| r.id))
+    }
+
+    async fn pos_from_rows(&self, tx: &mut Tx, rows: &[Row]) -> Result<Vec<PurchaseOrder>> {
+        let mut lines = lines_of(tx, "purchase_order", &ids(rows)?).await?;
+        rows.iter().map(|r| po_from_parts(r, lines.remove(&r.i64("id")?).unwrap_or_default())).collect()
+    }
+
+    pub(crate) async fn purchase_orders_page(&self, scope: Scope, list: &ListQuery) -> Result<Page<PurchaseOrder>> {
+        list.check(PO_STATUSES)?;
+        let mut f = Filter::new();
+        if let Some(s) = &list.status {
+            let p = f.arg(s.as_str());
+            f.and(format!("p.status = {p}"));
+        }
+        let c = Common {
+            id: "p.id",
+            client: "p.client_id",
+            stamp: Some("p.created_at"),
+            date_col: None,
+            kind: Kind::PurchaseOrder,
+        };
+        common(&mut f, c, scope, list)?;
+        let order = newest_first(&mut f, "p.id", list);
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(
+                &format!(
+                    "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id{}{order}",
+                    f.sql()
+                ),
+                f.args,
+            )
+            .await?;
+        let pos = self.pos_from_rows(&mut tx, &rows).await?;
+        Ok(Page::from_rows(pos, list.page_size(), |p| p.id))
+    }
+
+    async fn orders_from_rows(&self, tx: &mut Tx, rows: &[Row]) -> Result<Vec<Order>> {
+        let ids = ids(rows)?;
+        let mut stages = children(tx, "stages", "order_id", &ids, "position").await?;
+        let mut files = children(tx, "deliverables", "order_id", &ids, "id").await?;
+        let mut invoices: HashMap<Id, Id> = HashMap::new();
+        if !ids.is_empty() {
+            let (list, args) = id_list(&ids, 0);
+            let sql = format!("SELECT id, order_id FROM invoices WHERE order_id IN {list} AND status <> 'cancelled'");
+            for r in tx.all(&sql, args).await? {
+                invoices.insert(r.i64("order_id")?, r.i64("id")?);
+            }
+        }
+        rows.iter()
+            .map(|r| {
+                let id = r.i64("id")?;
+                let (s, d) = (stages.remove(&id).unwrap_or_default(), files.remove(&id).unwrap_or_default());
+                order_from_parts(r, &s, &d, invoices.get(&id).copied())
+            })
+            .collect()
+    }
+
+    pub(crate) async fn orders_page(&self, scope: Scope, list: &ListQuery) -> Result<Page<Order>> {
+        list.check(ORDER_STATUSES)?;
+        let mut f = Filter::new();
+        match list.status.as_deref() {
+            Some("open") => f.and("o.status IN ('registered', 'in_progress')"),
+            Some("with_files") => f.and("EXISTS (SELECT 1 FROM deliverables d WHERE d.order_id = o.id)"),
+            Some(s) => {
+                let p = f.arg(s);
+                f.and(format!("o.status = {p}"));
+            }
+            None => {}
+        }
+        let c = Common {
+            id: "o.id",
+            client: "o.client_id",
+            stamp: Some("o.created_at"),
+            date_col: None,
+            kind: Kind::Order,
+        };
+        common(&mut f, c, scope, list)?;
+        let order = newest_first(&mut f, "o.id", list);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("{ORDER_SELECT}{}{order}", f.sql()), f.args).await?;
+        let orders = self.orders_from_rows(&mut tx, &rows).await?;
+        Ok(Page::from_rows(orders, list.page_size(), |o| o.id))
+    }
+
+    async fn invoices_from_rows(&self, tx: &mut Tx, rows: &[Row]) -> Result<Vec<Invoice>> {
+        let ids = ids(rows)?;
+        let mut lines = lines_of(tx, "invoice", &ids).await?;
+        let mut payments = children(tx, "payments", "invoice_id", &ids, "id").await?;
+        let mut credits: HashMap<Id, Vec<Id>> = HashMap::new();
+        if !ids.is_empty() {
+            let (list, args) = id_list(&ids, 0);
+            let sql = format!("SELECT id, invoice_id FROM credit_notes WHERE invoice_id IN {list} ORDER BY id");
+            for r in tx.all(&sql, args).await? {
+                credits.entry(r.i64("invoice_id")?).or_default().push(r.i64("id")?);
+            }
+        }
+        rows.iter()
+            .map(|r| {
+                let id = r.i64("id")?;
+                let p = payments.remove(&id).unwrap_or_default();
+                invoice_from_parts(
+                    r,
+                    lines.remove(&id).unwrap_or_default(),
+                    &p,
+                    credits.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    pub(crate) async fn invoices_page(&self, scope: Scope, list: &ListQuery) -> Result<Page<Invoice>> {
+        list.check(INVOICE_STATUSES)?;
+        let mut f = Filter::new();
+        match list.status.as_deref() {
+            Some("overdue") => {
+                let p = f.arg(self.today());
+                f.and(format!("i.status IN ('issued', 'partially_paid') AND i.due_date < {p}"));
+            }
+            Some("unpaid") => f.and("i.status IN ('issued', 'partially_paid')"),
+            Some(s) => {
+                let p = f.arg(s);
+                f.and(format!("i.status = {p}"));
+            }
+            None => {}
+        }
+        let c = Common {
+            id: "i.id",
+            client: "i.client_id",
+            stamp: None,
+            date_col: Some("i.issue_date"),
+            kind: Kind::Invoice,
+        };
+        common(&mut f, c, scope, list)?;
+        let order = newest_first(&mut f, "i.id", list);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("{INVOICE_SELECT}{}{order}", f.sql()), f.args).await?;
+        let invoices = self.invoices_from_rows(&mut tx, &rows).await?;
+        Ok(Page::from_rows(invoices, list.page_size(), |i| i.id))
+    }
+
+    pub(crate) async fn clients_page(&self, list: &ListQuery) -> Result<Page<Client>> {
+        list.check(&[])?;
+        let mut f = Filter::new();
+        if let Some(after) = list.after {
+            let p = f.arg(after);
+            f.and(format!("c.id < {p}"));
+        }
+        f.words(Kind::Client, "c.id", "c.id", &list.words());
+        let order = newest_first(&mut f, "c.id", list);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("SELECT c.* FROM clients c{}{order}", f.sql()), f.args).await?;
+        let clients = rows.iter().map(client_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(clients, list.page_size(), |c| c.id))
+    }
+
+    pub(crate) async fn client_names_q(&self, ids: &[Id]) -> Result<Vec<(Id, String)>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (list, args) = id_list(&ids, 0);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("SELECT * FROM clients WHERE id IN {list}"), args).await?;
+        rows.iter().map(|r| client_from_row(r).map(|c| (c.id, c.display_name().to_string()))).collect()
+    }
+
+    pub(crate) async fn audit_page(&self, filter: &AuditFilter) -> Result<Page<AuditEvent>> {
+        filter.list.check(&[])?;
+        let mut f = Filter::new();
+        if let Some(kind) = &filter.entity_kind {
+            let p = f.arg(kind.as_str());
+            f.and(format!("entity_kind = {p}"));
+        }
+        if let Some(id) = filter.entity_id {
+            let p = f.arg(id);
+            f.and(format!("entity_id = {p}"));
+        }
+        if let Some(from) = filter.list.from {
+            let p = f.arg(start_of(from)?);
+            f.and(format!("at >= {p}"));
+        }
+        if let Some(to) = filter.list.to {
+            let p = f.arg(start_of(add_days(to, 1))?);
+            f.and(format!("at < {p}"));
+        }
+        if let Some(after) = filter.list.after {
+            let p = f.arg(after);
+            f.and(format!("id < {p}"));
+        }
+        let order = newest_first(&mut f, "id", &filter.list);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("SELECT * FROM audit_events{}{order}", f.sql()), f.args).await?;
+        let events = rows
+            .iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    id: r.i64("id")?,
+                    at: r.ts("at")?,
+                    actor: r.text("actor")?,
+                    action: r.text("action")?,
+                    entity_kind: r.text("entity_kind")?,
+                    entity_id: r.i64("entity_id")?,
+                    detail: serde_json::from_str(&r.text("detail")?).map_err(DomainError::internal)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(events, filter.list.page_size(), |e| e.id))
+    }
+
+    pub(crate) async fn outbox_page(&self, list: &ListQuery) -> Result<Page<OutboxMessage>> {
+        list.check(OUTBOX_STATUSES)?;
+        let mut f = Filter::new();
+        if let Some(s) = &list.status {
+            let p = f.arg(s.as_str());
+            f.and(format!("status = {p}"));
+        }
+        if let Some(q) = list.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let p = f.arg(q.to_lowercase());
+            f.and(format!("recipient = {p}"));
+        }
+        if let Some(after) = list.after {
+            let p = f.arg(after);
+            f.and(format!("id < {p}"));
+        }
+        let order = newest_first(&mut f, "id", list);
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("SELECT * FROM outbox{}{order}", f.sql()), f.args).await?;
+        let messages = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(messages, list.page_size(), |m| m.id))
+    }
+
+    /// Counts over every record, and the first `preview` items of each (the most urgent).
+    pub(crate) async fn dashboard_q(&self, preview: i64) -> Result<Dashboard> {
+        let preview = preview.clamp(1, 50);
+        let today = self.today();
+        let week = add_days(today, 7);
+        let mut tx = self.db.read().await?;
+        let count = async |tx: &mut Tx, sql: &str, args: Vec<V>| -> Result<i64> {
+            tx.one(&format!("SELECT COUNT(*) AS n FROM {sql}"), args).await?.i64("n")
+        };
+        let mut d = Dashboard::default();
+
+        let from = "quote_requests WHERE status = 'new'";
+        d.new_requests.count = count(&mut tx, from, vec![]).await?;
+        let rows = tx.all(&format!("SELECT * FROM {from} ORDER BY id LIMIT $1"), args![preview]).await?;
+        let mut files = children(&mut tx, "attachments", "request_id", &ids(&rows)?, "id").await?;
+        for r in &rows {
+            let mut request = request_from_row(r)?;
+            let mine = files.remove(&request.id).unwrap_or_default();
+            request.attachments = mine.iter().map(attachment_from_row).collect::<Result<_>>()?;
+            d.new_requests.items.push(request);
+        }
+
+        // Refused with changes requested, and no later version yet.
+        let from = "quotes q WHERE q.status = 'refused' AND q.refusal_kind = 'changes_requested' \
+                    AND NOT EXISTS (SELECT 1 FROM quotes v WHERE v.family_id = q.family_id AND v.version > q.version)";
+        d.changes_requested.count = count(&mut tx, from, vec![]).await?;
+        let rows = tx.all(&format!("SELECT q.* FROM {from} ORDER BY q.refused_at LIMIT $1"), args![preview]).await?;
+        d.changes_requested.items = self.quotes_from_rows(&mut tx, &rows).await?;
+
+        let from = "quotes q WHERE q.status = 'sent' AND q.valid_until >= $1 AND q.valid_until <= $2";
+        d.expiring.count = count(&mut tx, from, args![today, week]).await?;
+        let rows = tx
+            .all(&format!("SELECT q.* FROM {from} ORDER BY q.valid_until, q.id LIMIT $3"), args![today, week, preview])
+            .await?;
+        d.expiring.items = self.quotes_from_rows(&mut tx, &rows).await?;
+
+        let from = "purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id WHERE p.status = 'pending'";
+        d.to_validate.count = count(&mut tx, from, vec![]).await?;
+        let rows = tx
+            .all(
+                &format!("SELECT p.*, o.id AS order_id, o.status AS order_status FROM {from} ORDER BY p.id LIMIT $1"),
+                args![preview],
+            )
+            .await?;
+        d.to_validate.items = self.pos_from_rows(&mut tx, &rows).await?;
+
+        let from = "stages s JOIN orders o ON o.id = s.order_id JOIN purchase_orders p ON p.id = o.purchase_order_id \
+                    WHERE s.status <> 'done' AND s.planned_date IS NOT NULL AND s.planned_date <= $1 \
+                    AND o.status IN ('registered', 'in_progress')";
+        d.stages_due.count = count(&mut tx, from, args![week]).await?;
+        let rows = tx
+            .all(
+                &format!("SELECT s.*, p.number AS po_number FROM {from} ORDER BY s.planned_date, s.id LIMIT $2"),
+                args![week, preview],
+            )
+            .await?;
+        for r in &rows {
+            d.stages_due.items.push(StageDue {
+                order_id: r.i64("order_id")?,
+                purchase_order_number: r.text("po_number")?,
+                stage: crate::orders::stage_from_row(r)?,
+            });
+        }
+
+        let from = "orders o JOIN purchase_orders p ON p.id = o.purchase_order_id \
+                    WHERE o.status IN ('registered', 'in_progress') \
+                    AND (SELECT COUNT(*) FROM stages s WHERE s.order_id = o.id AND s.status <> 'done') <= 1";
+        d.to_deliver.count = count(&mut tx, from, vec![]).await?;
+        let rows = tx
+            .all(&format!("SELECT o.*, p.number AS po_number FROM {from} ORDER BY o.id LIMIT $1"), args![preview])
+            .await?;
+        d.to_deliver.items = self.orders_from_rows(&mut tx, &rows).await?;
+
+        let from = "invoices i JOIN orders o ON o.id = i.order_id JOIN purchase_orders p ON p.id = o.purchase_order_id \
+                    WHERE i.status IN ('issued', 'partially_paid') AND i.due_date < $1";
+        d.overdue.count = count(&mut tx, from, args![today]).await?;
+        let rows = tx
+            .all(
+                &format!("SELECT i.*, p.number AS po_number FROM {from} ORDER BY i.due_date, i.id LIMIT $2"),
+                args![today, preview],
+            )
+            .await?;
+        d.overdue.items = self.invoices_from_rows(&mut tx, &rows).await?;
+
+        let from = "outbox WHERE status = 'failed'";
+        d.failed_emails.count = count(&mut tx, from, vec![]).await?;
+        let rows = tx.all(&format!("SELECT * FROM {from} ORDER BY id DESC LIMIT $1"), args![preview]).await?;
+        d.failed_emails.items = rows.iter().map(outbox_from_row).collect::<Result<_>>()?;
+        Ok(d)
+    }
+}
