@@ -104,7 +104,7 @@ test("the team runs a project from request to payment", async () => {
   await page.getByText("Enregistré.").waitFor();
   await page.locator("li.stage", { hasText: "Prise de contact" }).getByRole("button", { name: /Marquer terminée/ }).click();
   await page.getByText("Enregistré.").waitFor();
-  const order = await client("/orders", "GET", undefined, token);
+  const order = (await client("/orders", "GET", undefined, token)).items;
   assert.equal(order[0].stages[2].planned_date, "2027-02-03", "the client sees the plan");
   assert.equal(order[0].stages[0].status, "done");
 
@@ -127,13 +127,13 @@ test("the team runs a project from request to payment", async () => {
   await page.getByRole("button", { name: "Enregistrer le chèque" }).click();
   await page.locator(".badge.s-paid").first().waitFor();
   await checked("facture-reglee");
-  const invoices = await client("/invoices", "GET", undefined, token);
+  const invoices = (await client("/invoices", "GET", undefined, token)).items;
   assert.equal(invoices[0].status, "paid");
   assert.deepEqual(invoices[0].payments.map((p) => p.method), ["transfer", "cheque"]);
 
   // The other back-office pages pass axe too.
   for (const [path, name] of [["/gestion/demandes", "demandes"], ["/gestion/devis", "devis"], ["/gestion/commandes", "commandes"],
-    ["/gestion/factures?statut=paid", "factures"], ["/gestion/journal", "journal"], ["/gestion/clients", "clients"],
+    ["/gestion/factures?status=paid", "factures"], ["/gestion/journal", "journal"], ["/gestion/clients", "clients"],
     [`/gestion/clients/${session.user.client_id}`, "fiche-client"], ["/gestion/catalogue", "catalogue"],
     ["/gestion/parametres", "parametres"], ["/gestion/utilisateurs", "utilisateurs"], ["/gestion/securite", "securite"]]) {
     await page.goto(server.base + path);

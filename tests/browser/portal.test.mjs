@@ -60,7 +60,7 @@ test("a new client goes from request to paid invoice", async () => {
   await checkA11y(page, "demandes");
 
   // The studio prepares the quote from the request and sends it.
-  const request = (await api("GET", "/quote-requests")).find((r) => r.property_address.startsWith("21 rue de la République"));
+  const request = (await api("GET", "/quote-requests")).items.find((r) => r.property_address.startsWith("21 rue de la République"));
   assert.deepEqual(request.attachments.map((a) => a.filename), ["plan-rdc.pdf", "salon.png"]);
   assert.equal(await page.locator("progress.upload").count(), 0, "the upload finished and the next page is shown");
   const catalogue = await api("GET", "/catalogue");
@@ -103,7 +103,7 @@ test("a new client goes from request to paid invoice", async () => {
 
   // Step 3: the purchase order, at once.
   await page.getByText("Devis accepté. Bon de commande généré").waitFor();
-  const po = (await api("GET", "/purchase-orders")).find((p) => p.quote_id === v2.id);
+  const po = (await api("GET", "/purchase-orders")).items.find((p) => p.quote_id === v2.id);
   assert.match(await page.locator("main").innerText(), new RegExp(po.number));
   await checkA11y(page, "devis-accepte");
   await shot(page, "3-bon-de-commande");

@@ -488,7 +488,8 @@ pub trait Store: Send + Sync + 'static {
     // Issued documents
     /// An issued document of this kind for this record, if the scope may see it.
     async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>>;
-    /// Leases up to `limit` issued documents that have no PDF yet, oldest first, until
+    /// Leases up to `limit` documents issued in the last week that have no PDF yet (older ones,
+    /// imported, render when asked for), oldest first, until
     /// `lease_until`: another instance neither takes them nor renders them meanwhile. (SQLite
     /// runs one instance: there the lease is kept in-process and nothing is written.)
     async fn claim_documents(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<DocumentRecord>>;

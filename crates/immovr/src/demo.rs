@@ -98,9 +98,9 @@ fn lines(items: &[CatalogueItem], wanted: &[(&str, Decimal)]) -> Vec<LineInput> 
         .collect()
 }
 
-/// Seeds the demo once; returns false when the database already has clients.
+/// Seeds the demo once; returns false when it is there already.
 pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> anyhow::Result<bool> {
-    if !store.clients(&immovr_core::listing::ListQuery { limit: 1, ..Default::default() }).await?.items.is_empty() {
+    if store.user_credentials(ADMIN_EMAIL).await?.is_some() {
         return Ok(false);
     }
     let system = Actor::system();
@@ -413,4 +413,24 @@ pub fn print_credentials(url: &str) {
     println!("  client : {SECOND_CLIENT_EMAIL} / {CLIENT_PASSWORD}");
     println!("  API    : POST {url}/api/v1/auth/login, then see {url}/api/v1/openapi.json");
     println!();
+}
+
+/// Where the delivered files of the generated history point (one small placeholder file).
+pub const HISTORY_DELIVERABLE: &str = "history/livraison.zip";
+
+/// Generates years of history before the demo seed (`immovr demo --scale F`): the demo's recent
+/// journeys then continue its number series. Generated clients log in as
+/// `client<id>@history.example` with the demo client password.
+pub async fn history(store: &SqlStore, files: &Files, scale: f64) -> anyhow::Result<immovr_store::HistoryReport> {
+    anyhow::ensure!(scale > 0.0 && scale <= 10.0, "--scale goes from more than 0 to 10");
+    files.put(HISTORY_DELIVERABLE, vec![0u8; 4096]).await?;
+    let spec = immovr_store::HistorySpec {
+        scale,
+        years: 10,
+        seed: 2026,
+        // One hash for all: hashing tens of thousands of passwords would take most of an hour.
+        client_password_hash: hash_password(CLIENT_PASSWORD)?,
+        deliverable_key: HISTORY_DELIVERABLE.to_string(),
+    };
+    Ok(store.generate_history(&spec).await?)
 }

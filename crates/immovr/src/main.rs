@@ -31,7 +31,15 @@ enum Command {
     /// Run the server.
     Serve,
     /// Seed the ImmoVr demo data (once) and run the server.
-    Demo,
+    Demo {
+        /// Also generate years of history: 1.0 is ten years of a busy studio (20,000 clients,
+        /// 100,000 quotes, 60,000 orders and invoices…); 0.01 a hundredth of it.
+        #[arg(long)]
+        scale: Option<f64>,
+        /// Seed (and generate) only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Staff accounts.
@@ -119,13 +127,39 @@ async fn cli() -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => println!("migrations applied ({})", store.backend()),
         Command::Serve => run(&config, store.clone(), clock).await?,
-        Command::Demo => {
+        Command::Demo { scale, no_serve } => {
             let files = immovr::open_files(&config)?;
+            let fresh = store.user_credentials(demo::ADMIN_EMAIL).await?.is_none();
+            if fresh && let Some(scale) = scale {
+                let started = std::time::Instant::now();
+                let r = demo::history(&store, &files, scale).await?;
+                println!(
+                    "history generated in {:.1} s: {} clients, {} quote requests, {} quotes, {} purchase orders, {} orders, \
+                     {} invoices, {} payments, {} credit notes, {} documents, {} audit events, {} emails, {} search terms",
+                    started.elapsed().as_secs_f64(),
+                    r.clients,
+                    r.requests,
+                    r.quotes,
+                    r.purchase_orders,
+                    r.orders,
+                    r.invoices,
+                    r.payments,
+                    r.credit_notes,
+                    r.documents,
+                    r.audit_events,
+                    r.emails,
+                    r.search_terms
+                );
+            } else if scale.is_some() {
+                tracing::warn!("the demo is there already: no history generated");
+            }
             if demo::seed(&store, clock.clone(), &files).await? {
                 tracing::info!("demo data created");
             }
-            demo::print_credentials(&format!("http://{}", config.listen));
-            run(&config, store.clone(), clock).await?;
+            if !no_serve {
+                demo::print_credentials(&format!("http://{}", config.listen));
+                run(&config, store.clone(), clock).await?;
+            }
         }
         Command::User { command: UserCommand::Add { email, name, role, password } } => {
             let roles = role

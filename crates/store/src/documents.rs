@@ -79,6 +79,9 @@ fn document_from_row(r: &Row) -> Result<DocumentRecord> {
     })
 }
 
+/// Documents issued in the last days are rendered in the background, as soon as issued.
+const EAGER_DAYS: i64 = 7;
+
 impl SqlStore {
     pub(crate) async fn document_q(
         &self,
@@ -103,21 +106,27 @@ impl SqlStore {
         limit: i64,
     ) -> Result<Vec<DocumentRecord>> {
         let limit = limit.clamp(1, 100);
+        // Recent documents only: history imported without its PDFs renders on demand.
+        let since = now - jiff::SignedDuration::from_hours(24 * EAGER_DAYS);
         if !self.db.is_shared() {
             // One instance: the renderer's in-process bookkeeping is the lease; no write.
             let mut tx = self.db.read().await?;
-            let rows =
-                tx.all("SELECT * FROM documents WHERE sha256 IS NULL ORDER BY id LIMIT $1", args![limit]).await?;
+            let rows = tx
+                .all(
+                    "SELECT * FROM documents WHERE sha256 IS NULL AND issued_at >= $1 ORDER BY id LIMIT $2",
+                    args![since, limit],
+                )
+                .await?;
             return rows.iter().map(document_from_row).collect();
         }
         let mut tx = self.db.write().await?;
         let rows = tx
             .all(
                 "UPDATE documents SET render_lease_until = $2 WHERE id IN (\
-                 SELECT id FROM documents WHERE sha256 IS NULL \
+                 SELECT id FROM documents WHERE sha256 IS NULL AND issued_at >= $4 \
                  AND (render_lease_until IS NULL OR render_lease_until <= $1) \
                  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *",
-                args![now, lease_until, limit],
+                args![now, lease_until, limit, since],
             )
             .await?;
         self.commit(tx).await?;

@@ -8,6 +8,7 @@ mod accounts;
 mod billing;
 mod db;
 mod documents;
+mod history;
 mod lists;
 mod migrations;
 mod orders;
@@ -26,6 +27,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 pub use db::{Db, Options};
+pub use history::{HistoryReport, HistorySpec};
 pub use support::default_company;
 
 /// The store. Cheap to clone.

@@ -8,3 +8,8 @@ CREATE TABLE search_terms (
     PRIMARY KEY (kind, term, entity_id)
 ) WITHOUT ROWID;
 CREATE INDEX search_terms_entity ON search_terms (kind, entity_id);
+
+-- The background renderer takes the documents issued in the last days; older ones never
+-- rendered (imported history) are rendered when first asked for.
+DROP INDEX documents_unrendered;
+CREATE INDEX documents_unrendered ON documents (issued_at) WHERE sha256 IS NULL;

@@ -1,0 +1,1337 @@
+//! Ten years of a busy studio, generated: clients, quote requests, quotes with their versions,
+//! purchase orders, orders with stages and delivered files, invoices with payments and a few
+//! credit notes, the issued documents' snapshots, the audit trail, sent emails and the search
+//! terms — to measure the product on the history it will hold (`immovr demo --scale F`).
+//!
+//! Realistic rather than random: each quote follows the journey (sent, sometimes revised after a
+//! request for changes, accepted or declined or left to expire; the accepted ones validated,
+//! delivered, invoiced and paid, a few late), at dates spread over the years and each step a
+//! few days after the previous one; numbers are gapless per series and year, in the order of the
+//! dates they were issued on; the most recent records are still in progress. Rows are written
+//! in large batches, with their ids chosen here, so a full history takes minutes, not hours.
+//! Deterministic: the same scale and seed give the same history.
+
+use std::collections::HashMap;
+
+use immovr_core::listing::index_terms;
+use immovr_core::model::*;
+use immovr_core::money::{LineInput, Totals, totals};
+use immovr_core::ports::{add_days, studio_timezone};
+use immovr_core::rules::{document_number, number_series};
+use immovr_core::{DomainError, Result};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::db::{Tx, V};
+use crate::support::company;
+
+/// How much history: `scale` 1.0 is 20,000 clients and 80,000 quotes over ten years.
+#[derive(Debug, Clone)]
+pub struct HistorySpec {
+    pub scale: f64,
+    pub years: i64,
+    pub seed: u64,
+    /// The password hash every generated client logs in with (hashed once).
+    pub client_password_hash: String,
+    /// The file store key of the file every delivered order points to.
+    pub deliverable_key: String,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryReport {
+    pub clients: usize,
+    pub requests: usize,
+    pub quotes: usize,
+    pub purchase_orders: usize,
+    pub orders: usize,
+    pub invoices: usize,
+    pub payments: usize,
+    pub credit_notes: usize,
+    pub documents: usize,
+    pub audit_events: usize,
+    pub emails: usize,
+    pub search_terms: usize,
+}
+
+/// SplitMix64: small, fast, deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Claire", "Marc", "Inès", "Julien", "Sophie", "Thomas", "Camille", "Nicolas", "Léa", "Antoine", "Manon", "Hugo",
+    "Chloé", "Lucas", "Emma", "Louis", "Sarah", "Paul", "Julie", "Maxime", "Élodie", "Kevin", "Anaïs", "Romain",
+];
+const LAST: &[&str] = &[
+    "Dubois", "Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel",
+    "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Blanc",
+];
+const AGENCY: &[&str] =
+    &["Immobilier", "Patrimoine", "Habitat", "Transactions", "Promotion", "Conseil", "Résidences", "Foncière"];
+const AGENCY_NAME: &[&str] =
+    &["Lumière", "Horizon", "Azur", "Bellevue", "Prestige", "Carré", "Rivage", "Montagne", "Cité", "Atlantique"];
+const CITIES: &[(&str, &str)] = &[
+    ("75011", "Paris"),
+    ("69002", "Lyon"),
+    ("13006", "Marseille"),
+    ("33000", "Bordeaux"),
+    ("31000", "Toulouse"),
+    ("44000", "Nantes"),
+    ("59000", "Lille"),
+    ("06000", "Nice"),
+    ("67000", "Strasbourg"),
+    ("35000", "Rennes"),
+];
+const STREETS: &[&str] = &[
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "quai Saint-Antoine",
+    "boulevard Victor Hugo",
+    "place Bellecour",
+    "chemin des Vignes",
+    "allée des Pins",
+    "rue Pasteur",
+    "avenue des Champs",
+    "impasse du Moulin",
+];
+const PROPERTIES: &[&str] = &["Appartement", "Maison", "Villa", "Loft", "Programme neuf", "Local commercial"];
+/// (catalogue code, unit, unit price, VAT rate).
+const SERVICES: &[(&str, &str, &str, &str, i64)] = &[
+    ("VISITE-360", "Visite virtuelle 360°", "forfait", "390", 20),
+    ("RENDU-3D-EXT", "Rendu 3D extérieur photoréaliste", "image", "450", 20),
+    ("RENDU-3D-INT", "Rendu 3D intérieur photoréaliste", "image", "350", 20),
+    ("HOME-STAGING", "Home staging virtuel", "pièce", "89", 20),
+    ("VIDEO-DRONE", "Vidéo aérienne par drone", "forfait", "590", 20),
+    ("PLAN-2D", "Plan 2D coté", "plan", "120", 10),
+    ("PLAN-3D", "Plan 3D meublé", "plan", "190", 20),
+    ("OPT-EXPRESS", "Livraison express sous 48 h", "forfait", "150", 20),
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Outcome {
+    Accepted,
+    Declined,
+    Expired,
+}
+
+struct GenClient {
+    id: Id,
+    client: Client,
+}
+
+/// One quote's journey, with the dates of its steps (`None`: not reached yet).
+struct Flow {
+    client: usize,
+    request_id: Option<Id>,
+    title: String,
+    lines: Vec<immovr_core::money::Line>,
+    totals: Totals,
+    created: Timestamp,
+    sent: Option<Timestamp>,
+    /// Changes requested on v1, then v2 drafted and (maybe) sent.
+    revised: Option<(Timestamp, Timestamp, Option<Timestamp>)>,
+    outcome: Outcome,
+    answered: Option<Timestamp>,
+    validated: Option<Timestamp>,
+    delivered: Option<Timestamp>,
+    /// Payments (date, share of the total): one, two for a partial then the rest, or none.
+    payments: Vec<(Timestamp, Decimal)>,
+    credit: Option<Timestamp>,
+    // Filled in later.
+    ids: FlowIds,
+}
+
+#[derive(Default, Clone)]
+struct FlowIds {
+    v1: Id,
+    v2: Option<Id>,
+    po: Option<Id>,
+    order: Option<Id>,
+    invoice: Option<Id>,
+    credit_note: Option<Id>,
+    quote_number: Option<String>,
+    po_number: Option<String>,
+    invoice_number: Option<String>,
+    credit_number: Option<String>,
+}
+
+fn ts_after(t: Timestamp, days: f64) -> Timestamp {
+    t + SignedDuration::from_secs((days * 86_400.0) as i64)
+}
+
+fn local_date(t: Timestamp) -> Date {
+    t.to_zoned(studio_timezone()).date()
+}
+
+/// Rows for one table: the column list and the values of each row.
+struct Rows {
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<V>>,
+}
+
+impl Rows {
+    fn new(table: &'static str, columns: &'static [&'static str]) -> Rows {
+        Rows { table, columns, rows: Vec::new() }
+    }
+    fn push(&mut self, row: Vec<V>) {
+        debug_assert_eq!(row.len(), self.columns.len(), "{}", self.table);
+        self.rows.push(row);
+    }
+}
+
+/// Inserts rows in statements of a few hundred, each transaction a few thousand rows.
+async fn write(store: &crate::SqlStore, rows: Rows) -> Result<usize> {
+    let n = rows.rows.len();
+    let per_statement = (30_000 / rows.columns.len()).clamp(1, 500);
+    let head = format!("INSERT INTO {} ({}) VALUES ", rows.table, rows.columns.join(", "));
+    let mut iter = rows.rows.into_iter().peekable();
+    while iter.peek().is_some() {
+        let mut tx = store.db.write().await?;
+        for _ in 0..20 {
+            let chunk: Vec<Vec<V>> = iter.by_ref().take(per_statement).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            insert_chunk(&mut tx, &head, rows.columns.len(), chunk).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(n)
+}
+
+async fn insert_chunk(tx: &mut Tx, head: &str, width: usize, chunk: Vec<Vec<V>>) -> Result<()> {
+    let mut sql = String::with_capacity(head.len() + chunk.len() * width * 6);
+    sql.push_str(head);
+    let mut args = Vec::with_capacity(chunk.len() * width);
+    for (i, row) in chunk.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for j in 0..width {
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i * width + j + 1));
+        }
+        sql.push(')');
+        args.extend(row);
+    }
+    tx.exec(&sql, args).await?;
+    Ok(())
+}
+
+impl crate::SqlStore {
+    /// Appends a generated history to this database (after the demo seed: it reuses the
+    /// company settings and continues the number series).
+    pub async fn generate_history(&self, spec: &HistorySpec) -> Result<HistoryReport> {
+        let mut rng = Rng(spec.seed);
+        let now = self.now();
+        let company = {
+            let mut tx = self.db.read().await?;
+            company(&mut tx).await?
+        };
+        let start = now - SignedDuration::from_hours(24 * 365 * spec.years.max(1));
+        let span_days = (now.duration_since(start).as_secs() / 86_400) as f64;
+        let n_clients = ((20_000.0 * spec.scale) as usize).max(2);
+        let n_flows = ((80_000.0 * spec.scale) as usize).max(4);
+
+        // Ids continue after what is there.
+        let mut next: HashMap<&'static str, Id> = HashMap::new();
+        {
+            let mut tx = self.db.read().await?;
+            for t in [
+                "clients",
+                "users",
+                "quote_requests",
+                "quotes",
+                "purchase_orders",
+                "orders",
+                "stages",
+                "deliverables",
+                "invoices",
+                "payments",
+                "credit_notes",
+                "documents",
+                "audit_events",
+                "outbox",
+            ] {
+                let max = tx.one(&format!("SELECT COALESCE(MAX(id), 0) AS m FROM {t}"), vec![]).await?.i64("m")?;
+                next.insert(t, max + 1);
+            }
+        }
+        let mut id = |t: &'static str| {
+            let v = next[t];
+            next.insert(t, v + 1);
+            v
+        };
+
+        // Clients, each with a login.
+        let mut clients = Vec::with_capacity(n_clients);
+        let mut rows_clients = Rows::new(
+            "clients",
+            &[
+                "id",
+                "kind",
+                "name",
+                "email",
+                "phone",
+                "company_name",
+                "siren",
+                "siret",
+                "vat_number",
+                "billing_address",
+                "language",
+                "created_at",
+                "notify_email",
+            ],
+        );
+        let mut rows_users =
+            Rows::new("users", &["id", "email", "name", "password_hash", "client_id", "language", "created_at"]);
+        for i in 0..n_clients {
+            let cid = id("clients");
+            let company_client = rng.chance(0.7);
+            let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+            let (postcode, city) = *rng.pick(CITIES);
+            let address = Address {
+                line1: format!("{} {}", 1 + rng.below(120), rng.pick(STREETS)),
+                line2: None,
+                postcode: postcode.into(),
+                city: city.into(),
+                country: "FR".into(),
+            };
+            let company_name =
+                company_client.then(|| format!("{} {} {}", rng.pick(AGENCY_NAME), rng.pick(AGENCY), 1 + i % 97));
+            let language = if rng.chance(0.08) { Language::En } else { Language::Fr };
+            let created = ts_after(start, span_days * (i as f64 / n_clients as f64) * 0.97);
+            let email = format!("client{cid}@history.example");
+            let client = Client {
+                id: cid,
+                kind: if company_client { ClientKind::Company } else { ClientKind::Person },
+                name: name.clone(),
+                email: email.clone(),
+                phone: Some(format!(
+                    "+33 6 {:02} {:02} {:02} {:02}",
+                    rng.below(100),
+                    rng.below(100),
+                    rng.below(100),
+                    rng.below(100)
+                )),
+                company_name: company_name.clone(),
+                siren: company_client.then(|| "123456782".to_string()),
+                siret: company_client.then(|| "12345678200017".to_string()),
+                vat_number: company_client.then(|| "FR40123456782".to_string()),
+                billing_address: Some(address.clone()),
+                language,
+                notify_email: true,
+                created_at: created,
+            };
+            rows_clients.push(vec![
+                cid.into(),
+                client.kind.as_str().into(),
+                name.as_str().into(),
+                email.as_str().into(),
+                client.phone.clone().into(),
+                company_name.clone().into(),
+                client.siren.clone().into(),
+                client.siret.clone().into(),
+                client.vat_number.clone().into(),
+                serde_json::to_string(&address).map_err(DomainError::internal)?.into(),
+                language.as_str().into(),
+                created.into(),
+                1i64.into(),
+            ]);
+            rows_users.push(vec![
+                id("users").into(),
+                email.as_str().into(),
+                name.as_str().into(),
+                spec.client_password_hash.as_str().into(),
+                cid.into(),
+                language.as_str().into(),
+                created.into(),
+            ]);
+            clients.push(GenClient { id: cid, client });
+        }
+
+        // The journeys, by start date.
+        let mut flows = Vec::with_capacity(n_flows);
+        for i in 0..n_flows {
+            let created = ts_after(start, span_days * (i as f64 / n_flows as f64) + rng.below(3) as f64 * 0.3);
+            // A client who already existed then.
+            let limit = ((i as f64 / n_flows as f64) * n_clients as f64) as usize;
+            let client = rng.below(limit.clamp(1, n_clients));
+            let mut inputs = Vec::new();
+            for k in 0..(1 + rng.below(4)) {
+                let (code, label, unit, price, rate) = *rng.pick(SERVICES);
+                if inputs.iter().any(|l: &LineInput| l.code.as_deref() == Some(code)) {
+                    continue;
+                }
+                inputs.push(LineInput {
+                    code: Some(code.into()),
+                    description: label.into(),
+                    quantity: Decimal::from(1 + (k as i64 % 3) * rng.below(3) as i64),
+                    unit: unit.into(),
+                    unit_price: price.parse().unwrap_or(Decimal::ONE),
+                    discount: if rng.chance(0.1) { Decimal::from(10) } else { Decimal::ZERO },
+                    vat_rate: Decimal::from(rate),
+                });
+            }
+            let lines: Vec<_> = inputs.iter().enumerate().map(|(k, l)| l.to_line(k as i64 + 1)).collect();
+            let t = totals(&lines);
+            let (postcode, city) = *rng.pick(CITIES);
+            let title =
+                format!("{} — {} {}, {postcode} {city}", rng.pick(PROPERTIES), 1 + rng.below(200), rng.pick(STREETS));
+            let outcome = match rng.below(100) {
+                0..75 => Outcome::Accepted,
+                75..87 => Outcome::Declined,
+                _ => Outcome::Expired,
+            };
+            let cap = |t: Timestamp| (t <= now).then_some(t);
+            let sent = cap(ts_after(created, 0.2 + rng.below(3) as f64));
+            let revised = if rng.chance(0.25) {
+                sent.and_then(|s| {
+                    let refused = cap(ts_after(s, 2.0 + rng.below(4) as f64))?;
+                    let v2 = cap(ts_after(refused, 1.0))?;
+                    Some((refused, v2, cap(ts_after(v2, 0.5))))
+                })
+            } else {
+                None
+            };
+            let last_sent = match revised {
+                Some((_, _, v2_sent)) => v2_sent,
+                None => sent,
+            };
+            let answered = last_sent.and_then(|s| match outcome {
+                Outcome::Expired => None,
+                _ => cap(ts_after(s, 1.0 + rng.below(10) as f64)),
+            });
+            let accepted = answered.filter(|_| outcome == Outcome::Accepted);
+            let validated = accepted.and_then(|a| cap(ts_after(a, 0.5 + rng.below(2) as f64)));
+            let delivered = validated.and_then(|v| cap(ts_after(v, 10.0 + rng.below(30) as f64)));
+            let mut payments = Vec::new();
+            let mut credit = None;
+            if let Some(d) = delivered {
+                match rng.below(100) {
+                    0 => credit = cap(ts_after(d, 3.0)),
+                    1..5 => {}
+                    5..10 => {
+                        if let Some(p) = cap(ts_after(d, 10.0)) {
+                            payments.push((p, Decimal::new(30, 2)));
+                            if let Some(p2) = cap(ts_after(p, 20.0)) {
+                                payments.push((p2, Decimal::new(70, 2)));
+                            }
+                        }
+                    }
+                    _ => {
+                        if let Some(p) = cap(ts_after(d, 5.0 + rng.below(30) as f64)) {
+                            payments.push((p, Decimal::ONE));
+                        }
+                    }
+                }
+            }
+            flows.push(Flow {
+                client,
+                request_id: None,
+                title,
+                lines,
+                totals: t,
+                created,
+                sent,
+                revised,
+                outcome,
+                answered,
+                validated,
+                delivered,
+                payments,
+                credit,
+                ids: FlowIds::default(),
+            });
+        }
+
+        // Numbers: per series and year, in the order of the dates they were issued on.
+        let mut issued: Vec<(Timestamp, u8, usize)> = Vec::new();
+        for (i, f) in flows.iter().enumerate() {
+            if let Some(s) = f.sent {
+                issued.push((s, 0, i));
+            }
+            if f.outcome == Outcome::Accepted
+                && let Some(a) = f.answered
+            {
+                issued.push((a, 1, i));
+            }
+            if let Some(d) = f.delivered {
+                issued.push((d, 2, i));
+            }
+            if let Some(c) = f.credit {
+                issued.push((c, 3, i));
+            }
+        }
+        issued.sort_by_key(|(t, k, i)| (*t, *k, *i));
+        let prefixes = [
+            company.quote_prefix.as_str(),
+            company.purchase_order_prefix.as_str(),
+            company.invoice_prefix.as_str(),
+            company.credit_note_prefix.as_str(),
+        ];
+        let mut counters: HashMap<String, i64> = HashMap::new();
+        {
+            let mut tx = self.db.read().await?;
+            for r in tx.all("SELECT series, value FROM counters", vec![]).await? {
+                counters.insert(r.text("series")?, r.i64("value")?);
+            }
+        }
+        for (t, kind, i) in issued {
+            let year = local_date(t).year();
+            let prefix = prefixes[kind as usize];
+            let n = counters.entry(number_series(prefix, year)).or_insert(0);
+            *n += 1;
+            let number = document_number(prefix, year, *n);
+            let ids = &mut flows[i].ids;
+            match kind {
+                0 => ids.quote_number = Some(number),
+                1 => ids.po_number = Some(number),
+                2 => ids.invoice_number = Some(number),
+                _ => ids.credit_number = Some(number),
+            }
+        }
+
+        let mut report = HistoryReport { clients: clients.len(), ..HistoryReport::default() };
+        let mut requests = Rows::new(
+            "quote_requests",
+            &[
+                "id",
+                "client_id",
+                "status",
+                "property_type",
+                "property_address",
+                "surface_m2",
+                "rooms",
+                "wanted",
+                "notes",
+                "created_at",
+            ],
+        );
+        let mut quotes = Rows::new(
+            "quotes",
+            &[
+                "id",
+                "family_id",
+                "number",
+                "version",
+                "client_id",
+                "request_id",
+                "status",
+                "title",
+                "notes",
+                "valid_until",
+                "sent_at",
+                "total_excl_vat",
+                "total_vat",
+                "total_incl_vat",
+                "signer_name",
+                "consent",
+                "terms_accepted",
+                "accepted_at",
+                "accept_ip",
+                "accept_user_agent",
+                "content_sha256",
+                "refusal_kind",
+                "refusal_comment",
+                "refused_at",
+                "created_at",
+            ],
+        );
+        let line_columns: &[&str] = &[
+            "doc_kind",
+            "doc_id",
+            "position",
+            "code",
+            "description",
+            "quantity",
+            "unit",
+            "unit_price",
+            "discount",
+            "vat_rate",
+            "total_excl_vat",
+        ];
+        let mut lines = Rows::new("document_lines", line_columns);
+        let mut pos = Rows::new(
+            "purchase_orders",
+            &[
+                "id",
+                "number",
+                "quote_id",
+                "quote_number",
+                "quote_version",
+                "client_id",
+                "status",
+                "total_excl_vat",
+                "total_vat",
+                "total_incl_vat",
+                "created_at",
+                "validated_at",
+            ],
+        );
+        let mut orders =
+            Rows::new("orders", &["id", "purchase_order_id", "client_id", "status", "created_at", "delivered_at"]);
+        let mut stages = Rows::new(
+            "stages",
+            &["id", "order_id", "position", "code", "label", "status", "planned_date", "assignee", "notes", "done_at"],
+        );
+        let mut deliverables = Rows::new(
+            "deliverables",
+            &["id", "order_id", "filename", "content_type", "size_bytes", "sha256", "storage_key", "created_at"],
+        );
+        let mut invoices = Rows::new(
+            "invoices",
+            &[
+                "id",
+                "number",
+                "order_id",
+                "client_id",
+                "status",
+                "issue_date",
+                "service_date",
+                "due_date",
+                "payment_reference",
+                "total_excl_vat",
+                "total_vat",
+                "total_incl_vat",
+                "amount_paid",
+                "created_at",
+            ],
+        );
+        let mut payments = Rows::new(
+            "payments",
+            &[
+                "id",
+                "invoice_id",
+                "method",
+                "amount",
+                "date",
+                "reference",
+                "cheque_number",
+                "bank",
+                "deposit_date",
+                "recorded_at",
+            ],
+        );
+        let mut credit_notes = Rows::new(
+            "credit_notes",
+            &[
+                "id",
+                "number",
+                "invoice_id",
+                "client_id",
+                "reason",
+                "issue_date",
+                "total_excl_vat",
+                "total_vat",
+                "total_incl_vat",
+                "created_at",
+            ],
+        );
+        let mut documents =
+            Rows::new("documents", &["id", "kind", "entity_id", "client_id", "number", "snapshot", "issued_at"]);
+        let mut audit =
+            Rows::new("audit_events", &["id", "at", "actor", "action", "entity_kind", "entity_id", "detail"]);
+        let mut outbox = Rows::new(
+            "outbox",
+            &[
+                "id",
+                "kind",
+                "recipient",
+                "language",
+                "payload",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+                "sent_at",
+            ],
+        );
+        let mut terms = Rows::new("search_terms", &["kind", "term", "entity_id"]);
+        let index = |terms: &mut Rows, kind: &str, id: Id, texts: &[&str]| {
+            for t in index_terms(texts.iter().copied()) {
+                terms.push(vec![kind.into(), t.into(), id.into()]);
+            }
+        };
+        for c in &clients {
+            let texts =
+                [c.client.name.as_str(), c.client.company_name.as_deref().unwrap_or(""), c.client.email.as_str()];
+            index(&mut terms, "client", c.id, &texts);
+        }
+
+        let staff_actor = "user:1 studio@immovr.example";
+        let add_lines = |rows: &mut Rows, kind: &str, doc: Id, ls: &[immovr_core::money::Line]| {
+            for l in ls {
+                rows.push(vec![
+                    kind.into(),
+                    doc.into(),
+                    l.position.into(),
+                    l.code.clone().into(),
+                    l.description.as_str().into(),
+                    l.quantity.into(),
+                    l.unit.as_str().into(),
+                    l.unit_price.into(),
+                    l.discount.into(),
+                    l.vat_rate.into(),
+                    l.total_excl_vat.into(),
+                ]);
+            }
+        };
+
+        for f in flows.iter_mut() {
+            let c = &clients[f.client];
+            let cid = c.id;
+            let lang = c.client.language.as_str();
+            let client_actor = format!("client:{cid} {}", c.client.email);
+            let event = |audit: &mut Rows,
+                         next: &mut HashMap<&'static str, Id>,
+                         at: Timestamp,
+                         actor: &str,
+                         action: &str,
+                         kind: &str,
+                         id: Id,
+                         detail: serde_json::Value| {
+                audit.push(vec![
+                    next_id(next, "audit_events").into(),
+                    at.into(),
+                    actor.into(),
+                    action.into(),
+                    kind.into(),
+                    id.into(),
+                    detail.to_string().into(),
+                ]);
+            };
+            let email = |outbox: &mut Rows,
+                         next: &mut HashMap<&'static str, Id>,
+                         at: Timestamp,
+                         kind: &str,
+                         payload: serde_json::Value| {
+                outbox.push(vec![
+                    next_id(next, "outbox").into(),
+                    kind.into(),
+                    c.client.email.as_str().into(),
+                    lang.into(),
+                    payload.to_string().into(),
+                    "sent".into(),
+                    1i64.into(),
+                    at.into(),
+                    at.into(),
+                    ts_after(at, 0.0001).into(),
+                ]);
+            };
+            // Half the quotes answer a request.
+            if rng.chance(0.5) {
+                let rid = next_id(&mut next, "quote_requests");
+                let (postcode, city) = *rng.pick(CITIES);
+                let address = format!("{} {}, {postcode} {city}", 1 + rng.below(200), rng.pick(STREETS));
+                let kind = *rng.pick(PROPERTIES);
+                requests.push(vec![
+                    rid.into(),
+                    cid.into(),
+                    "quoted".into(),
+                    kind.into(),
+                    address.as_str().into(),
+                    Decimal::from(30 + rng.below(150) as i64).into(),
+                    (1 + rng.below(6) as i64).into(),
+                    json!(["VISITE-360"]).to_string().into(),
+                    V::T(None),
+                    ts_after(f.created, -1.0).into(),
+                ]);
+                index(&mut terms, "request", rid, &[kind, address.as_str()]);
+                f.request_id = Some(rid);
+                report.requests += 1;
+            }
+            let v1 = next_id(&mut next, "quotes");
+            f.ids.v1 = v1;
+            let number = f.ids.quote_number.clone();
+            let (request_id, title, flow_lines, flow_totals, created) =
+                (f.request_id, f.title.clone(), f.lines.clone(), f.totals.clone(), f.created);
+            let validity = |sent: Timestamp| add_days(local_date(sent), company.quote_validity_days);
+            let quote = |id: Id, version: i64, status: QuoteStatus, sent: Option<Timestamp>| Quote {
+                id,
+                number: number.clone(),
+                version,
+                family_id: v1,
+                client_id: cid,
+                request_id,
+                status,
+                title: title.clone(),
+                notes: None,
+                valid_until: sent.map(validity).unwrap_or(add_days(local_date(created), company.quote_validity_days)),
+                sent_at: sent,
+                lines: flow_lines.clone(),
+                totals: flow_totals.clone(),
+                acceptance: None,
+                refusal: None,
+                created_at: created,
+            };
+            // Version 1, and version 2 after a request for changes.
+            let mut versions: Vec<Quote> = Vec::new();
+            let final_status = match (f.outcome, f.answered) {
+                (_, None) if f.sent.is_none() => QuoteStatus::Draft,
+                (Outcome::Accepted, Some(_)) => QuoteStatus::Accepted,
+                (Outcome::Declined, Some(_)) => QuoteStatus::Refused,
+                _ => QuoteStatus::Sent,
+            };
+            match f.revised {
+                Some((refused, v2_created, v2_sent)) => {
+                    let mut q1 = quote(
+                        v1,
+                        1,
+                        if v2_sent.is_some() { QuoteStatus::Superseded } else { QuoteStatus::Refused },
+                        f.sent,
+                    );
+                    q1.refusal = Some(Refusal {
+                        kind: RefusalKind::ChangesRequested,
+                        comment: Some("Pouvez-vous ajouter une option ?".into()),
+                        refused_at: refused,
+                    });
+                    versions.push(q1);
+                    let v2 = next_id(&mut next, "quotes");
+                    f.ids.v2 = Some(v2);
+                    let mut q2 =
+                        quote(v2, 2, if v2_sent.is_some() { final_status } else { QuoteStatus::Draft }, v2_sent);
+                    q2.created_at = v2_created;
+                    versions.push(q2);
+                }
+                None => versions.push(quote(v1, 1, final_status, f.sent)),
+            }
+            let last = versions.len() - 1;
+            if let Some(answered) = f.answered {
+                let q = &mut versions[last];
+                match f.outcome {
+                    Outcome::Accepted => {
+                        q.acceptance = Some(Acceptance {
+                            signer_name: c.client.name.clone(),
+                            consent: true,
+                            terms_accepted: true,
+                            accepted_at: answered,
+                            ip: Some("203.0.113.10".into()),
+                            user_agent: Some("Mozilla/5.0".into()),
+                            content_sha256: format!("{:064x}", rng.next()),
+                        })
+                    }
+                    Outcome::Declined => {
+                        q.refusal = Some(Refusal { kind: RefusalKind::Decline, comment: None, refused_at: answered })
+                    }
+                    Outcome::Expired => {}
+                }
+            }
+            for q in &versions {
+                let (acc, refusal) = (q.acceptance.as_ref(), q.refusal.as_ref());
+                quotes.push(vec![
+                    q.id.into(),
+                    v1.into(),
+                    q.number.clone().into(),
+                    q.version.into(),
+                    cid.into(),
+                    q.request_id.into(),
+                    q.status.as_str().into(),
+                    q.title.as_str().into(),
+                    V::T(None),
+                    q.valid_until.into(),
+                    q.sent_at.into(),
+                    q.totals.total_excl_vat.into(),
+                    q.totals.total_vat.into(),
+                    q.totals.total_incl_vat.into(),
+                    acc.map(|a| a.signer_name.clone()).into(),
+                    V::I(acc.map(|_| 1)),
+                    V::I(acc.map(|_| 1)),
+                    acc.map(|a| a.accepted_at).into(),
+                    acc.and_then(|a| a.ip.clone()).into(),
+                    acc.and_then(|a| a.user_agent.clone()).into(),
+                    acc.map(|a| a.content_sha256.clone()).into(),
+                    refusal.map(|r| r.kind.as_str().to_string()).into(),
+                    refusal.and_then(|r| r.comment.clone()).into(),
+                    refusal.map(|r| r.refused_at).into(),
+                    q.created_at.into(),
+                ]);
+                add_lines(&mut lines, "quote", q.id, &q.lines);
+                index(&mut terms, "quote", q.id, &[q.title.as_str(), q.number.as_deref().unwrap_or("")]);
+                event(
+                    &mut audit,
+                    &mut next,
+                    q.created_at,
+                    staff_actor,
+                    "quote.created",
+                    "quote",
+                    q.id,
+                    json!({"version": q.version}),
+                );
+                if let Some(sent) = q.sent_at {
+                    event(
+                        &mut audit,
+                        &mut next,
+                        sent,
+                        staff_actor,
+                        "quote.sent",
+                        "quote",
+                        q.id,
+                        json!({"number": q.number}),
+                    );
+                    email(
+                        &mut outbox,
+                        &mut next,
+                        sent,
+                        "quote_sent",
+                        json!({"quote_id": q.id, "number": q.number, "version": q.version}),
+                    );
+                    let snapshot = DocumentSnapshot {
+                        kind: DocumentKind::Quote,
+                        number: q.number.clone().unwrap_or_default(),
+                        language: c.client.language,
+                        issued_at: sent,
+                        company: company.clone(),
+                        client: c.client.clone(),
+                        quote: Some(Quote { status: QuoteStatus::Sent, acceptance: None, refusal: None, ..q.clone() }),
+                        purchase_order: None,
+                        invoice: None,
+                        credit_note: None,
+                    };
+                    push_document(&mut documents, &mut next, &snapshot, q.id, cid)?;
+                }
+                if let Some(r) = &q.refusal {
+                    event(
+                        &mut audit,
+                        &mut next,
+                        r.refused_at,
+                        &client_actor,
+                        "quote.refused",
+                        "quote",
+                        q.id,
+                        json!({"kind": r.kind.as_str()}),
+                    );
+                }
+            }
+            report.quotes += versions.len();
+            let accepted = &versions[last];
+            let (Some(a), Some(po_number)) = (accepted.acceptance.clone(), f.ids.po_number.clone()) else { continue };
+            event(
+                &mut audit,
+                &mut next,
+                a.accepted_at,
+                &client_actor,
+                "quote.accepted",
+                "quote",
+                accepted.id,
+                json!({"number": accepted.number}),
+            );
+            let signed = DocumentSnapshot {
+                kind: DocumentKind::SignedQuote,
+                number: accepted.number.clone().unwrap_or_default(),
+                language: c.client.language,
+                issued_at: a.accepted_at,
+                company: company.clone(),
+                client: c.client.clone(),
+                quote: Some(accepted.clone()),
+                purchase_order: None,
+                invoice: None,
+                credit_note: None,
+            };
+            push_document(&mut documents, &mut next, &signed, accepted.id, cid)?;
+            // The purchase order, generated on acceptance; validated a little later.
+            let po_id = next_id(&mut next, "purchase_orders");
+            f.ids.po = Some(po_id);
+            let po_status = if f.validated.is_some() { "validated" } else { "pending" };
+            pos.push(vec![
+                po_id.into(),
+                po_number.as_str().into(),
+                accepted.id.into(),
+                accepted.number.clone().into(),
+                accepted.version.into(),
+                cid.into(),
+                po_status.into(),
+                f.totals.total_excl_vat.into(),
+                f.totals.total_vat.into(),
+                f.totals.total_incl_vat.into(),
+                a.accepted_at.into(),
+                f.validated.into(),
+            ]);
+            add_lines(&mut lines, "purchase_order", po_id, &f.lines);
+            index(&mut terms, "purchase_order", po_id, &[po_number.as_str(), accepted.number.as_deref().unwrap_or("")]);
+            email(
+                &mut outbox,
+                &mut next,
+                a.accepted_at,
+                "purchase_order_created",
+                json!({"purchase_order_id": po_id, "purchase_order_number": po_number}),
+            );
+            let po = PurchaseOrder {
+                id: po_id,
+                number: po_number.clone(),
+                quote_id: accepted.id,
+                quote_number: accepted.number.clone().unwrap_or_default(),
+                quote_version: accepted.version,
+                client_id: cid,
+                status: PurchaseOrderStatus::Pending,
+                cancel_reason: None,
+                lines: f.lines.clone(),
+                totals: f.totals.clone(),
+                created_at: a.accepted_at,
+                validated_at: None,
+                order_id: None,
+                order_status: None,
+            };
+            let po_doc = DocumentSnapshot {
+                kind: DocumentKind::PurchaseOrder,
+                number: po_number.clone(),
+                purchase_order: Some(po.clone()),
+                ..signed.clone()
+            };
+            push_document(&mut documents, &mut next, &po_doc, po_id, cid)?;
+            report.purchase_orders += 1;
+            let Some(validated) = f.validated else { continue };
+            event(
+                &mut audit,
+                &mut next,
+                validated,
+                staff_actor,
+                "purchase_order.validated",
+                "purchase_order",
+                po_id,
+                json!({"number": po_number}),
+            );
+            let order_id = next_id(&mut next, "orders");
+            f.ids.order = Some(order_id);
+            let order_status = if f.delivered.is_some() { "delivered" } else { "in_progress" };
+            orders.push(vec![
+                order_id.into(),
+                po_id.into(),
+                cid.into(),
+                order_status.into(),
+                validated.into(),
+                f.delivered.into(),
+            ]);
+            index(&mut terms, "order", order_id, &[po_number.as_str()]);
+            event(
+                &mut audit,
+                &mut next,
+                validated,
+                staff_actor,
+                "order.registered",
+                "order",
+                order_id,
+                json!({"purchase_order": po_number}),
+            );
+            email(
+                &mut outbox,
+                &mut next,
+                validated,
+                "order_registered",
+                json!({"order_id": order_id, "purchase_order_number": po_number}),
+            );
+            let n_stages = company.stage_template.len().max(1);
+            for (k, s) in company.stage_template.iter().enumerate() {
+                let planned = ts_after(validated, 2.0 + k as f64 * 4.0);
+                let done = f.delivered.is_some() || (planned <= now && k + 1 < n_stages && rng.chance(0.7));
+                let label = if lang == "en" { &s.label_en } else { &s.label_fr };
+                stages.push(vec![
+                    next_id(&mut next, "stages").into(),
+                    order_id.into(),
+                    (k as i64 + 1).into(),
+                    s.code.as_str().into(),
+                    label.as_str().into(),
+                    if done { "done" } else { "planned" }.into(),
+                    local_date(planned).into(),
+                    V::T(None),
+                    V::T(None),
+                    done.then_some(planned).into(),
+                ]);
+            }
+            report.orders += 1;
+            let (Some(delivered), Some(invoice_number)) = (f.delivered, f.ids.invoice_number.clone()) else { continue };
+            deliverables.push(vec![
+                next_id(&mut next, "deliverables").into(),
+                order_id.into(),
+                "livraison.zip".into(),
+                "application/zip".into(),
+                4096i64.into(),
+                "0".repeat(64).into(),
+                spec.deliverable_key.as_str().into(),
+                delivered.into(),
+            ]);
+            event(&mut audit, &mut next, delivered, staff_actor, "order.delivered", "order", order_id, json!({}));
+            // The invoice, issued on delivery, and its payments.
+            let invoice_id = next_id(&mut next, "invoices");
+            f.ids.invoice = Some(invoice_id);
+            let issue = local_date(delivered);
+            let due = add_days(issue, company.payment_terms_days);
+            let total = f.totals.total_incl_vat;
+            let mut paid = Decimal::ZERO;
+            let mut invoice_payments = Vec::new();
+            for (at, share) in &f.payments {
+                let amount = if *share == Decimal::ONE || invoice_payments.len() == 1 {
+                    total - paid
+                } else {
+                    (total * share).round_dp(2)
+                };
+                paid += amount;
+                let pid = next_id(&mut next, "payments");
+                let cheque = rng.chance(0.2);
+                payments.push(vec![
+                    pid.into(),
+                    invoice_id.into(),
+                    if cheque { "cheque" } else { "transfer" }.into(),
+                    amount.into(),
+                    local_date(*at).into(),
+                    (!cheque).then(|| format!("VIR {invoice_number}")).into(),
+                    cheque.then(|| format!("{:07}", rng.below(9_999_999))).into(),
+                    cheque.then(|| "Banque Populaire".to_string()).into(),
+                    V::T(None),
+                    (*at).into(),
+                ]);
+                event(
+                    &mut audit,
+                    &mut next,
+                    *at,
+                    staff_actor,
+                    "payment.recorded",
+                    "invoice",
+                    invoice_id,
+                    json!({"amount": amount}),
+                );
+                email(
+                    &mut outbox,
+                    &mut next,
+                    *at,
+                    "payment_received",
+                    json!({"invoice_id": invoice_id, "number": invoice_number, "amount": amount}),
+                );
+                invoice_payments.push(pid);
+                report.payments += 1;
+            }
+            let status = if f.credit.is_some() {
+                "cancelled"
+            } else if paid >= total {
+                "paid"
+            } else if paid > Decimal::ZERO {
+                "partially_paid"
+            } else {
+                "issued"
+            };
+            invoices.push(vec![
+                invoice_id.into(),
+                invoice_number.as_str().into(),
+                order_id.into(),
+                cid.into(),
+                status.into(),
+                issue.into(),
+                issue.into(),
+                due.into(),
+                invoice_number.as_str().into(),
+                f.totals.total_excl_vat.into(),
+                f.totals.total_vat.into(),
+                total.into(),
+                paid.into(),
+                delivered.into(),
+            ]);
+            add_lines(&mut lines, "invoice", invoice_id, &f.lines);
+            index(&mut terms, "invoice", invoice_id, &[invoice_number.as_str(), po_number.as_str()]);
+            event(
+                &mut audit,
+                &mut next,
+                delivered,
+                staff_actor,
+                "invoice.issued",
+                "invoice",
+                invoice_id,
+                json!({"number": invoice_number}),
+            );
+            email(
+                &mut outbox,
+                &mut next,
+                delivered,
+                "order_delivered",
+                json!({"order_id": order_id, "invoice_id": invoice_id, "invoice_number": invoice_number}),
+            );
+            let invoice = Invoice {
+                id: invoice_id,
+                number: invoice_number.clone(),
+                order_id,
+                purchase_order_number: po_number.clone(),
+                client_id: cid,
+                status: InvoiceStatus::Issued,
+                issue_date: issue,
+                service_date: issue,
+                due_date: due,
+                payment_reference: invoice_number.clone(),
+                lines: f.lines.clone(),
+                totals: f.totals.clone(),
+                amount_paid: Decimal::ZERO,
+                amount_due: total,
+                payments: Vec::new(),
+                credit_note_ids: Vec::new(),
+                created_at: delivered,
+            };
+            let invoice_doc = DocumentSnapshot {
+                kind: DocumentKind::Invoice,
+                number: invoice_number.clone(),
+                issued_at: delivered,
+                quote: None,
+                purchase_order: None,
+                invoice: Some(invoice.clone()),
+                ..signed.clone()
+            };
+            push_document(&mut documents, &mut next, &invoice_doc, invoice_id, cid)?;
+            report.invoices += 1;
+            if let (Some(at), Some(number)) = (f.credit, f.ids.credit_number.clone()) {
+                let cn_id = next_id(&mut next, "credit_notes");
+                f.ids.credit_note = Some(cn_id);
+                let reason = "Erreur d'adresse de facturation";
+                credit_notes.push(vec![
+                    cn_id.into(),
+                    number.as_str().into(),
+                    invoice_id.into(),
+                    cid.into(),
+                    reason.into(),
+                    local_date(at).into(),
+                    f.totals.total_excl_vat.into(),
+                    f.totals.total_vat.into(),
+                    total.into(),
+                    at.into(),
+                ]);
+                add_lines(&mut lines, "credit_note", cn_id, &f.lines);
+                event(
+                    &mut audit,
+                    &mut next,
+                    at,
+                    staff_actor,
+                    "credit_note.issued",
+                    "credit_note",
+                    cn_id,
+                    json!({"number": number}),
+                );
+                let credit = CreditNote {
+                    id: cn_id,
+                    number: number.clone(),
+                    invoice_id,
+                    invoice_number: invoice_number.clone(),
+                    client_id: cid,
+                    reason: reason.into(),
+                    issue_date: local_date(at),
+                    lines: f.lines.clone(),
+                    totals: f.totals.clone(),
+                    created_at: at,
+                };
+                let credit_doc = DocumentSnapshot {
+                    kind: DocumentKind::CreditNote,
+                    number,
+                    issued_at: at,
+                    credit_note: Some(credit),
+                    ..invoice_doc
+                };
+                push_document(&mut documents, &mut next, &credit_doc, cn_id, cid)?;
+                report.credit_notes += 1;
+            }
+        }
+
+        report.documents = documents.rows.len();
+        report.audit_events = audit.rows.len();
+        report.emails = outbox.rows.len();
+        report.search_terms = terms.rows.len();
+        for rows in [
+            rows_clients,
+            rows_users,
+            requests,
+            quotes,
+            lines,
+            pos,
+            orders,
+            stages,
+            deliverables,
+            invoices,
+            payments,
+            credit_notes,
+            documents,
+            audit,
+            outbox,
+            terms,
+        ] {
+            write(self, rows).await?;
+        }
+        // The series continue after the history; PostgreSQL's identity columns too.
+        let mut tx = self.db.write().await?;
+        for (series, value) in &counters {
+            tx.exec(
+                "INSERT INTO counters (series, value) VALUES ($1, $2) ON CONFLICT (series) DO UPDATE SET value = $2",
+                crate::db::args![series.as_str(), *value],
+            )
+            .await?;
+        }
+        if self.db.is_shared() {
+            for t in [
+                "clients",
+                "users",
+                "quote_requests",
+                "quotes",
+                "purchase_orders",
+                "orders",
+                "stages",
+                "deliverables",
+                "invoices",
+                "payments",
+                "credit_notes",
+                "documents",
+                "audit_events",
+                "outbox",
+            ] {
+                tx.exec(
+                    &format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"),
+                    vec![],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+}
+
+fn next_id(next: &mut HashMap<&'static str, Id>, table: &'static str) -> Id {
+    let v = next[table];
+    next.insert(table, v + 1);
+    v
+}
+
+fn push_document(
+    rows: &mut Rows,
+    next: &mut HashMap<&'static str, Id>,
+    s: &DocumentSnapshot,
+    entity: Id,
+    client: Id,
+) -> Result<()> {
+    rows.push(vec![
+        next_id(next, "documents").into(),
+        s.kind.as_str().into(),
+        entity.into(),
+        client.into(),
+        s.number.as_str().into(),
+        serde_json::to_string(s).map_err(DomainError::internal)?.into(),
+        s.issued_at.into(),
+    ]);
+    Ok(())
+}
