@@ -52,6 +52,13 @@ struct Args {
     /// The immovr binary (default: the one cargo built for this benchmark).
     #[arg(long)]
     binary: Option<PathBuf>,
+    /// First fill the database with generated history (`immovr demo --scale F --no-serve`): 1.0
+    /// is ten years of a busy studio.
+    #[arg(long)]
+    scale: Option<f64>,
+    /// Times each read (dashboard, list pages, API lists, a client's home) is measured.
+    #[arg(long, default_value_t = 100)]
+    reads: usize,
     /// Keep the server's data folder for good (it is otherwise removed by a run a quarter of an
     /// hour later) and print where it is.
     #[arg(long)]
@@ -116,6 +123,12 @@ impl Server {
             String::from_utf8_lossy(&out.stdout).trim().to_string()
         };
         run(&["migrate"]);
+        if let Some(scale) = args.scale {
+            let started = Instant::now();
+            let out = run(&["demo", "--scale", &scale.to_string(), "--no-serve"]);
+            let report = out.lines().find(|l| l.starts_with("history generated")).unwrap_or("history generated");
+            println!("{report} (scale {scale}, {:.0} s with the demo)", started.elapsed().as_secs_f64());
+        }
         run(&[
             "user",
             "add",
@@ -160,12 +173,14 @@ impl Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some(pg) = self.pg.take() {
-            pg.drop_db().await;
-        }
         if self.keep {
             let _ = std::fs::write(self.dir.join("keep"), "");
             println!("data kept in {}", self.dir.display());
+            if let Some(pg) = self.pg.take() {
+                println!("database kept: {}", pg.url);
+            }
+        } else if let Some(pg) = self.pg.take() {
+            pg.drop_db().await;
         }
     }
 }
@@ -386,9 +401,11 @@ enum Body {
 struct ClientAccount {
     id: i64,
     token: String,
+    email: String,
 }
 
 async fn sign_up(http: &Http, n: u64) -> Result<ClientAccount, String> {
+    let email = format!("agence{n}-{:x}@client.example", rand_u64());
     let r = http
         .call(
             reqwest::Method::POST,
@@ -396,7 +413,7 @@ async fn sign_up(http: &Http, n: u64) -> Result<ClientAccount, String> {
             "/api/v1/auth/signup",
             Some(Body::Json(json!({
                 "client": {
-                    "kind": "company", "name": format!("Agence {n}"), "email": format!("agence{n}-{:x}@client.example", rand_u64()),
+                    "kind": "company", "name": format!("Agence {n}"), "email": email,
                     "company_name": format!("Agence {n} Immobilier"), "siren": "123456782", "vat_number": "FR40123456782",
                     "billing_address": {"line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}
                 },
@@ -407,6 +424,7 @@ async fn sign_up(http: &Http, n: u64) -> Result<ClientAccount, String> {
     Ok(ClientAccount {
         id: r.body["user"]["client_id"].as_i64().ok_or("no client id")?,
         token: r.body["token"].as_str().ok_or("no token")?.to_string(),
+        email,
     })
 }
 
@@ -544,15 +562,17 @@ fn report_latency(samples: &Samples) {
     row("**whole flow**", &samples.flows);
 }
 
-/// Invoice numbers of one year, 1..n with neither gap nor duplicate.
-fn gapless(numbers: &[String]) -> String {
+/// The run's invoice numbers (one year's series): consecutive with neither gap nor duplicate,
+/// from 1 on a fresh database, after the generated history's last number otherwise.
+fn gapless(numbers: &[String], fresh: bool) -> String {
     let mut seq: Vec<u64> = numbers.iter().filter_map(|n| n.rsplit('-').next()?.parse().ok()).collect();
     seq.sort_unstable();
     let n = seq.len() as u64;
     let dupes = seq.windows(2).filter(|w| w[0] == w[1]).count();
-    let expected = (1..=n).collect::<Vec<_>>() == seq;
+    let first = if fresh { 1 } else { seq.first().copied().unwrap_or(1) };
+    let expected = (first..first + n).collect::<Vec<_>>() == seq;
     if expected {
-        format!("{n} invoices, numbered 1..{n}: gapless, no duplicate")
+        format!("{n} invoices, numbered {first}..{}: gapless, no duplicate", first + n - 1)
     } else {
         format!("{n} invoices: BROKEN numbering ({dupes} duplicates, first {:?}, last {:?})", seq.first(), seq.last())
     }
@@ -563,12 +583,12 @@ fn gapless(numbers: &[String]) -> String {
 async fn settle(http: &Http, server: &Server) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let pending = match http.call(reqwest::Method::GET, &server.token, "/api/v1/outbox", None).await {
-            Ok(r) => {
-                r.body.as_array().map(|rows| rows.iter().filter(|r| r["status"] == "pending").count()).unwrap_or(0)
-            }
-            Err(_) => 0,
-        };
+        let pending =
+            match http.call(reqwest::Method::GET, &server.token, "/api/v1/outbox?status=pending&limit=100", None).await
+            {
+                Ok(r) => r.body["items"].as_array().map_or(0, Vec::len),
+                Err(_) => 0,
+            };
         let before = cpu_ticks(server.pid);
         tokio::time::sleep(Duration::from_millis(500)).await;
         if pending == 0 && cpu_ticks(server.pid) == before {
@@ -723,7 +743,13 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
         rss_mib(server.pid),
         status_kib(server.pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0
     );
-    println!("invoice numbers: {}", gapless(&numbers));
+    println!("invoice numbers: {}", gapless(&numbers, args.scale.is_none()));
+    reads(args, &server, &http, &clients[0]).await;
+    println!(
+        "RSS after the reads: {:.1} MiB (peak over the whole run {:.1} MiB)",
+        rss_mib(server.pid),
+        status_kib(server.pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0
+    );
     drop(sampler);
     let pg = server.pg.as_ref().map(|p| p.admin_url.clone());
     server.stop().await;
@@ -753,6 +779,164 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
         );
         server.stop().await;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads: what a studio and its clients look at all day, on whatever history the database holds.
+
+/// A browser-like session (cookies kept, redirects not followed) signed in through the login form.
+async fn browser_login(base: &str, email: &str, password: &str) -> Result<reqwest::Client, String> {
+    let b = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let html = b.get(format!("{base}/connexion")).send().await.map_err(|e| e.to_string())?;
+    let html = html.text().await.map_err(|e| e.to_string())?;
+    let at = html.find("name=\"csrf\" value=\"").ok_or("no login form")? + 19;
+    let csrf = html[at..].split('"').next().unwrap_or_default().to_string();
+    let r = b
+        .post(format!("{base}/connexion"))
+        .form(&[("email", email), ("password", password), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if r.status().as_u16() != 303 {
+        return Err(format!("login as {email}: {}", r.status()));
+    }
+    Ok(b)
+}
+
+/// The newest id of an API list (its first item), to aim a cursor half-way down its history.
+async fn newest_id(http: &Http, token: &str, list: &str) -> i64 {
+    match http.call(reqwest::Method::GET, token, &format!("{list}?limit=1"), None).await {
+        Ok(r) => r.body["items"][0]["id"].as_i64().unwrap_or(2),
+        Err(_) => 2,
+    }
+}
+
+async fn reads(args: &Args, server: &Server, http: &Http, client: &ClientAccount) {
+    println!("\n### Reads: each {} times, one after the other\n", args.reads);
+    let base = server.base.as_str();
+    let staff = browser_login(base, "bench@studio.example", "bench-password").await.expect("staff login");
+    let portal = browser_login(base, &client.email, "client-password").await.expect("client login");
+    let token = server.token.as_str();
+    let deep = async |list: &str| format!("c{}", newest_id(http, token, list).await / 2);
+    let (quotes, orders, invoices, clients, audit, outbox, pos, requests) = (
+        deep("/api/v1/quotes").await,
+        deep("/api/v1/orders").await,
+        deep("/api/v1/invoices").await,
+        deep("/api/v1/clients").await,
+        deep("/api/v1/audit").await,
+        deep("/api/v1/outbox").await,
+        deep("/api/v1/purchase-orders").await,
+        deep("/api/v1/quote-requests").await,
+    );
+    // Words a studio searches for: a client's name as the quote list shows it (first word).
+    let word = match http.call(reqwest::Method::GET, token, "/api/v1/clients?limit=1", None).await {
+        Ok(r) => {
+            r.body["items"][0]["name"].as_str().unwrap_or("Agence").split(' ').next().unwrap_or("Agence").to_string()
+        }
+        Err(_) => "Agence".into(),
+    };
+    let word = url::form_urlencoded::byte_serialize(word.as_bytes()).collect::<String>();
+    enum Who {
+        Staff,
+        Client,
+        Api,
+    }
+    use Who::*;
+    let reads: Vec<(Who, String)> = vec![
+        (Staff, "/gestion".into()),
+        (Staff, "/gestion/demandes".into()),
+        (Staff, format!("/gestion/demandes?cursor={requests}")),
+        (Staff, "/gestion/devis".into()),
+        (Staff, format!("/gestion/devis?cursor={quotes}")),
+        (Staff, format!("/gestion/devis?q={word}")),
+        (Staff, "/gestion/devis?status=sent".into()),
+        (Staff, "/gestion/bons-de-commande".into()),
+        (Staff, format!("/gestion/bons-de-commande?cursor={pos}")),
+        (Staff, "/gestion/commandes".into()),
+        (Staff, format!("/gestion/commandes?cursor={orders}")),
+        (Staff, "/gestion/commandes?status=open".into()),
+        (Staff, "/gestion/factures".into()),
+        (Staff, format!("/gestion/factures?cursor={invoices}")),
+        (Staff, "/gestion/factures?status=overdue".into()),
+        (Staff, format!("/gestion/factures?q={word}")),
+        (Staff, "/gestion/clients".into()),
+        (Staff, format!("/gestion/clients?cursor={clients}")),
+        (Staff, format!("/gestion/clients?q={word}")),
+        (Staff, "/gestion/journal".into()),
+        (Staff, format!("/gestion/journal?cursor={audit}")),
+        (Staff, "/gestion/courriels".into()),
+        (Staff, format!("/gestion/courriels?cursor={outbox}")),
+        (Client, "/compte".into()),
+        (Client, "/compte/devis".into()),
+        (Client, "/compte/commandes".into()),
+        (Client, "/compte/factures".into()),
+        (Api, "/api/v1/quotes".into()),
+        (Api, format!("/api/v1/quotes?cursor={quotes}")),
+        (Api, format!("/api/v1/quotes?q={word}")),
+        (Api, "/api/v1/quotes?status=accepted".into()),
+        (Api, format!("/api/v1/quotes?client_id={}", client.id)),
+        (Api, "/api/v1/orders".into()),
+        (Api, format!("/api/v1/orders?cursor={orders}")),
+        (Api, "/api/v1/invoices".into()),
+        (Api, format!("/api/v1/invoices?cursor={invoices}")),
+        (Api, "/api/v1/invoices?status=unpaid".into()),
+        (Api, "/api/v1/invoices?from=2020-01-01&to=2020-12-31".into()),
+        (Api, format!("/api/v1/clients?q={word}")),
+        (Api, "/api/v1/quotes?from=2018-06-01&to=2018-06-30".into()),
+        (Api, "/api/v1/invoices?to=2018-12-31".into()),
+        (Api, format!("/api/v1/audit?cursor={audit}")),
+        (Api, "/api/v1/audit?from=2019-03-01&to=2019-03-31".into()),
+        (Api, "/api/v1/audit?from=2018-01-01".into()),
+        (Api, format!("/api/v1/outbox?cursor={outbox}")),
+    ];
+    println!("| read | n | median ms | p95 ms | p99 ms | max ms | bytes |\n|---|---|---|---|---|---|---|");
+    let mut worst = (0.0f64, String::new());
+    for (who, path) in reads {
+        let mut samples = Vec::with_capacity(args.reads);
+        let mut size = 0;
+        for _ in 0..args.reads {
+            let started = Instant::now();
+            let outcome = match who {
+                Staff | Client => {
+                    let b = if matches!(who, Staff) { &staff } else { &portal };
+                    match b.get(format!("{base}{path}")).send().await {
+                        Ok(r) if r.status().is_success() => r.bytes().await.map(|b| b.len()).map_err(|e| e.to_string()),
+                        Ok(r) => Err(format!("{}", r.status())),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+                Api => http.call(reqwest::Method::GET, token, &path, None).await.map(|r| r.bytes),
+            };
+            match outcome {
+                Ok(n) => size = n,
+                Err(e) => {
+                    println!("| {path} | failed: {e} |");
+                    break;
+                }
+            }
+            samples.push(started.elapsed());
+        }
+        samples.sort();
+        if samples.is_empty() {
+            continue;
+        }
+        let p99 = pct(&samples, 0.99);
+        if p99 > worst.0 {
+            worst = (p99, path.clone());
+        }
+        println!(
+            "| `{path}` | {} | {:.2} | {:.2} | {p99:.2} | {:.2} | {size} |",
+            samples.len(),
+            pct(&samples, 0.5),
+            pct(&samples, 0.95),
+            samples.last().unwrap().as_secs_f64() * 1e3
+        );
+    }
+    println!("\nslowest read at p99: {:.2} ms, `{}`", worst.0, worst.1);
 }
 
 #[tokio::main]

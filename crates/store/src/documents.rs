@@ -106,26 +106,27 @@ impl SqlStore {
         limit: i64,
     ) -> Result<Vec<DocumentRecord>> {
         let limit = limit.clamp(1, 100);
-        // Recent documents only: history imported without its PDFs renders on demand.
+        // Recent documents only: history imported without its PDFs renders on demand. In the
+        // order of the index (issued_at, id): `ORDER BY id` made SQLite scan the whole table.
         let since = now - jiff::SignedDuration::from_hours(24 * EAGER_DAYS);
         if !self.db.is_shared() {
             // One instance: the renderer's in-process bookkeeping is the lease; no write.
             let mut tx = self.db.read().await?;
             let rows = tx
                 .all(
-                    "SELECT * FROM documents WHERE sha256 IS NULL AND issued_at >= $1 ORDER BY id LIMIT $2",
+                    "SELECT * FROM documents WHERE sha256 IS NULL AND issued_at >= $1 ORDER BY issued_at, id LIMIT $2",
                     args![since, limit],
                 )
                 .await?;
             return rows.iter().map(document_from_row).collect();
         }
-        let mut tx = self.db.write().await?;
+        let mut tx = self.db.write_relaxed().await?;
         let rows = tx
             .all(
                 "UPDATE documents SET render_lease_until = $2 WHERE id IN (\
                  SELECT id FROM documents WHERE sha256 IS NULL AND issued_at >= $4 \
                  AND (render_lease_until IS NULL OR render_lease_until <= $1) \
-                 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *",
+                 ORDER BY issued_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *",
                 args![now, lease_until, limit, since],
             )
             .await?;
@@ -139,7 +140,7 @@ impl SqlStore {
         if !self.db.is_shared() {
             return Ok(true);
         }
-        let mut tx = self.db.write().await?;
+        let mut tx = self.db.write_relaxed().await?;
         let n = tx
             .exec(
                 "UPDATE documents SET render_lease_until = $2 WHERE id = $1 AND sha256 IS NULL \
@@ -157,7 +158,7 @@ impl SqlStore {
         file: DocumentFile,
         rendered_at: Timestamp,
     ) -> Result<DocumentFile> {
-        let mut tx = self.db.write().await?;
+        let mut tx = self.db.write_relaxed().await?;
         tx.exec(
             "UPDATE documents SET file_key = $2, sha256 = $3, size = $4, rendered_at = $5, render_lease_until = NULL \
              WHERE id = $1 AND sha256 IS NULL",

@@ -1307,6 +1307,12 @@ impl crate::SqlStore {
             }
         }
         tx.commit().await?;
+        if let Some(pool) = self.db.pg_pool() {
+            // Statistics for the planner and the visibility map now, rather than when autovacuum
+            // comes round to these tables: without them PostgreSQL planned the dashboard as if
+            // they were empty, and read the heap for counts an index answers.
+            sqlx::query("VACUUM ANALYZE").execute(pool).await.map_err(DomainError::internal)?;
+        }
         Ok(report)
     }
 }

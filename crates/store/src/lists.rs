@@ -91,6 +91,21 @@ struct Common<'a> {
     stamp: Option<&'a str>,
     date_col: Option<&'a str>,
     kind: Kind,
+    /// SQLite: see [`period_col`].
+    sqlite: bool,
+}
+
+/// The column a period filter compares. A short period (a month, a year) reads the column's
+/// index and sorts its few rows; a long or open one reads newest first in id order, as most
+/// rows match — on SQLite, whose planner does not know how many rows a bound range holds,
+/// `+col` keeps it off the index (sorting half a million audit events took 350 ms; scanning
+/// ten years for one old month without the index, 80 ms). PostgreSQL's planner chooses alone.
+fn period_col(col: &str, list: &ListQuery, sqlite: bool) -> String {
+    let short = match (list.from, list.to) {
+        (Some(from), Some(to)) => from.until(to).is_ok_and(|span| span.get_days() <= 400),
+        _ => false,
+    };
+    if sqlite && !short { format!("+{col}") } else { col.to_string() }
 }
 
 fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<()> {
@@ -98,7 +113,7 @@ fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<(
         let p = f.arg(client);
         f.and(format!("{} = {p}", c.client));
     }
-    if let Some(col) = c.stamp {
+    if let Some(col) = c.stamp.map(|col| period_col(col, list, c.sqlite)) {
         if let Some(from) = list.from {
             let p = f.arg(start_of(from)?);
             f.and(format!("{col} >= {p}"));
@@ -108,7 +123,7 @@ fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<(
             f.and(format!("{col} < {p}"));
         }
     }
-    if let Some(col) = c.date_col {
+    if let Some(col) = c.date_col.map(|col| period_col(col, list, c.sqlite)) {
         if let Some(from) = list.from {
             let p = f.arg(from);
             f.and(format!("{col} >= {p}"));
@@ -130,6 +145,13 @@ fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<(
 fn newest_first(f: &mut Filter, id: &str, list: &ListQuery) -> String {
     let p = f.arg(list.page_size() + 1);
     format!(" ORDER BY {id} DESC LIMIT {p}")
+}
+
+/// One page of `select`: the filters, the order and the limit run on the list's own table
+/// (`from`), whose indexes cover them, so only the ids are sorted; the joins and the columns
+/// are read for that page's rows only (sorting a few thousand whole joined rows cost 20 ms).
+fn paged(select: &str, from: &str, id: &str, f: &Filter, order: &str) -> String {
+    format!("{select} WHERE {id} IN (SELECT {id} FROM {from}{}{order}) ORDER BY {id} DESC", f.sql())
 }
 
 const QUOTE_STATUSES: &[&str] = &["draft", "sent", "expired", "accepted", "refused", "superseded"];
@@ -174,11 +196,12 @@ impl SqlStore {
             stamp: Some("q.created_at"),
             date_col: None,
             kind: Kind::Quote,
+            sqlite: !self.db.is_shared(),
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "q.id", list);
         let mut tx = self.db.read().await?;
-        let rows = tx.all(&format!("SELECT q.* FROM quotes q{}{order}", f.sql()), f.args).await?;
+        let rows = tx.all_planned(&paged("SELECT q.* FROM quotes q", "quotes q", "q.id", &f, &order), f.args).await?;
         let quotes = self.quotes_from_rows(&mut tx, &rows).await?;
         Ok(Page::from_rows(quotes, list.page_size(), |q| q.id))
     }
@@ -196,11 +219,14 @@ impl SqlStore {
             stamp: Some("r.created_at"),
             date_col: None,
             kind: Kind::Request,
+            sqlite: !self.db.is_shared(),
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "r.id", list);
         let mut tx = self.db.read().await?;
-        let rows = tx.all(&format!("SELECT r.* FROM quote_requests r{}{order}", f.sql()), f.args).await?;
+        let rows = tx
+            .all_planned(&paged("SELECT r.* FROM quote_requests r", "quote_requests r", "r.id", &f, &order), f.args)
+            .await?;
         let mut files = children(&mut tx, "attachments", "request_id", &ids(&rows)?, "id").await?;
         let requests = rows
             .iter()
@@ -232,15 +258,20 @@ impl SqlStore {
             stamp: Some("p.created_at"),
             date_col: None,
             kind: Kind::PurchaseOrder,
+            sqlite: !self.db.is_shared(),
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "p.id", list);
         let mut tx = self.db.read().await?;
         let rows = tx
             .all(
-                &format!(
-                    "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id{}{order}",
-                    f.sql()
+                &paged(
+                    "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p \
+                     LEFT JOIN orders o ON o.purchase_order_id = p.id",
+                    "purchase_orders p",
+                    "p.id",
+                    &f,
+                    &order,
                 ),
                 f.args,
             )
@@ -288,11 +319,12 @@ impl SqlStore {
             stamp: Some("o.created_at"),
             date_col: None,
             kind: Kind::Order,
+            sqlite: !self.db.is_shared(),
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "o.id", list);
         let mut tx = self.db.read().await?;
-        let rows = tx.all(&format!("{ORDER_SELECT}{}{order}", f.sql()), f.args).await?;
+        let rows = tx.all_planned(&paged(ORDER_SELECT, "orders o", "o.id", &f, &order), f.args).await?;
         let orders = self.orders_from_rows(&mut tx, &rows).await?;
         Ok(Page::from_rows(orders, list.page_size(), |o| o.id))
     }
@@ -344,11 +376,12 @@ impl SqlStore {
             stamp: None,
             date_col: Some("i.issue_date"),
             kind: Kind::Invoice,
+            sqlite: !self.db.is_shared(),
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "i.id", list);
         let mut tx = self.db.read().await?;
-        let rows = tx.all(&format!("{INVOICE_SELECT}{}{order}", f.sql()), f.args).await?;
+        let rows = tx.all_planned(&paged(INVOICE_SELECT, "invoices i", "i.id", &f, &order), f.args).await?;
         let invoices = self.invoices_from_rows(&mut tx, &rows).await?;
         Ok(Page::from_rows(invoices, list.page_size(), |i| i.id))
     }
@@ -363,7 +396,7 @@ impl SqlStore {
         f.words(Kind::Client, "c.id", "c.id", &list.words());
         let order = newest_first(&mut f, "c.id", list);
         let mut tx = self.db.read().await?;
-        let rows = tx.all(&format!("SELECT c.* FROM clients c{}{order}", f.sql()), f.args).await?;
+        let rows = tx.all_planned(&format!("SELECT c.* FROM clients c{}{order}", f.sql()), f.args).await?;
         let clients = rows.iter().map(client_from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_rows(clients, list.page_size(), |c| c.id))
     }
@@ -392,13 +425,14 @@ impl SqlStore {
             let p = f.arg(id);
             f.and(format!("entity_id = {p}"));
         }
+        let at = period_col("at", &filter.list, !self.db.is_shared());
         if let Some(from) = filter.list.from {
             let p = f.arg(start_of(from)?);
-            f.and(format!("at >= {p}"));
+            f.and(format!("{at} >= {p}"));
         }
         if let Some(to) = filter.list.to {
             let p = f.arg(start_of(add_days(to, 1))?);
-            f.and(format!("at < {p}"));
+            f.and(format!("{at} < {p}"));
         }
         if let Some(after) = filter.list.after {
             let p = f.arg(after);
@@ -406,7 +440,7 @@ impl SqlStore {
         }
         let order = newest_first(&mut f, "id", &filter.list);
         let mut tx = self.db.read().await?;
-        let rows = tx.all(&format!("SELECT * FROM audit_events{}{order}", f.sql()), f.args).await?;
+        let rows = tx.all_planned(&format!("SELECT * FROM audit_events{}{order}", f.sql()), f.args).await?;
         let events = rows
             .iter()
             .map(|r| {
@@ -441,7 +475,7 @@ impl SqlStore {
         }
         let order = newest_first(&mut f, "id", list);
         let mut tx = self.db.read().await?;
-        let rows = tx.all(&format!("SELECT * FROM outbox{}{order}", f.sql()), f.args).await?;
+        let rows = tx.all_planned(&format!("SELECT * FROM outbox{}{order}", f.sql()), f.args).await?;
         let messages = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_rows(messages, list.page_size(), |m| m.id))
     }
@@ -469,8 +503,10 @@ impl SqlStore {
         }
 
         // Refused with changes requested, and no later version yet.
+        // (As the latest version of its family: PostgreSQL planned `NOT EXISTS` of a later one
+        // as an anti-join over every quote.)
         let from = "quotes q WHERE q.status = 'refused' AND q.refusal_kind = 'changes_requested' \
-                    AND NOT EXISTS (SELECT 1 FROM quotes v WHERE v.family_id = q.family_id AND v.version > q.version)";
+                    AND q.version = (SELECT MAX(v.version) FROM quotes v WHERE v.family_id = q.family_id)";
         d.changes_requested.count = count(&mut tx, from, vec![]).await?;
         let rows = tx.all(&format!("SELECT q.* FROM {from} ORDER BY q.refused_at LIMIT $1"), args![preview]).await?;
         d.changes_requested.items = self.quotes_from_rows(&mut tx, &rows).await?;
@@ -482,8 +518,8 @@ impl SqlStore {
             .await?;
         d.expiring.items = self.quotes_from_rows(&mut tx, &rows).await?;
 
+        d.to_validate.count = count(&mut tx, "purchase_orders WHERE status = 'pending'", vec![]).await?;
         let from = "purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id WHERE p.status = 'pending'";
-        d.to_validate.count = count(&mut tx, from, vec![]).await?;
         let rows = tx
             .all(
                 &format!("SELECT p.*, o.id AS order_id, o.status AS order_status FROM {from} ORDER BY p.id LIMIT $1"),
@@ -492,10 +528,13 @@ impl SqlStore {
             .await?;
         d.to_validate.items = self.pos_from_rows(&mut tx, &rows).await?;
 
-        let from = "stages s JOIN orders o ON o.id = s.order_id JOIN purchase_orders p ON p.id = o.purchase_order_id \
-                    WHERE s.status <> 'done' AND s.planned_date IS NOT NULL AND s.planned_date <= $1 \
-                    AND o.status IN ('registered', 'in_progress')";
-        d.stages_due.count = count(&mut tx, from, args![week]).await?;
+        let due = "s.status <> 'done' AND s.planned_date IS NOT NULL AND s.planned_date <= $1 \
+                   AND o.status IN ('registered', 'in_progress')";
+        d.stages_due.count =
+            count(&mut tx, &format!("stages s JOIN orders o ON o.id = s.order_id WHERE {due}"), args![week]).await?;
+        let from = format!(
+            "stages s JOIN orders o ON o.id = s.order_id JOIN purchase_orders p ON p.id = o.purchase_order_id WHERE {due}"
+        );
         let rows = tx
             .all(
                 &format!("SELECT s.*, p.number AS po_number FROM {from} ORDER BY s.planned_date, s.id LIMIT $2"),
@@ -519,12 +558,17 @@ impl SqlStore {
             .await?;
         d.to_deliver.items = self.orders_from_rows(&mut tx, &rows).await?;
 
-        let from = "invoices i JOIN orders o ON o.id = i.order_id JOIN purchase_orders p ON p.id = o.purchase_order_id \
-                    WHERE i.status IN ('issued', 'partially_paid') AND i.due_date < $1";
-        d.overdue.count = count(&mut tx, from, args![today]).await?;
+        // Counted and ranked on the (status, due_date) index alone; the few shown joined after.
+        let overdue = "invoices WHERE status IN ('issued', 'partially_paid') AND due_date < $1";
+        d.overdue.count = count(&mut tx, overdue, args![today]).await?;
         let rows = tx
             .all(
-                &format!("SELECT i.*, p.number AS po_number FROM {from} ORDER BY i.due_date, i.id LIMIT $2"),
+                &format!(
+                    "SELECT i.*, p.number AS po_number FROM \
+                     (SELECT id FROM {overdue} ORDER BY due_date, id LIMIT $2) AS first \
+                     JOIN invoices i ON i.id = first.id JOIN orders o ON o.id = i.order_id \
+                     JOIN purchase_orders p ON p.id = o.purchase_order_id ORDER BY i.due_date, i.id"
+                ),
                 args![today, preview],
             )
             .await?;

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use crate::billing::issue_invoice_for;
-use crate::db::{Row, Tx, args};
+use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
 use crate::support::{audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client};
 use crate::{SqlStore, not_found, scope_client};
@@ -69,13 +69,20 @@ pub(crate) async fn create_order(
     search::index(tx, Kind::Order, order_id, [po_number], false).await?;
     let client_language =
         tx.one("SELECT language FROM clients WHERE id = $1", args![client_id]).await?.text("language")?;
-    for (i, s) in company.stage_template.iter().enumerate() {
-        let label = if client_language == "en" { &s.label_en } else { &s.label_fr };
-        tx.exec(
-            "INSERT INTO stages (order_id, position, code, label, status) VALUES ($1, $2, $3, $4, 'pending')",
-            args![order_id, i as i64 + 1, &s.code, label],
-        )
-        .await?;
+    // The template's stages in one statement.
+    if !company.stage_template.is_empty() {
+        let mut sql = String::from("INSERT INTO stages (order_id, position, code, label, status) VALUES ");
+        let mut values = vec![V::from(order_id)];
+        for (i, s) in company.stage_template.iter().enumerate() {
+            let label = if client_language == "en" { &s.label_en } else { &s.label_fr };
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let n = values.len();
+            sql.push_str(&format!("($1, ${}, ${}, ${}, 'pending')", n + 1, n + 2, n + 3));
+            values.extend([V::from(i as i64 + 1), V::from(s.code.as_str()), V::from(label.as_str())]);
+        }
+        tx.exec(&sql, values).await?;
     }
     audit(tx, now, actor, "order.registered", ("order", order_id), json!({"purchase_order": po_number})).await?;
     notify_client(

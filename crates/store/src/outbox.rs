@@ -35,7 +35,7 @@ impl SqlStore {
                 .map(|r| outbox_from_row(r).map(|m| OutboxMessage { attempts: m.attempts + 1, ..m }))
                 .collect();
         }
-        let mut tx = self.db.write().await?;
+        let mut tx = self.db.write_relaxed().await?;
         // Rows another instance is leasing right now are skipped, not waited for.
         let rows = tx
             .all(
@@ -67,7 +67,7 @@ impl SqlStore {
             if self.db.is_shared() { "attempts" } else { "attempts + 1" },
             placeholders.join(", ")
         );
-        let mut tx = self.db.write().await?;
+        let mut tx = self.db.write_relaxed().await?;
         tx.exec(&sql, args).await?;
         self.commit(tx).await
     }
@@ -76,7 +76,7 @@ impl SqlStore {
         let error: String = error.chars().take(2000).collect();
         // Where claiming wrote nothing (SQLite), the attempt is counted here.
         let counted = if self.db.is_shared() { "attempts" } else { "attempts + 1" };
-        let mut tx = self.db.write().await?;
+        let mut tx = self.db.write_relaxed().await?;
         match retry_at {
             Some(at) => {
                 let sql = format!(
