@@ -360,6 +360,8 @@ impl Conn {
 struct LiteTx {
     conn: OwnedMutexGuard<rusqlite::Connection>,
     open: bool,
+    /// Began with `synchronous = NORMAL` (see [`Db::write_relaxed`]): FULL again once done.
+    relaxed: bool,
 }
 
 impl Drop for LiteTx {
@@ -368,6 +370,11 @@ impl Drop for LiteTx {
             && let Err(e) = self.conn.execute_batch("ROLLBACK")
         {
             tracing::error!(error = %e, "rolling back an SQLite transaction");
+        }
+        if self.relaxed
+            && let Err(e) = self.conn.execute_batch("PRAGMA synchronous = FULL")
+        {
+            tracing::error!(error = %e, "restoring synchronous = FULL");
         }
     }
 }
@@ -559,7 +566,7 @@ impl Db {
             Db::Sqlite(lite) => {
                 let conn = lite.writer.clone().lock_owned().await;
                 conn.execute_batch("BEGIN IMMEDIATE")?;
-                Conn::Sqlite(LiteTx { conn, open: true })
+                Conn::Sqlite(LiteTx { conn, open: true, relaxed: false })
             }
             Db::Pg(pool) => Conn::Pg(pool.begin().await?),
         };
@@ -571,15 +578,23 @@ impl Db {
     /// marked sent (sent once more): PostgreSQL commits it without waiting for its WAL to reach
     /// the disk (`synchronous_commit = off`; still atomic and consistent, and never ahead of
     /// the business records it follows). The background work's commits then stop queueing
-    /// behind, and in front of, the requests' own flushes. On SQLite, [`Db::write`].
+    /// behind, and in front of, the requests' own flushes. On SQLite the same with
+    /// `synchronous = NORMAL` for that transaction: its WAL frames reach the disk with the next
+    /// FULL commit or checkpoint, in order.
     pub async fn write_relaxed(&self) -> Result<Tx, DbError> {
-        match self {
-            Db::Pg(pool) => Ok(Tx {
-                conn: Conn::Pg(pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?),
-                changes: Vec::new(),
-            }),
-            Db::Sqlite(_) => self.write().await,
-        }
+        let conn = match self {
+            Db::Pg(pool) => Conn::Pg(pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?),
+            Db::Sqlite(lite) => {
+                let conn = lite.writer.clone().lock_owned().await;
+                conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+                // From here on the guard restores FULL, whatever happens.
+                let mut tx = LiteTx { conn, open: false, relaxed: true };
+                tx.conn.execute_batch("BEGIN IMMEDIATE")?;
+                tx.open = true;
+                Conn::Sqlite(tx)
+            }
+        };
+        Ok(Tx { conn, changes: Vec::new() })
     }
 
     /// A read. On SQLite a transaction: one consistent snapshot for a multi-query read; on
@@ -589,7 +604,7 @@ impl Db {
             Db::Sqlite(lite) => {
                 let conn = lite.reader().await;
                 conn.execute_batch("BEGIN")?;
-                Conn::Sqlite(LiteTx { conn, open: true })
+                Conn::Sqlite(LiteTx { conn, open: true, relaxed: false })
             }
             Db::Pg(pool) => Conn::PgRead(pool.acquire().await?),
         };
