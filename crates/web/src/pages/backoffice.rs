@@ -235,7 +235,7 @@ pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Quer
         } }
         (pager(&tr, "/gestion/devis", &form, &list))
     };
-    page(&ctx, tr.t("quotes.title"), body).into_response()
+    page(&ctx, tr.t("nav.quotes"), body).into_response()
 }
 
 /// The quote builder's form: client, title, validity, notes and line rows.
@@ -883,7 +883,7 @@ pub async fn orders(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Quer
         } }
         (pager(&tr, "/gestion/commandes", &form, &list))
     };
-    page(&ctx, tr.t("orders.title"), body).into_response()
+    page(&ctx, tr.t("nav.orders"), body).into_response()
 }
 
 pub async fn order(
@@ -1097,7 +1097,7 @@ pub async fn invoices(
         } }
         (pager(&tr, "/gestion/factures", &form, &list))
     };
-    page(&ctx, tr.t("invoices.title"), body).into_response()
+    page(&ctx, tr.t("nav.invoices"), body).into_response()
 }
 
 pub async fn invoice(
