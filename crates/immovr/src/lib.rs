@@ -27,7 +27,12 @@ pub async fn open_store(config: &Config, clock: Arc<dyn Clock>, pg_schema: Optio
         std::fs::create_dir_all(&config.data_dir)?;
     }
     let opts = Options { url, max_connections: config.max_connections, pg_schema };
-    let store = SqlStore::open(&opts, clock).await.map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
+    // The operator reads this: the detail an internal error keeps from HTTP answers (a
+    // migration changed after it was applied, a server that refuses the connection…).
+    let store = SqlStore::open(&opts, clock).await.map_err(|e| match e {
+        immovr_core::DomainError::Internal(detail) => anyhow::anyhow!("opening the database: {detail}"),
+        other => anyhow::anyhow!("opening the database: {other}"),
+    })?;
     if let Some(company) = &config.company {
         store.set_company(&Actor::system(), company.clone()).await?;
     }
