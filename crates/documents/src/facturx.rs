@@ -126,12 +126,16 @@ pub fn cii_xml(d: &CiiInput) -> String {
         &format!("{} {} au capital de {} - {} - SIRET {}", s.legal_name, s.legal_form, s.share_capital, s.rcs, s.siret),
         "REG",
     ));
-    if business {
-        x.push_str(&note(
-            "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 EUR.",
-            "PMT",
-        ));
-    }
+    // The recovery-costs mention (PMT) is required in every invoice by the French CTC rules
+    // (BR-FR-05); the 40 EUR indemnity itself applies between professionals only (L441-10).
+    x.push_str(&note(
+        if business {
+            "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 EUR."
+        } else {
+            "Indemnité forfaitaire pour frais de recouvrement : non applicable (client particulier)."
+        },
+        "PMT",
+    ));
     x.push_str(&note(&s.late_payment_wording, "PMD"));
     x.push_str(&note("Pas d'escompte pour paiement anticipé.", "AAB"));
     x.push_str("</rsm:ExchangedDocument><rsm:SupplyChainTradeTransaction>");
