@@ -242,6 +242,24 @@ async fn insert_chunk(tx: &mut Tx, head: &str, width: usize, chunk: Vec<Vec<V>>)
     Ok(())
 }
 
+/// The tables whose ids the generator chooses (continuing after what is there).
+const TABLES: [&str; 14] = [
+    "clients",
+    "users",
+    "quote_requests",
+    "quotes",
+    "purchase_orders",
+    "orders",
+    "stages",
+    "deliverables",
+    "invoices",
+    "payments",
+    "credit_notes",
+    "documents",
+    "audit_events",
+    "outbox",
+];
+
 impl crate::SqlStore {
     /// Appends a generated history to this database (after the demo seed: it reuses the
     /// company settings and continues the number series).
@@ -261,22 +279,7 @@ impl crate::SqlStore {
         let mut next: HashMap<&'static str, Id> = HashMap::new();
         {
             let mut tx = self.db.read().await?;
-            for t in [
-                "clients",
-                "users",
-                "quote_requests",
-                "quotes",
-                "purchase_orders",
-                "orders",
-                "stages",
-                "deliverables",
-                "invoices",
-                "payments",
-                "credit_notes",
-                "documents",
-                "audit_events",
-                "outbox",
-            ] {
+            for t in TABLES {
                 let max = tx.one(&format!("SELECT COALESCE(MAX(id), 0) AS m FROM {t}"), vec![]).await?.i64("m")?;
                 next.insert(t, max + 1);
             }
@@ -1283,22 +1286,7 @@ impl crate::SqlStore {
             .await?;
         }
         if self.db.is_shared() {
-            for t in [
-                "clients",
-                "users",
-                "quote_requests",
-                "quotes",
-                "purchase_orders",
-                "orders",
-                "stages",
-                "deliverables",
-                "invoices",
-                "payments",
-                "credit_notes",
-                "documents",
-                "audit_events",
-                "outbox",
-            ] {
+            for t in TABLES {
                 tx.exec(
                     &format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"),
                     vec![],

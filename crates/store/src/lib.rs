@@ -6,10 +6,12 @@
 
 mod accounts;
 mod billing;
+mod dashboard;
 mod db;
 mod documents;
 mod history;
 mod lists;
+mod live;
 mod migrations;
 mod orders;
 mod outbox;
@@ -71,7 +73,7 @@ impl SqlStore {
     /// instance) announces them in-process. Call within a Tokio runtime.
     pub fn with_feed(mut self, feed: Arc<dyn ChangeFeed>) -> SqlStore {
         if let Some(pool) = self.db.pg_pool() {
-            tokio::spawn(listen(pool.clone(), self.channel.clone(), feed.clone()));
+            tokio::spawn(live::listen(pool.clone(), self.channel.clone(), feed.clone()));
             self.shared_feed = true;
         }
         self.feed = feed;
@@ -559,47 +561,4 @@ pub(crate) fn scope_client(scope: Scope) -> Option<Id> {
 
 pub(crate) fn not_found(entity: &'static str) -> DomainError {
     DomainError::not_found(entity)
-}
-
-/// Passes the changes `NOTIFY`ed on `channel` (by any instance) to `feed`; reconnects when the
-/// connection drops, and then tells the pages to refresh (changes may have been missed).
-async fn listen(pool: sqlx::PgPool, channel: String, feed: Arc<dyn ChangeFeed>) {
-    let mut first = true;
-    loop {
-        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "live updates: connecting to PostgreSQL");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        listener.ignore_pool_close_event(true);
-        if let Err(e) = listener.listen(&channel).await {
-            tracing::warn!(error = %e, "live updates: LISTEN");
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            continue;
-        }
-        if !first {
-            feed.publish(Change { client_id: None, kind: "resync".into(), payload: serde_json::json!({}) });
-        }
-        first = false;
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
-                    Ok(change) => feed.publish(change),
-                    Err(e) => tracing::warn!(error = %e, "live updates: unreadable notification"),
-                },
-                // The connection was lost: listen again (and have pages refresh).
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "live updates: receiving");
-                    break;
-                }
-            }
-        }
-        if pool.is_closed() {
-            return;
-        }
-    }
 }

@@ -1,0 +1,50 @@
+//! Live updates across instances: the changes each PostgreSQL instance `NOTIFY`s, relayed to
+//! this process's pages.
+
+use std::sync::Arc;
+
+use immovr_core::Change;
+use immovr_core::ports::ChangeFeed;
+
+/// Passes the changes `NOTIFY`ed on `channel` (by any instance) to `feed`; reconnects when the
+/// connection drops, and then tells the pages to refresh (changes may have been missed).
+pub(crate) async fn listen(pool: sqlx::PgPool, channel: String, feed: Arc<dyn ChangeFeed>) {
+    let mut first = true;
+    loop {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "live updates: connecting to PostgreSQL");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        listener.ignore_pool_close_event(true);
+        if let Err(e) = listener.listen(&channel).await {
+            tracing::warn!(error = %e, "live updates: LISTEN");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        if !first {
+            feed.publish(Change { client_id: None, kind: "resync".into(), payload: serde_json::json!({}) });
+        }
+        first = false;
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
+                    Ok(change) => feed.publish(change),
+                    Err(e) => tracing::warn!(error = %e, "live updates: unreadable notification"),
+                },
+                // The connection was lost: listen again (and have pages refresh).
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "live updates: receiving");
+                    break;
+                }
+            }
+        }
+        if pool.is_closed() {
+            return;
+        }
+    }
+}
