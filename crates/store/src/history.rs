@@ -28,7 +28,7 @@ use crate::db::{Tx, V};
 use crate::support::company;
 
 mod journeys;
-use journeys::Ctx;
+mod tables;
 
 /// How much history: `scale` 1.0 is 20,000 clients and 80,000 quotes over ten years.
 #[derive(Debug, Clone)]
@@ -245,6 +245,14 @@ async fn insert_chunk(tx: &mut Tx, head: &str, width: usize, chunk: Vec<Vec<V>>)
     Ok(())
 }
 
+/// What the journeys' rows are drawn from.
+struct Ctx<'a> {
+    pub spec: &'a HistorySpec,
+    pub company: &'a CompanySettings,
+    pub clients: &'a [GenClient],
+    pub now: Timestamp,
+}
+
 /// The tables whose ids the generator chooses (continuing after what is there).
 const TABLES: [&str; 14] = [
     "clients",
@@ -287,11 +295,6 @@ impl crate::SqlStore {
                 next.insert(t, max + 1);
             }
         }
-        let mut id = |t: &'static str| {
-            let v = next[t];
-            next.insert(t, v + 1);
-            v
-        };
 
         // Clients, each with a login.
         let mut clients = Vec::with_capacity(n_clients);
@@ -316,7 +319,7 @@ impl crate::SqlStore {
         let mut rows_users =
             Rows::new("users", &["id", "email", "name", "password_hash", "client_id", "language", "created_at"]);
         for i in 0..n_clients {
-            let cid = id("clients");
+            let cid = next_id(&mut next, "clients");
             let company_client = rng.chance(0.7);
             let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
             let (postcode, city) = *rng.pick(CITIES);
@@ -369,7 +372,7 @@ impl crate::SqlStore {
                 1i64.into(),
             ]);
             rows_users.push(vec![
-                id("users").into(),
+                next_id(&mut next, "users").into(),
                 email.as_str().into(),
                 name.as_str().into(),
                 spec.client_password_hash.as_str().into(),

@@ -2,15 +2,8 @@
 //! orders with stages and files, invoices, payments, credit notes, their documents, the audit
 //! trail, the emails sent and the search terms — in dates order, numbered as planned.
 
+use super::tables::{Tables, add_lines, index};
 use super::*;
-
-/// What the journeys' rows are drawn from.
-pub(super) struct Ctx<'a> {
-    pub spec: &'a HistorySpec,
-    pub company: &'a CompanySettings,
-    pub clients: &'a [GenClient],
-    pub now: Timestamp,
-}
 
 /// The report (without the clients) and the tables, in the order they are written.
 pub(super) fn rows(
@@ -21,188 +14,28 @@ pub(super) fn rows(
 ) -> Result<(HistoryReport, Vec<Rows>)> {
     let Ctx { spec, company, clients, now } = *ctx;
     let mut report = HistoryReport { clients: clients.len(), ..HistoryReport::default() };
-    let mut requests = Rows::new(
-        "quote_requests",
-        &[
-            "id",
-            "client_id",
-            "status",
-            "property_type",
-            "property_address",
-            "surface_m2",
-            "rooms",
-            "wanted",
-            "notes",
-            "created_at",
-        ],
-    );
-    let mut quotes = Rows::new(
-        "quotes",
-        &[
-            "id",
-            "family_id",
-            "number",
-            "version",
-            "client_id",
-            "request_id",
-            "status",
-            "title",
-            "notes",
-            "valid_until",
-            "sent_at",
-            "total_excl_vat",
-            "total_vat",
-            "total_incl_vat",
-            "signer_name",
-            "consent",
-            "terms_accepted",
-            "accepted_at",
-            "accept_ip",
-            "accept_user_agent",
-            "content_sha256",
-            "refusal_kind",
-            "refusal_comment",
-            "refused_at",
-            "created_at",
-        ],
-    );
-    let line_columns: &[&str] = &[
-        "doc_kind",
-        "doc_id",
-        "position",
-        "code",
-        "description",
-        "quantity",
-        "unit",
-        "unit_price",
-        "discount",
-        "vat_rate",
-        "total_excl_vat",
-    ];
-    let mut lines = Rows::new("document_lines", line_columns);
-    let mut pos = Rows::new(
-        "purchase_orders",
-        &[
-            "id",
-            "number",
-            "quote_id",
-            "quote_number",
-            "quote_version",
-            "client_id",
-            "status",
-            "total_excl_vat",
-            "total_vat",
-            "total_incl_vat",
-            "created_at",
-            "validated_at",
-        ],
-    );
-    let mut orders =
-        Rows::new("orders", &["id", "purchase_order_id", "client_id", "status", "created_at", "delivered_at"]);
-    let mut stages = Rows::new(
-        "stages",
-        &["id", "order_id", "position", "code", "label", "status", "planned_date", "assignee", "notes", "done_at"],
-    );
-    let mut deliverables = Rows::new(
-        "deliverables",
-        &["id", "order_id", "filename", "content_type", "size_bytes", "sha256", "storage_key", "created_at"],
-    );
-    let mut invoices = Rows::new(
-        "invoices",
-        &[
-            "id",
-            "number",
-            "order_id",
-            "client_id",
-            "status",
-            "issue_date",
-            "service_date",
-            "due_date",
-            "payment_reference",
-            "total_excl_vat",
-            "total_vat",
-            "total_incl_vat",
-            "amount_paid",
-            "created_at",
-        ],
-    );
-    let mut payments = Rows::new(
-        "payments",
-        &[
-            "id",
-            "invoice_id",
-            "method",
-            "amount",
-            "date",
-            "reference",
-            "cheque_number",
-            "bank",
-            "deposit_date",
-            "recorded_at",
-        ],
-    );
-    let mut credit_notes = Rows::new(
-        "credit_notes",
-        &[
-            "id",
-            "number",
-            "invoice_id",
-            "client_id",
-            "reason",
-            "issue_date",
-            "total_excl_vat",
-            "total_vat",
-            "total_incl_vat",
-            "created_at",
-        ],
-    );
-    let mut documents =
-        Rows::new("documents", &["id", "kind", "entity_id", "client_id", "number", "snapshot", "issued_at"]);
-    let mut audit = Rows::new("audit_events", &["id", "at", "actor", "action", "entity_kind", "entity_id", "detail"]);
-    let mut outbox = Rows::new(
-        "outbox",
-        &[
-            "id",
-            "kind",
-            "recipient",
-            "language",
-            "payload",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-            "sent_at",
-        ],
-    );
-    let mut terms = Rows::new("search_terms", &["kind", "term", "entity_id"]);
-    let index = |terms: &mut Rows, kind: &str, id: Id, texts: &[&str]| {
-        for t in index_terms(texts.iter().copied()) {
-            terms.push(vec![kind.into(), t.into(), id.into()]);
-        }
-    };
+    let Tables {
+        mut requests,
+        mut quotes,
+        mut lines,
+        mut pos,
+        mut orders,
+        mut stages,
+        mut deliverables,
+        mut invoices,
+        mut payments,
+        mut credit_notes,
+        mut documents,
+        mut audit,
+        mut outbox,
+        mut terms,
+    } = Tables::new();
     for c in clients {
         let texts = [c.client.name.as_str(), c.client.company_name.as_deref().unwrap_or(""), c.client.email.as_str()];
         index(&mut terms, "client", c.id, &texts);
     }
 
     let staff_actor = "user:1 studio@immovr.example";
-    let add_lines = |rows: &mut Rows, kind: &str, doc: Id, ls: &[immovr_core::money::Line]| {
-        for l in ls {
-            rows.push(vec![
-                kind.into(),
-                doc.into(),
-                l.position.into(),
-                l.code.clone().into(),
-                l.description.as_str().into(),
-                l.quantity.into(),
-                l.unit.as_str().into(),
-                l.unit_price.into(),
-                l.discount.into(),
-                l.vat_rate.into(),
-                l.total_excl_vat.into(),
-            ]);
-        }
-    };
 
     for f in flows.iter_mut() {
         let c = &clients[f.client];
@@ -745,23 +578,21 @@ pub(super) fn rows(
     report.audit_events = audit.rows.len();
     report.emails = outbox.rows.len();
     report.search_terms = terms.rows.len();
-    Ok((
-        report,
-        vec![
-            requests,
-            quotes,
-            lines,
-            pos,
-            orders,
-            stages,
-            deliverables,
-            invoices,
-            payments,
-            credit_notes,
-            documents,
-            audit,
-            outbox,
-            terms,
-        ],
-    ))
+    let tables = Tables {
+        requests,
+        quotes,
+        lines,
+        pos,
+        orders,
+        stages,
+        deliverables,
+        invoices,
+        payments,
+        credit_notes,
+        documents,
+        audit,
+        outbox,
+        terms,
+    };
+    Ok((report, tables.in_write_order()))
 }
