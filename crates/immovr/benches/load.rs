@@ -59,10 +59,14 @@ struct Args {
     /// Times each read (dashboard, list pages, API lists, a client's home) is measured.
     #[arg(long, default_value_t = 100)]
     reads: usize,
-    /// Keep the server's data folder for good (it is otherwise removed by a run a quarter of an
-    /// hour later) and print where it is.
+    /// Keep the server's data folder (it is otherwise removed when the run ends) and print where
+    /// it is.
     #[arg(long)]
     keep: bool,
+    /// Do not wait for the files the last run deleted to be reusable (see `SETTLE`): quicker,
+    /// but file creations then cost more.
+    #[arg(long)]
+    no_settle: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,7 +115,6 @@ impl Server {
     }
 
     async fn start(args: &Args, binary: &Path, pg: Option<PgDb>, workers: bool) -> Server {
-        remove_old_runs();
         let dir = std::env::temp_dir().join(format!("immovr-load-{:x}", rand_u64()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = pg.as_ref().map(|p| p.url.as_str());
@@ -173,6 +176,9 @@ impl Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !self.keep {
+            TO_REMOVE.lock().unwrap().push(self.dir.clone());
+        }
         if self.keep {
             let _ = std::fs::write(self.dir.join("keep"), "");
             println!("data kept in {}", self.dir.display());
@@ -185,20 +191,56 @@ impl Server {
     }
 }
 
-/// Data folders of earlier runs are removed once they are a quarter of an hour old, not when a
-/// run ends: ext4 skips the inodes of files deleted in the last minutes when it creates new
-/// ones, and the thousands a run leaves behind, deleted at once, made the next run's file
-/// creations cost a fifth of the server's CPU (measured with perf: `openat`, `recently_deleted`).
-fn remove_old_runs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
-    for e in entries.flatten() {
-        let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-        if e.file_name().to_string_lossy().starts_with("immovr-load-")
-            && old.is_some_and(|age| age > Duration::from_secs(15 * 60))
-            && !e.path().join("keep").exists()
-        {
-            let _ = std::fs::remove_dir_all(e.path());
+/// Where the time of the last removal of a run's data folders is kept (its modification time).
+fn removal_mark() -> PathBuf {
+    std::env::temp_dir().join("immovr-load-removed")
+}
+
+/// The data folders this run will remove once it is over.
+static TO_REMOVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// This machine's ext4 has no journal, and without one ext4 will not reuse an inode freed in the
+/// last 60 s — 360 s while its inode table block is not written back, which any file created
+/// next to it makes it again: every file created meanwhile scans past each of them
+/// (`find_inode_bit`, `recently_deleted` in perf). The thousands of files a run leaves, deleted
+/// just before the next run, made its file creations cost a fifth of the server's CPU; 1,000
+/// files created right after such a deletion took 1.1 s of kernel time instead of 0.09 s. So a
+/// run removes its data folders when it is over, and the next one, before it measures, waits
+/// until that is six minutes old (`--no-settle`: do not wait, the figures are then disturbed).
+const SETTLE: Duration = Duration::from_secs(365);
+
+/// Removes the folders of interrupted runs, then waits out recent removals (see [`SETTLE`]).
+fn settle_removals(args: &Args) {
+    let mark = removal_mark();
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        let mut removed = false;
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with("immovr-load-") && e.path().is_dir() && !e.path().join("keep").exists() {
+                removed |= std::fs::remove_dir_all(e.path()).is_ok();
+            }
         }
+        if removed {
+            let _ = std::fs::write(&mark, "");
+        }
+    }
+    let age = std::fs::metadata(&mark).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+    if let Some(age) = age.filter(|a| *a < SETTLE && !args.no_settle) {
+        let wait = SETTLE - age;
+        eprintln!(
+            "waiting {:.0} s: ext4 reuses the inodes the last run freed only after six minutes",
+            wait.as_secs_f64()
+        );
+        std::thread::sleep(wait);
+    }
+}
+
+/// Removes this run's data folders (kept ones excepted), once nothing more is measured.
+fn remove_this_run() {
+    let dirs = std::mem::take(&mut *TO_REMOVE.lock().unwrap());
+    let removed = dirs.iter().filter(|d| std::fs::remove_dir_all(d).is_ok()).count();
+    if removed > 0 {
+        let _ = std::fs::write(removal_mark(), "");
     }
 }
 
@@ -949,6 +991,7 @@ async fn main() {
     let binary = args.binary.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_immovr")));
     let pg = args.database_url.clone().or_else(|| std::env::var("IMMOVR_TEST_DATABASE_URL").ok());
     println!("# immovr load run — {}", binary.display());
+    settle_removals(&args);
     if matches!(args.backend.as_str(), "sqlite" | "both") {
         run_backend(&args, &binary, None).await;
     }
@@ -958,4 +1001,5 @@ async fn main() {
             None => println!("\n(PostgreSQL skipped: no --database-url and IMMOVR_TEST_DATABASE_URL is not set)"),
         }
     }
+    remove_this_run();
 }

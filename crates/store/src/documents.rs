@@ -82,6 +82,12 @@ fn document_from_row(r: &Row) -> Result<DocumentRecord> {
 /// Documents issued in the last days are rendered in the background, as soon as issued.
 const EAGER_DAYS: i64 = 7;
 
+/// The condition on the documents the background renderer takes: those an email attaches (a
+/// quote, a purchase order, an invoice, a credit note), so that they are ready when it goes. An
+/// accepted quote is attached to nothing: it is rendered when first downloaded (most never
+/// are), which spares a quarter of the rendering a flow costs.
+const EAGER_KINDS: &str = "kind <> 'signed_quote'";
+
 impl SqlStore {
     pub(crate) async fn document_q(
         &self,
@@ -112,24 +118,21 @@ impl SqlStore {
         if !self.db.is_shared() {
             // One instance: the renderer's in-process bookkeeping is the lease; no write.
             let mut tx = self.db.read().await?;
-            let rows = tx
-                .all(
-                    "SELECT * FROM documents WHERE sha256 IS NULL AND issued_at >= $1 ORDER BY issued_at, id LIMIT $2",
-                    args![since, limit],
-                )
-                .await?;
+            let sql = format!(
+                "SELECT * FROM documents WHERE sha256 IS NULL AND issued_at >= $1 AND {EAGER_KINDS} \
+                 ORDER BY issued_at, id LIMIT $2"
+            );
+            let rows = tx.all(&sql, args![since, limit]).await?;
             return rows.iter().map(document_from_row).collect();
         }
         let mut tx = self.db.write_relaxed().await?;
-        let rows = tx
-            .all(
-                "UPDATE documents SET render_lease_until = $2 WHERE id IN (\
-                 SELECT id FROM documents WHERE sha256 IS NULL AND issued_at >= $4 \
-                 AND (render_lease_until IS NULL OR render_lease_until <= $1) \
-                 ORDER BY issued_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *",
-                args![now, lease_until, limit, since],
-            )
-            .await?;
+        let sql = format!(
+            "UPDATE documents SET render_lease_until = $2 WHERE id IN (\
+             SELECT id FROM documents WHERE sha256 IS NULL AND issued_at >= $4 AND {EAGER_KINDS} \
+             AND (render_lease_until IS NULL OR render_lease_until <= $1) \
+             ORDER BY issued_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *"
+        );
+        let rows = tx.all(&sql, args![now, lease_until, limit, since]).await?;
         self.commit(tx).await?;
         let mut docs: Vec<DocumentRecord> = rows.iter().map(document_from_row).collect::<Result<_>>()?;
         docs.sort_by_key(|d| d.id);

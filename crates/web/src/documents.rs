@@ -2,13 +2,19 @@
 //! rendered **once**, written to the file store with its SHA-256, and from then on served
 //! byte-identical.
 //!
-//! Once, whoever asks first: a background renderer takes new documents as soon as they are
-//! issued (on a thread of its own, at a lower priority than requests, so it never delays one);
+//! Once, whoever asks first: a background renderer takes new documents an email will attach as
+//! soon as they are issued (on a thread of its own, at a lower priority than requests, so it
+//! never delays one); an accepted quote waits for its first download;
 //! a download or an email that comes first renders it on the spot. Within a process every
 //! render in progress is known, and whoever else needs that document waits for it; across
 //! instances (PostgreSQL) a document is leased in the database before it is rendered, and the
 //! others wait for the file to be recorded. Rendering is deterministic anyway: whoever renders,
 //! the bytes are the same.
+//!
+//! The record of a document (its snapshot, committed with the business change that issued it)
+//! is what must survive a crash; its PDF can be made again from it. So the PDF is written
+//! without waiting for the disk, and checked against its recorded SHA-256 whenever it is read:
+//! a file lost or cut short in a crash is rendered again, the same bytes, and written back.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -208,6 +214,24 @@ impl Documents {
                 }
             }
         }
+        let pdf = self.render_bytes(doc, lane).await?;
+        let sha256 = hex::encode(Sha256::digest(&pdf));
+        let key = format!("documents/{}/{}-{}.pdf", doc.kind.as_str(), doc.id, sha256.get(..16).unwrap_or(""));
+        let size = pdf.len() as i64;
+        self.files.put_rebuildable(&key, pdf).await.map_err(DomainError::internal)?;
+        let file = self
+            .store
+            .set_document_file(doc.id, DocumentFile { key: key.clone(), sha256, size }, self.clock.now())
+            .await?;
+        if file.key != key {
+            // Recorded by someone else whose lease had run out: theirs is in force.
+            self.files.delete(&key).await;
+        }
+        Ok(file)
+    }
+
+    /// Renders a document's PDF on the given lane's threads.
+    async fn render_bytes(&self, doc: &DocumentRecord, lane: Lane) -> Result<Vec<u8>> {
         let logo = match (&doc.snapshot.company.logo_key, &doc.snapshot.company.logo_content_type) {
             (Some(key), Some(content_type)) => match self.files.get(key).await {
                 Ok(bytes) => Some(Logo { bytes, content_type: content_type.clone() }),
@@ -227,25 +251,42 @@ impl Documents {
         }
         .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        let sha256 = hex::encode(Sha256::digest(&pdf));
-        let key = format!("documents/{}/{}-{}.pdf", doc.kind.as_str(), doc.id, sha256.get(..16).unwrap_or(""));
-        let size = pdf.len() as i64;
-        self.files.put(&key, pdf).await.map_err(DomainError::internal)?;
-        let file = self
-            .store
-            .set_document_file(doc.id, DocumentFile { key: key.clone(), sha256, size }, self.clock.now())
-            .await?;
-        if file.key != key {
-            // Recorded by someone else whose lease had run out: theirs is in force.
-            self.files.delete(&key).await;
+        Ok(pdf)
+    }
+
+    /// A rendered document's bytes, checked against the SHA-256 recorded with it. The file is
+    /// written without syncing it (it can be made again), so after a crash it may be missing or
+    /// incomplete: then it is rendered again — rendering is deterministic, the same bytes — and
+    /// written back. Gives the bytes and their SHA-256.
+    async fn load(&self, doc: &DocumentRecord, file: &DocumentFile) -> Result<(Vec<u8>, String)> {
+        if let Some(bytes) = self.files.get_opt(&file.key).await.map_err(DomainError::internal)?
+            && hex::encode(Sha256::digest(&bytes)) == file.sha256
+        {
+            return Ok((bytes, file.sha256.clone()));
         }
-        Ok(file)
+        tracing::warn!("the PDF of {} {} is missing or damaged: rendered again", doc.kind.as_str(), doc.number);
+        let bytes = self.render_bytes(doc, Lane::Now).await?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        if sha256 == file.sha256 {
+            self.files.put_rebuildable(&file.key, bytes.clone()).await.map_err(DomainError::internal)?;
+        } else {
+            // Only if the renderer changed since it was recorded: what it gives now is served,
+            // and the record is left as it is.
+            tracing::error!(
+                "{} {} renders differently than when it was recorded ({} ≠ {}): served as rendered now",
+                doc.kind.as_str(),
+                doc.number,
+                sha256,
+                file.sha256
+            );
+        }
+        Ok((bytes, sha256))
     }
 
     /// The bytes of a document's PDF (email attachments).
     pub async fn bytes(&self, doc: &DocumentRecord) -> Result<(Pdf, Vec<u8>)> {
         let pdf = self.ensure(doc).await?;
-        let bytes = self.files.get(&pdf.file.key).await.map_err(DomainError::internal)?;
+        let (bytes, _) = self.load(doc, &pdf.file).await?;
         Ok((pdf, bytes))
     }
 
@@ -264,13 +305,14 @@ impl Documents {
         if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag || v == "*") {
             return Ok(StatusCode::NOT_MODIFIED.into_response());
         }
-        let mut response = self.files.serve(&pdf.file.key, headers, &pdf.file_name, "application/pdf").await;
+        let (bytes, sha256) = self.load(&doc, &pdf.file).await?;
+        let mut response = Files::serve_bytes(bytes, headers, &pdf.file_name, "application/pdf");
         let h = response.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&etag) {
+        if let Ok(v) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
             h.insert(header::ETAG, v);
         }
-        // The whole file's SHA-256 (RFC 9530), as recorded when it was issued.
-        if let Ok(raw) = hex::decode(&pdf.file.sha256) {
+        // The whole file's SHA-256 (RFC 9530).
+        if let Ok(raw) = hex::decode(&sha256) {
             use base64::Engine;
             let v = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(raw));
             if let Ok(v) = HeaderValue::from_str(&v) {

@@ -17,6 +17,9 @@ use sha2::{Digest, Sha256};
 #[derive(Clone)]
 pub struct Files {
     store: Arc<dyn ObjectStore>,
+    /// The same files, written without waiting for the disk: for files that can be made again
+    /// from the database (rendered documents). The same store where writes cost the same.
+    rebuildable: Arc<dyn ObjectStore>,
 }
 
 /// What was written.
@@ -45,7 +48,8 @@ impl Files {
         // Durable like a bucket: a write returns once the file and its directory entry are on
         // disk (the database records a file only after that).
         let fs = LocalFileSystem::new_with_prefix(dir).map_err(std::io::Error::other)?.with_fsync(true);
-        Ok(Files { store: Arc::new(fs) })
+        let rebuildable = LocalFileSystem::new_with_prefix(dir).map_err(std::io::Error::other)?;
+        Ok(Files { store: Arc::new(fs), rebuildable: Arc::new(rebuildable) })
     }
 
     /// Files kept in an S3-compatible bucket. Credentials: `keys`, or the usual `AWS_*`
@@ -67,7 +71,8 @@ impl Files {
         if let Some((id, secret)) = keys {
             builder = builder.with_access_key_id(id).with_secret_access_key(secret);
         }
-        Ok(Files { store: Arc::new(builder.build()?) })
+        let store: Arc<dyn ObjectStore> = Arc::new(builder.build()?);
+        Ok(Files { store: store.clone(), rebuildable: store })
     }
 
     /// Streams `body` to `key`, refusing (and removing) it past `limit` bytes.
@@ -107,15 +112,33 @@ impl Files {
         Ok(Saved { size, sha256: hex::encode(hasher.finalize()), head })
     }
 
-    /// Writes a small file whole (a rendered document).
+    /// Writes a small file whole, durably.
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), FileError> {
         self.store.put(&Path::from(key), bytes.into()).await?;
+        Ok(())
+    }
+
+    /// Writes a small file whole that can be made again from the database (a rendered
+    /// document): locally without syncing it (two `fsync`s, file and folder, a few ms on a busy
+    /// disk). After a crash it may be missing or incomplete; whoever reads it checks it against
+    /// its recorded SHA-256 and makes it again.
+    pub async fn put_rebuildable(&self, key: &str, bytes: Vec<u8>) -> Result<(), FileError> {
+        self.rebuildable.put(&Path::from(key), bytes.into()).await?;
         Ok(())
     }
 
     /// Reads a small file whole (a logo, a document to attach to an email).
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, FileError> {
         Ok(self.store.get(&Path::from(key)).await?.bytes().await?.to_vec())
+    }
+
+    /// [`Files::get`], `None` when there is no such file.
+    pub async fn get_opt(&self, key: &str) -> Result<Option<Vec<u8>>, FileError> {
+        match self.store.get(&Path::from(key)).await {
+            Ok(r) => Ok(Some(r.bytes().await?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn delete(&self, key: &str) {
@@ -148,37 +171,73 @@ impl Files {
         };
         let total = result.meta.size;
         let span = result.range.clone();
-        let mut response = Response::new(Body::from_stream(result.into_stream()));
-        let h = response.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-        );
-        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-        h.insert(header::CONTENT_LENGTH, HeaderValue::from(span.end - span.start));
-        h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        let ascii: String =
-            filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-        let encoded: String = filename
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
-        if partial {
-            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-            let v = format!("bytes {}-{}/{total}", span.start, span.end.saturating_sub(1));
-            response.headers_mut().insert(header::CONTENT_RANGE, HeaderValue::from_str(&v).expect("ascii"));
-        }
-        response
+        let response = Response::new(Body::from_stream(result.into_stream()));
+        download_headers(response, filename, content_type, span, total, partial)
     }
+
+    /// Serves a small file held in memory (a checked rendered document) like [`Files::serve`].
+    pub fn serve_bytes(bytes: Vec<u8>, request_headers: &HeaderMap, filename: &str, content_type: &str) -> Response {
+        let total = bytes.len() as u64;
+        let range = request_headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(parse_range);
+        let span = match range {
+            None => None,
+            Some(None) => return range_not_satisfiable(None),
+            Some(Some(r)) => {
+                let span = match r {
+                    GetRange::Bounded(r) => r.start..r.end.min(total),
+                    GetRange::Offset(o) => o..total,
+                    GetRange::Suffix(n) => total.saturating_sub(n)..total,
+                };
+                if span.start >= total || span.start >= span.end {
+                    return range_not_satisfiable(Some(total));
+                }
+                Some(span)
+            }
+        };
+        let (body, partial) = match &span {
+            Some(s) => (Body::from(bytes[s.start as usize..s.end as usize].to_vec()), true),
+            None => (Body::from(bytes), false),
+        };
+        let span = span.unwrap_or(0..total);
+        download_headers(Response::new(body), filename, content_type, span, total, partial)
+    }
+}
+
+/// A download's headers: type, length, name; for a range (`partial`), 206 and its
+/// `Content-Range`.
+fn download_headers(
+    mut response: Response,
+    filename: &str,
+    content_type: &str,
+    span: std::ops::Range<u64>,
+    total: u64,
+    partial: bool,
+) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let ascii: String =
+        filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(span.end - span.start));
+    if partial {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        let v = format!("bytes {}-{}/{total}", span.start, span.end.saturating_sub(1));
+        response.headers_mut().insert(header::CONTENT_RANGE, HeaderValue::from_str(&v).expect("ascii"));
+    }
+    response
 }
 
 fn range_not_satisfiable(total: Option<u64>) -> Response {
@@ -238,6 +297,27 @@ mod tests {
         assert!(parse_range("bytes=5-1").is_none());
         assert!(parse_range("bytes=0-1,5-6").is_none());
         assert!(parse_range("items=0-1").is_none());
+    }
+
+    #[test]
+    fn bytes_in_memory_serve_ranges_like_files() {
+        let whole = b"%PDF-1.7 body".to_vec();
+        let mut headers = HeaderMap::new();
+        let r = Files::serve_bytes(whole.clone(), &headers, "F-1.pdf", "application/pdf");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_LENGTH], "13");
+        headers.insert(header::RANGE, HeaderValue::from_static("bytes=0-3"));
+        let r = Files::serve_bytes(whole.clone(), &headers, "F-1.pdf", "application/pdf");
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(r.headers()[header::CONTENT_RANGE], "bytes 0-3/13");
+        assert_eq!(r.headers()[header::CONTENT_LENGTH], "4");
+        headers.insert(header::RANGE, HeaderValue::from_static("bytes=-4"));
+        let r = Files::serve_bytes(whole.clone(), &headers, "F-1.pdf", "application/pdf");
+        assert_eq!(r.headers()[header::CONTENT_RANGE], "bytes 9-12/13");
+        headers.insert(header::RANGE, HeaderValue::from_static("bytes=20-"));
+        let r = Files::serve_bytes(whole, &headers, "F-1.pdf", "application/pdf");
+        assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(r.headers()[header::CONTENT_RANGE], "bytes */13");
     }
 
     #[test]

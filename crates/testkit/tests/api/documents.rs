@@ -347,3 +347,38 @@ async fn each_document_is_rendered_exactly_once_across_instances_postgres() {
     drop(other);
     app.stop().await;
 }
+
+// A PDF is written without waiting for the disk (its record is what must survive): one lost
+// or cut short in a crash is rendered again, byte for byte, and written back. An accepted
+// quote, attached to no email, is not rendered until someone downloads it.
+both!(a_lost_or_damaged_pdf_is_rendered_again_the_same, async |app: &TestApp| {
+    use immovr_core::Store;
+    use immovr_core::model::DocumentKind;
+    use immovr_core::ports::Scope;
+    let (client_id, client) = app.signup("Sinistre").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let (_, _, _, invoice) = invoiced(app, &client, quote).await;
+    let path = format!("/api/v1/invoices/{invoice}/pdf");
+    let first = pdf(app, &client, &path).await;
+    app.settle_outbox().await;
+    let signed = app.store.document(Scope::Staff, DocumentKind::SignedQuote, quote).await.unwrap().expect("issued");
+    assert!(signed.file.is_none(), "the accepted quote waits for its first download");
+    let accepted = pdf(app, &client, &format!("/api/v1/quotes/{quote}/accepted-pdf")).await;
+    let signed = app.store.document(Scope::Staff, DocumentKind::SignedQuote, quote).await.unwrap().unwrap();
+    assert_eq!(signed.file.expect("recorded once downloaded").size, accepted.len() as i64);
+
+    let doc = app.store.document(Scope::Staff, DocumentKind::Invoice, invoice).await.unwrap().unwrap();
+    let on_disk = app.files_root().join(&doc.file.as_ref().unwrap().key);
+    let renders = app.documents.renders();
+    // Cut short, as a crash before the data reached the disk leaves it.
+    std::fs::write(&on_disk, &first[..first.len() / 2]).unwrap();
+    assert_eq!(pdf(app, &client, &path).await, first, "rendered again, the same bytes");
+    assert_eq!(std::fs::read(&on_disk).unwrap(), first, "and written back");
+    // Gone.
+    std::fs::remove_file(&on_disk).unwrap();
+    assert_eq!(pdf(app, &client, &path).await, first);
+    assert_eq!(app.documents.renders(), renders + 2);
+    // Whole again: served as it is, no render.
+    assert_eq!(pdf(app, &client, &path).await, first);
+    assert_eq!(app.documents.renders(), renders + 2);
+});
