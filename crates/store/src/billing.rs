@@ -17,10 +17,12 @@ use crate::orders::lock_order;
 use crate::search::{self, Kind};
 use crate::support::{
     audit, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
+    notify_client_at,
 };
 use crate::{SqlStore, not_found, scope_client};
 
-/// Issues the invoice of a delivered order inside the caller's transaction.
+/// Issues the invoice of a delivered order inside the caller's transaction; gives it and the
+/// client it was issued to (as read for its document).
 pub(crate) async fn issue_invoice_for(
     tx: &mut Tx,
     now: Timestamp,
@@ -29,7 +31,7 @@ pub(crate) async fn issue_invoice_for(
     company: &CompanySettings,
     order_id: Id,
     client_id: Id,
-) -> Result<Invoice> {
+) -> Result<(Invoice, Client)> {
     let po = tx
         .one(
             "SELECT p.id, p.number, o.delivered_at FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id WHERE o.id = $1",
@@ -61,11 +63,11 @@ pub(crate) async fn issue_invoice_for(
         json!({"number": number, "order_id": order_id, "total_incl_vat": t.total_incl_vat}),
     )
     .await?;
-    let invoice = load_invoice(tx, Scope::Staff, id, false).await?;
+    let invoice = reload_invoice(tx, id, lines, Vec::new(), false).await?;
     let mut issue = Issue::new(DocumentKind::Invoice, id, client_id, &number);
     issue.invoice = Some(invoice.clone());
-    issue_document(tx, now, company, issue).await?;
-    Ok(invoice)
+    let client = issue_document(tx, now, company, issue).await?;
+    Ok((invoice, client))
 }
 
 async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
@@ -141,6 +143,25 @@ pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) 
     invoice_from_row(tx, &row).await
 }
 
+/// An invoice read again after this use case changed its row: its lines and credit notes as the
+/// caller holds them (they did not change), its payments read again when `read_payments` (a
+/// new invoice has none). One or two statements instead of four.
+pub(crate) async fn reload_invoice(
+    tx: &mut Tx,
+    id: Id,
+    lines: Vec<immovr_core::money::Line>,
+    credit_note_ids: Vec<Id>,
+    read_payments: bool,
+) -> Result<Invoice> {
+    let row = tx.one(&format!("{INVOICE_SELECT} WHERE i.id = $1"), args![id]).await?;
+    let payments = if read_payments {
+        tx.all("SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id", args![id]).await?
+    } else {
+        Vec::new()
+    };
+    invoice_from_parts(&row, lines, &payments, credit_note_ids)
+}
+
 pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Result<CreditNote> {
     let r = tx
         .opt(
@@ -175,8 +196,9 @@ impl SqlStore {
             tx.opt("SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'", args![order_id]).await?;
         check_invoiceable(status, in_force.is_some())?;
         let client_id = row.i64("client_id")?;
-        let invoice = issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, client_id).await?;
-        notify_client(&mut tx, now, client_id, "invoice_issued", json!({"invoice_id": invoice.id, "number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat})).await?;
+        let (invoice, client) =
+            issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, client_id).await?;
+        notify_client_at(&mut tx, now, client_id, (&client.email, client.language), "invoice_issued", json!({"invoice_id": invoice.id, "number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat})).await?;
         self.commit(tx).await?;
         Ok(invoice)
     }
@@ -242,7 +264,7 @@ impl SqlStore {
             json!({"invoice_id": invoice_id, "number": invoice.number, "amount": amount, "amount_due": invoice.amount_due - amount}),
         )
         .await?;
-        let invoice = load_invoice(&mut tx, Scope::Staff, invoice_id, false).await?;
+        let invoice = reload_invoice(&mut tx, invoice_id, invoice.lines, invoice.credit_note_ids, true).await?;
         self.commit(tx).await?;
         Ok(invoice)
     }

@@ -38,16 +38,34 @@ impl Issue {
 }
 
 /// Records an issued document in the caller's transaction, with a snapshot of the company
-/// settings and the client as they are now.
-pub(crate) async fn issue_document(tx: &mut Tx, now: Timestamp, company: &CompanySettings, issue: Issue) -> Result<()> {
+/// settings and the client as they are now; gives the client (its email and language are what
+/// a notification needs).
+pub(crate) async fn issue_document(
+    tx: &mut Tx,
+    now: Timestamp,
+    company: &CompanySettings,
+    issue: Issue,
+) -> Result<Client> {
     let client = client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![issue.client_id]).await?)?;
+    issue_document_for(tx, now, company, issue, &client).await?;
+    Ok(client)
+}
+
+/// `issue_document` when the caller already read the client in this transaction.
+pub(crate) async fn issue_document_for(
+    tx: &mut Tx,
+    now: Timestamp,
+    company: &CompanySettings,
+    issue: Issue,
+    client: &Client,
+) -> Result<()> {
     let snapshot = DocumentSnapshot {
         kind: issue.kind,
         number: issue.number.clone(),
         language: client.language,
         issued_at: now,
         company: company.clone(),
-        client,
+        client: client.clone(),
         quote: issue.quote,
         purchase_order: issue.purchase_order,
         invoice: issue.invoice,
@@ -162,13 +180,18 @@ impl SqlStore {
         rendered_at: Timestamp,
     ) -> Result<DocumentFile> {
         let mut tx = self.db.write_relaxed().await?;
-        tx.exec(
-            "UPDATE documents SET file_key = $2, sha256 = $3, size = $4, rendered_at = $5, render_lease_until = NULL \
-             WHERE id = $1 AND sha256 IS NULL",
-            args![id, &file.key, &file.sha256, file.size, rendered_at],
-        )
-        .await?;
-        let row = tx.one("SELECT * FROM documents WHERE id = $1", args![id]).await?;
+        let recorded = tx
+            .opt(
+                "UPDATE documents SET file_key = $2, sha256 = $3, size = $4, rendered_at = $5, render_lease_until = NULL \
+                 WHERE id = $1 AND sha256 IS NULL RETURNING *",
+                args![id, &file.key, &file.sha256, file.size, rendered_at],
+            )
+            .await?;
+        // Recorded already (by another instance): the file of record is that one.
+        let row = match recorded {
+            Some(row) => row,
+            None => tx.one("SELECT * FROM documents WHERE id = $1", args![id]).await?,
+        };
         let doc = document_from_row(&row)?;
         self.commit(tx).await?;
         doc.file.ok_or_else(|| DomainError::internal("document file not recorded"))

@@ -73,7 +73,12 @@ impl SqlStore {
     /// instance) announces them in-process. Call within a Tokio runtime.
     pub fn with_feed(mut self, feed: Arc<dyn ChangeFeed>) -> SqlStore {
         if let Some(pool) = self.db.pg_pool() {
-            tokio::spawn(live::listen(pool.clone(), self.channel.clone(), feed.clone()));
+            tokio::spawn(live::listen(
+                pool.clone(),
+                self.channel.clone(),
+                feed.clone(),
+                self.db.settings_cache().clone(),
+            ));
             self.shared_feed = true;
         }
         self.feed = feed;
@@ -83,7 +88,8 @@ impl SqlStore {
     /// Commits a use case's transaction, then announces its changes.
     pub(crate) async fn commit(&self, tx: db::Tx) -> Result<()> {
         let changes = if self.shared_feed { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
-        for change in changes {
+        // The settings' change is for other instances' caches, not for pages.
+        for change in changes.into_iter().filter(|c| c.kind != support::SETTINGS_UPDATED) {
             self.feed.publish(change);
         }
         Ok(())

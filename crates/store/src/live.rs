@@ -6,9 +6,19 @@ use std::sync::Arc;
 use immovr_core::Change;
 use immovr_core::ports::ChangeFeed;
 
+use crate::db::SettingsCache;
+use crate::support::SETTINGS_UPDATED;
+
 /// Passes the changes `NOTIFY`ed on `channel` (by any instance) to `feed`; reconnects when the
 /// connection drops, and then tells the pages to refresh (changes may have been missed).
-pub(crate) async fn listen(pool: sqlx::PgPool, channel: String, feed: Arc<dyn ChangeFeed>) {
+/// While it listens, this process may cache the settings: their changes reach it
+/// (`settings_updated`).
+pub(crate) async fn listen(
+    pool: sqlx::PgPool,
+    channel: String,
+    feed: Arc<dyn ChangeFeed>,
+    settings: Arc<SettingsCache>,
+) {
     let mut first = true;
     loop {
         let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
@@ -25,6 +35,7 @@ pub(crate) async fn listen(pool: sqlx::PgPool, channel: String, feed: Arc<dyn Ch
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             continue;
         }
+        settings.set_usable(true);
         if !first {
             feed.publish(Change { client_id: None, kind: "resync".into(), payload: serde_json::json!({}) });
         }
@@ -32,6 +43,7 @@ pub(crate) async fn listen(pool: sqlx::PgPool, channel: String, feed: Arc<dyn Ch
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
+                    Ok(change) if change.kind == SETTINGS_UPDATED => settings.invalidate(),
                     Ok(change) => feed.publish(change),
                     Err(e) => tracing::warn!(error = %e, "live updates: unreadable notification"),
                 },
@@ -43,6 +55,7 @@ pub(crate) async fn listen(pool: sqlx::PgPool, channel: String, feed: Arc<dyn Ch
                 }
             }
         }
+        settings.set_usable(false);
         if pool.is_closed() {
             return;
         }

@@ -10,7 +10,9 @@ use serde_json::json;
 use crate::billing::issue_invoice_for;
 use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
-use crate::support::{audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client};
+use crate::support::{
+    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client, notify_client_at,
+};
 use crate::{SqlStore, not_found, scope_client};
 
 pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<PurchaseOrder> {
@@ -22,6 +24,22 @@ pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock:
     );
     let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("purchase order"))?;
     po_from_row(tx, &row).await
+}
+
+/// A purchase order read again after this use case wrote it, with the lines the caller holds.
+pub(crate) async fn reload_purchase_order(
+    tx: &mut Tx,
+    id: Id,
+    lines: Vec<immovr_core::money::Line>,
+) -> Result<PurchaseOrder> {
+    let row = tx
+        .one(
+            "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p \
+             LEFT JOIN orders o ON o.purchase_order_id = p.id WHERE p.id = $1",
+            args![id],
+        )
+        .await?;
+    po_from_parts(&row, lines)
 }
 
 async fn po_from_row(tx: &mut Tx, r: &Row) -> Result<PurchaseOrder> {
@@ -183,7 +201,7 @@ impl SqlStore {
         audit(&mut tx, now, actor, "purchase_order.validated", ("purchase_order", id), json!({"number": po.number}))
             .await?;
         create_order(&mut tx, now, actor, &company, id, &po.number, po.client_id).await?;
-        let po = load_purchase_order(&mut tx, Scope::Staff, id, false).await?;
+        let po = reload_purchase_order(&mut tx, id, po.lines).await?;
         self.commit(tx).await?;
         Ok(po)
     }
@@ -216,7 +234,7 @@ impl SqlStore {
             json!({"purchase_order_id": id, "number": po.number, "reason": reason}),
         )
         .await?;
-        let po = load_purchase_order(&mut tx, Scope::Staff, id, false).await?;
+        let po = reload_purchase_order(&mut tx, id, po.lines).await?;
         self.commit(tx).await?;
         Ok(po)
     }
@@ -333,12 +351,13 @@ impl SqlStore {
         tx.exec("UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1", args![order_id, now])
             .await?;
         audit(&mut tx, now, actor, "order.delivered", ("order", order_id), json!({"files": files})).await?;
-        let invoice =
+        let (invoice, client) =
             issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, row.i64("client_id")?).await?;
-        notify_client(
+        notify_client_at(
             &mut tx,
             now,
-            row.i64("client_id")?,
+            client.id,
+            (&client.email, client.language),
             "order_delivered",
             json!({"order_id": order_id, "invoice_id": invoice.id, "invoice_number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat, "due_date": invoice.due_date}),
         )

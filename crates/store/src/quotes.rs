@@ -9,13 +9,14 @@ use immovr_core::{DomainError, Result};
 use jiff::civil::Date;
 use serde_json::json;
 
+use crate::accounts::client_from_row;
 use crate::db::{Row, Tx, args};
-use crate::documents::{Issue, issue_document};
-use crate::orders::{create_order, load_purchase_order};
+use crate::documents::{Issue, issue_document, issue_document_for};
+use crate::orders::{create_order, reload_purchase_order};
 use crate::search::{self, Kind};
 use crate::support::{
     audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
-    notify_staff, notify_staff_at, save_lines,
+    notify_client_at, notify_staff, notify_staff_at, save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -141,7 +142,8 @@ impl SqlStore {
                 args![q.client_id, q.request_id, &title, notes, valid_until, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
             )
             .await?;
-        tx.exec("UPDATE quotes SET family_id = id WHERE id = $1", args![id]).await?;
+        // A first version is its own family; the row as stored is what the caller gets.
+        let row = tx.one("UPDATE quotes SET family_id = id WHERE id = $1 RETURNING *", args![id]).await?;
         insert_lines(&mut tx, "quote", id, &lines).await?;
         search::index(&mut tx, Kind::Quote, id, [title.as_str()], false).await?;
         audit(
@@ -153,7 +155,7 @@ impl SqlStore {
             json!({"client_id": q.client_id, "total_incl_vat": t.total_incl_vat}),
         )
         .await?;
-        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
+        let quote = quote_from_row(&row, lines, self.today())?;
         self.commit(tx).await?;
         Ok(quote)
     }
@@ -213,7 +215,11 @@ impl SqlStore {
                 args![q.family_id, id],
             )
             .await?;
-        tx.exec("UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1", args![id, &number, now])
+        let row = tx
+            .one(
+                "UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1 RETURNING *",
+                args![id, &number, now],
+            )
             .await?;
         search::index(&mut tx, Kind::Quote, id, [number.as_str(), q.title.as_str()], true).await?;
         audit(
@@ -225,18 +231,20 @@ impl SqlStore {
             json!({"number": number, "version": q.version, "superseded": superseded}),
         )
         .await?;
-        notify_client(
+        // The lines did not change: the row as updated is the quote sent.
+        let quote = quote_from_row(&row, q.lines.clone(), today)?;
+        let mut issue = Issue::new(DocumentKind::Quote, id, q.client_id, &number);
+        issue.quote = Some(quote.clone());
+        let client = issue_document(&mut tx, now, &company, issue).await?;
+        notify_client_at(
             &mut tx,
             now,
             q.client_id,
+            (&client.email, client.language),
             "quote_sent",
             json!({"quote_id": id, "number": number, "version": q.version, "valid_until": q.valid_until, "total_incl_vat": q.totals.total_incl_vat}),
         )
         .await?;
-        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        let mut issue = Issue::new(DocumentKind::Quote, id, q.client_id, &number);
-        issue.quote = Some(quote.clone());
-        issue_document(&mut tx, now, &company, issue).await?;
         self.commit(tx).await?;
         Ok(quote)
     }
@@ -253,17 +261,15 @@ impl SqlStore {
         let q = self.load_quote(&mut tx, actor.scope(), id, true).await?;
         check_answerable(q.status)?;
         let hash = rules::quote_content_hash(&q);
-        let changed = tx
-            .exec(
+        let accepted_row = tx
+            .opt(
                 "UPDATE quotes SET status = 'accepted', signer_name = $2, consent = 1, terms_accepted = 1, accepted_at = $3, \
-                 accept_ip = $4, accept_user_agent = $5, content_sha256 = $6 WHERE id = $1 AND status = 'sent'",
+                 accept_ip = $4, accept_user_agent = $5, content_sha256 = $6 WHERE id = $1 AND status = 'sent' RETURNING *",
                 args![id, &signer, now, actor.ip.clone(), actor.user_agent.clone(), &hash],
             )
             .await
-            .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
-        if changed != 1 {
-            return Err(DomainError::QuoteAlreadyAccepted);
-        }
+            .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?
+            .ok_or(DomainError::QuoteAlreadyAccepted)?;
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
         let po_number = next_number(&mut tx, &company.purchase_order_prefix, today).await?;
         let po_id = tx
@@ -295,7 +301,18 @@ impl SqlStore {
         )
         .await?;
         let payload = json!({"quote_id": id, "quote_number": quote_number, "purchase_order_id": po_id, "purchase_order_number": po_number, "total_incl_vat": q.totals.total_incl_vat});
-        notify_client(&mut tx, now, q.client_id, "purchase_order_created", payload.clone()).await?;
+
+        // The client, read once: the notification and both documents need it.
+        let client = client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![q.client_id]).await?)?;
+        notify_client_at(
+            &mut tx,
+            now,
+            q.client_id,
+            (&client.email, client.language),
+            "purchase_order_created",
+            payload.clone(),
+        )
+        .await?;
         notify_staff_at(&mut tx, now, &company.email, "quote_accepted", payload).await?;
         if company.auto_validate_purchase_orders {
             tx.exec(
@@ -305,15 +322,16 @@ impl SqlStore {
             .await?;
             create_order(&mut tx, now, &Actor::system(), &company, po_id, &po_number, q.client_id).await?;
         }
-        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        let purchase_order = load_purchase_order(&mut tx, Scope::Staff, po_id, false).await?;
+        // The lines are the quote's, unchanged, and now the purchase order's too.
+        let quote = quote_from_row(&accepted_row, q.lines.clone(), today)?;
+        let purchase_order = reload_purchase_order(&mut tx, po_id, q.lines.clone()).await?;
         let mut signed = Issue::new(DocumentKind::SignedQuote, id, q.client_id, &quote_number);
         signed.quote = Some(quote.clone());
-        issue_document(&mut tx, now, &company, signed).await?;
+        issue_document_for(&mut tx, now, &company, signed, &client).await?;
         let mut po = Issue::new(DocumentKind::PurchaseOrder, po_id, q.client_id, &po_number);
         po.quote = Some(quote.clone());
         po.purchase_order = Some(purchase_order.clone());
-        issue_document(&mut tx, now, &company, po).await?;
+        issue_document_for(&mut tx, now, &company, po, &client).await?;
         self.commit(tx).await?;
         Ok(Accepted { quote, purchase_order })
     }

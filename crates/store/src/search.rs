@@ -8,7 +8,7 @@ use immovr_core::Result;
 use immovr_core::listing::{index_terms, prefix_upper};
 use immovr_core::model::Id;
 
-use crate::db::{Tx, V, args};
+use crate::db::{Table, Tx, V, args};
 
 /// What is indexed: the entity kinds of `search_terms.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,13 @@ impl Kind {
     }
 }
 
+/// The words of the records, appended at commit like the audit log (see [`Tx::append`]).
+static SEARCH_TERMS: Table = Table {
+    name: "search_terms",
+    columns: &[("kind", false), ("term", false), ("entity_id", true)],
+    skip_existing: true,
+};
+
 /// (Re)writes the search terms of a record from its texts.
 pub(crate) async fn index<'a>(
     tx: &mut Tx,
@@ -43,23 +50,13 @@ pub(crate) async fn index<'a>(
     replace: bool,
 ) -> Result<()> {
     if replace {
+        let (k, i) = (V::from(kind.as_str()), V::from(id));
+        tx.unappend(&SEARCH_TERMS, |row| row[0] == k && row[2] == i);
         tx.exec("DELETE FROM search_terms WHERE kind = $1 AND entity_id = $2", args![kind.as_str(), id]).await?;
     }
-    let terms = index_terms(texts);
-    if terms.is_empty() {
-        return Ok(());
+    for term in index_terms(texts) {
+        tx.append(&SEARCH_TERMS, args![kind.as_str(), term, id]).await?;
     }
-    let mut sql = String::from("INSERT INTO search_terms (kind, term, entity_id) VALUES ");
-    let mut values: Vec<V> = args![kind.as_str(), id];
-    for (i, term) in terms.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("($1, ${}, $2)", i + 3));
-        values.push(term.as_str().into());
-    }
-    sql.push_str(" ON CONFLICT DO NOTHING");
-    tx.exec(&sql, values).await?;
     Ok(())
 }
 
@@ -115,7 +112,7 @@ impl crate::SqlStore {
     /// `settings` says it is done), a thousand records per transaction.
     pub(crate) async fn backfill_search(&self) -> Result<()> {
         let mut tx = self.db.read().await?;
-        let done = tx.opt("SELECT value FROM settings WHERE key = 'search_indexed'", vec![]).await?.is_some();
+        let done = tx.setting("search_indexed").await?.is_some();
         drop(tx);
         if done {
             return Ok(());
@@ -158,7 +155,7 @@ impl crate::SqlStore {
             }
         }
         let mut tx = self.db.write().await?;
-        tx.exec(
+        tx.write_settings(
             "INSERT INTO settings (key, value) VALUES ('search_indexed', 'true') ON CONFLICT (key) DO NOTHING",
             vec![],
         )

@@ -9,13 +9,43 @@ use immovr_core::{Change, DomainError, Result};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::db::{Row, Tx, args};
+use crate::db::{Row, Table, Tx, args};
+
+/// The change announced when the company settings are written.
+pub(crate) const SETTINGS_UPDATED: &str = "settings_updated";
+
+/// The audit log: appended by use cases, never read back in their transaction.
+pub(crate) static AUDIT_EVENTS: Table = Table {
+    name: "audit_events",
+    columns: &[
+        ("at", false),
+        ("actor", false),
+        ("action", false),
+        ("entity_kind", false),
+        ("entity_id", true),
+        ("detail", false),
+    ],
+    skip_existing: false,
+};
+
+/// Notifications queued in the transaction of the change they report.
+pub(crate) static OUTBOX: Table = Table {
+    name: "outbox",
+    columns: &[
+        ("kind", false),
+        ("recipient", false),
+        ("language", false),
+        ("payload", false),
+        ("created_at", false),
+        ("next_attempt_at", false),
+    ],
+    skip_existing: false,
+};
 use crate::{SqlStore, not_found, scope_client};
 
 pub(crate) async fn company(tx: &mut Tx) -> Result<CompanySettings> {
-    let row = tx.opt("SELECT value FROM settings WHERE key = 'company'", vec![]).await?;
-    let row = row.ok_or_else(|| DomainError::internal("company settings missing"))?;
-    serde_json::from_str(&row.text("value")?).map_err(DomainError::internal)
+    let value = tx.setting("company").await?.ok_or_else(|| DomainError::internal("company settings missing"))?;
+    serde_json::from_str(&value).map_err(DomainError::internal)
 }
 
 /// Takes the next number of a series (prefix + year of `date`), inside the caller's transaction:
@@ -44,11 +74,7 @@ pub(crate) async fn audit(
     if let (Some(obj), Some(ip)) = (detail.as_object_mut(), &actor.ip) {
         obj.insert("ip".into(), json!(ip));
     }
-    tx.exec(
-        "INSERT INTO audit_events (at, actor, action, entity_kind, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-        args![now, &actor.label, action, entity.0, entity.1, detail.to_string()],
-    )
-    .await?;
+    tx.append(&AUDIT_EVENTS, args![now, &actor.label, action, entity.0, entity.1, detail.to_string()]).await?;
     Ok(())
 }
 
@@ -61,11 +87,7 @@ pub(crate) async fn enqueue(
     language: Language,
     payload: Value,
 ) -> Result<()> {
-    tx.exec(
-        "INSERT INTO outbox (kind, recipient, language, payload, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)",
-        args![kind, recipient, language.as_str(), payload.to_string(), now],
-    )
-    .await?;
+    tx.append(&OUTBOX, args![kind, recipient, language.as_str(), payload.to_string(), now, now]).await?;
     Ok(())
 }
 
@@ -79,8 +101,21 @@ pub(crate) async fn notify_client(
 ) -> Result<()> {
     let row = tx.one("SELECT email, language FROM clients WHERE id = $1", args![client_id]).await?;
     let language = Language::parse(&row.text("language")?)?;
+    notify_client_at(tx, now, client_id, (&row.text("email")?, language), kind, payload).await
+}
+
+/// `notify_client` when the caller already holds the client's email and language (read in
+/// this transaction, e.g. by `issue_document`).
+pub(crate) async fn notify_client_at(
+    tx: &mut Tx,
+    now: Timestamp,
+    client_id: Id,
+    (email, language): (&str, Language),
+    kind: &str,
+    payload: Value,
+) -> Result<()> {
     tx.announce(Change { client_id: Some(client_id), kind: kind.to_string(), payload: payload.clone() });
-    enqueue(tx, now, kind, &row.text("email")?, language, payload).await
+    enqueue(tx, now, kind, email, language, payload).await
 }
 
 /// Queues a notification to the studio team (the company's email address).
@@ -225,8 +260,11 @@ impl SqlStore {
     pub(crate) async fn ensure_company(&self) -> Result<()> {
         let mut tx = self.db.write().await?;
         let value = serde_json::to_string(&default_company()).map_err(DomainError::internal)?;
-        tx.exec("INSERT INTO settings (key, value) VALUES ('company', $1) ON CONFLICT (key) DO NOTHING", args![value])
-            .await?;
+        tx.write_settings(
+            "INSERT INTO settings (key, value) VALUES ('company', $1) ON CONFLICT (key) DO NOTHING",
+            args![value],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -236,7 +274,9 @@ impl SqlStore {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let value = serde_json::to_string(&settings).map_err(DomainError::internal)?;
-        tx.exec("UPDATE settings SET value = $1 WHERE key = 'company'", args![value]).await?;
+        tx.write_settings("UPDATE settings SET value = $1 WHERE key = 'company'", args![value]).await?;
+        // Other instances forget their copy when this reaches them (see `SettingsCache`).
+        tx.announce(Change { client_id: None, kind: SETTINGS_UPDATED.to_string(), payload: json!({}) });
         audit(&mut tx, now, actor, "settings.updated", ("settings", 0), json!({"legal_name": settings.legal_name}))
             .await?;
         self.commit(tx).await?;

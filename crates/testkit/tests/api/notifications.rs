@@ -289,6 +289,41 @@ async fn live_updates_reach_every_instance_through_postgres() {
     app.stop().await;
 }
 
+/// Two instances on one PostgreSQL database, each caching the company settings: a change saved
+/// through one is what the other shows next (its copy is forgotten when the change's
+/// notification reaches it), and documents it issues then carry it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn company_settings_changed_on_one_instance_are_seen_on_the_other() {
+    let Some(app) = immovr_testkit::spawn_app(Backend::Postgres).await else { return };
+    let other = app.another_instance().await;
+    let http = reqwest::Client::new();
+    let read_other = async || -> serde_json::Value {
+        let r =
+            http.get(format!("{}/api/v1/settings/company", other.base)).bearer_auth(&app.admin).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    };
+    // Read twice on the other instance: the second answer comes from its cache.
+    let before = read_other().await;
+    assert_eq!(read_other().await, before);
+    let mut changed = app.get(&app.admin, "/api/v1/settings/company").await.body;
+    changed["legal_name"] = json!("Virtuelli Studio SAS");
+    let saved = app.put(&app.admin, "/api/v1/settings/company", changed).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        if read_other().await["legal_name"] == "Virtuelli Studio SAS" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the other instance still shows the old settings");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // This instance saw its own change at once.
+    assert_eq!(app.get(&app.admin, "/api/v1/settings/company").await.body["legal_name"], "Virtuelli Studio SAS");
+    drop(other);
+    app.stop().await;
+}
+
 both!(reminders_are_queued_once_per_step, async |app: &TestApp| {
     let (client_id, client) = app.signup("Rappel").await;
     let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await; // valid until 15/07

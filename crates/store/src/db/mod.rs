@@ -15,18 +15,35 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use immovr_core::{Change, DomainError};
-use jiff::Timestamp;
-use jiff::civil::Date;
-use rust_decimal::Decimal;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Column, PgConnection, PgPool, Postgres, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+mod append;
+mod settings;
+mod value;
+
+pub(crate) use append::Table;
+pub(crate) use settings::SettingsCache;
+pub use value::{Row, V};
+
+/// The database, and what this process caches of it.
 #[derive(Clone)]
-pub enum Db {
+pub struct Db {
+    backend: Backend,
+    settings: Arc<SettingsCache>,
+}
+
+#[derive(Clone)]
+enum Backend {
     Sqlite(Arc<Lite>),
-    Pg(PgPool),
+    Pg {
+        pool: PgPool,
+        /// A couple of connections whose commits do not wait for the WAL flush
+        /// (`synchronous_commit = off`), for [`Db::write_relaxed`].
+        relaxed: PgPool,
+    },
 }
 
 /// An SQLite database: the writer and the readers.
@@ -34,95 +51,6 @@ pub struct Lite {
     writer: Arc<Mutex<rusqlite::Connection>>,
     readers: Vec<Arc<Mutex<rusqlite::Connection>>>,
     next_reader: AtomicUsize,
-}
-
-/// A value bound to or read from SQL: every column is an integer or text.
-#[derive(Debug, Clone, PartialEq)]
-pub enum V {
-    I(Option<i64>),
-    T(Option<String>),
-}
-
-impl From<i64> for V {
-    fn from(v: i64) -> Self {
-        V::I(Some(v))
-    }
-}
-impl From<Option<i64>> for V {
-    fn from(v: Option<i64>) -> Self {
-        V::I(v)
-    }
-}
-impl From<bool> for V {
-    fn from(v: bool) -> Self {
-        V::I(Some(v as i64))
-    }
-}
-impl From<&str> for V {
-    fn from(v: &str) -> Self {
-        V::T(Some(v.to_string()))
-    }
-}
-impl From<String> for V {
-    fn from(v: String) -> Self {
-        V::T(Some(v))
-    }
-}
-impl From<&String> for V {
-    fn from(v: &String) -> Self {
-        V::T(Some(v.clone()))
-    }
-}
-impl From<Option<String>> for V {
-    fn from(v: Option<String>) -> Self {
-        V::T(v)
-    }
-}
-impl From<Option<&str>> for V {
-    fn from(v: Option<&str>) -> Self {
-        V::T(v.map(str::to_string))
-    }
-}
-impl From<&Option<String>> for V {
-    fn from(v: &Option<String>) -> Self {
-        V::T(v.clone())
-    }
-}
-// Decimals keep their scale: amounts are stored as "390.00", as computed.
-impl From<Decimal> for V {
-    fn from(v: Decimal) -> Self {
-        V::T(Some(v.to_string()))
-    }
-}
-impl From<Option<Decimal>> for V {
-    fn from(v: Option<Decimal>) -> Self {
-        V::T(v.map(|d| d.to_string()))
-    }
-}
-impl From<Date> for V {
-    fn from(v: Date) -> Self {
-        V::T(Some(v.to_string()))
-    }
-}
-impl From<Option<Date>> for V {
-    fn from(v: Option<Date>) -> Self {
-        V::T(v.map(|d| d.to_string()))
-    }
-}
-/// Timestamps are stored as RFC 3339 UTC text with nine fractional digits: fixed width, so SQL
-/// compares them correctly as text.
-fn ts_text(t: Timestamp) -> String {
-    format!("{t:.9}")
-}
-impl From<Timestamp> for V {
-    fn from(v: Timestamp) -> Self {
-        V::T(Some(ts_text(v)))
-    }
-}
-impl From<Option<Timestamp>> for V {
-    fn from(v: Option<Timestamp>) -> Self {
-        V::T(v.map(ts_text))
-    }
 }
 
 /// `args![a, b]` → `vec![V::from(a), V::from(b)]`.
@@ -178,80 +106,6 @@ impl From<DbError> for DomainError {
         match e {
             DbError::Unique(m) | DbError::Other(m) => DomainError::Internal(format!("database: {m}")),
         }
-    }
-}
-
-/// A row read back: column names (shared by the rows of one result) and values.
-#[derive(Debug, Clone)]
-pub struct Row {
-    names: Arc<[String]>,
-    values: Vec<V>,
-}
-
-type R<T> = Result<T, DomainError>;
-
-fn corrupt(col: &str, what: &str) -> DomainError {
-    DomainError::internal(format!("column {col}: {what}"))
-}
-
-impl Row {
-    fn get(&self, col: &str) -> R<&V> {
-        self.names.iter().position(|n| n == col).map(|i| &self.values[i]).ok_or_else(|| corrupt(col, "missing"))
-    }
-
-    pub fn opt_i64(&self, col: &str) -> R<Option<i64>> {
-        match self.get(col)? {
-            V::I(v) => Ok(*v),
-            V::T(None) => Ok(None),
-            V::T(Some(t)) => t.parse().map(Some).map_err(|_| corrupt(col, "not an integer")),
-        }
-    }
-
-    pub fn i64(&self, col: &str) -> R<i64> {
-        self.opt_i64(col)?.ok_or_else(|| corrupt(col, "null"))
-    }
-
-    pub fn bool(&self, col: &str) -> R<bool> {
-        Ok(self.i64(col)? != 0)
-    }
-
-    pub fn opt_text(&self, col: &str) -> R<Option<String>> {
-        match self.get(col)? {
-            V::T(v) => Ok(v.clone()),
-            V::I(None) => Ok(None),
-            V::I(Some(i)) => Ok(Some(i.to_string())),
-        }
-    }
-
-    pub fn text(&self, col: &str) -> R<String> {
-        self.opt_text(col)?.ok_or_else(|| corrupt(col, "null"))
-    }
-
-    fn parse_opt<T: FromStr>(&self, col: &str) -> R<Option<T>> {
-        self.opt_text(col)?.map(|t| t.parse::<T>().map_err(|_| corrupt(col, "unparsable"))).transpose()
-    }
-
-    fn parse<T: FromStr>(&self, col: &str) -> R<T> {
-        self.parse_opt(col)?.ok_or_else(|| corrupt(col, "null"))
-    }
-
-    pub fn dec(&self, col: &str) -> R<Decimal> {
-        self.parse(col)
-    }
-    pub fn opt_dec(&self, col: &str) -> R<Option<Decimal>> {
-        self.parse_opt(col)
-    }
-    pub fn date(&self, col: &str) -> R<Date> {
-        self.parse(col)
-    }
-    pub fn opt_date(&self, col: &str) -> R<Option<Date>> {
-        self.parse_opt(col)
-    }
-    pub fn ts(&self, col: &str) -> R<Timestamp> {
-        self.parse(col)
-    }
-    pub fn opt_ts(&self, col: &str) -> R<Option<Timestamp>> {
-        self.parse_opt(col)
     }
 }
 
@@ -340,17 +194,18 @@ fn lite_rows(conn: &rusqlite::Connection, sql: &str, args: &[V], limit: Option<u
 enum Conn {
     Sqlite(LiteTx),
     Pg(Transaction<'static, Postgres>),
-    /// A PostgreSQL read: a pooled connection, no transaction. Under READ COMMITTED each
-    /// statement sees its own snapshot whether or not it runs inside `BEGIN … COMMIT`, so the
-    /// two round trips of a transaction bought nothing for a read.
-    PgRead(PoolConnection<Postgres>),
+    /// A pooled PostgreSQL connection without a transaction: each statement commits on its
+    /// own. For reads — under READ COMMITTED each statement sees its own snapshot whether or not
+    /// it runs inside `BEGIN … COMMIT`, so the two round trips of a transaction bought nothing —
+    /// and for the background work's single-statement writes (see [`Db::write_relaxed`]).
+    PgAuto(PoolConnection<Postgres>),
 }
 
 impl Conn {
     fn pg(&mut self) -> &mut PgConnection {
         match self {
             Conn::Pg(tx) => tx,
-            Conn::PgRead(c) => c,
+            Conn::PgAuto(c) => c,
             Conn::Sqlite(_) => unreachable!("a PostgreSQL connection"),
         }
     }
@@ -383,13 +238,21 @@ impl Drop for LiteTx {
 pub struct Tx {
     conn: Conn,
     changes: Vec<Change>,
+    /// Rows appended on PostgreSQL, written at commit (see [`Tx::append`]).
+    appended: Vec<(&'static Table, Vec<V>)>,
+    settings: Arc<SettingsCache>,
+    /// The cache's generation when this transaction began.
+    settings_generation: u64,
+    /// This transaction wrote settings: it reads them from the database, and its commit
+    /// empties the cache.
+    settings_written: bool,
 }
 
 impl Tx {
     /// `" FOR UPDATE"` on PostgreSQL; nothing on SQLite, where the single writer serialises.
     pub fn for_update(&self) -> &'static str {
         match self.conn {
-            Conn::Sqlite(_) | Conn::PgRead(_) => "",
+            Conn::Sqlite(_) | Conn::PgAuto(_) => "",
             Conn::Pg(_) => " FOR UPDATE",
         }
     }
@@ -449,34 +312,38 @@ impl Tx {
     /// listening instance when, and only if, the transaction commits), so there is nothing left
     /// to announce here. Elsewhere: `commit`.
     pub async fn commit_notifying(mut self, channel: &str) -> Result<Vec<Change>, DbError> {
-        if let Conn::Pg(tx) = &mut self.conn {
-            for change in &self.changes {
-                let mut payload = serde_json::to_string(change).map_err(|e| DbError::Other(e.to_string()))?;
+        if matches!(self.conn, Conn::Pg(_) | Conn::PgAuto(_)) {
+            let mut notify = Vec::with_capacity(self.changes.len());
+            for change in std::mem::take(&mut self.changes) {
+                let mut payload = serde_json::to_string(&change).map_err(|e| DbError::Other(e.to_string()))?;
                 if payload.len() > 7900 {
                     // NOTIFY carries at most 8000 bytes: the pages only need to know to refresh.
-                    let light = Change {
-                        client_id: change.client_id,
-                        kind: change.kind.clone(),
-                        payload: serde_json::json!({}),
-                    };
+                    let light =
+                        Change { client_id: change.client_id, kind: change.kind, payload: serde_json::json!({}) };
                     payload = serde_json::to_string(&light).map_err(|e| DbError::Other(e.to_string()))?;
                 }
-                sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(&mut **tx).await?;
+                notify.push(payload);
             }
-            self.changes.clear();
+            self.flush_pg(channel, notify).await?;
         }
         self.commit().await
     }
 
     /// Commits; gives back the changes to announce.
-    pub async fn commit(self) -> Result<Vec<Change>, DbError> {
+    pub async fn commit(mut self) -> Result<Vec<Change>, DbError> {
+        if !self.appended.is_empty() {
+            self.flush_pg("", Vec::new()).await?;
+        }
         match self.conn {
             Conn::Sqlite(mut t) => {
                 t.conn.execute_batch("COMMIT")?;
                 t.open = false;
             }
             Conn::Pg(tx) => tx.commit().await?,
-            Conn::PgRead(_) => {}
+            Conn::PgAuto(_) => {}
+        }
+        if self.settings_written {
+            self.settings.invalidate();
         }
         Ok(self.changes)
     }
@@ -490,10 +357,26 @@ pub struct Options {
 }
 
 impl Db {
+    fn tx(&self, conn: Conn) -> Tx {
+        Tx {
+            conn,
+            changes: Vec::new(),
+            appended: Vec::new(),
+            settings_generation: self.settings.generation(),
+            settings: self.settings.clone(),
+            settings_written: false,
+        }
+    }
+
+    /// The cache of the `settings` table (see [`SettingsCache`]).
+    pub(crate) fn settings_cache(&self) -> &Arc<SettingsCache> {
+        &self.settings
+    }
+
     /// The PostgreSQL pool (live updates listen on a connection of their own).
     pub fn pg_pool(&self) -> Option<&PgPool> {
-        match self {
-            Db::Pg(pool) => Some(pool),
+        match &self.backend {
+            Backend::Pg { pool, .. } => Some(pool),
             _ => None,
         }
     }
@@ -515,9 +398,14 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(connect)
+                .connect_with(connect.clone())
                 .await?;
-            return Ok(Db::Pg(pool));
+            let relaxed = PgPoolOptions::new()
+                .max_connections(2)
+                .min_connections(0)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_lazy_with(connect.options([("synchronous_commit", "off")]));
+            return Ok(Db { backend: Backend::Pg { pool, relaxed }, settings: Arc::new(SettingsCache::new(false)) });
         }
         let path = opts.url.strip_prefix("sqlite://").or_else(|| opts.url.strip_prefix("sqlite:")).unwrap_or(&opts.url);
         let path = path.split('?').next().unwrap_or(path);
@@ -540,20 +428,18 @@ impl Db {
                     .map(|c| Arc::new(Mutex::new(c)))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Db::Sqlite(Arc::new(Lite {
-            writer: Arc::new(Mutex::new(writer)),
-            readers,
-            next_reader: AtomicUsize::new(0),
-        })))
+        let lite = Lite { writer: Arc::new(Mutex::new(writer)), readers, next_reader: AtomicUsize::new(0) };
+        // One process serves an SQLite file: what it caches changes only through it.
+        Ok(Db { backend: Backend::Sqlite(Arc::new(lite)), settings: Arc::new(SettingsCache::new(true)) })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(lite) => {
+        match &self.backend {
+            Backend::Sqlite(lite) => {
                 let mut conn = lite.writer.clone().lock_owned().await;
                 crate::migrations::sqlite(&mut conn)
             }
-            Db::Pg(pool) => {
+            Backend::Pg { pool, .. } => {
                 sqlx::migrate!("./migrations/postgres").run(pool).await.map_err(|e| DbError::Other(e.to_string()))
             }
         }
@@ -562,29 +448,31 @@ impl Db {
     /// A transaction that will write. On SQLite it takes the single writer connection, and the
     /// database's write lock at once (`BEGIN IMMEDIATE`).
     pub async fn write(&self) -> Result<Tx, DbError> {
-        let conn = match self {
-            Db::Sqlite(lite) => {
+        let conn = match &self.backend {
+            Backend::Sqlite(lite) => {
                 let conn = lite.writer.clone().lock_owned().await;
                 conn.execute_batch("BEGIN IMMEDIATE")?;
                 Conn::Sqlite(LiteTx { conn, open: true, relaxed: false })
             }
-            Db::Pg(pool) => Conn::Pg(pool.begin().await?),
+            Backend::Pg { pool, .. } => Conn::Pg(pool.begin().await?),
         };
-        Ok(Tx { conn, changes: Vec::new() })
+        Ok(self.tx(conn))
     }
 
     /// A write whose loss in a crash would only make work be done again — a render lease, a
     /// rendered file's record (rendering is deterministic: the same bytes again), an email
-    /// marked sent (sent once more): PostgreSQL commits it without waiting for its WAL to reach
-    /// the disk (`synchronous_commit = off`; still atomic and consistent, and never ahead of
-    /// the business records it follows). The background work's commits then stop queueing
-    /// behind, and in front of, the requests' own flushes. On SQLite the same with
-    /// `synchronous = NORMAL` for that transaction: its WAL frames reach the disk with the next
-    /// FULL commit or checkpoint, in order.
+    /// marked sent (sent once more) — made of statements that each stand on their own:
+    /// PostgreSQL runs each as its own transaction (no `BEGIN`/`COMMIT` round trips) on a
+    /// connection that commits without waiting for its WAL to reach the disk
+    /// (`synchronous_commit = off`; still atomic and consistent, and never ahead of the
+    /// business records it follows). The background work's commits then stop queueing behind,
+    /// and in front of, the requests' own flushes. On SQLite one transaction with
+    /// `synchronous = NORMAL`: its WAL frames reach the disk with the next FULL commit or
+    /// checkpoint, in order.
     pub async fn write_relaxed(&self) -> Result<Tx, DbError> {
-        let conn = match self {
-            Db::Pg(pool) => Conn::Pg(pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?),
-            Db::Sqlite(lite) => {
+        let conn = match &self.backend {
+            Backend::Pg { relaxed, .. } => Conn::PgAuto(relaxed.acquire().await?),
+            Backend::Sqlite(lite) => {
                 let conn = lite.writer.clone().lock_owned().await;
                 conn.execute_batch("PRAGMA synchronous = NORMAL")?;
                 // From here on the guard restores FULL, whatever happens.
@@ -594,26 +482,26 @@ impl Db {
                 Conn::Sqlite(tx)
             }
         };
-        Ok(Tx { conn, changes: Vec::new() })
+        Ok(self.tx(conn))
     }
 
     /// A read. On SQLite a transaction: one consistent snapshot for a multi-query read; on
-    /// PostgreSQL statements on a pooled connection (see [`Conn::PgRead`]).
+    /// PostgreSQL statements on a pooled connection (see [`Conn::PgAuto`]).
     pub async fn read(&self) -> Result<Tx, DbError> {
-        let conn = match self {
-            Db::Sqlite(lite) => {
+        let conn = match &self.backend {
+            Backend::Sqlite(lite) => {
                 let conn = lite.reader().await;
                 conn.execute_batch("BEGIN")?;
                 Conn::Sqlite(LiteTx { conn, open: true, relaxed: false })
             }
-            Db::Pg(pool) => Conn::PgRead(pool.acquire().await?),
+            Backend::Pg { pool, .. } => Conn::PgAuto(pool.acquire().await?),
         };
-        Ok(Tx { conn, changes: Vec::new() })
+        Ok(self.tx(conn))
     }
 
     /// Drops a PostgreSQL schema and everything in it (test clean-up).
     pub async fn drop_schema(&self, schema: &str) {
-        if let Db::Pg(pool) = self {
+        if let Backend::Pg { pool, .. } = &self.backend {
             let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", schema.replace('"', ""));
             if let Err(e) = sqlx::query(&sql).execute(pool).await {
                 tracing::warn!(error = %e, "dropping schema {schema}");
@@ -623,21 +511,24 @@ impl Db {
 
     /// Several instances may share this database (PostgreSQL); a SQLite file has one.
     pub fn is_shared(&self) -> bool {
-        matches!(self, Db::Pg(_))
+        matches!(self.backend, Backend::Pg { .. })
     }
 
     pub fn backend(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => "sqlite",
-            Db::Pg(_) => "postgres",
+        match &self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Pg { .. } => "postgres",
         }
     }
 
     pub async fn close(&self) {
-        match self {
+        match &self.backend {
             // Connections close when the last handle goes.
-            Db::Sqlite(_) => {}
-            Db::Pg(pool) => pool.close().await,
+            Backend::Sqlite(_) => {}
+            Backend::Pg { pool, relaxed } => {
+                relaxed.close().await;
+                pool.close().await
+            }
         }
     }
 }
@@ -653,19 +544,5 @@ impl Lite {
             }
         }
         self.readers[start % n].clone().lock_owned().await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_timestamps_sort_as_text_like_in_time() {
-        let whole: Timestamp = "2026-06-15T08:00:00Z".parse().unwrap();
-        let later = whole + jiff::SignedDuration::from_millis(500);
-        assert_eq!(ts_text(whole), "2026-06-15T08:00:00.000000000Z");
-        assert!(ts_text(whole) < ts_text(later), "text order is time order");
-        assert_eq!(ts_text(later).parse::<Timestamp>().unwrap(), later);
     }
 }
