@@ -128,12 +128,13 @@ pub(crate) fn stage_from_row(r: &Row) -> Result<Stage> {
     })
 }
 
+/// An order from its row (read with `invoice_in_force`, see [`load_order`]): its stages and
+/// deliverables read.
 async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
     let id = r.i64("id")?;
     let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![id]).await?;
     let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![id]).await?;
-    let invoice = tx.opt("SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'", args![id]).await?;
-    order_from_parts(r, &stages, &files, invoice.map(|i| i.i64("id")).transpose()?)
+    order_from_parts(r, &stages, &files, r.opt_i64("invoice_in_force")?)
 }
 
 /// An order from its row, its stages' and deliverables' rows and the invoice in force.
@@ -172,7 +173,10 @@ pub(crate) const ORDER_SELECT: &str =
 pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Order> {
     let row = tx
         .opt(
-            &format!("{ORDER_SELECT} WHERE o.id = $1 AND ($2 IS NULL OR o.client_id = $2)"),
+            // The invoice in force (at most one: a unique index) read with the row.
+            "SELECT o.*, p.number AS po_number, (SELECT i.id FROM invoices i WHERE i.order_id = o.id \
+             AND i.status <> 'cancelled') AS invoice_in_force FROM orders o \
+             JOIN purchase_orders p ON p.id = o.purchase_order_id WHERE o.id = $1 AND ($2 IS NULL OR o.client_id = $2)",
             args![id, scope_client(scope)],
         )
         .await?
