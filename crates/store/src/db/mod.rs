@@ -151,12 +151,11 @@ fn placeholder(i: usize) -> std::borrow::Cow<'static, str> {
     }
 }
 
-fn lite_prepare<'c>(
-    conn: &'c rusqlite::Connection,
-    sql: &str,
-    args: &[V],
-) -> Result<rusqlite::CachedStatement<'c>, DbError> {
-    let mut stmt = conn.prepare_cached(sql)?;
+fn lite_prepare<'c>(t: &'c LiteTx, sql: &str, args: &[V]) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+    let mut stmt = t.conn.prepare_cached(sql)?;
+    if t.read_only && !stmt.readonly() {
+        return Err(DbError::Other(format!("a read may not write: {sql}")));
+    }
     for (i, a) in args.iter().enumerate() {
         let Some(index) = stmt.parameter_index(&placeholder(i))? else { continue };
         match a {
@@ -167,9 +166,9 @@ fn lite_prepare<'c>(
     Ok(stmt)
 }
 
-fn lite_rows(conn: &rusqlite::Connection, sql: &str, args: &[V], limit: Option<usize>) -> Result<Vec<Row>, DbError> {
+fn lite_rows(t: &LiteTx, sql: &str, args: &[V], limit: Option<usize>) -> Result<Vec<Row>, DbError> {
     use rusqlite::types::ValueRef;
-    let mut stmt = lite_prepare(conn, sql, args)?;
+    let mut stmt = lite_prepare(t, sql, args)?;
     let names: Arc<[String]> = stmt.column_names().into_iter().map(str::to_string).collect();
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
@@ -217,8 +216,10 @@ struct LiteTx {
     open: bool,
     /// Began with `synchronous = NORMAL` (see [`Db::write_relaxed`]): FULL again once done.
     relaxed: bool,
-    /// A read on the writer connection (see [`Db::read`]): `query_only` until done.
-    query_only: bool,
+    /// A read on the writer connection (see [`Db::read`]): statements that write are refused
+    /// (`sqlite3_stmt_readonly`; `PRAGMA query_only` would expire every prepared statement of
+    /// the connection each time it is set).
+    read_only: bool,
 }
 
 impl Drop for LiteTx {
@@ -232,11 +233,6 @@ impl Drop for LiteTx {
             && let Err(e) = self.conn.execute_batch("PRAGMA synchronous = FULL")
         {
             tracing::error!(error = %e, "restoring synchronous = FULL");
-        }
-        if self.query_only
-            && let Err(e) = self.conn.execute_batch("PRAGMA query_only = OFF")
-        {
-            tracing::error!(error = %e, "restoring query_only = OFF");
         }
     }
 }
@@ -271,14 +267,14 @@ impl Tx {
 
     pub async fn exec(&mut self, sql: &str, args: Vec<V>) -> Result<u64, DbError> {
         Ok(match &mut self.conn {
-            Conn::Sqlite(t) => lite_prepare(&t.conn, sql, &args)?.raw_execute()? as u64,
+            Conn::Sqlite(t) => lite_prepare(t, sql, &args)?.raw_execute()? as u64,
             pg => bind_all!(sqlx::query(sql), &args).execute(pg.pg()).await?.rows_affected(),
         })
     }
 
     pub async fn all(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
         match &mut self.conn {
-            Conn::Sqlite(t) => lite_rows(&t.conn, sql, &args, None),
+            Conn::Sqlite(t) => lite_rows(t, sql, &args, None),
             pg => pg_rows(&bind_all!(sqlx::query(sql), &args).fetch_all(pg.pg()).await?),
         }
     }
@@ -290,14 +286,14 @@ impl Tx {
     /// statements also vary with their filters, and would crowd the statement cache.
     pub async fn all_planned(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
         match &mut self.conn {
-            Conn::Sqlite(t) => lite_rows(&t.conn, sql, &args, None),
+            Conn::Sqlite(t) => lite_rows(t, sql, &args, None),
             pg => pg_rows(&bind_all!(sqlx::query(sql).persistent(false), &args).fetch_all(pg.pg()).await?),
         }
     }
 
     pub async fn opt(&mut self, sql: &str, args: Vec<V>) -> Result<Option<Row>, DbError> {
         match &mut self.conn {
-            Conn::Sqlite(t) => Ok(lite_rows(&t.conn, sql, &args, Some(1))?.pop()),
+            Conn::Sqlite(t) => Ok(lite_rows(t, sql, &args, Some(1))?.pop()),
             pg => {
                 let row = bind_all!(sqlx::query(sql), &args).fetch_optional(pg.pg()).await?;
                 Ok(pg_rows(row.as_slice())?.pop())
@@ -459,7 +455,7 @@ impl Db {
             Backend::Sqlite(lite) => {
                 let conn = lite.writer.clone().lock_owned().await;
                 conn.execute_batch("BEGIN IMMEDIATE")?;
-                Conn::Sqlite(LiteTx { conn, open: true, relaxed: false, query_only: false })
+                Conn::Sqlite(LiteTx { conn, open: true, relaxed: false, read_only: false })
             }
             Backend::Pg { pool, .. } => Conn::Pg(pool.begin().await?),
         };
@@ -483,7 +479,7 @@ impl Db {
                 let conn = lite.writer.clone().lock_owned().await;
                 conn.execute_batch("PRAGMA synchronous = NORMAL")?;
                 // From here on the guard restores FULL, whatever happens.
-                let mut tx = LiteTx { conn, open: false, relaxed: true, query_only: false };
+                let mut tx = LiteTx { conn, open: false, relaxed: true, read_only: false };
                 tx.conn.execute_batch("BEGIN IMMEDIATE")?;
                 tx.open = true;
                 Conn::Sqlite(tx)
@@ -501,14 +497,11 @@ impl Db {
                 // reader's is emptied by every commit of the writer (WAL: a reader sees that
                 // the database changed and starts its next transaction cold, reading each
                 // page again from the kernel — a sixth of the server's CPU in a sequential
-                // flow). `query_only` keeps it a read. A read never waits for it: busy, the
-                // read goes to a reader connection.
+                // flow). It stays a read (`LiteTx::read_only`). A read never waits for it:
+                // busy, the read goes to a reader connection.
                 let mut tx = match lite.writer.clone().try_lock_owned() {
-                    Ok(conn) => {
-                        conn.execute_batch("PRAGMA query_only = ON")?;
-                        LiteTx { conn, open: false, relaxed: false, query_only: true }
-                    }
-                    Err(_) => LiteTx { conn: lite.reader().await, open: false, relaxed: false, query_only: false },
+                    Ok(conn) => LiteTx { conn, open: false, relaxed: false, read_only: true },
+                    Err(_) => LiteTx { conn: lite.reader().await, open: false, relaxed: false, read_only: false },
                 };
                 tx.conn.execute_batch("BEGIN")?;
                 tx.open = true;
