@@ -358,18 +358,66 @@ impl Documents {
         }
     }
 
-    /// Renders documents as they are issued: at start, then after each committed change.
+    /// Renders documents as they are issued: at start, after each committed change that issued
+    /// one (see [`issues_documents`]), and every minute (another instance's lease that ran out).
     pub async fn run(self: Arc<Self>, live: LiveFeed) {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
         let mut changes = live.subscribe();
+        let mut due = true;
         loop {
-            self.render_pending().await;
-            match tokio::time::timeout(Duration::from_secs(60), changes.recv()).await {
-                Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return,
-                _ => {
-                    // Take whatever else arrived meanwhile: one pass renders it all.
-                    while changes.try_recv().is_ok() {}
-                }
+            if due {
+                self.render_pending().await;
             }
+            due = match tokio::time::timeout(Duration::from_secs(60), changes.recv()).await {
+                Ok(Err(RecvError::Closed)) => return,
+                Ok(Ok(change)) => {
+                    // Take whatever else arrived meanwhile: one pass renders it all.
+                    let mut due = issues_documents(&change);
+                    loop {
+                        match changes.try_recv() {
+                            Ok(change) => due |= issues_documents(&change),
+                            Err(TryRecvError::Lagged(_)) => due = true,
+                            Err(_) => break,
+                        }
+                    }
+                    due
+                }
+                // Changes missed, or a minute without any.
+                Ok(Err(RecvError::Lagged(_))) | Err(_) => true,
+            };
         }
+    }
+}
+
+/// Whether a committed change issued a document the renderer takes: the documents it renders
+/// as soon as issued are those an email attaches, and the notification that attaches one is
+/// queued in the transaction that issues it. A light payload (too long for `NOTIFY`) or a
+/// `resync` says nothing: render.
+fn issues_documents(change: &immovr_core::Change) -> bool {
+    change.kind == "resync"
+        || change.payload.as_object().is_some_and(|o| o.is_empty())
+        || !immovr_notify::documents_for(&change.kind, &change.payload).is_empty()
+}
+
+#[cfg(test)]
+mod wake_tests {
+    use super::issues_documents;
+    use immovr_core::Change;
+    use serde_json::json;
+
+    fn change(kind: &str, payload: serde_json::Value) -> Change {
+        Change { client_id: Some(1), kind: kind.into(), payload }
+    }
+
+    #[test]
+    fn the_renderer_wakes_for_changes_that_issue_a_document() {
+        assert!(issues_documents(&change("quote_sent", json!({"quote_id": 3}))));
+        assert!(issues_documents(&change("order_delivered", json!({"order_id": 2, "invoice_id": 5}))));
+        assert!(issues_documents(&change("credit_note_issued", json!({"credit_note_id": 1}))));
+        assert!(issues_documents(&change("resync", json!({}))));
+        // Too long for NOTIFY: sent without its payload, so it may have issued one.
+        assert!(issues_documents(&change("purchase_order_created", json!({}))));
+        assert!(!issues_documents(&change("payment_received", json!({"invoice_id": 5}))));
+        assert!(!issues_documents(&change("order_registered", json!({"order_id": 2}))));
     }
 }
