@@ -16,7 +16,7 @@ impl SqlStore {
         let preview = preview.clamp(1, 50);
         let today = self.today();
         let week = add_days(today, 7);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
 
         // Every count in one statement (one round trip instead of eight); then the items of
         // the sections that have any.

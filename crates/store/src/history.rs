@@ -278,7 +278,7 @@ impl crate::SqlStore {
         let mut rng = Rng(spec.seed);
         let now = self.now();
         let company = {
-            let mut tx = self.db.read().await?;
+            let mut tx = self.db.read_long().await?;
             company(&mut tx).await?
         };
         let start = now - SignedDuration::from_hours(24 * 365 * spec.years.max(1));
@@ -289,7 +289,7 @@ impl crate::SqlStore {
         // Ids continue after what is there.
         let mut next: HashMap<&'static str, Id> = HashMap::new();
         {
-            let mut tx = self.db.read().await?;
+            let mut tx = self.db.read_long().await?;
             for t in TABLES {
                 let max = tx.one(&format!("SELECT COALESCE(MAX(id), 0) AS m FROM {t}"), vec![]).await?.i64("m")?;
                 next.insert(t, max + 1);
@@ -505,7 +505,7 @@ impl crate::SqlStore {
         ];
         let mut counters: HashMap<String, i64> = HashMap::new();
         {
-            let mut tx = self.db.read().await?;
+            let mut tx = self.db.read_long().await?;
             for r in tx.all("SELECT series, value FROM counters", vec![]).await? {
                 counters.insert(r.text("series")?, r.i64("value")?);
             }

@@ -40,8 +40,6 @@ pub struct SqlStore {
     feed: Arc<dyn ChangeFeed>,
     /// PostgreSQL `NOTIFY` channel of this database (and schema).
     channel: String,
-    /// Changes travel through PostgreSQL (every instance listening), not in-process.
-    shared_feed: bool,
 }
 
 impl SqlStore {
@@ -56,7 +54,7 @@ impl SqlStore {
             ),
             None => "immovr_changes".to_string(),
         };
-        let store = SqlStore { db, clock, feed: Arc::new(NoFeed), channel, shared_feed: false };
+        let store = SqlStore { db, clock, feed: Arc::new(NoFeed), channel };
         store.ensure_company().await?;
         store.backfill_search().await?;
         Ok(store)
@@ -79,7 +77,6 @@ impl SqlStore {
                 feed.clone(),
                 self.db.settings_cache().clone(),
             ));
-            self.shared_feed = true;
         }
         self.feed = feed;
         self
@@ -87,7 +84,9 @@ impl SqlStore {
 
     /// Commits a use case's transaction, then announces its changes.
     pub(crate) async fn commit(&self, tx: db::Tx) -> Result<()> {
-        let changes = if self.shared_feed { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
+        // On PostgreSQL every commit NOTIFYs, listened to here or not: the other instances'
+        // pages and settings caches learn of changes made by a command too.
+        let changes = if self.db.is_shared() { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
         // The settings' change is for other instances' caches, not for pages.
         for change in changes.into_iter().filter(|c| c.kind != support::SETTINGS_UPDATED) {
             self.feed.publish(change);

@@ -214,7 +214,7 @@ impl SqlStore {
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "q.id", list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx.all_planned(&paged("SELECT q.* FROM quotes q", "quotes q", "q.id", &f, &order), f.args).await?;
         let quotes = self.quotes_from_rows(&mut tx, &rows).await?;
         Ok(Page::from_rows(quotes, list.page_size(), |q| q.id))
@@ -237,7 +237,7 @@ impl SqlStore {
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "r.id", list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx
             .all_planned(&paged("SELECT r.* FROM quote_requests r", "quote_requests r", "r.id", &f, &order), f.args)
             .await?;
@@ -276,7 +276,7 @@ impl SqlStore {
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "p.id", list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx
             .all(
                 &paged(
@@ -337,7 +337,7 @@ impl SqlStore {
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "o.id", list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx.all_planned(&paged(ORDER_SELECT, "orders o", "o.id", &f, &order), f.args).await?;
         let orders = self.orders_from_rows(&mut tx, &rows).await?;
         Ok(Page::from_rows(orders, list.page_size(), |o| o.id))
@@ -394,7 +394,7 @@ impl SqlStore {
         };
         common(&mut f, c, scope, list)?;
         let order = newest_first(&mut f, "i.id", list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx.all_planned(&paged(INVOICE_SELECT, "invoices i", "i.id", &f, &order), f.args).await?;
         let invoices = self.invoices_from_rows(&mut tx, &rows).await?;
         Ok(Page::from_rows(invoices, list.page_size(), |i| i.id))
@@ -409,7 +409,7 @@ impl SqlStore {
         }
         f.words(Kind::Client, "c.id", "c.id", &list.words());
         let order = newest_first(&mut f, "c.id", list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx.all_planned(&format!("SELECT c.* FROM clients c{}{order}", f.sql()), f.args).await?;
         let clients = rows.iter().map(client_from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_rows(clients, list.page_size(), |c| c.id))
@@ -423,7 +423,7 @@ impl SqlStore {
             return Ok(Vec::new());
         }
         let (list, args) = id_list(&ids, 0);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx.all(&format!("SELECT * FROM clients WHERE id IN {list}"), args).await?;
         rows.iter().map(|r| client_from_row(r).map(|c| (c.id, c.display_name().to_string()))).collect()
     }
@@ -453,7 +453,7 @@ impl SqlStore {
             f.and(format!("id < {p}"));
         }
         let order = newest_first(&mut f, "id", &filter.list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx.all_planned(&format!("SELECT * FROM audit_events{}{order}", f.sql()), f.args).await?;
         let events = rows
             .iter()
@@ -488,7 +488,7 @@ impl SqlStore {
             f.and(format!("id < {p}"));
         }
         let order = newest_first(&mut f, "id", list);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.read_long().await?;
         let rows = tx.all_planned(&format!("SELECT * FROM outbox{}{order}", f.sql()), f.args).await?;
         let messages = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_rows(messages, list.page_size(), |m| m.id))

@@ -275,6 +275,12 @@ impl TestApp {
         (a.body["user"]["client_id"].as_i64().unwrap(), a.body["token"].as_str().unwrap().to_string())
     }
 
+    /// The same database opened as a command would open it (`immovr user add`…): a store of
+    /// its own, listening to nothing.
+    pub async fn command_store(&self) -> SqlStore {
+        immovr::open_store(&self.config, self.clock.clone(), self.pg_schema.clone()).await.expect("open store")
+    }
+
     /// Starts a second server on the same database, as in a deployment of several instances.
     pub async fn another_instance(&self) -> Instance {
         let store =

@@ -362,13 +362,17 @@ impl Documents {
     /// one (see [`issues_documents`]), and every minute (another instance's lease that ran out).
     pub async fn run(self: Arc<Self>, live: LiveFeed) {
         use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        const SWEEP: Duration = Duration::from_secs(60);
         let mut changes = live.subscribe();
         let mut due = true;
+        let mut sweep = tokio::time::Instant::now();
         loop {
-            if due {
+            // A fixed deadline: changes that issue nothing must not keep putting the sweep off.
+            if due || tokio::time::Instant::now() >= sweep {
                 self.render_pending().await;
+                sweep = tokio::time::Instant::now() + SWEEP;
             }
-            due = match tokio::time::timeout(Duration::from_secs(60), changes.recv()).await {
+            due = match tokio::time::timeout_at(sweep, changes.recv()).await {
                 Ok(Err(RecvError::Closed)) => return,
                 Ok(Ok(change)) => {
                     // Take whatever else arrived meanwhile: one pass renders it all.

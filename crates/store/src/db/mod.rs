@@ -337,17 +337,16 @@ impl Tx {
         if !self.appended.is_empty() {
             self.flush_pg("", Vec::new()).await?;
         }
-        match self.conn {
-            Conn::Sqlite(mut t) => {
-                t.conn.execute_batch("COMMIT")?;
-                t.open = false;
-            }
-            Conn::Pg(tx) => tx.commit().await?,
-            Conn::PgAuto(_) => {}
-        }
+        let done = match self.conn {
+            Conn::Sqlite(mut t) => t.conn.execute_batch("COMMIT").map(|_| t.open = false).map_err(DbError::from),
+            Conn::Pg(tx) => tx.commit().await.map_err(DbError::from),
+            Conn::PgAuto(_) => Ok(()),
+        };
+        // Even when the commit reports a failure: it may have happened.
         if self.settings_written {
             self.settings.invalidate();
         }
+        done?;
         Ok(self.changes)
     }
 }
@@ -489,8 +488,19 @@ impl Db {
     }
 
     /// A read. On SQLite a transaction: one consistent snapshot for a multi-query read; on
-    /// PostgreSQL statements on a pooled connection (see [`Conn::PgAuto`]).
+    /// PostgreSQL statements on a pooled connection (see [`Conn::PgAuto`]). For a short read (a
+    /// few rows by key): on SQLite it may hold the writer connection, and a write waits for it.
     pub async fn read(&self) -> Result<Tx, DbError> {
+        self.read_on(true).await
+    }
+
+    /// A read that may take a while (a list, the dashboard, the generator's scans): never on
+    /// SQLite's writer connection, so no write waits for it.
+    pub async fn read_long(&self) -> Result<Tx, DbError> {
+        self.read_on(false).await
+    }
+
+    async fn read_on(&self, may_use_writer: bool) -> Result<Tx, DbError> {
         let conn = match &self.backend {
             Backend::Sqlite(lite) => {
                 // The writer connection when it is free: its page cache stays warm, where a
@@ -499,9 +509,10 @@ impl Db {
                 // page again from the kernel — a sixth of the server's CPU in a sequential
                 // flow). It stays a read (`LiteTx::read_only`). A read never waits for it:
                 // busy, the read goes to a reader connection.
-                let mut tx = match lite.writer.clone().try_lock_owned() {
-                    Ok(conn) => LiteTx { conn, open: false, relaxed: false, read_only: true },
-                    Err(_) => LiteTx { conn: lite.reader().await, open: false, relaxed: false, read_only: false },
+                let writer = if may_use_writer { lite.writer.clone().try_lock_owned().ok() } else { None };
+                let mut tx = match writer {
+                    Some(conn) => LiteTx { conn, open: false, relaxed: false, read_only: true },
+                    None => LiteTx { conn: lite.reader().await, open: false, relaxed: false, read_only: false },
                 };
                 tx.conn.execute_batch("BEGIN")?;
                 tx.open = true;

@@ -19,8 +19,13 @@ pub(crate) struct SettingsCache {
 struct CacheState {
     generation: u64,
     usable: bool,
-    values: std::collections::HashMap<String, Option<Arc<str>>>,
+    values: std::collections::HashMap<String, (std::time::Instant, Option<Arc<str>>)>,
 }
+
+/// However a change reaches (or fails to reach) this process — a command run beside the
+/// server on the same SQLite file, a LISTEN connection that died without a word — a value is
+/// read again after this long.
+const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl SettingsCache {
     pub(super) fn new(usable: bool) -> SettingsCache {
@@ -40,13 +45,13 @@ impl SettingsCache {
         if !state.usable {
             return None;
         }
-        state.values.get(key).cloned()
+        state.values.get(key).filter(|(at, _)| at.elapsed() < MAX_AGE).map(|(_, v)| v.clone())
     }
 
     fn put(&self, generation: u64, key: &str, value: Option<Arc<str>>) {
         let mut state = self.lock();
         if state.usable && state.generation == generation {
-            state.values.insert(key.to_string(), value);
+            state.values.insert(key.to_string(), (std::time::Instant::now(), value));
         }
     }
 

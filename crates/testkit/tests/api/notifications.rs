@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use immovr_core::Store as _;
 use immovr_testkit::Backend;
 use immovr_testkit::smtp::{Received, SmtpSink};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -321,6 +322,26 @@ async fn company_settings_changed_on_one_instance_are_seen_on_the_other() {
     // This instance saw its own change at once.
     assert_eq!(app.get(&app.admin, "/api/v1/settings/company").await.body["legal_name"], "Virtuelli Studio SAS");
     drop(other);
+    app.stop().await;
+}
+
+/// A command run beside the server (it listens to nothing) writes the company settings: the
+/// server, which caches them, shows the change next (the commit NOTIFYs all the same).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn company_settings_written_by_a_command_reach_the_running_server() {
+    let Some(app) = immovr_testkit::spawn_app(Backend::Postgres).await else { return };
+    let before = app.get(&app.admin, "/api/v1/settings/company").await.body;
+    assert_eq!(app.get(&app.admin, "/api/v1/settings/company").await.body, before);
+    let command = app.command_store().await;
+    let mut company = command.company().await.unwrap();
+    company.legal_name = "Virtuelli Commande SAS".into();
+    command.set_company(&immovr_core::Actor::system(), company).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while app.get(&app.admin, "/api/v1/settings/company").await.body["legal_name"] != "Virtuelli Commande SAS" {
+        assert!(std::time::Instant::now() < deadline, "the server still shows the old settings");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    command.close().await;
     app.stop().await;
 }
 
