@@ -70,10 +70,14 @@ pub(crate) async fn issue_invoice_for(
     Ok((invoice, client))
 }
 
+async fn payments_of(tx: &mut Tx, invoice_id: Id) -> Result<Vec<Row>> {
+    Ok(tx.all("SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id", args![invoice_id]).await?)
+}
+
 async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
     let id = r.i64("id")?;
     let lines = load_lines(tx, "invoice", id).await?;
-    let payments = tx.all("SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
+    let payments = payments_of(tx, id).await?;
     let credit_notes = tx.all("SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
     let credit_note_ids = credit_notes.iter().map(|c| c.i64("id")).collect::<Result<_>>()?;
     invoice_from_parts(r, lines, &payments, credit_note_ids)
@@ -154,11 +158,7 @@ pub(crate) async fn reload_invoice(
     read_payments: bool,
 ) -> Result<Invoice> {
     let row = tx.one(&format!("{INVOICE_SELECT} WHERE i.id = $1"), args![id]).await?;
-    let payments = if read_payments {
-        tx.all("SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id", args![id]).await?
-    } else {
-        Vec::new()
-    };
+    let payments = if read_payments { payments_of(tx, id).await? } else { Vec::new() };
     invoice_from_parts(&row, lines, &payments, credit_note_ids)
 }
 

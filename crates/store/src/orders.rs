@@ -15,10 +15,13 @@ use crate::support::{
 };
 use crate::{SqlStore, not_found, scope_client};
 
+/// A purchase order's row with its order's id and status.
+const PO_SELECT: &str = "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p \
+     LEFT JOIN orders o ON o.purchase_order_id = p.id";
+
 pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<PurchaseOrder> {
     let sql = format!(
-        "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p LEFT JOIN orders o ON o.purchase_order_id = p.id \
-         WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
+        "{PO_SELECT} WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
         // PostgreSQL cannot lock the nullable side of the outer join: lock the purchase order only.
         if lock && !tx.for_update().is_empty() { " FOR UPDATE OF p" } else { "" }
     );
@@ -32,13 +35,7 @@ pub(crate) async fn reload_purchase_order(
     id: Id,
     lines: Vec<immovr_core::money::Line>,
 ) -> Result<PurchaseOrder> {
-    let row = tx
-        .one(
-            "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p \
-             LEFT JOIN orders o ON o.purchase_order_id = p.id WHERE p.id = $1",
-            args![id],
-        )
-        .await?;
+    let row = tx.one(&format!("{PO_SELECT} WHERE p.id = $1"), args![id]).await?;
     po_from_parts(&row, lines)
 }
 

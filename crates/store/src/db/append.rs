@@ -14,16 +14,16 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    fn insert_sql(&self) -> String {
+    /// `INSERT INTO name (a, b) <rows> [ON CONFLICT DO NOTHING]`.
+    fn insert(&self, rows: &str) -> String {
         let names: Vec<&str> = self.columns.iter().map(|c| c.0).collect();
+        let conflict = if self.skip_existing { " ON CONFLICT DO NOTHING" } else { "" };
+        format!("INSERT INTO {} ({}) {rows}{conflict}", self.name, names.join(", "))
+    }
+
+    fn insert_sql(&self) -> String {
         let params: Vec<String> = (1..=self.columns.len()).map(|i| format!("${i}")).collect();
-        format!(
-            "INSERT INTO {} ({}) VALUES ({}){}",
-            self.name,
-            names.join(", "),
-            params.join(", "),
-            if self.skip_existing { " ON CONFLICT DO NOTHING" } else { "" }
-        )
+        self.insert(&format!("VALUES ({})", params.join(", ")))
     }
 }
 
@@ -107,14 +107,7 @@ impl Tx {
                     unnest.push(format!("${n}::text[]"));
                 }
             }
-            let names: Vec<&str> = table.columns.iter().map(|c| c.0).collect();
-            ctes.push(format!(
-                "t{ti} AS (INSERT INTO {} ({}) SELECT * FROM UNNEST({}){})",
-                table.name,
-                names.join(", "),
-                unnest.join(", "),
-                if table.skip_existing { " ON CONFLICT DO NOTHING" } else { "" }
-            ));
+            ctes.push(format!("t{ti} AS ({})", table.insert(&format!("SELECT * FROM UNNEST({})", unnest.join(", ")))));
         }
         let tail = if notify.is_empty() {
             "SELECT 1".to_string()

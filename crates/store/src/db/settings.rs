@@ -5,8 +5,8 @@ use std::sync::Arc;
 use super::{DbError, Tx, V, args};
 
 /// The rows of `settings` (the company's settings, read by most use cases: six times per flow)
-/// as this process last read them. A transaction reads through it unless it wrote settings
-/// itself; a commit that wrote settings empties it. Its generation, taken when a transaction
+/// as this process last read them, for at most [`MAX_AGE`]. A transaction reads through it
+/// unless it wrote settings itself; a commit that wrote settings empties it. Its generation, taken when a transaction
 /// begins, keeps a value read by a transaction that began before such a commit out of it.
 /// On PostgreSQL other instances may write too: the cache is used only while this process
 /// listens to the database's notifications, through which such a commit reaches it
@@ -64,10 +64,8 @@ impl SettingsCache {
 
     /// Whether changes made elsewhere reach this process; forgets every value either way.
     pub fn set_usable(&self, usable: bool) {
-        let mut state = self.lock();
-        state.generation += 1;
-        state.values.clear();
-        state.usable = usable;
+        self.invalidate();
+        self.lock().usable = usable;
     }
 }
 
