@@ -1,17 +1,16 @@
-//! Accounts (staff and client logins, sessions, API tokens), clients, the catalogue and quote
-//! requests.
+//! Accounts (staff and client logins, sessions, API tokens) and clients.
 
 use immovr_core::auth::normalize_email;
 use immovr_core::model::*;
 use immovr_core::ports::*;
 use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
-use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::db::{Row, Tx, args};
+use crate::requests::{insert_attachments, insert_request};
 use crate::search::{self, Kind};
-use crate::support::{audit, check_opt_text, check_text, company, enqueue, notify_staff};
+use crate::support::{audit, check_opt_text, check_text, enqueue};
 use crate::{SqlStore, not_found, scope_client};
 
 pub(crate) fn user_from_row(r: &Row) -> Result<User> {
@@ -46,78 +45,6 @@ pub(crate) fn client_from_row(r: &Row) -> Result<Client> {
     })
 }
 
-fn catalogue_from_row(r: &Row) -> Result<CatalogueItem> {
-    Ok(CatalogueItem {
-        id: r.i64("id")?,
-        code: r.text("code")?,
-        kind: CatalogueKind::parse(&r.text("kind")?)?,
-        label_fr: r.text("label_fr")?,
-        label_en: r.text("label_en")?,
-        unit: r.text("unit")?,
-        unit_price: r.dec("unit_price")?,
-        vat_rate: r.dec("vat_rate")?,
-        active: r.bool("active")?,
-    })
-}
-
-pub(crate) fn attachment_from_row(r: &Row) -> Result<Attachment> {
-    Ok(Attachment {
-        id: r.i64("id")?,
-        filename: r.text("filename")?,
-        content_type: r.text("content_type")?,
-        size_bytes: r.i64("size_bytes")?,
-        sha256: r.text("sha256")?,
-        storage_key: r.text("storage_key")?,
-    })
-}
-
-pub(crate) async fn request_with_files(tx: &mut Tx, r: &Row) -> Result<QuoteRequest> {
-    let files = tx.all("SELECT * FROM attachments WHERE request_id = $1 ORDER BY id", args![r.i64("id")?]).await?;
-    let mut request = request_from_row(r)?;
-    request.attachments = files.iter().map(attachment_from_row).collect::<Result<_>>()?;
-    Ok(request)
-}
-
-async fn load_request(tx: &mut Tx, scope: Scope, id: Id) -> Result<QuoteRequest> {
-    let row = tx
-        .opt(
-            "SELECT * FROM quote_requests WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
-            args![id, scope_client(scope)],
-        )
-        .await?
-        .ok_or_else(|| not_found("quote request"))?;
-    request_with_files(tx, &row).await
-}
-
-async fn insert_attachments(tx: &mut Tx, now: Timestamp, request_id: Id, files: &[NewAttachment]) -> Result<()> {
-    for f in files {
-        tx.exec(
-            "INSERT INTO attachments (request_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            args![request_id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, now],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-pub(crate) fn request_from_row(r: &Row) -> Result<QuoteRequest> {
-    Ok(QuoteRequest {
-        id: r.i64("id")?,
-        client_id: r.i64("client_id")?,
-        status: QuoteRequestStatus::parse(&r.text("status")?)?,
-        property_type: r.text("property_type")?,
-        property_address: r.text("property_address")?,
-        surface_m2: r.opt_dec("surface_m2")?,
-        rooms: r.opt_i64("rooms")?,
-        wanted: serde_json::from_str(&r.text("wanted")?).map_err(DomainError::internal)?,
-        wished_date: r.opt_date("wished_date")?,
-        notes: r.opt_text("notes")?,
-        attachments: Vec::new(),
-        created_at: r.ts("created_at")?,
-    })
-}
-
 fn digits(field: &str, value: Option<String>, len: usize) -> Result<Option<String>> {
     match value.map(|v| v.chars().filter(|c| !c.is_whitespace()).collect::<String>()) {
         None => Ok(None),
@@ -135,38 +62,6 @@ fn validate_address(a: &Option<Address>) -> Result<()> {
         if a.country.len() != 2 || !a.country.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(DomainError::validation("billing_address.country", "ISO 3166-1 alpha-2 code, e.g. FR"));
         }
-    }
-    Ok(())
-}
-
-fn validate_catalogue(
-    code: Option<&str>,
-    labels: [Option<&str>; 3],
-    price: Option<Decimal>,
-    rate: Option<Decimal>,
-    rates: &[Decimal],
-) -> Result<()> {
-    if let Some(code) = code
-        && (code.is_empty()
-            || code.len() > 40
-            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-    {
-        return Err(DomainError::validation("code", "1 to 40 letters, digits, '-' or '_'"));
-    }
-    for (field, v) in ["label_fr", "label_en", "unit"].into_iter().zip(labels) {
-        if let Some(v) = v {
-            check_text(field, v, 300)?;
-        }
-    }
-    if let Some(p) = price
-        && (p < Decimal::ZERO || p.scale() > 4)
-    {
-        return Err(DomainError::validation("unit_price", "a non-negative amount with at most 4 decimals"));
-    }
-    if let Some(r) = rate
-        && !rates.contains(&r)
-    {
-        return Err(DomainError::validation("vat_rate", "not one of the configured VAT rates"));
     }
     Ok(())
 }
@@ -323,170 +218,6 @@ impl SqlStore {
             .opt("SELECT * FROM clients WHERE id = $1 AND ($2 IS NULL OR id = $2)", args![id, scope_client(scope)])
             .await?;
         client_from_row(&row.ok_or_else(|| not_found("client"))?)
-    }
-
-    pub(crate) async fn catalogue_q(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx
-            .all(
-                "SELECT * FROM catalogue_items WHERE ($1 = 0 OR active = 1) ORDER BY kind DESC, code",
-                args![active_only],
-            )
-            .await?;
-        rows.iter().map(catalogue_from_row).collect()
-    }
-
-    pub(crate) async fn create_catalogue_item_tx(
-        &self,
-        actor: &Actor,
-        item: NewCatalogueItem,
-    ) -> Result<CatalogueItem> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let rates = company(&mut tx).await?.vat_rates;
-        validate_catalogue(
-            Some(&item.code),
-            [Some(&item.label_fr), Some(&item.label_en), Some(&item.unit)],
-            Some(item.unit_price),
-            Some(item.vat_rate),
-            &rates,
-        )?;
-        let id = tx
-            .insert(
-                "INSERT INTO catalogue_items (code, kind, label_fr, label_en, unit, unit_price, vat_rate, active) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                args![
-                    &item.code,
-                    item.kind.as_str(),
-                    item.label_fr.trim(),
-                    item.label_en.trim(),
-                    item.unit.trim(),
-                    item.unit_price,
-                    item.vat_rate,
-                    item.active
-                ],
-            )
-            .await
-            .map_err(|e| e.unique_as(DomainError::CatalogueCodeTaken))?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "catalogue.created",
-            ("catalogue_item", id),
-            json!({"code": item.code, "unit_price": item.unit_price}),
-        )
-        .await?;
-        let row = tx.one("SELECT * FROM catalogue_items WHERE id = $1", args![id]).await?;
-        self.commit(tx).await?;
-        catalogue_from_row(&row)
-    }
-
-    pub(crate) async fn update_catalogue_item_tx(
-        &self,
-        actor: &Actor,
-        id: Id,
-        p: CatalogueItemPatch,
-    ) -> Result<CatalogueItem> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let rates = company(&mut tx).await?.vat_rates;
-        validate_catalogue(
-            None,
-            [p.label_fr.as_deref(), p.label_en.as_deref(), p.unit.as_deref()],
-            p.unit_price,
-            p.vat_rate,
-            &rates,
-        )?;
-        let changed = tx
-            .exec(
-                "UPDATE catalogue_items SET label_fr = COALESCE($2, label_fr), label_en = COALESCE($3, label_en), \
-                 unit = COALESCE($4, unit), unit_price = COALESCE($5, unit_price), vat_rate = COALESCE($6, vat_rate), \
-                 active = COALESCE($7, active) WHERE id = $1",
-                args![
-                    id,
-                    p.label_fr.clone(),
-                    p.label_en.clone(),
-                    p.unit.clone(),
-                    p.unit_price,
-                    p.vat_rate,
-                    p.active.map(i64::from)
-                ],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(not_found("catalogue item"));
-        }
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "catalogue.updated",
-            ("catalogue_item", id),
-            json!({"unit_price": p.unit_price, "active": p.active}),
-        )
-        .await?;
-        let row = tx.one("SELECT * FROM catalogue_items WHERE id = $1", args![id]).await?;
-        self.commit(tx).await?;
-        catalogue_from_row(&row)
-    }
-
-    fn checked_request(&self, r: NewQuoteRequest) -> Result<CheckedRequest> {
-        let property_type = check_text("property_type", &r.property_type, 100)?;
-        let property_address = check_text("property_address", &r.property_address, 500)?;
-        if r.surface_m2.is_some_and(|s| s <= Decimal::ZERO || s > Decimal::from(1_000_000)) {
-            return Err(DomainError::validation("surface_m2", "must be positive"));
-        }
-        if r.rooms.is_some_and(|n| !(0..=10_000).contains(&n)) {
-            return Err(DomainError::validation("rooms", "must be between 0 and 10000"));
-        }
-        if r.wanted.len() > 100 {
-            return Err(DomainError::validation("wanted", "at most 100 items"));
-        }
-        let notes = check_opt_text("notes", r.notes, 5000)?;
-        if r.wished_date.is_some_and(|d| d < self.today()) {
-            return Err(DomainError::validation("wished_date", "must not be in the past"));
-        }
-        Ok(CheckedRequest {
-            property_type,
-            property_address,
-            surface_m2: r.surface_m2,
-            rooms: r.rooms,
-            wanted: r.wanted,
-            wished_date: r.wished_date,
-            notes,
-        })
-    }
-
-    pub(crate) async fn create_quote_request_tx(
-        &self,
-        actor: &Actor,
-        client_id: Id,
-        r: NewQuoteRequest,
-        attachments: Vec<NewAttachment>,
-    ) -> Result<QuoteRequest> {
-        let r = self.checked_request(r)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        if tx.opt("SELECT id FROM clients WHERE id = $1", args![client_id]).await?.is_none() {
-            return Err(DomainError::validation("client_id", "no such client"));
-        }
-        let id = insert_request(&mut tx, now, actor, client_id, &r).await?;
-        insert_attachments(&mut tx, now, id, &attachments).await?;
-        let request = load_request(&mut tx, Scope::Staff, id).await?;
-        self.commit(tx).await?;
-        Ok(request)
-    }
-
-    pub(crate) async fn quote_request_q(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
-        let mut tx = self.db.read().await?;
-        load_request(&mut tx, scope, id).await
-    }
-
-    pub(crate) async fn attachment_q(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment> {
-        let mut tx = self.db.read().await?;
-        let request = load_request(&mut tx, scope, request_id).await?;
-        request.attachments.into_iter().find(|a| a.id == attachment_id).ok_or_else(|| not_found("attachment"))
     }
 
     pub(crate) async fn staff_users_q(&self) -> Result<Vec<User>> {
@@ -732,54 +463,5 @@ async fn insert_client(
     let texts = [c.name.as_str(), c.company_name.as_deref().unwrap_or(""), c.email.as_str()];
     search::index(tx, Kind::Client, id, texts, false).await?;
     audit(tx, now, actor, "client.created", ("client", id), json!({"email": c.email, "kind": c.kind.as_str()})).await?;
-    Ok(id)
-}
-
-struct CheckedRequest {
-    property_type: String,
-    property_address: String,
-    surface_m2: Option<Decimal>,
-    rooms: Option<i64>,
-    wanted: Vec<String>,
-    wished_date: Option<jiff::civil::Date>,
-    notes: Option<String>,
-}
-
-async fn insert_request(tx: &mut Tx, now: Timestamp, actor: &Actor, client_id: Id, r: &CheckedRequest) -> Result<Id> {
-    let active: Vec<String> = tx
-        .all("SELECT code FROM catalogue_items WHERE active = 1", vec![])
-        .await?
-        .iter()
-        .map(|r| r.text("code"))
-        .collect::<Result<_>>()?;
-    if let Some(unknown) = r.wanted.iter().find(|c| !active.contains(c)) {
-        return Err(DomainError::validation("wanted", format!("unknown or inactive catalogue code {unknown:?}")));
-    }
-    let id = tx
-        .insert(
-            "INSERT INTO quote_requests (client_id, status, property_type, property_address, surface_m2, rooms, wanted, wished_date, notes, created_at) \
-             VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            args![
-                client_id,
-                &r.property_type,
-                &r.property_address,
-                r.surface_m2,
-                r.rooms,
-                json!(r.wanted).to_string(),
-                r.wished_date,
-                &r.notes,
-                now
-            ],
-        )
-        .await?;
-    search::index(tx, Kind::Request, id, [r.property_type.as_str(), r.property_address.as_str()], false).await?;
-    audit(tx, now, actor, "quote_request.created", ("quote_request", id), json!({"client_id": client_id})).await?;
-    notify_staff(
-        tx,
-        now,
-        "quote_request_received",
-        json!({"quote_request_id": id, "client_id": client_id, "property": r.property_type}),
-    )
-    .await?;
     Ok(id)
 }

@@ -5,9 +5,9 @@ use immovr_core::Result;
 use immovr_core::ports::*;
 
 use crate::SqlStore;
-use crate::accounts::{attachment_from_row, request_from_row};
 use crate::db::args;
 use crate::lists::{children, ids};
+use crate::requests::{attachment_from_row, request_from_row};
 use crate::support::outbox_from_row;
 
 impl SqlStore {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod billing;
+mod catalogue;
 mod dashboard;
 mod db;
 mod documents;
@@ -16,6 +17,7 @@ mod migrations;
 mod orders;
 mod outbox;
 mod quotes;
+mod requests;
 mod search;
 mod support;
 

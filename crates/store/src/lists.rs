@@ -12,11 +12,12 @@ use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::accounts::{attachment_from_row, client_from_row, request_from_row};
+use crate::accounts::client_from_row;
 use crate::billing::{INVOICE_SELECT, invoice_from_parts};
 use crate::db::{Row, Tx, V};
 use crate::orders::{ORDER_SELECT, order_from_parts, po_from_parts};
 use crate::quotes::quote_from_row;
+use crate::requests::{attachment_from_row, request_from_row};
 use crate::search::{Filter, Kind};
 use crate::support::outbox_from_row;
 use crate::{SqlStore, scope_client};
