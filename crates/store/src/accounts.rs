@@ -7,7 +7,7 @@ use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::db::{Row, Tx, args};
+use crate::db::{Row, SettingsCache, Tx, args};
 use crate::requests::{insert_attachments, insert_request};
 use crate::search::{self, Kind};
 use crate::support::{audit, check_opt_text, check_text, enqueue};
@@ -117,6 +117,11 @@ impl SqlStore {
     }
 
     pub(crate) async fn session_user_q(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
+        let cache = self.db.settings_cache();
+        let key = SettingsCache::principal_key(true, token_sha256);
+        if let Some((user, expires_at)) = cache.principal(&key) {
+            return Ok(expires_at.is_some_and(|e| e > now).then_some(user));
+        }
         let mut tx = self.db.read().await?;
         let row = tx
             .opt(
@@ -124,15 +129,15 @@ impl SqlStore {
                 args![token_sha256],
             )
             .await?;
-        match row {
-            Some(r) if r.ts("expires_at")? > now => Ok(Some(user_from_row(&r)?)),
-            _ => Ok(None),
-        }
+        let Some(r) = row else { return Ok(None) };
+        let (user, expires_at) = (user_from_row(&r)?, r.ts("expires_at")?);
+        cache.put_principal(tx.cache_generation(), key, user.clone(), Some(expires_at));
+        Ok((expires_at > now).then_some(user))
     }
 
     pub(crate) async fn delete_session_tx(&self, token_sha256: &str) -> Result<()> {
         let mut tx = self.db.write().await?;
-        tx.exec("DELETE FROM sessions WHERE token_sha256 = $1", args![token_sha256]).await?;
+        tx.write_principals("DELETE FROM sessions WHERE token_sha256 = $1", args![token_sha256]).await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -167,6 +172,11 @@ impl SqlStore {
     }
 
     pub(crate) async fn api_token_user_q(&self, token_sha256: &str) -> Result<Option<User>> {
+        let cache = self.db.settings_cache();
+        let key = SettingsCache::principal_key(false, token_sha256);
+        if let Some((user, _)) = cache.principal(&key) {
+            return Ok(Some(user));
+        }
         let mut tx = self.db.read().await?;
         let row = tx
             .opt(
@@ -174,7 +184,10 @@ impl SqlStore {
                 args![token_sha256],
             )
             .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let Some(r) = row else { return Ok(None) };
+        let user = user_from_row(&r)?;
+        cache.put_principal(tx.cache_generation(), key, user.clone(), None);
+        Ok(Some(user))
     }
 
     pub(crate) async fn register_client_tx(
@@ -234,7 +247,10 @@ impl SqlStore {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let changed = tx
-            .exec("UPDATE users SET roles = $2 WHERE id = $1 AND client_id IS NULL", args![user_id, names.join(",")])
+            .write_principals(
+                "UPDATE users SET roles = $2 WHERE id = $1 AND client_id IS NULL",
+                args![user_id, names.join(",")],
+            )
             .await?;
         if changed == 0 {
             return Err(not_found("user"));
@@ -314,12 +330,13 @@ impl SqlStore {
     pub(crate) async fn set_password_tx(&self, actor: &Actor, user_id: Id, password_hash: String) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.write().await?;
-        let changed =
-            tx.exec("UPDATE users SET password_hash = $2 WHERE id = $1", args![user_id, password_hash]).await?;
+        let changed = tx
+            .write_principals("UPDATE users SET password_hash = $2 WHERE id = $1", args![user_id, password_hash])
+            .await?;
         if changed == 0 {
             return Err(not_found("user"));
         }
-        tx.exec("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
+        tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
         audit(&mut tx, now, actor, "user.password_changed", ("user", user_id), json!({})).await?;
         self.commit(tx).await
     }
@@ -353,7 +370,7 @@ impl SqlStore {
             args![client_id, &name, phone, &company_name, siren, siret, vat_number, address, p.language.as_str(), p.notify_email],
         )
         .await?;
-        tx.exec(
+        tx.write_principals(
             "UPDATE users SET name = $2, language = $3 WHERE client_id = $1",
             args![client_id, &name, p.language.as_str()],
         )

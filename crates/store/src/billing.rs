@@ -63,7 +63,7 @@ pub(crate) async fn issue_invoice_for(
         json!({"number": number, "order_id": order_id, "total_incl_vat": t.total_incl_vat}),
     )
     .await?;
-    let invoice = reload_invoice(tx, id, lines, Vec::new(), false).await?;
+    let invoice = reload_invoice(tx, id, lines, Vec::new()).await?;
     let mut issue = Issue::new(DocumentKind::Invoice, id, client_id, &number);
     issue.invoice = Some(invoice.clone());
     let client = issue_document(tx, now, company, issue).await?;
@@ -81,6 +81,20 @@ async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
     let credit_notes = tx.all("SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
     let credit_note_ids = credit_notes.iter().map(|c| c.i64("id")).collect::<Result<_>>()?;
     invoice_from_parts(r, lines, &payments, credit_note_ids)
+}
+
+fn payment_from_row(p: &Row) -> Result<Payment> {
+    Ok(Payment {
+        id: p.i64("id")?,
+        method: PaymentMethod::parse(&p.text("method")?)?,
+        amount: p.dec("amount")?,
+        date: p.date("date")?,
+        reference: p.opt_text("reference")?,
+        cheque_number: p.opt_text("cheque_number")?,
+        bank: p.opt_text("bank")?,
+        deposit_date: p.opt_date("deposit_date")?,
+        recorded_at: p.ts("recorded_at")?,
+    })
 }
 
 /// An invoice from its row, lines, payments' rows and credit notes.
@@ -111,22 +125,7 @@ pub(crate) fn invoice_from_parts(
         totals,
         amount_paid,
         amount_due,
-        payments: payments
-            .iter()
-            .map(|p| {
-                Ok(Payment {
-                    id: p.i64("id")?,
-                    method: PaymentMethod::parse(&p.text("method")?)?,
-                    amount: p.dec("amount")?,
-                    date: p.date("date")?,
-                    reference: p.opt_text("reference")?,
-                    cheque_number: p.opt_text("cheque_number")?,
-                    bank: p.opt_text("bank")?,
-                    deposit_date: p.opt_date("deposit_date")?,
-                    recorded_at: p.ts("recorded_at")?,
-                })
-            })
-            .collect::<Result<_>>()?,
+        payments: payments.iter().map(payment_from_row).collect::<Result<_>>()?,
         credit_note_ids,
         created_at: r.ts("created_at")?,
     })
@@ -147,19 +146,16 @@ pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) 
     invoice_from_row(tx, &row).await
 }
 
-/// An invoice read again after this use case changed its row: its lines and credit notes as the
-/// caller holds them (they did not change), its payments read again when `read_payments` (a
-/// new invoice has none). One or two statements instead of four.
+/// An invoice read again after this use case wrote its row (a new invoice: no payments yet),
+/// with the lines and credit notes the caller holds. One statement instead of four.
 pub(crate) async fn reload_invoice(
     tx: &mut Tx,
     id: Id,
     lines: Vec<immovr_core::money::Line>,
     credit_note_ids: Vec<Id>,
-    read_payments: bool,
 ) -> Result<Invoice> {
     let row = tx.one(&format!("{INVOICE_SELECT} WHERE i.id = $1"), args![id]).await?;
-    let payments = if read_payments { payments_of(tx, id).await? } else { Vec::new() };
-    invoice_from_parts(&row, lines, &payments, credit_note_ids)
+    invoice_from_parts(&row, lines, &[], credit_note_ids)
 }
 
 pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Result<CreditNote> {
@@ -234,13 +230,15 @@ impl SqlStore {
         let invoice = load_invoice(&mut tx, Scope::Staff, invoice_id, true).await?;
         let new_status = apply_payment(invoice.status, invoice.amount_due, amount)?;
         let amount = amount_cents;
-        let payment_id = tx
-            .insert(
+        let payment = payment_from_row(
+            &tx.one(
                 "INSERT INTO payments (invoice_id, method, amount, date, reference, cheque_number, bank, deposit_date, recorded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
                 args![invoice_id, method.as_str(), amount, date, reference, cheque_number, bank, deposit_date, now],
             )
-            .await?;
+            .await?,
+        )?;
+        let payment_id = payment.id;
         let paid = invoice.amount_paid + amount;
         tx.exec(
             "UPDATE invoices SET amount_paid = $2, status = $3 WHERE id = $1",
@@ -264,8 +262,13 @@ impl SqlStore {
             json!({"invoice_id": invoice_id, "number": invoice.number, "amount": amount, "amount_due": invoice.amount_due - amount}),
         )
         .await?;
-        let invoice = reload_invoice(&mut tx, invoice_id, invoice.lines, invoice.credit_note_ids, true).await?;
         self.commit(tx).await?;
+        // What it now is, from what this use case read and wrote (no reading back).
+        let mut invoice = invoice;
+        invoice.status = new_status;
+        invoice.amount_paid = paid;
+        invoice.amount_due = invoice.totals.total_incl_vat - paid;
+        invoice.payments.push(payment);
         Ok(invoice)
     }
 

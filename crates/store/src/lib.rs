@@ -89,8 +89,8 @@ impl SqlStore {
         // On PostgreSQL every commit NOTIFYs, listened to here or not: the other instances'
         // pages and settings caches learn of changes made by a command too.
         let changes = if self.db.is_shared() { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
-        // The settings' change is for other instances' caches, not for pages.
-        for change in changes.into_iter().filter(|c| c.kind != support::SETTINGS_UPDATED) {
+        // The change of cached rows is for other instances' caches, not for pages.
+        for change in changes.into_iter().filter(|c| c.kind != support::CACHE_INVALIDATED) {
             self.feed.publish(change);
         }
         Ok(())
@@ -460,7 +460,7 @@ impl Store for SqlStore {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let on = secret.is_some();
-        tx.exec("UPDATE users SET totp_secret = $2 WHERE id = $1", db::args![user_id, secret]).await?;
+        tx.write_principals("UPDATE users SET totp_secret = $2 WHERE id = $1", db::args![user_id, secret]).await?;
         support::audit(
             &mut tx,
             now,

@@ -7,12 +7,12 @@ use immovr_core::Change;
 use immovr_core::ports::ChangeFeed;
 
 use crate::db::SettingsCache;
-use crate::support::SETTINGS_UPDATED;
+use crate::support::CACHE_INVALIDATED;
 
 /// Passes the changes `NOTIFY`ed on `channel` (by any instance) to `feed`; reconnects when the
 /// connection drops, and then tells the pages to refresh (changes may have been missed).
 /// While it listens, this process may cache the settings: their changes reach it
-/// (`settings_updated`).
+/// (`cache_invalidated`).
 pub(crate) async fn listen(
     pool: sqlx::PgPool,
     channel: String,
@@ -43,7 +43,7 @@ pub(crate) async fn listen(
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
-                    Ok(change) if change.kind == SETTINGS_UPDATED => settings.invalidate(),
+                    Ok(change) if change.kind == CACHE_INVALIDATED => settings.invalidate(),
                     Ok(change) => feed.publish(change),
                     Err(e) => tracing::warn!(error = %e, "live updates: unreadable notification"),
                 },

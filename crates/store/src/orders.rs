@@ -82,8 +82,8 @@ pub(crate) async fn create_order(
         )
         .await?;
     search::index(tx, Kind::Order, order_id, [po_number], false).await?;
-    let client_language =
-        tx.one("SELECT language FROM clients WHERE id = $1", args![client_id]).await?.text("language")?;
+    let client = tx.one("SELECT email, language FROM clients WHERE id = $1", args![client_id]).await?;
+    let client_language = client.text("language")?;
     // The template's stages in one statement.
     if !company.stage_template.is_empty() {
         let mut sql = String::from("INSERT INTO stages (order_id, position, code, label, status) VALUES ");
@@ -100,10 +100,11 @@ pub(crate) async fn create_order(
         tx.exec(&sql, values).await?;
     }
     audit(tx, now, actor, "order.registered", ("order", order_id), json!({"purchase_order": po_number})).await?;
-    notify_client(
+    notify_client_at(
         tx,
         now,
         client_id,
+        (&client.text("email")?, Language::parse(&client_language)?),
         "order_registered",
         json!({"order_id": order_id, "purchase_order_number": po_number}),
     )
@@ -167,18 +168,31 @@ pub(crate) fn order_from_parts(r: &Row, stages: &[Row], files: &[Row], invoice_i
 pub(crate) const ORDER_SELECT: &str =
     "SELECT o.*, p.number AS po_number FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id";
 
+/// An order's row with its purchase order's number and the invoice in force (at most one: a
+/// unique index).
+const ORDER_ROW_SELECT: &str = "SELECT o.*, p.number AS po_number, (SELECT i.id FROM invoices i \
+     WHERE i.order_id = o.id AND i.status <> 'cancelled') AS invoice_in_force FROM orders o \
+     JOIN purchase_orders p ON p.id = o.purchase_order_id";
+
 pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Order> {
     let row = tx
         .opt(
-            // The invoice in force (at most one: a unique index) read with the row.
-            "SELECT o.*, p.number AS po_number, (SELECT i.id FROM invoices i WHERE i.order_id = o.id \
-             AND i.status <> 'cancelled') AS invoice_in_force FROM orders o \
-             JOIN purchase_orders p ON p.id = o.purchase_order_id WHERE o.id = $1 AND ($2 IS NULL OR o.client_id = $2)",
+            &format!("{ORDER_ROW_SELECT} WHERE o.id = $1 AND ($2 IS NULL OR o.client_id = $2)"),
             args![id, scope_client(scope)],
         )
         .await?
         .ok_or_else(|| not_found("order"))?;
     order_from_row(tx, &row).await
+}
+
+/// Locks an order's row, read as [`load_order`] reads it, and gives its status.
+async fn lock_order_row(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)> {
+    let lock = if tx.for_update().is_empty() { "" } else { " FOR UPDATE OF o" };
+    let row = tx
+        .opt(&format!("{ORDER_ROW_SELECT} WHERE o.id = $1{lock}"), args![id])
+        .await?
+        .ok_or_else(|| not_found("order"))?;
+    Ok((OrderStatus::parse(&row.text("status")?)?, row))
 }
 
 /// Locks an order row and returns its status.
@@ -197,14 +211,24 @@ impl SqlStore {
         let company = company(&mut tx).await?;
         let po = load_purchase_order(&mut tx, Scope::Staff, id, true).await?;
         check_purchase_order_pending(po.status)?;
-        tx.exec("UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1", args![id, now])
+        let validated = tx
+            .one(
+                "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1 RETURNING validated_at",
+                args![id, now],
+            )
             .await?;
         audit(&mut tx, now, actor, "purchase_order.validated", ("purchase_order", id), json!({"number": po.number}))
             .await?;
-        create_order(&mut tx, now, actor, &company, id, &po.number, po.client_id).await?;
-        let po = reload_purchase_order(&mut tx, id, po.lines).await?;
+        let order_id = create_order(&mut tx, now, actor, &company, id, &po.number, po.client_id).await?;
         self.commit(tx).await?;
-        Ok(po)
+        // What it now is, from what this use case holds and wrote (no reading back).
+        Ok(PurchaseOrder {
+            status: PurchaseOrderStatus::Validated,
+            validated_at: validated.opt_ts("validated_at")?,
+            order_id: Some(order_id),
+            order_status: Some(OrderStatus::Registered),
+            ..po
+        })
     }
 
     pub(crate) async fn cancel_purchase_order_tx(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder> {
@@ -318,7 +342,7 @@ impl SqlStore {
         let storage_key = check_text("storage_key", &f.storage_key, 500)?;
         let now = self.now();
         let mut tx = self.db.write().await?;
-        let (status, _) = lock_order(&mut tx, order_id).await?;
+        let (status, row) = lock_order_row(&mut tx, order_id).await?;
         check_order_open(status)?;
         let id = tx
             .insert(
@@ -336,7 +360,7 @@ impl SqlStore {
             json!({"deliverable_id": id, "filename": filename, "sha256": f.sha256}),
         )
         .await?;
-        let order = load_order(&mut tx, Scope::Staff, order_id).await?;
+        let order = order_from_row(&mut tx, &row).await?;
         self.commit(tx).await?;
         Ok(order)
     }
@@ -345,13 +369,17 @@ impl SqlStore {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        let (status, row) = lock_order(&mut tx, order_id).await?;
-        let files =
-            tx.one("SELECT COUNT(*) AS n FROM deliverables WHERE order_id = $1", args![order_id]).await?.i64("n")?;
-        check_deliverable(status, files as usize)?;
-        tx.exec("UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1", args![order_id, now])
+        // The order locked, with what its answer shows (its deliverables counted here).
+        let (status, row) = lock_order_row(&mut tx, order_id).await?;
+        let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
+        check_deliverable(status, files.len())?;
+        let delivered = tx
+            .one(
+                "UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1 RETURNING delivered_at",
+                args![order_id, now],
+            )
             .await?;
-        audit(&mut tx, now, actor, "order.delivered", ("order", order_id), json!({"files": files})).await?;
+        audit(&mut tx, now, actor, "order.delivered", ("order", order_id), json!({"files": files.len()})).await?;
         let (invoice, client) =
             issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, row.i64("client_id")?).await?;
         notify_client_at(
@@ -363,7 +391,10 @@ impl SqlStore {
             json!({"order_id": order_id, "invoice_id": invoice.id, "invoice_number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat, "due_date": invoice.due_date}),
         )
         .await?;
-        let order = load_order(&mut tx, Scope::Staff, order_id).await?;
+        let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![order_id]).await?;
+        let mut order = order_from_parts(&row, &stages, &files, Some(invoice.id))?;
+        order.status = OrderStatus::Delivered;
+        order.delivered_at = delivered.opt_ts("delivered_at")?;
         self.commit(tx).await?;
         Ok(Delivered { order, invoice })
     }

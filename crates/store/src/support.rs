@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 
 use crate::db::{Row, Table, Tx, args};
 
-/// The change announced when the company settings are written.
-pub(crate) const SETTINGS_UPDATED: &str = "settings_updated";
+/// The change a transaction announces when it writes rows a process caches (the settings, a
+/// user, a session): every instance forgets what it cached (see `SettingsCache`).
+pub(crate) const CACHE_INVALIDATED: &str = "cache_invalidated";
 
 /// The audit log: appended by use cases, never read back in their transaction.
 pub(crate) static AUDIT_EVENTS: Table = Table {
@@ -275,8 +276,6 @@ impl SqlStore {
         let mut tx = self.db.write().await?;
         let value = serde_json::to_string(&settings).map_err(DomainError::internal)?;
         tx.write_settings("UPDATE settings SET value = $1 WHERE key = 'company'", args![value]).await?;
-        // Other instances forget their copy when this reaches them (see `SettingsCache`).
-        tx.announce(Change { client_id: None, kind: SETTINGS_UPDATED.to_string(), payload: json!({}) });
         audit(&mut tx, now, actor, "settings.updated", ("settings", 0), json!({"legal_name": settings.legal_name}))
             .await?;
         self.commit(tx).await?;

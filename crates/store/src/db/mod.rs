@@ -408,7 +408,10 @@ impl Db {
                 .min_connections(0)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_lazy_with(connect.options([("synchronous_commit", "off")]));
-            return Ok(Db { backend: Backend::Pg { pool, relaxed }, settings: Arc::new(SettingsCache::new(false)) });
+            return Ok(Db {
+                backend: Backend::Pg { pool, relaxed },
+                settings: Arc::new(SettingsCache::new(false, true)),
+            });
         }
         let path = opts.url.strip_prefix("sqlite://").or_else(|| opts.url.strip_prefix("sqlite:")).unwrap_or(&opts.url);
         let path = path.split('?').next().unwrap_or(path);
@@ -433,7 +436,7 @@ impl Db {
             .collect::<Result<Vec<_>, _>>()?;
         let lite = Lite { writer: Arc::new(Mutex::new(writer)), readers, next_reader: AtomicUsize::new(0) };
         // One process serves an SQLite file: what it caches changes only through it.
-        Ok(Db { backend: Backend::Sqlite(Arc::new(lite)), settings: Arc::new(SettingsCache::new(true)) })
+        Ok(Db { backend: Backend::Sqlite(Arc::new(lite)), settings: Arc::new(SettingsCache::new(true, false)) })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {

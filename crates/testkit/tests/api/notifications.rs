@@ -345,6 +345,45 @@ async fn company_settings_written_by_a_command_reach_the_running_server() {
     app.stop().await;
 }
 
+/// Two instances on one PostgreSQL database, each caching who a session or an API token is:
+/// a logout on one ends the session on the other, and a role taken away on one is refused on
+/// the other, as soon as the commit's notification arrives (never later than two seconds here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_logout_or_a_role_taken_away_on_one_instance_holds_on_the_other() {
+    let Some(app) = immovr_testkit::spawn_app(Backend::Postgres).await else { return };
+    let other = app.another_instance().await;
+    let http = reqwest::Client::new();
+    let status_on_other = async |token: &str, path: &str| -> StatusCode {
+        http.get(format!("{}{path}", other.base)).bearer_auth(token).send().await.unwrap().status()
+    };
+    let until_refused = async |token: &str, path: &str, what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while status_on_other(token, path).await == StatusCode::OK {
+            assert!(std::time::Instant::now() < deadline, "the other instance still lets {what} through");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    // A client's session, used twice on the other instance (the second time from its cache).
+    let (_, client) = app.signup("Cache").await;
+    assert_eq!(status_on_other(&client, "/api/v1/me").await, StatusCode::OK);
+    assert_eq!(status_on_other(&client, "/api/v1/me").await, StatusCode::OK);
+    assert_eq!(app.post(&client, "/api/v1/auth/logout", json!({})).await.status, StatusCode::NO_CONTENT);
+    until_refused(&client, "/api/v1/me", "a session logged out").await;
+    assert_eq!(status_on_other(&client, "/api/v1/me").await, StatusCode::UNAUTHORIZED);
+
+    // An administrator who may read the journal, then may not.
+    let staff = app.staff("admin-cache@immovr.test", &[immovr_core::model::Role::Admin]).await;
+    assert_eq!(status_on_other(&staff, "/api/v1/audit").await, StatusCode::OK);
+    assert_eq!(status_on_other(&staff, "/api/v1/audit").await, StatusCode::OK);
+    let me = app.get(&staff, "/api/v1/me").await.body;
+    let id = me["user"]["id"].as_i64().expect("the user's id");
+    app.store.set_roles(&immovr_core::Actor::system(), id, vec![immovr_core::model::Role::Production]).await.unwrap();
+    until_refused(&staff, "/api/v1/audit", "a role taken away").await;
+    assert_eq!(status_on_other(&staff, "/api/v1/audit").await, StatusCode::FORBIDDEN);
+    drop(other);
+    app.stop().await;
+}
+
 both!(reminders_are_queued_once_per_step, async |app: &TestApp| {
     let (client_id, client) = app.signup("Rappel").await;
     let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await; // valid until 15/07
