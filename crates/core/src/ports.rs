@@ -468,6 +468,8 @@ pub trait Store: Send + Sync + 'static {
     /// registered; `q`: purchase order number and client.
     async fn orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<Order>>;
     async fn order(&self, scope: Scope, id: Id) -> Result<Order>;
+    /// An order's status alone (one read: an upload is refused before its bytes are taken).
+    async fn order_status(&self, scope: Scope, id: Id) -> Result<OrderStatus>;
     async fn plan_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, plan: StagePlan) -> Result<Order>;
     async fn complete_stage(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order>;
     async fn add_deliverable(&self, actor: &Actor, order_id: Id, file: NewDeliverable) -> Result<Order>;

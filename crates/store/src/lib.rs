@@ -300,6 +300,18 @@ impl Store for SqlStore {
         orders::load_order(&mut tx, scope, id).await
     }
 
+    async fn order_status(&self, scope: Scope, id: Id) -> Result<OrderStatus> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT status FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
+                db::args![id, scope_client(scope)],
+            )
+            .await?
+            .ok_or_else(|| not_found("order"))?;
+        OrderStatus::parse(&row.text("status")?)
+    }
+
     async fn plan_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, plan: StagePlan) -> Result<Order> {
         self.plan_stage_tx(actor, order_id, stage_id, plan).await
     }

@@ -197,8 +197,7 @@ where
 {
     use immovr_core::DomainError;
     // Refuse early: the order must exist and still take files.
-    let order = state.store.order(immovr_core::Scope::Staff, order_id).await?;
-    immovr_core::rules::check_order_open(order.status)?;
+    immovr_core::rules::check_order_open(state.store.order_status(immovr_core::Scope::Staff, order_id).await?)?;
     let filename = crate::files::clean_filename(filename);
     let key = format!("orders/{order_id}/{}-{filename}", crate::api::new_token("").get(..12).unwrap_or("x"));
     let saved = match state.files.save(&key, body, state.max_upload_bytes).await {
