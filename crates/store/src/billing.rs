@@ -11,15 +11,23 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::db::{Row, Tx, args};
+use crate::db::{Row, Tx, V, args};
 use crate::documents::{Issue, issue_document};
-use crate::orders::lock_order;
+use crate::orders::lock_order_row;
 use crate::search::{self, Kind};
 use crate::support::{
     audit, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
     notify_client_at,
 };
 use crate::{SqlStore, not_found, scope_client};
+
+/// The order an invoice is issued for, as the caller read it (see `orders::lock_order_row`).
+pub(crate) struct Invoiced<'a> {
+    /// The order's row, with its purchase order's number (`po_number`).
+    pub order: &'a Row,
+    /// When it was delivered (the service date), as it is now.
+    pub delivered_at: Option<Timestamp>,
+}
 
 /// Issues the invoice of a delivered order inside the caller's transaction; gives it and the
 /// client it was issued to (as read for its document).
@@ -29,31 +37,28 @@ pub(crate) async fn issue_invoice_for(
     today: Date,
     actor: &Actor,
     company: &CompanySettings,
-    order_id: Id,
-    client_id: Id,
+    of: Invoiced<'_>,
 ) -> Result<(Invoice, Client)> {
-    let po = tx
-        .one(
-            "SELECT p.id, p.number, o.delivered_at FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id WHERE o.id = $1",
-            args![order_id],
-        )
-        .await?;
-    let lines = load_lines(tx, "purchase_order", po.i64("id")?).await?;
+    let order_id = of.order.i64("id")?;
+    let client_id = of.order.i64("client_id")?;
+    let po_number = of.order.text("po_number")?;
+    let lines = load_lines(tx, "purchase_order", of.order.i64("purchase_order_id")?).await?;
     let t = totals(&lines);
     let number = next_number(tx, &company.invoice_prefix, today).await?;
-    let service_date = po.opt_ts("delivered_at")?.map(|ts| ts.to_zoned(studio_timezone()).date()).unwrap_or(today);
+    let service_date = of.delivered_at.map(|ts| ts.to_zoned(studio_timezone()).date()).unwrap_or(today);
     let due_date = add_days(today, company.payment_terms_days);
-    let id = tx
-        .insert(
+    let row = tx
+        .one(
             "INSERT INTO invoices (number, order_id, client_id, status, issue_date, service_date, due_date, payment_reference, \
              total_excl_vat, total_vat, total_incl_vat, amount_paid, created_at) \
-             VALUES ($1, $2, $3, 'issued', $4, $5, $6, $1, $7, $8, $9, '0.00', $10) RETURNING id",
+             VALUES ($1, $2, $3, 'issued', $4, $5, $6, $1, $7, $8, $9, '0.00', $10) RETURNING *",
             args![&number, order_id, client_id, today, service_date, due_date, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
         )
         .await
         .map_err(|e| e.unique_as(DomainError::AlreadyInvoiced))?;
+    let id = row.i64("id")?;
     insert_lines(tx, "invoice", id, &lines).await?;
-    search::index(tx, Kind::Invoice, id, [number.as_str(), po.text("number")?.as_str()], false).await?;
+    search::index(tx, Kind::Invoice, id, [number.as_str(), po_number.as_str()], false).await?;
     audit(
         tx,
         now,
@@ -63,7 +68,8 @@ pub(crate) async fn issue_invoice_for(
         json!({"number": number, "order_id": order_id, "total_incl_vat": t.total_incl_vat}),
     )
     .await?;
-    let invoice = reload_invoice(tx, id, lines, Vec::new()).await?;
+    // A new invoice: no payments, no credit notes yet.
+    let invoice = invoice_from_parts(&row.with("po_number", V::from(po_number.as_str())), lines, &[], Vec::new())?;
     let mut issue = Issue::new(DocumentKind::Invoice, id, client_id, &number);
     issue.invoice = Some(invoice.clone());
     let client = issue_document(tx, now, company, issue).await?;
@@ -146,18 +152,6 @@ pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) 
     invoice_from_row(tx, &row).await
 }
 
-/// An invoice read again after this use case wrote its row (a new invoice: no payments yet),
-/// with the lines and credit notes the caller holds. One statement instead of four.
-pub(crate) async fn reload_invoice(
-    tx: &mut Tx,
-    id: Id,
-    lines: Vec<immovr_core::money::Line>,
-    credit_note_ids: Vec<Id>,
-) -> Result<Invoice> {
-    let row = tx.one(&format!("{INVOICE_SELECT} WHERE i.id = $1"), args![id]).await?;
-    invoice_from_parts(&row, lines, &[], credit_note_ids)
-}
-
 pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Result<CreditNote> {
     let r = tx
         .opt(
@@ -187,13 +181,11 @@ impl SqlStore {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        let (status, row) = lock_order(&mut tx, order_id).await?;
-        let in_force =
-            tx.opt("SELECT id FROM invoices WHERE order_id = $1 AND status <> 'cancelled'", args![order_id]).await?;
-        check_invoiceable(status, in_force.is_some())?;
+        let (status, row) = lock_order_row(&mut tx, order_id).await?;
+        check_invoiceable(status, row.opt_i64("invoice_in_force")?.is_some())?;
         let client_id = row.i64("client_id")?;
-        let (invoice, client) =
-            issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, client_id).await?;
+        let of = Invoiced { order: &row, delivered_at: row.opt_ts("delivered_at")? };
+        let (invoice, client) = issue_invoice_for(&mut tx, now, self.today(), actor, &company, of).await?;
         notify_client_at(&mut tx, now, client_id, (&client.email, client.language), "invoice_issued", json!({"invoice_id": invoice.id, "number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat})).await?;
         self.commit(tx).await?;
         Ok(invoice)

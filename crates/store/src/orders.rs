@@ -7,7 +7,7 @@ use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::billing::issue_invoice_for;
+use crate::billing::{Invoiced, issue_invoice_for};
 use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
 use crate::support::{
@@ -186,7 +186,7 @@ pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Orde
 }
 
 /// Locks an order's row, read as [`load_order`] reads it, and gives its status.
-async fn lock_order_row(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)> {
+pub(crate) async fn lock_order_row(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)> {
     let lock = if tx.for_update().is_empty() { "" } else { " FOR UPDATE OF o" };
     let row = tx
         .opt(&format!("{ORDER_ROW_SELECT} WHERE o.id = $1{lock}"), args![id])
@@ -380,8 +380,15 @@ impl SqlStore {
             )
             .await?;
         audit(&mut tx, now, actor, "order.delivered", ("order", order_id), json!({"files": files.len()})).await?;
-        let (invoice, client) =
-            issue_invoice_for(&mut tx, now, self.today(), actor, &company, order_id, row.i64("client_id")?).await?;
+        let (invoice, client) = issue_invoice_for(
+            &mut tx,
+            now,
+            self.today(),
+            actor,
+            &company,
+            Invoiced { order: &row, delivered_at: delivered.opt_ts("delivered_at")? },
+        )
+        .await?;
         notify_client_at(
             &mut tx,
             now,

@@ -111,6 +111,15 @@ fn corrupt(col: &str, what: &str) -> DomainError {
 }
 
 impl Row {
+    /// This row with one more column (a value the caller holds, e.g. what a join would add).
+    pub fn with(self, col: &str, value: V) -> Row {
+        let mut names: Vec<String> = self.names.to_vec();
+        names.push(col.to_string());
+        let mut values = self.values;
+        values.push(value);
+        Row { names: names.into(), values }
+    }
+
     fn get(&self, col: &str) -> R<&V> {
         self.names.iter().position(|n| n == col).map(|i| &self.values[i]).ok_or_else(|| corrupt(col, "missing"))
     }
