@@ -93,6 +93,8 @@ fn start_of(d: Date) -> Result<Timestamp> {
 /// The common filters: a client (a client's own scope wins), a period on `stamp` (a timestamp
 /// column) or `date_col` (a date column), the keyset and the text search.
 struct Common<'a> {
+    /// The list's table (`id`, `stamp` and `date_col` are columns of it, under an alias).
+    table: &'a str,
     id: &'a str,
     client: &'a str,
     stamp: Option<&'a str>,
@@ -132,6 +134,7 @@ fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<(
         if let Some(to) = list.to {
             let p = f.arg(start_of(add_days(to, 1))?);
             f.and(format!("{col} < {p}"));
+            up_to(f, c.table, c.id, c.stamp, "<", &p, list);
         }
     }
     if let Some(col) = c.date_col.map(|col| period_col(col, list, c.sqlite)) {
@@ -142,6 +145,7 @@ fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<(
         if let Some(to) = list.to {
             let p = f.arg(to);
             f.and(format!("{col} <= {p}"));
+            up_to(f, c.table, c.id, c.date_col, "<=", &p, list);
         }
     }
     if let Some(after) = list.after {
@@ -150,6 +154,17 @@ fn common(f: &mut Filter, c: Common, scope: Scope, list: &ListQuery) -> Result<(
     }
     f.words(c.kind, c.id, c.client, &list.words());
     Ok(())
+}
+
+/// A list up to a date (no start, or a long period): also below the last id of the rows up to
+/// that date, read from the column's index (`MAX(id + 0)`: not the primary key walked backwards,
+/// which the planners would choose). Newest first, both databases otherwise walked the primary key
+/// back from today, expecting the matching rows spread over the years when they are the oldest
+/// ones: quotes up to 2018 of ten years, 243 ms on PostgreSQL, 1.5 ms with this bound.
+fn up_to(f: &mut Filter, table: &str, id: &str, col: Option<&str>, op: &str, p: &str, list: &ListQuery) {
+    let (Some(col), false) = (col, short_period(list)) else { return };
+    let bare = |c: &str| c.rsplit('.').next().unwrap_or(c).to_string();
+    f.and(format!("{id} <= (SELECT MAX(b.{} + 0) FROM {table} b WHERE b.{} {op} {p})", bare(id), bare(col)));
 }
 
 /// ` ORDER BY id DESC LIMIT n+1`: one more row than the page says whether another follows.
@@ -206,6 +221,7 @@ impl SqlStore {
             None => {}
         }
         let c = Common {
+            table: "quotes",
             id: "q.id",
             client: "q.client_id",
             stamp: Some("q.created_at"),
@@ -229,6 +245,7 @@ impl SqlStore {
             f.and(format!("r.status = {p}"));
         }
         let c = Common {
+            table: "quote_requests",
             id: "r.id",
             client: "r.client_id",
             stamp: Some("r.created_at"),
@@ -268,6 +285,7 @@ impl SqlStore {
             f.and(format!("p.status = {p}"));
         }
         let c = Common {
+            table: "purchase_orders",
             id: "p.id",
             client: "p.client_id",
             stamp: Some("p.created_at"),
@@ -329,6 +347,7 @@ impl SqlStore {
             None => {}
         }
         let c = Common {
+            table: "orders",
             id: "o.id",
             client: "o.client_id",
             stamp: Some("o.created_at"),
@@ -386,6 +405,7 @@ impl SqlStore {
             None => {}
         }
         let c = Common {
+            table: "invoices",
             id: "i.id",
             client: "i.client_id",
             stamp: None,
@@ -448,6 +468,7 @@ impl SqlStore {
         if let Some(to) = filter.list.to {
             let p = f.arg(start_of(add_days(to, 1))?);
             f.and(format!("{at} < {p}"));
+            up_to(&mut f, "audit_events", "id", Some("at"), "<", &p, &filter.list);
         }
         if let Some(after) = filter.list.after {
             let p = f.arg(after);

@@ -95,6 +95,13 @@ async fn lists_reach_the_oldest_record(app: &TestApp) {
     // A long or open period reads in id order rather than through the date index: same rows.
     assert_eq!(app.list(&app.admin, "/api/v1/invoices?to=2026-06-30").await.len(), 1, "up to June");
     assert_eq!(app.list(&app.admin, "/api/v1/invoices?from=2020-01-01&to=2026-06-30").await.len(), 1);
+    // Up to a date, below the last id of that period: the same rows, every page of them.
+    assert_eq!(app.list(&app.admin, "/api/v1/quotes?to=2026-06-30").await.len(), 1, "quotes up to June");
+    assert_eq!(app.list(&app.admin, "/api/v1/orders?to=2026-06-30").await.len(), 1, "orders up to June");
+    assert_eq!(app.list(&app.admin, "/api/v1/invoices?to=2027-12-31&limit=7").await.len(), 52, "up to next year");
+    assert_eq!(app.list(&app.admin, "/api/v1/invoices?to=2020-12-31").await.len(), 0, "nothing that old");
+    let june = app.list(&app.admin, "/api/v1/audit?to=2026-06-30&limit=200").await;
+    assert!(!june.is_empty() && june.len() < app.list(&app.admin, "/api/v1/audit?limit=200").await.len());
     assert_eq!(app.list(&app.admin, "/api/v1/invoices?from=2026-07-01&limit=200").await.len(), 51, "since July");
     assert!(app.list(&app.admin, "/api/v1/audit?from=2020-01-01&limit=200").await.len() > 52, "every event since");
     let found = app.list(&app.admin, "/api/v1/quotes?q=oliviers").await;

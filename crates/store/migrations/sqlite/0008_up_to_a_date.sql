@@ -1,0 +1,3 @@
+-- A list up to a date is read below the last id of the rows up to that date, `MAX(id + 0)` over
+-- the period column's index (see the PostgreSQL migration of the same number). SQLite's indexes
+-- already end with the rowid, so 0007's period indexes serve it as they are: nothing to change.
