@@ -7,7 +7,7 @@ use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
 
 use crate::accounts::client_from_row;
-use crate::db::{Row, Tx, args};
+use crate::db::{Row, Table, Tx, args};
 use crate::{SqlStore, scope_client};
 
 /// What a use case issues: the kind, its number and the records it shows.
@@ -72,13 +72,26 @@ pub(crate) async fn issue_document_for(
         credit_note: issue.credit_note,
     };
     let json = serde_json::to_string(&snapshot).map_err(DomainError::internal)?;
-    tx.exec(
-        "INSERT INTO documents (kind, entity_id, client_id, number, snapshot, issued_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        args![issue.kind.as_str(), issue.entity_id, issue.client_id, &issue.number, json, now],
-    )
-    .await?;
+    tx.append(&DOCUMENTS, args![issue.kind.as_str(), issue.entity_id, issue.client_id, &issue.number, json, now])
+        .await?;
     Ok(())
 }
+
+/// An issued document's row: never read back in the transaction that issues it, so appended
+/// (on PostgreSQL written at commit with the audit events and the notifications: one statement
+/// fewer per document, four per flow).
+static DOCUMENTS: Table = Table {
+    name: "documents",
+    columns: &[
+        ("kind", false),
+        ("entity_id", true),
+        ("client_id", true),
+        ("number", false),
+        ("snapshot", false),
+        ("issued_at", false),
+    ],
+    skip_existing: false,
+};
 
 fn document_from_row(r: &Row) -> Result<DocumentRecord> {
     let file = match (r.opt_text("file_key")?, r.opt_text("sha256")?, r.opt_i64("size")?) {

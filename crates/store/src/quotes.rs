@@ -10,9 +10,9 @@ use jiff::civil::Date;
 use serde_json::json;
 
 use crate::accounts::client_from_row;
-use crate::db::{Row, Tx, args};
+use crate::db::{Row, Tx, V, args};
 use crate::documents::{Issue, issue_document, issue_document_for};
-use crate::orders::{create_order, reload_purchase_order};
+use crate::orders::{create_order, po_from_parts, reload_purchase_order};
 use crate::search::{self, Kind};
 use crate::support::{
     audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
@@ -64,24 +64,33 @@ pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, toda
     })
 }
 
-/// Locks the first version of the quote `id` belongs to (PostgreSQL; SQLite has one writer).
-/// Sending a version and accepting another both take this lock first, so one waits for the
-/// other: a version is never sent beside an accepted one. Always taken before the version's own
-/// row, so the two cannot deadlock.
-async fn lock_family(tx: &mut Tx, id: Id) -> Result<()> {
-    if tx.for_update().is_empty() {
-        return Ok(());
-    }
-    let sql =
-        format!("SELECT id FROM quotes WHERE id = (SELECT family_id FROM quotes WHERE id = $1){}", tx.for_update());
-    tx.opt(&sql, args![id]).await?;
-    Ok(())
-}
-
 /// Client scope never shows drafts: they are the studio's work in progress.
 const QUOTE_SCOPE: &str = "($2 IS NULL OR (client_id = $2 AND status <> 'draft'))";
 
 impl SqlStore {
+    /// Loads the quote version `id` to change it, locked together with the first version of
+    /// its family (PostgreSQL; SQLite has one writer). Sending a version and accepting another
+    /// both lock the family's first version, so one waits for the other: a version is never
+    /// sent beside an accepted one. One statement, `FOR UPDATE OF f, q`: PostgreSQL locks the
+    /// rows in that order (the family first, then the version), as every such statement does,
+    /// so two of them cannot deadlock; a statement after it sees what the one it waited for
+    /// committed.
+    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id) -> Result<Quote> {
+        if tx.for_update().is_empty() {
+            return self.load_quote(tx, scope, id, true).await;
+        }
+        let row = tx
+            .opt(
+                "SELECT q.* FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
+                 AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q",
+                args![id, scope_client(scope)],
+            )
+            .await?
+            .ok_or_else(|| not_found("quote"))?;
+        let lines = load_lines(tx, "quote", id).await?;
+        quote_from_row(&row, lines, self.today())
+    }
+
     /// Loads a quote version, locking its row when `lock` (the caller will change it).
     pub(crate) async fn load_quote(&self, tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<Quote> {
         let sql =
@@ -187,8 +196,7 @@ impl SqlStore {
         let today = self.today();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        lock_family(&mut tx, id).await?;
-        let q = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
+        let q = self.lock_quote_in_family(&mut tx, Scope::Staff, id).await?;
         check_draft(q.status)?;
         if q.lines.is_empty() {
             return Err(DomainError::QuoteEmpty);
@@ -257,8 +265,7 @@ impl SqlStore {
         let company = company(&mut tx).await?;
         // The row locks make concurrent answers (and the sending of a newer version) queue here;
         // the loser sees the winner's status.
-        lock_family(&mut tx, id).await?;
-        let q = self.load_quote(&mut tx, actor.scope(), id, true).await?;
+        let q = self.lock_quote_in_family(&mut tx, actor.scope(), id).await?;
         check_answerable(q.status)?;
         let hash = rules::quote_content_hash(&q);
         let accepted_row = tx
@@ -272,14 +279,15 @@ impl SqlStore {
             .ok_or(DomainError::QuoteAlreadyAccepted)?;
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
         let po_number = next_number(&mut tx, &company.purchase_order_prefix, today).await?;
-        let po_id = tx
-            .insert(
+        let po_row = tx
+            .one(
                 "INSERT INTO purchase_orders (number, quote_id, quote_number, quote_version, client_id, status, total_excl_vat, total_vat, total_incl_vat, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *",
                 args![&po_number, id, &quote_number, q.version, q.client_id, q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, now],
             )
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
+        let po_id = po_row.i64("id")?;
         insert_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
         search::index(&mut tx, Kind::PurchaseOrder, po_id, [po_number.as_str(), quote_number.as_str()], false).await?;
         audit(
@@ -324,7 +332,14 @@ impl SqlStore {
         }
         // The lines are the quote's, unchanged, and now the purchase order's too.
         let quote = quote_from_row(&accepted_row, q.lines.clone(), today)?;
-        let purchase_order = reload_purchase_order(&mut tx, po_id, q.lines.clone()).await?;
+        let purchase_order = if company.auto_validate_purchase_orders {
+            // Validated, with its order: as it is now.
+            reload_purchase_order(&mut tx, po_id, q.lines.clone()).await?
+        } else {
+            // As inserted: pending, no order yet.
+            let row = po_row.with("order_id", V::I(None)).with("order_status", V::T(None));
+            po_from_parts(&row, q.lines.clone())?
+        };
         let mut signed = Issue::new(DocumentKind::SignedQuote, id, q.client_id, &quote_number);
         signed.quote = Some(quote.clone());
         issue_document_for(&mut tx, now, &company, signed, &client).await?;
