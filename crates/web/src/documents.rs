@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hashlink::LruCache;
+
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use immovr_core::model::{DocumentFile, DocumentKind, DocumentRecord, Id};
@@ -34,6 +36,9 @@ use tokio::sync::OnceCell;
 use crate::files::Files;
 use crate::live::LiveFeed;
 
+/// How many document records [`Documents::find`] keeps (a few KiB each: the snapshot).
+const KNOWN: usize = 64;
+
 /// How long a lease on a document being rendered lasts (a render takes milliseconds).
 const LEASE: SignedDuration = SignedDuration::from_secs(30);
 
@@ -43,6 +48,12 @@ pub struct Documents {
     files: Files,
     clock: Arc<dyn Clock>,
     inflight: Mutex<Inflight>,
+    /// Documents this process issued, claimed or served lately, by kind and record, so that an
+    /// email's attachment or a download right after the render does not look its record up
+    /// again (four statements per flow on PostgreSQL). A rendered document's record never
+    /// changes; one not rendered yet is only a starting point ([`Documents::ensure`] finds out
+    /// whether another instance recorded it since).
+    known: Mutex<LruCache<(DocumentKind, Id), DocumentRecord>>,
     /// Renders someone waits for (a download, an email), at most one per core.
     now: RenderThreads,
     /// The background renderer's thread, at a lower priority.
@@ -140,6 +151,7 @@ impl Documents {
             files,
             clock,
             inflight: Mutex::new(Inflight::default()),
+            known: Mutex::new(LruCache::new(KNOWN)),
             now: RenderThreads::start(
                 "immovr-render",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -153,6 +165,39 @@ impl Documents {
     /// How many PDFs this process has rendered since it started.
     pub fn renders(&self) -> u64 {
         self.rendered.load(Ordering::Relaxed)
+    }
+
+    /// The document of this kind for this record, if the scope may see it: from the records
+    /// this process knows (see [`Documents::known`]), else from the store.
+    pub async fn find(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>> {
+        let known = self.known().get(&(kind, entity_id)).cloned();
+        if let Some(doc) = known {
+            let visible = match scope {
+                Scope::Staff => true,
+                Scope::Client(client) => doc.client_id == client,
+            };
+            return Ok(visible.then_some(doc));
+        }
+        let doc = self.store.document(scope, kind, entity_id).await?;
+        if let Some(doc) = &doc {
+            self.remember(doc.clone());
+        }
+        Ok(doc)
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, LruCache<(DocumentKind, Id), DocumentRecord>> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps a record for [`Documents::find`]; a rendered one is never replaced by one without
+    /// its file.
+    fn remember(&self, doc: DocumentRecord) {
+        let mut known = self.known();
+        let key = (doc.kind, doc.entity_id);
+        if doc.file.is_none() && known.get(&key).is_some_and(|d| d.file.is_some()) {
+            return;
+        }
+        known.insert(key, doc);
     }
 
     /// The PDF of an issued document, rendered and stored now if it was not yet.
@@ -177,7 +222,8 @@ impl Documents {
             (inflight.cells.entry(doc.id).or_default().clone(), leased)
         };
         let outcome = cell.get_or_try_init(|| self.render_and_record(doc, lane, leased)).await.cloned();
-        if outcome.is_ok() {
+        if let Ok(file) = &outcome {
+            self.remember(DocumentRecord { file: Some(file.clone()), ..doc.clone() });
             // Done: later callers find the file in the database.
             let mut inflight = self.inflight();
             inflight.leased.remove(&doc.id);
@@ -298,8 +344,7 @@ impl Documents {
         entity_id: Id,
         headers: &HeaderMap,
     ) -> Result<Response> {
-        let doc =
-            self.store.document(scope, kind, entity_id).await?.ok_or_else(|| DomainError::not_found("document"))?;
+        let doc = self.find(scope, kind, entity_id).await?.ok_or_else(|| DomainError::not_found("document"))?;
         let pdf = self.ensure(&doc).await?;
         let etag = format!("\"{}\"", pdf.file.sha256);
         if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag || v == "*") {
@@ -341,6 +386,9 @@ impl Documents {
             // Leased for this process: a download here meanwhile renders it rather than
             // waiting for the lease to end.
             self.inflight().leased.extend(docs.iter().map(|d| d.id));
+            for doc in &docs {
+                self.remember(doc.clone());
+            }
             let before = done;
             for doc in &docs {
                 match self.ensure_in(doc, Lane::Background).await {

@@ -47,7 +47,7 @@ impl Mailer {
         for (kind, id) in documents_for(&m.kind, &m.payload) {
             let scope = immovr_core::ports::Scope::Staff;
             let Some(doc) =
-                self.store.document(scope, kind, id).await.map_err(|e| NotifyError::Build(e.to_string()))?
+                self.documents.find(scope, kind, id).await.map_err(|e| NotifyError::Build(e.to_string()))?
             else {
                 // Issued before documents existed: the email goes without it.
                 tracing::warn!(id = m.id, "no {} document for {id}: sent without it", kind.as_str());
