@@ -931,6 +931,8 @@ async fn reads(args: &Args, server: &Server, http: &Http, client: &ClientAccount
         (Api, format!("/api/v1/clients?q={word}")),
         (Api, "/api/v1/quotes?from=2018-06-01&to=2018-06-30".into()),
         (Api, "/api/v1/invoices?to=2018-12-31".into()),
+        (Api, "/api/v1/quotes?to=2018-12-31".into()),
+        (Api, "/api/v1/audit?to=2018-12-31".into()),
         (Api, format!("/api/v1/audit?cursor={audit}")),
         (Api, "/api/v1/audit?from=2019-03-01&to=2019-03-31".into()),
         (Api, "/api/v1/audit?from=2018-01-01".into()),

@@ -16,8 +16,8 @@ use crate::documents::{Issue, issue_document};
 use crate::orders::lock_order_row;
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
-    notify_client_at,
+    audit, check_text, company, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines, next_number,
+    notify_client, notify_client_at,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -42,7 +42,7 @@ pub(crate) async fn issue_invoice_for(
     let order_id = of.order.i64("id")?;
     let client_id = of.order.i64("client_id")?;
     let po_number = of.order.text("po_number")?;
-    let lines = load_lines(tx, "purchase_order", of.order.i64("purchase_order_id")?).await?;
+    let lines = lines_of_row(tx, of.order, "purchase_order", of.order.i64("purchase_order_id")?).await?;
     let t = totals(&lines);
     let number = next_number(tx, &company.invoice_prefix, today).await?;
     let service_date = of.delivered_at.map(|ts| ts.to_zoned(studio_timezone()).date()).unwrap_or(today);
@@ -80,12 +80,26 @@ async fn payments_of(tx: &mut Tx, invoice_id: Id) -> Result<Vec<Row>> {
     Ok(tx.all("SELECT * FROM payments WHERE invoice_id = $1 ORDER BY id", args![invoice_id]).await?)
 }
 
+/// An invoice from its row (read with its lines when [`lines_column`] was part of it), its
+/// payments and credit notes read after it: those may have been added while the caller waited
+/// for the invoice's lock (on PostgreSQL both in one statement).
 async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
     let id = r.i64("id")?;
-    let lines = load_lines(tx, "invoice", id).await?;
-    let payments = payments_of(tx, id).await?;
-    let credit_notes = tx.all("SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
-    let credit_note_ids = credit_notes.iter().map(|c| c.i64("id")).collect::<Result<_>>()?;
+    let lines = lines_of_row(tx, r, "invoice", id).await?;
+    let (payments, credit_note_ids) = if tx.round_trips() {
+        let both = tx
+            .one(
+                "SELECT COALESCE((SELECT json_agg(c ORDER BY c.id) FROM payments c WHERE c.invoice_id = $1), '[]')::text AS payments, \
+                 COALESCE((SELECT json_agg(c.id ORDER BY c.id) FROM credit_notes c WHERE c.invoice_id = $1), '[]')::text AS credit_notes",
+                args![id],
+            )
+            .await?;
+        let ids: Vec<Id> = serde_json::from_str(&both.text("credit_notes")?).map_err(DomainError::internal)?;
+        (Row::from_json_rows(&both.text("payments")?)?, ids)
+    } else {
+        let credit_notes = tx.all("SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id", args![id]).await?;
+        (payments_of(tx, id).await?, credit_notes.iter().map(|c| c.i64("id")).collect::<Result<_>>()?)
+    };
     invoice_from_parts(r, lines, &payments, credit_note_ids)
 }
 
@@ -144,7 +158,15 @@ pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) 
     let lock = if lock && !tx.for_update().is_empty() { " FOR UPDATE OF i" } else { "" };
     let row = tx
         .opt(
-            &format!("{INVOICE_SELECT} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}"),
+            // An invoice's lines never change: read with it.
+            &format!(
+                "{} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}",
+                INVOICE_SELECT.replacen(
+                    " FROM invoices i",
+                    &format!("{} FROM invoices i", lines_column(tx, "invoice", "i.id")),
+                    1
+                )
+            ),
             args![id, scope_client(scope)],
         )
         .await?
@@ -181,7 +203,7 @@ impl SqlStore {
         let now = self.now();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        let (status, row) = lock_order_row(&mut tx, order_id).await?;
+        let (status, row) = lock_order_row(&mut tx, order_id, true).await?;
         check_invoiceable(status, row.opt_i64("invoice_in_force")?.is_some())?;
         let client_id = row.i64("client_id")?;
         let of = Invoiced { order: &row, delivered_at: row.opt_ts("delivered_at")? };

@@ -11,7 +11,8 @@ use crate::billing::{Invoiced, issue_invoice_for};
 use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_opt_text, check_text, company, lines_and_totals, load_lines, notify_client, notify_client_at,
+    audit, check_opt_text, check_text, company, lines_and_totals, lines_column, lines_of_row, notify_client,
+    notify_client_at,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -20,8 +21,11 @@ const PO_SELECT: &str = "SELECT p.*, o.id AS order_id, o.status AS order_status 
      LEFT JOIN orders o ON o.purchase_order_id = p.id";
 
 pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<PurchaseOrder> {
+    // A purchase order's lines never change: read with it.
     let sql = format!(
-        "{PO_SELECT} WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
+        "SELECT p.*, o.id AS order_id, o.status AS order_status{} FROM purchase_orders p \
+         LEFT JOIN orders o ON o.purchase_order_id = p.id WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
+        lines_column(tx, "purchase_order", "p.id"),
         // PostgreSQL cannot lock the nullable side of the outer join: lock the purchase order only.
         if lock && !tx.for_update().is_empty() { " FOR UPDATE OF p" } else { "" }
     );
@@ -40,7 +44,7 @@ pub(crate) async fn reload_purchase_order(
 }
 
 async fn po_from_row(tx: &mut Tx, r: &Row) -> Result<PurchaseOrder> {
-    let lines = load_lines(tx, "purchase_order", r.i64("id")?).await?;
+    let lines = lines_of_row(tx, r, "purchase_order", r.i64("id")?).await?;
     po_from_parts(r, lines)
 }
 
@@ -186,12 +190,14 @@ pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Orde
 }
 
 /// Locks an order's row, read as [`load_order`] reads it, and gives its status.
-pub(crate) async fn lock_order_row(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)> {
+///
+/// `po_lines`: with its purchase order's lines (which never change: see `children_column`),
+/// for an invoice to be issued from it.
+pub(crate) async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Result<(OrderStatus, Row)> {
     let lock = if tx.for_update().is_empty() { "" } else { " FOR UPDATE OF o" };
-    let row = tx
-        .opt(&format!("{ORDER_ROW_SELECT} WHERE o.id = $1{lock}"), args![id])
-        .await?
-        .ok_or_else(|| not_found("order"))?;
+    let lines = if po_lines { lines_column(tx, "purchase_order", "o.purchase_order_id") } else { String::new() };
+    let select = ORDER_ROW_SELECT.replacen(" FROM orders o", &format!("{lines} FROM orders o"), 1);
+    let row = tx.opt(&format!("{select} WHERE o.id = $1{lock}"), args![id]).await?.ok_or_else(|| not_found("order"))?;
     Ok((OrderStatus::parse(&row.text("status")?)?, row))
 }
 
@@ -342,7 +348,7 @@ impl SqlStore {
         let storage_key = check_text("storage_key", &f.storage_key, 500)?;
         let now = self.now();
         let mut tx = self.db.write().await?;
-        let (status, row) = lock_order_row(&mut tx, order_id).await?;
+        let (status, row) = lock_order_row(&mut tx, order_id, false).await?;
         check_order_open(status)?;
         let id = tx
             .insert(
@@ -370,7 +376,7 @@ impl SqlStore {
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
         // The order locked, with what its answer shows (its deliverables counted here).
-        let (status, row) = lock_order_row(&mut tx, order_id).await?;
+        let (status, row) = lock_order_row(&mut tx, order_id, true).await?;
         let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
         check_deliverable(status, files.len())?;
         let delivered = tx

@@ -15,8 +15,8 @@ use crate::documents::{Issue, issue_document, issue_document_for};
 use crate::orders::{create_order, po_from_parts, reload_purchase_order};
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, load_lines, next_number, notify_client,
-    notify_client_at, notify_staff, notify_staff_at, save_lines,
+    audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines,
+    next_number, notify_client, notify_client_at, notify_staff, notify_staff_at, save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -75,19 +75,26 @@ impl SqlStore {
     /// rows in that order (the family first, then the version), as every such statement does,
     /// so two of them cannot deadlock; a statement after it sees what the one it waited for
     /// committed.
-    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id) -> Result<Quote> {
+    ///
+    /// `sent`: the caller only goes on with a sent quote, whose lines no longer change; they
+    /// are then read in the same statement (see `children_column`). A draft's are read after
+    /// the lock: an edit may have changed them while this waited.
+    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<Quote> {
         if tx.for_update().is_empty() {
             return self.load_quote(tx, scope, id, true).await;
         }
+        let lines = if sent { lines_column(tx, "quote", "q.id") } else { String::new() };
         let row = tx
             .opt(
-                "SELECT q.* FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
-                 AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q",
+                &format!(
+                    "SELECT q.*{lines} FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
+                     AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q"
+                ),
                 args![id, scope_client(scope)],
             )
             .await?
             .ok_or_else(|| not_found("quote"))?;
-        let lines = load_lines(tx, "quote", id).await?;
+        let lines = lines_of_row(tx, &row, "quote", id).await?;
         quote_from_row(&row, lines, self.today())
     }
 
@@ -196,7 +203,7 @@ impl SqlStore {
         let today = self.today();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        let q = self.lock_quote_in_family(&mut tx, Scope::Staff, id).await?;
+        let q = self.lock_quote_in_family(&mut tx, Scope::Staff, id, false).await?;
         check_draft(q.status)?;
         if q.lines.is_empty() {
             return Err(DomainError::QuoteEmpty);
@@ -265,7 +272,7 @@ impl SqlStore {
         let company = company(&mut tx).await?;
         // The row locks make concurrent answers (and the sending of a newer version) queue here;
         // the loser sees the winner's status.
-        let q = self.lock_quote_in_family(&mut tx, actor.scope(), id).await?;
+        let q = self.lock_quote_in_family(&mut tx, actor.scope(), id, true).await?;
         check_answerable(q.status)?;
         let hash = rules::quote_content_hash(&q);
         let accepted_row = tx

@@ -145,21 +145,54 @@ pub(crate) async fn load_lines(tx: &mut Tx, kind: &str, id: Id) -> Result<Vec<Li
             args![kind, id],
         )
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Line {
-                position: r.i64("position")?,
-                code: r.opt_text("code")?,
-                description: r.text("description")?,
-                quantity: r.dec("quantity")?,
-                unit: r.text("unit")?,
-                unit_price: r.dec("unit_price")?,
-                discount: r.dec("discount")?,
-                vat_rate: r.dec("vat_rate")?,
-                total_excl_vat: r.dec("total_excl_vat")?,
-            })
-        })
-        .collect()
+    rows.iter().map(line_from_row).collect()
+}
+
+pub(crate) fn line_from_row(r: &Row) -> Result<Line> {
+    Ok(Line {
+        position: r.i64("position")?,
+        code: r.opt_text("code")?,
+        description: r.text("description")?,
+        quantity: r.dec("quantity")?,
+        unit: r.text("unit")?,
+        unit_price: r.dec("unit_price")?,
+        discount: r.dec("discount")?,
+        vat_rate: r.dec("vat_rate")?,
+        total_excl_vat: r.dec("total_excl_vat")?,
+    })
+}
+
+/// On PostgreSQL, `, COALESCE((SELECT json_agg(c ORDER BY order) FROM table c WHERE cond), '[]') AS
+/// alias`: a record's children read in the statement that reads it (one round trip instead of
+/// two; [`Row::from_json_rows`] reads them back). Nothing on SQLite, where a second statement
+/// costs no round trip. Only for children that cannot change while the caller waits for the
+/// record's lock (a document's lines): the column is read from the statement's snapshot, taken
+/// before that wait.
+pub(crate) fn children_column(tx: &Tx, table: &str, cond: &str, order: &str, alias: &str) -> String {
+    if !tx.round_trips() {
+        return String::new();
+    }
+    format!(", COALESCE((SELECT json_agg(c ORDER BY {order}) FROM {table} c WHERE {cond}), '[]')::text AS {alias}")
+}
+
+/// [`children_column`] for the lines of the document of `kind` (a constant) whose id is `id`
+/// (a column of the statement).
+pub(crate) fn lines_column(tx: &Tx, kind: &'static str, id: &str) -> String {
+    children_column(
+        tx,
+        "document_lines",
+        &format!("c.doc_kind = '{kind}' AND c.doc_id = {id}"),
+        "c.position",
+        "lines_rows",
+    )
+}
+
+/// The lines of `kind` `id`: from the row when it was read with [`lines_column`], else read.
+pub(crate) async fn lines_of_row(tx: &mut Tx, row: &Row, kind: &str, id: Id) -> Result<Vec<Line>> {
+    if row.has("lines_rows") {
+        return Row::from_json_rows(&row.text("lines_rows")?)?.iter().map(line_from_row).collect();
+    }
+    load_lines(tx, kind, id).await
 }
 
 /// Replaces a document's lines (a draft being edited).

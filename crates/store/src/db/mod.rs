@@ -261,6 +261,12 @@ impl Tx {
         }
     }
 
+    /// Each statement is a round trip to the database server (PostgreSQL): worth reading a
+    /// record's children with it (see `support::children_column`).
+    pub fn round_trips(&self) -> bool {
+        matches!(self.conn, Conn::Pg(_) | Conn::PgAuto(_))
+    }
+
     /// Announce this change if (and only if) the transaction commits.
     pub fn announce(&mut self, change: Change) {
         self.changes.push(change);

@@ -120,6 +120,37 @@ impl Row {
         Row { names: names.into(), values }
     }
 
+    /// Whether the row has this column.
+    pub fn has(&self, col: &str) -> bool {
+        self.names.iter().any(|n| n == col)
+    }
+
+    /// Rows from a JSON array of objects: what PostgreSQL's `json_agg(t)` gives for rows of a
+    /// table (every column an integer or text, as everywhere here).
+    pub fn from_json_rows(json: &str) -> R<Vec<Row>> {
+        let objects: Vec<serde_json::Map<String, serde_json::Value>> =
+            serde_json::from_str(json).map_err(|e| corrupt("(json rows)", &e.to_string()))?;
+        let Some(first) = objects.first() else { return Ok(Vec::new()) };
+        let names: Arc<[String]> = first.keys().cloned().collect();
+        objects
+            .iter()
+            .map(|o| {
+                let values = names
+                    .iter()
+                    .map(|n| match o.get(n) {
+                        None | Some(serde_json::Value::Null) => Ok(V::T(None)),
+                        Some(serde_json::Value::String(s)) => Ok(V::T(Some(s.clone()))),
+                        Some(serde_json::Value::Number(x)) => {
+                            x.as_i64().map(|i| V::I(Some(i))).ok_or_else(|| corrupt(n, "not an integer"))
+                        }
+                        Some(_) => Err(corrupt(n, "neither an integer nor text")),
+                    })
+                    .collect::<R<Vec<V>>>()?;
+                Ok(Row { names: names.clone(), values })
+            })
+            .collect()
+    }
+
     fn get(&self, col: &str) -> R<&V> {
         self.names.iter().position(|n| n == col).map(|i| &self.values[i]).ok_or_else(|| corrupt(col, "missing"))
     }
@@ -191,5 +222,23 @@ mod tests {
         assert_eq!(ts_text(whole), "2026-06-15T08:00:00.000000000Z");
         assert!(ts_text(whole) < ts_text(later), "text order is time order");
         assert_eq!(ts_text(later).parse::<Timestamp>().unwrap(), later);
+    }
+
+    #[test]
+    fn rows_from_json_read_as_rows_from_sql() {
+        let rows = Row::from_json_rows(
+            r#"[{"position": 1, "code": null, "unit_price": "390.00"}, {"position": 2, "code": "PHOTO", "unit_price": "12.50"}]"#,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].i64("position").unwrap(), 1);
+        assert_eq!(rows[0].opt_text("code").unwrap(), None);
+        assert_eq!(rows[1].text("code").unwrap(), "PHOTO");
+        assert_eq!(rows[1].dec("unit_price").unwrap().to_string(), "12.50", "decimals keep their scale");
+        assert!(rows[1].has("unit_price") && !rows[1].has("nothing"));
+        assert!(Row::from_json_rows("[]").unwrap().is_empty());
+        assert!(Row::from_json_rows(r#"[{"paid": true}]"#).is_err(), "neither an integer nor text");
+        assert!(Row::from_json_rows(r#"[{"amount": 1.5}]"#).is_err());
+        assert!(Row::from_json_rows("{").is_err());
     }
 }
