@@ -12,12 +12,12 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::db::{Row, Tx, V, args};
-use crate::documents::{Issue, issue_document};
+use crate::documents::{Issue, issue_document, issue_document_for};
 use crate::orders::lock_order_row;
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_text, company, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines, next_number,
-    notify_client, notify_client_at,
+    audit, check_text, client_of_row, company, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines,
+    next_number, notify_client, notify_client_at,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -72,7 +72,8 @@ pub(crate) async fn issue_invoice_for(
     let invoice = invoice_from_parts(&row.with("po_number", V::from(po_number.as_str())), lines, &[], Vec::new())?;
     let mut issue = Issue::new(DocumentKind::Invoice, id, client_id, &number);
     issue.invoice = Some(invoice.clone());
-    let client = issue_document(tx, now, company, issue).await?;
+    let client = client_of_row(tx, of.order, client_id).await?;
+    issue_document_for(tx, now, company, issue, &client).await?;
     Ok((invoice, client))
 }
 
@@ -244,14 +245,17 @@ impl SqlStore {
         let invoice = load_invoice(&mut tx, Scope::Staff, invoice_id, true).await?;
         let new_status = apply_payment(invoice.status, invoice.amount_due, amount)?;
         let amount = amount_cents;
-        let payment = payment_from_row(
-            &tx.one(
+        // With the client's email and language, for the notification.
+        let row = tx
+            .one(
                 "INSERT INTO payments (invoice_id, method, amount, date, reference, cheque_number, bank, deposit_date, recorded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
-                args![invoice_id, method.as_str(), amount, date, reference, cheque_number, bank, deposit_date, now],
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *, \
+                 (SELECT email FROM clients WHERE id = $10) AS client_email, \
+                 (SELECT language FROM clients WHERE id = $10) AS client_language",
+                args![invoice_id, method.as_str(), amount, date, reference, cheque_number, bank, deposit_date, now, invoice.client_id],
             )
-            .await?,
-        )?;
+            .await?;
+        let payment = payment_from_row(&row)?;
         let payment_id = payment.id;
         let paid = invoice.amount_paid + amount;
         tx.exec(
@@ -268,10 +272,11 @@ impl SqlStore {
             json!({"payment_id": payment_id, "method": method.as_str(), "amount": amount, "status": new_status.as_str()}),
         )
         .await?;
-        notify_client(
+        notify_client_at(
             &mut tx,
             now,
             invoice.client_id,
+            (&row.text("client_email")?, Language::parse(&row.text("client_language")?)?),
             "payment_received",
             json!({"invoice_id": invoice_id, "number": invoice.number, "amount": amount, "amount_due": invoice.amount_due - amount}),
         )

@@ -11,8 +11,8 @@ use crate::billing::{Invoiced, issue_invoice_for};
 use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_opt_text, check_text, company, lines_and_totals, lines_column, lines_of_row, notify_client,
-    notify_client_at,
+    audit, check_opt_text, check_text, client_column, company, lines_and_totals, lines_column, lines_of_row,
+    notify_client, notify_client_at,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -79,14 +79,17 @@ pub(crate) async fn create_order(
     po_number: &str,
     client_id: Id,
 ) -> Result<Id> {
-    let order_id = tx
-        .insert(
-            "INSERT INTO orders (purchase_order_id, client_id, status, created_at) VALUES ($1, $2, 'registered', $3) RETURNING id",
+    // With the client's email and language, which the notification and the stages' labels need.
+    let client = tx
+        .one(
+            "INSERT INTO orders (purchase_order_id, client_id, status, created_at) VALUES ($1, $2, 'registered', $3) \
+             RETURNING id, (SELECT email FROM clients WHERE id = $2) AS email, \
+             (SELECT language FROM clients WHERE id = $2) AS language",
             args![po_id, client_id, now],
         )
         .await?;
+    let order_id = client.i64("id")?;
     search::index(tx, Kind::Order, order_id, [po_number], false).await?;
-    let client = tx.one("SELECT email, language FROM clients WHERE id = $1", args![client_id]).await?;
     let client_language = client.text("language")?;
     // The template's stages in one statement.
     if !company.stage_template.is_empty() {
@@ -191,11 +194,16 @@ pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Orde
 
 /// Locks an order's row, read as [`load_order`] reads it, and gives its status.
 ///
-/// `po_lines`: with its purchase order's lines (which never change: see `children_column`),
-/// for an invoice to be issued from it.
+/// `po_lines`: with its purchase order's lines (which never change: see `children_column`)
+/// and its client, for an invoice to be issued from it.
 pub(crate) async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Result<(OrderStatus, Row)> {
     let lock = if tx.for_update().is_empty() { "" } else { " FOR UPDATE OF o" };
-    let lines = if po_lines { lines_column(tx, "purchase_order", "o.purchase_order_id") } else { String::new() };
+    let lines = match po_lines {
+        true => {
+            format!("{}{}", lines_column(tx, "purchase_order", "o.purchase_order_id"), client_column(tx, "o.client_id"))
+        }
+        false => String::new(),
+    };
     let select = ORDER_ROW_SELECT.replacen(" FROM orders o", &format!("{lines} FROM orders o"), 1);
     let row = tx.opt(&format!("{select} WHERE o.id = $1{lock}"), args![id]).await?.ok_or_else(|| not_found("order"))?;
     Ok((OrderStatus::parse(&row.text("status")?)?, row))

@@ -11,12 +11,13 @@ use serde_json::json;
 
 use crate::accounts::client_from_row;
 use crate::db::{Row, Tx, V, args};
-use crate::documents::{Issue, issue_document, issue_document_for};
+use crate::documents::{Issue, issue_document_for};
 use crate::orders::{create_order, po_from_parts, reload_purchase_order};
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_opt_text, check_text, company, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines,
-    next_number, notify_client, notify_client_at, notify_staff, notify_staff_at, save_lines,
+    audit, check_opt_text, check_text, client_column, client_of_row, company, insert_lines, lines_and_totals,
+    lines_column, lines_of_row, load_lines, next_number, notify_client, notify_client_at, notify_staff,
+    notify_staff_at, save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -79,23 +80,31 @@ impl SqlStore {
     /// `sent`: the caller only goes on with a sent quote, whose lines no longer change; they
     /// are then read in the same statement (see `children_column`). A draft's are read after
     /// the lock: an edit may have changed them while this waited.
-    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<Quote> {
+    ///
+    /// Gives the client too (read with it on PostgreSQL): the document and the notification
+    /// need them.
+    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<(Quote, Client)> {
         if tx.for_update().is_empty() {
-            return self.load_quote(tx, scope, id, true).await;
+            let quote = self.load_quote(tx, scope, id, true).await?;
+            let client =
+                client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![quote.client_id]).await?)?;
+            return Ok((quote, client));
         }
         let lines = if sent { lines_column(tx, "quote", "q.id") } else { String::new() };
         let row = tx
             .opt(
                 &format!(
-                    "SELECT q.*{lines} FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
-                     AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q"
+                    "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
+                     AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q",
+                    client_column(tx, "q.client_id")
                 ),
                 args![id, scope_client(scope)],
             )
             .await?
             .ok_or_else(|| not_found("quote"))?;
         let lines = lines_of_row(tx, &row, "quote", id).await?;
-        quote_from_row(&row, lines, self.today())
+        let client = client_of_row(tx, &row, row.i64("client_id")?).await?;
+        Ok((quote_from_row(&row, lines, self.today())?, client))
     }
 
     /// Loads a quote version, locking its row when `lock` (the caller will change it).
@@ -140,9 +149,7 @@ impl SqlStore {
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
         let (title, notes, valid_until, lines) = self.check_draft_content(&q.draft(), &company)?;
-        if tx.opt("SELECT id FROM clients WHERE id = $1", args![q.client_id]).await?.is_none() {
-            return Err(DomainError::validation("client_id", "no such client"));
-        }
+        // (That the client exists is checked by the INSERT below; a request is its client's.)
         if let Some(request_id) = q.request_id {
             let req = tx.opt("SELECT client_id FROM quote_requests WHERE id = $1", args![request_id]).await?;
             if req.map(|r| r.i64("client_id")).transpose()? != Some(q.client_id) {
@@ -151,15 +158,41 @@ impl SqlStore {
             tx.exec("UPDATE quote_requests SET status = 'quoted' WHERE id = $1", args![request_id]).await?;
         }
         let t = totals(&lines);
-        let id = tx
-            .insert(
-                "INSERT INTO quotes (version, client_id, request_id, status, title, notes, valid_until, total_excl_vat, total_vat, total_incl_vat, created_at) \
-                 VALUES (1, $1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                args![q.client_id, q.request_id, &title, notes, valid_until, t.total_excl_vat, t.total_vat, t.total_incl_vat, now],
+        // A first version is its own family: on PostgreSQL its id is taken first and written in
+        // both columns at once; on SQLite (no round trip to save) set after the insert. Nothing
+        // is inserted for a client that does not exist. The row as stored is what the caller gets.
+        let (id_cols, id_values, from) = if tx.round_trips() {
+            ("id, family_id, ", "n, n, ", " FROM (SELECT nextval(pg_get_serial_sequence('quotes', 'id')) AS n) AS next")
+        } else {
+            ("", "", "")
+        };
+        let inserted = tx
+            .opt(
+                &format!(
+                    "INSERT INTO quotes ({id_cols}version, client_id, request_id, status, title, notes, valid_until, \
+                     total_excl_vat, total_vat, total_incl_vat, created_at) \
+                     SELECT {id_values}1, $1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9{from} \
+                     WHERE EXISTS (SELECT 1 FROM clients WHERE id = $1) RETURNING *"
+                ),
+                args![
+                    q.client_id,
+                    q.request_id,
+                    &title,
+                    notes,
+                    valid_until,
+                    t.total_excl_vat,
+                    t.total_vat,
+                    t.total_incl_vat,
+                    now
+                ],
             )
-            .await?;
-        // A first version is its own family; the row as stored is what the caller gets.
-        let row = tx.one("UPDATE quotes SET family_id = id WHERE id = $1 RETURNING *", args![id]).await?;
+            .await?
+            .ok_or_else(|| DomainError::validation("client_id", "no such client"))?;
+        let id = inserted.i64("id")?;
+        let row = match inserted.opt_i64("family_id")? {
+            Some(_) => inserted,
+            None => tx.one("UPDATE quotes SET family_id = id WHERE id = $1 RETURNING *", args![id]).await?,
+        };
         insert_lines(&mut tx, "quote", id, &lines).await?;
         search::index(&mut tx, Kind::Quote, id, [title.as_str()], false).await?;
         audit(
@@ -203,7 +236,7 @@ impl SqlStore {
         let today = self.today();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        let q = self.lock_quote_in_family(&mut tx, Scope::Staff, id, false).await?;
+        let (q, client) = self.lock_quote_in_family(&mut tx, Scope::Staff, id, false).await?;
         check_draft(q.status)?;
         if q.lines.is_empty() {
             return Err(DomainError::QuoteEmpty);
@@ -250,7 +283,7 @@ impl SqlStore {
         let quote = quote_from_row(&row, q.lines.clone(), today)?;
         let mut issue = Issue::new(DocumentKind::Quote, id, q.client_id, &number);
         issue.quote = Some(quote.clone());
-        let client = issue_document(&mut tx, now, &company, issue).await?;
+        issue_document_for(&mut tx, now, &company, issue, &client).await?;
         notify_client_at(
             &mut tx,
             now,
@@ -272,7 +305,7 @@ impl SqlStore {
         let company = company(&mut tx).await?;
         // The row locks make concurrent answers (and the sending of a newer version) queue here;
         // the loser sees the winner's status.
-        let q = self.lock_quote_in_family(&mut tx, actor.scope(), id, true).await?;
+        let (q, client) = self.lock_quote_in_family(&mut tx, actor.scope(), id, true).await?;
         check_answerable(q.status)?;
         let hash = rules::quote_content_hash(&q);
         let accepted_row = tx
@@ -317,8 +350,7 @@ impl SqlStore {
         .await?;
         let payload = json!({"quote_id": id, "quote_number": quote_number, "purchase_order_id": po_id, "purchase_order_number": po_number, "total_incl_vat": q.totals.total_incl_vat});
 
-        // The client, read once: the notification and both documents need it.
-        let client = client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![q.client_id]).await?)?;
+        // The client, read with the quote: the notification and both documents need it.
         notify_client_at(
             &mut tx,
             now,

@@ -9,6 +9,7 @@ use immovr_core::{Change, DomainError, Result};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::accounts::client_from_row;
 use crate::db::{Row, Table, Tx, args};
 
 /// The change a transaction announces when it writes rows a process caches (the settings, a
@@ -185,6 +186,22 @@ pub(crate) fn lines_column(tx: &Tx, kind: &'static str, id: &str) -> String {
         "c.position",
         "lines_rows",
     )
+}
+
+/// [`children_column`] for the client whose id is `id` (a column of the statement): what a
+/// document's snapshot and a notification need, read with the record locked. (A client's row is
+/// never locked by a use case on a record of theirs: read a moment earlier, it is what it was.)
+pub(crate) fn client_column(tx: &Tx, id: &str) -> String {
+    children_column(tx, "clients", &format!("c.id = {id}"), "c.id", "client_rows")
+}
+
+/// The client `id`: from the row when it was read with [`client_column`], else read.
+pub(crate) async fn client_of_row(tx: &mut Tx, row: &Row, id: Id) -> Result<Client> {
+    if row.has("client_rows") {
+        let rows = Row::from_json_rows(&row.text("client_rows")?)?;
+        return client_from_row(rows.first().ok_or_else(|| DomainError::internal("client missing"))?);
+    }
+    client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![id]).await?)
 }
 
 /// The lines of `kind` `id`: from the row when it was read with [`lines_column`], else read.
