@@ -136,10 +136,26 @@ pub(crate) fn stage_from_row(r: &Row) -> Result<Stage> {
 /// An order from its row (read with `invoice_in_force`, see [`load_order`]): its stages and
 /// deliverables read.
 async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
-    let id = r.i64("id")?;
-    let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![id]).await?;
-    let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![id]).await?;
+    let (stages, files) = stages_and_files(tx, r.i64("id")?).await?;
     order_from_parts(r, &stages, &files, r.opt_i64("invoice_in_force")?)
+}
+
+/// An order's stages and deliverables, as they are now (both may change under the order's lock,
+/// so read after it): on PostgreSQL in one statement.
+async fn stages_and_files(tx: &mut Tx, order_id: Id) -> Result<(Vec<Row>, Vec<Row>)> {
+    if tx.round_trips() {
+        let both = tx
+            .one(
+                "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM stages c WHERE c.order_id = $1), '[]')::text AS stages, \
+                 COALESCE((SELECT json_agg(c ORDER BY c.id) FROM deliverables c WHERE c.order_id = $1), '[]')::text AS files",
+                args![order_id],
+            )
+            .await?;
+        return Ok((Row::from_json_rows(&both.text("stages")?)?, Row::from_json_rows(&both.text("files")?)?));
+    }
+    let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![order_id]).await?;
+    let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
+    Ok((stages, files))
 }
 
 /// An order from its row, its stages' and deliverables' rows and the invoice in force.
@@ -385,7 +401,8 @@ impl SqlStore {
         let company = company(&mut tx).await?;
         // The order locked, with what its answer shows (its deliverables counted here).
         let (status, row) = lock_order_row(&mut tx, order_id, true).await?;
-        let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
+        // (Delivering changes no stage: read now with the files, as the answer shows them.)
+        let (stages, files) = stages_and_files(&mut tx, order_id).await?;
         check_deliverable(status, files.len())?;
         let delivered = tx
             .one(
@@ -412,7 +429,6 @@ impl SqlStore {
             json!({"order_id": order_id, "invoice_id": invoice.id, "invoice_number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat, "due_date": invoice.due_date}),
         )
         .await?;
-        let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![order_id]).await?;
         let mut order = order_from_parts(&row, &stages, &files, Some(invoice.id))?;
         order.status = OrderStatus::Delivered;
         order.delivered_at = delivered.opt_ts("delivered_at")?;

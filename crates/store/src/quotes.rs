@@ -9,7 +9,6 @@ use immovr_core::{DomainError, Result};
 use jiff::civil::Date;
 use serde_json::json;
 
-use crate::accounts::client_from_row;
 use crate::db::{Row, Tx, V, args};
 use crate::documents::{Issue, issue_document_for};
 use crate::orders::{create_order, po_from_parts, reload_purchase_order};
@@ -65,6 +64,14 @@ pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, toda
     })
 }
 
+/// A quote version locked to be changed (see `SqlStore::lock_quote_in_family`).
+struct Locked {
+    quote: Quote,
+    client: Client,
+    /// Another version of its family is accepted (only looked at when sending a draft).
+    family_accepted: bool,
+}
+
 /// Client scope never shows drafts: they are the studio's work in progress.
 const QUOTE_SCOPE: &str = "($2 IS NULL OR (client_id = $2 AND status <> 'draft'))";
 
@@ -78,33 +85,52 @@ impl SqlStore {
     /// committed.
     ///
     /// `sent`: the caller only goes on with a sent quote, whose lines no longer change; they
-    /// are then read in the same statement (see `children_column`). A draft's are read after
-    /// the lock: an edit may have changed them while this waited.
-    ///
-    /// Gives the client too (read with it on PostgreSQL): the document and the notification
-    /// need them.
-    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<(Quote, Client)> {
-        if tx.for_update().is_empty() {
-            let quote = self.load_quote(tx, scope, id, true).await?;
-            let client =
-                client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![quote.client_id]).await?)?;
-            return Ok((quote, client));
-        }
-        let lines = if sent { lines_column(tx, "quote", "q.id") } else { String::new() };
-        let row = tx
-            .opt(
-                &format!(
-                    "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
-                     AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q",
-                    client_column(tx, "q.client_id")
-                ),
-                args![id, scope_client(scope)],
-            )
-            .await?
-            .ok_or_else(|| not_found("quote"))?;
-        let lines = lines_of_row(tx, &row, "quote", id).await?;
-        let client = client_of_row(tx, &row, row.i64("client_id")?).await?;
-        Ok((quote_from_row(&row, lines, self.today())?, client))
+    /// are then read in the same statement (see `children_column`). Otherwise (sending a draft)
+    /// they are read after the lock — an edit may have changed them while this waited — with
+    /// whether another version of the family is accepted.
+    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<Locked> {
+        let round_trips = tx.round_trips();
+        let (row, client) = if tx.for_update().is_empty() {
+            let sql = format!("SELECT * FROM quotes WHERE id = $1 AND {QUOTE_SCOPE}");
+            let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("quote"))?;
+            let client = client_of_row(tx, &row, row.i64("client_id")?).await?;
+            (row, client)
+        } else {
+            let lines = if sent { lines_column(tx, "quote", "q.id") } else { String::new() };
+            let row = tx
+                .opt(
+                    &format!(
+                        "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
+                         AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q",
+                        client_column(tx, "q.client_id")
+                    ),
+                    args![id, scope_client(scope)],
+                )
+                .await?
+                .ok_or_else(|| not_found("quote"))?;
+            let client = client_of_row(tx, &row, row.i64("client_id")?).await?;
+            (row, client)
+        };
+        let family = row.i64("family_id")?;
+        let accepted = "(SELECT COUNT(*) FROM quotes a WHERE a.family_id = $3 AND a.status = 'accepted') AS accepted";
+        let (lines, family_accepted) = if sent {
+            (lines_of_row(tx, &row, "quote", id).await?, false)
+        } else if round_trips {
+            let after = tx
+                .one(
+                    &format!(
+                        "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM document_lines c \
+                         WHERE c.doc_kind = $1 AND c.doc_id = $2), '[]')::text AS lines_rows, {accepted}"
+                    ),
+                    args!["quote", id, family],
+                )
+                .await?;
+            (lines_of_row(tx, &after, "quote", id).await?, after.i64("accepted")? > 0)
+        } else {
+            let after = tx.one(&format!("SELECT {accepted}"), args![V::I(None), V::I(None), family]).await?;
+            (load_lines(tx, "quote", id).await?, after.i64("accepted")? > 0)
+        };
+        Ok(Locked { quote: quote_from_row(&row, lines, self.today())?, client, family_accepted })
     }
 
     /// Loads a quote version, locking its row when `lock` (the caller will change it).
@@ -236,7 +262,8 @@ impl SqlStore {
         let today = self.today();
         let mut tx = self.db.write().await?;
         let company = company(&mut tx).await?;
-        let (q, client) = self.lock_quote_in_family(&mut tx, Scope::Staff, id, false).await?;
+        let Locked { quote: q, client, family_accepted } =
+            self.lock_quote_in_family(&mut tx, Scope::Staff, id, false).await?;
         check_draft(q.status)?;
         if q.lines.is_empty() {
             return Err(DomainError::QuoteEmpty);
@@ -247,9 +274,7 @@ impl SqlStore {
                 "the validity date has passed: change it before sending",
             ));
         }
-        let accepted =
-            tx.opt("SELECT id FROM quotes WHERE family_id = $1 AND status = 'accepted'", args![q.family_id]).await?;
-        if accepted.is_some() {
+        if family_accepted {
             return Err(DomainError::QuoteAlreadyAccepted);
         }
         let number = match q.number.clone() {
@@ -305,7 +330,7 @@ impl SqlStore {
         let company = company(&mut tx).await?;
         // The row locks make concurrent answers (and the sending of a newer version) queue here;
         // the loser sees the winner's status.
-        let (q, client) = self.lock_quote_in_family(&mut tx, actor.scope(), id, true).await?;
+        let Locked { quote: q, client, .. } = self.lock_quote_in_family(&mut tx, actor.scope(), id, true).await?;
         check_answerable(q.status)?;
         let hash = rules::quote_content_hash(&q);
         let accepted_row = tx
