@@ -72,6 +72,10 @@ struct Locked {
     family_accepted: bool,
 }
 
+/// How many versions of the family `$3` are accepted (at most one).
+const FAMILY_ACCEPTED: &str =
+    "(SELECT COUNT(*) FROM quotes a WHERE a.family_id = $3 AND a.status = 'accepted') AS accepted";
+
 /// Client scope never shows drafts: they are the studio's work in progress.
 const QUOTE_SCOPE: &str = "($2 IS NULL OR (client_id = $2 AND status <> 'draft'))";
 
@@ -112,7 +116,6 @@ impl SqlStore {
             (row, client)
         };
         let family = row.i64("family_id")?;
-        let accepted = "(SELECT COUNT(*) FROM quotes a WHERE a.family_id = $3 AND a.status = 'accepted') AS accepted";
         let (lines, family_accepted) = if sent {
             (lines_of_row(tx, &row, "quote", id).await?, false)
         } else if round_trips {
@@ -120,14 +123,14 @@ impl SqlStore {
                 .one(
                     &format!(
                         "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM document_lines c \
-                         WHERE c.doc_kind = $1 AND c.doc_id = $2), '[]')::text AS lines_rows, {accepted}"
+                         WHERE c.doc_kind = $1 AND c.doc_id = $2), '[]')::text AS lines_rows, {FAMILY_ACCEPTED}"
                     ),
                     args!["quote", id, family],
                 )
                 .await?;
             (lines_of_row(tx, &after, "quote", id).await?, after.i64("accepted")? > 0)
         } else {
-            let after = tx.one(&format!("SELECT {accepted}"), args![V::I(None), V::I(None), family]).await?;
+            let after = tx.one(&format!("SELECT {}", FAMILY_ACCEPTED.replace("$3", "$1")), args![family]).await?;
             (load_lines(tx, "quote", id).await?, after.i64("accepted")? > 0)
         };
         Ok(Locked { quote: quote_from_row(&row, lines, self.today())?, client, family_accepted })

@@ -31,7 +31,7 @@ use immovr_core::{Clock, DomainError, DynStore, Result};
 use immovr_documents::{Logo, Renderer};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
+use tokio::sync::{Notify, OnceCell};
 
 use crate::files::Files;
 use crate::live::LiveFeed;
@@ -54,6 +54,9 @@ pub struct Documents {
     /// changes; one not rendered yet is only a starting point ([`Documents::ensure`] finds out
     /// whether another instance recorded it since).
     known: Mutex<LruCache<(DocumentKind, Id), DocumentRecord>>,
+    /// Signalled when this process leases documents or records a render: whoever waits for a
+    /// lease held here looks again at once rather than at the end of its pause.
+    changed: Notify,
     /// Renders someone waits for (a download, an email), at most one per core.
     now: RenderThreads,
     /// The background renderer's thread, at a lower priority.
@@ -152,6 +155,7 @@ impl Documents {
             clock,
             inflight: Mutex::new(Inflight::default()),
             known: Mutex::new(LruCache::new(KNOWN)),
+            changed: Notify::new(),
             now: RenderThreads::start(
                 "immovr-render",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -224,6 +228,7 @@ impl Documents {
         let outcome = cell.get_or_try_init(|| self.render_and_record(doc, lane, leased)).await.cloned();
         if let Ok(file) = &outcome {
             self.remember(DocumentRecord { file: Some(file.clone()), ..doc.clone() });
+            self.changed.notify_waiters();
             // Done: later callers find the file in the database.
             let mut inflight = self.inflight();
             inflight.leased.remove(&doc.id);
@@ -244,15 +249,20 @@ impl Documents {
         if !leased {
             loop {
                 let now = self.clock.now();
-                if self.store.claim_document(doc.id, now, now + LEASE).await? {
-                    break;
-                }
+                // Registered before looking, so that a change made meanwhile is not missed.
+                let changed = self.changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
                 // The lease may be this process's own (the background renderer took it a
                 // moment ago): then render here rather than wait for it.
-                if self.inflight().leased.contains(&doc.id) {
+                if self.inflight().leased.contains(&doc.id)
+                    || self.store.claim_document(doc.id, now, now + LEASE).await?
+                {
                     break;
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                // Another instance's lease, or this process's background renderer between its
+                // claim and noting it (a download right after delivery met it: 20 ms more).
+                let _ = tokio::time::timeout(Duration::from_millis(20), changed).await;
                 if let Some(file) =
                     self.store.document(Scope::Staff, doc.kind, doc.entity_id).await?.and_then(|d| d.file)
                 {
@@ -386,6 +396,7 @@ impl Documents {
             // Leased for this process: a download here meanwhile renders it rather than
             // waiting for the lease to end.
             self.inflight().leased.extend(docs.iter().map(|d| d.id));
+            self.changed.notify_waiters();
             for doc in &docs {
                 self.remember(doc.clone());
             }
