@@ -19,7 +19,7 @@ use crate::orders::{ORDER_SELECT, order_from_parts, po_from_parts};
 use crate::quotes::quote_from_row;
 use crate::requests::{attachment_from_row, request_from_row};
 use crate::search::{Filter, Kind};
-use crate::support::outbox_from_row;
+use crate::support::{line_from_row, outbox_from_row};
 use crate::{SqlStore, scope_client};
 
 /// `($1, $2, …)` for an `IN` over these ids, numbered after `offset` arguments.
@@ -66,17 +66,7 @@ async fn lines_of(tx: &mut Tx, kind: &str, ids: &[Id]) -> Result<HashMap<Id, Vec
         )
         .await?;
     for r in rows {
-        out.entry(r.i64("doc_id")?).or_default().push(Line {
-            position: r.i64("position")?,
-            code: r.opt_text("code")?,
-            description: r.text("description")?,
-            quantity: r.dec("quantity")?,
-            unit: r.text("unit")?,
-            unit_price: r.dec("unit_price")?,
-            discount: r.dec("discount")?,
-            vat_rate: r.dec("vat_rate")?,
-            total_excl_vat: r.dec("total_excl_vat")?,
-        });
+        out.entry(r.i64("doc_id")?).or_default().push(line_from_row(&r)?);
     }
     Ok(out)
 }
