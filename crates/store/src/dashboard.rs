@@ -1,9 +1,10 @@
 //! The back office's dashboard: counts over every record, and the first few items of each
 //! "to do" (the most urgent), read through the indexes of migration 0007.
 
+use immovr_core::DomainError;
 use immovr_core::Result;
 use immovr_core::ports::*;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 
 use crate::SqlStore;
 use crate::db::{Tx, args};
@@ -25,13 +26,21 @@ const DELIVER: &str = "orders o JOIN purchase_orders p ON p.id = o.purchase_orde
 /// Counted and ranked on the (status, due_date) index alone; the few shown joined after.
 const OVERDUE: &str = "invoices WHERE status IN ('issued', 'partially_paid') AND due_date < $1";
 
+/// Where the dashboard's sections run: in `one` read transaction (SQLite), else each on a
+/// pooled connection, `at_once` of them at a time.
+struct Sections<'a> {
+    one: Option<&'a Mutex<Tx>>,
+    at_once: &'a Semaphore,
+}
+
 impl SqlStore {
     /// Counts over every record, and the first `preview` items of each (the most urgent).
     ///
     /// On SQLite one read transaction, statement after statement (no round trips). On
     /// PostgreSQL, where each statement is a round trip and a read is not a transaction anyway,
-    /// the counts and the sections run at once, each on a pooled connection of its own: the
-    /// page waits for its slowest statement rather than for their sum (nine of them).
+    /// the counts and the sections run three at a time, each on a pooled connection of its own:
+    /// the page waits for about a third of their sum (nine of them), and leaves the rest of the
+    /// pool to the writes.
     pub(crate) async fn dashboard_q(&self, preview: i64) -> Result<Dashboard> {
         let preview = preview.clamp(1, 50);
         let today = self.today();
@@ -41,6 +50,11 @@ impl SqlStore {
             false => Some(Mutex::new(self.db.read_long().await?)),
         };
         let one = one.as_ref();
+        // At most three of the pool's connections at once: several dashboards open together
+        // must leave connections to the writes.
+        let at_once = Semaphore::new(3);
+        let one = Sections { one, at_once: &at_once };
+        let one = &one;
 
         let (counts, requests, changes, expiring, to_validate, stages_due, to_deliver, overdue, failed) = tokio::try_join!(
             self.section(one, async |tx| {
@@ -165,10 +179,13 @@ impl SqlStore {
 
     /// Runs one section of the dashboard: in `one` read transaction when given (SQLite, its
     /// sections one after the other), else on a pooled connection of its own.
-    async fn section<T>(&self, one: Option<&Mutex<Tx>>, f: impl AsyncFnOnce(&mut Tx) -> Result<T>) -> Result<T> {
-        match one {
+    async fn section<T>(&self, s: &Sections<'_>, f: impl AsyncFnOnce(&mut Tx) -> Result<T>) -> Result<T> {
+        match s.one {
             Some(tx) => f(&mut *tx.lock().await).await,
-            None => f(&mut self.db.read_long().await?).await,
+            None => {
+                let _permit = s.at_once.acquire().await.map_err(DomainError::internal)?;
+                f(&mut self.db.read_long().await?).await
+            }
         }
     }
 }
