@@ -159,6 +159,35 @@ async fn lists_reach_the_oldest_record(app: &TestApp) {
     assert!(mine.contains(&number) && !mine.contains("rel=\"next\""), "{mine}");
 }
 
+/// The journal is in time order, whatever the order of the ids: an event stamped years before
+/// the others (an import, a clock set wrong) comes last and is found by a period up to its year,
+/// every page of it once.
+async fn the_journal_is_in_time_order(app: &TestApp) {
+    for i in 0..9 {
+        app.signup(&format!("Récent {i}")).await;
+    }
+    app.clock.advance_days(-3650);
+    let (old_client, _) = app.signup("Horloge").await;
+    app.clock.advance_days(3650);
+    let at = |e: &serde_json::Value| e["at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    let all = app.list(&app.admin, "/api/v1/audit?limit=3").await;
+    assert!(all.len() > 10, "{}", all.len());
+    assert!(all.windows(2).all(|w| at(&w[0]) >= at(&w[1])), "newest first by time");
+    let mut ids: Vec<i64> = all.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    let newest_id = *ids.iter().max().unwrap();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "every event once");
+    let last = all.last().unwrap();
+    assert_eq!(last["entity_id"], old_client, "the oldest in time comes last: {last}");
+    assert!(last["id"].as_i64() > all[0]["id"].as_i64(), "written after the newest in time");
+    let old = app.list(&app.admin, &format!("/api/v1/audit?to={}&limit=1", at(last).strftime("%Y-12-31"))).await;
+    assert!(!old.is_empty() && old.iter().all(|e| e["entity_id"] == old_client), "{old:?}");
+    let before = app.list(&app.admin, &format!("/api/v1/audit?from={}", at(last).strftime("%Y-01-01"))).await;
+    assert_eq!(before.len(), all.len(), "from its year on: everything");
+    assert!(before.iter().any(|e| e["id"] == newest_id));
+}
+
 /// Without background work: the test is about lists, and renders would only slow it down.
 async fn app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |c| c.run_workers = false).await
@@ -175,5 +204,19 @@ async fn lists_reach_the_oldest_record_sqlite() {
 async fn lists_reach_the_oldest_record_postgres() {
     let Some(app) = app(Backend::Postgres).await else { return };
     lists_reach_the_oldest_record(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_journal_is_in_time_order_sqlite() {
+    let app = app(Backend::Sqlite).await.unwrap();
+    the_journal_is_in_time_order(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_journal_is_in_time_order_postgres() {
+    let Some(app) = app(Backend::Postgres).await else { return };
+    the_journal_is_in_time_order(&app).await;
     app.stop().await;
 }
