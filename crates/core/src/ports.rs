@@ -490,6 +490,16 @@ pub trait Store: Send + Sync + 'static {
     // Issued documents
     /// An issued document of this kind for this record, if the scope may see it.
     async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>>;
+    /// From now on this process leases the documents it issues to itself for `lease`, in the
+    /// transaction that issues them, and hands them to [`Store::take_issued`]: its renderer
+    /// takes them from there (no claim, no read), and other instances leave them to it.
+    fn lease_issued(&self, lease: jiff::SignedDuration);
+    /// The documents this process issued and leased to itself since the last call, in the
+    /// order they committed.
+    fn take_issued(&self) -> Vec<DocumentRecord>;
+    /// Resolves when this process has issued documents that [`Store::take_issued`] has not given
+    /// yet (at once if it has).
+    async fn issued(&self);
     /// Leases up to `limit` documents issued in the last week that have no PDF yet (older ones,
     /// imported, render when asked for), oldest first, until
     /// `lease_until`: another instance neither takes them nor renders them meanwhile. (SQLite

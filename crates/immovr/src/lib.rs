@@ -90,7 +90,7 @@ pub fn mailer(
     Ok(Mailer {
         store,
         documents,
-        composer,
+        composer: Arc::new(composer),
         transport,
         clock,
         retry_base: std::time::Duration::from_secs(config.mail_retry_seconds),
@@ -134,7 +134,7 @@ pub async fn serve(
     };
     let mut workers = Vec::new();
     if state.run_workers {
-        workers.push(tokio::spawn(state.documents.clone().run(state.live.clone())));
+        workers.push(tokio::spawn(state.documents.clone().run()));
         workers.push(tokio::spawn(state.mailer.clone().run(state.live.clone())));
     }
     let app = immovr_web::app(state);

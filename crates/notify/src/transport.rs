@@ -1,8 +1,9 @@
 //! Where emails go: an SMTP server (lettre, with TLS or STARTTLS and authentication as the URL
 //! says), or `.eml` files in a folder (the default: the demo needs no mail server).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use lettre::address::Envelope;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -48,17 +49,42 @@ impl Transport {
     /// sent again overwrites its file).
     pub async fn send(&self, message: &Message, name: &str) -> Result<(), NotifyError> {
         match self {
-            Transport::Smtp(t) => {
-                t.send(message.clone()).await.map(|_| ()).map_err(|e| NotifyError::Send(e.to_string()))
-            }
+            Transport::Smtp(_) => self.send_formatted(message.envelope(), &message.formatted()).await,
             Transport::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| NotifyError::Send(e.to_string()))?;
-                let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, message.formatted()).await.map_err(|e| NotifyError::Send(e.to_string()))?;
-                tokio::fs::rename(&tmp, dir.join(format!("{name}.eml")))
+                let (dir, name, bytes) = (dir.clone(), name.to_string(), message.formatted());
+                tokio::task::spawn_blocking(move || Transport::write_eml(&dir, &name, &bytes))
                     .await
-                    .map_err(|e| NotifyError::Send(e.to_string()))
+                    .map_err(|e| NotifyError::Send(e.to_string()))?
             }
+        }
+    }
+
+    /// The folder of the `.eml` transport, to write a message in with [`Transport::write_eml`]
+    /// on the caller's thread (the email worker's, at a lower priority than requests).
+    pub fn folder(&self) -> Option<&Path> {
+        match self {
+            Transport::Files(dir) => Some(dir),
+            Transport::Smtp(_) => None,
+        }
+    }
+
+    /// Writes a formatted message as `name.eml` in `dir`, whole or not at all (written aside,
+    /// then renamed).
+    pub fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), NotifyError> {
+        let err = |e: std::io::Error| NotifyError::Send(e.to_string());
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, bytes).map_err(err)?;
+        std::fs::rename(&tmp, dir.join(format!("{name}.eml"))).map_err(err)
+    }
+
+    /// Sends a message composed and formatted beforehand (see [`Transport::folder`] for files).
+    pub async fn send_formatted(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), NotifyError> {
+        match self {
+            Transport::Smtp(t) => {
+                t.send_raw(envelope, bytes).await.map(|_| ()).map_err(|e| NotifyError::Send(e.to_string()))
+            }
+            Transport::Files(_) => Err(NotifyError::Send("a folder of emails is written with write_eml".into())),
         }
     }
 }

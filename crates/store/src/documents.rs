@@ -7,7 +7,7 @@ use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
 
 use crate::accounts::client_from_row;
-use crate::db::{Row, Table, Tx, args};
+use crate::db::{Inserted, Row, Table, Tx, V, args};
 use crate::{SqlStore, scope_client};
 
 /// What a use case issues: the kind, its number and the records it shows.
@@ -72,14 +72,89 @@ pub(crate) async fn issue_document_for(
         credit_note: issue.credit_note,
     };
     let json = serde_json::to_string(&snapshot).map_err(DomainError::internal)?;
-    tx.append(&DOCUMENTS, args![issue.kind.as_str(), issue.entity_id, issue.client_id, &issue.number, json, now])
-        .await?;
+    // Leased to this process's renderer only if it renders that kind as soon as issued.
+    let lease_until = tx.issue_lease().filter(|_| renders_at_once(issue.kind)).map(|lease| now + lease);
+    tx.append(
+        &DOCUMENTS,
+        args![issue.kind.as_str(), issue.entity_id, issue.client_id, &issue.number, json, now, lease_until],
+    )
+    .await?;
     Ok(())
+}
+
+/// The documents this process issued, leased to it as they were (see `Db::lease_issued`),
+/// waiting for its renderer: handed over in-process, so that it neither claims them nor reads
+/// them back.
+#[derive(Default)]
+pub(crate) struct IssuedDocuments {
+    queue: std::sync::Mutex<Vec<DocumentRecord>>,
+    /// Signalled when documents are handed over (a permit is kept if nobody waits).
+    signal: tokio::sync::Notify,
+}
+
+impl IssuedDocuments {
+    /// Takes in the documents a committed transaction issued with a lease.
+    pub fn committed(&self, inserted: &[Inserted]) {
+        let docs: Vec<DocumentRecord> = inserted
+            .iter()
+            .filter(|i| i.is(&DOCUMENTS) && matches!(i.row.get(6), Some(V::T(Some(_)))))
+            .filter_map(|i| match issued_record(i) {
+                Ok(doc) => Some(doc),
+                Err(e) => {
+                    // Then the renderer's next sweep takes it, once the lease ends.
+                    tracing::error!(error = %e, "an issued document's record");
+                    None
+                }
+            })
+            .collect();
+        if !docs.is_empty() {
+            self.queue.lock().unwrap_or_else(|p| p.into_inner()).extend(docs);
+            self.signal.notify_one();
+        }
+    }
+
+    pub fn take(&self) -> Vec<DocumentRecord> {
+        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Resolves once documents wait (at once if some do).
+    pub async fn wait(&self) {
+        loop {
+            let signalled = self.signal.notified();
+            if !self.queue.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+                return;
+            }
+            signalled.await;
+        }
+    }
+}
+
+/// The record of a document from the row its transaction appended.
+fn issued_record(i: &Inserted) -> Result<DocumentRecord> {
+    let text = |n: usize| match i.row.get(n) {
+        Some(V::T(Some(t))) => Ok(t.as_str()),
+        _ => Err(DomainError::internal(format!("documents: column {n}"))),
+    };
+    let int = |n: usize| match i.row.get(n) {
+        Some(V::I(Some(v))) => Ok(*v),
+        _ => Err(DomainError::internal(format!("documents: column {n}"))),
+    };
+    Ok(DocumentRecord {
+        id: i.id,
+        kind: DocumentKind::parse(text(0)?)?,
+        entity_id: int(1)?,
+        client_id: int(2)?,
+        number: text(3)?.to_string(),
+        snapshot: serde_json::from_str(text(4)?).map_err(DomainError::internal)?,
+        issued_at: text(5)?.parse().map_err(DomainError::internal)?,
+        file: None,
+    })
 }
 
 /// An issued document's row: never read back in the transaction that issues it, so appended
 /// (on PostgreSQL written at commit with the audit events and the notifications: one statement
-/// fewer per document, four per flow).
+/// fewer per document, four per flow); its id comes back for the renderer
+/// ([`IssuedDocuments`]).
 static DOCUMENTS: Table = Table {
     name: "documents",
     columns: &[
@@ -89,8 +164,10 @@ static DOCUMENTS: Table = Table {
         ("number", false),
         ("snapshot", false),
         ("issued_at", false),
+        ("render_lease_until", false),
     ],
     skip_existing: false,
+    returns_id: true,
 };
 
 fn document_from_row(r: &Row) -> Result<DocumentRecord> {
@@ -118,6 +195,11 @@ const EAGER_DAYS: i64 = 7;
 /// accepted quote is attached to nothing: it is rendered when first downloaded (most never
 /// are), which spares a quarter of the rendering a flow costs.
 const EAGER_KINDS: &str = "kind <> 'signed_quote'";
+
+/// [`EAGER_KINDS`] in Rust.
+fn renders_at_once(kind: DocumentKind) -> bool {
+    kind != DocumentKind::SignedQuote
+}
 
 impl SqlStore {
     pub(crate) async fn document_q(

@@ -42,6 +42,7 @@ pub struct SqlStore {
     feed: Arc<dyn ChangeFeed>,
     /// PostgreSQL `NOTIFY` channel of this database (and schema).
     channel: String,
+    issued: Arc<documents::IssuedDocuments>,
 }
 
 impl SqlStore {
@@ -56,7 +57,7 @@ impl SqlStore {
             ),
             None => "immovr_changes".to_string(),
         };
-        let store = SqlStore { db, clock, feed: Arc::new(NoFeed), channel };
+        let store = SqlStore { db, clock, feed: Arc::new(NoFeed), channel, issued: Default::default() };
         store.ensure_company().await?;
         store.backfill_search().await?;
         Ok(store)
@@ -88,9 +89,10 @@ impl SqlStore {
     pub(crate) async fn commit(&self, tx: db::Tx) -> Result<()> {
         // On PostgreSQL every commit NOTIFYs, listened to here or not: the other instances'
         // pages and settings caches learn of changes made by a command too.
-        let changes = if self.db.is_shared() { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
+        let done = if self.db.is_shared() { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
+        self.issued.committed(&done.inserted);
         // The change of cached rows is for other instances' caches, not for pages.
-        for change in changes.into_iter().filter(|c| c.kind != support::CACHE_INVALIDATED) {
+        for change in done.changes.into_iter().filter(|c| c.kind != support::CACHE_INVALIDATED) {
             self.feed.publish(change);
         }
         Ok(())
@@ -376,6 +378,18 @@ impl Store for SqlStore {
 
     async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>> {
         self.document_q(scope, kind, entity_id).await
+    }
+
+    fn lease_issued(&self, lease: jiff::SignedDuration) {
+        self.db.lease_issued(lease);
+    }
+
+    fn take_issued(&self) -> Vec<DocumentRecord> {
+        self.issued.take()
+    }
+
+    async fn issued(&self) {
+        self.issued.wait().await
     }
 
     async fn claim_documents(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<DocumentRecord>> {

@@ -39,6 +39,7 @@ static SEARCH_TERMS: Table = Table {
     name: "search_terms",
     columns: &[("kind", false), ("term", false), ("entity_id", true)],
     skip_existing: true,
+    returns_id: false,
 };
 
 /// (Re)writes the search terms of a record from its texts.

@@ -28,6 +28,7 @@ pub(crate) static AUDIT_EVENTS: Table = Table {
         ("detail", false),
     ],
     skip_existing: false,
+    returns_id: false,
 };
 
 /// Notifications queued in the transaction of the change they report.
@@ -42,6 +43,7 @@ pub(crate) static OUTBOX: Table = Table {
         ("next_attempt_at", false),
     ],
     skip_existing: false,
+    returns_id: false,
 };
 use crate::{SqlStore, not_found, scope_client};
 

@@ -34,7 +34,6 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, OnceCell};
 
 use crate::files::Files;
-use crate::live::LiveFeed;
 
 /// How many document records [`Documents::find`] keeps (a few KiB each: the snapshot).
 const KNOWN: usize = 64;
@@ -71,6 +70,8 @@ struct Inflight {
     cells: HashMap<Id, Arc<OnceCell<DocumentFile>>>,
     /// Documents this process has leased in the database and not rendered yet.
     leased: HashSet<Id>,
+    /// Documents this process issued (leased to it as they were), for the background renderer.
+    issued: Vec<DocumentRecord>,
 }
 
 /// A rendered document, ready to serve or attach.
@@ -204,6 +205,12 @@ impl Documents {
         known.insert(key, doc);
     }
 
+    /// Runs `f` on the background renderer's thread, below the requests' priority: background
+    /// work that is CPU (the email worker composes its messages there).
+    pub async fn in_background<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        self.background.run(f).await
+    }
+
     /// The PDF of an issued document, rendered and stored now if it was not yet.
     pub async fn ensure(&self, doc: &DocumentRecord) -> Result<Pdf> {
         let pdf = self.ensure_in(doc, Lane::Now).await?;
@@ -217,6 +224,8 @@ impl Documents {
         if let Some(file) = &doc.file {
             return Ok(Some(Pdf { file: file.clone(), file_name }));
         }
+        // A document issued here a moment ago is leased to this process already.
+        self.absorb_issued();
         let (cell, leased) = {
             let mut inflight = self.inflight();
             let leased = inflight.leased.contains(&doc.id);
@@ -237,6 +246,42 @@ impl Documents {
             }
         }
         Ok(Some(Pdf { file: outcome?, file_name }))
+    }
+
+    /// Takes in the documents this process issued since last asked (see
+    /// `Store::lease_issued`): leased here, known, and waiting for the background renderer.
+    fn absorb_issued(&self) {
+        let issued = self.store.take_issued();
+        if issued.is_empty() {
+            return;
+        }
+        {
+            let mut inflight = self.inflight();
+            inflight.leased.extend(issued.iter().map(|d| d.id));
+            inflight.issued.extend(issued.iter().cloned());
+        }
+        for doc in issued {
+            self.remember(doc);
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Renders the documents this process issued (leased to it as they were); returns how many.
+    async fn render_issued(&self) -> usize {
+        self.absorb_issued();
+        let docs = std::mem::take(&mut self.inflight().issued);
+        let mut done = 0;
+        for doc in &docs {
+            match self.ensure_in(doc, Lane::Background).await {
+                Ok(_) => done += 1,
+                Err(e) => {
+                    // Its lease runs out, then a sweep (here or elsewhere) takes it again.
+                    tracing::error!(error = %e, "document {} not rendered", doc.number);
+                    self.inflight().leased.remove(&doc.id);
+                }
+            }
+        }
+        done
     }
 
     fn inflight(&self) -> std::sync::MutexGuard<'_, Inflight> {
@@ -380,6 +425,15 @@ impl Documents {
 
     /// Renders every issued document that has no PDF yet; returns how many.
     pub async fn render_pending(&self) -> usize {
+        let mut done = self.render_issued().await;
+        done += self.render_claimed().await;
+        // What this process committed meanwhile: the notification of a commit can come back
+        // from PostgreSQL before the commit's own answer has handed its documents over.
+        done + self.render_issued().await
+    }
+
+    /// Claims and renders the documents nobody holds a lease on; returns how many.
+    async fn render_claimed(&self) -> usize {
         let mut done = 0;
         loop {
             let now = self.clock.now();
@@ -417,70 +471,26 @@ impl Documents {
         }
     }
 
-    /// Renders documents as they are issued: at start, after each committed change that issued
-    /// one (see [`issues_documents`]), and every minute (another instance's lease that ran out).
-    pub async fn run(self: Arc<Self>, live: LiveFeed) {
-        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+    /// Renders documents as they are issued: those this process issues as soon as they commit
+    /// (leased to it as they were issued, handed over in-process: no claim, no read, and no
+    /// wait for the change's notification); at start and every minute, whatever else waits —
+    /// issued before, by an instance that renders nothing in the background (its emails and
+    /// downloads render on demand meanwhile), or leased by an instance that stopped.
+    pub async fn run(self: Arc<Self>) {
         const SWEEP: Duration = Duration::from_secs(60);
-        let mut changes = live.subscribe();
-        let mut due = true;
+        self.store.lease_issued(LEASE);
         let mut sweep = tokio::time::Instant::now();
         loop {
-            // A fixed deadline: changes that issue nothing must not keep putting the sweep off.
-            if due || tokio::time::Instant::now() >= sweep {
+            if tokio::time::Instant::now() >= sweep {
                 self.render_pending().await;
                 sweep = tokio::time::Instant::now() + SWEEP;
             }
-            due = match tokio::time::timeout_at(sweep, changes.recv()).await {
-                Ok(Err(RecvError::Closed)) => return,
-                Ok(Ok(change)) => {
-                    // Take whatever else arrived meanwhile: one pass renders it all.
-                    let mut due = issues_documents(&change);
-                    loop {
-                        match changes.try_recv() {
-                            Ok(change) => due |= issues_documents(&change),
-                            Err(TryRecvError::Lagged(_)) => due = true,
-                            Err(_) => break,
-                        }
-                    }
-                    due
+            tokio::select! {
+                () = self.store.issued() => {
+                    self.render_issued().await;
                 }
-                // Changes missed, or a minute without any.
-                Ok(Err(RecvError::Lagged(_))) | Err(_) => true,
-            };
+                () = tokio::time::sleep_until(sweep) => {}
+            }
         }
-    }
-}
-
-/// Whether a committed change issued a document the renderer takes: the documents it renders
-/// as soon as issued are those an email attaches, and the notification that attaches one is
-/// queued in the transaction that issues it. A light payload (too long for `NOTIFY`) or a
-/// `resync` says nothing: render.
-fn issues_documents(change: &immovr_core::Change) -> bool {
-    change.kind == "resync"
-        || change.payload.as_object().is_some_and(|o| o.is_empty())
-        || !immovr_notify::documents_for(&change.kind, &change.payload).is_empty()
-}
-
-#[cfg(test)]
-mod wake_tests {
-    use super::issues_documents;
-    use immovr_core::Change;
-    use serde_json::json;
-
-    fn change(kind: &str, payload: serde_json::Value) -> Change {
-        Change { client_id: Some(1), kind: kind.into(), payload }
-    }
-
-    #[test]
-    fn the_renderer_wakes_for_changes_that_issue_a_document() {
-        assert!(issues_documents(&change("quote_sent", json!({"quote_id": 3}))));
-        assert!(issues_documents(&change("order_delivered", json!({"order_id": 2, "invoice_id": 5}))));
-        assert!(issues_documents(&change("credit_note_issued", json!({"credit_note_id": 1}))));
-        assert!(issues_documents(&change("resync", json!({}))));
-        // Too long for NOTIFY: sent without its payload, so it may have issued one.
-        assert!(issues_documents(&change("purchase_order_created", json!({}))));
-        assert!(!issues_documents(&change("payment_received", json!({"invoice_id": 5}))));
-        assert!(!issues_documents(&change("order_registered", json!({"order_id": 2}))));
     }
 }

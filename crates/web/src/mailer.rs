@@ -27,7 +27,7 @@ const GATHER: Duration = Duration::from_millis(50);
 pub struct Mailer {
     pub store: DynStore,
     pub documents: Arc<Documents>,
-    pub composer: Composer,
+    pub composer: Arc<Composer>,
     pub transport: Transport,
     pub clock: Arc<dyn Clock>,
     /// First retry delay; doubled at each attempt (capped at six hours).
@@ -75,8 +75,27 @@ impl Mailer {
                     serde_json::Value::Bool(attachments.iter().any(|a| a.filename.ends_with(".ics"))),
                 );
             }
-            let message = self.composer.compose(&m, company, &attachments)?;
-            self.transport.send(&message, &format!("{:08}-{}", m.id, m.kind)).await
+            // Composed, formatted (the attachments in base64) and, to a folder, written on the
+            // background thread: CPU that must not slow the requests down.
+            let name = format!("{:08}-{}", m.id, m.kind);
+            let (composer, company) = (self.composer.clone(), company.clone());
+            let folder = self.transport.folder().map(std::path::Path::to_path_buf);
+            let composed = self
+                .documents
+                .in_background(move || {
+                    let message = composer.compose(&m, &company, &attachments)?;
+                    let bytes = message.formatted();
+                    match folder {
+                        Some(dir) => Transport::write_eml(&dir, &name, &bytes).map(|()| None),
+                        None => Ok(Some((message.envelope().clone(), bytes))),
+                    }
+                })
+                .await
+                .map_err(|e| NotifyError::Build(e.to_string()))??;
+            match composed {
+                Some((envelope, bytes)) => self.transport.send_formatted(&envelope, &bytes).await,
+                None => Ok(()),
+            }
         }
         .await;
         let now = self.clock.now();

@@ -5,12 +5,28 @@ use super::{Conn, DbError, Tx, V};
 
 /// A table a transaction only appends to, and never reads back (audit events, outbox rows,
 /// search terms): see [`Tx::append`].
-pub(crate) struct Table {
+pub struct Table {
     pub name: &'static str,
     /// The columns written, and whether each holds integers (otherwise text).
     pub columns: &'static [(&'static str, bool)],
     /// `ON CONFLICT DO NOTHING` (a row already there is fine).
     pub skip_existing: bool,
+    /// The ids given to its rows are wanted once the transaction commits (see
+    /// [`super::Committed`]).
+    pub returns_id: bool,
+}
+
+/// A row appended to a table that returns ids, with the id it was given.
+pub struct Inserted {
+    pub table: &'static Table,
+    pub row: Vec<V>,
+    pub id: i64,
+}
+
+impl Inserted {
+    pub fn is(&self, table: &'static Table) -> bool {
+        std::ptr::eq(self.table, table)
+    }
 }
 
 impl Table {
@@ -43,6 +59,10 @@ impl Tx {
             )));
         }
         match self.conn {
+            Conn::Sqlite(_) if table.returns_id => {
+                let id = self.insert(&format!("{} RETURNING id", table.insert_sql()), row.clone()).await?;
+                self.inserted.push(Inserted { table, row, id });
+            }
             Conn::Sqlite(_) => {
                 self.exec(&table.insert_sql(), row).await?;
             }
@@ -107,14 +127,23 @@ impl Tx {
                     unnest.push(format!("${n}::text[]"));
                 }
             }
-            ctes.push(format!("t{ti} AS ({})", table.insert(&format!("SELECT * FROM UNNEST({})", unnest.join(", ")))));
+            let returning = if table.returns_id { " RETURNING id" } else { "" };
+            let insert = table.insert(&format!("SELECT * FROM UNNEST({})", unnest.join(", ")));
+            ctes.push(format!("t{ti} AS ({insert}{returning})"));
         }
-        let tail = if notify.is_empty() {
-            "SELECT 1".to_string()
-        } else {
+        // The ids of the tables that return them, ascending: the rows are inserted in the order
+        // of their arrays, each taking the next value of the sequence.
+        let mut tail: Vec<String> = tables
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.returns_id)
+            .map(|(ti, _)| format!("(SELECT string_agg(id::text, ',' ORDER BY id) FROM t{ti}) AS ids{ti}"))
+            .collect();
+        if !notify.is_empty() {
             let n = arrays.len() + 1;
-            format!("SELECT count(pg_notify(${n}, p)) FROM UNNEST(${}::text[]) AS p", n + 1)
-        };
+            tail.push(format!("(SELECT count(pg_notify(${n}, p)) FROM UNNEST(${}::text[]) AS p) AS notified", n + 1));
+        }
+        let tail = if tail.is_empty() { "SELECT 1".to_string() } else { format!("SELECT {}", tail.join(", ")) };
         let sql = if ctes.is_empty() { tail } else { format!("WITH {} {tail}", ctes.join(", ")) };
         let mut q = sqlx::query(&sql);
         for a in arrays {
@@ -126,7 +155,17 @@ impl Tx {
         if !notify.is_empty() {
             q = q.bind(channel).bind(notify);
         }
-        q.execute(self.conn.pg()).await?;
+        let row = q.fetch_one(self.conn.pg()).await?;
+        for (ti, table) in tables.iter().enumerate().filter(|(_, t)| t.returns_id) {
+            let ids: Option<String> = sqlx::Row::try_get(&row, format!("ids{ti}").as_str())?;
+            let ids: Vec<i64> = ids.unwrap_or_default().split(',').filter_map(|i| i.parse().ok()).collect();
+            let rows: Vec<Vec<V>> =
+                self.appended.iter().filter(|(t, _)| std::ptr::eq(*t, *table)).map(|(_, r)| r.clone()).collect();
+            if ids.len() != rows.len() {
+                return Err(DbError::Other(format!("{}: {} ids for {} rows", table.name, ids.len(), rows.len())));
+            }
+            self.inserted.extend(rows.into_iter().zip(ids).map(|(row, id)| Inserted { table, row, id }));
+        }
         self.appended.clear();
         Ok(())
     }

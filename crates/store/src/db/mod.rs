@@ -25,7 +25,7 @@ mod append;
 mod settings;
 mod value;
 
-pub(crate) use append::Table;
+pub use append::{Inserted, Table};
 pub(crate) use settings::SettingsCache;
 pub use value::{Row, V};
 
@@ -34,6 +34,9 @@ pub use value::{Row, V};
 pub struct Db {
     backend: Backend,
     settings: Arc<SettingsCache>,
+    /// Seconds of the lease this process takes, in the transaction that issues them, on the
+    /// documents it issues (0: none; see [`Db::lease_issued`]).
+    issue_lease: Arc<std::sync::atomic::AtomicI64>,
 }
 
 #[derive(Clone)]
@@ -244,15 +247,24 @@ pub struct Tx {
     changes: Vec<Change>,
     /// Rows appended on PostgreSQL, written at commit (see [`Tx::append`]).
     appended: Vec<(&'static Table, Vec<V>)>,
+    /// Rows appended to tables that return ids, with their ids (on PostgreSQL known at commit).
+    inserted: Vec<Inserted>,
     settings: Arc<SettingsCache>,
     /// The cache's generation when this transaction began.
     settings_generation: u64,
     /// This transaction wrote settings: it reads them from the database, and its commit
     /// empties the cache.
     settings_written: bool,
+    /// See [`Db::lease_issued`].
+    issue_lease: i64,
 }
 
 impl Tx {
+    /// The lease this process takes on the documents it issues (see [`Db::lease_issued`]).
+    pub fn issue_lease(&self) -> Option<jiff::SignedDuration> {
+        (self.issue_lease > 0).then(|| jiff::SignedDuration::from_secs(self.issue_lease))
+    }
+
     /// `" FOR UPDATE"` on PostgreSQL; nothing on SQLite, where the single writer serialises.
     pub fn for_update(&self) -> &'static str {
         match self.conn {
@@ -321,7 +333,7 @@ impl Tx {
     /// PostgreSQL: commits with the changes sent to `channel` (`NOTIFY`, delivered to every
     /// listening instance when, and only if, the transaction commits), so there is nothing left
     /// to announce here. Elsewhere: `commit`.
-    pub async fn commit_notifying(mut self, channel: &str) -> Result<Vec<Change>, DbError> {
+    pub async fn commit_notifying(mut self, channel: &str) -> Result<Committed, DbError> {
         if matches!(self.conn, Conn::Pg(_) | Conn::PgAuto(_)) {
             let mut notify = Vec::with_capacity(self.changes.len());
             for change in std::mem::take(&mut self.changes) {
@@ -339,8 +351,8 @@ impl Tx {
         self.commit().await
     }
 
-    /// Commits; gives back the changes to announce.
-    pub async fn commit(mut self) -> Result<Vec<Change>, DbError> {
+    /// Commits; gives back the changes to announce and the ids of what it inserted.
+    pub async fn commit(mut self) -> Result<Committed, DbError> {
         if !self.appended.is_empty() {
             self.flush_pg("", Vec::new()).await?;
         }
@@ -354,8 +366,15 @@ impl Tx {
             self.settings.invalidate();
         }
         done?;
-        Ok(self.changes)
+        Ok(Committed { changes: self.changes, inserted: self.inserted })
     }
+}
+
+/// What a committed transaction leaves to do: the changes to announce, and the rows it appended
+/// to tables that return ids (`Table::returns_id`), with their ids.
+pub struct Committed {
+    pub changes: Vec<Change>,
+    pub inserted: Vec<Inserted>,
 }
 
 pub struct Options {
@@ -371,10 +390,20 @@ impl Db {
             conn,
             changes: Vec::new(),
             appended: Vec::new(),
+            inserted: Vec::new(),
             settings_generation: self.settings.generation(),
             settings: self.settings.clone(),
             settings_written: false,
+            issue_lease: self.issue_lease.load(std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    /// From now on, the documents this process issues are leased to it for `lease` in the
+    /// transaction that issues them: its renderer takes them as soon as they commit, and
+    /// another instance neither claims nor renders them meanwhile (after a crash the lease runs
+    /// out and any instance takes them). Set when the process runs its background renderer.
+    pub fn lease_issued(&self, lease: jiff::SignedDuration) {
+        self.issue_lease.store(lease.as_secs().max(1), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The cache of the `settings` table (see [`SettingsCache`]).
@@ -417,6 +446,7 @@ impl Db {
             return Ok(Db {
                 backend: Backend::Pg { pool, relaxed },
                 settings: Arc::new(SettingsCache::new(false, true)),
+                issue_lease: Default::default(),
             });
         }
         let path = opts.url.strip_prefix("sqlite://").or_else(|| opts.url.strip_prefix("sqlite:")).unwrap_or(&opts.url);
@@ -442,7 +472,11 @@ impl Db {
             .collect::<Result<Vec<_>, _>>()?;
         let lite = Lite { writer: Arc::new(Mutex::new(writer)), readers, next_reader: AtomicUsize::new(0) };
         // One process serves an SQLite file: what it caches changes only through it.
-        Ok(Db { backend: Backend::Sqlite(Arc::new(lite)), settings: Arc::new(SettingsCache::new(true, false)) })
+        Ok(Db {
+            backend: Backend::Sqlite(Arc::new(lite)),
+            settings: Arc::new(SettingsCache::new(true, false)),
+            issue_lease: Default::default(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {

@@ -382,3 +382,52 @@ both!(a_lost_or_damaged_pdf_is_rendered_again_the_same, async |app: &TestApp| {
     assert_eq!(pdf(app, &client, &path).await, first);
     assert_eq!(app.documents.renders(), renders + 2);
 });
+
+/// What a process issues while it renders in the background is leased to it in the issuing
+/// transaction and handed to it in-process with the id the database gave it; an accepted quote,
+/// which waits for its first download, is neither.
+async fn issued_documents_are_handed_over(app: &TestApp) {
+    use immovr_core::Store;
+    use immovr_core::model::DocumentKind;
+    use immovr_core::ports::Scope;
+    let (client_id, client) = app.signup("Relais").await;
+    assert!(app.store.take_issued().is_empty(), "nothing leased before the renderer says so");
+    app.store.lease_issued(jiff::SignedDuration::from_secs(30));
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let accepted = app.post(&client, &format!("/api/v1/quotes/{quote}/accept"), TestApp::signature()).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
+    let issued = app.store.take_issued();
+    let kinds: Vec<(DocumentKind, Id)> = issued.iter().map(|d| (d.kind, d.entity_id)).collect();
+    assert_eq!(kinds, vec![(DocumentKind::Quote, quote), (DocumentKind::PurchaseOrder, po)], "in commit order");
+    for doc in &issued {
+        let stored = app.store.document(Scope::Staff, doc.kind, doc.entity_id).await.unwrap().unwrap();
+        assert_eq!((doc.id, &doc.number, doc.client_id), (stored.id, &stored.number, stored.client_id));
+        assert_eq!(serde_json::to_value(&doc.snapshot).unwrap(), serde_json::to_value(&stored.snapshot).unwrap());
+    }
+    assert!(app.store.take_issued().is_empty(), "handed over once");
+    let now = immovr_core::Clock::now(app.clock.as_ref());
+    let signed = app.store.document(Scope::Staff, DocumentKind::SignedQuote, quote).await.unwrap().unwrap();
+    assert!(app.store.claim_document(signed.id, now, now + jiff::SignedDuration::from_secs(30)).await.unwrap());
+    // PostgreSQL (shared by instances): the purchase order is this process's to render.
+    let leased_elsewhere = !app.store.claim_document(issued[1].id, now, now).await.unwrap();
+    assert_eq!(leased_elsewhere, app.store.backend() == "postgres");
+}
+
+/// Without background work: the test plays the renderer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issued_documents_are_handed_over_sqlite() {
+    let app = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Sqlite, |c| c.run_workers = false).await.unwrap();
+    issued_documents_are_handed_over(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issued_documents_are_handed_over_postgres() {
+    let Some(app) = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Postgres, |c| c.run_workers = false).await
+    else {
+        return;
+    };
+    issued_documents_are_handed_over(&app).await;
+    app.stop().await;
+}
