@@ -278,17 +278,19 @@ impl SqlStore {
         let recorded = tx
             .opt(
                 "UPDATE documents SET file_key = $2, sha256 = $3, size = $4, rendered_at = $5, render_lease_until = NULL \
-                 WHERE id = $1 AND sha256 IS NULL RETURNING *",
+                 WHERE id = $1 AND sha256 IS NULL RETURNING file_key, sha256, size",
                 args![id, &file.key, &file.sha256, file.size, rendered_at],
             )
             .await?;
         // Recorded already (by another instance): the file of record is that one.
         let row = match recorded {
             Some(row) => row,
-            None => tx.one("SELECT * FROM documents WHERE id = $1", args![id]).await?,
+            None => tx.one("SELECT file_key, sha256, size FROM documents WHERE id = $1", args![id]).await?,
         };
-        let doc = document_from_row(&row)?;
         self.commit(tx).await?;
-        doc.file.ok_or_else(|| DomainError::internal("document file not recorded"))
+        match (row.opt_text("file_key")?, row.opt_text("sha256")?, row.opt_i64("size")?) {
+            (Some(key), Some(sha256), Some(size)) => Ok(DocumentFile { key, sha256, size }),
+            _ => Err(DomainError::internal("document file not recorded")),
+        }
     }
 }
