@@ -16,8 +16,8 @@ use crate::documents::{Issue, issue_document, issue_document_for};
 use crate::orders::lock_order_row;
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_text, client_of_row, company, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines,
-    next_number, notify_client, notify_client_at,
+    append_lines, audit, check_text, client_of_row, company, insert_lines, lines_and_totals, lines_column,
+    lines_of_row, load_lines, next_number, notify_client, notify_client_at,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -57,7 +57,8 @@ pub(crate) async fn issue_invoice_for(
         .await
         .map_err(|e| e.unique_as(DomainError::AlreadyInvoiced))?;
     let id = row.i64("id")?;
-    insert_lines(tx, "invoice", id, &lines).await?;
+    // The invoice is built from these lines, not read back.
+    append_lines(tx, "invoice", id, &lines).await?;
     search::index(tx, Kind::Invoice, id, [number.as_str(), po_number.as_str()], false).await?;
     audit(
         tx,

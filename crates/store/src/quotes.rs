@@ -14,9 +14,9 @@ use crate::documents::{Issue, issue_document_for};
 use crate::orders::{create_order, po_from_parts, reload_purchase_order};
 use crate::search::{self, Kind};
 use crate::support::{
-    audit, check_opt_text, check_text, client_column, client_of_row, company, insert_lines, lines_and_totals,
-    lines_column, lines_of_row, load_lines, next_number, notify_client, notify_client_at, notify_staff,
-    notify_staff_at, save_lines,
+    append_lines, audit, check_opt_text, check_text, client_column, client_of_row, company, insert_lines,
+    lines_and_totals, lines_column, lines_of_row, load_lines, next_number, notify_client, notify_client_at,
+    notify_staff, notify_staff_at, save_lines,
 };
 use crate::{SqlStore, not_found, scope_client};
 
@@ -222,7 +222,8 @@ impl SqlStore {
             Some(_) => inserted,
             None => tx.one("UPDATE quotes SET family_id = id WHERE id = $1 RETURNING *", args![id]).await?,
         };
-        insert_lines(&mut tx, "quote", id, &lines).await?;
+        // The quote is built from these lines, not read back.
+        append_lines(&mut tx, "quote", id, &lines).await?;
         search::index(&mut tx, Kind::Quote, id, [title.as_str()], false).await?;
         audit(
             &mut tx,
@@ -356,7 +357,8 @@ impl SqlStore {
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
         let po_id = po_row.i64("id")?;
-        insert_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
+        // The purchase order is built from the quote's lines, not read back.
+        append_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
         search::index(&mut tx, Kind::PurchaseOrder, po_id, [po_number.as_str(), quote_number.as_str()], false).await?;
         audit(
             &mut tx,
