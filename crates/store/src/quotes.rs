@@ -182,7 +182,12 @@ impl SqlStore {
         if let Some(request_id) = q.request_id {
             let req = tx.opt("SELECT client_id FROM quote_requests WHERE id = $1", args![request_id]).await?;
             if req.map(|r| r.i64("client_id")).transpose()? != Some(q.client_id) {
-                return Err(DomainError::validation("request_id", "no such request for this client"));
+                // Say which is wrong: a client that does not exist has no requests either.
+                let client = tx.opt("SELECT id FROM clients WHERE id = $1", args![q.client_id]).await?;
+                return Err(match client {
+                    Some(_) => DomainError::validation("request_id", "no such request for this client"),
+                    None => DomainError::validation("client_id", "no such client"),
+                });
             }
             tx.exec("UPDATE quote_requests SET status = 'quoted' WHERE id = $1", args![request_id]).await?;
         }

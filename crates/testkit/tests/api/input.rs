@@ -78,6 +78,24 @@ both!(bad_input_is_refused_and_changes_nothing, async |app: &TestApp| {
         (unknown_client.status, unknown_client.body["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("client_id"))
     );
+    // With a request: still the client that is wrong, not the request.
+    let with_request = app
+        .post(admin, "/api/v1/quotes", json!({"client_id": 999_999, "request_id": 1, "title": "x", "lines": []}))
+        .await;
+    assert_eq!(
+        (with_request.status, with_request.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("client_id")),
+        "{}",
+        with_request.body
+    );
+    let other_request = app
+        .post(
+            admin,
+            "/api/v1/quotes",
+            json!({"client_id": client_id, "request_id": 999_999, "title": "x", "lines": []}),
+        )
+        .await;
+    assert_eq!(other_request.body["field"], "request_id", "{}", other_request.body);
     let past = app
         .post(
             admin,
