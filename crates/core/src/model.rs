@@ -496,6 +496,21 @@ pub struct DocumentSnapshot {
     pub credit_note: Option<CreditNote>,
 }
 
+/// What a process issued and leased to itself (see `Store::lease_issued`): the records, and, past
+/// a few hundred waiting, only the ids of the rest (their records stay in the database: the
+/// memory a backlog takes is bounded).
+#[derive(Debug, Default)]
+pub struct IssuedDocuments {
+    pub records: Vec<DocumentRecord>,
+    pub ids_only: Vec<Id>,
+}
+
+impl IssuedDocuments {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.ids_only.is_empty()
+    }
+}
+
 /// An issued document: its frozen content, and once rendered, its PDF in the file store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentRecord {

@@ -496,7 +496,7 @@ pub trait Store: Send + Sync + 'static {
     fn lease_issued(&self, lease: jiff::SignedDuration);
     /// The documents this process issued and leased to itself since the last call, in the
     /// order they committed.
-    fn take_issued(&self) -> Vec<DocumentRecord>;
+    fn take_issued(&self) -> IssuedDocuments;
     /// Resolves when this process has issued documents that [`Store::take_issued`] has not given
     /// yet (at once if it has).
     async fn issued(&self);

@@ -84,15 +84,19 @@ pub(crate) async fn issue_document_for(
 
 /// The documents this process issued, leased to it as they were (see `Db::lease_issued`),
 /// waiting for its renderer: handed over in-process, so that it neither claims them nor reads
-/// them back.
+/// them back (past [`HELD`] of them, their ids only).
 #[derive(Default)]
-pub(crate) struct IssuedDocuments {
-    queue: std::sync::Mutex<Vec<DocumentRecord>>,
+pub(crate) struct Issued {
+    queue: std::sync::Mutex<IssuedDocuments>,
     /// Signalled when documents are handed over (a permit is kept if nobody waits).
     signal: tokio::sync::Notify,
 }
 
-impl IssuedDocuments {
+/// Records held for the renderer at most; past them, only ids (a renderer that falls behind,
+/// e.g. under a burst of sign-ups hashing passwords, must not hold the backlog in memory).
+const HELD: usize = 256;
+
+impl Issued {
     /// Takes in the documents a committed transaction issued with a lease.
     pub fn committed(&self, inserted: &[Inserted]) {
         let docs: Vec<DocumentRecord> = inserted
@@ -108,12 +112,19 @@ impl IssuedDocuments {
             })
             .collect();
         if !docs.is_empty() {
-            self.queue.lock().unwrap_or_else(|p| p.into_inner()).extend(docs);
+            let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            for doc in docs {
+                if queue.records.len() < HELD {
+                    queue.records.push(doc);
+                } else {
+                    queue.ids_only.push(doc.id);
+                }
+            }
             self.signal.notify_one();
         }
     }
 
-    pub fn take(&self) -> Vec<DocumentRecord> {
+    pub fn take(&self) -> IssuedDocuments {
         std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
@@ -154,7 +165,7 @@ fn issued_record(i: &Inserted) -> Result<DocumentRecord> {
 /// An issued document's row: never read back in the transaction that issues it, so appended
 /// (on PostgreSQL written at commit with the audit events and the notifications: one statement
 /// fewer per document, four per flow); its id comes back for the renderer
-/// ([`IssuedDocuments`]).
+/// ([`Issued`]).
 static DOCUMENTS: Table = Table {
     name: "documents",
     columns: &[
@@ -292,5 +303,62 @@ impl SqlStore {
             (Some(key), Some(sha256), Some(size)) => Ok(DocumentFile { key, sha256, size }),
             _ => Err(DomainError::internal("document file not recorded")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: Id) -> Inserted {
+        let now: Timestamp = "2026-12-03T10:00:00Z".parse().unwrap();
+        let client = Client {
+            id: 1,
+            kind: ClientKind::Person,
+            name: "Jeanne Martin".into(),
+            email: "jeanne@client.example".into(),
+            phone: None,
+            company_name: None,
+            siren: None,
+            siret: None,
+            vat_number: None,
+            billing_address: None,
+            language: Language::Fr,
+            notify_email: true,
+            created_at: now,
+        };
+        let snapshot = DocumentSnapshot {
+            kind: DocumentKind::Quote,
+            number: format!("D-2026-{id:05}"),
+            language: Language::Fr,
+            issued_at: now,
+            company: crate::default_company(),
+            client,
+            quote: None,
+            purchase_order: None,
+            invoice: None,
+            credit_note: None,
+        };
+        let json = serde_json::to_string(&snapshot).unwrap();
+        let lease = Some(now + jiff::SignedDuration::from_secs(30));
+        Inserted { table: &DOCUMENTS, row: args!["quote", id, 1, &snapshot.number, json, now, lease], id: 1000 + id }
+    }
+
+    #[test]
+    fn a_backlog_of_issued_documents_is_held_as_ids_past_a_few_hundred() {
+        let issued = Issued::default();
+        let rows: Vec<Inserted> = (1..=300).map(row).collect();
+        issued.committed(&rows);
+        let taken = issued.take();
+        assert_eq!(taken.records.len(), HELD);
+        assert_eq!(taken.records[0].id, 1001);
+        assert_eq!(taken.records[0].number, "D-2026-00001");
+        assert_eq!(taken.ids_only, (1000 + HELD as i64 + 1..=1300).collect::<Vec<_>>());
+        assert!(issued.take().is_empty(), "handed over once");
+        // Without a lease (a process that renders nothing in the background): nothing held.
+        let mut unleased = row(1);
+        unleased.row[6] = V::T(None);
+        issued.committed(&[unleased]);
+        assert!(issued.take().is_empty());
     }
 }

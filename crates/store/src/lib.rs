@@ -42,7 +42,7 @@ pub struct SqlStore {
     feed: Arc<dyn ChangeFeed>,
     /// PostgreSQL `NOTIFY` channel of this database (and schema).
     channel: String,
-    issued: Arc<documents::IssuedDocuments>,
+    issued: Arc<documents::Issued>,
 }
 
 impl SqlStore {
@@ -384,7 +384,7 @@ impl Store for SqlStore {
         self.db.lease_issued(lease);
     }
 
-    fn take_issued(&self) -> Vec<DocumentRecord> {
+    fn take_issued(&self) -> IssuedDocuments {
         self.issued.take()
     }
 

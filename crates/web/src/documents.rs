@@ -38,6 +38,10 @@ use crate::files::Files;
 /// How many document records [`Documents::find`] keeps (a few KiB each: the snapshot).
 const KNOWN: usize = 64;
 
+/// Records of documents issued here held for the background renderer at most (the memory of a
+/// backlog stays bounded).
+const HELD: usize = 256;
+
 /// How long a lease on a document being rendered lasts (a render takes milliseconds).
 const LEASE: SignedDuration = SignedDuration::from_secs(30);
 
@@ -257,10 +261,14 @@ impl Documents {
         }
         {
             let mut inflight = self.inflight();
-            inflight.leased.extend(issued.iter().map(|d| d.id));
-            inflight.issued.extend(issued.iter().cloned());
+            inflight.leased.extend(issued.records.iter().map(|d| d.id).chain(issued.ids_only.iter().copied()));
+            // At most a few hundred records wait here for the background renderer; past them,
+            // and past what the store holds, ids only: rendered when an email or a download
+            // asks (leased here: at once, no wait), or by a sweep once their lease has run out.
+            let room = HELD.saturating_sub(inflight.issued.len());
+            inflight.issued.extend(issued.records.iter().take(room).cloned());
         }
-        for doc in issued {
+        for doc in issued.records {
             self.remember(doc);
         }
         self.changed.notify_waiters();

@@ -397,7 +397,7 @@ async fn issued_documents_are_handed_over(app: &TestApp) {
     let accepted = app.post(&client, &format!("/api/v1/quotes/{quote}/accept"), TestApp::signature()).await;
     assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
     let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
-    let issued = app.store.take_issued();
+    let issued = app.store.take_issued().records;
     let kinds: Vec<(DocumentKind, Id)> = issued.iter().map(|d| (d.kind, d.entity_id)).collect();
     assert_eq!(kinds, vec![(DocumentKind::Quote, quote), (DocumentKind::PurchaseOrder, po)], "in commit order");
     for doc in &issued {
