@@ -497,12 +497,20 @@ pub struct DocumentSnapshot {
 }
 
 /// What a process issued and leased to itself (see `Store::lease_issued`): the records, and, past
-/// a few hundred waiting, only the ids of the rest (their records stay in the database: the
-/// memory a backlog takes is bounded).
+/// a few hundred waiting, only which documents the rest are (their records stay in the database:
+/// the memory a backlog takes is bounded).
 #[derive(Debug, Default)]
 pub struct IssuedDocuments {
     pub records: Vec<DocumentRecord>,
-    pub ids_only: Vec<Id>,
+    pub ids_only: Vec<IssuedId>,
+}
+
+/// Which document: its id, its kind and its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuedId {
+    pub id: Id,
+    pub kind: DocumentKind,
+    pub entity_id: Id,
 }
 
 impl IssuedDocuments {

@@ -117,7 +117,7 @@ impl Issued {
                 if queue.records.len() < HELD {
                     queue.records.push(doc);
                 } else {
-                    queue.ids_only.push(doc.id);
+                    queue.ids_only.push(IssuedId { id: doc.id, kind: doc.kind, entity_id: doc.entity_id });
                 }
             }
             self.signal.notify_one();
@@ -353,7 +353,9 @@ mod tests {
         assert_eq!(taken.records.len(), HELD);
         assert_eq!(taken.records[0].id, 1001);
         assert_eq!(taken.records[0].number, "D-2026-00001");
-        assert_eq!(taken.ids_only, (1000 + HELD as i64 + 1..=1300).collect::<Vec<_>>());
+        let ids: Vec<Id> = taken.ids_only.iter().map(|i| i.id).collect();
+        assert_eq!(ids, (1000 + HELD as i64 + 1..=1300).collect::<Vec<_>>());
+        assert_eq!(taken.ids_only[0], IssuedId { id: 1257, kind: DocumentKind::Quote, entity_id: 257 });
         assert!(issued.take().is_empty(), "handed over once");
         // Without a lease (a process that renders nothing in the background): nothing held.
         let mut unleased = row(1);

@@ -60,6 +60,9 @@ pub struct Documents {
     /// Signalled when this process leases documents or records a render: whoever waits for a
     /// lease held here looks again at once rather than at the end of its pause.
     changed: Notify,
+    /// Signalled when documents issued here wait for the background renderer (taken over from
+    /// the store by whoever came first: the renderer, a download, an email).
+    issued_ready: Notify,
     /// Renders someone waits for (a download, an email), at most one per core.
     now: RenderThreads,
     /// The background renderer's thread, at a lower priority.
@@ -76,6 +79,8 @@ struct Inflight {
     leased: HashSet<Id>,
     /// Documents this process issued (leased to it as they were), for the background renderer.
     issued: Vec<DocumentRecord>,
+    /// The same, past [`HELD`] records: which documents, their records left in the database.
+    issued_later: Vec<immovr_core::model::IssuedId>,
 }
 
 /// A rendered document, ready to serve or attach.
@@ -114,7 +119,13 @@ impl RenderThreads {
                 loop {
                     let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     match job {
-                        Ok(job) => job(),
+                        // A panic loses that job only (its caller gets an error), not the thread:
+                        // the background one also composes every email.
+                        Ok(job) => {
+                            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                                tracing::error!("a job on a render thread panicked");
+                            }
+                        }
                         Err(_) => return,
                     }
                 }
@@ -161,6 +172,7 @@ impl Documents {
             inflight: Mutex::new(Inflight::default()),
             known: Mutex::new(LruCache::new(KNOWN)),
             changed: Notify::new(),
+            issued_ready: Notify::new(),
             now: RenderThreads::start(
                 "immovr-render",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -261,35 +273,71 @@ impl Documents {
         }
         {
             let mut inflight = self.inflight();
-            inflight.leased.extend(issued.records.iter().map(|d| d.id).chain(issued.ids_only.iter().copied()));
+            inflight.leased.extend(issued.records.iter().map(|d| d.id).chain(issued.ids_only.iter().map(|i| i.id)));
             // At most a few hundred records wait here for the background renderer; past them,
             // and past what the store holds, ids only: rendered when an email or a download
             // asks (leased here: at once, no wait), or by a sweep once their lease has run out.
             let room = HELD.saturating_sub(inflight.issued.len());
+            let later = issued.records.iter().skip(room).map(|d| immovr_core::model::IssuedId {
+                id: d.id,
+                kind: d.kind,
+                entity_id: d.entity_id,
+            });
+            let later: Vec<_> = later.collect();
             inflight.issued.extend(issued.records.iter().take(room).cloned());
+            inflight.issued_later.extend(later.into_iter().chain(issued.ids_only));
         }
         for doc in issued.records {
             self.remember(doc);
         }
         self.changed.notify_waiters();
+        // Whoever took them (a download, an email), the background renderer renders them.
+        self.issued_ready.notify_one();
     }
 
-    /// Renders the documents this process issued (leased to it as they were); returns how many.
+    /// Renders the documents this process issued (leased to it as they were), until none is
+    /// left, those issued meanwhile included; returns how many.
     async fn render_issued(&self) -> usize {
-        self.absorb_issued();
-        let docs = std::mem::take(&mut self.inflight().issued);
         let mut done = 0;
-        for doc in &docs {
-            match self.ensure_in(doc, Lane::Background).await {
-                Ok(_) => done += 1,
-                Err(e) => {
-                    // Its lease runs out, then a sweep (here or elsewhere) takes it again.
-                    tracing::error!(error = %e, "document {} not rendered", doc.number);
-                    self.inflight().leased.remove(&doc.id);
+        loop {
+            self.absorb_issued();
+            let (docs, later) = {
+                let mut inflight = self.inflight();
+                (std::mem::take(&mut inflight.issued), std::mem::take(&mut inflight.issued_later))
+            };
+            if docs.is_empty() && later.is_empty() {
+                return done;
+            }
+            for doc in &docs {
+                done += self.render_issued_one(doc).await;
+            }
+            // Past what was held: their records read back, one by one.
+            for i in later {
+                match self.find(Scope::Staff, i.kind, i.entity_id).await {
+                    Ok(Some(doc)) => done += self.render_issued_one(&doc).await,
+                    Ok(None) => {
+                        self.inflight().leased.remove(&i.id);
+                    }
+                    Err(e) => {
+                        // Its lease runs out, then a sweep (here or elsewhere) takes it again.
+                        tracing::error!(error = %e, "reading issued document {}", i.id);
+                        self.inflight().leased.remove(&i.id);
+                    }
                 }
             }
         }
-        done
+    }
+
+    async fn render_issued_one(&self, doc: &DocumentRecord) -> usize {
+        match self.ensure_in(doc, Lane::Background).await {
+            Ok(_) => 1,
+            Err(e) => {
+                // Its lease runs out, then a sweep (here or elsewhere) takes it again.
+                tracing::error!(error = %e, "document {} not rendered", doc.number);
+                self.inflight().leased.remove(&doc.id);
+                0
+            }
+        }
     }
 
     fn inflight(&self) -> std::sync::MutexGuard<'_, Inflight> {
@@ -495,6 +543,9 @@ impl Documents {
             }
             tokio::select! {
                 () = self.store.issued() => {
+                    self.render_issued().await;
+                }
+                () = self.issued_ready.notified() => {
                     self.render_issued().await;
                 }
                 () = tokio::time::sleep_until(sweep) => {}

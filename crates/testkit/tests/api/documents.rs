@@ -431,3 +431,47 @@ async fn issued_documents_are_handed_over_postgres() {
     issued_documents_are_handed_over(&app).await;
     app.stop().await;
 }
+
+/// The background renderer renders what this process issues as it commits, whoever takes it
+/// over first (here a download of the invoice right after delivery), long before its sweep of
+/// every minute; an accepted quote waits for its first download.
+async fn the_renderer_takes_what_is_issued_here(app: &TestApp) {
+    use immovr_core::Store;
+    use immovr_core::model::DocumentKind;
+    use immovr_core::ports::Scope;
+    let renderer = tokio::spawn(app.documents.clone().run());
+    let (client_id, client) = app.signup("Atelier").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let (_, po, _, invoice) = invoiced(app, &client, quote).await;
+    let _ = pdf(app, &client, &format!("/api/v1/invoices/{invoice}/pdf")).await;
+    let rendered = |kind, id| async move {
+        app.store.document(Scope::Staff, kind, id).await.unwrap().is_some_and(|d| d.file.is_some())
+    };
+    let mut waited = 0;
+    while !(rendered(DocumentKind::Quote, quote).await && rendered(DocumentKind::PurchaseOrder, po).await) {
+        assert!(waited < 100, "the quote and the purchase order are rendered within seconds");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert!(rendered(DocumentKind::Invoice, invoice).await);
+    assert!(!rendered(DocumentKind::SignedQuote, quote).await, "the accepted quote waits for its download");
+    assert_eq!(app.documents.renders(), 3, "each once");
+    renderer.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_renderer_takes_what_is_issued_here_sqlite() {
+    let app = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Sqlite, |c| c.run_workers = false).await.unwrap();
+    the_renderer_takes_what_is_issued_here(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_renderer_takes_what_is_issued_here_postgres() {
+    let Some(app) = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Postgres, |c| c.run_workers = false).await
+    else {
+        return;
+    };
+    the_renderer_takes_what_is_issued_here(&app).await;
+    app.stop().await;
+}
