@@ -505,12 +505,22 @@ pub struct IssuedDocuments {
     pub ids_only: Vec<IssuedId>,
 }
 
+/// Records of issued documents held in memory for the background renderer at most, in the store
+/// and again in the renderer; past them, [`IssuedId`]s.
+pub const ISSUED_HELD: usize = 256;
+
 /// Which document: its id, its kind and its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IssuedId {
     pub id: Id,
     pub kind: DocumentKind,
     pub entity_id: Id,
+}
+
+impl From<&DocumentRecord> for IssuedId {
+    fn from(d: &DocumentRecord) -> IssuedId {
+        IssuedId { id: d.id, kind: d.kind, entity_id: d.entity_id }
+    }
 }
 
 impl IssuedDocuments {

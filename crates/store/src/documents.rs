@@ -94,7 +94,7 @@ pub(crate) struct Issued {
 
 /// Records held for the renderer at most; past them, only ids (a renderer that falls behind,
 /// e.g. under a burst of sign-ups hashing passwords, must not hold the backlog in memory).
-const HELD: usize = 256;
+const HELD: usize = ISSUED_HELD;
 
 impl Issued {
     /// Takes in the documents a committed transaction issued with a lease.
@@ -117,7 +117,7 @@ impl Issued {
                 if queue.records.len() < HELD {
                     queue.records.push(doc);
                 } else {
-                    queue.ids_only.push(IssuedId { id: doc.id, kind: doc.kind, entity_id: doc.entity_id });
+                    queue.ids_only.push(IssuedId::from(&doc));
                 }
             }
             self.signal.notify_one();

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::accounts::client_from_row;
-use crate::db::{Row, Table, Tx, args};
+use crate::db::{Row, Table, Tx, V, args};
 
 /// The change a transaction announces when it writes rows a process caches (the settings, a
 /// user, a session): every instance forgets what it cached (see `SettingsCache`).
@@ -246,22 +246,26 @@ static DOCUMENT_LINES: Table = Table {
 /// read them back.
 pub(crate) async fn append_lines(tx: &mut Tx, kind: &str, id: Id, lines: &[Line]) -> Result<()> {
     for l in lines {
-        let row = args![
-            kind,
-            id,
-            l.position,
-            &l.code,
-            &l.description,
-            l.quantity,
-            &l.unit,
-            l.unit_price,
-            l.discount,
-            l.vat_rate,
-            l.total_excl_vat
-        ];
-        tx.append(&DOCUMENT_LINES, row).await?;
+        tx.append(&DOCUMENT_LINES, line_values(kind, id, l)).await?;
     }
     Ok(())
+}
+
+/// A line's values, in the order of [`DOCUMENT_LINES`]'s columns.
+fn line_values(kind: &str, id: Id, l: &Line) -> Vec<V> {
+    args![
+        kind,
+        id,
+        l.position,
+        &l.code,
+        &l.description,
+        l.quantity,
+        &l.unit,
+        l.unit_price,
+        l.discount,
+        l.vat_rate,
+        l.total_excl_vat
+    ]
 }
 
 /// Writes a new document's lines in one statement (one round trip, whatever their number).
@@ -269,33 +273,19 @@ pub(crate) async fn insert_lines(tx: &mut Tx, kind: &str, id: Id, lines: &[Line]
     if lines.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from(
-        "INSERT INTO document_lines (doc_kind, doc_id, position, code, description, quantity, unit, unit_price, \
-         discount, vat_rate, total_excl_vat) VALUES ",
-    );
-    let mut values = Vec::with_capacity(lines.len() * 11);
+    let columns: Vec<&str> = DOCUMENT_LINES.columns.iter().map(|c| c.0).collect();
+    let mut sql = format!("INSERT INTO document_lines ({}) VALUES ", columns.join(", "));
+    let width = columns.len();
+    let mut values = Vec::with_capacity(lines.len() * width);
     for (i, l) in lines.iter().enumerate() {
-        let n = i * 11;
-        let params: Vec<String> = (1..=11).map(|k| format!("${}", n + k)).collect();
+        let params: Vec<String> = (1..=width).map(|k| format!("${}", i * width + k)).collect();
         if i > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
         sql.push_str(&params.join(", "));
         sql.push(')');
-        values.extend(args![
-            kind,
-            id,
-            l.position,
-            &l.code,
-            &l.description,
-            l.quantity,
-            &l.unit,
-            l.unit_price,
-            l.discount,
-            l.vat_rate,
-            l.total_excl_vat
-        ]);
+        values.extend(line_values(kind, id, l));
     }
     tx.exec(&sql, values).await?;
     Ok(())

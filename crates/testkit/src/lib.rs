@@ -423,6 +423,28 @@ impl TestApp {
 /// Runs a test body on SQLite and on PostgreSQL: `both!(name, async |app: &TestApp| { … })`.
 #[macro_export]
 macro_rules! both {
+    // Apps configured by `$config` (e.g. `|c| c.run_workers = false`).
+    ($name:ident, with $config:expr, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let app = $crate::spawn_app_with($crate::Backend::Sqlite, $config).await.unwrap();
+                ($body)(&app).await;
+                app.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some(app) = $crate::spawn_app_with($crate::Backend::Postgres, $config).await else {
+                    return;
+                };
+                ($body)(&app).await;
+                app.stop().await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             use super::*;

@@ -25,7 +25,7 @@ use hashlink::LruCache;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use immovr_core::model::{DocumentFile, DocumentKind, DocumentRecord, Id};
+use immovr_core::model::{DocumentFile, DocumentKind, DocumentRecord, ISSUED_HELD, Id, IssuedId};
 use immovr_core::ports::Scope;
 use immovr_core::{Clock, DomainError, DynStore, Result};
 use immovr_documents::{Logo, Renderer};
@@ -37,10 +37,6 @@ use crate::files::Files;
 
 /// How many document records [`Documents::find`] keeps (a few KiB each: the snapshot).
 const KNOWN: usize = 64;
-
-/// Records of documents issued here held for the background renderer at most (the memory of a
-/// backlog stays bounded).
-const HELD: usize = 256;
 
 /// How long a lease on a document being rendered lasts (a render takes milliseconds).
 const LEASE: SignedDuration = SignedDuration::from_secs(30);
@@ -79,8 +75,8 @@ struct Inflight {
     leased: HashSet<Id>,
     /// Documents this process issued (leased to it as they were), for the background renderer.
     issued: Vec<DocumentRecord>,
-    /// The same, past [`HELD`] records: which documents, their records left in the database.
-    issued_later: Vec<immovr_core::model::IssuedId>,
+    /// The same, past [`ISSUED_HELD`] records: which documents, their records left in the database.
+    issued_later: Vec<IssuedId>,
 }
 
 /// A rendered document, ready to serve or attach.
@@ -277,13 +273,8 @@ impl Documents {
             // At most a few hundred records wait here for the background renderer; past them,
             // and past what the store holds, ids only: rendered when an email or a download
             // asks (leased here: at once, no wait), or by a sweep once their lease has run out.
-            let room = HELD.saturating_sub(inflight.issued.len());
-            let later = issued.records.iter().skip(room).map(|d| immovr_core::model::IssuedId {
-                id: d.id,
-                kind: d.kind,
-                entity_id: d.entity_id,
-            });
-            let later: Vec<_> = later.collect();
+            let room = ISSUED_HELD.saturating_sub(inflight.issued.len());
+            let later: Vec<IssuedId> = issued.records.iter().skip(room).map(IssuedId::from).collect();
             inflight.issued.extend(issued.records.iter().take(room).cloned());
             inflight.issued_later.extend(later.into_iter().chain(issued.ids_only));
         }
@@ -309,12 +300,12 @@ impl Documents {
                 return done;
             }
             for doc in &docs {
-                done += self.render_issued_one(doc).await;
+                done += self.render_in_background(doc).await;
             }
             // Past what was held: their records read back, one by one.
             for i in later {
                 match self.find(Scope::Staff, i.kind, i.entity_id).await {
-                    Ok(Some(doc)) => done += self.render_issued_one(&doc).await,
+                    Ok(Some(doc)) => done += self.render_in_background(&doc).await,
                     Ok(None) => {
                         self.inflight().leased.remove(&i.id);
                     }
@@ -328,7 +319,9 @@ impl Documents {
         }
     }
 
-    async fn render_issued_one(&self, doc: &DocumentRecord) -> usize {
+    /// Renders a document this process leased, in the background; 1 if done (here or by
+    /// whoever came first), 0 if it failed.
+    async fn render_in_background(&self, doc: &DocumentRecord) -> usize {
         match self.ensure_in(doc, Lane::Background).await {
             Ok(_) => 1,
             Err(e) => {
@@ -512,13 +505,7 @@ impl Documents {
             }
             let before = done;
             for doc in &docs {
-                match self.ensure_in(doc, Lane::Background).await {
-                    Ok(_) => done += 1,
-                    Err(e) => {
-                        tracing::error!(error = %e, "document {} not rendered", doc.number);
-                        self.inflight().leased.remove(&doc.id);
-                    }
-                }
+                done += self.render_in_background(doc).await;
             }
             if done == before || docs.len() < 20 {
                 // All failed (try again on the next change), or nothing more is waiting.

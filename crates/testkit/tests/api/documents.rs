@@ -414,23 +414,8 @@ async fn issued_documents_are_handed_over(app: &TestApp) {
     assert_eq!(leased_elsewhere, app.store.backend() == "postgres");
 }
 
-/// Without background work: the test plays the renderer.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn issued_documents_are_handed_over_sqlite() {
-    let app = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Sqlite, |c| c.run_workers = false).await.unwrap();
-    issued_documents_are_handed_over(&app).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn issued_documents_are_handed_over_postgres() {
-    let Some(app) = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Postgres, |c| c.run_workers = false).await
-    else {
-        return;
-    };
-    issued_documents_are_handed_over(&app).await;
-    app.stop().await;
-}
+// Without background work: the test plays (or starts) the renderer.
+both!(issued_documents_are_handed_over, with | c | c.run_workers = false, issued_documents_are_handed_over);
 
 /// The background renderer renders what this process issues as it commits, whoever takes it
 /// over first (here a download of the invoice right after delivery), long before its sweep of
@@ -459,19 +444,5 @@ async fn the_renderer_takes_what_is_issued_here(app: &TestApp) {
     renderer.abort();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_renderer_takes_what_is_issued_here_sqlite() {
-    let app = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Sqlite, |c| c.run_workers = false).await.unwrap();
-    the_renderer_takes_what_is_issued_here(&app).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_renderer_takes_what_is_issued_here_postgres() {
-    let Some(app) = immovr_testkit::spawn_app_with(immovr_testkit::Backend::Postgres, |c| c.run_workers = false).await
-    else {
-        return;
-    };
-    the_renderer_takes_what_is_issued_here(&app).await;
-    app.stop().await;
-}
+// Without background work: the test plays (or starts) the renderer.
+both!(the_renderer_takes_what_is_issued_here, with | c | c.run_workers = false, the_renderer_takes_what_is_issued_here);

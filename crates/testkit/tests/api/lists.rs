@@ -207,16 +207,4 @@ async fn lists_reach_the_oldest_record_postgres() {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_journal_is_in_time_order_sqlite() {
-    let app = app(Backend::Sqlite).await.unwrap();
-    the_journal_is_in_time_order(&app).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_journal_is_in_time_order_postgres() {
-    let Some(app) = app(Backend::Postgres).await else { return };
-    the_journal_is_in_time_order(&app).await;
-    app.stop().await;
-}
+both!(the_journal_is_in_time_order, with | c | c.run_workers = false, the_journal_is_in_time_order);
