@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod inputs;
 pub mod listing;
 pub mod model;
 pub mod money;

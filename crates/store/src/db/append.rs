@@ -12,7 +12,7 @@ pub struct Table {
     /// `ON CONFLICT DO NOTHING` (a row already there is fine).
     pub skip_existing: bool,
     /// The ids given to its rows are wanted once the transaction commits (see
-    /// [`super::Committed`]).
+    /// `Committed`).
     pub returns_id: bool,
 }
 

@@ -1,0 +1,247 @@
+//! What the use cases take: the inputs of the `Store` port's commands (deserialised from the
+//! API's JSON bodies and the pages' forms), re-exported by `ports`.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::listing::ListQuery;
+use crate::model::*;
+use crate::money::LineInput;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    pub kind: ClientKind,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub siren: Option<String>,
+    #[serde(default)]
+    pub siret: Option<String>,
+    #[serde(default)]
+    pub vat_number: Option<String>,
+    #[serde(default)]
+    pub billing_address: Option<Address>,
+    #[serde(default = "default_language")]
+    pub language: Language,
+}
+
+fn default_language() -> Language {
+    Language::Fr
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaffUser {
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCatalogueItem {
+    pub code: String,
+    pub kind: CatalogueKind,
+    pub label_fr: String,
+    pub label_en: String,
+    pub unit: String,
+    pub unit_price: Decimal,
+    pub vat_rate: Decimal,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueItemPatch {
+    pub label_fr: Option<String>,
+    pub label_en: Option<String>,
+    pub unit: Option<String>,
+    pub unit_price: Option<Decimal>,
+    pub vat_rate: Option<Decimal>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuoteRequest {
+    /// Apartment, house, office, land, programme…
+    pub property_type: String,
+    pub property_address: String,
+    #[serde(default)]
+    pub surface_m2: Option<Decimal>,
+    #[serde(default)]
+    pub rooms: Option<i64>,
+    /// Catalogue codes of the wanted services and options.
+    #[serde(default)]
+    pub wanted: Vec<String>,
+    #[serde(default)]
+    pub wished_date: Option<Date>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// A quote draft's content (create or replace).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteDraft {
+    pub title: String,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Defaults to today + the configured validity.
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+    pub lines: Vec<LineInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuote {
+    pub client_id: Id,
+    #[serde(default)]
+    pub request_id: Option<Id>,
+    pub title: String,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Defaults to today + the configured validity.
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+    pub lines: Vec<LineInput>,
+}
+
+impl NewQuote {
+    pub fn draft(&self) -> QuoteDraft {
+        QuoteDraft {
+            title: self.title.clone(),
+            notes: self.notes.clone(),
+            valid_until: self.valid_until,
+            lines: self.lines.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptQuote {
+    pub signer_name: String,
+    /// The "Bon pour accord" checkbox.
+    pub consent: bool,
+    pub terms_accepted: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseQuote {
+    pub kind: RefusalKind,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StagePlan {
+    pub planned_date: Option<Date>,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeliverable {
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the content, 64 hex digits.
+    pub sha256: String,
+    /// Where the file store keeps it.
+    pub storage_key: String,
+}
+
+/// A file already written to the file store, to record with its request.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NewPayment {
+    Transfer {
+        amount: Decimal,
+        date: Date,
+        reference: String,
+    },
+    Cheque {
+        amount: Decimal,
+        cheque_number: String,
+        bank: String,
+        received_date: Date,
+        #[serde(default)]
+        deposit_date: Option<Date>,
+    },
+}
+
+impl NewPayment {
+    pub fn amount(&self) -> Decimal {
+        match self {
+            NewPayment::Transfer { amount, .. } | NewPayment::Cheque { amount, .. } => *amount,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCreditNote {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_kind: Option<String>,
+    pub entity_id: Option<Id>,
+    pub list: ListQuery,
+}
+
+/// What a client may change about itself.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub siren: Option<String>,
+    #[serde(default)]
+    pub siret: Option<String>,
+    #[serde(default)]
+    pub vat_number: Option<String>,
+    #[serde(default)]
+    pub billing_address: Option<Address>,
+    pub language: Language,
+    pub notify_email: bool,
+}

@@ -1,0 +1,268 @@
+//! Transactions on either backend: statements bound and read back through `V`, what a
+//! transaction appends, and its commit.
+
+use super::*;
+
+pub(super) fn pg_rows(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Row>, DbError> {
+    use sqlx::Row as _;
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let names: Arc<[String]> = first.columns().iter().map(|c| c.name().to_string()).collect();
+    rows.iter()
+        .map(|row| {
+            let mut values = Vec::with_capacity(names.len());
+            for i in 0..names.len() {
+                values.push(match row.try_get::<Option<i64>, _>(i) {
+                    Ok(v) => V::I(v),
+                    Err(_) => V::T(row.try_get::<Option<String>, _>(i)?),
+                });
+            }
+            Ok(Row { names: names.clone(), values })
+        })
+        .collect()
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                V::I(v) => q.bind(*v),
+                V::T(v) => q.bind(v.as_deref()),
+            };
+        }
+        q
+    }};
+}
+
+/// `$1`, `$2`, …: SQLite reads them as named parameters, numbered in order of appearance, so
+/// each is bound by its name.
+fn placeholder(i: usize) -> std::borrow::Cow<'static, str> {
+    const NAMES: [&str; 16] =
+        ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16"];
+    match NAMES.get(i) {
+        Some(n) => (*n).into(),
+        None => format!("${}", i + 1).into(),
+    }
+}
+
+pub(super) fn lite_prepare<'c>(t: &'c LiteTx, sql: &str, args: &[V]) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+    let mut stmt = t.conn.prepare_cached(sql)?;
+    if t.read_only && !stmt.readonly() {
+        return Err(DbError::Other(format!("a read may not write: {sql}")));
+    }
+    for (i, a) in args.iter().enumerate() {
+        let Some(index) = stmt.parameter_index(&placeholder(i))? else { continue };
+        match a {
+            V::I(v) => stmt.raw_bind_parameter(index, v)?,
+            V::T(v) => stmt.raw_bind_parameter(index, v.as_deref())?,
+        }
+    }
+    Ok(stmt)
+}
+
+pub(super) fn lite_rows(t: &LiteTx, sql: &str, args: &[V], limit: Option<usize>) -> Result<Vec<Row>, DbError> {
+    use rusqlite::types::ValueRef;
+    let mut stmt = lite_prepare(t, sql, args)?;
+    let names: Arc<[String]> = stmt.column_names().into_iter().map(str::to_string).collect();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(names.len());
+        for i in 0..names.len() {
+            values.push(match row.get_ref(i)? {
+                ValueRef::Null => V::I(None),
+                ValueRef::Integer(n) => V::I(Some(n)),
+                ValueRef::Real(f) => V::T(Some(f.to_string())),
+                ValueRef::Text(t) | ValueRef::Blob(t) => V::T(Some(String::from_utf8_lossy(t).into_owned())),
+            });
+        }
+        out.push(Row { names: names.clone(), values });
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+pub(super) enum Conn {
+    Sqlite(LiteTx),
+    Pg(Transaction<'static, Postgres>),
+    /// A pooled PostgreSQL connection without a transaction: each statement commits on its
+    /// own. For reads — under READ COMMITTED each statement sees its own snapshot whether or not
+    /// it runs inside `BEGIN … COMMIT`, so the two round trips of a transaction bought nothing —
+    /// and for the background work's single-statement writes (see [`Db::write_relaxed`]).
+    PgAuto(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    pub(super) fn pg(&mut self) -> &mut PgConnection {
+        match self {
+            Conn::Pg(tx) => tx,
+            Conn::PgAuto(c) => c,
+            Conn::Sqlite(_) => unreachable!("a PostgreSQL connection"),
+        }
+    }
+}
+
+/// A transaction on an SQLite connection, rolled back on drop unless committed.
+pub(super) struct LiteTx {
+    pub(super) conn: OwnedMutexGuard<rusqlite::Connection>,
+    pub(super) open: bool,
+    /// Began with `synchronous = NORMAL` (see [`Db::write_relaxed`]): FULL again once done.
+    pub(super) relaxed: bool,
+    /// A read on the writer connection (see [`Db::read`]): statements that write are refused
+    /// (`sqlite3_stmt_readonly`; `PRAGMA query_only` would expire every prepared statement of
+    /// the connection each time it is set).
+    pub(super) read_only: bool,
+}
+
+impl Drop for LiteTx {
+    fn drop(&mut self) {
+        if self.open
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::error!(error = %e, "rolling back an SQLite transaction");
+        }
+        if self.relaxed
+            && let Err(e) = self.conn.execute_batch("PRAGMA synchronous = FULL")
+        {
+            tracing::error!(error = %e, "restoring synchronous = FULL");
+        }
+    }
+}
+
+/// A transaction on either backend, with the live changes to announce once it commits.
+pub struct Tx {
+    pub(super) conn: Conn,
+    pub(super) changes: Vec<Change>,
+    /// Rows appended on PostgreSQL, written at commit (see [`Tx::append`]).
+    pub(super) appended: Vec<(&'static Table, Vec<V>)>,
+    /// Rows appended to tables that return ids, with their ids (on PostgreSQL known at commit).
+    pub(super) inserted: Vec<Inserted>,
+    pub(super) settings: Arc<SettingsCache>,
+    /// The cache's generation when this transaction began.
+    pub(super) settings_generation: u64,
+    /// This transaction wrote settings: it reads them from the database, and its commit
+    /// empties the cache.
+    pub(super) settings_written: bool,
+    /// See [`Db::lease_issued`].
+    pub(super) issue_lease: i64,
+}
+
+impl Tx {
+    /// The lease this process takes on the documents it issues (see [`Db::lease_issued`]).
+    pub fn issue_lease(&self) -> Option<jiff::SignedDuration> {
+        (self.issue_lease > 0).then(|| jiff::SignedDuration::from_secs(self.issue_lease))
+    }
+
+    /// `" FOR UPDATE"` on PostgreSQL; nothing on SQLite, where the single writer serialises.
+    pub fn for_update(&self) -> &'static str {
+        match self.conn {
+            Conn::Sqlite(_) | Conn::PgAuto(_) => "",
+            Conn::Pg(_) => " FOR UPDATE",
+        }
+    }
+
+    /// Each statement is a round trip to the database server (PostgreSQL): worth reading a
+    /// record's children with it (see `support::children_column`).
+    pub fn round_trips(&self) -> bool {
+        matches!(self.conn, Conn::Pg(_) | Conn::PgAuto(_))
+    }
+
+    /// Announce this change if (and only if) the transaction commits.
+    pub fn announce(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    pub async fn exec(&mut self, sql: &str, args: Vec<V>) -> Result<u64, DbError> {
+        Ok(match &mut self.conn {
+            Conn::Sqlite(t) => lite_prepare(t, sql, &args)?.raw_execute()? as u64,
+            pg => bind_all!(sqlx::query(sql), &args).execute(pg.pg()).await?.rows_affected(),
+        })
+    }
+
+    pub async fn all(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
+        match &mut self.conn {
+            Conn::Sqlite(t) => lite_rows(t, sql, &args, None),
+            pg => pg_rows(&bind_all!(sqlx::query(sql), &args).fetch_all(pg.pg()).await?),
+        }
+    }
+
+    /// [`Tx::all`] for a list's query: on PostgreSQL an unnamed statement, planned for these
+    /// arguments every time. A cached statement falls back to a generic plan after five runs,
+    /// blind to the values: for an old month of audit events it walked half a million rows
+    /// newest first (140 ms) instead of reading that month from its index (5 ms). The lists'
+    /// statements also vary with their filters, and would crowd the statement cache.
+    pub async fn all_planned(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
+        match &mut self.conn {
+            Conn::Sqlite(t) => lite_rows(t, sql, &args, None),
+            pg => pg_rows(&bind_all!(sqlx::query(sql).persistent(false), &args).fetch_all(pg.pg()).await?),
+        }
+    }
+
+    pub async fn opt(&mut self, sql: &str, args: Vec<V>) -> Result<Option<Row>, DbError> {
+        match &mut self.conn {
+            Conn::Sqlite(t) => Ok(lite_rows(t, sql, &args, Some(1))?.pop()),
+            pg => {
+                let row = bind_all!(sqlx::query(sql), &args).fetch_optional(pg.pg()).await?;
+                Ok(pg_rows(row.as_slice())?.pop())
+            }
+        }
+    }
+
+    pub async fn one(&mut self, sql: &str, args: Vec<V>) -> Result<Row, DbError> {
+        self.opt(sql, args).await?.ok_or_else(|| DbError::Other(format!("no row: {sql}")))
+    }
+
+    /// Runs an `INSERT … RETURNING id` and gives the id.
+    pub async fn insert(&mut self, sql: &str, args: Vec<V>) -> Result<i64, DbError> {
+        let row = self.one(sql, args).await?;
+        row.i64("id").map_err(|e| DbError::Other(e.to_string()))
+    }
+
+    /// PostgreSQL: commits with the changes sent to `channel` (`NOTIFY`, delivered to every
+    /// listening instance when, and only if, the transaction commits), so there is nothing left
+    /// to announce here. Elsewhere: `commit`.
+    pub async fn commit_notifying(mut self, channel: &str) -> Result<Committed, DbError> {
+        if matches!(self.conn, Conn::Pg(_) | Conn::PgAuto(_)) {
+            let mut notify = Vec::with_capacity(self.changes.len());
+            for change in std::mem::take(&mut self.changes) {
+                let mut payload = serde_json::to_string(&change).map_err(|e| DbError::Other(e.to_string()))?;
+                if payload.len() > 7900 {
+                    // NOTIFY carries at most 8000 bytes: the pages only need to know to refresh.
+                    let light =
+                        Change { client_id: change.client_id, kind: change.kind, payload: serde_json::json!({}) };
+                    payload = serde_json::to_string(&light).map_err(|e| DbError::Other(e.to_string()))?;
+                }
+                notify.push(payload);
+            }
+            self.flush_pg(channel, notify).await?;
+        }
+        self.commit().await
+    }
+
+    /// Commits; gives back the changes to announce and the ids of what it inserted.
+    pub async fn commit(mut self) -> Result<Committed, DbError> {
+        if !self.appended.is_empty() {
+            self.flush_pg("", Vec::new()).await?;
+        }
+        let done = match self.conn {
+            Conn::Sqlite(mut t) => t.conn.execute_batch("COMMIT").map(|_| t.open = false).map_err(DbError::from),
+            Conn::Pg(tx) => tx.commit().await.map_err(DbError::from),
+            Conn::PgAuto(_) => Ok(()),
+        };
+        // Even when the commit reports a failure: it may have happened.
+        if self.settings_written {
+            self.settings.invalidate();
+        }
+        done?;
+        Ok(Committed { changes: self.changes, inserted: self.inserted })
+    }
+}
+
+/// What a committed transaction leaves to do: the changes to announce, and the rows it appended
+/// to tables that return ids (`Table::returns_id`), with their ids.
+pub struct Committed {
+    pub changes: Vec<Change>,
+    pub inserted: Vec<Inserted>,
+}
