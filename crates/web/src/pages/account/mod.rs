@@ -1,0 +1,285 @@
+//! The client's space: requests, quotes (accept with a "bon pour accord", refuse), orders and
+//! their stages, deliveries, invoices with payment instructions, messages, profile, data export.
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use immovr_core::auth::{hash_password, verify_password};
+use immovr_core::listing::{ListQuery, every};
+use immovr_core::model::*;
+use immovr_core::money::{Line, Totals};
+use immovr_core::ports::{AcceptQuote, NewAttachment, NewMessage, NewQuoteRequest, ProfileUpdate, RefuseQuote};
+use immovr_core::{DomainError, Scope};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::paging::{ListForm, list_query, pager, search_form, see_all};
+use super::{ClientCtx, Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, field_error, notice, page};
+use crate::AppState;
+use crate::api::hashing;
+
+mod order_pages;
+mod profile_pages;
+mod quote_pages;
+
+pub use order_pages::*;
+pub use profile_pages::*;
+pub use quote_pages::*;
+
+/// A submitted form as name/value pairs (checkbox groups repeat a name).
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// A multipart form: its text fields and the files already written to the file store.
+pub struct UploadForm {
+    pub fields: Fields,
+    pub files: Vec<NewAttachment>,
+}
+
+impl UploadForm {
+    /// Removes the stored files (the form was refused).
+    pub async fn discard(self, state: &AppState) {
+        for f in self.files {
+            state.files.delete(&f.storage_key).await;
+        }
+    }
+}
+
+/// Reads a multipart form, streaming each file (plans, photos) to the file store. Files are
+/// checked by size and by content (PDF, JPEG, PNG, WebP, HEIC), never by their name.
+pub async fn read_upload_form(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> Result<UploadForm, (UploadForm, DomainError)> {
+    let mut form = UploadForm { fields: Fields(Vec::new()), files: Vec::new() };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err((form, DomainError::validation("attachments", format!("upload interrupted: {e}")))),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(str::to_string) {
+            Some(original) if !original.is_empty() => {
+                if form.files.len() >= super::MAX_FILES {
+                    return Err((
+                        form,
+                        DomainError::validation("attachments", format!("at most {} files", super::MAX_FILES)),
+                    ));
+                }
+                let filename = crate::files::clean_filename(&original);
+                let key = format!("requests/{}/{}", crate::api::new_token("").get(..16).unwrap_or("x"), filename);
+                match state.files.save(&key, field, super::MAX_ATTACHMENT_BYTES).await {
+                    Ok(saved) => match crate::files::sniff(&saved.head) {
+                        Some(content_type) => form.files.push(NewAttachment {
+                            filename,
+                            content_type: content_type.into(),
+                            size_bytes: saved.size as i64,
+                            sha256: saved.sha256,
+                            storage_key: key,
+                        }),
+                        None => {
+                            state.files.delete(&key).await;
+                            let msg = format!("{filename}: only PDF, JPEG, PNG, WebP or HEIC files");
+                            return Err((form, DomainError::validation("attachments", msg)));
+                        }
+                    },
+                    Err(crate::files::FileError::TooLarge(limit)) => {
+                        let msg = format!("{filename}: larger than {} MB", limit / 1_000_000);
+                        return Err((form, DomainError::validation("attachments", msg)));
+                    }
+                    Err(e) => return Err((form, DomainError::validation("attachments", e.to_string()))),
+                }
+            }
+            Some(_) => {} // an empty file input
+            None => match field.text().await {
+                Ok(text) => form.fields.0.push((name, text)),
+                Err(e) => return Err((form, DomainError::validation(name, e.to_string()))),
+            },
+        }
+    }
+    Ok(form)
+}
+
+#[derive(Default)]
+pub struct RequestForm {
+    pub property_type: String,
+    pub property_address: String,
+    pub surface: String,
+    pub rooms: String,
+    pub wanted: Vec<String>,
+    pub wished_date: String,
+    pub notes: String,
+}
+
+impl RequestForm {
+    pub fn from_fields(f: &Fields) -> Self {
+        RequestForm {
+            property_type: f.get("property_type"),
+            property_address: f.get("property_address"),
+            surface: f.get("surface"),
+            rooms: f.get("rooms"),
+            wanted: f.all("wanted"),
+            wished_date: f.get("wished_date"),
+            notes: f.get("notes"),
+        }
+    }
+
+    pub fn to_input(&self) -> Result<NewQuoteRequest, DomainError> {
+        let parse_opt = |field: &str, v: &str| -> Result<Option<String>, DomainError> {
+            let v = v.trim();
+            if v.is_empty() { Ok(None) } else { Ok(Some(v.replace(',', "."))) }.and_then(|o: Option<String>| {
+                if o.as_deref().is_some_and(|s| s.len() > 40) {
+                    Err(DomainError::validation(field, "too long"))
+                } else {
+                    Ok(o)
+                }
+            })
+        };
+        let surface_m2 = parse_opt("surface_m2", &self.surface)?
+            .map(|s| s.parse().map_err(|_| DomainError::validation("surface_m2", "a number of square metres")))
+            .transpose()?;
+        let rooms = parse_opt("rooms", &self.rooms)?
+            .map(|s| s.parse().map_err(|_| DomainError::validation("rooms", "a whole number")))
+            .transpose()?;
+        let wished_date = parse_opt("wished_date", &self.wished_date)?
+            .map(|s| s.parse().map_err(|_| DomainError::validation("wished_date", "a date (YYYY-MM-DD)")))
+            .transpose()?;
+        Ok(NewQuoteRequest {
+            property_type: self.property_type.clone(),
+            property_address: self.property_address.clone(),
+            surface_m2,
+            rooms,
+            wanted: self.wanted.clone(),
+            wished_date,
+            notes: Some(self.notes.clone()),
+        })
+    }
+}
+
+pub fn text_input(
+    name: &str,
+    label: &str,
+    value: &str,
+    autocomplete: &str,
+    required: bool,
+    error: Option<String>,
+) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        label for=(id) { (label) }
+        input id=(id) type=(if autocomplete == "email" { "email" } else if autocomplete == "tel" { "tel" } else { "text" })
+            name=(name) value=(value) autocomplete=(autocomplete) required[required]
+            aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[error.as_ref().map(|_| format!("{id}-err"))];
+        @if let Some(e) = error { p.field-error id={ (id) "-err" } { (e) } }
+    }
+}
+
+pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, err: &Option<DomainError>) -> Markup {
+    let fe = |field: &str| field_error(err, field);
+    html! {
+        fieldset {
+            legend { (tr.t("request.property")) }
+            (text_input("property_type", tr.t("request.type"), &f.property_type, "off", true, fe("property_type")))
+            (text_input("property_address", tr.t("request.address"), &f.property_address, "street-address", true, fe("property_address")))
+            (text_input("surface", tr.t("request.surface"), &f.surface, "off", false, fe("surface_m2")))
+            (text_input("rooms", tr.t("request.rooms"), &f.rooms, "off", false, fe("rooms")))
+        }
+        fieldset {
+            legend { (tr.t("request.services")) }
+            @if let Some(e) = fe("wanted") { p.field-error { (e) } }
+            ul.checks {
+                @for item in catalogue {
+                    li {
+                        label {
+                            input type="checkbox" name="wanted" value=(item.code) checked[f.wanted.contains(&item.code)];
+                            " " (item.label(tr.0)) " — " (tr.money(item.unit_price)) " HT / " (item.unit)
+                        }
+                    }
+                }
+            }
+            label for="f-wished_date" { (tr.t("request.date")) " " span.hint { (tr.t("optional")) } }
+            input #f-wished_date type="date" name="wished_date" value=(f.wished_date);
+            @if let Some(e) = fe("wished_date") { p.field-error { (e) } }
+            label for="f-notes" { (tr.t("request.notes")) " " span.hint { (tr.t("optional")) } }
+            textarea #f-notes name="notes" rows="4" { (f.notes) }
+            label for="f-files" { (tr.t("request.files")) " " span.hint { (tr.t("optional")) } }
+            p.hint #f-files-help { (tr.t("request.files.help")) }
+            input #f-files type="file" name="attachments" multiple accept=".pdf,.jpg,.jpeg,.png,.webp,.heic,application/pdf,image/*"
+                aria-describedby="f-files-help" aria-invalid=[fe("attachments").map(|_| "true")];
+            @if let Some(e) = fe("attachments") { p.field-error { (e) } }
+            progress.upload hidden max="100" value="0" aria-label=(tr.t("request.files.progress")) {}
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Flash {
+    pub ok: Option<String>,
+}
+
+/// Items of each "to do" on the home page (the full lists are a link away).
+const HOME_ITEMS: i64 = 10;
+
+pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
+    let scope = Scope::Client(c.client_id);
+    let tr = c.ctx.tr;
+    // The first few of each, over every record; the full list is a link away.
+    let few = |status: &str| ListQuery { limit: HOME_ITEMS, status: Some(status.into()), ..ListQuery::first() };
+    let (sent, open, unpaid) = (few("sent"), few("open"), few("unpaid"));
+    let (waiting, running, to_pay, unread) = match tokio::try_join!(
+        state.store.quotes(scope, &sent),
+        state.store.orders(scope, &open),
+        state.store.invoices(scope, &unpaid),
+        state.store.unread_threads(scope),
+    ) {
+        Ok(x) => x,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let body = html! {
+        div.grid {
+            section.card aria-labelledby="h-q" {
+                h2 #h-q { (tr.t("home.to_answer")) }
+                @if waiting.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for q in &waiting.items { li { a href={ "/compte/devis/" (q.id) } { (quote_label(&tr, q)) } " — " (tr.money(q.totals.total_incl_vat)) } } }
+                (see_all(&tr, &waiting.next_cursor, "/compte/devis?status=sent"))
+            }
+            section.card aria-labelledby="h-o" {
+                h2 #h-o { (tr.t("home.in_progress")) }
+                @if running.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for o in &running.items { li { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+                (see_all(&tr, &running.next_cursor, "/compte/commandes"))
+            }
+            section.card aria-labelledby="h-m" {
+                h2 #h-m { (tr.t("home.unread")) }
+                @if unread.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for (k, id, n) in &unread { li {
+                    @let href = if *k == ThreadKind::Quote { format!("/compte/devis/{id}#h-msg") } else { format!("/compte/commandes/{id}#h-msg") };
+                    a href=(href) { (tr.t(if *k == ThreadKind::Quote { "quote.number" } else { "order.po" })) " #" (id) } " — " (n)
+                } } }
+            }
+            section.card aria-labelledby="h-i" {
+                h2 #h-i { (tr.t("home.to_pay")) }
+                @if to_pay.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for i in &to_pay.items { li { a href={ "/compte/factures/" (i.id) } { (i.number) } " — " (tr.money(i.amount_due)) } } }
+                (see_all(&tr, &to_pay.next_cursor, "/compte/factures?status=unpaid"))
+            }
+        }
+    };
+    page(&c.ctx, tr.t("home.title"), body).into_response()
+}
+
+pub async fn events(State(state): State<AppState>, c: ClientCtx) -> Response {
+    state.live.stream(Some(c.client_id)).into_response()
+}

@@ -1,0 +1,433 @@
+//! The client's requests and quotes: asking, reading, accepting or refusing, the message thread.
+
+use super::*;
+
+pub(super) fn quote_label(tr: &Tr, q: &Quote) -> String {
+    format!("{} {} ({} {})", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), tr.t("quote.version"), q.version)
+}
+
+pub async fn requests(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Query(flash): Query<Flash>,
+    Query(form): Query<ListForm>,
+) -> Response {
+    let tr = c.ctx.tr;
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.quote_requests(Scope::Client(c.client_id), &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let body = html! {
+        @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
+        p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+        (search_form(&tr, "/compte/demandes", &form, &["new", "quoted", "closed"], true))
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("request.files")) } th scope="col" { (tr.t("status")) } } }
+            tbody {
+                @for r in &list.items {
+                    tr {
+                        td { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
+                        td { (r.property_type) }
+                        td { (r.property_address) }
+                        td { ul.files { @for a in &r.attachments { li { a href={ "/compte/demandes/" (r.id) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
+                        td { (badge(&tr, r.status.as_str())) }
+                    }
+                }
+            }
+        } }
+        (pager(&tr, "/compte/demandes", &form, &list))
+    };
+    page(&c.ctx, tr.t("request.list"), body).into_response()
+}
+
+async fn request_page(state: &AppState, ctx: &Ctx, f: &RequestForm, err: Option<DomainError>) -> Markup {
+    let tr = ctx.tr;
+    let catalogue = state.store.catalogue(true).await.unwrap_or_default();
+    html! {
+        p { (tr.t("signup.intro")) }
+        @if let Some(e) = &err { (notice("error", &e.to_string())) }
+        form.card method="post" action="/compte/demandes" enctype="multipart/form-data" data-upload novalidate {
+            (csrf_field(ctx))
+            (request_fields(&tr, &catalogue, f, &err))
+            button type="submit" { (tr.t("signup.submit")) }
+        }
+    }
+}
+
+pub async fn new_request(State(state): State<AppState>, c: ClientCtx) -> Response {
+    let body = request_page(&state, &c.ctx, &RequestForm::default(), None).await;
+    page(&c.ctx, c.ctx.tr.t("signup.title"), body).into_response()
+}
+
+pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipart: Multipart) -> Response {
+    let (upload, result) = match read_upload_form(&state, multipart).await {
+        Ok(upload) if !csrf_ok(&c.ctx, &upload.fields.get("csrf")) => {
+            upload.discard(&state).await;
+            return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        }
+        Ok(upload) => {
+            let form = RequestForm::from_fields(&upload.fields);
+            let result = match form.to_input() {
+                Ok(input) => state
+                    .store
+                    .create_quote_request(&c.ctx.actor, c.client_id, input, upload.files.clone())
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            };
+            (upload, result)
+        }
+        Err((upload, e)) => (upload, Err(e)),
+    };
+    let form = RequestForm::from_fields(&upload.fields);
+    if result.is_err() {
+        upload.discard(&state).await;
+    }
+    match result {
+        Ok(()) => Redirect::to("/compte/demandes?ok=1").into_response(),
+        Err(e @ DomainError::Internal(_)) => domain_error_page(&c.ctx, e),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            let body = request_page(&state, &c.ctx, &form, Some(e)).await;
+            (status, page(&c.ctx, c.ctx.tr.t("signup.title"), body)).into_response()
+        }
+    }
+}
+
+pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
+    let tr = c.ctx.tr;
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.quotes(Scope::Client(c.client_id), &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let body = html! {
+        @if list.items.is_empty() && !form.is_filtered() && form.cursor.is_none() {
+            p { (tr.t("home.nothing")) " " a href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+        }
+        @else {
+            (search_form(&tr, "/compte/devis", &form, &["sent", "expired", "accepted", "refused", "superseded"], true))
+            div.table-wrap tabindex="0" { table {
+                thead { tr {
+                    th scope="col" { (tr.t("quote.number")) } th scope="col" { "Objet" } th scope="col" { (tr.t("quote.valid_until")) }
+                    th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) }
+                } }
+                tbody {
+                    @for q in &list.items {
+                        tr {
+                            td { a href={ "/compte/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
+                            td { (q.title) }
+                            td { (tr.date(q.valid_until)) }
+                            td.num { (tr.money(q.totals.total_incl_vat)) }
+                            td { (badge(&tr, q.status.as_str())) }
+                        }
+                    }
+                }
+            } }
+            (pager(&tr, "/compte/devis", &form, &list))
+        }
+    };
+    page(&c.ctx, tr.t("quotes.title"), body).into_response()
+}
+
+pub fn lines_table(tr: &Tr, lines: &[Line], totals: &Totals) -> Markup {
+    html! {
+        div.table-wrap tabindex="0" {
+            table.lines {
+                caption { (tr.t("quote.lines")) }
+                thead { tr {
+                    th scope="col" { (tr.t("quote.description")) } th scope="col" class="num" { (tr.t("quote.qty")) }
+                    th scope="col" { (tr.t("quote.unit")) } th scope="col" class="num" { (tr.t("quote.unit_price")) }
+                    th scope="col" class="num" { (tr.t("quote.discount")) } th scope="col" class="num" { (tr.t("quote.vat")) }
+                    th scope="col" class="num" { (tr.t("quote.total_ht")) }
+                } }
+                tbody {
+                    @for l in lines {
+                        tr {
+                            td { (l.description) }
+                            td.num { (tr.number(l.quantity)) }
+                            td { (l.unit) }
+                            td.num { (tr.money(l.unit_price)) }
+                            td.num { @if l.discount.is_zero() { "—" } @else { "−" (tr.money(l.discount)) } }
+                            td.num { (tr.number(l.vat_rate)) " %" }
+                            td.num { (tr.money(l.total_excl_vat)) }
+                        }
+                    }
+                }
+            }
+        }
+        table.totals {
+            tbody {
+                @for r in &totals.per_rate {
+                    tr { th scope="row" { (tr.t("quote.base")) " " (tr.number(r.rate)) " %" } td.num { (tr.money(r.base_excl_vat)) } }
+                    tr { th scope="row" { (tr.t("quote.vat")) " " (tr.number(r.rate)) " %" } td.num { (tr.money(r.vat)) } }
+                }
+                tr { th scope="row" { (tr.t("quote.total_ht")) } td.num { (tr.money(totals.total_excl_vat)) } }
+                tr { th scope="row" { (tr.t("quote.total_vat")) } td.num { (tr.money(totals.total_vat)) } }
+                tr.grand { th scope="row" { (tr.t("quote.total_ttc")) } td.num { (tr.money(totals.total_incl_vat)) } }
+            }
+        }
+    }
+}
+
+pub(super) fn messages_block(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
+    let tr = ctx.tr;
+    html! {
+        section.card aria-labelledby="h-msg" {
+            h2 #h-msg { (tr.t("messages.title")) }
+            @if messages.is_empty() { p { (tr.t("messages.none")) } }
+            ol.thread {
+                @for m in messages {
+                    li class=(if m.from_staff { "staff" } else { "me" }) {
+                        p.meta { strong { (if m.from_staff { tr.t("messages.team") } else { &m.author_name }) } " · "
+                            time datetime=(m.created_at) { (tr.date(m.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) } }
+                        p { (m.body) }
+                    }
+                }
+            }
+            form method="post" action=(action) {
+                (csrf_field(ctx))
+                label for="msg-body" { (tr.t("messages.write")) }
+                textarea #msg-body name="body" rows="3" required maxlength="10000" {}
+                button type="submit" { (tr.t("messages.send")) }
+            }
+        }
+    }
+}
+
+async fn quote_page(
+    state: &AppState,
+    c: &ClientCtx,
+    id: Id,
+    flash: Option<Markup>,
+    error: Option<DomainError>,
+    status: StatusCode,
+) -> Response {
+    let scope = Scope::Client(c.client_id);
+    let tr = c.ctx.tr;
+    let q = match state.store.quote(scope, id).await {
+        Ok(q) => q,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let versions: Vec<Quote> = state.store.quote_versions(scope, q.family_id).await.unwrap_or_default();
+    let current = versions.iter().max_by_key(|v| v.version).map(|v| v.id);
+    let messages = state.store.messages(scope, ThreadKind::Quote, id).await.unwrap_or_default();
+    let _ = state.store.mark_thread_read(scope, ThreadKind::Quote, id).await;
+    let purchase_order = if q.status == QuoteStatus::Accepted {
+        state.store.purchase_order_for_quote(scope, q.id).await.ok().flatten()
+    } else {
+        None
+    };
+    let today = immovr_core::ports::today(state.clock.as_ref());
+    let days_left = (q.valid_until - today).get_days();
+    let fe = |f: &str| field_error(&error, f);
+    let body = html! {
+        @if let Some(f) = flash { (f) }
+        @if let Some(e) = &error { (notice("error", &e.to_string())) }
+        p.lead { (badge(&tr, q.status.as_str())) " " strong { (q.title) } }
+        dl.facts {
+            dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " · " (tr.t("quote.version")) " " (q.version) }
+            dt { (tr.t("quote.valid_until")) } dd {
+                time datetime=(q.valid_until) { (tr.date(q.valid_until)) }
+                @if q.status == QuoteStatus::Sent { " " span.countdown data-until=(q.valid_until) { "(" (days_left) " " (tr.t("quote.days_left")) ")" } }
+            }
+        }
+        @if let Some(notes) = &q.notes { p { (notes) } }
+        (super::super::quote_pdf_links(&tr, &q, purchase_order.as_ref().map(|p| p.id)))
+        (lines_table(&tr, &q.lines, &q.totals))
+        @match q.status {
+            QuoteStatus::Sent => {
+                div.actions {
+                    section.card aria-labelledby="h-accept" {
+                        h2 #h-accept { (tr.t("quote.accept.title")) }
+                        form method="post" action={ "/compte/devis/" (q.id) "/accepter" } {
+                            (csrf_field(&c.ctx))
+                            label for="signer" { (tr.t("quote.accept.signer")) }
+                            input #signer type="text" name="signer_name" autocomplete="name" required
+                                aria-invalid=[matches!(error, Some(DomainError::AcceptanceIncomplete)).then_some("true")];
+                            label.check { input type="checkbox" name="consent" value="on" required; " " (tr.t("quote.accept.consent")) }
+                            label.check { input type="checkbox" name="terms" value="on" required; " " (tr.t("quote.accept.terms")) }
+                            button.accept type="submit" { (tr.t("quote.accept")) " — " (tr.money(q.totals.total_incl_vat)) }
+                        }
+                    }
+                    section.card aria-labelledby="h-refuse" {
+                        h2 #h-refuse { (tr.t("quote.refuse.title")) }
+                        form method="post" action={ "/compte/devis/" (q.id) "/refuser" } {
+                            (csrf_field(&c.ctx))
+                            fieldset {
+                                legend.sr { (tr.t("quote.refuse")) }
+                                label.check { input type="radio" name="kind" value="changes_requested" checked; " " (tr.t("quote.refuse.changes")) }
+                                label.check { input type="radio" name="kind" value="decline"; " " (tr.t("quote.refuse.decline")) }
+                            }
+                            label for="comment" { (tr.t("quote.refuse.comment")) }
+                            textarea #comment name="comment" rows="3" aria-invalid=[fe("comment").map(|_| "true")] {}
+                            @if let Some(m) = fe("comment") { p.field-error { (m) } }
+                            button.refuse type="submit" { (tr.t("quote.refuse")) }
+                        }
+                    }
+                }
+            }
+            QuoteStatus::Expired => { (notice("warn", tr.t("quote.expired.why"))) }
+            QuoteStatus::Superseded => {
+                (notice("warn", tr.t("quote.superseded.why")))
+                @if let Some(cur) = current { p { a href={ "/compte/devis/" (cur) } { (tr.t("quote.newer")) } } }
+            }
+            QuoteStatus::Refused => {
+                (notice("info", tr.t("quote.refused.why")))
+                @if let Some(r) = &q.refusal { @if let Some(cm) = &r.comment { blockquote { (cm) } } }
+            }
+            QuoteStatus::Accepted => {
+                @if let Some(a) = &q.acceptance {
+                    section.card {
+                        p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } ", " time datetime=(a.accepted_at) { (a.accepted_at.strftime("%Y-%m-%d %H:%M UTC")) } }
+                        p.hash { (tr.t("quote.hash")) " : " code { (a.content_sha256) } }
+                        @if let Some(po) = &purchase_order {
+                            p { (tr.t("order.po")) " " strong { (po.number) }
+                                @if let Some(o) = po.order_id { " — " a href={ "/compte/commandes/" (o) } { (tr.t("view")) } } }
+                        }
+                    }
+                }
+            }
+            QuoteStatus::Draft => {}
+        }
+        @if versions.len() > 1 {
+            section.card aria-labelledby="h-versions" {
+                h2 #h-versions { (tr.t("quote.history")) }
+                ol.versions {
+                    @for v in &versions {
+                        li {
+                            @if v.id == q.id { strong { "v" (v.version) } } @else { a href={ "/compte/devis/" (v.id) } { "v" (v.version) } }
+                            " " (badge(&tr, v.status.as_str())) " — " (tr.money(v.totals.total_incl_vat))
+                            @if let Some(r) = &v.refusal { @if let Some(cm) = &r.comment { " — « " (cm) " »" } }
+                        }
+                    }
+                }
+            }
+        }
+        (messages_block(&c.ctx, &messages, &format!("/compte/devis/{}/messages", q.id)))
+    };
+    let title = quote_label(&tr, &q);
+    (status, page(&c.ctx, &title, body)).into_response()
+}
+
+pub async fn quote(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let tr = c.ctx.tr;
+    let flash = match flash.ok.as_deref() {
+        Some("accepted") => Some(notice("ok", tr.t("quote.accepted"))),
+        Some("refused") => Some(notice("ok", tr.t("quote.refused"))),
+        _ => None,
+    };
+    quote_page(&state, &c, id, flash, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    csrf: String,
+    #[serde(default)]
+    signer_name: String,
+    #[serde(default)]
+    consent: Option<String>,
+    #[serde(default)]
+    terms: Option<String>,
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<AcceptForm>,
+) -> Response {
+    if !csrf_ok(&c.ctx, &f.csrf) {
+        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+    }
+    let input =
+        AcceptQuote { signer_name: f.signer_name, consent: f.consent.is_some(), terms_accepted: f.terms.is_some() };
+    match state.store.accept_quote(&c.ctx.actor, id, input).await {
+        Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=accepted")).into_response(),
+        Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            quote_page(&state, &c, id, None, Some(e), status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RefuseForm {
+    csrf: String,
+    kind: RefusalKind,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn refuse(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<RefuseForm>,
+) -> Response {
+    if !csrf_ok(&c.ctx, &f.csrf) {
+        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+    }
+    match state.store.refuse_quote(&c.ctx.actor, id, RefuseQuote { kind: f.kind, comment: Some(f.comment) }).await {
+        Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=refused")).into_response(),
+        Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            quote_page(&state, &c, id, None, Some(e), status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MessageForm {
+    csrf: String,
+    body: String,
+}
+
+async fn post_message(
+    state: &AppState,
+    c: &ClientCtx,
+    kind: ThreadKind,
+    id: Id,
+    f: MessageForm,
+    back: String,
+) -> Response {
+    if !csrf_ok(&c.ctx, &f.csrf) {
+        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+    }
+    match state.store.post_message(&c.ctx.actor, kind, id, NewMessage { body: f.body }).await {
+        Ok(_) => Redirect::to(&format!("{back}#h-msg")).into_response(),
+        Err(e) => domain_error_page(&c.ctx, e),
+    }
+}
+
+pub async fn quote_message(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<MessageForm>,
+) -> Response {
+    post_message(&state, &c, ThreadKind::Quote, id, f, format!("/compte/devis/{id}")).await
+}
+
+pub async fn order_message(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<MessageForm>,
+) -> Response {
+    post_message(&state, &c, ThreadKind::Order, id, f, format!("/compte/commandes/{id}")).await
+}

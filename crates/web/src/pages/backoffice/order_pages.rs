@@ -1,0 +1,293 @@
+//! The back office's purchase orders and orders: validation, stages, final files, delivery.
+
+use super::*;
+
+pub async fn purchase_orders(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(fl): Query<Flash>,
+    Query(form): Query<ListForm>,
+) -> Response {
+    let tr = ctx.tr;
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.purchase_orders(Scope::Staff, &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let names = client_names(&state, list.items.iter().map(|p| p.client_id)).await;
+    let body = html! {
+        @if let Some(f) = flash(&tr, &fl) { (f) }
+        (search_form(&tr, "/gestion/bons-de-commande", &form, &["pending", "validated", "cancelled"], true))
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("quote.number")) }
+                th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } th scope="col" { span.sr { (tr.t("bo.actions")) } } } }
+            tbody { @for p in &list.items { tr {
+                td { a.pdf href={ "/api/v1/purchase-orders/" (p.id) "/pdf" } download type="application/pdf" { (p.number) } }
+                td { (name_of(&names, p.client_id)) }
+                td { a href={ "/gestion/devis/" (p.quote_id) } { (p.quote_number) " v" (p.quote_version) } }
+                td.num { (tr.money(p.totals.total_incl_vat)) }
+                td { (badge(&tr, p.status.as_str())) @if let Some(r) = &p.cancel_reason { p.hint { (r) } } }
+                td {
+                    @if p.status == PurchaseOrderStatus::Pending {
+                        form.inline method="post" action={ "/gestion/bons-de-commande/" (p.id) "/valider" } {
+                            (csrf_field(&ctx)) button.accept type="submit" { (tr.t("bo.validate")) " " span.sr { (p.number) } }
+                        }
+                        form.inline method="post" action={ "/gestion/bons-de-commande/" (p.id) "/annuler" } {
+                            (csrf_field(&ctx))
+                            label for={ "reason-" (p.id) } { (tr.t("bo.cancel_reason")) }
+                            input id={ "reason-" (p.id) } type="text" name="reason" required;
+                            button.refuse type="submit" { (tr.t("bo.cancel")) }
+                        }
+                    }
+                    @if let Some(o) = p.order_id { a href={ "/gestion/commandes/" (o) } { (tr.t("view")) } }
+                }
+            } } }
+        } }
+        (pager(&tr, "/gestion/bons-de-commande", &form, &list))
+    };
+    page(&ctx, tr.t("bo.nav.pos"), body).into_response()
+}
+
+pub async fn validate_po(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return r;
+    }
+    match state.store.validate_purchase_order(&ctx.actor, id).await {
+        Ok(po) => match po.order_id {
+            Some(o) => back(&format!("/gestion/commandes/{o}"), "validated"),
+            None => back("/gestion/bons-de-commande", "validated"),
+        },
+        Err(e) => domain_error_page(&ctx, e),
+    }
+}
+
+pub async fn cancel_po(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return r;
+    }
+    match state.store.cancel_purchase_order(&ctx.actor, id, f.reason.as_deref().unwrap_or("")).await {
+        Ok(_) => back("/gestion/bons-de-commande", "cancelled"),
+        Err(e) => domain_error_page(&ctx, e),
+    }
+}
+
+pub async fn orders(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
+    let tr = ctx.tr;
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.orders(Scope::Staff, &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let names = client_names(&state, list.items.iter().map(|o| o.client_id)).await;
+    let statuses = ["open", "registered", "in_progress", "delivered", "cancelled"];
+    let body = html! {
+        (search_form(&tr, "/gestion/commandes", &form, &statuses, true))
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("order.timeline")) } th scope="col" { (tr.t("status")) } } }
+            tbody { @for o in &list.items { tr {
+                td { a href={ "/gestion/commandes/" (o.id) } { (o.purchase_order_number) } }
+                td { (name_of(&names, o.client_id)) }
+                td { (o.stages.iter().filter(|s| s.status == StageStatus::Done).count()) " / " (o.stages.len()) }
+                td { (badge(&tr, o.status.as_str())) }
+            } } }
+        } }
+        (pager(&tr, "/gestion/commandes", &form, &list))
+    };
+    page(&ctx, tr.t("nav.orders"), body).into_response()
+}
+
+pub async fn order(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Query(fl): Query<Flash>,
+) -> Response {
+    let tr = ctx.tr;
+    let o = match state.store.order(Scope::Staff, id).await {
+        Ok(o) => o,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let names = client_names(&state, [o.client_id]).await;
+    let messages = state.store.messages(Scope::Staff, ThreadKind::Order, id).await.unwrap_or_default();
+    let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Order, id).await;
+    let contacts = state.store.contact_log(id).await.unwrap_or_default();
+    let open = matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress);
+    let body = html! {
+        @if let Some(f) = flash(&tr, &fl) { (f) }
+        p.lead { (badge(&tr, o.status.as_str())) " " strong { (name_of(&names, o.client_id)) } " — " (o.purchase_order_number) }
+        (super::super::pdf_links(&tr, &super::super::account::order_pdfs(&o)))
+        section.card aria-labelledby="h-stages" {
+            h2 #h-stages { (tr.t("order.timeline")) }
+            ol.timeline { @for s in &o.stages {
+                li class={ "stage st-" (s.status.as_str()) } {
+                    span.label { (s.label) } " " (super::super::stage_badge(&tr, s.status))
+                    @if let Some(a) = &s.assignee { " — " (a) }
+                    @if open && s.status != StageStatus::Done {
+                        form.stage method="post" action={ "/gestion/commandes/" (o.id) "/etapes/" (s.id) } {
+                            (csrf_field(&ctx))
+                            div { label for={ "d-" (s.id) } { (tr.t("bo.planned_date")) }
+                                input id={ "d-" (s.id) } type="date" name="planned_date" value=[s.planned_date]; }
+                            div { label for={ "a-" (s.id) } { (tr.t("bo.assignee")) }
+                                input id={ "a-" (s.id) } type="text" name="assignee" value=[s.assignee.as_deref()]; }
+                            div { label for={ "n-" (s.id) } { (tr.t("request.notes")) }
+                                input id={ "n-" (s.id) } type="text" name="notes" value=[s.notes.as_deref()]; }
+                            div { button type="submit" { (tr.t("bo.plan")) " " span.sr { (s.label) } } }
+                        }
+                        form.inline method="post" action={ "/gestion/commandes/" (o.id) "/etapes/" (s.id) "/terminee" } {
+                            (csrf_field(&ctx)) button.accept type="submit" { (tr.t("bo.done")) " " span.sr { (s.label) } }
+                        }
+                    } @else if let Some(d) = s.planned_date { " — " (tr.date(d)) }
+                }
+            } }
+        }
+        section.card aria-labelledby="h-files" {
+            h2 #h-files { (tr.t("bo.files")) }
+            ul.files { @for f in &o.deliverables { li { a href={ "/api/v1/orders/" (o.id) "/deliverables/" (f.id) } { (f.filename) } " — " (f.size_bytes) " o — " code.hash { (f.sha256) } } } }
+            @if open {
+                form method="post" action={ "/gestion/commandes/" (o.id) "/fichiers" } enctype="multipart/form-data" data-upload {
+                    (csrf_field(&ctx))
+                    label for="up-files" { (tr.t("bo.upload.label")) }
+                    input #up-files type="file" name="files" multiple required;
+                    progress.upload hidden max="100" value="0" aria-label=(tr.t("request.files.progress")) {}
+                    button type="submit" { (tr.t("bo.upload")) }
+                }
+                form method="post" action={ "/gestion/commandes/" (o.id) "/livrer" } {
+                    (csrf_field(&ctx))
+                    p.hint { (tr.t("bo.deliver.help")) }
+                    button.accept type="submit" disabled[o.deliverables.is_empty()] { (tr.t("bo.deliver")) }
+                }
+            }
+            @if let Some(i) = o.invoice_id { p { a.button href={ "/gestion/factures/" (i) } { (tr.t("invoice.number")) } } }
+        }
+        section.card aria-labelledby="h-contacts" {
+            h2 #h-contacts { (tr.t("bo.contacts")) }
+            ul { @for n in &contacts { li { (date(&tr, n.created_at)) " — " strong { (n.author) } " : " (n.note) } } }
+            form method="post" action={ "/gestion/commandes/" (o.id) "/contacts" } {
+                (csrf_field(&ctx))
+                label for="contact-note" { (tr.t("bo.contact_note")) }
+                input #contact-note type="text" name="note" required;
+                button type="submit" { (tr.t("bo.add")) }
+            }
+        }
+        (staff_thread(&ctx, &messages, &format!("/gestion/commandes/{}/messages", o.id)))
+    };
+    page(&ctx, &format!("{} {}", tr.t("order.po"), o.purchase_order_number), body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct StageForm {
+    csrf: String,
+    #[serde(default)]
+    planned_date: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    notes: String,
+}
+
+pub async fn plan_stage(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path((id, sid)): Path<(Id, Id)>,
+    Form(f): Form<StageForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
+        return r;
+    }
+    let planned_date = match f.planned_date.trim() {
+        "" => None,
+        d => match d.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "planned_date: a date"),
+        },
+    };
+    let plan = StagePlan { planned_date, assignee: Some(f.assignee), notes: Some(f.notes) };
+    match state.store.plan_stage(&ctx.actor, id, sid, plan).await {
+        Ok(_) => back(&format!("/gestion/commandes/{id}"), "planned"),
+        Err(e) => domain_error_page(&ctx, e),
+    }
+}
+
+pub async fn complete_stage(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path((id, sid)): Path<(Id, Id)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
+        return r;
+    }
+    match state.store.complete_stage(&ctx.actor, id, sid).await {
+        Ok(_) => back(&format!("/gestion/commandes/{id}"), "done"),
+        Err(e) => domain_error_page(&ctx, e),
+    }
+}
+
+/// Final files from the browser: streamed to the file store one by one, each recorded with its
+/// size and SHA-256. A failure keeps the files already recorded; the form can be sent again.
+pub async fn upload(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    mut multipart: Multipart,
+) -> Response {
+    let mut csrf_checked = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return error_page(&ctx, StatusCode::BAD_REQUEST, &e.to_string()),
+        };
+        if field.name() == Some("csrf") {
+            let token = field.text().await.unwrap_or_default();
+            if let Some(r) = refused(&ctx, &token, Role::Production) {
+                return r;
+            }
+            csrf_checked = true;
+            continue;
+        }
+        if !csrf_checked {
+            return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        }
+        // A file input left empty still sends a part, with an empty file name.
+        let Some(name) = field.file_name().filter(|n| !n.is_empty()).map(str::to_string) else { continue };
+        let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+        match crate::api::orders::save_deliverable(&state, &ctx.actor, id, &name, &content_type, field).await {
+            Ok(_) => {}
+            Err(crate::problem::ApiError::Domain(e)) => return domain_error_page(&ctx, e),
+            Err(crate::problem::ApiError::Http { status, detail, .. }) => return error_page(&ctx, status, &detail),
+        }
+    }
+    back(&format!("/gestion/commandes/{id}"), "uploaded")
+}
+
+pub async fn deliver(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
+        return r;
+    }
+    match state.store.deliver_order(&ctx.actor, id).await {
+        Ok(d) => back(&format!("/gestion/factures/{}", d.invoice.id), "delivered"),
+        Err(e) => domain_error_page(&ctx, e),
+    }
+}

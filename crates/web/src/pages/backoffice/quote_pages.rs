@@ -1,0 +1,545 @@
+//! The back office's quotes: the list, the builder, a quote's page and what staff do with it.
+
+use super::*;
+
+pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
+    let tr = ctx.tr;
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.store.quotes(Scope::Staff, &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let names = client_names(&state, list.items.iter().map(|q| q.client_id)).await;
+    let statuses = ["draft", "sent", "expired", "accepted", "refused", "superseded"];
+    let body = html! {
+        p { a.button href="/gestion/devis/nouveau" { (tr.t("bo.new_quote")) } }
+        (search_form(&tr, "/gestion/devis", &form, &statuses, true))
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("quote.number")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("bo.title")) }
+                th scope="col" { (tr.t("quote.valid_until")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
+            tbody { @for q in &list.items { tr {
+                td { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
+                td { (name_of(&names, q.client_id)) }
+                td { (q.title) }
+                td { (tr.date(q.valid_until)) }
+                td.num { (tr.money(q.totals.total_incl_vat)) }
+                td { (badge(&tr, q.status.as_str())) }
+            } } }
+        } }
+        (pager(&tr, "/gestion/devis", &form, &list))
+    };
+    page(&ctx, tr.t("nav.quotes"), body).into_response()
+}
+
+/// The quote builder's form: client, title, validity, notes and line rows.
+fn builder(
+    ctx: &Ctx,
+    action: &str,
+    names: &[(Id, String)],
+    catalogue: &[CatalogueItem],
+    rates: &[Decimal],
+    q: &BuilderData,
+    err: Option<&DomainError>,
+) -> Markup {
+    let tr = ctx.tr;
+    let mut rows = q.lines.clone();
+    rows.extend((0..3).map(|_| LineInput {
+        code: None,
+        description: String::new(),
+        quantity: Decimal::ONE,
+        unit: "forfait".into(),
+        unit_price: Decimal::ZERO,
+        discount: Decimal::ZERO,
+        vat_rate: rates.first().copied().unwrap_or(Decimal::from(20)),
+    }));
+    html! {
+        @if let Some(e) = err { (notice("error", &e.to_string())) }
+        form.card.builder method="post" action=(action) {
+            (csrf_field(ctx))
+            @if let Some(r) = q.request_id { input type="hidden" name="request_id" value=(r); }
+            label for="b-client" { (tr.t("bo.client")) }
+            select #b-client name="client_id" required disabled[q.client_locked] {
+                @for (id, name) in names { option value=(id) selected[Some(*id) == q.client_id] { (name) } }
+            }
+            @if q.client_locked { @if let Some(c) = q.client_id { input type="hidden" name="client_id" value=(c); } }
+            label for="b-title" { (tr.t("bo.title")) }
+            input #b-title type="text" name="title" value=(q.title) required;
+            label for="b-valid" { (tr.t("quote.valid_until")) }
+            input #b-valid type="date" name="valid_until" value=[q.valid_until.as_deref()];
+            label for="b-notes" { (tr.t("request.notes")) }
+            textarea #b-notes name="notes" rows="2" { (q.notes) }
+            datalist #catalogue {
+                @for item in catalogue.iter().filter(|i| i.active) {
+                    option value=(item.label(tr.0)) data-code=(item.code) data-unit=(item.unit) data-price=(item.unit_price) data-vat=(item.vat_rate) {}
+                }
+            }
+            div.table-wrap tabindex="0" { table.lines-edit {
+                caption { (tr.t("quote.lines")) " " span.hint { (tr.t("bo.lines_help")) } }
+                thead { tr {
+                    th scope="col" { (tr.t("quote.description")) } th scope="col" { (tr.t("quote.qty")) } th scope="col" { (tr.t("quote.unit")) }
+                    th scope="col" { (tr.t("quote.unit_price")) } th scope="col" { (tr.t("quote.discount")) } th scope="col" { (tr.t("quote.vat")) }
+                } }
+                tbody {
+                    @for (i, l) in rows.iter().enumerate() {
+                        tr.line {
+                            td {
+                                input type="hidden" name="code" value=(l.code.clone().unwrap_or_default());
+                                input type="text" name="description" list="catalogue" value=(l.description) aria-label={ (tr.t("quote.description")) " " (i + 1) };
+                            }
+                            td { input.n type="text" inputmode="decimal" name="quantity" value=(l.quantity) aria-label={ (tr.t("quote.qty")) " " (i + 1) }; }
+                            td { input.u type="text" name="unit" value=(l.unit) aria-label={ (tr.t("quote.unit")) " " (i + 1) }; }
+                            td { input.n type="text" inputmode="decimal" name="unit_price" value=(l.unit_price) aria-label={ (tr.t("quote.unit_price")) " " (i + 1) }; }
+                            td { input.n type="text" inputmode="decimal" name="discount" value=(l.discount) aria-label={ (tr.t("quote.discount")) " " (i + 1) }; }
+                            td {
+                                select name="vat_rate" aria-label={ (tr.t("quote.vat")) " " (i + 1) } {
+                                    @for r in rates { option value=(r) selected[*r == l.vat_rate] { (tr.number(*r)) " %" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            p.live-totals aria-live="polite" data-lang=(tr.lang()) {}
+            button type="submit" { (tr.t("bo.save_draft")) }
+        }
+    }
+}
+
+#[derive(Default, Clone)]
+struct BuilderData {
+    client_id: Option<Id>,
+    client_locked: bool,
+    request_id: Option<Id>,
+    title: String,
+    notes: String,
+    valid_until: Option<String>,
+    lines: Vec<LineInput>,
+}
+
+/// Reads the builder's rows; empty rows are skipped, bad numbers name their row.
+fn read_builder(f: &Fields) -> Result<(Option<Id>, Option<Id>, QuoteDraft), DomainError> {
+    let parse = |field: &str, row: usize, v: &str| -> Result<Decimal, DomainError> {
+        let v = v.trim().replace(',', ".").replace(' ', "");
+        if v.is_empty() {
+            return Ok(Decimal::ZERO);
+        }
+        v.parse().map_err(|_| DomainError::validation(format!("lines[{row}].{field}"), "not a number"))
+    };
+    let (codes, descs, qtys, units, prices, discounts, rates) = (
+        f.all("code"),
+        f.all("description"),
+        f.all("quantity"),
+        f.all("unit"),
+        f.all("unit_price"),
+        f.all("discount"),
+        f.all("vat_rate"),
+    );
+    let mut lines = Vec::new();
+    for (i, d) in descs.iter().enumerate() {
+        if d.trim().is_empty() {
+            continue;
+        }
+        let row = lines.len();
+        lines.push(LineInput {
+            code: codes.get(i).filter(|c| !c.is_empty()).cloned(),
+            description: d.trim().to_string(),
+            quantity: parse("quantity", row, qtys.get(i).map(String::as_str).unwrap_or("1"))?,
+            unit: units.get(i).cloned().unwrap_or_default(),
+            unit_price: parse("unit_price", row, prices.get(i).map(String::as_str).unwrap_or(""))?,
+            discount: parse("discount", row, discounts.get(i).map(String::as_str).unwrap_or(""))?,
+            vat_rate: parse("vat_rate", row, rates.get(i).map(String::as_str).unwrap_or("20"))?,
+        });
+    }
+    let valid_until = match f.get("valid_until").trim() {
+        "" => None,
+        v => Some(v.parse::<Date>().map_err(|_| DomainError::validation("valid_until", "a date"))?),
+    };
+    let notes = Some(f.get("notes")).filter(|n| !n.trim().is_empty());
+    let client_id = f.get("client_id").parse().ok();
+    let request_id = f.get("request_id").parse().ok();
+    Ok((client_id, request_id, QuoteDraft { title: f.get("title"), notes, valid_until, lines }))
+}
+
+#[derive(Deserialize)]
+pub struct NewQuoteQuery {
+    demande: Option<Id>,
+    client: Option<Id>,
+    /// Words to find the client by.
+    client_q: Option<String>,
+}
+
+/// Above a form that names a client: finds clients by name (reloads the page with `client_q`),
+/// so a studio with thousands of clients is not handed a list of all of them.
+fn client_search(tr: &Tr, action: &str, q: Option<&str>, keep: &[(&str, String)]) -> Markup {
+    html! {
+        form.filters method="get" action=(action) role="search" {
+            @for (k, v) in keep { input type="hidden" name=(k) value=(v); }
+            label { (tr.t("bo.find_client")) " " input type="search" name="client_q" value=(q.unwrap_or("")) maxlength="200"; }
+            button type="submit" { (tr.t("list.search_button")) }
+        }
+    }
+}
+
+pub async fn new_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(q): Query<NewQuoteQuery>,
+) -> Response {
+    let tr = ctx.tr;
+    let catalogue = state.store.catalogue(false).await.unwrap_or_default();
+    let company = match state.store.company().await {
+        Ok(c) => c,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let mut data = BuilderData { client_id: q.client, ..Default::default() };
+    if let Some(rid) = q.demande {
+        match state.store.quote_request(Scope::Staff, rid).await {
+            Ok(r) => {
+                data.client_id = Some(r.client_id);
+                data.client_locked = true;
+                data.request_id = Some(r.id);
+                data.title = format!("{} — {}", r.property_type, r.property_address);
+                data.lines = r
+                    .wanted
+                    .iter()
+                    .filter_map(|code| catalogue.iter().find(|c| &c.code == code))
+                    .map(|c| LineInput {
+                        code: Some(c.code.clone()),
+                        description: c.label(tr.0).to_string(),
+                        quantity: Decimal::ONE,
+                        unit: c.unit.clone(),
+                        unit_price: c.unit_price,
+                        discount: Decimal::ZERO,
+                        vat_rate: c.vat_rate,
+                    })
+                    .collect();
+            }
+            Err(e) => return domain_error_page(&ctx, e),
+        }
+    }
+    let names = client_choices(&state, q.client_q.as_deref(), data.client_id).await;
+    let body = html! {
+        @if !data.client_locked { (client_search(&tr, "/gestion/devis/nouveau", q.client_q.as_deref(), &[])) }
+        (builder(&ctx, "/gestion/devis", &names, &catalogue, &company.vat_rates, &data, None))
+    };
+    page(&ctx, tr.t("bo.new_quote"), body).into_response()
+}
+
+pub async fn create_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(fields);
+    if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
+        return r;
+    }
+    let result = match read_builder(&f) {
+        Ok((Some(client_id), request_id, d)) => {
+            state
+                .store
+                .create_quote(
+                    &ctx.actor,
+                    NewQuote {
+                        client_id,
+                        request_id,
+                        title: d.title,
+                        notes: d.notes,
+                        valid_until: d.valid_until,
+                        lines: d.lines,
+                    },
+                )
+                .await
+        }
+        Ok((None, ..)) => Err(DomainError::validation("client_id", "choose a client")),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(q) => back(&format!("/gestion/devis/{}", q.id), "created"),
+        Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
+        Err(e) => {
+            let data = builder_data_from(&f);
+            let names = client_choices(&state, None, data.client_id).await;
+            let catalogue = state.store.catalogue(false).await.unwrap_or_default();
+            let rates = state.store.company().await.map(|c| c.vat_rates).unwrap_or_default();
+            let status = crate::problem::status_of(&e);
+            (
+                status,
+                page(
+                    &ctx,
+                    ctx.tr.t("bo.new_quote"),
+                    builder(&ctx, "/gestion/devis", &names, &catalogue, &rates, &data, Some(&e)),
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// What was typed, to show the form again after an error.
+fn builder_data_from(f: &Fields) -> BuilderData {
+    let (codes, descs, qtys, units, prices, discounts, rates) = (
+        f.all("code"),
+        f.all("description"),
+        f.all("quantity"),
+        f.all("unit"),
+        f.all("unit_price"),
+        f.all("discount"),
+        f.all("vat_rate"),
+    );
+    let num = |v: Option<&String>| v.and_then(|s| s.trim().replace(',', ".").parse().ok()).unwrap_or(Decimal::ZERO);
+    let lines = descs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.trim().is_empty())
+        .map(|(i, d)| LineInput {
+            code: codes.get(i).filter(|c| !c.is_empty()).cloned(),
+            description: d.clone(),
+            quantity: num(qtys.get(i)),
+            unit: units.get(i).cloned().unwrap_or_default(),
+            unit_price: num(prices.get(i)),
+            discount: num(discounts.get(i)),
+            vat_rate: num(rates.get(i)),
+        })
+        .collect();
+    BuilderData {
+        client_id: f.get("client_id").parse().ok(),
+        client_locked: false,
+        request_id: f.get("request_id").parse().ok(),
+        title: f.get("title"),
+        notes: f.get("notes"),
+        valid_until: Some(f.get("valid_until")).filter(|v| !v.is_empty()),
+        lines,
+    }
+}
+
+pub async fn quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Query(fl): Query<Flash>,
+) -> Response {
+    let client_q = fl.client_q.clone();
+    quote_page_for(&state, &ctx, id, flash(&ctx.tr, &fl), None, client_q.as_deref()).await
+}
+
+async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, err: Option<DomainError>) -> Response {
+    quote_page_for(state, ctx, id, flash, err, None).await
+}
+
+async fn quote_page_for(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Id,
+    flash: Option<Markup>,
+    err: Option<DomainError>,
+    client_q: Option<&str>,
+) -> Response {
+    let tr = ctx.tr;
+    let q = match state.store.quote(Scope::Staff, id).await {
+        Ok(q) => q,
+        Err(e) => return domain_error_page(ctx, e),
+    };
+    // The quote's client, and the clients it may be duplicated for.
+    let names = client_choices(state, client_q, Some(q.client_id)).await;
+    let versions: Vec<Quote> = state.store.quote_versions(Scope::Staff, q.family_id).await.unwrap_or_default();
+    let messages = state.store.messages(Scope::Staff, ThreadKind::Quote, id).await.unwrap_or_default();
+    let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Quote, id).await;
+    let body = html! {
+        @if let Some(f) = flash { (f) }
+        p.lead { (badge(&tr, q.status.as_str())) " " strong { (name_of(&names, q.client_id)) } " — " (q.title) }
+        @if q.status == QuoteStatus::Draft {
+            @let catalogue = state.store.catalogue(false).await.unwrap_or_default();
+            @let rates = state.store.company().await.map(|c| c.vat_rates).unwrap_or_default();
+            @let data = BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
+                notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()), lines: q.lines.iter().map(|l| l.to_input()).collect() };
+            (builder(ctx, &format!("/gestion/devis/{}", q.id), &names, &catalogue, &rates, &data, err.as_ref()))
+            h2 { (tr.t("bo.preview")) }
+            (lines_table(&tr, &q.lines, &q.totals))
+            form method="post" action={ "/gestion/devis/" (q.id) "/envoyer" } {
+                (csrf_field(ctx))
+                button.accept type="submit" { (tr.t("bo.send")) }
+            }
+        } @else {
+            @if let Some(e) = &err { (notice("error", &e.to_string())) }
+            dl.facts {
+                dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " v" (q.version) }
+                dt { (tr.t("quote.valid_until")) } dd { (tr.date(q.valid_until)) }
+            }
+            @let po = if q.acceptance.is_some() { state.store.purchase_order_for_quote(Scope::Staff, q.id).await.ok().flatten().map(|p| p.id) } else { None };
+            (super::super::quote_pdf_links(&tr, &q, po))
+            (lines_table(&tr, &q.lines, &q.totals))
+            @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
+            @if let Some(a) = &q.acceptance { p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } " — " code.hash { (a.content_sha256) } } }
+            div.actions {
+                @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Refused | QuoteStatus::Expired) {
+                    form.card method="post" action={ "/gestion/devis/" (q.id) "/reviser" } {
+                        (csrf_field(ctx))
+                        p { (tr.t("bo.revise.help")) }
+                        button type="submit" { (tr.t("bo.revise")) }
+                    }
+                }
+                (client_search(&tr, &format!("/gestion/devis/{}", q.id), client_q, &[]))
+                form.card method="post" action={ "/gestion/devis/" (q.id) "/dupliquer" } {
+                    (csrf_field(ctx))
+                    p { (tr.t("bo.duplicate.help")) }
+                    label for="dup-client" { (tr.t("bo.client")) }
+                    select #dup-client name="client_id" {
+                        @for (cid, name) in &names { option value=(cid) selected[*cid == q.client_id] { (name) } }
+                    }
+                    button type="submit" { (tr.t("bo.duplicate")) }
+                }
+                @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Expired) {
+                    form.card method="post" action={ "/gestion/devis/" (q.id) "/prolonger" } {
+                        (csrf_field(ctx))
+                        label for="x-date" { (tr.t("bo.extend")) }
+                        input #x-date type="date" name="valid_until" required;
+                        button type="submit" { (tr.t("bo.extend")) }
+                    }
+                }
+            }
+        }
+        @if versions.len() > 1 {
+            section.card { h2 { (tr.t("quote.history")) }
+                ol.versions { @for v in &versions { li { a href={ "/gestion/devis/" (v.id) } { "v" (v.version) } " " (badge(&tr, v.status.as_str())) " — " (tr.money(v.totals.total_incl_vat)) } } } }
+        }
+        (staff_thread(ctx, &messages, &format!("/gestion/devis/{}/messages", q.id)))
+    };
+    let title = format!("{} {} v{}", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), q.version);
+    page(ctx, &title, body).into_response()
+}
+
+pub(super) fn staff_thread(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
+    let tr = ctx.tr;
+    html! {
+        section.card aria-labelledby="h-msg" {
+            h2 #h-msg { (tr.t("bo.thread")) }
+            @if messages.is_empty() { p { (tr.t("messages.none")) } }
+            ol.thread { @for m in messages { li class=(if m.from_staff { "staff" } else { "me" }) {
+                p.meta { strong { (m.author_name) } " · " (date(&tr, m.created_at)) } p { (m.body) } } } }
+            form method="post" action=(action) {
+                (csrf_field(ctx))
+                label for="msg-body" { (tr.t("bo.reply")) }
+                textarea #msg-body name="body" rows="3" required {}
+                button type="submit" { (tr.t("messages.send")) }
+            }
+        }
+    }
+}
+
+pub async fn update_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(fields);
+    if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
+        return r;
+    }
+    let result = match read_builder(&f) {
+        Ok((_, _, draft)) => state.store.update_quote(&ctx.actor, id, draft).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => back(&format!("/gestion/devis/{id}"), "saved"),
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) valid_until: Option<String>,
+    #[serde(default)]
+    pub(super) reason: Option<String>,
+    #[serde(default)]
+    pub(super) body: Option<String>,
+}
+
+pub async fn send_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return r;
+    }
+    match state.store.send_quote(&ctx.actor, id).await {
+        Ok(_) => back(&format!("/gestion/devis/{id}"), "sent"),
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
+    }
+}
+
+pub async fn revise_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return r;
+    }
+    match state.store.revise_quote(&ctx.actor, id).await {
+        Ok(q) => back(&format!("/gestion/devis/{}", q.id), "revised"),
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DuplicateForm {
+    csrf: String,
+    client_id: Id,
+}
+
+/// A new draft (a new quote, not a version) with the same title, notes and lines.
+pub async fn duplicate_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<DuplicateForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return r;
+    }
+    let q = match state.store.quote(Scope::Staff, id).await {
+        Ok(q) => q,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let copy = NewQuote {
+        client_id: f.client_id,
+        request_id: None,
+        title: q.title.clone(),
+        notes: q.notes.clone(),
+        valid_until: None,
+        lines: q.lines.iter().map(|l| l.to_input()).collect(),
+    };
+    match state.store.create_quote(&ctx.actor, copy).await {
+        Ok(new) => back(&format!("/gestion/devis/{}", new.id), "duplicated"),
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
+    }
+}
+
+pub async fn extend_quote(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return r;
+    }
+    let result = match f.valid_until.as_deref().unwrap_or("").parse::<Date>() {
+        Ok(d) => state.store.extend_quote(&ctx.actor, id, d).await,
+        Err(_) => Err(DomainError::validation("valid_until", "a date")),
+    };
+    match result {
+        Ok(_) => back(&format!("/gestion/devis/{id}"), "extended"),
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
+    }
+}
