@@ -9,11 +9,14 @@
 pub mod auth;
 pub mod error;
 pub mod inputs;
+pub mod links;
 pub mod listing;
 pub mod model;
 pub mod money;
+pub mod notification;
 pub mod ports;
 pub mod rules;
 
 pub use error::{DomainError, ErrorKind, Result};
-pub use ports::{Actor, Change, ChangeFeed, Clock, DynStore, Scope, Store, SystemClock};
+pub use notification::{Change, LiveEvent, Notification};
+pub use ports::{Actor, ChangeFeed, Clock, DynStore, Scope, Store, SystemClock};

@@ -420,6 +420,13 @@ pub struct OutboxMessage {
     pub created_at: Timestamp,
 }
 
+impl OutboxMessage {
+    /// What it notifies, typed.
+    pub fn notification(&self) -> Result<crate::notification::Notification> {
+        crate::notification::Notification::from_parts(&self.kind, &self.payload)
+    }
+}
+
 /// A stage of the default template (from configuration).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StageTemplate {

@@ -14,6 +14,7 @@ use crate::error::{DomainError, Result};
 pub use crate::inputs::*;
 pub use crate::listing::{ListQuery, Page};
 use crate::model::*;
+pub use crate::notification::Change;
 
 /// Time is a parameter so tests control it.
 pub trait Clock: Send + Sync + 'static {
@@ -382,16 +383,6 @@ pub trait Store: Send + Sync + 'static {
 }
 
 pub type DynStore = Arc<dyn Store>;
-
-/// A committed change someone may be looking at: pages subscribed to the live feed refresh.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Change {
-    /// The client concerned; `None` for studio-only news (new request, client message…).
-    pub client_id: Option<Id>,
-    /// The notification kind, e.g. `stage_planned`.
-    pub kind: String,
-    pub payload: serde_json::Value,
-}
 
 /// Where the store announces committed changes (live updates).
 pub trait ChangeFeed: Send + Sync + 'static {

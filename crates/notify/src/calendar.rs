@@ -4,18 +4,18 @@
 
 use icalendar::{Calendar, Component, Event, Property};
 use immovr_core::model::{CompanySettings, Language, OutboxMessage};
-use serde_json::Value as Json;
+use immovr_core::notification::Notification;
 
 use crate::Attachment;
 
 /// The invitation for a planned shoot (`stage_planned` of the `shoot` stage, with a date).
 pub fn shoot_invitation(m: &OutboxMessage, company: &CompanySettings, url: &str) -> Option<Attachment> {
-    if m.kind != "stage_planned" || m.payload.get("stage_code").and_then(Json::as_str) != Some("shoot") {
+    let Ok(Notification::StagePlanned(news)) = m.notification() else { return None };
+    if news.stage_code != "shoot" {
         return None;
     }
-    let date: jiff::civil::Date = m.payload.get("planned_date")?.as_str()?.get(..10)?.parse().ok()?;
-    let stage_id = m.payload.get("stage_id")?.as_i64()?;
-    let stage = m.payload.get("stage").and_then(Json::as_str).unwrap_or("");
+    let date = news.planned_date?;
+    let (stage_id, stage) = (news.stage_id, news.stage.as_str());
     let domain = company.email.rsplit('@').next().unwrap_or("immovr.example");
     let next = date.tomorrow().ok()?;
     let ymd = |d: jiff::civil::Date| format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());

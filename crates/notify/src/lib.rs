@@ -11,7 +11,9 @@ mod transport;
 
 use std::path::PathBuf;
 
-use immovr_core::model::{CompanySettings, DocumentKind, Id, Language, OutboxMessage};
+use immovr_core::links;
+use immovr_core::model::{CompanySettings, Language, OutboxMessage};
+use immovr_core::notification::Notification;
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart, SinglePart};
@@ -84,46 +86,9 @@ fn float_filter(v: Value) -> f64 {
     decimal(&v).and_then(|d| d.to_string().parse().ok()).unwrap_or(0.0)
 }
 
-/// Where an email's link leads, by kind: the right page of the portal or the back office.
-pub fn link(kind: &str, payload: &Json, base_url: &str) -> String {
-    let id = |k: &str| payload.get(k).and_then(Json::as_i64).unwrap_or(0);
-    let path = match kind {
-        "quote_sent" | "quote_extended" | "quote_expiring" => format!("/compte/devis/{}", id("quote_id")),
-        "purchase_order_created" => format!("/compte/devis/{}", id("quote_id")),
-        "purchase_order_cancelled" => "/compte/commandes".to_string(),
-        "order_registered" | "stage_planned" | "stage_done" => format!("/compte/commandes/{}", id("order_id")),
-        "order_delivered" => format!("/compte/commandes/{}", id("order_id")),
-        "invoice_issued" | "payment_received" | "credit_note_issued" | "invoice_overdue" => {
-            format!("/compte/factures/{}", id("invoice_id"))
-        }
-        "message_received" => match payload.get("thread_kind").and_then(Json::as_str) {
-            Some("order") => format!("/compte/commandes/{}#h-msg", id("thread_id")),
-            _ => format!("/compte/devis/{}#h-msg", id("thread_id")),
-        },
-        "magic_link" | "password_reset" => payload.get("url_path").and_then(Json::as_str).unwrap_or("/").to_string(),
-        "quote_request_received" => "/gestion/demandes".to_string(),
-        "quote_accepted" => "/gestion/bons-de-commande".to_string(),
-        "quote_refused" => format!("/gestion/devis/{}", id("quote_id")),
-        "client_message_received" => match payload.get("thread_kind").and_then(Json::as_str) {
-            Some("order") => format!("/gestion/commandes/{}#h-msg", id("thread_id")),
-            _ => format!("/gestion/devis/{}#h-msg", id("thread_id")),
-        },
-        _ => "/".to_string(),
-    };
-    format!("{}{path}", base_url.trim_end_matches('/'))
-}
-
-/// The documents an email carries, by kind: (document kind, record id).
-pub fn documents_for(kind: &str, payload: &Json) -> Vec<(DocumentKind, Id)> {
-    let id = |k: &str| payload.get(k).and_then(Json::as_i64);
-    let doc = match kind {
-        "quote_sent" => id("quote_id").map(|i| (DocumentKind::Quote, i)),
-        "purchase_order_created" => id("purchase_order_id").map(|i| (DocumentKind::PurchaseOrder, i)),
-        "order_delivered" | "invoice_issued" => id("invoice_id").map(|i| (DocumentKind::Invoice, i)),
-        "credit_note_issued" => id("credit_note_id").map(|i| (DocumentKind::CreditNote, i)),
-        _ => None,
-    };
-    doc.into_iter().collect()
+/// Where an email's link leads: the page its notification names, on the site's address.
+pub fn link(notification: &Notification, base_url: &str) -> String {
+    links::absolute(base_url, &notification.path())
 }
 
 fn address_line(a: &immovr_core::model::Address) -> String {
@@ -195,7 +160,8 @@ impl Composer {
             Json::Object(o) => o.clone(),
             _ => Default::default(),
         };
-        vars.insert("url".into(), Json::String(link(&m.kind, &m.payload, &self.base_url)));
+        let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
+        vars.insert("url".into(), Json::String(link(&notification, &self.base_url)));
         vars.insert("lang".into(), Json::String(lang.into()));
         let mut c = serde_json::to_value(company).unwrap_or_default();
         c["address"] = Json::String(address_line(&company.address));

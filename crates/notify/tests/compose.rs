@@ -1,9 +1,10 @@
 //! Every notification kind composes in both languages: subject, text and HTML bodies, the link
 //! to the right page, the Message-ID; a studio's template replaces the shipped one.
 
-use immovr_core::model::{CompanySettings, Language, OutboxMessage};
+use immovr_core::model::{CompanySettings, Language, OutboxMessage, RefusalKind, ThreadKind};
+use immovr_core::notification::{self, LinkNews, MessageNews, Notification, StageNews};
 use immovr_notify::{Attachment, Composer, link, shoot_invitation};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn company() -> CompanySettings {
     serde_json::from_value(json!({
@@ -20,115 +21,168 @@ fn company() -> CompanySettings {
     .unwrap()
 }
 
-/// Every kind the store queues, with the payload it writes, and the page its link must open.
-fn kinds() -> Vec<(&'static str, Value, &'static str)> {
+fn d(s: &str) -> rust_decimal::Decimal {
+    s.parse().unwrap()
+}
+
+fn date(s: &str) -> jiff::civil::Date {
+    s.parse().unwrap()
+}
+
+/// One notification of every kind, and the page its link must open.
+fn kinds() -> Vec<(Notification, &'static str)> {
+    let accepted = notification::Accepted {
+        quote_id: 3,
+        quote_number: "D-2026-0001".into(),
+        purchase_order_id: 4,
+        purchase_order_number: "BC-2026-0001".into(),
+        total_incl_vat: d("894.60"),
+    };
+    let stage = |name: &str, code: &str, planned: Option<&str>| StageNews {
+        order_id: 5,
+        stage_id: 9,
+        stage: name.into(),
+        stage_code: code.into(),
+        planned_date: planned.map(date),
+    };
+    let link = |path: &str, at: &str| LinkNews {
+        url_path: path.into(),
+        expires_at: at.parse().unwrap(),
+        name: "Claire".into(),
+    };
     vec![
         (
-            "quote_sent",
-            json!({"quote_id": 3, "number": "D-2026-0001", "version": 2, "valid_until": "2026-07-15", "total_incl_vat": "894.60"}),
+            Notification::QuoteSent {
+                quote_id: 3,
+                number: "D-2026-0001".into(),
+                version: 2,
+                valid_until: date("2026-07-15"),
+                total_incl_vat: d("894.60"),
+            },
             "/compte/devis/3",
         ),
         (
-            "quote_extended",
-            json!({"quote_id": 3, "number": "D-2026-0001", "valid_until": "2026-08-15"}),
+            Notification::QuoteExtended {
+                quote_id: 3,
+                number: Some("D-2026-0001".into()),
+                valid_until: date("2026-08-15"),
+            },
             "/compte/devis/3",
         ),
         (
-            "quote_expiring",
-            json!({"quote_id": 3, "number": "D-2026-0001", "valid_until": "2026-07-15", "total_incl_vat": "894.60"}),
+            Notification::QuoteExpiring {
+                quote_id: 3,
+                number: Some("D-2026-0001".into()),
+                valid_until: date("2026-07-15"),
+                total_incl_vat: d("894.60"),
+            },
             "/compte/devis/3",
         ),
+        (Notification::PurchaseOrderCreated(accepted.clone()), "/compte/devis/3"),
         (
-            "purchase_order_created",
-            json!({"quote_id": 3, "quote_number": "D-2026-0001", "purchase_order_id": 4, "purchase_order_number": "BC-2026-0001", "total_incl_vat": "894.60"}),
-            "/compte/devis/3",
-        ),
-        (
-            "purchase_order_cancelled",
-            json!({"purchase_order_id": 4, "number": "BC-2026-0001", "reason": "Projet reporté"}),
+            Notification::PurchaseOrderCancelled {
+                purchase_order_id: 4,
+                number: "BC-2026-0001".into(),
+                reason: "Projet reporté".into(),
+            },
             "/compte/commandes",
         ),
-        ("order_registered", json!({"order_id": 5, "purchase_order_number": "BC-2026-0001"}), "/compte/commandes/5"),
         (
-            "stage_planned",
-            json!({"order_id": 5, "stage_id": 9, "stage": "Prise de vue sur site", "stage_code": "shoot", "planned_date": "2026-06-20"}),
+            Notification::OrderRegistered { order_id: 5, purchase_order_number: "BC-2026-0001".into() },
             "/compte/commandes/5",
         ),
         (
-            "stage_done",
-            json!({"order_id": 5, "stage_id": 9, "stage": "Production", "planned_date": null}),
+            Notification::StagePlanned(stage("Prise de vue sur site", "shoot", Some("2026-06-20"))),
+            "/compte/commandes/5",
+        ),
+        (Notification::StageDone(stage("Production", "production", None)), "/compte/commandes/5"),
+        (
+            Notification::OrderDelivered {
+                order_id: 5,
+                invoice_id: 6,
+                invoice_number: "F-2026-0001".into(),
+                total_incl_vat: d("894.60"),
+                due_date: date("2026-07-15"),
+            },
             "/compte/commandes/5",
         ),
         (
-            "order_delivered",
-            json!({"order_id": 5, "invoice_id": 6, "invoice_number": "F-2026-0001", "total_incl_vat": "894.60", "due_date": "2026-07-15"}),
-            "/compte/commandes/5",
-        ),
-        (
-            "invoice_issued",
-            json!({"invoice_id": 6, "number": "F-2026-0002", "total_incl_vat": "894.60"}),
+            Notification::InvoiceIssued { invoice_id: 6, number: "F-2026-0002".into(), total_incl_vat: d("894.60") },
             "/compte/factures/6",
         ),
         (
-            "payment_received",
-            json!({"invoice_id": 6, "number": "F-2026-0001", "amount": "500.00", "amount_due": "394.60"}),
+            Notification::PaymentReceived {
+                invoice_id: 6,
+                number: "F-2026-0001".into(),
+                amount: d("500.00"),
+                amount_due: d("394.60"),
+            },
             "/compte/factures/6",
         ),
         (
-            "credit_note_issued",
-            json!({"credit_note_id": 1, "number": "AV-2026-0001", "invoice_number": "F-2026-0001", "invoice_id": 6}),
+            Notification::CreditNoteIssued {
+                credit_note_id: 1,
+                number: "AV-2026-0001".into(),
+                invoice_id: 6,
+                invoice_number: "F-2026-0001".into(),
+            },
             "/compte/factures/6",
         ),
         (
-            "invoice_overdue",
-            json!({"invoice_id": 6, "number": "F-2026-0001", "due_date": "2026-07-15", "amount_due": "894.60", "days_late": 15}),
+            Notification::InvoiceOverdue {
+                invoice_id: 6,
+                number: "F-2026-0001".into(),
+                due_date: date("2026-07-15"),
+                amount_due: d("894.60"),
+                days_late: 15,
+            },
             "/compte/factures/6",
         ),
         (
-            "message_received",
-            json!({"thread_kind": "order", "thread_id": 5, "message_id": 7, "author": "L'équipe"}),
+            Notification::MessageReceived(MessageNews {
+                thread_kind: ThreadKind::Order,
+                thread_id: 5,
+                message_id: 7,
+                author: "L'équipe".into(),
+            }),
             "/compte/commandes/5#h-msg",
         ),
+        (Notification::MagicLink(link("/lien-magique/abc", "2026-06-15T08:15:00Z")), "/lien-magique/abc"),
+        (Notification::PasswordReset(link("/reinitialiser/abc", "2026-06-15T09:00:00Z")), "/reinitialiser/abc"),
         (
-            "magic_link",
-            json!({"url_path": "/lien-magique/abc", "expires_at": "2026-06-15T08:15:00Z", "name": "Claire"}),
-            "/lien-magique/abc",
-        ),
-        (
-            "password_reset",
-            json!({"url_path": "/reinitialiser/abc", "expires_at": "2026-06-15T09:00:00Z", "name": "Claire"}),
-            "/reinitialiser/abc",
-        ),
-        (
-            "quote_request_received",
-            json!({"quote_request_id": 2, "client_id": 1, "property": "Appartement"}),
+            Notification::QuoteRequestReceived { quote_request_id: 2, client_id: 1, property: "Appartement".into() },
             "/gestion/demandes",
         ),
+        (Notification::QuoteAccepted(accepted), "/gestion/bons-de-commande"),
         (
-            "quote_accepted",
-            json!({"quote_id": 3, "quote_number": "D-2026-0001", "purchase_order_id": 4, "purchase_order_number": "BC-2026-0001", "total_incl_vat": "894.60"}),
-            "/gestion/bons-de-commande",
-        ),
-        (
-            "quote_refused",
-            json!({"quote_id": 3, "number": "D-2026-0001", "version": 1, "kind": "changes_requested", "comment": "Sans le plan 2D"}),
+            Notification::QuoteRefused {
+                quote_id: 3,
+                number: Some("D-2026-0001".into()),
+                version: 1,
+                kind: RefusalKind::ChangesRequested,
+                comment: Some("Sans le plan 2D".into()),
+            },
             "/gestion/devis/3",
         ),
         (
-            "client_message_received",
-            json!({"thread_kind": "quote", "thread_id": 3, "message_id": 8, "author": "Claire Dubois"}),
+            Notification::ClientMessageReceived(MessageNews {
+                thread_kind: ThreadKind::Quote,
+                thread_id: 3,
+                message_id: 8,
+                author: "Claire Dubois".into(),
+            }),
             "/gestion/devis/3#h-msg",
         ),
     ]
 }
 
-fn message(kind: &str, payload: Value, language: Language) -> OutboxMessage {
+fn message(n: &Notification, language: Language) -> OutboxMessage {
     OutboxMessage {
         id: 42,
-        kind: kind.into(),
+        kind: n.kind().into(),
         recipient: "claire@agence-lumiere.example".into(),
         language,
-        payload,
+        payload: n.payload(),
         status: "pending".into(),
         attempts: 0,
         last_error: None,
@@ -141,10 +195,11 @@ fn message(kind: &str, payload: Value, language: Language) -> OutboxMessage {
 #[test]
 fn every_kind_composes_in_both_languages_with_its_link() {
     let composer = Composer::new("https://studio.example", "ImmoVr <studio@immovr.example>", None).unwrap();
-    for (kind, payload, path) in kinds() {
-        assert_eq!(link(kind, &payload, "https://studio.example"), format!("https://studio.example{path}"));
+    for (n, path) in kinds() {
+        let kind = n.kind();
+        assert_eq!(link(&n, "https://studio.example"), format!("https://studio.example{path}"));
         for lang in [Language::Fr, Language::En] {
-            let m = message(kind, payload.clone(), lang);
+            let m = message(&n, lang);
             let (subject, text) = composer.text(&m, &company()).unwrap_or_else(|e| panic!("{kind} {lang:?}: {e}"));
             assert!(!subject.is_empty() && !subject.contains("{{"), "{kind}: {subject}");
             assert!(text.contains(&format!("https://studio.example{path}")), "{kind} {lang:?}: {text}");
@@ -156,19 +211,19 @@ fn every_kind_composes_in_both_languages_with_its_link() {
         }
     }
     // Amounts and dates the local way.
-    let m = message("payment_received", kinds()[10].1.clone(), Language::Fr);
+    let m = message(&kinds()[10].0, Language::Fr);
     let (subject, text) = composer.text(&m, &company()).unwrap();
     assert_eq!(subject, "Paiement reçu — facture F-2026-0001");
     assert!(text.contains("500,00\u{a0}€") && text.contains("394,60\u{a0}€"), "{text}");
-    let m = message("quote_sent", kinds()[0].1.clone(), Language::En);
+    let m = message(&kinds()[0].0, Language::En);
     assert!(composer.text(&m, &company()).unwrap().1.contains("valid until 15 July 2026"));
 }
 
 #[test]
 fn the_shoot_gets_a_calendar_invitation_and_attachments_ride_along() {
     let composer = Composer::new("https://studio.example", "ImmoVr <studio@immovr.example>", None).unwrap();
-    let (_, payload, _) = kinds().into_iter().find(|(k, _, _)| *k == "stage_planned").unwrap();
-    let m = message("stage_planned", payload.clone(), Language::Fr);
+    let (planned, _) = kinds().into_iter().find(|(n, _)| n.kind() == "stage_planned").unwrap();
+    let m = message(&planned, Language::Fr);
     let ics = shoot_invitation(&m, &company(), "https://studio.example/compte/commandes/5").expect("an invitation");
     let text = String::from_utf8(ics.bytes.clone()).unwrap();
     for expected in [
@@ -182,9 +237,10 @@ fn the_shoot_gets_a_calendar_invitation_and_attachments_ride_along() {
         assert!(text.contains(expected), "{expected} missing: {text}");
     }
     // Another stage: no invitation.
-    let mut other = payload;
-    other["stage_code"] = json!("production");
-    assert!(shoot_invitation(&message("stage_planned", other, Language::Fr), &company(), "").is_none());
+    let Notification::StagePlanned(mut other) = planned else { unreachable!() };
+    other.stage_code = "production".into();
+    let other = message(&Notification::StagePlanned(other), Language::Fr);
+    assert!(shoot_invitation(&other, &company(), "").is_none());
     let pdf = Attachment {
         filename: "Facture F-2026-0001.pdf".into(),
         content_type: "application/pdf".into(),
@@ -205,9 +261,9 @@ fn a_studio_template_replaces_the_shipped_one() {
     let composer =
         Composer::new("https://studio.example", "ImmoVr <studio@immovr.example>", Some(dir.path().to_path_buf()))
             .unwrap();
-    let (_, payload, _) = kinds().into_iter().find(|(k, _, _)| *k == "magic_link").unwrap();
-    let (subject, _) = composer.text(&message("magic_link", payload.clone(), Language::En), &company()).unwrap();
+    let (magic, _) = kinds().into_iter().find(|(n, _)| n.kind() == "magic_link").unwrap();
+    let (subject, _) = composer.text(&message(&magic, Language::En), &company()).unwrap();
     assert_eq!(subject, "Sign in to Lumière");
-    let (subject, _) = composer.text(&message("magic_link", payload, Language::Fr), &company()).unwrap();
+    let (subject, _) = composer.text(&message(&magic, Language::Fr), &company()).unwrap();
     assert_eq!(subject, "Votre lien de connexion", "the French one is still the shipped template");
 }

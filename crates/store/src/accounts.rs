@@ -2,6 +2,7 @@
 
 use immovr_core::auth::normalize_email;
 use immovr_core::model::*;
+use immovr_core::notification::{LinkNews, Notification};
 use immovr_core::ports::*;
 use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
@@ -281,15 +282,12 @@ impl SqlStore {
         .await?;
         let actor = Actor { label: format!("link request {email}"), ..Actor::system() };
         audit(&mut tx, now, &actor, &format!("{}.requested", purpose.as_str()), ("user", user.id), json!({})).await?;
-        enqueue(
-            &mut tx,
-            now,
-            purpose.as_str(),
-            &email,
-            user.language,
-            json!({"url_path": url_path, "expires_at": expires_at, "name": user.name}),
-        )
-        .await?;
+        let news = LinkNews { url_path: url_path.to_string(), expires_at, name: user.name.clone() };
+        let notification = match purpose {
+            LinkPurpose::MagicLink => Notification::MagicLink(news),
+            LinkPurpose::PasswordReset => Notification::PasswordReset(news),
+        };
+        enqueue(&mut tx, now, &email, user.language, &notification).await?;
         self.commit(tx).await
     }
 

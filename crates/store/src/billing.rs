@@ -5,7 +5,7 @@ use immovr_core::model::*;
 use immovr_core::money::totals;
 use immovr_core::ports::*;
 use immovr_core::rules::{apply_payment, check_cancellable, check_invoiceable};
-use immovr_core::{DomainError, Result};
+use immovr_core::{DomainError, Notification, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -210,7 +210,12 @@ impl SqlStore {
         let client_id = row.i64("client_id")?;
         let of = Invoiced { order: &row, delivered_at: row.opt_ts("delivered_at")? };
         let (invoice, client) = issue_invoice_for(&mut tx, now, self.today(), actor, &company, of).await?;
-        notify_client_at(&mut tx, now, client_id, (&client.email, client.language), "invoice_issued", json!({"invoice_id": invoice.id, "number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat})).await?;
+        let issued = Notification::InvoiceIssued {
+            invoice_id: invoice.id,
+            number: invoice.number.clone(),
+            total_incl_vat: invoice.totals.total_incl_vat,
+        };
+        notify_client_at(&mut tx, now, client_id, (&client.email, client.language), issued).await?;
         self.commit(tx).await?;
         Ok(invoice)
     }
@@ -278,8 +283,12 @@ impl SqlStore {
             now,
             invoice.client_id,
             (&row.text("client_email")?, Language::parse(&row.text("client_language")?)?),
-            "payment_received",
-            json!({"invoice_id": invoice_id, "number": invoice.number, "amount": amount, "amount_due": invoice.amount_due - amount}),
+            Notification::PaymentReceived {
+                invoice_id,
+                number: invoice.number.clone(),
+                amount,
+                amount_due: invoice.amount_due - amount,
+            },
         )
         .await?;
         self.commit(tx).await?;
@@ -329,8 +338,12 @@ impl SqlStore {
             &mut tx,
             now,
             invoice.client_id,
-            "credit_note_issued",
-            json!({"credit_note_id": id, "number": number, "invoice_number": invoice.number}),
+            Notification::CreditNoteIssued {
+                credit_note_id: id,
+                number: number.clone(),
+                invoice_id,
+                invoice_number: invoice.number.clone(),
+            },
         )
         .await?;
         let cn = load_credit_note(&mut tx, Scope::Staff, id).await?;

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use immovr_core::model::*;
 use immovr_core::ports::*;
-use immovr_core::{ChangeFeed, Clock, DomainError, Result};
+use immovr_core::{ChangeFeed, Clock, DomainError, LiveEvent, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -92,7 +92,7 @@ impl SqlStore {
         let done = if self.db.is_shared() { tx.commit_notifying(&self.channel).await? } else { tx.commit().await? };
         self.issued.committed(&done.inserted);
         // The change of cached rows is for other instances' caches, not for pages.
-        for change in done.changes.into_iter().filter(|c| c.kind != support::CACHE_INVALIDATED) {
+        for change in done.changes.into_iter().filter(|c| c.event != LiveEvent::CacheInvalidated) {
             self.feed.publish(change);
         }
         Ok(())

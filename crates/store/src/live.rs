@@ -7,7 +7,6 @@ use immovr_core::Change;
 use immovr_core::ports::ChangeFeed;
 
 use crate::db::SettingsCache;
-use crate::support::CACHE_INVALIDATED;
 
 /// Passes the changes `NOTIFY`ed on `channel` (by any instance) to `feed`; reconnects when the
 /// connection drops, and then tells the pages to refresh (changes may have been missed).
@@ -37,13 +36,13 @@ pub(crate) async fn listen(
         }
         settings.set_usable(true);
         if !first {
-            feed.publish(Change { client_id: None, kind: "resync".into(), payload: serde_json::json!({}) });
+            feed.publish(Change { client_id: None, event: immovr_core::LiveEvent::Resync });
         }
         first = false;
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
-                    Ok(change) if change.kind == CACHE_INVALIDATED => settings.invalidate(),
+                    Ok(change) if change.event == immovr_core::LiveEvent::CacheInvalidated => settings.invalidate(),
                     Ok(change) => feed.publish(change),
                     Err(e) => tracing::warn!(error = %e, "live updates: unreadable notification"),
                 },

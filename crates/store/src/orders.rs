@@ -1,6 +1,7 @@
 //! Purchase orders (created on acceptance), orders with their stages and deliverables, delivery.
 
 use immovr_core::model::*;
+use immovr_core::notification::{Notification, StageNews};
 use immovr_core::ports::*;
 use immovr_core::rules::{check_deliverable, check_order_open, check_purchase_order_pending};
 use immovr_core::{DomainError, Result};
@@ -112,8 +113,7 @@ pub(crate) async fn create_order(
         now,
         client_id,
         (&client.text("email")?, Language::parse(&client_language)?),
-        "order_registered",
-        json!({"order_id": order_id, "purchase_order_number": po_number}),
+        Notification::OrderRegistered { order_id, purchase_order_number: po_number.to_string() },
     )
     .await?;
     Ok(order_id)
@@ -285,8 +285,11 @@ impl SqlStore {
             &mut tx,
             now,
             po.client_id,
-            "purchase_order_cancelled",
-            json!({"purchase_order_id": id, "number": po.number, "reason": reason}),
+            Notification::PurchaseOrderCancelled {
+                purchase_order_id: id,
+                number: po.number.clone(),
+                reason: reason.clone(),
+            },
         )
         .await?;
         let po = reload_purchase_order(&mut tx, id, po.lines).await?;
@@ -317,11 +320,11 @@ impl SqlStore {
                     args![stage_id, plan.planned_date, assignee, notes, new_status],
                 )
                 .await?;
-                ("stage.planned", "stage_planned")
+                ("stage.planned", Notification::StagePlanned as fn(StageNews) -> Notification)
             }
             StageChange::Done => {
                 tx.exec("UPDATE stages SET status = 'done', done_at = $2 WHERE id = $1", args![stage_id, now]).await?;
-                ("stage.done", "stage_done")
+                ("stage.done", Notification::StageDone as fn(StageNews) -> Notification)
             }
         };
         if status == OrderStatus::Registered {
@@ -334,8 +337,13 @@ impl SqlStore {
             &mut tx,
             now,
             order.i64("client_id")?,
-            kind,
-            json!({"order_id": order_id, "stage_id": stage_id, "stage": stage.label, "stage_code": stage.code, "planned_date": updated.opt_text("planned_date")?}),
+            kind(StageNews {
+                order_id,
+                stage_id,
+                stage: stage.label.clone(),
+                stage_code: stage.code.clone(),
+                planned_date: updated.opt_date("planned_date")?,
+            }),
         )
         .await?;
         let order = load_order(&mut tx, Scope::Staff, order_id).await?;
@@ -425,8 +433,13 @@ impl SqlStore {
             now,
             client.id,
             (&client.email, client.language),
-            "order_delivered",
-            json!({"order_id": order_id, "invoice_id": invoice.id, "invoice_number": invoice.number, "total_incl_vat": invoice.totals.total_incl_vat, "due_date": invoice.due_date}),
+            Notification::OrderDelivered {
+                order_id,
+                invoice_id: invoice.id,
+                invoice_number: invoice.number.clone(),
+                total_incl_vat: invoice.totals.total_incl_vat,
+                due_date: invoice.due_date,
+            },
         )
         .await?;
         let mut order = order_from_parts(&row, &stages, &files, Some(invoice.id))?;

@@ -4,7 +4,7 @@
 
 use immovr_core::model::*;
 use immovr_core::ports::{Actor, add_days};
-use immovr_core::{DomainError, Result};
+use immovr_core::{DomainError, Notification, Result};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -146,9 +146,13 @@ impl SqlStore {
                     )
                     .await?;
                 if inserted == 1 {
-                    let payload = json!({"quote_id": id, "number": q.opt_text("number")?, "valid_until": q.text("valid_until")?,
-                        "total_incl_vat": q.text("total_incl_vat")?});
-                    notify_client(&mut tx, now, q.i64("client_id")?, "quote_expiring", payload).await?;
+                    let expiring = Notification::QuoteExpiring {
+                        quote_id: id,
+                        number: q.opt_text("number")?,
+                        valid_until: q.date("valid_until")?,
+                        total_incl_vat: q.dec("total_incl_vat")?,
+                    };
+                    notify_client(&mut tx, now, q.i64("client_id")?, expiring).await?;
                     queued += 1;
                 }
             }
@@ -179,9 +183,14 @@ impl SqlStore {
                 if inserted == 1 {
                     let total: rust_decimal::Decimal = inv.dec("total_incl_vat")?;
                     let paid: rust_decimal::Decimal = inv.dec("amount_paid")?;
-                    let payload = json!({"invoice_id": id, "number": inv.text("number")?, "due_date": due,
-                        "amount_due": total - paid, "days_late": step});
-                    notify_client(&mut tx, now, inv.i64("client_id")?, "invoice_overdue", payload).await?;
+                    let overdue = Notification::InvoiceOverdue {
+                        invoice_id: id,
+                        number: inv.text("number")?,
+                        due_date: due,
+                        amount_due: total - paid,
+                        days_late: *step,
+                    };
+                    notify_client(&mut tx, now, inv.i64("client_id")?, overdue).await?;
                     queued += 1;
                 }
             }

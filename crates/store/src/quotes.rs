@@ -3,6 +3,7 @@
 
 use immovr_core::model::*;
 use immovr_core::money::{build_lines, totals};
+use immovr_core::notification::{self, Notification};
 use immovr_core::ports::*;
 use immovr_core::rules::{self, check_answerable, check_draft, check_revisable, effective_quote_status};
 use immovr_core::{DomainError, Result};
@@ -323,8 +324,13 @@ impl SqlStore {
             now,
             q.client_id,
             (&client.email, client.language),
-            "quote_sent",
-            json!({"quote_id": id, "number": number, "version": q.version, "valid_until": q.valid_until, "total_incl_vat": q.totals.total_incl_vat}),
+            Notification::QuoteSent {
+                quote_id: id,
+                number: number.clone(),
+                version: q.version,
+                valid_until: q.valid_until,
+                total_incl_vat: q.totals.total_incl_vat,
+            },
         )
         .await?;
         self.commit(tx).await?;
@@ -383,7 +389,13 @@ impl SqlStore {
             json!({"number": po_number, "quote": quote_number, "version": q.version}),
         )
         .await?;
-        let payload = json!({"quote_id": id, "quote_number": quote_number, "purchase_order_id": po_id, "purchase_order_number": po_number, "total_incl_vat": q.totals.total_incl_vat});
+        let accepted = notification::Accepted {
+            quote_id: id,
+            quote_number: quote_number.clone(),
+            purchase_order_id: po_id,
+            purchase_order_number: po_number.clone(),
+            total_incl_vat: q.totals.total_incl_vat,
+        };
 
         // The client, read with the quote: the notification and both documents need it.
         notify_client_at(
@@ -391,11 +403,10 @@ impl SqlStore {
             now,
             q.client_id,
             (&client.email, client.language),
-            "purchase_order_created",
-            payload.clone(),
+            Notification::PurchaseOrderCreated(accepted.clone()),
         )
         .await?;
-        notify_staff_at(&mut tx, now, &company.email, "quote_accepted", payload).await?;
+        notify_staff_at(&mut tx, now, &company.email, Notification::QuoteAccepted(accepted)).await?;
         if company.auto_validate_purchase_orders {
             tx.exec(
                 "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1",
@@ -451,8 +462,13 @@ impl SqlStore {
         notify_staff(
             &mut tx,
             now,
-            "quote_refused",
-            json!({"quote_id": id, "number": q.number, "version": q.version, "kind": r.kind.as_str(), "comment": comment}),
+            Notification::QuoteRefused {
+                quote_id: id,
+                number: q.number.clone(),
+                version: q.version,
+                kind: r.kind,
+                comment,
+            },
         )
         .await?;
         let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
@@ -522,8 +538,7 @@ impl SqlStore {
                 &mut tx,
                 now,
                 quote.client_id,
-                "quote_extended",
-                json!({"quote_id": id, "number": quote.number, "valid_until": valid_until}),
+                Notification::QuoteExtended { quote_id: id, number: quote.number.clone(), valid_until },
             )
             .await?;
         }

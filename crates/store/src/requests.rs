@@ -2,7 +2,7 @@
 
 use immovr_core::model::*;
 use immovr_core::ports::*;
-use immovr_core::{DomainError, Result};
+use immovr_core::{DomainError, Notification, Result};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -183,8 +183,7 @@ pub(crate) async fn insert_request(
     notify_staff(
         tx,
         now,
-        "quote_request_received",
-        json!({"quote_request_id": id, "client_id": client_id, "property": r.property_type}),
+        Notification::QuoteRequestReceived { quote_request_id: id, client_id, property: r.property_type.clone() },
     )
     .await?;
     Ok(id)

@@ -3,6 +3,7 @@
 
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals, totals};
+use immovr_core::notification::{MessageNews, Notification};
 use immovr_core::ports::*;
 use immovr_core::rules::{document_number, number_series};
 use immovr_core::{Change, DomainError, Result};
@@ -11,10 +12,6 @@ use serde_json::{Value, json};
 
 use crate::accounts::client_from_row;
 use crate::db::{Row, Table, Tx, V, args};
-
-/// The change a transaction announces when it writes rows a process caches (the settings, a
-/// user, a session): every instance forgets what it cached (see `SettingsCache`).
-pub(crate) const CACHE_INVALIDATED: &str = "cache_invalidated";
 
 /// The audit log: appended by use cases, never read back in their transaction.
 pub(crate) static AUDIT_EVENTS: Table = Table {
@@ -86,12 +83,12 @@ pub(crate) async fn audit(
 pub(crate) async fn enqueue(
     tx: &mut Tx,
     now: Timestamp,
-    kind: &str,
     recipient: &str,
     language: Language,
-    payload: Value,
+    notification: &Notification,
 ) -> Result<()> {
-    tx.append(&OUTBOX, args![kind, recipient, language.as_str(), payload.to_string(), now, now]).await?;
+    let payload = notification.payload().to_string();
+    tx.append(&OUTBOX, args![notification.kind(), recipient, language.as_str(), payload, now, now]).await?;
     Ok(())
 }
 
@@ -100,12 +97,11 @@ pub(crate) async fn notify_client(
     tx: &mut Tx,
     now: Timestamp,
     client_id: Id,
-    kind: &str,
-    payload: Value,
+    notification: Notification,
 ) -> Result<()> {
     let row = tx.one("SELECT email, language FROM clients WHERE id = $1", args![client_id]).await?;
     let language = Language::parse(&row.text("language")?)?;
-    notify_client_at(tx, now, client_id, (&row.text("email")?, language), kind, payload).await
+    notify_client_at(tx, now, client_id, (&row.text("email")?, language), notification).await
 }
 
 /// `notify_client` when the caller already holds the client's email and language (read in
@@ -115,17 +111,17 @@ pub(crate) async fn notify_client_at(
     now: Timestamp,
     client_id: Id,
     (email, language): (&str, Language),
-    kind: &str,
-    payload: Value,
+    notification: Notification,
 ) -> Result<()> {
-    tx.announce(Change { client_id: Some(client_id), kind: kind.to_string(), payload: payload.clone() });
-    enqueue(tx, now, kind, email, language, payload).await
+    enqueue(tx, now, email, language, &notification).await?;
+    tx.announce(Change::notified(Some(client_id), notification));
+    Ok(())
 }
 
 /// Queues a notification to the studio team (the company's email address).
-pub(crate) async fn notify_staff(tx: &mut Tx, now: Timestamp, kind: &str, payload: Value) -> Result<()> {
+pub(crate) async fn notify_staff(tx: &mut Tx, now: Timestamp, notification: Notification) -> Result<()> {
     let company = company(tx).await?;
-    notify_staff_at(tx, now, &company.email, kind, payload).await
+    notify_staff_at(tx, now, &company.email, notification).await
 }
 
 /// `notify_staff` when the caller already holds the company settings.
@@ -133,11 +129,11 @@ pub(crate) async fn notify_staff_at(
     tx: &mut Tx,
     now: Timestamp,
     email: &str,
-    kind: &str,
-    payload: Value,
+    notification: Notification,
 ) -> Result<()> {
-    tx.announce(Change { client_id: None, kind: kind.to_string(), payload: payload.clone() });
-    enqueue(tx, now, kind, email, Language::Fr, payload).await
+    enqueue(tx, now, email, Language::Fr, &notification).await?;
+    tx.announce(Change::notified(None, notification));
+    Ok(())
 }
 
 pub(crate) async fn load_lines(tx: &mut Tx, kind: &str, id: Id) -> Result<Vec<Line>> {
@@ -400,12 +396,11 @@ impl SqlStore {
             json!({"thread": kind.as_str(), "thread_id": thread_id}),
         )
         .await?;
-        let payload =
-            json!({"thread_kind": kind.as_str(), "thread_id": thread_id, "message_id": id, "author": author_name});
+        let news = MessageNews { thread_kind: kind, thread_id, message_id: id, author: author_name };
         if from_staff {
-            notify_client(&mut tx, now, client_id, "message_received", payload).await?;
+            notify_client(&mut tx, now, client_id, Notification::MessageReceived(news)).await?;
         } else {
-            notify_staff(&mut tx, now, "client_message_received", payload).await?;
+            notify_staff(&mut tx, now, Notification::ClientMessageReceived(news)).await?;
         }
         let row = tx.one("SELECT * FROM messages WHERE id = $1", args![id]).await?;
         self.commit(tx).await?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
 use immovr_core::model::Id;
-use immovr_core::{Change, ChangeFeed};
+use immovr_core::{Change, ChangeFeed, LiveEvent};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -53,10 +53,14 @@ impl LiveFeed {
                 Err(_) => return Some(Ok(Event::default().event("change").data("{}"))),
             };
             // A client sees its own changes, and "resync" (changes may have been missed).
-            if client.is_some() && change.client_id != client && change.kind != "resync" {
+            if client.is_some() && change.client_id != client && change.event != LiveEvent::Resync {
                 return None;
             }
-            let data = serde_json::json!({"kind": change.kind, "payload": change.payload}).to_string();
+            let payload = match &change.event {
+                LiveEvent::Notified(n) => n.payload(),
+                _ => serde_json::json!({}),
+            };
+            let data = serde_json::json!({"kind": change.kind(), "payload": payload}).to_string();
             Some(Ok(Event::default().event("change").data(data)))
         });
         let mut closed = self.closed.subscribe();

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use immovr_core::Notification;
 use immovr_core::model::{CompanySettings, OutboxMessage};
 use immovr_core::{Clock, DynStore};
-use immovr_notify::{Attachment, Composer, NotifyError, Transport, documents_for, link, shoot_invitation};
+use immovr_notify::{Attachment, Composer, NotifyError, Transport, link, shoot_invitation};
 use jiff::SignedDuration;
 
 use crate::documents::Documents;
@@ -42,15 +43,15 @@ impl Mailer {
         self.retry_base.saturating_mul(factor).min(Duration::from_secs(6 * 3600))
     }
 
-    async fn attachments(&self, m: &OutboxMessage) -> Result<Vec<Attachment>, NotifyError> {
+    async fn attachments(&self, notification: &Notification) -> Result<Vec<Attachment>, NotifyError> {
         let mut out = Vec::new();
-        for (kind, id) in documents_for(&m.kind, &m.payload) {
+        for (kind, id) in notification.documents() {
             let scope = immovr_core::ports::Scope::Staff;
             let Some(doc) =
                 self.documents.find(scope, kind, id).await.map_err(|e| NotifyError::Build(e.to_string()))?
             else {
                 // Issued before documents existed: the email goes without it.
-                tracing::warn!(id = m.id, "no {} document for {id}: sent without it", kind.as_str());
+                tracing::warn!("no {} document for {id}: sent without it", kind.as_str());
                 continue;
             };
             let (pdf, bytes) = self.documents.bytes(&doc).await.map_err(|e| NotifyError::Build(e.to_string()))?;
@@ -63,8 +64,9 @@ impl Mailer {
     /// with the rest of its batch).
     async fn deliver(&self, m: &OutboxMessage, company: &CompanySettings) -> bool {
         let outcome = async {
-            let mut attachments = self.attachments(m).await?;
-            let url = link(&m.kind, &m.payload, self.composer.base_url());
+            let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
+            let mut attachments = self.attachments(&notification).await?;
+            let url = link(&notification, self.composer.base_url());
             if let Some(ics) = shoot_invitation(m, company, &url) {
                 attachments.push(ics);
             }

@@ -7,7 +7,6 @@ use immovr_core::model::User;
 use jiff::Timestamp;
 
 use super::{DbError, Tx, V, args};
-use crate::support::CACHE_INVALIDATED;
 
 /// The rows of `settings` (the company's settings, read by most use cases: six times per flow)
 /// as this process last read them, for at most [`MAX_AGE`]. A transaction reads through it
@@ -155,11 +154,7 @@ impl Tx {
     fn cached_written(&mut self) {
         if !self.settings_written {
             self.settings_written = true;
-            self.announce(immovr_core::Change {
-                client_id: None,
-                kind: CACHE_INVALIDATED.to_string(),
-                payload: serde_json::json!({}),
-            });
+            self.announce(immovr_core::Change { client_id: None, event: immovr_core::LiveEvent::CacheInvalidated });
         }
     }
 }

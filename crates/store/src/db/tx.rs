@@ -230,8 +230,7 @@ impl Tx {
                 let mut payload = serde_json::to_string(&change).map_err(|e| DbError::Other(e.to_string()))?;
                 if payload.len() > 7900 {
                     // NOTIFY carries at most 8000 bytes: the pages only need to know to refresh.
-                    let light =
-                        Change { client_id: change.client_id, kind: change.kind, payload: serde_json::json!({}) };
+                    let light = Change { client_id: change.client_id, event: immovr_core::LiveEvent::Resync };
                     payload = serde_json::to_string(&light).map_err(|e| DbError::Other(e.to_string()))?;
                 }
                 notify.push(payload);

@@ -268,4 +268,16 @@ both!(credit_note_cancels_and_reissues, async |app: &TestApp| {
     assert_eq!(again.body["number"], "F-2026-0002");
     let cn_id = cn.id();
     assert_eq!(app.get(&client, &format!("/api/v1/credit-notes/{cn_id}")).await.status, StatusCode::OK);
+    // The credit note's email opens the invoice it cancels (it once linked to /compte/factures/0).
+    let outbox = app.settle_outbox().await;
+    let email = outbox.iter().find(|m| m["kind"] == "credit_note_issued").expect("a credit note email");
+    assert_eq!(email["status"], "sent", "{email}");
+    assert_eq!(email["payload"]["invoice_id"], invoice);
+    let eml = std::fs::read_dir(app.outbox_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("credit_note_issued.eml"))
+        .expect("the credit note's .eml");
+    let text = String::from_utf8_lossy(&std::fs::read(eml).unwrap()).to_string();
+    assert!(text.contains(&format!("/compte/factures/{invoice}")), "{text}");
 });

@@ -1,0 +1,339 @@
+//! Notifications: what a change tells the client or the studio. A use case queues one in the
+//! transaction of the change it reports (the outbox, sent by email by a worker) and announces it
+//! to the pages that are open (the live feed). One enum, each kind with its typed payload; it is
+//! stored as its `kind` and its payload's JSON, whose fields the email templates read by name.
+//!
+//! Where a notification leads (its link) and which documents its email carries are decided
+//! here, from the typed payload, so that a kind and its link can never disagree.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DomainError, Result};
+use crate::links::{backoffice, portal};
+use crate::model::{DocumentKind, Id, RefusalKind, ThreadKind};
+
+/// Every notification immovr sends, with what it says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum Notification {
+    // To the client.
+    /// A quote (or a new version) is ready; its PDF is attached.
+    QuoteSent {
+        quote_id: Id,
+        number: String,
+        version: i64,
+        valid_until: Date,
+        total_incl_vat: Decimal,
+    },
+    /// The studio moved a quote's validity date.
+    QuoteExtended {
+        quote_id: Id,
+        number: Option<String>,
+        valid_until: Date,
+    },
+    /// A sent quote expires soon (a reminder).
+    QuoteExpiring {
+        quote_id: Id,
+        number: Option<String>,
+        valid_until: Date,
+        total_incl_vat: Decimal,
+    },
+    /// The client accepted: the purchase order was generated; its PDF is attached.
+    PurchaseOrderCreated(Accepted),
+    PurchaseOrderCancelled {
+        purchase_order_id: Id,
+        number: String,
+        reason: String,
+    },
+    OrderRegistered {
+        order_id: Id,
+        purchase_order_number: String,
+    },
+    StagePlanned(StageNews),
+    StageDone(StageNews),
+    /// The final files are delivered and the invoice issued; its PDF is attached.
+    OrderDelivered {
+        order_id: Id,
+        invoice_id: Id,
+        invoice_number: String,
+        total_incl_vat: Decimal,
+        due_date: Date,
+    },
+    /// An invoice issued after a credit note (the order was delivered before); its PDF attached.
+    InvoiceIssued {
+        invoice_id: Id,
+        number: String,
+        total_incl_vat: Decimal,
+    },
+    PaymentReceived {
+        invoice_id: Id,
+        number: String,
+        amount: Decimal,
+        amount_due: Decimal,
+    },
+    /// An invoice was cancelled by a credit note; the credit note's PDF is attached.
+    CreditNoteIssued {
+        credit_note_id: Id,
+        number: String,
+        invoice_id: Id,
+        invoice_number: String,
+    },
+    InvoiceOverdue {
+        invoice_id: Id,
+        number: String,
+        due_date: Date,
+        amount_due: Decimal,
+        days_late: i64,
+    },
+    /// The studio wrote in a thread.
+    MessageReceived(MessageNews),
+    // To an account (client or staff).
+    MagicLink(LinkNews),
+    PasswordReset(LinkNews),
+    // To the studio.
+    QuoteRequestReceived {
+        quote_request_id: Id,
+        client_id: Id,
+        property: String,
+    },
+    QuoteAccepted(Accepted),
+    QuoteRefused {
+        quote_id: Id,
+        number: Option<String>,
+        version: i64,
+        kind: RefusalKind,
+        comment: Option<String>,
+    },
+    /// A client wrote in a thread.
+    ClientMessageReceived(MessageNews),
+}
+
+/// A quote accepted and the purchase order generated with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub quote_id: Id,
+    pub quote_number: String,
+    pub purchase_order_id: Id,
+    pub purchase_order_number: String,
+    pub total_incl_vat: Decimal,
+}
+
+/// A stage of an order planned or done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageNews {
+    pub order_id: Id,
+    pub stage_id: Id,
+    /// The stage's label, in the client's language.
+    pub stage: String,
+    pub stage_code: String,
+    pub planned_date: Option<Date>,
+}
+
+/// A message posted in a quote's or an order's thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageNews {
+    pub thread_kind: ThreadKind,
+    pub thread_id: Id,
+    pub message_id: Id,
+    pub author: String,
+}
+
+/// A single-use link sent by email (its path holds the raw token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkNews {
+    pub url_path: String,
+    pub expires_at: Timestamp,
+    pub name: String,
+}
+
+impl Notification {
+    /// The stored kind, which also names the email's templates (`{kind}.{lang}.txt`).
+    pub fn kind(&self) -> &'static str {
+        use Notification::*;
+        match self {
+            QuoteSent { .. } => "quote_sent",
+            QuoteExtended { .. } => "quote_extended",
+            QuoteExpiring { .. } => "quote_expiring",
+            PurchaseOrderCreated(_) => "purchase_order_created",
+            PurchaseOrderCancelled { .. } => "purchase_order_cancelled",
+            OrderRegistered { .. } => "order_registered",
+            StagePlanned(_) => "stage_planned",
+            StageDone(_) => "stage_done",
+            OrderDelivered { .. } => "order_delivered",
+            InvoiceIssued { .. } => "invoice_issued",
+            PaymentReceived { .. } => "payment_received",
+            CreditNoteIssued { .. } => "credit_note_issued",
+            InvoiceOverdue { .. } => "invoice_overdue",
+            MessageReceived(_) => "message_received",
+            MagicLink(_) => "magic_link",
+            PasswordReset(_) => "password_reset",
+            QuoteRequestReceived { .. } => "quote_request_received",
+            QuoteAccepted(_) => "quote_accepted",
+            QuoteRefused { .. } => "quote_refused",
+            ClientMessageReceived(_) => "client_message_received",
+        }
+    }
+
+    /// The payload as stored (the fields the templates read).
+    pub fn payload(&self) -> serde_json::Value {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut o)) => o.remove("payload").unwrap_or_default(),
+            _ => serde_json::Value::Null,
+        }
+    }
+
+    /// A notification from its stored kind and payload.
+    pub fn from_parts(kind: &str, payload: &serde_json::Value) -> Result<Notification> {
+        serde_json::from_value(serde_json::json!({ "kind": kind, "payload": payload }))
+            .map_err(|e| DomainError::internal(format!("notification {kind}: {e}")))
+    }
+
+    /// The page it leads to: the client's portal, or the back office for the studio's news.
+    pub fn path(&self) -> String {
+        use Notification::*;
+        match self {
+            QuoteSent { quote_id, .. } | QuoteExtended { quote_id, .. } | QuoteExpiring { quote_id, .. } => {
+                portal::quote(*quote_id)
+            }
+            PurchaseOrderCreated(a) => portal::quote(a.quote_id),
+            PurchaseOrderCancelled { .. } => portal::ORDERS.to_string(),
+            OrderRegistered { order_id, .. } | OrderDelivered { order_id, .. } => portal::order(*order_id),
+            StagePlanned(s) | StageDone(s) => portal::order(s.order_id),
+            InvoiceIssued { invoice_id, .. }
+            | PaymentReceived { invoice_id, .. }
+            | CreditNoteIssued { invoice_id, .. }
+            | InvoiceOverdue { invoice_id, .. } => portal::invoice(*invoice_id),
+            MessageReceived(m) => portal::thread(m.thread_kind, m.thread_id),
+            MagicLink(l) | PasswordReset(l) => l.url_path.clone(),
+            QuoteRequestReceived { .. } => backoffice::REQUESTS.to_string(),
+            QuoteAccepted(_) => backoffice::PURCHASE_ORDERS.to_string(),
+            QuoteRefused { quote_id, .. } => backoffice::quote(*quote_id),
+            ClientMessageReceived(m) => backoffice::thread(m.thread_kind, m.thread_id),
+        }
+    }
+
+    /// The issued documents its email carries: (kind, record id).
+    pub fn documents(&self) -> Vec<(DocumentKind, Id)> {
+        use Notification::*;
+        match self {
+            QuoteSent { quote_id, .. } => vec![(DocumentKind::Quote, *quote_id)],
+            PurchaseOrderCreated(a) => vec![(DocumentKind::PurchaseOrder, a.purchase_order_id)],
+            OrderDelivered { invoice_id, .. } | InvoiceIssued { invoice_id, .. } => {
+                vec![(DocumentKind::Invoice, *invoice_id)]
+            }
+            CreditNoteIssued { credit_note_id, .. } => vec![(DocumentKind::CreditNote, *credit_note_id)],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A committed change that someone may be looking at: open pages refresh. It travels (to the
+/// pages, and between instances through PostgreSQL's `NOTIFY`) as `{client_id, kind, payload}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "WireChange", try_from = "WireChange")]
+pub struct Change {
+    /// The client concerned; `None` for the studio's news (a new request, a client's message…).
+    pub client_id: Option<Id>,
+    pub event: LiveEvent,
+}
+
+/// What a change tells the open pages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveEvent {
+    /// A notification queued by the change (sent to the pages as its kind and payload).
+    Notified(Notification),
+    /// Changes may have been missed (a connection was lost): refresh.
+    Resync,
+    /// Rows that processes cache changed (settings, users, sessions): every instance forgets
+    /// what it cached. Not for pages.
+    CacheInvalidated,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireChange {
+    client_id: Option<Id>,
+    kind: String,
+    #[serde(default)]
+    payload: serde_json::Value,
+}
+
+impl From<Change> for WireChange {
+    fn from(c: Change) -> WireChange {
+        let kind = c.kind().to_string();
+        let payload = match &c.event {
+            LiveEvent::Notified(n) => n.payload(),
+            _ => serde_json::json!({}),
+        };
+        WireChange { client_id: c.client_id, kind, payload }
+    }
+}
+
+impl TryFrom<WireChange> for Change {
+    type Error = DomainError;
+
+    fn try_from(w: WireChange) -> Result<Change> {
+        let event = match w.kind.as_str() {
+            "resync" => LiveEvent::Resync,
+            "cache_invalidated" => LiveEvent::CacheInvalidated,
+            kind => LiveEvent::Notified(Notification::from_parts(kind, &w.payload)?),
+        };
+        Ok(Change { client_id: w.client_id, event })
+    }
+}
+
+impl Change {
+    pub fn notified(client_id: Option<Id>, notification: Notification) -> Change {
+        Change { client_id, event: LiveEvent::Notified(notification) }
+    }
+
+    /// Its kind, as the pages receive it.
+    pub fn kind(&self) -> &'static str {
+        match &self.event {
+            LiveEvent::Notified(n) => n.kind(),
+            LiveEvent::Resync => "resync",
+            LiveEvent::CacheInvalidated => "cache_invalidated",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_is_stored_as_its_kind_and_payload_and_read_back() {
+        let n = Notification::CreditNoteIssued {
+            credit_note_id: 1,
+            number: "AV-2026-0001".into(),
+            invoice_id: 4,
+            invoice_number: "F-2026-0001".into(),
+        };
+        assert_eq!(n.kind(), "credit_note_issued");
+        let payload = n.payload();
+        assert_eq!(payload["invoice_id"], 4);
+        assert_eq!(Notification::from_parts(n.kind(), &payload).unwrap(), n);
+        // The credit note's email opens the invoice it cancels (it linked to /compte/factures/0).
+        assert_eq!(n.path(), "/compte/factures/4");
+        assert_eq!(n.documents(), vec![(DocumentKind::CreditNote, 1)]);
+        assert!(Notification::from_parts("credit_note_issued", &serde_json::json!({"credit_note_id": 1})).is_err());
+    }
+
+    #[test]
+    fn a_change_travels_as_kind_and_payload() {
+        let n = Notification::OrderRegistered { order_id: 5, purchase_order_number: "BC-2026-0001".into() };
+        let change = Change::notified(Some(3), n.clone());
+        let json = serde_json::to_value(&change).unwrap();
+        assert_eq!(json["kind"], "order_registered");
+        assert_eq!(json["payload"]["order_id"], 5);
+        assert_eq!(json["client_id"], 3);
+        assert_eq!(serde_json::from_value::<Change>(json).unwrap(), change);
+        let resync = Change { client_id: None, event: LiveEvent::Resync };
+        let json = serde_json::to_value(&resync).unwrap();
+        assert_eq!(json["kind"], "resync");
+        assert_eq!(serde_json::from_value::<Change>(json).unwrap(), resync);
+        assert_eq!(change.kind(), "order_registered");
+    }
+}
