@@ -84,8 +84,38 @@ pub enum DomainError {
     IdempotencyInProgress,
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
-    #[error("internal error")]
-    Internal(String),
+    /// Our fault: logged with its cause, never shown.
+    #[error("internal error: {0}")]
+    Internal(#[source] Internal),
+}
+
+/// What failed on our side: what was being done, and the error that caused it (kept as the
+/// `source`, so that the logs show the whole chain).
+#[derive(Debug, Clone)]
+pub struct Internal {
+    pub context: String,
+    pub source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl std::fmt::Display for Internal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.source {
+            Some(source) => write!(f, "{}: {source}", self.context),
+            None => f.write_str(&self.context),
+        }
+    }
+}
+
+impl std::error::Error for Internal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl PartialEq for Internal {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
 }
 
 impl DomainError {
@@ -97,8 +127,17 @@ impl DomainError {
         DomainError::NotFound { entity }
     }
 
+    /// An internal error described by a message.
     pub fn internal(message: impl std::fmt::Display) -> Self {
-        DomainError::Internal(message.to_string())
+        DomainError::Internal(Internal { context: message.to_string(), source: None })
+    }
+
+    /// An internal error caused by `source`, while doing `context`.
+    pub fn internal_from(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        DomainError::Internal(Internal { context: context.into(), source: Some(std::sync::Arc::from(source.into())) })
     }
 
     /// Stable code: part of the public API, never renamed.
@@ -154,3 +193,15 @@ impl DomainError {
 }
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;
+
+/// `.context("…")` on a fallible infrastructure call: its error becomes an internal error that
+/// keeps it as its cause.
+pub trait Context<T> {
+    fn context(self, what: &str) -> Result<T>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: &str) -> Result<T> {
+        self.map_err(|e| DomainError::internal_from(what, e))
+    }
+}

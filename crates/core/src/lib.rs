@@ -17,6 +17,6 @@ pub mod notification;
 pub mod ports;
 pub mod rules;
 
-pub use error::{DomainError, ErrorKind, Result};
+pub use error::{Context, DomainError, ErrorKind, Internal, Result};
 pub use notification::{Change, LiveEvent, Notification};
 pub use ports::{Actor, ChangeFeed, Clock, DynStore, Scope, Store, SystemClock};

@@ -4,7 +4,7 @@ use immovr_core::auth::normalize_email;
 use immovr_core::model::*;
 use immovr_core::notification::{LinkNews, Notification};
 use immovr_core::ports::*;
-use immovr_core::{DomainError, Result};
+use immovr_core::{Context, DomainError, Result};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -28,7 +28,7 @@ pub(crate) fn user_from_row(r: &Row) -> Result<User> {
 
 pub(crate) fn client_from_row(r: &Row) -> Result<Client> {
     let billing_address =
-        r.opt_text("billing_address")?.map(|t| serde_json::from_str(&t).map_err(DomainError::internal)).transpose()?;
+        r.opt_text("billing_address")?.map(|t| serde_json::from_str(&t).context("a billing address")).transpose()?;
     Ok(Client {
         id: r.i64("id")?,
         kind: ClientKind::parse(&r.text("kind")?)?,

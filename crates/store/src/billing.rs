@@ -5,7 +5,7 @@ use immovr_core::model::*;
 use immovr_core::money::totals;
 use immovr_core::ports::*;
 use immovr_core::rules::{apply_payment, check_cancellable, check_invoiceable};
-use immovr_core::{DomainError, Notification, Result};
+use immovr_core::{Context, DomainError, Notification, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -96,7 +96,7 @@ async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
                 args![id],
             )
             .await?;
-        let ids: Vec<Id> = serde_json::from_str(&both.text("credit_notes")?).map_err(DomainError::internal)?;
+        let ids: Vec<Id> = serde_json::from_str(&both.text("credit_notes")?).context("an invoice's credit notes")?;
         (Row::from_json_rows(&both.text("payments")?)?, ids)
     } else {
         let credit_notes = tx.all("SELECT id FROM credit_notes WHERE invoice_id = $1 ORDER BY id", args![id]).await?;

@@ -1,7 +1,7 @@
 //! The back office's dashboard: counts over every record, and the first few items of each
 //! "to do" (the most urgent), read through the indexes of migration 0007.
 
-use immovr_core::DomainError;
+use immovr_core::Context;
 use immovr_core::Result;
 use immovr_core::ports::*;
 use tokio::sync::{Mutex, Semaphore};
@@ -183,7 +183,7 @@ impl SqlStore {
         match s.one {
             Some(tx) => f(&mut *tx.lock().await).await,
             None => {
-                let _permit = s.at_once.acquire().await.map_err(DomainError::internal)?;
+                let _permit = s.at_once.acquire().await.context("the dashboard's connections")?;
                 f(&mut self.db.read_long().await?).await
             }
         }

@@ -3,7 +3,7 @@
 
 use immovr_core::model::*;
 use immovr_core::ports::Scope;
-use immovr_core::{DomainError, Result};
+use immovr_core::{Context, DomainError, Result};
 use jiff::Timestamp;
 
 use crate::accounts::client_from_row;
@@ -71,7 +71,7 @@ pub(crate) async fn issue_document_for(
         invoice: issue.invoice,
         credit_note: issue.credit_note,
     };
-    let json = serde_json::to_string(&snapshot).map_err(DomainError::internal)?;
+    let json = serde_json::to_string(&snapshot).context("a document's snapshot")?;
     // Leased to this process's renderer only if it renders that kind as soon as issued.
     let lease_until = tx.issue_lease().filter(|_| renders_at_once(issue.kind)).map(|lease| now + lease);
     tx.append(
@@ -156,8 +156,8 @@ fn issued_record(i: &Inserted) -> Result<DocumentRecord> {
         entity_id: int(1)?,
         client_id: int(2)?,
         number: text(3)?.to_string(),
-        snapshot: serde_json::from_str(text(4)?).map_err(DomainError::internal)?,
-        issued_at: text(5)?.parse().map_err(DomainError::internal)?,
+        snapshot: serde_json::from_str(text(4)?).context("a document's snapshot")?,
+        issued_at: text(5)?.parse().context("a document's issue time")?,
         file: None,
     })
 }
@@ -192,7 +192,7 @@ fn document_from_row(r: &Row) -> Result<DocumentRecord> {
         entity_id: r.i64("entity_id")?,
         client_id: r.i64("client_id")?,
         number: r.text("number")?,
-        snapshot: serde_json::from_str(&r.text("snapshot")?).map_err(DomainError::internal)?,
+        snapshot: serde_json::from_str(&r.text("snapshot")?).context("a document's snapshot")?,
         issued_at: r.ts("issued_at")?,
         file,
     })

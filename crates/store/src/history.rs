@@ -18,7 +18,7 @@ use immovr_core::model::*;
 use immovr_core::money::{LineInput, Totals, totals};
 use immovr_core::ports::{add_days, studio_timezone};
 use immovr_core::rules::{document_number, number_series};
-use immovr_core::{DomainError, Result};
+use immovr_core::{Context, Result};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
@@ -366,7 +366,7 @@ impl crate::SqlStore {
                 client.siren.clone().into(),
                 client.siret.clone().into(),
                 client.vat_number.clone().into(),
-                serde_json::to_string(&address).map_err(DomainError::internal)?.into(),
+                serde_json::to_string(&address).context("an address")?.into(),
                 language.as_str().into(),
                 created.into(),
                 1i64.into(),
@@ -554,7 +554,7 @@ impl crate::SqlStore {
             // Statistics for the planner and the visibility map now, rather than when autovacuum
             // comes round to these tables: without them PostgreSQL planned the dashboard as if
             // they were empty, and read the heap for counts an index answers.
-            sqlx::query("VACUUM ANALYZE").execute(pool).await.map_err(DomainError::internal)?;
+            sqlx::query("VACUUM ANALYZE").execute(pool).await.context("VACUUM ANALYZE")?;
         }
         Ok(report)
     }
@@ -579,7 +579,7 @@ fn push_document(
         entity.into(),
         client.into(),
         s.number.as_str().into(),
-        serde_json::to_string(s).map_err(DomainError::internal)?.into(),
+        serde_json::to_string(s).context("a snapshot")?.into(),
         s.issued_at.into(),
     ]);
     Ok(())

@@ -8,7 +8,7 @@ use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
 use immovr_core::money::Line;
 use immovr_core::ports::*;
-use immovr_core::{DomainError, Result};
+use immovr_core::{Context, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -77,7 +77,7 @@ pub(crate) fn ids(rows: &[Row]) -> Result<Vec<Id>> {
 
 /// Midnight in the studio's time zone at the start of `d`, as stored timestamps are compared.
 fn start_of(d: Date) -> Result<Timestamp> {
-    d.to_zoned(studio_timezone()).map(|z| z.timestamp()).map_err(DomainError::internal)
+    d.to_zoned(studio_timezone()).map(|z| z.timestamp()).context("a date in the studio's time zone")
 }
 
 /// The common filters: a client (a client's own scope wins), a period on `stamp` (a timestamp
@@ -481,7 +481,7 @@ impl SqlStore {
                     action: r.text("action")?,
                     entity_kind: r.text("entity_kind")?,
                     entity_id: r.i64("entity_id")?,
-                    detail: serde_json::from_str(&r.text("detail")?).map_err(DomainError::internal)?,
+                    detail: serde_json::from_str(&r.text("detail")?).context("an audit event's detail")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

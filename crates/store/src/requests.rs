@@ -2,7 +2,7 @@
 
 use immovr_core::model::*;
 use immovr_core::ports::*;
-use immovr_core::{DomainError, Notification, Result};
+use immovr_core::{Context, DomainError, Notification, Result};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -67,7 +67,7 @@ pub(crate) fn request_from_row(r: &Row) -> Result<QuoteRequest> {
         property_address: r.text("property_address")?,
         surface_m2: r.opt_dec("surface_m2")?,
         rooms: r.opt_i64("rooms")?,
-        wanted: serde_json::from_str(&r.text("wanted")?).map_err(DomainError::internal)?,
+        wanted: serde_json::from_str(&r.text("wanted")?).context("a request's services")?,
         wished_date: r.opt_date("wished_date")?,
         notes: r.opt_text("notes")?,
         attachments: Vec::new(),

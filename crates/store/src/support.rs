@@ -6,7 +6,7 @@ use immovr_core::money::{Line, Totals, totals};
 use immovr_core::notification::{MessageNews, Notification};
 use immovr_core::ports::*;
 use immovr_core::rules::{document_number, number_series};
-use immovr_core::{Change, DomainError, Result};
+use immovr_core::{Change, Context, DomainError, Result};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -46,7 +46,7 @@ use crate::{SqlStore, not_found, scope_client};
 
 pub(crate) async fn company(tx: &mut Tx) -> Result<CompanySettings> {
     let value = tx.setting("company").await?.ok_or_else(|| DomainError::internal("company settings missing"))?;
-    serde_json::from_str(&value).map_err(DomainError::internal)
+    serde_json::from_str(&value).context("the company settings")
 }
 
 /// Takes the next number of a series (prefix + year of `date`), inside the caller's transaction:
@@ -342,7 +342,7 @@ fn message_from_row(r: &Row) -> Result<Message> {
 impl SqlStore {
     pub(crate) async fn ensure_company(&self) -> Result<()> {
         let mut tx = self.db.write().await?;
-        let value = serde_json::to_string(&default_company()).map_err(DomainError::internal)?;
+        let value = serde_json::to_string(&default_company()).context("the company settings")?;
         tx.write_settings(
             "INSERT INTO settings (key, value) VALUES ('company', $1) ON CONFLICT (key) DO NOTHING",
             args![value],
@@ -356,7 +356,7 @@ impl SqlStore {
         validate_company(&settings)?;
         let now = self.now();
         let mut tx = self.db.write().await?;
-        let value = serde_json::to_string(&settings).map_err(DomainError::internal)?;
+        let value = serde_json::to_string(&settings).context("the company settings")?;
         tx.write_settings("UPDATE settings SET value = $1 WHERE key = 'company'", args![value]).await?;
         audit(&mut tx, now, actor, "settings.updated", ("settings", 0), json!({"legal_name": settings.legal_name}))
             .await?;
@@ -566,7 +566,7 @@ pub(crate) fn outbox_from_row(r: &Row) -> Result<OutboxMessage> {
         kind: r.text("kind")?,
         recipient: r.text("recipient")?,
         language: Language::parse(&r.text("language")?)?,
-        payload: serde_json::from_str(&r.text("payload")?).map_err(DomainError::internal)?,
+        payload: serde_json::from_str(&r.text("payload")?).context("a notification's payload")?,
         status: r.text("status")?,
         attempts: r.i64("attempts")?,
         last_error: r.opt_text("last_error")?,

@@ -27,7 +27,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use immovr_core::model::{DocumentFile, DocumentKind, DocumentRecord, ISSUED_HELD, Id, IssuedId};
 use immovr_core::ports::Scope;
-use immovr_core::{Clock, DomainError, DynStore, Result};
+use immovr_core::{Clock, Context, DomainError, DynStore, Result};
 use immovr_documents::{Logo, Renderer};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
@@ -368,7 +368,7 @@ impl Documents {
         let sha256 = hex::encode(Sha256::digest(&pdf));
         let key = format!("documents/{}/{}-{}.pdf", doc.kind.as_str(), doc.id, sha256.get(..16).unwrap_or(""));
         let size = pdf.len() as i64;
-        self.files.put_rebuildable(&key, pdf).await.map_err(DomainError::internal)?;
+        self.files.put_rebuildable(&key, pdf).await.context("writing a rendered PDF")?;
         let file = self
             .store
             .set_document_file(doc.id, DocumentFile { key: key.clone(), sha256, size }, self.clock.now())
@@ -409,7 +409,7 @@ impl Documents {
     /// incomplete: then it is rendered again — rendering is deterministic, the same bytes — and
     /// written back. Gives the bytes and their SHA-256.
     async fn load(&self, doc: &DocumentRecord, file: &DocumentFile) -> Result<(Vec<u8>, String)> {
-        if let Some(bytes) = self.files.get_opt(&file.key).await.map_err(DomainError::internal)?
+        if let Some(bytes) = self.files.get_opt(&file.key).await.context("reading a rendered PDF")?
             && hex::encode(Sha256::digest(&bytes)) == file.sha256
         {
             return Ok((bytes, file.sha256.clone()));
@@ -418,7 +418,7 @@ impl Documents {
         let bytes = self.render_bytes(doc, Lane::Now).await?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         if sha256 == file.sha256 {
-            self.files.put_rebuildable(&file.key, bytes.clone()).await.map_err(DomainError::internal)?;
+            self.files.put_rebuildable(&file.key, bytes.clone()).await.context("writing a rendered PDF back")?;
         } else {
             // Only if the renderer changed since it was recorded: what it gives now is served,
             // and the record is left as it is.

@@ -63,10 +63,17 @@ macro_rules! args {
 }
 pub(crate) use args;
 
-/// A database failure; unique violations are told apart so use cases can map them.
-#[derive(Debug)]
+/// A database failure, with the driver's error as its cause; unique violations are told apart
+/// so use cases can map them.
+#[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    Unique(String),
+    #[error("unique violation: {0}")]
+    Unique(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("SQLite: {0}")]
+    Sqlite(#[source] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[source] sqlx::Error),
+    #[error("{0}")]
     Other(String),
 }
 
@@ -88,9 +95,9 @@ impl From<rusqlite::Error> for DbError {
                 rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
             )
         {
-            return DbError::Unique(e.to_string());
+            return DbError::Unique(Box::new(e));
         }
-        DbError::Other(e.to_string())
+        DbError::Sqlite(e)
     }
 }
 
@@ -99,17 +106,15 @@ impl From<sqlx::Error> for DbError {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
-            return DbError::Unique(db.message().to_string());
+            return DbError::Unique(Box::new(e));
         }
-        DbError::Other(e.to_string())
+        DbError::Postgres(e)
     }
 }
 
 impl From<DbError> for DomainError {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unique(m) | DbError::Other(m) => DomainError::Internal(format!("database: {m}")),
-        }
+        DomainError::internal_from("database", e)
     }
 }
 

@@ -7,7 +7,7 @@ use base64::Engine;
 use immovr_core::auth::{dummy_hash, hash_password, token_sha256, verify_password};
 use immovr_core::model::{Client, User};
 use immovr_core::ports::NewClient;
-use immovr_core::{Actor, DomainError};
+use immovr_core::{Actor, Context, DomainError};
 use jiff::{Timestamp, ToSpan};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ pub fn new_token(prefix: &str) -> String {
 }
 
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Domain(DomainError::internal(e)))
+    tokio::task::spawn_blocking(f).await.context("a blocking task").map_err(ApiError::Domain)
 }
 
 /// Password hashing and checking: argon2id holds a 19 MiB block for tens of milliseconds, so
@@ -67,21 +67,21 @@ pub async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) 
     static PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     });
-    let _permit = PERMITS.acquire().await.map_err(|e| ApiError::Domain(DomainError::internal(e)))?;
+    let _permit = PERMITS.acquire().await.context("waiting to hash a password")?;
     blocking(f).await
 }
 
 /// Opens a session for `user`: the token and the `Set-Cookie` value that carries it.
 pub async fn start_session(state: &AppState, user: &User) -> Result<(String, Timestamp, HeaderValue), ApiError> {
     let token = new_token(SESSION_TOKEN_PREFIX);
-    let expires_at = state.clock.now().checked_add(state.session_hours.hours()).map_err(DomainError::internal)?;
+    let expires_at = state.clock.now().checked_add(state.session_hours.hours()).context("a session's end")?;
     state.store.create_session(user.id, &token_sha256(&token), expires_at).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         state.session_hours * 3600,
         if state.secure_cookies { "; Secure" } else { "" }
     );
-    Ok((token, expires_at, HeaderValue::from_str(&cookie).map_err(DomainError::internal)?))
+    Ok((token, expires_at, HeaderValue::from_str(&cookie).context("the session cookie")?))
 }
 
 async fn open_session(state: &AppState, user: User) -> ApiResult<Response> {
