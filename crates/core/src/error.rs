@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Unauthenticated,
     /// The caller is authenticated but lacks the role (403).
     Forbidden,
+    /// A file larger than allowed (413).
+    TooLarge,
     /// Our fault; details are logged, never shown (500).
     Internal,
 }
@@ -80,6 +82,8 @@ pub enum DomainError {
     InvoiceCancelled,
     #[error("a payment has already been recorded: refund it before cancelling the invoice")]
     InvoiceHasPayments,
+    #[error("files are limited to {limit} bytes")]
+    FileTooLarge { limit: u64 },
     #[error("a request with this Idempotency-Key is still being processed")]
     IdempotencyInProgress,
     #[error("this Idempotency-Key was used for a different request")]
@@ -173,6 +177,7 @@ impl DomainError {
             InvoiceAlreadyPaid => "invoice_already_paid",
             InvoiceCancelled => "invoice_cancelled",
             InvoiceHasPayments => "invoice_has_payments",
+            FileTooLarge { .. } => "file_too_large",
             IdempotencyInProgress => "idempotency_in_progress",
             IdempotencyKeyReused => "idempotency_key_reused",
             Internal(_) => "internal",
@@ -186,6 +191,7 @@ impl DomainError {
             NotFound { .. } => ErrorKind::NotFound,
             Unauthenticated | BadCredentials => ErrorKind::Unauthenticated,
             Forbidden { .. } => ErrorKind::Forbidden,
+            FileTooLarge { .. } => ErrorKind::TooLarge,
             Internal(_) => ErrorKind::Internal,
             _ => ErrorKind::Conflict,
         }

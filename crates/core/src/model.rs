@@ -92,6 +92,26 @@ str_enum!(
     }
 );
 
+impl DocumentKind {
+    /// The file name a document is downloaded under, e.g. `Facture F-2026-0001.pdf`.
+    pub fn file_name(self, number: &str, lang: Language) -> String {
+        let fr = lang == Language::Fr;
+        let title = match (self, fr) {
+            (DocumentKind::Quote, true) => "Devis",
+            (DocumentKind::Quote, false) => "Quote",
+            (DocumentKind::SignedQuote, true) => "Devis accepté",
+            (DocumentKind::SignedQuote, false) => "Accepted quote",
+            (DocumentKind::PurchaseOrder, true) => "Bon de commande",
+            (DocumentKind::PurchaseOrder, false) => "Purchase order",
+            (DocumentKind::Invoice, true) => "Facture",
+            (DocumentKind::Invoice, false) => "Invoice",
+            (DocumentKind::CreditNote, true) => "Avoir",
+            (DocumentKind::CreditNote, false) => "Credit note",
+        };
+        format!("{title} {number}.pdf")
+    }
+}
+
 impl Language {
     pub fn from_tag(tag: &str) -> Option<Self> {
         match tag.get(..2)?.to_ascii_lowercase().as_str() {

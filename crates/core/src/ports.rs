@@ -271,30 +271,6 @@ pub trait Store: Send + Sync + 'static {
     async fn issue_credit_note(&self, actor: &Actor, invoice_id: Id, note: NewCreditNote) -> Result<CreditNote>;
     async fn credit_note(&self, scope: Scope, id: Id) -> Result<CreditNote>;
 
-    // Issued documents
-    /// An issued document of this kind for this record, if the scope may see it.
-    async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>>;
-    /// From now on this process leases the documents it issues to itself for `lease`, in the
-    /// transaction that issues them, and hands them to [`Store::take_issued`]: its renderer
-    /// takes them from there (no claim, no read), and other instances leave them to it.
-    fn lease_issued(&self, lease: jiff::SignedDuration);
-    /// The documents this process issued and leased to itself since the last call, in the
-    /// order they committed.
-    fn take_issued(&self) -> IssuedDocuments;
-    /// Resolves when this process has issued documents that [`Store::take_issued`] has not given
-    /// yet (at once if it has).
-    async fn issued(&self);
-    /// Leases up to `limit` documents issued in the last week that have no PDF yet (older ones,
-    /// imported, render when asked for), oldest first, until
-    /// `lease_until`: another instance neither takes them nor renders them meanwhile. (SQLite
-    /// runs one instance: there the lease is kept in-process and nothing is written.)
-    async fn claim_documents(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<DocumentRecord>>;
-    /// Leases one document for rendering; false when another instance holds its lease.
-    async fn claim_document(&self, id: Id, now: Timestamp, lease_until: Timestamp) -> Result<bool>;
-    /// Records the rendered PDF of a document, once: a second call keeps the first file.
-    /// Returns the file in force.
-    async fn set_document_file(&self, id: Id, file: DocumentFile, rendered_at: Timestamp) -> Result<DocumentFile>;
-
     // Messages
     async fn post_message(
         &self,

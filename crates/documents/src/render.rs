@@ -27,10 +27,13 @@ impl std::fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-/// The company logo, as stored (PNG, JPEG, WebP or GIF).
-pub struct Logo {
-    pub bytes: Vec<u8>,
-    pub content_type: String,
+pub use immovr_app::ports::Logo;
+
+/// The application's port: a document's snapshot → its PDF.
+impl immovr_app::ports::DocumentRenderer for Renderer {
+    fn render(&self, snapshot: &DocumentSnapshot, logo: Option<&Logo>) -> Result<Vec<u8>, String> {
+        Renderer::render(self, snapshot, logo).map_err(|e| e.to_string())
+    }
 }
 
 /// Renders documents in one typeface and style. Build once (it reads the fonts), share.
@@ -232,18 +235,5 @@ impl CustomImage for QrImage {
 
 /// The file name a document is downloaded under, e.g. `Facture F-2026-0001.pdf`.
 pub fn file_name(kind: DocumentKind, number: &str, lang: immovr_core::model::Language) -> String {
-    let fr = lang == immovr_core::model::Language::Fr;
-    let title = match (kind, fr) {
-        (DocumentKind::Quote, true) => "Devis",
-        (DocumentKind::Quote, false) => "Quote",
-        (DocumentKind::SignedQuote, true) => "Devis accepté",
-        (DocumentKind::SignedQuote, false) => "Accepted quote",
-        (DocumentKind::PurchaseOrder, true) => "Bon de commande",
-        (DocumentKind::PurchaseOrder, false) => "Purchase order",
-        (DocumentKind::Invoice, true) => "Facture",
-        (DocumentKind::Invoice, false) => "Invoice",
-        (DocumentKind::CreditNote, true) => "Avoir",
-        (DocumentKind::CreditNote, false) => "Credit note",
-    };
-    format!("{title} {number}.pdf")
+    kind.file_name(number, lang)
 }

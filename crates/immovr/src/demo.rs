@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
+use immovr_app::ports::FileStore;
 use immovr_core::auth::hash_password;
 use immovr_core::model::*;
 use immovr_core::money::LineInput;
 use immovr_core::ports::*;
 use immovr_core::{Actor, Clock, Store};
+use immovr_files::Files;
 use immovr_store::SqlStore;
-use immovr_web::files::Files;
 use jiff::{Timestamp, ToSpan};
 use rust_decimal::Decimal;
 use rust_decimal::dec;
@@ -370,7 +371,8 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> any
         let key = format!("orders/{order_id}/demo-rendus.txt");
         let content = format!("ImmoVr — fichiers de démonstration pour la commande {}\n", po.number);
         let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from(content));
-        let saved = files.save(&key, futures_util::stream::iter([chunk]), 1 << 20).await?;
+        let body = Box::pin(futures_util::stream::iter([chunk]));
+        let saved = files.save(&key, body, 1 << 20).await?;
         store
             .add_deliverable(
                 &staff,

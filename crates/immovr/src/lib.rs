@@ -6,15 +6,15 @@ pub mod demo;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use immovr_app::live::LiveFeed;
+use immovr_app::{Adapters, App};
 use immovr_core::{Actor, Clock, Store};
 use immovr_documents::Renderer;
+use immovr_files::Files;
 use immovr_notify::{Composer, Transport};
 use immovr_store::{Options, SqlStore};
-use immovr_web::documents::Documents;
-use immovr_web::files::Files;
-use immovr_web::live::LiveFeed;
-use immovr_web::mailer::Mailer;
 use immovr_web::{AppState, Limits};
+use immovr_worker::{Mailer, Threads};
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -59,12 +59,7 @@ pub fn renderer(config: &Config) -> anyhow::Result<Renderer> {
 }
 
 /// The email worker: SMTP when `smtp_url` is set, else `.eml` files in `<data_dir>/outbox`.
-pub fn mailer(
-    config: &Config,
-    store: immovr_core::DynStore,
-    documents: Arc<Documents>,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<Mailer> {
+pub fn mailer(config: &Config, app: Arc<App>) -> anyhow::Result<Mailer> {
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
     let from = match &config.mail_from {
         Some(f) => f.clone(),
@@ -88,54 +83,66 @@ pub fn mailer(
         None => Transport::files(config.data_dir.join("outbox")),
     };
     Ok(Mailer {
-        store,
-        documents,
+        app,
         composer: Arc::new(composer),
         transport,
-        clock,
         retry_base: std::time::Duration::from_secs(config.mail_retry_seconds),
         max_attempts: config.mail_max_attempts.max(1),
     })
 }
 
-/// The web layer's state; the store announces its committed changes on the live feed.
-pub fn app_state(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+/// The whole service: the web layer's state, and the background workers to run beside it.
+pub struct Service {
+    pub state: AppState,
+    pub mailer: Arc<Mailer>,
+    /// Run the renderer and the email worker in this process.
+    pub run_workers: bool,
+}
+
+/// Wires the adapters into the application, and the application into the web layer and the
+/// workers; the store announces its committed changes on the live feed.
+pub fn service(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<Service> {
     let live = LiveFeed::default();
-    let files = open_files(config)?;
-    let store: immovr_core::DynStore = Arc::new(store.with_feed(Arc::new(live.clone())));
-    let documents = Arc::new(Documents::new(renderer(config)?, store.clone(), files.clone(), clock.clone()));
-    let mailer = Arc::new(mailer(config, store.clone(), documents.clone(), clock.clone())?);
-    Ok(AppState {
-        store,
-        documents,
-        mailer,
+    let store = store.with_feed(Arc::new(live.clone()));
+    let app = Arc::new(App::new(Adapters {
+        store: Arc::new(store.clone()),
+        documents: Arc::new(store),
+        files: Arc::new(open_files(config)?),
+        renderer: Arc::new(renderer(config)?),
+        executor: Arc::new(Threads::start()),
+        clock: clock.clone(),
+    }));
+    let mailer = Arc::new(mailer(config, app.clone())?);
+    let state = AppState {
+        store: app.store().clone(),
+        app,
         clock,
         secure_cookies: config.secure_cookies,
         trust_proxy_headers: config.trust_proxy_headers,
         session_hours: config.session_hours,
         live,
-        files,
         max_upload_bytes: config.max_upload_bytes,
         limits: Arc::new(Limits::default()),
-        run_workers: config.run_workers,
-    })
+    };
+    Ok(Service { state, mailer, run_workers: config.run_workers })
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let Service { state, mailer, run_workers } = service;
     let live = state.live.clone();
     let shutdown = async move {
         shutdown.await;
         live.close();
     };
     let mut workers = Vec::new();
-    if state.run_workers {
-        workers.push(tokio::spawn(state.documents.clone().run()));
-        workers.push(tokio::spawn(state.mailer.clone().run(state.live.clone())));
+    if run_workers {
+        workers.push(tokio::spawn(immovr_worker::renderer::run(state.app.documents().clone())));
+        workers.push(tokio::spawn(mailer.run(state.live.clone())));
     }
     let app = immovr_web::app(state);
     // Responses go out in several writes (headers, then a streamed body): without TCP_NODELAY,

@@ -229,7 +229,7 @@ async fn run(config: &Config, store: immovr_store::SqlStore, clock: Arc<dyn Cloc
     let listener =
         TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend(), "immovr is serving");
-    let state = immovr::app_state(config, store.clone(), clock)?;
-    immovr::serve(listener, state, immovr::shutdown_signal()).await?;
+    let service = immovr::service(config, store.clone(), clock)?;
+    immovr::serve(listener, service, immovr::shutdown_signal()).await?;
     Ok(())
 }

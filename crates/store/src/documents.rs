@@ -1,6 +1,7 @@
 //! Issued documents: the frozen snapshot written in the issuing transaction, and the PDF file
 //! recorded once when it is first rendered.
 
+use immovr_app::ports::DocumentRepo;
 use immovr_core::model::*;
 use immovr_core::ports::Scope;
 use immovr_core::{Context, DomainError, Result};
@@ -212,13 +213,9 @@ fn renders_at_once(kind: DocumentKind) -> bool {
     kind != DocumentKind::SignedQuote
 }
 
-impl SqlStore {
-    pub(crate) async fn document_q(
-        &self,
-        scope: Scope,
-        kind: DocumentKind,
-        entity_id: Id,
-    ) -> Result<Option<DocumentRecord>> {
+#[async_trait::async_trait]
+impl DocumentRepo for SqlStore {
+    async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>> {
         let mut tx = self.db.read().await?;
         let row = tx
             .opt(
@@ -229,12 +226,19 @@ impl SqlStore {
         row.as_ref().map(document_from_row).transpose()
     }
 
-    pub(crate) async fn claim_documents_tx(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<DocumentRecord>> {
+    fn lease_issued(&self, lease: jiff::SignedDuration) {
+        self.db.lease_issued(lease);
+    }
+
+    fn take_issued(&self) -> IssuedDocuments {
+        self.issued.take()
+    }
+
+    async fn issued(&self) {
+        self.issued.wait().await
+    }
+
+    async fn claim_documents(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<DocumentRecord>> {
         let limit = limit.clamp(1, 100);
         // Recent documents only: history imported without its PDFs renders on demand. In the
         // order of the index (issued_at, id): `ORDER BY id` made SQLite scan the whole table.
@@ -263,7 +267,7 @@ impl SqlStore {
         Ok(docs)
     }
 
-    pub(crate) async fn claim_document_tx(&self, id: Id, now: Timestamp, lease_until: Timestamp) -> Result<bool> {
+    async fn claim_document(&self, id: Id, now: Timestamp, lease_until: Timestamp) -> Result<bool> {
         if !self.db.is_shared() {
             return Ok(true);
         }
@@ -279,12 +283,7 @@ impl SqlStore {
         Ok(n == 1)
     }
 
-    pub(crate) async fn set_document_file_tx(
-        &self,
-        id: Id,
-        file: DocumentFile,
-        rendered_at: Timestamp,
-    ) -> Result<DocumentFile> {
+    async fn set_document_file(&self, id: Id, file: DocumentFile, rendered_at: Timestamp) -> Result<DocumentFile> {
         let mut tx = self.db.write_relaxed().await?;
         let recorded = tx
             .opt(

@@ -376,34 +376,6 @@ impl Store for SqlStore {
         self.queue_reminders_tx().await
     }
 
-    async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>> {
-        self.document_q(scope, kind, entity_id).await
-    }
-
-    fn lease_issued(&self, lease: jiff::SignedDuration) {
-        self.db.lease_issued(lease);
-    }
-
-    fn take_issued(&self) -> IssuedDocuments {
-        self.issued.take()
-    }
-
-    async fn issued(&self) {
-        self.issued.wait().await
-    }
-
-    async fn claim_documents(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<DocumentRecord>> {
-        self.claim_documents_tx(now, lease_until, limit).await
-    }
-
-    async fn claim_document(&self, id: Id, now: Timestamp, lease_until: Timestamp) -> Result<bool> {
-        self.claim_document_tx(id, now, lease_until).await
-    }
-
-    async fn set_document_file(&self, id: Id, file: DocumentFile, rendered_at: Timestamp) -> Result<DocumentFile> {
-        self.set_document_file_tx(id, file, rendered_at).await
-    }
-
     async fn post_message(
         &self,
         actor: &Actor,

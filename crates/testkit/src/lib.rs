@@ -63,9 +63,9 @@ pub struct TestApp {
     pub store: SqlStore,
     pub backend: Backend,
     /// The server's file store.
-    pub files: immovr_web::files::Files,
+    pub files: immovr_files::Files,
     /// The server's document renderer (it counts its renders).
-    pub documents: Arc<immovr_web::documents::Documents>,
+    pub documents: Arc<immovr_app::Documents>,
     /// An API token for an admin (every role).
     pub admin: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -79,7 +79,7 @@ pub struct TestApp {
 pub struct Instance {
     pub base: String,
     /// This instance's document renderer.
-    pub documents: Arc<immovr_web::documents::Documents>,
+    pub documents: Arc<immovr_app::Documents>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -160,13 +160,13 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     if config.public_url.is_none() {
         config.public_url = Some(base.clone());
     }
-    let state = immovr::app_state(&config, store.clone(), clock.clone()).expect("app state");
-    let files = state.files.clone();
-    let documents = state.documents.clone();
+    let service = immovr::service(&config, store.clone(), clock.clone()).expect("the service");
+    let files = immovr::open_files(&config).expect("the file store");
+    let documents = service.state.app.documents().clone();
     let app_config = config.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        immovr::serve(listener, state, async {
+        immovr::serve(listener, service, async {
             let _ = rx.await;
         })
         .await
@@ -287,11 +287,11 @@ impl TestApp {
             immovr::open_store(&self.config, self.clock.clone(), self.pg_schema.clone()).await.expect("open store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = immovr::app_state(&self.config, store, self.clock.clone()).expect("app state");
-        let documents = state.documents.clone();
+        let service = immovr::service(&self.config, store, self.clock.clone()).expect("the service");
+        let documents = service.state.app.documents().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            let _ = immovr::serve(listener, state, async {
+            let _ = immovr::serve(listener, service, async {
                 let _ = rx.await;
             })
             .await;

@@ -3,12 +3,10 @@
 //! domain only through the `Store` port; it never sees SQL.
 
 pub mod api;
-pub mod documents;
+mod download;
 pub mod extract;
-pub mod files;
 mod idempotency;
 pub mod live;
-pub mod mailer;
 mod pages;
 pub mod problem;
 
@@ -23,17 +21,32 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use immovr_app::App;
+use immovr_app::live::LiveFeed;
 use immovr_core::{Clock, DynStore};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::problem::ApiError;
 
+/// A request body or a multipart field, as the file store takes it.
+pub(crate) fn byte_stream<'a, E>(
+    body: impl futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send + 'a,
+) -> immovr_app::ports::ByteStream<'a>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    use futures_util::StreamExt;
+    body.map(|r| r.map_err(std::io::Error::other)).boxed()
+}
+
 /// Largest JSON body the API accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases.
+    pub app: Arc<App>,
     pub store: DynStore,
     pub clock: Arc<dyn Clock>,
     /// Mark cookies `Secure` (the site is served over HTTPS).
@@ -43,18 +56,10 @@ pub struct AppState {
     /// How long a login session lasts.
     pub session_hours: i64,
     /// Live updates (server-sent events), fed by the store.
-    pub live: live::LiveFeed,
-    /// Attachments and delivered files.
-    pub files: files::Files,
-    /// Issued documents' PDFs: rendered once, then served from the file store.
-    pub documents: Arc<documents::Documents>,
-    /// The email worker (outbox → SMTP or .eml files).
-    pub mailer: Arc<mailer::Mailer>,
+    pub live: LiveFeed,
     /// Largest file accepted in one upload.
     pub max_upload_bytes: u64,
     pub limits: Arc<Limits>,
-    /// The renderer and the email worker run in this process.
-    pub run_workers: bool,
 }
 
 /// Rate limits on logins and on emailed links: per client address and per account.

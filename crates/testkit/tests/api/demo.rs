@@ -100,7 +100,7 @@ both!(generated_history_is_consistent_and_continues, async |app: &TestApp| {
     // History renders on demand; the background renderer takes only recent documents.
     let old = invoices.last().unwrap();
     app.settle_outbox().await;
-    use immovr_core::Store;
+    use immovr_app::ports::DocumentRepo;
     let doc = app
         .store
         .document(immovr_core::Scope::Staff, immovr_core::model::DocumentKind::Invoice, old["id"].as_i64().unwrap())

@@ -258,7 +258,7 @@ both!(issued_documents_never_change_and_stay_private, async |app: &TestApp| {
 });
 
 both!(documents_are_rendered_in_the_background_as_soon_as_issued, async |app: &TestApp| {
-    use immovr_core::Store;
+    use immovr_app::ports::DocumentRepo;
     use immovr_core::model::DocumentKind;
     use immovr_core::ports::Scope;
     let (client_id, _) = app.signup("Arriere").await;
@@ -275,7 +275,7 @@ both!(documents_are_rendered_in_the_background_as_soon_as_issued, async |app: &T
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let file = file.expect("rendered within 15 s");
-    let bytes = app.files.get(&file.key).await.unwrap();
+    let bytes = immovr_app::ports::FileStore::get(&app.files, &file.key).await.unwrap().expect("the PDF");
     assert_eq!(hex::encode(Sha256::digest(&bytes)), file.sha256);
     assert_eq!(bytes.len() as i64, file.size);
     // A document is issued in the transaction of its record: a draft has none.
@@ -352,7 +352,7 @@ async fn each_document_is_rendered_exactly_once_across_instances_postgres() {
 // or cut short in a crash is rendered again, byte for byte, and written back. An accepted
 // quote, attached to no email, is not rendered until someone downloads it.
 both!(a_lost_or_damaged_pdf_is_rendered_again_the_same, async |app: &TestApp| {
-    use immovr_core::Store;
+    use immovr_app::ports::DocumentRepo;
     use immovr_core::model::DocumentKind;
     use immovr_core::ports::Scope;
     let (client_id, client) = app.signup("Sinistre").await;
@@ -387,7 +387,7 @@ both!(a_lost_or_damaged_pdf_is_rendered_again_the_same, async |app: &TestApp| {
 /// transaction and handed to it in-process with the id the database gave it; an accepted quote,
 /// which waits for its first download, is neither.
 async fn issued_documents_are_handed_over(app: &TestApp) {
-    use immovr_core::Store;
+    use immovr_app::ports::DocumentRepo;
     use immovr_core::model::DocumentKind;
     use immovr_core::ports::Scope;
     let (client_id, client) = app.signup("Relais").await;
@@ -421,10 +421,10 @@ both!(issued_documents_are_handed_over, with | c | c.run_workers = false, issued
 /// over first (here a download of the invoice right after delivery), long before its sweep of
 /// every minute; an accepted quote waits for its first download.
 async fn the_renderer_takes_what_is_issued_here(app: &TestApp) {
-    use immovr_core::Store;
+    use immovr_app::ports::DocumentRepo;
     use immovr_core::model::DocumentKind;
     use immovr_core::ports::Scope;
-    let renderer = tokio::spawn(app.documents.clone().run());
+    let renderer = tokio::spawn(immovr_worker::renderer::run(app.documents.clone()));
     let (client_id, client) = app.signup("Atelier").await;
     let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
     let (_, po, _, invoice) = invoiced(app, &client, quote).await;

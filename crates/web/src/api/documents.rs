@@ -17,7 +17,7 @@ async fn serve(
     id: Id,
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
-    Ok(state.documents.serve(caller.actor.scope(), kind, id, headers).await?)
+    Ok(crate::download::serve_document(&state.app, caller.actor.scope(), kind, id, headers).await?)
 }
 
 /// The quote as sent (devis), with its "bon pour accord" box.

@@ -154,7 +154,7 @@ pub async fn download(
     headers: axum::http::HeaderMap,
 ) -> ApiResult<axum::response::Response> {
     let d = state.store.deliverable(caller.actor.scope(), id, file_id).await?;
-    Ok(state.files.serve(&d.storage_key, &headers, &d.filename, &d.content_type).await)
+    Ok(crate::download::serve_file(&state.app, &d.storage_key, &headers, &d.filename, &d.content_type).await)
 }
 
 /// Upload a final file as the raw request body (production): streamed to the file store, its
@@ -176,55 +176,10 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .filter(|t| !t.is_empty() && t.len() < 100)
         .unwrap_or("application/octet-stream");
-    let order = save_deliverable(&state, &caller.actor, id, &filename, content_type, body.into_data_stream()).await?;
+    let body = crate::byte_stream(body.into_data_stream());
+    let order =
+        state.app.upload_deliverable(&caller.actor, id, &filename, content_type, body, state.max_upload_bytes).await?;
     Ok((StatusCode::CREATED, axum::Json(order)))
-}
-
-/// Streams one final file to the file store (size limit, SHA-256) and records it as a
-/// deliverable of an open order; a failure leaves neither the file nor the record. The API and
-/// the back office's upload form both go through here.
-pub(crate) async fn save_deliverable<S, E>(
-    state: &AppState,
-    actor: &immovr_core::Actor,
-    order_id: Id,
-    filename: &str,
-    content_type: &str,
-    body: S,
-) -> Result<Order, crate::problem::ApiError>
-where
-    S: futures_util::Stream<Item = Result<bytes::Bytes, E>>,
-    E: std::fmt::Display,
-{
-    use immovr_core::DomainError;
-    // Refuse early: the order must exist and still take files.
-    immovr_core::rules::check_order_open(state.store.order_status(immovr_core::Scope::Staff, order_id).await?)?;
-    let filename = crate::files::clean_filename(filename);
-    let key = format!("orders/{order_id}/{}-{filename}", crate::api::new_token("").get(..12).unwrap_or("x"));
-    let saved = match state.files.save(&key, body, state.max_upload_bytes).await {
-        Ok(s) => s,
-        Err(crate::files::FileError::TooLarge(limit)) => {
-            return Err(crate::problem::ApiError::http(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "file_too_large",
-                format!("files are limited to {limit} bytes"),
-            ));
-        }
-        Err(e) => return Err(DomainError::internal(e).into()),
-    };
-    let file = NewDeliverable {
-        filename,
-        content_type: content_type.to_string(),
-        size_bytes: saved.size as i64,
-        sha256: saved.sha256,
-        storage_key: key.clone(),
-    };
-    match state.store.add_deliverable(actor, order_id, file).await {
-        Ok(order) => Ok(order),
-        Err(e) => {
-            state.files.delete(&key).await;
-            Err(e.into())
-        }
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = i64, Path)),

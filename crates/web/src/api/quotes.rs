@@ -75,7 +75,7 @@ pub async fn attachment(
     headers: axum::http::HeaderMap,
 ) -> ApiResult<axum::response::Response> {
     let a = state.store.attachment(caller.actor.scope(), id, file_id).await?;
-    Ok(state.files.serve(&a.storage_key, &headers, &a.filename, &a.content_type).await)
+    Ok(crate::download::serve_file(&state.app, &a.storage_key, &headers, &a.filename, &a.content_type).await)
 }
 
 #[utoipa::path(get, path = "/api/v1/quote-requests/{id}", tag = "quotes", params(("id" = i64, Path)),

@@ -545,25 +545,14 @@ pub async fn upload_logo(
         if !checked || field.name() != Some("logo") {
             continue;
         }
-        let key = format!("settings/logo-{}", crate::api::new_token("").get(..12).unwrap_or("x"));
-        let saved = match state.files.save(&key, field, 2 * 1024 * 1024).await {
-            Ok(s) => s,
-            Err(e) => return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        };
-        let Some(content_type) =
-            crate::files::sniff(&saved.head).filter(|t| t.starts_with("image/") && *t != "image/heic")
-        else {
-            state.files.delete(&key).await;
-            return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("bo.logo"));
-        };
-        let mut company = match state.store.company().await {
-            Ok(c) => c,
-            Err(e) => return domain_error_page(&ctx, e),
-        };
-        company.logo_key = Some(key);
-        company.logo_content_type = Some(content_type.to_string());
-        return match state.store.set_company(&ctx.actor, company).await {
+        return match state.app.set_logo(&ctx.actor, crate::byte_stream(field)).await {
             Ok(()) => back("/gestion/parametres", "logo"),
+            Err(e @ DomainError::Validation { .. }) if e.to_string().contains("image") => {
+                error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("bo.logo"))
+            }
+            Err(e @ DomainError::Validation { .. }) => {
+                error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+            }
             Err(e) => domain_error_page(&ctx, e),
         };
     }
@@ -575,7 +564,7 @@ pub async fn logo(State(state): State<AppState>, headers: axum::http::HeaderMap)
     match state.store.company().await {
         Ok(CompanySettings { logo_key: Some(key), logo_content_type, .. }) => {
             let content_type = logo_content_type.unwrap_or_else(|| "image/png".into());
-            let mut r = state.files.serve(&key, &headers, "logo", &content_type).await;
+            let mut r = crate::download::serve_file(&state.app, &key, &headers, "logo", &content_type).await;
             r.headers_mut().remove(axum::http::header::CONTENT_DISPOSITION);
             r
         }

@@ -50,9 +50,7 @@ pub struct UploadForm {
 impl UploadForm {
     /// Removes the stored files (the form was refused).
     pub async fn discard(self, state: &AppState) {
-        for f in self.files {
-            state.files.delete(&f.storage_key).await;
-        }
+        state.app.discard_attachments(&self.files).await;
     }
 }
 
@@ -78,28 +76,9 @@ pub async fn read_upload_form(
                         DomainError::validation("attachments", format!("at most {} files", super::MAX_FILES)),
                     ));
                 }
-                let filename = crate::files::clean_filename(&original);
-                let key = format!("requests/{}/{}", crate::api::new_token("").get(..16).unwrap_or("x"), filename);
-                match state.files.save(&key, field, super::MAX_ATTACHMENT_BYTES).await {
-                    Ok(saved) => match crate::files::sniff(&saved.head) {
-                        Some(content_type) => form.files.push(NewAttachment {
-                            filename,
-                            content_type: content_type.into(),
-                            size_bytes: saved.size as i64,
-                            sha256: saved.sha256,
-                            storage_key: key,
-                        }),
-                        None => {
-                            state.files.delete(&key).await;
-                            let msg = format!("{filename}: only PDF, JPEG, PNG, WebP or HEIC files");
-                            return Err((form, DomainError::validation("attachments", msg)));
-                        }
-                    },
-                    Err(crate::files::FileError::TooLarge(limit)) => {
-                        let msg = format!("{filename}: larger than {} MB", limit / 1_000_000);
-                        return Err((form, DomainError::validation("attachments", msg)));
-                    }
-                    Err(e) => return Err((form, DomainError::validation("attachments", e.to_string()))),
+                match state.app.save_attachment(&original, crate::byte_stream(field)).await {
+                    Ok(file) => form.files.push(file),
+                    Err(e) => return Err((form, e)),
                 }
             }
             Some(_) => {} // an empty file input
@@ -281,5 +260,5 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
 }
 
 pub async fn events(State(state): State<AppState>, c: ClientCtx) -> Response {
-    state.live.stream(Some(c.client_id)).into_response()
+    crate::live::stream(&state.live, Some(c.client_id)).into_response()
 }

@@ -157,7 +157,7 @@ pub async fn attachment(
     headers: HeaderMap,
 ) -> Response {
     match state.store.attachment(Scope::Client(c.client_id), id, file).await {
-        Ok(a) => state.files.serve(&a.storage_key, &headers, &a.filename, &a.content_type).await,
+        Ok(a) => crate::download::serve_file(&state.app, &a.storage_key, &headers, &a.filename, &a.content_type).await,
         Err(e) => domain_error_page(&c.ctx, e),
     }
 }
@@ -169,7 +169,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Response {
     match state.store.deliverable(Scope::Client(c.client_id), id, file).await {
-        Ok(d) => state.files.serve(&d.storage_key, &headers, &d.filename, &d.content_type).await,
+        Ok(d) => crate::download::serve_file(&state.app, &d.storage_key, &headers, &d.filename, &d.content_type).await,
         Err(e) => domain_error_page(&c.ctx, e),
     }
 }

@@ -299,7 +299,7 @@ pub async fn audit(
 }
 
 pub async fn events(State(state): State<AppState>, StaffCtx(_): StaffCtx) -> Response {
-    state.live.stream(None).into_response()
+    crate::live::stream(&state.live, None).into_response()
 }
 
 /// Notifications: what was sent, what waits, what failed (with a button to send it again).

@@ -268,10 +268,11 @@ pub async fn upload(
         // A file input left empty still sends a part, with an empty file name.
         let Some(name) = field.file_name().filter(|n| !n.is_empty()).map(str::to_string) else { continue };
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-        match crate::api::orders::save_deliverable(&state, &ctx.actor, id, &name, &content_type, field).await {
-            Ok(_) => {}
-            Err(crate::problem::ApiError::Domain(e)) => return domain_error_page(&ctx, e),
-            Err(crate::problem::ApiError::Http { status, detail, .. }) => return error_page(&ctx, status, &detail),
+        let body = crate::byte_stream(field);
+        if let Err(e) =
+            state.app.upload_deliverable(&ctx.actor, id, &name, &content_type, body, state.max_upload_bytes).await
+        {
+            return domain_error_page(&ctx, e);
         }
     }
     back(&format!("/gestion/commandes/{id}"), "uploaded")

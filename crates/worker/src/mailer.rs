@@ -9,14 +9,13 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use immovr_app::App;
+use immovr_app::live::LiveFeed;
+use immovr_app::ports::{Lane, run_on};
 use immovr_core::Notification;
 use immovr_core::model::{CompanySettings, OutboxMessage};
-use immovr_core::{Clock, DynStore};
 use immovr_notify::{Attachment, Composer, NotifyError, Transport, link, shoot_invitation};
 use jiff::SignedDuration;
-
-use crate::documents::Documents;
-use crate::live::LiveFeed;
 
 /// Emails taken at once.
 const BATCH: i64 = 20;
@@ -26,11 +25,9 @@ const BATCH: i64 = 20;
 const GATHER: Duration = Duration::from_millis(50);
 
 pub struct Mailer {
-    pub store: DynStore,
-    pub documents: Arc<Documents>,
+    pub app: Arc<App>,
     pub composer: Arc<Composer>,
     pub transport: Transport,
-    pub clock: Arc<dyn Clock>,
     /// First retry delay; doubled at each attempt (capped at six hours).
     pub retry_base: Duration,
     pub max_attempts: i64,
@@ -48,13 +45,13 @@ impl Mailer {
         for (kind, id) in notification.documents() {
             let scope = immovr_core::ports::Scope::Staff;
             let Some(doc) =
-                self.documents.find(scope, kind, id).await.map_err(|e| NotifyError::Build(e.to_string()))?
+                self.app.documents().find(scope, kind, id).await.map_err(|e| NotifyError::Build(e.to_string()))?
             else {
                 // Issued before documents existed: the email goes without it.
                 tracing::warn!("no {} document for {id}: sent without it", kind.as_str());
                 continue;
             };
-            let (pdf, bytes) = self.documents.bytes(&doc).await.map_err(|e| NotifyError::Build(e.to_string()))?;
+            let (pdf, bytes) = self.app.documents().bytes(&doc).await.map_err(|e| NotifyError::Build(e.to_string()))?;
             out.push(Attachment { filename: pdf.file_name, content_type: "application/pdf".into(), bytes });
         }
         Ok(out)
@@ -82,25 +79,23 @@ impl Mailer {
             let name = format!("{:08}-{}", m.id, m.kind);
             let (composer, company) = (self.composer.clone(), company.clone());
             let folder = self.transport.folder().map(std::path::Path::to_path_buf);
-            let composed = self
-                .documents
-                .in_background(move || {
-                    let message = composer.compose(&m, &company, &attachments)?;
-                    let bytes = message.formatted();
-                    match folder {
-                        Some(dir) => Transport::write_eml(&dir, &name, &bytes).map(|()| None),
-                        None => Ok(Some((message.envelope().clone(), bytes))),
-                    }
-                })
-                .await
-                .map_err(|e| NotifyError::Build(e.to_string()))??;
+            let composed = run_on(self.app.executor().as_ref(), Lane::Background, move || {
+                let message = composer.compose(&m, &company, &attachments)?;
+                let bytes = message.formatted();
+                match folder {
+                    Some(dir) => Transport::write_eml(&dir, &name, &bytes).map(|()| None),
+                    None => Ok(Some((message.envelope().clone(), bytes))),
+                }
+            })
+            .await
+            .map_err(|e| NotifyError::Build(e.to_string()))??;
             match composed {
                 Some((envelope, bytes)) => self.transport.send_formatted(&envelope, &bytes).await,
                 None => Ok(()),
             }
         }
         .await;
-        let now = self.clock.now();
+        let now = self.app.clock().now();
         let recorded = match outcome {
             Ok(()) => {
                 tracing::info!(id = m.id, kind = %m.kind, "email sent");
@@ -111,7 +106,7 @@ impl Mailer {
                     now + SignedDuration::try_from(self.backoff(m.attempts)).unwrap_or(SignedDuration::from_secs(60))
                 });
                 tracing::warn!(id = m.id, kind = %m.kind, attempts = m.attempts, error = %e, retry = ?retry_at, "email not sent");
-                self.store.outbox_failed(m.id, &e.to_string(), retry_at).await
+                self.app.store().outbox_failed(m.id, &e.to_string(), retry_at).await
             }
         };
         if let Err(e) = recorded {
@@ -123,9 +118,9 @@ impl Mailer {
 
     /// Sends up to a batch of what is due now; returns how many rows were attempted.
     pub async fn run_once(&self) -> usize {
-        let now = self.clock.now();
+        let now = self.app.clock().now();
         let lease = now + SignedDuration::from_mins(5);
-        let batch = match self.store.claim_outbox(now, lease, BATCH).await {
+        let batch = match self.app.store().claim_outbox(now, lease, BATCH).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the outbox");
@@ -136,7 +131,7 @@ impl Mailer {
             return 0;
         }
         // The company's identity and bank details, read once for the batch.
-        let company = match self.store.company().await {
+        let company = match self.app.store().company().await {
             Ok(c) => c,
             Err(e) => {
                 // The leases end by themselves: these rows are taken again later.
@@ -170,7 +165,7 @@ impl Mailer {
         // One transaction records the whole batch (a crash before it: the same messages again,
         // under the same Message-IDs, once the lease ends).
         let sent = sent.into_inner().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = self.store.outbox_sent(&sent, self.clock.now()).await {
+        if let Err(e) = self.app.store().outbox_sent(&sent, self.app.clock().now()).await {
             tracing::error!(error = %e, "recording sent emails");
         }
         batch.len()
@@ -182,9 +177,9 @@ impl Mailer {
         let mut changes = live.subscribe();
         let mut last_reminders: Option<jiff::Timestamp> = None;
         loop {
-            let now = self.clock.now();
+            let now = self.app.clock().now();
             if last_reminders.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
-                match self.store.queue_reminders().await {
+                match self.app.store().queue_reminders().await {
                     Ok(n) if n > 0 => tracing::info!(queued = n, "reminders queued"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "queuing reminders"),

@@ -22,18 +22,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hashlink::LruCache;
-
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use immovr_core::model::{DocumentFile, DocumentKind, DocumentRecord, ISSUED_HELD, Id, IssuedId};
-use immovr_core::ports::Scope;
-use immovr_core::{Clock, Context, DomainError, DynStore, Result};
-use immovr_documents::{Logo, Renderer};
+use immovr_core::{Clock, Context, DomainError, Result, Scope};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, OnceCell};
 
-use crate::files::Files;
+use crate::ports::{DocumentRenderer, DocumentRepo, Executor, FileStore, Lane, Logo, run_on};
 
 /// How many document records [`Documents::find`] keeps (a few KiB each: the snapshot).
 const KNOWN: usize = 64;
@@ -42,10 +37,11 @@ const KNOWN: usize = 64;
 const LEASE: SignedDuration = SignedDuration::from_secs(30);
 
 pub struct Documents {
-    renderer: Arc<Renderer>,
-    store: DynStore,
-    files: Files,
+    renderer: Arc<dyn DocumentRenderer>,
+    store: Arc<dyn DocumentRepo>,
+    files: Arc<dyn FileStore>,
     clock: Arc<dyn Clock>,
+    executor: Arc<dyn Executor>,
     inflight: Mutex<Inflight>,
     /// Documents this process issued, claimed or served lately, by kind and record, so that an
     /// email's attachment or a download right after the render does not look its record up
@@ -59,10 +55,6 @@ pub struct Documents {
     /// Signalled when documents issued here wait for the background renderer (taken over from
     /// the store by whoever came first: the renderer, a download, an email).
     issued_ready: Notify,
-    /// Renders someone waits for (a download, an email), at most one per core.
-    now: RenderThreads,
-    /// The background renderer's thread, at a lower priority.
-    background: RenderThreads,
     rendered: AtomicU64,
 }
 
@@ -85,96 +77,24 @@ pub struct Pdf {
     pub file_name: String,
 }
 
-/// Where a render runs: on the spot (someone waits: a render thread at normal priority) or in
-/// the background (the renderer's own low-priority thread).
-#[derive(Clone, Copy, PartialEq)]
-enum Lane {
-    Now,
-    Background,
-}
-
-type Job = Box<dyn FnOnce() + Send>;
-
-/// A few threads that run renders: rendering is CPU work, so more at once than there are cores
-/// only adds memory (each render holds a few MiB while it runs).
-struct RenderThreads {
-    jobs: std::sync::mpsc::Sender<Job>,
-}
-
-impl RenderThreads {
-    /// `threads` threads; `background` ones are niced below the request threads.
-    fn start(name: &str, threads: usize, background: bool) -> RenderThreads {
-        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
-        for i in 0..threads.max(1) {
-            let rx = rx.clone();
-            let spawned = std::thread::Builder::new().name(format!("{name}-{i}")).spawn(move || {
-                if background {
-                    lower_priority();
-                }
-                loop {
-                    let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    match job {
-                        // A panic loses that job only (its caller gets an error), not the thread:
-                        // the background one also composes every email.
-                        Ok(job) => {
-                            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
-                                tracing::error!("a job on a render thread panicked");
-                            }
-                        }
-                        Err(_) => return,
-                    }
-                }
-            });
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "starting a render thread");
-            }
-        }
-        RenderThreads { jobs }
-    }
-
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = tx.send(f());
-            }))
-            .map_err(|_| DomainError::internal("the render threads have stopped"))?;
-        rx.await.map_err(|_| DomainError::internal("a render was abandoned"))
-    }
-}
-
-/// Background work yields the CPU to requests: this thread's nice value goes up by 10.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: plain system calls on the calling thread; a failure only leaves the priority.
-        unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            if libc::setpriority(libc::PRIO_PROCESS, tid, 10) != 0 {
-                tracing::debug!("could not lower the render thread's priority");
-            }
-        }
-    }
-}
-
 impl Documents {
-    pub fn new(renderer: Renderer, store: DynStore, files: Files, clock: Arc<dyn Clock>) -> Documents {
+    pub fn new(
+        renderer: Arc<dyn DocumentRenderer>,
+        store: Arc<dyn DocumentRepo>,
+        files: Arc<dyn FileStore>,
+        clock: Arc<dyn Clock>,
+        executor: Arc<dyn Executor>,
+    ) -> Documents {
         Documents {
-            renderer: Arc::new(renderer),
+            renderer,
             store,
             files,
             clock,
+            executor,
             inflight: Mutex::new(Inflight::default()),
             known: Mutex::new(LruCache::new(KNOWN)),
             changed: Notify::new(),
             issued_ready: Notify::new(),
-            now: RenderThreads::start(
-                "immovr-render",
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-                false,
-            ),
-            background: RenderThreads::start("immovr-render-bg", 1, true),
             rendered: AtomicU64::new(0),
         }
     }
@@ -217,12 +137,6 @@ impl Documents {
         known.insert(key, doc);
     }
 
-    /// Runs `f` on the background renderer's thread, below the requests' priority: background
-    /// work that is CPU (the email worker composes its messages there).
-    pub async fn in_background<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        self.background.run(f).await
-    }
-
     /// The PDF of an issued document, rendered and stored now if it was not yet.
     pub async fn ensure(&self, doc: &DocumentRecord) -> Result<Pdf> {
         let pdf = self.ensure_in(doc, Lane::Now).await?;
@@ -232,7 +146,7 @@ impl Documents {
     /// `None` only in the background: the document it leased was rendered meanwhile, here, by a
     /// download or an email that came first.
     async fn ensure_in(&self, doc: &DocumentRecord, lane: Lane) -> Result<Option<Pdf>> {
-        let file_name = immovr_documents::render::file_name(doc.kind, &doc.number, doc.snapshot.language);
+        let file_name = doc.kind.file_name(&doc.number, doc.snapshot.language);
         if let Some(file) = &doc.file {
             return Ok(Some(Pdf { file: file.clone(), file_name }));
         }
@@ -288,7 +202,7 @@ impl Documents {
 
     /// Renders the documents this process issued (leased to it as they were), until none is
     /// left, those issued meanwhile included; returns how many.
-    async fn render_issued(&self) -> usize {
+    pub async fn render_issued(&self) -> usize {
         let mut done = 0;
         loop {
             self.absorb_issued();
@@ -384,7 +298,11 @@ impl Documents {
     async fn render_bytes(&self, doc: &DocumentRecord, lane: Lane) -> Result<Vec<u8>> {
         let logo = match (&doc.snapshot.company.logo_key, &doc.snapshot.company.logo_content_type) {
             (Some(key), Some(content_type)) => match self.files.get(key).await {
-                Ok(bytes) => Some(Logo { bytes, content_type: content_type.clone() }),
+                Ok(Some(bytes)) => Some(Logo { bytes, content_type: content_type.clone() }),
+                Ok(None) => {
+                    tracing::warn!("logo {key} missing: document {} rendered without it", doc.number);
+                    None
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "logo {key} unreadable: document {} rendered without it", doc.number);
                     None
@@ -395,11 +313,9 @@ impl Documents {
         let renderer = self.renderer.clone();
         let snapshot = doc.snapshot.clone();
         let render = move || renderer.render(&snapshot, logo.as_ref());
-        let pdf = match lane {
-            Lane::Now => self.now.run(render).await?,
-            Lane::Background => self.background.run(render).await?,
-        }
-        .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
+        let pdf = run_on(self.executor.as_ref(), lane, render)
+            .await?
+            .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
         Ok(pdf)
     }
@@ -408,8 +324,8 @@ impl Documents {
     /// written without syncing it (it can be made again), so after a crash it may be missing or
     /// incomplete: then it is rendered again — rendering is deterministic, the same bytes — and
     /// written back. Gives the bytes and their SHA-256.
-    async fn load(&self, doc: &DocumentRecord, file: &DocumentFile) -> Result<(Vec<u8>, String)> {
-        if let Some(bytes) = self.files.get_opt(&file.key).await.context("reading a rendered PDF")?
+    pub async fn load(&self, doc: &DocumentRecord, file: &DocumentFile) -> Result<(Vec<u8>, String)> {
+        if let Some(bytes) = self.files.get(&file.key).await.context("reading a rendered PDF")?
             && hex::encode(Sha256::digest(&bytes)) == file.sha256
         {
             return Ok((bytes, file.sha256.clone()));
@@ -440,36 +356,12 @@ impl Documents {
         Ok((pdf, bytes))
     }
 
-    /// Serves the document of this kind for this record, if the scope may see it.
-    pub async fn serve(
-        &self,
-        scope: Scope,
-        kind: DocumentKind,
-        entity_id: Id,
-        headers: &HeaderMap,
-    ) -> Result<Response> {
+    /// The document of this kind for this record, if the scope may see it, rendered (now, if it
+    /// was not yet): its record and its PDF's file (read it with [`Documents::load`]).
+    pub async fn rendered(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<(DocumentRecord, Pdf)> {
         let doc = self.find(scope, kind, entity_id).await?.ok_or_else(|| DomainError::not_found("document"))?;
         let pdf = self.ensure(&doc).await?;
-        let etag = format!("\"{}\"", pdf.file.sha256);
-        if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag || v == "*") {
-            return Ok(StatusCode::NOT_MODIFIED.into_response());
-        }
-        let (bytes, sha256) = self.load(&doc, &pdf.file).await?;
-        let mut response = Files::serve_bytes(bytes, headers, &pdf.file_name, "application/pdf");
-        let h = response.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
-            h.insert(header::ETAG, v);
-        }
-        // The whole file's SHA-256 (RFC 9530).
-        if let Ok(raw) = hex::decode(&sha256) {
-            use base64::Engine;
-            let v = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(raw));
-            if let Ok(v) = HeaderValue::from_str(&v) {
-                h.insert("repr-digest", v);
-            }
-        }
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-        Ok(response)
+        Ok((doc, pdf))
     }
 
     /// Renders every issued document that has no PDF yet; returns how many.
@@ -514,29 +406,17 @@ impl Documents {
         }
     }
 
-    /// Renders documents as they are issued: those this process issues as soon as they commit
-    /// (leased to it as they were issued, handed over in-process: no claim, no read, and no
-    /// wait for the change's notification); at start and every minute, whatever else waits —
-    /// issued before, by an instance that renders nothing in the background (its emails and
-    /// downloads render on demand meanwhile), or leased by an instance that stopped.
-    pub async fn run(self: Arc<Self>) {
-        const SWEEP: Duration = Duration::from_secs(60);
+    /// From now on this process renders, in the background, the documents it issues: they are
+    /// leased to it in the transaction that issues them (see [`DocumentRepo::lease_issued`]).
+    pub fn render_in_this_process(&self) {
         self.store.lease_issued(LEASE);
-        let mut sweep = tokio::time::Instant::now();
-        loop {
-            if tokio::time::Instant::now() >= sweep {
-                self.render_pending().await;
-                sweep = tokio::time::Instant::now() + SWEEP;
-            }
-            tokio::select! {
-                () = self.store.issued() => {
-                    self.render_issued().await;
-                }
-                () = self.issued_ready.notified() => {
-                    self.render_issued().await;
-                }
-                () = tokio::time::sleep_until(sweep) => {}
-            }
+    }
+
+    /// Resolves when documents issued here wait for the background renderer.
+    pub async fn issued(&self) {
+        tokio::select! {
+            () = self.store.issued() => {}
+            () = self.issued_ready.notified() => {}
         }
     }
 }

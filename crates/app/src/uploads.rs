@@ -1,0 +1,124 @@
+//! Files that come in: a request's attachments (plans, photos), an order's final files, the
+//! studio's logo. Each is streamed to the file store under a key immovr chooses, checked, then
+//! recorded; a file whose recording fails is removed again.
+
+use immovr_core::model::{CompanySettings, Id, Order};
+use immovr_core::ports::{NewAttachment, NewDeliverable};
+use immovr_core::{Actor, DomainError, Result, Scope};
+
+use crate::App;
+use crate::ports::{ByteStream, FileError, clean_filename, sniff};
+
+/// Largest attachment of a quote request.
+pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+/// Attachments of one quote request at most.
+pub const MAX_ATTACHMENTS: usize = 10;
+/// Largest logo.
+pub const MAX_LOGO_BYTES: u64 = 2 * 1024 * 1024;
+
+fn file_error(field: &str, filename: &str, e: FileError) -> DomainError {
+    match e {
+        FileError::TooLarge(limit) => {
+            DomainError::validation(field, format!("{filename}: larger than {} MB", limit / 1_000_000))
+        }
+        FileError::Body(e) => DomainError::validation(field, format!("upload interrupted: {e}")),
+        other => DomainError::internal_from("the file store", other),
+    }
+}
+
+impl App {
+    /// Keeps one attachment of a quote request that is being written (recorded with the request,
+    /// see `create_quote_request`): only PDF, JPEG, PNG, WebP or HEIC, recognised by content.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn save_attachment(&self, original_name: &str, body: ByteStream<'_>) -> Result<NewAttachment> {
+        let filename = clean_filename(original_name);
+        let key = format!("requests/{}/{}", crate::tokens::random_key(16), filename);
+        let saved = self
+            .files()
+            .save(&key, body, MAX_ATTACHMENT_BYTES)
+            .await
+            .map_err(|e| file_error("attachments", &filename, e))?;
+        match sniff(&saved.head) {
+            Some(content_type) => Ok(NewAttachment {
+                filename,
+                content_type: content_type.into(),
+                size_bytes: saved.size as i64,
+                sha256: saved.sha256,
+                storage_key: key,
+            }),
+            None => {
+                self.files().delete(&key).await;
+                Err(DomainError::validation(
+                    "attachments",
+                    format!("{filename}: only PDF, JPEG, PNG, WebP or HEIC files"),
+                ))
+            }
+        }
+    }
+
+    /// Removes attachments saved for a request that was not recorded after all.
+    pub async fn discard_attachments(&self, files: &[NewAttachment]) {
+        for f in files {
+            self.files().delete(&f.storage_key).await;
+        }
+    }
+
+    /// Uploads one of an order's final files (staff) and records it as a deliverable. The order
+    /// must still take files: that is checked before a byte is taken.
+    #[tracing::instrument(skip_all, fields(order_id), err(level = "info"))]
+    pub async fn upload_deliverable(
+        &self,
+        actor: &Actor,
+        order_id: Id,
+        filename: &str,
+        content_type: &str,
+        body: ByteStream<'_>,
+        limit: u64,
+    ) -> Result<Order> {
+        actor.require(immovr_core::model::Role::Production)?;
+        immovr_core::rules::check_order_open(self.store().order_status(Scope::Staff, order_id).await?)?;
+        let filename = clean_filename(filename);
+        let key = format!("orders/{order_id}/{}-{filename}", crate::tokens::random_key(12));
+        let saved = self.files().save(&key, body, limit).await.map_err(|e| match e {
+            FileError::TooLarge(limit) => DomainError::FileTooLarge { limit },
+            other => file_error("file", &filename, other),
+        })?;
+        let file = NewDeliverable {
+            filename,
+            content_type: content_type.to_string(),
+            size_bytes: saved.size as i64,
+            sha256: saved.sha256,
+            storage_key: key.clone(),
+        };
+        match self.store().add_deliverable(actor, order_id, file).await {
+            Ok(order) => Ok(order),
+            Err(e) => {
+                self.files().delete(&key).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Replaces the studio's logo (admin): an image (PNG, JPEG, WebP), printed on every document.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn set_logo(&self, actor: &Actor, body: ByteStream<'_>) -> Result<()> {
+        actor.require(immovr_core::model::Role::Admin)?;
+        let key = format!("settings/logo-{}", crate::tokens::random_key(12));
+        let saved = self.files().save(&key, body, MAX_LOGO_BYTES).await.map_err(|e| file_error("logo", "logo", e))?;
+        let Some(content_type) = sniff(&saved.head).filter(|t| t.starts_with("image/") && *t != "image/heic") else {
+            self.files().delete(&key).await;
+            return Err(DomainError::validation("logo", "a PNG, JPEG or WebP image"));
+        };
+        let company: CompanySettings = self.store().company().await?;
+        let company = CompanySettings {
+            logo_key: Some(key.clone()),
+            logo_content_type: Some(content_type.to_string()),
+            ..company
+        };
+        if let Err(e) = self.store().set_company(actor, company).await {
+            self.files().delete(&key).await;
+            return Err(e);
+        }
+        Ok(())
+    }
+}
