@@ -112,6 +112,7 @@ impl Documents {
             let visible = match scope {
                 Scope::Staff => true,
                 Scope::Client(client) => doc.client_id == client,
+                Scope::Nobody => false,
             };
             return Ok(visible.then_some(doc));
         }

@@ -76,7 +76,7 @@ impl App {
         limit: u64,
     ) -> Result<Order> {
         actor.require(immovr_core::model::Role::Production)?;
-        immovr_core::rules::check_order_open(self.store().order_status(Scope::Staff, order_id).await?)?;
+        immovr_core::rules::check_order_open(self.db.order_status(Scope::Staff, order_id).await?)?;
         let filename = clean_filename(filename);
         let key = format!("orders/{order_id}/{}-{filename}", crate::tokens::random_key(12));
         let saved = self.files().save(&key, body, limit).await.map_err(|e| match e {
@@ -90,7 +90,7 @@ impl App {
             sha256: saved.sha256,
             storage_key: key.clone(),
         };
-        match self.store().add_deliverable(actor, order_id, file).await {
+        match self.add_deliverable(actor, order_id, file).await {
             Ok(order) => Ok(order),
             Err(e) => {
                 self.files().delete(&key).await;
@@ -109,13 +109,13 @@ impl App {
             self.files().delete(&key).await;
             return Err(DomainError::validation("logo", "a PNG, JPEG or WebP image"));
         };
-        let company: CompanySettings = self.store().company().await?;
+        let company: CompanySettings = self.db.company().await?;
         let company = CompanySettings {
             logo_key: Some(key.clone()),
             logo_content_type: Some(content_type.to_string()),
             ..company
         };
-        if let Err(e) = self.store().set_company(actor, company).await {
+        if let Err(e) = self.set_company(actor, company).await {
             self.files().delete(&key).await;
             return Err(e);
         }

@@ -32,6 +32,8 @@ pub enum DomainError {
     Unauthenticated,
     #[error("wrong email or password")]
     BadCredentials,
+    #[error("this account needs its 6-digit code in `code`")]
+    SecondFactorRequired,
     #[error("this action needs the role {role}")]
     Forbidden { role: &'static str },
     #[error("an account with this email already exists")]
@@ -152,6 +154,7 @@ impl DomainError {
             NotFound { .. } => "not_found",
             Unauthenticated => "unauthenticated",
             BadCredentials => "bad_credentials",
+            SecondFactorRequired => "second_factor_required",
             Forbidden { .. } => "forbidden",
             EmailTaken => "email_taken",
             CatalogueCodeTaken => "catalogue_code_taken",
@@ -189,7 +192,7 @@ impl DomainError {
         match self {
             Validation { .. } | AcceptanceIncomplete => ErrorKind::Invalid,
             NotFound { .. } => ErrorKind::NotFound,
-            Unauthenticated | BadCredentials => ErrorKind::Unauthenticated,
+            Unauthenticated | BadCredentials | SecondFactorRequired => ErrorKind::Unauthenticated,
             Forbidden { .. } => ErrorKind::Forbidden,
             FileTooLarge { .. } => ErrorKind::TooLarge,
             Internal(_) => ErrorKind::Internal,

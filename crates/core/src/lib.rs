@@ -3,7 +3,8 @@
 //! - `model`: the entities (quotes and their versions, purchase orders, orders, invoices, …);
 //! - `money`: exact amounts, line totals and VAT per rate;
 //! - `rules`: the state machines and numbering;
-//! - `ports`: the `Store` use cases and the `Clock`, implemented elsewhere;
+//! - `notification`: what a change tells the client or the studio; `links`: the pages' paths;
+//! - `ports`: who acts and what they may see, the clock, the use cases' inputs and outcomes;
 //! - `error`: one error type with stable codes.
 
 pub mod auth;
@@ -19,4 +20,4 @@ pub mod rules;
 
 pub use error::{Context, DomainError, ErrorKind, Internal, Result};
 pub use notification::{Change, LiveEvent, Notification};
-pub use ports::{Actor, ChangeFeed, Clock, DynStore, Scope, Store, SystemClock};
+pub use ports::{Actor, ChangeFeed, Clock, Scope, SystemClock};

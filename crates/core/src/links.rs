@@ -90,6 +90,16 @@ pub mod backoffice {
     }
 }
 
+/// The page an emailed sign-in link opens (`token` is the raw, single-use token).
+pub fn magic_link(token: &str) -> String {
+    format!("/lien-magique/{token}")
+}
+
+/// The page an emailed password-reset link opens.
+pub fn password_reset(token: &str) -> String {
+    format!("/reinitialiser/{token}")
+}
+
 /// `base` (the site's public address) followed by `path`.
 pub fn absolute(base: &str, path: &str) -> String {
     format!("{}{path}", base.trim_end_matches('/'))

@@ -4,13 +4,12 @@
 
 use std::sync::Arc;
 
-use immovr_app::ports::FileStore;
+use immovr_app::App;
 use immovr_core::auth::hash_password;
 use immovr_core::model::*;
 use immovr_core::money::LineInput;
 use immovr_core::ports::*;
-use immovr_core::{Actor, Clock, Store};
-use immovr_files::Files;
+use immovr_core::{Actor, Clock};
 use immovr_store::SqlStore;
 use jiff::{Timestamp, ToSpan};
 use rust_decimal::Decimal;
@@ -100,10 +99,12 @@ fn lines(items: &[CatalogueItem], wanted: &[(&str, Decimal)]) -> Vec<LineInput> 
 }
 
 /// Seeds the demo once; returns false when it is there already.
-pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> anyhow::Result<bool> {
-    if store.user_credentials(ADMIN_EMAIL).await?.is_some() {
+pub async fn seed(app: &App) -> anyhow::Result<bool> {
+    if app.account_exists(ADMIN_EMAIL).await? {
         return Ok(false);
     }
+    let clock = app.clock().clone();
+    let store = app;
     let system = Actor::system();
     let admin_hash = hash_password(ADMIN_PASSWORD)?;
     let admin = store
@@ -124,7 +125,7 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> any
     let items = store.catalogue(false).await?;
 
     let claire = store
-        .register_client(
+        .create_client(
             &staff,
             NewClient {
                 kind: ClientKind::Company,
@@ -144,11 +145,11 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> any
                 }),
                 language: Language::Fr,
             },
-            Some(hash_password(CLIENT_PASSWORD)?),
+            Some(CLIENT_PASSWORD.into()),
         )
         .await?;
     let marc = store
-        .register_client(
+        .create_client(
             &staff,
             NewClient {
                 kind: ClientKind::Person,
@@ -168,11 +169,11 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> any
                 }),
                 language: Language::Fr,
             },
-            Some(hash_password(CLIENT_PASSWORD)?),
+            Some(CLIENT_PASSWORD.into()),
         )
         .await?;
     let as_client = |client: &Client| {
-        let mut a = Actor::system();
+        let mut a = Actor::anonymous();
         a.label = format!("client:{} {}", client.id, client.email);
         a.client_id = Some(client.id);
         a.ip = Some("127.0.0.1".into());
@@ -321,7 +322,7 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> any
     let po = store.accept_quote(&claire_actor, running.id, sign("Claire Dubois")).await?.purchase_order;
     let po = store.validate_purchase_order(&staff, po.id).await?;
     let order_id = po.order_id.expect("validated purchase order has an order");
-    let order = store.order(Scope::Staff, order_id).await?;
+    let order = store.order(&staff, order_id).await?;
     let today = today(clock.as_ref());
     store.complete_stage(&staff, order_id, order.stages[0].id).await?;
     store
@@ -372,7 +373,7 @@ pub async fn seed(store: &SqlStore, clock: Arc<dyn Clock>, files: &Files) -> any
         let content = format!("ImmoVr — fichiers de démonstration pour la commande {}\n", po.number);
         let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from(content));
         let body = Box::pin(futures_util::stream::iter([chunk]));
-        let saved = files.save(&key, body, 1 << 20).await?;
+        let saved = app.files().save(&key, body, 1 << 20).await?;
         store
             .add_deliverable(
                 &staff,
@@ -423,9 +424,9 @@ pub const HISTORY_DELIVERABLE: &str = "history/livraison.zip";
 /// Generates years of history before the demo seed (`immovr demo --scale F`): the demo's recent
 /// journeys then continue its number series. Generated clients log in as
 /// `client<id>@history.example` with the demo client password.
-pub async fn history(store: &SqlStore, files: &Files, scale: f64) -> anyhow::Result<immovr_store::HistoryReport> {
+pub async fn history(store: &SqlStore, app: &App, scale: f64) -> anyhow::Result<immovr_store::HistoryReport> {
     anyhow::ensure!(scale > 0.0 && scale <= 10.0, "--scale goes from more than 0 to 10");
-    files.put(HISTORY_DELIVERABLE, vec![0u8; 4096]).await?;
+    app.files().put(HISTORY_DELIVERABLE, vec![0u8; 4096]).await?;
     let spec = immovr_store::HistorySpec {
         scale,
         years: 10,

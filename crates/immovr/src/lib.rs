@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use immovr_app::live::LiveFeed;
 use immovr_app::{Adapters, App};
-use immovr_core::{Actor, Clock, Store};
+use immovr_core::{Actor, Clock};
 use immovr_documents::Renderer;
 use immovr_files::Files;
 use immovr_notify::{Composer, Transport};
@@ -19,8 +19,7 @@ use tokio::net::TcpListener;
 
 pub use config::Config;
 
-/// Opens the database (creating the data folder for SQLite), applies migrations and the company
-/// settings from the configuration.
+/// Opens the database (creating the data folder for SQLite) and applies migrations.
 pub async fn open_store(config: &Config, clock: Arc<dyn Clock>, pg_schema: Option<String>) -> anyhow::Result<SqlStore> {
     let url = config.database_url();
     if !url.starts_with("postgres") {
@@ -33,10 +32,34 @@ pub async fn open_store(config: &Config, clock: Arc<dyn Clock>, pg_schema: Optio
         immovr_core::DomainError::Internal(detail) => anyhow::anyhow!("opening the database: {detail}"),
         other => anyhow::anyhow!("opening the database: {other}"),
     })?;
-    if let Some(company) = &config.company {
-        store.set_company(&Actor::system(), company.clone()).await?;
-    }
     Ok(store)
+}
+
+/// The application on this store: the file store, the renderer and the CPU threads the
+/// configuration names; its committed changes announced on `live` when given (a server's pages
+/// and workers). The company settings of the configuration, if any, are applied.
+pub async fn application(
+    config: &Config,
+    store: SqlStore,
+    clock: Arc<dyn Clock>,
+    live: Option<&LiveFeed>,
+) -> anyhow::Result<Arc<App>> {
+    let store = match live {
+        Some(live) => store.with_feed(Arc::new(live.clone())),
+        None => store,
+    };
+    let app = Arc::new(App::new(Adapters {
+        db: Arc::new(store),
+        files: Arc::new(open_files(config)?),
+        renderer: Arc::new(renderer(config)?),
+        executor: Arc::new(Threads::start()),
+        clock,
+        session_hours: config.session_hours,
+    }));
+    if let Some(company) = &config.company {
+        app.set_company(&Actor::system(), company.clone()).await?;
+    }
+    Ok(app)
 }
 
 /// The file store the configuration names: an S3-compatible bucket, or `<data_dir>/files`.
@@ -101,25 +124,14 @@ pub struct Service {
 
 /// Wires the adapters into the application, and the application into the web layer and the
 /// workers; the store announces its committed changes on the live feed.
-pub fn service(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<Service> {
+pub async fn service(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) -> anyhow::Result<Service> {
     let live = LiveFeed::default();
-    let store = store.with_feed(Arc::new(live.clone()));
-    let app = Arc::new(App::new(Adapters {
-        store: Arc::new(store.clone()),
-        documents: Arc::new(store),
-        files: Arc::new(open_files(config)?),
-        renderer: Arc::new(renderer(config)?),
-        executor: Arc::new(Threads::start()),
-        clock: clock.clone(),
-    }));
+    let app = application(config, store, clock, Some(&live)).await?;
     let mailer = Arc::new(mailer(config, app.clone())?);
     let state = AppState {
-        store: app.store().clone(),
         app,
-        clock,
         secure_cookies: config.secure_cookies,
         trust_proxy_headers: config.trust_proxy_headers,
-        session_hours: config.session_hours,
         live,
         max_upload_bytes: config.max_upload_bytes,
         limits: Arc::new(Limits::default()),

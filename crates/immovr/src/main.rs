@@ -6,11 +6,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use immovr::{Config, demo};
-use immovr_core::auth::{hash_password, token_sha256};
+use immovr_app::auth::API_TOKEN_PREFIX;
+use immovr_app::tokens::new_token;
+use immovr_core::auth::token_sha256;
 use immovr_core::model::Role;
-use immovr_core::ports::NewStaffUser;
-use immovr_core::{Actor, Clock, Store, SystemClock};
-use immovr_web::extract::API_TOKEN_PREFIX;
+use immovr_core::{Actor, Clock, SystemClock};
 use tokio::net::TcpListener;
 
 #[global_allocator]
@@ -157,11 +157,11 @@ async fn cli() -> anyhow::Result<()> {
         Command::Migrate => println!("migrations applied ({})", store.backend()),
         Command::Serve => run(&config, store.clone(), clock).await?,
         Command::Demo { scale, no_serve } => {
-            let files = immovr::open_files(&config)?;
-            let fresh = store.user_credentials(demo::ADMIN_EMAIL).await?.is_none();
+            let app = immovr::application(&config, store.clone(), clock.clone(), None).await?;
+            let fresh = !app.account_exists(demo::ADMIN_EMAIL).await?;
             if fresh && let Some(scale) = scale {
                 let started = std::time::Instant::now();
-                let r = demo::history(&store, &files, scale).await?;
+                let r = demo::history(&store, &app, scale).await?;
                 println!(
                     "history generated in {:.1} s: {} clients, {} quote requests, {} quotes, {} purchase orders, {} orders, \
                      {} invoices, {} payments, {} credit notes, {} documents, {} audit events, {} emails, {} search terms",
@@ -182,7 +182,7 @@ async fn cli() -> anyhow::Result<()> {
             } else if scale.is_some() {
                 tracing::warn!("the demo is there already: no history generated");
             }
-            if demo::seed(&store, clock.clone(), &files).await? {
+            if demo::seed(&app).await? {
                 tracing::info!("demo data created");
             }
             if !no_serve {
@@ -201,22 +201,18 @@ async fn cli() -> anyhow::Result<()> {
                         .with_context(|| format!("unknown role {r:?}"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let (password, generated) = match password {
-                Some(p) => (p, false),
-                None => (immovr_web::api::new_token("").chars().take(20).collect(), true),
-            };
-            let password_hash = hash_password(&password)?;
-            let user =
-                store.create_staff_user(&Actor::system(), NewStaffUser { email, name, roles, password_hash }).await?;
+            let app = immovr::application(&config, store.clone(), clock.clone(), None).await?;
+            let (user, generated) = app.add_staff_member(&Actor::system(), email, name, roles, password).await?;
             println!("staff user {} created (id {})", user.email, user.id);
-            if generated {
+            if let Some(password) = generated {
                 println!("password: {password}");
             }
         }
         Command::Token { command: TokenCommand::Create { email, name } } => {
-            let (user, _) = store.user_credentials(&email).await?.context("no account with this email")?;
-            let token = immovr_web::api::new_token(API_TOKEN_PREFIX);
-            store.create_api_token(&Actor::system(), user.id, &name, &token_sha256(&token)).await?;
+            let app = immovr::application(&config, store.clone(), clock.clone(), None).await?;
+            let user = app.staff_user_by_email(&email).await?.context("no account with this email")?;
+            let token = new_token(API_TOKEN_PREFIX);
+            app.create_api_token(&Actor::system(), user.id, &name, &token_sha256(&token)).await?;
             println!("{token}");
         }
         Command::Preview { .. } => unreachable!("handled before opening the database"),
@@ -229,7 +225,7 @@ async fn run(config: &Config, store: immovr_store::SqlStore, clock: Arc<dyn Cloc
     let listener =
         TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend(), "immovr is serving");
-    let service = immovr::service(config, store.clone(), clock)?;
+    let service = immovr::service(config, store.clone(), clock).await?;
     immovr::serve(listener, service, immovr::shutdown_signal()).await?;
     Ok(())
 }

@@ -1,18 +1,19 @@
-//! Accounts (staff and client logins, sessions, API tokens) and clients.
+//! Accounts (staff and client logins, sessions, API tokens, single-use links, second factors)
+//! and clients: the SQL of the account use cases (see `immovr_app::accounts` and
+//! `immovr_app::auth`) and of reading clients and staff.
 
+use async_trait::async_trait;
+use immovr_app::ports::{AccountQueries, AccountRepo, ClientRow, LinkPurpose, ProfileRow, Sessions};
 use immovr_core::auth::normalize_email;
+use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
-use immovr_core::notification::{LinkNews, Notification};
-use immovr_core::ports::*;
+use immovr_core::ports::Scope;
 use immovr_core::{Context, DomainError, Result};
 use jiff::Timestamp;
-use serde_json::json;
 
-use crate::db::{Row, SettingsCache, Tx, args};
-use crate::requests::{insert_attachments, insert_request};
+use crate::db::{Row, SettingsCache, args};
 use crate::search::{self, Kind};
-use crate::support::{audit, check_opt_text, check_text, enqueue};
-use crate::{SqlStore, not_found, scope_client};
+use crate::{SqlStore, SqlTx, not_found, scope_client};
 
 pub(crate) fn user_from_row(r: &Row) -> Result<User> {
     let roles = r.text("roles")?.split(',').filter(|s| !s.is_empty()).map(Role::parse).collect::<Result<Vec<_>>>()?;
@@ -46,51 +47,187 @@ pub(crate) fn client_from_row(r: &Row) -> Result<Client> {
     })
 }
 
-fn digits(field: &str, value: Option<String>, len: usize) -> Result<Option<String>> {
-    match value.map(|v| v.chars().filter(|c| !c.is_whitespace()).collect::<String>()) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) if v.len() == len && v.chars().all(|c| c.is_ascii_digit()) => Ok(Some(v)),
-        Some(_) => Err(DomainError::validation(field, format!("must be {len} digits"))),
-    }
+fn address_json(a: Option<&Address>) -> Result<Option<String>> {
+    a.map(|a| serde_json::to_string(a).context("an address")).transpose()
 }
 
-fn validate_address(a: &Option<Address>) -> Result<()> {
-    if let Some(a) = a {
-        check_text("billing_address.line1", &a.line1, 200)?;
-        check_text("billing_address.postcode", &a.postcode, 20)?;
-        check_text("billing_address.city", &a.city, 100)?;
-        if a.country.len() != 2 || !a.country.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(DomainError::validation("billing_address.country", "ISO 3166-1 alpha-2 code, e.g. FR"));
-        }
-    }
-    Ok(())
-}
-
-impl SqlStore {
-    pub(crate) async fn create_staff_user_tx(&self, actor: &Actor, user: NewStaffUser) -> Result<User> {
-        let email = normalize_email(&user.email)?;
-        let name = check_text("name", &user.name, 200)?;
-        if user.roles.is_empty() {
-            return Err(DomainError::validation("roles", "at least one role"));
-        }
-        let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let id = tx
-            .insert(
-                "INSERT INTO users (email, name, password_hash, roles, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                args![&email, &name, &user.password_hash, roles.join(","), now],
+#[async_trait]
+impl AccountRepo for SqlTx {
+    async fn insert_staff_user(
+        &mut self,
+        email: &str,
+        name: &str,
+        hash: &str,
+        roles: &[Role],
+        at: Timestamp,
+    ) -> Result<User> {
+        let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO users (email, name, password_hash, roles, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+                args![email, name, hash, roles.join(","), at],
             )
             .await
             .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
-        audit(&mut tx, now, actor, "user.created", ("user", id), json!({"email": email, "roles": roles})).await?;
-        let row = tx.one("SELECT * FROM users WHERE id = $1", args![id]).await?;
-        self.commit(tx).await?;
         user_from_row(&row)
     }
 
-    pub(crate) async fn user_credentials_q(&self, email: &str) -> Result<Option<(User, String)>> {
+    async fn email_taken(&mut self, email: &str) -> Result<bool> {
+        Ok(self.tx.opt("SELECT id FROM users WHERE email = $1", args![email]).await?.is_some())
+    }
+
+    async fn insert_client(&mut self, c: &ClientRow<'_>, at: Timestamp) -> Result<Client> {
+        let address = address_json(c.billing_address)?;
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO clients (kind, name, email, phone, company_name, siren, siret, vat_number, billing_address, language, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
+                args![c.kind.as_str(), c.name, c.email, c.phone, c.company_name, c.siren, c.siret, c.vat_number, address, c.language.as_str(), at],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
+        let client = client_from_row(&row)?;
+        let texts = [c.name, c.company_name.unwrap_or(""), c.email];
+        search::index(&mut self.tx, Kind::Client, client.id, texts, false).await?;
+        Ok(client)
+    }
+
+    async fn insert_client_login(&mut self, c: &Client, hash: &str, at: Timestamp) -> Result<User> {
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO users (email, name, password_hash, client_id, language, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+                args![&c.email, &c.name, hash, c.id, c.language.as_str(), at],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
+        user_from_row(&row)
+    }
+
+    async fn client_now(&mut self, id: Id) -> Result<Client> {
+        let row = self.tx.opt("SELECT * FROM clients WHERE id = $1", args![id]).await?;
+        client_from_row(&row.ok_or_else(|| not_found("client"))?)
+    }
+
+    async fn update_client(&mut self, id: Id, p: &ProfileRow<'_>) -> Result<Client> {
+        let address = address_json(p.billing_address)?;
+        let row = self
+            .tx
+            .opt(
+                "UPDATE clients SET name = $2, phone = $3, company_name = $4, siren = $5, siret = $6, vat_number = $7, billing_address = $8, \
+                 language = $9, notify_email = $10 WHERE id = $1 RETURNING *",
+                args![id, p.name, p.phone, p.company_name, p.siren, p.siret, p.vat_number, address, p.language.as_str(), p.notify_email],
+            )
+            .await?
+            .ok_or_else(|| not_found("client"))?;
+        self.tx
+            .write_principals(
+                "UPDATE users SET name = $2, language = $3 WHERE client_id = $1",
+                args![id, p.name, p.language.as_str()],
+            )
+            .await?;
+        let client = client_from_row(&row)?;
+        let texts = [p.name, p.company_name.unwrap_or(""), client.email.as_str()];
+        search::index(&mut self.tx, Kind::Client, id, texts, true).await?;
+        Ok(client)
+    }
+
+    async fn user_now(&mut self, id: Id) -> Result<Option<User>> {
+        let row = self.tx.opt("SELECT * FROM users WHERE id = $1", args![id]).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_email(&mut self, email: &str) -> Result<Option<User>> {
+        let row = self.tx.opt("SELECT * FROM users WHERE email = $1", args![email]).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn set_roles(&mut self, user_id: Id, roles: &[Role]) -> Result<Option<User>> {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let changed = self
+            .tx
+            .write_principals(
+                "UPDATE users SET roles = $2 WHERE id = $1 AND client_id IS NULL",
+                args![user_id, names.join(",")],
+            )
+            .await?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.user_now(user_id).await
+    }
+
+    async fn set_password(&mut self, user_id: Id, hash: &str) -> Result<bool> {
+        let changed =
+            self.tx.write_principals("UPDATE users SET password_hash = $2 WHERE id = $1", args![user_id, hash]).await?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        self.tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
+        Ok(true)
+    }
+
+    async fn set_totp(&mut self, user_id: Id, secret: Option<&str>) -> Result<()> {
+        self.tx.write_principals("UPDATE users SET totp_secret = $2 WHERE id = $1", args![user_id, secret]).await?;
+        Ok(())
+    }
+
+    async fn insert_api_token(&mut self, user_id: Id, name: &str, token_sha256: &str, at: Timestamp) -> Result<Id> {
+        Ok(self
+            .tx
+            .insert(
+                "INSERT INTO api_tokens (user_id, name, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                args![user_id, name, token_sha256, at],
+            )
+            .await?)
+    }
+
+    async fn insert_login_link(
+        &mut self,
+        token_sha256: &str,
+        user_id: Id,
+        purpose: LinkPurpose,
+        expires_at: Timestamp,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.tx
+            .exec(
+                "INSERT INTO login_links (token_sha256, user_id, purpose, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+                args![token_sha256, user_id, purpose.as_str(), expires_at, at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn use_login_link(&mut self, token_sha256: &str, purpose: LinkPurpose, now: Timestamp) -> Result<Option<Id>> {
+        let sql = format!(
+            "SELECT user_id, expires_at FROM login_links WHERE token_sha256 = $1 AND purpose = $2 AND used_at IS NULL{}",
+            self.tx.for_update()
+        );
+        let Some(link) = self.tx.opt(&sql, args![token_sha256, purpose.as_str()]).await? else { return Ok(None) };
+        if link.ts("expires_at")? <= now {
+            return Ok(None);
+        }
+        // Conditional update: of two concurrent uses, one wins.
+        let used = self
+            .tx
+            .exec(
+                "UPDATE login_links SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL",
+                args![token_sha256, now],
+            )
+            .await?;
+        if used != 1 {
+            return Ok(None);
+        }
+        link.i64("user_id").map(Some)
+    }
+}
+
+#[async_trait]
+impl Sessions for SqlStore {
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>> {
         let Ok(email) = normalize_email(email) else {
             return Ok(None);
         };
@@ -105,7 +242,7 @@ impl SqlStore {
         }
     }
 
-    pub(crate) async fn create_session_tx(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
+    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.write().await?;
         tx.exec(
@@ -117,7 +254,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn session_user_q(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
+    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
         let cache = self.db.settings_cache();
         let key = SettingsCache::principal_key(true, token_sha256);
         if let Some((user, expires_at)) = cache.principal(&key) {
@@ -136,43 +273,14 @@ impl SqlStore {
         Ok((expires_at > now).then_some(user))
     }
 
-    pub(crate) async fn delete_session_tx(&self, token_sha256: &str) -> Result<()> {
+    async fn delete_session(&self, token_sha256: &str) -> Result<()> {
         let mut tx = self.db.write().await?;
         tx.write_principals("DELETE FROM sessions WHERE token_sha256 = $1", args![token_sha256]).await?;
         self.commit(tx).await?;
         Ok(())
     }
 
-    pub(crate) async fn create_api_token_tx(
-        &self,
-        actor: &Actor,
-        user_id: Id,
-        name: &str,
-        token_sha256: &str,
-    ) -> Result<Id> {
-        let name = check_text("name", name, 100)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let user = tx
-            .opt("SELECT client_id FROM users WHERE id = $1", args![user_id])
-            .await?
-            .ok_or_else(|| not_found("user"))?;
-        if user.opt_i64("client_id")?.is_some() {
-            return Err(DomainError::validation("user", "API tokens are for staff accounts"));
-        }
-        let id = tx
-            .insert(
-                "INSERT INTO api_tokens (user_id, name, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                args![user_id, &name, token_sha256, now],
-            )
-            .await?;
-        audit(&mut tx, now, actor, "api_token.created", ("user", user_id), json!({"token_id": id, "name": name}))
-            .await?;
-        self.commit(tx).await?;
-        Ok(id)
-    }
-
-    pub(crate) async fn api_token_user_q(&self, token_sha256: &str) -> Result<Option<User>> {
+    async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>> {
         let cache = self.db.settings_cache();
         let key = SettingsCache::principal_key(false, token_sha256);
         if let Some((user, _)) = cache.principal(&key) {
@@ -191,42 +299,46 @@ impl SqlStore {
         Ok(Some(user))
     }
 
-    pub(crate) async fn register_client_tx(
-        &self,
-        actor: &Actor,
-        c: NewClient,
-        password_hash: Option<String>,
-    ) -> Result<Client> {
-        let c = checked_client(c)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let id = insert_client(&mut tx, now, actor, &c, password_hash).await?;
-        let row = tx.one("SELECT * FROM clients WHERE id = $1", args![id]).await?;
-        self.commit(tx).await?;
-        client_from_row(&row)
+    async fn totp_secret(&self, user_id: Id) -> Result<Option<String>> {
+        let mut tx = self.db.read().await?;
+        let row = tx.opt("SELECT totp_secret FROM users WHERE id = $1", args![user_id]).await?;
+        Ok(row.map(|r| r.opt_text("totp_secret")).transpose()?.flatten())
     }
 
-    pub(crate) async fn register_client_with_request_tx(
-        &self,
-        actor: &Actor,
-        c: NewClient,
-        password_hash: String,
-        r: NewQuoteRequest,
-        attachments: Vec<NewAttachment>,
-    ) -> Result<User> {
-        let c = checked_client(c)?;
-        let r = self.checked_request(r)?;
-        let now = self.now();
+    async fn begin_second_factor(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
         let mut tx = self.db.write().await?;
-        let client_id = insert_client(&mut tx, now, actor, &c, Some(password_hash)).await?;
-        let request_id = insert_request(&mut tx, now, actor, client_id, &r).await?;
-        insert_attachments(&mut tx, now, request_id, &attachments).await?;
-        let user = tx.one("SELECT * FROM users WHERE client_id = $1", args![client_id]).await?;
-        self.commit(tx).await?;
-        user_from_row(&user)
+        tx.exec(
+            "INSERT INTO totp_pending (token_sha256, user_id, expires_at) VALUES ($1, $2, $3)",
+            args![token_sha256, user_id, expires_at],
+        )
+        .await?;
+        self.commit(tx).await
     }
 
-    pub(crate) async fn client_q(&self, scope: Scope, id: Id) -> Result<Client> {
+    async fn take_second_factor(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
+        let mut tx = self.db.write().await?;
+        // Used once, whatever the code typed next (a wrong code starts a new wait); of two
+        // concurrent uses, only one gets the row back.
+        let row = tx
+            .opt("DELETE FROM totp_pending WHERE token_sha256 = $1 RETURNING user_id, expires_at", args![token_sha256])
+            .await?;
+        let Some(row) = row else {
+            self.commit(tx).await?;
+            return Ok(None);
+        };
+        if row.ts("expires_at")? <= now {
+            self.commit(tx).await?;
+            return Ok(None);
+        }
+        let user = tx.one("SELECT * FROM users WHERE id = $1", args![row.i64("user_id")?]).await?;
+        self.commit(tx).await?;
+        user_from_row(&user).map(Some)
+    }
+}
+
+#[async_trait]
+impl AccountQueries for SqlStore {
+    async fn client(&self, scope: Scope, id: Id) -> Result<Client> {
         let mut tx = self.db.read().await?;
         let row = tx
             .opt("SELECT * FROM clients WHERE id = $1 AND ($2 IS NULL OR id = $2)", args![id, scope_client(scope)])
@@ -234,249 +346,17 @@ impl SqlStore {
         client_from_row(&row.ok_or_else(|| not_found("client"))?)
     }
 
-    pub(crate) async fn staff_users_q(&self) -> Result<Vec<User>> {
+    async fn clients(&self, list: &ListQuery) -> Result<Page<Client>> {
+        self.clients_page(list).await
+    }
+
+    async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>> {
+        self.client_names_q(ids).await
+    }
+
+    async fn staff_users(&self) -> Result<Vec<User>> {
         let mut tx = self.db.read().await?;
         let rows = tx.all("SELECT * FROM users WHERE client_id IS NULL ORDER BY id", vec![]).await?;
         rows.iter().map(user_from_row).collect()
     }
-
-    pub(crate) async fn set_roles_tx(&self, actor: &Actor, user_id: Id, roles: Vec<Role>) -> Result<User> {
-        if roles.is_empty() {
-            return Err(DomainError::validation("roles", "at least one role"));
-        }
-        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let changed = tx
-            .write_principals(
-                "UPDATE users SET roles = $2 WHERE id = $1 AND client_id IS NULL",
-                args![user_id, names.join(",")],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(not_found("user"));
-        }
-        audit(&mut tx, now, actor, "user.roles_changed", ("user", user_id), json!({"roles": names})).await?;
-        let row = tx.one("SELECT * FROM users WHERE id = $1", args![user_id]).await?;
-        self.commit(tx).await?;
-        user_from_row(&row)
-    }
-
-    pub(crate) async fn create_login_link_tx(
-        &self,
-        email: &str,
-        purpose: LinkPurpose,
-        token_sha256: &str,
-        url_path: &str,
-        expires_at: Timestamp,
-    ) -> Result<()> {
-        let Ok(email) = normalize_email(email) else { return Ok(()) };
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let Some(user) = tx.opt("SELECT * FROM users WHERE email = $1", args![&email]).await? else { return Ok(()) };
-        let user = user_from_row(&user)?;
-        tx.exec(
-            "INSERT INTO login_links (token_sha256, user_id, purpose, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
-            args![token_sha256, user.id, purpose.as_str(), expires_at, now],
-        )
-        .await?;
-        let actor = Actor { label: format!("link request {email}"), ..Actor::system() };
-        audit(&mut tx, now, &actor, &format!("{}.requested", purpose.as_str()), ("user", user.id), json!({})).await?;
-        let news = LinkNews { url_path: url_path.to_string(), expires_at, name: user.name.clone() };
-        let notification = match purpose {
-            LinkPurpose::MagicLink => Notification::MagicLink(news),
-            LinkPurpose::PasswordReset => Notification::PasswordReset(news),
-        };
-        enqueue(&mut tx, now, &email, user.language, &notification).await?;
-        self.commit(tx).await
-    }
-
-    pub(crate) async fn consume_login_link_tx(
-        &self,
-        token_sha256: &str,
-        purpose: LinkPurpose,
-        now: Timestamp,
-    ) -> Result<Option<User>> {
-        let mut tx = self.db.write().await?;
-        let link = tx
-            .opt(
-                &format!("SELECT user_id, expires_at FROM login_links WHERE token_sha256 = $1 AND purpose = $2 AND used_at IS NULL{}", tx.for_update()),
-                args![token_sha256, purpose.as_str()],
-            )
-            .await?;
-        let Some(link) = link else { return Ok(None) };
-        if link.ts("expires_at")? <= now {
-            return Ok(None);
-        }
-        // Conditional update: of two concurrent uses, one wins.
-        let used = tx
-            .exec(
-                "UPDATE login_links SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL",
-                args![token_sha256, now],
-            )
-            .await?;
-        if used != 1 {
-            return Ok(None);
-        }
-        let user = user_from_row(&tx.one("SELECT * FROM users WHERE id = $1", args![link.i64("user_id")?]).await?)?;
-        let actor = Actor::for_user(&user);
-        audit(&mut tx, now, &actor, &format!("{}.used", purpose.as_str()), ("user", user.id), json!({})).await?;
-        self.commit(tx).await?;
-        Ok(Some(user))
-    }
-
-    pub(crate) async fn set_password_tx(&self, actor: &Actor, user_id: Id, password_hash: String) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let changed = tx
-            .write_principals("UPDATE users SET password_hash = $2 WHERE id = $1", args![user_id, password_hash])
-            .await?;
-        if changed == 0 {
-            return Err(not_found("user"));
-        }
-        tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
-        audit(&mut tx, now, actor, "user.password_changed", ("user", user_id), json!({})).await?;
-        self.commit(tx).await
-    }
-
-    pub(crate) async fn update_profile_tx(&self, actor: &Actor, client_id: Id, p: ProfileUpdate) -> Result<Client> {
-        let name = check_text("name", &p.name, 200)?;
-        let company_name = check_opt_text("company_name", p.company_name, 200)?;
-        let siren = digits("siren", p.siren, 9)?;
-        let siret = digits("siret", p.siret, 14)?;
-        let vat_number = p.vat_number.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
-        if let Some(v) = &vat_number
-            && (v.len() < 4 || v.len() > 16 || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
-        {
-            return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
-        }
-        let phone = check_opt_text("phone", p.phone, 40)?;
-        validate_address(&p.billing_address)?;
-        let address = p.billing_address.as_ref().map(|a| serde_json::to_string(a).expect("address serialises"));
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let kind = tx
-            .opt("SELECT kind FROM clients WHERE id = $1", args![client_id])
-            .await?
-            .ok_or_else(|| not_found("client"))?;
-        if kind.text("kind")? == "company" && company_name.is_none() {
-            return Err(DomainError::validation("company_name", "required for a company"));
-        }
-        tx.exec(
-            "UPDATE clients SET name = $2, phone = $3, company_name = $4, siren = $5, siret = $6, vat_number = $7, billing_address = $8, \
-             language = $9, notify_email = $10 WHERE id = $1",
-            args![client_id, &name, phone, &company_name, siren, siret, vat_number, address, p.language.as_str(), p.notify_email],
-        )
-        .await?;
-        tx.write_principals(
-            "UPDATE users SET name = $2, language = $3 WHERE client_id = $1",
-            args![client_id, &name, p.language.as_str()],
-        )
-        .await?;
-        audit(&mut tx, now, actor, "client.updated", ("client", client_id), json!({})).await?;
-        let row = tx.one("SELECT * FROM clients WHERE id = $1", args![client_id]).await?;
-        let email = row.text("email")?;
-        let texts = [name.as_str(), company_name.as_deref().unwrap_or(""), email.as_str()];
-        search::index(&mut tx, Kind::Client, client_id, texts, true).await?;
-        self.commit(tx).await?;
-        client_from_row(&row)
-    }
-}
-
-struct CheckedClient {
-    kind: ClientKind,
-    email: String,
-    name: String,
-    phone: Option<String>,
-    company_name: Option<String>,
-    siren: Option<String>,
-    siret: Option<String>,
-    vat_number: Option<String>,
-    address: Option<String>,
-    language: Language,
-}
-
-fn checked_client(c: NewClient) -> Result<CheckedClient> {
-    let email = normalize_email(&c.email)?;
-    let name = check_text("name", &c.name, 200)?;
-    let company_name = check_opt_text("company_name", c.company_name, 200)?;
-    if c.kind == ClientKind::Company && company_name.is_none() {
-        return Err(DomainError::validation("company_name", "required for a company"));
-    }
-    let siren = digits("siren", c.siren, 9)?;
-    let siret = digits("siret", c.siret, 14)?;
-    if let (Some(siren), Some(siret)) = (&siren, &siret)
-        && !siret.starts_with(siren.as_str())
-    {
-        return Err(DomainError::validation("siret", "must start with the SIREN"));
-    }
-    let vat_number = c.vat_number.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
-    if let Some(v) = &vat_number
-        && (v.len() < 4
-            || v.len() > 16
-            || !v.chars().take(2).all(|ch| ch.is_ascii_uppercase())
-            || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
-    {
-        return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
-    }
-    let phone = check_opt_text("phone", c.phone, 40)?;
-    validate_address(&c.billing_address)?;
-    let address = c.billing_address.as_ref().map(|a| serde_json::to_string(a).expect("address serialises"));
-    Ok(CheckedClient {
-        kind: c.kind,
-        email,
-        name,
-        phone,
-        company_name,
-        siren,
-        siret,
-        vat_number,
-        address,
-        language: c.language,
-    })
-}
-
-async fn insert_client(
-    tx: &mut Tx,
-    now: Timestamp,
-    actor: &Actor,
-    c: &CheckedClient,
-    password_hash: Option<String>,
-) -> Result<Id> {
-    let taken = tx.opt("SELECT id FROM users WHERE email = $1", args![&c.email]).await?;
-    if taken.is_some() {
-        return Err(DomainError::EmailTaken);
-    }
-    let id = tx
-        .insert(
-            "INSERT INTO clients (kind, name, email, phone, company_name, siren, siret, vat_number, billing_address, language, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-            args![
-                c.kind.as_str(),
-                &c.name,
-                &c.email,
-                &c.phone,
-                &c.company_name,
-                &c.siren,
-                &c.siret,
-                &c.vat_number,
-                &c.address,
-                c.language.as_str(),
-                now
-            ],
-        )
-        .await
-        .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
-    if let Some(hash) = password_hash {
-        tx.exec(
-            "INSERT INTO users (email, name, password_hash, client_id, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            args![&c.email, &c.name, hash, id, c.language.as_str(), now],
-        )
-        .await
-        .map_err(|e| e.unique_as(DomainError::EmailTaken))?;
-    }
-    let texts = [c.name.as_str(), c.company_name.as_deref().unwrap_or(""), c.email.as_str()];
-    search::index(tx, Kind::Client, id, texts, false).await?;
-    audit(tx, now, actor, "client.created", ("client", id), json!({"email": c.email, "kind": c.kind.as_str()})).await?;
-    Ok(id)
 }

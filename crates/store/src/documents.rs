@@ -7,77 +7,24 @@ use immovr_core::ports::Scope;
 use immovr_core::{Context, DomainError, Result};
 use jiff::Timestamp;
 
-use crate::accounts::client_from_row;
 use crate::db::{Inserted, Row, Table, Tx, V, args};
 use crate::{SqlStore, scope_client};
 
-/// What a use case issues: the kind, its number and the records it shows.
-pub(crate) struct Issue {
-    pub kind: DocumentKind,
-    pub entity_id: Id,
-    pub client_id: Id,
-    pub number: String,
-    pub quote: Option<Quote>,
-    pub purchase_order: Option<PurchaseOrder>,
-    pub invoice: Option<Invoice>,
-    pub credit_note: Option<CreditNote>,
-}
-
-impl Issue {
-    pub fn new(kind: DocumentKind, entity_id: Id, client_id: Id, number: &str) -> Issue {
-        Issue {
-            kind,
-            entity_id,
-            client_id,
-            number: number.to_string(),
-            quote: None,
-            purchase_order: None,
-            invoice: None,
-            credit_note: None,
-        }
-    }
-}
-
-/// Records an issued document in the caller's transaction, with a snapshot of the company
-/// settings and the client as they are now; gives the client (its email and language are what
-/// a notification needs).
+/// Records an issued document in the caller's transaction: its snapshot, and on an instance
+/// that renders in the background, a lease for its renderer.
 pub(crate) async fn issue_document(
     tx: &mut Tx,
-    now: Timestamp,
-    company: &CompanySettings,
-    issue: Issue,
-) -> Result<Client> {
-    let client = client_from_row(&tx.one("SELECT * FROM clients WHERE id = $1", args![issue.client_id]).await?)?;
-    issue_document_for(tx, now, company, issue, &client).await?;
-    Ok(client)
-}
-
-/// `issue_document` when the caller already read the client in this transaction.
-pub(crate) async fn issue_document_for(
-    tx: &mut Tx,
-    now: Timestamp,
-    company: &CompanySettings,
-    issue: Issue,
-    client: &Client,
+    snapshot: &DocumentSnapshot,
+    entity_id: Id,
+    client_id: Id,
 ) -> Result<()> {
-    let snapshot = DocumentSnapshot {
-        kind: issue.kind,
-        number: issue.number.clone(),
-        language: client.language,
-        issued_at: now,
-        company: company.clone(),
-        client: client.clone(),
-        quote: issue.quote,
-        purchase_order: issue.purchase_order,
-        invoice: issue.invoice,
-        credit_note: issue.credit_note,
-    };
-    let json = serde_json::to_string(&snapshot).context("a document's snapshot")?;
+    let json = serde_json::to_string(snapshot).context("a document's snapshot")?;
+    let now = snapshot.issued_at;
     // Leased to this process's renderer only if it renders that kind as soon as issued.
-    let lease_until = tx.issue_lease().filter(|_| renders_at_once(issue.kind)).map(|lease| now + lease);
+    let lease_until = tx.issue_lease().filter(|_| renders_at_once(snapshot.kind)).map(|lease| now + lease);
     tx.append(
         &DOCUMENTS,
-        args![issue.kind.as_str(), issue.entity_id, issue.client_id, &issue.number, json, now, lease_until],
+        args![snapshot.kind.as_str(), entity_id, client_id, &snapshot.number, json, now, lease_until],
     )
     .await?;
     Ok(())

@@ -1,21 +1,19 @@
-//! Purchase orders (created on acceptance), orders with their stages and deliverables, delivery.
+//! Purchase orders (generated on acceptance), orders with their stages and final files: the SQL
+//! of the order use cases (see `immovr_app::orders`) and of reading orders.
 
+use async_trait::async_trait;
+use immovr_app::ports::{Contact, OrderHead, OrderQueries, OrderRepo, OrderToInvoice, StagePlanRow};
+use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
-use immovr_core::notification::{Notification, StageNews};
-use immovr_core::ports::*;
-use immovr_core::rules::{check_deliverable, check_order_open, check_purchase_order_pending};
+use immovr_core::money::Line;
+use immovr_core::ports::{NewDeliverable, Scope};
 use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
-use serde_json::json;
 
-use crate::billing::{Invoiced, issue_invoice_for};
 use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
-use crate::support::{
-    audit, check_opt_text, check_text, client_column, company, lines_and_totals, lines_column, lines_of_row,
-    notify_client, notify_client_at,
-};
-use crate::{SqlStore, not_found, scope_client};
+use crate::support::{append_lines, client_column, client_of_row, lines_and_totals, lines_column, lines_of_row};
+use crate::{SqlStore, SqlTx, not_found, scope_client};
 
 /// A purchase order's row with its order's id and status.
 const PO_SELECT: &str = "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p \
@@ -70,55 +68,6 @@ pub(crate) fn po_from_parts(r: &Row, lines: Vec<immovr_core::money::Line>) -> Re
     })
 }
 
-/// Registers the order of a validated purchase order, with the stage template's stages.
-pub(crate) async fn create_order(
-    tx: &mut Tx,
-    now: Timestamp,
-    actor: &Actor,
-    company: &CompanySettings,
-    po_id: Id,
-    po_number: &str,
-    client_id: Id,
-) -> Result<Id> {
-    // With the client's email and language, which the notification and the stages' labels need.
-    let client = tx
-        .one(
-            "INSERT INTO orders (purchase_order_id, client_id, status, created_at) VALUES ($1, $2, 'registered', $3) \
-             RETURNING id, (SELECT email FROM clients WHERE id = $2) AS email, \
-             (SELECT language FROM clients WHERE id = $2) AS language",
-            args![po_id, client_id, now],
-        )
-        .await?;
-    let order_id = client.i64("id")?;
-    search::index(tx, Kind::Order, order_id, [po_number], false).await?;
-    let client_language = client.text("language")?;
-    // The template's stages in one statement.
-    if !company.stage_template.is_empty() {
-        let mut sql = String::from("INSERT INTO stages (order_id, position, code, label, status) VALUES ");
-        let mut values = vec![V::from(order_id)];
-        for (i, s) in company.stage_template.iter().enumerate() {
-            let label = if client_language == "en" { &s.label_en } else { &s.label_fr };
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let n = values.len();
-            sql.push_str(&format!("($1, ${}, ${}, ${}, 'pending')", n + 1, n + 2, n + 3));
-            values.extend([V::from(i as i64 + 1), V::from(s.code.as_str()), V::from(label.as_str())]);
-        }
-        tx.exec(&sql, values).await?;
-    }
-    audit(tx, now, actor, "order.registered", ("order", order_id), json!({"purchase_order": po_number})).await?;
-    notify_client_at(
-        tx,
-        now,
-        client_id,
-        (&client.text("email")?, Language::parse(&client_language)?),
-        Notification::OrderRegistered { order_id, purchase_order_number: po_number.to_string() },
-    )
-    .await?;
-    Ok(order_id)
-}
-
 pub(crate) fn stage_from_row(r: &Row) -> Result<Stage> {
     Ok(Stage {
         id: r.i64("id")?,
@@ -158,6 +107,18 @@ async fn stages_and_files(tx: &mut Tx, order_id: Id) -> Result<(Vec<Row>, Vec<Ro
     Ok((stages, files))
 }
 
+pub(crate) fn deliverable_from_row(f: &Row) -> Result<Deliverable> {
+    Ok(Deliverable {
+        id: f.i64("id")?,
+        filename: f.text("filename")?,
+        content_type: f.text("content_type")?,
+        size_bytes: f.i64("size_bytes")?,
+        sha256: f.text("sha256")?,
+        storage_key: f.text("storage_key")?,
+        created_at: f.ts("created_at")?,
+    })
+}
+
 /// An order from its row, its stages' and deliverables' rows and the invoice in force.
 pub(crate) fn order_from_parts(r: &Row, stages: &[Row], files: &[Row], invoice_id: Option<Id>) -> Result<Order> {
     let id = r.i64("id")?;
@@ -170,20 +131,7 @@ pub(crate) fn order_from_parts(r: &Row, stages: &[Row], files: &[Row], invoice_i
         created_at: r.ts("created_at")?,
         delivered_at: r.opt_ts("delivered_at")?,
         stages: stages.iter().map(stage_from_row).collect::<Result<_>>()?,
-        deliverables: files
-            .iter()
-            .map(|f| {
-                Ok(Deliverable {
-                    id: f.i64("id")?,
-                    filename: f.text("filename")?,
-                    content_type: f.text("content_type")?,
-                    size_bytes: f.i64("size_bytes")?,
-                    sha256: f.text("sha256")?,
-                    storage_key: f.text("storage_key")?,
-                    created_at: f.ts("created_at")?,
-                })
-            })
-            .collect::<Result<_>>()?,
+        deliverables: files.iter().map(deliverable_from_row).collect::<Result<_>>()?,
         invoice_id,
     })
 }
@@ -208,11 +156,11 @@ pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Orde
     order_from_row(tx, &row).await
 }
 
-/// Locks an order's row, read as [`load_order`] reads it, and gives its status.
+/// Locks an order's row, read as [`load_order`] reads it.
 ///
 /// `po_lines`: with its purchase order's lines (which never change: see `children_column`)
 /// and its client, for an invoice to be issued from it.
-pub(crate) async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Result<(OrderStatus, Row)> {
+async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Result<Row> {
     let lock = if tx.for_update().is_empty() { "" } else { " FOR UPDATE OF o" };
     let lines = match po_lines {
         true => {
@@ -221,233 +169,25 @@ pub(crate) async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Resul
         false => String::new(),
     };
     let select = ORDER_ROW_SELECT.replacen(" FROM orders o", &format!("{lines} FROM orders o"), 1);
-    let row = tx.opt(&format!("{select} WHERE o.id = $1{lock}"), args![id]).await?.ok_or_else(|| not_found("order"))?;
-    Ok((OrderStatus::parse(&row.text("status")?)?, row))
+    tx.opt(&format!("{select} WHERE o.id = $1{lock}"), args![id]).await?.ok_or_else(|| not_found("order"))
 }
 
-/// Locks an order row and returns its status.
-pub(crate) async fn lock_order(tx: &mut Tx, id: Id) -> Result<(OrderStatus, Row)> {
-    let row = tx
-        .opt(&format!("SELECT * FROM orders WHERE id = $1{}", tx.for_update()), args![id])
-        .await?
-        .ok_or_else(|| not_found("order"))?;
-    Ok((OrderStatus::parse(&row.text("status")?)?, row))
+/// An order's own row (read with [`ORDER_ROW_SELECT`]).
+fn order_head(r: &Row) -> Result<OrderHead> {
+    Ok(OrderHead {
+        id: r.i64("id")?,
+        purchase_order_id: r.i64("purchase_order_id")?,
+        purchase_order_number: r.text("po_number")?,
+        client_id: r.i64("client_id")?,
+        status: OrderStatus::parse(&r.text("status")?)?,
+        created_at: r.ts("created_at")?,
+        delivered_at: r.opt_ts("delivered_at")?,
+        invoice_in_force: r.opt_i64("invoice_in_force")?,
+    })
 }
 
-impl SqlStore {
-    pub(crate) async fn validate_purchase_order_tx(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        let po = load_purchase_order(&mut tx, Scope::Staff, id, true).await?;
-        check_purchase_order_pending(po.status)?;
-        let validated = tx
-            .one(
-                "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1 RETURNING validated_at",
-                args![id, now],
-            )
-            .await?;
-        audit(&mut tx, now, actor, "purchase_order.validated", ("purchase_order", id), json!({"number": po.number}))
-            .await?;
-        let order_id = create_order(&mut tx, now, actor, &company, id, &po.number, po.client_id).await?;
-        self.commit(tx).await?;
-        // What it now is, from what this use case holds and wrote (no reading back).
-        Ok(PurchaseOrder {
-            status: PurchaseOrderStatus::Validated,
-            validated_at: validated.opt_ts("validated_at")?,
-            order_id: Some(order_id),
-            order_status: Some(OrderStatus::Registered),
-            ..po
-        })
-    }
-
-    pub(crate) async fn cancel_purchase_order_tx(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder> {
-        let reason = check_text("reason", reason, 2000)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let po = load_purchase_order(&mut tx, Scope::Staff, id, true).await?;
-        check_purchase_order_pending(po.status)?;
-        tx.exec(
-            "UPDATE purchase_orders SET status = 'cancelled', cancel_reason = $2 WHERE id = $1",
-            args![id, &reason],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "purchase_order.cancelled",
-            ("purchase_order", id),
-            json!({"number": po.number, "reason": reason}),
-        )
-        .await?;
-        notify_client(
-            &mut tx,
-            now,
-            po.client_id,
-            Notification::PurchaseOrderCancelled {
-                purchase_order_id: id,
-                number: po.number.clone(),
-                reason: reason.clone(),
-            },
-        )
-        .await?;
-        let po = reload_purchase_order(&mut tx, id, po.lines).await?;
-        self.commit(tx).await?;
-        Ok(po)
-    }
-
-    async fn stage_change(&self, actor: &Actor, order_id: Id, stage_id: Id, change: StageChange) -> Result<Order> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let (status, order) = lock_order(&mut tx, order_id).await?;
-        check_order_open(status)?;
-        let stage = tx
-            .opt("SELECT * FROM stages WHERE id = $1 AND order_id = $2", args![stage_id, order_id])
-            .await?
-            .ok_or_else(|| not_found("stage"))?;
-        let stage = stage_from_row(&stage)?;
-        if stage.status == StageStatus::Done {
-            return Err(DomainError::StageAlreadyDone);
-        }
-        let (action, kind) = match change {
-            StageChange::Plan(plan) => {
-                let assignee = check_opt_text("assignee", plan.assignee, 200)?;
-                let notes = check_opt_text("notes", plan.notes, 5000)?;
-                let new_status = if plan.planned_date.is_some() { "planned" } else { "pending" };
-                tx.exec(
-                    "UPDATE stages SET planned_date = $2, assignee = $3, notes = $4, status = $5 WHERE id = $1",
-                    args![stage_id, plan.planned_date, assignee, notes, new_status],
-                )
-                .await?;
-                ("stage.planned", Notification::StagePlanned as fn(StageNews) -> Notification)
-            }
-            StageChange::Done => {
-                tx.exec("UPDATE stages SET status = 'done', done_at = $2 WHERE id = $1", args![stage_id, now]).await?;
-                ("stage.done", Notification::StageDone as fn(StageNews) -> Notification)
-            }
-        };
-        if status == OrderStatus::Registered {
-            tx.exec("UPDATE orders SET status = 'in_progress' WHERE id = $1", args![order_id]).await?;
-        }
-        audit(&mut tx, now, actor, action, ("order", order_id), json!({"stage_id": stage_id, "stage": stage.code}))
-            .await?;
-        let updated = tx.one("SELECT planned_date FROM stages WHERE id = $1", args![stage_id]).await?;
-        notify_client(
-            &mut tx,
-            now,
-            order.i64("client_id")?,
-            kind(StageNews {
-                order_id,
-                stage_id,
-                stage: stage.label.clone(),
-                stage_code: stage.code.clone(),
-                planned_date: updated.opt_date("planned_date")?,
-            }),
-        )
-        .await?;
-        let order = load_order(&mut tx, Scope::Staff, order_id).await?;
-        self.commit(tx).await?;
-        Ok(order)
-    }
-
-    pub(crate) async fn plan_stage_tx(
-        &self,
-        actor: &Actor,
-        order_id: Id,
-        stage_id: Id,
-        plan: StagePlan,
-    ) -> Result<Order> {
-        self.stage_change(actor, order_id, stage_id, StageChange::Plan(plan)).await
-    }
-
-    pub(crate) async fn complete_stage_tx(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order> {
-        self.stage_change(actor, order_id, stage_id, StageChange::Done).await
-    }
-
-    pub(crate) async fn add_deliverable_tx(&self, actor: &Actor, order_id: Id, f: NewDeliverable) -> Result<Order> {
-        let filename = check_text("filename", &f.filename, 255)?;
-        if filename.contains(['/', '\\', '\0']) {
-            return Err(DomainError::validation("filename", "a file name, not a path"));
-        }
-        let content_type = check_text("content_type", &f.content_type, 100)?;
-        if f.size_bytes < 0 {
-            return Err(DomainError::validation("size_bytes", "must not be negative"));
-        }
-        if f.sha256.len() != 64 || !f.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(DomainError::validation("sha256", "64 hexadecimal digits"));
-        }
-        let storage_key = check_text("storage_key", &f.storage_key, 500)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let (status, row) = lock_order_row(&mut tx, order_id, false).await?;
-        check_order_open(status)?;
-        let id = tx
-            .insert(
-                "INSERT INTO deliverables (order_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                args![order_id, &filename, &content_type, f.size_bytes, f.sha256.to_lowercase(), &storage_key, now],
-            )
-            .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "deliverable.added",
-            ("order", order_id),
-            json!({"deliverable_id": id, "filename": filename, "sha256": f.sha256}),
-        )
-        .await?;
-        let order = order_from_row(&mut tx, &row).await?;
-        self.commit(tx).await?;
-        Ok(order)
-    }
-
-    pub(crate) async fn deliver_order_tx(&self, actor: &Actor, order_id: Id) -> Result<Delivered> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        // The order locked, with what its answer shows (its deliverables counted here).
-        let (status, row) = lock_order_row(&mut tx, order_id, true).await?;
-        // (Delivering changes no stage: read now with the files, as the answer shows them.)
-        let (stages, files) = stages_and_files(&mut tx, order_id).await?;
-        check_deliverable(status, files.len())?;
-        let delivered = tx
-            .one(
-                "UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1 RETURNING delivered_at",
-                args![order_id, now],
-            )
-            .await?;
-        audit(&mut tx, now, actor, "order.delivered", ("order", order_id), json!({"files": files.len()})).await?;
-        let (invoice, client) = issue_invoice_for(
-            &mut tx,
-            now,
-            self.today(),
-            actor,
-            &company,
-            Invoiced { order: &row, delivered_at: delivered.opt_ts("delivered_at")? },
-        )
-        .await?;
-        notify_client_at(
-            &mut tx,
-            now,
-            client.id,
-            (&client.email, client.language),
-            Notification::OrderDelivered {
-                order_id,
-                invoice_id: invoice.id,
-                invoice_number: invoice.number.clone(),
-                total_incl_vat: invoice.totals.total_incl_vat,
-                due_date: invoice.due_date,
-            },
-        )
-        .await?;
-        let mut order = order_from_parts(&row, &stages, &files, Some(invoice.id))?;
-        order.status = OrderStatus::Delivered;
-        order.delivered_at = delivered.opt_ts("delivered_at")?;
-        self.commit(tx).await?;
-        Ok(Delivered { order, invoice })
-    }
+fn contact(r: &Row) -> Result<Contact> {
+    Ok(Contact { email: r.text("email")?, language: Language::parse(&r.text("language")?)? })
 }
 
 fn contact_from_row(r: &Row) -> Result<ContactNote> {
@@ -459,36 +199,228 @@ fn contact_from_row(r: &Row) -> Result<ContactNote> {
     })
 }
 
-impl SqlStore {
-    pub(crate) async fn log_contact_tx(&self, actor: &Actor, order_id: Id, note: &str) -> Result<ContactNote> {
-        let note = check_text("note", note, 5000)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        lock_order(&mut tx, order_id).await?;
-        let author = match actor.user_id {
-            Some(uid) => tx.one("SELECT name FROM users WHERE id = $1", args![uid]).await?.text("name")?,
-            None => actor.label.clone(),
-        };
-        let id = tx
-            .insert(
-                "INSERT INTO contact_log (order_id, author, note, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                args![order_id, &author, &note, now],
+#[async_trait]
+impl OrderRepo for SqlTx {
+    async fn insert_purchase_order(&mut self, number: &str, q: &Quote, at: Timestamp) -> Result<PurchaseOrder> {
+        let quote_number = q.number.as_deref().ok_or_else(|| DomainError::internal("sent quote without number"))?;
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO purchase_orders (number, quote_id, quote_number, quote_version, client_id, status, total_excl_vat, total_vat, total_incl_vat, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *",
+                args![number, q.id, quote_number, q.version, q.client_id, q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, at],
             )
-            .await?;
-        audit(&mut tx, now, actor, "order.contact_logged", ("order", order_id), json!({"contact_id": id})).await?;
-        let row = tx.one("SELECT * FROM contact_log WHERE id = $1", args![id]).await?;
-        self.commit(tx).await?;
-        contact_from_row(&row)
+            .await
+            .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
+        let id = row.i64("id")?;
+        // The purchase order is built from the quote's lines, not read back.
+        append_lines(&mut self.tx, "purchase_order", id, &q.lines).await?;
+        search::index(&mut self.tx, Kind::PurchaseOrder, id, [number, quote_number], false).await?;
+        // As inserted: pending, no order yet.
+        let row = row.with("order_id", V::I(None)).with("order_status", V::T(None));
+        po_from_parts(&row, q.lines.clone())
     }
 
-    pub(crate) async fn contact_log_q(&self, order_id: Id) -> Result<Vec<ContactNote>> {
+    async fn lock_purchase_order(&mut self, scope: Scope, id: Id) -> Result<PurchaseOrder> {
+        load_purchase_order(&mut self.tx, scope, id, true).await
+    }
+
+    async fn mark_purchase_order_validated(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>> {
+        let row = self
+            .tx
+            .one(
+                "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1 RETURNING validated_at",
+                args![id, at],
+            )
+            .await?;
+        row.opt_ts("validated_at")
+    }
+
+    async fn mark_purchase_order_cancelled(&mut self, id: Id, reason: &str) -> Result<()> {
+        self.tx
+            .exec(
+                "UPDATE purchase_orders SET status = 'cancelled', cancel_reason = $2 WHERE id = $1",
+                args![id, reason],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn purchase_order_now(&mut self, id: Id, lines: Vec<Line>) -> Result<PurchaseOrder> {
+        reload_purchase_order(&mut self.tx, id, lines).await
+    }
+
+    async fn insert_order(&mut self, po: Id, client_id: Id, number: &str, at: Timestamp) -> Result<(Id, Contact)> {
+        // With the client's email and language, which the notification and the stages' labels need.
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO orders (purchase_order_id, client_id, status, created_at) VALUES ($1, $2, 'registered', $3) \
+                 RETURNING id, (SELECT email FROM clients WHERE id = $2) AS email, \
+                 (SELECT language FROM clients WHERE id = $2) AS language",
+                args![po, client_id, at],
+            )
+            .await?;
+        let order_id = row.i64("id")?;
+        search::index(&mut self.tx, Kind::Order, order_id, [number], false).await?;
+        Ok((order_id, contact(&row)?))
+    }
+
+    async fn insert_stages(&mut self, order_id: Id, stages: &[(&str, &str)]) -> Result<()> {
+        // In one statement.
+        let mut sql = String::from("INSERT INTO stages (order_id, position, code, label, status) VALUES ");
+        let mut values = vec![V::from(order_id)];
+        for (i, (code, label)) in stages.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let n = values.len();
+            sql.push_str(&format!("($1, ${}, ${}, ${}, 'pending')", n + 1, n + 2, n + 3));
+            values.extend([V::from(i as i64 + 1), V::from(*code), V::from(*label)]);
+        }
+        self.tx.exec(&sql, values).await?;
+        Ok(())
+    }
+
+    async fn lock_order(&mut self, id: Id) -> Result<OrderHead> {
+        order_head(&lock_order_row(&mut self.tx, id, false).await?)
+    }
+
+    async fn lock_order_to_invoice(&mut self, id: Id) -> Result<OrderToInvoice> {
+        let row = lock_order_row(&mut self.tx, id, true).await?;
+        let head = order_head(&row)?;
+        let lines = lines_of_row(&mut self.tx, &row, "purchase_order", head.purchase_order_id).await?;
+        let client = client_of_row(&mut self.tx, &row, head.client_id).await?;
+        Ok(OrderToInvoice { head, lines, client })
+    }
+
+    async fn order_children(&mut self, id: Id) -> Result<(Vec<Stage>, Vec<Deliverable>)> {
+        let (stages, files) = stages_and_files(&mut self.tx, id).await?;
+        Ok((
+            stages.iter().map(stage_from_row).collect::<Result<_>>()?,
+            files.iter().map(deliverable_from_row).collect::<Result<_>>()?,
+        ))
+    }
+
+    async fn order_now(&mut self, id: Id) -> Result<Order> {
+        load_order(&mut self.tx, Scope::Staff, id).await
+    }
+
+    async fn stage(&mut self, order_id: Id, stage_id: Id) -> Result<Option<Stage>> {
+        let row =
+            self.tx.opt("SELECT * FROM stages WHERE id = $1 AND order_id = $2", args![stage_id, order_id]).await?;
+        row.as_ref().map(stage_from_row).transpose()
+    }
+
+    async fn plan_stage(&mut self, stage_id: Id, p: &StagePlanRow<'_>) -> Result<()> {
+        self.tx
+            .exec(
+                "UPDATE stages SET planned_date = $2, assignee = $3, notes = $4, status = $5 WHERE id = $1",
+                args![stage_id, p.planned_date, p.assignee, p.notes, p.status.as_str()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn complete_stage(&mut self, stage_id: Id, at: Timestamp) -> Result<()> {
+        self.tx.exec("UPDATE stages SET status = 'done', done_at = $2 WHERE id = $1", args![stage_id, at]).await?;
+        Ok(())
+    }
+
+    async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()> {
+        self.tx.exec("UPDATE orders SET status = $2 WHERE id = $1", args![id, status.as_str()]).await?;
+        Ok(())
+    }
+
+    async fn insert_deliverable(&mut self, order_id: Id, f: &NewDeliverable, at: Timestamp) -> Result<Id> {
+        Ok(self
+            .tx
+            .insert(
+                "INSERT INTO deliverables (order_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                args![order_id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, at],
+            )
+            .await?)
+    }
+
+    async fn mark_delivered(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>> {
+        let row = self
+            .tx
+            .one(
+                "UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1 RETURNING delivered_at",
+                args![id, at],
+            )
+            .await?;
+        row.opt_ts("delivered_at")
+    }
+
+    async fn insert_contact(&mut self, order_id: Id, author: &str, note: &str, at: Timestamp) -> Result<ContactNote> {
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO contact_log (order_id, author, note, created_at) VALUES ($1, $2, $3, $4) RETURNING *",
+                args![order_id, author, note, at],
+            )
+            .await?;
+        contact_from_row(&row)
+    }
+}
+
+#[async_trait]
+impl OrderQueries for SqlStore {
+    async fn purchase_orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<PurchaseOrder>> {
+        self.purchase_orders_page(scope, list).await
+    }
+
+    async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder> {
+        let mut tx = self.db.read().await?;
+        load_purchase_order(&mut tx, scope, id, false).await
+    }
+
+    async fn purchase_order_for_quote(&self, scope: Scope, quote_id: Id) -> Result<Option<PurchaseOrder>> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT id FROM purchase_orders WHERE quote_id = $1 AND ($2 IS NULL OR client_id = $2)",
+                args![quote_id, scope_client(scope)],
+            )
+            .await?;
+        match row {
+            Some(r) => Ok(Some(load_purchase_order(&mut tx, scope, r.i64("id")?, false).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<Order>> {
+        self.orders_page(scope, list).await
+    }
+
+    async fn order(&self, scope: Scope, id: Id) -> Result<Order> {
+        let mut tx = self.db.read().await?;
+        load_order(&mut tx, scope, id).await
+    }
+
+    async fn order_status(&self, scope: Scope, id: Id) -> Result<OrderStatus> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .opt(
+                "SELECT status FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
+                args![id, scope_client(scope)],
+            )
+            .await?
+            .ok_or_else(|| not_found("order"))?;
+        OrderStatus::parse(&row.text("status")?)
+    }
+
+    async fn deliverable(&self, scope: Scope, order_id: Id, deliverable_id: Id) -> Result<Deliverable> {
+        let mut tx = self.db.read().await?;
+        let order = load_order(&mut tx, scope, order_id).await?;
+        order.deliverables.into_iter().find(|d| d.id == deliverable_id).ok_or_else(|| not_found("deliverable"))
+    }
+
+    async fn contact_log(&self, order_id: Id) -> Result<Vec<ContactNote>> {
         let mut tx = self.db.read().await?;
         let rows = tx.all("SELECT * FROM contact_log WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
         rows.iter().map(contact_from_row).collect()
     }
-}
-
-enum StageChange {
-    Plan(StagePlan),
-    Done,
 }

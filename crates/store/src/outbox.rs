@@ -1,24 +1,22 @@
-//! The email worker's side of the outbox: lease due rows, record each attempt's outcome, put a
-//! failed row back in the queue; and the time-based notifications (quote about to expire,
-//! invoice overdue), queued once per step.
+//! The outbox: the email worker's leases and outcomes, a failed email put back in the queue,
+//! the reminders' record; the journal's, the emails' and the dashboard's reads; the idempotency
+//! of API requests.
 
+use async_trait::async_trait;
+use immovr_app::ports::{Idempotency, JournalQueries, Mailbox, OutboxRepo};
+use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
-use immovr_core::ports::{Actor, add_days};
-use immovr_core::{DomainError, Notification, Result};
+use immovr_core::ports::{AuditFilter, Dashboard, IdempotencyStart};
+use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
-use serde_json::json;
 
 use crate::db::args;
-use crate::support::{audit, company, notify_client, outbox_from_row};
-use crate::{SqlStore, not_found};
+use crate::support::outbox_from_row;
+use crate::{SqlStore, SqlTx, not_found};
 
-impl SqlStore {
-    pub(crate) async fn claim_outbox_tx(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<OutboxMessage>> {
+#[async_trait]
+impl Mailbox for SqlStore {
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>> {
         let limit = limit.clamp(1, 100);
         if !self.db.is_shared() {
             // One instance and one worker: nothing to lease, so nothing to write. The attempt is
@@ -51,7 +49,7 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn outbox_sent_tx(&self, ids: &[Id], at: Timestamp) -> Result<()> {
+    async fn outbox_sent(&self, ids: &[Id], at: Timestamp) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -72,7 +70,7 @@ impl SqlStore {
         self.commit(tx).await
     }
 
-    pub(crate) async fn outbox_failed_tx(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
+    async fn outbox_failed(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
         let error: String = error.chars().take(2000).collect();
         // Where claiming wrote nothing (SQLite), the attempt is counted here.
         let counted = if self.db.is_shared() { "attempts" } else { "attempts + 1" };
@@ -95,107 +93,122 @@ impl SqlStore {
         };
         self.commit(tx).await
     }
+}
 
-    pub(crate) async fn retry_outbox_tx(&self, actor: &Actor, id: Id) -> Result<OutboxMessage> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let row = tx
-            .opt(&format!("SELECT * FROM outbox WHERE id = $1{}", tx.for_update()), args![id])
-            .await?
-            .ok_or_else(|| not_found("notification"))?;
-        let m = outbox_from_row(&row)?;
-        if m.status != "failed" {
-            return Err(DomainError::validation("status", "only a failed notification is sent again"));
-        }
-        tx.exec(
-            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, locked_until = NULL WHERE id = $1",
-            args![id, now],
-        )
-        .await?;
-        audit(&mut tx, now, actor, "outbox.retried", ("outbox", id), json!({"kind": m.kind, "recipient": m.recipient}))
-            .await?;
-        let row = tx.one("SELECT * FROM outbox WHERE id = $1", args![id]).await?;
-        self.commit(tx).await?;
+#[async_trait]
+impl OutboxRepo for SqlTx {
+    async fn lock_outbox(&mut self, id: Id) -> Result<OutboxMessage> {
+        let sql = format!("SELECT * FROM outbox WHERE id = $1{}", self.tx.for_update());
+        let row = self.tx.opt(&sql, args![id]).await?.ok_or_else(|| not_found("notification"))?;
         outbox_from_row(&row)
     }
 
-    /// Queues the reminders due today; each (kind, record, step) once, whatever the number of
-    /// workers or restarts. Returns how many were queued.
-    pub(crate) async fn queue_reminders_tx(&self) -> Result<usize> {
-        let now = self.now();
-        let today = self.today();
+    async fn requeue_outbox(&mut self, id: Id, at: Timestamp) -> Result<OutboxMessage> {
+        let row = self
+            .tx
+            .one(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, locked_until = NULL WHERE id = $1 RETURNING *",
+                args![id, at],
+            )
+            .await?;
+        outbox_from_row(&row)
+    }
+
+    async fn record_reminder(&mut self, kind: &str, entity_id: Id, step: &str, at: Timestamp) -> Result<bool> {
+        let inserted = self
+            .tx
+            .exec(
+                "INSERT INTO reminders (kind, entity_id, step, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                args![kind, entity_id, step, at],
+            )
+            .await?;
+        Ok(inserted == 1)
+    }
+}
+
+#[async_trait]
+impl JournalQueries for SqlStore {
+    async fn company(&self) -> Result<CompanySettings> {
+        let mut tx = self.db.read().await?;
+        crate::support::company(&mut tx).await
+    }
+
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Page<AuditEvent>> {
+        self.audit_page(filter).await
+    }
+
+    async fn outbox(&self, list: &ListQuery) -> Result<Page<OutboxMessage>> {
+        self.outbox_page(list).await
+    }
+
+    async fn dashboard(&self, preview: i64) -> Result<Dashboard> {
+        self.dashboard_q(preview).await
+    }
+
+    async fn ping(&self) -> bool {
+        match self.db.read().await {
+            Ok(mut tx) => tx.opt("SELECT CAST(1 AS BIGINT) AS one", vec![]).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+#[async_trait]
+impl Idempotency for SqlStore {
+    async fn idempotency_start(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyStart> {
         let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        let mut queued = 0;
-        if company.quote_reminder_days > 0 {
-            let horizon = add_days(today, company.quote_reminder_days);
-            let quotes = tx
-                .all(
-                    "SELECT id, client_id, number, valid_until, total_incl_vat FROM quotes \
-                     WHERE status = 'sent' AND valid_until >= $1 AND valid_until <= $2",
-                    args![today, horizon],
+        let inserted = tx
+            .exec(
+                "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (owner, key) DO NOTHING",
+                args![owner, key, fingerprint, now],
+            )
+            .await?;
+        let outcome = if inserted == 1 {
+            IdempotencyStart::Started
+        } else {
+            let row = tx
+                .one(
+                    "SELECT fingerprint, status, body FROM idempotency_keys WHERE owner = $1 AND key = $2",
+                    args![owner, key],
                 )
                 .await?;
-            for q in &quotes {
-                let id = q.i64("id")?;
-                let inserted = tx
-                    .exec(
-                        "INSERT INTO reminders (kind, entity_id, step, created_at) VALUES ('quote_expiring', $1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                        args![id, q.text("valid_until")?, now],
-                    )
-                    .await?;
-                if inserted == 1 {
-                    let expiring = Notification::QuoteExpiring {
-                        quote_id: id,
-                        number: q.opt_text("number")?,
-                        valid_until: q.date("valid_until")?,
-                        total_incl_vat: q.dec("total_incl_vat")?,
-                    };
-                    notify_client(&mut tx, now, q.i64("client_id")?, expiring).await?;
-                    queued += 1;
+            if row.text("fingerprint")? != fingerprint {
+                return Err(DomainError::IdempotencyKeyReused);
+            }
+            match row.opt_i64("status")? {
+                None => return Err(DomainError::IdempotencyInProgress),
+                Some(status) => {
+                    IdempotencyStart::Replay { status: status as u16, body: row.opt_text("body")?.unwrap_or_default() }
                 }
             }
-        }
-        let mut steps: Vec<i64> = company.overdue_reminder_days.iter().copied().filter(|d| *d >= 0).collect();
-        steps.sort_unstable();
-        if let Some(first) = steps.first() {
-            let latest_due = add_days(today, -first);
-            let invoices = tx
-                .all(
-                    "SELECT id, client_id, number, due_date, total_incl_vat, amount_paid FROM invoices \
-                     WHERE status IN ('issued', 'partially_paid') AND due_date <= $1",
-                    args![latest_due],
-                )
-                .await?;
-            for inv in &invoices {
-                let due = inv.date("due_date")?;
-                // The latest step reached: earlier ones missed (server down) are not sent late.
-                let Some(step) = steps.iter().rev().find(|s| add_days(due, **s) <= today) else { continue };
-                let id = inv.i64("id")?;
-                let inserted = tx
-                    .exec(
-                        "INSERT INTO reminders (kind, entity_id, step, created_at) VALUES ('invoice_overdue', $1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                        args![id, step.to_string(), now],
-                    )
-                    .await?;
-                if inserted == 1 {
-                    let total: rust_decimal::Decimal = inv.dec("total_incl_vat")?;
-                    let paid: rust_decimal::Decimal = inv.dec("amount_paid")?;
-                    let overdue = Notification::InvoiceOverdue {
-                        invoice_id: id,
-                        number: inv.text("number")?,
-                        due_date: due,
-                        amount_due: total - paid,
-                        days_late: *step,
-                    };
-                    notify_client(&mut tx, now, inv.i64("client_id")?, overdue).await?;
-                    queued += 1;
-                }
-            }
-        }
+        };
         self.commit(tx).await?;
-        Ok(queued)
+        Ok(outcome)
+    }
+
+    async fn idempotency_complete(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "UPDATE idempotency_keys SET status = $3, body = $4 WHERE owner = $1 AND key = $2",
+            args![owner, key, status as i64, body],
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(())
+    }
+
+    async fn idempotency_abandon(&self, owner: &str, key: &str) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec("DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status IS NULL", args![owner, key])
+            .await?;
+        self.commit(tx).await?;
+        Ok(())
     }
 }

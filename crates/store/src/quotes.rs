@@ -1,25 +1,24 @@
-//! Quotes and their versions: draft, send, accept (with its purchase order, in one transaction),
-//! refuse, revise, extend.
+//! Quotes and their versions: the SQL of the quote use cases (see `immovr_app::quotes`) and of
+//! reading quotes.
 
+use async_trait::async_trait;
+use immovr_app::ports::{ExpiringQuote, LockedQuote, QuoteFields, QuoteLock, QuoteQueries, QuoteRepo};
+use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
-use immovr_core::money::{build_lines, totals};
-use immovr_core::notification::{self, Notification};
-use immovr_core::ports::*;
-use immovr_core::rules::{self, check_answerable, check_draft, check_revisable, effective_quote_status};
+use immovr_core::money::Line;
+use immovr_core::ports::Scope;
+use immovr_core::rules::effective_quote_status;
 use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
 use jiff::civil::Date;
-use serde_json::json;
 
-use crate::db::{Row, Tx, V, args};
-use crate::documents::{Issue, issue_document_for};
-use crate::orders::{create_order, po_from_parts, reload_purchase_order};
+use crate::db::{Row, Tx, args};
 use crate::search::{self, Kind};
 use crate::support::{
-    append_lines, audit, check_opt_text, check_text, client_column, client_of_row, company, insert_lines,
-    lines_and_totals, lines_column, lines_of_row, load_lines, next_number, notify_client, notify_client_at,
-    notify_staff, notify_staff_at, save_lines,
+    append_lines, client_column, client_of_row, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines,
+    save_lines,
 };
-use crate::{SqlStore, not_found, scope_client};
+use crate::{SqlStore, SqlTx, not_found, scope_client};
 
 pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, today: Date) -> Result<Quote> {
     let (lines, totals) = lines_and_totals(lines, r)?;
@@ -65,14 +64,6 @@ pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, toda
     })
 }
 
-/// A quote version locked to be changed (see `SqlStore::lock_quote_in_family`).
-struct Locked {
-    quote: Quote,
-    client: Client,
-    /// Another version of its family is accepted (only looked at when sending a draft).
-    family_accepted: bool,
-}
-
 /// How many versions of the family `$3` are accepted (at most one).
 const FAMILY_ACCEPTED: &str =
     "(SELECT COUNT(*) FROM quotes a WHERE a.family_id = $3 AND a.status = 'accepted') AS accepted";
@@ -93,7 +84,7 @@ impl SqlStore {
     /// are then read in the same statement (see `children_column`). Otherwise (sending a draft)
     /// they are read after the lock — an edit may have changed them while this waited — with
     /// whether another version of the family is accepted.
-    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<Locked> {
+    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<LockedQuote> {
         let round_trips = tx.round_trips();
         let (row, client) = if tx.for_update().is_empty() {
             let sql = format!("SELECT * FROM quotes WHERE id = $1 AND {QUOTE_SCOPE}");
@@ -134,7 +125,7 @@ impl SqlStore {
             let after = tx.one(&format!("SELECT {}", FAMILY_ACCEPTED.replace("$3", "$1")), args![family]).await?;
             (load_lines(tx, "quote", id).await?, after.i64("accepted")? > 0)
         };
-        Ok(Locked { quote: quote_from_row(&row, lines, self.today())?, client, family_accepted })
+        Ok(LockedQuote { quote: quote_from_row(&row, lines, self.today())?, client, family_accepted })
     }
 
     /// Loads a quote version, locking its row when `lock` (the caller will change it).
@@ -145,54 +136,33 @@ impl SqlStore {
         let lines = load_lines(tx, "quote", id).await?;
         quote_from_row(&row, lines, self.today())
     }
+}
 
-    pub(crate) async fn quote_versions_q(&self, scope: Scope, family_id: Id) -> Result<Vec<Quote>> {
-        let mut tx = self.db.read().await?;
-        let sql = format!("SELECT * FROM quotes WHERE family_id = $1 AND {QUOTE_SCOPE} ORDER BY version DESC");
-        let rows = tx.all(&sql, args![family_id, scope_client(scope)]).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let lines = load_lines(&mut tx, "quote", r.i64("id")?).await?;
-            out.push(quote_from_row(r, lines, self.today())?);
-        }
-        Ok(out)
+#[async_trait]
+impl QuoteRepo for SqlTx {
+    async fn request_client(&mut self, request_id: Id) -> Result<Option<Id>> {
+        let row = self.tx.opt("SELECT client_id FROM quote_requests WHERE id = $1", args![request_id]).await?;
+        row.map(|r| r.i64("client_id")).transpose()
     }
 
-    fn check_draft_content(
-        &self,
-        draft: &QuoteDraft,
-        company: &CompanySettings,
-    ) -> Result<(String, Option<String>, Date, Vec<immovr_core::money::Line>)> {
-        let title = check_text("title", &draft.title, 300)?;
-        let notes = check_opt_text("notes", draft.notes.clone(), 5000)?;
-        let today = self.today();
-        let valid_until = draft.valid_until.unwrap_or_else(|| add_days(today, company.quote_validity_days));
-        if valid_until < today {
-            return Err(DomainError::validation("valid_until", "must not be in the past"));
-        }
-        let lines = build_lines(&draft.lines, &company.vat_rates)?;
-        Ok((title, notes, valid_until, lines))
+    async fn client_exists(&mut self, client_id: Id) -> Result<bool> {
+        Ok(self.tx.opt("SELECT id FROM clients WHERE id = $1", args![client_id]).await?.is_some())
     }
 
-    pub(crate) async fn create_quote_tx(&self, actor: &Actor, q: NewQuote) -> Result<Quote> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        let (title, notes, valid_until, lines) = self.check_draft_content(&q.draft(), &company)?;
-        // (That the client exists is checked by the INSERT below; a request is its client's.)
-        if let Some(request_id) = q.request_id {
-            let req = tx.opt("SELECT client_id FROM quote_requests WHERE id = $1", args![request_id]).await?;
-            if req.map(|r| r.i64("client_id")).transpose()? != Some(q.client_id) {
-                // Say which is wrong: a client that does not exist has no requests either.
-                let client = tx.opt("SELECT id FROM clients WHERE id = $1", args![q.client_id]).await?;
-                return Err(match client {
-                    Some(_) => DomainError::validation("request_id", "no such request for this client"),
-                    None => DomainError::validation("client_id", "no such client"),
-                });
-            }
-            tx.exec("UPDATE quote_requests SET status = 'quoted' WHERE id = $1", args![request_id]).await?;
-        }
-        let t = totals(&lines);
+    async fn mark_request_quoted(&mut self, request_id: Id) -> Result<()> {
+        self.tx.exec("UPDATE quote_requests SET status = 'quoted' WHERE id = $1", args![request_id]).await?;
+        Ok(())
+    }
+
+    async fn insert_quote(
+        &mut self,
+        client_id: Id,
+        request_id: Option<Id>,
+        f: &QuoteFields<'_>,
+        lines: Vec<Line>,
+        at: Timestamp,
+    ) -> Result<Option<Quote>> {
+        let tx = &mut self.tx;
         // A first version is its own family: on PostgreSQL its id is taken first and written in
         // both columns at once; on SQLite (no round trip to save) set after the insert. Nothing
         // is inserted for a client that does not exist. The row as stored is what the caller gets.
@@ -201,6 +171,7 @@ impl SqlStore {
         } else {
             ("", "", "")
         };
+        let t = f.totals;
         let inserted = tx
             .opt(
                 &format!(
@@ -210,339 +181,176 @@ impl SqlStore {
                      WHERE EXISTS (SELECT 1 FROM clients WHERE id = $1) RETURNING *"
                 ),
                 args![
-                    q.client_id,
-                    q.request_id,
-                    &title,
-                    notes,
-                    valid_until,
+                    client_id,
+                    request_id,
+                    f.title,
+                    f.notes,
+                    f.valid_until,
                     t.total_excl_vat,
                     t.total_vat,
                     t.total_incl_vat,
-                    now
+                    at
                 ],
             )
-            .await?
-            .ok_or_else(|| DomainError::validation("client_id", "no such client"))?;
+            .await?;
+        let Some(inserted) = inserted else { return Ok(None) };
         let id = inserted.i64("id")?;
         let row = match inserted.opt_i64("family_id")? {
             Some(_) => inserted,
             None => tx.one("UPDATE quotes SET family_id = id WHERE id = $1 RETURNING *", args![id]).await?,
         };
         // The quote is built from these lines, not read back.
-        append_lines(&mut tx, "quote", id, &lines).await?;
-        search::index(&mut tx, Kind::Quote, id, [title.as_str()], false).await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote.created",
-            ("quote", id),
-            json!({"client_id": q.client_id, "total_incl_vat": t.total_incl_vat}),
-        )
-        .await?;
-        let quote = quote_from_row(&row, lines, self.today())?;
-        self.commit(tx).await?;
-        Ok(quote)
+        append_lines(tx, "quote", id, &lines).await?;
+        search::index(tx, Kind::Quote, id, [f.title], false).await?;
+        quote_from_row(&row, lines, self.store.today()).map(Some)
     }
 
-    pub(crate) async fn update_quote_tx(&self, actor: &Actor, id: Id, draft: QuoteDraft) -> Result<Quote> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        let current = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
-        check_draft(current.status)?;
-        let (title, notes, valid_until, lines) = self.check_draft_content(&draft, &company)?;
-        let t = totals(&lines);
+    async fn lock_quote(&mut self, scope: Scope, id: Id, lock: QuoteLock) -> Result<LockedQuote> {
+        self.store.lock_quote_in_family(&mut self.tx, scope, id, lock == QuoteLock::Sent).await
+    }
+
+    async fn lock_quote_alone(&mut self, scope: Scope, id: Id) -> Result<Quote> {
+        self.store.load_quote(&mut self.tx, scope, id, true).await
+    }
+
+    async fn lock_quote_status(&mut self, id: Id) -> Result<QuoteStatus> {
+        let sql = format!("SELECT status FROM quotes WHERE id = $1{}", self.tx.for_update());
+        let row = self.tx.opt(&sql, args![id]).await?.ok_or_else(|| not_found("quote"))?;
+        QuoteStatus::parse(&row.text("status")?)
+    }
+
+    async fn update_draft(&mut self, draft: &Quote, f: &QuoteFields<'_>, lines: &[Line]) -> Result<Quote> {
+        let tx = &mut self.tx;
+        let t = f.totals;
         tx.exec(
             "UPDATE quotes SET title = $2, notes = $3, valid_until = $4, total_excl_vat = $5, total_vat = $6, total_incl_vat = $7 WHERE id = $1",
-            args![id, &title, notes, valid_until, t.total_excl_vat, t.total_vat, t.total_incl_vat],
+            args![draft.id, f.title, f.notes, f.valid_until, t.total_excl_vat, t.total_vat, t.total_incl_vat],
         )
         .await?;
-        save_lines(&mut tx, "quote", id, &lines).await?;
-        let number = current.number.as_deref().unwrap_or("");
-        search::index(&mut tx, Kind::Quote, id, [title.as_str(), number], true).await?;
-        audit(&mut tx, now, actor, "quote.updated", ("quote", id), json!({"total_incl_vat": t.total_incl_vat})).await?;
-        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        self.commit(tx).await?;
-        Ok(quote)
+        save_lines(tx, "quote", draft.id, lines).await?;
+        let number = draft.number.as_deref().unwrap_or("");
+        search::index(tx, Kind::Quote, draft.id, [f.title, number], true).await?;
+        self.store.load_quote(&mut self.tx, Scope::Staff, draft.id, false).await
     }
 
-    pub(crate) async fn send_quote_tx(&self, actor: &Actor, id: Id) -> Result<Quote> {
-        let now = self.now();
-        let today = self.today();
-        let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        let Locked { quote: q, client, family_accepted } =
-            self.lock_quote_in_family(&mut tx, Scope::Staff, id, false).await?;
-        check_draft(q.status)?;
-        if q.lines.is_empty() {
-            return Err(DomainError::QuoteEmpty);
-        }
-        if q.valid_until < today {
-            return Err(DomainError::validation(
-                "valid_until",
-                "the validity date has passed: change it before sending",
-            ));
-        }
-        if family_accepted {
-            return Err(DomainError::QuoteAlreadyAccepted);
-        }
-        let number = match q.number.clone() {
-            Some(n) => n,
-            None => next_number(&mut tx, &company.quote_prefix, today).await?,
-        };
-        // v2 supersedes v1: earlier versions can no longer be answered.
-        let superseded = tx
+    async fn supersede_earlier(&mut self, q: &Quote) -> Result<u64> {
+        Ok(self
+            .tx
             .exec(
                 "UPDATE quotes SET status = 'superseded' WHERE family_id = $1 AND id <> $2 AND status IN ('sent', 'refused')",
-                args![q.family_id, id],
+                args![q.family_id, q.id],
             )
-            .await?;
-        let row = tx
-            .one(
-                "UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1 RETURNING *",
-                args![id, &number, now],
-            )
-            .await?;
-        search::index(&mut tx, Kind::Quote, id, [number.as_str(), q.title.as_str()], true).await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote.sent",
-            ("quote", id),
-            json!({"number": number, "version": q.version, "superseded": superseded}),
-        )
-        .await?;
-        // The lines did not change: the row as updated is the quote sent.
-        let quote = quote_from_row(&row, q.lines.clone(), today)?;
-        let mut issue = Issue::new(DocumentKind::Quote, id, q.client_id, &number);
-        issue.quote = Some(quote.clone());
-        issue_document_for(&mut tx, now, &company, issue, &client).await?;
-        notify_client_at(
-            &mut tx,
-            now,
-            q.client_id,
-            (&client.email, client.language),
-            Notification::QuoteSent {
-                quote_id: id,
-                number: number.clone(),
-                version: q.version,
-                valid_until: q.valid_until,
-                total_incl_vat: q.totals.total_incl_vat,
-            },
-        )
-        .await?;
-        self.commit(tx).await?;
-        Ok(quote)
+            .await?)
     }
 
-    pub(crate) async fn accept_quote_tx(&self, actor: &Actor, id: Id, a: AcceptQuote) -> Result<Accepted> {
-        let signer = rules::check_acceptance(&a.signer_name, a.consent, a.terms_accepted)?;
-        let now = self.now();
-        let today = self.today();
-        let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        // The row locks make concurrent answers (and the sending of a newer version) queue here;
-        // the loser sees the winner's status.
-        let Locked { quote: q, client, .. } = self.lock_quote_in_family(&mut tx, actor.scope(), id, true).await?;
-        check_answerable(q.status)?;
-        let hash = rules::quote_content_hash(&q);
-        let accepted_row = tx
+    async fn mark_sent(&mut self, q: &Quote, number: &str, at: Timestamp) -> Result<Quote> {
+        let row = self
+            .tx
+            .one(
+                "UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1 RETURNING *",
+                args![q.id, number, at],
+            )
+            .await?;
+        search::index(&mut self.tx, Kind::Quote, q.id, [number, q.title.as_str()], true).await?;
+        // The lines did not change: the row as updated is the quote sent.
+        quote_from_row(&row, q.lines.clone(), self.store.today())
+    }
+
+    async fn mark_accepted(&mut self, q: &Quote, a: &Acceptance) -> Result<Option<Quote>> {
+        let row = self
+            .tx
             .opt(
                 "UPDATE quotes SET status = 'accepted', signer_name = $2, consent = 1, terms_accepted = 1, accepted_at = $3, \
                  accept_ip = $4, accept_user_agent = $5, content_sha256 = $6 WHERE id = $1 AND status = 'sent' RETURNING *",
-                args![id, &signer, now, actor.ip.clone(), actor.user_agent.clone(), &hash],
-            )
-            .await
-            .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?
-            .ok_or(DomainError::QuoteAlreadyAccepted)?;
-        let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
-        let po_number = next_number(&mut tx, &company.purchase_order_prefix, today).await?;
-        let po_row = tx
-            .one(
-                "INSERT INTO purchase_orders (number, quote_id, quote_number, quote_version, client_id, status, total_excl_vat, total_vat, total_incl_vat, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *",
-                args![&po_number, id, &quote_number, q.version, q.client_id, q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, now],
+                args![q.id, &a.signer_name, a.accepted_at, a.ip.clone(), a.user_agent.clone(), &a.content_sha256],
             )
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
-        let po_id = po_row.i64("id")?;
-        // The purchase order is built from the quote's lines, not read back.
-        append_lines(&mut tx, "purchase_order", po_id, &q.lines).await?;
-        search::index(&mut tx, Kind::PurchaseOrder, po_id, [po_number.as_str(), quote_number.as_str()], false).await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote.accepted",
-            ("quote", id),
-            json!({"signer": signer, "content_sha256": hash, "user_agent": actor.user_agent}),
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "purchase_order.created",
-            ("purchase_order", po_id),
-            json!({"number": po_number, "quote": quote_number, "version": q.version}),
-        )
-        .await?;
-        let accepted = notification::Accepted {
-            quote_id: id,
-            quote_number: quote_number.clone(),
-            purchase_order_id: po_id,
-            purchase_order_number: po_number.clone(),
-            total_incl_vat: q.totals.total_incl_vat,
-        };
+        // The lines are the quote's, unchanged.
+        row.map(|r| quote_from_row(&r, q.lines.clone(), self.store.today())).transpose()
+    }
 
-        // The client, read with the quote: the notification and both documents need it.
-        notify_client_at(
-            &mut tx,
-            now,
-            q.client_id,
-            (&client.email, client.language),
-            Notification::PurchaseOrderCreated(accepted.clone()),
-        )
-        .await?;
-        notify_staff_at(&mut tx, now, &company.email, Notification::QuoteAccepted(accepted)).await?;
-        if company.auto_validate_purchase_orders {
-            tx.exec(
-                "UPDATE purchase_orders SET status = 'validated', validated_at = $2 WHERE id = $1",
-                args![po_id, now],
+    async fn mark_refused(&mut self, q: &Quote, r: &Refusal) -> Result<Quote> {
+        let row = self
+            .tx
+            .one(
+                "UPDATE quotes SET status = 'refused', refusal_kind = $2, refusal_comment = $3, refused_at = $4 WHERE id = $1 RETURNING *",
+                args![q.id, r.kind.as_str(), r.comment.clone(), r.refused_at],
             )
             .await?;
-            create_order(&mut tx, now, &Actor::system(), &company, po_id, &po_number, q.client_id).await?;
-        }
-        // The lines are the quote's, unchanged, and now the purchase order's too.
-        let quote = quote_from_row(&accepted_row, q.lines.clone(), today)?;
-        let purchase_order = if company.auto_validate_purchase_orders {
-            // Validated, with its order: as it is now.
-            reload_purchase_order(&mut tx, po_id, q.lines.clone()).await?
-        } else {
-            // As inserted: pending, no order yet.
-            let row = po_row.with("order_id", V::I(None)).with("order_status", V::T(None));
-            po_from_parts(&row, q.lines.clone())?
-        };
-        let mut signed = Issue::new(DocumentKind::SignedQuote, id, q.client_id, &quote_number);
-        signed.quote = Some(quote.clone());
-        issue_document_for(&mut tx, now, &company, signed, &client).await?;
-        let mut po = Issue::new(DocumentKind::PurchaseOrder, po_id, q.client_id, &po_number);
-        po.quote = Some(quote.clone());
-        po.purchase_order = Some(purchase_order.clone());
-        issue_document_for(&mut tx, now, &company, po, &client).await?;
-        self.commit(tx).await?;
-        Ok(Accepted { quote, purchase_order })
+        quote_from_row(&row, q.lines.clone(), self.store.today())
     }
 
-    pub(crate) async fn refuse_quote_tx(&self, actor: &Actor, id: Id, r: RefuseQuote) -> Result<Quote> {
-        let comment = check_opt_text("comment", r.comment, 5000)?;
-        if r.kind == RefusalKind::ChangesRequested && comment.is_none() {
-            return Err(DomainError::validation("comment", "say what should change"));
-        }
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let q = self.load_quote(&mut tx, actor.scope(), id, true).await?;
-        check_answerable(q.status)?;
-        tx.exec(
-            "UPDATE quotes SET status = 'refused', refusal_kind = $2, refusal_comment = $3, refused_at = $4 WHERE id = $1 AND status = 'sent'",
-            args![id, r.kind.as_str(), comment.clone(), now],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote.refused",
-            ("quote", id),
-            json!({"kind": r.kind.as_str(), "comment": comment}),
-        )
-        .await?;
-        notify_staff(
-            &mut tx,
-            now,
-            Notification::QuoteRefused {
-                quote_id: id,
-                number: q.number.clone(),
-                version: q.version,
-                kind: r.kind,
-                comment,
-            },
-        )
-        .await?;
-        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        self.commit(tx).await?;
-        Ok(quote)
-    }
-
-    pub(crate) async fn revise_quote_tx(&self, actor: &Actor, id: Id) -> Result<Quote> {
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let company = company(&mut tx).await?;
-        let q = self.load_quote(&mut tx, Scope::Staff, id, true).await?;
-        check_revisable(q.status)?;
-        let newer = tx
+    async fn has_newer_version(&mut self, q: &Quote) -> Result<bool> {
+        let newer = self
+            .tx
             .opt("SELECT id FROM quotes WHERE family_id = $1 AND version > $2", args![q.family_id, q.version])
             .await?;
-        if newer.is_some() {
-            return Err(DomainError::QuoteRevisionExists);
-        }
-        let valid_until = add_days(self.today(), company.quote_validity_days);
-        let new_id = tx
-            .insert(
+        Ok(newer.is_some())
+    }
+
+    async fn insert_revision(&mut self, q: &Quote, valid_until: Date, at: Timestamp) -> Result<Quote> {
+        let tx = &mut self.tx;
+        let row = tx
+            .one(
                 "INSERT INTO quotes (family_id, number, version, client_id, request_id, status, title, notes, valid_until, \
                  total_excl_vat, total_vat, total_incl_vat, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12) RETURNING *",
                 args![q.family_id, q.number.clone(), q.version + 1, q.client_id, q.request_id, &q.title, q.notes.clone(), valid_until,
-                    q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, now],
+                    q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, at],
             )
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteRevisionExists))?;
-        insert_lines(&mut tx, "quote", new_id, &q.lines).await?;
-        search::index(&mut tx, Kind::Quote, new_id, [q.title.as_str(), q.number.as_deref().unwrap_or("")], false)
-            .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "quote.revised",
-            ("quote", new_id),
-            json!({"from_quote_id": id, "version": q.version + 1}),
-        )
-        .await?;
-        let quote = self.load_quote(&mut tx, Scope::Staff, new_id, false).await?;
-        self.commit(tx).await?;
-        Ok(quote)
+        let id = row.i64("id")?;
+        insert_lines(tx, "quote", id, &q.lines).await?;
+        search::index(tx, Kind::Quote, id, [q.title.as_str(), q.number.as_deref().unwrap_or("")], false).await?;
+        quote_from_row(&row, q.lines.clone(), self.store.today())
     }
 
-    pub(crate) async fn extend_quote_tx(&self, actor: &Actor, id: Id, valid_until: Date) -> Result<Quote> {
-        let now = self.now();
-        if valid_until < self.today() {
-            return Err(DomainError::validation("valid_until", "must not be in the past"));
-        }
-        let mut tx = self.db.write().await?;
-        let row = tx
-            .opt(&format!("SELECT status FROM quotes WHERE id = $1{}", tx.for_update()), args![id])
-            .await?
-            .ok_or_else(|| not_found("quote"))?;
-        let stored = QuoteStatus::parse(&row.text("status")?)?;
-        if stored != QuoteStatus::Draft {
-            check_answerable(stored)?;
-        }
-        tx.exec("UPDATE quotes SET valid_until = $2 WHERE id = $1", args![id, valid_until]).await?;
-        audit(&mut tx, now, actor, "quote.extended", ("quote", id), json!({"valid_until": valid_until})).await?;
-        let quote = self.load_quote(&mut tx, Scope::Staff, id, false).await?;
-        if stored == QuoteStatus::Sent {
-            notify_client(
-                &mut tx,
-                now,
-                quote.client_id,
-                Notification::QuoteExtended { quote_id: id, number: quote.number.clone(), valid_until },
+    async fn set_valid_until(&mut self, id: Id, valid_until: Date) -> Result<Quote> {
+        self.tx.exec("UPDATE quotes SET valid_until = $2 WHERE id = $1", args![id, valid_until]).await?;
+        self.store.load_quote(&mut self.tx, Scope::Staff, id, false).await
+    }
+
+    async fn quotes_expiring(&mut self, from: Date, to: Date) -> Result<Vec<ExpiringQuote>> {
+        let rows = self
+            .tx
+            .all(
+                "SELECT id, client_id, number, valid_until, total_incl_vat FROM quotes \
+                 WHERE status = 'sent' AND valid_until >= $1 AND valid_until <= $2",
+                args![from, to],
             )
             .await?;
-        }
-        self.commit(tx).await?;
-        Ok(quote)
+        rows.iter()
+            .map(|q| {
+                Ok(ExpiringQuote {
+                    id: q.i64("id")?,
+                    client_id: q.i64("client_id")?,
+                    number: q.opt_text("number")?,
+                    valid_until: q.date("valid_until")?,
+                    total_incl_vat: q.dec("total_incl_vat")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl QuoteQueries for SqlStore {
+    async fn quotes(&self, scope: Scope, list: &ListQuery) -> Result<Page<Quote>> {
+        self.quotes_page(scope, list).await
+    }
+
+    async fn quote(&self, scope: Scope, id: Id) -> Result<Quote> {
+        let mut tx = self.db.read().await?;
+        self.load_quote(&mut tx, scope, id, false).await
+    }
+
+    async fn quote_versions(&self, scope: Scope, family_id: Id) -> Result<Vec<Quote>> {
+        let mut tx = self.db.read().await?;
+        let sql = format!("SELECT * FROM quotes WHERE family_id = $1 AND {QUOTE_SCOPE} ORDER BY version DESC");
+        let rows = tx.all(&sql, args![family_id, scope_client(scope)]).await?;
+        // Their lines in one statement, not one per version.
+        self.quotes_from_rows(&mut tx, &rows).await
     }
 }

@@ -1,16 +1,18 @@
-//! Quote requests and their attachments.
+//! Quote requests with their attachments, the catalogue, and message threads: the SQL of their
+//! use cases (see `immovr_app::requests` and `immovr_app::messages`) and of reading them.
 
+use async_trait::async_trait;
+use immovr_app::ports::{MessageRepo, MessageRow, RequestQueries, RequestRepo, RequestRow};
+use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
-use immovr_core::ports::*;
-use immovr_core::{Context, DomainError, Notification, Result};
+use immovr_core::ports::{CatalogueItemPatch, NewAttachment, NewCatalogueItem, Scope};
+use immovr_core::{Context, DomainError, Result};
 use jiff::Timestamp;
-use rust_decimal::Decimal;
-use serde_json::json;
 
+use crate::catalogue::catalogue_from_row;
 use crate::db::{Row, Tx, args};
 use crate::search::{self, Kind};
-use crate::support::{audit, check_opt_text, check_text, notify_staff};
-use crate::{SqlStore, not_found, scope_client};
+use crate::{SqlStore, SqlTx, not_found, scope_client};
 
 pub(crate) fn attachment_from_row(r: &Row) -> Result<Attachment> {
     Ok(Attachment {
@@ -41,23 +43,6 @@ async fn load_request(tx: &mut Tx, scope: Scope, id: Id) -> Result<QuoteRequest>
     request_with_files(tx, &row).await
 }
 
-pub(crate) async fn insert_attachments(
-    tx: &mut Tx,
-    now: Timestamp,
-    request_id: Id,
-    files: &[NewAttachment],
-) -> Result<()> {
-    for f in files {
-        tx.exec(
-            "INSERT INTO attachments (request_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            args![request_id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, now],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 pub(crate) fn request_from_row(r: &Row) -> Result<QuoteRequest> {
     Ok(QuoteRequest {
         id: r.i64("id")?,
@@ -75,116 +60,196 @@ pub(crate) fn request_from_row(r: &Row) -> Result<QuoteRequest> {
     })
 }
 
-impl SqlStore {
-    pub(crate) fn checked_request(&self, r: NewQuoteRequest) -> Result<CheckedRequest> {
-        let property_type = check_text("property_type", &r.property_type, 100)?;
-        let property_address = check_text("property_address", &r.property_address, 500)?;
-        if r.surface_m2.is_some_and(|s| s <= Decimal::ZERO || s > Decimal::from(1_000_000)) {
-            return Err(DomainError::validation("surface_m2", "must be positive"));
+/// The client a thread belongs to, if the scope may see it.
+async fn thread_client(tx: &mut Tx, scope: Scope, kind: ThreadKind, id: Id) -> Result<Id> {
+    let sql = match kind {
+        // Clients never see drafts, nor their threads.
+        ThreadKind::Quote => {
+            "SELECT client_id FROM quotes WHERE id = $1 AND ($2 IS NULL OR (client_id = $2 AND status <> 'draft'))"
         }
-        if r.rooms.is_some_and(|n| !(0..=10_000).contains(&n)) {
-            return Err(DomainError::validation("rooms", "must be between 0 and 10000"));
-        }
-        if r.wanted.len() > 100 {
-            return Err(DomainError::validation("wanted", "at most 100 items"));
-        }
-        let notes = check_opt_text("notes", r.notes, 5000)?;
-        if r.wished_date.is_some_and(|d| d < self.today()) {
-            return Err(DomainError::validation("wished_date", "must not be in the past"));
-        }
-        Ok(CheckedRequest {
-            property_type,
-            property_address,
-            surface_m2: r.surface_m2,
-            rooms: r.rooms,
-            wanted: r.wanted,
-            wished_date: r.wished_date,
-            notes,
-        })
+        ThreadKind::Order => "SELECT client_id FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
+    };
+    let row = tx.opt(sql, args![id, scope_client(scope)]).await?;
+    row.ok_or_else(|| not_found(kind.as_str()))?.i64("client_id")
+}
+
+fn message_from_row(r: &Row) -> Result<Message> {
+    Ok(Message {
+        id: r.i64("id")?,
+        thread_kind: ThreadKind::parse(&r.text("thread_kind")?)?,
+        thread_id: r.i64("thread_id")?,
+        author_name: r.text("author_name")?,
+        from_staff: r.bool("from_staff")?,
+        body: r.text("body")?,
+        created_at: r.ts("created_at")?,
+    })
+}
+
+#[async_trait]
+impl RequestRepo for SqlTx {
+    async fn active_codes(&mut self) -> Result<Vec<String>> {
+        let rows = self.tx.all("SELECT code FROM catalogue_items WHERE active = 1", vec![]).await?;
+        rows.iter().map(|r| r.text("code")).collect()
     }
 
-    pub(crate) async fn create_quote_request_tx(
-        &self,
-        actor: &Actor,
-        client_id: Id,
-        r: NewQuoteRequest,
-        attachments: Vec<NewAttachment>,
+    async fn insert_request(
+        &mut self,
+        r: &RequestRow<'_>,
+        attachments: &[NewAttachment],
+        at: Timestamp,
     ) -> Result<QuoteRequest> {
-        let r = self.checked_request(r)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        if tx.opt("SELECT id FROM clients WHERE id = $1", args![client_id]).await?.is_none() {
-            return Err(DomainError::validation("client_id", "no such client"));
+        let wanted = serde_json::to_string(r.wanted).context("the services wanted")?;
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO quote_requests (client_id, status, property_type, property_address, surface_m2, rooms, wanted, wished_date, notes, created_at) \
+                 VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+                args![r.client_id, r.property_type, r.property_address, r.surface_m2, r.rooms, wanted, r.wished_date, r.notes, at],
+            )
+            .await?;
+        let mut request = request_from_row(&row)?;
+        search::index(&mut self.tx, Kind::Request, request.id, [r.property_type, r.property_address], false).await?;
+        for f in attachments {
+            let row = self
+                .tx
+                .one(
+                    "INSERT INTO attachments (request_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+                    args![request.id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, at],
+                )
+                .await?;
+            request.attachments.push(attachment_from_row(&row)?);
         }
-        let id = insert_request(&mut tx, now, actor, client_id, &r).await?;
-        insert_attachments(&mut tx, now, id, &attachments).await?;
-        let request = load_request(&mut tx, Scope::Staff, id).await?;
-        self.commit(tx).await?;
         Ok(request)
     }
 
-    pub(crate) async fn quote_request_q(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
+    async fn insert_catalogue_item(&mut self, item: &NewCatalogueItem) -> Result<CatalogueItem> {
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO catalogue_items (code, kind, label_fr, label_en, unit, unit_price, vat_rate, active) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+                args![
+                    &item.code,
+                    item.kind.as_str(),
+                    &item.label_fr,
+                    &item.label_en,
+                    &item.unit,
+                    item.unit_price,
+                    item.vat_rate,
+                    item.active
+                ],
+            )
+            .await
+            .map_err(|e| e.unique_as(DomainError::CatalogueCodeTaken))?;
+        catalogue_from_row(&row)
+    }
+
+    async fn update_catalogue_item(&mut self, id: Id, p: &CatalogueItemPatch) -> Result<Option<CatalogueItem>> {
+        let row = self
+            .tx
+            .opt(
+                "UPDATE catalogue_items SET label_fr = COALESCE($2, label_fr), label_en = COALESCE($3, label_en), \
+                 unit = COALESCE($4, unit), unit_price = COALESCE($5, unit_price), vat_rate = COALESCE($6, vat_rate), \
+                 active = COALESCE($7, active) WHERE id = $1 RETURNING *",
+                args![
+                    id,
+                    p.label_fr.clone(),
+                    p.label_en.clone(),
+                    p.unit.clone(),
+                    p.unit_price,
+                    p.vat_rate,
+                    p.active.map(i64::from)
+                ],
+            )
+            .await?;
+        row.as_ref().map(catalogue_from_row).transpose()
+    }
+}
+
+#[async_trait]
+impl MessageRepo for SqlTx {
+    async fn thread_client(&mut self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Id> {
+        thread_client(&mut self.tx, scope, kind, thread_id).await
+    }
+
+    async fn insert_message(&mut self, m: &MessageRow<'_>) -> Result<Message> {
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO messages (thread_kind, thread_id, client_id, author_user_id, author_name, from_staff, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+                args![m.thread_kind.as_str(), m.thread_id, m.client_id, m.author_user_id, m.author_name, m.from_staff, m.body, m.at],
+            )
+            .await?;
+        message_from_row(&row)
+    }
+}
+
+#[async_trait]
+impl RequestQueries for SqlStore {
+    async fn quote_requests(&self, scope: Scope, list: &ListQuery) -> Result<Page<QuoteRequest>> {
+        self.requests_page(scope, list).await
+    }
+
+    async fn quote_request(&self, scope: Scope, id: Id) -> Result<QuoteRequest> {
         let mut tx = self.db.read().await?;
         load_request(&mut tx, scope, id).await
     }
 
-    pub(crate) async fn attachment_q(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment> {
+    async fn attachment(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment> {
         let mut tx = self.db.read().await?;
         let request = load_request(&mut tx, scope, request_id).await?;
         request.attachments.into_iter().find(|a| a.id == attachment_id).ok_or_else(|| not_found("attachment"))
     }
-}
 
-pub(crate) struct CheckedRequest {
-    property_type: String,
-    property_address: String,
-    surface_m2: Option<Decimal>,
-    rooms: Option<i64>,
-    wanted: Vec<String>,
-    wished_date: Option<jiff::civil::Date>,
-    notes: Option<String>,
-}
-
-pub(crate) async fn insert_request(
-    tx: &mut Tx,
-    now: Timestamp,
-    actor: &Actor,
-    client_id: Id,
-    r: &CheckedRequest,
-) -> Result<Id> {
-    let active: Vec<String> = tx
-        .all("SELECT code FROM catalogue_items WHERE active = 1", vec![])
-        .await?
-        .iter()
-        .map(|r| r.text("code"))
-        .collect::<Result<_>>()?;
-    if let Some(unknown) = r.wanted.iter().find(|c| !active.contains(c)) {
-        return Err(DomainError::validation("wanted", format!("unknown or inactive catalogue code {unknown:?}")));
+    async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(
+                "SELECT * FROM catalogue_items WHERE ($1 = 0 OR active = 1) ORDER BY kind DESC, code",
+                args![active_only],
+            )
+            .await?;
+        rows.iter().map(catalogue_from_row).collect()
     }
-    let id = tx
-        .insert(
-            "INSERT INTO quote_requests (client_id, status, property_type, property_address, surface_m2, rooms, wanted, wished_date, notes, created_at) \
-             VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            args![
-                client_id,
-                &r.property_type,
-                &r.property_address,
-                r.surface_m2,
-                r.rooms,
-                json!(r.wanted).to_string(),
-                r.wished_date,
-                &r.notes,
-                now
-            ],
+
+    async fn messages(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>> {
+        let mut tx = self.db.read().await?;
+        thread_client(&mut tx, scope, kind, thread_id).await?;
+        let rows = tx
+            .all(
+                "SELECT * FROM messages WHERE thread_kind = $1 AND thread_id = $2 ORDER BY id",
+                args![kind.as_str(), thread_id],
+            )
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn mark_thread_read(&self, scope: Scope, kind: ThreadKind, thread_id: Id, at: Timestamp) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        // Staff read the client's messages; a client reads the team's, in its own threads only.
+        tx.exec(
+            "UPDATE messages SET read_at = $4 WHERE thread_kind = $1 AND thread_id = $2 AND read_at IS NULL \
+             AND (($3 IS NULL AND from_staff = 0) OR (client_id = $3 AND from_staff = 1))",
+            args![kind.as_str(), thread_id, scope_client(scope), at],
         )
         .await?;
-    search::index(tx, Kind::Request, id, [r.property_type.as_str(), r.property_address.as_str()], false).await?;
-    audit(tx, now, actor, "quote_request.created", ("quote_request", id), json!({"client_id": client_id})).await?;
-    notify_staff(
-        tx,
-        now,
-        Notification::QuoteRequestReceived { quote_request_id: id, client_id, property: r.property_type.clone() },
-    )
-    .await?;
-    Ok(id)
+        self.commit(tx).await
+    }
+
+    async fn unread_threads(&self, scope: Scope) -> Result<Vec<(ThreadKind, Id, i64)>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all(
+                "SELECT thread_kind, thread_id, COUNT(*) AS n FROM messages WHERE read_at IS NULL \
+                 AND (($1 IS NULL AND from_staff = 0) OR (client_id = $1 AND from_staff = 1)) \
+                 GROUP BY thread_kind, thread_id ORDER BY MAX(id) DESC",
+                args![scope_client(scope)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((ThreadKind::parse(&r.text("thread_kind")?)?, r.i64("thread_id")?, r.i64("n")?)))
+            .collect()
+    }
 }

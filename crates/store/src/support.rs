@@ -1,17 +1,17 @@
-//! Pieces every use case shares: company settings, numbering, document lines, audit events,
-//! outbox rows; and the small cross-cutting use cases (messages, audit log, idempotency).
+//! What every use case writes beside its change (audit events, outbox rows, issued documents,
+//! numbers) and reads (the company settings): `immovr_app::ports::Journal`; and the helpers the
+//! modules share (document lines, children read with their record).
 
+use async_trait::async_trait;
+use immovr_app::ports::{AuditRecord, Journal};
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals, totals};
-use immovr_core::notification::{MessageNews, Notification};
-use immovr_core::ports::*;
-use immovr_core::rules::{document_number, number_series};
-use immovr_core::{Change, Context, DomainError, Result};
+use immovr_core::{Change, Context, DomainError, Notification, Result};
 use jiff::Timestamp;
-use serde_json::{Value, json};
 
 use crate::accounts::client_from_row;
 use crate::db::{Row, Table, Tx, V, args};
+use crate::{SqlStore, SqlTx};
 
 /// The audit log: appended by use cases, never read back in their transaction.
 pub(crate) static AUDIT_EVENTS: Table = Table {
@@ -42,98 +42,56 @@ pub(crate) static OUTBOX: Table = Table {
     skip_existing: false,
     returns_id: false,
 };
-use crate::{SqlStore, not_found, scope_client};
 
 pub(crate) async fn company(tx: &mut Tx) -> Result<CompanySettings> {
     let value = tx.setting("company").await?.ok_or_else(|| DomainError::internal("company settings missing"))?;
     serde_json::from_str(&value).context("the company settings")
 }
 
-/// Takes the next number of a series (prefix + year of `date`), inside the caller's transaction:
-/// the counter row stays locked until commit, and a rollback gives the number back.
-pub(crate) async fn next_number(tx: &mut Tx, prefix: &str, date: jiff::civil::Date) -> Result<String> {
-    let series = number_series(prefix, date.year());
-    let row = tx
-        .one(
-            "INSERT INTO counters (series, value) VALUES ($1, 1) \
-             ON CONFLICT (series) DO UPDATE SET value = counters.value + 1 RETURNING value",
-            args![series],
-        )
-        .await?;
-    Ok(document_number(prefix, date.year(), row.i64("value")?))
-}
-
-pub(crate) async fn audit(
-    tx: &mut Tx,
-    now: Timestamp,
-    actor: &Actor,
-    action: &str,
-    entity: (&str, Id),
-    detail: Value,
-) -> Result<()> {
-    let mut detail = detail;
-    if let (Some(obj), Some(ip)) = (detail.as_object_mut(), &actor.ip) {
-        obj.insert("ip".into(), json!(ip));
+#[async_trait]
+impl Journal for SqlTx {
+    async fn company(&mut self) -> Result<CompanySettings> {
+        company(&mut self.tx).await
     }
-    tx.append(&AUDIT_EVENTS, args![now, &actor.label, action, entity.0, entity.1, detail.to_string()]).await?;
-    Ok(())
-}
 
-/// Queues a notification in the caller's transaction; it is sent only if that commits.
-pub(crate) async fn enqueue(
-    tx: &mut Tx,
-    now: Timestamp,
-    recipient: &str,
-    language: Language,
-    notification: &Notification,
-) -> Result<()> {
-    let payload = notification.payload().to_string();
-    tx.append(&OUTBOX, args![notification.kind(), recipient, language.as_str(), payload, now, now]).await?;
-    Ok(())
-}
+    async fn set_company(&mut self, settings: &CompanySettings) -> Result<()> {
+        let value = serde_json::to_string(settings).context("the company settings")?;
+        self.tx.write_settings("UPDATE settings SET value = $1 WHERE key = 'company'", args![value]).await?;
+        Ok(())
+    }
 
-/// Queues a notification to a client (its contact email and language).
-pub(crate) async fn notify_client(
-    tx: &mut Tx,
-    now: Timestamp,
-    client_id: Id,
-    notification: Notification,
-) -> Result<()> {
-    let row = tx.one("SELECT email, language FROM clients WHERE id = $1", args![client_id]).await?;
-    let language = Language::parse(&row.text("language")?)?;
-    notify_client_at(tx, now, client_id, (&row.text("email")?, language), notification).await
-}
+    async fn next_in_series(&mut self, series: &str) -> Result<i64> {
+        // The counter row stays locked until commit, and a rollback gives the number back.
+        let row = self
+            .tx
+            .one(
+                "INSERT INTO counters (series, value) VALUES ($1, 1) \
+                 ON CONFLICT (series) DO UPDATE SET value = counters.value + 1 RETURNING value",
+                args![series],
+            )
+            .await?;
+        row.i64("value")
+    }
 
-/// `notify_client` when the caller already holds the client's email and language (read in
-/// this transaction, e.g. by `issue_document`).
-pub(crate) async fn notify_client_at(
-    tx: &mut Tx,
-    now: Timestamp,
-    client_id: Id,
-    (email, language): (&str, Language),
-    notification: Notification,
-) -> Result<()> {
-    enqueue(tx, now, email, language, &notification).await?;
-    tx.announce(Change::notified(Some(client_id), notification));
-    Ok(())
-}
+    async fn audit(&mut self, e: AuditRecord<'_>) -> Result<()> {
+        let values = args![e.at, e.actor, e.action, e.entity_kind, e.entity_id, e.detail.to_string()];
+        self.tx.append(&AUDIT_EVENTS, values).await?;
+        Ok(())
+    }
 
-/// Queues a notification to the studio team (the company's email address).
-pub(crate) async fn notify_staff(tx: &mut Tx, now: Timestamp, notification: Notification) -> Result<()> {
-    let company = company(tx).await?;
-    notify_staff_at(tx, now, &company.email, notification).await
-}
+    async fn enqueue(&mut self, recipient: &str, language: Language, n: &Notification, at: Timestamp) -> Result<()> {
+        let payload = n.payload().to_string();
+        self.tx.append(&OUTBOX, args![n.kind(), recipient, language.as_str(), payload, at, at]).await?;
+        Ok(())
+    }
 
-/// `notify_staff` when the caller already holds the company settings.
-pub(crate) async fn notify_staff_at(
-    tx: &mut Tx,
-    now: Timestamp,
-    email: &str,
-    notification: Notification,
-) -> Result<()> {
-    enqueue(tx, now, email, Language::Fr, &notification).await?;
-    tx.announce(Change::notified(None, notification));
-    Ok(())
+    fn announce(&mut self, change: Change) {
+        self.tx.announce(change);
+    }
+
+    async fn issue_document(&mut self, snapshot: &DocumentSnapshot, entity_id: Id, client_id: Id) -> Result<()> {
+        crate::documents::issue_document(&mut self.tx, snapshot, entity_id, client_id).await
+    }
 }
 
 pub(crate) async fn load_lines(tx: &mut Tx, kind: &str, id: Id) -> Result<Vec<Line>> {
@@ -296,49 +254,6 @@ pub(crate) fn lines_and_totals(lines: Vec<Line>, row: &Row) -> Result<(Vec<Line>
     Ok((lines, t))
 }
 
-pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(DomainError::validation(field, "must not be empty"));
-    }
-    if v.chars().count() > max {
-        return Err(DomainError::validation(field, format!("at most {max} characters")));
-    }
-    Ok(v.to_string())
-}
-
-pub(crate) fn check_opt_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => check_text(field, v, max).map(Some),
-    }
-}
-
-/// The client a thread belongs to, if the scope may see it.
-async fn thread_client(tx: &mut Tx, scope: Scope, kind: ThreadKind, id: Id) -> Result<Id> {
-    let sql = match kind {
-        // Clients never see drafts, nor their threads.
-        ThreadKind::Quote => {
-            "SELECT client_id FROM quotes WHERE id = $1 AND ($2 IS NULL OR (client_id = $2 AND status <> 'draft'))"
-        }
-        ThreadKind::Order => "SELECT client_id FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
-    };
-    let row = tx.opt(sql, args![id, scope_client(scope)]).await?;
-    row.ok_or_else(|| not_found(kind.as_str()))?.i64("client_id")
-}
-
-fn message_from_row(r: &Row) -> Result<Message> {
-    Ok(Message {
-        id: r.i64("id")?,
-        thread_kind: ThreadKind::parse(&r.text("thread_kind")?)?,
-        thread_id: r.i64("thread_id")?,
-        author_name: r.text("author_name")?,
-        from_staff: r.bool("from_staff")?,
-        body: r.text("body")?,
-        created_at: r.ts("created_at")?,
-    })
-}
-
 impl SqlStore {
     pub(crate) async fn ensure_company(&self) -> Result<()> {
         let mut tx = self.db.write().await?;
@@ -351,155 +266,6 @@ impl SqlStore {
         self.commit(tx).await?;
         Ok(())
     }
-
-    pub(crate) async fn set_company_settings(&self, actor: &Actor, settings: CompanySettings) -> Result<()> {
-        validate_company(&settings)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let value = serde_json::to_string(&settings).context("the company settings")?;
-        tx.write_settings("UPDATE settings SET value = $1 WHERE key = 'company'", args![value]).await?;
-        audit(&mut tx, now, actor, "settings.updated", ("settings", 0), json!({"legal_name": settings.legal_name}))
-            .await?;
-        self.commit(tx).await?;
-        Ok(())
-    }
-
-    pub(crate) async fn post_message_tx(
-        &self,
-        actor: &Actor,
-        kind: ThreadKind,
-        thread_id: Id,
-        message: NewMessage,
-    ) -> Result<Message> {
-        let body = check_text("body", &message.body, 10_000)?;
-        let now = self.now();
-        let mut tx = self.db.write().await?;
-        let client_id = thread_client(&mut tx, actor.scope(), kind, thread_id).await?;
-        let from_staff = actor.client_id.is_none();
-        let author_name = match actor.user_id {
-            Some(uid) => tx.one("SELECT name FROM users WHERE id = $1", args![uid]).await?.text("name")?,
-            None => "ImmoVr".to_string(),
-        };
-        let id = tx
-            .insert(
-                "INSERT INTO messages (thread_kind, thread_id, client_id, author_user_id, author_name, from_staff, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                args![kind.as_str(), thread_id, client_id, actor.user_id, &author_name, from_staff, &body, now],
-            )
-            .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "message.posted",
-            ("message", id),
-            json!({"thread": kind.as_str(), "thread_id": thread_id}),
-        )
-        .await?;
-        let news = MessageNews { thread_kind: kind, thread_id, message_id: id, author: author_name };
-        if from_staff {
-            notify_client(&mut tx, now, client_id, Notification::MessageReceived(news)).await?;
-        } else {
-            notify_staff(&mut tx, now, Notification::ClientMessageReceived(news)).await?;
-        }
-        let row = tx.one("SELECT * FROM messages WHERE id = $1", args![id]).await?;
-        self.commit(tx).await?;
-        message_from_row(&row)
-    }
-
-    pub(crate) async fn messages_q(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>> {
-        let mut tx = self.db.read().await?;
-        thread_client(&mut tx, scope, kind, thread_id).await?;
-        let rows = tx
-            .all(
-                "SELECT * FROM messages WHERE thread_kind = $1 AND thread_id = $2 ORDER BY id",
-                args![kind.as_str(), thread_id],
-            )
-            .await?;
-        rows.iter().map(message_from_row).collect()
-    }
-
-    pub(crate) async fn idempotency_start_tx(
-        &self,
-        owner: &str,
-        key: &str,
-        fingerprint: &str,
-        now: Timestamp,
-    ) -> Result<IdempotencyStart> {
-        let mut tx = self.db.write().await?;
-        let inserted = tx
-            .exec(
-                "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (owner, key) DO NOTHING",
-                args![owner, key, fingerprint, now],
-            )
-            .await?;
-        let outcome = if inserted == 1 {
-            IdempotencyStart::Started
-        } else {
-            let row = tx
-                .one(
-                    "SELECT fingerprint, status, body FROM idempotency_keys WHERE owner = $1 AND key = $2",
-                    args![owner, key],
-                )
-                .await?;
-            if row.text("fingerprint")? != fingerprint {
-                return Err(DomainError::IdempotencyKeyReused);
-            }
-            match row.opt_i64("status")? {
-                None => return Err(DomainError::IdempotencyInProgress),
-                Some(status) => {
-                    IdempotencyStart::Replay { status: status as u16, body: row.opt_text("body")?.unwrap_or_default() }
-                }
-            }
-        };
-        self.commit(tx).await?;
-        Ok(outcome)
-    }
-
-    pub(crate) async fn idempotency_complete_tx(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<()> {
-        let mut tx = self.db.write().await?;
-        tx.exec(
-            "UPDATE idempotency_keys SET status = $3, body = $4 WHERE owner = $1 AND key = $2",
-            args![owner, key, status as i64, body],
-        )
-        .await?;
-        self.commit(tx).await?;
-        Ok(())
-    }
-
-    pub(crate) async fn idempotency_abandon_tx(&self, owner: &str, key: &str) -> Result<()> {
-        let mut tx = self.db.write().await?;
-        tx.exec("DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status IS NULL", args![owner, key])
-            .await?;
-        self.commit(tx).await?;
-        Ok(())
-    }
-}
-
-fn validate_company(c: &CompanySettings) -> Result<()> {
-    check_text("legal_name", &c.legal_name, 200)?;
-    check_text("email", &c.email, 254)?;
-    for (field, prefix) in [
-        ("quote_prefix", &c.quote_prefix),
-        ("purchase_order_prefix", &c.purchase_order_prefix),
-        ("invoice_prefix", &c.invoice_prefix),
-        ("credit_note_prefix", &c.credit_note_prefix),
-    ] {
-        if prefix.is_empty() || prefix.len() > 10 || !prefix.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-            return Err(DomainError::validation(field, "1 to 10 letters or digits"));
-        }
-    }
-    if c.vat_rates.is_empty() || !c.vat_rates.contains(&c.default_vat_rate) {
-        return Err(DomainError::validation("vat_rates", "must include the default rate"));
-    }
-    if !(1..=365).contains(&c.quote_validity_days) || !(0..=60).contains(&c.payment_terms_days) {
-        return Err(DomainError::validation("quote_validity_days", "validity 1–365 days, payment terms 0–60 days"));
-    }
-    if c.stage_template.is_empty() {
-        return Err(DomainError::validation("stage_template", "at least one stage"));
-    }
-    Ok(())
 }
 
 /// Settings a fresh database starts with: the ImmoVr demo studio, marked as demo (placeholder

@@ -8,10 +8,9 @@ use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use immovr::Config;
-use immovr_core::auth::{hash_password, token_sha256};
+use immovr_core::auth::token_sha256;
 use immovr_core::model::{Id, Role};
-use immovr_core::ports::NewStaffUser;
-use immovr_core::{Actor, Clock, Store};
+use immovr_core::{Actor, Clock};
 use immovr_store::SqlStore;
 use jiff::{Timestamp, ToSpan};
 use reqwest::StatusCode;
@@ -61,6 +60,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub clock: Arc<TestClock>,
     pub store: SqlStore,
+    /// The server's application: its use cases, called without HTTP.
+    pub app: Arc<immovr_app::App>,
     pub backend: Backend,
     /// The server's file store.
     pub files: immovr_files::Files,
@@ -109,6 +110,17 @@ impl Answer {
     }
 }
 
+/// A staff member with these roles and password; gives an API token.
+pub async fn staff_token(app: &immovr_app::App, email: &str, password: &str, roles: &[Role]) -> String {
+    let (user, _) = app
+        .add_staff_member(&Actor::system(), email.into(), email.into(), roles.to_vec(), Some(password.into()))
+        .await
+        .expect("a staff member");
+    let token = immovr_app::tokens::new_token(immovr_app::auth::API_TOKEN_PREFIX);
+    app.create_api_token(&Actor::system(), user.id, "tests", &token_sha256(&token)).await.expect("a token");
+    token
+}
+
 /// Starts the app, or returns `None` (after saying so loudly) when PostgreSQL is asked for but
 /// `IMMOVR_TEST_DATABASE_URL` is not set.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -140,27 +152,14 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     configure(&mut config);
     let clock = Arc::new(TestClock::new("2026-06-15T08:00:00Z".parse().unwrap()));
     let store = immovr::open_store(&config, clock.clone(), pg_schema.clone()).await.expect("open store");
-    let admin_user = store
-        .create_staff_user(
-            &Actor::system(),
-            NewStaffUser {
-                email: "admin@test.example".into(),
-                name: "Test Admin".into(),
-                roles: vec![Role::Admin],
-                password_hash: hash_password("admin-password").unwrap(),
-            },
-        )
-        .await
-        .expect("admin");
-    let admin = immovr_web::api::new_token(immovr_web::extract::API_TOKEN_PREFIX);
-    store.create_api_token(&Actor::system(), admin_user.id, "tests", &token_sha256(&admin)).await.expect("token");
-
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     if config.public_url.is_none() {
         config.public_url = Some(base.clone());
     }
-    let service = immovr::service(&config, store.clone(), clock.clone()).expect("the service");
+    let service = immovr::service(&config, store.clone(), clock.clone()).await.expect("the service");
+    let app = service.state.app.clone();
+    let admin = staff_token(&app, "admin@test.example", "admin-password", &[Role::Admin]).await;
     let files = immovr::open_files(&config).expect("the file store");
     let documents = service.state.app.documents().clone();
     let app_config = config.clone();
@@ -182,6 +181,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         http,
         clock,
         store,
+        app,
         backend,
         files,
         documents,
@@ -281,13 +281,21 @@ impl TestApp {
         immovr::open_store(&self.config, self.clock.clone(), self.pg_schema.clone()).await.expect("open store")
     }
 
+    /// The application on that command's store, as `immovr user add` runs it.
+    pub async fn command_app(&self) -> (SqlStore, Arc<immovr_app::App>) {
+        let store = self.command_store().await;
+        let app =
+            immovr::application(&self.config, store.clone(), self.clock.clone(), None).await.expect("the application");
+        (store, app)
+    }
+
     /// Starts a second server on the same database, as in a deployment of several instances.
     pub async fn another_instance(&self) -> Instance {
         let store =
             immovr::open_store(&self.config, self.clock.clone(), self.pg_schema.clone()).await.expect("open store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let service = immovr::service(&self.config, store, self.clock.clone()).expect("the service");
+        let service = immovr::service(&self.config, store, self.clock.clone()).await.expect("the service");
         let documents = service.state.app.documents().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -349,22 +357,7 @@ impl TestApp {
 
     /// A staff member with the given roles; returns an API token.
     pub async fn staff(&self, email: &str, roles: &[Role]) -> String {
-        let user = self
-            .store
-            .create_staff_user(
-                &Actor::system(),
-                NewStaffUser {
-                    email: email.into(),
-                    name: email.into(),
-                    roles: roles.to_vec(),
-                    password_hash: hash_password("staff-password").unwrap(),
-                },
-            )
-            .await
-            .unwrap();
-        let token = immovr_web::api::new_token(immovr_web::extract::API_TOKEN_PREFIX);
-        self.store.create_api_token(&Actor::system(), user.id, "tests", &token_sha256(&token)).await.unwrap();
-        token
+        staff_token(&self.app, email, "staff-password", roles).await
     }
 
     /// Drafts and sends a quote with one line per (description, quantity, unit price, VAT rate);

@@ -6,7 +6,6 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum_extra::extract::CookieJar;
-use immovr_core::auth::token_sha256;
 use immovr_core::model::{Role, User};
 use immovr_core::{Actor, DomainError};
 use serde::de::DeserializeOwned;
@@ -147,15 +146,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(ApiError::http(StatusCode::FORBIDDEN, "cross_origin", "cross-origin request refused"));
             }
         }
-        let hash = token_sha256(&token);
-        let user = if token.starts_with(API_TOKEN_PREFIX) {
-            state.store.api_token_user(&hash).await?
-        } else if token.starts_with(SESSION_TOKEN_PREFIX) {
-            state.store.session_user(&hash, state.clock.now()).await?
-        } else {
-            None
-        };
-        let user = user.ok_or(DomainError::Unauthenticated)?;
+        let user = state.app.authenticate(&token).await?.ok_or(DomainError::Unauthenticated)?;
         let mut actor = Actor::for_user(&user);
         actor.ip = client_ip(parts, state.trust_proxy_headers);
         actor.user_agent =

@@ -45,7 +45,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let fingerprint =
         hex::encode(Sha256::new().chain_update(parts.uri.path()).chain_update([0]).chain_update(&bytes).finalize());
-    match state.store.idempotency_start(&owner, &key, &fingerprint, state.clock.now()).await {
+    match state.app.idempotency_start(&owner, &key, &fingerprint).await {
         Ok(IdempotencyStart::Started) => {}
         Ok(IdempotencyStart::Replay { status, body }) => return replay(status, body),
         Err(e @ (DomainError::IdempotencyInProgress | DomainError::IdempotencyKeyReused)) => {
@@ -62,9 +62,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
     let kept = if parts.status.is_server_error() {
-        state.store.idempotency_abandon(&owner, &key).await
+        state.app.idempotency_abandon(&owner, &key).await
     } else {
-        state.store.idempotency_complete(&owner, &key, parts.status.as_u16(), &String::from_utf8_lossy(&bytes)).await
+        state.app.idempotency_complete(&owner, &key, parts.status.as_u16(), &String::from_utf8_lossy(&bytes)).await
     };
     if let Err(e) = kept {
         tracing::error!(error = %e, "could not record idempotency key");

@@ -9,6 +9,7 @@ mod idempotency;
 pub mod live;
 mod pages;
 pub mod problem;
+mod session;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -23,7 +24,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use immovr_app::App;
 use immovr_app::live::LiveFeed;
-use immovr_core::{Clock, DynStore};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
@@ -47,14 +47,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     /// The use cases.
     pub app: Arc<App>,
-    pub store: DynStore,
-    pub clock: Arc<dyn Clock>,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
     /// Believe `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy_headers: bool,
-    /// How long a login session lasts.
-    pub session_hours: i64,
     /// Live updates (server-sent events), fed by the store.
     pub live: LiveFeed,
     /// Largest file accepted in one upload.
@@ -124,7 +120,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.store.ping().await {
+    if state.app.ready().await {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")

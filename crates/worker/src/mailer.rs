@@ -106,7 +106,7 @@ impl Mailer {
                     now + SignedDuration::try_from(self.backoff(m.attempts)).unwrap_or(SignedDuration::from_secs(60))
                 });
                 tracing::warn!(id = m.id, kind = %m.kind, attempts = m.attempts, error = %e, retry = ?retry_at, "email not sent");
-                self.app.store().outbox_failed(m.id, &e.to_string(), retry_at).await
+                self.app.email_failed(m.id, &e.to_string(), retry_at).await
             }
         };
         if let Err(e) = recorded {
@@ -120,7 +120,7 @@ impl Mailer {
     pub async fn run_once(&self) -> usize {
         let now = self.app.clock().now();
         let lease = now + SignedDuration::from_mins(5);
-        let batch = match self.app.store().claim_outbox(now, lease, BATCH).await {
+        let batch = match self.app.claim_emails(lease, BATCH).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the outbox");
@@ -131,7 +131,7 @@ impl Mailer {
             return 0;
         }
         // The company's identity and bank details, read once for the batch.
-        let company = match self.app.store().company().await {
+        let company = match self.app.company().await {
             Ok(c) => c,
             Err(e) => {
                 // The leases end by themselves: these rows are taken again later.
@@ -165,7 +165,7 @@ impl Mailer {
         // One transaction records the whole batch (a crash before it: the same messages again,
         // under the same Message-IDs, once the lease ends).
         let sent = sent.into_inner().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = self.app.store().outbox_sent(&sent, self.app.clock().now()).await {
+        if let Err(e) = self.app.emails_sent(&sent).await {
             tracing::error!(error = %e, "recording sent emails");
         }
         batch.len()
@@ -179,7 +179,7 @@ impl Mailer {
         loop {
             let now = self.app.clock().now();
             if last_reminders.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
-                match self.app.store().queue_reminders().await {
+                match self.app.queue_reminders().await {
                     Ok(n) if n > 0 => tracing::info!(queued = n, "reminders queued"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "queuing reminders"),

@@ -1,7 +1,6 @@
 //! The back office over HTTP: every action checked against the role on the server (refused for
 //! a role without it, and nothing changes), clients and visitors kept out.
 
-use immovr_core::Store;
 use immovr_core::model::Role;
 use immovr_testkit::reqwest::{Client, redirect};
 
@@ -290,7 +289,7 @@ both!(back_office_settings_catalogue_users_contacts, async |app: &TestApp| {
     .await;
     let html = r.text().await.unwrap();
     assert!(html.contains("zoe@studio.example :"), "the first password is shown once");
-    let users = app.store.staff_users().await.unwrap();
+    let users = app.app.staff_users(&immovr_core::Actor::system()).await.unwrap();
     let zoe = users.iter().find(|u| u.email == "zoe@studio.example").unwrap();
     assert_eq!(zoe.roles, vec![Role::Production]);
     let r = post(
@@ -302,7 +301,14 @@ both!(back_office_settings_catalogue_users_contacts, async |app: &TestApp| {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let none = post(&admin, &format!("/gestion/utilisateurs/{}", zoe.id), vec![("csrf", &csrf)]).await;
     assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let zoe = app.store.staff_users().await.unwrap().into_iter().find(|u| u.email == "zoe@studio.example").unwrap();
+    let zoe = app
+        .app
+        .staff_users(&immovr_core::Actor::system())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == "zoe@studio.example")
+        .unwrap();
     assert_eq!(zoe.roles, vec![Role::Production, Role::Accounting]);
     assert_eq!(
         post(&sales, &format!("/gestion/utilisateurs/{}", zoe.id), vec![("csrf", &csrf_s), ("role", "admin")])

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use immovr_core::model::Role;
+use immovr_core::Actor;
 use immovr_core::money::LineInput;
-use immovr_core::ports::{AcceptQuote, NewDeliverable, NewQuote, Scope};
-use immovr_core::{Actor, Store};
+use immovr_core::ports::{AcceptQuote, NewDeliverable, NewQuote};
 use tokio::sync::Barrier;
 
 use super::*;
@@ -88,15 +87,11 @@ both!(accept_racing_refuse_has_one_outcome, async |app: &TestApp| {
 
 both!(two_hundred_concurrent_invoices_are_gapless, async |app: &TestApp| {
     const N: usize = 200;
-    // Set up 200 orders ready for delivery through the store (fast), then deliver over HTTP at once.
+    // Set up 200 orders ready for delivery through the use cases (fast), then deliver over HTTP at once.
     let (client_id, _) = app.signup("Volume").await;
-    let store = &app.store;
-    let staff = {
-        let mut a = Actor::system();
-        a.roles = vec![Role::Admin];
-        a
-    };
-    let mut client_actor = Actor::system();
+    let store = &app.app;
+    let staff = Actor::system();
+    let mut client_actor = Actor::anonymous();
     client_actor.client_id = Some(client_id);
     let mut order_ids = Vec::new();
     for i in 0..N {
@@ -156,7 +151,7 @@ both!(two_hundred_concurrent_invoices_are_gapless, async |app: &TestApp| {
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     }
     let all = immovr_core::listing::every(immovr_core::listing::ListQuery::first(), async |q| {
-        store.invoices(Scope::Staff, &q).await
+        store.invoices(&staff, &q).await
     })
     .await
     .unwrap();

@@ -3,8 +3,8 @@
 use super::*;
 
 both!(demo_covers_every_state, async |app: &TestApp| {
-    assert!(immovr::demo::seed(&app.store, app.clock.clone(), &app.files).await.unwrap());
-    assert!(!immovr::demo::seed(&app.store, app.clock.clone(), &app.files).await.unwrap(), "seeds once");
+    assert!(immovr::demo::seed(&app.app).await.unwrap());
+    assert!(!immovr::demo::seed(&app.app).await.unwrap(), "seeds once");
     let statuses: Vec<String> = app.get(&app.admin, "/api/v1/quotes").await.body["items"]
         .as_array()
         .unwrap()
@@ -39,8 +39,8 @@ both!(demo_covers_every_state, async |app: &TestApp| {
 // invoice continues its series, an old document renders when asked for (the background renderer
 // leaves history alone), and the lists and the dashboard read it.
 both!(generated_history_is_consistent_and_continues, async |app: &TestApp| {
-    let r = immovr::demo::history(&app.store, &app.files, 0.005).await.unwrap();
-    immovr::demo::seed(&app.store, app.clock.clone(), &app.files).await.unwrap();
+    let r = immovr::demo::history(&app.store, &app.app, 0.005).await.unwrap();
+    immovr::demo::seed(&app.app).await.unwrap();
     assert_eq!(r.clients, 100);
     assert!(r.quotes >= 400 && r.purchase_orders > 200 && r.invoices > 200, "{r:?}");
     assert!(r.audit_events > 5 * r.invoices && r.emails > 4 * r.invoices && r.documents > r.quotes, "{r:?}");

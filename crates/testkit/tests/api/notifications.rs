@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 
-use immovr_core::Store as _;
 use immovr_testkit::Backend;
 use immovr_testkit::smtp::{Received, SmtpSink};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -332,10 +331,10 @@ async fn company_settings_written_by_a_command_reach_the_running_server() {
     let Some(app) = immovr_testkit::spawn_app(Backend::Postgres).await else { return };
     let before = app.get(&app.admin, "/api/v1/settings/company").await.body;
     assert_eq!(app.get(&app.admin, "/api/v1/settings/company").await.body, before);
-    let command = app.command_store().await;
-    let mut company = command.company().await.unwrap();
+    let (command, command_app) = app.command_app().await;
+    let mut company = command_app.company().await.unwrap();
     company.legal_name = "Virtuelli Commande SAS".into();
-    command.set_company(&immovr_core::Actor::system(), company).await.unwrap();
+    command_app.set_company(&immovr_core::Actor::system(), company).await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     while app.get(&app.admin, "/api/v1/settings/company").await.body["legal_name"] != "Virtuelli Commande SAS" {
         assert!(std::time::Instant::now() < deadline, "the server still shows the old settings");
@@ -377,7 +376,7 @@ async fn a_logout_or_a_role_taken_away_on_one_instance_holds_on_the_other() {
     assert_eq!(status_on_other(&staff, "/api/v1/audit").await, StatusCode::OK);
     let me = app.get(&staff, "/api/v1/me").await.body;
     let id = me["user"]["id"].as_i64().expect("the user's id");
-    app.store.set_roles(&immovr_core::Actor::system(), id, vec![immovr_core::model::Role::Production]).await.unwrap();
+    app.app.set_roles(&immovr_core::Actor::system(), id, vec![immovr_core::model::Role::Production]).await.unwrap();
     until_refused(&staff, "/api/v1/audit", "a role taken away").await;
     assert_eq!(status_on_other(&staff, "/api/v1/audit").await, StatusCode::FORBIDDEN);
     drop(other);

@@ -23,14 +23,14 @@ pub async fn list(
     caller: Caller,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<Invoice>>> {
-    Ok(axum::Json(state.store.invoices(caller.actor.scope(), &list.query()?).await?))
+    Ok(axum::Json(state.app.invoices(&caller.actor, &list.query()?).await?))
 }
 
 /// An invoice with its lines, totals per VAT rate, payments and the amount still due.
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "billing", params(("id" = i64, Path)),
     responses((status = 200, body = Invoice), (status = 404, body = Problem)))]
 pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Invoice>> {
-    Ok(axum::Json(state.store.invoice(caller.actor.scope(), id).await?))
+    Ok(axum::Json(state.app.invoice(&caller.actor, id).await?))
 }
 
 /// Record a bank transfer or a cheque, in full or in part (accounting). Overpayment is refused.
@@ -42,7 +42,7 @@ pub async fn record_payment(
     Path(id): Path<Id>,
     Json(body): Json<NewPayment>,
 ) -> ApiResult<(StatusCode, J<Invoice>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.record_payment(&caller.actor, id, body).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.record_payment(&caller.actor, id, body).await?)))
 }
 
 /// Cancel an issued, unpaid invoice with a credit note (accounting). The invoice itself is kept.
@@ -54,7 +54,7 @@ pub async fn credit_note(
     Path(id): Path<Id>,
     Json(body): Json<NewCreditNote>,
 ) -> ApiResult<(StatusCode, J<CreditNote>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.issue_credit_note(&caller.actor, id, body).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.issue_credit_note(&caller.actor, id, body).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/credit-notes/{id}", tag = "billing", params(("id" = i64, Path)),
@@ -64,5 +64,5 @@ pub async fn get_credit_note(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> ApiResult<J<CreditNote>> {
-    Ok(axum::Json(state.store.credit_note(caller.actor.scope(), id).await?))
+    Ok(axum::Json(state.app.credit_note(&caller.actor, id).await?))
 }

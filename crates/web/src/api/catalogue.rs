@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use immovr_core::Scope;
-use immovr_core::auth::hash_password;
 use immovr_core::model::{AuditEvent, CatalogueItem, Client, CompanySettings, Id, OutboxMessage};
 use immovr_core::ports::{AuditFilter, CatalogueItemPatch, NewCatalogueItem, NewClient};
 use serde::Deserialize;
@@ -20,7 +19,7 @@ type J<T> = axum::Json<T>;
 /// The catalogue: staff see every item, clients the active ones.
 #[utoipa::path(get, path = "/api/v1/catalogue", tag = "catalogue", responses((status = 200, body = Vec<CatalogueItem>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<CatalogueItem>>> {
-    Ok(axum::Json(state.store.catalogue(caller.actor.scope() != Scope::Staff).await?))
+    Ok(axum::Json(state.app.catalogue(caller.actor.scope() != Scope::Staff).await?))
 }
 
 /// Add a service or option (sales).
@@ -31,7 +30,7 @@ pub async fn create(
     Staff(caller, _): Staff<Sales>,
     Json(item): Json<NewCatalogueItem>,
 ) -> ApiResult<(StatusCode, J<CatalogueItem>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.create_catalogue_item(&caller.actor, item).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.create_catalogue_item(&caller.actor, item).await?)))
 }
 
 /// Change labels, price, VAT rate or the active flag (sales).
@@ -43,7 +42,7 @@ pub async fn update(
     Path(id): Path<Id>,
     Json(patch): Json<CatalogueItemPatch>,
 ) -> ApiResult<J<CatalogueItem>> {
-    Ok(axum::Json(state.store.update_catalogue_item(&caller.actor, id, patch).await?))
+    Ok(axum::Json(state.app.update_catalogue_item(&caller.actor, id, patch).await?))
 }
 
 /// The client directory (staff), newest first; `q` searches names, company and email.
@@ -51,10 +50,10 @@ pub async fn update(
     responses((status = 200, body = Page<Client>), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn clients(
     State(state): State<AppState>,
-    _: AnyStaff,
+    AnyStaff(caller): AnyStaff,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<Client>>> {
-    Ok(axum::Json(state.store.clients(&list.query()?).await?))
+    Ok(axum::Json(state.app.clients(&caller.actor, &list.query()?).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -74,24 +73,20 @@ pub async fn create_client(
     Staff(caller, _): Staff<Sales>,
     Json(body): Json<NewClientWithLogin>,
 ) -> ApiResult<(StatusCode, J<Client>)> {
-    let hash = match body.password {
-        Some(p) => Some(crate::api::hashing(move || hash_password(&p)).await??),
-        None => None,
-    };
-    Ok((StatusCode::CREATED, axum::Json(state.store.register_client(&caller.actor, body.client, hash).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.create_client(&caller.actor, body.client, body.password).await?)))
 }
 
 /// One client: staff see any, a client only itself.
 #[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "catalogue", params(("id" = i64, Path)),
     responses((status = 200, body = Client), (status = 404, body = Problem)))]
 pub async fn client(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Client>> {
-    Ok(axum::Json(state.store.client(caller.actor.scope(), id).await?))
+    Ok(axum::Json(state.app.client(&caller.actor, id).await?))
 }
 
 /// The studio's identity, bank details, numbering and terms (staff).
 #[utoipa::path(get, path = "/api/v1/settings/company", tag = "catalogue", responses((status = 200, body = CompanySettings)))]
 pub async fn company(State(state): State<AppState>, _: AnyStaff) -> ApiResult<J<CompanySettings>> {
-    Ok(axum::Json(state.store.company().await?))
+    Ok(axum::Json(state.app.company().await?))
 }
 
 /// Replace the company settings (admin). Documents already issued keep what they were issued with.
@@ -103,11 +98,11 @@ pub async fn set_company(
     Json(settings): Json<CompanySettings>,
 ) -> ApiResult<J<CompanySettings>> {
     // The logo is set by its upload only: a key here could publish any stored file.
-    let current = state.store.company().await?;
+    let current = state.app.company().await?;
     let settings =
         CompanySettings { logo_key: current.logo_key, logo_content_type: current.logo_content_type, ..settings };
-    state.store.set_company(&caller.actor, settings).await?;
-    Ok(axum::Json(state.store.company().await?))
+    state.app.set_company(&caller.actor, settings).await?;
+    Ok(axum::Json(state.app.company().await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -123,12 +118,12 @@ pub struct AuditQuery {
     responses((status = 200, body = Page<AuditEvent>), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn audit(
     State(state): State<AppState>,
-    Staff(_caller, _): Staff<Admin>,
+    Staff(caller, _): Staff<Admin>,
     Query(q): Query<AuditQuery>,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<AuditEvent>>> {
     let filter = AuditFilter { entity_kind: q.entity_kind, entity_id: q.entity_id, list: list.query()? };
-    Ok(axum::Json(state.store.audit_events(filter).await?))
+    Ok(axum::Json(state.app.audit_events(&caller.actor, &filter).await?))
 }
 
 /// Queued notifications, newest first (admin). Status: `pending`, `sent`, `failed`; `q` is a
@@ -137,10 +132,10 @@ pub async fn audit(
     responses((status = 200, body = Page<OutboxMessage>), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn outbox(
     State(state): State<AppState>,
-    Staff(_caller, _): Staff<Admin>,
+    Staff(caller, _): Staff<Admin>,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<OutboxMessage>>> {
-    Ok(axum::Json(state.store.outbox(&list.query()?).await?))
+    Ok(axum::Json(state.app.emails(&caller.actor, &list.query()?).await?))
 }
 
 /// Send a notification that failed repeatedly once more (admin).
@@ -151,5 +146,5 @@ pub async fn retry_outbox(
     Staff(caller, _): Staff<Admin>,
     Path(id): Path<Id>,
 ) -> ApiResult<J<OutboxMessage>> {
-    Ok(axum::Json(state.store.retry_outbox(&caller.actor, id).await?))
+    Ok(axum::Json(state.app.retry_email(&caller.actor, id).await?))
 }

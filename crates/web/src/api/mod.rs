@@ -2,7 +2,6 @@
 //! clients (sessions). A client only ever sees its own records: anything else is a 404.
 
 mod auth;
-pub use auth::{blocking, hashing, new_token, start_session};
 mod billing;
 mod catalogue;
 mod documents;

@@ -24,7 +24,7 @@ pub async fn purchase_orders(
     caller: Caller,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<PurchaseOrder>>> {
-    Ok(axum::Json(state.store.purchase_orders(caller.actor.scope(), &list.query()?).await?))
+    Ok(axum::Json(state.app.purchase_orders(&caller.actor, &list.query()?).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "orders", params(("id" = i64, Path)),
@@ -34,7 +34,7 @@ pub async fn purchase_order(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> ApiResult<J<PurchaseOrder>> {
-    Ok(axum::Json(state.store.purchase_order(caller.actor.scope(), id).await?))
+    Ok(axum::Json(state.app.purchase_order(&caller.actor, id).await?))
 }
 
 /// Validate a purchase order: the order is registered, with the template's stages (sales).
@@ -45,7 +45,7 @@ pub async fn validate(
     Staff(caller, _): Staff<Sales>,
     Path(id): Path<Id>,
 ) -> ApiResult<J<PurchaseOrder>> {
-    Ok(axum::Json(state.store.validate_purchase_order(&caller.actor, id).await?))
+    Ok(axum::Json(state.app.validate_purchase_order(&caller.actor, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -63,7 +63,7 @@ pub async fn cancel(
     Path(id): Path<Id>,
     Json(body): Json<Cancel>,
 ) -> ApiResult<J<PurchaseOrder>> {
-    Ok(axum::Json(state.store.cancel_purchase_order(&caller.actor, id, &body.reason).await?))
+    Ok(axum::Json(state.app.cancel_purchase_order(&caller.actor, id, &body.reason).await?))
 }
 
 /// Orders, newest first. Status: `registered`, `in_progress`, `delivered`, `cancelled`, `open`
@@ -76,14 +76,14 @@ pub async fn list(
     caller: Caller,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<Order>>> {
-    Ok(axum::Json(state.store.orders(caller.actor.scope(), &list.query()?).await?))
+    Ok(axum::Json(state.app.orders(&caller.actor, &list.query()?).await?))
 }
 
 /// An order with its stages (timeline), deliverables and invoice.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
     responses((status = 200, body = Order), (status = 404, body = Problem)))]
 pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Order>> {
-    Ok(axum::Json(state.store.order(caller.actor.scope(), id).await?))
+    Ok(axum::Json(state.app.order(&caller.actor, id).await?))
 }
 
 /// Plan a stage: date, assignee, notes (production).
@@ -95,7 +95,7 @@ pub async fn plan_stage(
     Path((id, stage_id)): Path<(Id, Id)>,
     Json(body): Json<StagePlan>,
 ) -> ApiResult<J<Order>> {
-    Ok(axum::Json(state.store.plan_stage(&caller.actor, id, stage_id, body).await?))
+    Ok(axum::Json(state.app.plan_stage(&caller.actor, id, stage_id, body).await?))
 }
 
 /// Mark a stage done (production).
@@ -106,7 +106,7 @@ pub async fn complete_stage(
     Staff(caller, _): Staff<Production>,
     Path((id, stage_id)): Path<(Id, Id)>,
 ) -> ApiResult<J<Order>> {
-    Ok(axum::Json(state.store.complete_stage(&caller.actor, id, stage_id).await?))
+    Ok(axum::Json(state.app.complete_stage(&caller.actor, id, stage_id).await?))
 }
 
 /// Record a final file's metadata (production). Uploading the bytes comes with the back office.
@@ -118,7 +118,7 @@ pub async fn add_deliverable(
     Path(id): Path<Id>,
     Json(body): Json<NewDeliverable>,
 ) -> ApiResult<(StatusCode, J<Order>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.add_deliverable(&caller.actor, id, body).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.add_deliverable(&caller.actor, id, body).await?)))
 }
 
 /// Mark the order delivered; its invoice is issued in the same transaction (production).
@@ -129,7 +129,7 @@ pub async fn deliver(
     Staff(caller, _): Staff<Production>,
     Path(id): Path<Id>,
 ) -> ApiResult<J<Delivered>> {
-    Ok(axum::Json(state.store.deliver_order(&caller.actor, id).await?))
+    Ok(axum::Json(state.app.deliver_order(&caller.actor, id).await?))
 }
 
 /// Issue a new invoice for a delivered order whose invoice was cancelled by a credit note (accounting).
@@ -140,7 +140,7 @@ pub async fn invoice(
     Staff(caller, _): Staff<Accounting>,
     Path(id): Path<Id>,
 ) -> ApiResult<(StatusCode, J<Invoice>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.issue_invoice(&caller.actor, id).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.issue_invoice(&caller.actor, id).await?)))
 }
 
 /// Download a delivered file (range requests supported, for large files).
@@ -153,7 +153,7 @@ pub async fn download(
     Path((id, file_id)): Path<(Id, Id)>,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<axum::response::Response> {
-    let d = state.store.deliverable(caller.actor.scope(), id, file_id).await?;
+    let d = state.app.deliverable(&caller.actor, id, file_id).await?;
     Ok(crate::download::serve_file(&state.app, &d.storage_key, &headers, &d.filename, &d.content_type).await)
 }
 
@@ -185,8 +185,7 @@ pub async fn upload(
 #[utoipa::path(get, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
 pub async fn messages(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Vec<Message>>> {
-    let messages = state.store.messages(caller.actor.scope(), ThreadKind::Order, id).await?;
-    state.store.mark_thread_read(caller.actor.scope(), ThreadKind::Order, id).await?;
+    let messages = state.app.read_thread(&caller.actor, ThreadKind::Order, id).await?;
     Ok(axum::Json(messages))
 }
 
@@ -198,5 +197,5 @@ pub async fn post_message(
     Path(id): Path<Id>,
     Json(body): Json<NewMessage>,
 ) -> ApiResult<(StatusCode, J<Message>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.post_message(&caller.actor, ThreadKind::Order, id, body).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.post_message(&caller.actor, ThreadKind::Order, id, body).await?)))
 }

@@ -26,7 +26,7 @@ pub async fn requests(
     caller: Caller,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<QuoteRequest>>> {
-    Ok(axum::Json(state.store.quote_requests(caller.actor.scope(), &list.query()?).await?))
+    Ok(axum::Json(state.app.quote_requests(&caller.actor, &list.query()?).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -58,10 +58,7 @@ pub async fn create_request(
             return Err(DomainError::validation("client_id", "staff must name the client").into());
         }
     };
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.create_quote_request(&caller.actor, client_id, body, vec![]).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(state.app.create_quote_request(&caller.actor, client_id, body, vec![]).await?)))
 }
 
 /// Download a file attached to a quote request (range requests supported).
@@ -74,14 +71,14 @@ pub async fn attachment(
     Path((id, file_id)): Path<(Id, Id)>,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<axum::response::Response> {
-    let a = state.store.attachment(caller.actor.scope(), id, file_id).await?;
+    let a = state.app.attachment(&caller.actor, id, file_id).await?;
     Ok(crate::download::serve_file(&state.app, &a.storage_key, &headers, &a.filename, &a.content_type).await)
 }
 
 #[utoipa::path(get, path = "/api/v1/quote-requests/{id}", tag = "quotes", params(("id" = i64, Path)),
     responses((status = 200, body = QuoteRequest), (status = 404, body = Problem)))]
 pub async fn request(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<QuoteRequest>> {
-    Ok(axum::Json(state.store.quote_request(caller.actor.scope(), id).await?))
+    Ok(axum::Json(state.app.quote_request(&caller.actor, id).await?))
 }
 
 /// Quotes, every version, newest first; clients never see drafts. Status: `draft`, `sent`,
@@ -94,7 +91,7 @@ pub async fn list(
     caller: Caller,
     Query(list): Query<ListParams>,
 ) -> ApiResult<J<Page<Quote>>> {
-    Ok(axum::Json(state.store.quotes(caller.actor.scope(), &list.query()?).await?))
+    Ok(axum::Json(state.app.quotes(&caller.actor, &list.query()?).await?))
 }
 
 /// Draft a quote (sales), from a request or from scratch.
@@ -105,13 +102,13 @@ pub async fn create(
     Staff(caller, _): Staff<Sales>,
     Json(body): Json<NewQuote>,
 ) -> ApiResult<(StatusCode, J<Quote>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.create_quote(&caller.actor, body).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.create_quote(&caller.actor, body).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/quotes/{id}", tag = "quotes", params(("id" = i64, Path)),
     responses((status = 200, body = Quote), (status = 404, body = Problem)))]
 pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(state.store.quote(caller.actor.scope(), id).await?))
+    Ok(axum::Json(state.app.quote(&caller.actor, id).await?))
 }
 
 /// Replace a draft's content (sales).
@@ -123,7 +120,7 @@ pub async fn update(
     Path(id): Path<Id>,
     Json(body): Json<QuoteDraft>,
 ) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(state.store.update_quote(&caller.actor, id, body).await?))
+    Ok(axum::Json(state.app.update_quote(&caller.actor, id, body).await?))
 }
 
 /// Send a draft to the client (portal + email); a new version supersedes the earlier ones.
@@ -134,7 +131,7 @@ pub async fn send(
     Staff(caller, _): Staff<Sales>,
     Path(id): Path<Id>,
 ) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(state.store.send_quote(&caller.actor, id).await?))
+    Ok(axum::Json(state.app.send_quote(&caller.actor, id).await?))
 }
 
 /// Accept a quote ("bon pour accord"): creates its purchase order in the same transaction.
@@ -147,7 +144,7 @@ pub async fn accept(
     Path(id): Path<Id>,
     Json(body): Json<AcceptQuote>,
 ) -> ApiResult<(StatusCode, J<Accepted>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.accept_quote(&caller.actor, id, body).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.accept_quote(&caller.actor, id, body).await?)))
 }
 
 /// Refuse a quote: decline it, or ask for changes with a comment the team sees.
@@ -159,7 +156,7 @@ pub async fn refuse(
     Path(id): Path<Id>,
     Json(body): Json<RefuseQuote>,
 ) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(state.store.refuse_quote(&caller.actor, id, body).await?))
+    Ok(axum::Json(state.app.refuse_quote(&caller.actor, id, body).await?))
 }
 
 /// Draft the next version of a sent, refused or expired quote (sales).
@@ -170,7 +167,7 @@ pub async fn revise(
     Staff(caller, _): Staff<Sales>,
     Path(id): Path<Id>,
 ) -> ApiResult<(StatusCode, J<Quote>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.revise_quote(&caller.actor, id).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.revise_quote(&caller.actor, id).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -188,7 +185,7 @@ pub async fn extend(
     Path(id): Path<Id>,
     Json(body): Json<Extend>,
 ) -> ApiResult<J<Quote>> {
-    Ok(axum::Json(state.store.extend_quote(&caller.actor, id, body.valid_until).await?))
+    Ok(axum::Json(state.app.extend_quote(&caller.actor, id, body.valid_until).await?))
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -202,7 +199,7 @@ pub struct UnreadThread {
 /// a client: the team's).
 #[utoipa::path(get, path = "/api/v1/messages/unread", tag = "quotes", responses((status = 200, body = Vec<UnreadThread>)))]
 pub async fn unread(State(state): State<AppState>, caller: Caller) -> ApiResult<J<Vec<UnreadThread>>> {
-    let threads = state.store.unread_threads(caller.actor.scope()).await?;
+    let threads = state.app.unread_threads(&caller.actor).await?;
     Ok(axum::Json(
         threads
             .into_iter()
@@ -215,8 +212,7 @@ pub async fn unread(State(state): State<AppState>, caller: Caller) -> ApiResult<
 #[utoipa::path(get, path = "/api/v1/quotes/{id}/messages", tag = "quotes", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Message>), (status = 404, body = Problem)))]
 pub async fn messages(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Vec<Message>>> {
-    let messages = state.store.messages(caller.actor.scope(), ThreadKind::Quote, id).await?;
-    state.store.mark_thread_read(caller.actor.scope(), ThreadKind::Quote, id).await?;
+    let messages = state.app.read_thread(&caller.actor, ThreadKind::Quote, id).await?;
     Ok(axum::Json(messages))
 }
 
@@ -228,5 +224,5 @@ pub async fn post_message(
     Path(id): Path<Id>,
     Json(body): Json<NewMessage>,
 ) -> ApiResult<(StatusCode, J<Message>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.store.post_message(&caller.actor, ThreadKind::Quote, id, body).await?)))
+    Ok((StatusCode::CREATED, axum::Json(state.app.post_message(&caller.actor, ThreadKind::Quote, id, body).await?)))
 }

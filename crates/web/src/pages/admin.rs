@@ -5,11 +5,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use immovr_core::auth::hash_password;
+use immovr_core::DomainError;
 use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
-use immovr_core::ports::{CatalogueItemPatch, NewCatalogueItem, NewStaffUser};
-use immovr_core::{DomainError, Scope};
+use immovr_core::ports::{CatalogueItemPatch, NewCatalogueItem};
 use maud::{Markup, html};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -19,7 +18,6 @@ use super::backoffice::{Flash, StaffCtx, back, flash, refused};
 use super::paging::{ListForm, list_query, pager, search_form, see_all};
 use super::{Ctx, badge, csrf_field, domain_error_page, error_page, notice, page};
 use crate::AppState;
-use crate::api::hashing;
 
 pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
     let tr = ctx.tr;
@@ -27,7 +25,7 @@ pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Que
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.clients(&query).await {
+    let list = match state.app.clients(&ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -52,16 +50,15 @@ const CLIENT_ITEMS: i64 = 20;
 pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path(id): Path<Id>) -> Response {
     let tr = ctx.tr;
     // The client's most recent records of each kind; the full lists are a link away.
-    let scope = Scope::Staff;
-    let s = &state.store;
+    let (s, a) = (&state.app, &ctx.actor);
     let theirs = ListQuery { limit: CLIENT_ITEMS, client_id: Some(id), ..ListQuery::first() };
     let all = async {
         Ok::<_, DomainError>((
-            s.client(Scope::Staff, id).await?,
-            s.quote_requests(scope, &theirs).await?,
-            s.quotes(scope, &theirs).await?,
-            s.orders(scope, &theirs).await?,
-            s.invoices(scope, &theirs).await?,
+            s.client(a, id).await?,
+            s.quote_requests(a, &theirs).await?,
+            s.quotes(a, &theirs).await?,
+            s.orders(a, &theirs).await?,
+            s.invoices(a, &theirs).await?,
         ))
     };
     let (c, requests, quotes, orders, invoices) = match all.await {
@@ -151,8 +148,8 @@ fn catalogue_page(
 }
 
 pub async fn catalogue(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
-    let items = state.store.catalogue(false).await.unwrap_or_default();
-    let rates = state.store.company().await.map(|c| c.vat_rates).unwrap_or_default();
+    let items = state.app.catalogue(false).await.unwrap_or_default();
+    let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
     let body = catalogue_page(&ctx, &items, &rates, flash(&ctx.tr, &fl), None);
     page(&ctx, ctx.tr.t("bo.nav.catalogue"), body).into_response()
 }
@@ -165,8 +162,8 @@ async fn catalogue_error(state: &AppState, ctx: &Ctx, e: DomainError) -> Respons
     if let DomainError::Internal(_) = e {
         return domain_error_page(ctx, e);
     }
-    let items = state.store.catalogue(false).await.unwrap_or_default();
-    let rates = state.store.company().await.map(|c| c.vat_rates).unwrap_or_default();
+    let items = state.app.catalogue(false).await.unwrap_or_default();
+    let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
     let status = crate::problem::status_of(&e);
     (status, page(ctx, ctx.tr.t("bo.nav.catalogue"), catalogue_page(ctx, &items, &rates, None, Some(&e))))
         .into_response()
@@ -194,7 +191,7 @@ pub async fn create_item(
         })
     })();
     match item {
-        Ok(item) => match state.store.create_catalogue_item(&ctx.actor, item).await {
+        Ok(item) => match state.app.create_catalogue_item(&ctx.actor, item).await {
             Ok(_) => back("/gestion/catalogue", "created"),
             Err(e) => catalogue_error(&state, &ctx, e).await,
         },
@@ -223,7 +220,7 @@ pub async fn update_item(
         })
     })();
     match patch {
-        Ok(p) => match state.store.update_catalogue_item(&ctx.actor, id, p).await {
+        Ok(p) => match state.app.update_catalogue_item(&ctx.actor, id, p).await {
             Ok(_) => back("/gestion/catalogue", "saved"),
             Err(e) => catalogue_error(&state, &ctx, e).await,
         },
@@ -303,7 +300,7 @@ pub async fn settings(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Qu
     if let Err(e) = ctx.actor.require(Role::Admin) {
         return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
     }
-    match state.store.company().await {
+    match state.app.company().await {
         Ok(c) => {
             page(&ctx, ctx.tr.t("bo.nav.settings"), settings_form(&ctx, &c, flash(&ctx.tr, &fl), None)).into_response()
         }
@@ -376,12 +373,12 @@ pub async fn save_settings(
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Admin) {
         return r;
     }
-    let current = match state.store.company().await {
+    let current = match state.app.company().await {
         Ok(c) => c,
         Err(e) => return domain_error_page(&ctx, e),
     };
     let result = match read_settings(current.clone(), &f) {
-        Ok(c) => state.store.set_company(&ctx.actor, c).await,
+        Ok(c) => state.app.set_company(&ctx.actor, c).await,
         Err(e) => Err(e),
     };
     match result {
@@ -438,7 +435,7 @@ pub async fn users(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query
     if let Err(e) = ctx.actor.require(Role::Admin) {
         return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
     }
-    let list = state.store.staff_users().await.unwrap_or_default();
+    let list = state.app.staff_users(&ctx.actor).await.unwrap_or_default();
     page(&ctx, ctx.tr.t("bo.nav.users"), users_page(&ctx, &list, flash(&ctx.tr, &fl), None, None)).into_response()
 }
 
@@ -456,20 +453,13 @@ pub async fn create_user(
         return r;
     }
     // A first password is generated and shown once; the person changes it with a reset link.
-    let password: String = crate::api::new_token("").chars().take(16).collect();
-    let pw = password.clone();
-    let hash = match hashing(move || hash_password(&pw)).await {
-        Ok(Ok(h)) => h,
-        _ => return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
-    };
-    let user = NewStaffUser { email: f.get("email"), name: f.get("name"), roles: roles_of(&f), password_hash: hash };
-    let result = state.store.create_staff_user(&ctx.actor, user).await;
-    let list = state.store.staff_users().await.unwrap_or_default();
+    let result = state.app.add_staff_member(&ctx.actor, f.get("email"), f.get("name"), roles_of(&f), None).await;
+    let list = state.app.staff_users(&ctx.actor).await.unwrap_or_default();
     match result {
-        Ok(u) => page(
+        Ok((u, password)) => page(
             &ctx,
             ctx.tr.t("bo.nav.users"),
-            users_page(&ctx, &list, None, None, Some(&format!("{} : {password}", u.email))),
+            users_page(&ctx, &list, None, None, Some(&format!("{} : {}", u.email, password.unwrap_or_default()))),
         )
         .into_response(),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
@@ -491,11 +481,11 @@ pub async fn update_roles(
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Admin) {
         return r;
     }
-    match state.store.set_roles(&ctx.actor, id, roles_of(&f)).await {
+    match state.app.set_roles(&ctx.actor, id, roles_of(&f)).await {
         Ok(_) => back("/gestion/utilisateurs", "saved"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
-            let list = state.store.staff_users().await.unwrap_or_default();
+            let list = state.app.staff_users(&ctx.actor).await.unwrap_or_default();
             (
                 crate::problem::status_of(&e),
                 page(&ctx, ctx.tr.t("bo.nav.users"), users_page(&ctx, &list, None, Some(&e), None)),
@@ -520,7 +510,7 @@ pub async fn log_contact(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
         return r;
     }
-    match state.store.log_contact(&ctx.actor, id, &f.note).await {
+    match state.app.log_contact(&ctx.actor, id, &f.note).await {
         Ok(_) => back(&format!("/gestion/commandes/{id}"), "logged"),
         Err(e) => domain_error_page(&ctx, e),
     }
@@ -561,7 +551,7 @@ pub async fn upload_logo(
 
 /// The logo, public: it is printed on every document.
 pub async fn logo(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    match state.store.company().await {
+    match state.app.company().await {
         Ok(CompanySettings { logo_key: Some(key), logo_content_type, .. }) => {
             let content_type = logo_content_type.unwrap_or_else(|| "image/png".into());
             let mut r = crate::download::serve_file(&state.app, &key, &headers, "logo", &content_type).await;

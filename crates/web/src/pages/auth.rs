@@ -5,18 +5,17 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use immovr_app::auth::SignIn;
+use immovr_app::ports::LinkPurpose;
 use immovr_core::DomainError;
-use immovr_core::auth::{dummy_hash, hash_password, token_sha256, verify_password};
 use immovr_core::model::{Address, ClientKind, Language};
-use immovr_core::ports::{LinkPurpose, NewClient, NewQuoteRequest};
-use jiff::ToSpan;
+use immovr_core::ports::{NewClient, NewQuoteRequest};
 use maud::html;
 use serde::Deserialize;
 
 use super::i18n::Tr;
 use super::{Ctx, LANG_COOKIE, csrf_field, csrf_ok, error_page, field_error, notice, page};
 use crate::AppState;
-use crate::api::{hashing, new_token, start_session};
 use crate::extract::{ClientIp, SESSION_COOKIE};
 
 #[derive(Deserialize, Default)]
@@ -104,23 +103,31 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f
         let body = login_form(&ctx, &next, &f.email, Some(ctx.tr.t("login.limited")), None);
         return (StatusCode::TOO_MANY_REQUESTS, page(&ctx, ctx.tr.t("login.title"), body)).into_response();
     }
-    let found = state.store.user_credentials(&f.email).await.ok().flatten();
-    let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
-    let password = f.password;
-    let ok = hashing(move || verify_password(&password, &hash)).await.unwrap_or(false);
-    match found {
-        Some((user, _)) if ok && state.store.totp_secret(user.id).await.ok().flatten().is_some() => {
-            super::security::ask_code(&state, &user, &landing(&user, &next))
-                .await
-                .unwrap_or_else(|e| super::domain_error_page(&ctx, e))
-        }
-        Some((user, _)) if ok => match start_session(&state, &user).await {
-            Ok((_, _, cookie)) => with_cookie(Redirect::to(&landing(&user, &next)).into_response(), cookie),
-            Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
-        },
-        _ => {
+    match state.app.sign_in(&f.email, f.password).await {
+        Ok(signed_in) => signed_in_response(&state, &ctx, signed_in, &next),
+        Err(DomainError::BadCredentials) => {
             let body = login_form(&ctx, &next, &f.email, Some(ctx.tr.t("login.failed")), None);
             (StatusCode::UNAUTHORIZED, page(&ctx, ctx.tr.t("login.title"), body)).into_response()
+        }
+        Err(e) => super::domain_error_page(&ctx, e),
+    }
+}
+
+/// Where a signed-in user goes: the page asked for, with the session's cookie; or the second
+/// factor's code page.
+pub fn signed_in_response(state: &AppState, ctx: &Ctx, signed_in: SignIn, next: &str) -> Response {
+    match signed_in {
+        SignIn::Session(session) => {
+            let to = landing(&session.user, next);
+            match crate::session::cookie(&session, state.app.session_hours(), state.secure_cookies) {
+                Ok(cookie) => with_cookie(Redirect::to(&to).into_response(), cookie),
+                Err(e) => super::domain_error_page(ctx, e),
+            }
+        }
+        SignIn::CodeNeeded { token, user } => {
+            let to = landing(&user, next);
+            Redirect::to(&format!("/connexion/code?jeton={token}&suivant={}", super::form_urlencoded(&to)))
+                .into_response()
         }
     }
 }
@@ -139,13 +146,12 @@ pub async fn logout(
     if !csrf_ok(&ctx, &f.csrf) {
         return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
-    if let Some(c) = jar.get(SESSION_COOKIE) {
-        let _ = state.store.delete_session(&token_sha256(c.value())).await;
+    if let Some(c) = jar.get(SESSION_COOKIE)
+        && let Err(e) = state.app.close_session(c.value()).await
+    {
+        return super::domain_error_page(&ctx, e);
     }
-    with_cookie(
-        Redirect::to("/connexion").into_response(),
-        HeaderValue::from_static("immovr_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    )
+    with_cookie(Redirect::to("/connexion").into_response(), crate::session::CLEARED)
 }
 
 #[derive(Deserialize)]
@@ -182,17 +188,7 @@ async fn send_link(state: &AppState, ctx: &Ctx, ip: &str, f: &EmailForm, purpose
     if !state.limits.allow_login(ip, &f.email) {
         return Err(error_page(ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited")));
     }
-    let token = new_token("");
-    let (path, minutes) = match purpose {
-        LinkPurpose::MagicLink => (format!("/lien-magique/{token}"), 15),
-        LinkPurpose::PasswordReset => (format!("/reinitialiser/{token}"), 60),
-    };
-    let expires = state.clock.now().checked_add(minutes.minutes()).expect("in range");
-    if let Err(e) = state.store.create_login_link(&f.email, purpose, &token_sha256(&token), &path, expires).await {
-        tracing::error!(error = %e, "login link");
-        return Err(error_page(ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")));
-    }
-    Ok(())
+    state.app.request_link(&f.email, purpose).await.map_err(|e| super::domain_error_page(ctx, e))
 }
 
 pub async fn magic_request(
@@ -215,21 +211,11 @@ pub async fn magic_request(
 }
 
 pub async fn magic_use(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
-    let user = state.store.consume_login_link(&token_sha256(&token), LinkPurpose::MagicLink, state.clock.now()).await;
-    match user {
-        // An emailed link replaces the password, never the second factor.
-        Ok(Some(user)) if state.store.totp_secret(user.id).await.ok().flatten().is_some() => {
-            super::security::ask_code(&state, &user, "/gestion")
-                .await
-                .unwrap_or_else(|e| super::domain_error_page(&ctx, e))
-        }
-        Ok(Some(user)) => match start_session(&state, &user).await {
-            Ok((_, _, cookie)) => {
-                with_cookie(Redirect::to(if user.is_staff() { "/gestion" } else { "/compte" }).into_response(), cookie)
-            }
-            Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
-        },
-        _ => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
+    // An emailed link replaces the password, never the second factor.
+    match state.app.sign_in_with_link(&token).await {
+        Ok(Some(signed_in)) => signed_in_response(&state, &ctx, signed_in, "/compte"),
+        Ok(None) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
+        Err(e) => super::domain_error_page(&ctx, e),
     }
 }
 
@@ -294,29 +280,19 @@ pub async fn reset(
     if !csrf_ok(&ctx, &f.csrf) {
         return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
-    let password = f.password;
-    let hash = match hashing(move || hash_password(&password)).await {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => {
+    // The link is used only once the new password is acceptable.
+    match state.app.reset_password(&token, f.password).await {
+        Ok(true) => Redirect::to("/connexion?ok=reset").into_response(),
+        Ok(false) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
+        Err(e @ DomainError::Validation { .. }) => {
             let msg = e.to_string();
-            return (
+            (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 page(&ctx, ctx.tr.t("reset.title"), reset_form(&ctx, &token, Some(&msg))),
             )
-                .into_response();
+                .into_response()
         }
-        Err(_) => return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
-    };
-    // The link is used only once the new password is acceptable.
-    match state.store.consume_login_link(&token_sha256(&token), LinkPurpose::PasswordReset, state.clock.now()).await {
-        Ok(Some(user)) => {
-            let actor = immovr_core::Actor::for_user(&user);
-            match state.store.set_password(&actor, user.id, hash).await {
-                Ok(()) => Redirect::to("/connexion?ok=reset").into_response(),
-                Err(e) => super::domain_error_page(&ctx, e),
-            }
-        }
-        _ => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
+        Err(e) => super::domain_error_page(&ctx, e),
     }
 }
 
@@ -376,7 +352,7 @@ fn opt(s: &str) -> Option<String> {
 
 async fn signup_form(state: &AppState, ctx: &Ctx, f: &SignupForm, err: Option<DomainError>) -> maud::Markup {
     let tr: Tr = ctx.tr;
-    let catalogue = state.store.catalogue(true).await.unwrap_or_default();
+    let catalogue = state.app.catalogue(true).await.unwrap_or_default();
     let fe = |field: &str| field_error(&err, field);
     html! {
         p { (tr.t("signup.intro")) }
@@ -450,20 +426,16 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::ex
             }),
             language: ctx.tr.0,
         };
-        let password = f.password.clone();
-        let hash = hashing(move || hash_password(&password)).await.map_err(|_| DomainError::internal("hashing"))??;
-        let mut actor = ctx.actor.clone();
-        actor.label = format!("signup {}", f.email.trim());
-        state.store.register_client_with_request(&actor, client, hash, request, upload.files.clone()).await
+        state.app.sign_up_with_request(client, f.password.clone(), request, upload.files.clone()).await
     }
     .await;
     if result.is_err() {
         upload.discard(&state).await;
     }
     match result {
-        Ok(user) => match start_session(&state, &user).await {
-            Ok((_, _, cookie)) => with_cookie(Redirect::to("/compte/demandes?ok=1").into_response(), cookie),
-            Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
+        Ok(user) => match state.app.open_session(&user).await {
+            Ok(session) => signed_in_response(&state, &ctx, SignIn::Session(session), "/compte/demandes?ok=1"),
+            Err(e) => super::domain_error_page(&ctx, e),
         },
         Err(DomainError::Internal(msg)) => {
             tracing::error!(error = %msg, "signup");

@@ -18,7 +18,6 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use immovr_core::auth::token_sha256;
 use immovr_core::model::{Language, User};
 use immovr_core::{Actor, DomainError};
 use maud::{DOCTYPE, Markup, html};
@@ -26,8 +25,6 @@ use maud::{DOCTYPE, Markup, html};
 use crate::AppState;
 use crate::extract::{SESSION_COOKIE, client_ip};
 use i18n::Tr;
-
-pub use security::code_ok as totp_code_ok;
 
 pub const CSRF_COOKIE: &str = "immovr_csrf";
 pub const LANG_COOKIE: &str = "immovr_lang";
@@ -138,7 +135,7 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
 /// Security headers for every page, and a CSRF cookie for visitors who have none.
 pub async fn page_headers(jar: CookieJar, mut req: Request, next: Next) -> Response {
     let new_csrf = if jar.get(CSRF_COOKIE).is_none() {
-        let token = crate::api::new_token("");
+        let token = immovr_app::tokens::new_token("");
         req.extensions_mut().insert(NewCsrf(token.clone()));
         Some(token)
     } else {
@@ -193,7 +190,15 @@ impl FromRequestParts<AppState> for Ctx {
             None => jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default(),
         };
         let user = match jar.get(SESSION_COOKIE) {
-            Some(c) => state.store.session_user(&token_sha256(c.value()), state.clock.now()).await.ok().flatten(),
+            Some(c) => match state.app.authenticate(c.value()).await {
+                Ok(user) => user,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a session");
+                    return Err(
+                        (StatusCode::SERVICE_UNAVAILABLE, "Service momentanément indisponible.").into_response()
+                    );
+                }
+            },
             None => None,
         };
         let lang = jar
@@ -204,7 +209,7 @@ impl FromRequestParts<AppState> for Ctx {
                 parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_tag)
             })
             .unwrap_or(Language::Fr);
-        let mut actor = user.as_ref().map(Actor::for_user).unwrap_or_else(Actor::system);
+        let mut actor = user.as_ref().map(Actor::for_user).unwrap_or_else(Actor::anonymous);
         actor.ip = client_ip(parts, state.trust_proxy_headers);
         actor.user_agent =
             parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(500).collect());

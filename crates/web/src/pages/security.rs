@@ -5,34 +5,15 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use immovr_core::auth::token_sha256;
-use immovr_core::model::User;
-use jiff::ToSpan;
+use immovr_app::auth::SignIn;
+use immovr_core::DomainError;
 use maud::html;
 use serde::Deserialize;
-use totp_rs::{Builder, Secret};
 
 use super::backoffice::{Flash, StaffCtx, back, flash};
 use super::{Ctx, csrf_field, csrf_ok, domain_error_page, error_page, notice, page};
 use crate::AppState;
-use crate::api::{new_token, start_session};
 use crate::extract::ClientIp;
-
-/// True when `code` is the current code (± one step) of the base32 `secret` at `now`.
-pub fn code_ok(secret: &str, code: &str, now: jiff::Timestamp) -> bool {
-    let Ok(secret) = Secret::try_from_base32(secret) else { return false };
-    let Ok(totp) = Builder::new().with_secret(secret).build() else { return false };
-    let code: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
-    totp.check(&code, now.as_second().max(0) as u64).is_some()
-}
-
-/// Starts the wait for a code; the answer sends the browser to the code page.
-pub async fn ask_code(state: &AppState, user: &User, next: &str) -> Result<Response, immovr_core::DomainError> {
-    let token = new_token("");
-    let expires = state.clock.now().checked_add(5.minutes()).map_err(immovr_core::DomainError::internal)?;
-    state.store.begin_second_factor(user.id, &token_sha256(&token), expires).await?;
-    Ok(Redirect::to(&format!("/connexion/code?jeton={token}&suivant={}", super::form_urlencoded(next))).into_response())
-}
 
 #[derive(Deserialize)]
 pub struct CodeQuery {
@@ -74,44 +55,35 @@ pub async fn check_code(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, F
     if !csrf_ok(&ctx, &f.csrf) {
         return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
-    let now = state.clock.now();
-    let Ok(Some(user)) = state.store.take_second_factor(&token_sha256(&f.jeton), now).await else {
-        return (StatusCode::GONE, page(&ctx, ctx.tr.t("totp.title"), html! { (notice("error", ctx.tr.t("totp.expired"))) p { a href="/connexion" { (ctx.tr.t("login.submit")) } } })).into_response();
-    };
-    // Codes have their own count per account, apart from password attempts.
-    if !state.limits.allow_login(&ip.0, &format!("totp:{}", user.email)) {
-        return error_page(&ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited"));
-    }
-    let secret = state.store.totp_secret(user.id).await.ok().flatten().unwrap_or_default();
     let next = if f.suivant.starts_with("/gestion") && !f.suivant.contains("//") {
         f.suivant.clone()
     } else {
         "/gestion".into()
     };
-    if code_ok(&secret, &f.code, now) {
-        return match start_session(&state, &user).await {
-            Ok((_, _, cookie)) => {
-                let mut r = Redirect::to(&next).into_response();
-                r.headers_mut().append(header::SET_COOKIE, cookie);
-                r
-            }
-            Err(_) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")),
-        };
+    // Codes have their own count per token's account, apart from password attempts.
+    if !state.limits.allow_login(&ip.0, &format!("totp:{}", f.jeton)) {
+        return error_page(&ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited"));
     }
-    // Wrong code: a fresh wait, the form again.
-    let token = new_token("");
-    let expires = now.checked_add(5.minutes()).expect("in range");
-    if let Err(e) = state.store.begin_second_factor(user.id, &token_sha256(&token), expires).await {
-        return domain_error_page(&ctx, e);
+    match state.app.second_factor(&f.jeton, &f.code).await {
+        Ok(Some(Ok(session))) => super::auth::signed_in_response(&state, &ctx, SignIn::Session(session), &next),
+        // Wrong code: a fresh wait, the form again.
+        Ok(Some(Err(SignIn::CodeNeeded { token, .. }))) => {
+            let body = code_form(&ctx, &token, &next, Some(ctx.tr.t("totp.wrong")));
+            (StatusCode::UNAUTHORIZED, page(&ctx, ctx.tr.t("totp.title"), body)).into_response()
+        }
+        Ok(Some(Err(signed_in))) => super::auth::signed_in_response(&state, &ctx, signed_in, &next),
+        Ok(None) => (StatusCode::GONE, page(&ctx, ctx.tr.t("totp.title"), html! { (notice("error", ctx.tr.t("totp.expired"))) p { a href="/connexion" { (ctx.tr.t("login.submit")) } } })).into_response(),
+        Err(e) => domain_error_page(&ctx, e),
     }
-    let body = code_form(&ctx, &token, &next, Some(ctx.tr.t("totp.wrong")));
-    (StatusCode::UNAUTHORIZED, page(&ctx, ctx.tr.t("totp.title"), body)).into_response()
 }
 
 pub async fn security(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
     let tr = ctx.tr;
     let Some(user) = ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    let enabled = state.store.totp_secret(user.id).await.ok().flatten().is_some();
+    let enabled = match state.app.has_second_factor(&user).await {
+        Ok(on) => on,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
     let body = if enabled {
         html! {
             @if let Some(f) = flash(&tr, &fl) { (f) }
@@ -124,13 +96,7 @@ pub async fn security(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Qu
             }
         }
     } else {
-        let bytes: [u8; 20] = rand::random();
-        let secret = Secret::from(bytes).to_base32();
-        let label = format!("ImmoVr:{}", user.email);
-        let uri = format!(
-            "otpauth://totp/{}?secret={secret}&issuer=ImmoVr&algorithm=SHA1&digits=6&period=30",
-            super::form_urlencoded(&label)
-        );
+        let (secret, uri) = immovr_app::auth::new_totp_secret("ImmoVr", &user.email);
         html! {
             @if let Some(f) = flash(&tr, &fl) { (f) }
             p { (tr.t("totp.setup")) }
@@ -162,11 +128,11 @@ pub async fn enable(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Form
         return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
     let Some(user) = ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    if !code_ok(&f.secret, &f.code, state.clock.now()) {
-        return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("totp.wrong"));
-    }
-    match state.store.set_totp(&ctx.actor, user.id, Some(f.secret)).await {
+    match state.app.enable_second_factor(&ctx.actor, &user, &f.secret, &f.code).await {
         Ok(()) => back("/gestion/securite", "on"),
+        Err(DomainError::Validation { .. }) => {
+            error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("totp.wrong"))
+        }
         Err(e) => domain_error_page(&ctx, e),
     }
 }
@@ -176,12 +142,11 @@ pub async fn disable(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, For
         return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
     let Some(user) = ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    let secret = state.store.totp_secret(user.id).await.ok().flatten().unwrap_or_default();
-    if !code_ok(&secret, &f.code, state.clock.now()) {
-        return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("totp.wrong"));
-    }
-    match state.store.set_totp(&ctx.actor, user.id, None).await {
+    match state.app.disable_second_factor(&ctx.actor, &user, &f.code).await {
         Ok(()) => back("/gestion/securite", "off"),
+        Err(DomainError::Validation { .. }) => {
+            error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("totp.wrong"))
+        }
         Err(e) => domain_error_page(&ctx, e),
     }
 }

@@ -5,8 +5,7 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use immovr_core::auth::{hash_password, verify_password};
-use immovr_core::listing::{ListQuery, every};
+use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals};
 use immovr_core::ports::{AcceptQuote, NewAttachment, NewMessage, NewQuoteRequest, ProfileUpdate, RefuseQuote};
@@ -18,7 +17,6 @@ use super::i18n::Tr;
 use super::paging::{ListForm, list_query, pager, search_form, see_all};
 use super::{ClientCtx, Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, field_error, notice, page};
 use crate::AppState;
-use crate::api::hashing;
 
 mod order_pages;
 mod profile_pages;
@@ -212,16 +210,16 @@ pub struct Flash {
 const HOME_ITEMS: i64 = 10;
 
 pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
-    let scope = Scope::Client(c.client_id);
+    let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
     // The first few of each, over every record; the full list is a link away.
     let few = |status: &str| ListQuery { limit: HOME_ITEMS, status: Some(status.into()), ..ListQuery::first() };
     let (sent, open, unpaid) = (few("sent"), few("open"), few("unpaid"));
     let (waiting, running, to_pay, unread) = match tokio::try_join!(
-        state.store.quotes(scope, &sent),
-        state.store.orders(scope, &open),
-        state.store.invoices(scope, &unpaid),
-        state.store.unread_threads(scope),
+        state.app.quotes(&c.ctx.actor, &sent),
+        state.app.orders(&c.ctx.actor, &open),
+        state.app.invoices(&c.ctx.actor, &unpaid),
+        state.app.unread_threads(&c.ctx.actor),
     ) {
         Ok(x) => x,
         Err(e) => return domain_error_page(&c.ctx, e),

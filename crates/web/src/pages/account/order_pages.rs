@@ -3,13 +3,13 @@
 use super::*;
 
 pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
-    let scope = Scope::Client(c.client_id);
+    let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
     let query = match list_query(&c.ctx, &form) {
         Ok(q) => q,
         Err(r) => return r,
     };
-    let pos = match state.store.purchase_orders(scope, &query).await {
+    let pos = match state.app.purchase_orders(&c.ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
@@ -34,18 +34,17 @@ pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
 }
 
 pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> Response {
-    let scope = Scope::Client(c.client_id);
+    let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
-    let o = match state.store.order(scope, id).await {
+    let o = match state.app.order(&c.ctx.actor, id).await {
         Ok(o) => o,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
-    let po = match state.store.purchase_order(scope, o.purchase_order_id).await {
+    let po = match state.app.purchase_order(&c.ctx.actor, o.purchase_order_id).await {
         Ok(p) => p,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
-    let messages = state.store.messages(scope, ThreadKind::Order, id).await.unwrap_or_default();
-    let _ = state.store.mark_thread_read(scope, ThreadKind::Order, id).await;
+    let messages = state.app.read_thread(&c.ctx.actor, ThreadKind::Order, id).await.unwrap_or_default();
     let current = o.stages.iter().find(|s| s.status != StageStatus::Done).map(|s| s.id);
     let body = html! {
         p.lead { (badge(&tr, o.status.as_str())) " " (tr.t("order.po")) " " strong { (po.number) } " " (tr.t("order.from_quote")) " "
@@ -133,7 +132,7 @@ pub async fn deliveries(State(state): State<AppState>, c: ClientCtx, Query(form)
         Ok(q) => q,
         Err(r) => return r,
     };
-    let orders = match state.store.orders(Scope::Client(c.client_id), &query).await {
+    let orders = match state.app.orders(&c.ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
@@ -156,7 +155,7 @@ pub async fn attachment(
     Path((id, file)): Path<(Id, Id)>,
     headers: HeaderMap,
 ) -> Response {
-    match state.store.attachment(Scope::Client(c.client_id), id, file).await {
+    match state.app.attachment(&c.ctx.actor, id, file).await {
         Ok(a) => crate::download::serve_file(&state.app, &a.storage_key, &headers, &a.filename, &a.content_type).await,
         Err(e) => domain_error_page(&c.ctx, e),
     }
@@ -168,7 +167,7 @@ pub async fn download(
     Path((id, file)): Path<(Id, Id)>,
     headers: HeaderMap,
 ) -> Response {
-    match state.store.deliverable(Scope::Client(c.client_id), id, file).await {
+    match state.app.deliverable(&c.ctx.actor, id, file).await {
         Ok(d) => crate::download::serve_file(&state.app, &d.storage_key, &headers, &d.filename, &d.content_type).await,
         Err(e) => domain_error_page(&c.ctx, e),
     }
@@ -180,7 +179,7 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): 
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.invoices(Scope::Client(c.client_id), &query).await {
+    let list = match state.app.invoices(&c.ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
@@ -211,11 +210,10 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): 
 
 pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> Response {
     let tr = c.ctx.tr;
-    let (i, company) =
-        match tokio::try_join!(state.store.invoice(Scope::Client(c.client_id), id), state.store.company()) {
-            Ok(x) => x,
-            Err(e) => return domain_error_page(&c.ctx, e),
-        };
+    let (i, company) = match tokio::try_join!(state.app.invoice(&c.ctx.actor, id), state.app.company()) {
+        Ok(x) => x,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
     let addr = |a: &Address| {
         format!(
             "{}{}, {} {}",

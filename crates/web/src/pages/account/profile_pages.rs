@@ -52,7 +52,7 @@ fn profile_form(ctx: &Ctx, client: &Client, saved: bool, err: Option<DomainError
 }
 
 pub async fn profile(State(state): State<AppState>, c: ClientCtx, Query(flash): Query<Flash>) -> Response {
-    match state.store.client(Scope::Client(c.client_id), c.client_id).await {
+    match state.app.client(&c.ctx.actor, c.client_id).await {
         Ok(client) => {
             page(&c.ctx, c.ctx.tr.t("profile.title"), profile_form(&c.ctx, &client, flash.ok.is_some(), None))
                 .into_response()
@@ -88,7 +88,7 @@ pub async fn save_profile(
         language: Language::from_tag(&f.get("language")).unwrap_or(Language::Fr),
         notify_email: f.get("notify_email") == "on",
     };
-    match state.store.update_profile(&c.ctx.actor, c.client_id, update).await {
+    match state.app.update_profile(&c.ctx.actor, c.client_id, update).await {
         Ok(_) => {
             // The chosen language applies at once (the cookie would otherwise keep the old one).
             let mut r = Redirect::to("/compte/profil?ok=1").into_response();
@@ -101,7 +101,7 @@ pub async fn save_profile(
         Err(e @ DomainError::Internal(_)) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            match state.store.client(Scope::Client(c.client_id), c.client_id).await {
+            match state.app.client(&c.ctx.actor, c.client_id).await {
                 Ok(client) => {
                     (status, page(&c.ctx, c.ctx.tr.t("profile.title"), profile_form(&c.ctx, &client, false, Some(e))))
                         .into_response()
@@ -124,53 +124,18 @@ pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f
         return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
     }
     let Some(user) = c.ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    let hash = state.store.user_credentials(&user.email).await.ok().flatten().map(|(_, h)| h).unwrap_or_default();
-    let (current, new) = (f.current, f.new);
-    let checked =
-        hashing(move || if verify_password(&current, &hash) { hash_password(&new).map(Some) } else { Ok(None) }).await;
-    match checked {
-        Ok(Ok(Some(new_hash))) => match state.store.set_password(&c.ctx.actor, user.id, new_hash).await {
-            // Every session is closed by the change: sign in again with the new password.
-            Ok(()) => Redirect::to("/connexion?ok=reset").into_response(),
-            Err(e) => domain_error_page(&c.ctx, e),
-        },
-        Ok(Ok(None)) => error_page(&c.ctx, StatusCode::UNAUTHORIZED, c.ctx.tr.t("login.failed")),
-        Ok(Err(e)) => error_page(&c.ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        Err(_) => error_page(&c.ctx, StatusCode::INTERNAL_SERVER_ERROR, c.ctx.tr.t("error.title")),
+    match state.app.change_password(&c.ctx.actor, &user, f.current, f.new).await {
+        // Every session is closed by the change: sign in again with the new password.
+        Ok(()) => Redirect::to("/connexion?ok=reset").into_response(),
+        Err(DomainError::BadCredentials) => error_page(&c.ctx, StatusCode::UNAUTHORIZED, c.ctx.tr.t("login.failed")),
+        Err(e @ DomainError::Validation { .. }) => error_page(&c.ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => domain_error_page(&c.ctx, e),
     }
 }
 
 /// Everything the studio holds about this client, as one JSON document (GDPR art. 15 and 20).
 pub async fn export(State(state): State<AppState>, c: ClientCtx) -> Response {
-    let scope = Scope::Client(c.client_id);
-    let s = &state.store;
-    let all = async {
-        let client = s.client(scope, c.client_id).await?;
-        let all = ListQuery::first;
-        let requests = every(all(), async |q| s.quote_requests(scope, &q).await).await?;
-        let quotes = every(all(), async |q| s.quotes(scope, &q).await).await?;
-        let purchase_orders = every(all(), async |q| s.purchase_orders(scope, &q).await).await?;
-        let orders = every(all(), async |q| s.orders(scope, &q).await).await?;
-        let invoices = every(all(), async |q| s.invoices(scope, &q).await).await?;
-        let mut messages = Vec::new();
-        for q in &quotes {
-            messages.extend(s.messages(scope, ThreadKind::Quote, q.id).await?);
-        }
-        for o in &orders {
-            messages.extend(s.messages(scope, ThreadKind::Order, o.id).await?);
-        }
-        Ok::<_, DomainError>(serde_json::json!({
-            "exported_at": state.clock.now(),
-            "client": client,
-            "quote_requests": requests,
-            "quotes": quotes,
-            "purchase_orders": purchase_orders,
-            "orders": orders,
-            "invoices": invoices,
-            "messages": messages,
-        }))
-    }
-    .await;
+    let all = state.app.export_client(&c.ctx.actor, c.client_id).await;
     match all {
         Ok(doc) => {
             let mut r = axum::Json(doc).into_response();

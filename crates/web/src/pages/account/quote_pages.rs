@@ -17,7 +17,7 @@ pub async fn requests(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.quote_requests(Scope::Client(c.client_id), &query).await {
+    let list = match state.app.quote_requests(&c.ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
@@ -46,7 +46,7 @@ pub async fn requests(
 
 async fn request_page(state: &AppState, ctx: &Ctx, f: &RequestForm, err: Option<DomainError>) -> Markup {
     let tr = ctx.tr;
-    let catalogue = state.store.catalogue(true).await.unwrap_or_default();
+    let catalogue = state.app.catalogue(true).await.unwrap_or_default();
     html! {
         p { (tr.t("signup.intro")) }
         @if let Some(e) = &err { (notice("error", &e.to_string())) }
@@ -73,7 +73,7 @@ pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipa
             let form = RequestForm::from_fields(&upload.fields);
             let result = match form.to_input() {
                 Ok(input) => state
-                    .store
+                    .app
                     .create_quote_request(&c.ctx.actor, c.client_id, input, upload.files.clone())
                     .await
                     .map(|_| ()),
@@ -104,7 +104,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.quotes(Scope::Client(c.client_id), &query).await {
+    let list = match state.app.quotes(&c.ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
@@ -210,22 +210,21 @@ async fn quote_page(
     error: Option<DomainError>,
     status: StatusCode,
 ) -> Response {
-    let scope = Scope::Client(c.client_id);
+    let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
-    let q = match state.store.quote(scope, id).await {
+    let q = match state.app.quote(&c.ctx.actor, id).await {
         Ok(q) => q,
         Err(e) => return domain_error_page(&c.ctx, e),
     };
-    let versions: Vec<Quote> = state.store.quote_versions(scope, q.family_id).await.unwrap_or_default();
+    let versions: Vec<Quote> = state.app.quote_versions(&c.ctx.actor, q.family_id).await.unwrap_or_default();
     let current = versions.iter().max_by_key(|v| v.version).map(|v| v.id);
-    let messages = state.store.messages(scope, ThreadKind::Quote, id).await.unwrap_or_default();
-    let _ = state.store.mark_thread_read(scope, ThreadKind::Quote, id).await;
+    let messages = state.app.read_thread(&c.ctx.actor, ThreadKind::Quote, id).await.unwrap_or_default();
     let purchase_order = if q.status == QuoteStatus::Accepted {
-        state.store.purchase_order_for_quote(scope, q.id).await.ok().flatten()
+        state.app.purchase_order_for_quote(&c.ctx.actor, q.id).await.ok().flatten()
     } else {
         None
     };
-    let today = immovr_core::ports::today(state.clock.as_ref());
+    let today = immovr_core::ports::today(state.app.clock().as_ref());
     let days_left = (q.valid_until - today).get_days();
     let fe = |f: &str| field_error(&error, f);
     let body = html! {
@@ -354,7 +353,7 @@ pub async fn accept(
     }
     let input =
         AcceptQuote { signer_name: f.signer_name, consent: f.consent.is_some(), terms_accepted: f.terms.is_some() };
-    match state.store.accept_quote(&c.ctx.actor, id, input).await {
+    match state.app.accept_quote(&c.ctx.actor, id, input).await {
         Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=accepted")).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
@@ -381,7 +380,7 @@ pub async fn refuse(
     if !csrf_ok(&c.ctx, &f.csrf) {
         return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
     }
-    match state.store.refuse_quote(&c.ctx.actor, id, RefuseQuote { kind: f.kind, comment: Some(f.comment) }).await {
+    match state.app.refuse_quote(&c.ctx.actor, id, RefuseQuote { kind: f.kind, comment: Some(f.comment) }).await {
         Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=refused")).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
@@ -408,7 +407,7 @@ async fn post_message(
     if !csrf_ok(&c.ctx, &f.csrf) {
         return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
     }
-    match state.store.post_message(&c.ctx.actor, kind, id, NewMessage { body: f.body }).await {
+    match state.app.post_message(&c.ctx.actor, kind, id, NewMessage { body: f.body }).await {
         Ok(_) => Redirect::to(&format!("{back}#h-msg")).into_response(),
         Err(e) => domain_error_page(&c.ctx, e),
     }

@@ -12,7 +12,7 @@ pub async fn invoices(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.invoices(Scope::Staff, &query).await {
+    let list = match state.app.invoices(&ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -53,12 +53,12 @@ async fn invoice_page(
     err: Option<DomainError>,
 ) -> Response {
     let tr = ctx.tr;
-    let i = match state.store.invoice(Scope::Staff, id).await {
+    let i = match state.app.invoice(&ctx.actor, id).await {
         Ok(i) => i,
         Err(e) => return domain_error_page(ctx, e),
     };
     let names = client_names(state, [i.client_id]).await;
-    let today = immovr_core::ports::today(state.clock.as_ref());
+    let today = immovr_core::ports::today(state.app.clock().as_ref());
     let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
     let body = html! {
         @if let Some(f) = flash { (f) }
@@ -141,7 +141,7 @@ pub async fn record_payment(
         _ => Err(DomainError::validation("method", "transfer or cheque")),
     };
     match payment {
-        Ok(p) => match state.store.record_payment(&ctx.actor, id, p).await {
+        Ok(p) => match state.app.record_payment(&ctx.actor, id, p).await {
             Ok(_) => back(&format!("/gestion/factures/{id}"), "paid"),
             Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await,
         },
@@ -158,7 +158,7 @@ pub async fn credit_note(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Accounting) {
         return r;
     }
-    match state.store.issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.unwrap_or_default() }).await {
+    match state.app.issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.unwrap_or_default() }).await {
         Ok(_) => back(&format!("/gestion/factures/{id}"), "credited"),
         Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await,
     }

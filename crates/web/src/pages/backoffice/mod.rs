@@ -7,11 +7,11 @@ use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use immovr_core::DomainError;
 use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
 use immovr_core::money::LineInput;
 use immovr_core::ports::{AuditFilter, NewCreditNote, NewMessage, NewPayment, NewQuote, QuoteDraft, StagePlan};
-use immovr_core::{DomainError, Scope};
 use jiff::civil::Date;
 use maud::{Markup, html};
 use rust_decimal::Decimal;
@@ -81,13 +81,13 @@ fn date(tr: &Tr, ts: jiff::Timestamp) -> String {
 /// The display names of the clients a page shows.
 async fn client_names(state: &AppState, ids: impl IntoIterator<Item = Id>) -> Vec<(Id, String)> {
     let ids: Vec<Id> = ids.into_iter().collect();
-    state.store.client_names(&ids).await.unwrap_or_default()
+    state.app.client_names(&ids).await.unwrap_or_default()
 }
 
 /// The clients a form may choose from: those matching `q` (or the most recent), and `selected`.
-async fn client_choices(state: &AppState, q: Option<&str>, selected: Option<Id>) -> Vec<(Id, String)> {
+async fn client_choices(state: &AppState, ctx: &Ctx, q: Option<&str>, selected: Option<Id>) -> Vec<(Id, String)> {
     let list = ListQuery { limit: 30, q: q.map(str::to_string).filter(|q| !q.trim().is_empty()), ..ListQuery::first() };
-    let mut out: Vec<(Id, String)> = match state.store.clients(&list).await {
+    let mut out: Vec<(Id, String)> = match state.app.clients(&ctx.actor, &list).await {
         Ok(page) => page.items.into_iter().map(|c| (c.id, c.display_name().to_string())).collect(),
         Err(_) => Vec::new(),
     };
@@ -107,7 +107,7 @@ const TODO_ITEMS: i64 = 10;
 pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
     let tr = ctx.tr;
     let (d, unread) =
-        match tokio::try_join!(state.store.dashboard(TODO_ITEMS), state.store.unread_threads(Scope::Staff)) {
+        match tokio::try_join!(state.app.dashboard(&ctx.actor, TODO_ITEMS), state.app.unread_threads(&ctx.actor)) {
             Ok(x) => x,
             Err(e) => return domain_error_page(&ctx, e),
         };
@@ -122,7 +122,7 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
     let names = client_names(&state, ids.collect::<Vec<_>>()).await;
     let mut threads = Vec::new();
     for (k, id, n) in unread.iter().take(TODO_ITEMS as usize) {
-        threads.push((thread_link(*k, *id), format!("{} — {n}", thread_name(&state, *k, *id).await)));
+        threads.push((thread_link(*k, *id), format!("{} — {n}", thread_name(&state, &ctx, *k, *id).await)));
     }
     let admin = ctx.actor.require(Role::Admin).is_ok();
     let body = html! {
@@ -144,15 +144,15 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
 }
 
 /// "D-2026-0004 v2" or "BC-2026-0003": what the team calls a thread.
-async fn thread_name(state: &AppState, kind: ThreadKind, id: Id) -> String {
+async fn thread_name(state: &AppState, ctx: &Ctx, kind: ThreadKind, id: Id) -> String {
     let name = match kind {
         ThreadKind::Quote => state
-            .store
-            .quote(Scope::Staff, id)
+            .app
+            .quote(&ctx.actor, id)
             .await
             .ok()
             .map(|q| format!("{} v{}", q.number.as_deref().unwrap_or("—"), q.version)),
-        ThreadKind::Order => state.store.order(Scope::Staff, id).await.ok().map(|o| o.purchase_order_number),
+        ThreadKind::Order => state.app.order(&ctx.actor, id).await.ok().map(|o| o.purchase_order_number),
     };
     name.unwrap_or_else(|| format!("#{id}"))
 }
@@ -187,7 +187,7 @@ pub async fn requests(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.quote_requests(Scope::Staff, &query).await {
+    let list = match state.app.quote_requests(&ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -218,7 +218,7 @@ async fn reply(state: &AppState, ctx: &Ctx, kind: ThreadKind, id: Id, f: CsrfFor
     if !csrf_ok(ctx, &f.csrf) {
         return error_page(ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
     }
-    match state.store.post_message(&ctx.actor, kind, id, NewMessage { body: f.body.unwrap_or_default() }).await {
+    match state.app.post_message(&ctx.actor, kind, id, NewMessage { body: f.body.unwrap_or_default() }).await {
         Ok(_) => Redirect::to(&format!("{to}#h-msg")).into_response(),
         Err(e) => domain_error_page(ctx, e),
     }
@@ -265,10 +265,11 @@ pub async fn audit(
     // The page's own filters, kept from page to page.
     let extra: Vec<(&'static str, String)> =
         kind.iter().map(|k| ("objet", k.clone())).chain(q.id.map(|id| ("id", id.to_string()))).collect();
-    let events = match state.store.audit_events(AuditFilter { entity_kind: kind, entity_id: q.id, list }).await {
-        Ok(e) => e,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let events =
+        match state.app.audit_events(&ctx.actor, &AuditFilter { entity_kind: kind, entity_id: q.id, list }).await {
+            Ok(e) => e,
+            Err(e) => return domain_error_page(&ctx, e),
+        };
     let body = html! {
         form.filters method="get" action="/gestion/journal" {
             label for="a-kind" { (tr.t("bo.entity")) }
@@ -317,7 +318,7 @@ pub async fn emails(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let rows = match state.store.outbox(&query).await {
+    let rows = match state.app.emails(&ctx.actor, &query).await {
         Ok(r) => r,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -357,7 +358,7 @@ pub async fn retry_email(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Admin) {
         return r;
     }
-    match state.store.retry_outbox(&ctx.actor, id).await {
+    match state.app.retry_email(&ctx.actor, id).await {
         Ok(_) => back("/gestion/courriels", "retried"),
         Err(e) => domain_error_page(&ctx, e),
     }

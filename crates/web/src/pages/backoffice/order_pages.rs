@@ -13,7 +13,7 @@ pub async fn purchase_orders(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.purchase_orders(Scope::Staff, &query).await {
+    let list = match state.app.purchase_orders(&ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -60,7 +60,7 @@ pub async fn validate_po(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
         return r;
     }
-    match state.store.validate_purchase_order(&ctx.actor, id).await {
+    match state.app.validate_purchase_order(&ctx.actor, id).await {
         Ok(po) => match po.order_id {
             Some(o) => back(&format!("/gestion/commandes/{o}"), "validated"),
             None => back("/gestion/bons-de-commande", "validated"),
@@ -78,7 +78,7 @@ pub async fn cancel_po(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
         return r;
     }
-    match state.store.cancel_purchase_order(&ctx.actor, id, f.reason.as_deref().unwrap_or("")).await {
+    match state.app.cancel_purchase_order(&ctx.actor, id, f.reason.as_deref().unwrap_or("")).await {
         Ok(_) => back("/gestion/bons-de-commande", "cancelled"),
         Err(e) => domain_error_page(&ctx, e),
     }
@@ -90,7 +90,7 @@ pub async fn orders(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Quer
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.orders(Scope::Staff, &query).await {
+    let list = match state.app.orders(&ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -119,14 +119,13 @@ pub async fn order(
     Query(fl): Query<Flash>,
 ) -> Response {
     let tr = ctx.tr;
-    let o = match state.store.order(Scope::Staff, id).await {
+    let o = match state.app.order(&ctx.actor, id).await {
         Ok(o) => o,
         Err(e) => return domain_error_page(&ctx, e),
     };
     let names = client_names(&state, [o.client_id]).await;
-    let messages = state.store.messages(Scope::Staff, ThreadKind::Order, id).await.unwrap_or_default();
-    let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Order, id).await;
-    let contacts = state.store.contact_log(id).await.unwrap_or_default();
+    let messages = state.app.read_thread(&ctx.actor, ThreadKind::Order, id).await.unwrap_or_default();
+    let contacts = state.app.contact_log(&ctx.actor, id).await.unwrap_or_default();
     let open = matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress);
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
@@ -218,7 +217,7 @@ pub async fn plan_stage(
         },
     };
     let plan = StagePlan { planned_date, assignee: Some(f.assignee), notes: Some(f.notes) };
-    match state.store.plan_stage(&ctx.actor, id, sid, plan).await {
+    match state.app.plan_stage(&ctx.actor, id, sid, plan).await {
         Ok(_) => back(&format!("/gestion/commandes/{id}"), "planned"),
         Err(e) => domain_error_page(&ctx, e),
     }
@@ -233,7 +232,7 @@ pub async fn complete_stage(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
         return r;
     }
-    match state.store.complete_stage(&ctx.actor, id, sid).await {
+    match state.app.complete_stage(&ctx.actor, id, sid).await {
         Ok(_) => back(&format!("/gestion/commandes/{id}"), "done"),
         Err(e) => domain_error_page(&ctx, e),
     }
@@ -287,7 +286,7 @@ pub async fn deliver(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
         return r;
     }
-    match state.store.deliver_order(&ctx.actor, id).await {
+    match state.app.deliver_order(&ctx.actor, id).await {
         Ok(d) => back(&format!("/gestion/factures/{}", d.invoice.id), "delivered"),
         Err(e) => domain_error_page(&ctx, e),
     }

@@ -8,7 +8,7 @@ pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Quer
         Ok(q) => q,
         Err(r) => return r,
     };
-    let list = match state.store.quotes(Scope::Staff, &query).await {
+    let list = match state.app.quotes(&ctx.actor, &query).await {
         Ok(l) => l,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -189,14 +189,14 @@ pub async fn new_quote(
     Query(q): Query<NewQuoteQuery>,
 ) -> Response {
     let tr = ctx.tr;
-    let catalogue = state.store.catalogue(false).await.unwrap_or_default();
-    let company = match state.store.company().await {
+    let catalogue = state.app.catalogue(false).await.unwrap_or_default();
+    let company = match state.app.company().await {
         Ok(c) => c,
         Err(e) => return domain_error_page(&ctx, e),
     };
     let mut data = BuilderData { client_id: q.client, ..Default::default() };
     if let Some(rid) = q.demande {
-        match state.store.quote_request(Scope::Staff, rid).await {
+        match state.app.quote_request(&ctx.actor, rid).await {
             Ok(r) => {
                 data.client_id = Some(r.client_id);
                 data.client_locked = true;
@@ -220,7 +220,7 @@ pub async fn new_quote(
             Err(e) => return domain_error_page(&ctx, e),
         }
     }
-    let names = client_choices(&state, q.client_q.as_deref(), data.client_id).await;
+    let names = client_choices(&state, &ctx, q.client_q.as_deref(), data.client_id).await;
     let body = html! {
         @if !data.client_locked { (client_search(&tr, "/gestion/devis/nouveau", q.client_q.as_deref(), &[])) }
         (builder(&ctx, "/gestion/devis", &names, &catalogue, &company.vat_rates, &data, None))
@@ -240,7 +240,7 @@ pub async fn create_quote(
     let result = match read_builder(&f) {
         Ok((Some(client_id), request_id, d)) => {
             state
-                .store
+                .app
                 .create_quote(
                     &ctx.actor,
                     NewQuote {
@@ -262,9 +262,9 @@ pub async fn create_quote(
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
             let data = builder_data_from(&f);
-            let names = client_choices(&state, None, data.client_id).await;
-            let catalogue = state.store.catalogue(false).await.unwrap_or_default();
-            let rates = state.store.company().await.map(|c| c.vat_rates).unwrap_or_default();
+            let names = client_choices(&state, &ctx, None, data.client_id).await;
+            let catalogue = state.app.catalogue(false).await.unwrap_or_default();
+            let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
             let status = crate::problem::status_of(&e);
             (
                 status,
@@ -339,21 +339,20 @@ async fn quote_page_for(
     client_q: Option<&str>,
 ) -> Response {
     let tr = ctx.tr;
-    let q = match state.store.quote(Scope::Staff, id).await {
+    let q = match state.app.quote(&ctx.actor, id).await {
         Ok(q) => q,
         Err(e) => return domain_error_page(ctx, e),
     };
     // The quote's client, and the clients it may be duplicated for.
-    let names = client_choices(state, client_q, Some(q.client_id)).await;
-    let versions: Vec<Quote> = state.store.quote_versions(Scope::Staff, q.family_id).await.unwrap_or_default();
-    let messages = state.store.messages(Scope::Staff, ThreadKind::Quote, id).await.unwrap_or_default();
-    let _ = state.store.mark_thread_read(Scope::Staff, ThreadKind::Quote, id).await;
+    let names = client_choices(state, ctx, client_q, Some(q.client_id)).await;
+    let versions: Vec<Quote> = state.app.quote_versions(&ctx.actor, q.family_id).await.unwrap_or_default();
+    let messages = state.app.read_thread(&ctx.actor, ThreadKind::Quote, id).await.unwrap_or_default();
     let body = html! {
         @if let Some(f) = flash { (f) }
         p.lead { (badge(&tr, q.status.as_str())) " " strong { (name_of(&names, q.client_id)) } " — " (q.title) }
         @if q.status == QuoteStatus::Draft {
-            @let catalogue = state.store.catalogue(false).await.unwrap_or_default();
-            @let rates = state.store.company().await.map(|c| c.vat_rates).unwrap_or_default();
+            @let catalogue = state.app.catalogue(false).await.unwrap_or_default();
+            @let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
             @let data = BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
                 notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()), lines: q.lines.iter().map(|l| l.to_input()).collect() };
             (builder(ctx, &format!("/gestion/devis/{}", q.id), &names, &catalogue, &rates, &data, err.as_ref()))
@@ -369,7 +368,7 @@ async fn quote_page_for(
                 dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " v" (q.version) }
                 dt { (tr.t("quote.valid_until")) } dd { (tr.date(q.valid_until)) }
             }
-            @let po = if q.acceptance.is_some() { state.store.purchase_order_for_quote(Scope::Staff, q.id).await.ok().flatten().map(|p| p.id) } else { None };
+            @let po = if q.acceptance.is_some() { state.app.purchase_order_for_quote(&ctx.actor, q.id).await.ok().flatten().map(|p| p.id) } else { None };
             (super::super::quote_pdf_links(&tr, &q, po))
             (lines_table(&tr, &q.lines, &q.totals))
             @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
@@ -441,7 +440,7 @@ pub async fn update_quote(
         return r;
     }
     let result = match read_builder(&f) {
-        Ok((_, _, draft)) => state.store.update_quote(&ctx.actor, id, draft).await,
+        Ok((_, _, draft)) => state.app.update_quote(&ctx.actor, id, draft).await,
         Err(e) => Err(e),
     };
     match result {
@@ -470,7 +469,7 @@ pub async fn send_quote(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
         return r;
     }
-    match state.store.send_quote(&ctx.actor, id).await {
+    match state.app.send_quote(&ctx.actor, id).await {
         Ok(_) => back(&format!("/gestion/devis/{id}"), "sent"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
     }
@@ -485,7 +484,7 @@ pub async fn revise_quote(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
         return r;
     }
-    match state.store.revise_quote(&ctx.actor, id).await {
+    match state.app.revise_quote(&ctx.actor, id).await {
         Ok(q) => back(&format!("/gestion/devis/{}", q.id), "revised"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
     }
@@ -507,7 +506,7 @@ pub async fn duplicate_quote(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
         return r;
     }
-    let q = match state.store.quote(Scope::Staff, id).await {
+    let q = match state.app.quote(&ctx.actor, id).await {
         Ok(q) => q,
         Err(e) => return domain_error_page(&ctx, e),
     };
@@ -519,7 +518,7 @@ pub async fn duplicate_quote(
         valid_until: None,
         lines: q.lines.iter().map(|l| l.to_input()).collect(),
     };
-    match state.store.create_quote(&ctx.actor, copy).await {
+    match state.app.create_quote(&ctx.actor, copy).await {
         Ok(new) => back(&format!("/gestion/devis/{}", new.id), "duplicated"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
     }
@@ -535,7 +534,7 @@ pub async fn extend_quote(
         return r;
     }
     let result = match f.valid_until.as_deref().unwrap_or("").parse::<Date>() {
-        Ok(d) => state.store.extend_quote(&ctx.actor, id, d).await,
+        Ok(d) => state.app.extend_quote(&ctx.actor, id, d).await,
         Err(_) => Err(DomainError::validation("valid_until", "a date")),
     };
     match result {

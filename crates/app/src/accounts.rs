@@ -1,0 +1,346 @@
+//! Clients (created by staff, or signing up with their first request) and staff accounts: the
+//! checks a client's details pass, roles, API tokens, the client's profile and data export.
+
+use immovr_core::auth::normalize_email;
+use immovr_core::listing::{ListQuery, Page, every};
+use immovr_core::model::{Address, Client, ClientKind, Id, Role, ThreadKind, User};
+use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest, NewStaffUser, ProfileUpdate};
+use immovr_core::{Actor, DomainError, Result, Scope};
+use serde_json::json;
+
+use crate::App;
+use crate::ports::{ClientRow, ProfileRow};
+use crate::support::{audit, check_opt_text, check_text};
+
+/// Digits only (spaces dropped), exactly `len` of them, or nothing.
+fn digits(field: &str, value: Option<String>, len: usize) -> Result<Option<String>> {
+    match value.map(|v| v.chars().filter(|c| !c.is_whitespace()).collect::<String>()) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.len() == len && v.chars().all(|c| c.is_ascii_digit()) => Ok(Some(v)),
+        Some(_) => Err(DomainError::validation(field, format!("must be {len} digits"))),
+    }
+}
+
+fn check_address(a: &Option<Address>) -> Result<()> {
+    if let Some(a) = a {
+        check_text("billing_address.line1", &a.line1, 200)?;
+        check_text("billing_address.postcode", &a.postcode, 20)?;
+        check_text("billing_address.city", &a.city, 100)?;
+        if a.country.len() != 2 || !a.country.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(DomainError::validation("billing_address.country", "ISO 3166-1 alpha-2 code, e.g. FR"));
+        }
+    }
+    Ok(())
+}
+
+/// An intra-EU VAT number: spaces dropped, upper case, a country prefix.
+fn vat_number(value: Option<String>) -> Result<Option<String>> {
+    let v = value.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
+    if let Some(v) = &v
+        && (v.len() < 4
+            || v.len() > 16
+            || !v.chars().take(2).all(|ch| ch.is_ascii_uppercase())
+            || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
+    {
+        return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
+    }
+    Ok(v)
+}
+
+/// A client's details, checked.
+pub(crate) struct CheckedClient {
+    kind: ClientKind,
+    email: String,
+    name: String,
+    phone: Option<String>,
+    company_name: Option<String>,
+    siren: Option<String>,
+    siret: Option<String>,
+    vat_number: Option<String>,
+    address: Option<Address>,
+    language: immovr_core::model::Language,
+}
+
+impl CheckedClient {
+    pub(crate) fn new(c: NewClient) -> Result<CheckedClient> {
+        let email = normalize_email(&c.email)?;
+        let name = check_text("name", &c.name, 200)?;
+        let company_name = check_opt_text("company_name", c.company_name, 200)?;
+        if c.kind == ClientKind::Company && company_name.is_none() {
+            return Err(DomainError::validation("company_name", "required for a company"));
+        }
+        let siren = digits("siren", c.siren, 9)?;
+        let siret = digits("siret", c.siret, 14)?;
+        if let (Some(siren), Some(siret)) = (&siren, &siret)
+            && !siret.starts_with(siren.as_str())
+        {
+            return Err(DomainError::validation("siret", "must start with the SIREN"));
+        }
+        let vat_number = vat_number(c.vat_number)?;
+        let phone = check_opt_text("phone", c.phone, 40)?;
+        check_address(&c.billing_address)?;
+        Ok(CheckedClient {
+            kind: c.kind,
+            email,
+            name,
+            phone,
+            company_name,
+            siren,
+            siret,
+            vat_number,
+            address: c.billing_address,
+            language: c.language,
+        })
+    }
+
+    pub(crate) fn email(&self) -> &str {
+        &self.email
+    }
+
+    pub(crate) fn row(&self) -> ClientRow<'_> {
+        ClientRow {
+            kind: self.kind,
+            name: &self.name,
+            email: &self.email,
+            phone: self.phone.as_deref(),
+            company_name: self.company_name.as_deref(),
+            siren: self.siren.as_deref(),
+            siret: self.siret.as_deref(),
+            vat_number: self.vat_number.as_deref(),
+            billing_address: self.address.as_ref(),
+            language: self.language,
+        }
+    }
+}
+
+impl App {
+    /// Records a client (with its login when given a password hash), in the caller's
+    /// transaction; an email with an account already is refused.
+    pub(crate) async fn insert_client(
+        &self,
+        tx: &mut dyn crate::ports::Tx,
+        actor: &Actor,
+        client: &CheckedClient,
+        password_hash: Option<&str>,
+    ) -> Result<(Client, Option<User>)> {
+        let now = self.now();
+        if tx.email_taken(client.email()).await? {
+            return Err(DomainError::EmailTaken);
+        }
+        let created = tx.insert_client(&client.row(), now).await?;
+        let login = match password_hash {
+            Some(hash) => Some(tx.insert_client_login(&created, hash, now).await?),
+            None => None,
+        };
+        let detail = json!({"email": created.email, "kind": created.kind.as_str()});
+        audit(tx, now, actor, "client.created", ("client", created.id), detail).await?;
+        Ok((created, login))
+    }
+
+    /// A client record created by staff (sales), with a login when `password` is given.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn create_client(&self, actor: &Actor, client: NewClient, password: Option<String>) -> Result<Client> {
+        actor.require(Role::Sales)?;
+        let client = CheckedClient::new(client)?;
+        let hash = match password {
+            Some(p) => Some(self.hash_password(p).await?),
+            None => None,
+        };
+        let mut tx = self.begin().await?;
+        let (created, _) = self.insert_client(tx.as_mut(), actor, &client, hash.as_deref()).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Sign-up with a first quote request, in one transaction; gives the new login. The
+    /// attachments were saved before (see `save_attachment`); the caller discards them if this
+    /// fails.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn sign_up_with_request(
+        &self,
+        client: NewClient,
+        password: String,
+        request: NewQuoteRequest,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<User> {
+        let client = CheckedClient::new(client)?;
+        let request = self.checked_request(request)?;
+        let hash = self.hash_password(password).await?;
+        let actor = Actor { label: format!("signup {}", client.email()), ..Actor::anonymous() };
+        let mut tx = self.begin().await?;
+        let (created, login) = self.insert_client(tx.as_mut(), &actor, &client, Some(&hash)).await?;
+        self.insert_request(tx.as_mut(), &actor, created.id, &request, &attachments).await?;
+        tx.commit().await?;
+        login.ok_or_else(|| DomainError::internal("a client signed up without a login"))
+    }
+
+    /// A client updates its details (name, phone, company, identifiers, address, language,
+    /// whether to be emailed).
+    #[tracing::instrument(skip_all, fields(client_id), err(level = "info"))]
+    pub async fn update_profile(&self, actor: &Actor, client_id: Id, p: ProfileUpdate) -> Result<Client> {
+        if actor.scope() != Scope::Client(client_id) && actor.require(Role::Sales).is_err() {
+            return Err(DomainError::not_found("client"));
+        }
+        let name = check_text("name", &p.name, 200)?;
+        let company_name = check_opt_text("company_name", p.company_name, 200)?;
+        let siren = digits("siren", p.siren, 9)?;
+        let siret = digits("siret", p.siret, 14)?;
+        let vat_number = p.vat_number.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
+        if let Some(v) = &vat_number
+            && (v.len() < 4 || v.len() > 16 || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        {
+            return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
+        }
+        let phone = check_opt_text("phone", p.phone, 40)?;
+        check_address(&p.billing_address)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let current = tx.client_now(client_id).await?;
+        if current.kind == ClientKind::Company && company_name.is_none() {
+            return Err(DomainError::validation("company_name", "required for a company"));
+        }
+        let row = ProfileRow {
+            name: &name,
+            phone: phone.as_deref(),
+            company_name: company_name.as_deref(),
+            siren: siren.as_deref(),
+            siret: siret.as_deref(),
+            vat_number: vat_number.as_deref(),
+            billing_address: p.billing_address.as_ref(),
+            language: p.language,
+            notify_email: p.notify_email,
+        };
+        let client = tx.update_client(client_id, &row).await?;
+        audit(tx.as_mut(), now, actor, "client.updated", ("client", client_id), json!({})).await?;
+        tx.commit().await?;
+        Ok(client)
+    }
+
+    /// A staff account (admin; the command line acts as the system), with the password given or
+    /// a generated one, given back to be shown once (the person changes it with a reset link).
+    pub async fn add_staff_member(
+        &self,
+        actor: &Actor,
+        email: String,
+        name: String,
+        roles: Vec<Role>,
+        password: Option<String>,
+    ) -> Result<(User, Option<String>)> {
+        actor.require(Role::Admin)?;
+        let (password, generated) = match password {
+            Some(p) => (p, false),
+            None => (crate::tokens::random_key(20), true),
+        };
+        let password_hash = self.hash_password(password.clone()).await?;
+        let user = self.create_staff_user(actor, NewStaffUser { email, name, roles, password_hash }).await?;
+        Ok((user, generated.then_some(password)))
+    }
+
+    /// A staff account with a password hash (admin; the command line acts as the system).
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn create_staff_user(&self, actor: &Actor, user: NewStaffUser) -> Result<User> {
+        actor.require(Role::Admin)?;
+        let email = normalize_email(&user.email)?;
+        let name = check_text("name", &user.name, 200)?;
+        if user.roles.is_empty() {
+            return Err(DomainError::validation("roles", "at least one role"));
+        }
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let created = tx.insert_staff_user(&email, &name, &user.password_hash, &user.roles, now).await?;
+        let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+        audit(tx.as_mut(), now, actor, "user.created", ("user", created.id), json!({"email": email, "roles": roles}))
+            .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Replaces a staff member's roles (admin; at least one).
+    #[tracing::instrument(skip_all, fields(user_id), err(level = "info"))]
+    pub async fn set_roles(&self, actor: &Actor, user_id: Id, roles: Vec<Role>) -> Result<User> {
+        actor.require(Role::Admin)?;
+        if roles.is_empty() {
+            return Err(DomainError::validation("roles", "at least one role"));
+        }
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let user = tx.set_roles(user_id, &roles).await?.ok_or_else(|| DomainError::not_found("user"))?;
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        audit(tx.as_mut(), now, actor, "user.roles_changed", ("user", user_id), json!({"roles": names})).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// An API token for a staff member (admin); stored as its SHA-256, given once.
+    #[tracing::instrument(skip_all, fields(user_id), err(level = "info"))]
+    pub async fn create_api_token(&self, actor: &Actor, user_id: Id, name: &str, token_sha256: &str) -> Result<Id> {
+        actor.require(Role::Admin)?;
+        let name = check_text("name", name, 100)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let user = tx.user_now(user_id).await?.ok_or_else(|| DomainError::not_found("user"))?;
+        if user.client_id.is_some() {
+            return Err(DomainError::validation("user", "API tokens are for staff accounts"));
+        }
+        let id = tx.insert_api_token(user_id, &name, token_sha256, now).await?;
+        audit(tx.as_mut(), now, actor, "api_token.created", ("user", user_id), json!({"token_id": id, "name": name}))
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn client(&self, actor: &Actor, id: Id) -> Result<Client> {
+        self.db.client(actor.scope(), id).await
+    }
+
+    /// Clients, newest first (staff).
+    pub async fn clients(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Client>> {
+        if actor.scope() != Scope::Staff {
+            return Err(DomainError::Forbidden { role: "staff" });
+        }
+        self.db.clients(list).await
+    }
+
+    /// The display names of these clients (staff lists name their rows' clients).
+    pub async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>> {
+        self.db.client_names(ids).await
+    }
+
+    /// Staff accounts (admin).
+    pub async fn staff_users(&self, actor: &Actor) -> Result<Vec<User>> {
+        actor.require(Role::Admin)?;
+        self.db.staff_users().await
+    }
+
+    /// Everything the studio holds about a client, as one JSON document (GDPR art. 15 and 20).
+    pub async fn export_client(&self, actor: &Actor, client_id: Id) -> Result<serde_json::Value> {
+        let scope = Scope::Client(client_id);
+        if actor.scope() != scope {
+            return Err(DomainError::not_found("client"));
+        }
+        let client = self.db.client(scope, client_id).await?;
+        let requests = every(ListQuery::first(), async |q| self.db.quote_requests(scope, &q).await).await?;
+        let quotes = every(ListQuery::first(), async |q| self.db.quotes(scope, &q).await).await?;
+        let purchase_orders = every(ListQuery::first(), async |q| self.db.purchase_orders(scope, &q).await).await?;
+        let orders = every(ListQuery::first(), async |q| self.db.orders(scope, &q).await).await?;
+        let invoices = every(ListQuery::first(), async |q| self.db.invoices(scope, &q).await).await?;
+        let mut messages = Vec::new();
+        for q in &quotes {
+            messages.extend(self.db.messages(scope, ThreadKind::Quote, q.id).await?);
+        }
+        for o in &orders {
+            messages.extend(self.db.messages(scope, ThreadKind::Order, o.id).await?);
+        }
+        Ok(json!({
+            "exported_at": self.now(),
+            "client": client,
+            "quote_requests": requests,
+            "quotes": quotes,
+            "purchase_orders": purchase_orders,
+            "orders": orders,
+            "invoices": invoices,
+            "messages": messages,
+        }))
+    }
+}

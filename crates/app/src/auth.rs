@@ -1,0 +1,310 @@
+//! Authentication, for the API and the pages alike: passwords (argon2id, at most one hash per
+//! core at a time), sessions, API tokens, single-use links by email (sign-in, password reset),
+//! the optional second factor (TOTP, RFC 6238) and sign-up.
+
+use immovr_core::auth::{dummy_hash, hash_password, normalize_email, token_sha256, verify_password};
+use immovr_core::links;
+use immovr_core::model::User;
+use immovr_core::notification::{LinkNews, Notification};
+use immovr_core::ports::NewClient;
+use immovr_core::{Actor, Context, DomainError, Result};
+use jiff::{Timestamp, ToSpan};
+use serde_json::json;
+use totp_rs::{Builder, Secret};
+
+use crate::App;
+use crate::accounts::CheckedClient;
+use crate::ports::LinkPurpose;
+use crate::support::audit;
+use crate::tokens::new_token;
+
+/// Session tokens start with this (API tokens with `imvt_`), so a leaked one is recognisable.
+pub const SESSION_TOKEN_PREFIX: &str = "imvs_";
+pub const API_TOKEN_PREFIX: &str = "imvt_";
+
+/// An open session: the token (given once), when it ends, and whose it is.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub expires_at: Timestamp,
+    pub user: User,
+}
+
+/// A password checked.
+pub enum SignIn {
+    /// Signed in.
+    Session(NewSession),
+    /// The password was right; the account's second factor is awaited under this token (five
+    /// minutes; see [`App::second_factor`]).
+    CodeNeeded { token: String, user: User },
+}
+
+/// True when `code` is the current code (± one step) of the base32 `secret` at `now`.
+pub fn totp_code_ok(secret: &str, code: &str, now: Timestamp) -> bool {
+    let Ok(secret) = Secret::try_from_base32(secret) else { return false };
+    let Ok(totp) = Builder::new().with_secret(secret).build() else { return false };
+    let code: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
+    totp.check(&code, now.as_second().max(0) as u64).is_some()
+}
+
+/// A new TOTP secret (base32) and the `otpauth://` address authenticator apps read.
+pub fn new_totp_secret(issuer: &str, account: &str) -> (String, String) {
+    let bytes: [u8; 20] = rand::random();
+    let secret = Secret::from(bytes).to_base32();
+    let label: String = format!("{issuer}:{account}")
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let uri = format!("otpauth://totp/{label}?secret={secret}&issuer={issuer}&algorithm=SHA1&digits=6&period=30");
+    (secret, uri)
+}
+
+impl App {
+    /// Hashes a password off the async threads, at most one per core at once (argon2id holds a
+    /// 19 MiB block for tens of milliseconds: a burst of sign-ups waits its turn).
+    pub async fn hash_password(&self, password: String) -> Result<String> {
+        self.hashing(move || hash_password(&password)).await?
+    }
+
+    async fn hashing<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let _permit = self.hashing.acquire().await.context("waiting to hash a password")?;
+        tokio::task::spawn_blocking(f).await.context("hashing a password")
+    }
+
+    /// Checks an email and a password; the same answer, in the same time, whether or not the
+    /// account exists. An account with a second factor then waits for its code.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn sign_in(&self, email: &str, password: String) -> Result<SignIn> {
+        let found = self.db.user_credentials(email).await?;
+        let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
+        // Verified even for unknown emails, so the answer time does not reveal which exist.
+        let ok = self.hashing(move || verify_password(&password, &hash)).await?;
+        match found {
+            Some((user, _)) if ok => self.after_password(user).await,
+            _ => Err(DomainError::BadCredentials),
+        }
+    }
+
+    /// Checks an email, a password and, for an account with a second factor, its code, at once
+    /// (the API); `second_factor_required` when the code is missing or wrong.
+    pub async fn sign_in_with_code(&self, email: &str, password: String, code: Option<&str>) -> Result<NewSession> {
+        match self.sign_in(email, password).await? {
+            SignIn::Session(s) => Ok(s),
+            SignIn::CodeNeeded { token, user } => {
+                let secret = self.db.totp_secret(user.id).await?.unwrap_or_default();
+                // The wait just started is not needed: the code came with the password.
+                self.db.take_second_factor(&token_sha256(&token), self.now()).await?;
+                if !totp_code_ok(&secret, code.unwrap_or(""), self.now()) {
+                    return Err(DomainError::SecondFactorRequired);
+                }
+                self.open_session(&user).await
+            }
+        }
+    }
+
+    /// A session, or the wait for the second factor (an emailed link replaces the password,
+    /// never the second factor).
+    async fn after_password(&self, user: User) -> Result<SignIn> {
+        if self.db.totp_secret(user.id).await?.is_some() {
+            let token = new_token("");
+            let expires = self.now().checked_add(5.minutes()).context("the second factor's wait")?;
+            self.db.begin_second_factor(user.id, &token_sha256(&token), expires).await?;
+            return Ok(SignIn::CodeNeeded { token, user });
+        }
+        Ok(SignIn::Session(self.open_session(&user).await?))
+    }
+
+    /// The second factor's code, for the login waiting under `token`: a session, or `None` when
+    /// the wait is over (expired or used: a wrong code starts a new one, given back in `Err`).
+    pub async fn second_factor(
+        &self,
+        token: &str,
+        code: &str,
+    ) -> Result<Option<std::result::Result<NewSession, SignIn>>> {
+        let now = self.now();
+        let Some(user) = self.db.take_second_factor(&token_sha256(token), now).await? else { return Ok(None) };
+        let secret = self.db.totp_secret(user.id).await?.unwrap_or_default();
+        if totp_code_ok(&secret, code, now) {
+            return Ok(Some(Ok(self.open_session(&user).await?)));
+        }
+        // A wrong code: a fresh wait.
+        Ok(Some(Err(self.after_password(user).await?)))
+    }
+
+    /// Opens a session for `user`.
+    pub async fn open_session(&self, user: &User) -> Result<NewSession> {
+        let token = new_token(SESSION_TOKEN_PREFIX);
+        let expires_at = self.now().checked_add(self.session_hours.hours()).context("a session's end")?;
+        self.db.create_session(user.id, &token_sha256(&token), expires_at).await?;
+        Ok(NewSession { token, expires_at, user: user.clone() })
+    }
+
+    pub fn session_hours(&self) -> i64 {
+        self.session_hours
+    }
+
+    /// Ends a session (logout); an unknown token is no error.
+    pub async fn close_session(&self, token: &str) -> Result<()> {
+        self.db.delete_session(&token_sha256(token)).await
+    }
+
+    /// Whose credential this is: an API token (`imvt_…`) or a session token.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<User>> {
+        let hash = token_sha256(token);
+        if token.starts_with(API_TOKEN_PREFIX) {
+            self.db.api_token_user(&hash).await
+        } else if token.starts_with(SESSION_TOKEN_PREFIX) {
+            self.db.session_user(&hash, self.now()).await
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Creates a client account with its login (sign-up) and opens its session.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn sign_up(&self, client: NewClient, password: String) -> Result<NewSession> {
+        let client = CheckedClient::new(client)?;
+        let hash = self.hash_password(password).await?;
+        let actor = Actor { label: format!("signup {}", client.email()), ..Actor::anonymous() };
+        let mut tx = self.begin().await?;
+        let (_, login) = self.insert_client(tx.as_mut(), &actor, &client, Some(&hash)).await?;
+        tx.commit().await?;
+        let login = login.ok_or_else(|| DomainError::internal("a client signed up without a login"))?;
+        self.open_session(&login).await
+    }
+
+    /// Emails a single-use link to the account with this email (sign-in: 15 minutes; password
+    /// reset: an hour). Unknown emails do nothing and answer the same, so the form does not reveal
+    /// who has an account.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn request_link(&self, email: &str, purpose: LinkPurpose) -> Result<()> {
+        let Ok(email) = normalize_email(email) else { return Ok(()) };
+        let token = new_token("");
+        let (url_path, minutes) = match purpose {
+            LinkPurpose::MagicLink => (links::magic_link(&token), 15),
+            LinkPurpose::PasswordReset => (links::password_reset(&token), 60),
+        };
+        let now = self.now();
+        let expires_at = now.checked_add(minutes.minutes()).context("a link's end")?;
+        let mut tx = self.begin().await?;
+        let Some(user) = tx.user_by_email(&email).await? else { return Ok(()) };
+        tx.insert_login_link(&token_sha256(&token), user.id, purpose, expires_at, now).await?;
+        let actor = Actor { label: format!("link request {email}"), ..Actor::anonymous() };
+        audit(tx.as_mut(), now, &actor, &format!("{}.requested", purpose.as_str()), ("user", user.id), json!({}))
+            .await?;
+        let news = LinkNews { url_path, expires_at, name: user.name.clone() };
+        let notification = match purpose {
+            LinkPurpose::MagicLink => Notification::MagicLink(news),
+            LinkPurpose::PasswordReset => Notification::PasswordReset(news),
+        };
+        tx.enqueue(&email, user.language, &notification, now).await?;
+        tx.commit().await
+    }
+
+    /// Uses a link once: its account, if the link exists, has this purpose, is unused and
+    /// unexpired.
+    async fn use_link(&self, token: &str, purpose: LinkPurpose) -> Result<Option<User>> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let Some(user_id) = tx.use_login_link(&token_sha256(token), purpose, now).await? else { return Ok(None) };
+        let user = tx.user_now(user_id).await?.ok_or_else(|| DomainError::not_found("user"))?;
+        let actor = Actor::for_user(&user);
+        audit(tx.as_mut(), now, &actor, &format!("{}.used", purpose.as_str()), ("user", user.id), json!({})).await?;
+        tx.commit().await?;
+        Ok(Some(user))
+    }
+
+    /// Signs in with an emailed link; `None` when the link is unknown, used or expired.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn sign_in_with_link(&self, token: &str) -> Result<Option<SignIn>> {
+        match self.use_link(token, LinkPurpose::MagicLink).await? {
+            Some(user) => Ok(Some(self.after_password(user).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets a new password with an emailed reset link (used only once the new password is
+    /// acceptable); every session of the account ends. False when the link is unknown, used or
+    /// expired.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn reset_password(&self, token: &str, password: String) -> Result<bool> {
+        let hash = self.hash_password(password).await?;
+        let Some(user) = self.use_link(token, LinkPurpose::PasswordReset).await? else { return Ok(false) };
+        self.set_password_hash(&Actor::for_user(&user), user.id, &hash).await?;
+        Ok(true)
+    }
+
+    /// A signed-in user changes its password, giving the current one; every session ends.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn change_password(&self, actor: &Actor, user: &User, current: String, new: String) -> Result<()> {
+        let (_, hash) = self.db.user_credentials(&user.email).await?.ok_or(DomainError::BadCredentials)?;
+        let checked = self
+            .hashing(move || if verify_password(&current, &hash) { hash_password(&new).map(Some) } else { Ok(None) })
+            .await??;
+        let new_hash = checked.ok_or(DomainError::BadCredentials)?;
+        self.set_password_hash(actor, user.id, &new_hash).await
+    }
+
+    async fn set_password_hash(&self, actor: &Actor, user_id: immovr_core::model::Id, hash: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        if !tx.set_password(user_id, hash).await? {
+            return Err(DomainError::not_found("user"));
+        }
+        audit(tx.as_mut(), now, actor, "user.password_changed", ("user", user_id), json!({})).await?;
+        tx.commit().await
+    }
+
+    /// Whether an account (staff or client) has this email.
+    pub async fn account_exists(&self, email: &str) -> Result<bool> {
+        Ok(self.db.user_credentials(email).await?.is_some())
+    }
+
+    /// The staff account with this email (the command line names accounts by email).
+    pub async fn staff_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        Ok(self.db.user_credentials(email).await?.map(|(u, _)| u).filter(User::is_staff))
+    }
+
+    /// Whether a staff member turned the second factor on.
+    pub async fn has_second_factor(&self, user: &User) -> Result<bool> {
+        Ok(self.db.totp_secret(user.id).await?.is_some())
+    }
+
+    /// Turns the second factor on, with the secret the staff member's app now shows codes of
+    /// (`code` proves it).
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn enable_second_factor(&self, actor: &Actor, user: &User, secret: &str, code: &str) -> Result<()> {
+        if !user.is_staff() || actor.user_id != Some(user.id) {
+            return Err(DomainError::Forbidden { role: "staff" });
+        }
+        if !totp_code_ok(secret, code, self.now()) {
+            return Err(DomainError::validation("code", "wrong code"));
+        }
+        self.set_totp(actor, user, Some(secret)).await
+    }
+
+    /// Turns the second factor off (a current code proves the staff member still has it).
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn disable_second_factor(&self, actor: &Actor, user: &User, code: &str) -> Result<()> {
+        let secret = self.db.totp_secret(user.id).await?.unwrap_or_default();
+        if !totp_code_ok(&secret, code, self.now()) {
+            return Err(DomainError::validation("code", "wrong code"));
+        }
+        self.set_totp(actor, user, None).await
+    }
+
+    async fn set_totp(&self, actor: &Actor, user: &User, secret: Option<&str>) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        tx.set_totp(user.id, secret).await?;
+        let action = if secret.is_some() { "user.totp_enabled" } else { "user.totp_disabled" };
+        audit(tx.as_mut(), now, actor, action, ("user", user.id), json!({})).await?;
+        tx.commit().await
+    }
+}

@@ -1,0 +1,271 @@
+//! Purchase orders (generated on acceptance), orders with their stages, contact log and final
+//! files, and delivery (with its invoice, in one transaction).
+
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::{
+    CompanySettings, ContactNote, Deliverable, Id, Language, Order, OrderStatus, PurchaseOrder, PurchaseOrderStatus,
+    Role, StageStatus,
+};
+use immovr_core::notification::{Notification, StageNews};
+use immovr_core::ports::{Delivered, NewDeliverable, StagePlan};
+use immovr_core::rules::{check_deliverable, check_order_open, check_purchase_order_pending};
+use immovr_core::{Actor, DomainError, Result, Scope};
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::App;
+use crate::ports::{StagePlanRow, Tx};
+use crate::support::{audit, check_opt_text, check_text, notify, notify_client};
+
+/// What happens to a stage.
+enum StageChange {
+    Plan(StagePlan),
+    Done,
+}
+
+impl App {
+    /// Registers the order of a validated purchase order, with the stage template's stages in
+    /// its client's language; the client is told.
+    pub(crate) async fn register_order(
+        &self,
+        tx: &mut dyn Tx,
+        now: Timestamp,
+        actor: &Actor,
+        company: &CompanySettings,
+        po: &PurchaseOrder,
+    ) -> Result<Id> {
+        let (order_id, contact) = tx.insert_order(po.id, po.client_id, &po.number, now).await?;
+        let stages: Vec<(&str, &str)> = company
+            .stage_template
+            .iter()
+            .map(|s| {
+                let label = if contact.language == Language::En { &s.label_en } else { &s.label_fr };
+                (s.code.as_str(), label.as_str())
+            })
+            .collect();
+        if !stages.is_empty() {
+            tx.insert_stages(order_id, &stages).await?;
+        }
+        audit(tx, now, actor, "order.registered", ("order", order_id), json!({"purchase_order": po.number})).await?;
+        let registered = Notification::OrderRegistered { order_id, purchase_order_number: po.number.clone() };
+        notify_client(tx, now, po.client_id, (&contact.email, contact.language), registered).await?;
+        Ok(order_id)
+    }
+
+    /// Validates a purchase order (sales): the order is registered with its stages.
+    #[tracing::instrument(skip_all, fields(purchase_order_id = id), err(level = "info"))]
+    pub async fn validate_purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
+        actor.require(Role::Sales)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        let po = tx.lock_purchase_order(Scope::Staff, id).await?;
+        check_purchase_order_pending(po.status)?;
+        let validated_at = tx.mark_purchase_order_validated(id, now).await?;
+        let detail = json!({"number": po.number});
+        audit(tx.as_mut(), now, actor, "purchase_order.validated", ("purchase_order", id), detail).await?;
+        let order_id = self.register_order(tx.as_mut(), now, actor, &company, &po).await?;
+        tx.commit().await?;
+        // What it now is, from what this use case holds and wrote (no reading back).
+        Ok(PurchaseOrder {
+            status: PurchaseOrderStatus::Validated,
+            validated_at,
+            order_id: Some(order_id),
+            order_status: Some(OrderStatus::Registered),
+            ..po
+        })
+    }
+
+    /// Cancels a purchase order not validated yet, with a reason (sales); the client is told.
+    #[tracing::instrument(skip_all, fields(purchase_order_id = id), err(level = "info"))]
+    pub async fn cancel_purchase_order(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder> {
+        actor.require(Role::Sales)?;
+        let reason = check_text("reason", reason, 2000)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let po = tx.lock_purchase_order(Scope::Staff, id).await?;
+        check_purchase_order_pending(po.status)?;
+        tx.mark_purchase_order_cancelled(id, &reason).await?;
+        let detail = json!({"number": po.number, "reason": reason});
+        audit(tx.as_mut(), now, actor, "purchase_order.cancelled", ("purchase_order", id), detail).await?;
+        let client = tx.client_now(po.client_id).await?;
+        let cancelled =
+            Notification::PurchaseOrderCancelled { purchase_order_id: id, number: po.number.clone(), reason };
+        notify(tx.as_mut(), now, &client, cancelled).await?;
+        let po = tx.purchase_order_now(id, po.lines).await?;
+        tx.commit().await?;
+        Ok(po)
+    }
+
+    async fn change_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, change: StageChange) -> Result<Order> {
+        actor.require(Role::Production)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let order = tx.lock_order(order_id).await?;
+        check_order_open(order.status)?;
+        let stage = tx.stage(order_id, stage_id).await?.ok_or_else(|| DomainError::not_found("stage"))?;
+        if stage.status == StageStatus::Done {
+            return Err(DomainError::StageAlreadyDone);
+        }
+        let (action, planned_date, news): (_, _, fn(StageNews) -> Notification) = match change {
+            StageChange::Plan(plan) => {
+                let assignee = check_opt_text("assignee", plan.assignee, 200)?;
+                let notes = check_opt_text("notes", plan.notes, 5000)?;
+                let status = if plan.planned_date.is_some() { StageStatus::Planned } else { StageStatus::Pending };
+                let row = StagePlanRow {
+                    planned_date: plan.planned_date,
+                    assignee: assignee.as_deref(),
+                    notes: notes.as_deref(),
+                    status,
+                };
+                tx.plan_stage(stage_id, &row).await?;
+                ("stage.planned", plan.planned_date, Notification::StagePlanned)
+            }
+            StageChange::Done => {
+                tx.complete_stage(stage_id, now).await?;
+                ("stage.done", stage.planned_date, Notification::StageDone)
+            }
+        };
+        if order.status == OrderStatus::Registered {
+            tx.set_order_status(order_id, OrderStatus::InProgress).await?;
+        }
+        let detail = json!({"stage_id": stage_id, "stage": stage.code});
+        audit(tx.as_mut(), now, actor, action, ("order", order_id), detail).await?;
+        let client = tx.client_now(order.client_id).await?;
+        let news = news(StageNews { order_id, stage_id, stage: stage.label, stage_code: stage.code, planned_date });
+        notify(tx.as_mut(), now, &client, news).await?;
+        let order = tx.order_now(order_id).await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// Plans a stage of an open order: a date (or none: to plan), who, notes (production).
+    #[tracing::instrument(skip_all, fields(order_id, stage_id), err(level = "info"))]
+    pub async fn plan_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, plan: StagePlan) -> Result<Order> {
+        self.change_stage(actor, order_id, stage_id, StageChange::Plan(plan)).await
+    }
+
+    /// Marks a stage of an open order done (production).
+    #[tracing::instrument(skip_all, fields(order_id, stage_id), err(level = "info"))]
+    pub async fn complete_stage(&self, actor: &Actor, order_id: Id, stage_id: Id) -> Result<Order> {
+        self.change_stage(actor, order_id, stage_id, StageChange::Done).await
+    }
+
+    /// Records a final file of an open order (production).
+    #[tracing::instrument(skip_all, fields(order_id), err(level = "info"))]
+    pub async fn add_deliverable(&self, actor: &Actor, order_id: Id, f: NewDeliverable) -> Result<Order> {
+        actor.require(Role::Production)?;
+        let filename = check_text("filename", &f.filename, 255)?;
+        if filename.contains(['/', '\\', '\0']) {
+            return Err(DomainError::validation("filename", "a file name, not a path"));
+        }
+        let content_type = check_text("content_type", &f.content_type, 100)?;
+        if f.size_bytes < 0 {
+            return Err(DomainError::validation("size_bytes", "must not be negative"));
+        }
+        if f.sha256.len() != 64 || !f.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(DomainError::validation("sha256", "64 hexadecimal digits"));
+        }
+        let storage_key = check_text("storage_key", &f.storage_key, 500)?;
+        let file = NewDeliverable { filename, content_type, sha256: f.sha256.to_lowercase(), storage_key, ..f };
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let order = tx.lock_order(order_id).await?;
+        check_order_open(order.status)?;
+        let id = tx.insert_deliverable(order_id, &file, now).await?;
+        let detail = json!({"deliverable_id": id, "filename": file.filename, "sha256": file.sha256});
+        audit(tx.as_mut(), now, actor, "deliverable.added", ("order", order_id), detail).await?;
+        let (stages, files) = tx.order_children(order_id).await?;
+        tx.commit().await?;
+        Ok(order.with(stages, files))
+    }
+
+    /// Delivers an order whose final files are uploaded (production): in the same transaction
+    /// its invoice is issued; the client is told, with the invoice attached.
+    #[tracing::instrument(skip_all, fields(order_id), err(level = "info"))]
+    pub async fn deliver_order(&self, actor: &Actor, order_id: Id) -> Result<Delivered> {
+        actor.require(Role::Production)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        // The order locked, with its purchase order's lines and its client for the invoice.
+        let to_invoice = tx.lock_order_to_invoice(order_id).await?;
+        // (Delivering changes no stage: read now with the files, as the answer shows them.)
+        let (stages, files) = tx.order_children(order_id).await?;
+        check_deliverable(to_invoice.head.status, files.len())?;
+        let delivered_at = tx.mark_delivered(order_id, now).await?;
+        audit(tx.as_mut(), now, actor, "order.delivered", ("order", order_id), json!({"files": files.len()})).await?;
+        let client = to_invoice.client.clone();
+        let head = to_invoice.head.clone();
+        let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, to_invoice, delivered_at).await?;
+        let delivered = Notification::OrderDelivered {
+            order_id,
+            invoice_id: invoice.id,
+            invoice_number: invoice.number.clone(),
+            total_incl_vat: invoice.totals.total_incl_vat,
+            due_date: invoice.due_date,
+        };
+        notify(tx.as_mut(), now, &client, delivered).await?;
+        let mut order = head.with(stages, files);
+        order.invoice_id = Some(invoice.id);
+        order.status = OrderStatus::Delivered;
+        order.delivered_at = delivered_at;
+        tx.commit().await?;
+        Ok(Delivered { order, invoice })
+    }
+
+    /// Notes a contact with the client on an order (production).
+    #[tracing::instrument(skip_all, fields(order_id), err(level = "info"))]
+    pub async fn log_contact(&self, actor: &Actor, order_id: Id, note: &str) -> Result<ContactNote> {
+        actor.require(Role::Production)?;
+        let note = check_text("note", note, 5000)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        tx.lock_order(order_id).await?;
+        let author = match actor.user_id {
+            Some(uid) => tx.user_now(uid).await?.map(|u| u.name).unwrap_or_else(|| actor.label.clone()),
+            None => actor.label.clone(),
+        };
+        let contact = tx.insert_contact(order_id, &author, &note, now).await?;
+        audit(tx.as_mut(), now, actor, "order.contact_logged", ("order", order_id), json!({"contact_id": contact.id}))
+            .await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    /// Purchase orders, newest first: a client's own, or all for staff.
+    pub async fn purchase_orders(&self, actor: &Actor, list: &ListQuery) -> Result<Page<PurchaseOrder>> {
+        self.db.purchase_orders(actor.scope(), list).await
+    }
+
+    pub async fn purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
+        self.db.purchase_order(actor.scope(), id).await
+    }
+
+    /// The purchase order generated when this quote version was accepted.
+    pub async fn purchase_order_for_quote(&self, actor: &Actor, quote_id: Id) -> Result<Option<PurchaseOrder>> {
+        self.db.purchase_order_for_quote(actor.scope(), quote_id).await
+    }
+
+    /// Orders, newest first: a client's own, or all for staff.
+    pub async fn orders(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Order>> {
+        self.db.orders(actor.scope(), list).await
+    }
+
+    pub async fn order(&self, actor: &Actor, id: Id) -> Result<Order> {
+        self.db.order(actor.scope(), id).await
+    }
+
+    /// An order's final file, if the actor may see the order.
+    pub async fn deliverable(&self, actor: &Actor, order_id: Id, id: Id) -> Result<Deliverable> {
+        self.db.deliverable(actor.scope(), order_id, id).await
+    }
+
+    /// An order's contact log (staff).
+    pub async fn contact_log(&self, actor: &Actor, order_id: Id) -> Result<Vec<ContactNote>> {
+        if actor.scope() != Scope::Staff {
+            return Err(DomainError::Forbidden { role: "staff" });
+        }
+        self.db.contact_log(order_id).await
+    }
+}

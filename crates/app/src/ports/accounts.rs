@@ -1,0 +1,120 @@
+//! Accounts (staff and client logins, sessions, API tokens, single-use links, second factors)
+//! and clients.
+
+use async_trait::async_trait;
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::{Address, Client, ClientKind, Id, Language, Role, User};
+use immovr_core::{Result, Scope};
+use jiff::Timestamp;
+
+/// A client's details, checked.
+pub struct ClientRow<'a> {
+    pub kind: ClientKind,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub phone: Option<&'a str>,
+    pub company_name: Option<&'a str>,
+    pub siren: Option<&'a str>,
+    pub siret: Option<&'a str>,
+    pub vat_number: Option<&'a str>,
+    pub billing_address: Option<&'a Address>,
+    pub language: Language,
+}
+
+/// What a client changes about itself, checked.
+pub struct ProfileRow<'a> {
+    pub name: &'a str,
+    pub phone: Option<&'a str>,
+    pub company_name: Option<&'a str>,
+    pub siren: Option<&'a str>,
+    pub siret: Option<&'a str>,
+    pub vat_number: Option<&'a str>,
+    pub billing_address: Option<&'a Address>,
+    pub language: Language,
+    pub notify_email: bool,
+}
+
+/// What a single-use link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    MagicLink,
+    PasswordReset,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::MagicLink => "magic_link",
+            LinkPurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+#[async_trait]
+pub trait AccountRepo: Send {
+    /// An error when the email has an account already.
+    async fn insert_staff_user(
+        &mut self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        roles: &[Role],
+        at: Timestamp,
+    ) -> Result<User>;
+    async fn email_taken(&mut self, email: &str) -> Result<bool>;
+    /// A client (found by its words); an error when the email has an account already.
+    async fn insert_client(&mut self, client: &ClientRow<'_>, at: Timestamp) -> Result<Client>;
+    /// The login of a client.
+    async fn insert_client_login(&mut self, client: &Client, password_hash: &str, at: Timestamp) -> Result<User>;
+    async fn client_now(&mut self, id: Id) -> Result<Client>;
+    /// Updates a client and the name and language of its login.
+    async fn update_client(&mut self, id: Id, profile: &ProfileRow<'_>) -> Result<Client>;
+    async fn user_now(&mut self, id: Id) -> Result<Option<User>>;
+    async fn user_by_email(&mut self, email: &str) -> Result<Option<User>>;
+    /// A staff member's roles; `None` when there is no such staff member.
+    async fn set_roles(&mut self, user_id: Id, roles: &[Role]) -> Result<Option<User>>;
+    /// Sets a password and closes every session of that user; false when there is no such user.
+    async fn set_password(&mut self, user_id: Id, password_hash: &str) -> Result<bool>;
+    async fn set_totp(&mut self, user_id: Id, secret: Option<&str>) -> Result<()>;
+    async fn insert_api_token(&mut self, user_id: Id, name: &str, token_sha256: &str, at: Timestamp) -> Result<Id>;
+    async fn insert_login_link(
+        &mut self,
+        token_sha256: &str,
+        user_id: Id,
+        purpose: LinkPurpose,
+        expires_at: Timestamp,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Uses a link once: its user, if it exists, has this purpose, is unused and unexpired (of
+    /// two concurrent uses, one wins).
+    async fn use_login_link(&mut self, token_sha256: &str, purpose: LinkPurpose, now: Timestamp) -> Result<Option<Id>>;
+}
+
+/// Sessions, tokens and second factors: each a single statement, outside use cases'
+/// transactions; who a credential is may be cached (see `immovr-store`).
+#[async_trait]
+pub trait Sessions: Send + Sync {
+    /// The user and its password hash.
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>>;
+    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
+    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
+    async fn delete_session(&self, token_sha256: &str) -> Result<()>;
+    async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>>;
+    /// The TOTP secret (base32) of a user who turned the second factor on.
+    async fn totp_secret(&self, user_id: Id) -> Result<Option<String>>;
+    /// A password was right; the login now waits for its code.
+    async fn begin_second_factor(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
+    /// The user whose login waits under this token (unexpired); the token is used up.
+    async fn take_second_factor(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
+}
+
+/// Reading clients and staff.
+#[async_trait]
+pub trait AccountQueries: Send + Sync {
+    async fn client(&self, scope: Scope, id: Id) -> Result<Client>;
+    /// Clients, newest first; `q` searches names, company and email.
+    async fn clients(&self, list: &ListQuery) -> Result<Page<Client>>;
+    /// The display names of these clients (the rows of a list page name their client).
+    async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>>;
+    async fn staff_users(&self) -> Result<Vec<User>>;
+}

@@ -1,0 +1,42 @@
+//! What every use case writes beside its change, in its transaction: the audit event, the
+//! notifications (outbox rows, and the live change open pages see once it commits), the issued
+//! documents' snapshots, the next number of a series; and the company settings it reads.
+
+use async_trait::async_trait;
+use immovr_core::model::{CompanySettings, DocumentSnapshot, Id, Language};
+use immovr_core::{Change, Notification, Result};
+use jiff::Timestamp;
+
+/// An audit event: who did what to which record, when, and the detail worth keeping.
+pub struct AuditRecord<'a> {
+    pub at: Timestamp,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity_kind: &'a str,
+    pub entity_id: Id,
+    pub detail: serde_json::Value,
+}
+
+#[async_trait]
+pub trait Journal: Send {
+    /// The company settings, as this transaction sees them.
+    async fn company(&mut self) -> Result<CompanySettings>;
+    async fn set_company(&mut self, settings: &CompanySettings) -> Result<()>;
+    /// Takes the next value of a numbering series (a counter row locked until commit: a rollback
+    /// gives the number back, so numbers have no gap).
+    async fn next_in_series(&mut self, series: &str) -> Result<i64>;
+    /// Appends an audit event (never read back in its transaction).
+    async fn audit(&mut self, event: AuditRecord<'_>) -> Result<()>;
+    /// Queues an email: sent by the email worker only if this transaction commits.
+    async fn enqueue(
+        &mut self,
+        recipient: &str,
+        language: Language,
+        notification: &Notification,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Tells the open pages of this change once (and only if) this transaction commits.
+    fn announce(&mut self, change: Change);
+    /// Records an issued document: its frozen snapshot, rendered to PDF later (once).
+    async fn issue_document(&mut self, snapshot: &DocumentSnapshot, entity_id: Id, client_id: Id) -> Result<()>;
+}

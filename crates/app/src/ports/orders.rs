@@ -1,0 +1,126 @@
+//! Purchase orders, orders with their stages and final files, in a use case's transaction.
+
+use async_trait::async_trait;
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::{
+    Client, ContactNote, Deliverable, Id, Language, Order, OrderStatus, PurchaseOrder, Quote, Stage, StageStatus,
+};
+use immovr_core::money::Line;
+use immovr_core::ports::NewDeliverable;
+use immovr_core::{Result, Scope};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// An order's own row, locked, with its purchase order's number and its invoice in force.
+#[derive(Debug, Clone)]
+pub struct OrderHead {
+    pub id: Id,
+    pub purchase_order_id: Id,
+    pub purchase_order_number: String,
+    pub client_id: Id,
+    pub status: OrderStatus,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+    pub invoice_in_force: Option<Id>,
+}
+
+impl OrderHead {
+    /// The whole order, with its stages and files.
+    pub fn with(self, stages: Vec<Stage>, deliverables: Vec<Deliverable>) -> Order {
+        Order {
+            id: self.id,
+            purchase_order_id: self.purchase_order_id,
+            purchase_order_number: self.purchase_order_number,
+            client_id: self.client_id,
+            status: self.status,
+            created_at: self.created_at,
+            delivered_at: self.delivered_at,
+            stages,
+            deliverables,
+            invoice_id: self.invoice_in_force,
+        }
+    }
+}
+
+/// An order locked to be invoiced: its row, its purchase order's lines (which never change)
+/// and its client, as the invoice's document shows them.
+pub struct OrderToInvoice {
+    pub head: OrderHead,
+    pub lines: Vec<Line>,
+    pub client: Client,
+}
+
+/// How a client is written to.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub email: String,
+    pub language: Language,
+}
+
+/// A stage's new plan.
+pub struct StagePlanRow<'a> {
+    pub planned_date: Option<Date>,
+    pub assignee: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub status: StageStatus,
+}
+
+#[async_trait]
+pub trait OrderRepo: Send {
+    /// The purchase order of an accepted quote, with its lines; an error when the quote has one
+    /// already (exactly one per accepted quote).
+    async fn insert_purchase_order(&mut self, number: &str, quote: &Quote, at: Timestamp) -> Result<PurchaseOrder>;
+    /// A purchase order, locked.
+    async fn lock_purchase_order(&mut self, scope: Scope, id: Id) -> Result<PurchaseOrder>;
+    /// Validates it; gives the validation time as stored.
+    async fn mark_purchase_order_validated(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;
+    async fn mark_purchase_order_cancelled(&mut self, id: Id, reason: &str) -> Result<()>;
+    /// A purchase order as it now is, with the lines the caller holds.
+    async fn purchase_order_now(&mut self, id: Id, lines: Vec<Line>) -> Result<PurchaseOrder>;
+    /// Registers the order of a validated purchase order; gives its id and how its client is
+    /// written to.
+    async fn insert_order(
+        &mut self,
+        purchase_order: Id,
+        client_id: Id,
+        number: &str,
+        at: Timestamp,
+    ) -> Result<(Id, Contact)>;
+    /// The order's stages, in order: (code, label).
+    async fn insert_stages(&mut self, order_id: Id, stages: &[(&str, &str)]) -> Result<()>;
+    async fn lock_order(&mut self, id: Id) -> Result<OrderHead>;
+    async fn lock_order_to_invoice(&mut self, id: Id) -> Result<OrderToInvoice>;
+    /// An order's stages and files, as they are now.
+    async fn order_children(&mut self, id: Id) -> Result<(Vec<Stage>, Vec<Deliverable>)>;
+    /// A whole order, as it is now in this transaction.
+    async fn order_now(&mut self, id: Id) -> Result<Order>;
+    async fn stage(&mut self, order_id: Id, stage_id: Id) -> Result<Option<Stage>>;
+    async fn plan_stage(&mut self, stage_id: Id, plan: &StagePlanRow<'_>) -> Result<()>;
+    async fn complete_stage(&mut self, stage_id: Id, at: Timestamp) -> Result<()>;
+    async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()>;
+    async fn insert_deliverable(&mut self, order_id: Id, file: &NewDeliverable, at: Timestamp) -> Result<Id>;
+    /// Marks it delivered; gives the delivery time as stored.
+    async fn mark_delivered(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;
+    async fn insert_contact(&mut self, order_id: Id, author: &str, note: &str, at: Timestamp) -> Result<ContactNote>;
+}
+
+/// Reading purchase orders and orders.
+#[async_trait]
+pub trait OrderQueries: Send + Sync {
+    /// Purchase orders, newest first. Status: pending, validated, cancelled; period: created;
+    /// `q`: number, quote number and client.
+    async fn purchase_orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<PurchaseOrder>>;
+    async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder>;
+    /// The purchase order created when this quote version was accepted.
+    async fn purchase_order_for_quote(&self, scope: Scope, quote_id: Id) -> Result<Option<PurchaseOrder>>;
+    /// Orders, newest first. Status: registered, in_progress, delivered, cancelled, open
+    /// (registered or in progress), with_files; period: registered; `q`: purchase order number
+    /// and client.
+    async fn orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<Order>>;
+    async fn order(&self, scope: Scope, id: Id) -> Result<Order>;
+    /// An order's status alone (one read: an upload is refused before its bytes are taken).
+    async fn order_status(&self, scope: Scope, id: Id) -> Result<OrderStatus>;
+    /// An order's final file, if the scope may see the order.
+    async fn deliverable(&self, scope: Scope, order_id: Id, deliverable_id: Id) -> Result<Deliverable>;
+    async fn contact_log(&self, order_id: Id) -> Result<Vec<ContactNote>>;
+}

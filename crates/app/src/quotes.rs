@@ -1,0 +1,288 @@
+//! Quotes and their versions: draft, send, accept (with its purchase order, in one
+//! transaction), refuse, revise, extend; and reading them.
+
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::{
+    Acceptance, CompanySettings, DocumentKind, Id, Quote, QuoteStatus, Refusal, RefusalKind, Role,
+};
+use immovr_core::money::{Line, build_lines, totals};
+use immovr_core::notification::{self, Notification};
+use immovr_core::ports::{AcceptQuote, Accepted, NewQuote, QuoteDraft, RefuseQuote, add_days};
+use immovr_core::rules::{self, check_answerable, check_draft, check_revisable};
+use immovr_core::{Actor, DomainError, Result, Scope};
+use jiff::civil::Date;
+use serde_json::json;
+
+use crate::App;
+use crate::ports::{LockedQuote, QuoteFields, QuoteLock};
+use crate::support::{Shown, audit, check_opt_text, check_text, issue, next_number, notify, notify_staff};
+
+/// A draft's content, checked.
+struct Content {
+    title: String,
+    notes: Option<String>,
+    valid_until: Date,
+    lines: Vec<Line>,
+}
+
+impl App {
+    /// Checks a draft's content: title, notes, a validity date not past (by default the
+    /// studio's validity period from today), lines priced with the studio's VAT rates.
+    fn draft_content(&self, draft: &QuoteDraft, company: &CompanySettings) -> Result<Content> {
+        let title = check_text("title", &draft.title, 300)?;
+        let notes = check_opt_text("notes", draft.notes.clone(), 5000)?;
+        let today = self.today();
+        let valid_until = draft.valid_until.unwrap_or_else(|| add_days(today, company.quote_validity_days));
+        if valid_until < today {
+            return Err(DomainError::validation("valid_until", "must not be in the past"));
+        }
+        let lines = build_lines(&draft.lines, &company.vat_rates)?;
+        Ok(Content { title, notes, valid_until, lines })
+    }
+
+    /// Drafts a quote (sales), from a client's request or from scratch.
+    #[tracing::instrument(skip_all, fields(client_id = new.client_id), err(level = "info"))]
+    pub async fn create_quote(&self, actor: &Actor, new: NewQuote) -> Result<Quote> {
+        actor.require(Role::Sales)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        let c = self.draft_content(&new.draft(), &company)?;
+        if let Some(request_id) = new.request_id {
+            if tx.request_client(request_id).await? != Some(new.client_id) {
+                // Say which is wrong: a client that does not exist has no requests either.
+                return Err(match tx.client_exists(new.client_id).await? {
+                    true => DomainError::validation("request_id", "no such request for this client"),
+                    false => DomainError::validation("client_id", "no such client"),
+                });
+            }
+            tx.mark_request_quoted(request_id).await?;
+        }
+        let t = totals(&c.lines);
+        let fields = QuoteFields { title: &c.title, notes: c.notes.as_deref(), valid_until: c.valid_until, totals: &t };
+        let quote = tx
+            .insert_quote(new.client_id, new.request_id, &fields, c.lines, now)
+            .await?
+            .ok_or_else(|| DomainError::validation("client_id", "no such client"))?;
+        let detail = json!({"client_id": new.client_id, "total_incl_vat": t.total_incl_vat});
+        audit(tx.as_mut(), now, actor, "quote.created", ("quote", quote.id), detail).await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    /// Replaces a draft's content (sales).
+    #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
+    pub async fn update_quote(&self, actor: &Actor, id: Id, draft: QuoteDraft) -> Result<Quote> {
+        actor.require(Role::Sales)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        let current = tx.lock_quote_alone(Scope::Staff, id).await?;
+        check_draft(current.status)?;
+        let c = self.draft_content(&draft, &company)?;
+        let t = totals(&c.lines);
+        let fields = QuoteFields { title: &c.title, notes: c.notes.as_deref(), valid_until: c.valid_until, totals: &t };
+        let quote = tx.update_draft(&current, &fields, &c.lines).await?;
+        audit(tx.as_mut(), now, actor, "quote.updated", ("quote", id), json!({"total_incl_vat": t.total_incl_vat}))
+            .await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    /// Sends a draft to its client (sales): it takes its number (a revision keeps its family's),
+    /// earlier versions can no longer be answered, the PDF is issued and the client emailed.
+    #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
+    pub async fn send_quote(&self, actor: &Actor, id: Id) -> Result<Quote> {
+        actor.require(Role::Sales)?;
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        let LockedQuote { quote: q, client, family_accepted } =
+            tx.lock_quote(Scope::Staff, id, QuoteLock::Draft).await?;
+        check_draft(q.status)?;
+        if q.lines.is_empty() {
+            return Err(DomainError::QuoteEmpty);
+        }
+        if q.valid_until < today {
+            return Err(DomainError::validation(
+                "valid_until",
+                "the validity date has passed: change it before sending",
+            ));
+        }
+        if family_accepted {
+            return Err(DomainError::QuoteAlreadyAccepted);
+        }
+        let number = match q.number.clone() {
+            Some(n) => n,
+            None => next_number(tx.as_mut(), &company.quote_prefix, today).await?,
+        };
+        // v2 supersedes v1: earlier versions can no longer be answered.
+        let superseded = tx.supersede_earlier(&q).await?;
+        let quote = tx.mark_sent(&q, &number, now).await?;
+        let detail = json!({"number": number, "version": q.version, "superseded": superseded});
+        audit(tx.as_mut(), now, actor, "quote.sent", ("quote", id), detail).await?;
+        let shown = Shown { quote: Some(quote.clone()), ..Shown::default() };
+        issue(tx.as_mut(), now, &company, &client, DocumentKind::Quote, id, &number, shown).await?;
+        let sent = Notification::QuoteSent {
+            quote_id: id,
+            number,
+            version: q.version,
+            valid_until: q.valid_until,
+            total_incl_vat: q.totals.total_incl_vat,
+        };
+        notify(tx.as_mut(), now, &client, sent).await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    /// The client accepts a sent quote ("bon pour accord": typed name, consent, terms): in the
+    /// same transaction its purchase order is generated (exactly one, whatever the clicks,
+    /// retries or races), both documents issued, the client and the studio notified; with the
+    /// studio's setting, the purchase order is validated and the order registered at once.
+    #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
+    pub async fn accept_quote(&self, actor: &Actor, id: Id, a: AcceptQuote) -> Result<Accepted> {
+        let signer = rules::check_acceptance(&a.signer_name, a.consent, a.terms_accepted)?;
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        // The row locks make concurrent answers (and the sending of a newer version) queue here;
+        // the loser sees the winner's status.
+        let LockedQuote { quote: q, client, .. } = tx.lock_quote(actor.scope(), id, QuoteLock::Sent).await?;
+        check_answerable(q.status)?;
+        let hash = rules::quote_content_hash(&q);
+        let acceptance = Acceptance {
+            signer_name: signer.clone(),
+            consent: true,
+            terms_accepted: true,
+            accepted_at: now,
+            ip: actor.ip.clone(),
+            user_agent: actor.user_agent.clone(),
+            content_sha256: hash.clone(),
+        };
+        let quote = tx.mark_accepted(&q, &acceptance).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
+        let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
+        let po_number = next_number(tx.as_mut(), &company.purchase_order_prefix, today).await?;
+        let po = tx.insert_purchase_order(&po_number, &quote, now).await?;
+        let detail = json!({"signer": signer, "content_sha256": hash, "user_agent": actor.user_agent});
+        audit(tx.as_mut(), now, actor, "quote.accepted", ("quote", id), detail).await?;
+        let detail = json!({"number": po_number, "quote": quote_number, "version": q.version});
+        audit(tx.as_mut(), now, actor, "purchase_order.created", ("purchase_order", po.id), detail).await?;
+        let accepted = notification::Accepted {
+            quote_id: id,
+            quote_number: quote_number.clone(),
+            purchase_order_id: po.id,
+            purchase_order_number: po_number.clone(),
+            total_incl_vat: q.totals.total_incl_vat,
+        };
+        notify(tx.as_mut(), now, &client, Notification::PurchaseOrderCreated(accepted.clone())).await?;
+        notify_staff(tx.as_mut(), now, &company, Notification::QuoteAccepted(accepted)).await?;
+        let purchase_order = if company.auto_validate_purchase_orders {
+            let validated_at = tx.mark_purchase_order_validated(po.id, now).await?;
+            self.register_order(tx.as_mut(), now, &Actor::system(), &company, &po).await?;
+            // Validated, with its order: as it is now.
+            let lines = po.lines.clone();
+            let mut po = tx.purchase_order_now(po.id, lines).await?;
+            po.validated_at = po.validated_at.or(validated_at);
+            po
+        } else {
+            po
+        };
+        let shown = Shown { quote: Some(quote.clone()), ..Shown::default() };
+        issue(tx.as_mut(), now, &company, &client, DocumentKind::SignedQuote, id, &quote_number, shown).await?;
+        let shown =
+            Shown { quote: Some(quote.clone()), purchase_order: Some(purchase_order.clone()), ..Shown::default() };
+        let po_id = purchase_order.id;
+        issue(tx.as_mut(), now, &company, &client, DocumentKind::PurchaseOrder, po_id, &po_number, shown).await?;
+        tx.commit().await?;
+        Ok(Accepted { quote, purchase_order })
+    }
+
+    /// The client declines a sent quote, or asks for changes (saying which); the studio is told.
+    #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
+    pub async fn refuse_quote(&self, actor: &Actor, id: Id, r: RefuseQuote) -> Result<Quote> {
+        let comment = check_opt_text("comment", r.comment, 5000)?;
+        if r.kind == RefusalKind::ChangesRequested && comment.is_none() {
+            return Err(DomainError::validation("comment", "say what should change"));
+        }
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let q = tx.lock_quote_alone(actor.scope(), id).await?;
+        check_answerable(q.status)?;
+        let refusal = Refusal { kind: r.kind, comment: comment.clone(), refused_at: now };
+        let quote = tx.mark_refused(&q, &refusal).await?;
+        let detail = json!({"kind": r.kind.as_str(), "comment": comment});
+        audit(tx.as_mut(), now, actor, "quote.refused", ("quote", id), detail).await?;
+        let company = tx.company().await?;
+        let refused = Notification::QuoteRefused {
+            quote_id: id,
+            number: q.number.clone(),
+            version: q.version,
+            kind: r.kind,
+            comment,
+        };
+        notify_staff(tx.as_mut(), now, &company, refused).await?;
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    /// Drafts the next version from a sent, refused or expired one (sales).
+    #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
+    pub async fn revise_quote(&self, actor: &Actor, id: Id) -> Result<Quote> {
+        actor.require(Role::Sales)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        let q = tx.lock_quote_alone(Scope::Staff, id).await?;
+        check_revisable(q.status)?;
+        if tx.has_newer_version(&q).await? {
+            return Err(DomainError::QuoteRevisionExists);
+        }
+        let valid_until = add_days(self.today(), company.quote_validity_days);
+        let revision = tx.insert_revision(&q, valid_until, now).await?;
+        let detail = json!({"from_quote_id": id, "version": q.version + 1});
+        audit(tx.as_mut(), now, actor, "quote.revised", ("quote", revision.id), detail).await?;
+        tx.commit().await?;
+        Ok(revision)
+    }
+
+    /// Moves the validity date of a draft or of a quote still awaiting an answer (sales); the
+    /// client of a sent quote is told.
+    #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
+    pub async fn extend_quote(&self, actor: &Actor, id: Id, valid_until: Date) -> Result<Quote> {
+        actor.require(Role::Sales)?;
+        let now = self.now();
+        if valid_until < self.today() {
+            return Err(DomainError::validation("valid_until", "must not be in the past"));
+        }
+        let mut tx = self.begin().await?;
+        let stored = tx.lock_quote_status(id).await?;
+        if stored != QuoteStatus::Draft {
+            check_answerable(stored)?;
+        }
+        let quote = tx.set_valid_until(id, valid_until).await?;
+        audit(tx.as_mut(), now, actor, "quote.extended", ("quote", id), json!({"valid_until": valid_until})).await?;
+        if stored == QuoteStatus::Sent {
+            let client = tx.client_now(quote.client_id).await?;
+            let extended = Notification::QuoteExtended { quote_id: id, number: quote.number.clone(), valid_until };
+            notify(tx.as_mut(), now, &client, extended).await?;
+        }
+        tx.commit().await?;
+        Ok(quote)
+    }
+
+    /// Quote versions, newest first: a client's own (never drafts), or all for staff.
+    pub async fn quotes(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Quote>> {
+        self.db.quotes(actor.scope(), list).await
+    }
+
+    pub async fn quote(&self, actor: &Actor, id: Id) -> Result<Quote> {
+        self.db.quote(actor.scope(), id).await
+    }
+
+    /// Every version of one quote that the actor may see, newest first.
+    pub async fn quote_versions(&self, actor: &Actor, family_id: Id) -> Result<Vec<Quote>> {
+        self.db.quote_versions(actor.scope(), family_id).await
+    }
+}

@@ -1,0 +1,121 @@
+//! What the use cases share: checked text, audit events, notifications, numbering, issued
+//! documents.
+
+use immovr_core::model::{Client, CompanySettings, DocumentKind, DocumentSnapshot, Id, Language};
+use immovr_core::rules::{document_number, number_series};
+use immovr_core::{Actor, Change, DomainError, Notification, Result};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde_json::{Value, json};
+
+use crate::ports::{AuditRecord, Tx};
+
+/// Text a person typed: trimmed, not empty, at most `max` characters.
+pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(DomainError::validation(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(DomainError::validation(field, format!("at most {max} characters")));
+    }
+    Ok(v.to_string())
+}
+
+/// Optional text: empty is none.
+pub(crate) fn check_opt_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => check_text(field, v, max).map(Some),
+    }
+}
+
+/// Appends the audit event of a change: who (and from which address), what, on which record.
+pub(crate) async fn audit(
+    tx: &mut dyn Tx,
+    at: Timestamp,
+    actor: &Actor,
+    action: &str,
+    (entity_kind, entity_id): (&str, Id),
+    detail: Value,
+) -> Result<()> {
+    let mut detail = detail;
+    if let (Some(obj), Some(ip)) = (detail.as_object_mut(), &actor.ip) {
+        obj.insert("ip".into(), json!(ip));
+    }
+    tx.audit(AuditRecord { at, actor: &actor.label, action, entity_kind, entity_id, detail }).await
+}
+
+/// Queues a notification to a client (its email and language) and tells its open pages.
+pub(crate) async fn notify_client(
+    tx: &mut dyn Tx,
+    at: Timestamp,
+    client_id: Id,
+    (email, language): (&str, Language),
+    notification: Notification,
+) -> Result<()> {
+    tx.enqueue(email, language, &notification, at).await?;
+    tx.announce(Change::notified(Some(client_id), notification));
+    Ok(())
+}
+
+/// [`notify_client`] with the client's record at hand.
+pub(crate) async fn notify(tx: &mut dyn Tx, at: Timestamp, client: &Client, notification: Notification) -> Result<()> {
+    notify_client(tx, at, client.id, (&client.email, client.language), notification).await
+}
+
+/// Queues a notification to the studio team (the company's email) and tells the staff's pages.
+pub(crate) async fn notify_staff(
+    tx: &mut dyn Tx,
+    at: Timestamp,
+    company: &CompanySettings,
+    notification: Notification,
+) -> Result<()> {
+    tx.enqueue(&company.email, Language::Fr, &notification, at).await?;
+    tx.announce(Change::notified(None, notification));
+    Ok(())
+}
+
+/// The next number of a series (prefix + year of `date`): `F-2026-0001`, gapless.
+pub(crate) async fn next_number(tx: &mut dyn Tx, prefix: &str, date: Date) -> Result<String> {
+    let n = tx.next_in_series(&number_series(prefix, date.year())).await?;
+    Ok(document_number(prefix, date.year(), n))
+}
+
+/// What a document shows, besides the company and the client.
+#[derive(Default)]
+pub(crate) struct Shown {
+    pub quote: Option<immovr_core::model::Quote>,
+    pub purchase_order: Option<immovr_core::model::PurchaseOrder>,
+    pub invoice: Option<immovr_core::model::Invoice>,
+    pub credit_note: Option<immovr_core::model::CreditNote>,
+}
+
+/// Records an issued document in the transaction of the change that issues it: a snapshot of
+/// everything it shows (the company settings and the client as they are now), from which its
+/// PDF is rendered — whoever renders it, whenever, the same bytes.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue(
+    tx: &mut dyn Tx,
+    at: Timestamp,
+    company: &CompanySettings,
+    client: &Client,
+    kind: DocumentKind,
+    entity_id: Id,
+    number: &str,
+    shown: Shown,
+) -> Result<()> {
+    let snapshot = DocumentSnapshot {
+        kind,
+        number: number.to_string(),
+        language: client.language,
+        issued_at: at,
+        company: company.clone(),
+        client: client.clone(),
+        quote: shown.quote,
+        purchase_order: shown.purchase_order,
+        invoice: shown.invoice,
+        credit_note: shown.credit_note,
+    };
+    tx.issue_document(&snapshot, entity_id, client.id).await
+}
