@@ -17,7 +17,6 @@ use std::sync::Arc;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -95,11 +94,10 @@ pub fn app(state: AppState) -> Router {
         .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer));
     let secure = state.secure_cookies;
-    let upload_limit = (pages::MAX_ATTACHMENT_BYTES as usize) * pages::MAX_FILES + MAX_BODY_BYTES;
     let pages = pages::router()
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .merge(pages::upload_router().layer(DefaultBodyLimit::max(upload_limit)))
-        .merge(pages::staff_upload_router().layer(DefaultBodyLimit::disable()))
+        .merge(pages::upload_router())
+        .merge(pages::staff_upload_router())
         .layer(axum::middleware::from_fn(pages::page_headers))
         .layer(axum::middleware::from_fn(
             move |mut req: axum::extract::Request, next: axum::middleware::Next| async move {

@@ -1,81 +1,102 @@
-//! The back office ("Gestion"): the studio team's side of the journey. Every action is checked
-//! against the person's roles on the server; pages work without JavaScript, which adds live
-//! totals in the quote builder, live updates and upload progress.
+//! The studio's back office ("Gestion"): what waits for the team, requests, quotes and their
+//! builder, purchase orders, orders and stages, invoices and payments, clients, catalogue, the
+//! journal, emails, settings and users; live updates.
 
+use crate::AppState;
+use crate::pages::shared::i18n::Tr;
+use crate::pages::shared::paging::*;
+use crate::pages::shared::*;
 use axum::Form;
-use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::extract::Multipart;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::response::Response;
 use immovr_core::DomainError;
 use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
 use immovr_core::money::LineInput;
-use immovr_core::ports::{AuditFilter, NewCreditNote, NewMessage, NewPayment, NewQuote, QuoteDraft, StagePlan};
+use immovr_core::ports::AuditFilter;
+use immovr_core::ports::NewCreditNote;
+use immovr_core::ports::NewMessage;
+use immovr_core::ports::NewPayment;
+use immovr_core::ports::NewQuote;
+use immovr_core::ports::QuoteDraft;
+use immovr_core::ports::StagePlan;
 use jiff::civil::Date;
-use maud::{Markup, html};
+use maud::Markup;
+use maud::html;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::account::{Fields, lines_table};
-use super::auth::CsrfOnly;
-use super::i18n::Tr;
-use super::paging::{ListForm, list_query, pager, search_form};
-use super::{Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, notice, page};
-use crate::AppState;
+mod billing;
+mod builder;
+mod catalogue;
+mod clients;
+mod journal;
+mod orders;
+mod quotes;
+mod settings;
+mod users;
 
-mod billing_pages;
-mod order_pages;
-mod quote_pages;
+use builder::{BuilderData, builder, client_search, read_builder};
+use catalogue::dec;
+use quotes::staff_thread;
 
-pub use billing_pages::*;
-pub use order_pages::*;
-pub use quote_pages::*;
-
-/// A signed-in staff member.
-pub struct StaffCtx(pub Ctx);
-
-impl FromRequestParts<AppState> for StaffCtx {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        match &ctx.user {
-            Some(u) if u.is_staff() => Ok(StaffCtx(ctx)),
-            Some(_) => Err(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("bo.staff_only"))),
-            None => {
-                Err(Redirect::to(&format!("/connexion?suivant={}", super::form_urlencoded(&ctx.path))).into_response())
-            }
-        }
-    }
+/// The back office's pages (uploads: see [`upload_routes`]).
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/gestion", get(dashboard))
+        .route("/gestion/evenements", get(events))
+        .route("/gestion/demandes", get(requests))
+        .route("/gestion/devis", get(quotes::quotes).post(builder::create_quote))
+        .route("/gestion/devis/nouveau", get(builder::new_quote))
+        .route("/gestion/devis/{id}", get(quotes::quote).post(quotes::update_quote))
+        .route("/gestion/devis/{id}/envoyer", post(quotes::send_quote))
+        .route("/gestion/devis/{id}/reviser", post(quotes::revise_quote))
+        .route("/gestion/devis/{id}/prolonger", post(quotes::extend_quote))
+        .route("/gestion/devis/{id}/dupliquer", post(quotes::duplicate_quote))
+        .route("/gestion/devis/{id}/messages", post(quote_reply))
+        .route("/gestion/bons-de-commande", get(orders::purchase_orders))
+        .route("/gestion/bons-de-commande/{id}/valider", post(orders::validate_po))
+        .route("/gestion/bons-de-commande/{id}/annuler", post(orders::cancel_po))
+        .route("/gestion/commandes", get(orders::orders))
+        .route("/gestion/commandes/{id}", get(orders::order))
+        .route("/gestion/commandes/{id}/etapes/{sid}", post(orders::plan_stage))
+        .route("/gestion/commandes/{id}/etapes/{sid}/terminee", post(orders::complete_stage))
+        .route("/gestion/commandes/{id}/livrer", post(orders::deliver))
+        .route("/gestion/commandes/{id}/contacts", post(orders::log_contact))
+        .route("/gestion/commandes/{id}/messages", post(order_reply))
+        .route("/gestion/factures", get(billing::invoices))
+        .route("/gestion/factures/{id}", get(billing::invoice))
+        .route("/gestion/factures/{id}/paiements", post(billing::record_payment))
+        .route("/gestion/factures/{id}/avoir", post(billing::credit_note))
+        .route("/gestion/clients", get(clients::clients))
+        .route("/gestion/clients/{id}", get(clients::client))
+        .route("/gestion/catalogue", get(catalogue::catalogue).post(catalogue::create_item))
+        .route("/gestion/catalogue/{id}", post(catalogue::update_item))
+        .route("/gestion/parametres", get(settings::settings).post(settings::save_settings))
+        .route("/gestion/utilisateurs", get(users::users).post(users::create_user))
+        .route("/gestion/utilisateurs/{id}", post(users::update_roles))
+        .route("/gestion/securite", get(users::security).post(users::enable))
+        .route("/gestion/securite/desactiver", post(users::disable))
+        .route("/gestion/journal", get(journal::audit))
+        .route("/gestion/courriels", get(journal::emails))
+        .route("/gestion/courriels/{id}/renvoyer", post(journal::retry_email))
+        .route("/logo", get(settings::logo))
 }
 
-/// Checks the CSRF token and the role; `Some` is the refusal page to answer with.
-pub(super) fn refused(ctx: &Ctx, csrf: &str, role: Role) -> Option<Response> {
-    if !csrf_ok(ctx, csrf) {
-        return Some(error_page(ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
-    }
-    ctx.actor.require(role).err().map(|e| error_page(ctx, StatusCode::FORBIDDEN, &e.to_string()))
-}
-
-pub(super) fn back(to: &str, ok: &str) -> Response {
-    let sep = if to.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{to}{sep}ok={ok}")).into_response()
-}
-
-#[derive(Deserialize, Default)]
-pub struct Flash {
-    pub ok: Option<String>,
-    /// Words to find a client by (the quote page's duplicate form).
-    pub client_q: Option<String>,
-}
-
-pub(super) fn flash(tr: &Tr, f: &Flash) -> Option<Markup> {
-    f.ok.as_deref().map(|_| notice("ok", tr.t("bo.saved")))
-}
-
-fn date(tr: &Tr, ts: jiff::Timestamp) -> String {
-    tr.date(ts.to_zoned(immovr_core::ports::studio_timezone()).date())
+/// The staff's uploads: final files, streamed, each limited as it streams (`max_upload_bytes`);
+/// the logo.
+pub fn upload_routes() -> axum::Router<AppState> {
+    use axum::routing::post;
+    axum::Router::new()
+        .route("/gestion/commandes/{id}/fichiers", post(orders::upload))
+        .route("/gestion/parametres/logo", post(settings::upload_logo))
 }
 
 /// The display names of the clients a page shows.
@@ -241,125 +262,7 @@ pub async fn order_reply(
 ) -> Response {
     reply(&state, &ctx, ThreadKind::Order, id, f, format!("/gestion/commandes/{id}")).await
 }
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    objet: Option<String>,
-    id: Option<Id>,
-}
-
-pub async fn audit(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Query(q): Query<AuditQuery>,
-    Query(form): Query<ListForm>,
-) -> Response {
-    let tr = ctx.tr;
-    if let Err(e) = ctx.actor.require(Role::Admin) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
-    }
-    let list = match list_query(&ctx, &form) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let kind = q.objet.clone().filter(|s| !s.is_empty());
-    // The page's own filters, kept from page to page.
-    let extra: Vec<(&'static str, String)> =
-        kind.iter().map(|k| ("objet", k.clone())).chain(q.id.map(|id| ("id", id.to_string()))).collect();
-    let events =
-        match state.app.audit_events(&ctx.actor, &AuditFilter { entity_kind: kind, entity_id: q.id, list }).await {
-            Ok(e) => e,
-            Err(e) => return domain_error_page(&ctx, e),
-        };
-    let body = html! {
-        form.filters method="get" action="/gestion/journal" {
-            label for="a-kind" { (tr.t("bo.entity")) }
-            select #a-kind name="objet" {
-                option value="" { "—" }
-                @for k in ["quote", "purchase_order", "order", "invoice", "client", "quote_request", "message", "user"] {
-                    option value=(k) selected[q.objet.as_deref() == Some(k)] { (k) }
-                }
-            }
-            label for="a-id" { "#" } input #a-id type="text" inputmode="numeric" name="id" value=[q.id];
-            label { (tr.t("list.from")) " " input type="date" name="from" value=(form.from.as_deref().unwrap_or("")); }
-            label { (tr.t("list.to")) " " input type="date" name="to" value=(form.to.as_deref().unwrap_or("")); }
-            button type="submit" { (tr.t("bo.filter")) }
-        }
-        div.table-wrap tabindex="0" { table {
-            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.who")) } th scope="col" { (tr.t("bo.what")) } th scope="col" { (tr.t("bo.entity")) } th scope="col" { (tr.t("bo.detail")) } } }
-            tbody { @for e in &events.items { tr {
-                td { time datetime=(e.at) { (e.at.strftime("%Y-%m-%d %H:%M:%S")) } }
-                td { (e.actor) }
-                td { code { (e.action) } }
-                td { a href={ "/gestion/journal?objet=" (e.entity_kind) "&id=" (e.entity_id) } { (e.entity_kind) " #" (e.entity_id) } }
-                td { code.hash { (e.detail.to_string()) } }
-            } } }
-        } }
-        (super::paging::pager_with(&tr, "/gestion/journal", &extra, &form, &events))
-    };
-    page(&ctx, tr.t("bo.nav.audit"), body).into_response()
-}
 
 pub async fn events(State(state): State<AppState>, StaffCtx(_): StaffCtx) -> Response {
     crate::live::stream(&state.live, None).into_response()
-}
-
-/// Notifications: what was sent, what waits, what failed (with a button to send it again).
-pub async fn emails(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Query(fl): Query<Flash>,
-    Query(form): Query<ListForm>,
-) -> Response {
-    let tr = ctx.tr;
-    if let Err(e) = ctx.actor.require(Role::Admin) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
-    }
-    let query = match list_query(&ctx, &form) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    let rows = match state.app.emails(&ctx.actor, &query).await {
-        Ok(r) => r,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let body = html! {
-        @if let Some(f) = flash(&tr, &fl) { (f) }
-        p.hint { (tr.t("bo.emails.help")) }
-        (search_form(&tr, "/gestion/courriels", &form, &["pending", "sent", "failed"], false))
-        div.table-wrap tabindex="0" { table {
-            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.emails.kind")) } th scope="col" { (tr.t("bo.emails.to")) }
-                th scope="col" { (tr.t("bo.emails.status")) } th scope="col" { (tr.t("bo.emails.attempts")) } th scope="col" { (tr.t("bo.emails.error")) } th scope="col" { span.sr { (tr.t("bo.emails.retry")) } } } }
-            tbody { @for m in &rows.items { tr {
-                td { time datetime=(m.created_at) { (m.created_at.strftime("%Y-%m-%d %H:%M")) } }
-                td { code { (m.kind) } }
-                td { (m.recipient) }
-                td { span class={ "badge s-" (m.status) } { (tr.t(&format!("mail.{}", m.status))) } }
-                td.num { (m.attempts) }
-                td { @if let Some(e) = &m.last_error { code.hash { (e) } } }
-                td { @if m.status == "failed" {
-                    form method="post" action={ "/gestion/courriels/" (m.id) "/renvoyer" } {
-                        (csrf_field(&ctx))
-                        button type="submit" { (tr.t("bo.emails.retry")) }
-                    }
-                } }
-            } } }
-        } }
-        (pager(&tr, "/gestion/courriels", &form, &rows))
-    };
-    page(&ctx, tr.t("bo.nav.emails"), body).into_response()
-}
-
-pub async fn retry_email(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Path(id): Path<Id>,
-    Form(f): Form<CsrfOnly>,
-) -> Response {
-    if let Some(r) = refused(&ctx, &f.csrf, Role::Admin) {
-        return r;
-    }
-    match state.app.retry_email(&ctx.actor, id).await {
-        Ok(_) => back("/gestion/courriels", "retried"),
-        Err(e) => domain_error_page(&ctx, e),
-    }
 }

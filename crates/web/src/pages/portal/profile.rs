@@ -1,4 +1,4 @@
-//! The client's profile, password and data export.
+//! The client's profile, its password, and the export of everything the studio holds about it.
 
 use super::*;
 
@@ -93,8 +93,7 @@ pub async fn save_profile(
             // The chosen language applies at once (the cookie would otherwise keep the old one).
             let mut r = Redirect::to("/compte/profil?ok=1").into_response();
             let lang = Language::from_tag(&f.get("language")).unwrap_or(Language::Fr);
-            let cookie =
-                format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", super::super::LANG_COOKIE, lang.as_str());
+            let cookie = format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", LANG_COOKIE, lang.as_str());
             r.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii"));
             r
         }

@@ -1,30 +1,18 @@
-//! The client's space: requests, quotes (accept with a "bon pour accord", refuse), orders and
-//! their stages, deliveries, invoices with payment instructions, messages, profile, data export.
+//! Forms: fields as submitted, the CSRF token alone, a flash message after a redirect, multipart
+//! uploads streamed to the file store, inputs with their errors, and the quote request's fields
+//! (the portal's form and sign-up share them).
 
-use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use immovr_core::listing::ListQuery;
-use immovr_core::model::*;
-use immovr_core::money::{Line, Totals};
-use immovr_core::ports::{AcceptQuote, NewAttachment, NewMessage, NewQuoteRequest, ProfileUpdate, RefuseQuote};
-use immovr_core::{DomainError, Scope};
-use maud::{Markup, html};
-use serde::Deserialize;
-
-use super::i18n::Tr;
-use super::paging::{ListForm, list_query, pager, search_form, see_all};
-use super::{ClientCtx, Ctx, badge, csrf_field, csrf_ok, domain_error_page, error_page, field_error, notice, page};
 use crate::AppState;
-
-mod order_pages;
-mod profile_pages;
-mod quote_pages;
-
-pub use order_pages::*;
-pub use profile_pages::*;
-pub use quote_pages::*;
+use crate::pages::shared::i18n::Tr;
+use crate::pages::shared::*;
+use axum::extract::Multipart;
+use immovr_core::DomainError;
+use immovr_core::model::*;
+use immovr_core::ports::NewAttachment;
+use immovr_core::ports::NewQuoteRequest;
+use maud::Markup;
+use maud::html;
+use serde::Deserialize;
 
 /// A submitted form as name/value pairs (checkbox groups repeat a name).
 pub struct Fields(pub Vec<(String, String)>);
@@ -37,6 +25,24 @@ impl Fields {
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub valid_until: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Flash {
+    pub ok: Option<String>,
+    /// Words to find a client by (the quote page's duplicate form).
+    pub client_q: Option<String>,
 }
 
 /// A multipart form: its text fields and the files already written to the file store.
@@ -68,10 +74,13 @@ pub async fn read_upload_form(
         let name = field.name().unwrap_or("").to_string();
         match field.file_name().map(str::to_string) {
             Some(original) if !original.is_empty() => {
-                if form.files.len() >= super::MAX_FILES {
+                if form.files.len() >= immovr_app::uploads::MAX_ATTACHMENTS {
                     return Err((
                         form,
-                        DomainError::validation("attachments", format!("at most {} files", super::MAX_FILES)),
+                        DomainError::validation(
+                            "attachments",
+                            format!("at most {} files", immovr_app::uploads::MAX_ATTACHMENTS),
+                        ),
                     ));
                 }
                 match state.app.save_attachment(&original, crate::byte_stream(field)).await {
@@ -87,6 +96,24 @@ pub async fn read_upload_form(
         }
     }
     Ok(form)
+}
+
+pub fn text_input(
+    name: &str,
+    label: &str,
+    value: &str,
+    autocomplete: &str,
+    required: bool,
+    error: Option<String>,
+) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        label for=(id) { (label) }
+        input id=(id) type=(if autocomplete == "email" { "email" } else if autocomplete == "tel" { "tel" } else { "text" })
+            name=(name) value=(value) autocomplete=(autocomplete) required[required]
+            aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[error.as_ref().map(|_| format!("{id}-err"))];
+        @if let Some(e) = error { p.field-error id={ (id) "-err" } { (e) } }
+    }
 }
 
 #[derive(Default)]
@@ -145,24 +172,6 @@ impl RequestForm {
     }
 }
 
-pub fn text_input(
-    name: &str,
-    label: &str,
-    value: &str,
-    autocomplete: &str,
-    required: bool,
-    error: Option<String>,
-) -> Markup {
-    let id = format!("f-{name}");
-    html! {
-        label for=(id) { (label) }
-        input id=(id) type=(if autocomplete == "email" { "email" } else if autocomplete == "tel" { "tel" } else { "text" })
-            name=(name) value=(value) autocomplete=(autocomplete) required[required]
-            aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[error.as_ref().map(|_| format!("{id}-err"))];
-        @if let Some(e) = error { p.field-error id={ (id) "-err" } { (e) } }
-    }
-}
-
 pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, err: &Option<DomainError>) -> Markup {
     let fe = |field: &str| field_error(err, field);
     html! {
@@ -199,64 +208,4 @@ pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, err
             progress.upload hidden max="100" value="0" aria-label=(tr.t("request.files.progress")) {}
         }
     }
-}
-
-#[derive(Deserialize, Default)]
-pub struct Flash {
-    pub ok: Option<String>,
-}
-
-/// Items of each "to do" on the home page (the full lists are a link away).
-const HOME_ITEMS: i64 = 10;
-
-pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
-    let _scope = Scope::Client(c.client_id);
-    let tr = c.ctx.tr;
-    // The first few of each, over every record; the full list is a link away.
-    let few = |status: &str| ListQuery { limit: HOME_ITEMS, status: Some(status.into()), ..ListQuery::first() };
-    let (sent, open, unpaid) = (few("sent"), few("open"), few("unpaid"));
-    let (waiting, running, to_pay, unread) = match tokio::try_join!(
-        state.app.quotes(&c.ctx.actor, &sent),
-        state.app.orders(&c.ctx.actor, &open),
-        state.app.invoices(&c.ctx.actor, &unpaid),
-        state.app.unread_threads(&c.ctx.actor),
-    ) {
-        Ok(x) => x,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
-    let body = html! {
-        div.grid {
-            section.card aria-labelledby="h-q" {
-                h2 #h-q { (tr.t("home.to_answer")) }
-                @if waiting.items.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for q in &waiting.items { li { a href={ "/compte/devis/" (q.id) } { (quote_label(&tr, q)) } " — " (tr.money(q.totals.total_incl_vat)) } } }
-                (see_all(&tr, &waiting.next_cursor, "/compte/devis?status=sent"))
-            }
-            section.card aria-labelledby="h-o" {
-                h2 #h-o { (tr.t("home.in_progress")) }
-                @if running.items.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for o in &running.items { li { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
-                (see_all(&tr, &running.next_cursor, "/compte/commandes"))
-            }
-            section.card aria-labelledby="h-m" {
-                h2 #h-m { (tr.t("home.unread")) }
-                @if unread.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for (k, id, n) in &unread { li {
-                    @let href = if *k == ThreadKind::Quote { format!("/compte/devis/{id}#h-msg") } else { format!("/compte/commandes/{id}#h-msg") };
-                    a href=(href) { (tr.t(if *k == ThreadKind::Quote { "quote.number" } else { "order.po" })) " #" (id) } " — " (n)
-                } } }
-            }
-            section.card aria-labelledby="h-i" {
-                h2 #h-i { (tr.t("home.to_pay")) }
-                @if to_pay.items.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for i in &to_pay.items { li { a href={ "/compte/factures/" (i.id) } { (i.number) } " — " (tr.money(i.amount_due)) } } }
-                (see_all(&tr, &to_pay.next_cursor, "/compte/factures?status=unpaid"))
-            }
-        }
-    };
-    page(&c.ctx, tr.t("home.title"), body).into_response()
-}
-
-pub async fn events(State(state): State<AppState>, c: ClientCtx) -> Response {
-    crate::live::stream(&state.live, Some(c.client_id)).into_response()
 }

@@ -1,4 +1,5 @@
-//! The back office's invoices: the list, an invoice's page, payments and credit notes.
+//! Invoices in the back office: the list, an invoice with its payments, recording a transfer or a
+//! cheque, cancelling with a credit note.
 
 use super::*;
 
@@ -71,7 +72,7 @@ async fn invoice_page(
             dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }
             dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
         }
-        (super::super::pdf_links(&tr, &super::super::account::invoice_pdfs(&i)))
+        (pdf_links(&tr, &invoice_pdfs(&i)))
         (lines_table(&tr, &i.lines, &i.totals))
         @if !i.payments.is_empty() {
             section.card { h2 { (tr.t("invoice.payments")) }

@@ -1,41 +1,10 @@
-//! The back office's quotes: the list, the builder, a quote's page and what staff do with it.
+//! The quote builder: a client (searched by name), lines from the catalogue or typed, quantities,
+//! discounts and VAT; a draft from a request or from scratch.
 
 use super::*;
 
-pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
-    let tr = ctx.tr;
-    let query = match list_query(&ctx, &form) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    let list = match state.app.quotes(&ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state, list.items.iter().map(|q| q.client_id)).await;
-    let statuses = ["draft", "sent", "expired", "accepted", "refused", "superseded"];
-    let body = html! {
-        p { a.button href="/gestion/devis/nouveau" { (tr.t("bo.new_quote")) } }
-        (search_form(&tr, "/gestion/devis", &form, &statuses, true))
-        div.table-wrap tabindex="0" { table {
-            thead { tr { th scope="col" { (tr.t("quote.number")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("bo.title")) }
-                th scope="col" { (tr.t("quote.valid_until")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
-            tbody { @for q in &list.items { tr {
-                td { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
-                td { (name_of(&names, q.client_id)) }
-                td { (q.title) }
-                td { (tr.date(q.valid_until)) }
-                td.num { (tr.money(q.totals.total_incl_vat)) }
-                td { (badge(&tr, q.status.as_str())) }
-            } } }
-        } }
-        (pager(&tr, "/gestion/devis", &form, &list))
-    };
-    page(&ctx, tr.t("nav.quotes"), body).into_response()
-}
-
 /// The quote builder's form: client, title, validity, notes and line rows.
-fn builder(
+pub fn builder(
     ctx: &Ctx,
     action: &str,
     names: &[(Id, String)],
@@ -109,18 +78,18 @@ fn builder(
 }
 
 #[derive(Default, Clone)]
-struct BuilderData {
-    client_id: Option<Id>,
-    client_locked: bool,
-    request_id: Option<Id>,
-    title: String,
-    notes: String,
-    valid_until: Option<String>,
-    lines: Vec<LineInput>,
+pub struct BuilderData {
+    pub client_id: Option<Id>,
+    pub client_locked: bool,
+    pub request_id: Option<Id>,
+    pub title: String,
+    pub notes: String,
+    pub valid_until: Option<String>,
+    pub lines: Vec<LineInput>,
 }
 
 /// Reads the builder's rows; empty rows are skipped, bad numbers name their row.
-fn read_builder(f: &Fields) -> Result<(Option<Id>, Option<Id>, QuoteDraft), DomainError> {
+pub fn read_builder(f: &Fields) -> Result<(Option<Id>, Option<Id>, QuoteDraft), DomainError> {
     let parse = |field: &str, row: usize, v: &str| -> Result<Decimal, DomainError> {
         let v = v.trim().replace(',', ".").replace(' ', "");
         if v.is_empty() {
@@ -173,7 +142,7 @@ pub struct NewQuoteQuery {
 
 /// Above a form that names a client: finds clients by name (reloads the page with `client_q`),
 /// so a studio with thousands of clients is not handed a list of all of them.
-fn client_search(tr: &Tr, action: &str, q: Option<&str>, keep: &[(&str, String)]) -> Markup {
+pub fn client_search(tr: &Tr, action: &str, q: Option<&str>, keep: &[(&str, String)]) -> Markup {
     html! {
         form.filters method="get" action=(action) role="search" {
             @for (k, v) in keep { input type="hidden" name=(k) value=(v); }
@@ -313,232 +282,5 @@ fn builder_data_from(f: &Fields) -> BuilderData {
         notes: f.get("notes"),
         valid_until: Some(f.get("valid_until")).filter(|v| !v.is_empty()),
         lines,
-    }
-}
-
-pub async fn quote(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Path(id): Path<Id>,
-    Query(fl): Query<Flash>,
-) -> Response {
-    let client_q = fl.client_q.clone();
-    quote_page_for(&state, &ctx, id, flash(&ctx.tr, &fl), None, client_q.as_deref()).await
-}
-
-async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, err: Option<DomainError>) -> Response {
-    quote_page_for(state, ctx, id, flash, err, None).await
-}
-
-async fn quote_page_for(
-    state: &AppState,
-    ctx: &Ctx,
-    id: Id,
-    flash: Option<Markup>,
-    err: Option<DomainError>,
-    client_q: Option<&str>,
-) -> Response {
-    let tr = ctx.tr;
-    let q = match state.app.quote(&ctx.actor, id).await {
-        Ok(q) => q,
-        Err(e) => return domain_error_page(ctx, e),
-    };
-    // The quote's client, and the clients it may be duplicated for.
-    let names = client_choices(state, ctx, client_q, Some(q.client_id)).await;
-    let versions: Vec<Quote> = state.app.quote_versions(&ctx.actor, q.family_id).await.unwrap_or_default();
-    let messages = state.app.read_thread(&ctx.actor, ThreadKind::Quote, id).await.unwrap_or_default();
-    let body = html! {
-        @if let Some(f) = flash { (f) }
-        p.lead { (badge(&tr, q.status.as_str())) " " strong { (name_of(&names, q.client_id)) } " — " (q.title) }
-        @if q.status == QuoteStatus::Draft {
-            @let catalogue = state.app.catalogue(false).await.unwrap_or_default();
-            @let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
-            @let data = BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
-                notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()), lines: q.lines.iter().map(|l| l.to_input()).collect() };
-            (builder(ctx, &format!("/gestion/devis/{}", q.id), &names, &catalogue, &rates, &data, err.as_ref()))
-            h2 { (tr.t("bo.preview")) }
-            (lines_table(&tr, &q.lines, &q.totals))
-            form method="post" action={ "/gestion/devis/" (q.id) "/envoyer" } {
-                (csrf_field(ctx))
-                button.accept type="submit" { (tr.t("bo.send")) }
-            }
-        } @else {
-            @if let Some(e) = &err { (notice("error", &e.to_string())) }
-            dl.facts {
-                dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " v" (q.version) }
-                dt { (tr.t("quote.valid_until")) } dd { (tr.date(q.valid_until)) }
-            }
-            @let po = if q.acceptance.is_some() { state.app.purchase_order_for_quote(&ctx.actor, q.id).await.ok().flatten().map(|p| p.id) } else { None };
-            (super::super::quote_pdf_links(&tr, &q, po))
-            (lines_table(&tr, &q.lines, &q.totals))
-            @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
-            @if let Some(a) = &q.acceptance { p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } " — " code.hash { (a.content_sha256) } } }
-            div.actions {
-                @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Refused | QuoteStatus::Expired) {
-                    form.card method="post" action={ "/gestion/devis/" (q.id) "/reviser" } {
-                        (csrf_field(ctx))
-                        p { (tr.t("bo.revise.help")) }
-                        button type="submit" { (tr.t("bo.revise")) }
-                    }
-                }
-                (client_search(&tr, &format!("/gestion/devis/{}", q.id), client_q, &[]))
-                form.card method="post" action={ "/gestion/devis/" (q.id) "/dupliquer" } {
-                    (csrf_field(ctx))
-                    p { (tr.t("bo.duplicate.help")) }
-                    label for="dup-client" { (tr.t("bo.client")) }
-                    select #dup-client name="client_id" {
-                        @for (cid, name) in &names { option value=(cid) selected[*cid == q.client_id] { (name) } }
-                    }
-                    button type="submit" { (tr.t("bo.duplicate")) }
-                }
-                @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Expired) {
-                    form.card method="post" action={ "/gestion/devis/" (q.id) "/prolonger" } {
-                        (csrf_field(ctx))
-                        label for="x-date" { (tr.t("bo.extend")) }
-                        input #x-date type="date" name="valid_until" required;
-                        button type="submit" { (tr.t("bo.extend")) }
-                    }
-                }
-            }
-        }
-        @if versions.len() > 1 {
-            section.card { h2 { (tr.t("quote.history")) }
-                ol.versions { @for v in &versions { li { a href={ "/gestion/devis/" (v.id) } { "v" (v.version) } " " (badge(&tr, v.status.as_str())) " — " (tr.money(v.totals.total_incl_vat)) } } } }
-        }
-        (staff_thread(ctx, &messages, &format!("/gestion/devis/{}/messages", q.id)))
-    };
-    let title = format!("{} {} v{}", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), q.version);
-    page(ctx, &title, body).into_response()
-}
-
-pub(super) fn staff_thread(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
-    let tr = ctx.tr;
-    html! {
-        section.card aria-labelledby="h-msg" {
-            h2 #h-msg { (tr.t("bo.thread")) }
-            @if messages.is_empty() { p { (tr.t("messages.none")) } }
-            ol.thread { @for m in messages { li class=(if m.from_staff { "staff" } else { "me" }) {
-                p.meta { strong { (m.author_name) } " · " (date(&tr, m.created_at)) } p { (m.body) } } } }
-            form method="post" action=(action) {
-                (csrf_field(ctx))
-                label for="msg-body" { (tr.t("bo.reply")) }
-                textarea #msg-body name="body" rows="3" required {}
-                button type="submit" { (tr.t("messages.send")) }
-            }
-        }
-    }
-}
-
-pub async fn update_quote(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Path(id): Path<Id>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields(fields);
-    if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
-        return r;
-    }
-    let result = match read_builder(&f) {
-        Ok((_, _, draft)) => state.app.update_quote(&ctx.actor, id, draft).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => back(&format!("/gestion/devis/{id}"), "saved"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    pub(super) csrf: String,
-    #[serde(default)]
-    pub(super) valid_until: Option<String>,
-    #[serde(default)]
-    pub(super) reason: Option<String>,
-    #[serde(default)]
-    pub(super) body: Option<String>,
-}
-
-pub async fn send_quote(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Path(id): Path<Id>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
-    }
-    match state.app.send_quote(&ctx.actor, id).await {
-        Ok(_) => back(&format!("/gestion/devis/{id}"), "sent"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
-}
-
-pub async fn revise_quote(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Path(id): Path<Id>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
-    }
-    match state.app.revise_quote(&ctx.actor, id).await {
-        Ok(q) => back(&format!("/gestion/devis/{}", q.id), "revised"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
-}
-
-#[derive(Deserialize)]
-pub struct DuplicateForm {
-    csrf: String,
-    client_id: Id,
-}
-
-/// A new draft (a new quote, not a version) with the same title, notes and lines.
-pub async fn duplicate_quote(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Path(id): Path<Id>,
-    Form(f): Form<DuplicateForm>,
-) -> Response {
-    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
-    }
-    let q = match state.app.quote(&ctx.actor, id).await {
-        Ok(q) => q,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let copy = NewQuote {
-        client_id: f.client_id,
-        request_id: None,
-        title: q.title.clone(),
-        notes: q.notes.clone(),
-        valid_until: None,
-        lines: q.lines.iter().map(|l| l.to_input()).collect(),
-    };
-    match state.app.create_quote(&ctx.actor, copy).await {
-        Ok(new) => back(&format!("/gestion/devis/{}", new.id), "duplicated"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
-}
-
-pub async fn extend_quote(
-    State(state): State<AppState>,
-    StaffCtx(ctx): StaffCtx,
-    Path(id): Path<Id>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
-    }
-    let result = match f.valid_until.as_deref().unwrap_or("").parse::<Date>() {
-        Ok(d) => state.app.extend_quote(&ctx.actor, id, d).await,
-        Err(_) => Err(DomainError::validation("valid_until", "a date")),
-    };
-    match result {
-        Ok(_) => back(&format!("/gestion/devis/{id}"), "extended"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
     }
 }

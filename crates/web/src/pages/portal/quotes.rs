@@ -1,102 +1,7 @@
-//! The client's requests and quotes: asking, reading, accepting or refusing, the message thread.
+//! The client's quotes: the list, a quote with its versions, the answer (accept with a "bon pour
+//! accord", or refuse / ask for changes), and the message threads of quotes and orders.
 
 use super::*;
-
-pub(super) fn quote_label(tr: &Tr, q: &Quote) -> String {
-    format!("{} {} ({} {})", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), tr.t("quote.version"), q.version)
-}
-
-pub async fn requests(
-    State(state): State<AppState>,
-    c: ClientCtx,
-    Query(flash): Query<Flash>,
-    Query(form): Query<ListForm>,
-) -> Response {
-    let tr = c.ctx.tr;
-    let query = match list_query(&c.ctx, &form) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    let list = match state.app.quote_requests(&c.ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
-    let body = html! {
-        @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
-        p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
-        (search_form(&tr, "/compte/demandes", &form, &["new", "quoted", "closed"], true))
-        div.table-wrap tabindex="0" { table {
-            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("request.files")) } th scope="col" { (tr.t("status")) } } }
-            tbody {
-                @for r in &list.items {
-                    tr {
-                        td { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
-                        td { (r.property_type) }
-                        td { (r.property_address) }
-                        td { ul.files { @for a in &r.attachments { li { a href={ "/compte/demandes/" (r.id) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
-                        td { (badge(&tr, r.status.as_str())) }
-                    }
-                }
-            }
-        } }
-        (pager(&tr, "/compte/demandes", &form, &list))
-    };
-    page(&c.ctx, tr.t("request.list"), body).into_response()
-}
-
-async fn request_page(state: &AppState, ctx: &Ctx, f: &RequestForm, err: Option<DomainError>) -> Markup {
-    let tr = ctx.tr;
-    let catalogue = state.app.catalogue(true).await.unwrap_or_default();
-    html! {
-        p { (tr.t("signup.intro")) }
-        @if let Some(e) = &err { (notice("error", &e.to_string())) }
-        form.card method="post" action="/compte/demandes" enctype="multipart/form-data" data-upload novalidate {
-            (csrf_field(ctx))
-            (request_fields(&tr, &catalogue, f, &err))
-            button type="submit" { (tr.t("signup.submit")) }
-        }
-    }
-}
-
-pub async fn new_request(State(state): State<AppState>, c: ClientCtx) -> Response {
-    let body = request_page(&state, &c.ctx, &RequestForm::default(), None).await;
-    page(&c.ctx, c.ctx.tr.t("signup.title"), body).into_response()
-}
-
-pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipart: Multipart) -> Response {
-    let (upload, result) = match read_upload_form(&state, multipart).await {
-        Ok(upload) if !csrf_ok(&c.ctx, &upload.fields.get("csrf")) => {
-            upload.discard(&state).await;
-            return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
-        }
-        Ok(upload) => {
-            let form = RequestForm::from_fields(&upload.fields);
-            let result = match form.to_input() {
-                Ok(input) => state
-                    .app
-                    .create_quote_request(&c.ctx.actor, c.client_id, input, upload.files.clone())
-                    .await
-                    .map(|_| ()),
-                Err(e) => Err(e),
-            };
-            (upload, result)
-        }
-        Err((upload, e)) => (upload, Err(e)),
-    };
-    let form = RequestForm::from_fields(&upload.fields);
-    if result.is_err() {
-        upload.discard(&state).await;
-    }
-    match result {
-        Ok(()) => Redirect::to("/compte/demandes?ok=1").into_response(),
-        Err(e @ DomainError::Internal(_)) => domain_error_page(&c.ctx, e),
-        Err(e) => {
-            let status = crate::problem::status_of(&e);
-            let body = request_page(&state, &c.ctx, &form, Some(e)).await;
-            (status, page(&c.ctx, c.ctx.tr.t("signup.title"), body)).into_response()
-        }
-    }
-}
 
 pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
     let tr = c.ctx.tr;
@@ -137,71 +42,6 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
     page(&c.ctx, tr.t("quotes.title"), body).into_response()
 }
 
-pub fn lines_table(tr: &Tr, lines: &[Line], totals: &Totals) -> Markup {
-    html! {
-        div.table-wrap tabindex="0" {
-            table.lines {
-                caption { (tr.t("quote.lines")) }
-                thead { tr {
-                    th scope="col" { (tr.t("quote.description")) } th scope="col" class="num" { (tr.t("quote.qty")) }
-                    th scope="col" { (tr.t("quote.unit")) } th scope="col" class="num" { (tr.t("quote.unit_price")) }
-                    th scope="col" class="num" { (tr.t("quote.discount")) } th scope="col" class="num" { (tr.t("quote.vat")) }
-                    th scope="col" class="num" { (tr.t("quote.total_ht")) }
-                } }
-                tbody {
-                    @for l in lines {
-                        tr {
-                            td { (l.description) }
-                            td.num { (tr.number(l.quantity)) }
-                            td { (l.unit) }
-                            td.num { (tr.money(l.unit_price)) }
-                            td.num { @if l.discount.is_zero() { "—" } @else { "−" (tr.money(l.discount)) } }
-                            td.num { (tr.number(l.vat_rate)) " %" }
-                            td.num { (tr.money(l.total_excl_vat)) }
-                        }
-                    }
-                }
-            }
-        }
-        table.totals {
-            tbody {
-                @for r in &totals.per_rate {
-                    tr { th scope="row" { (tr.t("quote.base")) " " (tr.number(r.rate)) " %" } td.num { (tr.money(r.base_excl_vat)) } }
-                    tr { th scope="row" { (tr.t("quote.vat")) " " (tr.number(r.rate)) " %" } td.num { (tr.money(r.vat)) } }
-                }
-                tr { th scope="row" { (tr.t("quote.total_ht")) } td.num { (tr.money(totals.total_excl_vat)) } }
-                tr { th scope="row" { (tr.t("quote.total_vat")) } td.num { (tr.money(totals.total_vat)) } }
-                tr.grand { th scope="row" { (tr.t("quote.total_ttc")) } td.num { (tr.money(totals.total_incl_vat)) } }
-            }
-        }
-    }
-}
-
-pub(super) fn messages_block(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
-    let tr = ctx.tr;
-    html! {
-        section.card aria-labelledby="h-msg" {
-            h2 #h-msg { (tr.t("messages.title")) }
-            @if messages.is_empty() { p { (tr.t("messages.none")) } }
-            ol.thread {
-                @for m in messages {
-                    li class=(if m.from_staff { "staff" } else { "me" }) {
-                        p.meta { strong { (if m.from_staff { tr.t("messages.team") } else { &m.author_name }) } " · "
-                            time datetime=(m.created_at) { (tr.date(m.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) } }
-                        p { (m.body) }
-                    }
-                }
-            }
-            form method="post" action=(action) {
-                (csrf_field(ctx))
-                label for="msg-body" { (tr.t("messages.write")) }
-                textarea #msg-body name="body" rows="3" required maxlength="10000" {}
-                button type="submit" { (tr.t("messages.send")) }
-            }
-        }
-    }
-}
-
 async fn quote_page(
     state: &AppState,
     c: &ClientCtx,
@@ -239,7 +79,7 @@ async fn quote_page(
             }
         }
         @if let Some(notes) = &q.notes { p { (notes) } }
-        (super::super::quote_pdf_links(&tr, &q, purchase_order.as_ref().map(|p| p.id)))
+        (quote_pdf_links(&tr, &q, purchase_order.as_ref().map(|p| p.id)))
         (lines_table(&tr, &q.lines, &q.totals))
         @match q.status {
             QuoteStatus::Sent => {

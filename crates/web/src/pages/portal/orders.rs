@@ -1,4 +1,4 @@
-//! The client's orders, final files and invoices.
+//! The client's orders: their stages as planned, the final files to download, the deliveries.
 
 use super::*;
 
@@ -56,7 +56,7 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
                 @for s in &o.stages {
                     li class={ "stage st-" (s.status.as_str()) } aria-current=[(Some(s.id) == current).then_some("step")] {
                         span.label { (s.label) }
-                        " " (super::super::stage_badge(&tr, s.status))
+                        " " (stage_badge(&tr, s.status))
                         @if let Some(d) = s.planned_date { " — " (tr.t("order.planned_for")) " " time datetime=(d) { (tr.date(d)) } }
                         @if let Some(n) = &s.notes { p.hint { (n) } }
                     }
@@ -70,40 +70,11 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
             }
         }
         @if let Some(inv) = o.invoice_id { p { a.button href={ "/compte/factures/" (inv) } { (tr.t("invoice.number")) } } }
-        (super::super::pdf_links(&tr, &order_pdfs(&o)))
+        (pdf_links(&tr, &order_pdfs(&o)))
         (lines_table(&tr, &po.lines, &po.totals))
         (messages_block(&c.ctx, &messages, &format!("/compte/commandes/{id}/messages")))
     };
     page(&c.ctx, &format!("{} {}", tr.t("order.po"), po.number), body).into_response()
-}
-
-/// An order's documents: its purchase order and, once delivered, its invoice.
-pub(crate) fn order_pdfs(o: &Order) -> Vec<(&'static str, String)> {
-    let mut links = vec![("doc.purchase_order", format!("/api/v1/purchase-orders/{}/pdf", o.purchase_order_id))];
-    if let Some(inv) = o.invoice_id {
-        links.push(("doc.invoice", format!("/api/v1/invoices/{inv}/pdf")));
-    }
-    links
-}
-
-/// An invoice's documents: the invoice and any credit note cancelling it.
-pub(crate) fn invoice_pdfs(i: &Invoice) -> Vec<(&'static str, String)> {
-    let mut links = vec![("doc.invoice", format!("/api/v1/invoices/{}/pdf", i.id))];
-    links.extend(i.credit_note_ids.iter().map(|c| ("doc.credit_note", format!("/api/v1/credit-notes/{c}/pdf"))));
-    links
-}
-
-pub(super) fn human_size(bytes: i64) -> String {
-    let b = bytes as f64;
-    if b >= 1e9 {
-        format!("{:.1} Go", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.1} Mo", b / 1e6)
-    } else if b >= 1e3 {
-        format!("{:.0} ko", b / 1e3)
-    } else {
-        format!("{bytes} o")
-    }
 }
 
 fn files_table(tr: &Tr, order_id: Id, files: &[Deliverable]) -> Markup {
@@ -171,101 +142,4 @@ pub async fn download(
         Ok(d) => crate::download::serve_file(&state.app, &d.storage_key, &headers, &d.filename, &d.content_type).await,
         Err(e) => domain_error_page(&c.ctx, e),
     }
-}
-
-pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
-    let tr = c.ctx.tr;
-    let query = match list_query(&c.ctx, &form) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    let list = match state.app.invoices(&c.ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
-    let body = html! {
-        (search_form(&tr, "/compte/factures", &form, &["unpaid", "overdue", "paid", "cancelled"], true))
-        {
-            div.table-wrap tabindex="0" { table {
-                thead { tr { th scope="col" { (tr.t("invoice.number")) } th scope="col" { (tr.t("invoice.issued")) } th scope="col" { (tr.t("invoice.due")) }
-                    th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" class="num" { (tr.t("invoice.amount_due")) } th scope="col" { (tr.t("status")) } } }
-                tbody {
-                    @for i in &list.items {
-                        tr {
-                            td { a href={ "/compte/factures/" (i.id) } { (i.number) } }
-                            td { (tr.date(i.issue_date)) }
-                            td { (tr.date(i.due_date)) }
-                            td.num { (tr.money(i.totals.total_incl_vat)) }
-                            td.num { (tr.money(i.amount_due)) }
-                            td { (badge(&tr, i.status.as_str())) }
-                        }
-                    }
-                }
-            } }
-            (pager(&tr, "/compte/factures", &form, &list))
-        }
-    };
-    page(&c.ctx, tr.t("invoices.title"), body).into_response()
-}
-
-pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> Response {
-    let tr = c.ctx.tr;
-    let (i, company) = match tokio::try_join!(state.app.invoice(&c.ctx.actor, id), state.app.company()) {
-        Ok(x) => x,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
-    let addr = |a: &Address| {
-        format!(
-            "{}{}, {} {}",
-            a.line1,
-            a.line2.as_ref().map(|l| format!(", {l}")).unwrap_or_default(),
-            a.postcode,
-            a.city
-        )
-    };
-    let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
-    let body = html! {
-        p.lead { (badge(&tr, i.status.as_str())) }
-        dl.facts {
-            dt { (tr.t("invoice.issued")) } dd { (tr.date(i.issue_date)) }
-            dt { (tr.t("invoice.due")) } dd { (tr.date(i.due_date)) }
-            dt { (tr.t("order.po")) } dd { (i.purchase_order_number) }
-            dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }
-            dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
-        }
-        (super::super::pdf_links(&tr, &invoice_pdfs(&i)))
-        @if open {
-            section.card.pay aria-labelledby="h-pay" {
-                h2 #h-pay { (tr.t("invoice.how")) }
-                div.grid {
-                    div {
-                        h3 { (tr.t("invoice.transfer")) }
-                        dl {
-                            dt { (tr.t("invoice.holder")) } dd { (company.account_holder) }
-                            dt { "IBAN" } dd { code { (company.iban) } }
-                            dt { "BIC" } dd { code { (company.bic) } }
-                            dt { (tr.t("amount")) } dd { (tr.money(i.amount_due)) }
-                            dt { (tr.t("invoice.reference")) } dd { strong { code { (i.payment_reference) } } }
-                        }
-                    }
-                    div {
-                        h3 { (tr.t("invoice.cheque")) }
-                        dl {
-                            dt { (tr.t("invoice.cheque_to")) } dd { (company.cheque_payee) }
-                            dt { (tr.t("invoice.cheque_address")) } dd { (company.cheque_payee) ", " (addr(&company.cheque_address)) }
-                            dt { (tr.t("invoice.reference")) } dd { code { (i.payment_reference) } }
-                        }
-                    }
-                }
-            }
-        }
-        (lines_table(&tr, &i.lines, &i.totals))
-        @if !i.payments.is_empty() {
-            section.card aria-labelledby="h-payments" {
-                h2 #h-payments { (tr.t("invoice.payments")) }
-                ul { @for p in &i.payments { li { (tr.date(p.date)) " — " (tr.money(p.amount)) " (" (if p.method == PaymentMethod::Transfer { tr.t("invoice.transfer") } else { tr.t("invoice.cheque") }) ")" } } }
-            }
-        }
-    };
-    page(&c.ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body).into_response()
 }

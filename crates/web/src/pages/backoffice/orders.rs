@@ -1,4 +1,5 @@
-//! The back office's purchase orders and orders: validation, stages, final files, delivery.
+//! Purchase orders (validate, cancel), orders with their stages (plan, done), contacts with the
+//! client, final files (upload) and delivery.
 
 use super::*;
 
@@ -130,12 +131,12 @@ pub async fn order(
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         p.lead { (badge(&tr, o.status.as_str())) " " strong { (name_of(&names, o.client_id)) } " — " (o.purchase_order_number) }
-        (super::super::pdf_links(&tr, &super::super::account::order_pdfs(&o)))
+        (pdf_links(&tr, &order_pdfs(&o)))
         section.card aria-labelledby="h-stages" {
             h2 #h-stages { (tr.t("order.timeline")) }
             ol.timeline { @for s in &o.stages {
                 li class={ "stage st-" (s.status.as_str()) } {
-                    span.label { (s.label) } " " (super::super::stage_badge(&tr, s.status))
+                    span.label { (s.label) } " " (stage_badge(&tr, s.status))
                     @if let Some(a) = &s.assignee { " — " (a) }
                     @if open && s.status != StageStatus::Done {
                         form.stage method="post" action={ "/gestion/commandes/" (o.id) "/etapes/" (s.id) } {
@@ -288,6 +289,27 @@ pub async fn deliver(
     }
     match state.app.deliver_order(&ctx.actor, id).await {
         Ok(d) => back(&format!("/gestion/factures/{}", d.invoice.id), "delivered"),
+        Err(e) => domain_error_page(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    csrf: String,
+    note: String,
+}
+
+pub async fn log_contact(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<ContactForm>,
+) -> Response {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
+        return r;
+    }
+    match state.app.log_contact(&ctx.actor, id, &f.note).await {
+        Ok(_) => back(&format!("/gestion/commandes/{id}"), "logged"),
         Err(e) => domain_error_page(&ctx, e),
     }
 }

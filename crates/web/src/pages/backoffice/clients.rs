@@ -1,0 +1,84 @@
+//! Clients: the list, searched; a client with its latest records of each kind.
+
+use super::*;
+
+pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
+    let tr = ctx.tr;
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.app.clients(&ctx.actor, &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let body = html! {
+        (search_form(&tr, "/gestion/clients", &form, &[], false))
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("field.name")) } th scope="col" { (tr.t("login.email")) }
+                th scope="col" { (tr.t("field.siren")) } th scope="col" { (tr.t("field.language")) } } }
+            tbody { @for c in &list.items { tr {
+                td { a href={ "/gestion/clients/" (c.id) } { (c.display_name()) } }
+                td { (c.name) } td { (c.email) } td { (c.siren.as_deref().unwrap_or("—")) } td { (c.language.as_str()) }
+            } } }
+        } }
+        (pager(&tr, "/gestion/clients", &form, &list))
+    };
+    page(&ctx, tr.t("bo.nav.clients"), body).into_response()
+}
+
+/// Records of each kind on a client's page (the full lists are a link away).
+const CLIENT_ITEMS: i64 = 20;
+
+pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path(id): Path<Id>) -> Response {
+    let tr = ctx.tr;
+    // The client's most recent records of each kind; the full lists are a link away.
+    let (s, a) = (&state.app, &ctx.actor);
+    let theirs = ListQuery { limit: CLIENT_ITEMS, client_id: Some(id), ..ListQuery::first() };
+    let all = async {
+        Ok::<_, DomainError>((
+            s.client(a, id).await?,
+            s.quote_requests(a, &theirs).await?,
+            s.quotes(a, &theirs).await?,
+            s.orders(a, &theirs).await?,
+            s.invoices(a, &theirs).await?,
+        ))
+    };
+    let (c, requests, quotes, orders, invoices) = match all.await {
+        Ok(x) => x,
+        Err(e) => return domain_error_page(&ctx, e),
+    };
+    let addr = c
+        .billing_address
+        .as_ref()
+        .map(|a| format!("{}, {} {} ({})", a.line1, a.postcode, a.city, a.country))
+        .unwrap_or_default();
+    let body = html! {
+        dl.facts {
+            dt { (tr.t("field.name")) } dd { (c.name) }
+            dt { (tr.t("login.email")) } dd { a href={ "mailto:" (c.email) } { (c.email) } }
+            dt { (tr.t("field.phone")) } dd { (c.phone.as_deref().unwrap_or("—")) }
+            @if c.kind == ClientKind::Company {
+                dt { (tr.t("field.company")) } dd { (c.company_name.as_deref().unwrap_or("—")) }
+                dt { (tr.t("field.siren")) } dd { (c.siren.as_deref().unwrap_or("—")) }
+                dt { (tr.t("field.vat")) } dd { (c.vat_number.as_deref().unwrap_or("—")) }
+            }
+            dt { (tr.t("field.address")) } dd { (addr) }
+            dt { (tr.t("field.language")) } dd { (c.language.as_str()) }
+        }
+        p { a.button href={ "/gestion/devis/nouveau?client=" (c.id) } { (tr.t("bo.new_quote")) } }
+        section.card { h2 { (tr.t("bo.nav.requests")) }
+            ul { @for r in &requests.items { li { (r.property_type) " — " (r.property_address) " " (badge(&tr, r.status.as_str())) } } }
+            (see_all(&tr, &requests.next_cursor, &format!("/gestion/demandes?client={id}"))) }
+        section.card { h2 { (tr.t("nav.quotes")) }
+            ul { @for q in &quotes.items { li { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } " — " (q.title) " " (badge(&tr, q.status.as_str())) } } }
+            (see_all(&tr, &quotes.next_cursor, &format!("/gestion/devis?client={id}"))) }
+        section.card { h2 { (tr.t("nav.orders")) }
+            ul { @for o in &orders.items { li { a href={ "/gestion/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+            (see_all(&tr, &orders.next_cursor, &format!("/gestion/commandes?client={id}"))) }
+        section.card { h2 { (tr.t("nav.invoices")) }
+            ul { @for i in &invoices.items { li { a href={ "/gestion/factures/" (i.id) } { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (badge(&tr, i.status.as_str())) } } }
+            (see_all(&tr, &invoices.next_cursor, &format!("/gestion/factures?client={id}"))) }
+    };
+    page(&ctx, c.display_name(), body).into_response()
+}

@@ -1,0 +1,100 @@
+//! The client's invoices: what is due, how to pay (transfer or cheque), the payments recorded.
+
+use super::*;
+
+pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
+    let tr = c.ctx.tr;
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.app.invoices(&c.ctx.actor, &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let body = html! {
+        (search_form(&tr, "/compte/factures", &form, &["unpaid", "overdue", "paid", "cancelled"], true))
+        {
+            div.table-wrap tabindex="0" { table {
+                thead { tr { th scope="col" { (tr.t("invoice.number")) } th scope="col" { (tr.t("invoice.issued")) } th scope="col" { (tr.t("invoice.due")) }
+                    th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" class="num" { (tr.t("invoice.amount_due")) } th scope="col" { (tr.t("status")) } } }
+                tbody {
+                    @for i in &list.items {
+                        tr {
+                            td { a href={ "/compte/factures/" (i.id) } { (i.number) } }
+                            td { (tr.date(i.issue_date)) }
+                            td { (tr.date(i.due_date)) }
+                            td.num { (tr.money(i.totals.total_incl_vat)) }
+                            td.num { (tr.money(i.amount_due)) }
+                            td { (badge(&tr, i.status.as_str())) }
+                        }
+                    }
+                }
+            } }
+            (pager(&tr, "/compte/factures", &form, &list))
+        }
+    };
+    page(&c.ctx, tr.t("invoices.title"), body).into_response()
+}
+
+pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> Response {
+    let tr = c.ctx.tr;
+    let (i, company) = match tokio::try_join!(state.app.invoice(&c.ctx.actor, id), state.app.company()) {
+        Ok(x) => x,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let addr = |a: &Address| {
+        format!(
+            "{}{}, {} {}",
+            a.line1,
+            a.line2.as_ref().map(|l| format!(", {l}")).unwrap_or_default(),
+            a.postcode,
+            a.city
+        )
+    };
+    let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
+    let body = html! {
+        p.lead { (badge(&tr, i.status.as_str())) }
+        dl.facts {
+            dt { (tr.t("invoice.issued")) } dd { (tr.date(i.issue_date)) }
+            dt { (tr.t("invoice.due")) } dd { (tr.date(i.due_date)) }
+            dt { (tr.t("order.po")) } dd { (i.purchase_order_number) }
+            dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }
+            dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
+        }
+        (pdf_links(&tr, &invoice_pdfs(&i)))
+        @if open {
+            section.card.pay aria-labelledby="h-pay" {
+                h2 #h-pay { (tr.t("invoice.how")) }
+                div.grid {
+                    div {
+                        h3 { (tr.t("invoice.transfer")) }
+                        dl {
+                            dt { (tr.t("invoice.holder")) } dd { (company.account_holder) }
+                            dt { "IBAN" } dd { code { (company.iban) } }
+                            dt { "BIC" } dd { code { (company.bic) } }
+                            dt { (tr.t("amount")) } dd { (tr.money(i.amount_due)) }
+                            dt { (tr.t("invoice.reference")) } dd { strong { code { (i.payment_reference) } } }
+                        }
+                    }
+                    div {
+                        h3 { (tr.t("invoice.cheque")) }
+                        dl {
+                            dt { (tr.t("invoice.cheque_to")) } dd { (company.cheque_payee) }
+                            dt { (tr.t("invoice.cheque_address")) } dd { (company.cheque_payee) ", " (addr(&company.cheque_address)) }
+                            dt { (tr.t("invoice.reference")) } dd { code { (i.payment_reference) } }
+                        }
+                    }
+                }
+            }
+        }
+        (lines_table(&tr, &i.lines, &i.totals))
+        @if !i.payments.is_empty() {
+            section.card aria-labelledby="h-payments" {
+                h2 #h-payments { (tr.t("invoice.payments")) }
+                ul { @for p in &i.payments { li { (tr.date(p.date)) " — " (tr.money(p.amount)) " (" (if p.method == PaymentMethod::Transfer { tr.t("invoice.transfer") } else { tr.t("invoice.cheque") }) ")" } } }
+            }
+        }
+    };
+    page(&c.ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body).into_response()
+}

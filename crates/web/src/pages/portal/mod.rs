@@ -1,0 +1,120 @@
+//! The client's space ("Mon Compte"): what waits for the client, its requests, quotes (accept with
+//! a "bon pour accord", refuse or ask for changes), orders and their stages, deliveries, invoices
+//! with payment instructions, messages, profile and data export; live updates.
+
+use crate::AppState;
+use crate::pages::shared::i18n::Tr;
+use crate::pages::shared::paging::*;
+use crate::pages::shared::*;
+use axum::Form;
+use axum::extract::Multipart;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::HeaderValue;
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::response::Response;
+use immovr_core::DomainError;
+use immovr_core::Scope;
+use immovr_core::listing::ListQuery;
+use immovr_core::model::*;
+use immovr_core::ports::AcceptQuote;
+use immovr_core::ports::NewMessage;
+use immovr_core::ports::ProfileUpdate;
+use immovr_core::ports::RefuseQuote;
+use maud::Markup;
+use maud::html;
+use serde::Deserialize;
+
+mod invoices;
+mod orders;
+mod profile;
+mod quotes;
+mod requests;
+
+pub use requests::create_request;
+
+/// The client's pages (a new request's POST carries files: see [`super::upload_router`]).
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/compte", get(home))
+        .route("/compte/evenements", get(events))
+        .route("/compte/demandes", get(requests::requests))
+        .route("/compte/demandes/nouvelle", get(requests::new_request))
+        .route("/compte/demandes/{id}/pieces/{file}", get(orders::attachment))
+        .route("/compte/devis", get(quotes::quotes))
+        .route("/compte/devis/{id}", get(quotes::quote))
+        .route("/compte/devis/{id}/accepter", post(quotes::accept))
+        .route("/compte/devis/{id}/refuser", post(quotes::refuse))
+        .route("/compte/devis/{id}/messages", post(quotes::quote_message))
+        .route("/compte/commandes", get(orders::orders))
+        .route("/compte/commandes/{id}", get(orders::order))
+        .route("/compte/commandes/{id}/messages", post(quotes::order_message))
+        .route("/compte/commandes/{id}/fichiers/{file}", get(orders::download))
+        .route("/compte/livraisons", get(orders::deliveries))
+        .route("/compte/factures", get(invoices::invoices))
+        .route("/compte/factures/{id}", get(invoices::invoice))
+        .route("/compte/profil", get(profile::profile).post(profile::save_profile))
+        .route("/compte/profil/mot-de-passe", post(profile::change_password))
+        .route("/compte/donnees", get(profile::export))
+}
+
+/// Items of each "to do" on the home page (the full lists are a link away).
+const HOME_ITEMS: i64 = 10;
+
+pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
+    let _scope = Scope::Client(c.client_id);
+    let tr = c.ctx.tr;
+    // The first few of each, over every record; the full list is a link away.
+    let few = |status: &str| ListQuery { limit: HOME_ITEMS, status: Some(status.into()), ..ListQuery::first() };
+    let (sent, open, unpaid) = (few("sent"), few("open"), few("unpaid"));
+    let (waiting, running, to_pay, unread) = match tokio::try_join!(
+        state.app.quotes(&c.ctx.actor, &sent),
+        state.app.orders(&c.ctx.actor, &open),
+        state.app.invoices(&c.ctx.actor, &unpaid),
+        state.app.unread_threads(&c.ctx.actor),
+    ) {
+        Ok(x) => x,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let body = html! {
+        div.grid {
+            section.card aria-labelledby="h-q" {
+                h2 #h-q { (tr.t("home.to_answer")) }
+                @if waiting.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for q in &waiting.items { li { a href={ "/compte/devis/" (q.id) } { (quote_label(&tr, q)) } " — " (tr.money(q.totals.total_incl_vat)) } } }
+                (see_all(&tr, &waiting.next_cursor, "/compte/devis?status=sent"))
+            }
+            section.card aria-labelledby="h-o" {
+                h2 #h-o { (tr.t("home.in_progress")) }
+                @if running.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for o in &running.items { li { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+                (see_all(&tr, &running.next_cursor, "/compte/commandes"))
+            }
+            section.card aria-labelledby="h-m" {
+                h2 #h-m { (tr.t("home.unread")) }
+                @if unread.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for (k, id, n) in &unread { li {
+                    @let href = if *k == ThreadKind::Quote { format!("/compte/devis/{id}#h-msg") } else { format!("/compte/commandes/{id}#h-msg") };
+                    a href=(href) { (tr.t(if *k == ThreadKind::Quote { "quote.number" } else { "order.po" })) " #" (id) } " — " (n)
+                } } }
+            }
+            section.card aria-labelledby="h-i" {
+                h2 #h-i { (tr.t("home.to_pay")) }
+                @if to_pay.items.is_empty() { p { (tr.t("home.nothing")) } }
+                ul { @for i in &to_pay.items { li { a href={ "/compte/factures/" (i.id) } { (i.number) } " — " (tr.money(i.amount_due)) } } }
+                (see_all(&tr, &to_pay.next_cursor, "/compte/factures?status=unpaid"))
+            }
+        }
+    };
+    page(&c.ctx, tr.t("home.title"), body).into_response()
+}
+
+pub async fn events(State(state): State<AppState>, c: ClientCtx) -> Response {
+    crate::live::stream(&state.live, Some(c.client_id)).into_response()
+}

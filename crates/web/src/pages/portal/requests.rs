@@ -1,0 +1,95 @@
+//! The client's quote requests: the list, one request, a new one with its attachments.
+
+use super::*;
+
+pub async fn requests(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Query(flash): Query<Flash>,
+    Query(form): Query<ListForm>,
+) -> Response {
+    let tr = c.ctx.tr;
+    let query = match list_query(&c.ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let list = match state.app.quote_requests(&c.ctx.actor, &query).await {
+        Ok(l) => l,
+        Err(e) => return domain_error_page(&c.ctx, e),
+    };
+    let body = html! {
+        @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
+        p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+        (search_form(&tr, "/compte/demandes", &form, &["new", "quoted", "closed"], true))
+        div.table-wrap tabindex="0" { table {
+            thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("request.files")) } th scope="col" { (tr.t("status")) } } }
+            tbody {
+                @for r in &list.items {
+                    tr {
+                        td { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
+                        td { (r.property_type) }
+                        td { (r.property_address) }
+                        td { ul.files { @for a in &r.attachments { li { a href={ "/compte/demandes/" (r.id) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
+                        td { (badge(&tr, r.status.as_str())) }
+                    }
+                }
+            }
+        } }
+        (pager(&tr, "/compte/demandes", &form, &list))
+    };
+    page(&c.ctx, tr.t("request.list"), body).into_response()
+}
+
+async fn request_page(state: &AppState, ctx: &Ctx, f: &RequestForm, err: Option<DomainError>) -> Markup {
+    let tr = ctx.tr;
+    let catalogue = state.app.catalogue(true).await.unwrap_or_default();
+    html! {
+        p { (tr.t("signup.intro")) }
+        @if let Some(e) = &err { (notice("error", &e.to_string())) }
+        form.card method="post" action="/compte/demandes" enctype="multipart/form-data" data-upload novalidate {
+            (csrf_field(ctx))
+            (request_fields(&tr, &catalogue, f, &err))
+            button type="submit" { (tr.t("signup.submit")) }
+        }
+    }
+}
+
+pub async fn new_request(State(state): State<AppState>, c: ClientCtx) -> Response {
+    let body = request_page(&state, &c.ctx, &RequestForm::default(), None).await;
+    page(&c.ctx, c.ctx.tr.t("signup.title"), body).into_response()
+}
+
+pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipart: Multipart) -> Response {
+    let (upload, result) = match read_upload_form(&state, multipart).await {
+        Ok(upload) if !csrf_ok(&c.ctx, &upload.fields.get("csrf")) => {
+            upload.discard(&state).await;
+            return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        }
+        Ok(upload) => {
+            let form = RequestForm::from_fields(&upload.fields);
+            let result = match form.to_input() {
+                Ok(input) => state
+                    .app
+                    .create_quote_request(&c.ctx.actor, c.client_id, input, upload.files.clone())
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            };
+            (upload, result)
+        }
+        Err((upload, e)) => (upload, Err(e)),
+    };
+    let form = RequestForm::from_fields(&upload.fields);
+    if result.is_err() {
+        upload.discard(&state).await;
+    }
+    match result {
+        Ok(()) => Redirect::to("/compte/demandes?ok=1").into_response(),
+        Err(e @ DomainError::Internal(_)) => domain_error_page(&c.ctx, e),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            let body = request_page(&state, &c.ctx, &form, Some(e)).await;
+            (status, page(&c.ctx, c.ctx.tr.t("signup.title"), body)).into_response()
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Views of a document's content the portal and the back office share: its lines and totals, a
+//! quote's label.
+
+use crate::pages::shared::i18n::Tr;
+use crate::pages::shared::*;
+use immovr_core::model::*;
+use immovr_core::money::Line;
+use immovr_core::money::Totals;
+use maud::Markup;
+use maud::html;
+
+pub fn quote_label(tr: &Tr, q: &Quote) -> String {
+    format!("{} {} ({} {})", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), tr.t("quote.version"), q.version)
+}
+
+pub fn lines_table(tr: &Tr, lines: &[Line], totals: &Totals) -> Markup {
+    html! {
+        div.table-wrap tabindex="0" {
+            table.lines {
+                caption { (tr.t("quote.lines")) }
+                thead { tr {
+                    th scope="col" { (tr.t("quote.description")) } th scope="col" class="num" { (tr.t("quote.qty")) }
+                    th scope="col" { (tr.t("quote.unit")) } th scope="col" class="num" { (tr.t("quote.unit_price")) }
+                    th scope="col" class="num" { (tr.t("quote.discount")) } th scope="col" class="num" { (tr.t("quote.vat")) }
+                    th scope="col" class="num" { (tr.t("quote.total_ht")) }
+                } }
+                tbody {
+                    @for l in lines {
+                        tr {
+                            td { (l.description) }
+                            td.num { (tr.number(l.quantity)) }
+                            td { (l.unit) }
+                            td.num { (tr.money(l.unit_price)) }
+                            td.num { @if l.discount.is_zero() { "—" } @else { "−" (tr.money(l.discount)) } }
+                            td.num { (tr.number(l.vat_rate)) " %" }
+                            td.num { (tr.money(l.total_excl_vat)) }
+                        }
+                    }
+                }
+            }
+        }
+        table.totals {
+            tbody {
+                @for r in &totals.per_rate {
+                    tr { th scope="row" { (tr.t("quote.base")) " " (tr.number(r.rate)) " %" } td.num { (tr.money(r.base_excl_vat)) } }
+                    tr { th scope="row" { (tr.t("quote.vat")) " " (tr.number(r.rate)) " %" } td.num { (tr.money(r.vat)) } }
+                }
+                tr { th scope="row" { (tr.t("quote.total_ht")) } td.num { (tr.money(totals.total_excl_vat)) } }
+                tr { th scope="row" { (tr.t("quote.total_vat")) } td.num { (tr.money(totals.total_vat)) } }
+                tr.grand { th scope="row" { (tr.t("quote.total_ttc")) } td.num { (tr.money(totals.total_incl_vat)) } }
+            }
+        }
+    }
+}
+
+pub fn messages_block(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
+    let tr = ctx.tr;
+    html! {
+        section.card aria-labelledby="h-msg" {
+            h2 #h-msg { (tr.t("messages.title")) }
+            @if messages.is_empty() { p { (tr.t("messages.none")) } }
+            ol.thread {
+                @for m in messages {
+                    li class=(if m.from_staff { "staff" } else { "me" }) {
+                        p.meta { strong { (if m.from_staff { tr.t("messages.team") } else { &m.author_name }) } " · "
+                            time datetime=(m.created_at) { (tr.date(m.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) } }
+                        p { (m.body) }
+                    }
+                }
+            }
+            form method="post" action=(action) {
+                (csrf_field(ctx))
+                label for="msg-body" { (tr.t("messages.write")) }
+                textarea #msg-body name="body" rows="3" required maxlength="10000" {}
+                button type="submit" { (tr.t("messages.send")) }
+            }
+        }
+    }
+}
+
+/// An order's documents: its purchase order and, once delivered, its invoice.
+pub fn order_pdfs(o: &Order) -> Vec<(&'static str, String)> {
+    let mut links = vec![("doc.purchase_order", format!("/api/v1/purchase-orders/{}/pdf", o.purchase_order_id))];
+    if let Some(inv) = o.invoice_id {
+        links.push(("doc.invoice", format!("/api/v1/invoices/{inv}/pdf")));
+    }
+    links
+}
+
+/// An invoice's documents: the invoice and any credit note cancelling it.
+pub fn invoice_pdfs(i: &Invoice) -> Vec<(&'static str, String)> {
+    let mut links = vec![("doc.invoice", format!("/api/v1/invoices/{}/pdf", i.id))];
+    links.extend(i.credit_note_ids.iter().map(|c| ("doc.credit_note", format!("/api/v1/credit-notes/{c}/pdf"))));
+    links
+}

@@ -1,0 +1,163 @@
+//! The page around every view (header, navigation, footer) and the small pieces views share:
+//! notices, badges, document links, dates and sizes.
+
+use crate::pages::shared::*;
+use axum::response::Html;
+use i18n::Tr;
+use immovr_core::model::Language;
+use maud::DOCTYPE;
+use maud::Markup;
+use maud::html;
+
+pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
+    let tr = ctx.tr;
+    let staff = ctx.user.as_ref().is_some_and(|u| u.is_staff());
+    let signed_in = ctx.user.is_some();
+    let other_lang = if tr.0 == Language::Fr { "en" } else { "fr" };
+    let nav: &[(&str, &str)] = if staff {
+        &[
+            ("/gestion", "bo.nav.todo"),
+            ("/gestion/demandes", "bo.nav.requests"),
+            ("/gestion/devis", "nav.quotes"),
+            ("/gestion/bons-de-commande", "bo.nav.pos"),
+            ("/gestion/commandes", "nav.orders"),
+            ("/gestion/factures", "nav.invoices"),
+            ("/gestion/clients", "bo.nav.clients"),
+            ("/gestion/catalogue", "bo.nav.catalogue"),
+            ("/gestion/journal", "bo.nav.audit"),
+            ("/gestion/courriels", "bo.nav.emails"),
+            ("/gestion/parametres", "bo.nav.settings"),
+            ("/gestion/utilisateurs", "bo.nav.users"),
+            ("/gestion/securite", "bo.nav.security"),
+        ]
+    } else {
+        &[
+            ("/compte", "nav.home"),
+            ("/compte/devis", "nav.quotes"),
+            ("/compte/commandes", "nav.orders"),
+            ("/compte/livraisons", "nav.deliveries"),
+            ("/compte/factures", "nav.invoices"),
+            ("/compte/profil", "nav.profile"),
+        ]
+    };
+    let home = if staff { "/gestion" } else { "/compte" };
+    let current = |href: &str| {
+        let path = ctx.path.split('?').next().unwrap_or("");
+        path == href || (href != home && path.starts_with(&format!("{href}/")))
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(tr.lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — ImmoVr" }
+                link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
+            }
+            body data-live=[signed_in.then_some(if staff { "/gestion/evenements" } else { "/compte/evenements" })] {
+                a.skip href="#main" { (tr.t("skip")) }
+                header.top {
+                    a.brand href=(home) { (tr.t(if staff { "bo.brand" } else { "brand" })) }
+                    div.tools {
+                        a href={ "/langue/" (other_lang) "?retour=" (form_urlencoded(&ctx.path)) } lang=(other_lang) { (tr.t("lang.switch")) }
+                        @if signed_in {
+                            form method="post" action="/deconnexion" {
+                                (csrf_field(ctx))
+                                button.link type="submit" { (tr.t("logout")) }
+                            }
+                        }
+                    }
+                }
+                @if signed_in {
+                    nav aria-label=(tr.t(if staff { "bo.nav.todo" } else { "nav.home" })) {
+                        ul {
+                            @for (href, key) in nav {
+                                li { a href=(href) aria-current=[current(href).then_some("page")] { (tr.t(key)) } }
+                            }
+                            @if staff {
+                                li { a.cta href="/gestion/devis/nouveau" { (tr.t("bo.new_quote")) } }
+                            } @else {
+                                li { a.cta href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
+                            }
+                        }
+                    }
+                }
+                main #main tabindex="-1" {
+                    h1 { (title) }
+                    (body)
+                }
+                footer { p { (tr.t("footer")) } }
+            }
+        }
+    };
+    Html(markup.into_string())
+}
+
+pub fn notice(kind: &str, text: &str) -> Markup {
+    html! { p class={ "notice " (kind) } role=(if kind == "error" { "alert" } else { "status" }) { (text) } }
+}
+
+pub fn badge(tr: &Tr, status: &str) -> Markup {
+    html! { span class={ "badge s-" (status) } { (tr.status(status)) } }
+}
+
+/// A stage's badge: a pending stage is "to plan", not "to validate" like a purchase order.
+pub fn stage_badge(tr: &Tr, status: immovr_core::model::StageStatus) -> Markup {
+    let s = status.as_str();
+    html! { span class={ "badge s-" (s) } { (tr.t(&format!("stage.{s}"))) } }
+}
+
+/// Links to a record's PDF documents: (text key, URL of the API download).
+pub fn pdf_links(tr: &Tr, links: &[(&str, String)]) -> Markup {
+    html! {
+        @if !links.is_empty() {
+            ul.docs aria-label=(tr.t("doc.title")) {
+                @for (key, href) in links {
+                    li { a.pdf href=(href) download type="application/pdf" { (tr.t(key)) " " span.hint { "(PDF)" } } }
+                }
+            }
+        }
+    }
+}
+
+/// The PDF documents of a quote version: as sent, and once accepted, the signed copy and the
+/// purchase order.
+pub fn quote_pdf_links(
+    tr: &Tr,
+    q: &immovr_core::model::Quote,
+    purchase_order: Option<immovr_core::model::Id>,
+) -> Markup {
+    let mut links = Vec::new();
+    if q.sent_at.is_some() {
+        links.push(("doc.quote", format!("/api/v1/quotes/{}/pdf", q.id)));
+    }
+    if q.acceptance.is_some() {
+        links.push(("doc.signed_quote", format!("/api/v1/quotes/{}/accepted-pdf", q.id)));
+    }
+    if let Some(po) = purchase_order {
+        links.push(("doc.purchase_order", format!("/api/v1/purchase-orders/{po}/pdf")));
+    }
+    pdf_links(tr, &links)
+}
+
+pub fn flash(tr: &Tr, f: &Flash) -> Option<Markup> {
+    f.ok.as_deref().map(|_| notice("ok", tr.t("bo.saved")))
+}
+
+pub fn date(tr: &Tr, ts: jiff::Timestamp) -> String {
+    tr.date(ts.to_zoned(immovr_core::ports::studio_timezone()).date())
+}
+
+pub fn human_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.1} Go", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} Mo", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.0} ko", b / 1e3)
+    } else {
+        format!("{bytes} o")
+    }
+}
