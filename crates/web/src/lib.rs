@@ -98,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(pages::upload_router())
         .merge(pages::staff_upload_router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), pages::render_errors))
         .layer(axum::middleware::from_fn(pages::page_headers))
         .layer(axum::middleware::from_fn(
             move |mut req: axum::extract::Request, next: axum::middleware::Next| async move {

@@ -17,8 +17,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
-pub use shared::SecureCookies;
 use shared::{CSRF_COOKIE, NewCsrf};
+pub use shared::{SecureCookies, render_errors};
 
 use crate::AppState;
 

@@ -25,9 +25,9 @@ fn code_form(ctx: &Ctx, token: &str, next: &str, error: Option<&str>) -> maud::M
     }
 }
 
-pub async fn code_page(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
+pub async fn code_page(ctx: Ctx, Query(q): Query<CodeQuery>) -> PageResult {
     let next = q.suivant.unwrap_or_else(|| "/gestion".into());
-    page(&ctx, ctx.tr.t("totp.title"), code_form(&ctx, &q.jeton, &next, None)).into_response()
+    Ok(page(&ctx, ctx.tr.t("totp.title"), code_form(&ctx, &q.jeton, &next, None)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -39,9 +39,9 @@ pub struct CodeForm {
     suivant: String,
 }
 
-pub async fn check_code(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f): Form<CodeForm>) -> Response {
+pub async fn check_code(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f): Form<CodeForm>) -> PageResult {
     if !csrf_ok(&ctx, &f.csrf) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
     let next = if f.suivant.starts_with("/gestion") && !f.suivant.contains("//") {
         f.suivant.clone()
@@ -50,9 +50,9 @@ pub async fn check_code(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, F
     };
     // Codes have their own count per token's account, apart from password attempts.
     if !state.limits.allow_login(&ip.0, &format!("totp:{}", f.jeton)) {
-        return error_page(&ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited"));
+        return Ok(error_page(&ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited")));
     }
-    match state.app.second_factor(&f.jeton, &f.code).await {
+    Ok(match state.app.second_factor(&f.jeton, &f.code).await {
         Ok(Some(Ok(session))) => signed_in_response(&state, &ctx, SignIn::Session(session), &next),
         // Wrong code: a fresh wait, the form again.
         Ok(Some(Err(SignIn::CodeNeeded { token, .. }))) => {
@@ -62,5 +62,5 @@ pub async fn check_code(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, F
         Ok(Some(Err(signed_in))) => signed_in_response(&state, &ctx, signed_in, &next),
         Ok(None) => (StatusCode::GONE, page(&ctx, ctx.tr.t("totp.title"), html! { (notice("error", ctx.tr.t("totp.expired"))) p { a href="/connexion" { (ctx.tr.t("login.submit")) } } })).into_response(),
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }

@@ -23,10 +23,10 @@ fn email_form(ctx: &Ctx, action: &str, help: &str, button: &str, msg: Option<mau
     }
 }
 
-pub async fn magic_page(ctx: Ctx) -> Response {
+pub async fn magic_page(ctx: Ctx) -> PageResult {
     let tr = ctx.tr;
-    page(&ctx, tr.t("magic.title"), email_form(&ctx, "/lien-magique", tr.t("magic.help"), tr.t("magic.send"), None))
-        .into_response()
+    Ok(page(&ctx, tr.t("magic.title"), email_form(&ctx, "/lien-magique", tr.t("magic.help"), tr.t("magic.send"), None))
+        .into_response())
 }
 
 async fn send_link(state: &AppState, ctx: &Ctx, ip: &str, f: &EmailForm, purpose: LinkPurpose) -> Result<(), Response> {
@@ -44,37 +44,37 @@ pub async fn magic_request(
     ctx: Ctx,
     ip: ClientIp,
     Form(f): Form<EmailForm>,
-) -> Response {
+) -> PageResult {
     if let Err(r) = send_link(&state, &ctx, &ip.0, &f, LinkPurpose::MagicLink).await {
-        return r;
+        return Ok(r);
     }
     let tr = ctx.tr;
     let msg = notice("ok", tr.t("magic.sent"));
-    page(
+    Ok(page(
         &ctx,
         tr.t("magic.title"),
         email_form(&ctx, "/lien-magique", tr.t("magic.help"), tr.t("magic.send"), Some(msg)),
     )
-    .into_response()
+    .into_response())
 }
 
-pub async fn magic_use(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn magic_use(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> PageResult {
     // An emailed link replaces the password, never the second factor.
-    match state.app.sign_in_with_link(&token).await {
+    Ok(match state.app.sign_in_with_link(&token).await {
         Ok(Some(signed_in)) => signed_in_response(&state, &ctx, signed_in, "/compte"),
         Ok(None) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }
 
-pub async fn forgot_page(ctx: Ctx) -> Response {
+pub async fn forgot_page(ctx: Ctx) -> PageResult {
     let tr = ctx.tr;
-    page(
+    Ok(page(
         &ctx,
         tr.t("reset.title"),
         email_form(&ctx, "/mot-de-passe-oublie", tr.t("reset.help"), tr.t("magic.send"), None),
     )
-    .into_response()
+    .into_response())
 }
 
 pub async fn forgot_request(
@@ -82,18 +82,18 @@ pub async fn forgot_request(
     ctx: Ctx,
     ip: ClientIp,
     Form(f): Form<EmailForm>,
-) -> Response {
+) -> PageResult {
     if let Err(r) = send_link(&state, &ctx, &ip.0, &f, LinkPurpose::PasswordReset).await {
-        return r;
+        return Ok(r);
     }
     let tr = ctx.tr;
     let msg = notice("ok", tr.t("magic.sent"));
-    page(
+    Ok(page(
         &ctx,
         tr.t("reset.title"),
         email_form(&ctx, "/mot-de-passe-oublie", tr.t("reset.help"), tr.t("magic.send"), Some(msg)),
     )
-    .into_response()
+    .into_response())
 }
 
 fn reset_form(ctx: &Ctx, token: &str, error: Option<&str>) -> maud::Markup {
@@ -109,8 +109,8 @@ fn reset_form(ctx: &Ctx, token: &str, error: Option<&str>) -> maud::Markup {
     }
 }
 
-pub async fn reset_page(ctx: Ctx, Path(token): Path<String>) -> Response {
-    page(&ctx, ctx.tr.t("reset.title"), reset_form(&ctx, &token, None)).into_response()
+pub async fn reset_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    Ok(page(&ctx, ctx.tr.t("reset.title"), reset_form(&ctx, &token, None)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -124,12 +124,12 @@ pub async fn reset(
     ctx: Ctx,
     Path(token): Path<String>,
     Form(f): Form<ResetForm>,
-) -> Response {
+) -> PageResult {
     if !csrf_ok(&ctx, &f.csrf) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
     // The link is used only once the new password is acceptable.
-    match state.app.reset_password(&token, f.password).await {
+    Ok(match state.app.reset_password(&token, f.password).await {
         Ok(true) => Redirect::to("/connexion?ok=reset").into_response(),
         Ok(false) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
         Err(e @ DomainError::Validation { .. }) => {
@@ -141,5 +141,5 @@ pub async fn reset(
                 .into_response()
         }
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }

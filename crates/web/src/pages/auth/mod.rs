@@ -101,13 +101,13 @@ fn login_form(ctx: &Ctx, next: &str, email: &str, error: Option<&str>, ok: Optio
     }
 }
 
-pub async fn login_page(ctx: Ctx, Query(q): Query<Next>) -> Response {
+pub async fn login_page(ctx: Ctx, Query(q): Query<Next>) -> PageResult {
     if ctx.user.as_ref().is_some_and(|u| u.client_id.is_some()) {
-        return Redirect::to(&safe_next(q.suivant.as_deref())).into_response();
+        return Ok(Redirect::to(&safe_next(q.suivant.as_deref())).into_response());
     }
     let ok = q.ok.as_deref().map(|_| ctx.tr.t("reset.done"));
-    page(&ctx, ctx.tr.t("login.title"), login_form(&ctx, &safe_next(q.suivant.as_deref()), "", None, ok))
-        .into_response()
+    Ok(page(&ctx, ctx.tr.t("login.title"), login_form(&ctx, &safe_next(q.suivant.as_deref()), "", None, ok))
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -124,23 +124,23 @@ fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response
 }
 
-pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(State(state): State<AppState>, ctx: Ctx, ip: ClientIp, Form(f): Form<LoginForm>) -> PageResult {
     if !csrf_ok(&ctx, &f.csrf) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
     let next = safe_next(f.suivant.as_deref());
     if !state.limits.allow_login(&ip.0, &f.email) {
         let body = login_form(&ctx, &next, &f.email, Some(ctx.tr.t("login.limited")), None);
-        return (StatusCode::TOO_MANY_REQUESTS, page(&ctx, ctx.tr.t("login.title"), body)).into_response();
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page(&ctx, ctx.tr.t("login.title"), body)).into_response());
     }
-    match state.app.sign_in(&f.email, f.password).await {
+    Ok(match state.app.sign_in(&f.email, f.password).await {
         Ok(signed_in) => signed_in_response(&state, &ctx, signed_in, &next),
         Err(DomainError::BadCredentials) => {
             let body = login_form(&ctx, &next, &f.email, Some(ctx.tr.t("login.failed")), None);
             (StatusCode::UNAUTHORIZED, page(&ctx, ctx.tr.t("login.title"), body)).into_response()
         }
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }
 
 /// Where a signed-in user goes: the page asked for, with the session's cookie; or the second
@@ -166,16 +166,14 @@ pub async fn logout(
     ctx: Ctx,
     jar: axum_extra::extract::CookieJar,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if !csrf_ok(&ctx, &f.csrf) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
-    if let Some(c) = jar.get(SESSION_COOKIE)
-        && let Err(e) = state.app.close_session(c.value()).await
-    {
-        return domain_error_page(&ctx, e);
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        state.app.close_session(c.value()).await?;
     }
-    with_cookie(Redirect::to("/connexion").into_response(), crate::session::CLEARED)
+    Ok(with_cookie(Redirect::to("/connexion").into_response(), crate::session::CLEARED))
 }
 
 #[derive(Deserialize)]
@@ -183,9 +181,9 @@ pub struct Back {
     retour: Option<String>,
 }
 
-pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<Back>) -> Response {
+pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<Back>) -> PageResult {
     let lang = Language::from_tag(&lang).unwrap_or(Language::Fr);
     let back = q.retour.filter(|r| is_local_path(r)).unwrap_or_else(|| "/compte".into());
     let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.as_str());
-    with_cookie(Redirect::to(&back).into_response(), HeaderValue::from_str(&cookie).expect("ascii"))
+    Ok(with_cookie(Redirect::to(&back).into_response(), HeaderValue::from_str(&cookie).expect("ascii")))
 }

@@ -45,11 +45,16 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-async fn signup_form(state: &AppState, ctx: &Ctx, f: &SignupForm, err: Option<DomainError>) -> maud::Markup {
+async fn signup_form(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &SignupForm,
+    err: Option<DomainError>,
+) -> Result<maud::Markup, DomainError> {
     let tr: Tr = ctx.tr;
-    let catalogue = state.app.catalogue(true).await.unwrap_or_default();
+    let catalogue = state.app.catalogue(true).await?;
     let fe = |field: &str| field_error(&err, field);
-    html! {
+    Ok(html! {
         p { (tr.t("signup.intro")) }
         @if let Some(e) = &err { (notice("error", &e.to_string())) }
         form.card method="post" action="/inscription" enctype="multipart/form-data" data-upload novalidate {
@@ -78,28 +83,28 @@ async fn signup_form(state: &AppState, ctx: &Ctx, f: &SignupForm, err: Option<Do
             }
             button type="submit" { (tr.t("signup.submit")) }
         }
-    }
+    })
 }
 
-pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let body = signup_form(&state, &ctx, &SignupForm::default(), None).await;
-    page(&ctx, ctx.tr.t("signup.title"), body).into_response()
+pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let body = signup_form(&state, &ctx, &SignupForm::default(), None).await?;
+    Ok(page(&ctx, ctx.tr.t("signup.title"), body).into_response())
 }
 
-pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::extract::Multipart) -> Response {
+pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::extract::Multipart) -> PageResult {
     let upload = match read_upload_form(&state, multipart).await {
         Ok(u) => u,
         Err((upload, e)) => {
             let f = SignupForm::from_fields(&upload.fields);
             upload.discard(&state).await;
-            let body = signup_form(&state, &ctx, &f, Some(e)).await;
-            return (StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, ctx.tr.t("signup.title"), body)).into_response();
+            let body = signup_form(&state, &ctx, &f, Some(e)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, ctx.tr.t("signup.title"), body)).into_response());
         }
     };
     let f = SignupForm::from_fields(&upload.fields);
     if !csrf_ok(&ctx, &f.csrf) {
         upload.discard(&state).await;
-        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
     let result: Result<_, DomainError> = async {
         let request: NewQuoteRequest = f.request.to_input()?;
@@ -127,7 +132,7 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::ex
     if result.is_err() {
         upload.discard(&state).await;
     }
-    match result {
+    Ok(match result {
         Ok(user) => match state.app.open_session(&user).await {
             Ok(session) => signed_in_response(&state, &ctx, SignIn::Session(session), "/compte/demandes?ok=1"),
             Err(e) => domain_error_page(&ctx, e),
@@ -138,8 +143,8 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::ex
         }
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            let body = signup_form(&state, &ctx, &f, Some(e)).await;
+            let body = signup_form(&state, &ctx, &f, Some(e)).await?;
             (status, page(&ctx, ctx.tr.t("signup.title"), body)).into_response()
         }
-    }
+    })
 }

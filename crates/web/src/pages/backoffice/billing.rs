@@ -7,17 +7,14 @@ pub async fn invoices(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Query(form): Query<ListForm>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.invoices(&ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state, list.items.iter().map(|i| i.client_id)).await;
+    let list = state.app.invoices(&ctx.actor, &query).await?;
+    let names = client_names(&state, list.items.iter().map(|i| i.client_id)).await?;
     let statuses = ["unpaid", "overdue", "issued", "partially_paid", "paid", "cancelled"];
     let body = html! {
         (search_form(&tr, "/gestion/factures", &form, &statuses, true))
@@ -34,7 +31,7 @@ pub async fn invoices(
         } }
         (pager(&tr, "/gestion/factures", &form, &list))
     };
-    page(&ctx, tr.t("nav.invoices"), body).into_response()
+    Ok(page(&ctx, tr.t("nav.invoices"), body).into_response())
 }
 
 pub async fn invoice(
@@ -42,7 +39,7 @@ pub async fn invoice(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Query(fl): Query<Flash>,
-) -> Response {
+) -> PageResult {
     invoice_page(&state, &ctx, id, flash(&ctx.tr, &fl), None).await
 }
 
@@ -52,13 +49,10 @@ async fn invoice_page(
     id: Id,
     flash: Option<Markup>,
     err: Option<DomainError>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
-    let i = match state.app.invoice(&ctx.actor, id).await {
-        Ok(i) => i,
-        Err(e) => return domain_error_page(ctx, e),
-    };
-    let names = client_names(state, [i.client_id]).await;
+    let i = state.app.invoice(&ctx.actor, id).await?;
+    let names = client_names(state, [i.client_id]).await?;
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
     let body = html! {
@@ -113,7 +107,7 @@ async fn invoice_page(
             }
         }
     };
-    page(ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body).into_response()
+    Ok(page(ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body).into_response())
 }
 
 pub async fn record_payment(
@@ -121,10 +115,10 @@ pub async fn record_payment(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Accounting) {
-        return r;
+        return Ok(r);
     }
     let amount = f.get("amount").trim().replace(',', ".").replace(' ', "").parse::<Decimal>();
     let date = f.get("date").parse::<Date>();
@@ -141,13 +135,13 @@ pub async fn record_payment(
         (_, Err(_), _) => Err(DomainError::validation("date", "a date")),
         _ => Err(DomainError::validation("method", "transfer or cheque")),
     };
-    match payment {
+    Ok(match payment {
         Ok(p) => match state.app.record_payment(&ctx.actor, id, p).await {
             Ok(_) => back(&format!("/gestion/factures/{id}"), "paid"),
-            Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await,
+            Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
         },
-        Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await,
-    }
+        Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
+    })
 }
 
 pub async fn credit_note(
@@ -155,12 +149,15 @@ pub async fn credit_note(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Accounting) {
-        return r;
+        return Ok(r);
     }
-    match state.app.issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.unwrap_or_default() }).await {
-        Ok(_) => back(&format!("/gestion/factures/{id}"), "credited"),
-        Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await,
-    }
+    Ok(
+        match state.app.issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.unwrap_or_default() }).await
+        {
+            Ok(_) => back(&format!("/gestion/factures/{id}"), "credited"),
+            Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
+        },
+    )
 }

@@ -156,55 +156,48 @@ pub async fn new_quote(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Query(q): Query<NewQuoteQuery>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
-    let catalogue = state.app.catalogue(false).await.unwrap_or_default();
-    let company = match state.app.company().await {
-        Ok(c) => c,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let catalogue = state.app.catalogue(false).await?;
+    let company = state.app.company().await?;
     let mut data = BuilderData { client_id: q.client, ..Default::default() };
     if let Some(rid) = q.demande {
-        match state.app.quote_request(&ctx.actor, rid).await {
-            Ok(r) => {
-                data.client_id = Some(r.client_id);
-                data.client_locked = true;
-                data.request_id = Some(r.id);
-                data.title = format!("{} — {}", r.property_type, r.property_address);
-                data.lines = r
-                    .wanted
-                    .iter()
-                    .filter_map(|code| catalogue.iter().find(|c| &c.code == code))
-                    .map(|c| LineInput {
-                        code: Some(c.code.clone()),
-                        description: c.label(tr.0).to_string(),
-                        quantity: Decimal::ONE,
-                        unit: c.unit.clone(),
-                        unit_price: c.unit_price,
-                        discount: Decimal::ZERO,
-                        vat_rate: c.vat_rate,
-                    })
-                    .collect();
-            }
-            Err(e) => return domain_error_page(&ctx, e),
-        }
+        let r = state.app.quote_request(&ctx.actor, rid).await?;
+        data.client_id = Some(r.client_id);
+        data.client_locked = true;
+        data.request_id = Some(r.id);
+        data.title = format!("{} — {}", r.property_type, r.property_address);
+        data.lines = r
+            .wanted
+            .iter()
+            .filter_map(|code| catalogue.iter().find(|c| &c.code == code))
+            .map(|c| LineInput {
+                code: Some(c.code.clone()),
+                description: c.label(tr.0).to_string(),
+                quantity: Decimal::ONE,
+                unit: c.unit.clone(),
+                unit_price: c.unit_price,
+                discount: Decimal::ZERO,
+                vat_rate: c.vat_rate,
+            })
+            .collect();
     }
-    let names = client_choices(&state, &ctx, q.client_q.as_deref(), data.client_id).await;
+    let names = client_choices(&state, &ctx, q.client_q.as_deref(), data.client_id).await?;
     let body = html! {
         @if !data.client_locked { (client_search(&tr, "/gestion/devis/nouveau", q.client_q.as_deref(), &[])) }
         (builder(&ctx, "/gestion/devis", &names, &catalogue, &company.vat_rates, &data, None))
     };
-    page(&ctx, tr.t("bo.new_quote"), body).into_response()
+    Ok(page(&ctx, tr.t("bo.new_quote"), body).into_response())
 }
 
 pub async fn create_quote(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
-        return r;
+        return Ok(r);
     }
     let result = match read_builder(&f) {
         Ok((Some(client_id), request_id, d)) => {
@@ -226,14 +219,14 @@ pub async fn create_quote(
         Ok((None, ..)) => Err(DomainError::validation("client_id", "choose a client")),
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(q) => back(&format!("/gestion/devis/{}", q.id), "created"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
             let data = builder_data_from(&f);
-            let names = client_choices(&state, &ctx, None, data.client_id).await;
-            let catalogue = state.app.catalogue(false).await.unwrap_or_default();
-            let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
+            let names = client_choices(&state, &ctx, None, data.client_id).await?;
+            let catalogue = state.app.catalogue(false).await?;
+            let rates = state.app.company().await?.vat_rates;
             let status = crate::problem::status_of(&e);
             (
                 status,
@@ -245,7 +238,7 @@ pub async fn create_quote(
             )
                 .into_response()
         }
-    }
+    })
 }
 
 /// What was typed, to show the form again after an error.

@@ -50,36 +50,36 @@ fn catalogue_page(
     }
 }
 
-pub async fn catalogue(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
-    let items = state.app.catalogue(false).await.unwrap_or_default();
-    let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
+pub async fn catalogue(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> PageResult {
+    let items = state.app.catalogue(false).await?;
+    let rates = state.app.company().await?.vat_rates;
     let body = catalogue_page(&ctx, &items, &rates, flash(&ctx.tr, &fl), None);
-    page(&ctx, ctx.tr.t("bo.nav.catalogue"), body).into_response()
+    Ok(page(&ctx, ctx.tr.t("bo.nav.catalogue"), body).into_response())
 }
 
 pub fn dec(field: &str, v: &str) -> Result<Decimal, DomainError> {
     v.trim().replace(',', ".").replace(' ', "").parse().map_err(|_| DomainError::validation(field, "not a number"))
 }
 
-async fn catalogue_error(state: &AppState, ctx: &Ctx, e: DomainError) -> Response {
+async fn catalogue_error(state: &AppState, ctx: &Ctx, e: DomainError) -> PageResult {
     if let DomainError::Internal(_) = e {
-        return domain_error_page(ctx, e);
+        return Ok(domain_error_page(ctx, e));
     }
-    let items = state.app.catalogue(false).await.unwrap_or_default();
-    let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
+    let items = state.app.catalogue(false).await?;
+    let rates = state.app.company().await?.vat_rates;
     let status = crate::problem::status_of(&e);
-    (status, page(ctx, ctx.tr.t("bo.nav.catalogue"), catalogue_page(ctx, &items, &rates, None, Some(&e))))
-        .into_response()
+    Ok((status, page(ctx, ctx.tr.t("bo.nav.catalogue"), catalogue_page(ctx, &items, &rates, None, Some(&e))))
+        .into_response())
 }
 
 pub async fn create_item(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
-        return r;
+        return Ok(r);
     }
     let item = (|| {
         Ok::<_, DomainError>(NewCatalogueItem {
@@ -93,13 +93,13 @@ pub async fn create_item(
             active: true,
         })
     })();
-    match item {
+    Ok(match item {
         Ok(item) => match state.app.create_catalogue_item(&ctx.actor, item).await {
             Ok(_) => back("/gestion/catalogue", "created"),
-            Err(e) => catalogue_error(&state, &ctx, e).await,
+            Err(e) => catalogue_error(&state, &ctx, e).await?,
         },
-        Err(e) => catalogue_error(&state, &ctx, e).await,
-    }
+        Err(e) => catalogue_error(&state, &ctx, e).await?,
+    })
 }
 
 pub async fn update_item(
@@ -107,10 +107,10 @@ pub async fn update_item(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
-        return r;
+        return Ok(r);
     }
     let patch = (|| {
         Ok::<_, DomainError>(CatalogueItemPatch {
@@ -122,11 +122,11 @@ pub async fn update_item(
             active: Some(f.get("active") == "on"),
         })
     })();
-    match patch {
+    Ok(match patch {
         Ok(p) => match state.app.update_catalogue_item(&ctx.actor, id, p).await {
             Ok(_) => back("/gestion/catalogue", "saved"),
-            Err(e) => catalogue_error(&state, &ctx, e).await,
+            Err(e) => catalogue_error(&state, &ctx, e).await?,
         },
-        Err(e) => catalogue_error(&state, &ctx, e).await,
-    }
+        Err(e) => catalogue_error(&state, &ctx, e).await?,
+    })
 }

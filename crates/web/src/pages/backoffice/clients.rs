@@ -2,16 +2,17 @@
 
 use super::*;
 
-pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
+pub async fn clients(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(form): Query<ListForm>,
+) -> PageResult {
     let tr = ctx.tr;
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.clients(&ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let list = state.app.clients(&ctx.actor, &query).await?;
     let body = html! {
         (search_form(&tr, "/gestion/clients", &form, &[], false))
         div.table-wrap tabindex="0" { table {
@@ -24,13 +25,13 @@ pub async fn clients(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Que
         } }
         (pager(&tr, "/gestion/clients", &form, &list))
     };
-    page(&ctx, tr.t("bo.nav.clients"), body).into_response()
+    Ok(page(&ctx, tr.t("bo.nav.clients"), body).into_response())
 }
 
 /// Records of each kind on a client's page (the full lists are a link away).
 const CLIENT_ITEMS: i64 = 20;
 
-pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path(id): Path<Id>) -> Response {
+pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path(id): Path<Id>) -> PageResult {
     let tr = ctx.tr;
     // The client's most recent records of each kind; the full lists are a link away.
     let (s, a) = (&state.app, &ctx.actor);
@@ -44,10 +45,7 @@ pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path
             s.invoices(a, &theirs).await?,
         ))
     };
-    let (c, requests, quotes, orders, invoices) = match all.await {
-        Ok(x) => x,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let (c, requests, quotes, orders, invoices) = all.await?;
     let addr = c
         .billing_address
         .as_ref()
@@ -80,5 +78,5 @@ pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path
             ul { @for i in &invoices.items { li { a href={ "/gestion/factures/" (i.id) } { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (badge(&tr, i.status.as_str())) } } }
             (see_all(&tr, &invoices.next_cursor, &format!("/gestion/factures?client={id}"))) }
     };
-    page(&ctx, c.display_name(), body).into_response()
+    Ok(page(&ctx, c.display_name(), body).into_response())
 }

@@ -13,24 +13,20 @@ pub async fn audit(
     StaffCtx(ctx): StaffCtx,
     Query(q): Query<AuditQuery>,
     Query(form): Query<ListForm>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
     }
     let list = match list_query(&ctx, &form) {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let kind = q.objet.clone().filter(|s| !s.is_empty());
     // The page's own filters, kept from page to page.
     let extra: Vec<(&'static str, String)> =
         kind.iter().map(|k| ("objet", k.clone())).chain(q.id.map(|id| ("id", id.to_string()))).collect();
-    let events =
-        match state.app.audit_events(&ctx.actor, &AuditFilter { entity_kind: kind, entity_id: q.id, list }).await {
-            Ok(e) => e,
-            Err(e) => return domain_error_page(&ctx, e),
-        };
+    let events = state.app.audit_events(&ctx.actor, &AuditFilter { entity_kind: kind, entity_id: q.id, list }).await?;
     let body = html! {
         form.filters method="get" action="/gestion/journal" {
             label for="a-kind" { (tr.t("bo.entity")) }
@@ -57,7 +53,7 @@ pub async fn audit(
         } }
         (pager_with(&tr, "/gestion/journal", &extra, &form, &events))
     };
-    page(&ctx, tr.t("bo.nav.audit"), body).into_response()
+    Ok(page(&ctx, tr.t("bo.nav.audit"), body).into_response())
 }
 
 /// Notifications: what was sent, what waits, what failed (with a button to send it again).
@@ -66,19 +62,16 @@ pub async fn emails(
     StaffCtx(ctx): StaffCtx,
     Query(fl): Query<Flash>,
     Query(form): Query<ListForm>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
     }
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let rows = match state.app.emails(&ctx.actor, &query).await {
-        Ok(r) => r,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let rows = state.app.emails(&ctx.actor, &query).await?;
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         p.hint { (tr.t("bo.emails.help")) }
@@ -103,7 +96,7 @@ pub async fn emails(
         } }
         (pager(&tr, "/gestion/courriels", &form, &rows))
     };
-    page(&ctx, tr.t("bo.nav.emails"), body).into_response()
+    Ok(page(&ctx, tr.t("bo.nav.emails"), body).into_response())
 }
 
 pub async fn retry_email(
@@ -111,12 +104,10 @@ pub async fn retry_email(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Admin) {
-        return r;
+        return Ok(r);
     }
-    match state.app.retry_email(&ctx.actor, id).await {
-        Ok(_) => back("/gestion/courriels", "retried"),
-        Err(e) => domain_error_page(&ctx, e),
-    }
+    state.app.retry_email(&ctx.actor, id).await?;
+    Ok(back("/gestion/courriels", "retried"))
 }

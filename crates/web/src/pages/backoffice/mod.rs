@@ -14,7 +14,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Redirect;
-use axum::response::Response;
 use immovr_core::DomainError;
 use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
@@ -100,22 +99,25 @@ pub fn upload_routes() -> axum::Router<AppState> {
 }
 
 /// The display names of the clients a page shows.
-async fn client_names(state: &AppState, ids: impl IntoIterator<Item = Id>) -> Vec<(Id, String)> {
+async fn client_names(state: &AppState, ids: impl IntoIterator<Item = Id>) -> Result<Vec<(Id, String)>, DomainError> {
     let ids: Vec<Id> = ids.into_iter().collect();
-    state.app.client_names(&ids).await.unwrap_or_default()
+    state.app.client_names(&ids).await
 }
 
 /// The clients a form may choose from: those matching `q` (or the most recent), and `selected`.
-async fn client_choices(state: &AppState, ctx: &Ctx, q: Option<&str>, selected: Option<Id>) -> Vec<(Id, String)> {
+async fn client_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    q: Option<&str>,
+    selected: Option<Id>,
+) -> Result<Vec<(Id, String)>, DomainError> {
     let list = ListQuery { limit: 30, q: q.map(str::to_string).filter(|q| !q.trim().is_empty()), ..ListQuery::first() };
-    let mut out: Vec<(Id, String)> = match state.app.clients(&ctx.actor, &list).await {
-        Ok(page) => page.items.into_iter().map(|c| (c.id, c.display_name().to_string())).collect(),
-        Err(_) => Vec::new(),
-    };
+    let page = state.app.clients(&ctx.actor, &list).await?;
+    let mut out: Vec<(Id, String)> = page.items.into_iter().map(|c| (c.id, c.display_name().to_string())).collect();
     if let Some(id) = selected.filter(|id| !out.iter().any(|(i, _)| i == id)) {
-        out.extend(client_names(state, [id]).await);
+        out.extend(client_names(state, [id]).await?);
     }
-    out
+    Ok(out)
 }
 
 fn name_of(names: &[(Id, String)], id: Id) -> String {
@@ -125,13 +127,10 @@ fn name_of(names: &[(Id, String)], id: Id) -> String {
 /// Items listed under each "to do" of the dashboard (each counts every record).
 const TODO_ITEMS: i64 = 10;
 
-pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> Response {
+pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -> PageResult {
     let tr = ctx.tr;
     let (d, unread) =
-        match tokio::try_join!(state.app.dashboard(&ctx.actor, TODO_ITEMS), state.app.unread_threads(&ctx.actor)) {
-            Ok(x) => x,
-            Err(e) => return domain_error_page(&ctx, e),
-        };
+        tokio::try_join!(state.app.dashboard(&ctx.actor, TODO_ITEMS), state.app.unread_threads(&ctx.actor))?;
     let ids = d
         .new_requests
         .items
@@ -140,10 +139,10 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
         .chain(d.changes_requested.items.iter().map(|q| q.client_id))
         .chain(d.to_validate.items.iter().map(|p| p.client_id))
         .chain(d.to_deliver.items.iter().map(|o| o.client_id));
-    let names = client_names(&state, ids.collect::<Vec<_>>()).await;
+    let names = client_names(&state, ids.collect::<Vec<_>>()).await?;
     let mut threads = Vec::new();
     for (k, id, n) in unread.iter().take(TODO_ITEMS as usize) {
-        threads.push((thread_link(*k, *id), format!("{} — {n}", thread_name(&state, &ctx, *k, *id).await)));
+        threads.push((thread_link(*k, *id), format!("{} — {n}", thread_name(&state, &ctx, *k, *id).await?)));
     }
     let admin = ctx.actor.require(Role::Admin).is_ok();
     let body = html! {
@@ -161,21 +160,18 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
             }
         }
     };
-    page(&ctx, tr.t("bo.nav.todo"), body).into_response()
+    Ok(page(&ctx, tr.t("bo.nav.todo"), body).into_response())
 }
 
 /// "D-2026-0004 v2" or "BC-2026-0003": what the team calls a thread.
-async fn thread_name(state: &AppState, ctx: &Ctx, kind: ThreadKind, id: Id) -> String {
-    let name = match kind {
-        ThreadKind::Quote => state
-            .app
-            .quote(&ctx.actor, id)
-            .await
-            .ok()
-            .map(|q| format!("{} v{}", q.number.as_deref().unwrap_or("—"), q.version)),
-        ThreadKind::Order => state.app.order(&ctx.actor, id).await.ok().map(|o| o.purchase_order_number),
-    };
-    name.unwrap_or_else(|| format!("#{id}"))
+async fn thread_name(state: &AppState, ctx: &Ctx, kind: ThreadKind, id: Id) -> Result<String, DomainError> {
+    Ok(match kind {
+        ThreadKind::Quote => {
+            let q = state.app.quote(&ctx.actor, id).await?;
+            format!("{} v{}", q.number.as_deref().unwrap_or("—"), q.version)
+        }
+        ThreadKind::Order => state.app.order(&ctx.actor, id).await?.purchase_order_number,
+    })
 }
 
 fn thread_link(kind: ThreadKind, id: Id) -> String {
@@ -202,17 +198,14 @@ pub async fn requests(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Query(form): Query<ListForm>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.quote_requests(&ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state, list.items.iter().map(|r| r.client_id)).await;
+    let list = state.app.quote_requests(&ctx.actor, &query).await?;
+    let names = client_names(&state, list.items.iter().map(|r| r.client_id)).await?;
     let body = html! {
         (search_form(&tr, "/gestion/demandes", &form, &["new", "quoted", "closed"], true))
         div.table-wrap tabindex="0" { table {
@@ -232,17 +225,15 @@ pub async fn requests(
         } }
         (pager(&tr, "/gestion/demandes", &form, &list))
     };
-    page(&ctx, tr.t("bo.nav.requests"), body).into_response()
+    Ok(page(&ctx, tr.t("bo.nav.requests"), body).into_response())
 }
 
-async fn reply(state: &AppState, ctx: &Ctx, kind: ThreadKind, id: Id, f: CsrfForm, to: String) -> Response {
+async fn reply(state: &AppState, ctx: &Ctx, kind: ThreadKind, id: Id, f: CsrfForm, to: String) -> PageResult {
     if !csrf_ok(ctx, &f.csrf) {
-        return error_page(ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
-    match state.app.post_message(&ctx.actor, kind, id, NewMessage { body: f.body.unwrap_or_default() }).await {
-        Ok(_) => Redirect::to(&format!("{to}#h-msg")).into_response(),
-        Err(e) => domain_error_page(ctx, e),
-    }
+    state.app.post_message(&ctx.actor, kind, id, NewMessage { body: f.body.unwrap_or_default() }).await?;
+    Ok(Redirect::to(&format!("{to}#h-msg")).into_response())
 }
 
 pub async fn quote_reply(
@@ -250,7 +241,7 @@ pub async fn quote_reply(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     reply(&state, &ctx, ThreadKind::Quote, id, f, format!("/gestion/devis/{id}")).await
 }
 
@@ -259,10 +250,10 @@ pub async fn order_reply(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     reply(&state, &ctx, ThreadKind::Order, id, f, format!("/gestion/commandes/{id}")).await
 }
 
-pub async fn events(State(state): State<AppState>, StaffCtx(_): StaffCtx) -> Response {
-    crate::live::stream(&state.live, None).into_response()
+pub async fn events(State(state): State<AppState>, StaffCtx(_): StaffCtx) -> PageResult {
+    Ok(crate::live::stream(&state.live, None).into_response())
 }

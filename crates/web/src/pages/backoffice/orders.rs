@@ -8,17 +8,14 @@ pub async fn purchase_orders(
     StaffCtx(ctx): StaffCtx,
     Query(fl): Query<Flash>,
     Query(form): Query<ListForm>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.purchase_orders(&ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state, list.items.iter().map(|p| p.client_id)).await;
+    let list = state.app.purchase_orders(&ctx.actor, &query).await?;
+    let names = client_names(&state, list.items.iter().map(|p| p.client_id)).await?;
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         (search_form(&tr, "/gestion/bons-de-commande", &form, &["pending", "validated", "cancelled"], true))
@@ -49,7 +46,7 @@ pub async fn purchase_orders(
         } }
         (pager(&tr, "/gestion/bons-de-commande", &form, &list))
     };
-    page(&ctx, tr.t("bo.nav.pos"), body).into_response()
+    Ok(page(&ctx, tr.t("bo.nav.pos"), body).into_response())
 }
 
 pub async fn validate_po(
@@ -57,17 +54,17 @@ pub async fn validate_po(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
+        return Ok(r);
     }
-    match state.app.validate_purchase_order(&ctx.actor, id).await {
+    Ok(match state.app.validate_purchase_order(&ctx.actor, id).await {
         Ok(po) => match po.order_id {
             Some(o) => back(&format!("/gestion/commandes/{o}"), "validated"),
             None => back("/gestion/bons-de-commande", "validated"),
         },
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }
 
 pub async fn cancel_po(
@@ -75,27 +72,26 @@ pub async fn cancel_po(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
+        return Ok(r);
     }
-    match state.app.cancel_purchase_order(&ctx.actor, id, f.reason.as_deref().unwrap_or("")).await {
-        Ok(_) => back("/gestion/bons-de-commande", "cancelled"),
-        Err(e) => domain_error_page(&ctx, e),
-    }
+    state.app.cancel_purchase_order(&ctx.actor, id, f.reason.as_deref().unwrap_or("")).await?;
+    Ok(back("/gestion/bons-de-commande", "cancelled"))
 }
 
-pub async fn orders(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
+pub async fn orders(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(form): Query<ListForm>,
+) -> PageResult {
     let tr = ctx.tr;
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.orders(&ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state, list.items.iter().map(|o| o.client_id)).await;
+    let list = state.app.orders(&ctx.actor, &query).await?;
+    let names = client_names(&state, list.items.iter().map(|o| o.client_id)).await?;
     let statuses = ["open", "registered", "in_progress", "delivered", "cancelled"];
     let body = html! {
         (search_form(&tr, "/gestion/commandes", &form, &statuses, true))
@@ -110,7 +106,7 @@ pub async fn orders(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Quer
         } }
         (pager(&tr, "/gestion/commandes", &form, &list))
     };
-    page(&ctx, tr.t("nav.orders"), body).into_response()
+    Ok(page(&ctx, tr.t("nav.orders"), body).into_response())
 }
 
 pub async fn order(
@@ -118,15 +114,12 @@ pub async fn order(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Query(fl): Query<Flash>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
-    let o = match state.app.order(&ctx.actor, id).await {
-        Ok(o) => o,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state, [o.client_id]).await;
-    let messages = state.app.read_thread(&ctx.actor, ThreadKind::Order, id).await.unwrap_or_default();
-    let contacts = state.app.contact_log(&ctx.actor, id).await.unwrap_or_default();
+    let o = state.app.order(&ctx.actor, id).await?;
+    let names = client_names(&state, [o.client_id]).await?;
+    let messages = state.app.read_thread(&ctx.actor, ThreadKind::Order, id).await?;
+    let contacts = state.app.contact_log(&ctx.actor, id).await?;
     let open = matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress);
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
@@ -187,7 +180,7 @@ pub async fn order(
         }
         (staff_thread(&ctx, &messages, &format!("/gestion/commandes/{}/messages", o.id)))
     };
-    page(&ctx, &format!("{} {}", tr.t("order.po"), o.purchase_order_number), body).into_response()
+    Ok(page(&ctx, &format!("{} {}", tr.t("order.po"), o.purchase_order_number), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -206,22 +199,20 @@ pub async fn plan_stage(
     StaffCtx(ctx): StaffCtx,
     Path((id, sid)): Path<(Id, Id)>,
     Form(f): Form<StageForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
-        return r;
+        return Ok(r);
     }
     let planned_date = match f.planned_date.trim() {
         "" => None,
         d => match d.parse::<Date>() {
             Ok(d) => Some(d),
-            Err(_) => return error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "planned_date: a date"),
+            Err(_) => return Ok(error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "planned_date: a date")),
         },
     };
     let plan = StagePlan { planned_date, assignee: Some(f.assignee), notes: Some(f.notes) };
-    match state.app.plan_stage(&ctx.actor, id, sid, plan).await {
-        Ok(_) => back(&format!("/gestion/commandes/{id}"), "planned"),
-        Err(e) => domain_error_page(&ctx, e),
-    }
+    state.app.plan_stage(&ctx.actor, id, sid, plan).await?;
+    Ok(back(&format!("/gestion/commandes/{id}"), "planned"))
 }
 
 pub async fn complete_stage(
@@ -229,14 +220,12 @@ pub async fn complete_stage(
     StaffCtx(ctx): StaffCtx,
     Path((id, sid)): Path<(Id, Id)>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
-        return r;
+        return Ok(r);
     }
-    match state.app.complete_stage(&ctx.actor, id, sid).await {
-        Ok(_) => back(&format!("/gestion/commandes/{id}"), "done"),
-        Err(e) => domain_error_page(&ctx, e),
-    }
+    state.app.complete_stage(&ctx.actor, id, sid).await?;
+    Ok(back(&format!("/gestion/commandes/{id}"), "done"))
 }
 
 /// Final files from the browser: streamed to the file store one by one, each recorded with its
@@ -246,36 +235,32 @@ pub async fn upload(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     mut multipart: Multipart,
-) -> Response {
+) -> PageResult {
     let mut csrf_checked = false;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return error_page(&ctx, StatusCode::BAD_REQUEST, &e.to_string()),
+            Err(e) => return Ok(error_page(&ctx, StatusCode::BAD_REQUEST, &e.to_string())),
         };
         if field.name() == Some("csrf") {
             let token = field.text().await.unwrap_or_default();
             if let Some(r) = refused(&ctx, &token, Role::Production) {
-                return r;
+                return Ok(r);
             }
             csrf_checked = true;
             continue;
         }
         if !csrf_checked {
-            return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+            return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
         }
         // A file input left empty still sends a part, with an empty file name.
         let Some(name) = field.file_name().filter(|n| !n.is_empty()).map(str::to_string) else { continue };
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
         let body = crate::byte_stream(field);
-        if let Err(e) =
-            state.app.upload_deliverable(&ctx.actor, id, &name, &content_type, body, state.max_upload_bytes).await
-        {
-            return domain_error_page(&ctx, e);
-        }
+        state.app.upload_deliverable(&ctx.actor, id, &name, &content_type, body, state.max_upload_bytes).await?;
     }
-    back(&format!("/gestion/commandes/{id}"), "uploaded")
+    Ok(back(&format!("/gestion/commandes/{id}"), "uploaded"))
 }
 
 pub async fn deliver(
@@ -283,14 +268,12 @@ pub async fn deliver(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
-        return r;
+        return Ok(r);
     }
-    match state.app.deliver_order(&ctx.actor, id).await {
-        Ok(d) => back(&format!("/gestion/factures/{}", d.invoice.id), "delivered"),
-        Err(e) => domain_error_page(&ctx, e),
-    }
+    let d = state.app.deliver_order(&ctx.actor, id).await?;
+    Ok(back(&format!("/gestion/factures/{}", d.invoice.id), "delivered"))
 }
 
 #[derive(Deserialize)]
@@ -304,12 +287,10 @@ pub async fn log_contact(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<ContactForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
-        return r;
+        return Ok(r);
     }
-    match state.app.log_contact(&ctx.actor, id, &f.note).await {
-        Ok(_) => back(&format!("/gestion/commandes/{id}"), "logged"),
-        Err(e) => domain_error_page(&ctx, e),
-    }
+    state.app.log_contact(&ctx.actor, id, &f.note).await?;
+    Ok(back(&format!("/gestion/commandes/{id}"), "logged"))
 }

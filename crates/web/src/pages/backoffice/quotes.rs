@@ -3,17 +3,18 @@
 
 use super::*;
 
-pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(form): Query<ListForm>) -> Response {
+pub async fn quotes(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(form): Query<ListForm>,
+) -> PageResult {
     let tr = ctx.tr;
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.quotes(&ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
-    let names = client_names(&state, list.items.iter().map(|q| q.client_id)).await;
+    let list = state.app.quotes(&ctx.actor, &query).await?;
+    let names = client_names(&state, list.items.iter().map(|q| q.client_id)).await?;
     let statuses = ["draft", "sent", "expired", "accepted", "refused", "superseded"];
     let body = html! {
         p { a.button href="/gestion/devis/nouveau" { (tr.t("bo.new_quote")) } }
@@ -32,7 +33,7 @@ pub async fn quotes(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Quer
         } }
         (pager(&tr, "/gestion/devis", &form, &list))
     };
-    page(&ctx, tr.t("nav.quotes"), body).into_response()
+    Ok(page(&ctx, tr.t("nav.quotes"), body).into_response())
 }
 
 pub async fn quote(
@@ -40,12 +41,18 @@ pub async fn quote(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Query(fl): Query<Flash>,
-) -> Response {
+) -> PageResult {
     let client_q = fl.client_q.clone();
     quote_page_for(&state, &ctx, id, flash(&ctx.tr, &fl), None, client_q.as_deref()).await
 }
 
-async fn quote_page(state: &AppState, ctx: &Ctx, id: Id, flash: Option<Markup>, err: Option<DomainError>) -> Response {
+async fn quote_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Id,
+    flash: Option<Markup>,
+    err: Option<DomainError>,
+) -> PageResult {
     quote_page_for(state, ctx, id, flash, err, None).await
 }
 
@@ -56,22 +63,19 @@ async fn quote_page_for(
     flash: Option<Markup>,
     err: Option<DomainError>,
     client_q: Option<&str>,
-) -> Response {
+) -> PageResult {
     let tr = ctx.tr;
-    let q = match state.app.quote(&ctx.actor, id).await {
-        Ok(q) => q,
-        Err(e) => return domain_error_page(ctx, e),
-    };
+    let q = state.app.quote(&ctx.actor, id).await?;
     // The quote's client, and the clients it may be duplicated for.
-    let names = client_choices(state, ctx, client_q, Some(q.client_id)).await;
-    let versions: Vec<Quote> = state.app.quote_versions(&ctx.actor, q.family_id).await.unwrap_or_default();
-    let messages = state.app.read_thread(&ctx.actor, ThreadKind::Quote, id).await.unwrap_or_default();
+    let names = client_choices(state, ctx, client_q, Some(q.client_id)).await?;
+    let versions: Vec<Quote> = state.app.quote_versions(&ctx.actor, q.family_id).await?;
+    let messages = state.app.read_thread(&ctx.actor, ThreadKind::Quote, id).await?;
     let body = html! {
         @if let Some(f) = flash { (f) }
         p.lead { (badge(&tr, q.status.as_str())) " " strong { (name_of(&names, q.client_id)) } " — " (q.title) }
         @if q.status == QuoteStatus::Draft {
-            @let catalogue = state.app.catalogue(false).await.unwrap_or_default();
-            @let rates = state.app.company().await.map(|c| c.vat_rates).unwrap_or_default();
+            @let catalogue = state.app.catalogue(false).await?;
+            @let rates = state.app.company().await?.vat_rates;
             @let data = BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
                 notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()), lines: q.lines.iter().map(|l| l.to_input()).collect() };
             (builder(ctx, &format!("/gestion/devis/{}", q.id), &names, &catalogue, &rates, &data, err.as_ref()))
@@ -87,7 +91,7 @@ async fn quote_page_for(
                 dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " v" (q.version) }
                 dt { (tr.t("quote.valid_until")) } dd { (tr.date(q.valid_until)) }
             }
-            @let po = if q.acceptance.is_some() { state.app.purchase_order_for_quote(&ctx.actor, q.id).await.ok().flatten().map(|p| p.id) } else { None };
+            @let po = if q.acceptance.is_some() { state.app.purchase_order_for_quote(&ctx.actor, q.id).await?.map(|p| p.id) } else { None };
             (quote_pdf_links(&tr, &q, po))
             (lines_table(&tr, &q.lines, &q.totals))
             @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
@@ -127,7 +131,7 @@ async fn quote_page_for(
         (staff_thread(ctx, &messages, &format!("/gestion/devis/{}/messages", q.id)))
     };
     let title = format!("{} {} v{}", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), q.version);
-    page(ctx, &title, body).into_response()
+    Ok(page(ctx, &title, body).into_response())
 }
 
 pub fn staff_thread(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
@@ -153,19 +157,19 @@ pub async fn update_quote(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
-        return r;
+        return Ok(r);
     }
     let result = match read_builder(&f) {
         Ok((_, _, draft)) => state.app.update_quote(&ctx.actor, id, draft).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(_) => back(&format!("/gestion/devis/{id}"), "saved"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
+    })
 }
 
 pub async fn send_quote(
@@ -173,14 +177,14 @@ pub async fn send_quote(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
+        return Ok(r);
     }
-    match state.app.send_quote(&ctx.actor, id).await {
+    Ok(match state.app.send_quote(&ctx.actor, id).await {
         Ok(_) => back(&format!("/gestion/devis/{id}"), "sent"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
+    })
 }
 
 pub async fn revise_quote(
@@ -188,14 +192,14 @@ pub async fn revise_quote(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
+        return Ok(r);
     }
-    match state.app.revise_quote(&ctx.actor, id).await {
+    Ok(match state.app.revise_quote(&ctx.actor, id).await {
         Ok(q) => back(&format!("/gestion/devis/{}", q.id), "revised"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
+    })
 }
 
 #[derive(Deserialize)]
@@ -210,14 +214,11 @@ pub async fn duplicate_quote(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<DuplicateForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
+        return Ok(r);
     }
-    let q = match state.app.quote(&ctx.actor, id).await {
-        Ok(q) => q,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let q = state.app.quote(&ctx.actor, id).await?;
     let copy = NewQuote {
         client_id: f.client_id,
         request_id: None,
@@ -226,10 +227,10 @@ pub async fn duplicate_quote(
         valid_until: None,
         lines: q.lines.iter().map(|l| l.to_input()).collect(),
     };
-    match state.app.create_quote(&ctx.actor, copy).await {
+    Ok(match state.app.create_quote(&ctx.actor, copy).await {
         Ok(new) => back(&format!("/gestion/devis/{}", new.id), "duplicated"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
+    })
 }
 
 pub async fn extend_quote(
@@ -237,16 +238,16 @@ pub async fn extend_quote(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
-        return r;
+        return Ok(r);
     }
     let result = match f.valid_until.as_deref().unwrap_or("").parse::<Date>() {
         Ok(d) => state.app.extend_quote(&ctx.actor, id, d).await,
         Err(_) => Err(DomainError::validation("valid_until", "a date")),
     };
-    match result {
+    Ok(match result {
         Ok(_) => back(&format!("/gestion/devis/{id}"), "extended"),
-        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await,
-    }
+        Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
+    })
 }

@@ -71,16 +71,16 @@ fn settings_form(ctx: &Ctx, c: &CompanySettings, fl: Option<Markup>, err: Option
     }
 }
 
-pub async fn settings(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
+pub async fn settings(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> PageResult {
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
     }
-    match state.app.company().await {
+    Ok(match state.app.company().await {
         Ok(c) => {
             page(&ctx, ctx.tr.t("bo.nav.settings"), settings_form(&ctx, &c, flash(&ctx.tr, &fl), None)).into_response()
         }
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }
 
 fn read_settings(mut c: CompanySettings, f: &Fields) -> Result<CompanySettings, DomainError> {
@@ -143,20 +143,17 @@ pub async fn save_settings(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Admin) {
-        return r;
+        return Ok(r);
     }
-    let current = match state.app.company().await {
-        Ok(c) => c,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let current = state.app.company().await?;
     let result = match read_settings(current.clone(), &f) {
         Ok(c) => state.app.set_company(&ctx.actor, c).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(()) => back("/gestion/parametres", "saved"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
@@ -164,7 +161,7 @@ pub async fn save_settings(
             (status, page(&ctx, ctx.tr.t("bo.nav.settings"), settings_form(&ctx, &current, None, Some(&e))))
                 .into_response()
         }
-    }
+    })
 }
 
 /// The company logo: an image checked by its content, kept in the file store.
@@ -172,13 +169,13 @@ pub async fn upload_logo(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     mut multipart: axum::extract::Multipart,
-) -> Response {
+) -> PageResult {
     let mut checked = false;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("csrf") {
             let token = field.text().await.unwrap_or_default();
             if let Some(r) = refused(&ctx, &token, Role::Admin) {
-                return r;
+                return Ok(r);
             }
             checked = true;
             continue;
@@ -186,7 +183,7 @@ pub async fn upload_logo(
         if !checked || field.name() != Some("logo") {
             continue;
         }
-        return match state.app.set_logo(&ctx.actor, crate::byte_stream(field)).await {
+        return Ok(match state.app.set_logo(&ctx.actor, crate::byte_stream(field)).await {
             Ok(()) => back("/gestion/parametres", "logo"),
             Err(e @ DomainError::Validation { .. }) if e.to_string().contains("image") => {
                 error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("bo.logo"))
@@ -195,14 +192,14 @@ pub async fn upload_logo(
                 error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
             }
             Err(e) => domain_error_page(&ctx, e),
-        };
+        });
     }
-    error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"))
+    Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")))
 }
 
 /// The logo, public: it is printed on every document.
-pub async fn logo(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    match state.app.company().await {
+pub async fn logo(State(state): State<AppState>, headers: axum::http::HeaderMap) -> PageResult {
+    Ok(match state.app.company().await {
         Ok(CompanySettings { logo_key: Some(key), logo_content_type, .. }) => {
             let content_type = logo_content_type.unwrap_or_else(|| "image/png".into());
             let mut r = crate::download::serve_file(&state.app, &key, &headers, "logo", &content_type).await;
@@ -210,5 +207,5 @@ pub async fn logo(State(state): State<AppState>, headers: axum::http::HeaderMap)
             r
         }
         _ => StatusCode::NOT_FOUND.into_response(),
-    }
+    })
 }

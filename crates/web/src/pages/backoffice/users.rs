@@ -42,12 +42,12 @@ fn users_page(
     }
 }
 
-pub async fn users(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
+pub async fn users(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> PageResult {
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string());
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
     }
-    let list = state.app.staff_users(&ctx.actor).await.unwrap_or_default();
-    page(&ctx, ctx.tr.t("bo.nav.users"), users_page(&ctx, &list, flash(&ctx.tr, &fl), None, None)).into_response()
+    let list = state.app.staff_users(&ctx.actor).await?;
+    Ok(page(&ctx, ctx.tr.t("bo.nav.users"), users_page(&ctx, &list, flash(&ctx.tr, &fl), None, None)).into_response())
 }
 
 fn roles_of(f: &Fields) -> Vec<Role> {
@@ -58,15 +58,15 @@ pub async fn create_user(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Admin) {
-        return r;
+        return Ok(r);
     }
     // A first password is generated and shown once; the person changes it with a reset link.
     let result = state.app.add_staff_member(&ctx.actor, f.get("email"), f.get("name"), roles_of(&f), None).await;
-    let list = state.app.staff_users(&ctx.actor).await.unwrap_or_default();
-    match result {
+    let list = state.app.staff_users(&ctx.actor).await?;
+    Ok(match result {
         Ok((u, password)) => page(
             &ctx,
             ctx.tr.t("bo.nav.users"),
@@ -79,7 +79,7 @@ pub async fn create_user(
             page(&ctx, ctx.tr.t("bo.nav.users"), users_page(&ctx, &list, None, Some(&e), None)),
         )
             .into_response(),
-    }
+    })
 }
 
 pub async fn update_roles(
@@ -87,32 +87,29 @@ pub async fn update_roles(
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Admin) {
-        return r;
+        return Ok(r);
     }
-    match state.app.set_roles(&ctx.actor, id, roles_of(&f)).await {
+    Ok(match state.app.set_roles(&ctx.actor, id, roles_of(&f)).await {
         Ok(_) => back("/gestion/utilisateurs", "saved"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
-            let list = state.app.staff_users(&ctx.actor).await.unwrap_or_default();
+            let list = state.app.staff_users(&ctx.actor).await?;
             (
                 crate::problem::status_of(&e),
                 page(&ctx, ctx.tr.t("bo.nav.users"), users_page(&ctx, &list, None, Some(&e), None)),
             )
                 .into_response()
         }
-    }
+    })
 }
 
-pub async fn security(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> Response {
+pub async fn security(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> PageResult {
     let tr = ctx.tr;
-    let Some(user) = ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    let enabled = match state.app.has_second_factor(&user).await {
-        Ok(on) => on,
-        Err(e) => return domain_error_page(&ctx, e),
-    };
+    let Some(user) = ctx.user.clone() else { return Ok(Redirect::to("/connexion").into_response()) };
+    let enabled = state.app.has_second_factor(&user).await?;
     let body = if enabled {
         html! {
             @if let Some(f) = flash(&tr, &fl) { (f) }
@@ -141,7 +138,7 @@ pub async fn security(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Qu
     };
     let mut r = page(&ctx, tr.t("bo.nav.security"), body).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -152,30 +149,30 @@ pub struct EnableForm {
     code: String,
 }
 
-pub async fn enable(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Form(f): Form<EnableForm>) -> Response {
+pub async fn enable(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Form(f): Form<EnableForm>) -> PageResult {
     if !csrf_ok(&ctx, &f.csrf) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
-    let Some(user) = ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    match state.app.enable_second_factor(&ctx.actor, &user, &f.secret, &f.code).await {
+    let Some(user) = ctx.user.clone() else { return Ok(Redirect::to("/connexion").into_response()) };
+    Ok(match state.app.enable_second_factor(&ctx.actor, &user, &f.secret, &f.code).await {
         Ok(()) => back("/gestion/securite", "on"),
         Err(DomainError::Validation { .. }) => {
             error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("totp.wrong"))
         }
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }
 
-pub async fn disable(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Form(f): Form<EnableForm>) -> Response {
+pub async fn disable(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Form(f): Form<EnableForm>) -> PageResult {
     if !csrf_ok(&ctx, &f.csrf) {
-        return error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf"));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
-    let Some(user) = ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    match state.app.disable_second_factor(&ctx.actor, &user, &f.code).await {
+    let Some(user) = ctx.user.clone() else { return Ok(Redirect::to("/connexion").into_response()) };
+    Ok(match state.app.disable_second_factor(&ctx.actor, &user, &f.code).await {
         Ok(()) => back("/gestion/securite", "off"),
         Err(DomainError::Validation { .. }) => {
             error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("totp.wrong"))
         }
         Err(e) => domain_error_page(&ctx, e),
-    }
+    })
 }

@@ -2,16 +2,13 @@
 
 use super::*;
 
-pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
+pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> PageResult {
     let tr = c.ctx.tr;
     let query = match list_query(&c.ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.invoices(&c.ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
+    let list = state.app.invoices(&c.ctx.actor, &query).await?;
     let body = html! {
         (search_form(&tr, "/compte/factures", &form, &["unpaid", "overdue", "paid", "cancelled"], true))
         {
@@ -34,15 +31,12 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): 
             (pager(&tr, "/compte/factures", &form, &list))
         }
     };
-    page(&c.ctx, tr.t("invoices.title"), body).into_response()
+    Ok(page(&c.ctx, tr.t("invoices.title"), body).into_response())
 }
 
-pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> Response {
+pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> PageResult {
     let tr = c.ctx.tr;
-    let (i, company) = match tokio::try_join!(state.app.invoice(&c.ctx.actor, id), state.app.company()) {
-        Ok(x) => x,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
+    let (i, company) = tokio::try_join!(state.app.invoice(&c.ctx.actor, id), state.app.company())?;
     let addr = |a: &Address| {
         format!(
             "{}{}, {} {}",
@@ -96,5 +90,5 @@ pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path
             }
         }
     };
-    page(&c.ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body).into_response()
+    Ok(page(&c.ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body).into_response())
 }

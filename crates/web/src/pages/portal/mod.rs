@@ -17,7 +17,6 @@ use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::response::Redirect;
-use axum::response::Response;
 use immovr_core::DomainError;
 use immovr_core::Scope;
 use immovr_core::listing::ListQuery;
@@ -67,21 +66,18 @@ pub fn routes() -> axum::Router<AppState> {
 /// Items of each "to do" on the home page (the full lists are a link away).
 const HOME_ITEMS: i64 = 10;
 
-pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
+pub async fn home(State(state): State<AppState>, c: ClientCtx) -> PageResult {
     let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
     // The first few of each, over every record; the full list is a link away.
     let few = |status: &str| ListQuery { limit: HOME_ITEMS, status: Some(status.into()), ..ListQuery::first() };
     let (sent, open, unpaid) = (few("sent"), few("open"), few("unpaid"));
-    let (waiting, running, to_pay, unread) = match tokio::try_join!(
+    let (waiting, running, to_pay, unread) = tokio::try_join!(
         state.app.quotes(&c.ctx.actor, &sent),
         state.app.orders(&c.ctx.actor, &open),
         state.app.invoices(&c.ctx.actor, &unpaid),
         state.app.unread_threads(&c.ctx.actor),
-    ) {
-        Ok(x) => x,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
+    )?;
     let body = html! {
         div.grid {
             section.card aria-labelledby="h-q" {
@@ -112,9 +108,9 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> Response {
             }
         }
     };
-    page(&c.ctx, tr.t("home.title"), body).into_response()
+    Ok(page(&c.ctx, tr.t("home.title"), body).into_response())
 }
 
-pub async fn events(State(state): State<AppState>, c: ClientCtx) -> Response {
-    crate::live::stream(&state.live, Some(c.client_id)).into_response()
+pub async fn events(State(state): State<AppState>, c: ClientCtx) -> PageResult {
+    Ok(crate::live::stream(&state.live, Some(c.client_id)).into_response())
 }

@@ -2,17 +2,14 @@
 
 use super::*;
 
-pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
+pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> PageResult {
     let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
     let query = match list_query(&c.ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let pos = match state.app.purchase_orders(&c.ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
+    let pos = state.app.purchase_orders(&c.ctx.actor, &query).await?;
     let body = html! {
         (search_form(&tr, "/compte/commandes", &form, &[], true))
         div.table-wrap tabindex="0" { table {
@@ -30,21 +27,15 @@ pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
         } }
         (pager(&tr, "/compte/commandes", &form, &pos))
     };
-    page(&c.ctx, tr.t("orders.title"), body).into_response()
+    Ok(page(&c.ctx, tr.t("orders.title"), body).into_response())
 }
 
-pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> Response {
+pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> PageResult {
     let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
-    let o = match state.app.order(&c.ctx.actor, id).await {
-        Ok(o) => o,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
-    let po = match state.app.purchase_order(&c.ctx.actor, o.purchase_order_id).await {
-        Ok(p) => p,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
-    let messages = state.app.read_thread(&c.ctx.actor, ThreadKind::Order, id).await.unwrap_or_default();
+    let o = state.app.order(&c.ctx.actor, id).await?;
+    let po = state.app.purchase_order(&c.ctx.actor, o.purchase_order_id).await?;
+    let messages = state.app.read_thread(&c.ctx.actor, ThreadKind::Order, id).await?;
     let current = o.stages.iter().find(|s| s.status != StageStatus::Done).map(|s| s.id);
     let body = html! {
         p.lead { (badge(&tr, o.status.as_str())) " " (tr.t("order.po")) " " strong { (po.number) } " " (tr.t("order.from_quote")) " "
@@ -74,7 +65,7 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
         (lines_table(&tr, &po.lines, &po.totals))
         (messages_block(&c.ctx, &messages, &format!("/compte/commandes/{id}/messages")))
     };
-    page(&c.ctx, &format!("{} {}", tr.t("order.po"), po.number), body).into_response()
+    Ok(page(&c.ctx, &format!("{} {}", tr.t("order.po"), po.number), body).into_response())
 }
 
 fn files_table(tr: &Tr, order_id: Id, files: &[Deliverable]) -> Markup {
@@ -96,17 +87,14 @@ fn files_table(tr: &Tr, order_id: Id, files: &[Deliverable]) -> Markup {
     }
 }
 
-pub async fn deliveries(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
+pub async fn deliveries(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> PageResult {
     let tr = c.ctx.tr;
     let form = ListForm { status: Some("with_files".into()), ..form };
     let query = match list_query(&c.ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let orders = match state.app.orders(&c.ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
+    let orders = state.app.orders(&c.ctx.actor, &query).await?;
     let body = html! {
         @if orders.items.is_empty() && form.cursor.is_none() { p { (tr.t("deliveries.none")) } }
         @for o in &orders.items {
@@ -117,7 +105,7 @@ pub async fn deliveries(State(state): State<AppState>, c: ClientCtx, Query(form)
         }
         @if !orders.items.is_empty() || form.cursor.is_some() { (pager(&tr, "/compte/livraisons", &ListForm { status: None, ..form.clone() }, &orders)) }
     };
-    page(&c.ctx, tr.t("deliveries.title"), body).into_response()
+    Ok(page(&c.ctx, tr.t("deliveries.title"), body).into_response())
 }
 
 pub async fn attachment(
@@ -125,11 +113,9 @@ pub async fn attachment(
     c: ClientCtx,
     Path((id, file)): Path<(Id, Id)>,
     headers: HeaderMap,
-) -> Response {
-    match state.app.attachment(&c.ctx.actor, id, file).await {
-        Ok(a) => crate::download::serve_file(&state.app, &a.storage_key, &headers, &a.filename, &a.content_type).await,
-        Err(e) => domain_error_page(&c.ctx, e),
-    }
+) -> PageResult {
+    let a = state.app.attachment(&c.ctx.actor, id, file).await?;
+    Ok(crate::download::serve_file(&state.app, &a.storage_key, &headers, &a.filename, &a.content_type).await)
 }
 
 pub async fn download(
@@ -137,9 +123,7 @@ pub async fn download(
     c: ClientCtx,
     Path((id, file)): Path<(Id, Id)>,
     headers: HeaderMap,
-) -> Response {
-    match state.app.deliverable(&c.ctx.actor, id, file).await {
-        Ok(d) => crate::download::serve_file(&state.app, &d.storage_key, &headers, &d.filename, &d.content_type).await,
-        Err(e) => domain_error_page(&c.ctx, e),
-    }
+) -> PageResult {
+    let d = state.app.deliverable(&c.ctx.actor, id, file).await?;
+    Ok(crate::download::serve_file(&state.app, &d.storage_key, &headers, &d.filename, &d.content_type).await)
 }

@@ -51,24 +51,24 @@ fn profile_form(ctx: &Ctx, client: &Client, saved: bool, err: Option<DomainError
     }
 }
 
-pub async fn profile(State(state): State<AppState>, c: ClientCtx, Query(flash): Query<Flash>) -> Response {
-    match state.app.client(&c.ctx.actor, c.client_id).await {
+pub async fn profile(State(state): State<AppState>, c: ClientCtx, Query(flash): Query<Flash>) -> PageResult {
+    Ok(match state.app.client(&c.ctx.actor, c.client_id).await {
         Ok(client) => {
             page(&c.ctx, c.ctx.tr.t("profile.title"), profile_form(&c.ctx, &client, flash.ok.is_some(), None))
                 .into_response()
         }
         Err(e) => domain_error_page(&c.ctx, e),
-    }
+    })
 }
 
 pub async fn save_profile(
     State(state): State<AppState>,
     c: ClientCtx,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let f = Fields(fields);
     if !csrf_ok(&c.ctx, &f.get("csrf")) {
-        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
     let opt = |k: &str| Some(f.get(k)).filter(|v| !v.trim().is_empty());
     let update = ProfileUpdate {
@@ -88,7 +88,7 @@ pub async fn save_profile(
         language: Language::from_tag(&f.get("language")).unwrap_or(Language::Fr),
         notify_email: f.get("notify_email") == "on",
     };
-    match state.app.update_profile(&c.ctx.actor, c.client_id, update).await {
+    Ok(match state.app.update_profile(&c.ctx.actor, c.client_id, update).await {
         Ok(_) => {
             // The chosen language applies at once (the cookie would otherwise keep the old one).
             let mut r = Redirect::to("/compte/profil?ok=1").into_response();
@@ -108,7 +108,7 @@ pub async fn save_profile(
                 Err(e) => domain_error_page(&c.ctx, e),
             }
         }
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -118,24 +118,24 @@ pub struct PasswordForm {
     new: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f): Form<PasswordForm>) -> Response {
+pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f): Form<PasswordForm>) -> PageResult {
     if !csrf_ok(&c.ctx, &f.csrf) {
-        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
-    let Some(user) = c.ctx.user.clone() else { return Redirect::to("/connexion").into_response() };
-    match state.app.change_password(&c.ctx.actor, &user, f.current, f.new).await {
+    let Some(user) = c.ctx.user.clone() else { return Ok(Redirect::to("/connexion").into_response()) };
+    Ok(match state.app.change_password(&c.ctx.actor, &user, f.current, f.new).await {
         // Every session is closed by the change: sign in again with the new password.
         Ok(()) => Redirect::to("/connexion?ok=reset").into_response(),
         Err(DomainError::BadCredentials) => error_page(&c.ctx, StatusCode::UNAUTHORIZED, c.ctx.tr.t("login.failed")),
         Err(e @ DomainError::Validation { .. }) => error_page(&c.ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
         Err(e) => domain_error_page(&c.ctx, e),
-    }
+    })
 }
 
 /// Everything the studio holds about this client, as one JSON document (GDPR art. 15 and 20).
-pub async fn export(State(state): State<AppState>, c: ClientCtx) -> Response {
+pub async fn export(State(state): State<AppState>, c: ClientCtx) -> PageResult {
     let all = state.app.export_client(&c.ctx.actor, c.client_id).await;
-    match all {
+    Ok(match all {
         Ok(doc) => {
             let mut r = axum::Json(doc).into_response();
             r.headers_mut().insert(
@@ -145,5 +145,5 @@ pub async fn export(State(state): State<AppState>, c: ClientCtx) -> Response {
             r
         }
         Err(e) => domain_error_page(&c.ctx, e),
-    }
+    })
 }

@@ -3,16 +3,13 @@
 
 use super::*;
 
-pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> Response {
+pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> PageResult {
     let tr = c.ctx.tr;
     let query = match list_query(&c.ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.quotes(&c.ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
+    let list = state.app.quotes(&c.ctx.actor, &query).await?;
     let body = html! {
         @if list.items.is_empty() && !form.is_filtered() && form.cursor.is_none() {
             p { (tr.t("home.nothing")) " " a href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
@@ -39,7 +36,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
             (pager(&tr, "/compte/devis", &form, &list))
         }
     };
-    page(&c.ctx, tr.t("quotes.title"), body).into_response()
+    Ok(page(&c.ctx, tr.t("quotes.title"), body).into_response())
 }
 
 async fn quote_page(
@@ -49,18 +46,15 @@ async fn quote_page(
     flash: Option<Markup>,
     error: Option<DomainError>,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let _scope = Scope::Client(c.client_id);
     let tr = c.ctx.tr;
-    let q = match state.app.quote(&c.ctx.actor, id).await {
-        Ok(q) => q,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
-    let versions: Vec<Quote> = state.app.quote_versions(&c.ctx.actor, q.family_id).await.unwrap_or_default();
+    let q = state.app.quote(&c.ctx.actor, id).await?;
+    let versions: Vec<Quote> = state.app.quote_versions(&c.ctx.actor, q.family_id).await?;
     let current = versions.iter().max_by_key(|v| v.version).map(|v| v.id);
-    let messages = state.app.read_thread(&c.ctx.actor, ThreadKind::Quote, id).await.unwrap_or_default();
+    let messages = state.app.read_thread(&c.ctx.actor, ThreadKind::Quote, id).await?;
     let purchase_order = if q.status == QuoteStatus::Accepted {
-        state.app.purchase_order_for_quote(&c.ctx.actor, q.id).await.ok().flatten()
+        state.app.purchase_order_for_quote(&c.ctx.actor, q.id).await?
     } else {
         None
     };
@@ -153,7 +147,7 @@ async fn quote_page(
         (messages_block(&c.ctx, &messages, &format!("/compte/devis/{}/messages", q.id)))
     };
     let title = quote_label(&tr, &q);
-    (status, page(&c.ctx, &title, body)).into_response()
+    Ok((status, page(&c.ctx, &title, body)).into_response())
 }
 
 pub async fn quote(
@@ -161,7 +155,7 @@ pub async fn quote(
     c: ClientCtx,
     Path(id): Path<Id>,
     Query(flash): Query<Flash>,
-) -> Response {
+) -> PageResult {
     let tr = c.ctx.tr;
     let flash = match flash.ok.as_deref() {
         Some("accepted") => Some(notice("ok", tr.t("quote.accepted"))),
@@ -187,20 +181,20 @@ pub async fn accept(
     c: ClientCtx,
     Path(id): Path<Id>,
     Form(f): Form<AcceptForm>,
-) -> Response {
+) -> PageResult {
     if !csrf_ok(&c.ctx, &f.csrf) {
-        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
     let input =
         AcceptQuote { signer_name: f.signer_name, consent: f.consent.is_some(), terms_accepted: f.terms.is_some() };
-    match state.app.accept_quote(&c.ctx.actor, id, input).await {
+    Ok(match state.app.accept_quote(&c.ctx.actor, id, input).await {
         Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=accepted")).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            quote_page(&state, &c, id, None, Some(e), status).await
+            quote_page(&state, &c, id, None, Some(e), status).await?
         }
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -216,18 +210,18 @@ pub async fn refuse(
     c: ClientCtx,
     Path(id): Path<Id>,
     Form(f): Form<RefuseForm>,
-) -> Response {
+) -> PageResult {
     if !csrf_ok(&c.ctx, &f.csrf) {
-        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
-    match state.app.refuse_quote(&c.ctx.actor, id, RefuseQuote { kind: f.kind, comment: Some(f.comment) }).await {
+    Ok(match state.app.refuse_quote(&c.ctx.actor, id, RefuseQuote { kind: f.kind, comment: Some(f.comment) }).await {
         Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=refused")).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            quote_page(&state, &c, id, None, Some(e), status).await
+            quote_page(&state, &c, id, None, Some(e), status).await?
         }
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -243,14 +237,12 @@ async fn post_message(
     id: Id,
     f: MessageForm,
     back: String,
-) -> Response {
+) -> PageResult {
     if !csrf_ok(&c.ctx, &f.csrf) {
-        return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+        return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
-    match state.app.post_message(&c.ctx.actor, kind, id, NewMessage { body: f.body }).await {
-        Ok(_) => Redirect::to(&format!("{back}#h-msg")).into_response(),
-        Err(e) => domain_error_page(&c.ctx, e),
-    }
+    state.app.post_message(&c.ctx.actor, kind, id, NewMessage { body: f.body }).await?;
+    Ok(Redirect::to(&format!("{back}#h-msg")).into_response())
 }
 
 pub async fn quote_message(
@@ -258,7 +250,7 @@ pub async fn quote_message(
     c: ClientCtx,
     Path(id): Path<Id>,
     Form(f): Form<MessageForm>,
-) -> Response {
+) -> PageResult {
     post_message(&state, &c, ThreadKind::Quote, id, f, format!("/compte/devis/{id}")).await
 }
 
@@ -267,6 +259,6 @@ pub async fn order_message(
     c: ClientCtx,
     Path(id): Path<Id>,
     Form(f): Form<MessageForm>,
-) -> Response {
+) -> PageResult {
     post_message(&state, &c, ThreadKind::Order, id, f, format!("/compte/commandes/{id}")).await
 }

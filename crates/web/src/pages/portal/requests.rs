@@ -7,16 +7,13 @@ pub async fn requests(
     c: ClientCtx,
     Query(flash): Query<Flash>,
     Query(form): Query<ListForm>,
-) -> Response {
+) -> PageResult {
     let tr = c.ctx.tr;
     let query = match list_query(&c.ctx, &form) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let list = match state.app.quote_requests(&c.ctx.actor, &query).await {
-        Ok(l) => l,
-        Err(e) => return domain_error_page(&c.ctx, e),
-    };
+    let list = state.app.quote_requests(&c.ctx.actor, &query).await?;
     let body = html! {
         @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
         p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
@@ -37,13 +34,18 @@ pub async fn requests(
         } }
         (pager(&tr, "/compte/demandes", &form, &list))
     };
-    page(&c.ctx, tr.t("request.list"), body).into_response()
+    Ok(page(&c.ctx, tr.t("request.list"), body).into_response())
 }
 
-async fn request_page(state: &AppState, ctx: &Ctx, f: &RequestForm, err: Option<DomainError>) -> Markup {
+async fn request_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &RequestForm,
+    err: Option<DomainError>,
+) -> Result<Markup, DomainError> {
     let tr = ctx.tr;
-    let catalogue = state.app.catalogue(true).await.unwrap_or_default();
-    html! {
+    let catalogue = state.app.catalogue(true).await?;
+    Ok(html! {
         p { (tr.t("signup.intro")) }
         @if let Some(e) = &err { (notice("error", &e.to_string())) }
         form.card method="post" action="/compte/demandes" enctype="multipart/form-data" data-upload novalidate {
@@ -51,19 +53,19 @@ async fn request_page(state: &AppState, ctx: &Ctx, f: &RequestForm, err: Option<
             (request_fields(&tr, &catalogue, f, &err))
             button type="submit" { (tr.t("signup.submit")) }
         }
-    }
+    })
 }
 
-pub async fn new_request(State(state): State<AppState>, c: ClientCtx) -> Response {
-    let body = request_page(&state, &c.ctx, &RequestForm::default(), None).await;
-    page(&c.ctx, c.ctx.tr.t("signup.title"), body).into_response()
+pub async fn new_request(State(state): State<AppState>, c: ClientCtx) -> PageResult {
+    let body = request_page(&state, &c.ctx, &RequestForm::default(), None).await?;
+    Ok(page(&c.ctx, c.ctx.tr.t("signup.title"), body).into_response())
 }
 
-pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipart: Multipart) -> Response {
+pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipart: Multipart) -> PageResult {
     let (upload, result) = match read_upload_form(&state, multipart).await {
         Ok(upload) if !csrf_ok(&c.ctx, &upload.fields.get("csrf")) => {
             upload.discard(&state).await;
-            return error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf"));
+            return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
         }
         Ok(upload) => {
             let form = RequestForm::from_fields(&upload.fields);
@@ -83,13 +85,13 @@ pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipa
     if result.is_err() {
         upload.discard(&state).await;
     }
-    match result {
+    Ok(match result {
         Ok(()) => Redirect::to("/compte/demandes?ok=1").into_response(),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            let body = request_page(&state, &c.ctx, &form, Some(e)).await;
+            let body = request_page(&state, &c.ctx, &form, Some(e)).await?;
             (status, page(&c.ctx, c.ctx.tr.t("signup.title"), body)).into_response()
         }
-    }
+    })
 }
