@@ -127,8 +127,9 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
-/// Like `spawn_app`, with a chance to change the configuration first.
-pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+/// A test's configuration on a fresh database (a temporary folder, and on PostgreSQL a schema of
+/// its own); `None` (said loudly) when PostgreSQL is asked for but not configured.
+fn test_config(backend: Backend) -> Option<(Config, Option<String>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config {
         data_dir: dir.path().to_path_buf(),
@@ -149,6 +150,12 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         config.database_url = Some(url);
         pg_schema = Some(format!("t_{:016x}", rand::random::<u64>()));
     }
+    Some((config, pg_schema, dir))
+}
+
+/// Like `spawn_app`, with a chance to change the configuration first.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let (mut config, pg_schema, dir) = test_config(backend)?;
     configure(&mut config);
     let clock = Arc::new(TestClock::new("2026-06-15T08:00:00Z".parse().unwrap()));
     let store = immovr::open_store(&config, clock.clone(), pg_schema.clone()).await.expect("open store");
@@ -411,6 +418,118 @@ impl TestApp {
             admin.close().await;
         }
     }
+}
+
+/// The application alone on a fresh database: no HTTP, no background workers. Use cases are
+/// called directly; emails stay queued (see [`TestUseCases::queued`]); documents render when
+/// asked for.
+pub struct TestUseCases {
+    pub app: Arc<immovr_app::App>,
+    pub store: SqlStore,
+    pub clock: Arc<TestClock>,
+    pub backend: Backend,
+    pg_schema: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+/// The application on a fresh database, or `None` when PostgreSQL is asked for but not set.
+pub async fn use_cases(backend: Backend) -> Option<TestUseCases> {
+    let (config, pg_schema, dir) = test_config(backend)?;
+    let clock = Arc::new(TestClock::new("2026-06-15T08:00:00Z".parse().unwrap()));
+    let store = immovr::open_store(&config, clock.clone(), pg_schema.clone()).await.expect("open store");
+    let app = immovr::application(&config, store.clone(), clock.clone(), None).await.expect("the application");
+    Some(TestUseCases { app, store, clock, backend, pg_schema, _dir: dir })
+}
+
+impl TestUseCases {
+    /// The studio acting on its own authority (every role).
+    pub fn studio(&self) -> Actor {
+        Actor::system()
+    }
+
+    /// A new client, created by the studio with a login; gives it and the actor it acts as.
+    pub async fn client(&self, name: &str) -> (immovr_core::model::Client, Actor) {
+        let email = format!("{}@client.example", name.to_lowercase().replace(' ', "-"));
+        let new = immovr_core::ports::NewClient {
+            kind: immovr_core::model::ClientKind::Company,
+            name: name.into(),
+            email,
+            phone: None,
+            company_name: Some(format!("{name} SARL")),
+            siren: None,
+            siret: None,
+            vat_number: None,
+            billing_address: None,
+            language: immovr_core::model::Language::Fr,
+        };
+        let client = self.app.create_client(&self.studio(), new, None).await.expect("a client");
+        let actor = Actor {
+            label: format!("client:{} {}", client.id, client.email),
+            client_id: Some(client.id),
+            ip: Some("192.0.2.7".into()),
+            user_agent: Some("use case tests".into()),
+            ..Actor::anonymous()
+        };
+        (client, actor)
+    }
+
+    /// The emails queued (and not sent: no worker runs), oldest first.
+    pub async fn queued(&self) -> Vec<immovr_core::model::OutboxMessage> {
+        let all = immovr_core::listing::every(immovr_core::listing::ListQuery::first(), async |q| {
+            self.app.emails(&self.studio(), &q).await
+        })
+        .await
+        .expect("the outbox");
+        all.into_iter().rev().collect()
+    }
+
+    /// The audit trail's actions, oldest first.
+    pub async fn journal(&self) -> Vec<String> {
+        let filter = immovr_core::ports::AuditFilter {
+            entity_kind: None,
+            entity_id: None,
+            list: immovr_core::listing::ListQuery { limit: 200, ..Default::default() },
+        };
+        let page = self.app.audit_events(&self.studio(), &filter).await.expect("the journal");
+        page.items.into_iter().rev().map(|e| e.action).collect()
+    }
+
+    /// Closes the database and drops the test's PostgreSQL schema.
+    pub async fn stop(self) {
+        self.store.close().await;
+        if let (Some(schema), Ok(url)) = (&self.pg_schema, std::env::var(PG_ENV))
+            && let Ok(admin) =
+                immovr_store::Db::connect(&immovr_store::Options { url, max_connections: 1, pg_schema: None }).await
+        {
+            admin.drop_schema(schema).await;
+            admin.close().await;
+        }
+    }
+}
+
+/// Runs a use-case test on SQLite and on PostgreSQL:
+/// `use_cases!(name, async |u: &TestUseCases| { … })`.
+#[macro_export]
+macro_rules! use_cases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let u = $crate::use_cases($crate::Backend::Sqlite).await.unwrap();
+                ($body)(&u).await;
+                u.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(u) = $crate::use_cases($crate::Backend::Postgres).await else { return };
+                ($body)(&u).await;
+                u.stop().await;
+            }
+        }
+    };
 }
 
 /// Runs a test body on SQLite and on PostgreSQL: `both!(name, async |app: &TestApp| { … })`.
