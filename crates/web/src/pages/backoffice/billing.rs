@@ -2,6 +2,7 @@
 //! cheque, cancelling with a credit note.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn invoices(
     State(state): State<AppState>,
@@ -22,7 +23,7 @@ pub async fn invoices(
             thead { tr { th scope="col" { (tr.t("invoice.number")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("invoice.issued")) }
                 th scope="col" { (tr.t("invoice.due")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" class="num" { (tr.t("invoice.amount_due")) } th scope="col" { (tr.t("status")) } } }
             tbody { @for i in &list.items { tr {
-                td { a href={ "/gestion/factures/" (i.id) } { (i.number) } }
+                td { a href=(links::backoffice::invoice(i.id)) { (i.number) } }
                 td { (name_of(&names, i.client_id)) }
                 td { (tr.date(i.issue_date)) } td { (tr.date(i.due_date)) }
                 td.num { (tr.money(i.totals.total_incl_vat)) } td.num { (tr.money(i.amount_due)) }
@@ -76,7 +77,7 @@ async fn invoice_page(
         }
         @if open {
             div.actions {
-                form.card method="post" action={ "/gestion/factures/" (i.id) "/paiements" } {
+                form.card method="post" action={ (links::backoffice::invoice(i.id)) "/paiements" } {
                     h2 { (tr.t("invoice.transfer")) }
                     (csrf_field(ctx))
                     input type="hidden" name="method" value="transfer";
@@ -85,7 +86,7 @@ async fn invoice_page(
                     label for="t-ref" { (tr.t("bo.bank_reference")) } input #t-ref type="text" name="reference" value=(i.payment_reference) required;
                     button type="submit" { (tr.t("bo.record_transfer")) }
                 }
-                form.card method="post" action={ "/gestion/factures/" (i.id) "/paiements" } {
+                form.card method="post" action={ (links::backoffice::invoice(i.id)) "/paiements" } {
                     h2 { (tr.t("invoice.cheque")) }
                     (csrf_field(ctx))
                     input type="hidden" name="method" value="cheque";
@@ -99,7 +100,7 @@ async fn invoice_page(
             }
         }
         @if i.status == InvoiceStatus::Issued {
-            form.card method="post" action={ "/gestion/factures/" (i.id) "/avoir" } {
+            form.card method="post" action={ (links::backoffice::invoice(i.id)) "/avoir" } {
                 h2 { (tr.t("bo.credit_note")) }
                 (csrf_field(ctx))
                 label for="cn-reason" { (tr.t("bo.cancel_reason")) } input #cn-reason type="text" name="reason" required;
@@ -137,7 +138,7 @@ pub async fn record_payment(
     };
     Ok(match payment {
         Ok(p) => match state.app.record_payment(&ctx.actor, id, p).await {
-            Ok(_) => back(&format!("/gestion/factures/{id}"), "paid"),
+            Ok(_) => back(&links::backoffice::invoice(id), "paid"),
             Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
         },
         Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
@@ -156,7 +157,7 @@ pub async fn credit_note(
     Ok(
         match state.app.issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.unwrap_or_default() }).await
         {
-            Ok(_) => back(&format!("/gestion/factures/{id}"), "credited"),
+            Ok(_) => back(&links::backoffice::invoice(id), "credited"),
             Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
         },
     )

@@ -2,6 +2,7 @@
 //! discounts and VAT; a draft from a request or from scratch.
 
 use super::*;
+use immovr_core::links;
 
 /// The quote builder's form: client, title, validity, notes and line rows.
 pub fn builder(
@@ -220,7 +221,7 @@ pub async fn create_quote(
         Err(e) => Err(e),
     };
     Ok(match result {
-        Ok(q) => back(&format!("/gestion/devis/{}", q.id), "created"),
+        Ok(q) => back(&links::backoffice::quote(q.id), "created"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
             let data = builder_data_from(&f);

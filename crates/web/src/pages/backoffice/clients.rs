@@ -1,6 +1,7 @@
 //! Clients: the list, searched; a client with its latest records of each kind.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn clients(
     State(state): State<AppState>,
@@ -19,7 +20,7 @@ pub async fn clients(
             thead { tr { th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("field.name")) } th scope="col" { (tr.t("login.email")) }
                 th scope="col" { (tr.t("field.siren")) } th scope="col" { (tr.t("field.language")) } } }
             tbody { @for c in &list.items { tr {
-                td { a href={ "/gestion/clients/" (c.id) } { (c.display_name()) } }
+                td { a href=(links::backoffice::client(c.id)) { (c.display_name()) } }
                 td { (c.name) } td { (c.email) } td { (c.siren.as_deref().unwrap_or("—")) } td { (c.language.as_str()) }
             } } }
         } }
@@ -69,13 +70,13 @@ pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path
             ul { @for r in &requests.items { li { (r.property_type) " — " (r.property_address) " " (badge(&tr, r.status.as_str())) } } }
             (see_all(&tr, &requests.next_cursor, &format!("/gestion/demandes?client={id}"))) }
         section.card { h2 { (tr.t("nav.quotes")) }
-            ul { @for q in &quotes.items { li { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } " — " (q.title) " " (badge(&tr, q.status.as_str())) } } }
+            ul { @for q in &quotes.items { li { a href=(links::backoffice::quote(q.id)) { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } " — " (q.title) " " (badge(&tr, q.status.as_str())) } } }
             (see_all(&tr, &quotes.next_cursor, &format!("/gestion/devis?client={id}"))) }
         section.card { h2 { (tr.t("nav.orders")) }
-            ul { @for o in &orders.items { li { a href={ "/gestion/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+            ul { @for o in &orders.items { li { a href=(links::backoffice::order(o.id)) { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
             (see_all(&tr, &orders.next_cursor, &format!("/gestion/commandes?client={id}"))) }
         section.card { h2 { (tr.t("nav.invoices")) }
-            ul { @for i in &invoices.items { li { a href={ "/gestion/factures/" (i.id) } { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (badge(&tr, i.status.as_str())) } } }
+            ul { @for i in &invoices.items { li { a href=(links::backoffice::invoice(i.id)) { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (badge(&tr, i.status.as_str())) } } }
             (see_all(&tr, &invoices.next_cursor, &format!("/gestion/factures?client={id}"))) }
     };
     Ok(page(&ctx, c.display_name(), body).into_response())

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Redirect;
 use immovr_core::DomainError;
+use immovr_core::links;
 use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
 use immovr_core::money::LineInput;
@@ -142,19 +143,20 @@ pub async fn dashboard(State(state): State<AppState>, StaffCtx(ctx): StaffCtx) -
     let names = client_names(&state, ids.collect::<Vec<_>>()).await?;
     let mut threads = Vec::new();
     for (k, id, n) in unread.iter().take(TODO_ITEMS as usize) {
-        threads.push((thread_link(*k, *id), format!("{} — {n}", thread_name(&state, &ctx, *k, *id).await?)));
+        threads
+            .push((links::backoffice::thread(*k, *id), format!("{} — {n}", thread_name(&state, &ctx, *k, *id).await?)));
     }
     let admin = ctx.actor.require(Role::Admin).is_ok();
     let body = html! {
         div.grid {
             (todo(&tr, "bo.todo.requests", d.new_requests.count, "/gestion/demandes?status=new", d.new_requests.items.iter().map(|r| (format!("/gestion/devis/nouveau?demande={}", r.id), format!("{} — {}", name_of(&names, r.client_id), r.property_address))).collect()))
-            (todo(&tr, "bo.todo.changes", d.changes_requested.count, "/gestion/devis?status=refused", d.changes_requested.items.iter().map(|q| (format!("/gestion/devis/{}", q.id), format!("{} v{} — {}", q.number.as_deref().unwrap_or("—"), q.version, name_of(&names, q.client_id)))).collect()))
-            (todo(&tr, "bo.todo.expiring", d.expiring.count, "/gestion/devis?status=sent", d.expiring.items.iter().map(|q| (format!("/gestion/devis/{}", q.id), format!("{} — {}", q.number.as_deref().unwrap_or("—"), tr.date(q.valid_until)))).collect()))
+            (todo(&tr, "bo.todo.changes", d.changes_requested.count, "/gestion/devis?status=refused", d.changes_requested.items.iter().map(|q| (links::backoffice::quote(q.id), format!("{} v{} — {}", q.number.as_deref().unwrap_or("—"), q.version, name_of(&names, q.client_id)))).collect()))
+            (todo(&tr, "bo.todo.expiring", d.expiring.count, "/gestion/devis?status=sent", d.expiring.items.iter().map(|q| (links::backoffice::quote(q.id), format!("{} — {}", q.number.as_deref().unwrap_or("—"), tr.date(q.valid_until)))).collect()))
             (todo(&tr, "bo.todo.validate", d.to_validate.count, "/gestion/bons-de-commande?status=pending", d.to_validate.items.iter().map(|p| ("/gestion/bons-de-commande?status=pending".to_string(), format!("{} — {}", p.number, name_of(&names, p.client_id)))).collect()))
-            (todo(&tr, "bo.todo.stages", d.stages_due.count, "/gestion/commandes?status=open", d.stages_due.items.iter().map(|s| (format!("/gestion/commandes/{}", s.order_id), format!("{} — {} ({})", s.purchase_order_number, s.stage.label, s.stage.planned_date.map(|d| tr.date(d)).unwrap_or_default()))).collect()))
-            (todo(&tr, "bo.todo.deliver", d.to_deliver.count, "/gestion/commandes?status=open", d.to_deliver.items.iter().map(|o| (format!("/gestion/commandes/{}", o.id), format!("{} — {}", o.purchase_order_number, name_of(&names, o.client_id)))).collect()))
+            (todo(&tr, "bo.todo.stages", d.stages_due.count, "/gestion/commandes?status=open", d.stages_due.items.iter().map(|s| (links::backoffice::order(s.order_id), format!("{} — {} ({})", s.purchase_order_number, s.stage.label, s.stage.planned_date.map(|d| tr.date(d)).unwrap_or_default()))).collect()))
+            (todo(&tr, "bo.todo.deliver", d.to_deliver.count, "/gestion/commandes?status=open", d.to_deliver.items.iter().map(|o| (links::backoffice::order(o.id), format!("{} — {}", o.purchase_order_number, name_of(&names, o.client_id)))).collect()))
             (todo(&tr, "bo.todo.unread", unread.len() as i64, "", threads))
-            (todo(&tr, "bo.todo.overdue", d.overdue.count, "/gestion/factures?status=overdue", d.overdue.items.iter().map(|i| (format!("/gestion/factures/{}", i.id), format!("{} — {}", i.number, tr.money(i.amount_due)))).collect()))
+            (todo(&tr, "bo.todo.overdue", d.overdue.count, "/gestion/factures?status=overdue", d.overdue.items.iter().map(|i| (links::backoffice::invoice(i.id), format!("{} — {}", i.number, tr.money(i.amount_due)))).collect()))
             @if admin && d.failed_emails.count > 0 {
                 (todo(&tr, "bo.emails.failed", d.failed_emails.count, "/gestion/courriels?status=failed", d.failed_emails.items.iter().map(|m| ("/gestion/courriels?status=failed".to_string(), format!("{} — {}", m.kind, m.recipient))).collect()))
             }
@@ -172,13 +174,6 @@ async fn thread_name(state: &AppState, ctx: &Ctx, kind: ThreadKind, id: Id) -> R
         }
         ThreadKind::Order => state.app.order(&ctx.actor, id).await?.purchase_order_number,
     })
-}
-
-fn thread_link(kind: ThreadKind, id: Id) -> String {
-    match kind {
-        ThreadKind::Quote => format!("/gestion/devis/{id}#h-msg"),
-        ThreadKind::Order => format!("/gestion/commandes/{id}#h-msg"),
-    }
 }
 
 /// A "to do": its count over every record, the first items, and the list of all of them.
@@ -242,7 +237,7 @@ pub async fn quote_reply(
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
-    reply(&state, &ctx, ThreadKind::Quote, id, f, format!("/gestion/devis/{id}")).await
+    reply(&state, &ctx, ThreadKind::Quote, id, f, links::backoffice::quote(id)).await
 }
 
 pub async fn order_reply(
@@ -251,7 +246,7 @@ pub async fn order_reply(
     Path(id): Path<Id>,
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
-    reply(&state, &ctx, ThreadKind::Order, id, f, format!("/gestion/commandes/{id}")).await
+    reply(&state, &ctx, ThreadKind::Order, id, f, links::backoffice::order(id)).await
 }
 
 pub async fn events(State(state): State<AppState>, StaffCtx(_): StaffCtx) -> PageResult {

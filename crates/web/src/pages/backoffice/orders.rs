@@ -2,6 +2,7 @@
 //! client, final files (upload) and delivery.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn purchase_orders(
     State(state): State<AppState>,
@@ -25,22 +26,22 @@ pub async fn purchase_orders(
             tbody { @for p in &list.items { tr {
                 td { a.pdf href={ "/api/v1/purchase-orders/" (p.id) "/pdf" } download type="application/pdf" { (p.number) } }
                 td { (name_of(&names, p.client_id)) }
-                td { a href={ "/gestion/devis/" (p.quote_id) } { (p.quote_number) " v" (p.quote_version) } }
+                td { a href=(links::backoffice::quote(p.quote_id)) { (p.quote_number) " v" (p.quote_version) } }
                 td.num { (tr.money(p.totals.total_incl_vat)) }
                 td { (badge(&tr, p.status.as_str())) @if let Some(r) = &p.cancel_reason { p.hint { (r) } } }
                 td {
                     @if p.status == PurchaseOrderStatus::Pending {
-                        form.inline method="post" action={ "/gestion/bons-de-commande/" (p.id) "/valider" } {
+                        form.inline method="post" action={ (links::backoffice::purchase_order(p.id)) "/valider" } {
                             (csrf_field(&ctx)) button.accept type="submit" { (tr.t("bo.validate")) " " span.sr { (p.number) } }
                         }
-                        form.inline method="post" action={ "/gestion/bons-de-commande/" (p.id) "/annuler" } {
+                        form.inline method="post" action={ (links::backoffice::purchase_order(p.id)) "/annuler" } {
                             (csrf_field(&ctx))
                             label for={ "reason-" (p.id) } { (tr.t("bo.cancel_reason")) }
                             input id={ "reason-" (p.id) } type="text" name="reason" required;
                             button.refuse type="submit" { (tr.t("bo.cancel")) }
                         }
                     }
-                    @if let Some(o) = p.order_id { a href={ "/gestion/commandes/" (o) } { (tr.t("view")) } }
+                    @if let Some(o) = p.order_id { a href=(links::backoffice::order(o)) { (tr.t("view")) } }
                 }
             } } }
         } }
@@ -60,7 +61,7 @@ pub async fn validate_po(
     }
     Ok(match state.app.validate_purchase_order(&ctx.actor, id).await {
         Ok(po) => match po.order_id {
-            Some(o) => back(&format!("/gestion/commandes/{o}"), "validated"),
+            Some(o) => back(&links::backoffice::order(o), "validated"),
             None => back("/gestion/bons-de-commande", "validated"),
         },
         Err(e) => domain_error_page(&ctx, e),
@@ -98,7 +99,7 @@ pub async fn orders(
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("order.timeline")) } th scope="col" { (tr.t("status")) } } }
             tbody { @for o in &list.items { tr {
-                td { a href={ "/gestion/commandes/" (o.id) } { (o.purchase_order_number) } }
+                td { a href=(links::backoffice::order(o.id)) { (o.purchase_order_number) } }
                 td { (name_of(&names, o.client_id)) }
                 td { (o.stages.iter().filter(|s| s.status == StageStatus::Done).count()) " / " (o.stages.len()) }
                 td { (badge(&tr, o.status.as_str())) }
@@ -132,7 +133,7 @@ pub async fn order(
                     span.label { (s.label) } " " (stage_badge(&tr, s.status))
                     @if let Some(a) = &s.assignee { " — " (a) }
                     @if open && s.status != StageStatus::Done {
-                        form.stage method="post" action={ "/gestion/commandes/" (o.id) "/etapes/" (s.id) } {
+                        form.stage method="post" action={ (links::backoffice::order(o.id)) "/etapes/" (s.id) } {
                             (csrf_field(&ctx))
                             div { label for={ "d-" (s.id) } { (tr.t("bo.planned_date")) }
                                 input id={ "d-" (s.id) } type="date" name="planned_date" value=[s.planned_date]; }
@@ -142,7 +143,7 @@ pub async fn order(
                                 input id={ "n-" (s.id) } type="text" name="notes" value=[s.notes.as_deref()]; }
                             div { button type="submit" { (tr.t("bo.plan")) " " span.sr { (s.label) } } }
                         }
-                        form.inline method="post" action={ "/gestion/commandes/" (o.id) "/etapes/" (s.id) "/terminee" } {
+                        form.inline method="post" action={ (links::backoffice::order(o.id)) "/etapes/" (s.id) "/terminee" } {
                             (csrf_field(&ctx)) button.accept type="submit" { (tr.t("bo.done")) " " span.sr { (s.label) } }
                         }
                     } @else if let Some(d) = s.planned_date { " — " (tr.date(d)) }
@@ -153,32 +154,32 @@ pub async fn order(
             h2 #h-files { (tr.t("bo.files")) }
             ul.files { @for f in &o.deliverables { li { a href={ "/api/v1/orders/" (o.id) "/deliverables/" (f.id) } { (f.filename) } " — " (f.size_bytes) " o — " code.hash { (f.sha256) } } } }
             @if open {
-                form method="post" action={ "/gestion/commandes/" (o.id) "/fichiers" } enctype="multipart/form-data" data-upload {
+                form method="post" action={ (links::backoffice::order(o.id)) "/fichiers" } enctype="multipart/form-data" data-upload {
                     (csrf_field(&ctx))
                     label for="up-files" { (tr.t("bo.upload.label")) }
                     input #up-files type="file" name="files" multiple required;
                     progress.upload hidden max="100" value="0" aria-label=(tr.t("request.files.progress")) {}
                     button type="submit" { (tr.t("bo.upload")) }
                 }
-                form method="post" action={ "/gestion/commandes/" (o.id) "/livrer" } {
+                form method="post" action={ (links::backoffice::order(o.id)) "/livrer" } {
                     (csrf_field(&ctx))
                     p.hint { (tr.t("bo.deliver.help")) }
                     button.accept type="submit" disabled[o.deliverables.is_empty()] { (tr.t("bo.deliver")) }
                 }
             }
-            @if let Some(i) = o.invoice_id { p { a.button href={ "/gestion/factures/" (i) } { (tr.t("invoice.number")) } } }
+            @if let Some(i) = o.invoice_id { p { a.button href=(links::backoffice::invoice(i)) { (tr.t("invoice.number")) } } }
         }
         section.card aria-labelledby="h-contacts" {
             h2 #h-contacts { (tr.t("bo.contacts")) }
             ul { @for n in &contacts { li { (date(&tr, n.created_at)) " — " strong { (n.author) } " : " (n.note) } } }
-            form method="post" action={ "/gestion/commandes/" (o.id) "/contacts" } {
+            form method="post" action={ (links::backoffice::order(o.id)) "/contacts" } {
                 (csrf_field(&ctx))
                 label for="contact-note" { (tr.t("bo.contact_note")) }
                 input #contact-note type="text" name="note" required;
                 button type="submit" { (tr.t("bo.add")) }
             }
         }
-        (staff_thread(&ctx, &messages, &format!("/gestion/commandes/{}/messages", o.id)))
+        (staff_thread(&ctx, &messages, &format!("{}/messages", links::backoffice::order(o.id))))
     };
     Ok(page(&ctx, &format!("{} {}", tr.t("order.po"), o.purchase_order_number), body).into_response())
 }
@@ -212,7 +213,7 @@ pub async fn plan_stage(
     };
     let plan = StagePlan { planned_date, assignee: Some(f.assignee), notes: Some(f.notes) };
     state.app.plan_stage(&ctx.actor, id, sid, plan).await?;
-    Ok(back(&format!("/gestion/commandes/{id}"), "planned"))
+    Ok(back(&links::backoffice::order(id), "planned"))
 }
 
 pub async fn complete_stage(
@@ -225,7 +226,7 @@ pub async fn complete_stage(
         return Ok(r);
     }
     state.app.complete_stage(&ctx.actor, id, sid).await?;
-    Ok(back(&format!("/gestion/commandes/{id}"), "done"))
+    Ok(back(&links::backoffice::order(id), "done"))
 }
 
 /// Final files from the browser: streamed to the file store one by one, each recorded with its
@@ -260,7 +261,7 @@ pub async fn upload(
         let body = crate::byte_stream(field);
         state.app.upload_deliverable(&ctx.actor, id, &name, &content_type, body, state.max_upload_bytes).await?;
     }
-    Ok(back(&format!("/gestion/commandes/{id}"), "uploaded"))
+    Ok(back(&links::backoffice::order(id), "uploaded"))
 }
 
 pub async fn deliver(
@@ -273,7 +274,7 @@ pub async fn deliver(
         return Ok(r);
     }
     let d = state.app.deliver_order(&ctx.actor, id).await?;
-    Ok(back(&format!("/gestion/factures/{}", d.invoice.id), "delivered"))
+    Ok(back(&links::backoffice::invoice(d.invoice.id), "delivered"))
 }
 
 #[derive(Deserialize)]
@@ -292,5 +293,5 @@ pub async fn log_contact(
         return Ok(r);
     }
     state.app.log_contact(&ctx.actor, id, &f.note).await?;
-    Ok(back(&format!("/gestion/commandes/{id}"), "logged"))
+    Ok(back(&links::backoffice::order(id), "logged"))
 }

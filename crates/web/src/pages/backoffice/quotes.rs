@@ -2,6 +2,7 @@
 //! extending, duplicating.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn quotes(
     State(state): State<AppState>,
@@ -23,7 +24,7 @@ pub async fn quotes(
             thead { tr { th scope="col" { (tr.t("quote.number")) } th scope="col" { (tr.t("bo.client")) } th scope="col" { (tr.t("bo.title")) }
                 th scope="col" { (tr.t("quote.valid_until")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
             tbody { @for q in &list.items { tr {
-                td { a href={ "/gestion/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
+                td { a href=(links::backoffice::quote(q.id)) { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
                 td { (name_of(&names, q.client_id)) }
                 td { (q.title) }
                 td { (tr.date(q.valid_until)) }
@@ -78,10 +79,10 @@ async fn quote_page_for(
             @let rates = state.app.company().await?.vat_rates;
             @let data = BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
                 notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()), lines: q.lines.iter().map(|l| l.to_input()).collect() };
-            (builder(ctx, &format!("/gestion/devis/{}", q.id), &names, &catalogue, &rates, &data, err.as_ref()))
+            (builder(ctx, &links::backoffice::quote(q.id), &names, &catalogue, &rates, &data, err.as_ref()))
             h2 { (tr.t("bo.preview")) }
             (lines_table(&tr, &q.lines, &q.totals))
-            form method="post" action={ "/gestion/devis/" (q.id) "/envoyer" } {
+            form method="post" action={ (links::backoffice::quote(q.id)) "/envoyer" } {
                 (csrf_field(ctx))
                 button.accept type="submit" { (tr.t("bo.send")) }
             }
@@ -98,14 +99,14 @@ async fn quote_page_for(
             @if let Some(a) = &q.acceptance { p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } " — " code.hash { (a.content_sha256) } } }
             div.actions {
                 @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Refused | QuoteStatus::Expired) {
-                    form.card method="post" action={ "/gestion/devis/" (q.id) "/reviser" } {
+                    form.card method="post" action={ (links::backoffice::quote(q.id)) "/reviser" } {
                         (csrf_field(ctx))
                         p { (tr.t("bo.revise.help")) }
                         button type="submit" { (tr.t("bo.revise")) }
                     }
                 }
-                (client_search(&tr, &format!("/gestion/devis/{}", q.id), client_q, &[]))
-                form.card method="post" action={ "/gestion/devis/" (q.id) "/dupliquer" } {
+                (client_search(&tr, &links::backoffice::quote(q.id), client_q, &[]))
+                form.card method="post" action={ (links::backoffice::quote(q.id)) "/dupliquer" } {
                     (csrf_field(ctx))
                     p { (tr.t("bo.duplicate.help")) }
                     label for="dup-client" { (tr.t("bo.client")) }
@@ -115,7 +116,7 @@ async fn quote_page_for(
                     button type="submit" { (tr.t("bo.duplicate")) }
                 }
                 @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Expired) {
-                    form.card method="post" action={ "/gestion/devis/" (q.id) "/prolonger" } {
+                    form.card method="post" action={ (links::backoffice::quote(q.id)) "/prolonger" } {
                         (csrf_field(ctx))
                         label for="x-date" { (tr.t("bo.extend")) }
                         input #x-date type="date" name="valid_until" required;
@@ -126,9 +127,9 @@ async fn quote_page_for(
         }
         @if versions.len() > 1 {
             section.card { h2 { (tr.t("quote.history")) }
-                ol.versions { @for v in &versions { li { a href={ "/gestion/devis/" (v.id) } { "v" (v.version) } " " (badge(&tr, v.status.as_str())) " — " (tr.money(v.totals.total_incl_vat)) } } } }
+                ol.versions { @for v in &versions { li { a href=(links::backoffice::quote(v.id)) { "v" (v.version) } " " (badge(&tr, v.status.as_str())) " — " (tr.money(v.totals.total_incl_vat)) } } } }
         }
-        (staff_thread(ctx, &messages, &format!("/gestion/devis/{}/messages", q.id)))
+        (staff_thread(ctx, &messages, &format!("{}/messages", links::backoffice::quote(q.id))))
     };
     let title = format!("{} {} v{}", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), q.version);
     Ok(page(ctx, &title, body).into_response())
@@ -167,7 +168,7 @@ pub async fn update_quote(
         Err(e) => Err(e),
     };
     Ok(match result {
-        Ok(_) => back(&format!("/gestion/devis/{id}"), "saved"),
+        Ok(_) => back(&links::backoffice::quote(id), "saved"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
     })
 }
@@ -182,7 +183,7 @@ pub async fn send_quote(
         return Ok(r);
     }
     Ok(match state.app.send_quote(&ctx.actor, id).await {
-        Ok(_) => back(&format!("/gestion/devis/{id}"), "sent"),
+        Ok(_) => back(&links::backoffice::quote(id), "sent"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
     })
 }
@@ -197,7 +198,7 @@ pub async fn revise_quote(
         return Ok(r);
     }
     Ok(match state.app.revise_quote(&ctx.actor, id).await {
-        Ok(q) => back(&format!("/gestion/devis/{}", q.id), "revised"),
+        Ok(q) => back(&links::backoffice::quote(q.id), "revised"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
     })
 }
@@ -228,7 +229,7 @@ pub async fn duplicate_quote(
         lines: q.lines.iter().map(|l| l.to_input()).collect(),
     };
     Ok(match state.app.create_quote(&ctx.actor, copy).await {
-        Ok(new) => back(&format!("/gestion/devis/{}", new.id), "duplicated"),
+        Ok(new) => back(&links::backoffice::quote(new.id), "duplicated"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
     })
 }
@@ -247,7 +248,7 @@ pub async fn extend_quote(
         Err(_) => Err(DomainError::validation("valid_until", "a date")),
     };
     Ok(match result {
-        Ok(_) => back(&format!("/gestion/devis/{id}"), "extended"),
+        Ok(_) => back(&links::backoffice::quote(id), "extended"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
     })
 }

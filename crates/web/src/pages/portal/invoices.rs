@@ -1,6 +1,7 @@
 //! The client's invoices: what is due, how to pay (transfer or cheque), the payments recorded.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> PageResult {
     let tr = c.ctx.tr;
@@ -18,7 +19,7 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): 
                 tbody {
                     @for i in &list.items {
                         tr {
-                            td { a href={ "/compte/factures/" (i.id) } { (i.number) } }
+                            td { a href=(links::portal::invoice(i.id)) { (i.number) } }
                             td { (tr.date(i.issue_date)) }
                             td { (tr.date(i.due_date)) }
                             td.num { (tr.money(i.totals.total_incl_vat)) }

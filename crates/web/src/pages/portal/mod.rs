@@ -19,6 +19,7 @@ use axum::response::IntoResponse;
 use axum::response::Redirect;
 use immovr_core::DomainError;
 use immovr_core::Scope;
+use immovr_core::links;
 use immovr_core::listing::ListQuery;
 use immovr_core::model::*;
 use immovr_core::ports::AcceptQuote;
@@ -83,27 +84,27 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> PageResult {
             section.card aria-labelledby="h-q" {
                 h2 #h-q { (tr.t("home.to_answer")) }
                 @if waiting.items.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for q in &waiting.items { li { a href={ "/compte/devis/" (q.id) } { (quote_label(&tr, q)) } " — " (tr.money(q.totals.total_incl_vat)) } } }
+                ul { @for q in &waiting.items { li { a href=(links::portal::quote(q.id)) { (quote_label(&tr, q)) } " — " (tr.money(q.totals.total_incl_vat)) } } }
                 (see_all(&tr, &waiting.next_cursor, "/compte/devis?status=sent"))
             }
             section.card aria-labelledby="h-o" {
                 h2 #h-o { (tr.t("home.in_progress")) }
                 @if running.items.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for o in &running.items { li { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+                ul { @for o in &running.items { li { a href=(links::portal::order(o.id)) { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
                 (see_all(&tr, &running.next_cursor, "/compte/commandes"))
             }
             section.card aria-labelledby="h-m" {
                 h2 #h-m { (tr.t("home.unread")) }
                 @if unread.is_empty() { p { (tr.t("home.nothing")) } }
                 ul { @for (k, id, n) in &unread { li {
-                    @let href = if *k == ThreadKind::Quote { format!("/compte/devis/{id}#h-msg") } else { format!("/compte/commandes/{id}#h-msg") };
+                    @let href = links::portal::thread(*k, *id);
                     a href=(href) { (tr.t(if *k == ThreadKind::Quote { "quote.number" } else { "order.po" })) " #" (id) } " — " (n)
                 } } }
             }
             section.card aria-labelledby="h-i" {
                 h2 #h-i { (tr.t("home.to_pay")) }
                 @if to_pay.items.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for i in &to_pay.items { li { a href={ "/compte/factures/" (i.id) } { (i.number) } " — " (tr.money(i.amount_due)) } } }
+                ul { @for i in &to_pay.items { li { a href=(links::portal::invoice(i.id)) { (i.number) } " — " (tr.money(i.amount_due)) } } }
                 (see_all(&tr, &to_pay.next_cursor, "/compte/factures?status=unpaid"))
             }
         }

@@ -1,6 +1,7 @@
 //! The client's orders: their stages as planned, the final files to download, the deliveries.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> PageResult {
     let _scope = Scope::Client(c.client_id);
@@ -17,7 +18,7 @@ pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
             tbody {
                 @for p in &pos.items {
                     tr {
-                        td { @if let Some(o) = p.order_id { a href={ "/compte/commandes/" (o) } { (p.number) } } @else { a href={ "/compte/devis/" (p.quote_id) } { (p.number) } } }
+                        td { @if let Some(o) = p.order_id { a href=(links::portal::order(o)) { (p.number) } } @else { a href=(links::portal::quote(p.quote_id)) { (p.number) } } }
                         td { (p.quote_number) " v" (p.quote_version) }
                         td.num { (tr.money(p.totals.total_incl_vat)) }
                         td { @if let Some(s) = p.order_status { (badge(&tr, s.as_str())) } @else { (badge(&tr, p.status.as_str())) } }
@@ -39,7 +40,7 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
     let current = o.stages.iter().find(|s| s.status != StageStatus::Done).map(|s| s.id);
     let body = html! {
         p.lead { (badge(&tr, o.status.as_str())) " " (tr.t("order.po")) " " strong { (po.number) } " " (tr.t("order.from_quote")) " "
-            a href={ "/compte/devis/" (po.quote_id) } { (po.quote_number) " v" (po.quote_version) } }
+            a href=(links::portal::quote(po.quote_id)) { (po.quote_number) " v" (po.quote_version) } }
         p.hint.live-hint { (tr.t("order.live")) }
         section.card aria-labelledby="h-stages" {
             h2 #h-stages { (tr.t("order.timeline")) }
@@ -60,10 +61,10 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
                 (files_table(&tr, o.id, &o.deliverables))
             }
         }
-        @if let Some(inv) = o.invoice_id { p { a.button href={ "/compte/factures/" (inv) } { (tr.t("invoice.number")) } } }
+        @if let Some(inv) = o.invoice_id { p { a.button href=(links::portal::invoice(inv)) { (tr.t("invoice.number")) } } }
         (pdf_links(&tr, &order_pdfs(&o)))
         (lines_table(&tr, &po.lines, &po.totals))
-        (messages_block(&c.ctx, &messages, &format!("/compte/commandes/{id}/messages")))
+        (messages_block(&c.ctx, &messages, &format!("{}/messages", links::portal::order(id))))
     };
     Ok(page(&c.ctx, &format!("{} {}", tr.t("order.po"), po.number), body).into_response())
 }
@@ -76,7 +77,7 @@ fn files_table(tr: &Tr, order_id: Id, files: &[Deliverable]) -> Markup {
                 tbody {
                     @for f in files {
                         tr {
-                            td { a href={ "/compte/commandes/" (order_id) "/fichiers/" (f.id) } download { (f.filename) } }
+                            td { a href={ (links::portal::order(order_id)) "/fichiers/" (f.id) } download { (f.filename) } }
                             td.num { (human_size(f.size_bytes)) }
                             td { code.hash { (f.sha256) } }
                         }
@@ -99,7 +100,7 @@ pub async fn deliveries(State(state): State<AppState>, c: ClientCtx, Query(form)
         @if orders.items.is_empty() && form.cursor.is_none() { p { (tr.t("deliveries.none")) } }
         @for o in &orders.items {
             section.card {
-                h2 { a href={ "/compte/commandes/" (o.id) } { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) }
+                h2 { a href=(links::portal::order(o.id)) { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) }
                 (files_table(&tr, o.id, &o.deliverables))
             }
         }

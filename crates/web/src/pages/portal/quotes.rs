@@ -2,6 +2,7 @@
 //! accord", or refuse / ask for changes), and the message threads of quotes and orders.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Query<ListForm>) -> PageResult {
     let tr = c.ctx.tr;
@@ -24,7 +25,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
                 tbody {
                     @for q in &list.items {
                         tr {
-                            td { a href={ "/compte/devis/" (q.id) } { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
+                            td { a href=(links::portal::quote(q.id)) { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
                             td { (q.title) }
                             td { (tr.date(q.valid_until)) }
                             td.num { (tr.money(q.totals.total_incl_vat)) }
@@ -80,7 +81,7 @@ async fn quote_page(
                 div.actions {
                     section.card aria-labelledby="h-accept" {
                         h2 #h-accept { (tr.t("quote.accept.title")) }
-                        form method="post" action={ "/compte/devis/" (q.id) "/accepter" } {
+                        form method="post" action={ (links::portal::quote(q.id)) "/accepter" } {
                             (csrf_field(&c.ctx))
                             label for="signer" { (tr.t("quote.accept.signer")) }
                             input #signer type="text" name="signer_name" autocomplete="name" required
@@ -92,7 +93,7 @@ async fn quote_page(
                     }
                     section.card aria-labelledby="h-refuse" {
                         h2 #h-refuse { (tr.t("quote.refuse.title")) }
-                        form method="post" action={ "/compte/devis/" (q.id) "/refuser" } {
+                        form method="post" action={ (links::portal::quote(q.id)) "/refuser" } {
                             (csrf_field(&c.ctx))
                             fieldset {
                                 legend.sr { (tr.t("quote.refuse")) }
@@ -110,7 +111,7 @@ async fn quote_page(
             QuoteStatus::Expired => { (notice("warn", tr.t("quote.expired.why"))) }
             QuoteStatus::Superseded => {
                 (notice("warn", tr.t("quote.superseded.why")))
-                @if let Some(cur) = current { p { a href={ "/compte/devis/" (cur) } { (tr.t("quote.newer")) } } }
+                @if let Some(cur) = current { p { a href=(links::portal::quote(cur)) { (tr.t("quote.newer")) } } }
             }
             QuoteStatus::Refused => {
                 (notice("info", tr.t("quote.refused.why")))
@@ -123,7 +124,7 @@ async fn quote_page(
                         p.hash { (tr.t("quote.hash")) " : " code { (a.content_sha256) } }
                         @if let Some(po) = &purchase_order {
                             p { (tr.t("order.po")) " " strong { (po.number) }
-                                @if let Some(o) = po.order_id { " — " a href={ "/compte/commandes/" (o) } { (tr.t("view")) } } }
+                                @if let Some(o) = po.order_id { " — " a href=(links::portal::order(o)) { (tr.t("view")) } } }
                         }
                     }
                 }
@@ -136,7 +137,7 @@ async fn quote_page(
                 ol.versions {
                     @for v in &versions {
                         li {
-                            @if v.id == q.id { strong { "v" (v.version) } } @else { a href={ "/compte/devis/" (v.id) } { "v" (v.version) } }
+                            @if v.id == q.id { strong { "v" (v.version) } } @else { a href=(links::portal::quote(v.id)) { "v" (v.version) } }
                             " " (badge(&tr, v.status.as_str())) " — " (tr.money(v.totals.total_incl_vat))
                             @if let Some(r) = &v.refusal { @if let Some(cm) = &r.comment { " — « " (cm) " »" } }
                         }
@@ -144,7 +145,7 @@ async fn quote_page(
                 }
             }
         }
-        (messages_block(&c.ctx, &messages, &format!("/compte/devis/{}/messages", q.id)))
+        (messages_block(&c.ctx, &messages, &format!("{}/messages", links::portal::quote(q.id))))
     };
     let title = quote_label(&tr, &q);
     Ok((status, page(&c.ctx, &title, body)).into_response())
@@ -188,7 +189,7 @@ pub async fn accept(
     let input =
         AcceptQuote { signer_name: f.signer_name, consent: f.consent.is_some(), terms_accepted: f.terms.is_some() };
     Ok(match state.app.accept_quote(&c.ctx.actor, id, input).await {
-        Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=accepted")).into_response(),
+        Ok(_) => Redirect::to(&format!("{}?ok=accepted", links::portal::quote(id))).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
@@ -215,7 +216,7 @@ pub async fn refuse(
         return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
     Ok(match state.app.refuse_quote(&c.ctx.actor, id, RefuseQuote { kind: f.kind, comment: Some(f.comment) }).await {
-        Ok(_) => Redirect::to(&format!("/compte/devis/{id}?ok=refused")).into_response(),
+        Ok(_) => Redirect::to(&format!("{}?ok=refused", links::portal::quote(id))).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
@@ -251,7 +252,7 @@ pub async fn quote_message(
     Path(id): Path<Id>,
     Form(f): Form<MessageForm>,
 ) -> PageResult {
-    post_message(&state, &c, ThreadKind::Quote, id, f, format!("/compte/devis/{id}")).await
+    post_message(&state, &c, ThreadKind::Quote, id, f, links::portal::quote(id)).await
 }
 
 pub async fn order_message(
@@ -260,5 +261,5 @@ pub async fn order_message(
     Path(id): Path<Id>,
     Form(f): Form<MessageForm>,
 ) -> PageResult {
-    post_message(&state, &c, ThreadKind::Order, id, f, format!("/compte/commandes/{id}")).await
+    post_message(&state, &c, ThreadKind::Order, id, f, links::portal::order(id)).await
 }

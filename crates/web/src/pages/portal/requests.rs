@@ -1,6 +1,7 @@
 //! The client's quote requests: the list, one request, a new one with its attachments.
 
 use super::*;
+use immovr_core::links;
 
 pub async fn requests(
     State(state): State<AppState>,
@@ -26,7 +27,7 @@ pub async fn requests(
                         td { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
                         td { (r.property_type) }
                         td { (r.property_address) }
-                        td { ul.files { @for a in &r.attachments { li { a href={ "/compte/demandes/" (r.id) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
+                        td { ul.files { @for a in &r.attachments { li { a href={ (links::portal::request(r.id)) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
                         td { (badge(&tr, r.status.as_str())) }
                     }
                 }
