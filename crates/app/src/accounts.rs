@@ -3,7 +3,7 @@
 
 use immovr_core::auth::normalize_email;
 use immovr_core::listing::{ListQuery, Page, every};
-use immovr_core::model::{Address, Client, ClientKind, Id, Role, ThreadKind, User};
+use immovr_core::model::{Address, Client, ClientKind, Id, Role, User};
 use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest, NewStaffUser, ProfileUpdate};
 use immovr_core::{Actor, DomainError, Result, Scope};
 use serde_json::json;
@@ -219,6 +219,7 @@ impl App {
 
     /// A staff account (admin; the command line acts as the system), with the password given or
     /// a generated one, given back to be shown once (the person changes it with a reset link).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_staff_member(
         &self,
         actor: &Actor,
@@ -290,11 +291,13 @@ impl App {
         Ok(id)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn client(&self, actor: &Actor, id: Id) -> Result<Client> {
         self.db.client(actor.scope(), id).await
     }
 
     /// Clients, newest first (staff).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn clients(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Client>> {
         if actor.scope() != Scope::Staff {
             return Err(DomainError::Forbidden { role: "staff" });
@@ -303,17 +306,20 @@ impl App {
     }
 
     /// The display names of these clients (staff lists name their rows' clients).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>> {
         self.db.client_names(ids).await
     }
 
     /// Staff accounts (admin).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn staff_users(&self, actor: &Actor) -> Result<Vec<User>> {
         actor.require(Role::Admin)?;
         self.db.staff_users().await
     }
 
     /// Everything the studio holds about a client, as one JSON document (GDPR art. 15 and 20).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_client(&self, actor: &Actor, client_id: Id) -> Result<serde_json::Value> {
         let scope = Scope::Client(client_id);
         if actor.scope() != scope {
@@ -325,13 +331,7 @@ impl App {
         let purchase_orders = every(ListQuery::first(), async |q| self.db.purchase_orders(scope, &q).await).await?;
         let orders = every(ListQuery::first(), async |q| self.db.orders(scope, &q).await).await?;
         let invoices = every(ListQuery::first(), async |q| self.db.invoices(scope, &q).await).await?;
-        let mut messages = Vec::new();
-        for q in &quotes {
-            messages.extend(self.db.messages(scope, ThreadKind::Quote, q.id).await?);
-        }
-        for o in &orders {
-            messages.extend(self.db.messages(scope, ThreadKind::Order, o.id).await?);
-        }
+        let messages = self.db.client_messages(client_id).await?;
         Ok(json!({
             "exported_at": self.now(),
             "client": client,

@@ -68,6 +68,7 @@ pub fn new_totp_secret(issuer: &str, account: &str) -> (String, String) {
 impl App {
     /// Hashes a password off the async threads, at most one per core at once (argon2id holds a
     /// 19 MiB block for tens of milliseconds: a burst of sign-ups waits its turn).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hash_password(&self, password: String) -> Result<String> {
         self.hashing(move || hash_password(&password)).await?
     }
@@ -93,6 +94,7 @@ impl App {
 
     /// Checks an email, a password and, for an account with a second factor, its code, at once
     /// (the API); `second_factor_required` when the code is missing or wrong.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in_with_code(&self, email: &str, password: String, code: Option<&str>) -> Result<NewSession> {
         match self.sign_in(email, password).await? {
             SignIn::Session(s) => Ok(s),
@@ -122,6 +124,7 @@ impl App {
 
     /// The second factor's code, for the login waiting under `token`: a session, or `None` when
     /// the wait is over (expired or used: a wrong code starts a new one, given back in `Err`).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn second_factor(
         &self,
         token: &str,
@@ -138,6 +141,7 @@ impl App {
     }
 
     /// Opens a session for `user`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_session(&self, user: &User) -> Result<NewSession> {
         let token = new_token(SESSION_TOKEN_PREFIX);
         let expires_at = self.now().checked_add(self.session_hours.hours()).context("a session's end")?;
@@ -150,11 +154,13 @@ impl App {
     }
 
     /// Ends a session (logout); an unknown token is no error.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close_session(&self, token: &str) -> Result<()> {
         self.db.delete_session(&token_sha256(token)).await
     }
 
     /// Whose credential this is: an API token (`imvt_…`) or a session token.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(&self, token: &str) -> Result<Option<User>> {
         let hash = token_sha256(token);
         if token.starts_with(API_TOKEN_PREFIX) {
@@ -262,16 +268,19 @@ impl App {
     }
 
     /// Whether an account (staff or client) has this email.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn account_exists(&self, email: &str) -> Result<bool> {
         Ok(self.db.user_credentials(email).await?.is_some())
     }
 
     /// The staff account with this email (the command line names accounts by email).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn staff_user_by_email(&self, email: &str) -> Result<Option<User>> {
         Ok(self.db.user_credentials(email).await?.map(|(u, _)| u).filter(User::is_staff))
     }
 
     /// Whether a staff member turned the second factor on.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn has_second_factor(&self, user: &User) -> Result<bool> {
         Ok(self.db.totp_secret(user.id).await?.is_some())
     }

@@ -175,14 +175,17 @@ impl App {
     }
 
     /// Invoices, newest first: a client's own, or all for staff.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn invoices(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Invoice>> {
         self.db.invoices(actor.scope(), list).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn invoice(&self, actor: &Actor, id: Id) -> Result<Invoice> {
         self.db.invoice(actor.scope(), id).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn credit_note(&self, actor: &Actor, id: Id) -> Result<CreditNote> {
         self.db.credit_note(actor.scope(), id).await
     }

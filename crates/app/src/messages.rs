@@ -55,11 +55,13 @@ impl App {
     }
 
     /// A thread's messages, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn messages(&self, actor: &Actor, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>> {
         self.db.messages(actor.scope(), kind, thread_id).await
     }
 
     /// A thread read: the other side's messages are marked read by the actor's side.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn read_thread(&self, actor: &Actor, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>> {
         let messages = self.db.messages(actor.scope(), kind, thread_id).await?;
         self.db.mark_thread_read(actor.scope(), kind, thread_id, self.now()).await?;
@@ -67,6 +69,7 @@ impl App {
     }
 
     /// Threads with messages the actor's side has not read: (kind, thread id, how many).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn unread_threads(&self, actor: &Actor) -> Result<Vec<(ThreadKind, Id, i64)>> {
         self.db.unread_threads(actor.scope()).await
     }

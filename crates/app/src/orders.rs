@@ -234,34 +234,41 @@ impl App {
     }
 
     /// Purchase orders, newest first: a client's own, or all for staff.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn purchase_orders(&self, actor: &Actor, list: &ListQuery) -> Result<Page<PurchaseOrder>> {
         self.db.purchase_orders(actor.scope(), list).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn purchase_order(&self, actor: &Actor, id: Id) -> Result<PurchaseOrder> {
         self.db.purchase_order(actor.scope(), id).await
     }
 
     /// The purchase order generated when this quote version was accepted.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn purchase_order_for_quote(&self, actor: &Actor, quote_id: Id) -> Result<Option<PurchaseOrder>> {
         self.db.purchase_order_for_quote(actor.scope(), quote_id).await
     }
 
     /// Orders, newest first: a client's own, or all for staff.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn orders(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Order>> {
         self.db.orders(actor.scope(), list).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn order(&self, actor: &Actor, id: Id) -> Result<Order> {
         self.db.order(actor.scope(), id).await
     }
 
     /// An order's final file, if the actor may see the order.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn deliverable(&self, actor: &Actor, order_id: Id, id: Id) -> Result<Deliverable> {
         self.db.deliverable(actor.scope(), order_id, id).await
     }
 
     /// An order's contact log (staff).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn contact_log(&self, actor: &Actor, order_id: Id) -> Result<Vec<ContactNote>> {
         if actor.scope() != Scope::Staff {
             return Err(DomainError::Forbidden { role: "staff" });

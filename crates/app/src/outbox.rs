@@ -81,38 +81,45 @@ impl App {
     }
 
     /// Leases up to `limit` emails due now until `lease_until` (the email worker).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_emails(&self, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>> {
         self.db.claim_outbox(self.now(), lease_until, limit).await
     }
 
     /// These emails went out.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn emails_sent(&self, ids: &[Id]) -> Result<()> {
         self.db.outbox_sent(ids, self.now()).await
     }
 
     /// An email failed: another attempt at `retry_at`, or none (parked, shown to staff).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn email_failed(&self, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
         self.db.outbox_failed(id, error, retry_at).await
     }
 
     /// The company settings (identity, bank details, numbering, terms).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn company(&self) -> Result<immovr_core::model::CompanySettings> {
         self.db.company().await
     }
 
     /// The audit trail (admin), newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn audit_events(&self, actor: &Actor, filter: &AuditFilter) -> Result<Page<AuditEvent>> {
         actor.require(Role::Admin)?;
         self.db.audit_events(filter).await
     }
 
     /// The emails, newest first (admin).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn emails(&self, actor: &Actor, list: &ListQuery) -> Result<Page<OutboxMessage>> {
         actor.require(Role::Admin)?;
         self.db.outbox(list).await
     }
 
     /// What waits for the studio's team, counted over every record, with the first few of each.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dashboard(&self, actor: &Actor, preview: i64) -> Result<Dashboard> {
         if actor.scope() != immovr_core::Scope::Staff {
             return Err(DomainError::Forbidden { role: "staff" });

@@ -273,15 +273,18 @@ impl App {
     }
 
     /// Quote versions, newest first: a client's own (never drafts), or all for staff.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn quotes(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Quote>> {
         self.db.quotes(actor.scope(), list).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn quote(&self, actor: &Actor, id: Id) -> Result<Quote> {
         self.db.quote(actor.scope(), id).await
     }
 
     /// Every version of one quote that the actor may see, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn quote_versions(&self, actor: &Actor, family_id: Id) -> Result<Vec<Quote>> {
         self.db.quote_versions(actor.scope(), family_id).await
     }

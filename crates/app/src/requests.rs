@@ -192,20 +192,24 @@ impl App {
     }
 
     /// Quote requests, newest first: a client's own, or all for staff.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn quote_requests(&self, actor: &Actor, list: &ListQuery) -> Result<Page<QuoteRequest>> {
         self.db.quote_requests(actor.scope(), list).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn quote_request(&self, actor: &Actor, id: Id) -> Result<QuoteRequest> {
         self.db.quote_request(actor.scope(), id).await
     }
 
     /// A request's attachment, if the actor may see the request.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn attachment(&self, actor: &Actor, request_id: Id, id: Id) -> Result<Attachment> {
         self.db.attachment(actor.scope(), request_id, id).await
     }
 
     /// The catalogue: every item (`active_only` false, staff) or the offered ones.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>> {
         self.db.catalogue(active_only).await
     }

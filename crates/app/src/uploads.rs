@@ -57,6 +57,7 @@ impl App {
     }
 
     /// Removes attachments saved for a request that was not recorded after all.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn discard_attachments(&self, files: &[NewAttachment]) {
         for f in files {
             self.files().delete(&f.storage_key).await;

@@ -226,6 +226,19 @@ impl RequestQueries for SqlStore {
         rows.iter().map(message_from_row).collect()
     }
 
+    async fn client_messages(&self, client_id: Id) -> Result<Vec<Message>> {
+        let mut tx = self.db.read().await?;
+        // Not the threads of drafts: the client never saw them.
+        let rows = tx
+            .all(
+                "SELECT m.* FROM messages m WHERE m.client_id = $1 AND NOT EXISTS (SELECT 1 FROM quotes q \
+                 WHERE m.thread_kind = 'quote' AND q.id = m.thread_id AND q.status = 'draft') ORDER BY m.id",
+                args![client_id],
+            )
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
     async fn mark_thread_read(&self, scope: Scope, kind: ThreadKind, thread_id: Id, at: Timestamp) -> Result<()> {
         let mut tx = self.db.write().await?;
         // Staff read the client's messages; a client reads the team's, in its own threads only.

@@ -66,6 +66,8 @@ pub trait RequestQueries: Send + Sync {
     async fn attachment(&self, scope: Scope, request_id: Id, attachment_id: Id) -> Result<Attachment>;
     async fn catalogue(&self, active_only: bool) -> Result<Vec<CatalogueItem>>;
     async fn messages(&self, scope: Scope, kind: ThreadKind, thread_id: Id) -> Result<Vec<Message>>;
+    /// Every message of a client's threads (quotes it may see, orders), oldest first.
+    async fn client_messages(&self, client_id: Id) -> Result<Vec<Message>>;
     /// Marks the other side's messages of a thread as read by this side (staff or the client).
     async fn mark_thread_read(&self, scope: Scope, kind: ThreadKind, thread_id: Id, at: Timestamp) -> Result<()>;
     /// Threads with messages this side has not read: (kind, thread id, unread count).
