@@ -1,6 +1,7 @@
 //! Clients (created by staff, or signing up with their first request) and staff accounts: the
 //! checks a client's details pass, roles, API tokens, the client's profile and data export.
 
+use crate::idempotency::Outcome;
 use immovr_core::auth::normalize_email;
 use immovr_core::listing::{ListQuery, Page, every};
 use immovr_core::model::{Address, Client, ClientKind, Id, Role, User};
@@ -149,8 +150,7 @@ impl App {
         };
         let mut tx = self.begin().await?;
         let (created, _) = self.insert_client(tx.as_mut(), actor, &client, hash.as_deref()).await?;
-        tx.commit().await?;
-        Ok(created)
+        self.answer(tx, Outcome::Created, created).await
     }
 
     /// Sign-up with a first quote request, in one transaction; gives the new login. The
@@ -213,8 +213,7 @@ impl App {
         };
         let client = tx.update_client(client_id, &row).await?;
         audit(tx.as_mut(), now, actor, "client.updated", ("client", client_id), json!({})).await?;
-        tx.commit().await?;
-        Ok(client)
+        self.answer(tx, Outcome::Done, client).await
     }
 
     /// A staff account (admin; the command line acts as the system), with the password given or

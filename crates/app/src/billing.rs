@@ -1,6 +1,7 @@
 //! Invoices (issued from the purchase order when the order is delivered), payments by transfer
 //! or cheque, and credit notes. An issued invoice is never edited: a credit note cancels it.
 
+use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{CompanySettings, CreditNote, DocumentKind, Id, Invoice, InvoiceStatus, PaymentMethod, Role};
 use immovr_core::money::totals;
@@ -71,8 +72,7 @@ impl App {
             total_incl_vat: invoice.totals.total_incl_vat,
         };
         notify(tx.as_mut(), now, &client, issued).await?;
-        tx.commit().await?;
-        Ok(invoice)
+        self.answer(tx, Outcome::Created, invoice).await
     }
 
     /// Records a bank transfer or a cheque received for an invoice, in part or in full
@@ -131,14 +131,13 @@ impl App {
             amount_due: invoice.amount_due - amount,
         };
         notify_client(tx.as_mut(), now, invoice.client_id, (&contact.email, contact.language), received).await?;
-        tx.commit().await?;
         // What it now is, from what this use case read and wrote (no reading back).
         let mut invoice = invoice;
         invoice.status = new_status;
         invoice.amount_paid = paid;
         invoice.amount_due = invoice.totals.total_incl_vat - paid;
         invoice.payments.push(payment);
-        Ok(invoice)
+        self.answer(tx, Outcome::Created, invoice).await
     }
 
     /// Cancels an issued, unpaid invoice with a credit note of the same lines (accounting); its
@@ -170,8 +169,7 @@ impl App {
         let shown = Shown { credit_note: Some(credit_note.clone()), invoice: Some(invoice), ..Shown::default() };
         let id = credit_note.id;
         issue(tx.as_mut(), now, &company, &client, DocumentKind::CreditNote, id, &number, shown).await?;
-        tx.commit().await?;
-        Ok(credit_note)
+        self.answer(tx, Outcome::Created, credit_note).await
     }
 
     /// Invoices, newest first: a client's own, or all for staff.

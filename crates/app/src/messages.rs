@@ -1,5 +1,6 @@
 //! A message thread on every quote and order, between the client and the studio.
 
+use crate::idempotency::Outcome;
 use immovr_core::model::{Id, Message, ThreadKind};
 use immovr_core::notification::{MessageNews, Notification};
 use immovr_core::ports::NewMessage;
@@ -50,8 +51,7 @@ impl App {
             let company = tx.company().await?;
             notify_staff(tx.as_mut(), now, &company, Notification::ClientMessageReceived(news)).await?;
         }
-        tx.commit().await?;
-        Ok(posted)
+        self.answer(tx, Outcome::Created, posted).await
     }
 
     /// A thread's messages, oldest first.

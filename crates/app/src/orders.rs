@@ -1,6 +1,7 @@
 //! Purchase orders (generated on acceptance), orders with their stages, contact log and final
 //! files, and delivery (with its invoice, in one transaction).
 
+use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
     CompanySettings, ContactNote, Deliverable, Id, Language, Order, OrderStatus, PurchaseOrder, PurchaseOrderStatus,
@@ -65,15 +66,15 @@ impl App {
         let detail = json!({"number": po.number});
         audit(tx.as_mut(), now, actor, "purchase_order.validated", ("purchase_order", id), detail).await?;
         let order_id = self.register_order(tx.as_mut(), now, actor, &company, &po).await?;
-        tx.commit().await?;
         // What it now is, from what this use case holds and wrote (no reading back).
-        Ok(PurchaseOrder {
+        let validated = PurchaseOrder {
             status: PurchaseOrderStatus::Validated,
             validated_at,
             order_id: Some(order_id),
             order_status: Some(OrderStatus::Registered),
             ..po
-        })
+        };
+        self.answer(tx, Outcome::Done, validated).await
     }
 
     /// Cancels a purchase order not validated yet, with a reason (sales); the client is told.
@@ -93,8 +94,7 @@ impl App {
             Notification::PurchaseOrderCancelled { purchase_order_id: id, number: po.number.clone(), reason };
         notify(tx.as_mut(), now, &client, cancelled).await?;
         let po = tx.purchase_order_now(id, po.lines).await?;
-        tx.commit().await?;
-        Ok(po)
+        self.answer(tx, Outcome::Done, po).await
     }
 
     async fn change_stage(&self, actor: &Actor, order_id: Id, stage_id: Id, change: StageChange) -> Result<Order> {
@@ -135,8 +135,7 @@ impl App {
         let news = news(StageNews { order_id, stage_id, stage: stage.label, stage_code: stage.code, planned_date });
         notify(tx.as_mut(), now, &client, news).await?;
         let order = tx.order_now(order_id).await?;
-        tx.commit().await?;
-        Ok(order)
+        self.answer(tx, Outcome::Done, order).await
     }
 
     /// Plans a stage of an open order: a date (or none: to plan), who, notes (production).
@@ -176,8 +175,7 @@ impl App {
         let detail = json!({"deliverable_id": id, "filename": file.filename, "sha256": file.sha256});
         audit(tx.as_mut(), now, actor, "deliverable.added", ("order", order_id), detail).await?;
         let (stages, files) = tx.order_children(order_id).await?;
-        tx.commit().await?;
-        Ok(order.with(stages, files))
+        self.answer(tx, Outcome::Created, order.with(stages, files)).await
     }
 
     /// Delivers an order whose final files are uploaded (production): in the same transaction
@@ -210,8 +208,7 @@ impl App {
         order.invoice_id = Some(invoice.id);
         order.status = OrderStatus::Delivered;
         order.delivered_at = delivered_at;
-        tx.commit().await?;
-        Ok(Delivered { order, invoice })
+        self.answer(tx, Outcome::Done, Delivered { order, invoice }).await
     }
 
     /// Notes a contact with the client on an order (production).
@@ -229,8 +226,7 @@ impl App {
         let contact = tx.insert_contact(order_id, &author, &note, now).await?;
         audit(tx.as_mut(), now, actor, "order.contact_logged", ("order", order_id), json!({"contact_id": contact.id}))
             .await?;
-        tx.commit().await?;
-        Ok(contact)
+        self.answer(tx, Outcome::Created, contact).await
     }
 
     /// Purchase orders, newest first: a client's own, or all for staff.

@@ -2,6 +2,7 @@
 //! sent again by staff, the reminders (a quote about to expire, an overdue invoice) queued once
 //! per step; the studio's journal and dashboard.
 
+use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{AuditEvent, Id, OutboxMessage, Role};
 use immovr_core::notification::Notification;
@@ -27,8 +28,7 @@ impl App {
         let m = tx.requeue_outbox(id, now).await?;
         let detail = json!({"kind": m.kind, "recipient": m.recipient});
         audit(tx.as_mut(), now, actor, "outbox.retried", ("outbox", id), detail).await?;
-        tx.commit().await?;
-        Ok(m)
+        self.answer(tx, Outcome::Done, m).await
     }
 
     /// Queues the reminders due today (quotes about to expire, overdue invoices), each (kind,

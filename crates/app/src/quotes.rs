@@ -1,6 +1,7 @@
 //! Quotes and their versions: draft, send, accept (with its purchase order, in one
 //! transaction), refuse, revise, extend; and reading them.
 
+use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
     Acceptance, CompanySettings, DocumentKind, Id, Quote, QuoteStatus, Refusal, RefusalKind, Role,
@@ -66,8 +67,7 @@ impl App {
             .ok_or_else(|| DomainError::validation("client_id", "no such client"))?;
         let detail = json!({"client_id": new.client_id, "total_incl_vat": t.total_incl_vat});
         audit(tx.as_mut(), now, actor, "quote.created", ("quote", quote.id), detail).await?;
-        tx.commit().await?;
-        Ok(quote)
+        self.answer(tx, Outcome::Created, quote).await
     }
 
     /// Replaces a draft's content (sales).
@@ -85,8 +85,7 @@ impl App {
         let quote = tx.update_draft(&current, &fields, &c.lines).await?;
         audit(tx.as_mut(), now, actor, "quote.updated", ("quote", id), json!({"total_incl_vat": t.total_incl_vat}))
             .await?;
-        tx.commit().await?;
-        Ok(quote)
+        self.answer(tx, Outcome::Done, quote).await
     }
 
     /// Sends a draft to its client (sales): it takes its number (a revision keeps its family's),
@@ -132,8 +131,7 @@ impl App {
             total_incl_vat: q.totals.total_incl_vat,
         };
         notify(tx.as_mut(), now, &client, sent).await?;
-        tx.commit().await?;
-        Ok(quote)
+        self.answer(tx, Outcome::Done, quote).await
     }
 
     /// The client accepts a sent quote ("bon pour accord": typed name, consent, terms): in the
@@ -195,8 +193,7 @@ impl App {
             Shown { quote: Some(quote.clone()), purchase_order: Some(purchase_order.clone()), ..Shown::default() };
         let po_id = purchase_order.id;
         issue(tx.as_mut(), now, &company, &client, DocumentKind::PurchaseOrder, po_id, &po_number, shown).await?;
-        tx.commit().await?;
-        Ok(Accepted { quote, purchase_order })
+        self.answer(tx, Outcome::Created, Accepted { quote, purchase_order }).await
     }
 
     /// The client declines a sent quote, or asks for changes (saying which); the studio is told.
@@ -223,8 +220,7 @@ impl App {
             comment,
         };
         notify_staff(tx.as_mut(), now, &company, refused).await?;
-        tx.commit().await?;
-        Ok(quote)
+        self.answer(tx, Outcome::Done, quote).await
     }
 
     /// Drafts the next version from a sent, refused or expired one (sales).
@@ -243,8 +239,7 @@ impl App {
         let revision = tx.insert_revision(&q, valid_until, now).await?;
         let detail = json!({"from_quote_id": id, "version": q.version + 1});
         audit(tx.as_mut(), now, actor, "quote.revised", ("quote", revision.id), detail).await?;
-        tx.commit().await?;
-        Ok(revision)
+        self.answer(tx, Outcome::Created, revision).await
     }
 
     /// Moves the validity date of a draft or of a quote still awaiting an answer (sales); the
@@ -268,8 +263,7 @@ impl App {
             let extended = Notification::QuoteExtended { quote_id: id, number: quote.number.clone(), valid_until };
             notify(tx.as_mut(), now, &client, extended).await?;
         }
-        tx.commit().await?;
-        Ok(quote)
+        self.answer(tx, Outcome::Done, quote).await
     }
 
     /// Quote versions, newest first: a client's own (never drafts), or all for staff.

@@ -1,6 +1,7 @@
 //! Quote requests (a property, the services wanted, a wished date, plans and photos) and the
 //! catalogue they pick from and quotes are priced with.
 
+use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{Attachment, CatalogueItem, Id, QuoteRequest, Role};
 use immovr_core::notification::Notification;
@@ -143,8 +144,7 @@ impl App {
             return Err(DomainError::validation("client_id", "no such client"));
         }
         let created = self.insert_request(tx.as_mut(), actor, client_id, &request, &attachments).await?;
-        tx.commit().await?;
-        Ok(created)
+        self.answer(tx, Outcome::Created, created).await
     }
 
     /// Adds a service or an option to the catalogue (sales).
@@ -165,8 +165,7 @@ impl App {
         let created = tx.insert_catalogue_item(&item).await?;
         let detail = json!({"code": item.code, "unit_price": item.unit_price});
         audit(tx.as_mut(), now, actor, "catalogue.created", ("catalogue_item", created.id), detail).await?;
-        tx.commit().await?;
-        Ok(created)
+        self.answer(tx, Outcome::Created, created).await
     }
 
     /// Changes a catalogue item: labels, unit, price, rate, whether it is offered (sales).
@@ -187,8 +186,7 @@ impl App {
             tx.update_catalogue_item(id, &patch).await?.ok_or_else(|| DomainError::not_found("catalogue item"))?;
         let detail = json!({"unit_price": patch.unit_price, "active": patch.active});
         audit(tx.as_mut(), now, actor, "catalogue.updated", ("catalogue_item", id), detail).await?;
-        tx.commit().await?;
-        Ok(item)
+        self.answer(tx, Outcome::Done, item).await
     }
 
     /// Quote requests, newest first: a client's own, or all for staff.

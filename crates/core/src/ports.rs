@@ -174,12 +174,14 @@ pub struct Delivered {
     pub invoice: Invoice,
 }
 
-/// A stored answer to a request made with an `Idempotency-Key`.
+/// Where a request made with an `Idempotency-Key` stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IdempotencyStart {
-    /// First time: go ahead, then `idempotency_complete`.
-    Started,
-    /// Seen and finished: replay this answer.
+    /// This run holds the key, as attempt `attempt`: go ahead.
+    Started { attempt: i64 },
+    /// Another run holds the key until `until`: come back then.
+    InProgress { until: jiff::Timestamp },
+    /// Seen and answered: replay this answer.
     Replay { status: u16, body: String },
 }
 

@@ -8,7 +8,7 @@ use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
 use immovr_core::ports::{AuditFilter, Dashboard, IdempotencyStart};
 use immovr_core::{DomainError, Result};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::db::args;
 use crate::support::outbox_from_row;
@@ -161,21 +161,26 @@ impl Idempotency for SqlStore {
         key: &str,
         fingerprint: &str,
         now: Timestamp,
+        lease: SignedDuration,
     ) -> Result<IdempotencyStart> {
         let mut tx = self.db.write().await?;
         let inserted = tx
             .exec(
-                "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (owner, key) DO NOTHING",
-                args![owner, key, fingerprint, now],
+                "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at, attempt, lease_until) \
+                 VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (owner, key) DO NOTHING",
+                args![owner, key, fingerprint, now, now + lease],
             )
             .await?;
         let outcome = if inserted == 1 {
-            IdempotencyStart::Started
+            IdempotencyStart::Started { attempt: 1 }
         } else {
             let row = tx
                 .one(
-                    "SELECT fingerprint, status, body FROM idempotency_keys WHERE owner = $1 AND key = $2",
+                    &format!(
+                        "SELECT fingerprint, status, body, attempt, lease_until FROM idempotency_keys \
+                         WHERE owner = $1 AND key = $2{}",
+                        tx.for_update()
+                    ),
                     args![owner, key],
                 )
                 .await?;
@@ -183,9 +188,23 @@ impl Idempotency for SqlStore {
                 return Err(DomainError::IdempotencyKeyReused);
             }
             match row.opt_i64("status")? {
-                None => return Err(DomainError::IdempotencyInProgress),
                 Some(status) => {
                     IdempotencyStart::Replay { status: status as u16, body: row.opt_text("body")?.unwrap_or_default() }
+                }
+                None => {
+                    let until = row.ts("lease_until")?;
+                    if until > now {
+                        IdempotencyStart::InProgress { until }
+                    } else {
+                        // The run that held it died or gave up: this one takes over.
+                        let attempt = row.i64("attempt")? + 1;
+                        tx.exec(
+                            "UPDATE idempotency_keys SET attempt = $3, lease_until = $4 WHERE owner = $1 AND key = $2",
+                            args![owner, key, attempt, now + lease],
+                        )
+                        .await?;
+                        IdempotencyStart::Started { attempt }
+                    }
                 }
             }
         };
@@ -193,22 +212,33 @@ impl Idempotency for SqlStore {
         Ok(outcome)
     }
 
-    async fn idempotency_complete(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<()> {
+    async fn idempotency_complete(&self, owner: &str, key: &str, attempt: i64, status: u16, body: &str) -> Result<()> {
         let mut tx = self.db.write().await?;
         tx.exec(
-            "UPDATE idempotency_keys SET status = $3, body = $4 WHERE owner = $1 AND key = $2",
-            args![owner, key, status as i64, body],
+            "UPDATE idempotency_keys SET status = $4, body = $5 \
+             WHERE owner = $1 AND key = $2 AND attempt = $3 AND status IS NULL",
+            args![owner, key, attempt, status as i64, body],
         )
         .await?;
         self.commit(tx).await?;
         Ok(())
     }
 
-    async fn idempotency_abandon(&self, owner: &str, key: &str) -> Result<()> {
+    async fn idempotency_abandon(&self, owner: &str, key: &str, attempt: i64) -> Result<()> {
         let mut tx = self.db.write().await?;
-        tx.exec("DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status IS NULL", args![owner, key])
-            .await?;
+        tx.exec(
+            "DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND attempt = $3 AND status IS NULL",
+            args![owner, key, attempt],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(())
+    }
+
+    async fn forget_idempotency_keys(&self, before: Timestamp) -> Result<u64> {
+        let mut tx = self.db.write().await?;
+        let n = tx.exec("DELETE FROM idempotency_keys WHERE created_at < $1", args![before]).await?;
+        self.commit(tx).await?;
+        Ok(n)
     }
 }

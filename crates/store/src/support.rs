@@ -89,6 +89,18 @@ impl Journal for SqlTx {
         self.tx.announce(change);
     }
 
+    async fn answer_key(&mut self, owner: &str, key: &str, attempt: i64, status: u16, body: &str) -> Result<bool> {
+        let updated = self
+            .tx
+            .exec(
+                "UPDATE idempotency_keys SET status = $4, body = $5 \
+                 WHERE owner = $1 AND key = $2 AND attempt = $3 AND status IS NULL",
+                args![owner, key, attempt, status as i64, body],
+            )
+            .await?;
+        Ok(updated == 1)
+    }
+
     async fn issue_document(&mut self, snapshot: &DocumentSnapshot, entity_id: Id, client_id: Id) -> Result<()> {
         crate::documents::issue_document(&mut self.tx, snapshot, entity_id, client_id).await
     }

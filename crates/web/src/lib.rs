@@ -5,7 +5,7 @@
 pub mod api;
 mod download;
 pub mod extract;
-mod idempotency;
+pub mod idempotency;
 pub mod live;
 mod pages;
 pub mod problem;

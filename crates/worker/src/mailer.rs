@@ -172,7 +172,8 @@ impl Mailer {
     }
 
     /// The worker: sends as soon as a change commits, and at least every few seconds (retries,
-    /// rows queued by another instance); queues reminders hourly.
+    /// rows queued by another instance); queues reminders, and forgets day-old idempotency
+    /// keys, hourly.
     pub async fn run(self: Arc<Self>, live: LiveFeed) {
         let mut changes = live.subscribe();
         let mut last_reminders: Option<jiff::Timestamp> = None;
@@ -183,6 +184,10 @@ impl Mailer {
                     Ok(n) if n > 0 => tracing::info!(queued = n, "reminders queued"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "queuing reminders"),
+                }
+                // Idempotency keys are kept a day: retries come within minutes.
+                if let Err(e) = self.app.forget_idempotency_keys(SignedDuration::from_hours(24)).await {
+                    tracing::warn!(error = %e, "forgetting old idempotency keys");
                 }
                 last_reminders = Some(now);
             }

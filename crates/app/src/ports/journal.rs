@@ -37,6 +37,9 @@ pub trait Journal: Send {
     ) -> Result<()>;
     /// Tells the open pages of this change once (and only if) this transaction commits.
     fn announce(&mut self, change: Change);
+    /// Stores the answer of the keyed request this transaction's change answers, if `attempt`
+    /// still holds the key; false when a later attempt took it over.
+    async fn answer_key(&mut self, owner: &str, key: &str, attempt: i64, status: u16, body: &str) -> Result<bool>;
     /// Records an issued document: its frozen snapshot, rendered to PDF later (once).
     async fn issue_document(&mut self, snapshot: &DocumentSnapshot, entity_id: Id, client_id: Id) -> Result<()>;
 }

@@ -45,6 +45,8 @@ pub trait JournalQueries: Send + Sync {
 }
 
 /// Idempotency of POST requests, keyed by caller and key; `fingerprint` identifies the request.
+/// A run holds its key as an attempt with a lease; a later attempt may take it once the lease
+/// has run out. Every write names its attempt and does nothing when the key has moved on.
 #[async_trait]
 pub trait Idempotency: Send + Sync {
     async fn idempotency_start(
@@ -53,7 +55,10 @@ pub trait Idempotency: Send + Sync {
         key: &str,
         fingerprint: &str,
         now: Timestamp,
+        lease: jiff::SignedDuration,
     ) -> Result<IdempotencyStart>;
-    async fn idempotency_complete(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<()>;
-    async fn idempotency_abandon(&self, owner: &str, key: &str) -> Result<()>;
+    async fn idempotency_complete(&self, owner: &str, key: &str, attempt: i64, status: u16, body: &str) -> Result<()>;
+    async fn idempotency_abandon(&self, owner: &str, key: &str, attempt: i64) -> Result<()>;
+    /// Deletes the keys claimed before `before`; how many.
+    async fn forget_idempotency_keys(&self, before: Timestamp) -> Result<u64>;
 }
