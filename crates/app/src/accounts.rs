@@ -6,47 +6,65 @@ use immovr_core::auth::normalize_email;
 use immovr_core::listing::{ListQuery, Page, every};
 use immovr_core::model::{Address, Client, ClientKind, Id, Role, User};
 use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest, NewStaffUser, ProfileUpdate};
-use immovr_core::{Actor, DomainError, Result, Scope};
+use immovr_core::{Actor, DomainError, Result, Scope, identifiers};
 use serde_json::json;
 
 use crate::App;
 use crate::ports::{ClientRow, ProfileRow};
 use crate::support::{audit, check_opt_text, check_text};
 
-/// Digits only (spaces dropped), exactly `len` of them, or nothing.
-fn digits(field: &str, value: Option<String>, len: usize) -> Result<Option<String>> {
-    match value.map(|v| v.chars().filter(|c| !c.is_whitespace()).collect::<String>()) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) if v.len() == len && v.chars().all(|c| c.is_ascii_digit()) => Ok(Some(v)),
-        Some(_) => Err(DomainError::validation(field, format!("must be {len} digits"))),
-    }
+/// What a client says of itself besides its name and email, checked: company, identifiers
+/// (SIREN and SIRET with their Luhn digit, the SIRET of that SIREN, the VAT number with its
+/// key and of that SIREN), phone and billing address.
+struct Identity {
+    company_name: Option<String>,
+    siren: Option<String>,
+    siret: Option<String>,
+    vat_number: Option<String>,
+    phone: Option<String>,
+    address: Option<Address>,
 }
 
-fn check_address(a: &Option<Address>) -> Result<()> {
-    if let Some(a) = a {
-        check_text("billing_address.line1", &a.line1, 200)?;
-        check_text("billing_address.postcode", &a.postcode, 20)?;
-        check_text("billing_address.city", &a.city, 100)?;
-        if a.country.len() != 2 || !a.country.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(DomainError::validation("billing_address.country", "ISO 3166-1 alpha-2 code, e.g. FR"));
+impl Identity {
+    fn check(
+        company_name: Option<String>,
+        siren: Option<String>,
+        siret: Option<String>,
+        vat_number: Option<String>,
+        phone: Option<String>,
+        address: Option<Address>,
+    ) -> Result<Identity> {
+        let present = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        let company_name = check_opt_text("company_name", company_name, 200)?;
+        let siren = present(siren).map(|v| identifiers::siren("siren", &v)).transpose()?;
+        let siret = present(siret).map(|v| identifiers::siret("siret", &v)).transpose()?;
+        if let (Some(siren), Some(siret)) = (&siren, &siret)
+            && !siret.starts_with(siren.as_str())
+        {
+            return Err(DomainError::validation("siret", "must start with the SIREN"));
         }
+        let vat_number = present(vat_number).map(|v| identifiers::vat_number("vat_number", &v)).transpose()?;
+        if let (Some(vat), Some(siren)) = (&vat_number, &siren)
+            && !identifiers::vat_number_of(vat, siren)
+        {
+            return Err(DomainError::validation("vat_number", "is not the VAT number of this SIREN"));
+        }
+        let phone = present(phone).map(|v| identifiers::phone("phone", &v)).transpose()?;
+        let address = address.map(|a| check_address("billing_address", a)).transpose()?;
+        Ok(Identity { company_name, siren, siret, vat_number, phone, address })
     }
-    Ok(())
 }
 
-/// An intra-EU VAT number: spaces dropped, upper case, a country prefix.
-fn vat_number(value: Option<String>) -> Result<Option<String>> {
-    let v = value.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
-    if let Some(v) = &v
-        && (v.len() < 4
-            || v.len() > 16
-            || !v.chars().take(2).all(|ch| ch.is_ascii_uppercase())
-            || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
-    {
-        return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
-    }
-    Ok(v)
+/// A postal address: its lines, the country's postcode format, an ISO 3166 country.
+pub(crate) fn check_address(field: &str, a: Address) -> Result<Address> {
+    let country = identifiers::country(&format!("{field}.country"), &a.country)?;
+    Ok(Address {
+        line1: check_text(&format!("{field}.line1"), &a.line1, 200)?,
+        line2: check_opt_text(&format!("{field}.line2"), a.line2, 200)?,
+        postcode: identifiers::postcode(&format!("{field}.postcode"), &a.postcode, &country)?,
+        city: check_text(&format!("{field}.city"), &a.city, 100)?,
+        country,
+    })
 }
 
 /// A client's details, checked.
@@ -67,30 +85,20 @@ impl CheckedClient {
     pub(crate) fn new(c: NewClient) -> Result<CheckedClient> {
         let email = normalize_email(&c.email)?;
         let name = check_text("name", &c.name, 200)?;
-        let company_name = check_opt_text("company_name", c.company_name, 200)?;
-        if c.kind == ClientKind::Company && company_name.is_none() {
+        let id = Identity::check(c.company_name, c.siren, c.siret, c.vat_number, c.phone, c.billing_address)?;
+        if c.kind == ClientKind::Company && id.company_name.is_none() {
             return Err(DomainError::validation("company_name", "required for a company"));
         }
-        let siren = digits("siren", c.siren, 9)?;
-        let siret = digits("siret", c.siret, 14)?;
-        if let (Some(siren), Some(siret)) = (&siren, &siret)
-            && !siret.starts_with(siren.as_str())
-        {
-            return Err(DomainError::validation("siret", "must start with the SIREN"));
-        }
-        let vat_number = vat_number(c.vat_number)?;
-        let phone = check_opt_text("phone", c.phone, 40)?;
-        check_address(&c.billing_address)?;
         Ok(CheckedClient {
             kind: c.kind,
             email,
             name,
-            phone,
-            company_name,
-            siren,
-            siret,
-            vat_number,
-            address: c.billing_address,
+            phone: id.phone,
+            company_name: id.company_name,
+            siren: id.siren,
+            siret: id.siret,
+            vat_number: id.vat_number,
+            address: id.address,
             language: c.language,
         })
     }
@@ -183,31 +191,21 @@ impl App {
             return Err(DomainError::not_found("client"));
         }
         let name = check_text("name", &p.name, 200)?;
-        let company_name = check_opt_text("company_name", p.company_name, 200)?;
-        let siren = digits("siren", p.siren, 9)?;
-        let siret = digits("siret", p.siret, 14)?;
-        let vat_number = p.vat_number.map(|v| v.replace(' ', "").to_uppercase()).filter(|v| !v.is_empty());
-        if let Some(v) = &vat_number
-            && (v.len() < 4 || v.len() > 16 || !v.chars().all(|ch| ch.is_ascii_alphanumeric()))
-        {
-            return Err(DomainError::validation("vat_number", "an intra-EU VAT number such as FR12345678901"));
-        }
-        let phone = check_opt_text("phone", p.phone, 40)?;
-        check_address(&p.billing_address)?;
+        let id = Identity::check(p.company_name, p.siren, p.siret, p.vat_number, p.phone, p.billing_address)?;
         let now = self.now();
         let mut tx = self.begin().await?;
         let current = tx.client_now(client_id).await?;
-        if current.kind == ClientKind::Company && company_name.is_none() {
+        if current.kind == ClientKind::Company && id.company_name.is_none() {
             return Err(DomainError::validation("company_name", "required for a company"));
         }
         let row = ProfileRow {
             name: &name,
-            phone: phone.as_deref(),
-            company_name: company_name.as_deref(),
-            siren: siren.as_deref(),
-            siret: siret.as_deref(),
-            vat_number: vat_number.as_deref(),
-            billing_address: p.billing_address.as_ref(),
+            phone: id.phone.as_deref(),
+            company_name: id.company_name.as_deref(),
+            siren: id.siren.as_deref(),
+            siret: id.siret.as_deref(),
+            vat_number: id.vat_number.as_deref(),
+            billing_address: id.address.as_ref(),
             language: p.language,
             notify_email: p.notify_email,
         };

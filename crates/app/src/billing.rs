@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{CreditNoteRow, InvoiceRow, OrderToInvoice, PaymentRow, Tx};
-use crate::support::{Shown, audit, check_text, issue, next_number, notify, notify_client};
+use crate::support::{Shown, audit, check_paragraph, check_text, issue, next_number, notify, notify_client};
 
 impl App {
     /// Issues the invoice of a delivered order inside the caller's transaction: the purchase
@@ -145,7 +145,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(invoice_id), err(level = "info"))]
     pub async fn issue_credit_note(&self, actor: &Actor, invoice_id: Id, note: NewCreditNote) -> Result<CreditNote> {
         actor.require(Role::Accounting)?;
-        let reason = check_text("reason", &note.reason, 2000)?;
+        let reason = check_paragraph("reason", &note.reason, 2000)?;
         let now = self.now();
         let today = self.today();
         let mut tx = self.begin().await?;

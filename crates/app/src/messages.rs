@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::MessageRow;
-use crate::support::{audit, check_text, notify, notify_staff};
+use crate::support::{audit, check_paragraph, notify, notify_staff};
 
 impl App {
     /// Posts a message in a thread the actor may see; the other side is told.
@@ -21,7 +21,7 @@ impl App {
         thread_id: Id,
         message: NewMessage,
     ) -> Result<Message> {
-        let body = check_text("body", &message.body, 10_000)?;
+        let body = check_paragraph("body", &message.body, 10_000)?;
         let now = self.now();
         let mut tx = self.begin().await?;
         let client_id = tx.thread_client(actor.scope(), kind, thread_id).await?;

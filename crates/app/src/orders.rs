@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{StagePlanRow, Tx};
-use crate::support::{audit, check_opt_text, check_text, notify, notify_client};
+use crate::support::{audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client};
 
 /// What happens to a stage.
 enum StageChange {
@@ -81,7 +81,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(purchase_order_id = id), err(level = "info"))]
     pub async fn cancel_purchase_order(&self, actor: &Actor, id: Id, reason: &str) -> Result<PurchaseOrder> {
         actor.require(Role::Sales)?;
-        let reason = check_text("reason", reason, 2000)?;
+        let reason = check_paragraph("reason", reason, 2000)?;
         let now = self.now();
         let mut tx = self.begin().await?;
         let po = tx.lock_purchase_order(Scope::Staff, id).await?;
@@ -110,7 +110,7 @@ impl App {
         let (action, planned_date, news): (_, _, fn(StageNews) -> Notification) = match change {
             StageChange::Plan(plan) => {
                 let assignee = check_opt_text("assignee", plan.assignee, 200)?;
-                let notes = check_opt_text("notes", plan.notes, 5000)?;
+                let notes = check_opt_paragraph("notes", plan.notes, 5000)?;
                 let status = if plan.planned_date.is_some() { StageStatus::Planned } else { StageStatus::Pending };
                 let row = StagePlanRow {
                     planned_date: plan.planned_date,
@@ -150,23 +150,10 @@ impl App {
         self.change_stage(actor, order_id, stage_id, StageChange::Done).await
     }
 
-    /// Records a final file of an open order (production).
-    #[tracing::instrument(skip_all, fields(order_id), err(level = "info"))]
-    pub async fn add_deliverable(&self, actor: &Actor, order_id: Id, f: NewDeliverable) -> Result<Order> {
+    /// Records a final file of an open order that this process just stored (the last step of
+    /// `upload_deliverable`: a file is only ever referenced by the key immovr stored it under).
+    pub(crate) async fn record_deliverable(&self, actor: &Actor, order_id: Id, file: NewDeliverable) -> Result<Order> {
         actor.require(Role::Production)?;
-        let filename = check_text("filename", &f.filename, 255)?;
-        if filename.contains(['/', '\\', '\0']) {
-            return Err(DomainError::validation("filename", "a file name, not a path"));
-        }
-        let content_type = check_text("content_type", &f.content_type, 100)?;
-        if f.size_bytes < 0 {
-            return Err(DomainError::validation("size_bytes", "must not be negative"));
-        }
-        if f.sha256.len() != 64 || !f.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(DomainError::validation("sha256", "64 hexadecimal digits"));
-        }
-        let storage_key = check_text("storage_key", &f.storage_key, 500)?;
-        let file = NewDeliverable { filename, content_type, sha256: f.sha256.to_lowercase(), storage_key, ..f };
         let now = self.now();
         let mut tx = self.begin().await?;
         let order = tx.lock_order(order_id).await?;
@@ -215,7 +202,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(order_id), err(level = "info"))]
     pub async fn log_contact(&self, actor: &Actor, order_id: Id, note: &str) -> Result<ContactNote> {
         actor.require(Role::Production)?;
-        let note = check_text("note", note, 5000)?;
+        let note = check_paragraph("note", note, 5000)?;
         let now = self.now();
         let mut tx = self.begin().await?;
         tx.lock_order(order_id).await?;

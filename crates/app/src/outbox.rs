@@ -108,6 +108,9 @@ impl App {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn audit_events(&self, actor: &Actor, filter: &AuditFilter) -> Result<Page<AuditEvent>> {
         actor.require(Role::Admin)?;
+        if let Some(kind) = &filter.entity_kind {
+            immovr_core::text::plain("entity_kind", kind, 40)?;
+        }
         self.db.audit_events(filter).await
     }
 

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{LockedQuote, QuoteFields, QuoteLock};
-use crate::support::{Shown, audit, check_opt_text, check_text, issue, next_number, notify, notify_staff};
+use crate::support::{Shown, audit, check_opt_paragraph, check_text, issue, next_number, notify, notify_staff};
 
 /// A draft's content, checked.
 struct Content {
@@ -31,7 +31,7 @@ impl App {
     /// studio's validity period from today), lines priced with the studio's VAT rates.
     fn draft_content(&self, draft: &QuoteDraft, company: &CompanySettings) -> Result<Content> {
         let title = check_text("title", &draft.title, 300)?;
-        let notes = check_opt_text("notes", draft.notes.clone(), 5000)?;
+        let notes = check_opt_paragraph("notes", draft.notes.clone(), 5000)?;
         let today = self.today();
         let valid_until = draft.valid_until.unwrap_or_else(|| add_days(today, company.quote_validity_days));
         if valid_until < today {
@@ -199,7 +199,7 @@ impl App {
     /// The client declines a sent quote, or asks for changes (saying which); the studio is told.
     #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
     pub async fn refuse_quote(&self, actor: &Actor, id: Id, r: RefuseQuote) -> Result<Quote> {
-        let comment = check_opt_text("comment", r.comment, 5000)?;
+        let comment = check_opt_paragraph("comment", r.comment, 5000)?;
         if r.kind == RefusalKind::ChangesRequested && comment.is_none() {
             return Err(DomainError::validation("comment", "say what should change"));
         }

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{RequestRow, Tx};
-use crate::support::{audit, check_opt_text, check_text, notify_staff};
+use crate::support::{audit, check_opt_paragraph, check_paragraph, check_text, notify_staff};
 
 /// A quote request, checked.
 pub(crate) struct CheckedRequest {
@@ -60,7 +60,7 @@ fn check_catalogue(
 impl App {
     pub(crate) fn checked_request(&self, r: NewQuoteRequest) -> Result<CheckedRequest> {
         let property_type = check_text("property_type", &r.property_type, 100)?;
-        let property_address = check_text("property_address", &r.property_address, 500)?;
+        let property_address = check_paragraph("property_address", &r.property_address, 500)?;
         if r.surface_m2.is_some_and(|s| s <= Decimal::ZERO || s > Decimal::from(1_000_000)) {
             return Err(DomainError::validation("surface_m2", "must be positive"));
         }
@@ -70,7 +70,10 @@ impl App {
         if r.wanted.len() > 100 {
             return Err(DomainError::validation("wanted", "at most 100 items"));
         }
-        let notes = check_opt_text("notes", r.notes, 5000)?;
+        for (i, code) in r.wanted.iter().enumerate() {
+            immovr_core::text::plain(&format!("wanted[{i}]"), code, 40)?;
+        }
+        let notes = check_opt_paragraph("notes", r.notes, 5000)?;
         if r.wished_date.is_some_and(|d| d < self.today()) {
             return Err(DomainError::validation("wished_date", "must not be in the past"));
         }

@@ -1,15 +1,43 @@
 //! The studio's settings: identity, bank details, numbering, VAT rates, terms, stages.
 
 use immovr_core::model::{CompanySettings, Role};
-use immovr_core::{Actor, DomainError, Result};
+use immovr_core::{Actor, DomainError, Result, identifiers};
 use serde_json::json;
 
 use crate::App;
-use crate::support::{audit, check_text};
+use crate::accounts::check_address;
+use crate::support::{audit, check_paragraph, check_text};
 
-fn check_company(c: &CompanySettings) -> Result<()> {
-    check_text("legal_name", &c.legal_name, 200)?;
-    check_text("email", &c.email, 254)?;
+/// The company settings, checked and normalised: every text a single bounded line (the late
+/// payment wording a text), the identifiers with their checksums (SIREN, SIRET of that SIREN,
+/// VAT number of that SIREN, IBAN, BIC), the email, the phone, the addresses, French VAT rates
+/// including the default, prefixes, delays and stages. Demo settings keep their placeholder
+/// identifiers (printed as such on documents).
+fn check_company(c: CompanySettings) -> Result<CompanySettings> {
+    let line = |field: &str, v: &str, max: usize| check_text(field, v, max);
+    let mut c = c;
+    c.trade_name = line("trade_name", &c.trade_name, 100)?;
+    c.legal_name = line("legal_name", &c.legal_name, 200)?;
+    c.legal_form = line("legal_form", &c.legal_form, 100)?;
+    c.share_capital = line("share_capital", &c.share_capital, 100)?;
+    c.rcs = line("rcs", &c.rcs, 200)?;
+    c.siren = identifiers::siren("siren", &c.siren)?;
+    c.siret = identifiers::siret("siret", &c.siret)?;
+    if !c.siret.starts_with(&c.siren) {
+        return Err(DomainError::validation("siret", "must start with the SIREN"));
+    }
+    c.vat_number = identifiers::vat_number("vat_number", &c.vat_number)?;
+    if !identifiers::vat_number_of(&c.vat_number, &c.siren) {
+        return Err(DomainError::validation("vat_number", "is not the VAT number of this SIREN"));
+    }
+    c.address = check_address("address", c.address)?;
+    c.email = identifiers::email("email", &c.email)?;
+    c.phone = identifiers::phone("phone", &c.phone)?;
+    c.iban = identifiers::iban("iban", &c.iban)?;
+    c.bic = identifiers::bic("bic", &c.bic)?;
+    c.account_holder = line("account_holder", &c.account_holder, 200)?;
+    c.cheque_payee = line("cheque_payee", &c.cheque_payee, 200)?;
+    c.cheque_address = check_address("cheque_address", c.cheque_address)?;
     for (field, prefix) in [
         ("quote_prefix", &c.quote_prefix),
         ("purchase_order_prefix", &c.purchase_order_prefix),
@@ -20,29 +48,80 @@ fn check_company(c: &CompanySettings) -> Result<()> {
             return Err(DomainError::validation(field, "1 to 10 letters or digits"));
         }
     }
-    if c.vat_rates.is_empty() || !c.vat_rates.contains(&c.default_vat_rate) {
-        return Err(DomainError::validation("vat_rates", "must include the default rate"));
+    c.vat_rates = c
+        .vat_rates
+        .iter()
+        .enumerate()
+        .map(|(i, r)| identifiers::vat_rate(&format!("vat_rates[{i}]"), *r))
+        .collect::<Result<Vec<_>>>()?;
+    c.vat_rates.dedup();
+    c.default_vat_rate = identifiers::vat_rate("default_vat_rate", c.default_vat_rate)?;
+    if c.vat_rates.is_empty() || c.vat_rates.len() > 10 || !c.vat_rates.contains(&c.default_vat_rate) {
+        return Err(DomainError::validation("vat_rates", "1 to 10 rates, the default among them"));
     }
-    if !(1..=365).contains(&c.quote_validity_days) || !(0..=60).contains(&c.payment_terms_days) {
-        return Err(DomainError::validation("quote_validity_days", "validity 1–365 days, payment terms 0–60 days"));
+    if !(1..=365).contains(&c.quote_validity_days) {
+        return Err(DomainError::validation("quote_validity_days", "1 to 365 days"));
     }
-    if c.stage_template.is_empty() {
-        return Err(DomainError::validation("stage_template", "at least one stage"));
+    // Between professionals, payment terms may not exceed 60 days (Code de commerce, L441-10).
+    if !(0..=60).contains(&c.payment_terms_days) {
+        return Err(DomainError::validation("payment_terms_days", "0 to 60 days"));
     }
-    Ok(())
+    if !(0..=60).contains(&c.quote_reminder_days) {
+        return Err(DomainError::validation("quote_reminder_days", "0 to 60 days"));
+    }
+    if c.overdue_reminder_days.len() > 10 || c.overdue_reminder_days.iter().any(|d| !(1..=365).contains(d)) {
+        return Err(DomainError::validation("overdue_reminder_days", "up to 10 delays of 1 to 365 days"));
+    }
+    c.late_payment_wording = check_paragraph("late_payment_wording", &c.late_payment_wording, 1000)?;
+    if c.stage_template.is_empty() || c.stage_template.len() > 20 {
+        return Err(DomainError::validation("stage_template", "1 to 20 stages"));
+    }
+    for (i, stage) in c.stage_template.iter_mut().enumerate() {
+        let field = |name: &str| format!("stage_template[{i}].{name}");
+        stage.code = line(&field("code"), &stage.code, 40)?;
+        if !stage.code.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+            return Err(DomainError::validation(field("code"), "letters, digits, '-' or '_'"));
+        }
+        stage.label_fr = line(&field("label_fr"), &stage.label_fr, 100)?;
+        stage.label_en = line(&field("label_en"), &stage.label_en, 100)?;
+    }
+    Ok(c)
 }
 
 impl App {
-    /// Replaces the company settings (admin; the configuration file acts as the system).
+    /// Replaces the company settings (admin; the configuration file acts as the system). The
+    /// logo stays: it is set by its upload only (a storage key given here could publish any
+    /// stored file).
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn set_company(&self, actor: &Actor, settings: CompanySettings) -> Result<()> {
         actor.require(Role::Admin)?;
-        check_company(&settings)?;
+        let settings = check_company(settings)?;
         let now = self.now();
         let mut tx = self.begin().await?;
+        let current = tx.company().await?;
+        let settings =
+            CompanySettings { logo_key: current.logo_key, logo_content_type: current.logo_content_type, ..settings };
         tx.set_company(&settings).await?;
         let detail = json!({"legal_name": settings.legal_name});
         audit(tx.as_mut(), now, actor, "settings.updated", ("settings", 0), detail).await?;
+        tx.commit().await
+    }
+}
+
+impl App {
+    /// Records a stored logo as the company's (the upload use case's last step).
+    pub(crate) async fn record_logo(&self, actor: &Actor, key: &str, content_type: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let company = tx.company().await?;
+        let company = CompanySettings {
+            logo_key: Some(key.to_string()),
+            logo_content_type: Some(content_type.to_string()),
+            ..company
+        };
+        tx.set_company(&company).await?;
+        audit(tx.as_mut(), now, actor, "settings.logo_updated", ("settings", 0), json!({"content_type": content_type}))
+            .await?;
         tx.commit().await
     }
 }

@@ -3,31 +3,32 @@
 
 use immovr_core::model::{Client, CompanySettings, DocumentKind, DocumentSnapshot, Id, Language};
 use immovr_core::rules::{document_number, number_series};
-use immovr_core::{Actor, Change, DomainError, Notification, Result};
+use immovr_core::{Actor, Change, Notification, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
 use crate::ports::{AuditRecord, Tx};
 
-/// Text a person typed: trimmed, not empty, at most `max` characters.
+/// A single line a person typed (a name, a title): see `immovr_core::text::line`.
 pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(DomainError::validation(field, "must not be empty"));
-    }
-    if v.chars().count() > max {
-        return Err(DomainError::validation(field, format!("at most {max} characters")));
-    }
-    Ok(v.to_string())
+    immovr_core::text::line(field, value, max)
 }
 
-/// Optional text: empty is none.
+/// An optional single line: empty is none.
 pub(crate) fn check_opt_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => check_text(field, v, max).map(Some),
-    }
+    immovr_core::text::opt_line(field, value.as_deref(), max)
+}
+
+/// A text of several lines a person typed (a message, notes, a reason): see
+/// `immovr_core::text::text`.
+pub(crate) fn check_paragraph(field: &str, value: &str, max: usize) -> Result<String> {
+    immovr_core::text::text(field, value, max)
+}
+
+/// An optional text of several lines: empty is none.
+pub(crate) fn check_opt_paragraph(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
+    immovr_core::text::opt_text(field, value.as_deref(), max)
 }
 
 /// Appends the audit event of a change: who (and from which address), what, on which record.

@@ -2,7 +2,7 @@
 //! studio's logo. Each is streamed to the file store under a key immovr chooses, checked, then
 //! recorded; a file whose recording fails is removed again.
 
-use immovr_core::model::{CompanySettings, Id, Order};
+use immovr_core::model::{Id, Order};
 use immovr_core::ports::{NewAttachment, NewDeliverable};
 use immovr_core::{Actor, DomainError, Result, Scope};
 
@@ -24,6 +24,17 @@ fn file_error(field: &str, filename: &str, e: FileError) -> DomainError {
         FileError::Body(e) => DomainError::validation(field, format!("upload interrupted: {e}")),
         other => DomainError::internal_from("the file store", other),
     }
+}
+
+/// A media type as a client declares it (`type/subtype`, parameters allowed), in lower case.
+fn media_type(value: &str) -> Result<String> {
+    let v = value.trim().to_ascii_lowercase();
+    let essence = v.split(';').next().unwrap_or("").trim();
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
+    let valid = v.len() <= 100
+        && v.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && essence.split_once('/').is_some_and(|(t, s)| token(t) && token(s));
+    if valid { Ok(v) } else { Err(DomainError::validation("content_type", "a media type such as application/zip")) }
 }
 
 impl App {
@@ -79,6 +90,7 @@ impl App {
         actor.require(immovr_core::model::Role::Production)?;
         immovr_core::rules::check_order_open(self.db.order_status(Scope::Staff, order_id).await?)?;
         let filename = clean_filename(filename);
+        let content_type = media_type(content_type)?;
         let key = format!("orders/{order_id}/{}-{filename}", crate::tokens::random_key(12));
         let saved = self.files().save(&key, body, limit).await.map_err(|e| match e {
             FileError::TooLarge(limit) => DomainError::FileTooLarge { limit },
@@ -86,12 +98,12 @@ impl App {
         })?;
         let file = NewDeliverable {
             filename,
-            content_type: content_type.to_string(),
+            content_type,
             size_bytes: saved.size as i64,
             sha256: saved.sha256,
             storage_key: key.clone(),
         };
-        match self.add_deliverable(actor, order_id, file).await {
+        match self.record_deliverable(actor, order_id, file).await {
             Ok(order) => Ok(order),
             Err(e) => {
                 self.files().delete(&key).await;
@@ -110,13 +122,7 @@ impl App {
             self.files().delete(&key).await;
             return Err(DomainError::validation("logo", "a PNG, JPEG or WebP image"));
         };
-        let company: CompanySettings = self.db.company().await?;
-        let company = CompanySettings {
-            logo_key: Some(key.clone()),
-            logo_content_type: Some(content_type.to_string()),
-            ..company
-        };
-        if let Err(e) = self.set_company(actor, company).await {
+        if let Err(e) = self.record_logo(actor, &key, content_type).await {
             self.files().delete(&key).await;
             return Err(e);
         }

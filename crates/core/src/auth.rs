@@ -39,13 +39,7 @@ pub fn token_sha256(token: &str) -> String {
 
 /// Normalises an email for lookup and uniqueness; rejects what is clearly not an address.
 pub fn normalize_email(email: &str) -> Result<String> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid { Ok(email) } else { Err(DomainError::validation("email", "not a valid email address")) }
+    crate::identifiers::email("email", email)
 }
 
 #[cfg(test)]

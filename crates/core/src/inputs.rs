@@ -158,8 +158,9 @@ pub struct StagePlan {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// A final file of an order, as the upload that stored it saw it (never from a caller: the
+/// storage key is the one immovr chose).
+#[derive(Debug, Clone)]
 pub struct NewDeliverable {
     pub filename: String,
     pub content_type: String,

@@ -5,10 +5,12 @@
 //! - `rules`: the state machines and numbering;
 //! - `notification`: what a change tells the client or the studio; `links`: the pages' paths;
 //! - `ports`: who acts and what they may see, the clock, the use cases' inputs and outcomes;
+//! - `text`, `identifiers`: what people type, checked where it enters the domain;
 //! - `error`: one error type with stable codes.
 
 pub mod auth;
 pub mod error;
+pub mod identifiers;
 pub mod inputs;
 pub mod links;
 pub mod listing;
@@ -17,6 +19,7 @@ pub mod money;
 pub mod notification;
 pub mod ports;
 pub mod rules;
+pub mod text;
 
 pub use error::{Context, DomainError, ErrorKind, Internal, Result};
 pub use notification::{Change, LiveEvent, Notification};

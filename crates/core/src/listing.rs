@@ -57,8 +57,8 @@ impl ListQuery {
         {
             return Err(DomainError::validation("from", "the period starts after it ends"));
         }
-        if self.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            return Err(DomainError::validation("q", "at most 200 characters"));
+        if let Some(q) = &self.q {
+            crate::text::plain("q", q, 200)?;
         }
         Ok(())
     }

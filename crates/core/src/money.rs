@@ -18,6 +18,7 @@ pub fn to_cents(amount: Decimal) -> Decimal {
 
 /// What a document line is made of, before totals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineInput {
     /// Catalogue code this line came from, if any (free-text lines have none).
     #[serde(default)]
@@ -72,17 +73,12 @@ const MAX_UNIT_PRICE: i64 = 100_000_000;
 
 impl LineInput {
     /// Checks a line against the rules and the VAT rates in force; `index` names it in errors.
-    pub fn validate(&self, index: usize, allowed_rates: &[Decimal]) -> Result<()> {
+    /// Gives it with its text as kept (trimmed, line breaks normalised).
+    pub fn validate(&self, index: usize, allowed_rates: &[Decimal]) -> Result<LineInput> {
         let field = |name: &str| format!("lines[{index}].{name}");
-        if self.description.trim().is_empty() {
-            return Err(DomainError::validation(field("description"), "must not be empty"));
-        }
-        if self.description.chars().count() > 2000 {
-            return Err(DomainError::validation(field("description"), "at most 2000 characters"));
-        }
-        if self.unit.trim().is_empty() || self.unit.chars().count() > 30 {
-            return Err(DomainError::validation(field("unit"), "1 to 30 characters"));
-        }
+        let description = crate::text::text(&field("description"), &self.description, 2000)?;
+        let unit = crate::text::line(&field("unit"), &self.unit, 30)?;
+        let code = crate::text::opt_line(&field("code"), self.code.as_deref(), 40)?;
         if self.quantity <= Decimal::ZERO || self.quantity > Decimal::from(MAX_QUANTITY) {
             return Err(DomainError::validation(
                 field("quantity"),
@@ -114,7 +110,7 @@ impl LineInput {
             let rates: Vec<String> = allowed_rates.iter().map(|r| r.normalize().to_string()).collect();
             return Err(DomainError::validation(field("vat_rate"), format!("must be one of {}", rates.join(", "))));
         }
-        Ok(())
+        Ok(LineInput { code, description, unit, ..self.clone() })
     }
 
     pub fn total_excl_vat(&self) -> Decimal {
@@ -141,14 +137,7 @@ pub fn build_lines(inputs: &[LineInput], allowed_rates: &[Decimal]) -> Result<Ve
     if inputs.len() > 500 {
         return Err(DomainError::validation("lines", "at most 500 lines"));
     }
-    inputs
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            l.validate(i, allowed_rates)?;
-            Ok(l.to_line(i as i64 + 1))
-        })
-        .collect()
+    inputs.iter().enumerate().map(|(i, l)| Ok(l.validate(i, allowed_rates)?.to_line(i as i64 + 1))).collect()
 }
 
 impl Line {

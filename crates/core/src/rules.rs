@@ -50,11 +50,10 @@ pub fn check_draft(status: QuoteStatus) -> Result<()> {
 
 /// Validates the signature step of an acceptance.
 pub fn check_acceptance(signer_name: &str, consent: bool, terms_accepted: bool) -> Result<String> {
-    let name = signer_name.trim();
-    if name.is_empty() || name.chars().count() > 200 || !consent || !terms_accepted {
+    if signer_name.trim().is_empty() || !consent || !terms_accepted {
         return Err(DomainError::AcceptanceIncomplete);
     }
-    Ok(name.to_string())
+    crate::text::line("signer_name", signer_name, 200)
 }
 
 pub fn check_purchase_order_pending(status: PurchaseOrderStatus) -> Result<()> {

@@ -456,7 +456,7 @@ async fn sign_up(http: &Http, n: u64) -> Result<ClientAccount, String> {
             Some(Body::Json(json!({
                 "client": {
                     "kind": "company", "name": format!("Agence {n}"), "email": email,
-                    "company_name": format!("Agence {n} Immobilier"), "siren": "123456782", "vat_number": "FR40123456782",
+                    "company_name": format!("Agence {n} Immobilier"), "siren": "123456782", "vat_number": "FR11123456782",
                     "billing_address": {"line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}
                 },
                 "password": "client-password"

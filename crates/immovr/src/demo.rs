@@ -134,8 +134,8 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
                 phone: Some("+33 6 00 00 00 01".into()),
                 company_name: Some("Agence Lumière Immobilier".into()),
                 siren: Some("123456782".into()),
-                siret: Some("12345678200017".into()),
-                vat_number: Some("FR40123456782".into()),
+                siret: Some("12345678200002".into()),
+                vat_number: Some("FR11123456782".into()),
                 billing_address: Some(Address {
                     line1: "8 place Bellecour".into(),
                     line2: None,
@@ -369,23 +369,11 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         let po = store.validate_purchase_order(&staff, po.id).await?;
         let order_id = po.order_id.expect("order");
         // A real (small) file, so the demo's download links work.
-        let key = format!("orders/{order_id}/demo-rendus.txt");
         let content = format!("ImmoVr — fichiers de démonstration pour la commande {}\n", po.number);
         let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from(content));
         let body = Box::pin(futures_util::stream::iter([chunk]));
-        let saved = app.files().save(&key, body, 1 << 20).await?;
         store
-            .add_deliverable(
-                &staff,
-                order_id,
-                NewDeliverable {
-                    filename: "rendus-demo.txt".into(),
-                    content_type: "text/plain; charset=utf-8".into(),
-                    size_bytes: saved.size as i64,
-                    sha256: saved.sha256,
-                    storage_key: key,
-                },
-            )
+            .upload_deliverable(&staff, order_id, "rendus-demo.txt", "text/plain; charset=utf-8", body, 1 << 20)
             .await?;
         let invoice = store.deliver_order(&staff, order_id).await?.invoice;
         let payment = if pay == 0 {

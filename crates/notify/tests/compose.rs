@@ -9,7 +9,7 @@ use serde_json::json;
 fn company() -> CompanySettings {
     serde_json::from_value(json!({
         "trade_name": "ImmoVr", "legal_name": "Virtuelli", "legal_form": "SAS", "share_capital": "10 000 €",
-        "siren": "123456782", "siret": "12345678200017", "rcs": "RCS Paris", "vat_number": "FR40123456782",
+        "siren": "123456782", "siret": "12345678200002", "rcs": "RCS Paris", "vat_number": "FR11123456782",
         "address": {"line1": "12 rue de la Roquette", "postcode": "75011", "city": "Paris"}, "email": "studio@immovr.example",
         "phone": "+33 1 23 45 67 89", "iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPPXXX",
         "account_holder": "Virtuelli SAS", "cheque_payee": "Virtuelli",

@@ -301,7 +301,7 @@ pub fn default_company() -> CompanySettings {
         siren: "000000000".into(),
         siret: "00000000000000".into(),
         rcs: "RCS Paris 000 000 000 (démo)".into(),
-        vat_number: "FR00000000000".into(),
+        vat_number: "FR12000000000".into(),
         address: address.clone(),
         email: "studio@immovr.example".into(),
         phone: "+33 1 00 00 00 00".into(),

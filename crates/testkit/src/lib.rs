@@ -110,6 +110,12 @@ impl Answer {
     }
 }
 
+/// Bytes as an upload's body, for the use cases that store files.
+pub fn body(content: &'static [u8]) -> immovr_app::ports::ByteStream<'static> {
+    let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from_static(content));
+    Box::pin(futures_util::stream::iter([chunk]))
+}
+
 /// A staff member with these roles and password; gives an API token.
 pub async fn staff_token(app: &immovr_app::App, email: &str, password: &str, roles: &[Role]) -> String {
     let (user, _) = app
@@ -257,6 +263,23 @@ impl TestApp {
         self.send(reqwest::Method::PUT, token, path, Some(&body), None).await
     }
 
+    /// Uploads a final file of an order (staff), as the API takes it: the raw body.
+    pub async fn upload(&self, order: impl std::fmt::Display, filename: &str, content: &[u8]) -> Answer {
+        let res = self
+            .http
+            .put(format!("{}/api/v1/orders/{order}/files/{filename}", self.base))
+            .bearer_auth(&self.admin)
+            .header("content-type", "application/zip")
+            .body(content.to_vec())
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.json().await.unwrap_or(Value::Null);
+        Answer { status, body, headers }
+    }
+
     /// Signs up a company client through the API; returns (client id, session token).
     pub async fn signup(&self, name: &str) -> (Id, String) {
         let slug: String = name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
@@ -271,7 +294,7 @@ impl TestApp {
                         "email": format!("{slug}@client.example"),
                         "company_name": format!("{name} Immobilier"),
                         "siren": "123456782",
-                        "vat_number": "FR40123456782",
+                        "vat_number": "FR11123456782",
                         "billing_address": {"line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}
                     },
                     "password": "client-password"

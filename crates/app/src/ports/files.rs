@@ -96,7 +96,8 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 /// A safe file name: no path, no control characters, at most 200 characters.
 pub fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned: String =
+        base.chars().filter(|&c| !c.is_control() && !immovr_core::text::is_format_control(c)).take(200).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
     if cleaned.is_empty() { "fichier".into() } else { cleaned }
 }
@@ -113,6 +114,7 @@ mod tests {
         assert_eq!(clean_filename("../../etc/passwd"), "passwd");
         assert_eq!(clean_filename("C:\\plans\\plan RDC.pdf"), "plan RDC.pdf");
         assert_eq!(clean_filename(".."), "fichier");
+        assert_eq!(clean_filename("facture\u{202E}fdp.exe\u{0}"), "facturefdp.exe");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use immovr_core::Actor;
 use immovr_core::money::LineInput;
-use immovr_core::ports::{AcceptQuote, NewDeliverable, NewQuote};
+use immovr_core::ports::{AcceptQuote, NewQuote};
 use tokio::sync::Barrier;
 
 use super::*;
@@ -128,20 +128,8 @@ both!(two_hundred_concurrent_invoices_are_gapless, async |app: &TestApp| {
             .await
             .unwrap();
         let order_id = store.validate_purchase_order(&staff, po.purchase_order.id).await.unwrap().order_id.unwrap();
-        store
-            .add_deliverable(
-                &staff,
-                order_id,
-                NewDeliverable {
-                    filename: "f.zip".into(),
-                    content_type: "application/zip".into(),
-                    size_bytes: 1,
-                    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-                    storage_key: format!("k{i}"),
-                },
-            )
-            .await
-            .unwrap();
+        let file = immovr_testkit::body(b"test");
+        store.upload_deliverable(&staff, order_id, "f.zip", "application/zip", file, 1 << 20).await.unwrap();
         order_ids.push(order_id);
     }
     let reqs =
@@ -188,8 +176,7 @@ both!(idempotency_key_replays_without_a_second_effect, async |app: &TestApp| {
         let order =
             app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
                 .clone();
-        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "v.mp4", "content_type": "video/mp4",
-            "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "v"})).await;
+        app.upload(&order, "v.mp4", b"final files").await;
         let invoice = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]
             ["id"]
             .clone();

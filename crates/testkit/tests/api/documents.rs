@@ -91,8 +91,7 @@ async fn invoiced(app: &TestApp, client: &str, quote: Id) -> (Id, Id, Id, Id) {
         app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
             .as_i64()
             .unwrap();
-    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "visite.zip", "content_type": "application/zip",
-        "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    app.upload(&order, "visite.zip", b"final files").await;
     let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
     assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
     (quote, po, order, delivered.body["invoice"]["id"].as_i64().unwrap())
@@ -211,7 +210,7 @@ both!(issued_documents_never_change_and_stay_private, async |app: &TestApp| {
     // The studio changes its name and bank details.
     let mut company = app.get(&app.admin, "/api/v1/settings/company").await.body;
     company["legal_name"] = json!("Virtuelli Renommée");
-    company["iban"] = json!("FR76 1027 8060 3100 0205 7000 185");
+    company["iban"] = json!("FR09 1027 8060 3100 0205 7000 185");
     let saved = app.put(&app.admin, "/api/v1/settings/company", company).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
 
@@ -241,7 +240,7 @@ both!(issued_documents_never_change_and_stay_private, async |app: &TestApp| {
     let (_, _, _, invoice2) = invoiced(app, &client, quote2).await;
     let new_text = text(&download(app, &client, &format!("/api/v1/invoices/{invoice2}/pdf")).await.bytes);
     assert!(
-        new_text.contains("Virtuelli Renommée") && new_text.contains("FR76 1027 8060 3100 0205 7000 185"),
+        new_text.contains("Virtuelli Renommée") && new_text.contains("FR09 1027 8060 3100 0205 7000 185"),
         "{new_text}"
     );
     assert!(!text(&first.bytes).contains("Renommée"));

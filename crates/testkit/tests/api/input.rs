@@ -210,8 +210,7 @@ both!(a_client_never_sees_another_clients_records, async |app: &TestApp| {
         app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
             .as_i64()
             .unwrap();
-    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "a.zip", "content_type": "application/zip",
-        "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "a"})).await;
+    app.upload(&order, "a.zip", b"final files").await;
     let invoice =
         app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"]
             .as_i64()

@@ -151,11 +151,18 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!((nothing.status, nothing.code()), (StatusCode::CONFLICT, "order_nothing_to_deliver"));
 
     // 5. Final files delivered: the invoice is issued from the purchase order.
-    let file = app
-        .post(&admin, &format!("/api/v1/orders/{order_id}/deliverables"), json!({"filename": "visite-360.zip", "content_type": "application/zip",
-            "size_bytes": 52_428_800, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "orders/1/visite-360.zip"}))
-        .await;
+    let file = app.upload(order_id, "visite-360.zip", b"the final files").await;
     assert_eq!(file.status, StatusCode::CREATED, "{}", file.body);
+    // A storage key is never the caller's to give: there is no such route any more.
+    let keyed = app
+        .post(&admin, &format!("/api/v1/orders/{order_id}/deliverables"), json!({"filename": "x.zip", "content_type": "application/zip",
+            "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "requests/other/plan.pdf"}))
+        .await;
+    assert!(
+        keyed.status == StatusCode::NOT_FOUND || keyed.status == StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        keyed.status
+    );
     let delivered = app.post(&admin, &format!("/api/v1/orders/{order_id}/deliver"), json!({})).await;
     assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
     let invoice = &delivered.body["invoice"];
@@ -242,8 +249,7 @@ both!(credit_note_cancels_and_reissues, async |app: &TestApp| {
     let order =
         app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
             .clone();
-    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "r.zip", "content_type": "application/zip",
-        "size_bytes": 10, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    app.upload(&order, "r.zip", b"final files").await;
     let invoice =
         app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"].clone();
     let cn = app

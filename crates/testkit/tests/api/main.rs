@@ -6,6 +6,7 @@ mod concurrency;
 mod demo;
 mod documents;
 mod files;
+mod hostile;
 mod idempotency;
 mod input;
 mod journey;

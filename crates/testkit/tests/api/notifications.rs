@@ -71,8 +71,7 @@ async fn journey(backend: Backend) {
         .put(&app.admin, &format!("/api/v1/orders/{order}/stages/{shoot}"), json!({"planned_date": "2026-06-20"}))
         .await;
     assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
-    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "visite.zip", "content_type": "application/zip",
-        "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    app.upload(&order, "visite.zip", b"final files").await;
     let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
     let invoice = delivered.body["invoice"]["id"].as_i64().unwrap();
     let paid = app
@@ -393,8 +392,7 @@ both!(reminders_are_queued_once_per_step, async |app: &TestApp| {
         app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
             .as_i64()
             .unwrap();
-    app.post(&app.admin, &format!("/api/v1/orders/{order}/deliverables"), json!({"filename": "p.pdf", "content_type": "application/pdf",
-        "size_bytes": 1, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "storage_key": "k"})).await;
+    app.upload(&order, "p.pdf", b"final files").await;
     let invoice =
         app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"]
             .as_i64()

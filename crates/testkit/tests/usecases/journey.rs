@@ -66,14 +66,12 @@ use_cases!(the_journey_from_request_to_payment, async |u: &TestUseCases| {
 
     // Nothing to deliver yet.
     assert!(matches!(u.app.deliver_order(&u.studio(), order_id).await, Err(DomainError::OrderNothingToDeliver)));
-    let file = NewDeliverable {
-        filename: "rendus.zip".into(),
-        content_type: "application/zip".into(),
-        size_bytes: 10,
-        sha256: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08".into(),
-        storage_key: format!("orders/{order_id}/rendus.zip"),
-    };
-    let order = u.app.add_deliverable(&u.studio(), order_id, file).await.unwrap();
+    let order = u
+        .app
+        .upload_deliverable(&u.studio(), order_id, "rendus.zip", "Application/ZIP", body(b"test"), 1 << 20)
+        .await
+        .unwrap();
+    assert_eq!((order.deliverables[0].size_bytes, order.deliverables[0].content_type.as_str()), (4, "application/zip"));
     assert_eq!(order.deliverables[0].sha256, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
 
     let delivered = u.app.deliver_order(&u.studio(), order_id).await.unwrap();

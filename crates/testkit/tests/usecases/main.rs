@@ -14,7 +14,7 @@ pub use immovr_core::model::*;
 pub use immovr_core::money::LineInput;
 pub use immovr_core::ports::*;
 pub use immovr_core::{Actor, DomainError, Notification};
-pub use immovr_testkit::{TestUseCases, use_cases};
+pub use immovr_testkit::{TestUseCases, body, use_cases};
 
 pub fn d(s: &str) -> rust_decimal::Decimal {
     s.parse().unwrap()
@@ -52,12 +52,9 @@ pub async fn order_to_deliver(u: &TestUseCases, client: &Actor, client_id: Id) -
     let q = sent_quote(u, client_id, vec![line("Visite 360°", "1", "390.00", "20")]).await;
     let po = u.app.accept_quote(client, q.id, signature()).await.unwrap().purchase_order;
     let po = u.app.validate_purchase_order(&u.studio(), po.id).await.unwrap();
-    let file = NewDeliverable {
-        filename: "visite.zip".into(),
-        content_type: "application/zip".into(),
-        size_bytes: 12,
-        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-        storage_key: format!("orders/{}/visite.zip", po.order_id.unwrap()),
-    };
-    u.app.add_deliverable(&u.studio(), po.order_id.unwrap(), file).await.unwrap()
+    let order_id = po.order_id.unwrap();
+    u.app
+        .upload_deliverable(&u.studio(), order_id, "visite.zip", "application/zip", body(b"test"), 1 << 20)
+        .await
+        .unwrap()
 }

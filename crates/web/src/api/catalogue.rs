@@ -97,10 +97,6 @@ pub async fn set_company(
     Staff(caller, _): Staff<Admin>,
     Json(settings): Json<CompanySettings>,
 ) -> ApiResult<J<CompanySettings>> {
-    // The logo is set by its upload only: a key here could publish any stored file.
-    let current = state.app.company().await?;
-    let settings =
-        CompanySettings { logo_key: current.logo_key, logo_content_type: current.logo_content_type, ..settings };
     state.app.set_company(&caller.actor, settings).await?;
     Ok(axum::Json(state.app.company().await?))
 }

@@ -100,7 +100,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::get))
         .routes(routes!(orders::plan_stage))
         .routes(routes!(orders::complete_stage))
-        .routes(routes!(orders::add_deliverable))
         .routes(routes!(orders::deliver))
         .routes(routes!(orders::invoice))
         .routes(routes!(orders::messages, orders::post_message))

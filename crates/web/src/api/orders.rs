@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use immovr_core::model::{Id, Invoice, Message, Order, PurchaseOrder, ThreadKind};
-use immovr_core::ports::{Delivered, NewDeliverable, NewMessage, StagePlan};
+use immovr_core::ports::{Delivered, NewMessage, StagePlan};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -107,18 +107,6 @@ pub async fn complete_stage(
     Path((id, stage_id)): Path<(Id, Id)>,
 ) -> ApiResult<J<Order>> {
     Ok(axum::Json(state.app.complete_stage(&caller.actor, id, stage_id).await?))
-}
-
-/// Record a final file's metadata (production). Uploading the bytes comes with the back office.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/deliverables", tag = "orders", params(("id" = i64, Path)), request_body = NewDeliverable,
-    responses((status = 201, body = Order), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_deliverable(
-    State(state): State<AppState>,
-    Staff(caller, _): Staff<Production>,
-    Path(id): Path<Id>,
-    Json(body): Json<NewDeliverable>,
-) -> ApiResult<(StatusCode, J<Order>)> {
-    Ok((StatusCode::CREATED, axum::Json(state.app.add_deliverable(&caller.actor, id, body).await?)))
 }
 
 /// Mark the order delivered; its invoice is issued in the same transaction (production).
