@@ -24,6 +24,16 @@ fn get(port: u16, path: &str, token: &str) -> String {
     out
 }
 
+/// A server stopped however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn operator_commands_and_graceful_shutdown() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,4 +103,121 @@ fn operator_commands_and_graceful_shutdown() {
     assert!(exit.success(), "exit status {exit:?}");
     let logs: Vec<String> = BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok).collect();
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:?}");
+}
+
+/// SQLite shared by the server and the operator's commands: while the server takes a steady
+/// stream of writes, `user add` and `token create` run again and again. Writers wait for each
+/// other (`BEGIN IMMEDIATE`, a busy timeout): no command fails, no request gets a server error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_and_the_server_share_the_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = immovr(&data)
+        .args(["user", "add", "--email", "load@studio.example", "--name", "Load", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = immovr(&data).args(["token", "create", "--email", "load@studio.example"]).output().unwrap();
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+
+    let port = free_port();
+    let server = immovr(&data)
+        .arg("serve")
+        .env("IMMOVR_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = KillOnDrop(server);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The load: clients created and quotes drafted, four at a time, until the commands are done.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let http = reqwest::Client::new();
+    let mut load = Vec::new();
+    for worker in 0..4 {
+        let (http, token, done) = (http.clone(), token.clone(), done.clone());
+        let base = format!("http://127.0.0.1:{port}/api/v1");
+        load.push(tokio::spawn(async move {
+            let (mut sent, mut server_errors) = (0, Vec::new());
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let client = serde_json::json!({"client": {"kind": "person", "name": "Charge",
+                    "email": format!("load-{worker}-{n}@client.example")}});
+                let res = http.post(format!("{base}/clients")).bearer_auth(&token).json(&client).send().await.unwrap();
+                let status = res.status();
+                let body: serde_json::Value = res.json().await.unwrap_or_default();
+                if status.is_server_error() {
+                    server_errors.push(body.to_string());
+                    continue;
+                }
+                let quote = serde_json::json!({"client_id": body["id"], "title": "Charge", "lines": [{"description": "Rendu",
+                    "quantity": "1", "unit": "image", "unit_price": "100", "vat_rate": "20"}]});
+                let res = http.post(format!("{base}/quotes")).bearer_auth(&token).json(&quote).send().await.unwrap();
+                if res.status().is_server_error() {
+                    server_errors.push(res.text().await.unwrap_or_default());
+                }
+                sent += 2;
+            }
+            (sent, server_errors)
+        }));
+    }
+
+    let mut failures = Vec::new();
+    let commands = tokio::task::spawn_blocking(move || {
+        for i in 0..20 {
+            let email = format!("ops{i}@studio.example");
+            let add = immovr(&data)
+                .args(["user", "add", "--email", &email, "--name", "Ops", "--role", "sales"])
+                .output()
+                .unwrap();
+            if !add.status.success() {
+                failures.push(format!("user add: {}", String::from_utf8_lossy(&add.stderr)));
+            }
+            let token = immovr(&data).args(["token", "create", "--email", &email]).output().unwrap();
+            if !token.status.success() {
+                failures.push(format!("token create: {}", String::from_utf8_lossy(&token.stderr)));
+            }
+        }
+        failures
+    });
+    let failures = commands.await.unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+
+    // And a writer that holds the lock for a while (another process's long transaction): the
+    // command and the server wait for it, then succeed.
+    let db = rusqlite::Connection::open(dir.path().join("data/immovr.db")).unwrap();
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let waiting = Instant::now();
+    let data = dir.path().join("data");
+    let command = std::thread::spawn(move || {
+        immovr(&data).args(["token", "create", "--email", "ops0@studio.example"]).output().unwrap()
+    });
+    let request = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/clients"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"client": {"kind": "person", "name": "Patient", "email": "patient@client.example"}}))
+        .send();
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        db.execute_batch("COMMIT").unwrap();
+    };
+    let (response, ()) = tokio::join!(request, release);
+    let response = response.unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED, "{:?}", response.text().await);
+    let out = command.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(waiting.elapsed() >= Duration::from_millis(1500), "both waited for the lock");
+    let mut requests = 0;
+    for worker in load {
+        let (sent, server_errors) = worker.await.unwrap();
+        assert!(server_errors.is_empty(), "server errors under a second process: {server_errors:?}");
+        requests += sent;
+    }
+    assert!(failures.is_empty(), "commands failed while the server wrote: {failures:?}");
+    assert!(requests > 40, "the server was under load meanwhile ({requests} writes)");
 }

@@ -118,6 +118,30 @@ impl From<DbError> for DomainError {
     }
 }
 
+/// How long an SQLite connection waits for another process's lock (a command run while the
+/// server writes, or the other way round) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Takes SQLite's write lock (`BEGIN IMMEDIATE`): at once when no other process holds it;
+/// otherwise waits for it, up to [`BUSY_TIMEOUT`], with the async worker handed over to the
+/// other tasks meanwhile (a multi-threaded runtime), so a command's write does not stall the
+/// server's reads.
+fn begin_immediate(conn: &rusqlite::Connection) -> Result<(), DbError> {
+    conn.busy_timeout(Duration::ZERO)?;
+    match conn.execute_batch("BEGIN IMMEDIATE") {
+        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
+            let wait = || {
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.execute_batch("BEGIN IMMEDIATE")
+            };
+            let multi_threaded = tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            Ok(if multi_threaded { tokio::task::block_in_place(wait) } else { wait() }?)
+        }
+        other => Ok(other?),
+    }
+}
+
 mod tx;
 pub use tx::Tx;
 use tx::{Conn, LiteTx};
@@ -211,7 +235,7 @@ impl Db {
         let path = path.split('?').next().unwrap_or(path);
         let open = |flags: rusqlite::OpenFlags| -> Result<rusqlite::Connection, DbError> {
             let conn = rusqlite::Connection::open_with_flags(path, flags)?;
-            conn.busy_timeout(Duration::from_secs(10))?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
             // WAL (readers never wait for the writer), foreign keys, and a commit is on disk
             // when it returns.
             conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
@@ -255,7 +279,7 @@ impl Db {
         let conn = match &self.backend {
             Backend::Sqlite(lite) => {
                 let conn = lite.writer.clone().lock_owned().await;
-                conn.execute_batch("BEGIN IMMEDIATE")?;
+                begin_immediate(&conn)?;
                 Conn::Sqlite(LiteTx { conn, open: true, relaxed: false, read_only: false })
             }
             Backend::Pg { pool, .. } => Conn::Pg(pool.begin().await?),
@@ -281,7 +305,7 @@ impl Db {
                 conn.execute_batch("PRAGMA synchronous = NORMAL")?;
                 // From here on the guard restores FULL, whatever happens.
                 let mut tx = LiteTx { conn, open: false, relaxed: true, read_only: false };
-                tx.conn.execute_batch("BEGIN IMMEDIATE")?;
+                begin_immediate(&tx.conn)?;
                 tx.open = true;
                 Conn::Sqlite(tx)
             }
