@@ -86,13 +86,14 @@ pub fn app(state: AppState) -> Router {
     let (api, mut openapi) = api::router().split_for_parts();
     let (uploads, upload_doc) = api::upload_router().split_for_parts();
     openapi.merge(upload_doc);
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(api::document::finish(openapi));
     // JSON bodies are small; file uploads are streamed and limited by `max_upload_bytes`.
     let api = api
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(uploads)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn(problem::uniform));
     let secure = state.secure_cookies;
     let pages = pages::router()
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -142,6 +142,25 @@ both!(back_office_actions_need_their_role, async |app: &TestApp| {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // A refusal shows the page again, with its error and a 4xx status.
+    for (amount, field) in [("beaucoup", "amount"), ("1_000", "amount"), ("100000", "amount")] {
+        let refused = accounting
+            .post(format!("{}/gestion/factures/{invoice}/paiements", app.base))
+            .form(&[
+                ("csrf", csrf_a.as_str()),
+                ("method", "transfer"),
+                ("amount", amount),
+                ("date", "2026-06-15"),
+                ("reference", "r"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = refused.status();
+        let page = refused.text().await.unwrap();
+        assert!(status.is_client_error(), "{amount}: {status}");
+        assert!(page.contains("<form") && page.contains(field), "{amount}: the page again, naming {field}");
+    }
 
     // Clients and visitors stay out of the back office.
     let c = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();

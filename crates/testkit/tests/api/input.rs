@@ -108,6 +108,7 @@ both!(bad_input_is_refused_and_changes_nothing, async |app: &TestApp| {
     // An oversized body is refused from its Content-Length, before it is read.
     let head = oversized_post(app, admin, "/api/v1/quotes").await;
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.to_lowercase().contains("content-type: application/problem+json"), "{head}");
     // And one that lies about its length (chunked) is cut off at the limit.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![b' '; 100 * 1024])).collect();
     // Its own client: the server cuts this connection, which must not go back to a shared pool.
@@ -287,6 +288,63 @@ async fn openapi_document_and_health() {
         let ok = get["responses"]["200"]["content"]["application/json"]["schema"].to_string();
         assert!(ok.contains("Page"), "{list} answers a page: {ok}");
     }
+    // Honest about what it answers: every error a problem document, the errors of the
+    // extractors and layers listed, ids as 64-bit integers, uploads as binary, strict inputs.
+    let text = doc.body.to_string();
+    assert!(!text.contains("#/components/schemas/i64") && doc.body["components"]["schemas"].get("i64").is_none());
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let types: Vec<&String> = r["content"].as_object().unwrap().keys().collect();
+                    assert_eq!(types, ["application/problem+json"], "{method} {path} {status}");
+                }
+            }
+            assert!(responses.contains_key("500"), "{method} {path}");
+            if op["security"] != json!([{}]) {
+                assert!(responses.contains_key("401") && responses.contains_key("403"), "{method} {path}");
+            }
+            if op["requestBody"]["content"].get("application/json").is_some() {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(s), "{method} {path} documents no {s}");
+                }
+            }
+            if method == "post" && !path.starts_with("/api/v1/auth/") {
+                let names: Vec<&str> =
+                    op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+                assert!(names.contains(&"Idempotency-Key"), "{path}");
+                assert!(responses.contains_key("409"), "{path}");
+            }
+        }
+    }
+    let upload = &paths["/api/v1/orders/{id}/files/{filename}"]["put"]["requestBody"]["content"];
+    assert_eq!(upload["application/octet-stream"]["schema"], json!({"type": "string", "format": "binary"}));
+    let id = &paths["/api/v1/quotes/{id}"]["get"]["parameters"][0]["schema"];
+    assert_eq!(id, &json!({"type": "integer", "format": "int64"}));
+    assert_eq!(doc.body["components"]["schemas"]["LineInput"]["additionalProperties"], json!(false));
+
+    // The errors the framework answers by itself are problem documents too.
+    let res = app.http.delete(format!("{}/api/v1/quotes", app.base)).bearer_auth(&app.admin).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.headers().get("allow").is_some());
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "method_not_allowed");
+    let bad_query = app.get(&app.admin, "/api/v1/quotes?limit=many").await;
+    assert_eq!(
+        (bad_query.status, bad_query.headers["content-type"].to_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "application/problem+json")
+    );
+    let unknown = app.post(&app.admin, "/api/v1/quotes", json!({"client_id": 1, "title": "t",
+        "lines": [{"description": "d", "quantity": "1", "unit": "u", "unit_price": "1", "vat_rate": "20", "discont": "1"}]})).await;
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "a misspelt field is refused"
+    );
+    assert!(unknown.body["detail"].as_str().unwrap().contains("discont"), "{}", unknown.body);
+
     assert_eq!(app.get("", "/healthz").await.status, StatusCode::OK);
     assert_eq!(app.get("", "/readyz").await.status, StatusCode::OK);
     app.stop().await;

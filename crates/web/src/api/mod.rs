@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod catalogue;
+pub mod document;
 mod documents;
 pub(crate) mod orders;
 mod quotes;

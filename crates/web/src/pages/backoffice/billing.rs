@@ -108,7 +108,9 @@ async fn invoice_page(
             }
         }
     };
-    Ok(page(ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body).into_response())
+    // A refused action shows the page again, with the refusal's status.
+    let status = err.as_ref().map_or(StatusCode::OK, crate::problem::status_of);
+    Ok((status, page(ctx, &format!("{} {}", tr.t("invoice.number"), i.number), body)).into_response())
 }
 
 pub async fn record_payment(

@@ -132,7 +132,9 @@ async fn quote_page_for(
         (staff_thread(ctx, &messages, &format!("{}/messages", links::backoffice::quote(q.id))))
     };
     let title = format!("{} {} v{}", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), q.version);
-    Ok(page(ctx, &title, body).into_response())
+    // A refused action shows the page again, with the refusal's status.
+    let status = err.as_ref().map_or(StatusCode::OK, crate::problem::status_of);
+    Ok((status, page(ctx, &title, body)).into_response())
 }
 
 pub fn staff_thread(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
