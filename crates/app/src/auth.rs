@@ -15,6 +15,7 @@ use totp_rs::{Builder, Secret};
 use crate::App;
 use crate::accounts::CheckedClient;
 use crate::ports::LinkPurpose;
+use crate::ports::Tx;
 use crate::support::audit;
 use crate::tokens::new_token;
 
@@ -39,12 +40,14 @@ pub enum SignIn {
     CodeNeeded { token: String, user: User },
 }
 
-/// True when `code` is the current code (± one step) of the base32 `secret` at `now`.
-pub fn totp_code_ok(secret: &str, code: &str, now: Timestamp) -> bool {
-    let Ok(secret) = Secret::try_from_base32(secret) else { return false };
-    let Ok(totp) = Builder::new().with_secret(secret).build() else { return false };
+/// The time step (30 s) whose code `code` is, among the current one and its neighbours, for
+/// the base32 `secret` at `now`.
+pub fn totp_step(secret: &str, code: &str, now: Timestamp) -> Option<i64> {
+    let secret = Secret::try_from_base32(secret).ok()?;
+    let totp = Builder::new().with_secret(secret).build().ok()?;
     let code: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
-    totp.check(&code, now.as_second().max(0) as u64).is_some()
+    let step = now.as_second().max(0) / 30;
+    (step - 1..=step + 1).find(|s| totp.generate(*s as u64 * 30).to_string() == code)
 }
 
 /// A new TOTP secret (base32) and the `otpauth://` address authenticator apps read.
@@ -102,11 +105,20 @@ impl App {
                 let secret = self.db.totp_secret(user.id).await?.unwrap_or_default();
                 // The wait just started is not needed: the code came with the password.
                 self.db.take_second_factor(&token_sha256(&token), self.now()).await?;
-                if !totp_code_ok(&secret, code.unwrap_or(""), self.now()) {
+                if !self.fresh_code(user.id, &secret, code.unwrap_or("")).await? {
                     return Err(DomainError::SecondFactorRequired);
                 }
                 self.open_session(&user).await
             }
+        }
+    }
+
+    /// Whether `code` is a good code of the user's second factor that was not used yet (a code
+    /// is good once: one seen on a shoulder or in a log cannot be played again).
+    async fn fresh_code(&self, user_id: immovr_core::model::Id, secret: &str, code: &str) -> Result<bool> {
+        match totp_step(secret, code, self.now()) {
+            Some(step) => self.db.use_totp_step(user_id, step).await,
+            None => Ok(false),
         }
     }
 
@@ -133,7 +145,7 @@ impl App {
         let now = self.now();
         let Some(user) = self.db.take_second_factor(&token_sha256(token), now).await? else { return Ok(None) };
         let secret = self.db.totp_secret(user.id).await?.unwrap_or_default();
-        if totp_code_ok(&secret, code, now) {
+        if self.fresh_code(user.id, &secret, code).await? {
             return Ok(Some(Ok(self.open_session(&user).await?)));
         }
         // A wrong code: a fresh wait.
@@ -213,17 +225,34 @@ impl App {
         tx.commit().await
     }
 
-    /// Uses a link once: its account, if the link exists, has this purpose, is unused and
-    /// unexpired.
-    async fn use_link(&self, token: &str, purpose: LinkPurpose) -> Result<Option<User>> {
+    /// [`App::request_link`] in the background: whoever asks gets the same answer at once,
+    /// before anything is looked up, so neither its content nor its time tells whether the
+    /// account exists (the email, when there is one, goes to its owner).
+    pub fn request_link_in_background(self: &std::sync::Arc<Self>, email: String, purpose: LinkPurpose) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.request_link(&email, purpose).await {
+                tracing::warn!(error = %e, "sending an emailed link");
+            }
+        });
+    }
+
+    /// Uses a link once, in `tx`: its account, if the link exists, has this purpose, is unused
+    /// and unexpired.
+    async fn use_link_in(&self, tx: &mut dyn Tx, token: &str, purpose: LinkPurpose) -> Result<Option<User>> {
         let now = self.now();
-        let mut tx = self.begin().await?;
         let Some(user_id) = tx.use_login_link(&token_sha256(token), purpose, now).await? else { return Ok(None) };
         let user = tx.user_now(user_id).await?.ok_or_else(|| DomainError::not_found("user"))?;
         let actor = Actor::for_user(&user);
-        audit(tx.as_mut(), now, &actor, &format!("{}.used", purpose.as_str()), ("user", user.id), json!({})).await?;
-        tx.commit().await?;
+        audit(tx, now, &actor, &format!("{}.used", purpose.as_str()), ("user", user.id), json!({})).await?;
         Ok(Some(user))
+    }
+
+    async fn use_link(&self, token: &str, purpose: LinkPurpose) -> Result<Option<User>> {
+        let mut tx = self.begin().await?;
+        let user = self.use_link_in(tx.as_mut(), token, purpose).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     /// Signs in with an emailed link; `None` when the link is unknown, used or expired.
@@ -236,13 +265,17 @@ impl App {
     }
 
     /// Sets a new password with an emailed reset link (used only once the new password is
-    /// acceptable); every session of the account ends. False when the link is unknown, used or
-    /// expired.
+    /// acceptable), in one transaction; every session of the account ends and every other link
+    /// it was sent is spent. False when the link is unknown, used or expired.
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn reset_password(&self, token: &str, password: String) -> Result<bool> {
         let hash = self.hash_password(password).await?;
-        let Some(user) = self.use_link(token, LinkPurpose::PasswordReset).await? else { return Ok(false) };
-        self.set_password_hash(&Actor::for_user(&user), user.id, &hash).await?;
+        let mut tx = self.begin().await?;
+        let Some(user) = self.use_link_in(tx.as_mut(), token, LinkPurpose::PasswordReset).await? else {
+            return Ok(false);
+        };
+        self.set_password_in(tx.as_mut(), &Actor::for_user(&user), user.id, &hash).await?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -258,13 +291,23 @@ impl App {
     }
 
     async fn set_password_hash(&self, actor: &Actor, user_id: immovr_core::model::Id, hash: &str) -> Result<()> {
-        let now = self.now();
         let mut tx = self.begin().await?;
-        if !tx.set_password(user_id, hash).await? {
+        self.set_password_in(tx.as_mut(), actor, user_id, hash).await?;
+        tx.commit().await
+    }
+
+    async fn set_password_in(
+        &self,
+        tx: &mut dyn Tx,
+        actor: &Actor,
+        user_id: immovr_core::model::Id,
+        hash: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        if !tx.set_password(user_id, hash, now).await? {
             return Err(DomainError::not_found("user"));
         }
-        audit(tx.as_mut(), now, actor, "user.password_changed", ("user", user_id), json!({})).await?;
-        tx.commit().await
+        audit(tx, now, actor, "user.password_changed", ("user", user_id), json!({})).await
     }
 
     /// Whether an account (staff or client) has this email.
@@ -292,17 +335,19 @@ impl App {
         if !user.is_staff() || actor.user_id != Some(user.id) {
             return Err(DomainError::Forbidden { role: "staff" });
         }
-        if !totp_code_ok(secret, code, self.now()) {
+        let Some(step) = totp_step(secret, code, self.now()) else {
             return Err(DomainError::validation("code", "wrong code"));
-        }
-        self.set_totp(actor, user, Some(secret)).await
+        };
+        self.set_totp(actor, user, Some(secret)).await?;
+        // The code that proved the secret is spent.
+        self.db.use_totp_step(user.id, step).await.map(|_| ())
     }
 
     /// Turns the second factor off (a current code proves the staff member still has it).
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn disable_second_factor(&self, actor: &Actor, user: &User, code: &str) -> Result<()> {
         let secret = self.db.totp_secret(user.id).await?.unwrap_or_default();
-        if !totp_code_ok(&secret, code, self.now()) {
+        if !self.fresh_code(user.id, &secret, code).await? {
             return Err(DomainError::validation("code", "wrong code"));
         }
         self.set_totp(actor, user, None).await

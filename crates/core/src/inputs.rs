@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::listing::ListQuery;
 use crate::model::*;
-use crate::money::LineInput;
+use crate::money::{LineInput, strict};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +52,9 @@ pub struct NewCatalogueItem {
     pub label_fr: String,
     pub label_en: String,
     pub unit: String,
+    #[serde(deserialize_with = "strict::decimal")]
     pub unit_price: Decimal,
+    #[serde(deserialize_with = "strict::decimal")]
     pub vat_rate: Decimal,
     #[serde(default = "yes")]
     pub active: bool,
@@ -68,7 +70,9 @@ pub struct CatalogueItemPatch {
     pub label_fr: Option<String>,
     pub label_en: Option<String>,
     pub unit: Option<String>,
+    #[serde(default, deserialize_with = "strict::opt_decimal")]
     pub unit_price: Option<Decimal>,
+    #[serde(default, deserialize_with = "strict::opt_decimal")]
     pub vat_rate: Option<Decimal>,
     pub active: Option<bool>,
 }
@@ -79,7 +83,7 @@ pub struct NewQuoteRequest {
     /// Apartment, house, office, land, programme…
     pub property_type: String,
     pub property_address: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_decimal")]
     pub surface_m2: Option<Decimal>,
     #[serde(default)]
     pub rooms: Option<i64>,
@@ -185,11 +189,13 @@ pub struct NewAttachment {
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NewPayment {
     Transfer {
+        #[serde(deserialize_with = "strict::decimal")]
         amount: Decimal,
         date: Date,
         reference: String,
     },
     Cheque {
+        #[serde(deserialize_with = "strict::decimal")]
         amount: Decimal,
         cheque_number: String,
         bank: String,

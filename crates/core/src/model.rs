@@ -478,7 +478,9 @@ pub struct CompanySettings {
     pub purchase_order_prefix: String,
     pub invoice_prefix: String,
     pub credit_note_prefix: String,
+    #[serde(deserialize_with = "crate::money::strict::decimals")]
     pub vat_rates: Vec<Decimal>,
+    #[serde(deserialize_with = "crate::money::strict::decimal")]
     pub default_vat_rate: Decimal,
     pub quote_validity_days: i64,
     pub payment_terms_days: i64,

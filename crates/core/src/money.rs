@@ -24,15 +24,18 @@ pub struct LineInput {
     #[serde(default)]
     pub code: Option<String>,
     pub description: String,
+    #[serde(deserialize_with = "strict::decimal")]
     pub quantity: Decimal,
     /// Unit as printed: "forfait", "m²", "pièce", "heure", …
     pub unit: String,
     /// Unit price excluding VAT, in euros.
+    #[serde(deserialize_with = "strict::decimal")]
     pub unit_price: Decimal,
     /// Discount on the line, an amount in euros excluding VAT.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::decimal")]
     pub discount: Decimal,
     /// VAT rate in percent (20, 10, 5.5, 0).
+    #[serde(deserialize_with = "strict::decimal")]
     pub vat_rate: Decimal,
 }
 
@@ -236,6 +239,114 @@ pub fn format_number(d: Decimal, lang: crate::model::Language) -> String {
     }
 }
 
+/// A decimal number as written by a person or a program: an optional `-`, digits, and at most
+/// one decimal separator with digits after it (`.`; `,` too as French writes it, when
+/// `comma` says so). Spaces between digit groups (`1 250,50`, also no-break spaces) are
+/// allowed in what a person types; anything else — `1_000`, `1e3`, `+5`, `0x10`, `١٢` — is
+/// refused instead of being read as some other number.
+pub fn read_decimal(text: &str, comma: bool) -> Option<Decimal> {
+    let t: String = text.trim().chars().filter(|c| !(comma && matches!(c, ' ' | '\u{A0}' | '\u{202F}'))).collect();
+    let t = if comma { t.replacen(',', ".", 1) } else { t };
+    let digits = t.strip_prefix('-').unwrap_or(&t);
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let ok = !whole.is_empty()
+        && whole.len() <= 20
+        && frac.len() <= 20
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && (frac.is_empty() != digits.contains('.'));
+    if !ok {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// Strict decimals in JSON inputs (`#[serde(deserialize_with = …)]`): a string as
+/// [`read_decimal`] reads it (no comma), or a JSON number.
+pub mod strict {
+    use rust_decimal::Decimal;
+    use serde::de::{self, Deserializer, Visitor};
+
+    struct Strict;
+
+    impl<'de> Visitor<'de> for Strict {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a decimal number such as \"1250.50\"")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+            super::read_decimal(v, false)
+                .ok_or_else(|| E::custom(format!("{v:?} is not a decimal number such as 1250.50")))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+            // The shortest text that reads back as this number: what the sender wrote.
+            if !v.is_finite() {
+                return Err(E::custom("not a finite number"));
+            }
+            self.visit_str(&v.to_string())
+        }
+    }
+
+    pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        d.deserialize_any(Strict)
+    }
+
+    pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        struct Opt;
+        impl<'de> Visitor<'de> for Opt {
+            type Value = Option<Decimal>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a decimal number or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                decimal(d).map(Some)
+            }
+        }
+        d.deserialize_option(Opt)
+    }
+
+    pub fn decimals<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Decimal>, D::Error> {
+        struct Many;
+        impl<'de> Visitor<'de> for Many {
+            type Value = Vec<Decimal>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of decimal numbers")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                struct One(Decimal);
+                impl<'de> serde::Deserialize<'de> for One {
+                    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        decimal(d).map(One)
+                    }
+                }
+                let mut out = Vec::new();
+                while let Some(One(v)) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Many)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +437,29 @@ mod tests {
             prop_assert!(t.per_rate.windows(2).all(|w| w[0].rate < w[1].rate));
             prop_assert!(t.total_incl_vat >= Decimal::ZERO);
         }
+    }
+
+    #[test]
+    fn decimals_are_read_strictly() {
+        assert_eq!(read_decimal("1250.50", false), Some(dec!(1250.50)));
+        assert_eq!(read_decimal("-3", false), Some(dec!(-3)));
+        assert_eq!(read_decimal("1 250,50", true), Some(dec!(1250.50)));
+        assert_eq!(read_decimal("1\u{202F}250,5", true), Some(dec!(1250.5)));
+        for bad in ["1_000", "1e3", "+5", "0x10", "1.", ".5", "1.2.3", "", "-", "١٢", "1 000", "1,5", "NaN", " 1 "] {
+            let comma_ok = matches!(bad, "1 000" | "1,5" | " 1 ");
+            assert_eq!(read_decimal(bad, false).is_some(), bad == " 1 ", "{bad:?}");
+            if comma_ok {
+                assert!(read_decimal(bad, true).is_some(), "{bad:?} as French");
+            }
+        }
+        let line: Result<LineInput, _> = serde_json::from_str(
+            r#"{"description": "d", "quantity": "1_000", "unit": "u", "unit_price": "1", "vat_rate": "20"}"#,
+        );
+        assert!(line.is_err());
+        let line: LineInput = serde_json::from_str(
+            r#"{"description": "d", "quantity": 2, "unit": "u", "unit_price": 19.99, "vat_rate": "5.5"}"#,
+        )
+        .unwrap();
+        assert_eq!((line.quantity, line.unit_price, line.vat_rate), (dec!(2), dec!(19.99), dec!(5.5)));
     }
 }

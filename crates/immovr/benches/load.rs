@@ -101,6 +101,8 @@ impl Server {
             .env("IMMOVR_DATA_DIR", dir)
             .env("IMMOVR_LISTEN", listen)
             .env("IMMOVR_RUN_WORKERS", if workers { "true" } else { "false" })
+            // Every flow of `--signup` signs up from this one address.
+            .env("IMMOVR_SIGNUPS_PER_HOUR", "1000000")
             // IMMOVR_LOAD_RUST_LOG: the server's log filter, to look inside a run.
             .env("RUST_LOG", std::env::var("IMMOVR_LOAD_RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .current_dir(dir);

@@ -61,6 +61,8 @@ pub struct Config {
     pub run_workers: bool,
     /// Company settings to apply at start (otherwise those in the database, editable by admins).
     pub company: Option<CompanySettings>,
+    /// Sign-ups accepted per hour from one client address.
+    pub signups_per_hour: u32,
 }
 
 impl Default for Config {
@@ -90,12 +92,14 @@ impl Default for Config {
             mail_max_attempts: 8,
             run_workers: true,
             company: None,
+            signups_per_hour: 10,
         }
     }
 }
 
 const ENV_SETTINGS: &[&str] = &[
     "listen",
+    "signups_per_hour",
     "data_dir",
     "max_connections",
     "secure_cookies",

@@ -134,7 +134,7 @@ pub async fn service(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) ->
         trust_proxy_headers: config.trust_proxy_headers,
         live,
         max_upload_bytes: config.max_upload_bytes,
-        limits: Arc::new(Limits::default()),
+        limits: Arc::new(Limits::new(config.signups_per_hour)),
     };
     Ok(Service { state, mailer, run_workers: config.run_workers })
 }

@@ -159,18 +159,26 @@ impl AccountRepo for SqlTx {
         self.user_now(user_id).await
     }
 
-    async fn set_password(&mut self, user_id: Id, hash: &str) -> Result<bool> {
+    async fn set_password(&mut self, user_id: Id, hash: &str, now: Timestamp) -> Result<bool> {
         let changed =
             self.tx.write_principals("UPDATE users SET password_hash = $2 WHERE id = $1", args![user_id, hash]).await?;
         if changed == 0 {
             return Ok(false);
         }
         self.tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
+        self.tx
+            .exec("UPDATE login_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL", args![user_id, now])
+            .await?;
         Ok(true)
     }
 
     async fn set_totp(&mut self, user_id: Id, secret: Option<&str>) -> Result<()> {
-        self.tx.write_principals("UPDATE users SET totp_secret = $2 WHERE id = $1", args![user_id, secret]).await?;
+        self.tx
+            .write_principals(
+                "UPDATE users SET totp_secret = $2, totp_last_step = NULL WHERE id = $1",
+                args![user_id, secret],
+            )
+            .await?;
         Ok(())
     }
 
@@ -303,6 +311,18 @@ impl Sessions for SqlStore {
         let mut tx = self.db.read().await?;
         let row = tx.opt("SELECT totp_secret FROM users WHERE id = $1", args![user_id]).await?;
         Ok(row.map(|r| r.opt_text("totp_secret")).transpose()?.flatten())
+    }
+
+    async fn use_totp_step(&self, user_id: Id, step: i64) -> Result<bool> {
+        let mut tx = self.db.write().await?;
+        let used = tx
+            .exec(
+                "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+                args![user_id, step],
+            )
+            .await?;
+        self.commit(tx).await?;
+        Ok(used == 1)
     }
 
     async fn begin_second_factor(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {

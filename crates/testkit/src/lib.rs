@@ -141,6 +141,8 @@ fn test_config(backend: Backend) -> Option<(Config, Option<String>, tempfile::Te
         data_dir: dir.path().to_path_buf(),
         listen: "127.0.0.1:0".into(),
         max_upload_bytes: TEST_MAX_UPLOAD,
+        // Tests sign up many clients from one address (the rate limit has its own test).
+        signups_per_hour: 100_000,
         ..Config::default()
     };
     let mut pg_schema = None;

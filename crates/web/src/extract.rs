@@ -117,6 +117,23 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     }
 }
 
+/// A state change sent by another site: the browser says so (`Sec-Fetch-Site` other than
+/// `same-origin` or `none`), or names an `Origin` other than this host. Requests without either
+/// header (other clients, older browsers) are judged by their CSRF token alone.
+pub fn cross_origin_write(method: &Method, headers: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    match headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or("null")) {
+        Some(origin) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+        None => false,
+    }
+}
+
 /// The raw credential of a request, if any: a bearer token or the session cookie.
 pub fn credential(headers: &HeaderMap) -> Option<(String, bool)> {
     if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
@@ -138,13 +155,8 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (token, from_cookie) = credential(&parts.headers).ok_or(DomainError::Unauthenticated)?;
         // A cookie rides along on cross-site requests: refuse state changes from another origin.
-        if from_cookie && !matches!(parts.method, Method::GET | Method::HEAD) {
-            let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-            if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
-                && origin.split("://").nth(1) != Some(host)
-            {
-                return Err(ApiError::http(StatusCode::FORBIDDEN, "cross_origin", "cross-origin request refused"));
-            }
+        if from_cookie && cross_origin_write(&parts.method, &parts.headers) {
+            return Err(ApiError::http(StatusCode::FORBIDDEN, "cross_origin", "cross-origin request refused"));
         }
         let user = state.app.authenticate(&token).await?.ok_or(DomainError::Unauthenticated)?;
         let mut actor = Actor::for_user(&user);

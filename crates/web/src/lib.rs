@@ -57,23 +57,37 @@ pub struct AppState {
     pub limits: Arc<Limits>,
 }
 
-/// Rate limits on logins and on emailed links: per client address and per account.
+/// Rate limits on logins and on emailed links (per client address and per account), and on
+/// sign-ups (per client address: each is an account and a password hash).
 pub struct Limits {
     per_ip: DefaultKeyedRateLimiter<String>,
     per_account: DefaultKeyedRateLimiter<String>,
+    signups: DefaultKeyedRateLimiter<String>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            // 30 attempts a minute from one address, 5 a minute (bursts of 5) on one account.
-            per_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(30).unwrap())),
-            per_account: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(5).unwrap())),
-        }
+        Limits::new(10)
     }
 }
 
 impl Limits {
+    /// 30 login attempts a minute from one address, 5 a minute (bursts of 5) on one account;
+    /// `signups_per_hour` sign-ups an hour from one address (in bursts of as many).
+    pub fn new(signups_per_hour: u32) -> Self {
+        let signups = NonZeroU32::new(signups_per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
+        Limits {
+            per_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(30).unwrap())),
+            per_account: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(5).unwrap())),
+            signups: RateLimiter::keyed(Quota::per_hour(signups)),
+        }
+    }
+
+    /// Counts one sign-up; false when the address is over its limit.
+    pub fn allow_signup(&self, ip: &str) -> bool {
+        self.signups.check_key(&ip.to_string()).is_ok()
+    }
+
     /// Counts one attempt; false when over the limit for the address or the account.
     pub fn allow_login(&self, ip: &str, email: &str) -> bool {
         let ip_ok = self.per_ip.check_key(&ip.to_string()).is_ok();
@@ -100,6 +114,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::upload_router())
         .merge(pages::staff_upload_router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), pages::render_errors))
+        .layer(axum::middleware::from_fn(pages::same_origin))
         .layer(axum::middleware::from_fn(pages::page_headers))
         .layer(axum::middleware::from_fn(
             move |mut req: axum::extract::Request, next: axum::middleware::Next| async move {
@@ -115,6 +130,17 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::http(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+            let mut response = next.run(req).await;
+            // Served over HTTPS (the cookies say so): browsers keep to HTTPS for two years.
+            if secure {
+                response.headers_mut().insert(
+                    axum::http::header::STRICT_TRANSPORT_SECURITY,
+                    axum::http::HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+                );
+            }
+            response
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

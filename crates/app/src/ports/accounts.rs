@@ -74,7 +74,9 @@ pub trait AccountRepo: Send {
     /// A staff member's roles; `None` when there is no such staff member.
     async fn set_roles(&mut self, user_id: Id, roles: &[Role]) -> Result<Option<User>>;
     /// Sets a password and closes every session of that user; false when there is no such user.
-    async fn set_password(&mut self, user_id: Id, password_hash: &str) -> Result<bool>;
+    /// Sets a password: every session of the account ends and every emailed link it has not
+    /// used yet is spent. False when there is no such user.
+    async fn set_password(&mut self, user_id: Id, password_hash: &str, now: Timestamp) -> Result<bool>;
     async fn set_totp(&mut self, user_id: Id, secret: Option<&str>) -> Result<()>;
     async fn insert_api_token(&mut self, user_id: Id, name: &str, token_sha256: &str, at: Timestamp) -> Result<Id>;
     async fn insert_login_link(
@@ -102,6 +104,9 @@ pub trait Sessions: Send + Sync {
     async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>>;
     /// The TOTP secret (base32) of a user who turned the second factor on.
     async fn totp_secret(&self, user_id: Id) -> Result<Option<String>>;
+    /// Records that the user's code of this time step was used; false when it (or a later
+    /// one) already was.
+    async fn use_totp_step(&self, user_id: Id, step: i64) -> Result<bool>;
     /// A password was right; the login now waits for its code.
     async fn begin_second_factor(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
     /// The user whose login waits under this token (unexpired); the token is used up.

@@ -63,16 +63,23 @@ async fn login(app: &TestApp, b: &Client, email: &str, password: &str) -> String
     token
 }
 
-/// The link path of the newest outbox email of that kind to that address.
+/// The link path of the newest outbox email of that kind to that address (links are sent in
+/// the background: waited for a few seconds).
 async fn emailed_link(app: &TestApp, kind: &str, to: &str) -> String {
-    let outbox = app.get(&app.admin, "/api/v1/outbox").await;
-    let m = outbox.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["kind"] == kind && m["recipient"] == to)
-        .expect("email queued");
-    m["payload"]["url_path"].as_str().unwrap().to_string()
+    for _ in 0..100 {
+        let outbox = app.get(&app.admin, "/api/v1/outbox").await;
+        let found = outbox.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kind"] == kind && m["recipient"] == to)
+            .cloned();
+        if let Some(m) = found {
+            return m["payload"]["url_path"].as_str().unwrap().to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no {kind} email queued to {to}")
 }
 
 both!(portal_signup_request_accept, async |app: &TestApp| {
@@ -450,3 +457,89 @@ both!(live_updates_reach_an_open_page, async |app: &TestApp| {
     assert!(page.html.contains("20/06/2026"));
     let _ = reqwest::Method::GET;
 });
+
+both!(forms_from_another_site_are_refused, async |app: &TestApp| {
+    let (client_id, _) = app.signup("Origine").await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
+    let b = browser();
+    let token = csrf(&get(app, &b, "/connexion").await.html);
+    let login = post(
+        app,
+        &b,
+        "/connexion",
+        &[
+            ("email", "origine@client.example"),
+            ("password", "client-password"),
+            ("csrf", &token),
+            ("suivant", "/compte"),
+        ],
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let token = csrf(&get(app, &b, &format!("/compte/devis/{q}")).await.html);
+    let path = format!("{}/compte/devis/{q}/messages", app.base);
+    let send = |headers: Vec<(&'static str, String)>| {
+        let mut req = b.post(&path).form(&[("csrf", token.as_str()), ("body", "Bonjour")]);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    // Even with the right CSRF token: the browser says the form came from elsewhere.
+    let cross = send(vec![("sec-fetch-site", "cross-site".into())]).await.unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let sibling = send(vec![("sec-fetch-site", "same-site".into())]).await.unwrap();
+    assert_eq!(sibling.status(), StatusCode::FORBIDDEN, "a sibling subdomain is another site too");
+    let origin = send(vec![("origin", "https://evil.example".into())]).await.unwrap();
+    assert_eq!(origin.status(), StatusCode::FORBIDDEN);
+    let opaque = send(vec![("origin", "null".into())]).await.unwrap();
+    assert_eq!(opaque.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&app.admin, &format!("/api/v1/quotes/{q}/messages")).await.body.as_array().map(Vec::len),
+        Some(0)
+    );
+    // From the studio's own page.
+    let host = app.base.trim_start_matches("http://").to_string();
+    let own = send(vec![("sec-fetch-site", "same-origin".into()), ("origin", format!("http://{host}"))]).await.unwrap();
+    assert_eq!(own.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&app.admin, &format!("/api/v1/quotes/{q}/messages")).await.body.as_array().map(Vec::len),
+        Some(1)
+    );
+});
+
+#[tokio::test]
+async fn https_deployments_send_hsts() {
+    let app =
+        immovr_testkit::spawn_app_with(immovr_testkit::Backend::Sqlite, |c| c.secure_cookies = true).await.unwrap();
+    for path in ["/connexion", "/api/v1/openapi.json", "/healthz"] {
+        let res = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(res.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains", "{path}");
+    }
+    app.stop().await;
+    let plain = immovr_testkit::spawn_app(immovr_testkit::Backend::Sqlite).await.unwrap();
+    let res = plain.http.get(format!("{}/connexion", plain.base)).send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none(), "not over plain HTTP");
+    plain.stop().await;
+}
+
+#[tokio::test]
+async fn sign_ups_are_rate_limited_per_address() {
+    let app =
+        immovr_testkit::spawn_app_with(immovr_testkit::Backend::Sqlite, |c| c.signups_per_hour = 3).await.unwrap();
+    let attempt = |n: usize| {
+        app.post(
+            "",
+            "/api/v1/auth/signup",
+            json!({"client": {"kind": "person", "name": "Vite",
+            "email": format!("vite{n}@client.example")}, "password": "client-password"}),
+        )
+    };
+    for n in 0..3 {
+        assert_eq!(attempt(n).await.status, StatusCode::CREATED);
+    }
+    let limited = attempt(3).await;
+    assert_eq!((limited.status, limited.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    assert_eq!(limited.headers["content-type"], "application/problem+json");
+    app.stop().await;
+}

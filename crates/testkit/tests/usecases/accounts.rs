@@ -50,6 +50,11 @@ use_cases!(a_reset_link_works_once_and_ends_every_session, async |u: &TestUseCas
     let session = u.app.sign_up(person("oubli@client.example"), "premier mot de passe".into()).await.unwrap();
     u.app.request_link("inconnu@client.example", immovr_app::ports::LinkPurpose::PasswordReset).await.unwrap();
     assert!(u.queued().await.iter().all(|m| m.kind != "password_reset"), "nothing sent for an unknown email");
+    // A sign-in link asked for earlier, still unused.
+    u.app.request_link("oubli@client.example", immovr_app::ports::LinkPurpose::MagicLink).await.unwrap();
+    let email = u.queued().await.into_iter().find(|m| m.kind == "magic_link").unwrap();
+    let Notification::MagicLink(magic) = email.notification().unwrap() else { panic!("a sign-in link") };
+    let magic = magic.url_path.rsplit('/').next().unwrap().to_string();
     u.app.request_link("oubli@client.example", immovr_app::ports::LinkPurpose::PasswordReset).await.unwrap();
     let email = u.queued().await.into_iter().find(|m| m.kind == "password_reset").unwrap();
     let Notification::PasswordReset(link) = email.notification().unwrap() else { panic!("a reset link") };
@@ -61,6 +66,7 @@ use_cases!(a_reset_link_works_once_and_ends_every_session, async |u: &TestUseCas
     assert!(!u.app.reset_password(&token, "troisième mot de passe".into()).await.unwrap(), "used once");
     assert!(u.app.authenticate(&session.token).await.unwrap().is_none(), "sessions closed");
     assert!(u.app.sign_in("oubli@client.example", "second mot de passe".into()).await.is_ok());
+    assert!(u.app.sign_in_with_link(&magic).await.unwrap().is_none(), "the reset spent the earlier sign-in link");
     let journal = u.journal().await;
     assert!(journal.iter().any(|a| a == "password_reset.used") && journal.iter().any(|a| a == "user.password_changed"));
 });

@@ -78,7 +78,14 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 /// Create a client account (with its login) and open a session.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", security(()), request_body = Signup,
     responses((status = 201, body = Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn signup(State(state): State<AppState>, Json(body): Json<Signup>) -> ApiResult<Response> {
+pub async fn signup(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Signup>) -> ApiResult<Response> {
+    if !state.limits.allow_signup(&ip.0) {
+        return Err(ApiError::http(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many sign-ups: try again later",
+        ));
+    }
     let session = state.app.sign_up(body.client, body.password).await?;
     let mut response = session_response(&state, session)?;
     *response.status_mut() = StatusCode::CREATED;

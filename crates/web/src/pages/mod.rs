@@ -63,6 +63,15 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// Security headers for every page, and a CSRF cookie for visitors who have none.
+/// Forms are posted from the studio's own pages only: a state change another site sends (its
+/// `Sec-Fetch-Site` or `Origin` says so) is refused before any handler, whatever its CSRF token.
+pub async fn same_origin(req: Request, next: Next) -> Response {
+    if crate::extract::cross_origin_write(req.method(), req.headers()) {
+        return (axum::http::StatusCode::FORBIDDEN, "cross-origin form refused").into_response();
+    }
+    next.run(req).await
+}
+
 pub async fn page_headers(jar: CookieJar, mut req: Request, next: Next) -> Response {
     let new_csrf = if jar.get(CSRF_COOKIE).is_none() {
         let token = immovr_app::tokens::new_token("");

@@ -36,7 +36,8 @@ async fn send_link(state: &AppState, ctx: &Ctx, ip: &str, f: &EmailForm, purpose
     if !state.limits.allow_login(ip, &f.email) {
         return Err(error_page(ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited")));
     }
-    state.app.request_link(&f.email, purpose).await.map_err(|e| domain_error_page(ctx, e))
+    state.app.request_link_in_background(f.email.clone(), purpose);
+    Ok(())
 }
 
 pub async fn magic_request(

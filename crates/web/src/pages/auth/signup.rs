@@ -91,7 +91,12 @@ pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
     Ok(page(&ctx, ctx.tr.t("signup.title"), body).into_response())
 }
 
-pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::extract::Multipart) -> PageResult {
+pub async fn signup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ip: crate::extract::ClientIp,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
     let upload = match read_upload_form(&state, multipart).await {
         Ok(u) => u,
         Err((upload, e)) => {
@@ -105,6 +110,10 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, multipart: axum::ex
     if !csrf_ok(&ctx, &f.csrf) {
         upload.discard(&state).await;
         return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
+    }
+    if !state.limits.allow_signup(&ip.0) {
+        upload.discard(&state).await;
+        return Ok(error_page(&ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited")));
     }
     let result: Result<_, DomainError> = async {
         let request: NewQuoteRequest = f.request.to_input()?;

@@ -123,7 +123,7 @@ pub async fn record_payment(
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Accounting) {
         return Ok(r);
     }
-    let amount = f.get("amount").trim().replace(',', ".").replace(' ', "").parse::<Decimal>();
+    let amount = immovr_core::money::read_decimal(&f.get("amount"), true).ok_or(());
     let date = f.get("date").parse::<Date>();
     let payment = match (amount, date, f.get("method").as_str()) {
         (Ok(amount), Ok(date), "transfer") => Ok(NewPayment::Transfer { amount, date, reference: f.get("reference") }),

@@ -92,11 +92,11 @@ pub struct BuilderData {
 /// Reads the builder's rows; empty rows are skipped, bad numbers name their row.
 pub fn read_builder(f: &Fields) -> Result<(Option<Id>, Option<Id>, QuoteDraft), DomainError> {
     let parse = |field: &str, row: usize, v: &str| -> Result<Decimal, DomainError> {
-        let v = v.trim().replace(',', ".").replace(' ', "");
-        if v.is_empty() {
+        if v.trim().is_empty() {
             return Ok(Decimal::ZERO);
         }
-        v.parse().map_err(|_| DomainError::validation(format!("lines[{row}].{field}"), "not a number"))
+        immovr_core::money::read_decimal(v, true)
+            .ok_or_else(|| DomainError::validation(format!("lines[{row}].{field}"), "not a number"))
     };
     let (codes, descs, qtys, units, prices, discounts, rates) = (
         f.all("code"),
@@ -253,7 +253,7 @@ fn builder_data_from(f: &Fields) -> BuilderData {
         f.all("discount"),
         f.all("vat_rate"),
     );
-    let num = |v: Option<&String>| v.and_then(|s| s.trim().replace(',', ".").parse().ok()).unwrap_or(Decimal::ZERO);
+    let num = |v: Option<&String>| v.and_then(|s| immovr_core::money::read_decimal(s, true)).unwrap_or(Decimal::ZERO);
     let lines = descs
         .iter()
         .enumerate()

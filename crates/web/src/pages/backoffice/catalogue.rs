@@ -58,7 +58,7 @@ pub async fn catalogue(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Q
 }
 
 pub fn dec(field: &str, v: &str) -> Result<Decimal, DomainError> {
-    v.trim().replace(',', ".").replace(' ', "").parse().map_err(|_| DomainError::validation(field, "not a number"))
+    immovr_core::money::read_decimal(v, true).ok_or_else(|| DomainError::validation(field, "not a number"))
 }
 
 async fn catalogue_error(state: &AppState, ctx: &Ctx, e: DomainError) -> PageResult {

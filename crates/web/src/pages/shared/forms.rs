@@ -152,7 +152,10 @@ impl RequestForm {
             })
         };
         let surface_m2 = parse_opt("surface_m2", &self.surface)?
-            .map(|s| s.parse().map_err(|_| DomainError::validation("surface_m2", "a number of square metres")))
+            .map(|s| {
+                immovr_core::money::read_decimal(&s, true)
+                    .ok_or_else(|| DomainError::validation("surface_m2", "a number of square metres"))
+            })
             .transpose()?;
         let rooms = parse_opt("rooms", &self.rooms)?
             .map(|s| s.parse().map_err(|_| DomainError::validation("rooms", "a whole number")))
