@@ -6,6 +6,7 @@
 //! them, never the adapters.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod documents;

@@ -8,6 +8,7 @@
 //! - `text`, `identifiers`: what people type, checked where it enters the domain;
 //! - `error`: one error type with stable codes.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod identifiers;

@@ -155,6 +155,7 @@ pub async fn serve(
     if run_workers {
         workers.push(tokio::spawn(immovr_worker::renderer::run(state.app.documents().clone())));
         workers.push(tokio::spawn(mailer.run(state.live.clone())));
+        workers.push(tokio::spawn(immovr_worker::sealer::run(state.app.clone(), state.live.clone())));
     }
     let app = immovr_web::app(state);
     // Responses go out in several writes (headers, then a streamed body): without TCP_NODELAY,

@@ -1,4 +1,5 @@
-//! The `immovr` command: `serve`, `demo`, `migrate`, `user add`, `token create`, `preview`.
+//! The `immovr` command: `serve`, `demo`, `migrate`, `user add`, `token create`, `audit verify`,
+//! `preview`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -81,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Render one sample of each document (quote, accepted quote, purchase order, invoice,
     /// credit note) with the studio's style (`templates_dir/document.toml`) into a folder, to
     /// check its colours and typeface.
@@ -105,6 +111,14 @@ enum UserCommand {
         #[arg(long, env = "IMMOVR_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Seal what awaits its seal, then check the whole hash chain of the audit trail: exits
+    /// with an error naming the first broken link when an event was changed, removed or
+    /// reordered in the database.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -214,6 +228,23 @@ async fn cli() -> anyhow::Result<()> {
             let token = new_token(API_TOKEN_PREFIX);
             app.create_api_token(&Actor::system(), user.id, &name, &token_sha256(&token)).await?;
             println!("{token}");
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let app = immovr::application(&config, store.clone(), clock.clone(), None).await?;
+            let sealed = app.seal_audit().await?;
+            let check = app.verify_audit(&Actor::system()).await?;
+            store.close().await;
+            match check.broken {
+                None => println!(
+                    "audit trail intact: {} events chained ({sealed} sealed now, {} awaiting their seal)",
+                    check.sealed, check.unsealed
+                ),
+                Some(b) => {
+                    let event = b.event_id.map(|id| format!(" (audit event id {id})")).unwrap_or_default();
+                    anyhow::bail!("audit trail broken at #{}{event}: {}", b.seq, b.reason);
+                }
+            }
+            return Ok(());
         }
         Command::Preview { .. } => unreachable!("handled before opening the database"),
     }

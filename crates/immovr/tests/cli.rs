@@ -103,6 +103,22 @@ fn operator_commands_and_graceful_shutdown() {
     assert!(exit.success(), "exit status {exit:?}");
     let logs: Vec<String> = BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok).collect();
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:?}");
+
+    // The audit trail: intact, then edited behind immovr's back.
+    let out = immovr(&data).args(["audit", "verify"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("audit trail intact"),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = rusqlite::Connection::open(data.join("immovr.db")).unwrap();
+    let id: i64 = db.query_row("SELECT id FROM audit_events WHERE seq = 1", [], |r| r.get(0)).unwrap();
+    db.execute("UPDATE audit_events SET actor = 'someone else' WHERE id = ?1", [id]).unwrap();
+    let out = immovr(&data).args(["audit", "verify"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a broken chain is an error");
+    assert!(said.contains(&format!("broken at #1 (audit event id {id})")), "{said}");
 }
 
 /// SQLite shared by the server and the operator's commands: while the server takes a steady

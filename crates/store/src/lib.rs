@@ -5,6 +5,7 @@
 //! SQLite has a single writer connection), then the domain rules in `immovr_core::rules` decide.
 
 mod accounts;
+mod audit;
 mod billing;
 mod catalogue;
 mod dashboard;

@@ -265,6 +265,26 @@ impl TestApp {
         self.send(reqwest::Method::PUT, token, path, Some(&body), None).await
     }
 
+    /// Runs a statement on the database behind the application's back, as someone with access
+    /// to the database (not to immovr) would: what tamper-evidence must show.
+    pub async fn raw_sql(&self, sql: &str) -> u64 {
+        match &self.pg_schema {
+            None => {
+                let path = self.config.data_dir.join("immovr.db");
+                let conn = rusqlite::Connection::open(path).expect("the SQLite file");
+                conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+                conn.execute(sql, []).expect("the statement") as u64
+            }
+            Some(schema) => {
+                use sqlx::Connection;
+                let url = self.config.database_url.clone().expect("a PostgreSQL URL");
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("PostgreSQL");
+                sqlx::query(&format!("SET search_path TO {schema}")).execute(&mut conn).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.expect("the statement").rows_affected()
+            }
+        }
+    }
+
     /// Uploads a final file of an order (staff), as the API takes it: the raw body.
     pub async fn upload(&self, order: impl std::fmt::Display, filename: &str, content: &[u8]) -> Answer {
         let res = self

@@ -4,6 +4,7 @@
 
 pub mod mailer;
 pub mod renderer;
+pub mod sealer;
 pub mod threads;
 
 pub use mailer::Mailer;

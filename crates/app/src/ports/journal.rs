@@ -43,3 +43,12 @@ pub trait Journal: Send {
     /// Records an issued document: its frozen snapshot, rendered to PDF later (once).
     async fn issue_document(&mut self, snapshot: &DocumentSnapshot, entity_id: Id, client_id: Id) -> Result<()>;
 }
+
+/// The audit trail's hash chain (see `immovr_core::audit`).
+#[async_trait]
+pub trait AuditChain: Send + Sync {
+    /// Seals up to `limit` committed events, in order, behind the chain's head; how many.
+    async fn seal_audit(&self, limit: i64) -> Result<usize>;
+    /// Walks the whole chain: the first broken link, if any.
+    async fn verify_audit(&self) -> Result<immovr_core::audit::ChainCheck>;
+}

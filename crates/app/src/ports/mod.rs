@@ -49,6 +49,7 @@ pub trait Database:
     + Sessions
     + Mailbox
     + Idempotency
+    + AuditChain
     + DocumentRepo
     + Send
     + Sync

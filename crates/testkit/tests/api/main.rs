@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP against a real server, on SQLite and (when
 //! IMMOVR_TEST_DATABASE_URL is set) PostgreSQL. One binary: one link, shared helpers.
 
+mod audit;
 mod backoffice;
 mod concurrency;
 mod demo;

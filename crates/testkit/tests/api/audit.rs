@@ -1,0 +1,44 @@
+//! The audit trail is tamper-evident: sealed as it commits into a hash chain, and an event
+//! changed, removed or reordered directly in the database is reported by the verification.
+
+use immovr_core::Actor;
+
+use super::*;
+
+both!(the_audit_trail_is_a_hash_chain_that_shows_tampering, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Chaîne").await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
+    app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
+    // The sealer chains what committed; seal what is left now rather than wait for it.
+    app.app.seal_audit().await.unwrap();
+    let check = app.app.verify_audit(&Actor::system()).await.unwrap();
+    assert_eq!((check.broken.clone(), check.unsealed), (None, 0), "{check:?}");
+    assert!(check.sealed >= 4, "{check:?}");
+    let denied = app.app.verify_audit(&Actor::anonymous()).await;
+    assert!(denied.is_err(), "the chain is the admin's to check");
+
+    // Someone with the database's password rewrites what an acceptance said.
+    let events = app.list(&app.admin, "/api/v1/audit?entity_kind=quote").await;
+    let accepted = events.iter().find(|e| e["action"] == "quote.accepted").expect("an acceptance event");
+    let id = accepted["id"].as_i64().unwrap();
+    let changed = app
+        .raw_sql(&format!("UPDATE audit_events SET detail = '{{\"signer\": \"Quelqu''un d''autre\"}}' WHERE id = {id}"))
+        .await;
+    assert_eq!(changed, 1);
+    let check = app.app.verify_audit(&Actor::system()).await.unwrap();
+    let broken = check.broken.expect("the change is seen");
+    assert_eq!(broken.event_id, Some(id), "{broken:?}");
+
+    // Put back, the chain holds again; an event removed breaks it where it was.
+    let original = accepted["detail"].to_string().replace('\'', "''");
+    app.raw_sql(&format!("UPDATE audit_events SET detail = '{original}' WHERE id = {id}")).await;
+    assert_eq!(app.app.verify_audit(&Actor::system()).await.unwrap().broken, None, "restored byte for byte");
+    let first = app.raw_sql("DELETE FROM audit_events WHERE seq = 2").await;
+    assert_eq!(first, 1);
+    let broken = app.app.verify_audit(&Actor::system()).await.unwrap().broken.expect("a removal is seen");
+    assert_eq!(broken.seq, 2, "{broken:?}");
+
+    // New events go on being sealed after the break (the chain records, it does not stop work).
+    app.post(&client, &format!("/api/v1/quotes/{q}/messages"), json!({"body": "Merci"})).await;
+    assert!(app.app.seal_audit().await.unwrap() >= 1);
+});
