@@ -60,6 +60,11 @@ impl Files {
         let store: Arc<dyn ObjectStore> = Arc::new(builder.build()?);
         Ok(Files { store: store.clone(), rebuildable: store })
     }
+
+    /// Every stored file's key and size, in no particular order (backups).
+    pub fn list(&self) -> futures_util::stream::BoxStream<'_, Result<(String, u64), FileError>> {
+        self.store.list(None).map_ok(|meta| (meta.location.to_string(), meta.size)).map_err(store_error).boxed()
+    }
 }
 
 #[async_trait]
@@ -167,6 +172,10 @@ mod tests {
         assert_eq!((part.total, part.span.clone()), (13, 9..13));
         let bytes: Vec<bytes::Bytes> = part.body.try_collect().await.unwrap();
         assert_eq!(bytes.concat(), b"body");
+        files.put("c.txt", b"c".to_vec()).await.unwrap();
+        let mut listed: Vec<(String, u64)> = files.list().try_collect().await.unwrap();
+        listed.sort();
+        assert_eq!(listed, [("a/b.pdf".to_string(), 13), ("c.txt".to_string(), 1)]);
         let big: ByteStream = futures_util::stream::iter([Ok(bytes::Bytes::from(vec![0u8; 20]))]).boxed();
         assert!(matches!(files.save("big", big, 10).await, Err(FileError::TooLarge(10))));
         files.delete("a/b.pdf").await;

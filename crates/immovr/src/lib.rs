@@ -1,5 +1,6 @@
 //! Wiring: configuration → store → web app → server. The CLI (`main.rs`) and the test kit use it.
 
+pub mod backup;
 pub mod config;
 pub mod demo;
 

@@ -1,5 +1,5 @@
 //! The `immovr` command: `serve`, `demo`, `migrate`, `user add`, `token create`, `audit verify`,
-//! `preview`.
+//! `backup`, `restore`, `preview`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -81,6 +81,20 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Copy the database and every stored file into a new folder, with a SHA-256 of each
+    /// (`SHA256SUMS`, as `sha256sum -c` reads it). Runs beside a serving instance. PostgreSQL
+    /// needs `pg_dump` (of the server's major version or newer) on PATH.
+    Backup {
+        /// The folder to create (it must be empty).
+        dir: PathBuf,
+    },
+    /// Restore a backup into the configured database, which must be empty (a new SQLite file,
+    /// an empty PostgreSQL database: `pg_restore` and `psql` on PATH), and file store. Every
+    /// SHA-256 is checked before anything is written, and the audit trail after.
+    Restore {
+        /// A folder written by `immovr backup`.
+        dir: PathBuf,
     },
     /// The audit trail.
     Audit {
@@ -165,6 +179,29 @@ async fn cli() -> anyhow::Result<()> {
         return Ok(());
     }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Before the database is opened: a restore needs it empty, a backup copies it as it is.
+    match &cli.command {
+        Command::Backup { dir } => {
+            let r = immovr::backup::backup(&config, dir, clock.as_ref(), None).await?;
+            println!(
+                "backup of the {} database and {} files ({} bytes) in {}",
+                r.backend,
+                r.files,
+                r.bytes,
+                dir.display()
+            );
+            return Ok(());
+        }
+        Command::Restore { dir } => {
+            let r = immovr::backup::restore(&config, dir, clock, None).await?;
+            println!(
+                "restored the {} database and {} files ({} bytes); every SHA-256 checked, audit trail intact",
+                r.backend, r.files, r.bytes
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     tracing::info!(database = %config.database_url_redacted(), "opening the database");
     let store = immovr::open_store(&config, clock.clone(), None).await?;
     match cli.command {
@@ -246,7 +283,9 @@ async fn cli() -> anyhow::Result<()> {
             }
             return Ok(());
         }
-        Command::Preview { .. } => unreachable!("handled before opening the database"),
+        Command::Preview { .. } | Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("handled before opening the database")
+        }
     }
     store.close().await;
     Ok(())

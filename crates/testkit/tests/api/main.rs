@@ -3,6 +3,7 @@
 
 mod audit;
 mod backoffice;
+mod backup;
 mod concurrency;
 mod demo;
 mod documents;
