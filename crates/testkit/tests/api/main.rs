@@ -13,6 +13,7 @@ mod idempotency;
 mod input;
 mod journey;
 mod lists;
+mod matrix;
 mod notifications;
 mod paths;
 mod portal;
