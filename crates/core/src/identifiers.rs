@@ -131,7 +131,9 @@ pub fn iban(field: &str, value: &str) -> Result<String> {
 pub fn bic(field: &str, value: &str) -> Result<String> {
     let v = compact(value).to_uppercase();
     let b = v.as_bytes();
-    let valid = (v.len() == 8 || v.len() == 11)
+    // ASCII first: the slices below are byte ranges (found by the fuzzer: "\nvea\re\u{202e}ret").
+    let valid = v.is_ascii()
+        && (v.len() == 8 || v.len() == 11)
         && b[..4].iter().all(u8::is_ascii_alphanumeric)
         && is_country(&v[4..6])
         && b[6..].iter().all(u8::is_ascii_alphanumeric);
@@ -264,6 +266,8 @@ mod tests {
         assert_eq!(bic("bic", "agri fr pp xxx").unwrap(), "AGRIFRPPXXX");
         assert!(bic("bic", "AGR").is_err());
         assert!(bic("bic", "AGRIZZPP").is_err(), "no such country");
+        assert!(bic("bic", "\nvea\re\u{202e}ret\0").is_err(), "multi-byte characters, not a panic");
+        assert!(bic("bic", "AGRIÉFPP").is_err());
     }
 
     #[test]

@@ -138,6 +138,12 @@ impl Config {
             .map_err(Box::new)
     }
 
+    /// What a configuration file's text gives over the embedded defaults, without the
+    /// environment: how `load` reads the file (and what the fuzzer feeds).
+    pub fn from_toml(text: &str) -> Result<Config, Box<figment::Error>> {
+        Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(text)).extract().map_err(Box::new)
+    }
+
     /// `IMMOVR_*` variables that configure nothing: probably typos.
     pub fn unknown_env() -> Vec<String> {
         std::env::vars()
@@ -199,6 +205,15 @@ mod tests {
             assert!(Config::load(None).is_err(), "unknown keys in the file are errors");
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_file_is_read_over_the_defaults_or_refused() {
+        let c = Config::from_toml("session_hours = 12\n[company]\n").map(|c| c.session_hours);
+        assert!(c.is_err(), "an incomplete company table is refused");
+        assert_eq!(Config::from_toml("session_hours = 12").unwrap().session_hours, 12);
+        assert!(Config::from_toml("session_hours = \"douze\"").is_err());
+        assert!(Config::from_toml("listen = [").is_err());
     }
 
     #[test]
