@@ -38,11 +38,13 @@ async function checked(name) {
 
 test("the team runs a project from request to payment", async () => {
   // A new client asks for a quote (through the API, as the portal would).
-  const session = await client("/auth/signup", "POST", {
+  await client("/auth/signup", "POST", {
     client: { kind: "company", name: "Paul Girard", email: "paul@agence-girard.example", company_name: "Agence Girard",
       siren: "732829320", vat_number: "FR44732829320", billing_address: { line1: "3 cours Vitton", postcode: "69006", city: "Lyon" } },
     password: "mot-de-passe-client",
   });
+  const confirm = await server.emailedLink("signup_confirm", "paul@agence-girard.example");
+  const session = await client("/auth/signup/confirm", "POST", { token: confirm.split("/").pop() });
   const token = session.token;
   await client("/quote-requests", "POST", { property_type: "Loft", property_address: "7 rue Vendôme, Lyon", wanted: ["VISITE-360", "PLAN-2D"] }, token);
 

@@ -49,7 +49,15 @@ export async function startServer() {
     assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  return { base, api, token, stop: () => proc.kill("SIGTERM") };
+  // The path of the newest emailed link of this kind (signup_confirm, magic_link…) to `email`,
+  // read in the outbox as the studio's admin: what the client's mailbox holds.
+  const emailedLink = async (kind, email) => {
+    const outbox = await api("GET", "/outbox?limit=100");
+    const message = outbox.items.find((m) => m.kind === kind && m.recipient === email);
+    assert.ok(message, `no ${kind} email to ${email}`);
+    return message.payload.url_path;
+  };
+  return { base, api, token, emailedLink, stop: () => proc.kill("SIGTERM") };
 }
 
 export async function launch() {

@@ -54,6 +54,11 @@ test("a new client goes from request to paid invoice", async () => {
   await page.getByLabel(/Nouveau mot de passe/).fill("un-mot-de-passe-solide");
   await shot(page, "0-demande-de-devis");
   await page.getByRole("button", { name: "Envoyer ma demande" }).click();
+  // Nothing is created until the address is confirmed: the emailed link opens the account.
+  await page.waitForURL("**/inscription/envoyee");
+  await checkA11y(page, "inscription-envoyee");
+  await shot(page, "0-verifiez-vos-emails");
+  await page.goto(server.base + (await server.emailedLink("signup_confirm", "lea.martin@example.org")));
   await page.waitForURL("**/compte/demandes?ok=1");
   await assert.doesNotReject(page.getByText("Votre demande est enregistrée").waitFor());
   visited.push(["/compte/demandes", "demandes"]);

@@ -5,7 +5,7 @@ use crate::idempotency::Outcome;
 use immovr_core::auth::normalize_email;
 use immovr_core::listing::{ListQuery, Page, every};
 use immovr_core::model::{Address, Client, ClientKind, Id, Role, User};
-use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest, NewStaffUser, ProfileUpdate};
+use immovr_core::ports::{NewClient, NewStaffUser, ProfileUpdate};
 use immovr_core::{Actor, DomainError, Result, Scope, identifiers};
 use serde_json::json;
 
@@ -107,6 +107,14 @@ impl CheckedClient {
         &self.email
     }
 
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn language(&self) -> immovr_core::model::Language {
+        self.language
+    }
+
     pub(crate) fn row(&self) -> ClientRow<'_> {
         ClientRow {
             kind: self.kind,
@@ -159,28 +167,6 @@ impl App {
         let mut tx = self.begin().await?;
         let (created, _) = self.insert_client(tx.as_mut(), actor, &client, hash.as_deref()).await?;
         self.answer(tx, Outcome::Created, created).await
-    }
-
-    /// Sign-up with a first quote request, in one transaction; gives the new login. The
-    /// attachments were saved before (see `save_attachment`); the caller discards them if this
-    /// fails.
-    #[tracing::instrument(skip_all, err(level = "info"))]
-    pub async fn sign_up_with_request(
-        &self,
-        client: NewClient,
-        password: String,
-        request: NewQuoteRequest,
-        attachments: Vec<NewAttachment>,
-    ) -> Result<User> {
-        let client = CheckedClient::new(client)?;
-        let request = self.checked_request(request)?;
-        let hash = self.hash_password(password).await?;
-        let actor = Actor { label: format!("signup {}", client.email()), ..Actor::anonymous() };
-        let mut tx = self.begin().await?;
-        let (created, login) = self.insert_client(tx.as_mut(), &actor, &client, Some(&hash)).await?;
-        self.insert_request(tx.as_mut(), &actor, created.id, &request, &attachments).await?;
-        tx.commit().await?;
-        login.ok_or_else(|| DomainError::internal("a client signed up without a login"))
     }
 
     /// A client updates its details (name, phone, company, identifiers, address, language,

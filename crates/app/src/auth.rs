@@ -6,7 +6,7 @@ use immovr_core::auth::{dummy_hash, hash_password, normalize_email, token_sha256
 use immovr_core::links;
 use immovr_core::model::User;
 use immovr_core::notification::{LinkNews, Notification};
-use immovr_core::ports::NewClient;
+use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest};
 use immovr_core::{Actor, Context, DomainError, Result};
 use jiff::{Timestamp, ToSpan};
 use serde_json::json;
@@ -19,6 +19,17 @@ use crate::ports::Tx;
 use crate::support::audit;
 use crate::tokens::new_token;
 
+/// How long an emailed sign-up confirmation stays good.
+const SIGNUP_HOURS: i64 = 24;
+
+/// A sign-up kept until its address is confirmed, as it was sent.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingSignUp {
+    client: NewClient,
+    request: Option<NewQuoteRequest>,
+    attachments: Vec<NewAttachment>,
+}
+
 /// Session tokens start with this (API tokens with `imvt_`), so a leaked one is recognisable.
 pub const SESSION_TOKEN_PREFIX: &str = "imvs_";
 pub const API_TOKEN_PREFIX: &str = "imvt_";
@@ -29,6 +40,12 @@ pub struct NewSession {
     pub token: String,
     pub expires_at: Timestamp,
     pub user: User,
+}
+
+/// A sign-up confirmed: the sign-in, and whether its quote request was recorded.
+pub struct Confirmed {
+    pub sign_in: SignIn,
+    pub request: bool,
 }
 
 /// A password checked.
@@ -184,17 +201,102 @@ impl App {
         }
     }
 
-    /// Creates a client account with its login (sign-up) and opens its session.
+    /// A sign-up, with the first quote request and its stored attachments when the pages send
+    /// one: checked, then kept until its address is confirmed by the emailed link (see
+    /// [`App::confirm_sign_up`]), which creates the account. The answer is the same, after the
+    /// same work (the password is hashed either way), whether or not the address has an
+    /// account: when it has one, its owner is emailed a sign-in link instead, and this sign-up
+    /// is dropped (its attachments removed) — the sign-up tells nobody who has an account.
     #[tracing::instrument(skip_all, err(level = "info"))]
-    pub async fn sign_up(&self, client: NewClient, password: String) -> Result<NewSession> {
-        let client = CheckedClient::new(client)?;
+    pub async fn sign_up(
+        &self,
+        client: NewClient,
+        password: String,
+        request: Option<(NewQuoteRequest, Vec<NewAttachment>)>,
+    ) -> Result<()> {
+        let checked = CheckedClient::new(client.clone())?;
+        if let Some((r, _)) = &request {
+            self.checked_request(r.clone())?;
+        }
         let hash = self.hash_password(password).await?;
-        let actor = Actor { label: format!("signup {}", client.email()), ..Actor::anonymous() };
+        let email = checked.email().to_string();
+        let token = new_token("");
+        let now = self.now();
         let mut tx = self.begin().await?;
-        let (_, login) = self.insert_client(tx.as_mut(), &actor, &client, Some(&hash)).await?;
+        let existing = tx.user_by_email(&email).await?;
+        let attachments = request.as_ref().map(|(_, a)| a.clone()).unwrap_or_default();
+        match &existing {
+            Some(user) => {
+                let expires_at = now.checked_add(15.minutes()).context("a link's end")?;
+                tx.insert_login_link(&token_sha256(&token), user.id, LinkPurpose::MagicLink, expires_at, now).await?;
+                let actor = Actor { label: format!("signup {email}"), ..Actor::anonymous() };
+                audit(tx.as_mut(), now, &actor, "signup.existing_account", ("user", user.id), json!({})).await?;
+                let news = LinkNews { url_path: links::magic_link(&token), expires_at, name: user.name.clone() };
+                tx.enqueue(&email, user.language, &Notification::SignupExisting(news), now).await?;
+            }
+            None => {
+                let expires_at = now.checked_add(SIGNUP_HOURS.hours()).context("a sign-up's end")?;
+                let (request, attachments) = match request {
+                    Some((r, a)) => (Some(r), a),
+                    None => (None, Vec::new()),
+                };
+                let details = serde_json::to_string(&PendingSignUp { client, request, attachments })
+                    .context("keeping a sign-up")?;
+                tx.insert_pending_signup(&token_sha256(&token), &email, &details, &hash, expires_at, now).await?;
+                let news =
+                    LinkNews { url_path: links::signup_confirm(&token), expires_at, name: checked.name().into() };
+                tx.enqueue(&email, checked.language(), &Notification::SignupConfirm(news), now).await?;
+            }
+        }
         tx.commit().await?;
-        let login = login.ok_or_else(|| DomainError::internal("a client signed up without a login"))?;
-        self.open_session(&login).await
+        if existing.is_some() {
+            self.discard_attachments(&attachments).await;
+        }
+        Ok(())
+    }
+
+    /// Opens an emailed sign-up confirmation: the client, its login and its request are created
+    /// in one transaction, and the new account is signed in. `None` when the link is unknown,
+    /// used or expired. When the address got an account meanwhile (confirmed twice, or signed up
+    /// twice), its owner proved the address as an emailed sign-in link would: signed in there.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn confirm_sign_up(&self, token: &str) -> Result<Option<Confirmed>> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let Some((details, hash)) = tx.take_pending_signup(&token_sha256(token), now).await? else {
+            return Ok(None);
+        };
+        let pending: PendingSignUp = serde_json::from_str(&details).context("reading a kept sign-up")?;
+        let client = CheckedClient::new(pending.client)?;
+        let actor = Actor { label: format!("signup {}", client.email()), ..Actor::anonymous() };
+        let mut request_recorded = false;
+        let (user, dropped) = match tx.user_by_email(client.email()).await? {
+            Some(user) => (user, pending.attachments),
+            None => {
+                let (created, login) = self.insert_client(tx.as_mut(), &actor, &client, Some(&hash)).await?;
+                if let Some(request) = pending.request {
+                    let request = self.checked_request(request)?;
+                    self.insert_request(tx.as_mut(), &actor, created.id, &request, &pending.attachments).await?;
+                    request_recorded = true;
+                }
+                (login.ok_or_else(|| DomainError::internal("a client signed up without a login"))?, Vec::new())
+            }
+        };
+        tx.commit().await?;
+        self.discard_attachments(&dropped).await;
+        Ok(Some(Confirmed { sign_in: self.after_password(user).await?, request: request_recorded }))
+    }
+
+    /// Forgets the sign-ups that ended a day ago or more, and the files of those never confirmed.
+    pub async fn forget_pending_signups(&self) -> Result<usize> {
+        let before = self.now().checked_sub(24.hours()).context("a day ago")?;
+        let unconfirmed = self.db.forget_pending_signups(before).await?;
+        for details in &unconfirmed {
+            if let Ok(p) = serde_json::from_str::<PendingSignUp>(details) {
+                self.discard_attachments(&p.attachments).await;
+            }
+        }
+        Ok(unconfirmed.len())
     }
 
     /// Emails a single-use link to the account with this email (sign-in: 15 minutes; password

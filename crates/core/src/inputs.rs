@@ -3,14 +3,14 @@
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::listing::ListQuery;
 use crate::model::*;
 use crate::money::{LineInput, strict};
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     pub kind: ClientKind,
@@ -77,7 +77,7 @@ pub struct CatalogueItemPatch {
     pub active: Option<bool>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewQuoteRequest {
     /// Apartment, house, office, land, programme…
@@ -176,7 +176,7 @@ pub struct NewDeliverable {
 }
 
 /// A file already written to the file store, to record with its request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewAttachment {
     pub filename: String,
     pub content_type: String,

@@ -95,6 +95,11 @@ pub fn magic_link(token: &str) -> String {
     format!("/lien-magique/{token}")
 }
 
+/// The page an emailed sign-up confirmation opens: it creates the account.
+pub fn signup_confirm(token: &str) -> String {
+    format!("/inscription/confirmer/{token}")
+}
+
 /// The page an emailed password-reset link opens.
 pub fn password_reset(token: &str) -> String {
     format!("/reinitialiser/{token}")

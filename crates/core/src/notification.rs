@@ -93,6 +93,11 @@ pub enum Notification {
     // To an account (client or staff).
     MagicLink(LinkNews),
     PasswordReset(LinkNews),
+    /// A sign-up waits for its address to be confirmed: the link creates the account.
+    SignupConfirm(LinkNews),
+    /// Someone signed up with an address that has an account: its owner is told, with a
+    /// sign-in link (the sign-up's answer is the same either way).
+    SignupExisting(LinkNews),
     // To the studio.
     QuoteRequestReceived {
         quote_request_id: Id,
@@ -170,6 +175,8 @@ impl Notification {
             MessageReceived(_) => "message_received",
             MagicLink(_) => "magic_link",
             PasswordReset(_) => "password_reset",
+            SignupConfirm(_) => "signup_confirm",
+            SignupExisting(_) => "signup_existing",
             QuoteRequestReceived { .. } => "quote_request_received",
             QuoteAccepted(_) => "quote_accepted",
             QuoteRefused { .. } => "quote_refused",
@@ -207,7 +214,7 @@ impl Notification {
             | CreditNoteIssued { invoice_id, .. }
             | InvoiceOverdue { invoice_id, .. } => portal::invoice(*invoice_id),
             MessageReceived(m) => portal::thread(m.thread_kind, m.thread_id),
-            MagicLink(l) | PasswordReset(l) => l.url_path.clone(),
+            MagicLink(l) | PasswordReset(l) | SignupConfirm(l) | SignupExisting(l) => l.url_path.clone(),
             QuoteRequestReceived { .. } => backoffice::REQUESTS.to_string(),
             QuoteAccepted(_) => backoffice::PURCHASE_ORDERS.to_string(),
             QuoteRefused { quote_id, .. } => backoffice::quote(*quote_id),

@@ -448,7 +448,9 @@ struct ClientAccount {
     email: String,
 }
 
-async fn sign_up(http: &Http, n: u64) -> Result<ClientAccount, String> {
+/// Signs up and confirms with the emailed link's token (read in the outbox's newest page, as
+/// the admin: what a client's mailbox would show).
+async fn sign_up(http: &Http, staff: &str, n: u64) -> Result<ClientAccount, String> {
     let email = format!("agence{n}-{:x}@client.example", rand_u64());
     let r = http
         .call(
@@ -464,6 +466,20 @@ async fn sign_up(http: &Http, n: u64) -> Result<ClientAccount, String> {
                 "password": "client-password"
             }))),
         )
+        .await?;
+    if r.status != 202 {
+        return Err(format!("sign-up: {}", r.status));
+    }
+    let outbox = http.call(reqwest::Method::GET, staff, "/api/v1/outbox?limit=200", None).await?;
+    let token = outbox.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|m| m["kind"] == "signup_confirm" && m["recipient"] == email.as_str()))
+        .and_then(|m| m["payload"]["url_path"].as_str())
+        .and_then(|p| p.rsplit('/').next())
+        .ok_or("no confirmation email")?
+        .to_string();
+    let r = http
+        .call(reqwest::Method::POST, "", "/api/v1/auth/signup/confirm", Some(Body::Json(json!({"token": token}))))
         .await?;
     Ok(ClientAccount {
         id: r.body["user"]["client_id"].as_i64().ok_or("no client id")?,
@@ -504,7 +520,7 @@ async fn flow_steps(
     let client = match client {
         Some(c) => c,
         None => {
-            signed_up = sign_up(http, n).await?;
+            signed_up = sign_up(http, staff, n).await?;
             lap(out, 0);
             &signed_up
         }
@@ -727,7 +743,7 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
 
     let mut clients = Vec::new();
     for w in 0..args.workers.max(1) {
-        clients.push(sign_up(&http, 1_000_000 + w as u64).await.expect("sign-up"));
+        clients.push(sign_up(&http, &server.token, 1_000_000 + w as u64).await.expect("sign-up"));
     }
     // Warm-up: first renders, prepared statements, connections.
     let warm = sequential(&http, &server, &clients, &today, 20).await;
@@ -806,7 +822,7 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
         };
         let server = Server::start(args, binary, pg, false).await;
         let http = Http { http: reqwest::Client::new(), base: server.base.clone() };
-        let clients = vec![sign_up(&http, 2_000_000).await.expect("sign-up")];
+        let clients = vec![sign_up(&http, &server.token, 2_000_000).await.expect("sign-up")];
         let _ = sequential(&http, &server, &clients, &today, 20).await;
         let paused = sequential(&http, &server, &clients, &today, args.sequential).await;
         report_latency(&paused);

@@ -169,6 +169,13 @@ async fn all(http: &reqwest::Client, base: &str, token: &str, path: &str) -> Vec
     }
 }
 
+/// The token of the sign-up confirmation queued for `email` (read in the outbox, as an admin).
+async fn emailed_token(http: &reqwest::Client, base: &str, staff: &str, email: &str) -> String {
+    let messages = all(http, base, staff, "/api/v1/outbox").await;
+    let m = messages.iter().find(|m| m["kind"] == "signup_confirm" && m["recipient"] == email).expect("a confirmation");
+    m["payload"]["url_path"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+}
+
 async fn journey(http: &reqwest::Client, base: &str, staff: &str, client: &(i64, String), n: usize, log: &Mutex<Log>) {
     let (client_id, client_token) = client;
     let quote = keyed(http, base, staff, "/api/v1/quotes", json!({"client_id": client_id, "title": format!("Crash {n}"),
@@ -228,6 +235,14 @@ async fn crash_run(database_url: Option<String>) {
             "company_name": format!("Agence {w}"), "siren": "123456782", "vat_number": "FR11123456782",
             "billing_address": {"line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}}, "password": "client-password"});
         let res = http.post(format!("{base}/api/v1/auth/signup")).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 202);
+        let token = emailed_token(&http, &base, &staff, &format!("agence{w}@client.example")).await;
+        let res = http
+            .post(format!("{base}/api/v1/auth/signup/confirm"))
+            .json(&json!({"token": token}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201);
         let v: Value = res.json().await.unwrap();
         clients.push((v["user"]["client_id"].as_i64().unwrap(), v["token"].as_str().unwrap().to_string()));

@@ -231,6 +231,47 @@ impl AccountRepo for SqlTx {
         }
         link.i64("user_id").map(Some)
     }
+
+    async fn insert_pending_signup(
+        &mut self,
+        token_sha256: &str,
+        email: &str,
+        details: &str,
+        password_hash: &str,
+        expires_at: Timestamp,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.tx
+            .exec(
+                "INSERT INTO pending_signups (token_sha256, email, details, password_hash, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                args![token_sha256, email, details, password_hash, expires_at, at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn take_pending_signup(&mut self, token_sha256: &str, now: Timestamp) -> Result<Option<(String, String)>> {
+        let sql = format!(
+            "SELECT details, password_hash, expires_at FROM pending_signups WHERE token_sha256 = $1 AND used_at IS NULL{}",
+            self.tx.for_update()
+        );
+        let Some(row) = self.tx.opt(&sql, args![token_sha256]).await? else { return Ok(None) };
+        if row.ts("expires_at")? <= now {
+            return Ok(None);
+        }
+        let used = self
+            .tx
+            .exec(
+                "UPDATE pending_signups SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL",
+                args![token_sha256, now],
+            )
+            .await?;
+        if used != 1 {
+            return Ok(None);
+        }
+        Ok(Some((row.text("details")?, row.text("password_hash")?)))
+    }
 }
 
 #[async_trait]
@@ -248,6 +289,19 @@ impl Sessions for SqlStore {
             },
             None => Ok(None),
         }
+    }
+
+    async fn forget_pending_signups(&self, before: Timestamp) -> Result<Vec<String>> {
+        let mut tx = self.db.write().await?;
+        let unconfirmed = tx
+            .all("SELECT details FROM pending_signups WHERE expires_at < $1 AND used_at IS NULL", args![before])
+            .await?
+            .iter()
+            .map(|r| r.text("details"))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        tx.exec("DELETE FROM pending_signups WHERE expires_at < $1", args![before]).await?;
+        self.commit(tx).await?;
+        Ok(unconfirmed)
     }
 
     async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {

@@ -389,9 +389,11 @@ impl TestApp {
         Answer { status, body, headers }
     }
 
-    /// Signs up a company client through the API; returns (client id, session token).
+    /// Signs up a company client through the API and confirms it with the emailed link's
+    /// token; returns (client id, session token).
     pub async fn signup(&self, name: &str) -> (Id, String) {
         let slug: String = name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let email = format!("{slug}@client.example");
         let a = self
             .post(
                 "",
@@ -400,7 +402,7 @@ impl TestApp {
                     "client": {
                         "kind": "company",
                         "name": name,
-                        "email": format!("{slug}@client.example"),
+                        "email": email,
                         "company_name": format!("{name} Immobilier"),
                         "siren": "123456782",
                         "vat_number": "FR11123456782",
@@ -410,8 +412,46 @@ impl TestApp {
                 }),
             )
             .await;
-        assert_eq!(a.status, StatusCode::CREATED, "signup: {}", a.body);
+        assert_eq!(a.status, StatusCode::ACCEPTED, "signup: {}", a.body);
+        let token = self.emailed_link("signup_confirm", &email).await;
+        let a = self.post("", "/api/v1/auth/signup/confirm", json!({"token": token})).await;
+        assert_eq!(a.status, StatusCode::CREATED, "signup confirmation: {}", a.body);
         (a.body["user"]["client_id"].as_i64().unwrap(), a.body["token"].as_str().unwrap().to_string())
+    }
+
+    /// A company client with a login, created by the studio (no email is sent, unlike a
+    /// sign-up: for tests that count emails); returns (client id, session token).
+    pub async fn client_login(&self, name: &str) -> (Id, String) {
+        let slug: String = name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let email = format!("{slug}@client.example");
+        let a = self
+            .post(
+                &self.admin,
+                "/api/v1/clients",
+                json!({"client": {"kind": "company", "name": name, "email": email, "company_name": format!("{name} Immobilier"),
+                    "siren": "123456782", "vat_number": "FR11123456782",
+                    "billing_address": {"line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}},
+                    "password": "client-password"}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "client: {}", a.body);
+        (a.id(), self.login(&email, "client-password").await)
+    }
+
+    /// The token of the newest emailed link of this kind (`signup_confirm`, `magic_link`…)
+    /// queued for this address (read from the outbox, sent or not).
+    pub async fn emailed_link(&self, kind: &str, email: &str) -> String {
+        let all = immovr_core::listing::every(immovr_core::listing::ListQuery::first(), async |q| {
+            self.app.emails(&Actor::system(), &q).await
+        })
+        .await
+        .expect("the outbox");
+        let m = all
+            .iter()
+            .filter(|m| m.kind == kind && m.recipient == email)
+            .max_by_key(|m| m.id)
+            .unwrap_or_else(|| panic!("no {kind} email to {email}"));
+        m.payload["url_path"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
     }
 
     /// The same database opened as a command would open it (`immovr user add`…): a store of
@@ -623,6 +663,37 @@ impl TestUseCases {
         .await
         .expect("the outbox");
         all.into_iter().rev().collect()
+    }
+
+    /// The token of the newest emailed link of this kind (`signup_confirm`, `magic_link`…) to
+    /// this address.
+    pub async fn link(&self, kind: &str, email: &str) -> String {
+        let queued = self.queued().await;
+        let m = queued
+            .iter()
+            .find(|m| m.kind == kind && m.recipient == email)
+            .unwrap_or_else(|| panic!("no {kind} to {email}"));
+        m.payload["url_path"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+    }
+
+    /// Confirms a sign-up with its link's token; the new session.
+    pub async fn confirmed(&self, token: &str) -> immovr_app::auth::NewSession {
+        match self.app.confirm_sign_up(token).await.expect("the confirmation").map(|c| c.sign_in) {
+            Some(immovr_app::auth::SignIn::Session(s)) => s,
+            _ => panic!("no session from the confirmation"),
+        }
+    }
+
+    /// Signs up and confirms at once; the new session.
+    pub async fn signed_up(
+        &self,
+        client: immovr_core::ports::NewClient,
+        password: &str,
+    ) -> immovr_app::auth::NewSession {
+        let email = client.email.to_lowercase();
+        self.app.sign_up(client, password.into(), None).await.expect("the sign-up");
+        let token = self.link("signup_confirm", &email).await;
+        self.confirmed(&token).await
     }
 
     /// The audit trail's actions, oldest first.

@@ -189,6 +189,10 @@ impl Mailer {
                 if let Err(e) = self.app.forget_idempotency_keys(SignedDuration::from_hours(24)).await {
                     tracing::warn!(error = %e, "forgetting old idempotency keys");
                 }
+                // Sign-ups never confirmed, and their attachments, a day after their link ended.
+                if let Err(e) = self.app.forget_pending_signups().await {
+                    tracing::warn!(error = %e, "forgetting unconfirmed sign-ups");
+                }
                 last_reminders = Some(now);
             }
             // A full batch: more may be waiting.

@@ -90,6 +90,19 @@ pub trait AccountRepo: Send {
     /// Uses a link once: its user, if it exists, has this purpose, is unused and unexpired (of
     /// two concurrent uses, one wins).
     async fn use_login_link(&mut self, token_sha256: &str, purpose: LinkPurpose, now: Timestamp) -> Result<Option<Id>>;
+    /// Keeps a sign-up (`details`: JSON) until its address is confirmed.
+    async fn insert_pending_signup(
+        &mut self,
+        token_sha256: &str,
+        email: &str,
+        details: &str,
+        password_hash: &str,
+        expires_at: Timestamp,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Takes a pending sign-up once: its details and password hash, if it exists, is unused
+    /// and unexpired (of two concurrent uses, one wins).
+    async fn take_pending_signup(&mut self, token_sha256: &str, now: Timestamp) -> Result<Option<(String, String)>>;
 }
 
 /// Sessions, tokens and second factors: each a single statement, outside use cases'
@@ -98,6 +111,9 @@ pub trait AccountRepo: Send {
 pub trait Sessions: Send + Sync {
     /// The user and its password hash.
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>>;
+    /// Deletes the pending sign-ups that ended before `before`; the details of those never
+    /// confirmed (their attachments are to be removed).
+    async fn forget_pending_signups(&self, before: Timestamp) -> Result<Vec<String>>;
     async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
     async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
     async fn delete_session(&self, token_sha256: &str) -> Result<()>;

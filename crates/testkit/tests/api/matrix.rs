@@ -29,7 +29,10 @@ fn need(method: &Method, path: &str) -> Need {
     let m = method.as_str();
     match (m, path) {
         // Signing out without a session signs nobody out.
-        ("POST", "/api/v1/auth/login" | "/api/v1/auth/signup" | "/api/v1/auth/logout") => Public,
+        (
+            "POST",
+            "/api/v1/auth/login" | "/api/v1/auth/signup" | "/api/v1/auth/signup/confirm" | "/api/v1/auth/logout",
+        ) => Public,
         ("GET", "/api/v1/me" | "/api/v1/messages/unread") => SignedIn,
         ("GET", "/api/v1/audit" | "/api/v1/outbox") | ("POST", "/api/v1/outbox/{id}/retry") => Role(R::Admin),
         // Every staff member reads the studio's settings and its clients' details; sales keep the

@@ -57,7 +57,7 @@ async fn app_with_smtp(backend: Backend, sink: &SmtpSink, max_attempts: i64) -> 
 async fn journey(backend: Backend) {
     let sink = SmtpSink::start().await;
     let Some(app) = app_with_smtp(backend, &sink, 8).await else { return };
-    let (client_id, client) = app.signup("Lumiere").await;
+    let (client_id, client) = app.client_login("Lumiere").await;
     let quote = app.sent_quote(client_id, &[("Visite virtuelle 360°", "1", "390.00", "20")]).await;
     let accepted = app.post(&client, &format!("/api/v1/quotes/{quote}/accept"), TestApp::signature()).await;
     let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
@@ -152,7 +152,7 @@ async fn the_journey_sends_the_expected_emails_postgres() {
 async fn outage(backend: Backend) {
     let mut sink = SmtpSink::start().await;
     let Some(app) = app_with_smtp(backend, &sink, 8).await else { return };
-    let (client_id, client) = app.signup("Panne").await;
+    let (client_id, client) = app.client_login("Panne").await;
     app.sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")]).await;
     app.settle_outbox().await;
     assert_eq!(sink.received().len(), 1);
@@ -211,7 +211,7 @@ async fn a_message_that_keeps_failing_is_parked_and_staff_can_retry_it() {
     let mut sink = SmtpSink::start().await;
     let app = app_with_smtp(Backend::Sqlite, &sink, 2).await.unwrap();
     sink.stop().await;
-    let (client_id, _) = app.signup("Echec").await;
+    let (client_id, _) = app.client_login("Echec").await;
     app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
     // Attempt 1 fails; past the backoff, attempt 2 fails: parked.
     for _ in 0..100 {
@@ -228,7 +228,7 @@ async fn a_message_that_keeps_failing_is_parked_and_staff_can_retry_it() {
     assert_eq!(row["attempts"], 2);
     assert!(row["last_error"].as_str().unwrap().contains("sending"), "{row}");
     // An admin sends it again; a client may not.
-    let not_staff = app.signup("Intrus").await.1;
+    let not_staff = app.client_login("Intrus").await.1;
     let id = row["id"].as_i64().unwrap();
     assert_eq!(
         app.post(&not_staff, &format!("/api/v1/outbox/{id}/retry"), json!({})).await.status,
@@ -448,7 +448,7 @@ async fn two_workers(backend: Backend) {
     let Some(app) = app_with_smtp(backend, &sink, 8).await else { return };
     // A second instance on the same database: its email worker competes for the same rows.
     let other = app.another_instance().await;
-    let (client_id, client) = app.signup("Deux Ouvriers").await;
+    let (client_id, client) = app.client_login("Deux Ouvriers").await;
     let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
     let mut tasks = Vec::new();
     for w in 0..4 {
@@ -556,7 +556,7 @@ async fn emails_go_over_starttls_with_authentication() {
     })
     .await
     .unwrap();
-    let (client_id, _) = app.signup("Chiffre").await;
+    let (client_id, _) = app.client_login("Chiffre").await;
     app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
     let outbox = app.settle_outbox().await;
     assert!(outbox.iter().all(|r| r["status"] == "sent"), "{outbox:#?}");

@@ -119,10 +119,33 @@ both!(portal_signup_request_accept, async |app: &TestApp| {
     fields.pop();
     fields.push(("password", "une-phrase-longue"));
     let ok = post_multipart(app, &b, "/inscription", &fields).await;
-    assert_eq!((ok.status, ok.location.as_str()), (StatusCode::SEE_OTHER, "/compte/demandes?ok=1"), "{}", ok.html);
+    assert_eq!((ok.status, ok.location.as_str()), (StatusCode::SEE_OTHER, "/inscription/envoyee"), "{}", ok.html);
+    let sent = get(app, &b, "/inscription/envoyee").await;
+    assert!(sent.html.contains("Vérifiez votre boîte mail"), "{}", sent.html);
+    assert!(app.list(&app.admin, "/api/v1/quote-requests").await.is_empty(), "nothing until the address is confirmed");
+    // The emailed link creates the account and its request, and signs in.
+    let token = app.emailed_link("signup_confirm", "nina@agence.example").await;
+    let confirmed = get(app, &b, &format!("/inscription/confirmer/{token}")).await;
+    assert_eq!((confirmed.status, confirmed.location.as_str()), (StatusCode::SEE_OTHER, "/compte/demandes?ok=1"));
+    let again = get(app, &b, &format!("/inscription/confirmer/{token}")).await;
+    assert_eq!(again.status, StatusCode::GONE, "a confirmation works once");
+    // Signing up again with that address looks the same; the owner gets a sign-in link.
+    let other = browser();
+    let form = get(app, &other, "/inscription").await;
+    let other_csrf = csrf(&form.html);
+    let mut second = fields.clone();
+    second[0] = ("csrf", other_csrf.as_str());
+    let twice = post_multipart(app, &other, "/inscription", &second).await;
+    assert_eq!((twice.status, twice.location.as_str()), (StatusCode::SEE_OTHER, "/inscription/envoyee"));
+    app.emailed_link("signup_existing", "nina@agence.example").await;
     let list = get(app, &b, "/compte/demandes?ok=1").await;
     assert!(list.html.contains("5 allée des Pins, Cassis"));
     let staff_view = app.get(&app.admin, "/api/v1/quote-requests").await;
+    assert_eq!(
+        staff_view.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "one request: the second sign-up was dropped"
+    );
     let request = &staff_view.body["items"][0];
     assert_eq!((request["surface_m2"].as_str(), request["wanted"][0].as_str()), (Some("120.5"), Some("VISITE-360")));
     let client_id = request["client_id"].as_i64().unwrap();
@@ -536,10 +559,49 @@ async fn sign_ups_are_rate_limited_per_address() {
         )
     };
     for n in 0..3 {
-        assert_eq!(attempt(n).await.status, StatusCode::CREATED);
+        assert_eq!(attempt(n).await.status, StatusCode::ACCEPTED);
     }
     let limited = attempt(3).await;
     assert_eq!((limited.status, limited.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
     assert_eq!(limited.headers["content-type"], "application/problem+json");
     app.stop().await;
 }
+
+both!(sign_up_tells_nobody_who_has_an_account, async |app: &TestApp| {
+    let (_, owner) = app.signup("Déjà Cliente").await;
+    let attempt = |email: &str| {
+        app.post(
+            "",
+            "/api/v1/auth/signup",
+            json!({"client": {"kind": "person", "name": "Curieux", "email": email}, "password": "mot-de-passe-curieux"}),
+        )
+    };
+    let taken = attempt("djcliente@client.example").await;
+    let free = attempt("nouveau@client.example").await;
+    assert_eq!((taken.status, &taken.body), (free.status, &free.body), "the same answer");
+    assert_eq!(taken.status, StatusCode::ACCEPTED);
+    // The owner is told, by email, with a sign-in link; the account is unchanged.
+    let link = app.emailed_link("signup_existing", "djcliente@client.example").await;
+    assert!(!link.is_empty());
+    let login = app
+        .post(
+            "",
+            "/api/v1/auth/login",
+            json!({"email": "djcliente@client.example", "password": "mot-de-passe-curieux"}),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED, "the curious one's password opens nothing");
+    assert_eq!(app.get(&owner, "/api/v1/me").await.status, StatusCode::OK, "the owner's session goes on");
+    // Nothing exists before confirmation: the new address cannot sign in yet.
+    let early = app
+        .post("", "/api/v1/auth/login", json!({"email": "nouveau@client.example", "password": "mot-de-passe-curieux"}))
+        .await;
+    assert_eq!(early.status, StatusCode::UNAUTHORIZED);
+    let token = app.emailed_link("signup_confirm", "nouveau@client.example").await;
+    let confirmed = app.post("", "/api/v1/auth/signup/confirm", json!({"token": token})).await;
+    assert_eq!(confirmed.status, StatusCode::CREATED, "{}", confirmed.body);
+    let used = app.post("", "/api/v1/auth/signup/confirm", json!({"token": token})).await;
+    assert_eq!((used.status, used.code()), (StatusCode::GONE, "link_expired"));
+    let clients = app.list(&app.admin, "/api/v1/clients").await;
+    assert_eq!(clients.len(), 2, "the owner and the confirmed one, nobody else");
+});

@@ -19,15 +19,37 @@ fn person(email: &str) -> NewClient {
 }
 
 use_cases!(sign_up_then_sign_in_and_out, async |u: &TestUseCases| {
-    let session = u.app.sign_up(person("Jeanne@Client.example"), "un mot de passe".into()).await.unwrap();
+    // A sign-up creates nothing until its address is confirmed by the emailed link.
+    u.app.sign_up(person("Jeanne@Client.example"), "un mot de passe".into(), None).await.unwrap();
+    assert!(!u.app.account_exists("jeanne@client.example").await.unwrap(), "nothing yet");
+    let confirm = u.link("signup_confirm", "jeanne@client.example").await;
+    let session = u.confirmed(&confirm).await;
     assert_eq!(session.user.email, "jeanne@client.example", "emails are normalised");
     assert!(session.token.starts_with(immovr_app::auth::SESSION_TOKEN_PREFIX));
     assert_eq!(u.app.authenticate(&session.token).await.unwrap().map(|u| u.id), Some(session.user.id));
-    let taken = u.app.sign_up(person("jeanne@client.example"), "un autre mot de passe".into()).await;
-    assert!(matches!(taken, Err(DomainError::EmailTaken)));
-    let short = u.app.sign_up(person("court@client.example"), "court".into()).await;
+    assert!(u.app.confirm_sign_up(&confirm).await.unwrap().is_none(), "a confirmation works once");
+
+    // Signing up again with that address answers the same; its owner is emailed a sign-in
+    // link, and nothing of the second sign-up (its password) is kept.
+    let again = u.app.sign_up(person("jeanne@client.example"), "un autre mot de passe".into(), None).await;
+    assert!(again.is_ok(), "the same answer: {again:?}");
+    let magic = u.link("signup_existing", "jeanne@client.example").await;
+    assert!(matches!(u.app.sign_in_with_link(&magic).await.unwrap(), Some(immovr_app::auth::SignIn::Session(_))));
+    let other = u.app.sign_in("jeanne@client.example", "un autre mot de passe".into()).await;
+    assert!(matches!(other, Err(DomainError::BadCredentials)), "the account's password is unchanged");
+
+    let short = u.app.sign_up(person("court@client.example"), "court".into(), None).await;
     assert!(matches!(short, Err(DomainError::Validation { field, .. }) if field == "password"));
-    assert!(!u.app.account_exists("court@client.example").await.unwrap(), "nothing written");
+    assert!(u.queued().await.iter().all(|m| m.recipient != "court@client.example"), "nothing sent");
+
+    // A confirmation not opened within a day is no longer good, and is forgotten.
+    u.app.sign_up(person("tard@client.example"), "un mot de passe".into(), None).await.unwrap();
+    let late = u.link("signup_confirm", "tard@client.example").await;
+    u.clock.advance_minutes(25 * 60);
+    assert!(u.app.confirm_sign_up(&late).await.unwrap().is_none());
+    u.clock.advance_minutes(24 * 60);
+    assert!(u.app.forget_pending_signups().await.unwrap() >= 1);
+    assert!(!u.app.account_exists("tard@client.example").await.unwrap());
 
     let wrong = u.app.sign_in("jeanne@client.example", "pas le bon".into()).await;
     assert!(matches!(wrong, Err(DomainError::BadCredentials)));
@@ -47,7 +69,7 @@ use_cases!(sign_up_then_sign_in_and_out, async |u: &TestUseCases| {
 });
 
 use_cases!(a_reset_link_works_once_and_ends_every_session, async |u: &TestUseCases| {
-    let session = u.app.sign_up(person("oubli@client.example"), "premier mot de passe".into()).await.unwrap();
+    let session = u.signed_up(person("oubli@client.example"), "premier mot de passe").await;
     u.app.request_link("inconnu@client.example", immovr_app::ports::LinkPurpose::PasswordReset).await.unwrap();
     assert!(u.queued().await.iter().all(|m| m.kind != "password_reset"), "nothing sent for an unknown email");
     // A sign-in link asked for earlier, still unused.
@@ -86,7 +108,7 @@ use_cases!(staff_accounts_and_roles_are_the_admins, async |u: &TestUseCases| {
     let zoe = u.app.set_roles(&u.studio(), zoe.id, vec![Role::Production, Role::Accounting]).await.unwrap();
     assert_eq!(zoe.roles, [Role::Production, Role::Accounting]);
     let (client, _) = u.client("Pas staff").await;
-    let user = u.app.sign_up(person("cli@client.example"), "mot de passe client".into()).await.unwrap().user;
+    let user = u.signed_up(person("cli@client.example"), "mot de passe client").await.user;
     assert!(u.app.set_roles(&u.studio(), user.id, vec![Role::Sales]).await.is_err(), "a client's login gets no role");
     assert!(u.app.create_api_token(&u.studio(), user.id, "x", "0".repeat(64).as_str()).await.is_err());
     assert!(u.app.staff_users(&Actor::for_user(&user)).await.is_err());

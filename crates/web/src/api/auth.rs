@@ -38,6 +38,20 @@ pub struct Signup {
     pub password: String,
 }
 
+/// A sign-up's answer: the confirmation link was emailed (whatever the address).
+#[derive(Serialize, ToSchema)]
+pub struct SignupSent {
+    /// Always `confirmation_sent`.
+    pub status: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupConfirm {
+    /// The token at the end of the emailed link.
+    pub token: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Me {
     pub user: User,
@@ -75,9 +89,12 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     Ok(response)
 }
 
-/// Create a client account (with its login) and open a session.
+/// Sign up as a client. Nothing is created yet: a link to confirm the address is emailed, and
+/// opening it (the page, or `POST /api/v1/auth/signup/confirm` with its token) creates the
+/// account. The answer is the same whether or not the address has an account (its owner is
+/// emailed a sign-in link instead), so it tells nobody who has one.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", security(()), request_body = Signup,
-    responses((status = 201, body = Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = SignupSent), (status = 422, body = Problem)))]
 pub async fn signup(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Signup>) -> ApiResult<Response> {
     if !state.limits.allow_signup(&ip.0) {
         return Err(ApiError::http(
@@ -86,10 +103,30 @@ pub async fn signup(State(state): State<AppState>, ip: ClientIp, Json(body): Jso
             "too many sign-ups: try again later",
         ));
     }
-    let session = state.app.sign_up(body.client, body.password).await?;
-    let mut response = session_response(&state, session)?;
-    *response.status_mut() = StatusCode::CREATED;
-    Ok(response)
+    state.app.sign_up(body.client, body.password, None).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(SignupSent { status: "confirmation_sent".into() })).into_response())
+}
+
+/// Confirm a sign-up with the token of its emailed link (`/inscription/confirmer/{token}`): the
+/// account is created and signed in.
+#[utoipa::path(post, path = "/api/v1/auth/signup/confirm", tag = "auth", security(()), request_body = SignupConfirm,
+    responses((status = 201, body = Session), (status = 401, body = Problem), (status = 410, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn confirm_signup(State(state): State<AppState>, Json(body): Json<SignupConfirm>) -> ApiResult<Response> {
+    match state.app.confirm_sign_up(&body.token).await?.map(|c| c.sign_in) {
+        Some(immovr_app::auth::SignIn::Session(session)) => {
+            let mut response = session_response(&state, session)?;
+            *response.status_mut() = StatusCode::CREATED;
+            Ok(response)
+        }
+        // An address that had an account with a second factor: its code is asked at login.
+        Some(immovr_app::auth::SignIn::CodeNeeded { .. }) => Err(ApiError::http(
+            StatusCode::UNAUTHORIZED,
+            "second_factor_required",
+            "this account signs in with its second factor: log in with the password and the code",
+        )),
+        None => Err(ApiError::http(StatusCode::GONE, "link_expired", "this link is unknown, used or expired")),
+    }
 }
 
 /// The current user (and client record, for a client).

@@ -71,6 +71,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::signup))
+        .routes(routes!(auth::confirm_signup))
         .routes(routes!(auth::me))
         .routes(routes!(catalogue::list, catalogue::create))
         .routes(routes!(catalogue::update))

@@ -41,6 +41,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/connexion/code", get(code::code_page).post(code::check_code))
         .route("/deconnexion", post(logout))
         .route("/inscription", get(signup::signup_page))
+        .route("/inscription/envoyee", get(signup::sent_page))
+        .route("/inscription/confirmer/{token}", get(signup::confirm))
         .route("/lien-magique", get(links::magic_page).post(links::magic_request))
         .route("/lien-magique/{token}", get(links::magic_use))
         .route("/mot-de-passe-oublie", get(links::forgot_page).post(links::forgot_request))

@@ -86,6 +86,33 @@ async fn signup_form(
     })
 }
 
+/// After a sign-up: the confirmation link is on its way.
+pub async fn sent_page(ctx: Ctx) -> PageResult {
+    let tr = ctx.tr;
+    Ok(page(
+        &ctx,
+        tr.t("signup.sent.title"),
+        html! {
+            (notice("ok", tr.t("signup.sent")))
+            p { (tr.t("signup.sent.help")) }
+            p { a href="/connexion" { (tr.t("login.submit")) } }
+        },
+    )
+    .into_response())
+}
+
+/// The emailed confirmation: creates the account and signs it in.
+pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    Ok(match state.app.confirm_sign_up(&token).await {
+        Ok(Some(c)) => {
+            let next = if c.request { "/compte/demandes?ok=1" } else { "/compte" };
+            signed_in_response(&state, &ctx, c.sign_in, next)
+        }
+        Ok(None) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("signup.invalid")),
+        Err(e) => domain_error_page(&ctx, e),
+    })
+}
+
 pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let body = signup_form(&state, &ctx, &SignupForm::default(), None).await?;
     Ok(page(&ctx, ctx.tr.t("signup.title"), body).into_response())
@@ -135,17 +162,15 @@ pub async fn signup(
             }),
             language: ctx.tr.0,
         };
-        state.app.sign_up_with_request(client, f.password.clone(), request, upload.files.clone()).await
+        state.app.sign_up(client, f.password.clone(), Some((request, upload.files.clone()))).await
     }
     .await;
     if result.is_err() {
         upload.discard(&state).await;
     }
     Ok(match result {
-        Ok(user) => match state.app.open_session(&user).await {
-            Ok(session) => signed_in_response(&state, &ctx, SignIn::Session(session), "/compte/demandes?ok=1"),
-            Err(e) => domain_error_page(&ctx, e),
-        },
+        // The same page whether or not the address has an account: the email says which.
+        Ok(()) => Redirect::to("/inscription/envoyee").into_response(),
         Err(DomainError::Internal(msg)) => {
             tracing::error!(error = %msg, "signup");
             error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title"))

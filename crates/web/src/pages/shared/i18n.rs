@@ -30,7 +30,7 @@ texts! {
     "login.email" => "Adresse e-mail", "Email address";
     "login.password" => "Mot de passe", "Password";
     "login.submit" => "Se connecter", "Log in";
-    "login.failed" => "E-mail ou mot de passe incorrect.", "Wrong email or password.";
+    "login.failed" => "E-mail ou mot de passe incorrect. Vous venez de vous inscrire ? Ouvrez d’abord le lien de confirmation reçu par e-mail.", "Wrong email or password. Just signed up? Open the confirmation link we emailed you first.";
     "login.limited" => "Trop de tentatives. Réessayez dans une minute.", "Too many attempts. Try again in a minute.";
     "login.magic" => "Recevoir un lien de connexion par e-mail", "Get a login link by email";
     "login.forgot" => "Mot de passe oublié ?", "Forgot your password?";
@@ -52,6 +52,10 @@ texts! {
     "signup.person" => "Un particulier", "A private person";
     "signup.company" => "Une entreprise", "A company";
     "signup.submit" => "Envoyer ma demande", "Send my request";
+    "signup.sent.title" => "Vérifiez votre boîte mail", "Check your inbox";
+    "signup.sent" => "Un e-mail vient de partir vers l'adresse indiquée.", "An email is on its way to the address you gave.";
+    "signup.sent.help" => "Ouvrez le lien qu'il contient (valable 24 heures) pour confirmer votre adresse : votre espace client et votre demande seront alors créés. Vous avez déjà un compte ? L'e-mail vous donne un lien de connexion.", "Open the link it holds (valid for 24 hours) to confirm your address: your client area and your request are then created. Already have an account? The email gives you a sign-in link.";
+    "signup.invalid" => "Ce lien de confirmation n'est plus valable (déjà utilisé ou expiré). Connectez-vous, ou inscrivez-vous à nouveau.", "This confirmation link is no longer valid (used or expired). Sign in, or sign up again.";
     "field.name" => "Nom complet", "Full name";
     "field.phone" => "Téléphone", "Phone";
     "field.company" => "Raison sociale", "Company name";
