@@ -243,6 +243,10 @@ impl App {
                 let details = serde_json::to_string(&PendingSignUp { client, request, attachments })
                     .context("keeping a sign-up")?;
                 tx.insert_pending_signup(&token_sha256(&token), &email, &details, &hash, expires_at, now).await?;
+                // Recorded like the other branch (the same work, so the same time): nothing
+                // exists yet, so the event names no record.
+                let actor = Actor { label: format!("signup {email}"), ..Actor::anonymous() };
+                audit(tx.as_mut(), now, &actor, "signup.pending", ("signup", 0), json!({})).await?;
                 let news =
                     LinkNews { url_path: links::signup_confirm(&token), expires_at, name: checked.name().into() };
                 tx.enqueue(&email, checked.language(), &Notification::SignupConfirm(news), now).await?;
