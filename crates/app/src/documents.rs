@@ -147,7 +147,7 @@ impl Documents {
     /// `None` only in the background: the document it leased was rendered meanwhile, here, by a
     /// download or an email that came first.
     async fn ensure_in(&self, doc: &DocumentRecord, lane: Lane) -> Result<Option<Pdf>> {
-        let file_name = doc.kind.file_name(&doc.number, doc.snapshot.language);
+        let file_name = doc.file_name();
         if let Some(file) = &doc.file {
             return Ok(Some(Pdf { file: file.clone(), file_name }));
         }

@@ -235,7 +235,11 @@ impl App {
         if tx.has_newer_version(&q).await? {
             return Err(DomainError::QuoteRevisionExists);
         }
-        let valid_until = add_days(self.today(), company.quote_validity_days);
+        // The revision keeps the validity the client was given, unless it has passed (staff
+        // move it with `extend_quote`).
+        let today = self.today();
+        let valid_until =
+            if q.valid_until >= today { q.valid_until } else { add_days(today, company.quote_validity_days) };
         let revision = tx.insert_revision(&q, valid_until, now).await?;
         let detail = json!({"from_quote_id": id, "version": q.version + 1});
         audit(tx.as_mut(), now, actor, "quote.revised", ("quote", revision.id), detail).await?;

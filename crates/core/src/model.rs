@@ -572,6 +572,19 @@ pub struct DocumentRecord {
     pub file: Option<DocumentFile>,
 }
 
+impl DocumentRecord {
+    /// The file name it is downloaded and attached under: a quote's names its version past
+    /// the first (`Devis D-2026-0001 v2.pdf`).
+    pub fn file_name(&self) -> String {
+        let version = match (self.kind, &self.snapshot.quote) {
+            (DocumentKind::Quote | DocumentKind::SignedQuote, Some(q)) if q.version > 1 => q.version,
+            _ => 1,
+        };
+        let number = if version > 1 { format!("{} v{version}", self.number) } else { self.number.clone() };
+        self.kind.file_name(&number, self.snapshot.language)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentFile {
     pub key: String,

@@ -71,6 +71,18 @@ both!(whole_journey, async |app: &TestApp| {
         .await;
     assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
     assert_eq!(refused.body["refusal"]["comment"], "Sans le plan 2D");
+    // The client's v1 reads as the start of a new version, not as an end.
+    let mine = app
+        .http
+        .get(format!("{}/compte/devis/{v1}", app.base))
+        .header("cookie", format!("immovr_session={client}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("Modifications demandées — nouvelle version en préparation"), "{mine}");
     let v2 = app.post(&admin, &format!("/api/v1/quotes/{v1}/revise"), json!({})).await;
     assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
     assert_eq!(v2.body["version"], 2);
@@ -85,6 +97,12 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
     assert_eq!(app.post(&admin, &format!("/api/v1/quotes/{v2}/send"), json!({})).await.status, StatusCode::OK);
     assert_eq!(app.get(&client, &format!("/api/v1/quotes/{v1}")).await.body["status"], "superseded");
+    let pdf = app.http.get(format!("{}/api/v1/quotes/{v2}/pdf", app.base)).bearer_auth(&client).send().await.unwrap();
+    let disposition = pdf.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(
+        disposition.contains("D-2026-0001%20v2.pdf") || disposition.contains("D-2026-0001 v2.pdf"),
+        "{disposition}"
+    );
     let late = app.post(&client, &format!("/api/v1/quotes/{v1}/accept"), TestApp::signature()).await;
     assert_eq!((late.status, late.code()), (StatusCode::CONFLICT, "quote_superseded"));
 

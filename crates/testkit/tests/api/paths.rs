@@ -97,3 +97,40 @@ both!(cancelled_purchase_order_never_becomes_an_order, async |app: &TestApp| {
     assert_eq!((validate.status, validate.code()), (StatusCode::CONFLICT, "purchase_order_cancelled"));
     assert!(app.list(&client, "/api/v1/orders").await.is_empty());
 });
+
+both!(a_revision_keeps_the_validity_the_client_was_given, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Revision Tardive").await;
+    let q = app.sent_quote(client_id, &[("Plan 2D", "1", "120.00", "20")]).await;
+    let refused = app
+        .post(
+            &client,
+            &format!("/api/v1/quotes/{q}/refuse"),
+            json!({"kind": "changes_requested", "comment": "Moins cher"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
+    // The team revises a week later: v2 is valid as long as v1 was, not 30 days from now.
+    app.clock.advance_days(7);
+    let v2 = app.post(&app.admin, &format!("/api/v1/quotes/{q}/revise"), json!({})).await;
+    assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
+    assert_eq!(v2.body["valid_until"], "2026-07-15", "the validity is kept");
+    let sent = app.post(&app.admin, &format!("/api/v1/quotes/{}/send", v2.id()), json!({})).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    // Its email says it is the revised version, and its PDF's name carries the version.
+    app.settle_outbox().await;
+    let mails: Vec<Vec<u8>> = std::fs::read_dir(app.outbox_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with("quote_sent.eml"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let parsed: Vec<_> = mails.iter().map(|b| mail_parser::MessageParser::default().parse(b).unwrap()).collect();
+    let v2_mail = parsed
+        .iter()
+        .find(|m| m.subject() == Some("Votre devis D-2026-0001 révisé (version 2) est disponible"))
+        .unwrap_or_else(|| panic!("{:?}", parsed.iter().map(|m| m.subject()).collect::<Vec<_>>()));
+    assert!(v2_mail.body_text(0).unwrap().contains("la version 2 remplace la précédente"));
+    use mail_parser::MimeHeaders;
+    let names: Vec<_> = v2_mail.attachments().filter_map(|a| a.attachment_name().map(str::to_string)).collect();
+    assert_eq!(names, ["Devis D-2026-0001 v2.pdf"]);
+});

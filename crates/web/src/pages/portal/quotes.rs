@@ -29,7 +29,7 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
                             td { (q.title) }
                             td { (tr.date(q.valid_until)) }
                             td.num { (tr.money(q.totals.total_incl_vat)) }
-                            td { (badge(&tr, q.status.as_str())) }
+                            td { (quote_badge(&tr, q)) }
                         }
                     }
                 }
@@ -65,7 +65,7 @@ async fn quote_page(
     let body = html! {
         @if let Some(f) = flash { (f) }
         @if let Some(e) = &error { (notice("error", &e.to_string())) }
-        p.lead { (badge(&tr, q.status.as_str())) " " strong { (q.title) } }
+        p.lead { (quote_badge(&tr, &q)) " " strong { (q.title) } }
         dl.facts {
             dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " · " (tr.t("quote.version")) " " (q.version) }
             dt { (tr.t("quote.valid_until")) } dd {
@@ -114,7 +114,8 @@ async fn quote_page(
                 @if let Some(cur) = current { p { a href=(links::portal::quote(cur)) { (tr.t("quote.newer")) } } }
             }
             QuoteStatus::Refused => {
-                (notice("info", tr.t("quote.refused.why")))
+                @let changes = q.refusal.as_ref().is_some_and(|r| r.kind == immovr_core::model::RefusalKind::ChangesRequested);
+                (notice("info", tr.t(if changes { "quote.changes.why" } else { "quote.refused.why" })))
                 @if let Some(r) = &q.refusal { @if let Some(cm) = &r.comment { blockquote { (cm) } } }
             }
             QuoteStatus::Accepted => {
@@ -138,7 +139,7 @@ async fn quote_page(
                     @for v in &versions {
                         li {
                             @if v.id == q.id { strong { "v" (v.version) } } @else { a href=(links::portal::quote(v.id)) { "v" (v.version) } }
-                            " " (badge(&tr, v.status.as_str())) " — " (tr.money(v.totals.total_incl_vat))
+                            " " (quote_badge(&tr, v)) " — " (tr.money(v.totals.total_incl_vat))
                             @if let Some(r) = &v.refusal { @if let Some(cm) = &r.comment { " — « " (cm) " »" } }
                         }
                     }

@@ -128,6 +128,7 @@ texts! {
     "quote.expired.why" => "Ce devis a dépassé sa date de validité et ne peut plus être accepté. Écrivez-nous ci-dessous ou demandez un nouveau devis : l'équipe vous enverra une version à jour.", "This quote is past its validity date and can no longer be accepted. Write to us below or request a new quote: the team will send an updated version.";
     "quote.superseded.why" => "Une version plus récente de ce devis vous a été envoyée : c'est elle que vous pouvez accepter.", "A newer version of this quote was sent to you: that is the one you can accept.";
     "quote.refused.why" => "Vous avez répondu à ce devis.", "You answered this quote.";
+    "quote.changes.why" => "Vous avez demandé des modifications : le studio prépare une nouvelle version de ce devis, que vous recevrez dans votre espace et par e-mail.", "You asked for changes: the studio is preparing a new version of this quote, which you will receive in your area and by email.";
     "quote.accepted.by" => "Accepté par", "Accepted by";
     "quote.hash" => "Empreinte SHA-256 du devis accepté", "SHA-256 of the accepted quote";
     "quote.newer" => "Voir la version en vigueur", "See the current version";
@@ -135,6 +136,7 @@ texts! {
     "status.sent" => "À répondre", "Awaiting answer";
     "status.accepted" => "Accepté", "Accepted";
     "status.refused" => "Refusé", "Refused";
+    "status.changes_requested" => "Modifications demandées — nouvelle version en préparation", "Changes requested — a new version is being prepared";
     "status.superseded" => "Remplacé", "Superseded";
     "status.expired" => "Expiré", "Expired";
     "status.pending" => "À valider", "To validate";
