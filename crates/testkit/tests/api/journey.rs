@@ -88,6 +88,10 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(v2.body["version"], 2);
     assert_eq!(v2.body["number"], "D-2026-0001");
     let v2 = v2.id();
+    // The builder of v2 shows what the client asked of v1.
+    let (studio, _, _) = app.browser_login("admin@test.example", "admin-password").await;
+    let builder = studio.get(format!("{}/gestion/devis/{v2}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(builder.contains("Modifications demandées (version 1) — « Sans le plan 2D »"), "{builder}");
     let updated = app
         .put(&admin, &format!("/api/v1/quotes/{v2}"), json!({"title": "Visite 360° et home staging", "lines": [
             {"description": "Visite virtuelle 360°", "quantity": "1", "unit": "forfait", "unit_price": "390.00", "vat_rate": "20"},

@@ -75,6 +75,11 @@ async fn quote_page_for(
         @if let Some(f) = flash { (f) }
         p.lead { (badge(&tr, q.status.as_str())) " " strong { (name_of(&names, q.client_id)) } " — " (q.title) }
         @if q.status == QuoteStatus::Draft {
+            // A revision: what the client asked of the version before, above the builder.
+            @if let Some(r) = versions.iter().find(|v| v.version == q.version - 1).and_then(|v| v.refusal.as_ref()) {
+                (notice("warn", &format!("{} ({} {}) — « {} »", tr.t(&format!("bo.refusal.{}", r.kind.as_str())),
+                    tr.t("quote.version"), q.version - 1, r.comment.clone().unwrap_or_default())))
+            }
             @let catalogue = state.app.catalogue(false).await?;
             @let rates = state.app.company().await?.vat_rates;
             @let data = BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
