@@ -540,3 +540,37 @@ both!(duplicate_quotes_and_company_logo, async |app: &TestApp| {
     let company = app.get(&app.admin, "/api/v1/settings/company").await.body;
     assert_eq!(company["logo_content_type"], "image/png", "a refused logo keeps the previous one");
 });
+
+both!(the_requests_list_reads_like_the_request, async |app: &TestApp| {
+    let item = json!({"code": "VISITE-360", "kind": "service", "label_fr": "Visite virtuelle 360°", "label_en": "360° tour",
+        "unit": "forfait", "unit_price": "390", "vat_rate": "20"});
+    assert_eq!(app.post(&app.admin, "/api/v1/catalogue", item).await.status, StatusCode::CREATED);
+    let (client_id, client) = app.signup("Liste Lisible").await;
+    let request = app
+        .post(
+            &client,
+            "/api/v1/quote-requests",
+            json!({"property_type": "Maison", "property_address": "3 rue Claire, Lyon",
+            "wanted": ["VISITE-360"], "wished_date": "2026-07-01"}),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+    let (studio, _) = staff_browser(app, "ventes@studio.example", &[Role::Sales]).await;
+    let list = |b: &Client| b.get(format!("{}/gestion/demandes", app.base)).send();
+    let page = list(&studio).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Visite virtuelle 360°") && !page.contains(">VISITE-360<"), "labels, not codes");
+    assert!(page.contains("souhaité le 01/07/2026"), "the wished date");
+    assert!(page.contains("Établir le devis"));
+    // Once quoted, the request offers no second quote.
+    let quote = app
+        .post(&app.admin, "/api/v1/quotes", json!({"client_id": client_id, "request_id": request.id(), "title": "Visite",
+            "lines": [{"description": "Visite", "quantity": "1", "unit": "forfait", "unit_price": "390", "vat_rate": "20"}]}))
+        .await;
+    assert_eq!(quote.status, StatusCode::CREATED, "{}", quote.body);
+    assert_eq!(
+        app.post(&app.admin, &format!("/api/v1/quotes/{}/send", quote.id()), json!({})).await.status,
+        StatusCode::OK
+    );
+    let page = list(&studio).await.unwrap().text().await.unwrap();
+    assert!(!page.contains("Établir le devis"), "{page}");
+});

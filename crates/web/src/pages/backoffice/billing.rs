@@ -27,7 +27,7 @@ pub async fn invoices(
                 td { (name_of(&names, i.client_id)) }
                 td { (tr.date(i.issue_date)) } td { (tr.date(i.due_date)) }
                 td.num { (tr.money(i.totals.total_incl_vat)) } td.num { (tr.money(i.amount_due)) }
-                td { (badge(&tr, i.status.as_str())) }
+                td { (invoice_badge(&tr, i.status.as_str())) }
             } } }
         } }
         (pager(&tr, "/gestion/factures", &form, &list))
@@ -59,7 +59,7 @@ async fn invoice_page(
     let body = html! {
         @if let Some(f) = flash { (f) }
         @if let Some(e) = &err { (notice("error", &e.to_string())) }
-        p.lead { (badge(&tr, i.status.as_str())) " " strong { (name_of(&names, i.client_id)) } }
+        p.lead { (invoice_badge(&tr, i.status.as_str())) " " strong { (name_of(&names, i.client_id)) } }
         dl.facts {
             dt { (tr.t("invoice.issued")) } dd { (tr.date(i.issue_date)) }
             dt { (tr.t("invoice.due")) } dd { (tr.date(i.due_date)) }

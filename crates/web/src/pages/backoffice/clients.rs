@@ -76,7 +76,7 @@ pub async fn client(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Path
             ul { @for o in &orders.items { li { a href=(links::backoffice::order(o.id)) { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
             (see_all(&tr, &orders.next_cursor, &format!("/gestion/commandes?client={id}"))) }
         section.card { h2 { (tr.t("nav.invoices")) }
-            ul { @for i in &invoices.items { li { a href=(links::backoffice::invoice(i.id)) { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (badge(&tr, i.status.as_str())) } } }
+            ul { @for i in &invoices.items { li { a href=(links::backoffice::invoice(i.id)) { (i.number) } " — " (tr.money(i.totals.total_incl_vat)) " " (invoice_badge(&tr, i.status.as_str())) } } }
             (see_all(&tr, &invoices.next_cursor, &format!("/gestion/factures?client={id}"))) }
     };
     Ok(page(&ctx, c.display_name(), body).into_response())

@@ -24,7 +24,7 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): 
                             td { (tr.date(i.due_date)) }
                             td.num { (tr.money(i.totals.total_incl_vat)) }
                             td.num { (tr.money(i.amount_due)) }
-                            td { (badge(&tr, i.status.as_str())) }
+                            td { (invoice_badge(&tr, i.status.as_str())) }
                         }
                     }
                 }
@@ -49,7 +49,7 @@ pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path
     };
     let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
     let body = html! {
-        p.lead { (badge(&tr, i.status.as_str())) }
+        p.lead { (invoice_badge(&tr, i.status.as_str())) }
         dl.facts {
             dt { (tr.t("invoice.issued")) } dd { (tr.date(i.issue_date)) }
             dt { (tr.t("invoice.due")) } dd { (tr.date(i.due_date)) }

@@ -142,6 +142,8 @@ texts! {
     "status.pending" => "À valider", "To validate";
     "status.validated" => "Validé", "Validated";
     "status.cancelled" => "Annulé", "Cancelled";
+    "status.invoice.cancelled" => "Annulée par avoir", "Cancelled by a credit note";
+    "request.wished" => "souhaité le", "wished for";
     "status.registered" => "Enregistrée", "Registered";
     "status.in_progress" => "En cours", "In progress";
     "status.delivered" => "Livrée", "Delivered";

@@ -114,6 +114,15 @@ pub fn quote_badge(tr: &Tr, q: &immovr_core::model::Quote) -> Markup {
     }
 }
 
+/// An invoice's badge: a cancelled invoice was cancelled by a credit note (and "facture" is
+/// feminine).
+pub fn invoice_badge(tr: &Tr, status: &str) -> Markup {
+    match status {
+        "cancelled" => html! { span class="badge s-cancelled" { (tr.t("status.invoice.cancelled")) } },
+        other => badge(tr, other),
+    }
+}
+
 /// A stage's badge: a pending stage is "to plan", not "to validate" like a purchase order.
 pub fn stage_badge(tr: &Tr, status: immovr_core::model::StageStatus) -> Markup {
     let s = status.as_str();
