@@ -175,11 +175,21 @@ impl App {
         let company = tx.company().await?;
         // The order locked, with its purchase order's lines and its client for the invoice.
         let to_invoice = tx.lock_order_to_invoice(order_id).await?;
-        // (Delivering changes no stage: read now with the files, as the answer shows them.)
-        let (stages, files) = tx.order_children(order_id).await?;
+        let (mut stages, files) = tx.order_children(order_id).await?;
         check_deliverable(to_invoice.head.status, files.len())?;
         let delivered_at = tx.mark_delivered(order_id, now).await?;
-        audit(tx.as_mut(), now, actor, "order.delivered", ("order", order_id), json!({"files": files.len()})).await?;
+        // Delivery ends the work: the stages left are done with it, so the client's timeline
+        // does not read "to plan" after the files came.
+        let left = stages.iter().filter(|s| s.status != StageStatus::Done).count();
+        if left > 0 {
+            tx.complete_stages(order_id, now).await?;
+            for s in stages.iter_mut().filter(|s| s.status != StageStatus::Done) {
+                s.status = StageStatus::Done;
+                s.done_at = Some(now);
+            }
+        }
+        let detail = json!({"files": files.len(), "stages_completed": left});
+        audit(tx.as_mut(), now, actor, "order.delivered", ("order", order_id), detail).await?;
         let client = to_invoice.client.clone();
         let head = to_invoice.head.clone();
         let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, to_invoice, delivered_at).await?;

@@ -327,6 +327,16 @@ impl OrderRepo for SqlTx {
         Ok(())
     }
 
+    async fn complete_stages(&mut self, order_id: Id, at: Timestamp) -> Result<u64> {
+        Ok(self
+            .tx
+            .exec(
+                "UPDATE stages SET status = 'done', done_at = $2 WHERE order_id = $1 AND status <> 'done'",
+                args![order_id, at],
+            )
+            .await?)
+    }
+
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()> {
         self.tx.exec("UPDATE orders SET status = $2 WHERE id = $1", args![id, status.as_str()]).await?;
         Ok(())

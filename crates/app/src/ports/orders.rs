@@ -97,6 +97,8 @@ pub trait OrderRepo: Send {
     async fn stage(&mut self, order_id: Id, stage_id: Id) -> Result<Option<Stage>>;
     async fn plan_stage(&mut self, stage_id: Id, plan: &StagePlanRow<'_>) -> Result<()>;
     async fn complete_stage(&mut self, stage_id: Id, at: Timestamp) -> Result<()>;
+    /// Marks every stage of the order not done yet as done at `at` (delivery ends them).
+    async fn complete_stages(&mut self, order_id: Id, at: Timestamp) -> Result<u64>;
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()>;
     async fn insert_deliverable(&mut self, order_id: Id, file: &NewDeliverable, at: Timestamp) -> Result<Id>;
     /// Marks it delivered; gives the delivery time as stored.

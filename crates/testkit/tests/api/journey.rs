@@ -195,6 +195,24 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(invoice["status"], "issued");
     assert_eq!(dec(&invoice["amount_due"]), d("768.00"));
     let invoice_id = invoice["id"].as_i64().unwrap();
+    // Delivery ends the stages left: the client's timeline does not read "to plan" any more.
+    let stages = delivered.body["order"]["stages"].as_array().unwrap();
+    assert!(stages.iter().all(|s| s["status"] == "done" && s["done_at"].is_string()), "{stages:?}");
+    assert_eq!(app.get(&client, &format!("/api/v1/orders/{order_id}")).await.body["stages"], json!(stages));
+    let timeline = app
+        .http
+        .get(format!("{}/compte/commandes/{order_id}", app.base))
+        .header("cookie", format!("immovr_session={client}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let timeline =
+        timeline.split("ol class=\"timeline\"").nth(1).and_then(|t| t.split("</ol>").next()).unwrap_or_default();
+    assert!(timeline.contains("terminée le <time datetime=\"2026-06-15\">15/06/2026</time>"), "{timeline}");
+    assert!(!timeline.contains("À planifier") && !timeline.contains("prévue le"), "{timeline}");
     let twice = app.post(&admin, &format!("/api/v1/orders/{order_id}/invoice"), json!({})).await;
     assert_eq!((twice.status, twice.code()), (StatusCode::CONFLICT, "already_invoiced"));
 

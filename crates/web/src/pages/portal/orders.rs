@@ -49,7 +49,10 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
                     li class={ "stage st-" (s.status.as_str()) } aria-current=[(Some(s.id) == current).then_some("step")] {
                         span.label { (s.label) }
                         " " (stage_badge(&tr, s.status))
-                        @if let Some(d) = s.planned_date { " — " (tr.t("order.planned_for")) " " time datetime=(d) { (tr.date(d)) } }
+                        @if let (StageStatus::Done, Some(at)) = (s.status, s.done_at) {
+                            @let d = at.to_zoned(immovr_core::ports::studio_timezone()).date();
+                            " — " (tr.t("order.done_on")) " " time datetime=(d) { (tr.date(d)) }
+                        } @else if let Some(d) = s.planned_date { " — " (tr.t("order.planned_for")) " " time datetime=(d) { (tr.date(d)) } }
                         @if let Some(n) = &s.notes { p.hint { (n) } }
                     }
                 }

@@ -176,6 +176,7 @@ texts! {
     "order.from_quote" => "d'après le devis", "from quote";
     "order.timeline" => "Étapes du projet", "Project stages";
     "order.planned_for" => "prévue le", "planned for";
+    "order.done_on" => "terminée le", "done on";
     "order.waiting" => "Bon de commande en attente de validation par l'équipe.", "Purchase order awaiting validation by the team.";
     "order.live" => "Cette page se met à jour en direct.", "This page updates live.";
     "deliveries.title" => "Mes livraisons", "My deliveries";
