@@ -2,7 +2,14 @@
 //! as the binary) on 127.0.0.1:0 against a fresh database — a temporary SQLite file, or a
 //! PostgreSQL schema of its own in `IMMOVR_TEST_DATABASE_URL` — with a clock the test moves.
 
+mod database;
+pub mod s3;
 pub mod smtp;
+mod usecases;
+
+pub use database::drop_place;
+pub use s3::{MOTO_ENV, S3Server, s3_server};
+pub use usecases::{TestUseCases, use_cases};
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -129,13 +136,29 @@ pub async fn staff_token(app: &immovr_app::App, email: &str, password: &str, rol
 
 /// Starts the app, or returns `None` (after saying so loudly) when PostgreSQL is asked for but
 /// `IMMOVR_TEST_DATABASE_URL` is not set.
+/// The token of the newest emailed link of this kind (`signup_confirm`, `magic_link`…) queued
+/// for this address, sent or not (the outbox row keeps the link's path).
+pub async fn emailed_link(app: &immovr_app::App, kind: &str, email: &str) -> String {
+    let all = immovr_core::listing::every(immovr_core::listing::ListQuery::first(), async |q| {
+        app.emails(&Actor::system(), &q).await
+    })
+    .await
+    .expect("the outbox");
+    let m = all
+        .iter()
+        .filter(|m| m.kind == kind && m.recipient == email)
+        .max_by_key(|m| m.id)
+        .unwrap_or_else(|| panic!("no {kind} email to {email}"));
+    m.payload["url_path"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+}
+
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
 /// A test's configuration on a fresh database (a temporary folder, and on PostgreSQL a schema of
 /// its own); `None` (said loudly) when PostgreSQL is asked for but not configured.
-fn test_config(backend: Backend) -> Option<(Config, Option<String>, tempfile::TempDir)> {
+pub(crate) fn test_config(backend: Backend) -> Option<(Config, Option<String>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config {
         data_dir: dir.path().to_path_buf(),
@@ -265,113 +288,6 @@ impl TestApp {
         self.send(reqwest::Method::PUT, token, path, Some(&body), None).await
     }
 
-    /// Runs a statement on the database behind the application's back, as someone with access
-    /// to the database (not to immovr) would: what tamper-evidence must show.
-    pub async fn raw_sql(&self, sql: &str) -> u64 {
-        match &self.pg_schema {
-            None => {
-                let path = self.config.data_dir.join("immovr.db");
-                let conn = rusqlite::Connection::open(path).expect("the SQLite file");
-                conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-                conn.execute(sql, []).expect("the statement") as u64
-            }
-            Some(schema) => {
-                use sqlx::Connection;
-                let url = self.config.database_url.clone().expect("a PostgreSQL URL");
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("PostgreSQL");
-                sqlx::query(&format!("SET search_path TO {schema}")).execute(&mut conn).await.unwrap();
-                sqlx::query(sql).execute(&mut conn).await.expect("the statement").rows_affected()
-            }
-        }
-    }
-
-    /// The server's configuration and its PostgreSQL schema (none on SQLite).
-    pub fn config(&self) -> (&Config, Option<&str>) {
-        (&self.config, self.pg_schema.as_deref())
-    }
-
-    /// A configuration naming an empty place beside this app's: a new data folder under `dir`
-    /// and, on PostgreSQL, a new database (remove it with [`drop_place`]).
-    pub async fn empty_place(&self, dir: &std::path::Path) -> Config {
-        let mut config = self.config.clone();
-        config.data_dir = dir.to_path_buf();
-        if let Some(schema) = &self.pg_schema {
-            use sqlx::Connection;
-            let url = self.config.database_url.clone().expect("a PostgreSQL URL");
-            let mut conn = sqlx::PgConnection::connect(&url).await.expect("PostgreSQL");
-            let name = format!("{schema}_{}", rand::random::<u32>());
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("a new database");
-            let (base, query) = url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((&url, String::new()));
-            let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(base);
-            config.database_url = Some(format!("{server}/{name}{query}"));
-        }
-        config
-    }
-
-    /// Every row of every table of a database, as text, sorted: what two databases compare by.
-    pub async fn table_rows(
-        config: &Config,
-        pg_schema: Option<&str>,
-    ) -> std::collections::BTreeMap<String, Vec<String>> {
-        let mut tables = std::collections::BTreeMap::new();
-        match pg_schema {
-            None => {
-                use rusqlite::types::ValueRef;
-                let conn = rusqlite::Connection::open(config.data_dir.join("immovr.db")).expect("the SQLite file");
-                let names: Vec<String> = conn
-                    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                    .unwrap()
-                    .query_map([], |r| r.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                for name in names {
-                    let mut stmt = conn.prepare(&format!("SELECT * FROM \"{name}\"")).unwrap();
-                    let width = stmt.column_count();
-                    let mut rows: Vec<String> = stmt
-                        .query_map([], |r| {
-                            Ok((0..width)
-                                .map(|i| match r.get_ref(i).unwrap() {
-                                    ValueRef::Null => "NULL".to_string(),
-                                    ValueRef::Integer(n) => n.to_string(),
-                                    ValueRef::Real(f) => f.to_string(),
-                                    ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
-                                    ValueRef::Blob(b) => hex::encode(b),
-                                })
-                                .collect::<Vec<_>>()
-                                .join("|"))
-                        })
-                        .unwrap()
-                        .collect::<Result<_, _>>()
-                        .unwrap();
-                    rows.sort();
-                    tables.insert(name, rows);
-                }
-            }
-            Some(schema) => {
-                use sqlx::{Connection, Row};
-                let url = config.database_url.clone().expect("a PostgreSQL URL");
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("PostgreSQL");
-                let names: Vec<String> =
-                    sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = $1")
-                        .bind(schema)
-                        .fetch_all(&mut conn)
-                        .await
-                        .unwrap();
-                for name in names {
-                    let rows = sqlx::query(&format!("SELECT t::text FROM \"{schema}\".\"{name}\" t"))
-                        .fetch_all(&mut conn)
-                        .await
-                        .unwrap();
-                    let mut rows: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
-                    rows.sort();
-                    tables.insert(name, rows);
-                }
-            }
-        }
-        tables
-    }
-
     /// Uploads a final file of an order (staff), as the API takes it: the raw body.
     pub async fn upload(&self, order: impl std::fmt::Display, filename: &str, content: &[u8]) -> Answer {
         let res = self
@@ -441,17 +357,7 @@ impl TestApp {
     /// The token of the newest emailed link of this kind (`signup_confirm`, `magic_link`…)
     /// queued for this address (read from the outbox, sent or not).
     pub async fn emailed_link(&self, kind: &str, email: &str) -> String {
-        let all = immovr_core::listing::every(immovr_core::listing::ListQuery::first(), async |q| {
-            self.app.emails(&Actor::system(), &q).await
-        })
-        .await
-        .expect("the outbox");
-        let m = all
-            .iter()
-            .filter(|m| m.kind == kind && m.recipient == email)
-            .max_by_key(|m| m.id)
-            .unwrap_or_else(|| panic!("no {kind} email to {email}"));
-        m.payload["url_path"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+        emailed_link(&self.app, kind, email).await
     }
 
     /// The same database opened as a command would open it (`immovr user add`…): a store of
@@ -592,134 +498,6 @@ impl TestApp {
     }
 }
 
-/// Removes the database [`TestApp::empty_place`] made (PostgreSQL; nothing on SQLite).
-pub async fn drop_place(config: &Config) {
-    use sqlx::Connection;
-    let (Some(url), Ok(admin_url)) = (&config.database_url, std::env::var(PG_ENV)) else { return };
-    let Some(name) = url.split('?').next().and_then(|u| u.rsplit('/').next()) else { return };
-    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-    }
-}
-
-/// The application alone on a fresh database: no HTTP, no background workers. Use cases are
-/// called directly; emails stay queued (see [`TestUseCases::queued`]); documents render when
-/// asked for.
-pub struct TestUseCases {
-    pub app: Arc<immovr_app::App>,
-    pub store: SqlStore,
-    pub clock: Arc<TestClock>,
-    pub backend: Backend,
-    pg_schema: Option<String>,
-    _dir: tempfile::TempDir,
-}
-
-/// The application on a fresh database, or `None` when PostgreSQL is asked for but not set.
-pub async fn use_cases(backend: Backend) -> Option<TestUseCases> {
-    let (config, pg_schema, dir) = test_config(backend)?;
-    let clock = Arc::new(TestClock::new("2026-06-15T08:00:00Z".parse().unwrap()));
-    let store = immovr::open_store(&config, clock.clone(), pg_schema.clone()).await.expect("open store");
-    let app = immovr::application(&config, store.clone(), clock.clone(), None).await.expect("the application");
-    Some(TestUseCases { app, store, clock, backend, pg_schema, _dir: dir })
-}
-
-impl TestUseCases {
-    /// The studio acting on its own authority (every role).
-    pub fn studio(&self) -> Actor {
-        Actor::system()
-    }
-
-    /// A new client, created by the studio with a login; gives it and the actor it acts as.
-    pub async fn client(&self, name: &str) -> (immovr_core::model::Client, Actor) {
-        let email = format!("{}@client.example", name.to_lowercase().replace(' ', "-"));
-        let new = immovr_core::ports::NewClient {
-            kind: immovr_core::model::ClientKind::Company,
-            name: name.into(),
-            email,
-            phone: None,
-            company_name: Some(format!("{name} SARL")),
-            siren: None,
-            siret: None,
-            vat_number: None,
-            billing_address: None,
-            language: immovr_core::model::Language::Fr,
-        };
-        let client = self.app.create_client(&self.studio(), new, None).await.expect("a client");
-        let actor = Actor {
-            label: format!("client:{} {}", client.id, client.email),
-            client_id: Some(client.id),
-            ip: Some("192.0.2.7".into()),
-            user_agent: Some("use case tests".into()),
-            ..Actor::anonymous()
-        };
-        (client, actor)
-    }
-
-    /// The emails queued (and not sent: no worker runs), oldest first.
-    pub async fn queued(&self) -> Vec<immovr_core::model::OutboxMessage> {
-        let all = immovr_core::listing::every(immovr_core::listing::ListQuery::first(), async |q| {
-            self.app.emails(&self.studio(), &q).await
-        })
-        .await
-        .expect("the outbox");
-        all.into_iter().rev().collect()
-    }
-
-    /// The token of the newest emailed link of this kind (`signup_confirm`, `magic_link`…) to
-    /// this address.
-    pub async fn link(&self, kind: &str, email: &str) -> String {
-        let queued = self.queued().await;
-        let m = queued
-            .iter()
-            .find(|m| m.kind == kind && m.recipient == email)
-            .unwrap_or_else(|| panic!("no {kind} to {email}"));
-        m.payload["url_path"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
-    }
-
-    /// Confirms a sign-up with its link's token; the new session.
-    pub async fn confirmed(&self, token: &str) -> immovr_app::auth::NewSession {
-        match self.app.confirm_sign_up(token).await.expect("the confirmation").map(|c| c.sign_in) {
-            Some(immovr_app::auth::SignIn::Session(s)) => s,
-            _ => panic!("no session from the confirmation"),
-        }
-    }
-
-    /// Signs up and confirms at once; the new session.
-    pub async fn signed_up(
-        &self,
-        client: immovr_core::ports::NewClient,
-        password: &str,
-    ) -> immovr_app::auth::NewSession {
-        let email = client.email.to_lowercase();
-        self.app.sign_up(client, password.into(), None).await.expect("the sign-up");
-        let token = self.link("signup_confirm", &email).await;
-        self.confirmed(&token).await
-    }
-
-    /// The audit trail's actions, oldest first.
-    pub async fn journal(&self) -> Vec<String> {
-        let filter = immovr_core::ports::AuditFilter {
-            entity_kind: None,
-            entity_id: None,
-            list: immovr_core::listing::ListQuery { limit: 200, ..Default::default() },
-        };
-        let page = self.app.audit_events(&self.studio(), &filter).await.expect("the journal");
-        page.items.into_iter().rev().map(|e| e.action).collect()
-    }
-
-    /// Closes the database and drops the test's PostgreSQL schema.
-    pub async fn stop(self) {
-        self.store.close().await;
-        if let (Some(schema), Ok(url)) = (&self.pg_schema, std::env::var(PG_ENV))
-            && let Ok(admin) =
-                immovr_store::Db::connect(&immovr_store::Options { url, max_connections: 1, pg_schema: None }).await
-        {
-            admin.drop_schema(schema).await;
-            admin.close().await;
-        }
-    }
-}
-
 /// Runs a use-case test on SQLite and on PostgreSQL:
 /// `use_cases!(name, async |u: &TestUseCases| { … })`.
 #[macro_export]
@@ -791,47 +569,4 @@ macro_rules! both {
             }
         }
     };
-}
-
-/// A local S3-compatible server for the file-store tests: moto's server, from
-/// `IMMOVR_TEST_MOTO` (the `moto_server` program; `scripts/test` installs it). Stopped on drop.
-pub struct S3Server {
-    pub endpoint: String,
-    child: std::process::Child,
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub const MOTO_ENV: &str = "IMMOVR_TEST_MOTO";
-
-/// Starts the S3 server with one bucket, or says loudly why the S3 test is skipped.
-pub async fn s3_server(bucket: &str) -> Option<S3Server> {
-    let Ok(program) = std::env::var(MOTO_ENV) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!! S3 test SKIPPED: {MOTO_ENV} is not set (scripts/test installs moto's S3 server) !!!"
-        );
-        return None;
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-    let child = std::process::Command::new(program)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let server = S3Server { endpoint: format!("http://127.0.0.1:{port}"), child };
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.put(format!("{}/{bucket}", server.endpoint)).send().await.is_ok_and(|r| r.status().is_success()) {
-            return Some(server);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the S3 server did not start");
 }

@@ -12,6 +12,9 @@ use crate::money::{Line, Totals};
 
 pub type Id = i64;
 
+mod documents;
+pub use documents::*;
+
 /// A string-backed enum: stored and serialised as its snake_case name.
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -91,26 +94,6 @@ str_enum!(
         CreditNote => "credit_note",
     }
 );
-
-impl DocumentKind {
-    /// The file name a document is downloaded under, e.g. `Facture F-2026-0001.pdf`.
-    pub fn file_name(self, number: &str, lang: Language) -> String {
-        let fr = lang == Language::Fr;
-        let title = match (self, fr) {
-            (DocumentKind::Quote, true) => "Devis",
-            (DocumentKind::Quote, false) => "Quote",
-            (DocumentKind::SignedQuote, true) => "Devis accepté",
-            (DocumentKind::SignedQuote, false) => "Accepted quote",
-            (DocumentKind::PurchaseOrder, true) => "Bon de commande",
-            (DocumentKind::PurchaseOrder, false) => "Purchase order",
-            (DocumentKind::Invoice, true) => "Facture",
-            (DocumentKind::Invoice, false) => "Invoice",
-            (DocumentKind::CreditNote, true) => "Avoir",
-            (DocumentKind::CreditNote, false) => "Credit note",
-        };
-        format!("{title} {number}.pdf")
-    }
-}
 
 impl Language {
     pub fn from_tag(tag: &str) -> Option<Self> {
@@ -277,6 +260,14 @@ pub struct Quote {
     pub acceptance: Option<Acceptance>,
     pub refusal: Option<Refusal>,
     pub created_at: Timestamp,
+}
+
+impl Quote {
+    /// Refused by a client who asked for changes: a new version is to come.
+    pub fn changes_requested(&self) -> bool {
+        self.status == QuoteStatus::Refused
+            && self.refusal.as_ref().is_some_and(|r| r.kind == RefusalKind::ChangesRequested)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -501,95 +492,6 @@ pub struct CompanySettings {
     pub logo_key: Option<String>,
     #[serde(default)]
     pub logo_content_type: Option<String>,
-}
-
-/// Everything an issued document shows, frozen in the transaction that issues it: later changes
-/// to the company settings, the client or the records do not alter the document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DocumentSnapshot {
-    pub kind: DocumentKind,
-    pub number: String,
-    pub language: Language,
-    pub issued_at: Timestamp,
-    pub company: CompanySettings,
-    pub client: Client,
-    /// The quote (quotes, signed quotes and purchase orders).
-    #[serde(default)]
-    pub quote: Option<Quote>,
-    #[serde(default)]
-    pub purchase_order: Option<PurchaseOrder>,
-    /// The invoice (invoices, and the invoice a credit note cancels).
-    #[serde(default)]
-    pub invoice: Option<Invoice>,
-    #[serde(default)]
-    pub credit_note: Option<CreditNote>,
-}
-
-/// What a process issued and leased to itself (see `Store::lease_issued`): the records, and, past
-/// a few hundred waiting, only which documents the rest are (their records stay in the database:
-/// the memory a backlog takes is bounded).
-#[derive(Debug, Default)]
-pub struct IssuedDocuments {
-    pub records: Vec<DocumentRecord>,
-    pub ids_only: Vec<IssuedId>,
-}
-
-/// Records of issued documents held in memory for the background renderer at most, in the store
-/// and again in the renderer; past them, [`IssuedId`]s.
-pub const ISSUED_HELD: usize = 256;
-
-/// Which document: its id, its kind and its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IssuedId {
-    pub id: Id,
-    pub kind: DocumentKind,
-    pub entity_id: Id,
-}
-
-impl From<&DocumentRecord> for IssuedId {
-    fn from(d: &DocumentRecord) -> IssuedId {
-        IssuedId { id: d.id, kind: d.kind, entity_id: d.entity_id }
-    }
-}
-
-impl IssuedDocuments {
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.ids_only.is_empty()
-    }
-}
-
-/// An issued document: its frozen content, and once rendered, its PDF in the file store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DocumentRecord {
-    pub id: Id,
-    pub kind: DocumentKind,
-    pub entity_id: Id,
-    pub client_id: Id,
-    pub number: String,
-    pub snapshot: DocumentSnapshot,
-    pub issued_at: Timestamp,
-    /// Set once, when the PDF is first rendered; the PDF never changes afterwards.
-    pub file: Option<DocumentFile>,
-}
-
-impl DocumentRecord {
-    /// The file name it is downloaded and attached under: a quote's names its version past
-    /// the first (`Devis D-2026-0001 v2.pdf`).
-    pub fn file_name(&self) -> String {
-        let version = match (self.kind, &self.snapshot.quote) {
-            (DocumentKind::Quote | DocumentKind::SignedQuote, Some(q)) if q.version > 1 => q.version,
-            _ => 1,
-        };
-        let number = if version > 1 { format!("{} v{version}", self.number) } else { self.number.clone() };
-        self.kind.file_name(&number, self.snapshot.language)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DocumentFile {
-    pub key: String,
-    pub sha256: String,
-    pub size: i64,
 }
 
 fn default_quote_reminder_days() -> i64 {
