@@ -224,28 +224,26 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let existing = tx.user_by_email(&email).await?;
-        let attachments = request.as_ref().map(|(_, a)| a.clone()).unwrap_or_default();
+        let (request, attachments) = match request {
+            Some((r, a)) => (Some(r), a),
+            None => (None, Vec::new()),
+        };
+        let actor = Actor { label: format!("signup {email}"), ..Actor::anonymous() };
         match &existing {
             Some(user) => {
                 let expires_at = now.checked_add(15.minutes()).context("a link's end")?;
                 tx.insert_login_link(&token_sha256(&token), user.id, LinkPurpose::MagicLink, expires_at, now).await?;
-                let actor = Actor { label: format!("signup {email}"), ..Actor::anonymous() };
                 audit(tx.as_mut(), now, &actor, "signup.existing_account", ("user", user.id), json!({})).await?;
                 let news = LinkNews { url_path: links::magic_link(&token), expires_at, name: user.name.clone() };
                 tx.enqueue(&email, user.language, &Notification::SignupExisting(news), now).await?;
             }
             None => {
                 let expires_at = now.checked_add(SIGNUP_HOURS.hours()).context("a sign-up's end")?;
-                let (request, attachments) = match request {
-                    Some((r, a)) => (Some(r), a),
-                    None => (None, Vec::new()),
-                };
-                let details = serde_json::to_string(&PendingSignUp { client, request, attachments })
-                    .context("keeping a sign-up")?;
+                let pending = PendingSignUp { client, request, attachments: attachments.clone() };
+                let details = serde_json::to_string(&pending).context("keeping a sign-up")?;
                 tx.insert_pending_signup(&token_sha256(&token), &email, &details, &hash, expires_at, now).await?;
                 // Recorded like the other branch (the same work, so the same time): nothing
                 // exists yet, so the event names no record.
-                let actor = Actor { label: format!("signup {email}"), ..Actor::anonymous() };
                 audit(tx.as_mut(), now, &actor, "signup.pending", ("signup", 0), json!({})).await?;
                 let news =
                     LinkNews { url_path: links::signup_confirm(&token), expires_at, name: checked.name().into() };

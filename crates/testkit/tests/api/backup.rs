@@ -116,12 +116,10 @@ both!(
         let live_files = file_sums(&app.files_root());
 
         // A damaged backup is refused before anything is written; so is an occupied target.
-        let damaged_file = live_files.keys().find(|k| k.ends_with("rendus.zip") || k.contains("deliver")).cloned();
         let again = immovr::backup::restore(&target, &backup, app.clock.clone(), schema).await;
         let damaged_target = app.empty_place(&scratch.path().join("damaged")).await;
-        let victim = backup
-            .join("files")
-            .join(damaged_file.clone().unwrap_or_else(|| live_files.keys().next().unwrap().clone()));
+        // Any stored file will do: each is checked.
+        let victim = backup.join("files").join(live_files.keys().next().unwrap());
         let mut bytes = std::fs::read(&victim).unwrap();
         bytes[10] ^= 0xFF;
         std::fs::write(&victim, bytes).unwrap();

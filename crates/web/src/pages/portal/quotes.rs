@@ -114,8 +114,7 @@ async fn quote_page(
                 @if let Some(cur) = current { p { a href=(links::portal::quote(cur)) { (tr.t("quote.newer")) } } }
             }
             QuoteStatus::Refused => {
-                @let changes = q.refusal.as_ref().is_some_and(|r| r.kind == immovr_core::model::RefusalKind::ChangesRequested);
-                (notice("info", tr.t(if changes { "quote.changes.why" } else { "quote.refused.why" })))
+                (notice("info", tr.t(if q.changes_requested() { "quote.changes.why" } else { "quote.refused.why" })))
                 @if let Some(r) = &q.refusal { @if let Some(cm) = &r.comment { blockquote { (cm) } } }
             }
             QuoteStatus::Accepted => {

@@ -105,9 +105,7 @@ pub fn badge(tr: &Tr, status: &str) -> Markup {
 /// A quote's badge as its client reads it: a refusal that asked for changes is not an end, a
 /// new version is being prepared.
 pub fn quote_badge(tr: &Tr, q: &immovr_core::model::Quote) -> Markup {
-    let changes = q.status == immovr_core::model::QuoteStatus::Refused
-        && q.refusal.as_ref().is_some_and(|r| r.kind == immovr_core::model::RefusalKind::ChangesRequested);
-    if changes {
+    if q.changes_requested() {
         html! { span class="badge s-changes_requested" { (tr.t("status.changes_requested")) } }
     } else {
         badge(tr, q.status.as_str())
