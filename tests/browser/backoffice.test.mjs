@@ -1,9 +1,10 @@
 // The studio's side in a real browser, the client acting through the API: build and send a
 // quote, revise it after a refusal, validate the purchase order, plan the stages, upload the
-// final file (with progress) and deliver, record a transfer and a cheque — axe-core on every page.
+// final file (with progress) and deliver, record a transfer and a cheque; record an acceptance
+// received on paper — axe-core on every page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launch, checkA11y, shot } from "./harness.mjs";
+import { startServer, launch, checkA11y, checkNarrow, shot } from "./harness.mjs";
 
 let server, browser, page;
 
@@ -141,4 +142,38 @@ test("the team runs a project from request to payment", async () => {
     await page.goto(server.base + path);
     await checked(name);
   }
+});
+
+test("the team records an acceptance received on paper, with the signed scan", async () => {
+  const created = await server.api("POST", "/clients", {
+    client: { kind: "person", name: "Lucie Bernard", email: "lucie.bernard@example.net",
+      billing_address: { line1: "12 rue Mercière", postcode: "69002", city: "Lyon" } },
+  });
+  const draft = await server.api("POST", "/quotes", { client_id: created.id, title: "Visite virtuelle — maison de ville",
+    lines: [{ description: "Visite virtuelle 360°", quantity: "1", unit: "forfait", unit_price: "690", vat_rate: "20" }] });
+  await server.api("POST", `/quotes/${draft.id}/send`, {});
+
+  await page.goto(`${server.base}/gestion/devis/${draft.id}`);
+  if (page.url().includes("/connexion")) {
+    await page.getByLabel("Adresse e-mail").fill("admin@immovr.example");
+    await page.getByLabel("Mot de passe").fill("immovr-admin");
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.goto(`${server.base}/gestion/devis/${draft.id}`);
+  }
+  const form = page.locator("form", { hasText: "Enregistrer un accord reçu hors ligne" });
+  assert.equal(await form.getByLabel(/Signataire/).inputValue(), "Lucie Bernard", "the client's name is offered");
+  await form.getByLabel("Document signé").setInputFiles({
+    name: "devis-signe.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n% bon pour accord signé\n%%EOF\n"),
+  });
+  await checked("accord-hors-ligne");
+  await checkNarrow(browser, await page.context().storageState(), page.url(), "bo-accord-hors-ligne");
+  await form.getByRole("button", { name: "Enregistrer l'accord et créer le bon de commande" }).click();
+  await page.getByText("Enregistré.").waitFor();
+  const evidence = page.locator("section", { hasText: "Bon pour accord" });
+  assert.match(await evidence.innerText(), /Exemplaire papier signé/);
+  assert.match(await evidence.innerText(), /admin@immovr\.example/);
+  await evidence.getByRole("link", { name: "devis-signe.pdf" }).waitFor();
+  await checked("accord-enregistre");
+  const orders = await server.api("GET", "/purchase-orders");
+  assert.ok(orders.items.some((po) => po.quote_id === draft.id), "the purchase order was created");
 });

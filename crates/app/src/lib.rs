@@ -113,7 +113,7 @@ impl App {
     }
 
     /// Today in the studio's time zone (validity, due dates, numbering years).
-    fn today(&self) -> Date {
+    pub fn today(&self) -> Date {
         today(self.clock.as_ref())
     }
 

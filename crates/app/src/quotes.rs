@@ -4,19 +4,32 @@
 use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
-    Acceptance, CompanySettings, DocumentKind, Id, Quote, QuoteStatus, Refusal, RefusalKind, Role,
+    Acceptance, AcceptanceChannel, Attachment, CompanySettings, DocumentKind, Id, Quote, QuoteStatus, Refusal,
+    RefusalKind, Role,
 };
 use immovr_core::money::{Line, build_lines, totals};
 use immovr_core::notification::{self, Notification};
-use immovr_core::ports::{AcceptQuote, Accepted, NewQuote, QuoteDraft, RefuseQuote, add_days};
+use immovr_core::ports::{
+    AcceptQuote, Accepted, NewAttachment, NewQuote, OfflineAcceptance, QuoteDraft, RefuseQuote, add_days,
+    studio_timezone,
+};
 use immovr_core::rules::{self, check_answerable, check_draft, check_revisable};
-use immovr_core::{Actor, DomainError, Result, Scope};
+use immovr_core::{Actor, DomainError, Result, Scope, text};
 use jiff::civil::Date;
 use serde_json::json;
 
 use crate::App;
 use crate::ports::{LockedQuote, QuoteFields, QuoteLock};
 use crate::support::{Shown, audit, check_opt_paragraph, check_text, issue, next_number, notify, notify_staff};
+
+/// Who accepted, and how: from the client in the portal, or recorded by staff.
+struct Given {
+    signer_name: String,
+    channel: AcceptanceChannel,
+    signed_on: Option<Date>,
+    recorded_by: Option<String>,
+    evidence: Option<Attachment>,
+}
 
 /// A draft's content, checked.
 struct Content {
@@ -141,29 +154,112 @@ impl App {
     #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
     pub async fn accept_quote(&self, actor: &Actor, id: Id, a: AcceptQuote) -> Result<Accepted> {
         let signer = rules::check_acceptance(&a.signer_name, a.consent, a.terms_accepted)?;
+        let given = Given {
+            signer_name: signer,
+            channel: AcceptanceChannel::Online,
+            signed_on: None,
+            recorded_by: None,
+            evidence: None,
+        };
+        self.accept(actor, id, given).await
+    }
+
+    /// Staff record an acceptance the client gave offline — a signed paper copy, or a signed
+    /// email — with who signed, on which day, and the signed document (already in the file
+    /// store, see `save_evidence`): the purchase order is generated exactly as for an online
+    /// acceptance, and the audit names the staff member. A quote whose validity has passed
+    /// since can still be recorded if the client signed in time.
+    #[tracing::instrument(skip_all, fields(quote_id = id), err(level = "info"))]
+    pub async fn record_offline_acceptance(
+        &self,
+        actor: &Actor,
+        id: Id,
+        a: OfflineAcceptance,
+        evidence: NewAttachment,
+    ) -> Result<Accepted> {
+        actor.require(Role::Sales)?;
+        let signer_name = text::line("signer_name", &a.signer_name, 200)?;
+        if a.channel == AcceptanceChannel::Online {
+            return Err(DomainError::validation("channel", "paper or email: an online acceptance is the client's"));
+        }
+        if a.signed_on > self.today() {
+            return Err(DomainError::validation("signed_on", "must not be in the future"));
+        }
+        let evidence = Attachment {
+            id,
+            filename: evidence.filename,
+            content_type: evidence.content_type,
+            size_bytes: evidence.size_bytes,
+            sha256: evidence.sha256,
+            storage_key: evidence.storage_key,
+        };
+        let given = Given {
+            signer_name,
+            channel: a.channel,
+            signed_on: Some(a.signed_on),
+            recorded_by: Some(actor.name().to_string()),
+            evidence: Some(evidence),
+        };
+        self.accept(actor, id, given).await
+    }
+
+    async fn accept(&self, actor: &Actor, id: Id, given: Given) -> Result<Accepted> {
         let now = self.now();
         let today = self.today();
         let mut tx = self.begin().await?;
         let company = tx.company().await?;
         // The row locks make concurrent answers (and the sending of a newer version) queue here;
         // the loser sees the winner's status.
-        let LockedQuote { quote: q, client, .. } = tx.lock_quote(actor.scope(), id, QuoteLock::Sent).await?;
-        check_answerable(q.status)?;
+        let scope = if given.signed_on.is_some() { Scope::Staff } else { actor.scope() };
+        let LockedQuote { quote: q, client, .. } = tx.lock_quote(scope, id, QuoteLock::Sent).await?;
+        match given.signed_on {
+            None => check_answerable(q.status)?,
+            Some(signed_on) => {
+                // Signed before the validity ended, and not before the quote was sent.
+                if q.status != QuoteStatus::Expired {
+                    check_answerable(q.status)?;
+                }
+                if signed_on > q.valid_until {
+                    return Err(DomainError::validation("signed_on", "after the quote's validity date"));
+                }
+                let sent_on = q.sent_at.map(|t| t.to_zoned(studio_timezone()).date());
+                if sent_on.is_some_and(|d| signed_on < d) {
+                    return Err(DomainError::validation("signed_on", "before the quote was sent"));
+                }
+            }
+        }
         let hash = rules::quote_content_hash(&q);
+        let online = given.channel == AcceptanceChannel::Online;
         let acceptance = Acceptance {
-            signer_name: signer.clone(),
+            signer_name: given.signer_name.clone(),
             consent: true,
             terms_accepted: true,
             accepted_at: now,
-            ip: actor.ip.clone(),
-            user_agent: actor.user_agent.clone(),
+            ip: if online { actor.ip.clone() } else { None },
+            user_agent: if online { actor.user_agent.clone() } else { None },
             content_sha256: hash.clone(),
+            channel: given.channel,
+            signed_on: given.signed_on,
+            recorded_by: given.recorded_by,
+            evidence: given.evidence,
         };
         let quote = tx.mark_accepted(&q, &acceptance).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
         let po_number = next_number(tx.as_mut(), &company.purchase_order_prefix, today).await?;
         let po = tx.insert_purchase_order(&po_number, &quote, now).await?;
-        let detail = json!({"signer": signer, "content_sha256": hash, "user_agent": actor.user_agent});
+        let detail = if online {
+            json!({"signer": given.signer_name, "content_sha256": hash, "user_agent": actor.user_agent})
+        } else {
+            let e = acceptance.evidence.as_ref();
+            json!({
+                "signer": given.signer_name,
+                "content_sha256": hash,
+                "channel": acceptance.channel.as_str(),
+                "signed_on": acceptance.signed_on,
+                "evidence_sha256": e.map(|e| e.sha256.clone()),
+                "evidence_bytes": e.map(|e| e.size_bytes),
+            })
+        };
         audit(tx.as_mut(), now, actor, "quote.accepted", ("quote", id), detail).await?;
         let detail = json!({"number": po_number, "quote": quote_number, "version": q.version});
         audit(tx.as_mut(), now, actor, "purchase_order.created", ("purchase_order", po.id), detail).await?;
@@ -279,6 +375,13 @@ impl App {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn quote(&self, actor: &Actor, id: Id) -> Result<Quote> {
         self.db.quote(actor.scope(), id).await
+    }
+
+    /// The signed document of an acceptance received offline, as the actor may see it.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn acceptance_evidence(&self, actor: &Actor, id: Id) -> Result<Attachment> {
+        let quote = self.db.quote(actor.scope(), id).await?;
+        quote.acceptance.and_then(|a| a.evidence).ok_or_else(|| DomainError::not_found("evidence"))
     }
 
     /// Every version of one quote that the actor may see, newest first.

@@ -42,13 +42,27 @@ impl App {
     /// see `create_quote_request`): only PDF, JPEG, PNG, WebP or HEIC, recognised by content.
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn save_attachment(&self, original_name: &str, body: ByteStream<'_>) -> Result<NewAttachment> {
+        self.save_checked_file("requests", "attachments", original_name, body).await
+    }
+
+    /// Keeps the signed document of an acceptance received offline (see
+    /// `record_offline_acceptance`): a scan or a photo, or an email printed to PDF.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn save_evidence(&self, original_name: &str, body: ByteStream<'_>) -> Result<NewAttachment> {
+        self.save_checked_file("acceptances", "evidence", original_name, body).await
+    }
+
+    async fn save_checked_file(
+        &self,
+        folder: &str,
+        field: &str,
+        original_name: &str,
+        body: ByteStream<'_>,
+    ) -> Result<NewAttachment> {
         let filename = clean_filename(original_name);
-        let key = format!("requests/{}/{}", crate::tokens::random_key(16), filename);
-        let saved = self
-            .files()
-            .save(&key, body, MAX_ATTACHMENT_BYTES)
-            .await
-            .map_err(|e| file_error("attachments", &filename, e))?;
+        let key = format!("{folder}/{}/{}", crate::tokens::random_key(16), filename);
+        let saved =
+            self.files().save(&key, body, MAX_ATTACHMENT_BYTES).await.map_err(|e| file_error(field, &filename, e))?;
         match sniff(&saved.head) {
             Some(content_type) => Ok(NewAttachment {
                 filename,
@@ -59,10 +73,7 @@ impl App {
             }),
             None => {
                 self.files().delete(&key).await;
-                Err(DomainError::validation(
-                    "attachments",
-                    format!("{filename}: only PDF, JPEG, PNG, WebP or HEIC files"),
-                ))
+                Err(DomainError::validation(field, format!("{filename}: only PDF, JPEG, PNG, WebP or HEIC files")))
             }
         }
     }

@@ -144,6 +144,16 @@ pub struct AcceptQuote {
     pub terms_accepted: bool,
 }
 
+/// An acceptance received offline, as staff record it (the evidence file comes with it).
+#[derive(Debug, Clone)]
+pub struct OfflineAcceptance {
+    pub signer_name: String,
+    /// The day the client signed (not in the future, not after the quote's validity).
+    pub signed_on: Date,
+    /// Paper or email (not online).
+    pub channel: AcceptanceChannel,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefuseQuote {

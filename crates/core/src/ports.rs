@@ -89,6 +89,15 @@ impl Actor {
         }
     }
 
+    /// Who this is, without the kind and id of the label: a staff member's or client's email,
+    /// "system", "anonymous".
+    pub fn name(&self) -> &str {
+        match self.label.split_once(' ') {
+            Some((_, name)) => name,
+            None => &self.label,
+        }
+    }
+
     /// What this actor may read: staff see everything, a client only its own, someone not
     /// signed in nothing.
     pub fn scope(&self) -> Scope {

@@ -3,7 +3,8 @@
 //! invoices), the SEPA QR code of an invoice, and the Factur-X XML of invoices and credit notes.
 
 use immovr_core::model::{
-    Acceptance, Address, ClientKind, CompanySettings, DocumentKind, DocumentSnapshot, Invoice, Language,
+    Acceptance, AcceptanceChannel, Address, ClientKind, CompanySettings, DocumentKind, DocumentSnapshot, Invoice,
+    Language,
 };
 use immovr_core::money::{Line, Totals};
 use immovr_core::ports::studio_timezone;
@@ -176,6 +177,13 @@ fn t(lang: Language, key: &str) -> &'static str {
         "consent" => "Consentement", "Consent";
         "consent_text" => "« Bon pour accord » et conditions générales acceptés", "“Bon pour accord” and terms accepted";
         "hash" => "Empreinte SHA-256 du contenu accepté", "SHA-256 of the accepted content";
+        "evidence_title_offline" => "Bon pour accord reçu hors ligne", "Approval (“bon pour accord”) received offline";
+        "signed_on" => "Signé le", "Signed on";
+        "channel" => "Reçu", "Received";
+        "channel_paper" => "Exemplaire papier signé", "Signed paper copy";
+        "channel_email" => "Email signé", "Signed email";
+        "recorded" => "Enregistré par", "Recorded by";
+        "evidence_file" => "Document signé (SHA-256)", "Signed document (SHA-256)";
         "payment" => "Règlement", "Payment";
         "transfer" => "Par virement bancaire", "By bank transfer";
         "holder" => "Titulaire", "Account holder";
@@ -353,6 +361,9 @@ fn vat_summary(t_: &Totals, lang: Language) -> VatSummary {
 }
 
 fn evidence(a: &Acceptance, lang: Language) -> Approval {
+    if a.channel != AcceptanceChannel::Online {
+        return offline_evidence(a, lang);
+    }
     let mut rows = vec![
         fact(t(lang, "signer"), a.signer_name.clone()),
         fact(t(lang, "accepted_at"), date_time(a.accepted_at, lang)),
@@ -363,6 +374,27 @@ fn evidence(a: &Acceptance, lang: Language) -> Approval {
     rows.push(fact(t(lang, "consent"), t(lang, "consent_text")));
     rows.push(fact(t(lang, "hash"), a.content_sha256.clone()));
     Approval { title: t(lang, "evidence_title").into(), blank: None, rows }
+}
+
+/// An acceptance received offline: who signed and when, how it came, who recorded it and when,
+/// and the fingerprints of the signed document and of the content it approves.
+fn offline_evidence(a: &Acceptance, lang: Language) -> Approval {
+    let mut rows = vec![fact(t(lang, "signer"), a.signer_name.clone())];
+    if let Some(d) = a.signed_on {
+        rows.push(fact(t(lang, "signed_on"), date(d, lang)));
+    }
+    let channel = if a.channel == AcceptanceChannel::Paper { "channel_paper" } else { "channel_email" };
+    rows.push(fact(t(lang, "channel"), t(lang, channel)));
+    let recorded = match &a.recorded_by {
+        Some(who) => format!("{who}, {}", date_time(a.accepted_at, lang)),
+        None => date_time(a.accepted_at, lang),
+    };
+    rows.push(fact(t(lang, "recorded"), recorded));
+    if let Some(e) = &a.evidence {
+        rows.push(fact(t(lang, "evidence_file"), e.sha256.clone()));
+    }
+    rows.push(fact(t(lang, "hash"), a.content_sha256.clone()));
+    Approval { title: t(lang, "evidence_title_offline").into(), blank: None, rows }
 }
 
 fn fact(label: &str, value: impl Into<String>) -> (String, String) {

@@ -240,6 +240,38 @@ fn quote_has_validity_terms_and_a_bon_pour_accord_box_and_the_accepted_copy_has_
             "9f2c1b0e5a7d4c3b2a19080706050403020100ffeeddccbbaa99887766554433",
         ],
     );
+
+    // Received on paper and recorded by the studio: the evidence says so, with the scan's
+    // fingerprint, and claims no IP address or online consent.
+    let mut q = quote(&rates_and_discounts(), true);
+    let a = q.acceptance.as_mut().unwrap();
+    a.channel = AcceptanceChannel::Paper;
+    a.signed_on = Some(jiff::civil::date(2026, 6, 15));
+    a.recorded_by = Some("vente@immovr.fr".into());
+    a.ip = None;
+    a.user_agent = None;
+    a.evidence = Some(Attachment {
+        id: 1,
+        filename: "bon signé.pdf".into(),
+        content_type: "application/pdf".into(),
+        size_bytes: 1200,
+        sha256: "ab".repeat(32),
+        storage_key: String::new(),
+    });
+    signed.quote = Some(q);
+    let t = text(&render("quote-signed-on-paper", &signed));
+    assert_contains(
+        &t,
+        &[
+            "Bon pour accord reçu hors ligne",
+            "Signataire Claire Dubois",
+            "Signé le 15/06/2026",
+            "Reçu Exemplaire papier signé",
+            "Enregistré par vente@immovr.fr, 16/06/2026 à 16:31:07",
+            &format!("Document signé (SHA-256) {}", "ab".repeat(32)),
+        ],
+    );
+    assert!(!t.contains("Adresse IP") && !t.contains("électronique"), "{t}");
 }
 
 #[test]

@@ -33,6 +33,23 @@ pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, toda
             ip: r.opt_text("accept_ip")?,
             user_agent: r.opt_text("accept_user_agent")?,
             content_sha256: r.text("content_sha256")?,
+            channel: match r.opt_text("accept_channel")? {
+                Some(c) => AcceptanceChannel::parse(&c)?,
+                None => AcceptanceChannel::Online,
+            },
+            signed_on: r.opt_date("accept_signed_on")?,
+            recorded_by: r.opt_text("accept_recorded_by")?,
+            evidence: match r.opt_text("accept_evidence_key")? {
+                Some(storage_key) => Some(Attachment {
+                    id: r.i64("id")?,
+                    filename: r.text("accept_evidence_filename")?,
+                    content_type: r.text("accept_evidence_content_type")?,
+                    size_bytes: r.i64("accept_evidence_size")?,
+                    sha256: r.text("accept_evidence_sha256")?,
+                    storage_key,
+                }),
+                None => None,
+            },
         }),
         None => None,
     };
@@ -257,12 +274,31 @@ impl QuoteRepo for SqlTx {
     }
 
     async fn mark_accepted(&mut self, q: &Quote, a: &Acceptance) -> Result<Option<Quote>> {
+        let e = a.evidence.as_ref();
         let row = self
             .tx
             .opt(
                 "UPDATE quotes SET status = 'accepted', signer_name = $2, consent = 1, terms_accepted = 1, accepted_at = $3, \
-                 accept_ip = $4, accept_user_agent = $5, content_sha256 = $6 WHERE id = $1 AND status = 'sent' RETURNING *",
-                args![q.id, &a.signer_name, a.accepted_at, a.ip.clone(), a.user_agent.clone(), &a.content_sha256],
+                 accept_ip = $4, accept_user_agent = $5, content_sha256 = $6, accept_channel = $7, accept_signed_on = $8, \
+                 accept_recorded_by = $9, accept_evidence_filename = $10, accept_evidence_content_type = $11, \
+                 accept_evidence_size = $12, accept_evidence_sha256 = $13, accept_evidence_key = $14 \
+                 WHERE id = $1 AND status = 'sent' RETURNING *",
+                args![
+                    q.id,
+                    &a.signer_name,
+                    a.accepted_at,
+                    a.ip.clone(),
+                    a.user_agent.clone(),
+                    &a.content_sha256,
+                    a.channel.as_str(),
+                    a.signed_on,
+                    a.recorded_by.clone(),
+                    e.map(|e| e.filename.clone()),
+                    e.map(|e| e.content_type.clone()),
+                    e.map(|e| e.size_bytes),
+                    e.map(|e| e.sha256.clone()),
+                    e.map(|e| e.storage_key.clone())
+                ],
             )
             .await
             .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;

@@ -47,6 +47,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// A multipart/form-data body; any other body is a 415 in our problem format.
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Multipart::from_request(req, state).await.map(Multipart).map_err(|_| {
+            ApiError::http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as multipart/form-data",
+            )
+        })
+    }
+}
+
 /// Query-string parameters; a malformed one is a 400 in our problem format, naming it.
 pub struct Query<T>(pub T);
 

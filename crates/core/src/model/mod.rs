@@ -68,6 +68,11 @@ str_enum!(
     }
 );
 str_enum!(RefusalKind { Decline => "decline", ChangesRequested => "changes_requested" });
+str_enum!(
+    /// How a client's "bon pour accord" reached the studio: signed in the portal, or received
+    /// offline (a signed paper copy, or a signed email) and recorded by staff.
+    AcceptanceChannel { Online => "online", Paper => "paper", Email => "email" }
+);
 str_enum!(PurchaseOrderStatus { Pending => "pending", Validated => "validated", Cancelled => "cancelled" });
 str_enum!(OrderStatus {
     Registered => "registered",
@@ -205,8 +210,8 @@ pub struct QuoteRequest {
     pub created_at: Timestamp,
 }
 
-/// A file sent with a quote request.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// A file sent with a quote request, or the scanned evidence of an acceptance received offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Attachment {
     pub id: Id,
     pub filename: String,
@@ -218,17 +223,36 @@ pub struct Attachment {
     pub storage_key: String,
 }
 
-/// Evidence of an electronic "bon pour accord".
+/// Evidence of a "bon pour accord": signed in the portal, or received offline and recorded by
+/// staff (who signed, on which day, the scanned document).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Acceptance {
     pub signer_name: String,
     pub consent: bool,
     pub terms_accepted: bool,
+    /// When the acceptance was recorded (and the purchase order generated).
     pub accepted_at: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     /// SHA-256 (hex) of the canonical content the client accepted (see `rules::quote_content_hash`).
     pub content_sha256: String,
+    #[serde(default = "AcceptanceChannel::online")]
+    pub channel: AcceptanceChannel,
+    /// Offline: the day the client signed.
+    #[serde(default)]
+    pub signed_on: Option<Date>,
+    /// Offline: the staff member who recorded it.
+    #[serde(default)]
+    pub recorded_by: Option<String>,
+    /// Offline: the signed document as received (scan, or the email printed to PDF).
+    #[serde(default)]
+    pub evidence: Option<Attachment>,
+}
+
+impl AcceptanceChannel {
+    fn online() -> Self {
+        AcceptanceChannel::Online
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

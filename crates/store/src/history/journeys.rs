@@ -167,6 +167,10 @@ pub(super) fn rows(
                         ip: Some("203.0.113.10".into()),
                         user_agent: Some("Mozilla/5.0".into()),
                         content_sha256: format!("{:064x}", rng.next()),
+                        channel: AcceptanceChannel::Online,
+                        signed_on: None,
+                        recorded_by: None,
+                        evidence: None,
                     })
                 }
                 Outcome::Declined => {

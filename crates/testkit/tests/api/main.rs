@@ -15,6 +15,7 @@ mod journey;
 mod lists;
 mod matrix;
 mod notifications;
+mod offline;
 mod paths;
 mod portal;
 

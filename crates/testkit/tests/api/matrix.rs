@@ -42,7 +42,11 @@ fn need(method: &Method, path: &str) -> Need {
         ("GET", "/api/v1/catalogue") => SignedIn,
         (
             "POST",
-            "/api/v1/quotes" | "/api/v1/quotes/{id}/send" | "/api/v1/quotes/{id}/revise" | "/api/v1/quotes/{id}/extend",
+            "/api/v1/quotes"
+            | "/api/v1/quotes/{id}/send"
+            | "/api/v1/quotes/{id}/revise"
+            | "/api/v1/quotes/{id}/extend"
+            | "/api/v1/quotes/{id}/offline-acceptance",
         )
         | ("PUT", "/api/v1/quotes/{id}") => Role(R::Sales),
         ("POST", "/api/v1/quotes/{id}/accept" | "/api/v1/quotes/{id}/refuse") => OwnerClient,
@@ -110,6 +114,26 @@ both!(
             .await;
         assert_eq!(credit.status, StatusCode::CREATED, "{}", credit.body);
         let open = app.sent_quote(owner_id, &[("Plan confidentiel", "1", "120", "20")]).await;
+        // A quote accepted on paper, recorded by the studio with the signed scan.
+        let on_paper = app.sent_quote(owner_id, &[("Rendu confidentiel", "1", "450", "20")]).await;
+        let scan = reqwest::multipart::Form::new()
+            .text("signer_name", "Alphonse Confidentiel")
+            .text("signed_on", "2026-06-15")
+            .text("channel", "paper")
+            .part(
+                "evidence",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 signature confidentielle".to_vec())
+                    .file_name("bon confidentiel.pdf"),
+            );
+        let recorded = app
+            .http
+            .post(format!("{}/api/v1/quotes/{on_paper}/offline-acceptance", app.base))
+            .bearer_auth(&app.admin)
+            .multipart(scan)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(recorded.status(), StatusCode::CREATED);
         app.post(&owner, &format!("/api/v1/quotes/{open}/messages"), json!({"body": "Message confidentiel"})).await;
         app.post(&owner, &format!("/api/v1/orders/{order}/messages"), json!({"body": "Message confidentiel"})).await;
         let catalogue_item = app
@@ -150,6 +174,7 @@ both!(
                     "purchase-orders" => po,
                     "quote-requests" => request_id,
                     "quotes" if template.contains("accepted-pdf") => accepted,
+                    "quotes" if template.contains("offline-acceptance") => on_paper,
                     "quotes" => open,
                     _ => 0,
                 };

@@ -63,7 +63,12 @@ impl Modify for BearerAuth {
 
 /// Routes whose bodies are files, streamed to the file store (no JSON size limit).
 pub fn upload_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(orders::upload))
+    // A signed document of an acceptance: one file, up to an attachment's size.
+    let evidence_limit = immovr_app::uploads::MAX_ATTACHMENT_BYTES as usize + crate::MAX_BODY_BYTES;
+    let evidence = OpenApiRouter::new()
+        .routes(routes!(quotes::record_acceptance))
+        .layer(axum::extract::DefaultBodyLimit::max(evidence_limit));
+    OpenApiRouter::new().routes(routes!(orders::upload)).merge(evidence)
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -89,6 +94,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(quotes::get, quotes::update))
         .routes(routes!(quotes::send))
         .routes(routes!(quotes::accept))
+        .routes(routes!(quotes::acceptance_evidence))
         .routes(routes!(quotes::refuse))
         .routes(routes!(quotes::revise))
         .routes(routes!(quotes::extend))

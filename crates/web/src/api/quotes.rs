@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use immovr_core::DomainError;
-use immovr_core::model::{Id, Message, Quote, QuoteRequest, Role, ThreadKind};
+use immovr_core::model::{AcceptanceChannel, Id, Message, Quote, QuoteRequest, Role, ThreadKind};
 use immovr_core::ports::{AcceptQuote, Accepted, NewMessage, NewQuote, NewQuoteRequest, QuoteDraft, RefuseQuote};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -12,7 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use immovr_core::listing::Page;
 
 use crate::AppState;
-use crate::extract::{Caller, ClientCaller, Json, ListParams, Path, Query, Sales, Staff};
+use crate::extract::{Caller, ClientCaller, Json, ListParams, Multipart, Path, Query, Sales, Staff};
+use crate::pages::shared::{Upload, offline_acceptance, read_upload_form};
 use crate::problem::{ApiResult, Problem};
 
 type J<T> = axum::Json<T>;
@@ -145,6 +146,70 @@ pub async fn accept(
     Json(body): Json<AcceptQuote>,
 ) -> ApiResult<(StatusCode, J<Accepted>)> {
     Ok((StatusCode::CREATED, axum::Json(state.app.accept_quote(&caller.actor, id, body).await?)))
+}
+
+/// An acceptance received offline, as a multipart form.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the form read by `record_acceptance`
+pub struct OfflineAcceptanceForm {
+    /// Who signed, as the signed document gives it.
+    signer_name: String,
+    /// The day the client signed: not in the future, not after the quote's validity date.
+    signed_on: Date,
+    /// `paper` (a signed copy) or `email` (a signed email).
+    channel: AcceptanceChannel,
+    /// The signed document as received: a PDF (an email printed to PDF), or a scan or photo
+    /// (JPEG, PNG, WebP, HEIC).
+    #[schema(value_type = String, format = Binary)]
+    evidence: Vec<u8>,
+}
+
+/// Record an acceptance received offline (sales): a signed paper copy or a signed email, with
+/// who signed, the day, and the signed document as evidence. The purchase order is created as
+/// for an acceptance in the portal (once, whatever the retries), and the audit names the staff
+/// member. A quote past its validity date can be recorded if it was signed in time.
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/offline-acceptance", tag = "quotes", params(("id" = i64, Path)),
+    request_body(content = OfflineAcceptanceForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Accepted), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_acceptance(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Path(id): Path<Id>,
+    Multipart(multipart): Multipart,
+) -> ApiResult<(StatusCode, J<Accepted>)> {
+    let form = match read_upload_form(&state, multipart, Upload::Evidence).await {
+        Ok(form) => form,
+        Err((form, e)) => {
+            form.discard(&state).await;
+            return Err(e.into());
+        }
+    };
+    let recorded = match (offline_acceptance(&form.fields), form.files.first()) {
+        (Ok(a), Some(evidence)) => state.app.record_offline_acceptance(&caller.actor, id, a, evidence.clone()).await,
+        (Err(e), _) => Err(e),
+        (Ok(_), None) => Err(DomainError::validation("evidence", "attach the signed document")),
+    };
+    match recorded {
+        Ok(accepted) => Ok((StatusCode::CREATED, axum::Json(accepted))),
+        Err(e) => {
+            form.discard(&state).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Download the signed document of an acceptance received offline (range requests supported).
+#[utoipa::path(get, path = "/api/v1/quotes/{id}/offline-acceptance/evidence", tag = "quotes", params(("id" = i64, Path)),
+    responses((status = 200, description = "the file"), (status = 206, description = "part of the file"), (status = 404, body = Problem)))]
+pub async fn acceptance_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<axum::response::Response> {
+    let e = state.app.acceptance_evidence(&caller.actor, id).await?;
+    Ok(crate::download::serve_file(&state.app, &e.storage_key, &headers, &e.filename, &e.content_type).await)
 }
 
 /// Refuse a quote: decline it, or ask for changes with a comment the team sees.

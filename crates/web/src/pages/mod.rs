@@ -8,7 +8,7 @@
 mod auth;
 mod backoffice;
 mod portal;
-mod shared;
+pub(crate) mod shared;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};

@@ -124,7 +124,7 @@ pub async fn signup(
     ip: crate::extract::ClientIp,
     multipart: axum::extract::Multipart,
 ) -> PageResult {
-    let upload = match read_upload_form(&state, multipart).await {
+    let upload = match read_upload_form(&state, multipart, Upload::Attachments).await {
         Ok(u) => u,
         Err((upload, e)) => {
             let f = SignupForm::from_fields(&upload.fields);

@@ -97,6 +97,7 @@ pub fn upload_routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/gestion/commandes/{id}/fichiers", post(orders::upload))
         .route("/gestion/parametres/logo", post(settings::upload_logo))
+        .route("/gestion/devis/{id}/accord", post(quotes::record_acceptance))
 }
 
 /// The display names of the clients a page shows.

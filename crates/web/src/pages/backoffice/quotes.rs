@@ -44,7 +44,7 @@ pub async fn quote(
     Query(fl): Query<Flash>,
 ) -> PageResult {
     let client_q = fl.client_q.clone();
-    quote_page_for(&state, &ctx, id, flash(&ctx.tr, &fl), None, client_q.as_deref()).await
+    quote_page_for(&state, &ctx, id, flash(&ctx.tr, &fl), None, client_q.as_deref(), None).await
 }
 
 async fn quote_page(
@@ -54,7 +54,7 @@ async fn quote_page(
     flash: Option<Markup>,
     err: Option<DomainError>,
 ) -> PageResult {
-    quote_page_for(state, ctx, id, flash, err, None).await
+    quote_page_for(state, ctx, id, flash, err, None, None).await
 }
 
 async fn quote_page_for(
@@ -64,6 +64,7 @@ async fn quote_page_for(
     flash: Option<Markup>,
     err: Option<DomainError>,
     client_q: Option<&str>,
+    typed: Option<&Fields>,
 ) -> PageResult {
     let tr = ctx.tr;
     let q = state.app.quote(&ctx.actor, id).await?;
@@ -101,8 +102,11 @@ async fn quote_page_for(
             (quote_pdf_links(&tr, &q, po))
             (lines_table(&tr, &q.lines, &q.totals))
             @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
-            @if let Some(a) = &q.acceptance { p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } " — " code.hash { (a.content_sha256) } } }
+            @if let Some(a) = &q.acceptance { (acceptance_facts(ctx, &q, a)) }
             div.actions {
+                @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Expired) {
+                    (offline_acceptance_form(ctx, &q, &name_of(&names, q.client_id), state.app.today(), typed))
+                }
                 @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Refused | QuoteStatus::Expired) {
                     form.card method="post" action={ (links::backoffice::quote(q.id)) "/reviser" } {
                         (csrf_field(ctx))
@@ -142,6 +146,57 @@ async fn quote_page_for(
     Ok((status, page(ctx, &title, body)).into_response())
 }
 
+/// The acceptance's evidence: who, when, how; an offline one with its signed document.
+fn acceptance_facts(ctx: &Ctx, q: &Quote, a: &Acceptance) -> Markup {
+    let tr = ctx.tr;
+    html! {
+        section.card aria-labelledby="h-acc" {
+            h2 #h-acc { (tr.t("bo.acceptance")) }
+            dl.facts {
+                dt { (tr.t("quote.accepted.by")) } dd { strong { (a.signer_name) } }
+                @if let Some(d) = a.signed_on { dt { (tr.t("bo.offline.signed_on")) } dd { (tr.date(d)) } }
+                dt { (tr.t("bo.offline.channel")) } dd { (tr.t(&format!("bo.offline.{}", a.channel.as_str()))) }
+                dt { (tr.t(if a.recorded_by.is_some() { "bo.offline.recorded" } else { "bo.accepted_at" })) }
+                dd { @if let Some(who) = &a.recorded_by { (who) ", " } (date_time(&tr, a.accepted_at)) }
+                @if let Some(e) = &a.evidence {
+                    dt { (tr.t("bo.offline.evidence")) }
+                    dd { a href={ "/api/v1/quotes/" (q.id) "/offline-acceptance/evidence" } { (e.filename) } " — " (human_size(e.size_bytes)) " — " code.hash { (e.sha256) } }
+                }
+                dt { (tr.t("bo.content_hash")) } dd { code.hash { (a.content_sha256) } }
+            }
+        }
+    }
+}
+
+/// Staff record an acceptance received on paper or by signed email, with the signed document.
+fn offline_acceptance_form(ctx: &Ctx, q: &Quote, client_name: &str, today: Date, typed: Option<&Fields>) -> Markup {
+    let tr = ctx.tr;
+    let get = |name: &str, default: String| typed.map(|f| f.get(name)).unwrap_or(default);
+    let today = today.to_string();
+    let channel = get("channel", "paper".into());
+    html! {
+        form.card method="post" action={ (links::backoffice::quote(q.id)) "/accord" } enctype="multipart/form-data" data-upload {
+            (csrf_field(ctx))
+            h2 { (tr.t("bo.offline.title")) }
+            p { (tr.t("bo.offline.help")) }
+            label for="off-signer" { (tr.t("bo.offline.signer")) }
+            input #off-signer type="text" name="signer_name" required maxlength="200" value=(get("signer_name", client_name.to_string()));
+            label for="off-date" { (tr.t("bo.offline.signed_on")) }
+            input #off-date type="date" name="signed_on" required max=(today) value=(get("signed_on", today.clone()));
+            fieldset.inline {
+                legend { (tr.t("bo.offline.channel")) }
+                @for c in ["paper", "email"] {
+                    label { input type="radio" name="channel" value=(c) checked[channel == c]; " " (tr.t(&format!("bo.offline.{c}"))) }
+                }
+            }
+            label for="off-file" { (tr.t("bo.offline.evidence")) }
+            input #off-file type="file" name="evidence" required accept="application/pdf,image/jpeg,image/png,image/webp,image/heic,.heic" aria-describedby="off-file-help";
+            p.hint #off-file-help { (tr.t("bo.offline.evidence_help")) }
+            button.accept type="submit" { (tr.t("bo.offline.submit")) }
+        }
+    }
+}
+
 pub fn staff_thread(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
     let tr = ctx.tr;
     html! {
@@ -178,6 +233,40 @@ pub async fn update_quote(
         Ok(_) => back(&links::backoffice::quote(id), "saved"),
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
     })
+}
+
+/// An acceptance received offline, with its signed document (multipart): the purchase order
+/// is created as for an acceptance in the portal; a refusal shows the form again as typed.
+pub async fn record_acceptance(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    multipart: Multipart,
+) -> PageResult {
+    let (upload, result) = match read_upload_form(&state, multipart, Upload::Evidence).await {
+        Ok(upload) => {
+            if let Some(r) = refused(&ctx, &upload.fields.get("csrf"), Role::Sales) {
+                upload.discard(&state).await;
+                return Ok(r);
+            }
+            let result = match (offline_acceptance(&upload.fields), upload.files.first()) {
+                (Ok(a), Some(evidence)) => {
+                    state.app.record_offline_acceptance(&ctx.actor, id, a, evidence.clone()).await.map(|_| ())
+                }
+                (Err(e), _) => Err(e),
+                (Ok(_), None) => Err(DomainError::validation("evidence", "attach the signed document")),
+            };
+            (upload, result)
+        }
+        Err((upload, e)) => (upload, Err(e)),
+    };
+    match result {
+        Ok(()) => Ok(back(&links::backoffice::quote(id), "accepted")),
+        Err(e) => {
+            upload.discard(&state).await;
+            quote_page_for(&state, &ctx, id, None, Some(e), None, Some(&upload.fields)).await
+        }
+    }
 }
 
 pub async fn send_quote(

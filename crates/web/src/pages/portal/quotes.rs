@@ -120,7 +120,15 @@ async fn quote_page(
             QuoteStatus::Accepted => {
                 @if let Some(a) = &q.acceptance {
                     section.card {
-                        p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } ", " time datetime=(a.accepted_at) { (a.accepted_at.strftime("%Y-%m-%d %H:%M UTC")) } }
+                        @match a.signed_on {
+                            Some(d) => p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } ", "
+                                (tr.t(&format!("quote.accepted.{}", a.channel.as_str()))) " " time datetime=(d) { (tr.date(d)) } }
+                            None => p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } ", "
+                                time datetime=(a.accepted_at) { (date_time(&tr, a.accepted_at)) } }
+                        }
+                        @if let Some(e) = &a.evidence {
+                            p { (tr.t("bo.offline.evidence")) " : " a href={ "/api/v1/quotes/" (q.id) "/offline-acceptance/evidence" } { (e.filename) } }
+                        }
                         p.hash { (tr.t("quote.hash")) " : " code { (a.content_sha256) } }
                         @if let Some(po) = &purchase_order {
                             p { (tr.t("order.po")) " " strong { (po.number) }

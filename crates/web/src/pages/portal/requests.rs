@@ -63,7 +63,7 @@ pub async fn new_request(State(state): State<AppState>, c: ClientCtx) -> PageRes
 }
 
 pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipart: Multipart) -> PageResult {
-    let (upload, result) = match read_upload_form(&state, multipart).await {
+    let (upload, result) = match read_upload_form(&state, multipart, Upload::Attachments).await {
         Ok(upload) if !csrf_ok(&c.ctx, &upload.fields.get("csrf")) => {
             upload.discard(&state).await;
             return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));

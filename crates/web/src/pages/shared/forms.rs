@@ -8,8 +8,7 @@ use crate::pages::shared::*;
 use axum::extract::Multipart;
 use immovr_core::DomainError;
 use immovr_core::model::*;
-use immovr_core::ports::NewAttachment;
-use immovr_core::ports::NewQuoteRequest;
+use immovr_core::ports::{NewAttachment, NewQuoteRequest, OfflineAcceptance};
 use maud::Markup;
 use maud::html;
 use serde::Deserialize;
@@ -53,37 +52,52 @@ pub struct UploadForm {
 
 impl UploadForm {
     /// Removes the stored files (the form was refused).
-    pub async fn discard(self, state: &AppState) {
+    pub async fn discard(&self, state: &AppState) {
         state.app.discard_attachments(&self.files).await;
     }
 }
 
-/// Reads a multipart form, streaming each file (plans, photos) to the file store. Files are
-/// checked by size and by content (PDF, JPEG, PNG, WebP, HEIC), never by their name.
+/// What a multipart form's files are.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Upload {
+    /// A quote request's plans and photos (up to `MAX_ATTACHMENTS`).
+    Attachments,
+    /// The signed document of an acceptance received offline (one).
+    Evidence,
+}
+
+/// Reads a multipart form, streaming each file (plans, photos, a signed document) to the file
+/// store. Files are checked by size and by content (PDF, JPEG, PNG, WebP, HEIC), never by their
+/// name.
 pub async fn read_upload_form(
     state: &AppState,
     mut multipart: Multipart,
+    upload: Upload,
 ) -> Result<UploadForm, (UploadForm, DomainError)> {
+    let (field_name, max_files) = match upload {
+        Upload::Attachments => ("attachments", immovr_app::uploads::MAX_ATTACHMENTS),
+        Upload::Evidence => ("evidence", 1),
+    };
     let mut form = UploadForm { fields: Fields(Vec::new()), files: Vec::new() };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err((form, DomainError::validation("attachments", format!("upload interrupted: {e}")))),
+            Err(e) => return Err((form, DomainError::validation(field_name, format!("upload interrupted: {e}")))),
         };
         let name = field.name().unwrap_or("").to_string();
         match field.file_name().map(str::to_string) {
             Some(original) if !original.is_empty() => {
-                if form.files.len() >= immovr_app::uploads::MAX_ATTACHMENTS {
-                    return Err((
-                        form,
-                        DomainError::validation(
-                            "attachments",
-                            format!("at most {} files", immovr_app::uploads::MAX_ATTACHMENTS),
-                        ),
-                    ));
+                if form.files.len() >= max_files {
+                    let e = DomainError::validation(field_name, format!("at most {max_files} files"));
+                    return Err((form, e));
                 }
-                match state.app.save_attachment(&original, crate::byte_stream(field)).await {
+                let body = crate::byte_stream(field);
+                let saved = match upload {
+                    Upload::Attachments => state.app.save_attachment(&original, body).await,
+                    Upload::Evidence => state.app.save_evidence(&original, body).await,
+                };
+                match saved {
                     Ok(file) => form.files.push(file),
                     Err(e) => return Err((form, e)),
                 }
@@ -96,6 +110,21 @@ pub async fn read_upload_form(
         }
     }
     Ok(form)
+}
+
+/// An acceptance received offline, from its form's fields (the page's and the API's).
+pub fn offline_acceptance(f: &Fields) -> Result<OfflineAcceptance, DomainError> {
+    let signed_on = f.get("signed_on");
+    let signed_on = signed_on
+        .trim()
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| DomainError::validation("signed_on", "a date such as 2026-12-06"))?;
+    let channel = match f.get("channel").trim() {
+        "paper" => AcceptanceChannel::Paper,
+        "email" => AcceptanceChannel::Email,
+        _ => return Err(DomainError::validation("channel", "paper or email")),
+    };
+    Ok(OfflineAcceptance { signer_name: f.get("signer_name"), signed_on, channel })
 }
 
 pub fn text_input(

@@ -168,6 +168,12 @@ pub fn date(tr: &Tr, ts: jiff::Timestamp) -> String {
     tr.date(ts.to_zoned(immovr_core::ports::studio_timezone()).date())
 }
 
+/// A moment as the studio's clock shows it: the date and the time (hours, minutes).
+pub fn date_time(tr: &Tr, ts: jiff::Timestamp) -> String {
+    let z = ts.to_zoned(immovr_core::ports::studio_timezone());
+    format!("{}, {}", tr.date(z.date()), z.strftime("%H:%M"))
+}
+
 pub fn human_size(bytes: i64) -> String {
     let b = bytes as f64;
     if b >= 1e9 {
