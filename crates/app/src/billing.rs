@@ -30,7 +30,7 @@ impl App {
         delivered_at: Option<Timestamp>,
     ) -> Result<Invoice> {
         let today = self.today();
-        let OrderToInvoice { head, lines, client } = order;
+        let OrderToInvoice { head, lines, client, origin } = order;
         let t = totals(&lines);
         let number = next_number(tx, &company.invoice_prefix, today).await?;
         let service_date = delivered_at.map(|ts| ts.to_zoned(studio_timezone()).date()).unwrap_or(today);
@@ -38,6 +38,7 @@ impl App {
             number: &number,
             order_id: head.id,
             purchase_order_number: &head.purchase_order_number,
+            origin: &origin,
             client_id: head.client_id,
             issue_date: today,
             service_date,

@@ -186,6 +186,10 @@ fn parties(s: &Setter, v: &View, style: &Style) -> Frame {
         left.stack(&s.paragraph(label, body.color(style.muted), col, Align::Left), 0.0);
         left.stack(&s.paragraph(subject, body.bold(), col, Align::Left), 0.0);
     }
+    if let Some((label, place)) = &v.place {
+        left.stack(&s.paragraph(label, body.color(style.muted), col, Align::Left), 6.0);
+        left.stack(&s.paragraph(place, body, col, Align::Left), 0.0);
+    }
     let inner_w = col - 16.0;
     let mut b = Frame::new(inner_w);
     b.stack(&s.paragraph(&v.buyer.label.to_uppercase(), Font::new(7.5).color(style.muted), inner_w, Align::Left), 0.0);

@@ -28,6 +28,8 @@ pub struct View {
     pub buyer: Buyer,
     /// "Objet" and the quote's title.
     pub subject: Option<(String, String)>,
+    /// Where the service was performed (the property), under the subject.
+    pub place: Option<(String, String)>,
     /// Description, quantity, unit, unit price, discount, VAT rate, line total.
     pub headers: [String; 7],
     pub lines: Vec<LineView>,
@@ -199,11 +201,16 @@ fn t(lang: Language, key: &str) -> &'static str {
         "indemnity" => "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce).",
             "Fixed indemnity for recovery costs in case of late payment: €40 (French Commercial Code, art. L441-10 and D441-5).";
         "exempt" => "Lignes à 0 % : exonération de TVA.", "Lines at 0%: exempt from VAT.";
-        "quote_terms" => "Paiement à la livraison des fichiers finaux, par virement ou par chèque, à {days} jours date de facture.",
-            "Payment on delivery of the final files, by bank transfer or cheque, within {days} days of the invoice date.";
+        "quote_terms_receipt" => "Facture émise à la livraison des fichiers finaux, payable à réception, par virement ou par chèque.",
+            "Invoiced on delivery of the final files, payable on receipt, by bank transfer or cheque.";
+        "quote_terms_days" => "Facture émise à la livraison des fichiers finaux, payable à {days} jours date de facture, par virement ou par chèque.",
+            "Invoiced on delivery of the final files, payable within {days} days of the invoice date, by bank transfer or cheque.";
         "quote_validity" => "Ce devis est valable jusqu’au {date}.", "This quote is valid until {date}.";
-        "invoice_terms" => "Paiement à réception, au plus tard le {date}, par virement ou par chèque.",
-            "Payment on receipt, no later than {date}, by bank transfer or cheque.";
+        "invoice_terms_receipt" => "Payable à réception (échéance le {date}), par virement ou par chèque.",
+            "Payable on receipt (due on {date}), by bank transfer or cheque.";
+        "invoice_terms_days" => "Payable à {days} jours date de facture, soit au plus tard le {date}, par virement ou par chèque.",
+            "Payable within {days} days of the invoice date, that is by {date} at the latest, by bank transfer or cheque.";
+        "property" => "Lieu de la prestation", "Service performed at";
         "po_intro" => "Bon de commande établi automatiquement à l’acceptation du devis {quote} (version {version}) le {date} ; il reprend les lignes et conditions acceptées.",
             "Purchase order generated automatically when quote {quote} (version {version}) was accepted on {date}; it carries the accepted lines and terms.";
         "credit_intro" => "Avoir annulant la facture {invoice} du {date}.", "Credit note cancelling invoice {invoice} of {date}.";
@@ -401,9 +408,23 @@ fn fact(label: &str, value: impl Into<String>) -> (String, String) {
     (label.to_string(), value.into())
 }
 
+/// The payment terms, in one sentence that the quote, the purchase order and the invoice
+/// share: payable on receipt, or within N days of the invoice date (the studio's setting when
+/// the quote or order was issued; the invoice's own dates for an invoice).
+fn payment_terms(lang: Language, days: i64, due: Option<Date>) -> String {
+    let days_text = days.to_string();
+    match due {
+        None if days <= 0 => t(lang, "quote_terms_receipt").to_string(),
+        None => fill(t(lang, "quote_terms_days"), &[("days", &days_text)]),
+        Some(d) if days <= 0 => fill(t(lang, "invoice_terms_receipt"), &[("date", &date(d, lang))]),
+        Some(d) => fill(t(lang, "invoice_terms_days"), &[("days", &days_text), ("date", &date(d, lang))]),
+    }
+}
+
 /// The legal mentions every invoice carries.
 fn invoice_mentions(s: &DocumentSnapshot, inv: &Invoice, lang: Language) -> Vec<String> {
-    let mut m = vec![fill(t(lang, "invoice_terms"), &[("date", &date(inv.due_date, lang))])];
+    let days = (inv.due_date - inv.issue_date).get_days() as i64;
+    let mut m = vec![payment_terms(lang, days, Some(inv.due_date))];
     m.push(s.company.late_payment_wording.clone());
     if s.client.kind == ClientKind::Company {
         m.push(t(lang, "indemnity").into());
@@ -435,7 +456,8 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
     let mut payment = None;
     let mut facturx_xml = None;
     let mut qr_code = None;
-    let mut subject = None;
+    let subject;
+    let mut place = None;
     let mut notes = None;
     let (doc_lines, doc_totals, last) = match s.kind {
         DocumentKind::Quote | DocumentKind::SignedQuote => {
@@ -446,7 +468,7 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
             subject = Some(fact(t(lang, "subject"), q.title.clone()));
             notes = q.notes.as_ref().map(|n| fact(t(lang, "notes"), n.clone()));
             mentions.push(fill(t(lang, "quote_validity"), &[("date", &date(q.valid_until, lang))]));
-            mentions.push(fill(t(lang, "quote_terms"), &[("days", &c.payment_terms_days.to_string())]));
+            mentions.push(payment_terms(lang, c.payment_terms_days, None));
             mentions.push(c.late_payment_wording.clone());
             if s.client.kind == ClientKind::Company {
                 mentions.push(t(lang, "indemnity").into());
@@ -486,7 +508,7 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
                     ("date", &date(local_date(accepted.accepted_at), lang)),
                 ],
             ));
-            mentions.push(fill(t(lang, "quote_terms"), &[("days", &c.payment_terms_days.to_string())]));
+            mentions.push(payment_terms(lang, c.payment_terms_days, None));
             approval = Some(evidence(accepted, lang));
             (&po.lines, &po.totals, ("total_incl", po.totals.total_incl_vat))
         }
@@ -495,8 +517,13 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
             facts.push(fact(t(lang, "issue_date"), date(inv.issue_date, lang)));
             facts.push(fact(t(lang, "service_date"), date(inv.service_date, lang)));
             facts.push(fact(t(lang, "due_date"), date(inv.due_date, lang)));
+            if let (Some(n), Some(v)) = (&inv.origin.quote_number, inv.origin.quote_version) {
+                facts.push(fact(t(lang, "quote_ref"), format!("{n} (v{v})")));
+            }
             facts.push(fact(t(lang, "po_ref"), inv.purchase_order_number.clone()));
             facts.push(fact(t(lang, "payment_ref"), inv.payment_reference.clone()));
+            subject = inv.origin.subject.as_ref().map(|s| fact(t(lang, "subject"), s.clone()));
+            place = inv.origin.property_address.as_ref().map(|a| fact(t(lang, "property"), a.clone()));
             mentions = invoice_mentions(s, inv, lang);
             let due = inv.totals.total_incl_vat - inv.amount_paid;
             if due > Decimal::ZERO {
@@ -544,6 +571,7 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
             facts.push(fact(t(lang, "date"), date(cn.issue_date, lang)));
             facts.push(fact(t(lang, "invoice_ref"), format!("{} ({})", inv.number, date(inv.issue_date, lang))));
             facts.push(fact(t(lang, "po_ref"), inv.purchase_order_number.clone()));
+            subject = inv.origin.subject.as_ref().map(|s| fact(t(lang, "subject"), s.clone()));
             mentions.push(fill(
                 t(lang, "credit_intro"),
                 &[("invoice", &inv.number), ("date", &date(inv.issue_date, lang))],
@@ -578,6 +606,7 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
         seller: seller(c, lang),
         buyer: buyer(s, lang),
         subject,
+        place,
         headers: ["description", "qty", "unit", "unit_price", "discount", "vat", "total_line"]
             .map(|k| t(lang, k).to_string()),
         lines: lines(doc_lines, lang),

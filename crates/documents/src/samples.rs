@@ -140,6 +140,12 @@ pub fn invoice(inputs: &[LineInput], paid: &str) -> Invoice {
         number: "F-2026-0007".into(),
         order_id: 4,
         purchase_order_number: "BC-2026-0003".into(),
+        origin: InvoiceOrigin {
+            quote_number: Some("D-2026-0012".into()),
+            quote_version: Some(2),
+            subject: Some("Visite virtuelle — appartement « Les Terrasses »".into()),
+            property_address: Some("14 quai des Célestins, 69002 Lyon".into()),
+        },
         client_id: 7,
         status: InvoiceStatus::Issued,
         issue_date: Date::constant(2026, 6, 20),

@@ -99,6 +99,14 @@ fn business_invoice_is_factur_x_with_every_mention_and_a_scannable_qr_code() {
             "Date de la prestation 19/06/2026",
             "Échéance 20/07/2026",
             "BC-2026-0003",
+            // What it comes from, and where the service was performed.
+            "Devis D-2026-0012 (v2)",
+            "Objet",
+            "Visite virtuelle — appartement « Les Terrasses » Agence Lumière & Fils Lieu de la prestation",
+            "Lieu de la prestation",
+            "14 quai des Célestins, 69002 Lyon",
+            // One payment-terms sentence, from the invoice's own dates.
+            "Payable à 30 jours date de facture, soit au plus tard le 20/07/2026, par virement ou par chèque.",
             "Virtuelli SAS au capital de 10 000 €",
             "SIREN 123456782",
             "SIRET 12345678200002",
@@ -217,7 +225,7 @@ fn quote_has_validity_terms_and_a_bon_pour_accord_box_and_the_accepted_copy_has_
             "Visite virtuelle — appartement « Les Terrasses »",
             "Total TTC 1 082,86 €",
             "Ce devis est valable jusqu’au 15/07/2026",
-            "Paiement à la livraison des fichiers finaux, par virement ou par chèque, à 30 jours",
+            "Facture émise à la livraison des fichiers finaux, payable à 30 jours date de facture, par virement ou par chèque.",
             "Bon pour accord",
             "Prise de vue un matin ensoleillé",
         ],
@@ -290,8 +298,23 @@ fn purchase_order_refers_to_the_quote_number_and_version() {
             "generated automatically when quote D-2026-0012 (version 2) was accepted on 16 June 2026",
             "Signed by Claire Dubois",
             "Total incl. VAT €1,082.86",
+            "Invoiced on delivery of the final files, payable within 30 days of the invoice date, by bank transfer or cheque.",
         ],
     );
+
+    // A studio paid on receipt says so, and nothing of days, on the order and on the invoice.
+    s.company.payment_terms_days = 0;
+    let t = text(&render("purchase-order-on-receipt", &s));
+    assert_contains(&t, &["Invoiced on delivery of the final files, payable on receipt, by bank transfer or cheque."]);
+    assert!(!t.contains("days of the invoice date"), "{t}");
+    let mut inv = snapshot(DocumentKind::Invoice, "F-2026-0008", client(ClientKind::Person, Language::Fr));
+    let mut i = invoice(&rates_and_discounts(), "0");
+    i.due_date = i.issue_date;
+    inv.invoice = Some(i);
+    inv.company.payment_terms_days = 0;
+    let t = text(&render("invoice-on-receipt", &inv));
+    assert_contains(&t, &["Payable à réception (échéance le 20/06/2026), par virement ou par chèque."]);
+    assert!(!t.contains("jours date de facture"), "{t}");
 }
 
 #[test]

@@ -75,6 +75,12 @@ pub(crate) fn invoice_from_parts(
         number: r.text("number")?,
         order_id: r.i64("order_id")?,
         purchase_order_number: r.text("po_number")?,
+        origin: InvoiceOrigin {
+            quote_number: r.opt_text("quote_number")?,
+            quote_version: r.opt_i64("quote_version")?,
+            subject: r.opt_text("subject")?,
+            property_address: r.opt_text("property_address")?,
+        },
         client_id: r.i64("client_id")?,
         status,
         issue_date: r.date("issue_date")?,
@@ -151,9 +157,24 @@ impl BillingRepo for SqlTx {
             .tx
             .one(
                 "INSERT INTO invoices (number, order_id, client_id, status, issue_date, service_date, due_date, payment_reference, \
-                 total_excl_vat, total_vat, total_incl_vat, amount_paid, created_at) \
-                 VALUES ($1, $2, $3, 'issued', $4, $5, $6, $1, $7, $8, $9, '0.00', $10) RETURNING *",
-                args![r.number, r.order_id, r.client_id, r.issue_date, r.service_date, r.due_date, t.total_excl_vat, t.total_vat, t.total_incl_vat, r.at],
+                 total_excl_vat, total_vat, total_incl_vat, amount_paid, created_at, quote_number, quote_version, subject, property_address) \
+                 VALUES ($1, $2, $3, 'issued', $4, $5, $6, $1, $7, $8, $9, '0.00', $10, $11, $12, $13, $14) RETURNING *",
+                args![
+                    r.number,
+                    r.order_id,
+                    r.client_id,
+                    r.issue_date,
+                    r.service_date,
+                    r.due_date,
+                    t.total_excl_vat,
+                    t.total_vat,
+                    t.total_incl_vat,
+                    r.at,
+                    r.origin.quote_number.clone(),
+                    r.origin.quote_version,
+                    r.origin.subject.clone(),
+                    r.origin.property_address.clone()
+                ],
             )
             .await
             .map_err(|e| e.unique_as(DomainError::AlreadyInvoiced))?;

@@ -146,6 +146,8 @@ struct GenClient {
 struct Flow {
     client: usize,
     request_id: Option<Id>,
+    /// The request's property address, which its invoice names.
+    property_address: Option<String>,
     title: String,
     lines: Vec<immovr_core::money::Line>,
     totals: Totals,
@@ -462,6 +464,7 @@ impl crate::SqlStore {
             flows.push(Flow {
                 client,
                 request_id: None,
+                property_address: None,
                 title,
                 lines,
                 totals: t,

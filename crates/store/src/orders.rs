@@ -163,9 +163,14 @@ pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Orde
 async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Result<Row> {
     let lock = if tx.for_update().is_empty() { "" } else { " FOR UPDATE OF o" };
     let lines = match po_lines {
-        true => {
-            format!("{}{}", lines_column(tx, "purchase_order", "o.purchase_order_id"), client_column(tx, "o.client_id"))
-        }
+        true => format!(
+            "{}{}, p.quote_number, p.quote_version, \
+             (SELECT q.title FROM quotes q WHERE q.id = p.quote_id) AS quote_title, \
+             (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id \
+              WHERE q.id = p.quote_id) AS property_address",
+            lines_column(tx, "purchase_order", "o.purchase_order_id"),
+            client_column(tx, "o.client_id")
+        ),
         false => String::new(),
     };
     let select = ORDER_ROW_SELECT.replacen(" FROM orders o", &format!("{lines} FROM orders o"), 1);
@@ -291,7 +296,13 @@ impl OrderRepo for SqlTx {
         let head = order_head(&row)?;
         let lines = lines_of_row(&mut self.tx, &row, "purchase_order", head.purchase_order_id).await?;
         let client = client_of_row(&mut self.tx, &row, head.client_id).await?;
-        Ok(OrderToInvoice { head, lines, client })
+        let origin = InvoiceOrigin {
+            quote_number: Some(row.text("quote_number")?),
+            quote_version: Some(row.i64("quote_version")?),
+            subject: Some(row.text("quote_title")?),
+            property_address: row.opt_text("property_address")?,
+        };
+        Ok(OrderToInvoice { head, lines, client, origin })
     }
 
     async fn order_children(&mut self, id: Id) -> Result<(Vec<Stage>, Vec<Deliverable>)> {

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
-use immovr_core::model::{CreditNote, Id, Invoice, InvoiceStatus, Payment, PaymentMethod};
+use immovr_core::model::{CreditNote, Id, Invoice, InvoiceOrigin, InvoiceStatus, Payment, PaymentMethod};
 use immovr_core::money::{Line, Totals};
 use immovr_core::{Result, Scope};
 use jiff::Timestamp;
@@ -16,6 +16,7 @@ pub struct InvoiceRow<'a> {
     pub number: &'a str,
     pub order_id: Id,
     pub purchase_order_number: &'a str,
+    pub origin: &'a InvoiceOrigin,
     pub client_id: Id,
     pub issue_date: Date,
     pub service_date: Date,

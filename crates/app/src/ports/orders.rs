@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
-    Client, ContactNote, Deliverable, Id, Language, Order, OrderStatus, PurchaseOrder, Quote, Stage, StageStatus,
+    Client, ContactNote, Deliverable, Id, InvoiceOrigin, Language, Order, OrderStatus, PurchaseOrder, Quote, Stage,
+    StageStatus,
 };
 use immovr_core::money::Line;
 use immovr_core::ports::NewDeliverable;
@@ -48,6 +49,8 @@ pub struct OrderToInvoice {
     pub head: OrderHead,
     pub lines: Vec<Line>,
     pub client: Client,
+    /// The accepted quote and the property, for the invoice to name them.
+    pub origin: InvoiceOrigin,
 }
 
 /// How a client is written to.

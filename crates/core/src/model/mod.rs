@@ -375,6 +375,11 @@ pub struct Invoice {
     pub number: String,
     pub order_id: Id,
     pub purchase_order_number: String,
+    /// What the invoice comes from, as issued: the accepted quote, its title (the invoice's
+    /// subject), and the property where the service was performed (when the quote came from a
+    /// request).
+    #[serde(flatten)]
+    pub origin: InvoiceOrigin,
     pub client_id: Id,
     pub status: InvoiceStatus,
     pub issue_date: Date,
@@ -390,6 +395,19 @@ pub struct Invoice {
     pub payments: Vec<Payment>,
     pub credit_note_ids: Vec<Id>,
     pub created_at: Timestamp,
+}
+
+/// The accepted quote an invoice comes from, and the property the service was for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceOrigin {
+    #[serde(default)]
+    pub quote_number: Option<String>,
+    #[serde(default)]
+    pub quote_version: Option<i64>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub property_address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -98,6 +98,7 @@ pub(super) fn rows(
             ]);
             index(&mut terms, "request", rid, &[kind, address.as_str()]);
             f.request_id = Some(rid);
+            f.property_address = Some(address.clone());
             report.requests += 1;
         }
         let v1 = next_id(next, "quotes");
@@ -259,6 +260,7 @@ pub(super) fn rows(
         report.quotes += versions.len();
         let accepted = &versions[last];
         let (Some(a), Some(po_number)) = (accepted.acceptance.clone(), f.ids.po_number.clone()) else { continue };
+        let (accepted_number, accepted_version) = (accepted.number.clone().unwrap_or_default(), accepted.version);
         event(
             &mut audit,
             next,
@@ -477,6 +479,10 @@ pub(super) fn rows(
             total.into(),
             paid.into(),
             delivered.into(),
+            accepted_number.as_str().into(),
+            accepted_version.into(),
+            f.title.as_str().into(),
+            f.property_address.clone().into(),
         ]);
         add_lines(&mut lines, "invoice", invoice_id, &f.lines);
         index(&mut terms, "invoice", invoice_id, &[invoice_number.as_str(), po_number.as_str()]);
@@ -502,6 +508,12 @@ pub(super) fn rows(
             number: invoice_number.clone(),
             order_id,
             purchase_order_number: po_number.clone(),
+            origin: InvoiceOrigin {
+                quote_number: Some(accepted_number.clone()),
+                quote_version: Some(accepted_version),
+                subject: Some(f.title.clone()),
+                property_address: f.property_address.clone(),
+            },
             client_id: cid,
             status: InvoiceStatus::Issued,
             issue_date: issue,

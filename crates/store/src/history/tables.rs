@@ -125,6 +125,10 @@ impl Tables {
                 "total_incl_vat",
                 "amount_paid",
                 "created_at",
+                "quote_number",
+                "quote_version",
+                "subject",
+                "property_address",
             ],
         );
         let payments = Rows::new(

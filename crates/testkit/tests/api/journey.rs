@@ -191,6 +191,11 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(invoice["number"], "F-2026-0001");
     assert_eq!(invoice["payment_reference"], "F-2026-0001");
     assert_eq!(invoice["purchase_order_number"], "BC-2026-0001");
+    // It names what it comes from: the accepted quote, its subject, and the property.
+    assert_eq!(invoice["quote_number"], "D-2026-0001");
+    assert_eq!(invoice["quote_version"], 2);
+    assert_eq!(invoice["subject"], "Visite 360° et home staging", "the accepted version's title");
+    assert_eq!(invoice["property_address"], "14 quai Saint-Antoine, Lyon");
     assert_eq!(invoice["due_date"], "2026-07-15");
     assert_eq!(invoice["status"], "issued");
     assert_eq!(dec(&invoice["amount_due"]), d("768.00"));
@@ -215,6 +220,21 @@ both!(whole_journey, async |app: &TestApp| {
     assert!(!timeline.contains("À planifier") && !timeline.contains("prévue le"), "{timeline}");
     let twice = app.post(&admin, &format!("/api/v1/orders/{order_id}/invoice"), json!({})).await;
     assert_eq!((twice.status, twice.code()), (StatusCode::CONFLICT, "already_invoiced"));
+    let invoice_page = app
+        .http
+        .get(format!("{}/compte/factures/{invoice_id}", app.base))
+        .header("cookie", format!("immovr_session={client}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in
+        ["Lieu de la prestation", "14 quai Saint-Antoine, Lyon", "D-2026-0001 v2", "Visite 360° et home staging"]
+    {
+        assert!(invoice_page.contains(shown), "{shown} missing from the client's invoice page");
+    }
 
     // Payment: part by transfer, an overpayment refused, the rest by cheque.
     let path = format!("/api/v1/invoices/{invoice_id}/payments");

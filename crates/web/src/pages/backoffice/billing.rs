@@ -61,7 +61,9 @@ async fn invoice_page(
         @if let Some(e) = &err { (notice("error", &e.to_string())) }
         p.lead { (invoice_badge(&tr, i.status.as_str())) " " strong { (name_of(&names, i.client_id)) } }
         dl.facts {
+            (invoice_origin(&tr, &i))
             dt { (tr.t("invoice.issued")) } dd { (tr.date(i.issue_date)) }
+            dt { (tr.t("order.po")) } dd { (i.purchase_order_number) }
             dt { (tr.t("invoice.due")) } dd { (tr.date(i.due_date)) }
             dt { (tr.t("invoice.reference")) } dd { code { (i.payment_reference) } }
             dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }

@@ -44,7 +44,7 @@ pub async fn audit(
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.who")) } th scope="col" { (tr.t("bo.what")) } th scope="col" { (tr.t("bo.entity")) } th scope="col" { (tr.t("bo.detail")) } } }
             tbody { @for e in &events.items { tr {
-                td { time datetime=(e.at) { (e.at.strftime("%Y-%m-%d %H:%M:%S")) } }
+                td { time datetime=(e.at) { (e.at.to_zoned(immovr_core::ports::studio_timezone()).strftime("%Y-%m-%d %H:%M:%S")) } }
                 td { (e.actor) }
                 td { code { (e.action) } }
                 td { a href={ "/gestion/journal?objet=" (e.entity_kind) "&id=" (e.entity_id) } { (e.entity_kind) " #" (e.entity_id) } }
@@ -80,7 +80,7 @@ pub async fn emails(
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("bo.emails.kind")) } th scope="col" { (tr.t("bo.emails.to")) }
                 th scope="col" { (tr.t("bo.emails.status")) } th scope="col" { (tr.t("bo.emails.attempts")) } th scope="col" { (tr.t("bo.emails.error")) } th scope="col" { span.sr { (tr.t("bo.emails.retry")) } } } }
             tbody { @for m in &rows.items { tr {
-                td { time datetime=(m.created_at) { (m.created_at.strftime("%Y-%m-%d %H:%M")) } }
+                td { time datetime=(m.created_at) { (date_time(&tr, m.created_at)) } }
                 td { code { (m.kind) } }
                 td { (m.recipient) }
                 td { span class={ "badge s-" (m.status) } { (tr.t(&format!("mail.{}", m.status))) } }

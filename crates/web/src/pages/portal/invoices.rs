@@ -51,6 +51,7 @@ pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path
     let body = html! {
         p.lead { (invoice_badge(&tr, i.status.as_str())) }
         dl.facts {
+            (invoice_origin(&tr, &i))
             dt { (tr.t("invoice.issued")) } dd { (tr.date(i.issue_date)) }
             dt { (tr.t("invoice.due")) } dd { (tr.date(i.due_date)) }
             dt { (tr.t("order.po")) } dd { (i.purchase_order_number) }

@@ -13,6 +13,17 @@ pub fn quote_label(tr: &Tr, q: &Quote) -> String {
     format!("{} {} ({} {})", tr.t("quote.number"), q.number.as_deref().unwrap_or("—"), tr.t("quote.version"), q.version)
 }
 
+/// What an invoice comes from, as its page's facts: the subject, the accepted quote, the
+/// property where the service was performed.
+pub fn invoice_origin(tr: &Tr, i: &Invoice) -> Markup {
+    let o = &i.origin;
+    html! {
+        @if let Some(s) = &o.subject { dt { (tr.t("invoice.subject")) } dd { (s) } }
+        @if let (Some(n), Some(v)) = (&o.quote_number, o.quote_version) { dt { (tr.t("invoice.quote")) } dd { (n) " v" (v) } }
+        @if let Some(a) = &o.property_address { dt { (tr.t("invoice.property")) } dd { (a) } }
+    }
+}
+
 pub fn lines_table(tr: &Tr, lines: &[Line], totals: &Totals) -> Markup {
     html! {
         div.table-wrap tabindex="0" {

@@ -189,6 +189,9 @@ texts! {
     "invoice.number" => "Facture", "Invoice";
     "invoice.issued" => "Émise le", "Issued on";
     "invoice.due" => "Échéance", "Due date";
+    "invoice.subject" => "Objet", "Subject";
+    "invoice.quote" => "Devis", "Quote";
+    "invoice.property" => "Lieu de la prestation", "Service performed at";
     "invoice.amount_due" => "Reste à régler", "Amount due";
     "invoice.paid" => "Déjà réglé", "Already paid";
     "invoice.how" => "Comment régler", "How to pay";
@@ -317,7 +320,7 @@ texts! {
     "bo.legal_form" => "Forme juridique", "Legal form";
     "bo.capital" => "Capital social", "Share capital";
     "bo.payment" => "Paiement", "Payment";
-    "bo.payment_terms" => "Délai de paiement (jours)", "Payment terms (days)";
+    "bo.payment_terms" => "Délai de paiement en jours après la facture (0 : à réception)", "Payment terms in days after the invoice (0: on receipt)";
     "bo.late_wording" => "Mention pénalités de retard", "Late-payment wording";
     "bo.numbering" => "Numérotation, TVA, devis", "Numbering, VAT, quotes";
     "bo.credit_note_short" => "Avoir", "Credit note";
