@@ -148,7 +148,9 @@ test("a new client goes from request to paid invoice", async () => {
   assert.equal(download.suggestedFilename(), "visite-360-republique.zip");
   await visit(`/compte/factures/${invoice.id}`, "5-facture");
   const text = await page.locator("main").innerText();
-  for (const expected of ["IBAN", "BIC", invoice.payment_reference, "Virtuelli", "Par chèque", "Par virement bancaire"]) {
+  // It names the quote it comes from and the property (issue 13, point 10).
+  for (const expected of ["IBAN", "BIC", invoice.payment_reference, "Virtuelli", "Par chèque", "Par virement bancaire",
+    "Lieu de la prestation", "21 rue de la République, 69002 Lyon", `${v2.number} v2`]) {
     assert.ok(text.includes(expected), `invoice page lacks ${expected}`);
   }
   await api("POST", `/invoices/${invoice.id}/payments`, { method: "transfer", amount: invoice.amount_due, date: new Date().toISOString().slice(0, 10), reference: invoice.payment_reference });
