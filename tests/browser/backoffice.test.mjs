@@ -102,6 +102,8 @@ test("the team runs a project from request to payment", async () => {
   // Plan the shoot, mark the first stage done.
   const shoot = page.locator("li.stage", { hasText: "Prise de vue sur site" });
   await shoot.getByLabel("Date prévue").fill("2027-02-03");
+  await shoot.getByLabel("Heure").fill("10:00");
+  assert.equal(await shoot.getByLabel("Lieu").inputValue(), "7 rue Vendôme, Lyon", "the shoot is at the property");
   await shoot.getByLabel("Responsable").fill("Hugo");
   await shoot.getByRole("button", { name: /Planifier/ }).click();
   await page.getByText("Enregistré.").waitFor();
@@ -109,6 +111,10 @@ test("the team runs a project from request to payment", async () => {
   await page.getByText("Enregistré.").waitFor();
   const order = (await client("/orders", "GET", undefined, token)).items;
   assert.equal(order[0].stages[2].planned_date, "2027-02-03", "the client sees the plan");
+  assert.equal(order[0].stages[2].planned_time, "10:00:00");
+  assert.equal(order[0].stages[2].place, "7 rue Vendôme, Lyon");
+  assert.equal(order[0].contact.email, "admin@immovr.example", "the one who validated is the client's contact");
+  assert.match(await page.locator("section", { hasText: "Contact du client au studio" }).innerText(), /admin@immovr\.example/);
   assert.equal(order[0].stages[0].status, "done");
 
   // Upload the final file (progress bar), then deliver: the invoice is issued.

@@ -112,6 +112,9 @@ test("a new client goes from request to paid invoice", async () => {
   assert.match(await page.locator("main").innerText(), new RegExp(po.number));
   await checkA11y(page, "devis-accepte");
   await shot(page, "3-bon-de-commande");
+  // The purchase order waits for the studio, and says so from the client's side.
+  await visit("/compte/commandes", "3-mes-commandes");
+  assert.match(await page.locator("main").innerText(), /En attente de validation par le studio/);
 
   // Step 4: validated, the stages planned while the client watches (live, no reload).
   const validated = await api("POST", `/purchase-orders/${po.id}/validate`);
@@ -120,8 +123,11 @@ test("a new client goes from request to paid invoice", async () => {
   const order = await api("GET", `/orders/${orderId}`);
   await page.evaluate(() => { window.__sameDocument = true; });
   await api("POST", `/orders/${orderId}/stages/${order.stages[0].id}/done`);
-  await api("PUT", `/orders/${orderId}/stages/${order.stages[2].id}`, { planned_date: "2027-01-15", assignee: "Hugo" });
+  await api("PUT", `/orders/${orderId}/stages/${order.stages[2].id}`, { planned_date: "2027-01-15", planned_time: "14:00", assignee: "Hugo" });
   await page.getByText("15/01/2027").waitFor({ timeout: 2000 });
+  await page.getByText("à 14:00").waitFor({ timeout: 2000 });
+  await page.getByText("21 rue de la République, 69002 Lyon").first().waitFor({ timeout: 2000 });
+  assert.match(await page.locator("section.contact").innerText(), /admin@immovr\.example|Immo/, "the client sees their contact");
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "updated without a reload");
   await shot(page, "4-etapes-en-direct");
 

@@ -4,10 +4,10 @@
 use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
-    CompanySettings, ContactNote, Deliverable, Id, Language, Order, OrderStatus, PurchaseOrder, PurchaseOrderStatus,
-    Role, StageStatus,
+    CompanySettings, ContactNote, Deliverable, Id, Language, ON_SITE_STAGE, Order, OrderStatus, PurchaseOrder,
+    PurchaseOrderStatus, Role, StageStatus,
 };
-use immovr_core::notification::{Notification, StageNews};
+use immovr_core::notification::{Notification, PlannedStages, StageNews};
 use immovr_core::ports::{Delivered, NewDeliverable, StagePlan};
 use immovr_core::rules::{check_deliverable, check_order_open, check_purchase_order_pending};
 use immovr_core::{Actor, DomainError, Result, Scope};
@@ -16,7 +16,9 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{StagePlanRow, Tx};
-use crate::support::{audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client};
+use crate::support::{
+    audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client, notify_gathered,
+};
 
 /// What happens to a stage.
 enum StageChange {
@@ -35,7 +37,9 @@ impl App {
         company: &CompanySettings,
         po: &PurchaseOrder,
     ) -> Result<Id> {
-        let (order_id, contact) = tx.insert_order(po.id, po.client_id, &po.number, now).await?;
+        // The staff member who validates is the client's contact person, until staff choose another.
+        let staff = actor.user_id.filter(|_| actor.client_id.is_none());
+        let (order_id, contact) = tx.insert_order(po.id, po.client_id, &po.number, staff, now).await?;
         let stages: Vec<(&str, &str)> = company
             .stage_template
             .iter()
@@ -107,23 +111,45 @@ impl App {
         if stage.status == StageStatus::Done {
             return Err(DomainError::StageAlreadyDone);
         }
-        let (action, planned_date, news): (_, _, fn(StageNews) -> Notification) = match change {
+        let mut news = StageNews {
+            order_id,
+            stage_id,
+            stage: stage.label,
+            stage_code: stage.code.clone(),
+            planned_date: stage.planned_date,
+            planned_time: stage.planned_time,
+            place: stage.place,
+        };
+        let action = match change {
             StageChange::Plan(plan) => {
                 let assignee = check_opt_text("assignee", plan.assignee, 200)?;
                 let notes = check_opt_paragraph("notes", plan.notes, 5000)?;
+                let mut place = check_opt_text("place", plan.place, 300)?;
+                if plan.planned_date.is_none() && plan.planned_time.is_some() {
+                    return Err(DomainError::validation("planned_time", "give the day as well"));
+                }
+                // The shoot happens at the property, unless staff say where.
+                if place.is_none() && plan.planned_date.is_some() && stage.code == ON_SITE_STAGE {
+                    place = order.property_address.clone();
+                }
                 let status = if plan.planned_date.is_some() { StageStatus::Planned } else { StageStatus::Pending };
                 let row = StagePlanRow {
                     planned_date: plan.planned_date,
+                    planned_time: plan.planned_time,
+                    place: place.as_deref(),
                     assignee: assignee.as_deref(),
                     notes: notes.as_deref(),
                     status,
                 };
                 tx.plan_stage(stage_id, &row).await?;
-                ("stage.planned", plan.planned_date, Notification::StagePlanned)
+                news.planned_date = plan.planned_date;
+                news.planned_time = plan.planned_time;
+                news.place = place;
+                "stage.planned"
             }
             StageChange::Done => {
                 tx.complete_stage(stage_id, now).await?;
-                ("stage.done", stage.planned_date, Notification::StageDone)
+                "stage.done"
             }
         };
         if order.status == OrderStatus::Registered {
@@ -132,8 +158,13 @@ impl App {
         let detail = json!({"stage_id": stage_id, "stage": stage.code});
         audit(tx.as_mut(), now, actor, action, ("order", order_id), detail).await?;
         let client = tx.client_now(order.client_id).await?;
-        let news = news(StageNews { order_id, stage_id, stage: stage.label, stage_code: stage.code, planned_date });
-        notify(tx.as_mut(), now, &client, news).await?;
+        if action == "stage.planned" {
+            // Stages planned one after the other: one email.
+            let planned = Notification::StagePlanned(PlannedStages { order_id, stages: vec![news] });
+            notify_gathered(tx.as_mut(), now, &client, &format!("stage_planned:{order_id}"), planned).await?;
+        } else {
+            notify(tx.as_mut(), now, &client, Notification::StageDone(news)).await?;
+        }
         let order = tx.order_now(order_id).await?;
         self.answer(tx, Outcome::Done, order).await
     }
@@ -206,6 +237,38 @@ impl App {
         order.status = OrderStatus::Delivered;
         order.delivered_at = delivered_at;
         self.answer(tx, Outcome::Done, Delivered { order, invoice }).await
+    }
+
+    /// Chooses the client's contact person at the studio for an order (sales): a staff member,
+    /// whom the client sees on the order's page.
+    #[tracing::instrument(skip_all, fields(order_id), err(level = "info"))]
+    pub async fn set_order_contact(&self, actor: &Actor, order_id: Id, user_id: Id) -> Result<Order> {
+        actor.require(Role::Sales)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        tx.lock_order(order_id).await?;
+        let staff = tx.user_now(user_id).await?.filter(|u| u.is_staff());
+        let Some(staff) = staff else {
+            return Err(DomainError::validation("user_id", "a member of the studio's team"));
+        };
+        tx.set_order_contact(order_id, staff.id).await?;
+        let detail = json!({"user_id": staff.id});
+        audit(tx.as_mut(), now, actor, "order.contact_changed", ("order", order_id), detail).await?;
+        let order = tx.order_now(order_id).await?;
+        self.answer(tx, Outcome::Done, order).await
+    }
+
+    /// The studio's team as a client would see them (any staff member may choose a contact).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn studio_team(&self, actor: &Actor) -> Result<Vec<immovr_core::model::StaffContact>> {
+        if actor.client_id.is_some() || actor.roles.is_empty() {
+            return Err(DomainError::Forbidden { role: "staff" });
+        }
+        let users = self.db.staff_users().await?;
+        Ok(users
+            .into_iter()
+            .map(|u| immovr_core::model::StaffContact { user_id: u.id, name: u.name, email: u.email })
+            .collect())
     }
 
     /// Notes a contact with the client on an order (production).

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
-use crate::ports::{AuditRecord, Tx};
+use crate::ports::{AuditRecord, Gathering, Tx};
 
 /// A single line a person typed (a name, a title): see `immovr_core::text::line`.
 pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
@@ -57,6 +57,45 @@ pub(crate) async fn notify_client(
 ) -> Result<()> {
     tx.enqueue(email, language, &notification, at).await?;
     tx.announce(Change::notified(Some(client_id), notification));
+    Ok(())
+}
+
+/// How long stages planned one after the other gather into one email.
+pub(crate) const GATHERING: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+
+/// Queues a notification to a client that gathers with the ones queued under the same key in
+/// the next minutes (one email: see [`Notification::gather`]); the open pages are told at once.
+pub(crate) async fn notify_gathered(
+    tx: &mut dyn Tx,
+    at: Timestamp,
+    client: &Client,
+    key: &str,
+    notification: Notification,
+) -> Result<()> {
+    // A margin before the email is due: no worker reads it while this transaction runs.
+    let not_before = at + jiff::SignedDuration::from_secs(30);
+    let gathered = match tx.gathering(key, not_before).await? {
+        Some((id, queued)) => match queued.gather(notification.clone()) {
+            Ok(merged) => Some((id, merged)),
+            Err(_) => None,
+        },
+        None => None,
+    };
+    match gathered {
+        Some((id, merged)) => tx.regather(id, &merged).await?,
+        None => {
+            let g = Gathering {
+                recipient: &client.email,
+                language: client.language,
+                notification: &notification,
+                key,
+                at,
+                due: at + GATHERING,
+            };
+            tx.enqueue_gathering(g).await?
+        }
+    }
+    tx.announce(Change::notified(Some(client.id), notification));
     Ok(())
 }
 

@@ -162,10 +162,17 @@ pub struct RefuseQuote {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StagePlan {
     pub planned_date: Option<Date>,
+    /// The time of day (`09:30`), on the studio's clock; only with a date.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "09:30")]
+    pub planned_time: Option<jiff::civil::Time>,
+    /// Where it takes place; for the on-site shoot, the property's address when left out.
+    #[serde(default)]
+    pub place: Option<String>,
     #[serde(default)]
     pub assignee: Option<String>,
     #[serde(default)]

@@ -7,7 +7,7 @@
 //! here, from the typed payload, so that a kind and its link can never disagree.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,9 @@ pub enum Notification {
         order_id: Id,
         purchase_order_number: String,
     },
-    StagePlanned(StageNews),
+    /// Stages planned (or put back to plan): stages planned one after the other within a few
+    /// minutes gather into one email (see `merge`).
+    StagePlanned(PlannedStages),
     StageDone(StageNews),
     /// The final files are delivered and the invoice issued; its PDF is attached.
     OrderDelivered {
@@ -135,6 +137,30 @@ pub struct StageNews {
     pub stage: String,
     pub stage_code: String,
     pub planned_date: Option<Date>,
+    /// The time of day (the studio's clock), when one is set.
+    #[serde(default)]
+    pub planned_time: Option<Time>,
+    /// Where it takes place (the on-site shoot: the property's address).
+    #[serde(default)]
+    pub place: Option<String>,
+}
+
+/// Stages of one order planned: one email for all of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedStages {
+    pub order_id: Id,
+    /// In the order's sequence; a stage planned again appears once, with its last plan.
+    pub stages: Vec<StageNews>,
+}
+
+impl PlannedStages {
+    /// This digest with a stage's newer plan (replacing its earlier one).
+    pub fn with(mut self, news: StageNews) -> Self {
+        self.stages.retain(|s| s.stage_id != news.stage_id);
+        self.stages.push(news);
+        self.stages.sort_by_key(|s| s.stage_id);
+        self
+    }
 }
 
 /// A message posted in a quote's or an order's thread.
@@ -184,6 +210,17 @@ impl Notification {
         }
     }
 
+    /// This notification with a later one of the same kind, as one email (stages planned one
+    /// after the other); the later one back when they do not gather.
+    pub fn gather(self, later: Notification) -> std::result::Result<Notification, Notification> {
+        match (self, later) {
+            (Notification::StagePlanned(all), Notification::StagePlanned(new)) if all.order_id == new.order_id => {
+                Ok(Notification::StagePlanned(new.stages.into_iter().fold(all, PlannedStages::with)))
+            }
+            (_, later) => Err(later),
+        }
+    }
+
     /// The payload as stored (the fields the templates read).
     pub fn payload(&self) -> serde_json::Value {
         match serde_json::to_value(self) {
@@ -208,7 +245,8 @@ impl Notification {
             PurchaseOrderCreated(a) => portal::quote(a.quote_id),
             PurchaseOrderCancelled { .. } => portal::ORDERS.to_string(),
             OrderRegistered { order_id, .. } | OrderDelivered { order_id, .. } => portal::order(*order_id),
-            StagePlanned(s) | StageDone(s) => portal::order(s.order_id),
+            StagePlanned(s) => portal::order(s.order_id),
+            StageDone(s) => portal::order(s.order_id),
             InvoiceIssued { invoice_id, .. }
             | PaymentReceived { invoice_id, .. }
             | CreditNoteIssued { invoice_id, .. }

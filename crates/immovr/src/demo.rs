@@ -330,7 +330,13 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             &staff,
             order_id,
             order.stages[1].id,
-            StagePlan { planned_date: Some(add_days(today, 3)), assignee: Some("Inès Laurent".into()), notes: None },
+            StagePlan {
+                planned_date: Some(add_days(today, 3)),
+                planned_time: None,
+                place: None,
+                assignee: Some("Inès Laurent".into()),
+                notes: None,
+            },
         )
         .await?;
     store
@@ -340,6 +346,8 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             order.stages[2].id,
             StagePlan {
                 planned_date: Some(add_days(today, 7)),
+                planned_time: Some(jiff::civil::time(9, 30, 0, 0)),
+                place: None,
                 assignee: Some("Hugo (photographe)".into()),
                 notes: Some("Accès par le portail côté rue.".into()),
             },

@@ -82,6 +82,12 @@ fn date_filter(state: &State, v: Value) -> String {
     }
 }
 
+/// `{{ time|time }}`: "09:30" (hours and minutes of a stored time of day).
+fn time_filter(v: Value) -> String {
+    let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    text.get(..5).map(str::to_string).unwrap_or(text)
+}
+
 fn float_filter(v: Value) -> f64 {
     decimal(&v).and_then(|d| d.to_string().parse().ok()).unwrap_or(0.0)
 }
@@ -140,6 +146,7 @@ impl Composer {
         });
         env.add_filter("money", money_filter);
         env.add_filter("date", date_filter);
+        env.add_filter("time", time_filter);
         env.add_filter("float", float_filter);
         Ok(Composer { env, base_url: base_url.trim_end_matches('/').to_string(), from })
     }
@@ -163,6 +170,7 @@ impl Composer {
         let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
         vars.insert("url".into(), Json::String(link(&notification, &self.base_url)));
         vars.insert("lang".into(), Json::String(lang.into()));
+        vars.insert("calendar".into(), Json::Bool(calendar::invites(&notification)));
         let mut c = serde_json::to_value(company).unwrap_or_default();
         c["address"] = Json::String(address_line(&company.address));
         c["cheque_address"] = Json::String(address_line(&company.cheque_address));

@@ -2,7 +2,7 @@
 //! to the right page, the Message-ID; a studio's template replaces the shipped one.
 
 use immovr_core::model::{CompanySettings, Language, OutboxMessage, RefusalKind, ThreadKind};
-use immovr_core::notification::{self, LinkNews, MessageNews, Notification, StageNews};
+use immovr_core::notification::{self, LinkNews, MessageNews, Notification, PlannedStages, StageNews};
 use immovr_notify::{Attachment, Composer, link, shoot_invitation};
 use serde_json::json;
 
@@ -44,6 +44,8 @@ fn kinds() -> Vec<(Notification, &'static str)> {
         stage: name.into(),
         stage_code: code.into(),
         planned_date: planned.map(date),
+        planned_time: None,
+        place: None,
     };
     let link = |path: &str, at: &str| LinkNews {
         url_path: path.into(),
@@ -92,7 +94,17 @@ fn kinds() -> Vec<(Notification, &'static str)> {
             "/compte/commandes/5",
         ),
         (
-            Notification::StagePlanned(stage("Prise de vue sur site", "shoot", Some("2026-06-20"))),
+            Notification::StagePlanned(PlannedStages {
+                order_id: 5,
+                stages: vec![
+                    StageNews { stage_id: 8, ..stage("Prise de contact", "contact", Some("2026-06-16")) },
+                    StageNews {
+                        planned_time: Some("09:30".parse().unwrap()),
+                        place: Some("14 quai des Célestins, 69002 Lyon".into()),
+                        ..stage("Prise de vue sur site", "shoot", Some("2026-06-20"))
+                    },
+                ],
+            }),
             "/compte/commandes/5",
         ),
         (Notification::StageDone(stage("Production", "production", None)), "/compte/commandes/5"),
@@ -230,17 +242,33 @@ fn the_shoot_gets_a_calendar_invitation_and_attachments_ride_along() {
         "METHOD:REQUEST",
         "UID:stage-9@immovr.example",
         "SEQUENCE:42",
-        "DTSTART;VALUE=DATE:20260620",
-        "DTEND;VALUE=DATE:20260621",
+        // 09:30 in Paris in June is 07:30 UTC; two hours.
+        "DTSTART:20260620T073000Z",
+        "DTEND:20260620T093000Z",
+        "LOCATION:14 quai des Célestins\\, 69002 Lyon",
         "ATTENDEE",
     ] {
         assert!(text.contains(expected), "{expected} missing: {text}");
     }
-    // Another stage: no invitation.
-    let Notification::StagePlanned(mut other) = planned else { unreachable!() };
-    other.stage_code = "production".into();
+    // The email lists both stages, with the time and place, and says an invitation is attached.
+    let (subject, body) = composer.text(&m, &company()).unwrap();
+    assert_eq!(subject, "Le planning de votre projet : 2 étapes");
+    assert!(body.contains("- Prise de contact : le 16/06/2026\n"), "{body}");
+    assert!(
+        body.contains("- Prise de vue sur site : le 20/06/2026 à 09:30, 14 quai des Célestins, 69002 Lyon"),
+        "{body}"
+    );
+    assert!(body.contains("Une invitation pour votre agenda est jointe."), "{body}");
+    // Without a time, the day; without the on-site stage, no invitation.
+    let Notification::StagePlanned(mut other) = planned.clone() else { unreachable!() };
+    other.stages[1].planned_time = None;
+    let day = message(&Notification::StagePlanned(other.clone()), Language::Fr);
+    let day = String::from_utf8(shoot_invitation(&day, &company(), "").unwrap().bytes).unwrap();
+    assert!(day.contains("DTSTART;VALUE=DATE:20260620") && day.contains("DTEND;VALUE=DATE:20260621"), "{day}");
+    other.stages.retain(|s| s.stage_code != "shoot");
     let other = message(&Notification::StagePlanned(other), Language::Fr);
     assert!(shoot_invitation(&other, &company(), "").is_none());
+    assert!(!composer.text(&other, &company()).unwrap().1.contains("invitation"));
     let pdf = Attachment {
         filename: "Facture F-2026-0001.pdf".into(),
         content_type: "application/pdf".into(),

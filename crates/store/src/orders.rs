@@ -76,10 +76,22 @@ pub(crate) fn stage_from_row(r: &Row) -> Result<Stage> {
         label: r.text("label")?,
         status: StageStatus::parse(&r.text("status")?)?,
         planned_date: r.opt_date("planned_date")?,
+        planned_time: r.opt_text("planned_time")?.map(|t| parse_time(&t)).transpose()?,
+        place: r.opt_text("place")?,
         assignee: r.opt_text("assignee")?,
         notes: r.opt_text("notes")?,
         done_at: r.opt_ts("done_at")?,
     })
+}
+
+/// A stage's time as stored (`HH:MM`).
+fn parse_time(text: &str) -> Result<jiff::civil::Time> {
+    text.parse().map_err(|e| DomainError::internal(format!("a stage's time {text:?}: {e}")))
+}
+
+/// A stage's time as stored.
+fn time_text(t: Option<jiff::civil::Time>) -> Option<String> {
+    t.map(|t| t.strftime("%H:%M").to_string())
 }
 
 /// An order from its row (read with `invoice_in_force`, see [`load_order`]): its stages and
@@ -133,17 +145,25 @@ pub(crate) fn order_from_parts(r: &Row, stages: &[Row], files: &[Row], invoice_i
         stages: stages.iter().map(stage_from_row).collect::<Result<_>>()?,
         deliverables: files.iter().map(deliverable_from_row).collect::<Result<_>>()?,
         invoice_id,
+        property_address: r.opt_text("property_address")?,
+        contact: staff_contact(r)?,
     })
 }
 
-pub(crate) const ORDER_SELECT: &str =
-    "SELECT o.*, p.number AS po_number FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id";
+/// An order's row with its purchase order's number, the property (from the quote's request)
+/// and the contact person at the studio.
+pub(crate) const ORDER_SELECT: &str = "SELECT o.*, p.number AS po_number, \
+     (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id WHERE q.id = p.quote_id) \
+     AS property_address, u.name AS contact_name, u.email AS contact_email \
+     FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id LEFT JOIN users u ON u.id = o.contact_user_id";
 
 /// An order's row with its purchase order's number and the invoice in force (at most one: a
 /// unique index).
 const ORDER_ROW_SELECT: &str = "SELECT o.*, p.number AS po_number, (SELECT i.id FROM invoices i \
-     WHERE i.order_id = o.id AND i.status <> 'cancelled') AS invoice_in_force FROM orders o \
-     JOIN purchase_orders p ON p.id = o.purchase_order_id";
+     WHERE i.order_id = o.id AND i.status <> 'cancelled') AS invoice_in_force, \
+     (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id WHERE q.id = p.quote_id) \
+     AS property_address, u.name AS contact_name, u.email AS contact_email FROM orders o \
+     JOIN purchase_orders p ON p.id = o.purchase_order_id LEFT JOIN users u ON u.id = o.contact_user_id";
 
 pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Order> {
     let row = tx
@@ -188,7 +208,19 @@ fn order_head(r: &Row) -> Result<OrderHead> {
         created_at: r.ts("created_at")?,
         delivered_at: r.opt_ts("delivered_at")?,
         invoice_in_force: r.opt_i64("invoice_in_force")?,
+        property_address: r.opt_text("property_address")?,
+        contact: staff_contact(r)?,
     })
+}
+
+/// The order's contact person at the studio (read with [`ORDER_SELECT`]).
+fn staff_contact(r: &Row) -> Result<Option<StaffContact>> {
+    match r.opt_i64("contact_user_id")? {
+        Some(user_id) => {
+            Ok(Some(StaffContact { user_id, name: r.text("contact_name")?, email: r.text("contact_email")? }))
+        }
+        None => Ok(None),
+    }
 }
 
 fn contact(r: &Row) -> Result<Contact> {
@@ -255,15 +287,23 @@ impl OrderRepo for SqlTx {
         reload_purchase_order(&mut self.tx, id, lines).await
     }
 
-    async fn insert_order(&mut self, po: Id, client_id: Id, number: &str, at: Timestamp) -> Result<(Id, Contact)> {
+    async fn insert_order(
+        &mut self,
+        po: Id,
+        client_id: Id,
+        number: &str,
+        contact_user_id: Option<Id>,
+        at: Timestamp,
+    ) -> Result<(Id, Contact)> {
         // With the client's email and language, which the notification and the stages' labels need.
         let row = self
             .tx
             .one(
-                "INSERT INTO orders (purchase_order_id, client_id, status, created_at) VALUES ($1, $2, 'registered', $3) \
+                "INSERT INTO orders (purchase_order_id, client_id, status, created_at, contact_user_id) \
+                 VALUES ($1, $2, 'registered', $3, $4) \
                  RETURNING id, (SELECT email FROM clients WHERE id = $2) AS email, \
                  (SELECT language FROM clients WHERE id = $2) AS language",
-                args![po, client_id, at],
+                args![po, client_id, at, contact_user_id],
             )
             .await?;
         let order_id = row.i64("id")?;
@@ -326,8 +366,9 @@ impl OrderRepo for SqlTx {
     async fn plan_stage(&mut self, stage_id: Id, p: &StagePlanRow<'_>) -> Result<()> {
         self.tx
             .exec(
-                "UPDATE stages SET planned_date = $2, assignee = $3, notes = $4, status = $5 WHERE id = $1",
-                args![stage_id, p.planned_date, p.assignee, p.notes, p.status.as_str()],
+                "UPDATE stages SET planned_date = $2, assignee = $3, notes = $4, status = $5, planned_time = $6, place = $7 \
+                 WHERE id = $1",
+                args![stage_id, p.planned_date, p.assignee, p.notes, p.status.as_str(), time_text(p.planned_time), p.place],
             )
             .await?;
         Ok(())
@@ -350,6 +391,11 @@ impl OrderRepo for SqlTx {
 
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()> {
         self.tx.exec("UPDATE orders SET status = $2 WHERE id = $1", args![id, status.as_str()]).await?;
+        Ok(())
+    }
+
+    async fn set_order_contact(&mut self, id: Id, user_id: Id) -> Result<()> {
+        self.tx.exec("UPDATE orders SET contact_user_id = $2 WHERE id = $1", args![id, user_id]).await?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! modules share (document lines, children read with their record).
 
 use async_trait::async_trait;
-use immovr_app::ports::{AuditRecord, Journal};
+use immovr_app::ports::{AuditRecord, Gathering, Journal};
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals, totals};
 use immovr_core::{Change, Context, DomainError, Notification, Result};
@@ -82,6 +82,36 @@ impl Journal for SqlTx {
     async fn enqueue(&mut self, recipient: &str, language: Language, n: &Notification, at: Timestamp) -> Result<()> {
         let payload = n.payload().to_string();
         self.tx.append(&OUTBOX, args![n.kind(), recipient, language.as_str(), payload, at, at]).await?;
+        Ok(())
+    }
+
+    async fn gathering(&mut self, key: &str, not_before: Timestamp) -> Result<Option<(Id, Notification)>> {
+        let sql = format!(
+            "SELECT id, kind, payload FROM outbox WHERE digest_key = $1 AND status = 'pending' AND attempts = 0 \
+             AND next_attempt_at > $2 ORDER BY id DESC LIMIT 1{}",
+            self.tx.for_update()
+        );
+        let Some(row) = self.tx.opt(&sql, args![key, not_before]).await? else { return Ok(None) };
+        let payload: serde_json::Value =
+            serde_json::from_str(&row.text("payload")?).context("a gathering notification's payload")?;
+        Ok(Some((row.i64("id")?, Notification::from_parts(&row.text("kind")?, &payload)?)))
+    }
+
+    async fn enqueue_gathering(&mut self, g: Gathering<'_>) -> Result<()> {
+        let payload = g.notification.payload().to_string();
+        self.tx
+            .exec(
+                "INSERT INTO outbox (kind, recipient, language, payload, created_at, next_attempt_at, digest_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                args![g.notification.kind(), g.recipient, g.language.as_str(), payload, g.at, g.due, g.key],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn regather(&mut self, id: Id, n: &Notification) -> Result<()> {
+        let payload = n.payload().to_string();
+        self.tx.exec("UPDATE outbox SET payload = $2 WHERE id = $1", args![id, payload]).await?;
         Ok(())
     }
 
@@ -327,7 +357,7 @@ pub fn default_company() -> CompanySettings {
         stage_template: vec![
             stage("contact", "Prise de contact", "Contact"),
             stage("planning", "Planification", "Planning"),
-            stage("shoot", "Prise de vue sur site", "On-site shoot"),
+            stage(ON_SITE_STAGE, "Prise de vue sur site", "On-site shoot"),
             stage("production", "Production", "Production"),
             stage("review", "Relecture client", "Client review"),
             stage("delivery", "Livraison", "Delivery"),

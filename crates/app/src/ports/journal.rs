@@ -35,6 +35,13 @@ pub trait Journal: Send {
         notification: &Notification,
         at: Timestamp,
     ) -> Result<()>;
+    /// The queued email still gathering others under `key` (due after `not_before`, so no
+    /// worker has taken it), locked until commit: its id and notification.
+    async fn gathering(&mut self, key: &str, not_before: Timestamp) -> Result<Option<(Id, Notification)>>;
+    /// Queues an email that gathers the others queued under `key` until it is due.
+    async fn enqueue_gathering(&mut self, gathering: Gathering<'_>) -> Result<()>;
+    /// Replaces what a gathering email says (see `gathering`).
+    async fn regather(&mut self, id: Id, notification: &Notification) -> Result<()>;
     /// Tells the open pages of this change once (and only if) this transaction commits.
     fn announce(&mut self, change: Change);
     /// Stores the answer of the keyed request this transaction's change answers, if `attempt`
@@ -51,4 +58,15 @@ pub trait AuditChain: Send + Sync {
     async fn seal_audit(&self, limit: i64) -> Result<usize>;
     /// Walks the whole chain: the first broken link, if any.
     async fn verify_audit(&self) -> Result<immovr_core::audit::ChainCheck>;
+}
+
+/// An email that gathers the notifications queued after it under the same key until it is due
+/// (stages planned one after the other: one email).
+pub struct Gathering<'a> {
+    pub recipient: &'a str,
+    pub language: Language,
+    pub notification: &'a Notification,
+    pub key: &'a str,
+    pub at: Timestamp,
+    pub due: Timestamp,
 }

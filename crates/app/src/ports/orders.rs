@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
-    Client, ContactNote, Deliverable, Id, InvoiceOrigin, Language, Order, OrderStatus, PurchaseOrder, Quote, Stage,
-    StageStatus,
+    Client, ContactNote, Deliverable, Id, InvoiceOrigin, Language, Order, OrderStatus, PurchaseOrder, Quote,
+    StaffContact, Stage, StageStatus,
 };
 use immovr_core::money::Line;
 use immovr_core::ports::NewDeliverable;
@@ -23,6 +23,9 @@ pub struct OrderHead {
     pub created_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
     pub invoice_in_force: Option<Id>,
+    /// The property (from the quote's request), when known: where the shoot takes place.
+    pub property_address: Option<String>,
+    pub contact: Option<StaffContact>,
 }
 
 impl OrderHead {
@@ -39,6 +42,8 @@ impl OrderHead {
             stages,
             deliverables,
             invoice_id: self.invoice_in_force,
+            property_address: self.property_address,
+            contact: self.contact,
         }
     }
 }
@@ -63,6 +68,8 @@ pub struct Contact {
 /// A stage's new plan.
 pub struct StagePlanRow<'a> {
     pub planned_date: Option<Date>,
+    pub planned_time: Option<jiff::civil::Time>,
+    pub place: Option<&'a str>,
     pub assignee: Option<&'a str>,
     pub notes: Option<&'a str>,
     pub status: StageStatus,
@@ -87,6 +94,7 @@ pub trait OrderRepo: Send {
         purchase_order: Id,
         client_id: Id,
         number: &str,
+        contact_user_id: Option<Id>,
         at: Timestamp,
     ) -> Result<(Id, Contact)>;
     /// The order's stages, in order: (code, label).
@@ -103,6 +111,8 @@ pub trait OrderRepo: Send {
     /// Marks every stage of the order not done yet as done at `at` (delivery ends them).
     async fn complete_stages(&mut self, order_id: Id, at: Timestamp) -> Result<u64>;
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()>;
+    /// The client's contact person for the order (a staff member).
+    async fn set_order_contact(&mut self, id: Id, user_id: Id) -> Result<()>;
     async fn insert_deliverable(&mut self, order_id: Id, file: &NewDeliverable, at: Timestamp) -> Result<Id>;
     /// Marks it delivered; gives the delivery time as stored.
     async fn mark_delivered(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;

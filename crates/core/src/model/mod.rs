@@ -2,7 +2,7 @@
 //! cases, which check the rules in `rules`.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -323,6 +323,12 @@ pub struct Stage {
     pub label: String,
     pub status: StageStatus,
     pub planned_date: Option<Date>,
+    /// The time of day, on the studio's clock (Europe/Paris).
+    #[schema(value_type = Option<String>, example = "09:30:00")]
+    pub planned_time: Option<Time>,
+    /// Where it takes place: for the on-site shoot, the property's address unless staff say
+    /// otherwise.
+    pub place: Option<String>,
     pub assignee: Option<String>,
     pub notes: Option<String>,
     pub done_at: Option<Timestamp>,
@@ -352,6 +358,22 @@ pub struct Order {
     pub deliverables: Vec<Deliverable>,
     /// The invoice in force for this order, once delivered.
     pub invoice_id: Option<Id>,
+    /// The property the order is for (from the quote's request), when known.
+    pub property_address: Option<String>,
+    /// The client's contact person at the studio for this order.
+    pub contact: Option<StaffContact>,
+}
+
+/// The code of the stage that happens at the property (the on-site shoot): its plan takes the
+/// property's address as its place, and the client gets a calendar invitation for it.
+pub const ON_SITE_STAGE: &str = "shoot";
+
+/// A staff member as a client sees them: who to ask.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffContact {
+    pub user_id: Id,
+    pub name: String,
+    pub email: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

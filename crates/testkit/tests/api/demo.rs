@@ -99,6 +99,8 @@ both!(generated_history_is_consistent_and_continues, async |app: &TestApp| {
 
     // History renders on demand; the background renderer takes only recent documents.
     let old = invoices.last().unwrap();
+    // (The demo's planned stages reach their client as one email, two minutes later.)
+    app.clock.advance_minutes(3);
     app.settle_outbox().await;
     use immovr_app::ports::DocumentRepo;
     let doc = app

@@ -141,7 +141,7 @@ both!(whole_journey, async |app: &TestApp| {
         .put(
             &admin,
             &format!("/api/v1/orders/{order_id}/stages/{}", stages[2]["id"]),
-            json!({"planned_date": "2026-06-22", "assignee": "Hugo"}),
+            json!({"planned_date": "2026-06-22", "planned_time": "09:30", "assignee": "Hugo"}),
         )
         .await;
     assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
@@ -149,6 +149,51 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(order.body["status"], "in_progress");
     assert_eq!(order.body["stages"][0]["status"], "done");
     assert_eq!(order.body["stages"][2]["planned_date"], "2026-06-22");
+    // The shoot takes place at the property, at the time given; the client sees who to ask.
+    assert_eq!(order.body["stages"][2]["planned_time"], "09:30:00");
+    assert_eq!(order.body["stages"][2]["place"], "14 quai Saint-Antoine, Lyon");
+    assert_eq!(order.body["property_address"], "14 quai Saint-Antoine, Lyon");
+    assert_eq!(order.body["contact"]["email"], "admin@test.example", "the one who validated: {}", order.body);
+    let page = app
+        .http
+        .get(format!("{}/compte/commandes/{order_id}", app.base))
+        .header("cookie", format!("immovr_session={client}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in [
+        "Votre contact au studio",
+        "admin@test.example",
+        "à 09:30",
+        "14 quai Saint-Antoine, Lyon",
+        "En cours de réalisation",
+    ] {
+        assert!(page.contains(shown), "{shown} missing from the client's order page");
+    }
+    // Staff choose another contact: a member of the team, never a client.
+    let hugo = app.staff("hugo@studio.test", &[immovr_core::model::Role::Production]).await;
+    let hugo_id = app.get(&hugo, "/api/v1/me").await.body["user"]["id"].clone();
+    let client_user = app.get(&client, "/api/v1/me").await.body["user"]["id"].clone();
+    let path = format!("/api/v1/orders/{order_id}/contact");
+    let refused = app.put(&admin, &path, json!({"user_id": client_user})).await;
+    assert_eq!((refused.status, refused.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("user_id")));
+    assert_eq!(app.put(&hugo, &path, json!({"user_id": hugo_id})).await.status, StatusCode::FORBIDDEN, "sales choose");
+    let changed = app.put(&admin, &path, json!({"user_id": hugo_id})).await;
+    assert_eq!(changed.body["contact"]["email"], "hugo@studio.test", "{}", changed.body);
+    assert_eq!(
+        app.get(&client, &format!("/api/v1/orders/{order_id}")).await.body["contact"]["email"],
+        "hugo@studio.test"
+    );
+    let untimed = app
+        .put(&admin, &format!("/api/v1/orders/{order_id}/stages/{}", stages[3]["id"]), json!({"planned_time": "10:00"}))
+        .await;
+    assert_eq!(
+        (untimed.status, untimed.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("planned_time"))
+    );
 
     // Messages on the order, both ways.
     let m = app

@@ -50,7 +50,8 @@ fn need(method: &Method, path: &str) -> Need {
         )
         | ("PUT", "/api/v1/quotes/{id}") => Role(R::Sales),
         ("POST", "/api/v1/quotes/{id}/accept" | "/api/v1/quotes/{id}/refuse") => OwnerClient,
-        ("POST", "/api/v1/purchase-orders/{id}/validate" | "/api/v1/purchase-orders/{id}/cancel") => Role(R::Sales),
+        ("POST", "/api/v1/purchase-orders/{id}/validate" | "/api/v1/purchase-orders/{id}/cancel")
+        | ("PUT", "/api/v1/orders/{id}/contact") => Role(R::Sales),
         ("POST", "/api/v1/orders/{id}/deliver" | "/api/v1/orders/{id}/stages/{stage_id}/done")
         | ("PUT", "/api/v1/orders/{id}/stages/{stage_id}" | "/api/v1/orders/{id}/files/{filename}") => {
             Role(R::Production)

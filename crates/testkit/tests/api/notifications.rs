@@ -67,10 +67,19 @@ async fn journey(backend: Backend) {
             .unwrap();
     let stages = app.get(&app.admin, &format!("/api/v1/orders/{order}")).await.body["stages"].clone();
     let shoot = stages.as_array().unwrap().iter().find(|s| s["code"] == "shoot").unwrap()["id"].as_i64().unwrap();
-    let planned = app
-        .put(&app.admin, &format!("/api/v1/orders/{order}/stages/{shoot}"), json!({"planned_date": "2026-06-20"}))
-        .await;
-    assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
+    let contact = stages[0]["id"].as_i64().unwrap();
+    // Three plans within a minute (the shoot planned, then moved): one email, with the last plans.
+    for (stage, plan) in [
+        (shoot, json!({"planned_date": "2026-06-19"})),
+        (contact, json!({"planned_date": "2026-06-16"})),
+        (shoot, json!({"planned_date": "2026-06-20", "planned_time": "09:30", "place": "8 place Bellecour, Lyon"})),
+    ] {
+        let planned = app.put(&app.admin, &format!("/api/v1/orders/{order}/stages/{stage}"), plan).await;
+        assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
+    }
+    // The email gathers plans for two minutes, then goes.
+    app.clock.advance_minutes(3);
+    app.settle_outbox().await;
     app.upload(&order, "visite.zip", b"final files").await;
     let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
     let invoice = delivered.body["invoice"]["id"].as_i64().unwrap();
@@ -96,7 +105,7 @@ async fn journey(backend: Backend) {
         "Votre devis D-2026-0001 est disponible",
         "Bon de commande BC-2026-0001 : merci pour votre accord",
         "Commande BC-2026-0001 enregistrée",
-        "Prise de vue sur site : prévue le 20/06/2026",
+        "Le planning de votre projet : 2 étapes",
         "Vos fichiers sont livrés — facture F-2026-0001",
         "Paiement reçu — facture F-2026-0001",
     ];
@@ -115,13 +124,21 @@ async fn journey(backend: Backend) {
     let po_mail = by_subject("Bon de commande");
     assert_eq!(po_mail.attachments[0].0, "Bon de commande BC-2026-0001.pdf");
     assert!(po_mail.attachments[0].2.starts_with(b"%PDF-"));
-    // The shoot: a calendar invitation for the day.
-    let shoot_mail = by_subject("Prise de vue");
+    // The plans in one email; the shoot with a calendar invitation at its time and place.
+    let shoot_mail = by_subject("Le planning");
     assert!(shoot_mail.text.contains(&format!("https://studio.example/compte/commandes/{order}")));
+    assert!(shoot_mail.text.contains("- Prise de contact : le 16/06/2026"), "{}", shoot_mail.text);
+    assert!(
+        shoot_mail.text.contains("- Prise de vue sur site : le 20/06/2026 à 09:30, 8 place Bellecour, Lyon"),
+        "{}",
+        shoot_mail.text
+    );
+    assert!(!shoot_mail.text.contains("19/06/2026"), "the earlier plan is replaced: {}", shoot_mail.text);
     let (name, ct, ics) = &shoot_mail.attachments[0];
     assert_eq!((name.as_str(), ct.as_str()), ("invitation.ics", "text/calendar"));
     let ics = String::from_utf8_lossy(ics);
-    assert!(ics.contains("METHOD:REQUEST") && ics.contains("DTSTART;VALUE=DATE:20260620"), "{ics}");
+    assert!(ics.contains("METHOD:REQUEST") && ics.contains("DTSTART:20260620T073000Z"), "{ics}");
+    assert!(ics.contains("DTEND:20260620T093000Z") && ics.contains("LOCATION:8 place Bellecour\\, Lyon"), "{ics}");
     assert!(ics.contains(&format!("UID:stage-{shoot}@immovr.example")), "{ics}");
     // Delivery: the invoice attached (the same bytes as the download) and how to pay.
     let delivery = by_subject("Vos fichiers");

@@ -55,8 +55,12 @@ use_cases!(the_journey_from_request_to_payment, async |u: &TestUseCases| {
     assert_eq!(order.stages[2].label, "Prise de vue sur site", "stages in the client's language");
 
     let shoot = order.stages[2].id;
-    let plan =
-        StagePlan { planned_date: Some("2026-06-20".parse().unwrap()), assignee: Some("Hugo".into()), notes: None };
+    let plan = StagePlan {
+        planned_date: Some("2026-06-20".parse().unwrap()),
+        planned_time: Some("09:30".parse().unwrap()),
+        assignee: Some("Hugo".into()),
+        ..StagePlan::default()
+    };
     let order = u.app.plan_stage(&u.studio(), order_id, shoot, plan).await.unwrap();
     assert_eq!((order.status, order.stages[2].status), (OrderStatus::InProgress, StageStatus::Planned));
     let order = u.app.complete_stage(&u.studio(), order_id, order.stages[0].id).await.unwrap();
@@ -82,10 +86,7 @@ use_cases!(the_journey_from_request_to_payment, async |u: &TestUseCases| {
         ("F-2026-0001", InvoiceStatus::Issued, d("1080.00"))
     );
     assert_eq!(invoice.due_date, "2026-07-15".parse().unwrap(), "30 days' terms");
-    let closed = u
-        .app
-        .plan_stage(&u.studio(), order_id, shoot, StagePlan { planned_date: None, assignee: None, notes: None })
-        .await;
+    let closed = u.app.plan_stage(&u.studio(), order_id, shoot, StagePlan::default()).await;
     assert!(matches!(closed, Err(DomainError::OrderAlreadyDelivered)));
 
     let part = NewPayment::Cheque {

@@ -107,6 +107,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::list))
         .routes(routes!(orders::get))
         .routes(routes!(orders::plan_stage))
+        .routes(routes!(orders::set_contact))
         .routes(routes!(orders::complete_stage))
         .routes(routes!(orders::deliver))
         .routes(routes!(orders::invoice))

@@ -86,7 +86,31 @@ pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<I
     Ok(axum::Json(state.app.order(&caller.actor, id).await?))
 }
 
-/// Plan a stage: date, assignee, notes (production).
+/// Who the client's contact person at the studio is, for one order.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderContact {
+    /// A staff member's user id.
+    pub user_id: Id,
+}
+
+/// Choose the client's contact person for an order (sales): a member of the studio's team,
+/// shown to the client on the order. By default, the staff member who validated the
+/// purchase order.
+#[utoipa::path(put, path = "/api/v1/orders/{id}/contact", tag = "orders", params(("id" = i64, Path)),
+    request_body = OrderContact, responses((status = 200, body = Order), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_contact(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Sales>,
+    Path(id): Path<Id>,
+    Json(body): Json<OrderContact>,
+) -> ApiResult<J<Order>> {
+    Ok(axum::Json(state.app.set_order_contact(&caller.actor, id, body.user_id).await?))
+}
+
+/// Plan a stage: date and time, place (the on-site shoot: the property's address unless given),
+/// assignee, notes (production). Stages planned within a few minutes reach the client as one
+/// email.
 #[utoipa::path(put, path = "/api/v1/orders/{id}/stages/{stage_id}", tag = "orders", params(("id" = i64, Path), ("stage_id" = i64, Path)),
     request_body = StagePlan, responses((status = 200, body = Order), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn plan_stage(

@@ -70,6 +70,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/gestion/commandes/{id}/etapes/{sid}/terminee", post(orders::complete_stage))
         .route("/gestion/commandes/{id}/livrer", post(orders::deliver))
         .route("/gestion/commandes/{id}/contacts", post(orders::log_contact))
+        .route("/gestion/commandes/{id}/contact", post(orders::set_contact))
         .route("/gestion/commandes/{id}/messages", post(order_reply))
         .route("/gestion/factures", get(billing::invoices))
         .route("/gestion/factures/{id}", get(billing::invoice))

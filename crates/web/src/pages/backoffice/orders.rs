@@ -121,6 +121,7 @@ pub async fn order(
     let names = client_names(&state, [o.client_id]).await?;
     let messages = state.app.read_thread(&ctx.actor, ThreadKind::Order, id).await?;
     let contacts = state.app.contact_log(&ctx.actor, id).await?;
+    let team = state.app.studio_team(&ctx.actor).await?;
     let open = matches!(o.status, OrderStatus::Registered | OrderStatus::InProgress);
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
@@ -137,6 +138,13 @@ pub async fn order(
                             (csrf_field(&ctx))
                             div { label for={ "d-" (s.id) } { (tr.t("bo.planned_date")) }
                                 input id={ "d-" (s.id) } type="date" name="planned_date" value=[s.planned_date]; }
+                            div { label for={ "t-" (s.id) } { (tr.t("bo.planned_time")) }
+                                input id={ "t-" (s.id) } type="time" name="planned_time" value=[s.planned_time.map(|t| t.strftime("%H:%M").to_string())]; }
+                            @if s.code == ON_SITE_STAGE || s.place.is_some() {
+                                div.wide { label for={ "p-" (s.id) } { (tr.t("bo.place")) }
+                                    input id={ "p-" (s.id) } type="text" name="place" autocomplete="off"
+                                        value=[s.place.as_deref().or(o.property_address.as_deref())]; }
+                            }
                             div { label for={ "a-" (s.id) } { (tr.t("bo.assignee")) }
                                 input id={ "a-" (s.id) } type="text" name="assignee" value=[s.assignee.as_deref()]; }
                             div { label for={ "n-" (s.id) } { (tr.t("request.notes")) }
@@ -146,7 +154,7 @@ pub async fn order(
                         form.inline method="post" action={ (links::backoffice::order(o.id)) "/etapes/" (s.id) "/terminee" } {
                             (csrf_field(&ctx)) button.accept type="submit" { (tr.t("bo.done")) " " span.sr { (s.label) } }
                         }
-                    } @else if let Some(d) = s.planned_date { " — " (tr.date(d)) }
+                    } @else if let Some(d) = s.planned_date { " — " (tr.date(d)) @if let Some(t) = s.planned_time { " " (t.strftime("%H:%M")) } }
                 }
             } }
         }
@@ -164,10 +172,33 @@ pub async fn order(
                 form method="post" action={ (links::backoffice::order(o.id)) "/livrer" } {
                     (csrf_field(&ctx))
                     p.hint { (tr.t("bo.deliver.help")) }
-                    button.accept type="submit" disabled[o.deliverables.is_empty()] { (tr.t("bo.deliver")) }
+                    @if o.deliverables.is_empty() {
+                        p.hint #deliver-why { (tr.t("bo.deliver.why_disabled")) }
+                        button.accept type="submit" disabled aria-describedby="deliver-why" { (tr.t("bo.deliver")) }
+                    } @else {
+                        button.accept type="submit" { (tr.t("bo.deliver")) }
+                    }
                 }
             }
             @if let Some(i) = o.invoice_id { p { a.button href=(links::backoffice::invoice(i)) { (tr.t("invoice.number")) } } }
+        }
+        section.card aria-labelledby="h-contact" {
+            h2 #h-contact { (tr.t("bo.contact")) }
+            @match &o.contact {
+                Some(c) => p { strong { (c.name) } " — " (c.email) },
+                None => p { (tr.t("bo.contact.none")) },
+            }
+            form.inline method="post" action={ (links::backoffice::order(o.id)) "/contact" } {
+                (csrf_field(&ctx))
+                label for="contact-user" { (tr.t("bo.contact")) }
+                select #contact-user name="user_id" aria-describedby="contact-help" {
+                    @for m in &team {
+                        option value=(m.user_id) selected[o.contact.as_ref().is_some_and(|c| c.user_id == m.user_id)] { (m.name) " (" (m.email) ")" }
+                    }
+                }
+                button type="submit" { (tr.t("bo.contact.save")) }
+                p.hint #contact-help { (tr.t("bo.contact.help")) }
+            }
         }
         section.card aria-labelledby="h-contacts" {
             h2 #h-contacts { (tr.t("bo.contacts")) }
@@ -190,6 +221,10 @@ pub struct StageForm {
     #[serde(default)]
     planned_date: String,
     #[serde(default)]
+    planned_time: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
     assignee: String,
     #[serde(default)]
     notes: String,
@@ -211,9 +246,43 @@ pub async fn plan_stage(
             Err(_) => return Ok(error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "planned_date: a date")),
         },
     };
-    let plan = StagePlan { planned_date, assignee: Some(f.assignee), notes: Some(f.notes) };
+    let planned_time = match f.planned_time.trim() {
+        "" => None,
+        t => match t.parse::<jiff::civil::Time>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                return Ok(error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("bo.planned_time.invalid")));
+            }
+        },
+    };
+    let plan = StagePlan {
+        planned_date,
+        planned_time,
+        place: Some(f.place),
+        assignee: Some(f.assignee),
+        notes: Some(f.notes),
+    };
     state.app.plan_stage(&ctx.actor, id, sid, plan).await?;
     Ok(back(&links::backoffice::order(id), "planned"))
+}
+
+#[derive(Deserialize)]
+pub struct ContactPersonForm {
+    csrf: String,
+    user_id: Id,
+}
+
+pub async fn set_contact(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<ContactPersonForm>,
+) -> PageResult {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
+        return Ok(r);
+    }
+    state.app.set_order_contact(&ctx.actor, id, f.user_id).await?;
+    Ok(back(&links::backoffice::order(id), "contact"))
 }
 
 pub async fn complete_stage(

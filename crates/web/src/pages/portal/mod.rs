@@ -90,7 +90,7 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> PageResult {
             section.card aria-labelledby="h-o" {
                 h2 #h-o { (tr.t("home.in_progress")) }
                 @if running.items.is_empty() { p { (tr.t("home.nothing")) } }
-                ul { @for o in &running.items { li { a href=(links::portal::order(o.id)) { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) } } }
+                ul { @for o in &running.items { li { a href=(links::portal::order(o.id)) { (o.purchase_order_number) } " " (client_badge(&tr, o.status.as_str())) } } }
                 (see_all(&tr, &running.next_cursor, "/compte/commandes"))
             }
             section.card aria-labelledby="h-m" {

@@ -21,7 +21,7 @@ pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
                         td { @if let Some(o) = p.order_id { a href=(links::portal::order(o)) { (p.number) } } @else { a href=(links::portal::quote(p.quote_id)) { (p.number) } } }
                         td { (p.quote_number) " v" (p.quote_version) }
                         td.num { (tr.money(p.totals.total_incl_vat)) }
-                        td { @if let Some(s) = p.order_status { (badge(&tr, s.as_str())) } @else { (badge(&tr, p.status.as_str())) } }
+                        td { @if let Some(s) = p.order_status { (client_badge(&tr, s.as_str())) } @else { (client_badge(&tr, p.status.as_str())) } }
                     }
                 }
             }
@@ -39,9 +39,17 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
     let messages = state.app.read_thread(&c.ctx.actor, ThreadKind::Order, id).await?;
     let current = o.stages.iter().find(|s| s.status != StageStatus::Done).map(|s| s.id);
     let body = html! {
-        p.lead { (badge(&tr, o.status.as_str())) " " (tr.t("order.po")) " " strong { (po.number) } " " (tr.t("order.from_quote")) " "
+        p.lead { (client_badge(&tr, o.status.as_str())) " " (tr.t("order.po")) " " strong { (po.number) } " " (tr.t("order.from_quote")) " "
             a href=(links::portal::quote(po.quote_id)) { (po.quote_number) " v" (po.quote_version) } }
         p.hint.live-hint { (tr.t("order.live")) }
+        section.card.contact aria-labelledby="h-contact" {
+            h2 #h-contact { (tr.t("order.contact")) }
+            @match &o.contact {
+                Some(c) => p { strong { (c.name) } " — " a href={ "mailto:" (c.email) } { (c.email) } },
+                None => p { (tr.t("order.contact.studio")) },
+            }
+            p.hint { (tr.t("order.contact.help")) }
+        }
         section.card aria-labelledby="h-stages" {
             h2 #h-stages { (tr.t("order.timeline")) }
             ol.timeline {
@@ -52,7 +60,11 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
                         @if let (StageStatus::Done, Some(at)) = (s.status, s.done_at) {
                             @let d = at.to_zoned(immovr_core::ports::studio_timezone()).date();
                             " — " (tr.t("order.done_on")) " " time datetime=(d) { (tr.date(d)) }
-                        } @else if let Some(d) = s.planned_date { " — " (tr.t("order.planned_for")) " " time datetime=(d) { (tr.date(d)) } }
+                        } @else if let Some(d) = s.planned_date {
+                            " — " (tr.t("order.planned_for")) " " time datetime=(d) { (tr.date(d)) }
+                            @if let Some(t) = s.planned_time { " " (tr.t("order.at")) " " (t.strftime("%H:%M")) }
+                            @if let Some(place) = &s.place { p.hint { (tr.t("order.place")) " : " (place) } }
+                        }
                         @if let Some(n) = &s.notes { p.hint { (n) } }
                     }
                 }
@@ -103,7 +115,7 @@ pub async fn deliveries(State(state): State<AppState>, c: ClientCtx, Query(form)
         @if orders.items.is_empty() && form.cursor.is_none() { p { (tr.t("deliveries.none")) } }
         @for o in &orders.items {
             section.card {
-                h2 { a href=(links::portal::order(o.id)) { (o.purchase_order_number) } " " (badge(&tr, o.status.as_str())) }
+                h2 { a href=(links::portal::order(o.id)) { (o.purchase_order_number) } " " (client_badge(&tr, o.status.as_str())) }
                 (files_table(&tr, o.id, &o.deliverables))
             }
         }

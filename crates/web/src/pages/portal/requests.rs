@@ -28,7 +28,7 @@ pub async fn requests(
                         td { (r.property_type) }
                         td { (r.property_address) }
                         td { ul.files { @for a in &r.attachments { li { a href={ (links::portal::request(r.id)) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
-                        td { (badge(&tr, r.status.as_str())) }
+                        td { (client_badge(&tr, r.status.as_str())) }
                     }
                 }
             }

@@ -142,6 +142,11 @@ texts! {
     "status.superseded" => "Remplacé", "Superseded";
     "status.expired" => "Expiré", "Expired";
     "status.pending" => "À valider", "To validate";
+    "status.client.pending" => "En attente de validation par le studio", "Awaiting the studio's validation";
+    "status.client.registered" => "Validée — le studio planifie les étapes", "Validated — the studio is planning the stages";
+    "status.client.in_progress" => "En cours de réalisation", "In production";
+    "status.client.new" => "Reçue — devis en préparation", "Received — quote in preparation";
+    "status.client.quoted" => "Devis envoyé", "Quote sent";
     "status.validated" => "Validé", "Validated";
     "status.cancelled" => "Annulé", "Cancelled";
     "status.invoice.cancelled" => "Annulée par avoir", "Cancelled by a credit note";
@@ -178,6 +183,11 @@ texts! {
     "order.from_quote" => "d'après le devis", "from quote";
     "order.timeline" => "Étapes du projet", "Project stages";
     "order.planned_for" => "prévue le", "planned for";
+    "order.at" => "à", "at";
+    "order.place" => "Lieu", "Place";
+    "order.contact" => "Votre contact au studio", "Your contact at the studio";
+    "order.contact.studio" => "L'équipe du studio vous répond ici, dans les échanges ci-dessous.", "The studio's team answers you here, in the thread below.";
+    "order.contact.help" => "Pour toute question sur votre projet, écrivez dans les échanges en bas de cette page : votre contact est prévenu.", "For any question about your project, write in the thread at the bottom of this page: your contact is told.";
     "order.done_on" => "terminée le", "done on";
     "order.waiting" => "Bon de commande en attente de validation par l'équipe.", "Purchase order awaiting validation by the team.";
     "order.live" => "Cette page se met à jour en direct.", "This page updates live.";
@@ -280,6 +290,13 @@ texts! {
     "bo.cancel" => "Annuler", "Cancel";
     "bo.cancel_reason" => "Motif", "Reason";
     "bo.planned_date" => "Date prévue", "Planned date";
+    "bo.planned_time" => "Heure", "Time";
+    "bo.planned_time.invalid" => "Heure : au format 09:30.", "Time: as 09:30.";
+    "bo.place" => "Lieu", "Place";
+    "bo.contact" => "Contact du client au studio", "The client's contact at the studio";
+    "bo.contact.help" => "La personne que le client voit comme son interlocuteur pour ce projet.", "The person the client sees as their contact for this project.";
+    "bo.contact.none" => "Aucun contact choisi : le client voit l'adresse du studio.", "No contact chosen: the client sees the studio's address.";
+    "bo.contact.save" => "Choisir comme contact", "Make the contact";
     "bo.assignee" => "Responsable", "Assignee";
     "bo.plan" => "Planifier", "Plan";
     "bo.done" => "Marquer terminée", "Mark done";
@@ -287,6 +304,7 @@ texts! {
     "bo.upload" => "Déposer les fichiers finaux", "Upload the final files";
     "bo.deliver" => "Marquer livrée et émettre la facture", "Mark delivered and issue the invoice";
     "bo.deliver.help" => "La facture est émise à partir du bon de commande au moment de la livraison.", "The invoice is issued from the purchase order on delivery.";
+    "bo.deliver.why_disabled" => "Déposez d'abord au moins un fichier final : la livraison les met à disposition du client.", "Upload at least one final file first: delivery makes them available to the client.";
     "bo.from" => "Du", "From";
     "bo.to" => "Au", "To";
     "bo.filter" => "Filtrer", "Filter";

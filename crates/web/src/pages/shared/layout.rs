@@ -112,6 +112,16 @@ pub fn quote_badge(tr: &Tr, q: &immovr_core::model::Quote) -> Markup {
     }
 }
 
+/// A purchase order's or an order's badge as its client reads it: what the studio is doing,
+/// never as if the client had to act ("À valider" is the studio's word for a pending order).
+pub fn client_badge(tr: &Tr, status: &str) -> Markup {
+    let key = match status {
+        "pending" | "registered" | "in_progress" | "quoted" | "new" => format!("status.client.{status}"),
+        other => return badge(tr, other),
+    };
+    html! { span class={ "badge s-" (status) } { (tr.t(&key)) } }
+}
+
 /// An invoice's badge: a cancelled invoice was cancelled by a credit note (and "facture" is
 /// feminine).
 pub fn invoice_badge(tr: &Tr, status: &str) -> Markup {
