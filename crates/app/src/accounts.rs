@@ -6,7 +6,7 @@ use immovr_core::auth::normalize_email;
 use immovr_core::listing::{ListQuery, Page, every};
 use immovr_core::model::{Address, Client, ClientKind, Id, Role, User};
 use immovr_core::ports::{NewClient, NewStaffUser, ProfileUpdate};
-use immovr_core::{Actor, DomainError, Result, Scope, identifiers};
+use immovr_core::{Actor, Checks, DomainError, Result, Scope, identifiers};
 use serde_json::json;
 
 use crate::App;
@@ -26,45 +26,53 @@ struct Identity {
 }
 
 impl Identity {
+    /// Checks every field, keeping each refusal in `checks`.
     fn check(
+        checks: &mut Checks,
         company_name: Option<String>,
         siren: Option<String>,
         siret: Option<String>,
         vat_number: Option<String>,
         phone: Option<String>,
         address: Option<Address>,
-    ) -> Result<Identity> {
+    ) -> Identity {
         let present = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-        let company_name = check_opt_text("company_name", company_name, 200)?;
-        let siren = present(siren).map(|v| identifiers::siren("siren", &v)).transpose()?;
-        let siret = present(siret).map(|v| identifiers::siret("siret", &v)).transpose()?;
+        let company_name = checks.check(check_opt_text("company_name", company_name, 200));
+        let siren = checks.check(present(siren).map(|v| identifiers::siren("siren", &v)).transpose());
+        let siret = checks.check(present(siret).map(|v| identifiers::siret("siret", &v)).transpose());
         if let (Some(siren), Some(siret)) = (&siren, &siret)
             && !siret.starts_with(siren.as_str())
         {
-            return Err(DomainError::validation("siret", "must start with the SIREN"));
+            checks.refuse("siret", "must start with the SIREN");
         }
-        let vat_number = present(vat_number).map(|v| identifiers::vat_number("vat_number", &v)).transpose()?;
+        let vat_number =
+            checks.check(present(vat_number).map(|v| identifiers::vat_number("vat_number", &v)).transpose());
         if let (Some(vat), Some(siren)) = (&vat_number, &siren)
             && !identifiers::vat_number_of(vat, siren)
         {
-            return Err(DomainError::validation("vat_number", "is not the VAT number of this SIREN"));
+            checks.refuse("vat_number", "is not the VAT number of this SIREN");
         }
-        let phone = present(phone).map(|v| identifiers::phone("phone", &v)).transpose()?;
-        let address = address.map(|a| check_address("billing_address", a)).transpose()?;
-        Ok(Identity { company_name, siren, siret, vat_number, phone, address })
+        let phone = checks.check(present(phone).map(|v| identifiers::phone("phone", &v)).transpose());
+        let address = address.map(|a| checked_address(checks, "billing_address", a));
+        Identity { company_name, siren, siret, vat_number, phone, address }
     }
 }
 
-/// A postal address: its lines, the country's postcode format, an ISO 3166 country.
-pub(crate) fn check_address(field: &str, a: Address) -> Result<Address> {
-    let country = identifiers::country(&format!("{field}.country"), &a.country)?;
-    Ok(Address {
-        line1: check_text(&format!("{field}.line1"), &a.line1, 200)?,
-        line2: check_opt_text(&format!("{field}.line2"), a.line2, 200)?,
-        postcode: identifiers::postcode(&format!("{field}.postcode"), &a.postcode, &country)?,
-        city: check_text(&format!("{field}.city"), &a.city, 100)?,
+/// A postal address: its lines, the country's postcode format, an ISO 3166 country; each
+/// refusal kept in `checks`.
+pub(crate) fn checked_address(checks: &mut Checks, field: &str, a: Address) -> Address {
+    let country = checks.check(identifiers::country(&format!("{field}.country"), &a.country));
+    let postcode = match checks.refused(&format!("{field}.country")) {
+        true => a.postcode,
+        false => checks.check(identifiers::postcode(&format!("{field}.postcode"), &a.postcode, &country)),
+    };
+    Address {
+        line1: checks.check(check_text(&format!("{field}.line1"), &a.line1, 200)),
+        line2: checks.check(check_opt_text(&format!("{field}.line2"), a.line2, 200)),
+        postcode,
+        city: checks.check(check_text(&format!("{field}.city"), &a.city, 100)),
         country,
-    })
+    }
 }
 
 /// A client's details, checked.
@@ -83,13 +91,20 @@ pub(crate) struct CheckedClient {
 
 impl CheckedClient {
     pub(crate) fn new(c: NewClient) -> Result<CheckedClient> {
-        let email = normalize_email(&c.email)?;
-        let name = check_text("name", &c.name, 200)?;
-        let id = Identity::check(c.company_name, c.siren, c.siret, c.vat_number, c.phone, c.billing_address)?;
-        if c.kind == ClientKind::Company && id.company_name.is_none() {
-            return Err(DomainError::validation("company_name", "required for a company"));
+        let mut checks = Checks::new();
+        let client = CheckedClient::checked(&mut checks, c);
+        checks.done().map(|()| client)
+    }
+
+    /// [`CheckedClient::new`], keeping each refusal in `checks` (with the rest of a form).
+    pub(crate) fn checked(checks: &mut Checks, c: NewClient) -> CheckedClient {
+        let name = checks.check(check_text("name", &c.name, 200));
+        let email = checks.check(normalize_email(&c.email));
+        let id = Identity::check(checks, c.company_name, c.siren, c.siret, c.vat_number, c.phone, c.billing_address);
+        if c.kind == ClientKind::Company && id.company_name.is_none() && !checks.refused("company_name") {
+            checks.refuse("company_name", "required for a company");
         }
-        Ok(CheckedClient {
+        CheckedClient {
             kind: c.kind,
             email,
             name,
@@ -100,7 +115,7 @@ impl CheckedClient {
             vat_number: id.vat_number,
             address: id.address,
             language: c.language,
-        })
+        }
     }
 
     pub(crate) fn email(&self) -> &str {
@@ -176,14 +191,17 @@ impl App {
         if actor.scope() != Scope::Client(client_id) && actor.require(Role::Sales).is_err() {
             return Err(DomainError::not_found("client"));
         }
-        let name = check_text("name", &p.name, 200)?;
-        let id = Identity::check(p.company_name, p.siren, p.siret, p.vat_number, p.phone, p.billing_address)?;
+        let mut checks = Checks::new();
+        let name = checks.check(check_text("name", &p.name, 200));
+        let id =
+            Identity::check(&mut checks, p.company_name, p.siren, p.siret, p.vat_number, p.phone, p.billing_address);
         let now = self.now();
         let mut tx = self.begin().await?;
         let current = tx.client_now(client_id).await?;
-        if current.kind == ClientKind::Company && id.company_name.is_none() {
-            return Err(DomainError::validation("company_name", "required for a company"));
+        if current.kind == ClientKind::Company && id.company_name.is_none() && !checks.refused("company_name") {
+            checks.refuse("company_name", "required for a company");
         }
+        checks.done()?;
         let row = ProfileRow {
             name: &name,
             phone: id.phone.as_deref(),

@@ -7,7 +7,7 @@ use immovr_core::links;
 use immovr_core::model::User;
 use immovr_core::notification::{LinkNews, Notification};
 use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest};
-use immovr_core::{Actor, Context, DomainError, Result};
+use immovr_core::{Actor, Checks, Context, DomainError, Result};
 use jiff::{Timestamp, ToSpan};
 use serde_json::json;
 use totp_rs::{Builder, Secret};
@@ -201,6 +201,33 @@ impl App {
         }
     }
 
+    /// Checks a sign-up's every field (the client, the password, the request), with the
+    /// refusals its page found already: every refusal at once, nothing recorded.
+    pub fn check_sign_up_form(
+        &self,
+        checks: Checks,
+        client: &NewClient,
+        password: &str,
+        request: Option<&NewQuoteRequest>,
+    ) -> Result<()> {
+        self.check_sign_up(checks, client, password, request).map(|_| ())
+    }
+
+    fn check_sign_up(
+        &self,
+        mut checks: Checks,
+        client: &NewClient,
+        password: &str,
+        request: Option<&NewQuoteRequest>,
+    ) -> Result<CheckedClient> {
+        let checked = CheckedClient::checked(&mut checks, client.clone());
+        checks.check(immovr_core::auth::check_password(password));
+        if let Some(r) = request {
+            self.check_request(&mut checks, r.clone());
+        }
+        checks.done().map(|()| checked)
+    }
+
     /// A sign-up, with the first quote request and its stored attachments when the pages send
     /// one: checked, then kept until its address is confirmed by the emailed link (see
     /// [`App::confirm_sign_up`]), which creates the account. The answer is the same, after the
@@ -214,10 +241,7 @@ impl App {
         password: String,
         request: Option<(NewQuoteRequest, Vec<NewAttachment>)>,
     ) -> Result<()> {
-        let checked = CheckedClient::new(client.clone())?;
-        if let Some((r, _)) = &request {
-            self.checked_request(r.clone())?;
-        }
+        let checked = self.check_sign_up(Checks::new(), &client, &password, request.as_ref().map(|(r, _)| r))?;
         let hash = self.hash_password(password).await?;
         let email = checked.email().to_string();
         let token = new_token("");

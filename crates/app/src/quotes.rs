@@ -7,14 +7,14 @@ use immovr_core::model::{
     Acceptance, AcceptanceChannel, Attachment, CompanySettings, DocumentKind, Id, Quote, QuoteStatus, Refusal,
     RefusalKind, Role,
 };
-use immovr_core::money::{Line, build_lines, totals};
+use immovr_core::money::{Line, check_lines, totals};
 use immovr_core::notification::{self, Notification};
 use immovr_core::ports::{
     AcceptQuote, Accepted, NewAttachment, NewQuote, OfflineAcceptance, QuoteDraft, RefuseQuote, add_days,
     studio_timezone,
 };
 use immovr_core::rules::{self, check_answerable, check_draft, check_revisable};
-use immovr_core::{Actor, DomainError, Result, Scope, text};
+use immovr_core::{Actor, Checks, DomainError, Result, Scope, text};
 use jiff::civil::Date;
 use serde_json::json;
 
@@ -42,16 +42,24 @@ struct Content {
 impl App {
     /// Checks a draft's content: title, notes, a validity date not past (by default the
     /// studio's validity period from today), lines priced with the studio's VAT rates.
-    fn draft_content(&self, draft: &QuoteDraft, company: &CompanySettings) -> Result<Content> {
-        let title = check_text("title", &draft.title, 300)?;
-        let notes = check_opt_paragraph("notes", draft.notes.clone(), 5000)?;
+    /// Every refusal is given at once, with those in `checks` (what the page could not read).
+    fn draft_content(&self, mut checks: Checks, draft: &QuoteDraft, company: &CompanySettings) -> Result<Content> {
+        let title = checks.check(check_text("title", &draft.title, 300));
+        let notes = checks.check(check_opt_paragraph("notes", draft.notes.clone(), 5000));
         let today = self.today();
         let valid_until = draft.valid_until.unwrap_or_else(|| add_days(today, company.quote_validity_days));
         if valid_until < today {
-            return Err(DomainError::validation("valid_until", "must not be in the past"));
+            checks.refuse("valid_until", "must not be in the past");
         }
-        let lines = build_lines(&draft.lines, &company.vat_rates)?;
-        Ok(Content { title, notes, valid_until, lines })
+        let lines = check_lines(&draft.lines, &company.vat_rates, &mut checks);
+        checks.done().map(|()| Content { title, notes, valid_until, lines })
+    }
+
+    /// Checks a draft as the builder sends it, with the refusals the page found already (values
+    /// it could not read): every refusal at once, nothing recorded.
+    pub async fn check_draft_form(&self, checks: Checks, draft: &QuoteDraft) -> Result<()> {
+        let company = self.company().await?;
+        self.draft_content(checks, draft, &company).map(|_| ())
     }
 
     /// Drafts a quote (sales), from a client's request or from scratch.
@@ -61,7 +69,7 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let company = tx.company().await?;
-        let c = self.draft_content(&new.draft(), &company)?;
+        let c = self.draft_content(Checks::new(), &new.draft(), &company)?;
         if let Some(request_id) = new.request_id {
             if tx.request_client(request_id).await? != Some(new.client_id) {
                 // Say which is wrong: a client that does not exist has no requests either.
@@ -92,7 +100,7 @@ impl App {
         let company = tx.company().await?;
         let current = tx.lock_quote_alone(Scope::Staff, id).await?;
         check_draft(current.status)?;
-        let c = self.draft_content(&draft, &company)?;
+        let c = self.draft_content(Checks::new(), &draft, &company)?;
         let t = totals(&c.lines);
         let fields = QuoteFields { title: &c.title, notes: c.notes.as_deref(), valid_until: c.valid_until, totals: &t };
         let quote = tx.update_draft(&current, &fields, &c.lines).await?;

@@ -6,7 +6,7 @@ use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{Attachment, CatalogueItem, Id, QuoteRequest, Role};
 use immovr_core::notification::Notification;
 use immovr_core::ports::{CatalogueItemPatch, NewAttachment, NewCatalogueItem, NewQuoteRequest};
-use immovr_core::{Actor, DomainError, Result};
+use immovr_core::{Actor, Checks, DomainError, Result};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -32,52 +32,60 @@ fn check_catalogue(
     rate: Option<Decimal>,
     rates: &[Decimal],
 ) -> Result<()> {
+    let mut checks = Checks::new();
     if let Some(code) = code
         && (code.is_empty()
             || code.len() > 40
             || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
-        return Err(DomainError::validation("code", "1 to 40 letters, digits, '-' or '_'"));
+        checks.refuse("code", "1 to 40 letters, digits, '-' or '_'");
     }
     for (field, v) in ["label_fr", "label_en", "unit"].into_iter().zip(labels) {
         if let Some(v) = v {
-            check_text(field, v, 300)?;
+            checks.check(check_text(field, v, 300));
         }
     }
     if let Some(p) = price
         && (p < Decimal::ZERO || p.scale() > 4)
     {
-        return Err(DomainError::validation("unit_price", "a non-negative amount with at most 4 decimals"));
+        checks.refuse("unit_price", "a non-negative amount with at most 4 decimals");
     }
     if let Some(r) = rate
         && !rates.contains(&r)
     {
-        return Err(DomainError::validation("vat_rate", "not one of the configured VAT rates"));
+        checks.refuse("vat_rate", "not one of the configured VAT rates");
     }
-    Ok(())
+    checks.done()
 }
 
 impl App {
     pub(crate) fn checked_request(&self, r: NewQuoteRequest) -> Result<CheckedRequest> {
-        let property_type = check_text("property_type", &r.property_type, 100)?;
-        let property_address = check_paragraph("property_address", &r.property_address, 500)?;
+        let mut checks = Checks::new();
+        let request = self.check_request(&mut checks, r);
+        checks.done().map(|()| request)
+    }
+
+    /// Checks a request's every field, keeping each refusal in `checks`.
+    pub(crate) fn check_request(&self, checks: &mut Checks, r: NewQuoteRequest) -> CheckedRequest {
+        let property_type = checks.check(check_text("property_type", &r.property_type, 100));
+        let property_address = checks.check(check_paragraph("property_address", &r.property_address, 500));
         if r.surface_m2.is_some_and(|s| s <= Decimal::ZERO || s > Decimal::from(1_000_000)) {
-            return Err(DomainError::validation("surface_m2", "must be positive"));
+            checks.refuse("surface_m2", "must be positive");
         }
         if r.rooms.is_some_and(|n| !(0..=10_000).contains(&n)) {
-            return Err(DomainError::validation("rooms", "must be between 0 and 10000"));
+            checks.refuse("rooms", "must be between 0 and 10000");
         }
         if r.wanted.len() > 100 {
-            return Err(DomainError::validation("wanted", "at most 100 items"));
+            checks.refuse("wanted", "at most 100 items");
         }
         for (i, code) in r.wanted.iter().enumerate() {
-            immovr_core::text::plain(&format!("wanted[{i}]"), code, 40)?;
+            checks.check(immovr_core::text::plain(&format!("wanted[{i}]"), code, 40));
         }
-        let notes = check_opt_paragraph("notes", r.notes, 5000)?;
+        let notes = checks.check(check_opt_paragraph("notes", r.notes, 5000));
         if r.wished_date.is_some_and(|d| d < self.today()) {
-            return Err(DomainError::validation("wished_date", "must not be in the past"));
+            checks.refuse("wished_date", "must not be in the past");
         }
-        Ok(CheckedRequest {
+        CheckedRequest {
             property_type,
             property_address,
             surface_m2: r.surface_m2,
@@ -85,7 +93,14 @@ impl App {
             wanted: r.wanted,
             wished_date: r.wished_date,
             notes,
-        })
+        }
+    }
+
+    /// Checks a quote request as a form would send it, with the refusals its page found
+    /// already (values it could not read): every refusal at once, nothing recorded.
+    pub fn check_request_form(&self, mut checks: Checks, r: NewQuoteRequest) -> Result<()> {
+        self.check_request(&mut checks, r);
+        checks.done()
     }
 
     /// Records a request with its attachments, in the caller's transaction; the studio is told.

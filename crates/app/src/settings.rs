@@ -1,11 +1,11 @@
 //! The studio's settings: identity, bank details, numbering, VAT rates, terms, stages.
 
 use immovr_core::model::{CompanySettings, Role};
-use immovr_core::{Actor, DomainError, Result, identifiers};
+use immovr_core::{Actor, Checks, Result, identifiers};
 use serde_json::json;
 
 use crate::App;
-use crate::accounts::check_address;
+use crate::accounts::checked_address;
 use crate::support::{audit, check_paragraph, check_text};
 
 /// The company settings, checked and normalised: every text a single bounded line (the late
@@ -14,30 +14,43 @@ use crate::support::{audit, check_paragraph, check_text};
 /// including the default, prefixes, delays and stages. Demo settings keep their placeholder
 /// identifiers (printed as such on documents).
 fn check_company(c: CompanySettings) -> Result<CompanySettings> {
-    let line = |field: &str, v: &str, max: usize| check_text(field, v, max);
+    let mut checks = Checks::new();
+    let c = checked_company(&mut checks, c);
+    checks.done().map(|()| c)
+}
+
+/// Checks settings as the settings page sends them, with the refusals the page found already
+/// (values it could not read): every refusal at once, nothing recorded.
+pub fn check_company_form(mut checks: Checks, c: CompanySettings) -> Result<()> {
+    checked_company(&mut checks, c);
+    checks.done()
+}
+
+fn checked_company(checks: &mut Checks, c: CompanySettings) -> CompanySettings {
+    let k = checks;
     let mut c = c;
-    c.trade_name = line("trade_name", &c.trade_name, 100)?;
-    c.legal_name = line("legal_name", &c.legal_name, 200)?;
-    c.legal_form = line("legal_form", &c.legal_form, 100)?;
-    c.share_capital = line("share_capital", &c.share_capital, 100)?;
-    c.rcs = line("rcs", &c.rcs, 200)?;
-    c.siren = identifiers::siren("siren", &c.siren)?;
-    c.siret = identifiers::siret("siret", &c.siret)?;
-    if !c.siret.starts_with(&c.siren) {
-        return Err(DomainError::validation("siret", "must start with the SIREN"));
+    c.trade_name = k.check(check_text("trade_name", &c.trade_name, 100));
+    c.legal_name = k.check(check_text("legal_name", &c.legal_name, 200));
+    c.legal_form = k.check(check_text("legal_form", &c.legal_form, 100));
+    c.share_capital = k.check(check_text("share_capital", &c.share_capital, 100));
+    c.rcs = k.check(check_text("rcs", &c.rcs, 200));
+    c.siren = k.check(identifiers::siren("siren", &c.siren));
+    c.siret = k.check(identifiers::siret("siret", &c.siret));
+    if !k.refused("siren") && !k.refused("siret") && !c.siret.starts_with(&c.siren) {
+        k.refuse("siret", "must start with the SIREN");
     }
-    c.vat_number = identifiers::vat_number("vat_number", &c.vat_number)?;
-    if !identifiers::vat_number_of(&c.vat_number, &c.siren) {
-        return Err(DomainError::validation("vat_number", "is not the VAT number of this SIREN"));
+    c.vat_number = k.check(identifiers::vat_number("vat_number", &c.vat_number));
+    if !k.refused("siren") && !k.refused("vat_number") && !identifiers::vat_number_of(&c.vat_number, &c.siren) {
+        k.refuse("vat_number", "is not the VAT number of this SIREN");
     }
-    c.address = check_address("address", c.address)?;
-    c.email = identifiers::email("email", &c.email)?;
-    c.phone = identifiers::phone("phone", &c.phone)?;
-    c.iban = identifiers::iban("iban", &c.iban)?;
-    c.bic = identifiers::bic("bic", &c.bic)?;
-    c.account_holder = line("account_holder", &c.account_holder, 200)?;
-    c.cheque_payee = line("cheque_payee", &c.cheque_payee, 200)?;
-    c.cheque_address = check_address("cheque_address", c.cheque_address)?;
+    c.address = checked_address(k, "address", c.address);
+    c.email = k.check(identifiers::email("email", &c.email));
+    c.phone = k.check(identifiers::phone("phone", &c.phone));
+    c.iban = k.check(identifiers::iban("iban", &c.iban));
+    c.bic = k.check(identifiers::bic("bic", &c.bic));
+    c.account_holder = k.check(check_text("account_holder", &c.account_holder, 200));
+    c.cheque_payee = k.check(check_text("cheque_payee", &c.cheque_payee, 200));
+    c.cheque_address = checked_address(k, "cheque_address", c.cheque_address);
     for (field, prefix) in [
         ("quote_prefix", &c.quote_prefix),
         ("purchase_order_prefix", &c.purchase_order_prefix),
@@ -45,47 +58,55 @@ fn check_company(c: CompanySettings) -> Result<CompanySettings> {
         ("credit_note_prefix", &c.credit_note_prefix),
     ] {
         if prefix.is_empty() || prefix.len() > 10 || !prefix.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-            return Err(DomainError::validation(field, "1 to 10 letters or digits"));
+            k.refuse(field, "1 to 10 letters or digits");
         }
     }
-    c.vat_rates = c
+    let rates: Vec<_> = c
         .vat_rates
         .iter()
         .enumerate()
         .map(|(i, r)| identifiers::vat_rate(&format!("vat_rates[{i}]"), *r))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+        .unwrap_or_else(|e| {
+            k.add(e);
+            Vec::new()
+        });
+    c.vat_rates = rates;
     c.vat_rates.dedup();
-    c.default_vat_rate = identifiers::vat_rate("default_vat_rate", c.default_vat_rate)?;
+    match identifiers::vat_rate("default_vat_rate", c.default_vat_rate) {
+        Ok(rate) => c.default_vat_rate = rate,
+        Err(e) => k.add(e),
+    }
     if c.vat_rates.is_empty() || c.vat_rates.len() > 10 || !c.vat_rates.contains(&c.default_vat_rate) {
-        return Err(DomainError::validation("vat_rates", "1 to 10 rates, the default among them"));
+        k.refuse("vat_rates", "1 to 10 rates, the default among them");
     }
     if !(1..=365).contains(&c.quote_validity_days) {
-        return Err(DomainError::validation("quote_validity_days", "1 to 365 days"));
+        k.refuse("quote_validity_days", "1 to 365 days");
     }
     // Between professionals, payment terms may not exceed 60 days (Code de commerce, L441-10).
     if !(0..=60).contains(&c.payment_terms_days) {
-        return Err(DomainError::validation("payment_terms_days", "0 to 60 days"));
+        k.refuse("payment_terms_days", "0 to 60 days");
     }
     if !(0..=60).contains(&c.quote_reminder_days) {
-        return Err(DomainError::validation("quote_reminder_days", "0 to 60 days"));
+        k.refuse("quote_reminder_days", "0 to 60 days");
     }
     if c.overdue_reminder_days.len() > 10 || c.overdue_reminder_days.iter().any(|d| !(1..=365).contains(d)) {
-        return Err(DomainError::validation("overdue_reminder_days", "up to 10 delays of 1 to 365 days"));
+        k.refuse("overdue_reminder_days", "up to 10 delays of 1 to 365 days");
     }
-    c.late_payment_wording = check_paragraph("late_payment_wording", &c.late_payment_wording, 1000)?;
+    c.late_payment_wording = k.check(check_paragraph("late_payment_wording", &c.late_payment_wording, 1000));
     if c.stage_template.is_empty() || c.stage_template.len() > 20 {
-        return Err(DomainError::validation("stage_template", "1 to 20 stages"));
+        k.refuse("stage_template", "1 to 20 stages");
     }
     for (i, stage) in c.stage_template.iter_mut().enumerate() {
         let field = |name: &str| format!("stage_template[{i}].{name}");
-        stage.code = line(&field("code"), &stage.code, 40)?;
+        stage.code = k.check(check_text(&field("code"), &stage.code, 40));
         if !stage.code.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
-            return Err(DomainError::validation(field("code"), "letters, digits, '-' or '_'"));
+            k.refuse(field("code"), "letters, digits, '-' or '_'");
         }
-        stage.label_fr = line(&field("label_fr"), &stage.label_fr, 100)?;
-        stage.label_en = line(&field("label_en"), &stage.label_en, 100)?;
+        stage.label_fr = k.check(check_text(&field("label_fr"), &stage.label_fr, 100));
+        stage.label_en = k.check(check_text(&field("label_en"), &stage.label_en, 100));
     }
-    Ok(c)
+    c
 }
 
 impl App {

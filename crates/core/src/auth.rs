@@ -9,14 +9,20 @@ use crate::error::{DomainError, Result};
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-/// CPU-heavy (tens of ms): call it off the async runtime (`spawn_blocking`).
-pub fn hash_password(password: &str) -> Result<String> {
+/// Whether a password can be chosen: long enough, and bounded.
+pub fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(DomainError::validation("password", format!("at least {MIN_PASSWORD_LEN} characters")));
     }
     if password.len() > 1024 {
         return Err(DomainError::validation("password", "at most 1024 bytes"));
     }
+    Ok(())
+}
+
+/// CPU-heavy (tens of ms): call it off the async runtime (`spawn_blocking`).
+pub fn hash_password(password: &str) -> Result<String> {
+    check_password(password)?;
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(DomainError::internal)
 }

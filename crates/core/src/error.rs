@@ -22,10 +22,24 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// One field's refusal: which input, and why (English; pages translate it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn listed(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+}
+
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum DomainError {
     #[error("invalid input: {field}: {message}")]
     Validation { field: String, message: String },
+    /// Several fields refused at once (a form is answered with all its errors); never empty.
+    #[error("invalid input: {}", listed(.errors))]
+    Invalid { errors: Vec<FieldError> },
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
     #[error("authentication required")]
@@ -129,6 +143,17 @@ impl DomainError {
         DomainError::Validation { field: field.into(), message: message.into() }
     }
 
+    /// The fields this error refuses, in the order they were checked (none for other errors).
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            DomainError::Validation { field, message } => {
+                vec![FieldError { field: field.clone(), message: message.clone() }]
+            }
+            DomainError::Invalid { errors } => errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn not_found(entity: &'static str) -> Self {
         DomainError::NotFound { entity }
     }
@@ -150,7 +175,7 @@ impl DomainError {
     pub fn code(&self) -> &'static str {
         use DomainError::*;
         match self {
-            Validation { .. } => "validation_failed",
+            Validation { .. } | Invalid { .. } => "validation_failed",
             NotFound { .. } => "not_found",
             Unauthenticated => "unauthenticated",
             BadCredentials => "bad_credentials",
@@ -190,7 +215,7 @@ impl DomainError {
     pub fn kind(&self) -> ErrorKind {
         use DomainError::*;
         match self {
-            Validation { .. } | AcceptanceIncomplete => ErrorKind::Invalid,
+            Validation { .. } | Invalid { .. } | AcceptanceIncomplete => ErrorKind::Invalid,
             NotFound { .. } => ErrorKind::NotFound,
             Unauthenticated | BadCredentials | SecondFactorRequired => ErrorKind::Unauthenticated,
             Forbidden { .. } => ErrorKind::Forbidden,
@@ -203,6 +228,78 @@ impl DomainError {
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;
 
+/// Checks every field of an input and keeps every refusal, so that a form is answered with all
+/// its errors at once: `let name = checks.check(text::line("name", …))` gives the value, or a
+/// default while the refusal is kept; [`Checks::done`] fails with them all. A field refused
+/// twice keeps its first reason (a value that could not be read is not also "out of range").
+#[derive(Debug, Default)]
+pub struct Checks {
+    errors: Vec<FieldError>,
+    other: Option<DomainError>,
+}
+
+impl Checks {
+    pub fn new() -> Checks {
+        Checks::default()
+    }
+
+    /// The value, or its type's default while its refusal is kept.
+    pub fn check<T: Default>(&mut self, result: Result<T>) -> T {
+        match result {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(e);
+                T::default()
+            }
+        }
+    }
+
+    /// Keeps a refusal (a failure that is not about the input is kept as the outcome).
+    pub fn add(&mut self, e: DomainError) {
+        match e {
+            DomainError::Validation { .. } | DomainError::Invalid { .. } => {
+                for fe in e.field_errors() {
+                    if !self.errors.iter().any(|kept| kept.field == fe.field) {
+                        self.errors.push(fe);
+                    }
+                }
+            }
+            other => {
+                self.other.get_or_insert(other);
+            }
+        }
+    }
+
+    /// Refuses a field.
+    pub fn refuse(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.add(DomainError::validation(field, message));
+    }
+
+    /// Whether a field is refused already.
+    pub fn refused(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty() && self.other.is_none()
+    }
+
+    /// Fails with every refusal (one is a `Validation`, several an `Invalid`).
+    pub fn done(mut self) -> Result<()> {
+        if let Some(other) = self.other {
+            return Err(other);
+        }
+        match self.errors.len() {
+            0 => Ok(()),
+            1 => {
+                let FieldError { field, message } = self.errors.remove(0);
+                Err(DomainError::Validation { field, message })
+            }
+            _ => Err(DomainError::Invalid { errors: self.errors }),
+        }
+    }
+}
+
 /// `.context("…")` on a fallible infrastructure call: its error becomes an internal error that
 /// keeps it as its cause.
 pub trait Context<T> {
@@ -212,5 +309,33 @@ pub trait Context<T> {
 impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for std::result::Result<T, E> {
     fn context(self, what: &str) -> Result<T> {
         self.map_err(|e| DomainError::internal_from(what, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_keep_every_refusal_once_per_field() {
+        let mut checks = Checks::new();
+        assert_eq!(checks.check::<String>(Ok("a".into())), "a");
+        assert_eq!(checks.check::<String>(Err(DomainError::validation("name", "must not be empty"))), "");
+        checks.refuse("name", "at most 3 characters");
+        checks.refuse("phone", "not a phone number");
+        assert!(checks.refused("phone") && !checks.refused("email"));
+        let err = checks.done().unwrap_err();
+        assert_eq!(err.code(), "validation_failed");
+        let fields: Vec<_> = err.field_errors().into_iter().map(|e| (e.field, e.message)).collect();
+        assert_eq!(
+            fields,
+            [("name".into(), "must not be empty".into()), ("phone".into(), "not a phone number".into())]
+        );
+        assert_eq!(err.to_string(), "invalid input: name: must not be empty; phone: not a phone number");
+
+        let mut one = Checks::new();
+        one.refuse("email", "not a valid email address");
+        assert_eq!(one.done(), Err(DomainError::validation("email", "not a valid email address")));
+        assert_eq!(Checks::new().done(), Ok(()));
     }
 }

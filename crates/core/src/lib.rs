@@ -22,6 +22,6 @@ pub mod ports;
 pub mod rules;
 pub mod text;
 
-pub use error::{Context, DomainError, ErrorKind, Internal, Result};
+pub use error::{Checks, Context, DomainError, ErrorKind, FieldError, Internal, Result};
 pub use notification::{Change, LiveEvent, Notification};
 pub use ports::{Actor, ChangeFeed, Clock, Scope, SystemClock};

@@ -78,42 +78,40 @@ impl LineInput {
     /// Checks a line against the rules and the VAT rates in force; `index` names it in errors.
     /// Gives it with its text as kept (trimmed, line breaks normalised).
     pub fn validate(&self, index: usize, allowed_rates: &[Decimal]) -> Result<LineInput> {
+        let mut checks = crate::Checks::new();
+        let line = self.checked(index, allowed_rates, &mut checks);
+        checks.done().map(|()| line)
+    }
+
+    /// Checks a line, keeping every refusal in `checks` (each field once).
+    fn checked(&self, index: usize, allowed_rates: &[Decimal], checks: &mut crate::Checks) -> LineInput {
         let field = |name: &str| format!("lines[{index}].{name}");
-        let description = crate::text::text(&field("description"), &self.description, 2000)?;
-        let unit = crate::text::line(&field("unit"), &self.unit, 30)?;
-        let code = crate::text::opt_line(&field("code"), self.code.as_deref(), 40)?;
+        let description = checks.check(crate::text::text(&field("description"), &self.description, 2000));
+        let unit = checks.check(crate::text::line(&field("unit"), &self.unit, 30));
+        let code = checks.check(crate::text::opt_line(&field("code"), self.code.as_deref(), 40));
         if self.quantity <= Decimal::ZERO || self.quantity > Decimal::from(MAX_QUANTITY) {
-            return Err(DomainError::validation(
-                field("quantity"),
-                format!("must be greater than 0 and at most {MAX_QUANTITY}"),
-            ));
-        }
-        if self.quantity.scale() > 3 {
-            return Err(DomainError::validation(field("quantity"), "at most 3 decimals"));
+            checks.refuse(field("quantity"), format!("must be greater than 0 and at most {MAX_QUANTITY}"));
+        } else if self.quantity.scale() > 3 {
+            checks.refuse(field("quantity"), "at most 3 decimals");
         }
         if self.unit_price < Decimal::ZERO || self.unit_price > Decimal::from(MAX_UNIT_PRICE) {
-            return Err(DomainError::validation(
-                field("unit_price"),
-                format!("must be between 0 and {MAX_UNIT_PRICE}"),
-            ));
-        }
-        if self.unit_price.scale() > 4 {
-            return Err(DomainError::validation(field("unit_price"), "at most 4 decimals"));
+            checks.refuse(field("unit_price"), format!("must be between 0 and {MAX_UNIT_PRICE}"));
+        } else if self.unit_price.scale() > 4 {
+            checks.refuse(field("unit_price"), "at most 4 decimals");
         }
         if self.discount < Decimal::ZERO || self.discount.scale() > 2 {
-            return Err(DomainError::validation(
-                field("discount"),
-                "must be a non-negative amount in euros with at most 2 decimals",
-            ));
-        }
-        if self.discount > self.quantity * self.unit_price {
-            return Err(DomainError::validation(field("discount"), "must not exceed quantity × unit price"));
+            checks.refuse(field("discount"), "must be a non-negative amount in euros with at most 2 decimals");
+        } else if !checks.refused(&field("quantity"))
+            && !checks.refused(&field("unit_price"))
+            && self.discount > self.quantity * self.unit_price
+        {
+            checks.refuse(field("discount"), "must not exceed quantity × unit price");
         }
         if !allowed_rates.contains(&self.vat_rate) {
             let rates: Vec<String> = allowed_rates.iter().map(|r| r.normalize().to_string()).collect();
-            return Err(DomainError::validation(field("vat_rate"), format!("must be one of {}", rates.join(", "))));
+            checks.refuse(field("vat_rate"), format!("must be one of {}", rates.join(", ")));
         }
-        Ok(LineInput { code, description, unit, ..self.clone() })
+        LineInput { code, description, unit, ..self.clone() }
     }
 
     pub fn total_excl_vat(&self) -> Decimal {
@@ -136,11 +134,20 @@ impl LineInput {
 }
 
 /// Validates every line and returns the computed lines, numbered from 1.
+/// Every refusal is given at once, line by line.
 pub fn build_lines(inputs: &[LineInput], allowed_rates: &[Decimal]) -> Result<Vec<Line>> {
+    let mut checks = crate::Checks::new();
+    let lines = check_lines(inputs, allowed_rates, &mut checks);
+    checks.done().map(|()| lines)
+}
+
+/// [`build_lines`], keeping its refusals in `checks` (with the other fields of a form).
+pub fn check_lines(inputs: &[LineInput], allowed_rates: &[Decimal], checks: &mut crate::Checks) -> Vec<Line> {
     if inputs.len() > 500 {
-        return Err(DomainError::validation("lines", "at most 500 lines"));
+        checks.refuse("lines", "at most 500 lines");
+        return Vec::new();
     }
-    inputs.iter().enumerate().map(|(i, l)| Ok(l.validate(i, allowed_rates)?.to_line(i as i64 + 1))).collect()
+    inputs.iter().enumerate().map(|(i, l)| l.checked(i, allowed_rates, checks).to_line(i as i64 + 1)).collect()
 }
 
 impl Line {
@@ -407,6 +414,14 @@ mod tests {
         assert!(matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].discount"));
         let err = build_lines(&[line(dec!(1), dec!(10), dec!(0), dec!(19.6))], &rates()).unwrap_err();
         assert!(matches!(err, DomainError::Validation { ref field, .. } if field == "lines[0].vat_rate"));
+    }
+
+    #[test]
+    fn every_bad_field_of_every_line_is_named_at_once() {
+        let bad = [line(dec!(0), dec!(10), dec!(0), dec!(20)), line(dec!(1), dec!(-1), dec!(0), dec!(19.6))];
+        let fields: Vec<String> =
+            build_lines(&bad, &rates()).unwrap_err().field_errors().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["lines[0].quantity", "lines[1].unit_price", "lines[1].vat_rate"]);
     }
 
     fn arb_line() -> impl Strategy<Value = LineInput> {

@@ -18,9 +18,19 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code (e.g. `quote_expired`).
     pub code: String,
-    /// The offending input field, for validation errors.
+    /// The offending input field, for validation errors (the first, when several are refused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every refused field with why, for validation errors: a form's refusals come at once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One refused input field of a validation problem.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub detail: String,
 }
 
 #[derive(Debug)]
@@ -67,6 +77,12 @@ pub fn status_of(e: &DomainError) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let errors: Vec<FieldProblem> = match &self {
+            ApiError::Domain(e) => {
+                e.field_errors().into_iter().map(|fe| FieldProblem { field: fe.field, detail: fe.message }).collect()
+            }
+            ApiError::Http { .. } => Vec::new(),
+        };
         let (status, code, detail, field) = match &self {
             ApiError::Domain(DomainError::Internal(msg)) => {
                 tracing::error!(error = %msg, "internal error");
@@ -78,10 +94,7 @@ impl IntoResponse for ApiError {
                 )
             }
             ApiError::Domain(e) => {
-                let field = match e {
-                    DomainError::Validation { field, .. } => Some(field.clone()),
-                    _ => None,
-                };
+                let field = errors.first().map(|fe| fe.field.clone());
                 (status_of(e), e.code(), e.to_string(), field)
             }
             ApiError::Http { status, code, detail } => (*status, *code, detail.clone(), None),
@@ -93,6 +106,7 @@ impl IntoResponse for ApiError {
             detail,
             code: code.to_string(),
             field,
+            errors,
         };
         let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));

@@ -35,6 +35,9 @@
           main.innerHTML = fresh.innerHTML;
           main.setAttribute("data-refreshed", String(Date.now()));
           countdown();
+          uploads();
+          fileChecks();
+          applicable();
         }
       })
       .catch(function () {});
@@ -70,6 +73,7 @@
     var forms = document.querySelectorAll("form[data-upload]");
     Array.prototype.forEach.call(forms, function (form) {
       form.addEventListener("submit", function (ev) {
+        if (form.querySelector("input[type=file][aria-invalid=true]")) { ev.preventDefault(); return; }
         if (!window.FormData || !window.XMLHttpRequest) return;
         var hasFile = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files && i.files.length; });
         if (!hasFile) return;
@@ -92,7 +96,7 @@
           var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
           var fresh = doc.querySelector("main");
           if (fresh) document.querySelector("main").innerHTML = fresh.innerHTML;
-          uploads();
+          enhanceForms();
         });
         xhr.addEventListener("error", function () {
           if (bar) bar.hidden = true;
@@ -160,8 +164,81 @@
     recompute();
   }
 
+  var en = document.documentElement.lang === "en";
+
+  // A refused form: its summary of errors takes the focus, so that it is read first.
+  function focusErrors() {
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+  }
+
+  // Files are checked by type and number in the browser as well (the server checks their
+  // content): a wrong file is named next to its input and the form is not sent.
+  function fileChecks() {
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file][accept]"), function (input) {
+      var accepted = input.getAttribute("accept").toLowerCase().split(",");
+      var max = parseInt(input.getAttribute("data-max-files") || "0", 10);
+      input.addEventListener("change", function () {
+        var wrong = Array.prototype.filter.call(input.files, function (f) {
+          var name = f.name.toLowerCase(), type = (f.type || "").toLowerCase();
+          return !accepted.some(function (a) {
+            a = a.trim();
+            return a.charAt(0) === "." ? name.slice(-a.length) === a : a === type;
+          });
+        });
+        var message = "";
+        if (wrong.length) {
+          message = wrong.map(function (f) { return f.name; }).join(", ") +
+            (en ? ": only PDF, JPEG, PNG, WebP or HEIC files" : " : seuls les fichiers PDF, JPEG, PNG, WebP ou HEIC sont acceptés");
+        } else if (max && input.files.length > max) {
+          message = en ? "at most " + max + " files" : max + " fichiers au plus";
+        }
+        var id = input.id + "-err", p = document.getElementById(id);
+        if (!message) {
+          input.removeAttribute("aria-invalid");
+          if (p) p.remove();
+          return;
+        }
+        if (!p) {
+          p = document.createElement("p");
+          p.className = "field-error";
+          p.id = id;
+          p.setAttribute("role", "alert");
+          input.insertAdjacentElement("afterend", p);
+        }
+        p.textContent = message;
+        input.setAttribute("aria-invalid", "true");
+        var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== id; });
+        described.push(id);
+        input.setAttribute("aria-describedby", described.join(" "));
+      });
+    });
+  }
+
+  // Forms show the fields that apply: a company's name and identifiers only for a company.
+  function applicable() {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-shows]"), function (radio) {
+      var target = radio.getAttribute("data-shows");
+      function update() {
+        var on = radio.form && radio.form.querySelector("input[data-shows=" + target + "]:checked");
+        Array.prototype.forEach.call(document.querySelectorAll("[data-when=" + target + "]"), function (el) {
+          el.hidden = !(on && on.value === target);
+        });
+      }
+      radio.addEventListener("change", update);
+      update();
+    });
+  }
+
+  function enhanceForms() {
+    uploads();
+    fileChecks();
+    applicable();
+    focusErrors();
+  }
+
   live();
   countdown();
-  uploads();
   builder();
+  enhanceForms();
 })();

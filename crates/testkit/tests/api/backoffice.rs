@@ -574,3 +574,43 @@ both!(the_requests_list_reads_like_the_request, async |app: &TestApp| {
     let page = list(&studio).await.unwrap().text().await.unwrap();
     assert!(!page.contains("Établir le devis"), "{page}");
 });
+
+// The quote builder answers a refused draft with every refusal, line by line, in French, and
+// shows the draft as typed (a number that could not be read included); nothing is created.
+both!(the_builder_gives_every_refusal_and_keeps_the_draft, async |app: &TestApp| {
+    let (client_id, _) = app.signup("Brouillon Refusé").await;
+    let (studio, csrf) = staff_browser(app, "devis@studio.example", &[Role::Sales]).await;
+    let client = client_id.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("client_id", client.as_str()),
+        ("title", ""),
+        ("description", "Visite virtuelle"),
+        ("quantity", "deux"),
+        ("unit", "forfait"),
+        ("unit_price", "390"),
+        ("discount", ""),
+        ("vat_rate", "20"),
+        ("description", "Plan 2D"),
+        ("quantity", "1"),
+        ("unit", "forfait"),
+        ("unit_price", "-5"),
+        ("discount", ""),
+        ("vat_rate", "19.6"),
+    ];
+    let r = studio.post(format!("{}/gestion/devis", app.base)).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    for (link, french) in [
+        ("#b-title", "à renseigner"),
+        ("#l0-quantity", "pas un nombre"),
+        ("#l1-unit_price", "entre 0 et 100000000"),
+        ("#l1-vat_rate", "l’un des taux"),
+    ] {
+        assert!(html.contains(&format!("href=\"{link}\"")), "the summary links to {link}: {html}");
+        assert!(html.contains(french), "{french}");
+    }
+    assert!(html.contains("value=\"deux\""), "the number that could not be read is shown as typed");
+    assert!(html.contains("value=\"Plan 2D\"") && html.contains("value=\"-5\""), "every line stays");
+    assert!(app.list(&app.admin, "/api/v1/quotes").await.is_empty(), "nothing was created");
+});

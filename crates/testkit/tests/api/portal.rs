@@ -605,3 +605,77 @@ both!(sign_up_tells_nobody_who_has_an_account, async |app: &TestApp| {
     let clients = app.list(&app.admin, "/api/v1/clients").await;
     assert_eq!(clients.len(), 2, "the owner and the confirmed one, nobody else");
 });
+
+// Every refusal of a form at once, in the page's language, each field marked and linked from a
+// summary; what was typed stays; the API keeps its stable code and English details.
+both!(forms_give_every_refusal_at_once_in_the_page_language, async |app: &TestApp| {
+    let b = browser();
+    let token = csrf(&get(app, &b, "/inscription").await.html);
+    let fields = [
+        ("csrf", token.as_str()),
+        ("kind", "company"),
+        ("name", "Léa Martin"),
+        ("email", "lea@agence.example"),
+        ("phone", "pas un numéro"),
+        ("company_name", "Agence Martin"),
+        ("siren", "123456788"),
+        ("line1", "2 rue Neuve"),
+        ("postcode", "ABCDE"),
+        ("city", "Lyon"),
+        ("property_type", "Appartement"),
+        ("property_address", "8 quai Rambaud, Lyon"),
+        ("surface", "grand"),
+        ("password", "court"),
+    ];
+    let bad = post_multipart(app, &b, "/inscription", &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = &bad.html;
+    assert!(html.contains("class=\"error-summary\""), "a summary of the errors: {html}");
+    for (link, french) in [
+        ("#f-postcode", "un code postal français compte 5 chiffres"),
+        ("#f-phone", "un numéro de téléphone tel que"),
+        ("#f-siren", "SIREN invalide (son chiffre de contrôle est faux)"),
+        ("#f-surface", "un nombre de mètres carrés"),
+        ("#password", "au moins 10 caractères"),
+    ] {
+        assert!(html.contains(&format!("href=\"{link}\"")), "the summary links to {link}");
+        assert!(html.contains(french), "the refusal in French: {french}");
+    }
+    assert!(html.matches("aria-invalid=\"true\"").count() >= 5, "each refused field is marked");
+    assert!(html.contains("aria-describedby=\"f-postcode-err\""), "the field is described by its error");
+    assert!(!html.contains("invalid input"), "no developer text on a French page");
+    for typed in ["Léa Martin", "lea@agence.example", "ABCDE", "8 quai Rambaud, Lyon", "grand", "123456788"] {
+        assert!(html.contains(typed), "what was typed stays: {typed}");
+    }
+    assert!(!html.contains("value=\"court\""), "a refused password is not sent back");
+
+    // The same form in English.
+    let english = {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let r = b
+            .post(format!("{}/inscription", app.base))
+            .header("accept-language", "en")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        r.text().await.unwrap()
+    };
+    assert!(english.contains("The form was not saved"), "{english}");
+    assert!(english.contains("a French postcode is 5 digits"));
+
+    // The API: the stable code, English details, every field.
+    let client = json!({"kind": "person", "name": "", "email": "nope", "billing_address":
+        {"line1": "1 rue A", "postcode": "ABCDE", "city": "Paris", "country": "FR"}});
+    let refused = app.post(&app.admin, "/api/v1/clients", json!({"client": client})).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    let fields: Vec<&str> =
+        refused.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "email", "billing_address.postcode"], "{}", refused.body);
+    assert_eq!(refused.body["field"], "name");
+    assert_eq!(refused.body["errors"][2]["detail"], "a French postcode is 5 digits");
+    assert!(app.list(&app.admin, "/api/v1/clients").await.is_empty(), "nothing was created");
+});

@@ -26,7 +26,7 @@ use crate::problem::Problem;
                        orders and stages, deliveries, invoices and payments. Errors are RFC 9457 problem \
                        documents with a stable `code`. POST requests honour an `Idempotency-Key` header."
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::problem::FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(

@@ -185,7 +185,7 @@ pub async fn record_acceptance(
             return Err(e.into());
         }
     };
-    let recorded = match (offline_acceptance(&form.fields), form.files.first()) {
+    let recorded = match (offline_acceptance(&form.fields, !form.files.is_empty()), form.files.first()) {
         (Ok(a), Some(evidence)) => state.app.record_offline_acceptance(&caller.actor, id, a, evidence.clone()).await,
         (Err(e), _) => Err(e),
         (Ok(_), None) => Err(DomainError::validation("evidence", "attach the signed document")),

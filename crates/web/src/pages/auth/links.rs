@@ -134,7 +134,7 @@ pub async fn reset(
         Ok(true) => Redirect::to("/connexion?ok=reset").into_response(),
         Ok(false) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
         Err(e @ DomainError::Validation { .. }) => {
-            let msg = e.to_string();
+            let msg = error_text(ctx.tr, &e);
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 page(&ctx, ctx.tr.t("reset.title"), reset_form(&ctx, &token, Some(&msg))),

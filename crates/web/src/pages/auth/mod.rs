@@ -23,7 +23,6 @@ use immovr_core::model::Address;
 use immovr_core::model::ClientKind;
 use immovr_core::model::Language;
 use immovr_core::ports::NewClient;
-use immovr_core::ports::NewQuoteRequest;
 use maud::html;
 use serde::Deserialize;
 

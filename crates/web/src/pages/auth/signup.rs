@@ -45,6 +45,34 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// Never given: a refused file is among the refusals.
+fn e_for_nothing() -> DomainError {
+    DomainError::validation("attachments", "could not be read")
+}
+
+impl SignupForm {
+    fn client(&self, language: Language) -> NewClient {
+        NewClient {
+            kind: if self.kind == "company" { ClientKind::Company } else { ClientKind::Person },
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: opt(&self.phone),
+            company_name: opt(&self.company_name),
+            siren: opt(&self.siren),
+            siret: None,
+            vat_number: opt(&self.vat_number),
+            billing_address: Some(Address {
+                line1: self.line1.trim().to_string(),
+                line2: None,
+                postcode: self.postcode.trim().to_string(),
+                city: self.city.trim().to_string(),
+                country: "FR".into(),
+            }),
+            language,
+        }
+    }
+}
+
 async fn signup_form(
     state: &AppState,
     ctx: &Ctx,
@@ -53,35 +81,43 @@ async fn signup_form(
 ) -> Result<maud::Markup, DomainError> {
     let tr: Tr = ctx.tr;
     let catalogue = state.app.catalogue(true).await?;
-    let fe = |field: &str| field_error(&err, field);
+    let errs = FormErrors::new(tr, err.as_ref());
+    let company = f.kind == "company";
+    let fields = html! {
+        (csrf_field(ctx))
+        (request_fields(&tr, &catalogue, &f.request, &errs))
+        fieldset {
+            legend { (tr.t("signup.you")) }
+            fieldset.inline {
+                legend { (tr.t("signup.kind")) }
+                label { input type="radio" name="kind" value="person" checked[!company] data-shows="company"; " " (tr.t("signup.person")) }
+                label { input type="radio" name="kind" value="company" checked[company] data-shows="company"; " " (tr.t("signup.company")) }
+            }
+            (text_input(&errs, ("name", "name"), tr.t("field.name"), &f.name, "name", true))
+            (text_input(&errs, ("email", "email"), tr.t("login.email"), &f.email, "email", true))
+            (text_input(&errs, ("phone", "phone"), tr.t("field.phone"), &f.phone, "tel", false))
+            div.company-fields data-when="company" {
+                (text_input(&errs, ("company_name", "company_name"), tr.t("field.company"), &f.company_name, "organization", false))
+                (text_input(&errs, ("siren", "siren"), tr.t("field.siren"), &f.siren, "off", false))
+                (text_input(&errs, ("vat_number", "vat_number"), tr.t("field.vat"), &f.vat_number, "off", false))
+            }
+            (text_input(&errs, ("line1", "billing_address.line1"), tr.t("field.line1"), &f.line1, "street-address", true))
+            (text_input(&errs, ("postcode", "billing_address.postcode"), tr.t("field.postcode"), &f.postcode, "postal-code", true))
+            (text_input(&errs, ("city", "billing_address.city"), tr.t("field.city"), &f.city, "address-level2", true))
+            @let password_error = errs.at("password", "password", tr.t("login.password"));
+            label for="password" { (tr.t("reset.new")) }
+            input #password type="password" name="password" minlength="10" autocomplete="new-password" required
+                aria-invalid=[password_error.as_ref().map(|_| "true")] aria-describedby=[described_by("password", None, &password_error)];
+            (field_message("password", &password_error))
+        }
+        p.hint { (tr.t("signup.privacy")) }
+        button type="submit" { (tr.t("signup.submit")) }
+    };
     Ok(html! {
         p { (tr.t("signup.intro")) }
-        @if let Some(e) = &err { (notice("error", &e.to_string())) }
+        (errs.summary())
         form.card method="post" action="/inscription" enctype="multipart/form-data" data-upload novalidate {
-            (csrf_field(ctx))
-            (request_fields(&tr, &catalogue, &f.request, &err))
-            fieldset {
-                legend { (tr.t("signup.you")) }
-                fieldset.inline {
-                    legend { (tr.t("signup.kind")) }
-                    label { input type="radio" name="kind" value="person" checked[f.kind != "company"]; " " (tr.t("signup.person")) }
-                    label { input type="radio" name="kind" value="company" checked[f.kind == "company"]; " " (tr.t("signup.company")) }
-                }
-                (text_input("name", tr.t("field.name"), &f.name, "name", true, fe("name")))
-                (text_input("email", tr.t("login.email"), &f.email, "email", true, fe("email")))
-                (text_input("phone", tr.t("field.phone"), &f.phone, "tel", false, fe("phone")))
-                (text_input("company_name", tr.t("field.company"), &f.company_name, "organization", false, fe("company_name")))
-                (text_input("siren", tr.t("field.siren"), &f.siren, "off", false, fe("siren")))
-                (text_input("vat_number", tr.t("field.vat"), &f.vat_number, "off", false, fe("vat_number")))
-                (text_input("line1", tr.t("field.line1"), &f.line1, "street-address", true, fe("billing_address.line1")))
-                (text_input("postcode", tr.t("field.postcode"), &f.postcode, "postal-code", true, fe("billing_address.postcode")))
-                (text_input("city", tr.t("field.city"), &f.city, "address-level2", true, fe("billing_address.city")))
-                label for="password" { (tr.t("reset.new")) }
-                input #password type="password" name="password" minlength="10" autocomplete="new-password" required
-                    aria-invalid=[fe("password").map(|_| "true")];
-                @if let Some(m) = fe("password") { p.field-error { (m) } }
-            }
-            button type="submit" { (tr.t("signup.submit")) }
+            (fields)
         }
     })
 }
@@ -124,13 +160,25 @@ pub async fn signup(
     ip: crate::extract::ClientIp,
     multipart: axum::extract::Multipart,
 ) -> PageResult {
+    let refused_form = async |f: &SignupForm, e: DomainError| -> PageResult {
+        let status = crate::problem::status_of(&e);
+        let body = signup_form(&state, &ctx, f, Some(e)).await?;
+        Ok((status, page(&ctx, ctx.tr.t("signup.title"), body)).into_response())
+    };
     let upload = match read_upload_form(&state, multipart, Upload::Attachments).await {
         Ok(u) => u,
         Err((upload, e)) => {
             let f = SignupForm::from_fields(&upload.fields);
             upload.discard(&state).await;
-            let body = signup_form(&state, &ctx, &f, Some(e)).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, ctx.tr.t("signup.title"), body)).into_response());
+            // Every other refusal with the file's: nothing typed is lost, nothing is asked twice.
+            let mut checks = f.request.to_input().1;
+            checks.add(e);
+            let (request, _) = f.request.to_input();
+            let e = match state.app.check_sign_up_form(checks, &f.client(ctx.tr.0), &f.password, Some(&request)) {
+                Err(all) => all,
+                Ok(()) => e_for_nothing(),
+            };
+            return refused_form(&f, e).await;
         }
     };
     let f = SignupForm::from_fields(&upload.fields);
@@ -142,43 +190,22 @@ pub async fn signup(
         upload.discard(&state).await;
         return Ok(error_page(&ctx, StatusCode::TOO_MANY_REQUESTS, ctx.tr.t("login.limited")));
     }
-    let result: Result<_, DomainError> = async {
-        let request: NewQuoteRequest = f.request.to_input()?;
-        let client = NewClient {
-            kind: if f.kind == "company" { ClientKind::Company } else { ClientKind::Person },
-            name: f.name.clone(),
-            email: f.email.clone(),
-            phone: opt(&f.phone),
-            company_name: opt(&f.company_name),
-            siren: opt(&f.siren),
-            siret: None,
-            vat_number: opt(&f.vat_number),
-            billing_address: Some(Address {
-                line1: f.line1.trim().to_string(),
-                line2: None,
-                postcode: f.postcode.trim().to_string(),
-                city: f.city.trim().to_string(),
-                country: "FR".into(),
-            }),
-            language: ctx.tr.0,
-        };
-        state.app.sign_up(client, f.password.clone(), Some((request, upload.files.clone()))).await
-    }
-    .await;
+    let (request, checks) = f.request.to_input();
+    let client = f.client(ctx.tr.0);
+    let result = match checks.is_empty() {
+        true => state.app.sign_up(client, f.password.clone(), Some((request, upload.files.clone()))).await,
+        false => state.app.check_sign_up_form(checks, &client, &f.password, Some(&request)),
+    };
     if result.is_err() {
         upload.discard(&state).await;
     }
-    Ok(match result {
+    match result {
         // The same page whether or not the address has an account: the email says which.
-        Ok(()) => Redirect::to("/inscription/envoyee").into_response(),
+        Ok(()) => Ok(Redirect::to("/inscription/envoyee").into_response()),
         Err(DomainError::Internal(msg)) => {
             tracing::error!(error = %msg, "signup");
-            error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title"))
+            Ok(error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title")))
         }
-        Err(e) => {
-            let status = crate::problem::status_of(&e);
-            let body = signup_form(&state, &ctx, &f, Some(e)).await?;
-            (status, page(&ctx, ctx.tr.t("signup.title"), body)).into_response()
-        }
-    })
+        Err(e) => refused_form(&f, e).await,
+    }
 }

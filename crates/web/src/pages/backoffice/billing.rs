@@ -41,7 +41,7 @@ pub async fn invoice(
     Path(id): Path<Id>,
     Query(fl): Query<Flash>,
 ) -> PageResult {
-    invoice_page(&state, &ctx, id, flash(&ctx.tr, &fl), None).await
+    invoice_page(&state, &ctx, id, flash(&ctx.tr, &fl), (None, None)).await
 }
 
 async fn invoice_page(
@@ -49,16 +49,55 @@ async fn invoice_page(
     ctx: &Ctx,
     id: Id,
     flash: Option<Markup>,
-    err: Option<DomainError>,
+    (err, typed): (Option<DomainError>, Option<&Fields>),
 ) -> PageResult {
     let tr = ctx.tr;
     let i = state.app.invoice(&ctx.actor, id).await?;
     let names = client_names(state, [i.client_id]).await?;
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
+    let errs = FormErrors::new(tr, err.as_ref());
+    // The form that was sent keeps what was typed and names its refused fields.
+    let sent = typed.map(|f| f.get("method")).unwrap_or_default();
+    let input = |form: &str, name: &str, (id, label): (&str, &str), kind: &str, default: String, required: bool| {
+        let mine = sent == form;
+        let error = if mine { errs.at(name, id, label) } else { None };
+        let value = typed.filter(|_| mine).map(|f| f.get(name)).unwrap_or(default);
+        html! {
+            label for=(id) { (label) }
+            input id=(id) type=(kind) inputmode=[(name == "amount").then_some("decimal")] name=(name) value=(value) required[required]
+                aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described_by(id, None, &error)];
+            (field_message(id, &error))
+        }
+    };
+    let forms = open.then(|| html! {
+        div.actions {
+            form.card method="post" action={ (links::backoffice::invoice(i.id)) "/paiements" } novalidate {
+                h2 { (tr.t("invoice.transfer")) }
+                (csrf_field(ctx))
+                input type="hidden" name="method" value="transfer";
+                (input("transfer", "amount", ("t-amount", tr.t("amount")), "text", i.amount_due.to_string(), true))
+                (input("transfer", "date", ("t-date", tr.t("date")), "date", today.to_string(), true))
+                (input("transfer", "reference", ("t-ref", tr.t("bo.bank_reference")), "text", i.payment_reference.clone(), true))
+                button type="submit" { (tr.t("bo.record_transfer")) }
+            }
+            form.card method="post" action={ (links::backoffice::invoice(i.id)) "/paiements" } novalidate {
+                h2 { (tr.t("invoice.cheque")) }
+                (csrf_field(ctx))
+                input type="hidden" name="method" value="cheque";
+                (input("cheque", "amount", ("c-amount", tr.t("amount")), "text", i.amount_due.to_string(), true))
+                (input("cheque", "cheque_number", ("c-number", tr.t("bo.cheque_number")), "text", String::new(), true))
+                (input("cheque", "bank", ("c-bank", tr.t("bo.bank")), "text", String::new(), true))
+                (input("cheque", "date", ("c-date", tr.t("bo.received")), "date", today.to_string(), true))
+                (input("cheque", "deposit_date", ("c-deposit", tr.t("bo.deposit")), "date", String::new(), false))
+                button type="submit" { (tr.t("bo.record_cheque")) }
+            }
+        }
+    });
+    let reason_error = errs.at("reason", "cn-reason", tr.t("bo.cancel_reason"));
     let body = html! {
         @if let Some(f) = flash { (f) }
-        @if let Some(e) = &err { (notice("error", &e.to_string())) }
+        (errs.summary())
         p.lead { (invoice_badge(&tr, i.status.as_str())) " " strong { (name_of(&names, i.client_id)) } }
         dl.facts {
             (invoice_origin(&tr, &i))
@@ -77,35 +116,15 @@ async fn invoice_page(
                     @if p.method == PaymentMethod::Transfer { (tr.t("invoice.transfer")) " " (p.reference.clone().unwrap_or_default()) }
                     @else { (tr.t("invoice.cheque")) " n° " (p.cheque_number.clone().unwrap_or_default()) " (" (p.bank.clone().unwrap_or_default()) ")" } } } } }
         }
-        @if open {
-            div.actions {
-                form.card method="post" action={ (links::backoffice::invoice(i.id)) "/paiements" } {
-                    h2 { (tr.t("invoice.transfer")) }
-                    (csrf_field(ctx))
-                    input type="hidden" name="method" value="transfer";
-                    label for="t-amount" { (tr.t("amount")) } input #t-amount type="text" inputmode="decimal" name="amount" value=(i.amount_due) required;
-                    label for="t-date" { (tr.t("date")) } input #t-date type="date" name="date" value=(today) required;
-                    label for="t-ref" { (tr.t("bo.bank_reference")) } input #t-ref type="text" name="reference" value=(i.payment_reference) required;
-                    button type="submit" { (tr.t("bo.record_transfer")) }
-                }
-                form.card method="post" action={ (links::backoffice::invoice(i.id)) "/paiements" } {
-                    h2 { (tr.t("invoice.cheque")) }
-                    (csrf_field(ctx))
-                    input type="hidden" name="method" value="cheque";
-                    label for="c-amount" { (tr.t("amount")) } input #c-amount type="text" inputmode="decimal" name="amount" value=(i.amount_due) required;
-                    label for="c-number" { (tr.t("bo.cheque_number")) } input #c-number type="text" name="cheque_number" required;
-                    label for="c-bank" { (tr.t("bo.bank")) } input #c-bank type="text" name="bank" required;
-                    label for="c-date" { (tr.t("bo.received")) } input #c-date type="date" name="date" value=(today) required;
-                    label for="c-deposit" { (tr.t("bo.deposit")) } input #c-deposit type="date" name="deposit_date";
-                    button type="submit" { (tr.t("bo.record_cheque")) }
-                }
-            }
-        }
+        @if let Some(forms) = &forms { (forms) }
         @if i.status == InvoiceStatus::Issued {
             form.card method="post" action={ (links::backoffice::invoice(i.id)) "/avoir" } {
                 h2 { (tr.t("bo.credit_note")) }
                 (csrf_field(ctx))
-                label for="cn-reason" { (tr.t("bo.cancel_reason")) } input #cn-reason type="text" name="reason" required;
+                label for="cn-reason" { (tr.t("bo.cancel_reason")) }
+                input #cn-reason type="text" name="reason" required value=[typed.filter(|_| sent.is_empty()).map(|f| f.get("reason"))]
+                    aria-invalid=[reason_error.as_ref().map(|_| "true")] aria-describedby=[described_by("cn-reason", None, &reason_error)];
+                (field_message("cn-reason", &reason_error))
                 button.refuse type="submit" { (tr.t("bo.credit_note")) }
             }
         }
@@ -125,27 +144,52 @@ pub async fn record_payment(
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Accounting) {
         return Ok(r);
     }
-    let amount = immovr_core::money::read_decimal(&f.get("amount"), true).ok_or(());
-    let date = f.get("date").parse::<Date>();
-    let payment = match (amount, date, f.get("method").as_str()) {
-        (Ok(amount), Ok(date), "transfer") => Ok(NewPayment::Transfer { amount, date, reference: f.get("reference") }),
-        (Ok(amount), Ok(received_date), "cheque") => Ok(NewPayment::Cheque {
+    let mut checks = immovr_core::Checks::new();
+    let amount = immovr_core::money::read_decimal(&f.get("amount"), true);
+    if amount.is_none() {
+        checks.refuse("amount", "an amount, e.g. 1250.00");
+    }
+    let date = f.get("date").parse::<Date>().ok();
+    if date.is_none() {
+        checks.refuse("date", "a date");
+    }
+    let deposit = f.get("deposit_date");
+    let deposit_date = deposit.trim().parse::<Date>().ok();
+    if !deposit.trim().is_empty() && deposit_date.is_none() {
+        checks.refuse("deposit_date", "a date");
+    }
+    let text = |checks: &mut immovr_core::Checks, name: &str| {
+        checks.check(immovr_core::text::line(name, &f.get(name), 100));
+    };
+    match f.get("method").as_str() {
+        "transfer" => text(&mut checks, "reference"),
+        "cheque" => {
+            text(&mut checks, "cheque_number");
+            text(&mut checks, "bank");
+        }
+        _ => checks.refuse("method", "transfer or cheque"),
+    }
+    let payment = match (checks.done(), amount, date, f.get("method").as_str()) {
+        (Err(e), ..) => Err(e),
+        (Ok(()), Some(amount), Some(date), "transfer") => {
+            Ok(NewPayment::Transfer { amount, date, reference: f.get("reference") })
+        }
+        (Ok(()), Some(amount), Some(received_date), _) => Ok(NewPayment::Cheque {
             amount,
             cheque_number: f.get("cheque_number"),
             bank: f.get("bank"),
             received_date,
-            deposit_date: f.get("deposit_date").parse().ok(),
+            deposit_date,
         }),
-        (Err(_), ..) => Err(DomainError::validation("amount", "an amount, e.g. 1250.00")),
-        (_, Err(_), _) => Err(DomainError::validation("date", "a date")),
         _ => Err(DomainError::validation("method", "transfer or cheque")),
     };
-    Ok(match payment {
-        Ok(p) => match state.app.record_payment(&ctx.actor, id, p).await {
-            Ok(_) => back(&links::backoffice::invoice(id), "paid"),
-            Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
-        },
-        Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
+    let result = match payment {
+        Ok(p) => state.app.record_payment(&ctx.actor, id, p).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    Ok(match result {
+        Ok(()) => back(&links::backoffice::invoice(id), "paid"),
+        Err(e) => invoice_page(&state, &ctx, id, None, (Some(e), Some(&f))).await?,
     })
 }
 
@@ -159,10 +203,16 @@ pub async fn credit_note(
         return Ok(r);
     }
     Ok(
-        match state.app.issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.unwrap_or_default() }).await
+        match state
+            .app
+            .issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.clone().unwrap_or_default() })
+            .await
         {
             Ok(_) => back(&links::backoffice::invoice(id), "credited"),
-            Err(e) => invoice_page(&state, &ctx, id, None, Some(e)).await?,
+            Err(e) => {
+                let typed = Fields(vec![("reason".into(), f.reason.clone().unwrap_or_default())]);
+                invoice_page(&state, &ctx, id, None, (Some(e), Some(&typed))).await?
+            }
         },
     )
 }

@@ -18,7 +18,7 @@ fn catalogue_page(
     };
     html! {
         @if let Some(f) = fl { (f) }
-        @if let Some(e) = err { (notice("error", &e.to_string())) }
+        (FormErrors::new(tr, err).summary())
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { "Code" } th scope="col" { (tr.t("bo.label_fr")) } th scope="col" { (tr.t("bo.label_en")) } th scope="col" { (tr.t("quote.unit")) }
                 th scope="col" { (tr.t("quote.unit_price")) } th scope="col" { (tr.t("quote.vat")) } th scope="col" { (tr.t("bo.active")) } th scope="col" { span.sr { (tr.t("bo.actions")) } } } }

@@ -16,7 +16,7 @@ pub async fn audit(
 ) -> PageResult {
     let tr = ctx.tr;
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &error_text(ctx.tr, &e)));
     }
     let list = match list_query(&ctx, &form) {
         Ok(l) => l,
@@ -65,7 +65,7 @@ pub async fn emails(
 ) -> PageResult {
     let tr = ctx.tr;
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &error_text(ctx.tr, &e)));
     }
     let query = match list_query(&ctx, &form) {
         Ok(q) => q,

@@ -42,7 +42,7 @@ mod quotes;
 mod settings;
 mod users;
 
-use builder::{BuilderData, builder, client_search, read_builder};
+use builder::{BuilderData, BuilderRow, builder, builder_data_from, client_search, read_builder};
 use catalogue::dec;
 use quotes::staff_thread;
 

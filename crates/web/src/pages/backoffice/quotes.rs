@@ -72,6 +72,10 @@ async fn quote_page_for(
     let names = client_choices(state, ctx, client_q, Some(q.client_id)).await?;
     let versions: Vec<Quote> = state.app.quote_versions(&ctx.actor, q.family_id).await?;
     let messages = state.app.read_thread(&ctx.actor, ThreadKind::Quote, id).await?;
+    let errs = FormErrors::new(tr, err.as_ref());
+    // Rendered first: its fields claim their errors for the summary above it.
+    let offline_form = matches!(q.status, QuoteStatus::Sent | QuoteStatus::Expired)
+        .then(|| offline_acceptance_form(ctx, &q, &name_of(&names, q.client_id), state.app.today(), typed, &errs));
     let body = html! {
         @if let Some(f) = flash { (f) }
         p.lead { (badge(&tr, q.status.as_str())) " " strong { (name_of(&names, q.client_id)) } " — " (q.title) }
@@ -83,8 +87,13 @@ async fn quote_page_for(
             }
             @let catalogue = state.app.catalogue(false).await?;
             @let rates = state.app.company().await?.vat_rates;
-            @let data = BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
-                notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()), lines: q.lines.iter().map(|l| l.to_input()).collect() };
+            @let data = match typed {
+                // The draft as typed, after a refusal.
+                Some(f) => BuilderData { client_id: Some(q.client_id), client_locked: true, ..builder_data_from(f) },
+                None => BuilderData { client_id: Some(q.client_id), client_locked: true, request_id: None, title: q.title.clone(),
+                    notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()),
+                    lines: q.lines.iter().map(|l| BuilderRow::from(&l.to_input())).collect() },
+            };
             (builder(ctx, &links::backoffice::quote(q.id), &names, &catalogue, &rates, &data, err.as_ref()))
             h2 { (tr.t("bo.preview")) }
             (lines_table(&tr, &q.lines, &q.totals))
@@ -93,7 +102,7 @@ async fn quote_page_for(
                 button.accept type="submit" { (tr.t("bo.send")) }
             }
         } @else {
-            @if let Some(e) = &err { (notice("error", &e.to_string())) }
+            (errs.summary())
             dl.facts {
                 dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " v" (q.version) }
                 dt { (tr.t("quote.valid_until")) } dd { (tr.date(q.valid_until)) }
@@ -104,9 +113,7 @@ async fn quote_page_for(
             @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
             @if let Some(a) = &q.acceptance { (acceptance_facts(ctx, &q, a)) }
             div.actions {
-                @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Expired) {
-                    (offline_acceptance_form(ctx, &q, &name_of(&names, q.client_id), state.app.today(), typed))
-                }
+                @if let Some(form) = &offline_form { (form) }
                 @if matches!(q.status, QuoteStatus::Sent | QuoteStatus::Refused | QuoteStatus::Expired) {
                     form.card method="post" action={ (links::backoffice::quote(q.id)) "/reviser" } {
                         (csrf_field(ctx))
@@ -169,29 +176,47 @@ fn acceptance_facts(ctx: &Ctx, q: &Quote, a: &Acceptance) -> Markup {
 }
 
 /// Staff record an acceptance received on paper or by signed email, with the signed document.
-fn offline_acceptance_form(ctx: &Ctx, q: &Quote, client_name: &str, today: Date, typed: Option<&Fields>) -> Markup {
+fn offline_acceptance_form(
+    ctx: &Ctx,
+    q: &Quote,
+    client_name: &str,
+    today: Date,
+    typed: Option<&Fields>,
+    errs: &FormErrors,
+) -> Markup {
     let tr = ctx.tr;
     let get = |name: &str, default: String| typed.map(|f| f.get(name)).unwrap_or(default);
     let today = today.to_string();
     let channel = get("channel", "paper".into());
+    let signer_error = errs.at("signer_name", "off-signer", tr.t("bo.offline.signer"));
+    let date_error = errs.at("signed_on", "off-date", tr.t("bo.offline.signed_on"));
+    let channel_error = errs.at("channel", "off-channel", tr.t("bo.offline.channel"));
+    let file_error = errs.at("evidence", "off-file", tr.t("bo.offline.evidence"));
     html! {
-        form.card method="post" action={ (links::backoffice::quote(q.id)) "/accord" } enctype="multipart/form-data" data-upload {
+        form.card method="post" action={ (links::backoffice::quote(q.id)) "/accord" } enctype="multipart/form-data" data-upload novalidate {
             (csrf_field(ctx))
             h2 { (tr.t("bo.offline.title")) }
             p { (tr.t("bo.offline.help")) }
             label for="off-signer" { (tr.t("bo.offline.signer")) }
-            input #off-signer type="text" name="signer_name" required maxlength="200" value=(get("signer_name", client_name.to_string()));
+            input #off-signer type="text" name="signer_name" required maxlength="200" value=(get("signer_name", client_name.to_string()))
+                aria-invalid=[signer_error.as_ref().map(|_| "true")] aria-describedby=[described_by("off-signer", None, &signer_error)];
+            (field_message("off-signer", &signer_error))
             label for="off-date" { (tr.t("bo.offline.signed_on")) }
-            input #off-date type="date" name="signed_on" required max=(today) value=(get("signed_on", today.clone()));
-            fieldset.inline {
+            input #off-date type="date" name="signed_on" required max=(today) value=(get("signed_on", today.clone()))
+                aria-invalid=[date_error.as_ref().map(|_| "true")] aria-describedby=[described_by("off-date", None, &date_error)];
+            (field_message("off-date", &date_error))
+            fieldset.inline #off-channel tabindex="-1" aria-describedby=[described_by("off-channel", None, &channel_error)] {
                 legend { (tr.t("bo.offline.channel")) }
                 @for c in ["paper", "email"] {
                     label { input type="radio" name="channel" value=(c) checked[channel == c]; " " (tr.t(&format!("bo.offline.{c}"))) }
                 }
+                (field_message("off-channel", &channel_error))
             }
             label for="off-file" { (tr.t("bo.offline.evidence")) }
-            input #off-file type="file" name="evidence" required accept="application/pdf,image/jpeg,image/png,image/webp,image/heic,.heic" aria-describedby="off-file-help";
+            input #off-file type="file" name="evidence" required accept=(ACCEPTED_FILES) data-max-files="1"
+                aria-describedby=[described_by("off-file", Some("off-file-help"), &file_error)] aria-invalid=[file_error.as_ref().map(|_| "true")];
             p.hint #off-file-help { (tr.t("bo.offline.evidence_help")) }
+            (field_message("off-file", &file_error))
             button.accept type="submit" { (tr.t("bo.offline.submit")) }
         }
     }
@@ -225,12 +250,19 @@ pub async fn update_quote(
     if let Some(r) = refused(&ctx, &f.get("csrf"), Role::Sales) {
         return Ok(r);
     }
-    let result = match read_builder(&f) {
-        Ok((_, _, draft)) => state.app.update_quote(&ctx.actor, id, draft).await,
-        Err(e) => Err(e),
+    let (_, _, draft, checks) = read_builder(&f);
+    let result = match checks.is_empty() {
+        true => state.app.update_quote(&ctx.actor, id, draft).await.map(|_| ()),
+        false => state.app.check_draft_form(checks, &draft).await,
     };
     Ok(match result {
-        Ok(_) => back(&links::backoffice::quote(id), "saved"),
+        Ok(()) => back(&links::backoffice::quote(id), "saved"),
+        Err(e @ (DomainError::Validation { .. } | DomainError::Invalid { .. })) => {
+            let status = crate::problem::status_of(&e);
+            let mut r = quote_page_for(&state, &ctx, id, None, Some(e), None, Some(&f)).await?;
+            *r.status_mut() = status;
+            r
+        }
         Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
     })
 }
@@ -249,7 +281,7 @@ pub async fn record_acceptance(
                 upload.discard(&state).await;
                 return Ok(r);
             }
-            let result = match (offline_acceptance(&upload.fields), upload.files.first()) {
+            let result = match (offline_acceptance(&upload.fields, !upload.files.is_empty()), upload.files.first()) {
                 (Ok(a), Some(evidence)) => {
                     state.app.record_offline_acceptance(&ctx.actor, id, a, evidence.clone()).await.map(|_| ())
                 }

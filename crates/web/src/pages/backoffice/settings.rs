@@ -2,22 +2,53 @@
 //! logo.
 
 use super::*;
+use immovr_core::Checks;
 
-fn settings_form(ctx: &Ctx, c: &CompanySettings, fl: Option<Markup>, err: Option<&DomainError>) -> Markup {
+/// The settings form; after a refusal, `typed` is what was typed (shown again as it was).
+fn settings_form(
+    ctx: &Ctx,
+    c: &CompanySettings,
+    fl: Option<Markup>,
+    err: Option<&DomainError>,
+    typed: Option<&Fields>,
+) -> Markup {
     let tr = ctx.tr;
+    let errs = FormErrors::new(tr, err);
+    // The setting a field edits, as the domain names it.
+    let domain = |name: &str| match name {
+        "line1" | "postcode" | "city" => format!("address.{name}"),
+        n if n.starts_with("cheque_") && ["line1", "postcode", "city"].contains(&&n[7..]) => {
+            format!("cheque_address.{}", &n[7..])
+        }
+        n => n.to_string(),
+    };
     let field = |name: &str, label: &str, value: &str| {
+        let id = format!("s-{name}");
+        let error = errs.at(&domain(name), &id, label);
+        let value = typed.map(|f| f.get(name)).unwrap_or_else(|| value.to_string());
         html! {
-            label for={ "s-" (name) } { (label) }
-            input id={ "s-" (name) } type="text" name=(name) value=(value);
+            label for=(id) { (label) }
+            input id=(id) type="text" name=(name) value=(value)
+                aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described_by(&id, None, &error)];
+            (field_message(&id, &error))
+        }
+    };
+    let area = |name: &str, label: &str, value: String| {
+        let id = format!("s-{name}");
+        let error = errs.at(name, &id, label);
+        let value = typed.map(|f| f.get(name)).unwrap_or(value);
+        html! {
+            label for=(id) { (label) }
+            textarea id=(id) name=(name) rows="5" aria-invalid=[error.as_ref().map(|_| "true")]
+                aria-describedby=[described_by(&id, None, &error)] { (value) }
+            (field_message(&id, &error))
         }
     };
     let rates: Vec<String> = c.vat_rates.iter().map(|r| r.normalize().to_string()).collect();
     let stages: Vec<String> =
         c.stage_template.iter().map(|s| format!("{} | {} | {}", s.code, s.label_fr, s.label_en)).collect();
-    html! {
-        @if let Some(f) = fl { (f) }
-        @if let Some(e) = err { (notice("error", &e.to_string())) }
-        @if c.demo { (notice("warn", tr.t("bo.demo_settings"))) }
+    let auto_validate = typed.map(|f| f.get("auto_validate") == "on").unwrap_or(c.auto_validate_purchase_orders);
+    let form = html! {
         form.card method="post" action="/gestion/parametres/logo" enctype="multipart/form-data" {
             (csrf_field(ctx))
             @if c.logo_key.is_some() { p { img.logo src="/logo" alt=(c.trade_name) height="60"; } }
@@ -51,8 +82,7 @@ fn settings_form(ctx: &Ctx, c: &CompanySettings, fl: Option<Markup>, err: Option
                 (field("cheque_postcode", tr.t("field.postcode"), &c.cheque_address.postcode))
                 (field("cheque_city", tr.t("field.city"), &c.cheque_address.city))
                 (field("payment_terms_days", tr.t("bo.payment_terms"), &c.payment_terms_days.to_string()))
-                label for="s-late" { (tr.t("bo.late_wording")) }
-                textarea #s-late name="late_payment_wording" rows="3" { (c.late_payment_wording) }
+                (area("late_payment_wording", tr.t("bo.late_wording"), c.late_payment_wording.clone()))
             }
             fieldset { legend { (tr.t("bo.numbering")) }
                 (field("quote_prefix", tr.t("quote.number"), &c.quote_prefix))
@@ -62,28 +92,34 @@ fn settings_form(ctx: &Ctx, c: &CompanySettings, fl: Option<Markup>, err: Option
                 (field("vat_rates", tr.t("bo.vat_rates"), &rates.join(", ")))
                 (field("default_vat_rate", tr.t("bo.default_vat"), &c.default_vat_rate.normalize().to_string()))
                 (field("quote_validity_days", tr.t("bo.validity_days"), &c.quote_validity_days.to_string()))
-                label.check { input type="checkbox" name="auto_validate" value="on" checked[c.auto_validate_purchase_orders]; " " (tr.t("bo.auto_validate")) }
-                label for="s-stages" { (tr.t("bo.stage_template")) }
-                textarea #s-stages name="stage_template" rows="7" { (stages.join("\n")) }
+                label.check { input type="checkbox" name="auto_validate" value="on" checked[auto_validate]; " " (tr.t("bo.auto_validate")) }
+                (area("stage_template", tr.t("bo.stage_template"), stages.join("\n")))
             }
             button type="submit" { (tr.t("reset.save")) }
         }
+    };
+    html! {
+        @if let Some(f) = fl { (f) }
+        (errs.summary())
+        @if c.demo { (notice("warn", tr.t("bo.demo_settings"))) }
+        (form)
     }
 }
 
 pub async fn settings(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> PageResult {
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &error_text(ctx.tr, &e)));
     }
     Ok(match state.app.company().await {
-        Ok(c) => {
-            page(&ctx, ctx.tr.t("bo.nav.settings"), settings_form(&ctx, &c, flash(&ctx.tr, &fl), None)).into_response()
-        }
+        Ok(c) => page(&ctx, ctx.tr.t("bo.nav.settings"), settings_form(&ctx, &c, flash(&ctx.tr, &fl), None, None))
+            .into_response(),
         Err(e) => domain_error_page(&ctx, e),
     })
 }
 
-fn read_settings(mut c: CompanySettings, f: &Fields) -> Result<CompanySettings, DomainError> {
+/// The settings as typed, with the refusals of what could not be read (kept as they were).
+fn read_settings(mut c: CompanySettings, f: &Fields) -> (CompanySettings, Checks) {
+    let mut checks = Checks::new();
     let int =
         |name: &str| f.get(name).trim().parse::<i64>().map_err(|_| DomainError::validation(name, "a whole number"));
     c.trade_name = f.get("trade_name");
@@ -106,7 +142,10 @@ fn read_settings(mut c: CompanySettings, f: &Fields) -> Result<CompanySettings, 
     c.cheque_address.line1 = f.get("cheque_line1");
     c.cheque_address.postcode = f.get("cheque_postcode");
     c.cheque_address.city = f.get("cheque_city");
-    c.payment_terms_days = int("payment_terms_days")?;
+    c.payment_terms_days = int("payment_terms_days").unwrap_or_else(|e| {
+        checks.add(e);
+        c.payment_terms_days
+    });
     c.late_payment_wording = f.get("late_payment_wording");
     c.quote_prefix = f.get("quote_prefix");
     c.purchase_order_prefix = f.get("purchase_order_prefix");
@@ -117,9 +156,19 @@ fn read_settings(mut c: CompanySettings, f: &Fields) -> Result<CompanySettings, 
         .split([',', ';'])
         .filter(|s| !s.trim().is_empty())
         .map(|s| dec("vat_rates", s))
-        .collect::<Result<_, _>>()?;
-    c.default_vat_rate = dec("default_vat_rate", &f.get("default_vat_rate"))?;
-    c.quote_validity_days = int("quote_validity_days")?;
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| {
+            checks.add(e);
+            c.vat_rates.clone()
+        });
+    c.default_vat_rate = dec("default_vat_rate", &f.get("default_vat_rate")).unwrap_or_else(|e| {
+        checks.add(e);
+        c.default_vat_rate
+    });
+    c.quote_validity_days = int("quote_validity_days").unwrap_or_else(|e| {
+        checks.add(e);
+        c.quote_validity_days
+    });
     c.auto_validate_purchase_orders = f.get("auto_validate") == "on";
     c.stage_template = f
         .get("stage_template")
@@ -134,9 +183,13 @@ fn read_settings(mut c: CompanySettings, f: &Fields) -> Result<CompanySettings, 
                 _ => Err(DomainError::validation("stage_template", "one stage a line: code | libellé | label")),
             }
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| {
+            checks.add(e);
+            c.stage_template.clone()
+        });
     c.demo = false;
-    Ok(c)
+    (c, checks)
 }
 
 pub async fn save_settings(
@@ -150,15 +203,15 @@ pub async fn save_settings(
     }
     let current = state.app.company().await?;
     let result = match read_settings(current.clone(), &f) {
-        Ok(c) => state.app.set_company(&ctx.actor, c).await,
-        Err(e) => Err(e),
+        (c, checks) if checks.is_empty() => state.app.set_company(&ctx.actor, c).await,
+        (c, checks) => immovr_app::settings::check_company_form(checks, c),
     };
     Ok(match result {
         Ok(()) => back("/gestion/parametres", "saved"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            (status, page(&ctx, ctx.tr.t("bo.nav.settings"), settings_form(&ctx, &current, None, Some(&e))))
+            (status, page(&ctx, ctx.tr.t("bo.nav.settings"), settings_form(&ctx, &current, None, Some(&e), Some(&f))))
                 .into_response()
         }
     })
@@ -189,7 +242,7 @@ pub async fn upload_logo(
                 error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.t("bo.logo"))
             }
             Err(e @ DomainError::Validation { .. }) => {
-                error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+                error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &error_text(ctx.tr, &e))
             }
             Err(e) => domain_error_page(&ctx, e),
         });

@@ -13,7 +13,7 @@ fn users_page(
     let tr = ctx.tr;
     html! {
         @if let Some(f) = fl { (f) }
-        @if let Some(e) = err { (notice("error", &e.to_string())) }
+        (FormErrors::new(tr, err).summary())
         @if let Some(p) = created { (notice("ok", &format!("{} {p}", tr.t("bo.user_created")))) }
         div.table-wrap tabindex="0" { table {
             thead { tr { th scope="col" { (tr.t("field.name")) } th scope="col" { (tr.t("login.email")) } th scope="col" { (tr.t("bo.roles")) } } }
@@ -44,7 +44,7 @@ fn users_page(
 
 pub async fn users(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Query(fl): Query<Flash>) -> PageResult {
     if let Err(e) = ctx.actor.require(Role::Admin) {
-        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &e.to_string()));
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, &error_text(ctx.tr, &e)));
     }
     let list = state.app.staff_users(&ctx.actor).await?;
     Ok(page(&ctx, ctx.tr.t("bo.nav.users"), users_page(&ctx, &list, flash(&ctx.tr, &fl), None, None)).into_response())

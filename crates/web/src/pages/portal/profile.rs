@@ -2,46 +2,65 @@
 
 use super::*;
 
-fn profile_form(ctx: &Ctx, client: &Client, saved: bool, err: Option<DomainError>) -> Markup {
+/// The profile's forms; `err` refused the details, `password_err` the password change.
+fn profile_form(
+    ctx: &Ctx,
+    client: &Client,
+    saved: bool,
+    err: Option<DomainError>,
+    password_err: Option<DomainError>,
+) -> Markup {
     let tr = ctx.tr;
-    let fe = |f: &str| field_error(&err, f);
+    let errs = FormErrors::new(tr, err.as_ref());
     let a = client.billing_address.clone();
+    let fields = html! {
+        (csrf_field(ctx))
+        (text_input(&errs, ("name", "name"), tr.t("field.name"), &client.name, "name", true))
+        p { (tr.t("login.email")) " : " strong { (client.email) } }
+        (text_input(&errs, ("phone", "phone"), tr.t("field.phone"), client.phone.as_deref().unwrap_or(""), "tel", false))
+        @if client.kind == ClientKind::Company {
+            (text_input(&errs, ("company_name", "company_name"), tr.t("field.company"), client.company_name.as_deref().unwrap_or(""), "organization", true))
+            (text_input(&errs, ("siren", "siren"), tr.t("field.siren"), client.siren.as_deref().unwrap_or(""), "off", false))
+            (text_input(&errs, ("siret", "siret"), tr.t("field.siret"), client.siret.as_deref().unwrap_or(""), "off", false))
+            (text_input(&errs, ("vat_number", "vat_number"), tr.t("field.vat"), client.vat_number.as_deref().unwrap_or(""), "off", false))
+        }
+        fieldset {
+            legend { (tr.t("field.address")) }
+            (text_input(&errs, ("line1", "billing_address.line1"), tr.t("field.line1"), a.as_ref().map(|a| a.line1.as_str()).unwrap_or(""), "street-address", true))
+            (text_input(&errs, ("postcode", "billing_address.postcode"), tr.t("field.postcode"), a.as_ref().map(|a| a.postcode.as_str()).unwrap_or(""), "postal-code", true))
+            (text_input(&errs, ("city", "billing_address.city"), tr.t("field.city"), a.as_ref().map(|a| a.city.as_str()).unwrap_or(""), "address-level2", true))
+        }
+        label for="f-language" { (tr.t("field.language")) }
+        select #f-language name="language" {
+            option value="fr" selected[client.language == Language::Fr] { "Français" }
+            option value="en" selected[client.language == Language::En] { "English" }
+        }
+        label.check { input type="checkbox" name="notify_email" value="on" checked[client.notify_email]; " " (tr.t("field.notify")) }
+        button type="submit" { (tr.t("reset.save")) }
+    };
+    let pw_errs = FormErrors::new(tr, password_err.as_ref());
+    let current_error = pw_errs.at("current", "current", tr.t("profile.current"));
+    let new_error = pw_errs.at("password", "new", tr.t("reset.new"));
+    let password_fields = html! {
+        (csrf_field(ctx))
+        label for="current" { (tr.t("profile.current")) }
+        input #current type="password" name="current" autocomplete="current-password" required
+            aria-invalid=[current_error.as_ref().map(|_| "true")] aria-describedby=[described_by("current", None, &current_error)];
+        (field_message("current", &current_error))
+        label for="new" { (tr.t("reset.new")) }
+        input #new type="password" name="new" minlength="10" autocomplete="new-password" required
+            aria-invalid=[new_error.as_ref().map(|_| "true")] aria-describedby=[described_by("new", None, &new_error)];
+        (field_message("new", &new_error))
+        button type="submit" { (tr.t("reset.save")) }
+    };
     html! {
         @if saved { (notice("ok", tr.t("profile.saved"))) }
-        @if let Some(e) = &err { (notice("error", &e.to_string())) }
-        form.card method="post" action="/compte/profil" {
-            (csrf_field(ctx))
-            (text_input("name", tr.t("field.name"), &client.name, "name", true, fe("name")))
-            p { (tr.t("login.email")) " : " strong { (client.email) } }
-            (text_input("phone", tr.t("field.phone"), client.phone.as_deref().unwrap_or(""), "tel", false, fe("phone")))
-            @if client.kind == ClientKind::Company {
-                (text_input("company_name", tr.t("field.company"), client.company_name.as_deref().unwrap_or(""), "organization", true, fe("company_name")))
-                (text_input("siren", tr.t("field.siren"), client.siren.as_deref().unwrap_or(""), "off", false, fe("siren")))
-                (text_input("siret", tr.t("field.siret"), client.siret.as_deref().unwrap_or(""), "off", false, fe("siret")))
-                (text_input("vat_number", tr.t("field.vat"), client.vat_number.as_deref().unwrap_or(""), "off", false, fe("vat_number")))
-            }
-            fieldset {
-                legend { (tr.t("field.address")) }
-                (text_input("line1", tr.t("field.line1"), a.as_ref().map(|a| a.line1.as_str()).unwrap_or(""), "street-address", true, fe("billing_address.line1")))
-                (text_input("postcode", tr.t("field.postcode"), a.as_ref().map(|a| a.postcode.as_str()).unwrap_or(""), "postal-code", true, fe("billing_address.postcode")))
-                (text_input("city", tr.t("field.city"), a.as_ref().map(|a| a.city.as_str()).unwrap_or(""), "address-level2", true, fe("billing_address.city")))
-            }
-            label for="f-language" { (tr.t("field.language")) }
-            select #f-language name="language" {
-                option value="fr" selected[client.language == Language::Fr] { "Français" }
-                option value="en" selected[client.language == Language::En] { "English" }
-            }
-            label.check { input type="checkbox" name="notify_email" value="on" checked[client.notify_email]; " " (tr.t("field.notify")) }
-            button type="submit" { (tr.t("reset.save")) }
-        }
+        (errs.summary())
+        form.card method="post" action="/compte/profil" novalidate { (fields) }
+        (pw_errs.summary())
         form.card method="post" action="/compte/profil/mot-de-passe" {
             h2 { (tr.t("profile.password")) }
-            (csrf_field(ctx))
-            label for="current" { (tr.t("profile.current")) }
-            input #current type="password" name="current" autocomplete="current-password" required;
-            label for="new" { (tr.t("reset.new")) }
-            input #new type="password" name="new" minlength="10" autocomplete="new-password" required;
-            button type="submit" { (tr.t("reset.save")) }
+            (password_fields)
         }
         section.card aria-labelledby="h-data" {
             h2 #h-data { (tr.t("profile.data")) }
@@ -54,7 +73,7 @@ fn profile_form(ctx: &Ctx, client: &Client, saved: bool, err: Option<DomainError
 pub async fn profile(State(state): State<AppState>, c: ClientCtx, Query(flash): Query<Flash>) -> PageResult {
     Ok(match state.app.client(&c.ctx.actor, c.client_id).await {
         Ok(client) => {
-            page(&c.ctx, c.ctx.tr.t("profile.title"), profile_form(&c.ctx, &client, flash.ok.is_some(), None))
+            page(&c.ctx, c.ctx.tr.t("profile.title"), profile_form(&c.ctx, &client, flash.ok.is_some(), None, None))
                 .into_response()
         }
         Err(e) => domain_error_page(&c.ctx, e),
@@ -88,7 +107,7 @@ pub async fn save_profile(
         language: Language::from_tag(&f.get("language")).unwrap_or(Language::Fr),
         notify_email: f.get("notify_email") == "on",
     };
-    Ok(match state.app.update_profile(&c.ctx.actor, c.client_id, update).await {
+    Ok(match state.app.update_profile(&c.ctx.actor, c.client_id, update.clone()).await {
         Ok(_) => {
             // The chosen language applies at once (the cookie would otherwise keep the old one).
             let mut r = Redirect::to("/compte/profil?ok=1").into_response();
@@ -102,8 +121,21 @@ pub async fn save_profile(
             let status = crate::problem::status_of(&e);
             match state.app.client(&c.ctx.actor, c.client_id).await {
                 Ok(client) => {
-                    (status, page(&c.ctx, c.ctx.tr.t("profile.title"), profile_form(&c.ctx, &client, false, Some(e))))
-                        .into_response()
+                    // The form as typed: nothing is lost to a refusal.
+                    let typed = Client {
+                        name: update.name,
+                        phone: update.phone,
+                        company_name: update.company_name,
+                        siren: update.siren,
+                        siret: update.siret,
+                        vat_number: update.vat_number,
+                        billing_address: update.billing_address,
+                        language: update.language,
+                        notify_email: update.notify_email,
+                        ..client
+                    };
+                    let form = profile_form(&c.ctx, &typed, false, Some(e), None);
+                    (status, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response()
                 }
                 Err(e) => domain_error_page(&c.ctx, e),
             }
@@ -126,9 +158,19 @@ pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f
     Ok(match state.app.change_password(&c.ctx.actor, &user, f.current, f.new).await {
         // Every session is closed by the change: sign in again with the new password.
         Ok(()) => Redirect::to("/connexion?ok=reset").into_response(),
-        Err(DomainError::BadCredentials) => error_page(&c.ctx, StatusCode::UNAUTHORIZED, c.ctx.tr.t("login.failed")),
-        Err(e @ DomainError::Validation { .. }) => error_page(&c.ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        Err(e) => domain_error_page(&c.ctx, e),
+        Err(e @ DomainError::Internal(_)) => domain_error_page(&c.ctx, e),
+        Err(e) => {
+            // A wrong current password is that field's refusal.
+            let (status, e) = match e {
+                DomainError::BadCredentials => {
+                    (StatusCode::UNAUTHORIZED, DomainError::validation("current", "wrong current password"))
+                }
+                e => (crate::problem::status_of(&e), e),
+            };
+            let client = state.app.client(&c.ctx.actor, c.client_id).await?;
+            let form = profile_form(&c.ctx, &client, false, None, Some(e));
+            (status, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response()
+        }
     })
 }
 

@@ -45,7 +45,7 @@ async fn quote_page(
     c: &ClientCtx,
     id: Id,
     flash: Option<Markup>,
-    error: Option<DomainError>,
+    (error, typed): (Option<DomainError>, &Typed),
     status: StatusCode,
 ) -> PageResult {
     let _scope = Scope::Client(c.client_id);
@@ -61,10 +61,15 @@ async fn quote_page(
     };
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let days_left = (q.valid_until - today).get_days();
-    let fe = |f: &str| field_error(&error, f);
+    let errs = FormErrors::new(tr, error.as_ref());
+    let signer_error = errs.at("signer_name", "signer", tr.t("quote.accept.signer"));
+    let consent_error = errs.at("consent", "consent", tr.t("quote.accept.consent"));
+    let terms_error = errs.at("terms", "terms", tr.t("quote.accept.terms"));
+    let comment_error = errs.at("comment", "comment", tr.t("quote.refuse.comment"));
+    let changes = typed.kind != Some(RefusalKind::Decline);
     let body = html! {
         @if let Some(f) = flash { (f) }
-        @if let Some(e) = &error { (notice("error", &e.to_string())) }
+        (errs.summary())
         p.lead { (quote_badge(&tr, &q)) " " strong { (q.title) } }
         dl.facts {
             dt { (tr.t("quote.number")) } dd { (q.number.as_deref().unwrap_or("—")) " · " (tr.t("quote.version")) " " (q.version) }
@@ -84,10 +89,17 @@ async fn quote_page(
                         form method="post" action={ (links::portal::quote(q.id)) "/accepter" } {
                             (csrf_field(&c.ctx))
                             label for="signer" { (tr.t("quote.accept.signer")) }
-                            input #signer type="text" name="signer_name" autocomplete="name" required
-                                aria-invalid=[matches!(error, Some(DomainError::AcceptanceIncomplete)).then_some("true")];
-                            label.check { input type="checkbox" name="consent" value="on" required; " " (tr.t("quote.accept.consent")) }
-                            label.check { input type="checkbox" name="terms" value="on" required; " " (tr.t("quote.accept.terms")) }
+                            input #signer type="text" name="signer_name" autocomplete="name" required value=(typed.signer_name)
+                                aria-invalid=[signer_error.as_ref().map(|_| "true")] aria-describedby=[described_by("signer", None, &signer_error)];
+                            (field_message("signer", &signer_error))
+                            label.check { input #consent type="checkbox" name="consent" value="on" required checked[typed.consent]
+                                aria-invalid=[consent_error.as_ref().map(|_| "true")] aria-describedby=[described_by("consent", None, &consent_error)];
+                                " " (tr.t("quote.accept.consent")) }
+                            (field_message("consent", &consent_error))
+                            label.check { input #terms type="checkbox" name="terms" value="on" required checked[typed.terms]
+                                aria-invalid=[terms_error.as_ref().map(|_| "true")] aria-describedby=[described_by("terms", None, &terms_error)];
+                                " " (tr.t("quote.accept.terms")) }
+                            (field_message("terms", &terms_error))
                             button.accept type="submit" { (tr.t("quote.accept")) " — " (tr.money(q.totals.total_incl_vat)) }
                         }
                     }
@@ -97,12 +109,13 @@ async fn quote_page(
                             (csrf_field(&c.ctx))
                             fieldset {
                                 legend.sr { (tr.t("quote.refuse")) }
-                                label.check { input type="radio" name="kind" value="changes_requested" checked; " " (tr.t("quote.refuse.changes")) }
-                                label.check { input type="radio" name="kind" value="decline"; " " (tr.t("quote.refuse.decline")) }
+                                label.check { input type="radio" name="kind" value="changes_requested" checked[changes]; " " (tr.t("quote.refuse.changes")) }
+                                label.check { input type="radio" name="kind" value="decline" checked[!changes]; " " (tr.t("quote.refuse.decline")) }
                             }
                             label for="comment" { (tr.t("quote.refuse.comment")) }
-                            textarea #comment name="comment" rows="3" aria-invalid=[fe("comment").map(|_| "true")] {}
-                            @if let Some(m) = fe("comment") { p.field-error { (m) } }
+                            textarea #comment name="comment" rows="3" aria-invalid=[comment_error.as_ref().map(|_| "true")]
+                                aria-describedby=[described_by("comment", None, &comment_error)] { (typed.comment) }
+                            (field_message("comment", &comment_error))
                             button.refuse type="submit" { (tr.t("quote.refuse")) }
                         }
                     }
@@ -171,7 +184,17 @@ pub async fn quote(
         Some("refused") => Some(notice("ok", tr.t("quote.refused"))),
         _ => None,
     };
-    quote_page(&state, &c, id, flash, None, StatusCode::OK).await
+    quote_page(&state, &c, id, flash, (None, &Typed::default()), StatusCode::OK).await
+}
+
+/// What the client typed in the answer forms, shown again after a refusal.
+#[derive(Default)]
+pub struct Typed {
+    signer_name: String,
+    consent: bool,
+    terms: bool,
+    kind: Option<RefusalKind>,
+    comment: String,
 }
 
 #[derive(Deserialize)]
@@ -194,14 +217,37 @@ pub async fn accept(
     if !csrf_ok(&c.ctx, &f.csrf) {
         return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
+    let typed = Typed {
+        signer_name: f.signer_name,
+        consent: f.consent.is_some(),
+        terms: f.terms.is_some(),
+        ..Typed::default()
+    };
     let input =
-        AcceptQuote { signer_name: f.signer_name, consent: f.consent.is_some(), terms_accepted: f.terms.is_some() };
+        AcceptQuote { signer_name: typed.signer_name.clone(), consent: typed.consent, terms_accepted: typed.terms };
     Ok(match state.app.accept_quote(&c.ctx.actor, id, input).await {
         Ok(_) => Redirect::to(&format!("{}?ok=accepted", links::portal::quote(id))).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            quote_page(&state, &c, id, None, Some(e), status).await?
+            // The signature step names each missing part by its field.
+            let e = match e {
+                DomainError::AcceptanceIncomplete => {
+                    let mut checks = immovr_core::Checks::new();
+                    if typed.signer_name.trim().is_empty() {
+                        checks.refuse("signer_name", "give your full name");
+                    }
+                    if !typed.consent {
+                        checks.refuse("consent", "tick to approve the quote");
+                    }
+                    if !typed.terms {
+                        checks.refuse("terms", "accept the terms and conditions");
+                    }
+                    checks.done().err().unwrap_or(DomainError::AcceptanceIncomplete)
+                }
+                e => e,
+            };
+            quote_page(&state, &c, id, None, (Some(e), &typed), status).await?
         }
     })
 }
@@ -223,12 +269,13 @@ pub async fn refuse(
     if !csrf_ok(&c.ctx, &f.csrf) {
         return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
+    let typed = Typed { kind: Some(f.kind), comment: f.comment.clone(), ..Typed::default() };
     Ok(match state.app.refuse_quote(&c.ctx.actor, id, RefuseQuote { kind: f.kind, comment: Some(f.comment) }).await {
         Ok(_) => Redirect::to(&format!("{}?ok=refused", links::portal::quote(id))).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            quote_page(&state, &c, id, None, Some(e), status).await?
+            quote_page(&state, &c, id, None, (Some(e), &typed), status).await?
         }
     })
 }

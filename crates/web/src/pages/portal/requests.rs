@@ -46,12 +46,14 @@ async fn request_page(
 ) -> Result<Markup, DomainError> {
     let tr = ctx.tr;
     let catalogue = state.app.catalogue(true).await?;
+    let errs = FormErrors::new(tr, err.as_ref());
+    let fields = request_fields(&tr, &catalogue, f, &errs);
     Ok(html! {
         p { (tr.t("signup.intro")) }
-        @if let Some(e) = &err { (notice("error", &e.to_string())) }
+        (errs.summary())
         form.card method="post" action="/compte/demandes" enctype="multipart/form-data" data-upload novalidate {
             (csrf_field(ctx))
-            (request_fields(&tr, &catalogue, f, &err))
+            (fields)
             button type="submit" { (tr.t("signup.submit")) }
         }
     })
@@ -71,16 +73,22 @@ pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipa
         Ok(upload) => {
             let form = RequestForm::from_fields(&upload.fields);
             let result = match form.to_input() {
-                Ok(input) => state
+                (input, checks) if checks.is_empty() => state
                     .app
                     .create_quote_request(&c.ctx.actor, c.client_id, input, upload.files.clone())
                     .await
                     .map(|_| ()),
-                Err(e) => Err(e),
+                (input, checks) => state.app.check_request_form(checks, input),
             };
             (upload, result)
         }
-        Err((upload, e)) => (upload, Err(e)),
+        Err((upload, e)) => {
+            // Every other refusal with the file's.
+            let (input, mut checks) = RequestForm::from_fields(&upload.fields).to_input();
+            checks.add(e.clone());
+            let all = state.app.check_request_form(checks, input).err().unwrap_or(e);
+            (upload, Err(all))
+        }
     };
     let form = RequestForm::from_fields(&upload.fields);
     if result.is_err() {

@@ -144,7 +144,7 @@ pub fn refused(ctx: &Ctx, csrf: &str, role: Role) -> Option<Response> {
     if !csrf_ok(ctx, csrf) {
         return Some(error_page(ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
     }
-    ctx.actor.require(role).err().map(|e| error_page(ctx, StatusCode::FORBIDDEN, &e.to_string()))
+    ctx.actor.require(role).err().map(|e| error_page(ctx, StatusCode::FORBIDDEN, &error_text(ctx.tr, &e)))
 }
 
 pub fn back(to: &str, ok: &str) -> Response {

@@ -8,7 +8,10 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use immovr_core::DomainError;
-use maud::html;
+use maud::{Markup, html};
+
+use super::i18n::Tr;
+use super::messages::refusal;
 
 use crate::AppState;
 use crate::pages::shared::*;
@@ -78,16 +81,105 @@ pub fn domain_error_page(ctx: &Ctx, e: DomainError) -> Response {
             tracing::error!(error = %msg, cause, "internal error");
             error_page(ctx, StatusCode::INTERNAL_SERVER_ERROR, ctx.tr.t("error.title"))
         }
-        other => error_page(ctx, status, &other.to_string()),
+        other => error_page(ctx, status, &error_text(ctx.tr, &other)),
     }
 }
 
-/// Field-level error text for a form, if the domain error names that field.
-pub fn field_error(err: &Option<DomainError>, field: &str) -> Option<String> {
-    match err {
-        Some(DomainError::Validation { field: f, message }) if f == field || f.starts_with(&format!("{field}.")) => {
-            Some(message.clone())
+/// A domain error in the page's language: the text of its stable code, or the refused fields.
+pub fn error_text(tr: Tr, e: &DomainError) -> String {
+    match e {
+        DomainError::Validation { .. } | DomainError::Invalid { .. } => {
+            let refused: Vec<String> =
+                e.field_errors().iter().map(|fe| format!("{} — {}", fe.field, refusal(tr.0, &fe.message))).collect();
+            let (colon, semicolon) = match tr.0 {
+                immovr_core::model::Language::Fr => (" : ", " ; "),
+                immovr_core::model::Language::En => (": ", "; "),
+            };
+            format!("{}{colon}{}", tr.t("error.invalid"), refused.join(semicolon))
         }
-        _ => None,
+        DomainError::Forbidden { role } => format!("{} {role}", tr.t("error.code.forbidden")),
+        DomainError::FileTooLarge { limit } => format!("{} {}", tr.t("error.code.file_too_large"), limit / 1_000_000),
+        other => tr.t(&format!("error.code.{}", other.code())).to_string(),
+    }
+}
+
+/// A form's errors, in the page's language: each field that is refused says why next to it
+/// (and is marked `aria-invalid`, described by its message), and a summary above the form lists
+/// every refusal, each linked to its field, and takes the focus (`app.js`). Fields are rendered
+/// first, claiming their errors with [`FormErrors::at`]; the summary then knows their labels.
+pub struct FormErrors {
+    tr: Tr,
+    fields: Vec<immovr_core::FieldError>,
+    general: Option<String>,
+    claimed: std::cell::RefCell<Vec<Claim>>,
+}
+
+struct Claim {
+    field: String,
+    input_id: String,
+    label: String,
+    message: String,
+}
+
+impl FormErrors {
+    pub fn new(tr: Tr, err: Option<&DomainError>) -> FormErrors {
+        let (fields, general) = match err {
+            None => (Vec::new(), None),
+            Some(e @ (DomainError::Validation { .. } | DomainError::Invalid { .. })) => (e.field_errors(), None),
+            Some(e) => (Vec::new(), Some(error_text(tr, e))),
+        };
+        FormErrors { tr, fields, general, claimed: Default::default() }
+    }
+
+    pub fn any(&self) -> bool {
+        !self.fields.is_empty() || self.general.is_some()
+    }
+
+    /// Why `field` (or one of its parts: `billing_address` for `billing_address.postcode`) is
+    /// refused, for the input `input_id` labelled `label`; the summary links to it.
+    pub fn at(&self, field: &str, input_id: &str, label: &str) -> Option<String> {
+        let fe = self.fields.iter().find(|fe| {
+            fe.field == field
+                || fe.field.strip_prefix(field).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        })?;
+        let message = refusal(self.tr.0, &fe.message);
+        let mut claimed = self.claimed.borrow_mut();
+        if !claimed.iter().any(|c| c.input_id == input_id) {
+            claimed.push(Claim {
+                field: fe.field.clone(),
+                input_id: input_id.to_string(),
+                label: label.to_string(),
+                message: message.clone(),
+            });
+        }
+        Some(message)
+    }
+
+    /// The summary: every refusal, linked to its field; to render after the fields.
+    pub fn summary(&self) -> Markup {
+        if !self.any() {
+            return html! {};
+        }
+        let claimed = self.claimed.borrow();
+        // French puts a space before a colon.
+        let colon = match self.tr.0 {
+            immovr_core::model::Language::Fr => " : ",
+            immovr_core::model::Language::En => ": ",
+        };
+        let unclaimed: Vec<_> = self.fields.iter().filter(|fe| !claimed.iter().any(|c| c.field == fe.field)).collect();
+        html! {
+            div.error-summary #erreurs role="alert" tabindex="-1" aria-labelledby="erreurs-titre" {
+                p #erreurs-titre { strong { (self.tr.t("error.summary")) } }
+                ul {
+                    @if let Some(g) = &self.general { li { (g) } }
+                    @for c in claimed.iter() {
+                        li { a href={ "#" (c.input_id) } { (c.label) (colon) (c.message) } }
+                    }
+                    @for fe in unclaimed {
+                        li { (fe.field) (colon) (refusal(self.tr.0, &fe.message)) }
+                    }
+                }
+            }
+        }
     }
 }

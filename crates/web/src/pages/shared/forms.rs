@@ -6,9 +6,9 @@ use crate::AppState;
 use crate::pages::shared::i18n::Tr;
 use crate::pages::shared::*;
 use axum::extract::Multipart;
-use immovr_core::DomainError;
 use immovr_core::model::*;
 use immovr_core::ports::{NewAttachment, NewQuoteRequest, OfflineAcceptance};
+use immovr_core::{Checks, DomainError};
 use maud::Markup;
 use maud::html;
 use serde::Deserialize;
@@ -105,37 +105,54 @@ pub async fn read_upload_form(
             Some(_) => {} // an empty file input
             None => match field.text().await {
                 Ok(text) => form.fields.0.push((name, text)),
-                Err(e) => return Err((form, DomainError::validation(name, e.to_string()))),
+                Err(_) => return Err((form, DomainError::validation(name, "could not be read"))),
             },
         }
     }
     Ok(form)
 }
 
-/// An acceptance received offline, from its form's fields (the page's and the API's).
-pub fn offline_acceptance(f: &Fields) -> Result<OfflineAcceptance, DomainError> {
-    let signed_on = f.get("signed_on");
-    let signed_on = signed_on
-        .trim()
-        .parse::<jiff::civil::Date>()
-        .map_err(|_| DomainError::validation("signed_on", "a date such as 2026-12-06"))?;
+/// An acceptance received offline, from its form's fields (the page's and the API's), with
+/// every refusal at once (`evidence` says whether the signed document came with them).
+pub fn offline_acceptance(f: &Fields, evidence: bool) -> Result<OfflineAcceptance, DomainError> {
+    let mut checks = Checks::new();
+    checks.check(immovr_core::text::line("signer_name", &f.get("signer_name"), 200));
+    let signed_on = f.get("signed_on").trim().parse::<jiff::civil::Date>().ok();
+    if signed_on.is_none() {
+        checks.refuse("signed_on", "a date such as 2026-12-06");
+    }
     let channel = match f.get("channel").trim() {
-        "paper" => AcceptanceChannel::Paper,
-        "email" => AcceptanceChannel::Email,
-        _ => return Err(DomainError::validation("channel", "paper or email")),
+        "paper" => Some(AcceptanceChannel::Paper),
+        "email" => Some(AcceptanceChannel::Email),
+        _ => {
+            checks.refuse("channel", "paper or email");
+            None
+        }
     };
-    Ok(OfflineAcceptance { signer_name: f.get("signer_name"), signed_on, channel })
+    if !evidence {
+        checks.refuse("evidence", "attach the signed document");
+    }
+    checks.done()?;
+    match (signed_on, channel) {
+        (Some(signed_on), Some(channel)) => {
+            Ok(OfflineAcceptance { signer_name: f.get("signer_name"), signed_on, channel })
+        }
+        _ => Err(DomainError::validation("signed_on", "a date such as 2026-12-06")),
+    }
 }
 
+/// A labelled text input named `name` (its id `f-{name}`), showing why the domain refused
+/// `field` when it did.
 pub fn text_input(
-    name: &str,
+    errs: &FormErrors,
+    (name, field): (&str, &str),
     label: &str,
     value: &str,
     autocomplete: &str,
     required: bool,
-    error: Option<String>,
 ) -> Markup {
     let id = format!("f-{name}");
+    let error = errs.at(field, &id, label);
     html! {
         label for=(id) { (label) }
         input id=(id) type=(if autocomplete == "email" { "email" } else if autocomplete == "tel" { "tel" } else { "text" })
@@ -143,6 +160,19 @@ pub fn text_input(
             aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[error.as_ref().map(|_| format!("{id}-err"))];
         @if let Some(e) = error { p.field-error id={ (id) "-err" } { (e) } }
     }
+}
+
+/// Why a field is refused, under it (`{input_id}-err`, which the input names in its
+/// `aria-describedby`).
+pub fn field_message(input_id: &str, error: &Option<String>) -> Markup {
+    html! { @if let Some(e) = error { p.field-error id={ (input_id) "-err" } { (e) } } }
+}
+
+/// The `aria-describedby` of an input: its help text, and its error when it has one.
+pub fn described_by(input_id: &str, help: Option<&str>, error: &Option<String>) -> Option<String> {
+    let ids: Vec<String> =
+        help.map(str::to_string).into_iter().chain(error.as_ref().map(|_| format!("{input_id}-err"))).collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
 }
 
 #[derive(Default)]
@@ -169,30 +199,40 @@ impl RequestForm {
         }
     }
 
-    pub fn to_input(&self) -> Result<NewQuoteRequest, DomainError> {
-        let parse_opt = |field: &str, v: &str| -> Result<Option<String>, DomainError> {
-            let v = v.trim();
-            if v.is_empty() { Ok(None) } else { Ok(Some(v.replace(',', "."))) }.and_then(|o: Option<String>| {
-                if o.as_deref().is_some_and(|s| s.len() > 40) {
-                    Err(DomainError::validation(field, "too long"))
-                } else {
-                    Ok(o)
-                }
-            })
+    /// The request as typed, and the refusals of what could not be read (left out of it).
+    pub fn to_input(&self) -> (NewQuoteRequest, Checks) {
+        let mut checks = Checks::new();
+        let mut read = |field: &str, v: &str, parse: &dyn Fn(&str) -> Option<()>, why: &str| -> Option<String> {
+            let v = v.trim().replace(',', ".");
+            if v.is_empty() {
+                None
+            } else if v.chars().count() > 40 {
+                checks.refuse(field, "too long");
+                None
+            } else if parse(&v).is_none() {
+                checks.refuse(field, why);
+                None
+            } else {
+                Some(v)
+            }
         };
-        let surface_m2 = parse_opt("surface_m2", &self.surface)?
-            .map(|s| {
-                immovr_core::money::read_decimal(&s, true)
-                    .ok_or_else(|| DomainError::validation("surface_m2", "a number of square metres"))
-            })
-            .transpose()?;
-        let rooms = parse_opt("rooms", &self.rooms)?
-            .map(|s| s.parse().map_err(|_| DomainError::validation("rooms", "a whole number")))
-            .transpose()?;
-        let wished_date = parse_opt("wished_date", &self.wished_date)?
-            .map(|s| s.parse().map_err(|_| DomainError::validation("wished_date", "a date (YYYY-MM-DD)")))
-            .transpose()?;
-        Ok(NewQuoteRequest {
+        let surface_m2 = read(
+            "surface_m2",
+            &self.surface,
+            &|s| immovr_core::money::read_decimal(s, true).map(|_| ()),
+            "a number of square metres",
+        )
+        .and_then(|s| immovr_core::money::read_decimal(&s, true));
+        let rooms = read("rooms", &self.rooms, &|s| s.parse::<i64>().ok().map(|_| ()), "a whole number")
+            .and_then(|s| s.parse().ok());
+        let wished_date = read(
+            "wished_date",
+            &self.wished_date,
+            &|s| s.parse::<jiff::civil::Date>().ok().map(|_| ()),
+            "a date (YYYY-MM-DD)",
+        )
+        .and_then(|s| s.parse().ok());
+        let request = NewQuoteRequest {
             property_type: self.property_type.clone(),
             property_address: self.property_address.clone(),
             surface_m2,
@@ -200,23 +240,25 @@ impl RequestForm {
             wanted: self.wanted.clone(),
             wished_date,
             notes: Some(self.notes.clone()),
-        })
+        };
+        (request, checks)
     }
 }
 
-pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, err: &Option<DomainError>) -> Markup {
-    let fe = |field: &str| field_error(err, field);
+pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, errs: &FormErrors) -> Markup {
     html! {
         fieldset {
             legend { (tr.t("request.property")) }
-            (text_input("property_type", tr.t("request.type"), &f.property_type, "off", true, fe("property_type")))
-            (text_input("property_address", tr.t("request.address"), &f.property_address, "street-address", true, fe("property_address")))
-            (text_input("surface", tr.t("request.surface"), &f.surface, "off", false, fe("surface_m2")))
-            (text_input("rooms", tr.t("request.rooms"), &f.rooms, "off", false, fe("rooms")))
+            (text_input(errs, ("property_type", "property_type"), tr.t("request.type"), &f.property_type, "off", true))
+            (text_input(errs, ("property_address", "property_address"), tr.t("request.address"), &f.property_address, "street-address", true))
+            (text_input(errs, ("surface", "surface_m2"), tr.t("request.surface"), &f.surface, "off", false))
+            (text_input(errs, ("rooms", "rooms"), tr.t("request.rooms"), &f.rooms, "off", false))
         }
-        fieldset {
+        // Each field claims its error where it stands: the summary lists them in the page's order.
+        @let wanted_error = errs.at("wanted", "f-wanted", tr.t("request.services"));
+        fieldset #f-wanted tabindex="-1" aria-describedby=[described_by("f-wanted", None, &wanted_error)] {
             legend { (tr.t("request.services")) }
-            @if let Some(e) = fe("wanted") { p.field-error { (e) } }
+            (field_message("f-wanted", &wanted_error))
             ul.checks {
                 @for item in catalogue {
                     li {
@@ -227,17 +269,25 @@ pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, err
                     }
                 }
             }
+            @let date_error = errs.at("wished_date", "f-wished_date", tr.t("request.date"));
             label for="f-wished_date" { (tr.t("request.date")) " " span.hint { (tr.t("optional")) } }
-            input #f-wished_date type="date" name="wished_date" value=(f.wished_date);
-            @if let Some(e) = fe("wished_date") { p.field-error { (e) } }
+            input #f-wished_date type="date" name="wished_date" value=(f.wished_date)
+                aria-invalid=[date_error.as_ref().map(|_| "true")] aria-describedby=[described_by("f-wished_date", None, &date_error)];
+            (field_message("f-wished_date", &date_error))
             label for="f-notes" { (tr.t("request.notes")) " " span.hint { (tr.t("optional")) } }
             textarea #f-notes name="notes" rows="4" { (f.notes) }
+            @let files_error = errs.at("attachments", "f-files", tr.t("request.files"));
             label for="f-files" { (tr.t("request.files")) " " span.hint { (tr.t("optional")) } }
             p.hint #f-files-help { (tr.t("request.files.help")) }
-            input #f-files type="file" name="attachments" multiple accept=".pdf,.jpg,.jpeg,.png,.webp,.heic,application/pdf,image/*"
-                aria-describedby="f-files-help" aria-invalid=[fe("attachments").map(|_| "true")];
-            @if let Some(e) = fe("attachments") { p.field-error { (e) } }
+            input #f-files type="file" name="attachments" multiple accept=(ACCEPTED_FILES) data-max-files=(immovr_app::uploads::MAX_ATTACHMENTS)
+                aria-describedby=[described_by("f-files", Some("f-files-help"), &files_error)] aria-invalid=[files_error.as_ref().map(|_| "true")];
+            (field_message("f-files", &files_error))
             progress.upload hidden max="100" value="0" aria-label=(tr.t("request.files.progress")) {}
         }
     }
 }
+
+/// What the file inputs of plans, photos and signed documents take (checked again by content
+/// on the server).
+pub const ACCEPTED_FILES: &str =
+    ".pdf,.jpg,.jpeg,.png,.webp,.heic,.heif,application/pdf,image/jpeg,image/png,image/webp,image/heic,image/heif";

@@ -7,6 +7,7 @@ mod error;
 mod forms;
 pub mod i18n;
 mod layout;
+pub mod messages;
 pub mod paging;
 
 pub use context::*;
