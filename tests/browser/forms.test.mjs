@@ -111,3 +111,25 @@ test("without JavaScript the refused form still lists and marks every error", as
   await shot(page, "inscription-erreurs-en-sans-js");
   await ctx.close();
 });
+
+test("the studio's front door and its legal pages, at 1280 px and 375 px", async () => {
+  for (const width of [1280, 375]) {
+    const ctx = await browser.newContext({ locale: "fr-FR", viewport: { width, height: 900 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(15000);
+    await page.goto(server.base + "/");
+    await assert.doesNotReject(page.getByRole("heading", { name: "Votre projet en cinq étapes" }).waitFor());
+    assert.equal(await page.locator("ol.steps li").count(), 5);
+    await checkA11y(page, `accueil (${width} px)`);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= width, "the home fits");
+    await shot(page, `${width}px-accueil`);
+    await page.getByRole("link", { name: "Conditions générales de vente" }).first().click();
+    await page.waitForURL("**/cgv");
+    await checkA11y(page, `cgv (${width} px)`);
+    await shot(page, `${width}px-cgv`);
+    await page.goto(server.base + "/");
+    await page.getByRole("link", { name: "Demander un devis" }).first().click();
+    await page.waitForURL("**/inscription");
+    await ctx.close();
+  }
+});

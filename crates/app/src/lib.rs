@@ -11,6 +11,7 @@ pub mod auth;
 pub mod billing;
 pub mod documents;
 pub mod idempotency;
+pub mod legal;
 pub mod live;
 pub mod messages;
 pub mod orders;

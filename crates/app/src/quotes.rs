@@ -4,8 +4,8 @@
 use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
-    Acceptance, AcceptanceChannel, Attachment, CompanySettings, DocumentKind, Id, Quote, QuoteStatus, Refusal,
-    RefusalKind, Role,
+    Acceptance, AcceptanceChannel, Attachment, CompanySettings, DocumentKind, Id, LegalKind, Quote, QuoteStatus,
+    Refusal, RefusalKind, Role,
 };
 use immovr_core::money::{Line, check_lines, totals};
 use immovr_core::notification::{self, Notification};
@@ -144,12 +144,24 @@ impl App {
         audit(tx.as_mut(), now, actor, "quote.sent", ("quote", id), detail).await?;
         let shown = Shown { quote: Some(quote.clone()), ..Shown::default() };
         issue(tx.as_mut(), now, &company, &client, DocumentKind::Quote, id, &number, shown).await?;
+        // A revision tells what changed since the version before (sent, so no longer changing).
+        let changes = match q.version {
+            1 => None,
+            v => self
+                .db
+                .quote_versions(Scope::Staff, q.family_id)
+                .await?
+                .iter()
+                .find(|before| before.version == v - 1)
+                .map(|before| Box::new(notification::QuoteChanges::between(before, &q))),
+        };
         let sent = Notification::QuoteSent {
             quote_id: id,
             number,
             version: q.version,
             valid_until: q.valid_until,
             total_incl_vat: q.totals.total_incl_vat,
+            changes,
         };
         notify(tx.as_mut(), now, &client, sent).await?;
         self.answer(tx, Outcome::Done, quote).await
@@ -238,6 +250,8 @@ impl App {
         }
         let hash = rules::quote_content_hash(&q);
         let online = given.channel == AcceptanceChannel::Online;
+        // The terms in force as the client accepts (0: immovr's model, the studio has published none).
+        let terms_version = tx.legal_texts(LegalKind::Terms).await?.last().map_or(0, |t| t.version);
         let acceptance = Acceptance {
             signer_name: given.signer_name.clone(),
             consent: true,
@@ -250,18 +264,21 @@ impl App {
             signed_on: given.signed_on,
             recorded_by: given.recorded_by,
             evidence: given.evidence,
+            terms_version: Some(terms_version),
         };
         let quote = tx.mark_accepted(&q, &acceptance).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
         let po_number = next_number(tx.as_mut(), &company.purchase_order_prefix, today).await?;
         let po = tx.insert_purchase_order(&po_number, &quote, now).await?;
         let detail = if online {
-            json!({"signer": given.signer_name, "content_sha256": hash, "user_agent": actor.user_agent})
+            json!({"signer": given.signer_name, "content_sha256": hash, "user_agent": actor.user_agent,
+                "terms_version": terms_version})
         } else {
             let e = acceptance.evidence.as_ref();
             json!({
                 "signer": given.signer_name,
                 "content_sha256": hash,
+                "terms_version": terms_version,
                 "channel": acceptance.channel.as_str(),
                 "signed_on": acceptance.signed_on,
                 "evidence_sha256": e.map(|e| e.sha256.clone()),

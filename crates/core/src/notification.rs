@@ -15,6 +15,80 @@ use crate::error::{DomainError, Result};
 use crate::links::{backoffice, portal};
 use crate::model::{DocumentKind, Id, RefusalKind, ThreadKind};
 
+/// What a revised quote changes of the version before: its lines added, removed and changed
+/// (matched by catalogue code, or by description), and the totals before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuoteChanges {
+    pub previous_version: i64,
+    pub added: Vec<LineSummary>,
+    pub removed: Vec<LineSummary>,
+    /// Each changed line as it was, and as it is.
+    pub changed: Vec<(LineSummary, LineSummary)>,
+    pub total_before: Decimal,
+    pub total_after: Decimal,
+}
+
+/// A quote line as a change shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineSummary {
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit: String,
+    pub total_excl_vat: Decimal,
+}
+
+impl LineSummary {
+    fn of(l: &crate::money::Line) -> LineSummary {
+        LineSummary {
+            description: l.description.clone(),
+            quantity: l.quantity.normalize(),
+            unit: l.unit.clone(),
+            total_excl_vat: l.total_excl_vat,
+        }
+    }
+}
+
+impl QuoteChanges {
+    /// What `after` changes of `before` (its version before).
+    pub fn between(before: &crate::model::Quote, after: &crate::model::Quote) -> QuoteChanges {
+        // The same line: the same catalogue code, or the same description.
+        let same = |a: &crate::money::Line, b: &crate::money::Line| match (&a.code, &b.code) {
+            (Some(x), Some(y)) if x == y => true,
+            _ => a.description.trim().to_lowercase() == b.description.trim().to_lowercase(),
+        };
+        let mut changes = QuoteChanges {
+            previous_version: before.version,
+            added: Vec::new(),
+            removed: Vec::new(),
+            changed: Vec::new(),
+            total_before: before.totals.total_incl_vat,
+            total_after: after.totals.total_incl_vat,
+        };
+        for l in &after.lines {
+            match before.lines.iter().find(|b| same(b, l)) {
+                None => changes.added.push(LineSummary::of(l)),
+                Some(b) => {
+                    let unchanged = b.description == l.description
+                        && b.quantity == l.quantity
+                        && b.unit == l.unit
+                        && b.unit_price == l.unit_price
+                        && b.discount == l.discount
+                        && b.vat_rate == l.vat_rate;
+                    if !unchanged {
+                        changes.changed.push((LineSummary::of(b), LineSummary::of(l)));
+                    }
+                }
+            }
+        }
+        for b in &before.lines {
+            if !after.lines.iter().any(|l| same(b, l)) {
+                changes.removed.push(LineSummary::of(b));
+            }
+        }
+        changes
+    }
+}
+
 /// Every notification immovr sends, with what it says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
@@ -27,6 +101,9 @@ pub enum Notification {
         version: i64,
         valid_until: Date,
         total_incl_vat: Decimal,
+        /// A revision: what changed since the version before.
+        #[serde(default)]
+        changes: Option<Box<QuoteChanges>>,
     },
     /// The studio moved a quote's validity date.
     QuoteExtended {

@@ -126,6 +126,7 @@ pub fn quote(inputs: &[LineInput], accepted: bool) -> Quote {
             signed_on: None,
             recorded_by: None,
             evidence: None,
+            terms_version: Some(1),
         }),
         refusal: None,
         created_at: ts("2026-06-14T08:00:00Z"),

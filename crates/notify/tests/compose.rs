@@ -2,7 +2,9 @@
 //! to the right page, the Message-ID; a studio's template replaces the shipped one.
 
 use immovr_core::model::{CompanySettings, Language, OutboxMessage, RefusalKind, ThreadKind};
-use immovr_core::notification::{self, LinkNews, MessageNews, Notification, PlannedStages, StageNews};
+use immovr_core::notification::{
+    self, LineSummary, LinkNews, MessageNews, Notification, PlannedStages, QuoteChanges, StageNews,
+};
 use immovr_notify::{Attachment, Composer, link, shoot_invitation};
 use serde_json::json;
 
@@ -60,6 +62,32 @@ fn kinds() -> Vec<(Notification, &'static str)> {
                 version: 2,
                 valid_until: date("2026-07-15"),
                 total_incl_vat: d("894.60"),
+                changes: Some(Box::new(QuoteChanges {
+                    previous_version: 1,
+                    added: vec![LineSummary {
+                        description: "Plan 2D coté".into(),
+                        quantity: d("1"),
+                        unit: "plan".into(),
+                        total_excl_vat: d("120.00"),
+                    }],
+                    removed: vec![],
+                    changed: vec![(
+                        LineSummary {
+                            description: "Home staging virtuel".into(),
+                            quantity: d("3"),
+                            unit: "pièce".into(),
+                            total_excl_vat: d("267.00"),
+                        },
+                        LineSummary {
+                            description: "Home staging virtuel".into(),
+                            quantity: d("2"),
+                            unit: "pièce".into(),
+                            total_excl_vat: d("178.00"),
+                        },
+                    )],
+                    total_before: d("787.80"),
+                    total_after: d("894.60"),
+                })),
             },
             "/compte/devis/3",
         ),
@@ -229,6 +257,17 @@ fn every_kind_composes_in_both_languages_with_its_link() {
     assert!(text.contains("500,00\u{a0}€") && text.contains("394,60\u{a0}€"), "{text}");
     let m = message(&kinds()[0].0, Language::En);
     assert!(composer.text(&m, &company()).unwrap().1.contains("valid until 15 July 2026"));
+    // A revision says it is one, and what changed.
+    let (subject, text) = composer.text(&message(&kinds()[0].0, Language::Fr), &company()).unwrap();
+    assert_eq!(subject, "Votre devis D-2026-0001 révisé (version 2) est disponible");
+    for line in [
+        "Ce qui change depuis la version 1 :",
+        "- ajouté : Plan 2D coté (1 plan), 120,00\u{a0}€ HT",
+        "- modifié : Home staging virtuel, 3 → 2 pièce, 267,00\u{a0}€ → 178,00\u{a0}€ HT",
+        "- total TTC : 787,80\u{a0}€ → 894,60\u{a0}€",
+    ] {
+        assert!(text.contains(line), "{line} missing: {text}");
+    }
 }
 
 #[test]

@@ -133,6 +133,14 @@ impl JournalQueries for SqlStore {
         crate::support::company(&mut tx).await
     }
 
+    async fn legal_texts(&self, kind: immovr_core::model::LegalKind) -> Result<Vec<immovr_core::model::LegalText>> {
+        let mut tx = self.db.read().await?;
+        match tx.setting(&format!("legal.{}", kind.as_str())).await? {
+            Some(value) => immovr_core::Context::context(serde_json::from_str(&value), "the legal texts"),
+            None => Ok(Vec::new()),
+        }
+    }
+
     async fn audit_events(&self, filter: &AuditFilter) -> Result<Page<AuditEvent>> {
         self.audit_page(filter).await
     }

@@ -50,6 +50,7 @@ pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, toda
                 }),
                 None => None,
             },
+            terms_version: r.opt_i64("accept_terms_version")?,
         }),
         None => None,
     };
@@ -281,7 +282,8 @@ impl QuoteRepo for SqlTx {
                 "UPDATE quotes SET status = 'accepted', signer_name = $2, consent = 1, terms_accepted = 1, accepted_at = $3, \
                  accept_ip = $4, accept_user_agent = $5, content_sha256 = $6, accept_channel = $7, accept_signed_on = $8, \
                  accept_recorded_by = $9, accept_evidence_filename = $10, accept_evidence_content_type = $11, \
-                 accept_evidence_size = $12, accept_evidence_sha256 = $13, accept_evidence_key = $14 \
+                 accept_evidence_size = $12, accept_evidence_sha256 = $13, accept_evidence_key = $14, \
+                 accept_terms_version = $15 \
                  WHERE id = $1 AND status = 'sent' RETURNING *",
                 args![
                     q.id,
@@ -297,7 +299,8 @@ impl QuoteRepo for SqlTx {
                     e.map(|e| e.content_type.clone()),
                     e.map(|e| e.size_bytes),
                     e.map(|e| e.sha256.clone()),
-                    e.map(|e| e.storage_key.clone())
+                    e.map(|e| e.storage_key.clone()),
+                    a.terms_version
                 ],
             )
             .await

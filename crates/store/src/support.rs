@@ -60,6 +60,24 @@ impl Journal for SqlTx {
         Ok(())
     }
 
+    async fn legal_texts(&mut self, kind: LegalKind) -> Result<Vec<LegalText>> {
+        match self.tx.setting(&format!("legal.{}", kind.as_str())).await? {
+            Some(value) => serde_json::from_str(&value).context("the legal texts"),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn set_legal_texts(&mut self, kind: LegalKind, texts: &[LegalText]) -> Result<()> {
+        let value = serde_json::to_string(texts).context("the legal texts")?;
+        self.tx
+            .write_settings(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                args![format!("legal.{}", kind.as_str()), value],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn next_in_series(&mut self, series: &str) -> Result<i64> {
         // The counter row stays locked until commit, and a rollback gives the number back.
         let row = self

@@ -3,7 +3,7 @@
 //! documents' snapshots, the next number of a series; and the company settings it reads.
 
 use async_trait::async_trait;
-use immovr_core::model::{CompanySettings, DocumentSnapshot, Id, Language};
+use immovr_core::model::{CompanySettings, DocumentSnapshot, Id, Language, LegalKind, LegalText};
 use immovr_core::{Change, Notification, Result};
 use jiff::Timestamp;
 
@@ -22,6 +22,10 @@ pub trait Journal: Send {
     /// The company settings, as this transaction sees them.
     async fn company(&mut self) -> Result<CompanySettings>;
     async fn set_company(&mut self, settings: &CompanySettings) -> Result<()>;
+    /// Every published version of a legal text, oldest first.
+    async fn legal_texts(&mut self, kind: LegalKind) -> Result<Vec<LegalText>>;
+    /// Replaces the published versions of a legal text.
+    async fn set_legal_texts(&mut self, kind: LegalKind, texts: &[LegalText]) -> Result<()>;
     /// Takes the next value of a numbering series (a counter row locked until commit: a rollback
     /// gives the number back, so numbers have no gap).
     async fn next_in_series(&mut self, series: &str) -> Result<i64>;

@@ -35,6 +35,8 @@ pub trait Mailbox: Send + Sync {
 #[async_trait]
 pub trait JournalQueries: Send + Sync {
     async fn company(&self) -> Result<immovr_core::model::CompanySettings>;
+    /// Every published version of a legal text, oldest first.
+    async fn legal_texts(&self, kind: immovr_core::model::LegalKind) -> Result<Vec<immovr_core::model::LegalText>>;
     async fn audit_events(&self, filter: &AuditFilter) -> Result<Page<AuditEvent>>;
     /// Notifications, newest first. Status: pending, sent, failed; `q`: recipient.
     async fn outbox(&self, list: &ListQuery) -> Result<Page<OutboxMessage>>;

@@ -69,6 +69,22 @@ str_enum!(
 );
 str_enum!(RefusalKind { Decline => "decline", ChangesRequested => "changes_requested" });
 str_enum!(
+    /// The legal texts a studio publishes: its general terms of sale (CGV, accepted with each
+    /// quote), its legal notice (mentions légales) and its privacy policy.
+    LegalKind { Terms => "cgv", Notice => "mentions", Privacy => "privacy" }
+);
+
+/// A published version of a legal text. Versions are kept: an acceptance names the version of
+/// the terms it accepted. Version 0 is the text immovr proposes until the studio publishes its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LegalText {
+    pub kind: LegalKind,
+    pub version: i64,
+    pub body: String,
+    pub published_at: Timestamp,
+    pub published_by: String,
+}
+str_enum!(
     /// How a client's "bon pour accord" reached the studio: signed in the portal, or received
     /// offline (a signed paper copy, or a signed email) and recorded by staff.
     AcceptanceChannel { Online => "online", Paper => "paper", Email => "email" }
@@ -247,6 +263,9 @@ pub struct Acceptance {
     /// Offline: the signed document as received (scan, or the email printed to PDF).
     #[serde(default)]
     pub evidence: Option<Attachment>,
+    /// The version of the general terms of sale (CGV) in force when the quote was accepted.
+    #[serde(default)]
+    pub terms_version: Option<i64>,
 }
 
 impl AcceptanceChannel {

@@ -172,6 +172,7 @@ pub(super) fn rows(
                         signed_on: None,
                         recorded_by: None,
                         evidence: None,
+                        terms_version: Some(0),
                     })
                 }
                 Outcome::Declined => {

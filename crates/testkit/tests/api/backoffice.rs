@@ -614,3 +614,66 @@ both!(the_builder_gives_every_refusal_and_keeps_the_draft, async |app: &TestApp|
     assert!(html.contains("value=\"Plan 2D\"") && html.contains("value=\"-5\""), "every line stays");
     assert!(app.list(&app.admin, "/api/v1/quotes").await.is_empty(), "nothing was created");
 });
+
+// The studio's front door and its legal texts: a public home from the settings and the
+// catalogue; CGV, legal notice and privacy policy published by an admin as versions, each still
+// readable; the acceptance of a quote keeps the version of the CGV in force.
+both!(public_home_and_versioned_legal_texts, async |app: &TestApp| {
+    let item = json!({"code": "VISITE-360", "kind": "service", "label_fr": "Visite virtuelle 360°", "label_en": "360° tour",
+        "unit": "forfait", "unit_price": "390", "vat_rate": "20"});
+    assert_eq!(app.post(&app.admin, "/api/v1/catalogue", item).await.status, StatusCode::CREATED);
+    let visitor = Client::builder().redirect(redirect::Policy::none()).build().unwrap();
+    let get = async |b: &Client, path: &str| {
+        let r = b.get(format!("{}{path}", app.base)).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    let (status, home) = get(&visitor, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    for shown in [
+        "Visite virtuelle 360°",
+        "Votre projet en cinq étapes",
+        "href=\"/inscription\"",
+        "href=\"/cgv\"",
+        "href=\"/mentions-legales\"",
+        "href=\"/confidentialite\"",
+        "Nous contacter",
+    ] {
+        assert!(home.contains(shown), "the home shows {shown}");
+    }
+    let (_, model) = get(&visitor, "/cgv").await;
+    assert!(model.contains("Modèle proposé par immovr"), "until the studio publishes, immovr's model");
+
+    // An admin publishes two versions; sales may not.
+    let (admin, csrf) = staff_browser(app, "gerance@studio.example", &[Role::Admin]).await;
+    let publish = async |b: &Client, csrf: &str, body: &str| {
+        b.post(format!("{}/gestion/textes-legaux/cgv", app.base))
+            .form(&[("csrf", csrf), ("body", body)])
+            .send()
+            .await
+            .unwrap()
+    };
+    let empty = publish(&admin, &csrf, "   ").await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().await.unwrap().contains("à renseigner"), "refused in French");
+    assert_eq!(publish(&admin, &csrf, "Objet\n\nPremière version.").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(publish(&admin, &csrf, "Objet\n\nDeuxième version.").await.status(), StatusCode::SEE_OTHER);
+    let (sales, sales_csrf) = staff_browser(app, "ventes-cgv@studio.example", &[Role::Sales]).await;
+    assert_eq!(publish(&sales, &sales_csrf, "Pirate").await.status(), StatusCode::FORBIDDEN);
+    let (_, current) = get(&visitor, "/cgv").await;
+    assert!(current.contains("Deuxième version.") && current.contains("Version 2"), "{current}");
+    assert!(current.contains("<h2>Objet</h2>"), "a short line alone is a heading");
+    let (_, first) = get(&visitor, "/cgv/v/1").await;
+    assert!(first.contains("Première version."), "an earlier version stays readable");
+    assert_eq!(get(&visitor, "/cgv/v/9").await.0, StatusCode::NOT_FOUND);
+
+    // The acceptance keeps the version in force.
+    let (client_id, client) = app.signup("Accord CGV").await;
+    let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
+    let accepted = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    let quote = app.get(&app.admin, &format!("/api/v1/quotes/{q}")).await;
+    assert_eq!(quote.body["acceptance"]["terms_version"], 2, "{}", quote.body);
+    let audit = app.list(&app.admin, "/api/v1/audit?entity_kind=quote").await;
+    let event = audit.iter().find(|e| e["action"] == "quote.accepted").expect("the acceptance's event");
+    assert_eq!(event["detail"]["terms_version"], 2, "the audit keeps it too");
+});

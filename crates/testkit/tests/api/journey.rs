@@ -101,6 +101,29 @@ both!(whole_journey, async |app: &TestApp| {
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
     assert_eq!(app.post(&admin, &format!("/api/v1/quotes/{v2}/send"), json!({})).await.status, StatusCode::OK);
     assert_eq!(app.get(&client, &format!("/api/v1/quotes/{v1}")).await.body["status"], "superseded");
+    // Its email says what changed: the plan removed, the total from 894.60 to 768.00.
+    let outbox = app.list(&admin, "/api/v1/outbox").await;
+    let revised = outbox
+        .iter()
+        .find(|r| r["kind"] == "quote_sent" && r["payload"]["version"] == 2)
+        .expect("the revision's email");
+    let changes = &revised["payload"]["changes"];
+    assert_eq!(changes["previous_version"], 1, "{changes}");
+    assert_eq!(changes["removed"][0]["description"], "Plan 2D (logement social)", "{changes}");
+    assert!(changes["added"].as_array().unwrap().is_empty() && changes["changed"].as_array().unwrap().is_empty());
+    assert_eq!((dec(&changes["total_before"]), dec(&changes["total_after"])), (d("894.60"), d("768.00")));
+    // The client compares the two versions side by side.
+    let compared = app
+        .http
+        .get(format!("{}/compte/devis/{v2}/comparer", app.base))
+        .header("cookie", format!("immovr_session={client}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compared.status(), StatusCode::OK);
+    let compared = compared.text().await.unwrap();
+    assert!(compared.contains("Retiré :") && compared.contains("Plan 2D (logement social)"), "{compared}");
+    assert!(compared.contains("Version 1") && compared.contains("Version 2"), "both versions side by side");
     let pdf = app.http.get(format!("{}/api/v1/quotes/{v2}/pdf", app.base)).bearer_auth(&client).send().await.unwrap();
     let disposition = pdf.headers()["content-disposition"].to_str().unwrap().to_string();
     assert!(

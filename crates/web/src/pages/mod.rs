@@ -8,13 +8,14 @@
 mod auth;
 mod backoffice;
 mod portal;
+pub(crate) mod public;
 pub(crate) mod shared;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use shared::{CSRF_COOKIE, NewCsrf};
@@ -25,7 +26,7 @@ use crate::AppState;
 /// Every page but those whose forms carry files.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/compte") }))
+        .merge(public::routes())
         .merge(auth::routes())
         .merge(portal::routes())
         .merge(backoffice::routes())

@@ -110,7 +110,7 @@ async fn signup_form(
                 aria-invalid=[password_error.as_ref().map(|_| "true")] aria-describedby=[described_by("password", None, &password_error)];
             (field_message("password", &password_error))
         }
-        p.hint { (tr.t("signup.privacy")) }
+        p.hint #signup-privacy { (tr.t("signup.privacy")) " " a href="/confidentialite" { (tr.t("legal.privacy")) } }
         button type="submit" { (tr.t("signup.submit")) }
     };
     Ok(html! {

@@ -37,6 +37,7 @@ mod builder;
 mod catalogue;
 mod clients;
 mod journal;
+mod legal;
 mod orders;
 mod quotes;
 mod settings;
@@ -81,6 +82,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/gestion/catalogue", get(catalogue::catalogue).post(catalogue::create_item))
         .route("/gestion/catalogue/{id}", post(catalogue::update_item))
         .route("/gestion/parametres", get(settings::settings).post(settings::save_settings))
+        .route("/gestion/textes-legaux", get(legal::legal_texts))
+        .route("/gestion/textes-legaux/{kind}", post(legal::publish))
         .route("/gestion/utilisateurs", get(users::users).post(users::create_user))
         .route("/gestion/utilisateurs/{id}", post(users::update_roles))
         .route("/gestion/securite", get(users::security).post(users::enable))

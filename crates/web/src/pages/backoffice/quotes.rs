@@ -169,6 +169,9 @@ fn acceptance_facts(ctx: &Ctx, q: &Quote, a: &Acceptance) -> Markup {
                     dt { (tr.t("bo.offline.evidence")) }
                     dd { a href={ "/api/v1/quotes/" (q.id) "/offline-acceptance/evidence" } { (e.filename) } " — " (human_size(e.size_bytes)) " — " code.hash { (e.sha256) } }
                 }
+                @if let Some(v) = a.terms_version {
+                    dt { (tr.t("legal.cgv")) } dd { a href={ "/cgv/v/" (v) } { (tr.t("legal.version")) " " (v) } }
+                }
                 dt { (tr.t("bo.content_hash")) } dd { code.hash { (a.content_sha256) } }
             }
         }

@@ -49,6 +49,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/compte/demandes/{id}/pieces/{file}", get(orders::attachment))
         .route("/compte/devis", get(quotes::quotes))
         .route("/compte/devis/{id}", get(quotes::quote))
+        .route("/compte/devis/{id}/comparer", get(quotes::compare))
         .route("/compte/devis/{id}/accepter", post(quotes::accept))
         .route("/compte/devis/{id}/refuser", post(quotes::refuse))
         .route("/compte/devis/{id}/messages", post(quotes::quote_message))

@@ -59,6 +59,7 @@ async fn quote_page(
     } else {
         None
     };
+    let terms = state.app.legal_text(immovr_core::model::LegalKind::Terms).await?;
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let days_left = (q.valid_until - today).get_days();
     let errs = FormErrors::new(tr, error.as_ref());
@@ -99,6 +100,8 @@ async fn quote_page(
                             label.check { input #terms type="checkbox" name="terms" value="on" required checked[typed.terms]
                                 aria-invalid=[terms_error.as_ref().map(|_| "true")] aria-describedby=[described_by("terms", None, &terms_error)];
                                 " " (tr.t("quote.accept.terms")) }
+                            p.hint { a href={ "/cgv/v/" (terms.version) } { (tr.t("legal.cgv")) } " — "
+                                @if terms.version == 0 { (tr.t("legal.model")) } @else { (tr.t("legal.version")) " " (terms.version) } }
                             (field_message("terms", &terms_error))
                             button.accept type="submit" { (tr.t("quote.accept")) " — " (tr.money(q.totals.total_incl_vat)) }
                         }
@@ -142,6 +145,9 @@ async fn quote_page(
                         @if let Some(e) = &a.evidence {
                             p { (tr.t("bo.offline.evidence")) " : " a href={ "/api/v1/quotes/" (q.id) "/offline-acceptance/evidence" } { (e.filename) } }
                         }
+                        @if let Some(v) = a.terms_version {
+                            p { (tr.t("legal.accepted_version")) " " a href={ "/cgv/v/" (v) } { (v) } }
+                        }
                         p.hash { (tr.t("quote.hash")) " : " code { (a.content_sha256) } }
                         @if let Some(po) = &purchase_order {
                             p { (tr.t("order.po")) " " strong { (po.number) }
@@ -160,6 +166,7 @@ async fn quote_page(
                         li {
                             @if v.id == q.id { strong { "v" (v.version) } } @else { a href=(links::portal::quote(v.id)) { "v" (v.version) } }
                             " " (quote_badge(&tr, v)) " — " (tr.money(v.totals.total_incl_vat))
+                            @if v.version > 1 { " — " a href={ (links::portal::quote(v.id)) "/comparer" } { (tr.t("quote.compare")) " v" (v.version - 1) } }
                             @if let Some(r) = &v.refusal { @if let Some(cm) = &r.comment { " — « " (cm) " »" } }
                         }
                     }
@@ -317,4 +324,52 @@ pub async fn order_message(
     Form(f): Form<MessageForm>,
 ) -> PageResult {
     post_message(&state, &c, ThreadKind::Order, id, f, links::portal::order(id)).await
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    /// The version to compare with (by default, the one before).
+    avec: Option<i64>,
+}
+
+/// Two versions of a quote side by side, with what changed from one to the other.
+pub async fn compare(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    Query(query): Query<CompareQuery>,
+) -> PageResult {
+    let tr = c.ctx.tr;
+    let q = state.app.quote(&c.ctx.actor, id).await?;
+    let versions: Vec<Quote> = state.app.quote_versions(&c.ctx.actor, q.family_id).await?;
+    let other = query.avec.unwrap_or(q.version - 1);
+    let Some(before) = versions.iter().find(|v| v.version == other && v.version != q.version) else {
+        return Ok(error_page(&c.ctx, StatusCode::NOT_FOUND, tr.t("error.not_found")));
+    };
+    let (before, after) = if before.version < q.version { (before, &q) } else { (&q, before) };
+    let changes = immovr_core::notification::QuoteChanges::between(before, after);
+    let line = |l: &immovr_core::notification::LineSummary| {
+        format!("{} ({} {}), {} HT", l.description, tr.number(l.quantity), l.unit, tr.money(l.total_excl_vat))
+    };
+    let body = html! {
+        section.card aria-labelledby="h-changes" {
+            h2 #h-changes { (tr.t("quote.compare.changes")) " v" (before.version) " → v" (after.version) }
+            ul.changes {
+                @for l in &changes.added { li { strong { (tr.t("quote.compare.added")) } " " (line(l)) } }
+                @for l in &changes.removed { li { strong { (tr.t("quote.compare.removed")) } " " (line(l)) } }
+                @for (b, a) in &changes.changed { li { strong { (tr.t("quote.compare.changed")) } " " (line(b)) " → " (line(a)) } }
+                li { strong { (tr.t("quote.total_ttc")) } " " (tr.money(changes.total_before)) " → " (tr.money(changes.total_after)) }
+            }
+        }
+        div.side-by-side {
+            @for v in [before, after] {
+                section aria-labelledby={ "h-v" (v.version) } {
+                    h2 id={ "h-v" (v.version) } { a href=(links::portal::quote(v.id)) { (tr.t("legal.version")) " " (v.version) } " " (quote_badge(&tr, v)) }
+                    (lines_table(&tr, &v.lines, &v.totals))
+                }
+            }
+        }
+    };
+    let title = format!("{} {}", tr.t("quote.compare.title"), q.number.as_deref().unwrap_or(""));
+    Ok(page(&c.ctx, &title, body).into_response())
 }

@@ -27,6 +27,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
             ("/gestion/journal", "bo.nav.audit"),
             ("/gestion/courriels", "bo.nav.emails"),
             ("/gestion/parametres", "bo.nav.settings"),
+            ("/gestion/textes-legaux", "bo.nav.legal"),
             ("/gestion/utilisateurs", "bo.nav.users"),
             ("/gestion/securite", "bo.nav.security"),
         ]
@@ -87,7 +88,15 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                     h1 { (title) }
                     (body)
                 }
-                footer { p { (tr.t("footer")) } }
+                footer {
+                    p { (tr.t("footer")) }
+                    nav.legal aria-label=(tr.t("legal.mentions")) { ul {
+                        li { a href="/" { (tr.t("home.public.services")) } }
+                        li { a href="/cgv" { (tr.t("legal.cgv")) } }
+                        li { a href="/mentions-legales" { (tr.t("legal.mentions")) } }
+                        li { a href="/confidentialite" { (tr.t("legal.privacy")) } }
+                    } }
+                }
             }
         }
     };
