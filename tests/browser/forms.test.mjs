@@ -133,3 +133,37 @@ test("the studio's front door and its legal pages, at 1280 px and 375 px", async
     await ctx.close();
   }
 });
+
+test("at 375 px the client's tables become cards and the header folds into a menu", async () => {
+  const ctx = await browser.newContext({ locale: "fr-FR", viewport: { width: 375, height: 812 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15000);
+  await page.goto(server.base + "/connexion");
+  await page.getByLabel("Adresse e-mail").fill("claire.dubois@agence-lumiere.example");
+  await page.getByLabel("Mot de passe").fill("immovr-client");
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL("**/compte");
+  const menu = page.locator("details.menu");
+  assert.equal(await menu.evaluate((d) => d.open), false, "the menu is folded");
+  await page.getByText("Menu", { exact: true }).click();
+  await page.getByRole("link", { name: "Devis", exact: true }).click();
+  await page.waitForURL("**/compte/devis");
+  const quote = page.locator("table.stack td a").first();
+  await quote.click();
+  await page.waitForURL(/\/compte\/devis\/\d+$/);
+  for (const path of [new URL(page.url()).pathname, "/compte/devis", "/compte/commandes", "/compte/factures"]) {
+    await page.goto(server.base + path);
+    const overflowing = await page.evaluate(() =>
+      Array.from(document.querySelectorAll(".table-wrap")).filter((w) => w.scrollWidth > w.clientWidth + 1).length);
+    assert.equal(overflowing, 0, `no table scrolls sideways on ${path}`);
+    const display = await page.evaluate(() => {
+      const td = document.querySelector("table.stack td");
+      return td ? getComputedStyle(td).display : "flex";
+    });
+    assert.equal(display, "flex", `rows are cards on ${path}`);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 375, `${path} fits`);
+    await checkA11y(page, `${path} at 375 px`);
+    await shot(page, `375px-cartes${path.replaceAll("/", "-")}`);
+  }
+  await ctx.close();
+});

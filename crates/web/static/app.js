@@ -230,6 +230,16 @@
     });
   }
 
+  // The menu folds on a narrow screen (it is open without JavaScript).
+  function menu() {
+    var details = document.querySelector("details.menu");
+    if (!details || !window.matchMedia) return;
+    var narrow = window.matchMedia("(max-width: 40rem)");
+    function apply() { details.open = !narrow.matches; }
+    apply();
+    if (narrow.addEventListener) narrow.addEventListener("change", apply);
+  }
+
   function enhanceForms() {
     uploads();
     fileChecks();
@@ -240,5 +250,6 @@
   live();
   countdown();
   builder();
+  menu();
   enhanceForms();
 })();

@@ -13,18 +13,18 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): 
     let body = html! {
         (search_form(&tr, "/compte/factures", &form, &["unpaid", "overdue", "paid", "cancelled"], true))
         {
-            div.table-wrap tabindex="0" { table {
+            div.table-wrap tabindex="0" { table.stack {
                 thead { tr { th scope="col" { (tr.t("invoice.number")) } th scope="col" { (tr.t("invoice.issued")) } th scope="col" { (tr.t("invoice.due")) }
                     th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" class="num" { (tr.t("invoice.amount_due")) } th scope="col" { (tr.t("status")) } } }
                 tbody {
                     @for i in &list.items {
                         tr {
-                            td { a href=(links::portal::invoice(i.id)) { (i.number) } }
-                            td { (tr.date(i.issue_date)) }
-                            td { (tr.date(i.due_date)) }
-                            td.num { (tr.money(i.totals.total_incl_vat)) }
-                            td.num { (tr.money(i.amount_due)) }
-                            td { (invoice_badge(&tr, i.status.as_str())) }
+                            td data-label=(tr.t("invoice.number")) { a href=(links::portal::invoice(i.id)) { (i.number) } }
+                            td data-label=(tr.t("invoice.issued")) { (tr.date(i.issue_date)) }
+                            td data-label=(tr.t("invoice.due")) { (tr.date(i.due_date)) }
+                            td.num data-label=(tr.t("quote.total_ttc")) { (tr.money(i.totals.total_incl_vat)) }
+                            td.num data-label=(tr.t("invoice.amount_due")) { (tr.money(i.amount_due)) }
+                            td data-label=(tr.t("status")) { (invoice_badge(&tr, i.status.as_str())) }
                         }
                     }
                 }

@@ -13,15 +13,15 @@ pub async fn orders(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
     let pos = state.app.purchase_orders(&c.ctx.actor, &query).await?;
     let body = html! {
         (search_form(&tr, "/compte/commandes", &form, &[], true))
-        div.table-wrap tabindex="0" { table {
+        div.table-wrap tabindex="0" { table.stack {
             thead { tr { th scope="col" { (tr.t("order.po")) } th scope="col" { (tr.t("quote.number")) } th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) } } }
             tbody {
                 @for p in &pos.items {
                     tr {
-                        td { @if let Some(o) = p.order_id { a href=(links::portal::order(o)) { (p.number) } } @else { a href=(links::portal::quote(p.quote_id)) { (p.number) } } }
-                        td { (p.quote_number) " v" (p.quote_version) }
-                        td.num { (tr.money(p.totals.total_incl_vat)) }
-                        td { @if let Some(s) = p.order_status { (client_badge(&tr, s.as_str())) } @else { (client_badge(&tr, p.status.as_str())) } }
+                        td data-label=(tr.t("order.po")) { @if let Some(o) = p.order_id { a href=(links::portal::order(o)) { (p.number) } } @else { a href=(links::portal::quote(p.quote_id)) { (p.number) } } }
+                        td data-label=(tr.t("quote.number")) { (p.quote_number) " v" (p.quote_version) }
+                        td.num data-label=(tr.t("quote.total_ttc")) { (tr.money(p.totals.total_incl_vat)) }
+                        td data-label=(tr.t("status")) { @if let Some(s) = p.order_status { (client_badge(&tr, s.as_str())) } @else { (client_badge(&tr, p.status.as_str())) } }
                     }
                 }
             }
@@ -87,14 +87,14 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
 fn files_table(tr: &Tr, order_id: Id, files: &[Deliverable]) -> Markup {
     html! {
         div.table-wrap tabindex="0" {
-            table {
-                thead { tr { th scope="col" { "Fichier" } th scope="col" class="num" { (tr.t("deliveries.size")) } th scope="col" { (tr.t("deliveries.checksum")) } } }
+            table.stack {
+                thead { tr { th scope="col" { (tr.t("deliveries.file")) } th scope="col" class="num" { (tr.t("deliveries.size")) } th scope="col" { (tr.t("deliveries.checksum")) } } }
                 tbody {
                     @for f in files {
                         tr {
-                            td { a href={ (links::portal::order(order_id)) "/fichiers/" (f.id) } download { (f.filename) } }
-                            td.num { (human_size(f.size_bytes)) }
-                            td { code.hash { (f.sha256) } }
+                            td data-label=(tr.t("deliveries.file")) { a href={ (links::portal::order(order_id)) "/fichiers/" (f.id) } download { (f.filename) } }
+                            td.num data-label=(tr.t("deliveries.size")) { (human_size(f.size_bytes)) }
+                            td data-label=(tr.t("deliveries.checksum")) { code.hash { (f.sha256) } }
                         }
                     }
                 }

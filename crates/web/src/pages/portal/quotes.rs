@@ -17,19 +17,19 @@ pub async fn quotes(State(state): State<AppState>, c: ClientCtx, Query(form): Qu
         }
         @else {
             (search_form(&tr, "/compte/devis", &form, &["sent", "expired", "accepted", "refused", "superseded"], true))
-            div.table-wrap tabindex="0" { table {
+            div.table-wrap tabindex="0" { table.stack {
                 thead { tr {
-                    th scope="col" { (tr.t("quote.number")) } th scope="col" { "Objet" } th scope="col" { (tr.t("quote.valid_until")) }
+                    th scope="col" { (tr.t("quote.number")) } th scope="col" { (tr.t("quote.subject")) } th scope="col" { (tr.t("quote.valid_until")) }
                     th scope="col" class="num" { (tr.t("quote.total_ttc")) } th scope="col" { (tr.t("status")) }
                 } }
                 tbody {
                     @for q in &list.items {
                         tr {
-                            td { a href=(links::portal::quote(q.id)) { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
-                            td { (q.title) }
-                            td { (tr.date(q.valid_until)) }
-                            td.num { (tr.money(q.totals.total_incl_vat)) }
-                            td { (quote_badge(&tr, q)) }
+                            td data-label=(tr.t("quote.number")) { a href=(links::portal::quote(q.id)) { (q.number.as_deref().unwrap_or("—")) " v" (q.version) } }
+                            td data-label=(tr.t("quote.subject")) { (q.title) }
+                            td data-label=(tr.t("quote.valid_until")) { (tr.date(q.valid_until)) }
+                            td.num data-label=(tr.t("quote.total_ttc")) { (tr.money(q.totals.total_incl_vat)) }
+                            td data-label=(tr.t("status")) { (quote_badge(&tr, q)) }
                         }
                     }
                 }

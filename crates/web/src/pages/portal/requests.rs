@@ -19,16 +19,16 @@ pub async fn requests(
         @if flash.ok.is_some() { (notice("ok", tr.t("request.sent"))) }
         p { a.button href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
         (search_form(&tr, "/compte/demandes", &form, &["new", "quoted", "closed"], true))
-        div.table-wrap tabindex="0" { table {
+        div.table-wrap tabindex="0" { table.stack {
             thead { tr { th scope="col" { (tr.t("date")) } th scope="col" { (tr.t("request.type")) } th scope="col" { (tr.t("request.address")) } th scope="col" { (tr.t("request.files")) } th scope="col" { (tr.t("status")) } } }
             tbody {
                 @for r in &list.items {
                     tr {
-                        td { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
-                        td { (r.property_type) }
-                        td { (r.property_address) }
-                        td { ul.files { @for a in &r.attachments { li { a href={ (links::portal::request(r.id)) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
-                        td { (client_badge(&tr, r.status.as_str())) }
+                        td data-label=(tr.t("date")) { (tr.date(r.created_at.to_zoned(immovr_core::ports::studio_timezone()).date())) }
+                        td data-label=(tr.t("request.type")) { (r.property_type) }
+                        td data-label=(tr.t("request.address")) { (r.property_address) }
+                        td data-label=(tr.t("request.files")) { ul.files { @for a in &r.attachments { li { a href={ (links::portal::request(r.id)) "/pieces/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" } } } }
+                        td data-label=(tr.t("status")) { (client_badge(&tr, r.status.as_str())) }
                     }
                 }
             }

@@ -27,7 +27,7 @@ pub fn invoice_origin(tr: &Tr, i: &Invoice) -> Markup {
 pub fn lines_table(tr: &Tr, lines: &[Line], totals: &Totals) -> Markup {
     html! {
         div.table-wrap tabindex="0" {
-            table.lines {
+            table.lines.stack {
                 caption { (tr.t("quote.lines")) }
                 thead { tr {
                     th scope="col" { (tr.t("quote.description")) } th scope="col" class="num" { (tr.t("quote.qty")) }
@@ -38,13 +38,13 @@ pub fn lines_table(tr: &Tr, lines: &[Line], totals: &Totals) -> Markup {
                 tbody {
                     @for l in lines {
                         tr {
-                            td { (l.description) }
-                            td.num { (tr.number(l.quantity)) }
-                            td { (l.unit) }
-                            td.num { (tr.money(l.unit_price)) }
-                            td.num { @if l.discount.is_zero() { "—" } @else { "−" (tr.money(l.discount)) } }
-                            td.num { (tr.number(l.vat_rate)) " %" }
-                            td.num { (tr.money(l.total_excl_vat)) }
+                            td data-label=(tr.t("quote.description")) { (l.description) }
+                            td.num data-label=(tr.t("quote.qty")) { (tr.number(l.quantity)) }
+                            td data-label=(tr.t("quote.unit")) { (l.unit) }
+                            td.num data-label=(tr.t("quote.unit_price")) { (tr.money(l.unit_price)) }
+                            td.num data-label=(tr.t("quote.discount")) { @if l.discount.is_zero() { "—" } @else { "−" (tr.money(l.discount)) } }
+                            td.num data-label=(tr.t("quote.vat")) { (tr.number(l.vat_rate)) " %" }
+                            td.num data-label=(tr.t("quote.total_ht")) { (tr.money(l.total_excl_vat)) }
                         }
                     }
                 }

@@ -261,6 +261,9 @@ texts! {
     "quote.compare.added" => "Ajouté :", "Added:";
     "quote.compare.removed" => "Retiré :", "Removed:";
     "quote.compare.changed" => "Modifié :", "Changed:";
+    "deliveries.file" => "Fichier", "File";
+    "quote.subject" => "Objet", "Subject";
+    "menu" => "Menu", "Menu";
     "error.title" => "Un problème est survenu", "Something went wrong";
     "error.summary" => "Le formulaire n’a pas été enregistré. À corriger :", "The form was not saved. To correct:";
     "error.invalid" => "Saisie refusée", "Input refused";

@@ -71,7 +71,9 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                     }
                 }
                 @if signed_in {
-                    nav aria-label=(tr.t(if staff { "bo.nav.todo" } else { "nav.home" })) {
+                    // A menu that folds on a narrow screen (app.js closes it there; open without it).
+                    nav aria-label=(tr.t(if staff { "bo.nav.todo" } else { "nav.home" })) { details.menu open {
+                        summary { (tr.t("menu")) }
                         ul {
                             @for (href, key) in nav {
                                 li { a href=(href) aria-current=[current(href).then_some("page")] { (tr.t(key)) } }
@@ -82,7 +84,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                                 li { a.cta href="/compte/demandes/nouvelle" { (tr.t("nav.request")) } }
                             }
                         }
-                    }
+                    } }
                 }
                 main #main tabindex="-1" {
                     h1 { (title) }
