@@ -70,9 +70,9 @@ test("the team runs a project from request to payment", async () => {
   assert.match(await page.locator(".live-totals").innerText(), /TTC 732,00 €/);
   await checked("devis-nouveau");
   await page.getByRole("button", { name: "Enregistrer le brouillon" }).click();
-  await page.getByRole("button", { name: "Envoyer au client" }).waitFor();
+  await page.getByRole("button", { name: "Enregistrer et envoyer au client" }).waitFor();
   assert.match(await page.locator("table.totals").innerText(), /732,00/);
-  await page.getByRole("button", { name: "Envoyer au client" }).click();
+  await page.getByRole("button", { name: "Enregistrer et envoyer au client" }).click();
   await page.getByText("Enregistré.").waitFor();
   await checked("devis-envoye");
   const quoteId = Number(new URL(page.url()).pathname.split("/").pop());
@@ -85,7 +85,7 @@ test("the team runs a project from request to payment", async () => {
   await page.getByRole("button", { name: "Enregistrer le brouillon" }).waitFor();
   await page.locator("tr.line").nth(2).locator("input[name=description]").fill("");
   await page.getByRole("button", { name: "Enregistrer le brouillon" }).click();
-  await page.getByRole("button", { name: "Envoyer au client" }).click();
+  await page.getByRole("button", { name: "Enregistrer et envoyer au client" }).click();
   await page.getByText("Enregistré.").waitFor();
   await checked("devis-v2");
   const v2 = Number(new URL(page.url()).pathname.split("/").pop());
@@ -123,6 +123,8 @@ test("the team runs a project from request to payment", async () => {
   });
   await page.getByRole("button", { name: "Déposer les fichiers finaux" }).click();
   await page.getByText("loft-vendome-360.zip").waitFor();
+  // Delivering issues the invoice: irreversible, so confirmed first.
+  await page.getByLabel("Je confirme : cette action est définitive.").check();
   await page.getByRole("button", { name: /Marquer livrée/ }).click();
   await page.getByRole("heading", { name: /Facture F-/ }).waitFor();
   await checked("facture");

@@ -677,3 +677,76 @@ both!(public_home_and_versioned_legal_texts, async |app: &TestApp| {
     let event = audit.iter().find(|e| e["action"] == "quote.accepted").expect("the acceptance's event");
     assert_eq!(event["detail"]["terms_version"], 2, "the audit keeps it too");
 });
+
+// Less friction for the studio: the request beside the builder, "Enregistrer et envoyer" in one
+// step, and a box to tick before an irreversible action.
+both!(the_builder_shows_the_request_and_saves_and_sends_in_one_step, async |app: &TestApp| {
+    let (client_id, client) = app.signup("Un Pas").await;
+    let request = app
+        .post(
+            &client,
+            "/api/v1/quote-requests",
+            json!({"property_type": "Péniche", "property_address": "Quai de la Gare, Paris",
+            "wanted": [], "notes": "Accès par la passerelle"}),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+    let (studio, csrf) =
+        staff_browser(app, "unpas@studio.example", &[Role::Sales, Role::Accounting, Role::Production]).await;
+    let builder = studio
+        .get(format!("{}/gestion/devis/nouveau?demande={}", app.base, request.id()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(builder.contains("La demande du client") && builder.contains("Accès par la passerelle"), "{builder}");
+    let client_s = client_id.to_string();
+    let request_s = request.id().to_string();
+    let r = studio
+        .post(format!("{}/gestion/devis", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("client_id", client_s.as_str()),
+            ("request_id", request_s.as_str()),
+            ("title", "Péniche"),
+            ("description", "Visite virtuelle"),
+            ("quantity", "1"),
+            ("unit", "forfait"),
+            ("unit_price", "390"),
+            ("discount", ""),
+            ("vat_rate", "20"),
+            ("then", "send"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let quotes = app.list(&app.admin, "/api/v1/quotes").await;
+    assert_eq!(quotes.len(), 1);
+    assert_eq!(quotes[0]["status"], "sent", "saved and sent in one step");
+
+    // A credit note is issued only once its box is ticked.
+    let q = quotes[0]["id"].as_i64().unwrap();
+    let accepted = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
+    let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
+    let order = app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await;
+    let order = order.body["order_id"].as_i64().unwrap();
+    assert_eq!(app.upload(order, "visite.zip", b"PK\x03\x04 visite").await.status, StatusCode::CREATED);
+    let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
+    let invoice = delivered.body["invoice"]["id"].as_i64().unwrap();
+    let path = format!("{}/gestion/factures/{invoice}/avoir", app.base);
+    let unconfirmed = studio.post(&path).form(&[("csrf", csrf.as_str()), ("reason", "Erreur")]).send().await.unwrap();
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unconfirmed.text().await.unwrap().contains("cochez la case pour confirmer"));
+    assert_eq!(app.get(&app.admin, &format!("/api/v1/invoices/{invoice}")).await.body["status"], "issued");
+    let confirmed = studio
+        .post(&path)
+        .form(&[("csrf", csrf.as_str()), ("reason", "Erreur"), ("confirm", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&app.admin, &format!("/api/v1/invoices/{invoice}")).await.body["status"], "cancelled");
+});

@@ -95,6 +95,7 @@ async fn invoice_page(
         }
     });
     let reason_error = errs.at("reason", "cn-reason", tr.t("bo.cancel_reason"));
+    let confirm_error = errs.at("confirm", "cn-confirm", tr.t("bo.confirm.irreversible"));
     let body = html! {
         @if let Some(f) = flash { (f) }
         (errs.summary())
@@ -125,6 +126,7 @@ async fn invoice_page(
                 input #cn-reason type="text" name="reason" required value=[typed.filter(|_| sent.is_empty()).map(|f| f.get("reason"))]
                     aria-invalid=[reason_error.as_ref().map(|_| "true")] aria-describedby=[described_by("cn-reason", None, &reason_error)];
                 (field_message("cn-reason", &reason_error))
+                (confirm_box(&tr, "cn-confirm", &confirm_error))
                 button.refuse type="submit" { (tr.t("bo.credit_note")) }
             }
         }
@@ -202,17 +204,21 @@ pub async fn credit_note(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Accounting) {
         return Ok(r);
     }
-    Ok(
-        match state
-            .app
-            .issue_credit_note(&ctx.actor, id, NewCreditNote { reason: f.reason.clone().unwrap_or_default() })
-            .await
-        {
-            Ok(_) => back(&links::backoffice::invoice(id), "credited"),
-            Err(e) => {
-                let typed = Fields(vec![("reason".into(), f.reason.clone().unwrap_or_default())]);
-                invoice_page(&state, &ctx, id, None, (Some(e), Some(&typed))).await?
-            }
-        },
-    )
+    let reason = f.reason.clone().unwrap_or_default();
+    let issued = match confirmed(&f) {
+        Ok(()) => {
+            state.app.issue_credit_note(&ctx.actor, id, NewCreditNote { reason: reason.clone() }).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    Ok(match issued {
+        Ok(()) => back(&links::backoffice::invoice(id), "credited"),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            let typed = Fields(vec![("reason".into(), reason)]);
+            let mut r = invoice_page(&state, &ctx, id, None, (Some(e), Some(&typed))).await?;
+            *r.status_mut() = status;
+            r
+        }
+    })
 }

@@ -113,11 +113,43 @@ pub fn builder(
                 }
             } }
             p.live-totals aria-live="polite" data-lang=(tr.lang()) {}
-            button type="submit" { (tr.t("bo.save_draft")) }
+            div.buttons {
+                button type="submit" { (tr.t("bo.save_draft")) }
+                " "
+                button.accept type="submit" name="then" value="send" { (tr.t("bo.save_and_send")) }
+            }
     };
     html! {
         (errs.summary())
         form.card.builder method="post" action=(action) novalidate { (form) }
+    }
+}
+
+/// What the client asked, beside the builder: the property, the services wanted, the wished
+/// date, the notes and the plans and photos.
+pub fn request_aside(tr: &Tr, r: &QuoteRequest, catalogue: &[CatalogueItem]) -> Markup {
+    let label = |code: &String| {
+        catalogue.iter().find(|c| &c.code == code).map(|c| c.label(tr.0).to_string()).unwrap_or_else(|| code.clone())
+    };
+    html! {
+        aside.card.request aria-labelledby="h-request" {
+            h2 #h-request { (tr.t("bo.request.asked")) }
+            dl.facts {
+                dt { (tr.t("request.type")) } dd { (r.property_type) }
+                dt { (tr.t("request.address")) } dd { (r.property_address) }
+                @if let Some(s) = r.surface_m2 { dt { (tr.t("request.surface")) } dd { (tr.number(s)) } }
+                @if let Some(n) = r.rooms { dt { (tr.t("request.rooms")) } dd { (n) } }
+                dt { (tr.t("request.services")) } dd { @for (i, w) in r.wanted.iter().enumerate() { @if i > 0 { ", " } (label(w)) } }
+                @if let Some(d) = r.wished_date { dt { (tr.t("request.date")) } dd { (tr.date(d)) } }
+                @if let Some(n) = &r.notes { dt { (tr.t("request.notes")) } dd { (n) } }
+            }
+            @if !r.attachments.is_empty() {
+                h3 { (tr.t("request.files")) }
+                ul.files { @for a in &r.attachments {
+                    li { a href={ "/api/v1/quote-requests/" (r.id) "/attachments/" (a.id) } { (a.filename) } " (" (human_size(a.size_bytes)) ")" }
+                } }
+            }
+        }
     }
 }
 
@@ -235,8 +267,10 @@ pub async fn new_quote(
     let catalogue = state.app.catalogue(false).await?;
     let company = state.app.company().await?;
     let mut data = BuilderData { client_id: q.client, ..Default::default() };
+    let mut aside = None;
     if let Some(rid) = q.demande {
         let r = state.app.quote_request(&ctx.actor, rid).await?;
+        aside = Some(request_aside(&tr, &r, &catalogue));
         data.client_id = Some(r.client_id);
         data.client_locked = true;
         data.request_id = Some(r.id);
@@ -261,7 +295,10 @@ pub async fn new_quote(
     let names = client_choices(&state, &ctx, q.client_q.as_deref(), data.client_id).await?;
     let body = html! {
         @if !data.client_locked { (client_search(&tr, "/gestion/devis/nouveau", q.client_q.as_deref(), &[])) }
-        (builder(&ctx, "/gestion/devis", &names, &catalogue, &company.vat_rates, &data, None))
+        div.with-aside {
+            div { (builder(&ctx, "/gestion/devis", &names, &catalogue, &company.vat_rates, &data, None)) }
+            @if let Some(a) = &aside { (a) }
+        }
     };
     Ok(page(&ctx, tr.t("bo.new_quote"), body).into_response())
 }
@@ -299,6 +336,14 @@ pub async fn create_quote(
         _ => Err(state.app.check_draft_form(checks, &d).await.err().unwrap_or(DomainError::QuoteEmpty)),
     };
     Ok(match result {
+        // "Enregistrer et envoyer": the draft saved, then sent (its own use case).
+        Ok(q) if f.get("then") == "send" => match state.app.send_quote(&ctx.actor, q.id).await {
+            Ok(_) => back(&links::backoffice::quote(q.id), "sent"),
+            Err(e) => {
+                let page = super::quotes::quote_page_for(&state, &ctx, q.id, None, Some(e), None, None).await?;
+                (StatusCode::CONFLICT, page).into_response()
+            }
+        },
         Ok(q) => back(&links::backoffice::quote(q.id), "created"),
         Err(e @ DomainError::Internal(_)) => domain_error_page(&ctx, e),
         Err(e) => {

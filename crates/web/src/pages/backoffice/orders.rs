@@ -38,6 +38,7 @@ pub async fn purchase_orders(
                             (csrf_field(&ctx))
                             label for={ "reason-" (p.id) } { (tr.t("bo.cancel_reason")) }
                             input id={ "reason-" (p.id) } type="text" name="reason" required;
+                            (confirm_box(&tr, &format!("confirm-{}", p.id), &None))
                             button.refuse type="submit" { (tr.t("bo.cancel")) }
                         }
                     }
@@ -76,6 +77,9 @@ pub async fn cancel_po(
 ) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Sales) {
         return Ok(r);
+    }
+    if let Err(e) = confirmed(&f) {
+        return Ok(error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &error_text(ctx.tr, &e)));
     }
     state.app.cancel_purchase_order(&ctx.actor, id, f.reason.as_deref().unwrap_or("")).await?;
     Ok(back("/gestion/bons-de-commande", "cancelled"))
@@ -176,6 +180,7 @@ pub async fn order(
                         p.hint #deliver-why { (tr.t("bo.deliver.why_disabled")) }
                         button.accept type="submit" disabled aria-describedby="deliver-why" { (tr.t("bo.deliver")) }
                     } @else {
+                        (confirm_box(&tr, "deliver-confirm", &None))
                         button.accept type="submit" { (tr.t("bo.deliver")) }
                     }
                 }
@@ -341,6 +346,9 @@ pub async fn deliver(
 ) -> PageResult {
     if let Some(r) = refused(&ctx, &f.csrf, Role::Production) {
         return Ok(r);
+    }
+    if let Err(e) = confirmed(&f) {
+        return Ok(error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &error_text(ctx.tr, &e)));
     }
     let d = state.app.deliver_order(&ctx.actor, id).await?;
     Ok(back(&links::backoffice::invoice(d.invoice.id), "delivered"))

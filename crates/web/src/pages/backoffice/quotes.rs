@@ -57,7 +57,7 @@ async fn quote_page(
     quote_page_for(state, ctx, id, flash, err, None, None).await
 }
 
-async fn quote_page_for(
+pub(super) async fn quote_page_for(
     state: &AppState,
     ctx: &Ctx,
     id: Id,
@@ -87,6 +87,7 @@ async fn quote_page_for(
             }
             @let catalogue = state.app.catalogue(false).await?;
             @let rates = state.app.company().await?.vat_rates;
+            @let asked = match q.request_id { Some(r) => Some(state.app.quote_request(&ctx.actor, r).await?), None => None };
             @let data = match typed {
                 // The draft as typed, after a refusal.
                 Some(f) => BuilderData { client_id: Some(q.client_id), client_locked: true, ..builder_data_from(f) },
@@ -94,13 +95,12 @@ async fn quote_page_for(
                     notes: q.notes.clone().unwrap_or_default(), valid_until: Some(q.valid_until.to_string()),
                     lines: q.lines.iter().map(|l| BuilderRow::from(&l.to_input())).collect() },
             };
-            (builder(ctx, &links::backoffice::quote(q.id), &names, &catalogue, &rates, &data, err.as_ref()))
+            div.with-aside {
+                div { (builder(ctx, &links::backoffice::quote(q.id), &names, &catalogue, &rates, &data, err.as_ref())) }
+                @if let Some(r) = &asked { (super::builder::request_aside(&tr, r, &catalogue)) }
+            }
             h2 { (tr.t("bo.preview")) }
             (lines_table(&tr, &q.lines, &q.totals))
-            form method="post" action={ (links::backoffice::quote(q.id)) "/envoyer" } {
-                (csrf_field(ctx))
-                button.accept type="submit" { (tr.t("bo.send")) }
-            }
         } @else {
             (errs.summary())
             dl.facts {
@@ -259,6 +259,10 @@ pub async fn update_quote(
         false => state.app.check_draft_form(checks, &draft).await,
     };
     Ok(match result {
+        Ok(()) if f.get("then") == "send" => match state.app.send_quote(&ctx.actor, id).await {
+            Ok(_) => back(&links::backoffice::quote(id), "sent"),
+            Err(e) => quote_page(&state, &ctx, id, None, Some(e)).await?,
+        },
         Ok(()) => back(&links::backoffice::quote(id), "saved"),
         Err(e @ (DomainError::Validation { .. } | DomainError::Invalid { .. })) => {
             let status = crate::problem::status_of(&e);

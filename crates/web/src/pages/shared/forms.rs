@@ -35,6 +35,27 @@ pub struct CsrfForm {
     pub reason: Option<String>,
     #[serde(default)]
     pub body: Option<String>,
+    /// The box ticked to confirm an irreversible action.
+    #[serde(default)]
+    pub confirm: Option<String>,
+}
+
+/// The box to tick before an irreversible action (the form is refused without it).
+pub fn confirm_box(tr: &Tr, id: &str, error: &Option<String>) -> Markup {
+    html! {
+        label.check { input id=(id) type="checkbox" name="confirm" value="on" required
+            aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described_by(id, None, error)];
+            " " (tr.t("bo.confirm.irreversible")) }
+        (field_message(id, error))
+    }
+}
+
+/// Whether an irreversible action was confirmed; if not, the refusal of the `confirm` box.
+pub fn confirmed(f: &CsrfForm) -> Result<(), DomainError> {
+    match f.confirm.as_deref() {
+        Some("on") => Ok(()),
+        _ => Err(DomainError::validation("confirm", "tick the box to confirm")),
+    }
 }
 
 #[derive(Deserialize, Default)]

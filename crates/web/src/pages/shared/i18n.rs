@@ -264,6 +264,9 @@ texts! {
     "deliveries.file" => "Fichier", "File";
     "quote.subject" => "Objet", "Subject";
     "menu" => "Menu", "Menu";
+    "bo.request.asked" => "La demande du client", "The client's request";
+    "bo.save_and_send" => "Enregistrer et envoyer au client", "Save and send to the client";
+    "bo.confirm.irreversible" => "Je confirme : cette action est définitive.", "I confirm: this cannot be undone.";
     "error.title" => "Un problème est survenu", "Something went wrong";
     "error.summary" => "Le formulaire n’a pas été enregistré. À corriger :", "The form was not saved. To correct:";
     "error.invalid" => "Saisie refusée", "Input refused";
@@ -338,7 +341,6 @@ texts! {
     "bo.lines_help" => "(les lignes vides sont ignorées ; la désignation propose le catalogue)", "(empty rows are ignored; the description suggests the catalogue)";
     "bo.save_draft" => "Enregistrer le brouillon", "Save draft";
     "bo.preview" => "Aperçu", "Preview";
-    "bo.send" => "Envoyer au client", "Send to the client";
     "bo.saved" => "Enregistré.", "Saved.";
     "bo.revise" => "Préparer une nouvelle version", "Draft a new version";
     "bo.revise.help" => "La nouvelle version remplacera celle-ci quand elle sera envoyée.", "The new version replaces this one once it is sent.";

@@ -120,6 +120,7 @@ const FRENCH: &[(&str, &str)] = &[
     ("up to 10 delays of 1 to 365 days", "jusqu’à 10 délais de 1 à 365 jours"),
     ("upload interrupted: {}", "envoi interrompu ({}) : réessayez"),
     ("wrong code", "code erroné"),
+    ("tick the box to confirm", "cochez la case pour confirmer"),
     ("wrong current password", "mot de passe actuel erroné"),
     ("{}: larger than {} MB", "{} : plus de {} Mo"),
     (
