@@ -178,6 +178,9 @@ fn t(lang: Language, key: &str) -> &'static str {
         "ip" => "Adresse IP", "IP address";
         "consent" => "Consentement", "Consent";
         "consent_text" => "« Bon pour accord » et conditions générales acceptés", "“Bon pour accord” and terms accepted";
+        "terms" => "Conditions générales de vente", "Terms and conditions of sale";
+        "terms_version" => "version", "version";
+        "terms_model" => "modèle proposé par immovr (version 0)", "immovr’s model (version 0)";
         "hash" => "Empreinte SHA-256 du contenu accepté", "SHA-256 of the accepted content";
         "evidence_title_offline" => "Bon pour accord reçu hors ligne", "Approval (“bon pour accord”) received offline";
         "signed_on" => "Signé le", "Signed on";
@@ -379,6 +382,7 @@ fn evidence(a: &Acceptance, lang: Language) -> Approval {
         rows.push(fact(t(lang, "ip"), ip.clone()));
     }
     rows.push(fact(t(lang, "consent"), t(lang, "consent_text")));
+    rows.extend(terms(a, lang));
     rows.push(fact(t(lang, "hash"), a.content_sha256.clone()));
     Approval { title: t(lang, "evidence_title").into(), blank: None, rows }
 }
@@ -400,8 +404,18 @@ fn offline_evidence(a: &Acceptance, lang: Language) -> Approval {
     if let Some(e) = &a.evidence {
         rows.push(fact(t(lang, "evidence_file"), e.sha256.clone()));
     }
+    rows.extend(terms(a, lang));
     rows.push(fact(t(lang, "hash"), a.content_sha256.clone()));
     Approval { title: t(lang, "evidence_title_offline").into(), blank: None, rows }
+}
+
+/// The version of the general terms of sale in force when the quote was accepted (published
+/// on the studio's site at `/cgv/v/N`).
+fn terms(a: &Acceptance, lang: Language) -> Option<(String, String)> {
+    a.terms_version.map(|v| match v {
+        0 => fact(t(lang, "terms"), t(lang, "terms_model")),
+        v => fact(t(lang, "terms"), format!("{} {v} (/cgv/v/{v})", t(lang, "terms_version"))),
+    })
 }
 
 fn fact(label: &str, value: impl Into<String>) -> (String, String) {

@@ -245,6 +245,8 @@ fn quote_has_validity_terms_and_a_bon_pour_accord_box_and_the_accepted_copy_has_
             // 14:31 UTC is 16:31 in Paris in June.
             "16/06/2026 à 16:31:07 (CEST, UTC+02:00)",
             "Adresse IP 203.0.113.9",
+            // The version of the terms accepted, as published on the studio's site.
+            "Conditions générales de vente version 1 (/cgv/v/1)",
             "9f2c1b0e5a7d4c3b2a19080706050403020100ffeeddccbbaa99887766554433",
         ],
     );
