@@ -98,6 +98,14 @@ test("a new client goes from request to paid invoice", async () => {
   await api("POST", `/quotes/${v2.id}/send`);
   await visit(`/compte/devis/${v2.id}`, "2-devis-v2");
   await assert.doesNotReject(page.getByText("Pas besoin de la livraison express.").waitFor());
+  // The two versions side by side, with what changed.
+  await page.getByRole("link", { name: "comparer avec v1" }).click();
+  await page.waitForURL("**/comparer");
+  await assert.doesNotReject(page.getByText("Retiré :").first().waitFor());
+  await checkA11y(page, "comparaison");
+  await shot(page, "2-comparaison-v1-v2");
+  visited.push([new URL(page.url()).pathname, "comparaison"]);
+  await page.goto(server.base + `/compte/devis/${v2.id}`);
 
   // Accepter: the signature step.
   await page.getByLabel("Votre nom complet (signature)").fill("Léa Martin");
