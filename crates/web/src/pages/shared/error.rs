@@ -85,12 +85,12 @@ pub fn domain_error_page(ctx: &Ctx, e: DomainError) -> Response {
     }
 }
 
-/// A domain error in the page's language: the text of its stable code, or the refused fields.
+/// A domain error in the page's language: the text of its stable code, or why the input was
+/// refused (without the form, the fields cannot be pointed at: their names are not shown).
 pub fn error_text(tr: Tr, e: &DomainError) -> String {
     match e {
         DomainError::Validation { .. } | DomainError::Invalid { .. } => {
-            let refused: Vec<String> =
-                e.field_errors().iter().map(|fe| format!("{} — {}", fe.field, refusal(tr.0, &fe.message))).collect();
+            let refused: Vec<String> = e.field_errors().iter().map(|fe| refusal(tr.0, &fe.message)).collect();
             let (colon, semicolon) = match tr.0 {
                 immovr_core::model::Language::Fr => (" : ", " ; "),
                 immovr_core::model::Language::En => (": ", "; "),
@@ -176,7 +176,7 @@ impl FormErrors {
                         li { a href={ "#" (c.input_id) } { (c.label) (colon) (c.message) } }
                     }
                     @for fe in unclaimed {
-                        li { (fe.field) (colon) (refusal(self.tr.0, &fe.message)) }
+                        li { (refusal(self.tr.0, &fe.message)) }
                     }
                 }
             }
