@@ -15,6 +15,7 @@ pub mod layout;
 pub mod qr;
 pub mod render;
 pub mod samples;
+mod texts;
 pub mod xmp;
 
 pub use render::{Logo, RenderError, Renderer};

@@ -42,24 +42,6 @@ pub(super) fn rows(
         let cid = c.id;
         let lang = c.client.language.as_str();
         let client_actor = format!("client:{cid} {}", c.client.email);
-        let event = |audit: &mut Rows,
-                     next: &mut HashMap<&'static str, Id>,
-                     at: Timestamp,
-                     actor: &str,
-                     action: &str,
-                     kind: &str,
-                     id: Id,
-                     detail: serde_json::Value| {
-            audit.push(vec![
-                next_id(next, "audit_events").into(),
-                at.into(),
-                actor.into(),
-                action.into(),
-                kind.into(),
-                id.into(),
-                detail.to_string().into(),
-            ]);
-        };
         let email = |outbox: &mut Rows,
                      next: &mut HashMap<&'static str, Id>,
                      at: Timestamp,
@@ -212,18 +194,15 @@ pub(super) fn rows(
             ]);
             add_lines(&mut lines, "quote", q.id, &q.lines);
             index(&mut terms, "quote", q.id, &[q.title.as_str(), q.number.as_deref().unwrap_or("")]);
-            event(
-                &mut audit,
+            audit.event(
                 next,
                 q.created_at,
-                staff_actor,
-                "quote.created",
-                "quote",
-                q.id,
+                (staff_actor, "quote.created"),
+                ("quote", q.id),
                 json!({"version": q.version}),
             );
             if let Some(sent) = q.sent_at {
-                event(&mut audit, next, sent, staff_actor, "quote.sent", "quote", q.id, json!({"number": q.number}));
+                audit.event(next, sent, (staff_actor, "quote.sent"), ("quote", q.id), json!({"number": q.number}));
                 email(
                     &mut outbox,
                     next,
@@ -246,14 +225,11 @@ pub(super) fn rows(
                 push_document(&mut documents, next, &snapshot, q.id, cid)?;
             }
             if let Some(r) = &q.refusal {
-                event(
-                    &mut audit,
+                audit.event(
                     next,
                     r.refused_at,
-                    &client_actor,
-                    "quote.refused",
-                    "quote",
-                    q.id,
+                    (&client_actor, "quote.refused"),
+                    ("quote", q.id),
                     json!({"kind": r.kind.as_str()}),
                 );
             }
@@ -262,14 +238,11 @@ pub(super) fn rows(
         let accepted = &versions[last];
         let (Some(a), Some(po_number)) = (accepted.acceptance.clone(), f.ids.po_number.clone()) else { continue };
         let (accepted_number, accepted_version) = (accepted.number.clone().unwrap_or_default(), accepted.version);
-        event(
-            &mut audit,
+        audit.event(
             next,
             a.accepted_at,
-            &client_actor,
-            "quote.accepted",
-            "quote",
-            accepted.id,
+            (&client_actor, "quote.accepted"),
+            ("quote", accepted.id),
             json!({"number": accepted.number}),
         );
         let signed = DocumentSnapshot {
@@ -337,14 +310,11 @@ pub(super) fn rows(
         push_document(&mut documents, next, &po_doc, po_id, cid)?;
         report.purchase_orders += 1;
         let Some(validated) = f.validated else { continue };
-        event(
-            &mut audit,
+        audit.event(
             next,
             validated,
-            staff_actor,
-            "purchase_order.validated",
-            "purchase_order",
-            po_id,
+            (staff_actor, "purchase_order.validated"),
+            ("purchase_order", po_id),
             json!({"number": po_number}),
         );
         let order_id = next_id(next, "orders");
@@ -359,14 +329,11 @@ pub(super) fn rows(
             f.delivered.into(),
         ]);
         index(&mut terms, "order", order_id, &[po_number.as_str()]);
-        event(
-            &mut audit,
+        audit.event(
             next,
             validated,
-            staff_actor,
-            "order.registered",
-            "order",
-            order_id,
+            (staff_actor, "order.registered"),
+            ("order", order_id),
             json!({"purchase_order": po_number}),
         );
         email(
@@ -406,7 +373,7 @@ pub(super) fn rows(
             spec.deliverable_key.as_str().into(),
             delivered.into(),
         ]);
-        event(&mut audit, next, delivered, staff_actor, "order.delivered", "order", order_id, json!({}));
+        audit.event(next, delivered, (staff_actor, "order.delivered"), ("order", order_id), json!({}));
         // The invoice, issued on delivery, and its payments.
         let invoice_id = next_id(next, "invoices");
         f.ids.invoice = Some(invoice_id);
@@ -436,14 +403,11 @@ pub(super) fn rows(
                 V::T(None),
                 (*at).into(),
             ]);
-            event(
-                &mut audit,
+            audit.event(
                 next,
                 *at,
-                staff_actor,
-                "payment.recorded",
-                "invoice",
-                invoice_id,
+                (staff_actor, "payment.recorded"),
+                ("invoice", invoice_id),
                 json!({"amount": amount}),
             );
             email(
@@ -487,14 +451,11 @@ pub(super) fn rows(
         ]);
         add_lines(&mut lines, "invoice", invoice_id, &f.lines);
         index(&mut terms, "invoice", invoice_id, &[invoice_number.as_str(), po_number.as_str()]);
-        event(
-            &mut audit,
+        audit.event(
             next,
             delivered,
-            staff_actor,
-            "invoice.issued",
-            "invoice",
-            invoice_id,
+            (staff_actor, "invoice.issued"),
+            ("invoice", invoice_id),
             json!({"number": invoice_number}),
         );
         email(
@@ -557,14 +518,11 @@ pub(super) fn rows(
                 at.into(),
             ]);
             add_lines(&mut lines, "credit_note", cn_id, &f.lines);
-            event(
-                &mut audit,
+            audit.event(
                 next,
                 at,
-                staff_actor,
-                "credit_note.issued",
-                "credit_note",
-                cn_id,
+                (staff_actor, "credit_note.issued"),
+                ("credit_note", cn_id),
                 json!({"number": number}),
             );
             let credit = CreditNote {

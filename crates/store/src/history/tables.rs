@@ -1,7 +1,29 @@
 //! The tables the generated journeys fill: their columns, and the rows shared by several kinds
-//! of records (document lines, search terms).
+//! of records (document lines, search terms, audit events).
 
 use super::*;
+
+impl Rows {
+    /// An audit event's row: when, who did what, to which record, with what detail.
+    pub(super) fn event(
+        &mut self,
+        next: &mut HashMap<&'static str, Id>,
+        at: Timestamp,
+        (actor, action): (&str, &str),
+        (kind, id): (&str, Id),
+        detail: serde_json::Value,
+    ) {
+        self.push(vec![
+            next_id(next, "audit_events").into(),
+            at.into(),
+            actor.into(),
+            action.into(),
+            kind.into(),
+            id.into(),
+            detail.to_string().into(),
+        ]);
+    }
+}
 
 pub(super) struct Tables {
     pub requests: Rows,
