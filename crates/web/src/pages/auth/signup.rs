@@ -45,11 +45,6 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-/// Never given: a refused file is among the refusals.
-fn e_for_nothing() -> DomainError {
-    DomainError::validation("attachments", "could not be read")
-}
-
 impl SignupForm {
     fn client(&self, language: Language) -> NewClient {
         NewClient {
@@ -171,14 +166,10 @@ pub async fn signup(
             let f = SignupForm::from_fields(&upload.fields);
             upload.discard(&state).await;
             // Every other refusal with the file's: nothing typed is lost, nothing is asked twice.
-            let mut checks = f.request.to_input().1;
-            checks.add(e);
-            let (request, _) = f.request.to_input();
-            let e = match state.app.check_sign_up_form(checks, &f.client(ctx.tr.0), &f.password, Some(&request)) {
-                Err(all) => all,
-                Ok(()) => e_for_nothing(),
-            };
-            return refused_form(&f, e).await;
+            let (request, mut checks) = f.request.to_input();
+            checks.add(e.clone());
+            let all = state.app.check_sign_up_form(checks, &f.client(ctx.tr.0), &f.password, Some(&request));
+            return refused_form(&f, all.err().unwrap_or(e)).await;
         }
     };
     let f = SignupForm::from_fields(&upload.fields);

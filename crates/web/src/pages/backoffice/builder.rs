@@ -128,9 +128,6 @@ pub fn builder(
 /// What the client asked, beside the builder: the property, the services wanted, the wished
 /// date, the notes and the plans and photos.
 pub fn request_aside(tr: &Tr, r: &QuoteRequest, catalogue: &[CatalogueItem]) -> Markup {
-    let label = |code: &String| {
-        catalogue.iter().find(|c| &c.code == code).map(|c| c.label(tr.0).to_string()).unwrap_or_else(|| code.clone())
-    };
     html! {
         aside.card.request aria-labelledby="h-request" {
             h2 #h-request { (tr.t("bo.request.asked")) }
@@ -139,7 +136,7 @@ pub fn request_aside(tr: &Tr, r: &QuoteRequest, catalogue: &[CatalogueItem]) -> 
                 dt { (tr.t("request.address")) } dd { (r.property_address) }
                 @if let Some(s) = r.surface_m2 { dt { (tr.t("request.surface")) } dd { (tr.number(s)) } }
                 @if let Some(n) = r.rooms { dt { (tr.t("request.rooms")) } dd { (n) } }
-                dt { (tr.t("request.services")) } dd { @for (i, w) in r.wanted.iter().enumerate() { @if i > 0 { ", " } (label(w)) } }
+                dt { (tr.t("request.services")) } dd { (services(tr, catalogue, &r.wanted)) }
                 @if let Some(d) = r.wished_date { dt { (tr.t("request.date")) } dd { (tr.date(d)) } }
                 @if let Some(n) = &r.notes { dt { (tr.t("request.notes")) } dd { (n) } }
             }

@@ -206,15 +206,7 @@ pub async fn requests(
     };
     let list = state.app.quote_requests(&ctx.actor, &query).await?;
     let names = client_names(&state, list.items.iter().map(|r| r.client_id)).await?;
-    // The services asked for, by their labels (the catalogue's codes mean nothing to a reader).
-    let labels: std::collections::HashMap<String, String> = state
-        .app
-        .catalogue(false)
-        .await?
-        .into_iter()
-        .map(|i| (i.code.clone(), if tr.0 == immovr_core::model::Language::En { i.label_en } else { i.label_fr }))
-        .collect();
-    let label = |code: &String| labels.get(code).cloned().unwrap_or_else(|| code.clone());
+    let catalogue = state.app.catalogue(false).await?;
     let body = html! {
         (search_form(&tr, "/gestion/demandes", &form, &["new", "quoted", "closed"], true))
         div.table-wrap tabindex="0" { table {
@@ -228,7 +220,7 @@ pub async fn requests(
                 td { (r.property_address)
                     @if let Some(d) = r.wished_date { p.hint { (tr.t("request.wished")) " " (tr.date(d)) } }
                     @if let Some(n) = &r.notes { p.hint { (n) } } }
-                td { (r.wanted.iter().map(label).collect::<Vec<_>>().join(", ")) }
+                td { (services(&tr, &catalogue, &r.wanted)) }
                 td { ul.files { @for a in &r.attachments { li { a href={ "/api/v1/quote-requests/" (r.id) "/attachments/" (a.id) } { (a.filename) } } } } }
                 td { (badge(&tr, r.status.as_str())) }
                 // A request already quoted is not offered a second quote (its status says so).

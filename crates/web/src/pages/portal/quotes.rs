@@ -59,7 +59,11 @@ async fn quote_page(
     } else {
         None
     };
-    let terms = state.app.legal_text(immovr_core::model::LegalKind::Terms).await?;
+    // The terms the signature step accepts: read only when the quote can be accepted.
+    let terms_version = match q.status {
+        QuoteStatus::Sent => state.app.legal_text(immovr_core::model::LegalKind::Terms).await?.version,
+        _ => 0,
+    };
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let days_left = (q.valid_until - today).get_days();
     let errs = FormErrors::new(tr, error.as_ref());
@@ -100,8 +104,8 @@ async fn quote_page(
                             label.check { input #terms type="checkbox" name="terms" value="on" required checked[typed.terms]
                                 aria-invalid=[terms_error.as_ref().map(|_| "true")] aria-describedby=[described_by("terms", None, &terms_error)];
                                 " " (tr.t("quote.accept.terms")) }
-                            p.hint { a href={ "/cgv/v/" (terms.version) } { (tr.t("legal.cgv")) } " — "
-                                @if terms.version == 0 { (tr.t("legal.model")) } @else { (tr.t("legal.version")) " " (terms.version) } }
+                            p.hint { a href={ "/cgv/v/" (terms_version) } { (tr.t("legal.cgv")) } " — "
+                                @if terms_version == 0 { (tr.t("legal.model")) } @else { (tr.t("legal.version")) " " (terms_version) } }
                             (field_message("terms", &terms_error))
                             button.accept type="submit" { (tr.t("quote.accept")) " — " (tr.money(q.totals.total_incl_vat)) }
                         }

@@ -178,8 +178,8 @@ pub fn text_input(
         label for=(id) { (label) }
         input id=(id) type=(if autocomplete == "email" { "email" } else if autocomplete == "tel" { "tel" } else { "text" })
             name=(name) value=(value) autocomplete=(autocomplete) required[required]
-            aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[error.as_ref().map(|_| format!("{id}-err"))];
-        @if let Some(e) = error { p.field-error id={ (id) "-err" } { (e) } }
+            aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described_by(&id, None, &error)];
+        (field_message(&id, &error))
     }
 }
 

@@ -105,6 +105,15 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
     Html(markup.into_string())
 }
 
+/// The services a request asks for, by their labels in the page's language (the catalogue's
+/// codes mean nothing to a reader; a code no longer in the catalogue shows as itself).
+pub fn services(tr: &Tr, catalogue: &[immovr_core::model::CatalogueItem], codes: &[String]) -> String {
+    let label = |code: &String| {
+        catalogue.iter().find(|c| &c.code == code).map_or_else(|| code.clone(), |c| c.label(tr.0).to_string())
+    };
+    codes.iter().map(label).collect::<Vec<_>>().join(", ")
+}
+
 pub fn notice(kind: &str, text: &str) -> Markup {
     html! { p class={ "notice " (kind) } role=(if kind == "error" { "alert" } else { "status" }) { (text) } }
 }

@@ -175,7 +175,8 @@ fn matched<'m>(template: &str, message: &'m str) -> Option<Vec<&'m str>> {
         values.push(value);
         at = &at[end + part.len()..];
     }
-    (rest.is_empty() && at.is_empty() || !rest.is_empty()).then_some(values)
+    // Without a placeholder the message is the template; with one, the last part ends it.
+    at.is_empty().then_some(values)
 }
 
 #[cfg(test)]
