@@ -4,7 +4,7 @@
 
 use immovr_core::auth::{dummy_hash, hash_password, normalize_email, token_sha256, verify_password};
 use immovr_core::links;
-use immovr_core::model::User;
+use immovr_core::model::{LinkScope, User};
 use immovr_core::notification::{LinkNews, Notification};
 use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest};
 use immovr_core::{Actor, Checks, Context, DomainError, Result};
@@ -174,7 +174,7 @@ impl App {
     pub async fn open_session(&self, user: &User) -> Result<NewSession> {
         let token = new_token(SESSION_TOKEN_PREFIX);
         let expires_at = self.now().checked_add(self.session_hours.hours()).context("a session's end")?;
-        self.db.create_session(user.id, &token_sha256(&token), expires_at).await?;
+        self.db.create_session(user.id, &token_sha256(&token), expires_at, None).await?;
         Ok(NewSession { token, expires_at, user: user.clone() })
     }
 
@@ -188,17 +188,29 @@ impl App {
         self.db.delete_session(&token_sha256(token)).await
     }
 
-    /// Whose credential this is: an API token (`imvt_…`) or a session token.
+    /// Whose credential this is: an API token (`imvt_…`) or a session token. A session opened
+    /// by an email's link is no credential here: it reaches its document's pages only (see
+    /// [`App::authenticate_page`]).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(&self, token: &str) -> Result<Option<User>> {
         let hash = token_sha256(token);
         if token.starts_with(API_TOKEN_PREFIX) {
             self.db.api_token_user(&hash).await
         } else if token.starts_with(SESSION_TOKEN_PREFIX) {
-            self.db.session_user(&hash, self.now()).await
+            Ok(self.db.session_user(&hash, self.now()).await?.and_then(|(user, link)| link.is_none().then_some(user)))
         } else {
             Ok(None)
         }
+    }
+
+    /// Whose session this is, for a page: the user, and what the session is limited to when an
+    /// email's link opened it.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn authenticate_page(&self, token: &str) -> Result<Option<(User, Option<LinkScope>)>> {
+        if !token.starts_with(SESSION_TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        self.db.session_user(&token_sha256(token), self.now()).await
     }
 
     /// Checks a sign-up's every field (the client, the password, the request), with the

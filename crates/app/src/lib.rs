@@ -5,6 +5,7 @@
 //! audit event and its notifications together. The web layer (API and pages) and the workers call
 //! them, never the adapters.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;

@@ -94,8 +94,12 @@ impl App {
         let detail = json!({"number": po.number, "reason": reason});
         audit(tx.as_mut(), now, actor, "purchase_order.cancelled", ("purchase_order", id), detail).await?;
         let client = tx.client_now(po.client_id).await?;
-        let cancelled =
-            Notification::PurchaseOrderCancelled { purchase_order_id: id, number: po.number.clone(), reason };
+        let cancelled = Notification::PurchaseOrderCancelled {
+            purchase_order_id: id,
+            number: po.number.clone(),
+            reason,
+            quote_id: Some(po.quote_id),
+        };
         notify(tx.as_mut(), now, &client, cancelled).await?;
         let po = tx.purchase_order_now(id, po.lines).await?;
         self.answer(tx, Outcome::Done, po).await

@@ -265,6 +265,7 @@ impl App {
             recorded_by: given.recorded_by,
             evidence: given.evidence,
             terms_version: Some(terms_version),
+            link_sent_at: if online { actor.via_link } else { None },
         };
         let quote = tx.mark_accepted(&q, &acceptance).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
@@ -272,7 +273,7 @@ impl App {
         let po = tx.insert_purchase_order(&po_number, &quote, now).await?;
         let detail = if online {
             json!({"signer": given.signer_name, "content_sha256": hash, "user_agent": actor.user_agent,
-                "terms_version": terms_version})
+                "terms_version": terms_version, "email_link_sent_at": acceptance.link_sent_at})
         } else {
             let e = acceptance.evidence.as_ref();
             json!({
@@ -330,7 +331,7 @@ impl App {
         check_answerable(q.status)?;
         let refusal = Refusal { kind: r.kind, comment: comment.clone(), refused_at: now };
         let quote = tx.mark_refused(&q, &refusal).await?;
-        let detail = json!({"kind": r.kind.as_str(), "comment": comment});
+        let detail = json!({"kind": r.kind.as_str(), "comment": comment, "email_link_sent_at": actor.via_link});
         audit(tx.as_mut(), now, actor, "quote.refused", ("quote", id), detail).await?;
         let company = tx.company().await?;
         let refused = Notification::QuoteRefused {

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, Result};
-use crate::links::{backoffice, portal};
+use crate::links::{DocumentPage, backoffice, portal};
 use crate::model::{DocumentKind, Id, RefusalKind, ThreadKind};
 
 /// What a revised quote changes of the version before: its lines added, removed and changed
@@ -124,6 +124,10 @@ pub enum Notification {
         purchase_order_id: Id,
         number: String,
         reason: String,
+        /// The accepted quote it came from (its page tells the client; absent in rows queued
+        /// before it was recorded).
+        #[serde(default)]
+        quote_id: Option<Id>,
     },
     OrderRegistered {
         order_id: Id,
@@ -312,28 +316,53 @@ impl Notification {
             .map_err(|e| DomainError::internal(format!("notification {kind}: {e}")))
     }
 
-    /// The page it leads to: the client's portal, or the back office for the studio's news.
-    pub fn path(&self) -> String {
+    /// The document an email to the client is about: its page in the portal, which the email's
+    /// signed link opens. `None` for the news of an account or of the studio.
+    pub fn document_page(&self) -> Option<DocumentPage> {
         use Notification::*;
         match self {
             QuoteSent { quote_id, .. } | QuoteExtended { quote_id, .. } | QuoteExpiring { quote_id, .. } => {
-                portal::quote(*quote_id)
+                Some(DocumentPage::Quote(*quote_id))
             }
-            PurchaseOrderCreated(a) => portal::quote(a.quote_id),
-            PurchaseOrderCancelled { .. } => portal::ORDERS.to_string(),
-            OrderRegistered { order_id, .. } | OrderDelivered { order_id, .. } => portal::order(*order_id),
-            StagePlanned(s) => portal::order(s.order_id),
-            StageDone(s) => portal::order(s.order_id),
+            PurchaseOrderCreated(a) => Some(DocumentPage::Quote(a.quote_id)),
+            PurchaseOrderCancelled { quote_id, .. } => quote_id.map(DocumentPage::Quote),
+            OrderRegistered { order_id, .. } | OrderDelivered { order_id, .. } => Some(DocumentPage::Order(*order_id)),
+            StagePlanned(s) => Some(DocumentPage::Order(s.order_id)),
+            StageDone(s) => Some(DocumentPage::Order(s.order_id)),
             InvoiceIssued { invoice_id, .. }
             | PaymentReceived { invoice_id, .. }
             | CreditNoteIssued { invoice_id, .. }
-            | InvoiceOverdue { invoice_id, .. } => portal::invoice(*invoice_id),
-            MessageReceived(m) => portal::thread(m.thread_kind, m.thread_id),
+            | InvoiceOverdue { invoice_id, .. } => Some(DocumentPage::Invoice(*invoice_id)),
+            MessageReceived(m) => Some(match m.thread_kind {
+                ThreadKind::Quote => DocumentPage::Quote(m.thread_id),
+                ThreadKind::Order => DocumentPage::Order(m.thread_id),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Where on its page the email leads (the thread, for a message).
+    pub fn fragment(&self) -> &'static str {
+        match self {
+            Notification::MessageReceived(_) => "#h-msg",
+            _ => "",
+        }
+    }
+
+    /// The page it leads to: the client's portal, or the back office for the studio's news.
+    pub fn path(&self) -> String {
+        use Notification::*;
+        if let Some(page) = self.document_page() {
+            return format!("{}{}", page.path(), self.fragment());
+        }
+        match self {
             MagicLink(l) | PasswordReset(l) | SignupConfirm(l) | SignupExisting(l) => l.url_path.clone(),
             QuoteRequestReceived { .. } => backoffice::REQUESTS.to_string(),
             QuoteAccepted(_) => backoffice::PURCHASE_ORDERS.to_string(),
             QuoteRefused { quote_id, .. } => backoffice::quote(*quote_id),
             ClientMessageReceived(m) => backoffice::thread(m.thread_kind, m.thread_id),
+            // A cancelled purchase order queued before its quote was recorded.
+            _ => portal::ORDERS.to_string(),
         }
     }
 

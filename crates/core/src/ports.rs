@@ -51,6 +51,9 @@ pub struct Actor {
     pub client_id: Option<Id>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Acting in a session opened by a document's link from an email: when it was queued (an
+    /// acceptance keeps it with its evidence).
+    pub via_link: Option<jiff::Timestamp>,
 }
 
 impl Actor {
@@ -65,13 +68,22 @@ impl Actor {
             client_id: None,
             ip: None,
             user_agent: None,
+            via_link: None,
         }
     }
 
     /// Someone not signed in: no role, sees nothing of anyone's (a page before the login, a
     /// sign-up, a link asked for by email).
     pub fn anonymous() -> Self {
-        Actor { user_id: None, label: "anonymous".into(), roles: vec![], client_id: None, ip: None, user_agent: None }
+        Actor {
+            user_id: None,
+            label: "anonymous".into(),
+            roles: vec![],
+            client_id: None,
+            ip: None,
+            user_agent: None,
+            via_link: None,
+        }
     }
 
     pub fn for_user(user: &User) -> Self {
@@ -86,6 +98,7 @@ impl Actor {
             client_id: user.client_id,
             ip: None,
             user_agent: None,
+            via_link: None,
         }
     }
 

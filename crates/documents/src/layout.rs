@@ -271,6 +271,9 @@ fn evidence(a: &Acceptance, lang: Language) -> Approval {
     if let Some(ip) = &a.ip {
         rows.push(fact(t(lang, "ip"), ip.clone()));
     }
+    if let Some(sent_at) = a.link_sent_at {
+        rows.push(fact(t(lang, "via_link"), format!("{} {}", t(lang, "via_link_text"), date_time(sent_at, lang))));
+    }
     rows.push(fact(t(lang, "consent"), t(lang, "consent_text")));
     rows.extend(terms(a, lang));
     rows.push(fact(t(lang, "hash"), a.content_sha256.clone()));

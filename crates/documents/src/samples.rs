@@ -127,6 +127,7 @@ pub fn quote(inputs: &[LineInput], accepted: bool) -> Quote {
             recorded_by: None,
             evidence: None,
             terms_version: Some(1),
+            link_sent_at: None,
         }),
         refusal: None,
         created_at: ts("2026-06-14T08:00:00Z"),

@@ -58,6 +58,8 @@ pub(crate) fn t(lang: Language, key: &str) -> &'static str {
         "accepted_at" => "Date et heure", "Date and time";
         "ip" => "Adresse IP", "IP address";
         "consent" => "Consentement", "Consent";
+        "via_link" => "Accès", "Access";
+        "via_link_text" => "lien personnel de l’e-mail du", "personal link of the email of";
         "consent_text" => "« Bon pour accord » et conditions générales acceptés", "“Bon pour accord” and terms accepted";
         "terms" => "Conditions générales de vente", "Terms and conditions of sale";
         "terms_version" => "version", "version";

@@ -160,15 +160,27 @@ impl Composer {
         t.render(ctx).map_err(|e| NotifyError::Template(name.into(), e.to_string()))
     }
 
-    /// The subject and the text body of an outbox row.
+    /// The subject and the text body of an outbox row, linking to the page its notification
+    /// names.
     pub fn text(&self, m: &OutboxMessage, company: &CompanySettings) -> Result<(String, String), NotifyError> {
+        let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
+        self.text_at(m, company, &link(&notification, &self.base_url))
+    }
+
+    /// The subject and the text body of an outbox row, linking to `url`.
+    pub fn text_at(
+        &self,
+        m: &OutboxMessage,
+        company: &CompanySettings,
+        url: &str,
+    ) -> Result<(String, String), NotifyError> {
         let lang = m.language.as_str();
         let mut vars = match &m.payload {
             Json::Object(o) => o.clone(),
             _ => Default::default(),
         };
         let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
-        vars.insert("url".into(), Json::String(link(&notification, &self.base_url)));
+        vars.insert("url".into(), Json::String(url.to_string()));
         vars.insert("lang".into(), Json::String(lang.into()));
         vars.insert("calendar".into(), Json::Bool(calendar::invites(&notification)));
         let mut c = serde_json::to_value(company).unwrap_or_default();
@@ -190,14 +202,26 @@ impl Composer {
         format!("<outbox.{}.{}@{}>", m.id, m.created_at.as_second(), self.from.email.domain())
     }
 
-    /// The whole message.
+    /// The whole message, linking to the page its notification names.
     pub fn compose(
         &self,
         m: &OutboxMessage,
         company: &CompanySettings,
         attachments: &[Attachment],
     ) -> Result<Message, NotifyError> {
-        let (subject, text) = self.text(m, company)?;
+        let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
+        self.compose_at(m, company, attachments, &link(&notification, &self.base_url))
+    }
+
+    /// The whole message, linking to `url` (a signed link to the document, for a client).
+    pub fn compose_at(
+        &self,
+        m: &OutboxMessage,
+        company: &CompanySettings,
+        attachments: &[Attachment],
+        url: &str,
+    ) -> Result<Message, NotifyError> {
+        let (subject, text) = self.text_at(m, company, url)?;
         let lang = m.language.as_str();
         let (body, footer) =
             text.rsplit_once("\n\n—").map(|(b, f)| (b, format!("—{f}"))).unwrap_or((&text, String::new()));

@@ -114,8 +114,9 @@ fn kinds() -> Vec<(Notification, &'static str)> {
                 purchase_order_id: 4,
                 number: "BC-2026-0001".into(),
                 reason: "Projet reporté".into(),
+                quote_id: Some(3),
             },
-            "/compte/commandes",
+            "/compte/devis/3",
         ),
         (
             Notification::OrderRegistered { order_id: 5, purchase_order_number: "BC-2026-0001".into() },

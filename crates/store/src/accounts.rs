@@ -15,6 +15,9 @@ use crate::db::{Row, SettingsCache, args};
 use crate::search::{self, Kind};
 use crate::{SqlStore, SqlTx, not_found, scope_client};
 
+/// The `settings` row of the key that signs the links of emails.
+const LINK_KEY: &str = "links.key";
+
 pub(crate) fn user_from_row(r: &Row) -> Result<User> {
     let roles = r.text("roles")?.split(',').filter(|s| !s.is_empty()).map(Role::parse).collect::<Result<Vec<_>>>()?;
     Ok(User {
@@ -165,7 +168,8 @@ impl AccountRepo for SqlTx {
         if changed == 0 {
             return Ok(false);
         }
-        self.tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
+        // A new password ends every session and voids the links already emailed.
+        self.sign_out_everywhere(user_id).await?;
         self.tx
             .exec("UPDATE login_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL", args![user_id, now])
             .await?;
@@ -251,6 +255,12 @@ impl AccountRepo for SqlTx {
         Ok(())
     }
 
+    async fn sign_out_everywhere(&mut self, user_id: Id) -> Result<()> {
+        self.tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
+        self.tx.write_principals("UPDATE users SET link_epoch = link_epoch + 1 WHERE id = $1", args![user_id]).await?;
+        Ok(())
+    }
+
     async fn take_pending_signup(&mut self, token_sha256: &str, now: Timestamp) -> Result<Option<(String, String)>> {
         let sql = format!(
             "SELECT details, password_hash, expires_at FROM pending_signups WHERE token_sha256 = $1 AND used_at IS NULL{}",
@@ -304,35 +314,88 @@ impl Sessions for SqlStore {
         Ok(unconfirmed)
     }
 
-    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
+    async fn create_session(
+        &self,
+        user_id: Id,
+        token_sha256: &str,
+        expires_at: Timestamp,
+        link: Option<&LinkScope>,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.write().await?;
         tx.exec(
-            "INSERT INTO sessions (token_sha256, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
-            args![token_sha256, user_id, expires_at, now],
+            "INSERT INTO sessions (token_sha256, user_id, expires_at, created_at, scope, link_sent_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            args![token_sha256, user_id, expires_at, now, link.map(|l| l.path.clone()), link.map(|l| l.sent_at)],
         )
         .await?;
         self.commit(tx).await?;
         Ok(())
     }
 
-    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>> {
+    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<(User, Option<LinkScope>)>> {
         let cache = self.db.settings_cache();
         let key = SettingsCache::principal_key(true, token_sha256);
-        if let Some((user, expires_at)) = cache.principal(&key) {
-            return Ok(expires_at.is_some_and(|e| e > now).then_some(user));
+        if let Some((user, expires_at, link)) = cache.principal(&key) {
+            return Ok(expires_at.is_some_and(|e| e > now).then_some((user, link)));
         }
         let mut tx = self.db.read().await?;
         let row = tx
             .opt(
-                "SELECT u.*, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = $1",
+                "SELECT u.*, s.expires_at, s.scope, s.link_sent_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_sha256 = $1",
                 args![token_sha256],
             )
             .await?;
         let Some(r) = row else { return Ok(None) };
         let (user, expires_at) = (user_from_row(&r)?, r.ts("expires_at")?);
-        cache.put_principal(tx.cache_generation(), key, user.clone(), Some(expires_at));
-        Ok((expires_at > now).then_some(user))
+        let link = match (r.opt_text("scope")?, r.opt_ts("link_sent_at")?) {
+            (Some(path), Some(sent_at)) => Some(LinkScope { path, sent_at }),
+            _ => None,
+        };
+        cache.put_principal(tx.cache_generation(), key, user.clone(), Some(expires_at), link.clone());
+        Ok((expires_at > now).then_some((user, link)))
+    }
+
+    async fn link_key(&self, new_key: &str) -> Result<String> {
+        let mut tx = self.db.read().await?;
+        if let Some(key) = tx.setting(LINK_KEY).await? {
+            return Ok(key);
+        }
+        drop(tx);
+        let mut tx = self.db.write().await?;
+        tx.write_settings(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            args![LINK_KEY, new_key],
+        )
+        .await?;
+        // Another instance may have made it first: the one stored is the key.
+        let key = tx.opt("SELECT value FROM settings WHERE key = $1", args![LINK_KEY]).await?;
+        let key = key.ok_or_else(|| DomainError::internal("the links' key was not stored"))?.text("value")?;
+        self.commit(tx).await?;
+        Ok(key)
+    }
+
+    async fn link_holders(&self, emails: &[&str]) -> Result<Vec<(String, Id, i64)>> {
+        if emails.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (1..=emails.len()).map(|i| format!("${i}")).collect();
+        let args = emails.iter().map(|e| e.to_string().into()).collect();
+        let sql = format!(
+            "SELECT email, id, link_epoch FROM users WHERE client_id IS NOT NULL AND email IN ({})",
+            list.join(", ")
+        );
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&sql, args).await?;
+        rows.iter().map(|r| Ok((r.text("email")?, r.i64("id")?, r.i64("link_epoch")?))).collect()
+    }
+
+    async fn link_holder(&self, user_id: Id) -> Result<Option<(User, i64, bool)>> {
+        let mut tx = self.db.read().await?;
+        let row = tx.opt("SELECT * FROM users WHERE id = $1 AND client_id IS NOT NULL", args![user_id]).await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some((user_from_row(&r)?, r.i64("link_epoch")?, r.opt_text("totp_secret")?.is_some())))
     }
 
     async fn delete_session(&self, token_sha256: &str) -> Result<()> {
@@ -345,7 +408,7 @@ impl Sessions for SqlStore {
     async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>> {
         let cache = self.db.settings_cache();
         let key = SettingsCache::principal_key(false, token_sha256);
-        if let Some((user, _)) = cache.principal(&key) {
+        if let Some((user, ..)) = cache.principal(&key) {
             return Ok(Some(user));
         }
         let mut tx = self.db.read().await?;
@@ -357,7 +420,7 @@ impl Sessions for SqlStore {
             .await?;
         let Some(r) = row else { return Ok(None) };
         let user = user_from_row(&r)?;
-        cache.put_principal(tx.cache_generation(), key, user.clone(), None);
+        cache.put_principal(tx.cache_generation(), key, user.clone(), None, None);
         Ok(Some(user))
     }
 

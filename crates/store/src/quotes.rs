@@ -51,6 +51,7 @@ pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, toda
                 None => None,
             },
             terms_version: r.opt_i64("accept_terms_version")?,
+            link_sent_at: r.opt_ts("accept_link_sent_at")?,
         }),
         None => None,
     };
@@ -283,7 +284,7 @@ impl QuoteRepo for SqlTx {
                  accept_ip = $4, accept_user_agent = $5, content_sha256 = $6, accept_channel = $7, accept_signed_on = $8, \
                  accept_recorded_by = $9, accept_evidence_filename = $10, accept_evidence_content_type = $11, \
                  accept_evidence_size = $12, accept_evidence_sha256 = $13, accept_evidence_key = $14, \
-                 accept_terms_version = $15 \
+                 accept_terms_version = $15, accept_link_sent_at = $16 \
                  WHERE id = $1 AND status = 'sent' RETURNING *",
                 args![
                     q.id,
@@ -300,7 +301,8 @@ impl QuoteRepo for SqlTx {
                     e.map(|e| e.size_bytes),
                     e.map(|e| e.sha256.clone()),
                     e.map(|e| e.storage_key.clone()),
-                    a.terms_version
+                    a.terms_version,
+                    a.link_sent_at
                 ],
             )
             .await

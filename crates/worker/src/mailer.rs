@@ -10,9 +10,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use immovr_app::App;
+use immovr_app::access::LinkSigner;
 use immovr_app::live::LiveFeed;
 use immovr_app::ports::{Lane, run_on};
 use immovr_core::Notification;
+use immovr_core::links;
 use immovr_core::model::{CompanySettings, OutboxMessage};
 use immovr_notify::{Attachment, Composer, NotifyError, Transport, link, shoot_invitation};
 use jiff::SignedDuration;
@@ -59,11 +61,15 @@ impl Mailer {
 
     /// Sends one leased row; records a failure at once; true when sent (recorded by the caller,
     /// with the rest of its batch).
-    async fn deliver(&self, m: &OutboxMessage, company: &CompanySettings) -> bool {
+    async fn deliver(&self, m: &OutboxMessage, company: &CompanySettings, signer: &LinkSigner) -> bool {
         let outcome = async {
             let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
             let mut attachments = self.attachments(&notification).await?;
-            let url = link(&notification, self.composer.base_url());
+            // A client's email about a document opens it: a signed link (see immovr-app's `access`).
+            let url = match signer.path(m) {
+                Some(path) => links::absolute(self.composer.base_url(), &path),
+                None => link(&notification, self.composer.base_url()),
+            };
             if let Some(ics) = shoot_invitation(m, company, &url) {
                 attachments.push(ics);
             }
@@ -80,7 +86,7 @@ impl Mailer {
             let (composer, company) = (self.composer.clone(), company.clone());
             let folder = self.transport.folder().map(std::path::Path::to_path_buf);
             let composed = run_on(self.app.executor().as_ref(), Lane::Background, move || {
-                let message = composer.compose(&m, &company, &attachments)?;
+                let message = composer.compose_at(&m, &company, &attachments, &url)?;
                 let bytes = message.formatted();
                 match folder {
                     Some(dir) => Transport::write_eml(&dir, &name, &bytes).map(|()| None),
@@ -140,6 +146,15 @@ impl Mailer {
             }
         };
         let company = &company;
+        // The key and the recipients' accounts that sign the links, read once for the batch.
+        let signer = match self.app.link_signer(&batch).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading what signs the emails' links");
+                return 0;
+            }
+        };
+        let signer = &signer;
         // Several recipients at once (an SMTP exchange is mostly waiting), each recipient's
         // emails in order.
         let mut groups: Vec<Vec<&OutboxMessage>> = Vec::new();
@@ -155,7 +170,7 @@ impl Mailer {
                 let sent = &sent;
                 async move {
                     for m in group {
-                        if self.deliver(m, company).await {
+                        if self.deliver(m, company, signer).await {
                             sent.lock().unwrap_or_else(|p| p.into_inner()).push(m.id);
                         }
                     }

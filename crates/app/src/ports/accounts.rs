@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
-use immovr_core::model::{Address, Client, ClientKind, Id, Language, Role, User};
+use immovr_core::model::{Address, Client, ClientKind, Id, Language, LinkScope, Role, User};
 use immovr_core::{Result, Scope};
 use jiff::Timestamp;
 
@@ -100,6 +100,8 @@ pub trait AccountRepo: Send {
         expires_at: Timestamp,
         at: Timestamp,
     ) -> Result<()>;
+    /// Ends every session of the user and voids every link already emailed to them.
+    async fn sign_out_everywhere(&mut self, user_id: Id) -> Result<()>;
     /// Takes a pending sign-up once: its details and password hash, if it exists, is unused
     /// and unexpired (of two concurrent uses, one wins).
     async fn take_pending_signup(&mut self, token_sha256: &str, now: Timestamp) -> Result<Option<(String, String)>>;
@@ -114,8 +116,22 @@ pub trait Sessions: Send + Sync {
     /// Deletes the pending sign-ups that ended before `before`; the details of those never
     /// confirmed (their attachments are to be removed).
     async fn forget_pending_signups(&self, before: Timestamp) -> Result<Vec<String>>;
-    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
-    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<User>>;
+    /// A session; `link`: opened by a document's link from an email, and limited to it.
+    async fn create_session(
+        &self,
+        user_id: Id,
+        token_sha256: &str,
+        expires_at: Timestamp,
+        link: Option<&LinkScope>,
+    ) -> Result<()>;
+    /// Whose session this is (unexpired), and what it is limited to when a link opened it.
+    async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<(User, Option<LinkScope>)>>;
+    /// The key that signs the links of emails; `new_key` is stored when there is none yet.
+    async fn link_key(&self, new_key: &str) -> Result<String>;
+    /// The client accounts among these addresses: (email, user id, link epoch).
+    async fn link_holders(&self, emails: &[&str]) -> Result<Vec<(String, Id, i64)>>;
+    /// A client account, its link epoch, and whether it has a second factor.
+    async fn link_holder(&self, user_id: Id) -> Result<Option<(User, i64, bool)>>;
     async fn delete_session(&self, token_sha256: &str) -> Result<()>;
     async fn api_token_user(&self, token_sha256: &str) -> Result<Option<User>>;
     /// The TOTP secret (base32) of a user who turned the second factor on.

@@ -180,6 +180,14 @@ pub struct User {
     pub language: Language,
 }
 
+/// What a session opened by a document's link from an email reaches: that document's page and
+/// the pages under it (see [`crate::links::within`]), and when the email was queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkScope {
+    pub path: String,
+    pub sent_at: Timestamp,
+}
+
 impl User {
     pub fn is_staff(&self) -> bool {
         self.client_id.is_none()
@@ -266,6 +274,9 @@ pub struct Acceptance {
     /// The version of the general terms of sale (CGV) in force when the quote was accepted.
     #[serde(default)]
     pub terms_version: Option<i64>,
+    /// Signed in a session opened by the link of an email: when that email was queued.
+    #[serde(default)]
+    pub link_sent_at: Option<Timestamp>,
 }
 
 impl AcceptanceChannel {

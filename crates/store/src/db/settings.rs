@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use immovr_core::model::User;
+use immovr_core::model::{LinkScope, User};
 use jiff::Timestamp;
 
 use super::{DbError, Tx, V, args};
@@ -33,8 +33,12 @@ struct CacheState {
     usable: bool,
     values: std::collections::HashMap<String, (std::time::Instant, Option<Arc<str>>)>,
     /// By credential (`s:` or `t:` and its SHA-256): the user, and when a session expires.
-    principals: std::collections::HashMap<String, (std::time::Instant, User, Option<Timestamp>)>,
+    principals: std::collections::HashMap<String, Principal>,
 }
+
+/// A credential as cached: when it was read, whose it is, when it ends (a session), and
+/// what it is limited to (a session opened by an emailed link).
+type Principal = (std::time::Instant, User, Option<Timestamp>, Option<LinkScope>);
 
 /// At most this many credentials are kept (a busy day's sessions); past it, the cache starts
 /// again empty rather than grow.
@@ -75,22 +79,33 @@ impl SettingsCache {
     }
 
     /// Who a credential is (see [`SettingsCache::principal_key`]), if known here.
-    pub(crate) fn principal(&self, key: &str) -> Option<(User, Option<Timestamp>)> {
+    pub(crate) fn principal(&self, key: &str) -> Option<(User, Option<Timestamp>, Option<LinkScope>)> {
         let state = self.lock();
         if !self.shared || !state.usable {
             return None;
         }
-        state.principals.get(key).filter(|(at, ..)| at.elapsed() < MAX_AGE).map(|(_, u, e)| (u.clone(), *e))
+        state
+            .principals
+            .get(key)
+            .filter(|(at, ..)| at.elapsed() < MAX_AGE)
+            .map(|(_, u, e, l)| (u.clone(), *e, l.clone()))
     }
 
     /// Keeps who a credential is, read by a transaction begun at `generation`.
-    pub(crate) fn put_principal(&self, generation: u64, key: String, user: User, expires_at: Option<Timestamp>) {
+    pub(crate) fn put_principal(
+        &self,
+        generation: u64,
+        key: String,
+        user: User,
+        expires_at: Option<Timestamp>,
+        link: Option<LinkScope>,
+    ) {
         let mut state = self.lock();
         if self.shared && state.usable && state.generation == generation {
             if state.principals.len() >= MAX_PRINCIPALS {
                 state.principals.clear();
             }
-            state.principals.insert(key, (std::time::Instant::now(), user, expires_at));
+            state.principals.insert(key, (std::time::Instant::now(), user, expires_at, link));
         }
     }
 

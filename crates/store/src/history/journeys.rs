@@ -155,6 +155,7 @@ pub(super) fn rows(
                         recorded_by: None,
                         evidence: None,
                         terms_version: Some(0),
+                        link_sent_at: None,
                     })
                 }
                 Outcome::Declined => {

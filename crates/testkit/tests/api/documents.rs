@@ -165,9 +165,10 @@ both!(every_document_of_the_journey_downloads_and_reads_back, async |app: &TestA
     let (browser, _, _) = app.browser_login("lumiere@client.example", "client-password").await;
     let page =
         browser.get(format!("{}/compte/commandes/{order}", app.base)).send().await.unwrap().text().await.unwrap();
+    let order_page = format!("/compte/commandes/{order}");
     assert!(
-        page.contains(&format!("/api/v1/purchase-orders/{po}/pdf"))
-            && page.contains(&format!("/api/v1/invoices/{invoice}/pdf")),
+        page.contains(&format!("{order_page}/pdf/purchase_order/{po}"))
+            && page.contains(&format!("{order_page}/pdf/invoice/{invoice}")),
         "{page}"
     );
     // A credit note cancels it: Factur-X too, naming the invoice.
@@ -187,11 +188,14 @@ both!(every_document_of_the_journey_downloads_and_reads_back, async |app: &TestA
 
     let page =
         browser.get(format!("{}/compte/factures/{invoice}", app.base)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&format!("/api/v1/credit-notes/{}/pdf", cn.id())));
-    // …and the session cookie is enough to download them.
-    let via_cookie = browser.get(format!("{}/api/v1/invoices/{invoice}/pdf", app.base)).send().await.unwrap();
-    assert_eq!(via_cookie.status(), StatusCode::OK);
-    assert_eq!(via_cookie.bytes().await.unwrap().to_vec(), bytes);
+    assert!(page.contains(&format!("/compte/factures/{invoice}/pdf/credit_note/{}", cn.id())), "{page}");
+    // …the same bytes as the API's, with the session cookie; the API takes the cookie too.
+    for path in [format!("/compte/factures/{invoice}/pdf/invoice/{invoice}"), format!("/api/v1/invoices/{invoice}/pdf")]
+    {
+        let via_cookie = browser.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(via_cookie.status(), StatusCode::OK, "{path}");
+        assert_eq!(via_cookie.bytes().await.unwrap().to_vec(), bytes, "{path}");
+    }
 });
 
 both!(issued_documents_never_change_and_stay_private, async |app: &TestApp| {

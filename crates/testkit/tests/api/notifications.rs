@@ -115,10 +115,11 @@ async fn journey(backend: Backend) {
     assert_eq!(to_staff, ["Devis D-2026-0001 accepté — bon de commande BC-2026-0001"]);
 
     let by_subject = |s: &str| to_client.iter().find(|m| m.subject.starts_with(s)).unwrap();
-    // Links to the right portal pages, in the text and the HTML.
+    // Signed links to the right portal pages, in the text and the HTML (`links.rs` follows them).
     let quote_mail = by_subject("Votre devis");
-    assert!(quote_mail.text.contains(&format!("https://studio.example/compte/devis/{quote}")), "{}", quote_mail.text);
-    assert!(quote_mail.html.contains(&format!("href=\"https://studio.example/compte/devis/{quote}\"")));
+    let link = quote_mail.text.split_whitespace().find(|w| w.starts_with("https://studio.example/acces/")).unwrap();
+    assert!(link.contains(&format!(".d{quote}.")), "{}", quote_mail.text);
+    assert!(quote_mail.html.contains(&format!("href=\"{link}\"")));
     assert_eq!(quote_mail.attachments.len(), 1);
     assert_eq!(quote_mail.attachments[0].0, "Devis D-2026-0001.pdf");
     let po_mail = by_subject("Bon de commande");
@@ -126,7 +127,7 @@ async fn journey(backend: Backend) {
     assert!(po_mail.attachments[0].2.starts_with(b"%PDF-"));
     // The plans in one email; the shoot with a calendar invitation at its time and place.
     let shoot_mail = by_subject("Le planning");
-    assert!(shoot_mail.text.contains(&format!("https://studio.example/compte/commandes/{order}")));
+    assert!(shoot_mail.text.contains(&format!(".c{order}.")), "{}", shoot_mail.text);
     assert!(shoot_mail.text.contains("- Prise de contact : le 16/06/2026"), "{}", shoot_mail.text);
     assert!(
         shoot_mail.text.contains("- Prise de vue sur site : le 20/06/2026 à 09:30, 8 place Bellecour, Lyon"),
@@ -275,7 +276,7 @@ both!(without_smtp_emails_are_written_as_eml_files, async |app: &TestApp| {
     let bytes = std::fs::read(eml).unwrap();
     let m = MessageParser::default().parse(&bytes).unwrap();
     assert_eq!(m.subject(), Some("Votre devis D-2026-0001 est disponible"));
-    assert!(m.body_text(0).unwrap().contains(&format!("/compte/devis/{quote}")));
+    assert!(m.body_text(0).unwrap().contains(&format!(".d{quote}.")), "a signed link to the quote");
     assert_eq!(m.attachments().count(), 1);
 });
 

@@ -1,6 +1,7 @@
 //! Single-use links by email: signing in without a password, resetting a forgotten one.
 
 use super::*;
+use immovr_app::access::LinkOpened;
 
 #[derive(Deserialize)]
 pub struct EmailForm {
@@ -66,6 +67,29 @@ pub async fn magic_use(State(state): State<AppState>, ctx: Ctx, Path(token): Pat
         Ok(None) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("magic.invalid")),
         Err(e) => domain_error_page(&ctx, e),
     })
+}
+
+/// An email's link to a document (see `immovr_app::access`): the document's page, in a session
+/// limited to it unless its account is signed in here already.
+pub async fn open_document(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    let mut response = match state.app.open_link(&token, ctx.user.as_ref()).await {
+        Ok(Some(LinkOpened::Session(session, scope))) => {
+            match crate::session::cookie(&session, state.app.session_hours(), state.secure_cookies) {
+                Ok(cookie) => with_cookie(Redirect::to(&scope.path).into_response(), cookie),
+                Err(e) => domain_error_page(&ctx, e),
+            }
+        }
+        Ok(Some(LinkOpened::SignedIn { path })) => Redirect::to(&path).into_response(),
+        Ok(Some(LinkOpened::SignIn { path })) => {
+            Redirect::to(&format!("/connexion?suivant={}", form_urlencoded(&path))).into_response()
+        }
+        Ok(Some(LinkOpened::OtherAccount)) => error_page(&ctx, StatusCode::CONFLICT, ctx.tr.t("link.other_account")),
+        Ok(None) => error_page(&ctx, StatusCode::GONE, ctx.tr.t("link.invalid")),
+        Err(e) => domain_error_page(&ctx, e),
+    };
+    // The address holds a credential: kept out of caches.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 pub async fn forgot_page(ctx: Ctx) -> PageResult {

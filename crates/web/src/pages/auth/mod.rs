@@ -44,6 +44,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/inscription/confirmer/{token}", get(signup::confirm))
         .route("/lien-magique", get(links::magic_page).post(links::magic_request))
         .route("/lien-magique/{token}", get(links::magic_use))
+        .route("/acces/{token}", get(links::open_document))
+        .route("/deconnexion/partout", post(logout_everywhere))
         .route("/mot-de-passe-oublie", get(links::forgot_page).post(links::forgot_request))
         .route("/reinitialiser/{token}", get(links::reset_page).post(links::reset))
         .route("/langue/{lang}", get(switch_language))
@@ -175,6 +177,31 @@ pub async fn logout(
         state.app.close_session(c.value()).await?;
     }
     Ok(with_cookie(Redirect::to("/connexion").into_response(), crate::session::CLEARED))
+}
+
+/// Ends every session of the signed-in user and voids the links already emailed to them.
+pub async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx, Form(f): Form<CsrfForm>) -> PageResult {
+    if !csrf_ok(&ctx, &f.csrf) {
+        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
+    }
+    if ctx.user.is_none() {
+        return Ok(Redirect::to("/connexion").into_response());
+    }
+    state.app.sign_out_everywhere(&ctx.actor).await?;
+    Ok(with_cookie(Redirect::to("/connexion").into_response(), crate::session::CLEARED))
+}
+
+/// The form that signs out everywhere (the client's profile, the staff's security page).
+pub fn everywhere_form(ctx: &Ctx) -> maud::Markup {
+    let tr = ctx.tr;
+    html! {
+        form.card method="post" action="/deconnexion/partout" {
+            h2 { (tr.t("profile.everywhere")) }
+            (csrf_field(ctx))
+            p { (tr.t("profile.everywhere_help")) }
+            button.refuse type="submit" { (tr.t("profile.everywhere")) }
+        }
+    }
 }
 
 #[derive(Deserialize)]

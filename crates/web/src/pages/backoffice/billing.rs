@@ -109,7 +109,7 @@ async fn invoice_page(
             dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }
             dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
         }
-        (pdf_links(&tr, &invoice_pdfs(&i)))
+        (pdf_links(&tr, &invoice_docs(&i), None))
         (lines_table(&tr, &i.lines, &i.totals))
         @if !i.payments.is_empty() {
             section.card { h2 { (tr.t("invoice.payments")) }

@@ -130,7 +130,7 @@ pub async fn order(
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         p.lead { (badge(&tr, o.status.as_str())) " " strong { (name_of(&names, o.client_id)) } " — " (o.purchase_order_number) }
-        (pdf_links(&tr, &order_pdfs(&o)))
+        (pdf_links(&tr, &order_docs(&o), None))
         section.card aria-labelledby="h-stages" {
             h2 #h-stages { (tr.t("order.timeline")) }
             ol.timeline { @for s in &o.stages {

@@ -108,7 +108,7 @@ pub(super) async fn quote_page_for(
                 dt { (tr.t("quote.valid_until")) } dd { (tr.date(q.valid_until)) }
             }
             @let po = if q.acceptance.is_some() { state.app.purchase_order_for_quote(&ctx.actor, q.id).await?.map(|p| p.id) } else { None };
-            (quote_pdf_links(&tr, &q, po))
+            (pdf_links(&tr, &quote_docs(&q, po), None))
             (lines_table(&tr, &q.lines, &q.totals))
             @if let Some(r) = &q.refusal { (notice("warn", &format!("{} — {}", tr.t(&format!("bo.refusal.{}", r.kind.as_str())), r.comment.clone().unwrap_or_default()))) }
             @if let Some(a) = &q.acceptance { (acceptance_facts(ctx, &q, a)) }
@@ -165,6 +165,7 @@ fn acceptance_facts(ctx: &Ctx, q: &Quote, a: &Acceptance) -> Markup {
                 dt { (tr.t("bo.offline.channel")) } dd { (tr.t(&format!("bo.offline.{}", a.channel.as_str()))) }
                 dt { (tr.t(if a.recorded_by.is_some() { "bo.offline.recorded" } else { "bo.accepted_at" })) }
                 dd { @if let Some(who) = &a.recorded_by { (who) ", " } (date_time(&tr, a.accepted_at)) }
+                @if let Some(sent_at) = a.link_sent_at { dt { (tr.t("quote.via_link")) } dd { (date_time(&tr, sent_at)) } }
                 @if let Some(e) = &a.evidence {
                     dt { (tr.t("bo.offline.evidence")) }
                     dd { a href={ "/api/v1/quotes/" (q.id) "/offline-acceptance/evidence" } { (e.filename) } " — " (human_size(e.size_bytes)) " — " code.hash { (e.sha256) } }

@@ -136,6 +136,7 @@ pub async fn security(State(state): State<AppState>, StaffCtx(ctx): StaffCtx, Qu
             }
         }
     };
+    let body = html! { (body) (crate::pages::auth::everywhere_form(&ctx)) };
     let mut r = page(&ctx, tr.t("bo.nav.security"), body).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)

@@ -58,7 +58,7 @@ pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path
             dt { (tr.t("invoice.paid")) } dd { (tr.money(i.amount_paid)) }
             dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
         }
-        (pdf_links(&tr, &invoice_pdfs(&i)))
+        (pdf_links(&tr, &invoice_docs(&i), Some(&links::portal::invoice(i.id))))
         @if open {
             section.card.pay aria-labelledby="h-pay" {
                 h2 #h-pay { (tr.t("invoice.how")) }

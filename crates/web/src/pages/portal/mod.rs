@@ -50,6 +50,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/compte/devis", get(quotes::quotes))
         .route("/compte/devis/{id}", get(quotes::quote))
         .route("/compte/devis/{id}/comparer", get(quotes::compare))
+        .route("/compte/devis/{id}/pdf/{kind}/{doc}", get(quote_pdf))
+        .route("/compte/commandes/{id}/pdf/{kind}/{doc}", get(order_pdf))
+        .route("/compte/factures/{id}/pdf/{kind}/{doc}", get(invoice_pdf))
         .route("/compte/devis/{id}/accepter", post(quotes::accept))
         .route("/compte/devis/{id}/refuser", post(quotes::refuse))
         .route("/compte/devis/{id}/messages", post(quotes::quote_message))
@@ -115,4 +118,60 @@ pub async fn home(State(state): State<AppState>, c: ClientCtx) -> PageResult {
 
 pub async fn events(State(state): State<AppState>, c: ClientCtx) -> PageResult {
     Ok(crate::live::stream(&state.live, Some(c.client_id)).into_response())
+}
+
+/// One of the PDF documents a page offers, and only those: the page's own scope (a session
+/// opened by an email's link reaches the pages under its document) covers its documents.
+async fn serve_pdf(
+    state: &AppState,
+    c: &ClientCtx,
+    docs: Vec<Doc>,
+    (kind, id): (String, Id),
+    headers: &HeaderMap,
+) -> PageResult {
+    let Some(doc) = docs.iter().find(|d| d.kind.as_str() == kind && d.id == id) else {
+        return Ok(error_page(&c.ctx, StatusCode::NOT_FOUND, c.ctx.tr.t("error.code.not_found")));
+    };
+    let scope = Scope::Client(c.client_id);
+    Ok(match crate::download::serve_document(&state.app, scope, doc.kind, doc.id, headers).await {
+        Ok(r) => r,
+        Err(e) => domain_error_page(&c.ctx, e),
+    })
+}
+
+/// A quote's documents, from its page.
+pub async fn quote_pdf(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path((id, kind, doc)): Path<(Id, String, Id)>,
+    headers: HeaderMap,
+) -> PageResult {
+    let q = state.app.quote(&c.ctx.actor, id).await?;
+    let po = match q.status {
+        QuoteStatus::Accepted => state.app.purchase_order_for_quote(&c.ctx.actor, id).await?.map(|p| p.id),
+        _ => None,
+    };
+    serve_pdf(&state, &c, quote_docs(&q, po), (kind, doc), &headers).await
+}
+
+/// An order's documents, from its page.
+pub async fn order_pdf(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path((id, kind, doc)): Path<(Id, String, Id)>,
+    headers: HeaderMap,
+) -> PageResult {
+    let o = state.app.order(&c.ctx.actor, id).await?;
+    serve_pdf(&state, &c, order_docs(&o), (kind, doc), &headers).await
+}
+
+/// An invoice's documents, from its page.
+pub async fn invoice_pdf(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path((id, kind, doc)): Path<(Id, String, Id)>,
+    headers: HeaderMap,
+) -> PageResult {
+    let i = state.app.invoice(&c.ctx.actor, id).await?;
+    serve_pdf(&state, &c, invoice_docs(&i), (kind, doc), &headers).await
 }

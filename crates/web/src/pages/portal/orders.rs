@@ -77,7 +77,7 @@ pub async fn order(State(state): State<AppState>, c: ClientCtx, Path(id): Path<I
             }
         }
         @if let Some(inv) = o.invoice_id { p { a.button href=(links::portal::invoice(inv)) { (tr.t("invoice.number")) } } }
-        (pdf_links(&tr, &order_pdfs(&o)))
+        (pdf_links(&tr, &order_docs(&o), Some(&links::portal::order(o.id))))
         (lines_table(&tr, &po.lines, &po.totals))
         (messages_block(&c.ctx, &messages, &format!("{}/messages", links::portal::order(id))))
     };

@@ -67,6 +67,7 @@ fn profile_form(
             p { (tr.t("profile.gdpr")) }
             p { a.button href="/compte/donnees" download { (tr.t("profile.export")) } }
         }
+        (crate::pages::auth::everywhere_form(ctx))
     }
 }
 

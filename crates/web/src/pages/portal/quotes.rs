@@ -84,7 +84,7 @@ async fn quote_page(
             }
         }
         @if let Some(notes) = &q.notes { p { (notes) } }
-        (quote_pdf_links(&tr, &q, purchase_order.as_ref().map(|p| p.id)))
+        (pdf_links(&tr, &quote_docs(&q, purchase_order.as_ref().map(|p| p.id)), Some(&links::portal::quote(q.id))))
         (lines_table(&tr, &q.lines, &q.totals))
         @match q.status {
             QuoteStatus::Sent => {
@@ -145,6 +145,9 @@ async fn quote_page(
                                 (tr.t(&format!("quote.accepted.{}", a.channel.as_str()))) " " time datetime=(d) { (tr.date(d)) } }
                             None => p { (tr.t("quote.accepted.by")) " " strong { (a.signer_name) } ", "
                                 time datetime=(a.accepted_at) { (date_time(&tr, a.accepted_at)) } }
+                        }
+                        @if let Some(sent_at) = a.link_sent_at {
+                            p { (tr.t("quote.via_link")) " " (date_time(&tr, sent_at)) }
                         }
                         @if let Some(e) = &a.evidence {
                             p { (tr.t("bo.offline.evidence")) " : " a href={ "/api/v1/quotes/" (q.id) "/offline-acceptance/evidence" } { (e.filename) } }

@@ -40,6 +40,8 @@ pub struct Ctx {
     pub user: Option<User>,
     pub path: String,
     pub actor: Actor,
+    /// The session was opened by an email's link: it reaches this document's pages only.
+    pub link: Option<LinkScope>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -51,9 +53,13 @@ impl FromRequestParts<AppState> for Ctx {
             Some(NewCsrf(t)) => t.clone(),
             None => jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default(),
         };
-        let user = match jar.get(SESSION_COOKIE) {
-            Some(c) => match state.app.authenticate(c.value()).await {
-                Ok(user) => user,
+        let (user, link) = match jar.get(SESSION_COOKIE) {
+            Some(c) => match state.app.authenticate_page(c.value()).await {
+                // A session opened by an email's link reaches its document's pages only: elsewhere,
+                // nobody is signed in.
+                Ok(Some((_, Some(link)))) if !immovr_core::links::within(&link.path, parts.uri.path()) => (None, None),
+                Ok(Some((user, link))) => (Some(user), link),
+                Ok(None) => (None, None),
                 Err(e) => {
                     tracing::error!(error = %e, "reading a session");
                     return Err(
@@ -61,7 +67,7 @@ impl FromRequestParts<AppState> for Ctx {
                     );
                 }
             },
-            None => None,
+            None => (None, None),
         };
         let lang = jar
             .get(LANG_COOKIE)
@@ -75,8 +81,9 @@ impl FromRequestParts<AppState> for Ctx {
         actor.ip = client_ip(parts, state.trust_proxy_headers);
         actor.user_agent =
             parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(500).collect());
+        actor.via_link = link.as_ref().map(|l| l.sent_at);
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { tr: Tr(lang), csrf, user, path, actor })
+        Ok(Ctx { tr: Tr(lang), csrf, user, path, actor, link })
     }
 }
 

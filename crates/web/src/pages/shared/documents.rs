@@ -89,18 +89,75 @@ pub fn messages_block(ctx: &Ctx, messages: &[Message], action: &str) -> Markup {
     }
 }
 
-/// An order's documents: its purchase order and, once delivered, its invoice.
-pub fn order_pdfs(o: &Order) -> Vec<(&'static str, String)> {
-    let mut links = vec![("doc.purchase_order", format!("/api/v1/purchase-orders/{}/pdf", o.purchase_order_id))];
-    if let Some(inv) = o.invoice_id {
-        links.push(("doc.invoice", format!("/api/v1/invoices/{inv}/pdf")));
+/// A PDF document a page offers: its text key, and the issued document.
+pub struct Doc {
+    pub key: &'static str,
+    pub kind: DocumentKind,
+    pub id: Id,
+}
+
+impl Doc {
+    fn new(key: &'static str, kind: DocumentKind, id: Id) -> Doc {
+        Doc { key, kind, id }
     }
-    links
+}
+
+/// A quote version's documents: as sent, and once accepted, the signed copy and the purchase
+/// order.
+pub fn quote_docs(q: &Quote, purchase_order: Option<Id>) -> Vec<Doc> {
+    let mut docs = Vec::new();
+    if q.sent_at.is_some() {
+        docs.push(Doc::new("doc.quote", DocumentKind::Quote, q.id));
+    }
+    if q.acceptance.is_some() {
+        docs.push(Doc::new("doc.signed_quote", DocumentKind::SignedQuote, q.id));
+    }
+    if let Some(po) = purchase_order {
+        docs.push(Doc::new("doc.purchase_order", DocumentKind::PurchaseOrder, po));
+    }
+    docs
+}
+
+/// An order's documents: its purchase order and, once delivered, its invoice.
+pub fn order_docs(o: &Order) -> Vec<Doc> {
+    let mut docs = vec![Doc::new("doc.purchase_order", DocumentKind::PurchaseOrder, o.purchase_order_id)];
+    if let Some(inv) = o.invoice_id {
+        docs.push(Doc::new("doc.invoice", DocumentKind::Invoice, inv));
+    }
+    docs
 }
 
 /// An invoice's documents: the invoice and any credit note cancelling it.
-pub fn invoice_pdfs(i: &Invoice) -> Vec<(&'static str, String)> {
-    let mut links = vec![("doc.invoice", format!("/api/v1/invoices/{}/pdf", i.id))];
-    links.extend(i.credit_note_ids.iter().map(|c| ("doc.credit_note", format!("/api/v1/credit-notes/{c}/pdf"))));
-    links
+pub fn invoice_docs(i: &Invoice) -> Vec<Doc> {
+    let mut docs = vec![Doc::new("doc.invoice", DocumentKind::Invoice, i.id)];
+    docs.extend(i.credit_note_ids.iter().map(|c| Doc::new("doc.credit_note", DocumentKind::CreditNote, *c)));
+    docs
+}
+
+/// Where a document downloads: under the portal's page `page` (a session opened by an email's
+/// link reaches it: see `ClientCtx`), or from the API (the back office).
+pub fn pdf_href(doc: &Doc, page: Option<&str>) -> String {
+    match page {
+        Some(page) => format!("{page}/pdf/{}/{}", doc.kind.as_str(), doc.id),
+        None => match doc.kind {
+            DocumentKind::Quote => format!("/api/v1/quotes/{}/pdf", doc.id),
+            DocumentKind::SignedQuote => format!("/api/v1/quotes/{}/accepted-pdf", doc.id),
+            DocumentKind::PurchaseOrder => format!("/api/v1/purchase-orders/{}/pdf", doc.id),
+            DocumentKind::Invoice => format!("/api/v1/invoices/{}/pdf", doc.id),
+            DocumentKind::CreditNote => format!("/api/v1/credit-notes/{}/pdf", doc.id),
+        },
+    }
+}
+
+/// Links to a record's PDF documents (see [`pdf_href`] for `page`).
+pub fn pdf_links(tr: &Tr, docs: &[Doc], page: Option<&str>) -> Markup {
+    html! {
+        @if !docs.is_empty() {
+            ul.docs aria-label=(tr.t("doc.title")) {
+                @for doc in docs {
+                    li { a.pdf href=(pdf_href(doc, page)) download type="application/pdf" { (tr.t(doc.key)) " " span.hint { "(PDF)" } } }
+                }
+            }
+        }
+    }
 }

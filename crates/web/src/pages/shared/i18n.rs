@@ -40,6 +40,12 @@ texts! {
     "magic.sent" => "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé.", "If an account exists for this address, an email is on its way.";
     "magic.invalid" => "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.", "This link is no longer valid (used or expired). Ask for a new one.";
     "magic.send" => "Envoyer le lien", "Send the link";
+    "link.notice" => "Vous consultez ce document grâce au lien reçu par e-mail.", "You are viewing this document through the link in your email.";
+    "link.sign_in" => "Se connecter pour voir tout votre espace", "Log in to see your whole account";
+    "link.invalid" => "Ce lien n'est plus valable (expiré, ou vous vous êtes déconnecté de tous vos appareils). Connectez-vous, ou demandez un lien de connexion.", "This link is no longer valid (expired, or you logged out of every device). Log in, or ask for a login link.";
+    "link.other_account" => "Ce lien est destiné à un autre compte que celui connecté ici. Déconnectez-vous, puis ouvrez-le à nouveau.", "This link is meant for another account than the one logged in here. Log out, then open it again.";
+    "profile.everywhere" => "Se déconnecter de tous les appareils", "Log out of every device";
+    "profile.everywhere_help" => "Ferme toutes vos sessions, ici et ailleurs, et désactive les liens déjà reçus par e-mail. À faire si vous avez perdu un appareil ou transféré un e-mail par erreur.", "Ends all your sessions, here and elsewhere, and disables the links already emailed to you. Do it if you lost a device or forwarded an email by mistake.";
     "reset.title" => "Réinitialiser le mot de passe", "Reset your password";
     "reset.help" => "Nous vous envoyons un lien pour choisir un nouveau mot de passe.", "We email you a link to choose a new password.";
     "reset.new" => "Nouveau mot de passe (10 caractères minimum)", "New password (at least 10 characters)";
@@ -347,6 +353,7 @@ texts! {
     "bo.extend" => "Prolonger la validité", "Extend validity";
     "bo.acceptance" => "Bon pour accord", "Acceptance (“bon pour accord”)";
     "bo.accepted_at" => "Accepté en ligne le", "Accepted online on";
+    "quote.via_link" => "Ouvert par le lien personnel de l’e-mail du", "Opened through the personal link of the email of";
     "bo.content_hash" => "Empreinte du contenu accepté", "Fingerprint of the accepted content";
     "bo.offline.title" => "Enregistrer un accord reçu hors ligne", "Record an acceptance received offline";
     "bo.offline.help" => "Le client a signé ce devis sur papier ou par email : indiquez qui a signé et quand, et joignez le document signé. Le bon de commande est créé comme pour un accord en ligne.", "The client signed this quote on paper or by email: say who signed and when, and attach the signed document. The purchase order is created as for an online acceptance.";

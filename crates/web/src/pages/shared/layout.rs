@@ -13,6 +13,8 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
     let tr = ctx.tr;
     let staff = ctx.user.as_ref().is_some_and(|u| u.is_staff());
     let signed_in = ctx.user.is_some();
+    // Opened from an email's link: this document only, no menu, no live feed (it is the account's).
+    let by_link = ctx.link.is_some();
     let other_lang = if tr.0 == Language::Fr { "en" } else { "fr" };
     let nav: &[(&str, &str)] = if staff {
         &[
@@ -56,7 +58,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
             }
-            body data-live=[signed_in.then_some(if staff { "/gestion/evenements" } else { "/compte/evenements" })] {
+            body data-live=[(signed_in && !by_link).then_some(if staff { "/gestion/evenements" } else { "/compte/evenements" })] {
                 a.skip href="#main" { (tr.t("skip")) }
                 header.top {
                     a.brand href=(home) { (tr.t(if staff { "bo.brand" } else { "brand" })) }
@@ -70,7 +72,12 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                         }
                     }
                 }
-                @if signed_in {
+                @if by_link {
+                    p.notice.info.by-link {
+                        (tr.t("link.notice")) " "
+                        a href="/connexion?suivant=/compte" { (tr.t("link.sign_in")) }
+                    }
+                } @else if signed_in {
                     // A menu that folds on a narrow screen (app.js closes it there; open without it).
                     nav aria-label=(tr.t(if staff { "bo.nav.todo" } else { "nav.home" })) { details.menu open {
                         summary { (tr.t("menu")) }
@@ -155,39 +162,6 @@ pub fn invoice_badge(tr: &Tr, status: &str) -> Markup {
 pub fn stage_badge(tr: &Tr, status: immovr_core::model::StageStatus) -> Markup {
     let s = status.as_str();
     html! { span class={ "badge s-" (s) } { (tr.t(&format!("stage.{s}"))) } }
-}
-
-/// Links to a record's PDF documents: (text key, URL of the API download).
-pub fn pdf_links(tr: &Tr, links: &[(&str, String)]) -> Markup {
-    html! {
-        @if !links.is_empty() {
-            ul.docs aria-label=(tr.t("doc.title")) {
-                @for (key, href) in links {
-                    li { a.pdf href=(href) download type="application/pdf" { (tr.t(key)) " " span.hint { "(PDF)" } } }
-                }
-            }
-        }
-    }
-}
-
-/// The PDF documents of a quote version: as sent, and once accepted, the signed copy and the
-/// purchase order.
-pub fn quote_pdf_links(
-    tr: &Tr,
-    q: &immovr_core::model::Quote,
-    purchase_order: Option<immovr_core::model::Id>,
-) -> Markup {
-    let mut links = Vec::new();
-    if q.sent_at.is_some() {
-        links.push(("doc.quote", format!("/api/v1/quotes/{}/pdf", q.id)));
-    }
-    if q.acceptance.is_some() {
-        links.push(("doc.signed_quote", format!("/api/v1/quotes/{}/accepted-pdf", q.id)));
-    }
-    if let Some(po) = purchase_order {
-        links.push(("doc.purchase_order", format!("/api/v1/purchase-orders/{po}/pdf")));
-    }
-    pdf_links(tr, &links)
 }
 
 pub fn flash(tr: &Tr, f: &Flash) -> Option<Markup> {
