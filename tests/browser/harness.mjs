@@ -2,7 +2,7 @@
 // the staff side driven through the JSON API, Debian's chromium through playwright-core,
 // accessibility checks with axe-core, screenshots kept under artifacts/.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -57,7 +57,23 @@ export async function startServer() {
     assert.ok(message, `no ${kind} email to ${email}`);
     return message.payload.url_path;
   };
-  return { base, api, token, emailedLink, stop: () => proc.kill("SIGTERM") };
+  // The link of the newest email of this kind to `email` about `page` (`d12`: quote 12, `c3`:
+  // order 3, `f4`: invoice 4), as the client's mailbox shows it: read from the `.eml` the outbox
+  // folder holds (the link is signed as the email is composed, so it waits for the email).
+  const mailedLink = async (kind, email, page) => {
+    for (let i = 0; i < 100; i++) {
+      const names = readdirSync(join(data, "outbox")).filter((n) => n.endsWith(`-${kind}.eml`)).sort().reverse();
+      for (const name of names) {
+        // Quoted-printable: soft line breaks joined, "=3D" back to "=".
+        const eml = readFileSync(join(data, "outbox", name), "latin1").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+        const link = eml.match(/https?:\/\/[^\s"<]+\/acces\/[A-Za-z0-9._-]+/);
+        if (eml.includes(`To: ${email}`) && link?.[0].includes(`.${page}.`)) return new URL(link[0]).pathname;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`no ${kind} email to ${email} about ${page}`);
+  };
+  return { base, api, token, emailedLink, mailedLink, stop: () => proc.kill("SIGTERM") };
 }
 
 export async function launch() {

@@ -125,7 +125,7 @@ texts! {
     "quote.accept.consent" => "Bon pour accord : j'accepte ce devis et ses conditions, pour le montant indiqué.", "Approved: I accept this quote and its terms, for the amount shown.";
     "quote.accept.terms" => "J'ai lu et j'accepte les conditions générales de vente.", "I have read and accept the terms and conditions.";
     "quote.accept.submit" => "Signer et accepter", "Sign and accept";
-    "quote.accepted" => "Devis accepté. Bon de commande généré :", "Quote accepted. Purchase order generated:";
+    "quote.accepted" => "Devis accepté. Bon de commande généré, ci-dessous.", "Quote accepted. Purchase order generated, below.";
     "quote.refuse.title" => "Refuser ou demander des modifications", "Refuse or ask for changes";
     "quote.refuse.decline" => "Je décline ce devis", "I decline this quote";
     "quote.refuse.changes" => "Je souhaite des modifications", "I would like changes";
