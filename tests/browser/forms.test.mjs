@@ -84,6 +84,21 @@ for (const width of [1280, 375]) {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(overflow <= width, `the refused form fits ${width} px (${overflow})`);
     await shot(page, `${width}px-inscription-erreurs`);
+
+    // The plan was received: listed as kept, not to be attached again (issue 13, point 3).
+    assert.match(await page.locator("fieldset.kept").innerText(), /Fichiers déjà reçus[\s\S]*plan\.pdf/);
+    assert.equal(await files.inputValue(), "", "the file input is empty, as browsers leave it");
+    await page.getByLabel("Surface (m²)").fill("80");
+    await page.getByLabel("Téléphone").fill("01 23 45 67 89");
+    await page.getByLabel("SIREN").fill("123456782");
+    await page.getByLabel("Code postal").fill("44000");
+    await page.getByLabel(/Nouveau mot de passe/).fill("un-mot-de-passe-solide");
+    await page.getByRole("button", { name: "Envoyer ma demande" }).click();
+    await page.waitForURL("**/inscription/envoyee");
+    await page.goto(server.base + (await server.emailedLink("signup_confirm", `hugo.${width}@example.org`)));
+    await page.waitForURL("**/compte/demandes?ok=1");
+    const request = (await server.api("GET", "/quote-requests")).items.find((r) => r.property_address === "3 rue du Port, 44000 Nantes");
+    assert.deepEqual(request.attachments.map((a) => a.filename), ["plan.pdf"], "the kept plan is the request's");
     await ctx.close();
   });
 }

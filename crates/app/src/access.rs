@@ -45,27 +45,44 @@ pub struct LinkClaims {
     pub epoch: i64,
 }
 
-fn mac(key: &str, message: &str) -> Hmac<Sha256> {
+/// The HMAC-SHA256 of `message` for one `purpose` (a link, kept files…) under `key`: what one
+/// purpose signs never passes for another's.
+fn mac(key: &str, purpose: &str, message: &str) -> Hmac<Sha256> {
     let mut m = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes a key of any length");
-    m.update(b"immovr document link v1\0");
+    m.update(purpose.as_bytes());
+    m.update(b"\0");
     m.update(message.as_bytes());
     m
+}
+
+const LINK_PURPOSE: &str = "immovr document link v1";
+
+/// `message` followed by its signature for `purpose` (`message` must not hold a `.` after
+/// which the signature could be confused: base64url and dotted numbers are fine).
+pub(crate) fn signed(key: &str, purpose: &str, message: &str) -> String {
+    let tag = mac(key, purpose, message).finalize().into_bytes();
+    format!("{message}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag))
+}
+
+/// The message of a [`signed`] token, if `key` signed it for `purpose` (constant time).
+pub(crate) fn verified<'a>(key: &str, purpose: &str, token: &'a str) -> Option<&'a str> {
+    let (message, tag) = token.rsplit_once('.')?;
+    let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag).ok()?;
+    mac(key, purpose, message).verify_slice(&tag).ok()?;
+    Some(message)
 }
 
 impl LinkClaims {
     /// The link's token, signed with `key`.
     pub fn sign(&self, key: &str) -> String {
         let message = format!("{}.{}.{}.{}", self.user_id, self.page.code(), self.sent_at.as_second(), self.epoch);
-        let tag = mac(key, &message).finalize().into_bytes();
-        format!("{message}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag))
+        signed(key, LINK_PURPOSE, &message)
     }
 
     /// What a token claims, if `key` signed it (compared in constant time); its age and epoch
     /// are the caller's to check.
     pub fn verify(key: &str, token: &str) -> Option<LinkClaims> {
-        let (message, tag) = token.rsplit_once('.')?;
-        let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag).ok()?;
-        mac(key, message).verify_slice(&tag).ok()?;
+        let message = verified(key, LINK_PURPOSE, token)?;
         let mut parts = message.split('.');
         let number = |p: Option<&str>| p.and_then(|p| p.parse::<i64>().ok());
         let claims = LinkClaims {
@@ -116,9 +133,9 @@ pub enum LinkOpened {
 }
 
 impl App {
-    /// The key that signs the links of emails, made on first use and kept in the database (every
-    /// instance signs and checks with the same one).
-    async fn link_key(&self) -> Result<String> {
+    /// The key that signs the links of emails (and the files a refused form keeps), made on
+    /// first use and kept in the database (every instance signs and checks with the same one).
+    pub(crate) async fn link_key(&self) -> Result<String> {
         self.db.link_key(&new_token("")).await
     }
 

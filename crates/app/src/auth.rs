@@ -260,10 +260,12 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let existing = tx.user_by_email(&email).await?;
-        let (request, attachments) = match request {
+        let (request, mut attachments) = match request {
             Some((r, a)) => (Some(r), a),
             None => (None, Vec::new()),
         };
+        // Files kept from a refused try are this sign-up's now (removed with it if unconfirmed).
+        crate::uploads::claim_kept(tx.as_mut(), &mut attachments).await?;
         let actor = Actor { label: format!("signup {email}"), ..Actor::anonymous() };
         match &existing {
             Some(user) => {

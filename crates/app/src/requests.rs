@@ -147,7 +147,7 @@ impl App {
         actor: &Actor,
         client_id: Id,
         request: NewQuoteRequest,
-        attachments: Vec<NewAttachment>,
+        mut attachments: Vec<NewAttachment>,
     ) -> Result<QuoteRequest> {
         match actor.client_id {
             Some(own) if own != client_id => {
@@ -161,6 +161,7 @@ impl App {
         if !tx.client_exists(client_id).await? {
             return Err(DomainError::validation("client_id", "no such client"));
         }
+        crate::uploads::claim_kept(tx.as_mut(), &mut attachments).await?;
         let created = self.insert_request(tx.as_mut(), actor, client_id, &request, &attachments).await?;
         self.answer(tx, Outcome::Created, created).await
     }

@@ -6,6 +6,8 @@ use immovr_core::model::{Id, Order};
 use immovr_core::ports::{NewAttachment, NewDeliverable};
 use immovr_core::{Actor, DomainError, Result, Scope};
 
+use base64::Engine;
+
 use crate::App;
 use crate::ports::{ByteStream, FileError, clean_filename, sniff};
 
@@ -15,6 +17,42 @@ pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 pub const MAX_ATTACHMENTS: usize = 10;
 /// Largest logo.
 pub const MAX_LOGO_BYTES: u64 = 2 * 1024 * 1024;
+
+/// How long the files of a refused form are kept for it to come back.
+const KEPT_HOURS: i64 = 24;
+
+const KEPT_PURPOSE: &str = "immovr kept uploads v1";
+
+/// The files a refused form received, kept: the token the form carries back, and the files (to
+/// show them).
+#[derive(Debug, Clone)]
+pub struct KeptFiles {
+    pub token: String,
+    pub files: Vec<NewAttachment>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    at: i64,
+    files: Vec<NewAttachment>,
+}
+
+/// Takes the kept files among `attachments` for the request `tx` records: refused when one was
+/// taken already (a form's token sent twice), so a file belongs to one request.
+pub(crate) async fn claim_kept(tx: &mut dyn crate::ports::Tx, attachments: &mut [NewAttachment]) -> Result<()> {
+    let keys: Vec<&str> = attachments.iter().filter(|a| a.kept).map(|a| a.storage_key.as_str()).collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    if tx.claim_kept_uploads(&keys).await? != keys.len() {
+        return Err(DomainError::validation(
+            "attachments",
+            "the files received earlier were sent already: attach them again",
+        ));
+    }
+    attachments.iter_mut().for_each(|a| a.kept = false);
+    Ok(())
+}
 
 fn file_error(field: &str, filename: &str, e: FileError) -> DomainError {
     match e {
@@ -70,12 +108,83 @@ impl App {
                 size_bytes: saved.size as i64,
                 sha256: saved.sha256,
                 storage_key: key,
+                kept: false,
             }),
             None => {
                 self.files().delete(&key).await;
                 Err(DomainError::validation(field, format!("{filename}: only PDF, JPEG, PNG, WebP or HEIC files")))
             }
         }
+    }
+
+    /// Keeps the files a refused form received (the request's plans and photos), for a day: the
+    /// form comes back with the returned token instead of the files. Nothing else of the form
+    /// is kept.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn keep_attachments(&self, files: Vec<NewAttachment>) -> Result<KeptFiles> {
+        let now = self.now();
+        // Only the new ones: a file that came back kept stays under its first day (and if a
+        // request took it meanwhile, it is that request's, never kept again).
+        let keys: Vec<&str> = files.iter().filter(|f| !f.kept).map(|f| f.storage_key.as_str()).collect();
+        self.db.keep_uploads(&keys, now).await?;
+        let files: Vec<NewAttachment> = files.into_iter().map(|f| NewAttachment { kept: true, ..f }).collect();
+        let kept = Kept { at: now.as_second(), files };
+        let json = serde_json::to_vec(&kept).map_err(DomainError::internal)?;
+        let message = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        let token = crate::access::signed(&self.link_key().await?, KEPT_PURPOSE, &message);
+        Ok(KeptFiles { token, files: kept.files })
+    }
+
+    /// The files a form's token keeps (see [`App::keep_attachments`]) and that are still kept:
+    /// `Err` lists none, when the token is not one immovr signed or is older than a day; the
+    /// refusal beside the files says that some were taken by a request already (a token sent
+    /// twice) or forgotten.
+    /// Each file comes with its place in the token's list (the form's "remove" boxes name it).
+    pub async fn kept_attachments(&self, token: &str) -> Result<(Vec<(usize, NewAttachment)>, Option<DomainError>)> {
+        let gone = || {
+            DomainError::validation("attachments", "the files received earlier are no longer kept: attach them again")
+        };
+        let message = crate::access::verified(&self.link_key().await?, KEPT_PURPOSE, token).ok_or_else(gone)?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(message).map_err(|_| gone())?;
+        let kept: Kept = serde_json::from_slice(&json).map_err(|_| gone())?;
+        if self.now().as_second() - kept.at > KEPT_HOURS * 3600 {
+            return Err(gone());
+        }
+        let keys: Vec<&str> = kept.files.iter().map(|f| f.storage_key.as_str()).collect();
+        let still = self.db.still_kept(&keys).await?;
+        let count = kept.files.len();
+        let files: Vec<(usize, NewAttachment)> = kept
+            .files
+            .into_iter()
+            .enumerate()
+            .filter(|(_, f)| still.contains(&f.storage_key))
+            .map(|(i, f)| (i, NewAttachment { kept: true, ..f }))
+            .collect();
+        let refusal = (files.len() < count).then(|| {
+            DomainError::validation("attachments", "the files received earlier were sent already: attach them again")
+        });
+        Ok((files, refusal))
+    }
+
+    /// Removes files kept for a form that the client took out of it (only those still kept:
+    /// a file a request took is that request's).
+    pub async fn drop_kept(&self, files: &[NewAttachment]) -> Result<()> {
+        let keys: Vec<&str> = files.iter().filter(|f| f.kept).map(|f| f.storage_key.as_str()).collect();
+        for key in self.db.unkeep(&keys).await? {
+            self.files().delete(&key).await;
+        }
+        Ok(())
+    }
+
+    /// Removes the files kept for refused forms that never came back (a day on).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn forget_kept_uploads(&self) -> Result<usize> {
+        let before = self.now() - jiff::SignedDuration::from_hours(KEPT_HOURS);
+        let keys = self.db.forget_kept_uploads(before).await?;
+        for key in &keys {
+            self.files().delete(key).await;
+        }
+        Ok(keys.len())
     }
 
     /// Removes attachments saved for a request that was not recorded after all.

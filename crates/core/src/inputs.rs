@@ -200,6 +200,10 @@ pub struct NewAttachment {
     pub size_bytes: i64,
     pub sha256: String,
     pub storage_key: String,
+    /// Received with an earlier form that was refused, and kept since (see `kept_uploads`):
+    /// the request that takes it claims it.
+    #[serde(default)]
+    pub kept: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -2,7 +2,7 @@
 //! use cases (see `immovr_app::requests` and `immovr_app::messages`) and of reading them.
 
 use async_trait::async_trait;
-use immovr_app::ports::{MessageRepo, MessageRow, RequestQueries, RequestRepo, RequestRow};
+use immovr_app::ports::{KeptUploads, MessageRepo, MessageRow, RequestQueries, RequestRepo, RequestRow};
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
 use immovr_core::ports::{CatalogueItemPatch, NewAttachment, NewCatalogueItem, Scope};
@@ -123,6 +123,14 @@ impl RequestRepo for SqlTx {
         Ok(request)
     }
 
+    async fn claim_kept_uploads(&mut self, storage_keys: &[&str]) -> Result<usize> {
+        let mut claimed = 0;
+        for key in storage_keys {
+            claimed += self.tx.exec("DELETE FROM kept_uploads WHERE storage_key = $1", args![*key]).await? as usize;
+        }
+        Ok(claimed)
+    }
+
     async fn insert_catalogue_item(&mut self, item: &NewCatalogueItem) -> Result<CatalogueItem> {
         let row = self
             .tx
@@ -164,6 +172,53 @@ impl RequestRepo for SqlTx {
             )
             .await?;
         row.as_ref().map(catalogue_from_row).transpose()
+    }
+}
+
+#[async_trait]
+impl KeptUploads for SqlStore {
+    async fn keep_uploads(&self, storage_keys: &[&str], at: Timestamp) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        for key in storage_keys {
+            tx.exec(
+                "INSERT INTO kept_uploads (storage_key, kept_at) VALUES ($1, $2) ON CONFLICT (storage_key) DO NOTHING",
+                args![*key, at],
+            )
+            .await?;
+        }
+        self.commit(tx).await
+    }
+
+    async fn still_kept(&self, storage_keys: &[&str]) -> Result<Vec<String>> {
+        let mut tx = self.db.read().await?;
+        let mut kept = Vec::new();
+        for key in storage_keys {
+            if tx.opt("SELECT storage_key FROM kept_uploads WHERE storage_key = $1", args![*key]).await?.is_some() {
+                kept.push(key.to_string());
+            }
+        }
+        Ok(kept)
+    }
+
+    async fn unkeep(&self, storage_keys: &[&str]) -> Result<Vec<String>> {
+        let mut tx = self.db.write().await?;
+        let mut unkept = Vec::new();
+        for key in storage_keys {
+            if tx.exec("DELETE FROM kept_uploads WHERE storage_key = $1", args![*key]).await? == 1 {
+                unkept.push(key.to_string());
+            }
+        }
+        self.commit(tx).await?;
+        Ok(unkept)
+    }
+
+    async fn forget_kept_uploads(&self, before: Timestamp) -> Result<Vec<String>> {
+        let mut tx = self.db.write().await?;
+        let rows = tx.all("SELECT storage_key FROM kept_uploads WHERE kept_at < $1", args![before]).await?;
+        let keys = rows.iter().map(|r| r.text("storage_key")).collect::<std::result::Result<Vec<_>, _>>()?;
+        tx.exec("DELETE FROM kept_uploads WHERE kept_at < $1", args![before]).await?;
+        self.commit(tx).await?;
+        Ok(keys)
     }
 }
 

@@ -204,6 +204,10 @@ impl Mailer {
                 if let Err(e) = self.app.forget_idempotency_keys(SignedDuration::from_hours(24)).await {
                     tracing::warn!(error = %e, "forgetting old idempotency keys");
                 }
+                // Files kept for refused forms that never came back.
+                if let Err(e) = self.app.forget_kept_uploads().await {
+                    tracing::warn!(error = %e, "forgetting kept uploads");
+                }
                 // Sign-ups never confirmed, and their attachments, a day after their link ended.
                 if let Err(e) = self.app.forget_pending_signups().await {
                     tracing::warn!(error = %e, "forgetting unconfirmed sign-ups");

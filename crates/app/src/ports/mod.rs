@@ -47,6 +47,7 @@ pub trait Database:
     + RequestQueries
     + JournalQueries
     + Sessions
+    + KeptUploads
     + Mailbox
     + Idempotency
     + AuditChain

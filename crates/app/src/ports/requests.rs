@@ -31,6 +31,8 @@ pub trait RequestRepo: Send {
         attachments: &[NewAttachment],
         at: Timestamp,
     ) -> Result<QuoteRequest>;
+    /// Takes these kept uploads (see [`KeptUploads`]) for a request: how many were still kept.
+    async fn claim_kept_uploads(&mut self, storage_keys: &[&str]) -> Result<usize>;
     async fn insert_catalogue_item(&mut self, item: &NewCatalogueItem) -> Result<CatalogueItem>;
     /// `None` when there is no such item.
     async fn update_catalogue_item(&mut self, id: Id, patch: &CatalogueItemPatch) -> Result<Option<CatalogueItem>>;
@@ -72,4 +74,17 @@ pub trait RequestQueries: Send + Sync {
     async fn mark_thread_read(&self, scope: Scope, kind: ThreadKind, thread_id: Id, at: Timestamp) -> Result<()>;
     /// Threads with messages this side has not read: (kind, thread id, unread count).
     async fn unread_threads(&self, scope: Scope) -> Result<Vec<(ThreadKind, Id, i64)>>;
+}
+
+/// Files accepted with a form that was refused for another reason, kept a day for the form to
+/// come back with them.
+#[async_trait]
+pub trait KeptUploads: Send + Sync {
+    async fn keep_uploads(&self, storage_keys: &[&str], at: Timestamp) -> Result<()>;
+    /// Those of these keys that are still kept (not taken by a request, not forgotten).
+    async fn still_kept(&self, storage_keys: &[&str]) -> Result<Vec<String>>;
+    /// Stops keeping these (removed from the form): those that were still kept.
+    async fn unkeep(&self, storage_keys: &[&str]) -> Result<Vec<String>>;
+    /// Forgets the uploads kept before `before` and not taken: their keys (files to remove).
+    async fn forget_kept_uploads(&self, before: Timestamp) -> Result<Vec<String>>;
 }

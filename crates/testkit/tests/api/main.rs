@@ -12,6 +12,7 @@ mod hostile;
 mod idempotency;
 mod input;
 mod journey;
+mod kept;
 mod links;
 mod lists;
 mod matrix;

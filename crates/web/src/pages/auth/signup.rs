@@ -163,8 +163,9 @@ pub async fn signup(
     let upload = match read_upload_form(&state, multipart, Upload::Attachments).await {
         Ok(u) => u,
         Err((upload, e)) => {
-            let f = SignupForm::from_fields(&upload.fields);
-            upload.discard(&state).await;
+            let mut f = SignupForm::from_fields(&upload.fields);
+            // The good files are kept for the next try, as is everything typed.
+            f.request.kept = upload.keep(&state).await;
             // Every other refusal with the file's: nothing typed is lost, nothing is asked twice.
             let (request, mut checks) = f.request.to_input();
             checks.add(e.clone());
@@ -172,7 +173,7 @@ pub async fn signup(
             return refused_form(&f, all.err().unwrap_or(e)).await;
         }
     };
-    let f = SignupForm::from_fields(&upload.fields);
+    let mut f = SignupForm::from_fields(&upload.fields);
     if !csrf_ok(&ctx, &f.csrf) {
         upload.discard(&state).await;
         return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
@@ -187,8 +188,10 @@ pub async fn signup(
         true => state.app.sign_up(client, f.password.clone(), Some((request, upload.files.clone()))).await,
         false => state.app.check_sign_up_form(checks, &client, &f.password, Some(&request)),
     };
-    if result.is_err() {
+    if matches!(result, Err(DomainError::Internal(_))) {
         upload.discard(&state).await;
+    } else if result.is_err() {
+        f.request.kept = upload.keep(&state).await;
     }
     match result {
         // The same page whether or not the address has an account: the email says which.

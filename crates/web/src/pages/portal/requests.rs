@@ -90,9 +90,12 @@ pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipa
             (upload, Err(all))
         }
     };
-    let form = RequestForm::from_fields(&upload.fields);
-    if result.is_err() {
-        upload.discard(&state).await;
+    let mut form = RequestForm::from_fields(&upload.fields);
+    match &result {
+        Err(DomainError::Internal(_)) => upload.discard(&state).await,
+        // Refused: the good files are kept for the next try, as is everything typed.
+        Err(_) => form.kept = upload.keep(&state).await,
+        Ok(()) => {}
     }
     Ok(match result {
         Ok(()) => Redirect::to("/compte/demandes?ok=1").into_response(),

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::pages::shared::i18n::Tr;
 use crate::pages::shared::*;
 use axum::extract::Multipart;
+use immovr_app::uploads::KeptFiles;
 use immovr_core::model::*;
 use immovr_core::ports::{NewAttachment, NewQuoteRequest, OfflineAcceptance};
 use immovr_core::{Checks, DomainError};
@@ -72,10 +73,44 @@ pub struct UploadForm {
 }
 
 impl UploadForm {
-    /// Removes the stored files (the form was refused).
+    /// Removes the files this submission brought (it was refused as a whole: a CSRF token, a
+    /// rate limit); files kept from an earlier try stay kept until they expire.
     pub async fn discard(&self, state: &AppState) {
-        state.app.discard_attachments(&self.files).await;
+        let new: Vec<NewAttachment> = self.files.iter().filter(|f| !f.kept).cloned().collect();
+        state.app.discard_attachments(&new).await;
     }
+
+    /// Keeps every file of this refused form, for the form shown again: the client does not
+    /// send them twice (see `App::keep_attachments`).
+    pub async fn keep(&self, state: &AppState) -> Option<KeptFiles> {
+        if self.files.is_empty() {
+            return None;
+        }
+        match state.app.keep_attachments(self.files.clone()).await {
+            Ok(kept) => Some(kept),
+            Err(e) => {
+                tracing::warn!(error = %e, "keeping a refused form's files");
+                self.discard(state).await;
+                None
+            }
+        }
+    }
+}
+
+/// The files an earlier, refused try of the form kept (its `kept` token), less those the
+/// client ticked to remove (`drop`, by position), ahead of the new ones.
+async fn with_kept(state: &AppState, form: &mut UploadForm) -> Result<(), DomainError> {
+    let token = form.fields.get("kept");
+    if token.is_empty() {
+        return Ok(());
+    }
+    let (kept, refusal) = state.app.kept_attachments(&token).await?;
+    let dropped = form.fields.all("drop");
+    let (gone, kept): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(i, _)| dropped.contains(&i.to_string()));
+    state.app.drop_kept(&gone.into_iter().map(|(_, f)| f).collect::<Vec<_>>()).await?;
+    let new = std::mem::take(&mut form.files);
+    form.files = kept.into_iter().map(|(_, f)| f).chain(new).collect();
+    refusal.map_or(Ok(()), Err)
 }
 
 /// What a multipart form's files are.
@@ -100,18 +135,54 @@ pub async fn read_upload_form(
         Upload::Evidence => ("evidence", 1),
     };
     let mut form = UploadForm { fields: Fields(Vec::new()), files: Vec::new() };
+    let read = read_parts(state, &mut multipart, upload, &mut form, (field_name, max_files)).await;
+    // The files kept from an earlier try join the new ones, whatever became of these.
+    let kept = with_kept(state, &mut form).await;
+    let mut checks = Checks::new();
+    for outcome in [read, kept] {
+        if let Err(e) = outcome {
+            checks.add(e);
+        }
+    }
+    if form.files.len() > max_files {
+        checks.refuse(field_name, format!("at most {max_files} files"));
+    }
+    match checks.done() {
+        Ok(()) => Ok(form),
+        Err(e) => Err((form, e)),
+    }
+}
+
+async fn read_parts(
+    state: &AppState,
+    multipart: &mut Multipart,
+    upload: Upload,
+    form: &mut UploadForm,
+    (field_name, max_files): (&str, usize),
+) -> Result<(), DomainError> {
+    // A refused file does not stop the reading: the fields after it and the good files are
+    // kept, every refusal said at once.
+    let mut checks = Checks::new();
+    let mut too_many = false;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err((form, DomainError::validation(field_name, format!("upload interrupted: {e}")))),
+            Err(e) => {
+                checks.refuse(field_name, format!("upload interrupted: {e}"));
+                break;
+            }
         };
         let name = field.name().unwrap_or("").to_string();
         match field.file_name().map(str::to_string) {
             Some(original) if !original.is_empty() => {
                 if form.files.len() >= max_files {
-                    let e = DomainError::validation(field_name, format!("at most {max_files} files"));
-                    return Err((form, e));
+                    // Said once; the file is skipped unread.
+                    if !too_many {
+                        checks.refuse(field_name, format!("at most {max_files} files"));
+                    }
+                    too_many = true;
+                    continue;
                 }
                 let body = crate::byte_stream(field);
                 let saved = match upload {
@@ -120,17 +191,21 @@ pub async fn read_upload_form(
                 };
                 match saved {
                     Ok(file) => form.files.push(file),
-                    Err(e) => return Err((form, e)),
+                    Err(e @ DomainError::Internal(_)) => return Err(e),
+                    Err(e) => checks.add(e),
                 }
             }
             Some(_) => {} // an empty file input
             None => match field.text().await {
                 Ok(text) => form.fields.0.push((name, text)),
-                Err(_) => return Err((form, DomainError::validation(name, "could not be read"))),
+                Err(_) => {
+                    checks.refuse(&name, "could not be read");
+                    break;
+                }
             },
         }
     }
-    Ok(form)
+    checks.done()
 }
 
 /// An acceptance received offline, from its form's fields (the page's and the API's), with
@@ -205,6 +280,8 @@ pub struct RequestForm {
     pub wanted: Vec<String>,
     pub wished_date: String,
     pub notes: String,
+    /// The files a refused try received, kept for this one.
+    pub kept: Option<KeptFiles>,
 }
 
 impl RequestForm {
@@ -217,6 +294,7 @@ impl RequestForm {
             wanted: f.all("wanted"),
             wished_date: f.get("wished_date"),
             notes: f.get("notes"),
+            kept: None,
         }
     }
 
@@ -298,6 +376,19 @@ pub fn request_fields(tr: &Tr, catalogue: &[CatalogueItem], f: &RequestForm, err
             label for="f-notes" { (tr.t("request.notes")) " " span.hint { (tr.t("optional")) } }
             textarea #f-notes name="notes" rows="4" { (f.notes) }
             @let files_error = errs.at("attachments", "f-files", tr.t("request.files"));
+            @if let Some(kept) = f.kept.as_ref().filter(|k| !k.files.is_empty()) {
+                // Received with the refused try: not to be sent again (browsers cannot refill a
+                // file input); each can be removed.
+                input type="hidden" name="kept" value=(kept.token);
+                fieldset.kept {
+                    legend { (tr.t("request.kept")) }
+                    p.hint { (tr.t("request.kept.help")) }
+                    ul.checks { @for (i, a) in kept.files.iter().enumerate() { li { label {
+                        input type="checkbox" name="drop" value=(i); " " (tr.t("request.kept.drop")) " "
+                        strong { (a.filename) } " (" (human_size(a.size_bytes)) ")"
+                    } } } }
+                }
+            }
             label for="f-files" { (tr.t("request.files")) " " span.hint { (tr.t("optional")) } }
             p.hint #f-files-help { (tr.t("request.files.help")) }
             input #f-files type="file" name="attachments" multiple accept=(ACCEPTED_FILES) data-max-files=(immovr_app::uploads::MAX_ATTACHMENTS)

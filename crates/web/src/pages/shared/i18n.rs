@@ -40,6 +40,9 @@ texts! {
     "magic.sent" => "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé.", "If an account exists for this address, an email is on its way.";
     "magic.invalid" => "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.", "This link is no longer valid (used or expired). Ask for a new one.";
     "magic.send" => "Envoyer le lien", "Send the link";
+    "request.kept" => "Fichiers déjà reçus", "Files received already";
+    "request.kept.help" => "Inutile de les joindre à nouveau : ils seront enregistrés avec votre demande.", "No need to attach them again: they will be recorded with your request.";
+    "request.kept.drop" => "Retirer", "Remove";
     "link.notice" => "Vous consultez ce document grâce au lien reçu par e-mail.", "You are viewing this document through the link in your email.";
     "link.sign_in" => "Se connecter pour voir tout votre espace", "Log in to see your whole account";
     "link.invalid" => "Ce lien n'est plus valable (expiré, ou vous vous êtes déconnecté de tous vos appareils). Connectez-vous, ou demandez un lien de connexion.", "This link is no longer valid (expired, or you logged out of every device). Log in, or ask for a login link.";

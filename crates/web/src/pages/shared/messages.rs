@@ -124,6 +124,14 @@ const FRENCH: &[(&str, &str)] = &[
     ("wrong current password", "mot de passe actuel erroné"),
     ("{}: larger than {} MB", "{} : plus de {} Mo"),
     (
+        "the files received earlier are no longer kept: attach them again",
+        "les fichiers reçus précédemment ne sont plus conservés : joignez-les à nouveau",
+    ),
+    (
+        "the files received earlier were sent already: attach them again",
+        "les fichiers reçus précédemment ont déjà été envoyés : joignez-les à nouveau",
+    ),
+    (
         "{}: only PDF, JPEG, PNG, WebP or HEIC files",
         "{} : seuls les fichiers PDF, JPEG, PNG, WebP ou HEIC sont acceptés",
     ),
