@@ -1,6 +1,6 @@
 //! The studio's settings: identity, bank details, numbering, VAT rates, terms, stages.
 
-use immovr_core::model::{CompanySettings, Role};
+use immovr_core::model::{CompanySettings, Role, electronic_address_ok};
 use immovr_core::{Actor, Checks, Result, identifiers};
 use serde_json::json;
 
@@ -94,6 +94,19 @@ fn checked_company(checks: &mut Checks, c: CompanySettings) -> CompanySettings {
         k.refuse("overdue_reminder_days", "up to 10 delays of 1 to 365 days");
     }
     c.late_payment_wording = k.check(check_paragraph("late_payment_wording", &c.late_payment_wording, 1000));
+    // The e-invoicing address (BT-34): the SIREN, or the SIREN and a suffix from the directory.
+    let address = c.einvoicing.electronic_address.take().map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    if let Some(a) = &address
+        && !k.refused("siren")
+        && !c.demo
+        && !electronic_address_ok(a, &c.siren)
+    {
+        k.refuse(
+            "einvoicing.electronic_address",
+            "the SIREN, then letters, digits, '+', '-', '_' or '.' (125 at most)",
+        );
+    }
+    c.einvoicing.electronic_address = address;
     if c.stage_template.is_empty() || c.stage_template.len() > 20 {
         k.refuse("stage_template", "1 to 20 stages");
     }

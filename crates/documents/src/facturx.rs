@@ -1,7 +1,7 @@
 //! Factur-X (profile EN 16931) cross-industry invoice XML for an invoice or a credit note.
 //! Element order follows the Factur-X 1.09 XSD; amounts are euros with two decimals.
 
-use immovr_core::model::{Address, Client, ClientKind, CompanySettings};
+use immovr_core::model::{Address, Client, ClientKind, CompanySettings, OperationCategory};
 use immovr_core::money::{Line, Totals};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -27,6 +27,9 @@ pub struct CiiInput<'a> {
     pub amount_paid: Decimal,
     pub seller: &'a CompanySettings,
     pub buyer: &'a Client,
+    /// Where the service was performed (the property), as written in the request: the
+    /// delivery address (BG-15) when it is not the buyer's billing address.
+    pub service_address: Option<&'a str>,
 }
 
 /// Escapes text for XML content and attributes.
@@ -88,6 +91,41 @@ fn address(a: Option<&Address>) -> String {
     }
 }
 
+/// A free-text French address ("21 rue de la République, 69002 Lyon") as CII address parts:
+/// the text before the last 5-digit postcode, the postcode, the city after it; the whole text as
+/// its first line when it has no postcode.
+fn split_address(text: &str) -> (String, Option<String>, Option<String>) {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let postcode = words.iter().rposition(|w| w.len() == 5 && w.bytes().all(|b| b.is_ascii_digit()));
+    match postcode {
+        Some(i) if i > 0 && i + 1 < words.len() => (
+            words[..i].join(" ").trim_end_matches(',').trim().to_string(),
+            Some(words[i].to_string()),
+            Some(words[i + 1..].join(" ").trim_start_matches(',').trim().to_string()),
+        ),
+        _ => (text.trim().to_string(), None, None),
+    }
+}
+
+/// The delivery (service) address, when it is not the billing address.
+fn ship_to(service: Option<&str>, billing: Option<&Address>) -> String {
+    let Some(text) = service.map(str::trim).filter(|t| !t.is_empty()) else { return String::new() };
+    let (line, postcode, city) = split_address(text);
+    let same = billing.is_some_and(|b| {
+        let norm = |s: &str| s.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+        norm(&b.line1) == norm(&line) && Some(&b.postcode) == postcode.as_ref()
+    });
+    if same {
+        return String::new();
+    }
+    format!(
+        "<ram:ShipToTradeParty><ram:PostalTradeAddress>{}<ram:LineOne>{}</ram:LineOne>{}<ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress></ram:ShipToTradeParty>",
+        postcode.map(|p| format!("<ram:PostcodeCode>{p}</ram:PostcodeCode>")).unwrap_or_default(),
+        esc(&line),
+        city.map(|c| format!("<ram:CityName>{}</ram:CityName>", esc(&c))).unwrap_or_default(),
+    )
+}
+
 fn vat_category(rate: Decimal) -> &'static str {
     if rate.is_zero() { "E" } else { "S" }
 }
@@ -112,8 +150,10 @@ pub fn cii_xml(d: &CiiInput) -> String {
     let mut x = String::with_capacity(8192);
     x.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">"#);
-    // Business process "services" (S1 in the French e-invoicing reform) and the EN 16931 profile.
-    x.push_str("<rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>S1</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>");
+    // The business process (BT-23: S1 services, B1 goods, M1 both, in the French reform) and
+    // the EN 16931 profile.
+    let e = &s.einvoicing;
+    x.push_str(&format!("<rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>{}</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>", e.category.business_process()));
     x.push_str("<ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>");
     x.push_str(&format!("<rsm:ExchangedDocument><ram:ID>{}</ram:ID><ram:TypeCode>{type_code}</ram:TypeCode><ram:IssueDateTime>{}</ram:IssueDateTime>", esc(d.number), date(d.issue_date)));
     let note = |content: &str, code: &str| {
@@ -138,6 +178,18 @@ pub fn cii_xml(d: &CiiInput) -> String {
     ));
     x.push_str(&note(&s.late_payment_wording, "PMD"));
     x.push_str(&note("Pas d'escompte pour paiement anticipé.", "AAB"));
+    if e.vat_on_debits {
+        x.push_str(&note("Option pour le paiement de la taxe d'après les débits.", "TXD"));
+    }
+    // The processing frame (BAR): between French companies (identified by SIREN), with a
+    // company abroad, or with a private person (e-reported, not e-invoiced).
+    let buyer_siren = b.siren.as_deref().map(str::trim).filter(|s| business && !s.is_empty());
+    let frame = match (business, buyer_siren) {
+        (true, Some(_)) => "B2B",
+        (true, None) => "B2BINT",
+        (false, _) => "B2C",
+    };
+    x.push_str(&note(frame, "BAR"));
     x.push_str("</rsm:ExchangedDocument><rsm:SupplyChainTradeTransaction>");
 
     for l in d.lines {
@@ -167,23 +219,32 @@ pub fn cii_xml(d: &CiiInput) -> String {
     x.push_str(&format!("<ram:SellerTradeParty><ram:Name>{}</ram:Name><ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0002\">{}</ram:ID><ram:TradingBusinessName>{}</ram:TradingBusinessName></ram:SpecifiedLegalOrganization>",
         esc(&s.legal_name), esc(&s.siren), esc(&s.trade_name)));
     x.push_str(&address(Some(&s.address)));
+    // The seller's electronic invoicing address (BT-34, scheme 0225: SIREN-based).
     x.push_str(&format!(
-        "<ram:URIUniversalCommunication><ram:URIID schemeID=\"EM\">{}</ram:URIID></ram:URIUniversalCommunication>",
-        esc(&s.email)
+        "<ram:URIUniversalCommunication><ram:URIID schemeID=\"0225\">{}</ram:URIID></ram:URIUniversalCommunication>",
+        esc(e.address_or(&s.siren))
     ));
     x.push_str(&format!("<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">{}</ram:ID></ram:SpecifiedTaxRegistration></ram:SellerTradeParty>", esc(&s.vat_number)));
     x.push_str(&format!("<ram:BuyerTradeParty><ram:Name>{}</ram:Name>", esc(b.display_name())));
-    if let Some(siren) = b.siren.as_deref().filter(|_| business) {
+    if let Some(siren) = buyer_siren {
         x.push_str(&format!(
             "<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0002\">{}</ram:ID></ram:SpecifiedLegalOrganization>",
             esc(siren)
         ));
     }
     x.push_str(&address(b.billing_address.as_ref()));
-    x.push_str(&format!(
-        "<ram:URIUniversalCommunication><ram:URIID schemeID=\"EM\">{}</ram:URIID></ram:URIUniversalCommunication>",
-        esc(&b.email)
-    ));
+    // The buyer's electronic address (BT-49): a French company's SIREN-based address (its
+    // directory entry), otherwise its email.
+    x.push_str(&match buyer_siren {
+        Some(siren) => format!(
+            "<ram:URIUniversalCommunication><ram:URIID schemeID=\"0225\">{}</ram:URIID></ram:URIUniversalCommunication>",
+            esc(siren)
+        ),
+        None => format!(
+            "<ram:URIUniversalCommunication><ram:URIID schemeID=\"EM\">{}</ram:URIID></ram:URIUniversalCommunication>",
+            esc(&b.email)
+        ),
+    });
     if let Some(vat) = b.vat_number.as_deref().filter(|_| business) {
         x.push_str(&format!(
             "<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">{}</ram:ID></ram:SpecifiedTaxRegistration>",
@@ -195,16 +256,23 @@ pub fn cii_xml(d: &CiiInput) -> String {
         x.push_str(&format!("<ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>", esc(po)));
     }
     x.push_str("</ram:ApplicableHeaderTradeAgreement>");
-    x.push_str(&format!("<ram:ApplicableHeaderTradeDelivery><ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime>{}</ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent></ram:ApplicableHeaderTradeDelivery>", date(d.service_date)));
+    x.push_str(&format!("<ram:ApplicableHeaderTradeDelivery>{}<ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime>{}</ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent></ram:ApplicableHeaderTradeDelivery>", ship_to(d.service_address, b.billing_address.as_ref()), date(d.service_date)));
 
     x.push_str(&format!("<ram:ApplicableHeaderTradeSettlement><ram:PaymentReference>{}</ram:PaymentReference><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>", esc(d.payment_reference)));
     let iban: String = s.iban.chars().filter(|c| !c.is_whitespace()).collect();
     x.push_str(&format!("<ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>58</ram:TypeCode><ram:PayeePartyCreditorFinancialAccount><ram:IBANID>{}</ram:IBANID><ram:AccountName>{}</ram:AccountName></ram:PayeePartyCreditorFinancialAccount><ram:PayeeSpecifiedCreditorFinancialInstitution><ram:BICID>{}</ram:BICID></ram:PayeeSpecifiedCreditorFinancialInstitution></ram:SpecifiedTradeSettlementPaymentMeans>",
         esc(&iban), esc(&s.account_holder), esc(&s.bic)));
+    // When VAT is due (BT-8): on the invoice's date when the studio opted for debits, when paid
+    // for services, on delivery for goods.
+    let vat_due = match (e.vat_on_debits, e.category) {
+        (true, _) => "5",
+        (false, OperationCategory::Services) => "72",
+        (false, _) => "29",
+    };
     for r in &d.totals.per_rate {
         let exemption =
             if r.rate.is_zero() { "<ram:ExemptionReason>Exonération de TVA</ram:ExemptionReason>" } else { "" };
-        x.push_str(&format!("<ram:ApplicableTradeTax><ram:CalculatedAmount>{}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode>{exemption}<ram:BasisAmount>{}</ram:BasisAmount><ram:CategoryCode>{}</ram:CategoryCode><ram:DueDateTypeCode>72</ram:DueDateTypeCode><ram:RateApplicablePercent>{}</ram:RateApplicablePercent></ram:ApplicableTradeTax>",
+        x.push_str(&format!("<ram:ApplicableTradeTax><ram:CalculatedAmount>{}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode>{exemption}<ram:BasisAmount>{}</ram:BasisAmount><ram:CategoryCode>{}</ram:CategoryCode><ram:DueDateTypeCode>{vat_due}</ram:DueDateTypeCode><ram:RateApplicablePercent>{}</ram:RateApplicablePercent></ram:ApplicableTradeTax>",
             amount(r.vat), amount(r.base_excl_vat), vat_category(r.rate), number(r.rate)));
     }
     x.push_str(&format!("<ram:SpecifiedTradePaymentTerms><ram:Description>Paiement à réception, au plus tard le {:02}/{:02}/{}, par virement ou par chèque à l'ordre de {}</ram:Description><ram:DueDateDateTime>{}</ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>",

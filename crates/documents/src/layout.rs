@@ -329,9 +329,21 @@ fn payment_terms(lang: Language, days: i64, due: Option<Date>) -> String {
 }
 
 /// The legal mentions every invoice carries.
+/// The mentions the French e-invoicing reform adds to invoices and credit notes: the category
+/// of the operation, and the VAT-on-debits option when the studio took it.
+fn reform_mentions(c: &CompanySettings, lang: Language) -> Vec<String> {
+    let category = format!("category_{}", c.einvoicing.category.as_str());
+    let mut m = vec![format!("{} : {}", t(lang, "category"), t(lang, &category))];
+    if c.einvoicing.vat_on_debits {
+        m.push(t(lang, "vat_debits").into());
+    }
+    m
+}
+
 fn invoice_mentions(s: &DocumentSnapshot, inv: &Invoice, lang: Language) -> Vec<String> {
     let days = (inv.due_date - inv.issue_date).get_days() as i64;
-    let mut m = vec![payment_terms(lang, days, Some(inv.due_date))];
+    let mut m = reform_mentions(&s.company, lang);
+    m.push(payment_terms(lang, days, Some(inv.due_date)));
     m.push(s.company.late_payment_wording.clone());
     if s.client.kind == ClientKind::Company {
         m.push(t(lang, "indemnity").into());
@@ -468,6 +480,7 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
                 amount_paid: inv.amount_paid,
                 seller: c,
                 buyer: &s.client,
+                service_address: inv.origin.property_address.as_deref(),
             }));
             let last = if inv.amount_paid.is_zero() { ("total_incl", due) } else { ("due", due) };
             (&inv.lines, &inv.totals, last)
@@ -484,6 +497,8 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
                 &[("invoice", &inv.number), ("date", &date(inv.issue_date, lang))],
             ));
             mentions.push(format!("{} : {}", t(lang, "reason"), cn.reason));
+            mentions.extend(reform_mentions(c, lang));
+            place = inv.origin.property_address.as_ref().map(|a| fact(t(lang, "property"), a.clone()));
             if cn.lines.iter().any(|l| l.vat_rate.is_zero()) {
                 mentions.push(t(lang, "exempt").into());
             }
@@ -500,6 +515,7 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
                 amount_paid: Decimal::ZERO,
                 seller: c,
                 buyer: &s.client,
+                service_address: inv.origin.property_address.as_deref(),
             }));
             (&cn.lines, &cn.totals, ("credit_total", cn.totals.total_incl_vat))
         }

@@ -69,6 +69,7 @@ pub fn company() -> CompanySettings {
         demo: false,
         logo_key: None,
         logo_content_type: None,
+        einvoicing: Default::default(),
     }
 }
 

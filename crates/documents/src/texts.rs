@@ -47,6 +47,11 @@ pub(crate) fn t(lang: Language, key: &str) -> &'static str {
         "due" => "Net à payer", "Amount due";
         "credit_total" => "Montant de l’avoir TTC", "Credit note total incl. VAT";
         "vat_summary" => "Récapitulatif TVA", "VAT summary";
+        "category" => "Catégorie de l’opération", "Category of the operation";
+        "category_services" => "prestation de services", "supply of services";
+        "category_goods" => "livraison de biens", "supply of goods";
+        "category_mixed" => "livraison de biens et prestation de services", "supply of goods and services";
+        "vat_debits" => "Option pour le paiement de la taxe d’après les débits.", "VAT paid on debits (option for payment of the tax on invoicing).";
         "rate" => "Taux", "Rate";
         "base" => "Base HT", "Base excl. VAT";
         "amount" => "Montant TVA", "VAT amount";

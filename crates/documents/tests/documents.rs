@@ -105,6 +105,8 @@ fn business_invoice_is_factur_x_with_every_mention_and_a_scannable_qr_code() {
             "Visite virtuelle — appartement « Les Terrasses » Agence Lumière & Fils Lieu de la prestation",
             "Lieu de la prestation",
             "14 quai des Célestins, 69002 Lyon",
+            // The e-invoicing reform's category of the operation.
+            "Catégorie de l’opération : prestation de services",
             // One payment-terms sentence, from the invoice's own dates.
             "Payable à 30 jours date de facture, soit au plus tard le 20/07/2026, par virement ou par chèque.",
             "Virtuelli SAS au capital de 10 000 €",

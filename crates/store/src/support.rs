@@ -383,6 +383,7 @@ pub fn default_company() -> CompanySettings {
         demo: true,
         logo_key: None,
         logo_content_type: None,
+        einvoicing: Default::default(),
     }
 }
 

@@ -17,11 +17,11 @@ pub use documents::*;
 
 /// A string-backed enum: stored and serialised as its snake_case name.
 macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vm])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -52,6 +52,9 @@ str_enum!(
     Role { Admin => "admin", Sales => "sales", Production => "production", Accounting => "accounting" }
 );
 str_enum!(ClientKind { Person => "person", Company => "company" });
+
+mod einvoicing;
+pub use einvoicing::*;
 str_enum!(Language { Fr => "fr", En => "en" });
 str_enum!(CatalogueKind { Service => "service", Option => "option" });
 str_enum!(QuoteRequestStatus { New => "new", Quoted => "quoted", Closed => "closed" });
@@ -586,6 +589,9 @@ pub struct CompanySettings {
     pub logo_key: Option<String>,
     #[serde(default)]
     pub logo_content_type: Option<String>,
+    /// What the French e-invoicing reform asks of its invoices.
+    #[serde(default)]
+    pub einvoicing: EInvoicing,
 }
 
 fn default_quote_reminder_days() -> i64 {

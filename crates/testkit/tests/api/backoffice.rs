@@ -281,18 +281,31 @@ both!(back_office_settings_catalogue_users_contacts, async |app: &TestApp| {
         fields.push((k.into(), v.into()));
     }
     fields.push(("csrf".into(), csrf.clone()));
-    let bad: Vec<(String, String)> = fields
+    let mut bad: Vec<(String, String)> = fields
         .iter()
         .map(|(k, v)| (k.clone(), if k == "stage_template" { "nonsense".into() } else { v.clone() }))
         .collect();
+    // An electronic invoicing address of another SIREN is refused with the rest.
+    bad.push(("electronic_address".into(), "123456782_FACTURES".into()));
     let r = admin.post(format!("{}/gestion/parametres", app.base)).form(&bad).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = r.text().await.unwrap();
+    assert!(refused.contains("le SIREN, puis des lettres"), "{refused}");
+    assert!(refused.contains("value=\"123456782_FACTURES\""), "what was typed stays");
+    // The e-invoicing settings: the VAT option, the category, the directory address.
+    for (k, v) in [("vat_on_debits", "on"), ("category", "mixed"), ("electronic_address", "732829320_FACTURES")] {
+        fields.push((k.into(), v.into()));
+    }
     let r = admin.post(format!("{}/gestion/parametres", app.base)).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let company = app.get(&app.admin, "/api/v1/settings/company").await.body;
     assert_eq!(
         (company["legal_name"].as_str(), company["demo"].as_bool(), company["payment_terms_days"].as_i64()),
         (Some("Virtuelli SAS"), Some(false), Some(45))
+    );
+    assert_eq!(
+        company["einvoicing"],
+        json!({"category": "mixed", "vat_on_debits": true, "electronic_address": "732829320_FACTURES"})
     );
     let (client_id, _) = app.signup("Apres").await;
     let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;

@@ -20,6 +20,7 @@ fn settings_form(
         n if n.starts_with("cheque_") && ["line1", "postcode", "city"].contains(&&n[7..]) => {
             format!("cheque_address.{}", &n[7..])
         }
+        "electronic_address" => "einvoicing.electronic_address".into(),
         n => n.to_string(),
     };
     let field = |name: &str, label: &str, value: &str| {
@@ -48,6 +49,9 @@ fn settings_form(
     let stages: Vec<String> =
         c.stage_template.iter().map(|s| format!("{} | {} | {}", s.code, s.label_fr, s.label_en)).collect();
     let auto_validate = typed.map(|f| f.get("auto_validate") == "on").unwrap_or(c.auto_validate_purchase_orders);
+    let e = &c.einvoicing;
+    let debits = typed.map(|f| f.get("vat_on_debits") == "on").unwrap_or(e.vat_on_debits);
+    let category = typed.map(|f| f.get("category")).unwrap_or_else(|| e.category.as_str().to_string());
     let form = html! {
         form.card method="post" action="/gestion/parametres/logo" enctype="multipart/form-data" {
             (csrf_field(ctx))
@@ -94,6 +98,19 @@ fn settings_form(
                 (field("quote_validity_days", tr.t("bo.validity_days"), &c.quote_validity_days.to_string()))
                 label.check { input type="checkbox" name="auto_validate" value="on" checked[auto_validate]; " " (tr.t("bo.auto_validate")) }
                 (area("stage_template", tr.t("bo.stage_template"), stages.join("\n")))
+            }
+            // What the French e-invoicing reform asks of invoices (from September 2027).
+            fieldset { legend { (tr.t("bo.einvoicing")) }
+                p.hint { (tr.t("bo.einvoicing.help")) }
+                label for="s-category" { (tr.t("bo.category")) }
+                select #s-category name="category" {
+                    @for k in OperationCategory::ALL {
+                        option value=(k.as_str()) selected[category == k.as_str()] { (tr.t(&format!("bo.category.{}", k.as_str()))) }
+                    }
+                }
+                label.check { input type="checkbox" name="vat_on_debits" value="on" checked[debits]; " " (tr.t("bo.vat_on_debits")) }
+                (field("electronic_address", tr.t("bo.electronic_address"), e.electronic_address.as_deref().unwrap_or("")))
+                p.hint { (tr.t("bo.electronic_address.help")) }
             }
             button type="submit" { (tr.t("reset.save")) }
         }
@@ -170,6 +187,13 @@ fn read_settings(mut c: CompanySettings, f: &Fields) -> (CompanySettings, Checks
         c.quote_validity_days
     });
     c.auto_validate_purchase_orders = f.get("auto_validate") == "on";
+    c.einvoicing.vat_on_debits = f.get("vat_on_debits") == "on";
+    match (f.get("category"), OperationCategory::ALL.iter().find(|k| k.as_str() == f.get("category"))) {
+        (_, Some(k)) => c.einvoicing.category = *k,
+        (sent, None) if !sent.is_empty() => checks.refuse("einvoicing.category", "services, goods or mixed"),
+        _ => {}
+    }
+    c.einvoicing.electronic_address = Some(f.get("electronic_address")).filter(|a| !a.trim().is_empty());
     c.stage_template = f
         .get("stage_template")
         .lines()

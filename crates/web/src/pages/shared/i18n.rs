@@ -40,6 +40,15 @@ texts! {
     "magic.sent" => "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé.", "If an account exists for this address, an email is on its way.";
     "magic.invalid" => "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.", "This link is no longer valid (used or expired). Ask for a new one.";
     "magic.send" => "Envoyer le lien", "Send the link";
+    "bo.einvoicing" => "Facturation électronique", "E-invoicing";
+    "bo.einvoicing.help" => "Mentions et données exigées par la réforme de la facturation électronique (émission obligatoire par une plateforme agréée à partir de septembre 2027).", "Mentions and data the French e-invoicing reform requires (issuing through an approved platform is mandatory from September 2027).";
+    "bo.category" => "Catégorie des opérations facturées", "Category of the operations invoiced";
+    "bo.category.services" => "Prestation de services", "Supply of services";
+    "bo.category.goods" => "Livraison de biens", "Supply of goods";
+    "bo.category.mixed" => "Biens et services", "Goods and services";
+    "bo.vat_on_debits" => "Option pour le paiement de la TVA d’après les débits", "Option to pay VAT on debits (on invoicing)";
+    "bo.electronic_address" => "Adresse de facturation électronique (annuaire)", "Electronic invoicing address (directory)";
+    "bo.electronic_address.help" => "Votre SIREN si vide ; sinon le SIREN suivi du suffixe déclaré à l’annuaire (ex. 123456789_FACTURES).", "Your SIREN when empty; otherwise the SIREN followed by the suffix registered in the directory (e.g. 123456789_INVOICES).";
     "request.kept" => "Fichiers déjà reçus", "Files received already";
     "request.kept.help" => "Inutile de les joindre à nouveau : ils seront enregistrés avec votre demande.", "No need to attach them again: they will be recorded with your request.";
     "request.kept.drop" => "Retirer", "Remove";

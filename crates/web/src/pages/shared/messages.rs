@@ -124,6 +124,11 @@ const FRENCH: &[(&str, &str)] = &[
     ("wrong current password", "mot de passe actuel erroné"),
     ("{}: larger than {} MB", "{} : plus de {} Mo"),
     (
+        "the SIREN, then letters, digits, '+', '-', '_' or '.' (125 at most)",
+        "le SIREN, puis des lettres, chiffres, « + », « - », « _ » ou « . » (125 au plus)",
+    ),
+    ("services, goods or mixed", "prestation de services, livraison de biens, ou les deux"),
+    (
         "the files received earlier are no longer kept: attach them again",
         "les fichiers reçus précédemment ne sont plus conservés : joignez-les à nouveau",
     ),
