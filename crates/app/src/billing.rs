@@ -51,6 +51,7 @@ impl App {
         audit(tx, now, actor, "invoice.issued", ("invoice", invoice.id), detail).await?;
         let shown = Shown { invoice: Some(invoice.clone()), ..Shown::default() };
         issue(tx, now, company, &client, DocumentKind::Invoice, invoice.id, &number, shown).await?;
+        self.queue_transmission(tx, now, &client, (DocumentKind::Invoice, invoice.id, &number)).await?;
         Ok(invoice)
     }
 
@@ -170,6 +171,7 @@ impl App {
         let shown = Shown { credit_note: Some(credit_note.clone()), invoice: Some(invoice), ..Shown::default() };
         let id = credit_note.id;
         issue(tx.as_mut(), now, &company, &client, DocumentKind::CreditNote, id, &number, shown).await?;
+        self.queue_transmission(tx.as_mut(), now, &client, (DocumentKind::CreditNote, id, &number)).await?;
         self.answer(tx, Outcome::Created, credit_note).await
     }
 

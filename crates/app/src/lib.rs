@@ -17,6 +17,7 @@ pub mod live;
 pub mod messages;
 pub mod orders;
 pub mod outbox;
+pub mod platform;
 pub mod ports;
 pub mod quotes;
 pub mod requests;
@@ -46,6 +47,8 @@ pub struct App {
     hashing: Arc<tokio::sync::Semaphore>,
     /// How long a login session lasts.
     session_hours: i64,
+    /// The studio's approved e-invoicing platform, when one is configured.
+    platform: Option<Arc<dyn ports::InvoicePlatform>>,
 }
 
 /// The adapters an [`App`] runs on.
@@ -56,6 +59,7 @@ pub struct Adapters {
     pub executor: Arc<dyn ports::Executor>,
     pub clock: Arc<dyn Clock>,
     pub session_hours: i64,
+    pub platform: Option<Arc<dyn ports::InvoicePlatform>>,
 }
 
 impl App {
@@ -71,6 +75,7 @@ impl App {
             documents,
             hashing: Arc::new(tokio::sync::Semaphore::new(cores)),
             session_hours: a.session_hours,
+            platform: a.platform,
         }
     }
 
@@ -84,6 +89,7 @@ impl App {
             documents: self.documents.clone(),
             hashing: self.hashing.clone(),
             session_hours: self.session_hours,
+            platform: self.platform.clone(),
         }
     }
 

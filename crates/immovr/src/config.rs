@@ -63,6 +63,17 @@ pub struct Config {
     pub company: Option<CompanySettings>,
     /// Sign-ups accepted per hour from one client address.
     pub signups_per_hour: u32,
+    /// The studio's approved e-invoicing platform (PA), its AFNOR XP Z12-013 Flow Service
+    /// (`https://api.flow.example/flow-service`). Unset: invoices are not transmitted.
+    pub platform_url: Option<String>,
+    /// Its token URL (OAuth 2 client credentials). Unset: `platform_client_secret` is the
+    /// bearer token itself.
+    pub platform_token_url: Option<String>,
+    pub platform_client_id: Option<String>,
+    pub platform_client_secret: Option<String>,
+    /// A secret the platform's webhook calls carry (`/api/v1/platform/webhook/<secret>`); unset:
+    /// no webhook, the worker searches the platform's updates every minute.
+    pub platform_webhook_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -93,6 +104,11 @@ impl Default for Config {
             run_workers: true,
             company: None,
             signups_per_hour: 10,
+            platform_url: None,
+            platform_token_url: None,
+            platform_client_id: None,
+            platform_client_secret: None,
+            platform_webhook_secret: None,
         }
     }
 }
@@ -121,6 +137,11 @@ const ENV_SETTINGS: &[&str] = &[
     "mail_retry_seconds",
     "mail_max_attempts",
     "run_workers",
+    "platform_url",
+    "platform_token_url",
+    "platform_client_id",
+    "platform_client_secret",
+    "platform_webhook_secret",
 ];
 
 /// `IMMOVR_*` variables read elsewhere (the CLI), besides the settings above.

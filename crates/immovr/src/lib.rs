@@ -56,11 +56,27 @@ pub async fn application(
         executor: Arc::new(Threads::start()),
         clock,
         session_hours: config.session_hours,
+        platform: platform(config)?,
     }));
     if let Some(company) = &config.company {
         app.set_company(&Actor::system(), company.clone()).await?;
     }
     Ok(app)
+}
+
+/// The studio's approved e-invoicing platform, when the configuration names one.
+pub fn platform(config: &Config) -> anyhow::Result<Option<Arc<dyn immovr_app::ports::InvoicePlatform>>> {
+    let Some(base_url) = &config.platform_url else { return Ok(None) };
+    let secret =
+        config.platform_client_secret.clone().ok_or_else(|| anyhow::anyhow!("platform_client_secret is missing"))?;
+    let service = immovr_platform::FlowService::new(immovr_platform::PlatformConfig {
+        base_url: base_url.clone(),
+        token_url: config.platform_token_url.clone(),
+        client_id: config.platform_client_id.clone().unwrap_or_default(),
+        client_secret: secret,
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(Some(Arc::new(service)))
 }
 
 /// The file store the configuration names: an S3-compatible bucket, or `<data_dir>/files`.
@@ -136,6 +152,7 @@ pub async fn service(config: &Config, store: SqlStore, clock: Arc<dyn Clock>) ->
         live,
         max_upload_bytes: config.max_upload_bytes,
         limits: Arc::new(Limits::new(config.signups_per_hour)),
+        platform_webhook_secret: config.platform_webhook_secret.clone().filter(|s| s.len() >= 16),
     };
     Ok(Service { state, mailer, run_workers: config.run_workers })
 }
@@ -155,8 +172,15 @@ pub async fn serve(
     let mut workers = Vec::new();
     if run_workers {
         workers.push(tokio::spawn(immovr_worker::renderer::run(state.app.documents().clone())));
+        // Transmissions retry like emails.
+        let transmitter = Arc::new(immovr_worker::Transmitter {
+            app: state.app.clone(),
+            retry_base: mailer.retry_base,
+            max_attempts: mailer.max_attempts,
+        });
         workers.push(tokio::spawn(mailer.run(state.live.clone())));
         workers.push(tokio::spawn(immovr_worker::sealer::run(state.app.clone(), state.live.clone())));
+        workers.push(tokio::spawn(transmitter.run(state.live.clone())));
     }
     let app = immovr_web::app(state);
     // Responses go out in several writes (headers, then a streamed body): without TCP_NODELAY,

@@ -17,6 +17,7 @@ mod live;
 mod migrations;
 mod orders;
 mod outbox;
+mod platform;
 mod quotes;
 mod requests;
 mod search;

@@ -3,6 +3,7 @@
 //! PostgreSQL schema of its own in `IMMOVR_TEST_DATABASE_URL` — with a clock the test moves.
 
 mod database;
+pub mod pa;
 pub mod s3;
 pub mod smtp;
 mod usecases;
@@ -37,6 +38,11 @@ impl TestClock {
     pub fn advance_minutes(&self, minutes: i64) {
         let mut t = self.0.lock().unwrap();
         *t = t.checked_add(minutes.minutes()).unwrap();
+    }
+
+    pub fn advance_seconds(&self, seconds: i64) {
+        let mut t = self.0.lock().unwrap();
+        *t = t.checked_add(seconds.seconds()).unwrap();
     }
 
     pub fn advance_days(&self, days: i64) {

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod live;
 mod pages;
+mod platform;
 pub mod problem;
 mod session;
 
@@ -55,6 +56,8 @@ pub struct AppState {
     /// Largest file accepted in one upload.
     pub max_upload_bytes: u64,
     pub limits: Arc<Limits>,
+    /// The secret the approved platform's webhook calls carry, when it has one.
+    pub platform_webhook_secret: Option<String>,
 }
 
 /// Rate limits on logins and on emailed links (per client address and per account), and on
@@ -128,6 +131,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/platform/webhook/{secret}", axum::routing::post(platform::webhook))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::http(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| async move {

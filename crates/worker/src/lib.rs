@@ -3,9 +3,11 @@
 //! the threads CPU work runs on. The binary starts them; tests drive them alone.
 
 pub mod mailer;
+pub mod platform;
 pub mod renderer;
 pub mod sealer;
 pub mod threads;
 
 pub use mailer::Mailer;
+pub use platform::Transmitter;
 pub use threads::Threads;

@@ -11,6 +11,7 @@ mod files;
 mod journal;
 mod orders;
 mod outbox;
+mod platform;
 mod quotes;
 mod requests;
 
@@ -21,6 +22,7 @@ pub use files::*;
 pub use journal::*;
 pub use orders::*;
 pub use outbox::*;
+pub use platform::*;
 pub use quotes::*;
 pub use requests::*;
 
@@ -31,7 +33,7 @@ use immovr_core::Result;
 /// PostgreSQL the rows a use case changes are locked as it reads them; SQLite has one writer.
 #[async_trait]
 pub trait Tx:
-    Journal + QuoteRepo + OrderRepo + BillingRepo + AccountRepo + RequestRepo + MessageRepo + OutboxRepo
+    Journal + QuoteRepo + OrderRepo + BillingRepo + AccountRepo + RequestRepo + MessageRepo + OutboxRepo + TransmissionRepo
 {
     /// Commits, then announces the changes it holds and hands its issued documents over.
     async fn commit(self: Box<Self>) -> Result<()>;
@@ -48,6 +50,7 @@ pub trait Database:
     + JournalQueries
     + Sessions
     + KeptUploads
+    + Transmissions
     + Mailbox
     + Idempotency
     + AuditChain

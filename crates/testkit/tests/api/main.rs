@@ -19,6 +19,7 @@ mod matrix;
 mod notifications;
 mod offline;
 mod paths;
+mod platform;
 mod portal;
 
 pub use immovr_testkit::reqwest::StatusCode;

@@ -54,6 +54,7 @@ async fn invoice_page(
     let tr = ctx.tr;
     let i = state.app.invoice(&ctx.actor, id).await?;
     let names = client_names(state, [i.client_id]).await?;
+    let transmissions = transmission_card(state, ctx, &i).await?;
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let open = matches!(i.status, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid);
     let errs = FormErrors::new(tr, err.as_ref());
@@ -110,6 +111,7 @@ async fn invoice_page(
             dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
         }
         (pdf_links(&tr, &invoice_docs(&i), None))
+        (transmissions)
         (lines_table(&tr, &i.lines, &i.totals))
         @if !i.payments.is_empty() {
             section.card { h2 { (tr.t("invoice.payments")) }
@@ -220,5 +222,54 @@ pub async fn credit_note(
             *r.status_mut() = status;
             r
         }
+    })
+}
+
+/// Where the invoice and its credit notes stand with the studio's approved platform (PA): off
+/// when none is configured; else each document's transmission, a failed one with its retry.
+async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<Markup, DomainError> {
+    let tr = ctx.tr;
+    let Some(platform) = state.app.platform_name() else {
+        return Ok(html! { p.notice.info.transmission { (tr.t("pa.off")) } });
+    };
+    let mut rows = Vec::new();
+    let documents = std::iter::once((DocumentKind::Invoice, i.id))
+        .chain(i.credit_note_ids.iter().map(|c| (DocumentKind::CreditNote, *c)));
+    for (kind, doc) in documents {
+        rows.push(state.app.transmission(&ctx.actor, kind, doc).await?);
+    }
+    Ok(html! {
+        section.card.transmission aria-labelledby="h-pa" {
+            h2 #h-pa { (tr.t("pa.title")) }
+            p.hint { (tr.t("pa.platform")) " " code { (platform) } }
+            @if rows.iter().all(Option::is_none) { p { (tr.t("pa.none")) } }
+            ul { @for t in rows.iter().flatten() { li {
+                strong { (t.tracking_id) } " — " (tr.t(&format!("pa.status.{}", t.status))) " (" (date(&tr, t.updated_at)) ")"
+                @if let Some(reason) = &t.reason { " : " (reason) }
+                @if t.status == "failed" {
+                    @if let Some(e) = &t.last_error { " — " code { (e) } }
+                    form method="post" action={ (links::backoffice::invoice(i.id)) "/transmissions/" (t.id) } {
+                        (csrf_field(ctx))
+                        button type="submit" { (tr.t("pa.retry")) }
+                    }
+                }
+            } } }
+        }
+    })
+}
+
+/// Sends a transmission parked after repeated failures again (accounting).
+pub async fn retry_transmission(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path((id, transmission)): Path<(Id, Id)>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Accounting) {
+        return Ok(r);
+    }
+    Ok(match state.app.retry_transmission(&ctx.actor, transmission).await {
+        Ok(()) => back(&links::backoffice::invoice(id), "retried"),
+        Err(e) => invoice_page(&state, &ctx, id, None, (Some(e), None)).await?,
     })
 }

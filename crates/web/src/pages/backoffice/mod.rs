@@ -77,6 +77,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/gestion/factures/{id}", get(billing::invoice))
         .route("/gestion/factures/{id}/paiements", post(billing::record_payment))
         .route("/gestion/factures/{id}/avoir", post(billing::credit_note))
+        .route("/gestion/factures/{id}/transmissions/{transmission}", post(billing::retry_transmission))
         .route("/gestion/clients", get(clients::clients))
         .route("/gestion/clients/{id}", get(clients::client))
         .route("/gestion/catalogue", get(catalogue::catalogue).post(catalogue::create_item))

@@ -38,6 +38,8 @@ pub async fn invoices(State(state): State<AppState>, c: ClientCtx, Query(form): 
 pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path<Id>) -> PageResult {
     let tr = c.ctx.tr;
     let (i, company) = tokio::try_join!(state.app.invoice(&c.ctx.actor, id), state.app.company())?;
+    // Deposited on the approved platform: the client's copy of record is the platform's.
+    let deposited = state.app.invoice_deposited(&c.ctx.actor, i.id).await?;
     let addr = |a: &Address| {
         format!(
             "{}{}, {} {}",
@@ -59,6 +61,7 @@ pub async fn invoice(State(state): State<AppState>, c: ClientCtx, Path(id): Path
             dt { (tr.t("invoice.amount_due")) } dd { strong { (tr.money(i.amount_due)) } }
         }
         (pdf_links(&tr, &invoice_docs(&i), Some(&links::portal::invoice(i.id))))
+        @if let Some(at) = deposited { p.notice.info { (tr.t("pa.deposited_client")) " " (date(&tr, at)) "." } }
         @if open {
             section.card.pay aria-labelledby="h-pay" {
                 h2 #h-pay { (tr.t("invoice.how")) }

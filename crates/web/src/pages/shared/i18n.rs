@@ -40,6 +40,17 @@ texts! {
     "magic.sent" => "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé.", "If an account exists for this address, an email is on its way.";
     "magic.invalid" => "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.", "This link is no longer valid (used or expired). Ask for a new one.";
     "magic.send" => "Envoyer le lien", "Send the link";
+    "pa.title" => "Plateforme de facturation électronique", "E-invoicing platform";
+    "pa.off" => "Transmission à une plateforme agréée : désactivée (aucune plateforme configurée). Les factures sont émises et envoyées par e-mail ; entre entreprises, la transmission par une plateforme agréée sera obligatoire à partir du 1er septembre 2027.", "Transmission to an approved platform: off (no platform configured). Invoices are issued and emailed; between companies, transmission through an approved platform is mandatory from 1 September 2027.";
+    "pa.platform" => "Plateforme agréée :", "Approved platform:";
+    "pa.none" => "Non transmise : client particulier ou sans SIREN (ventes déclarées par e-reporting).", "Not transmitted: a private client or one without a SIREN (sales e-reported).";
+    "pa.status.queued" => "en attente d’envoi", "waiting to be sent";
+    "pa.status.submitted" => "envoyée, en attente de l’accusé de la plateforme", "sent, waiting for the platform's acknowledgement";
+    "pa.status.deposited" => "déposée (200)", "deposited (200)";
+    "pa.status.rejected" => "rejetée par la plateforme (213)", "rejected by the platform (213)";
+    "pa.status.failed" => "échec d’envoi après plusieurs essais", "not sent after several attempts";
+    "pa.retry" => "Renvoyer", "Send again";
+    "pa.deposited_client" => "Facture déposée sur la plateforme de facturation électronique le", "Invoice deposited on the e-invoicing platform on";
     "bo.einvoicing" => "Facturation électronique", "E-invoicing";
     "bo.einvoicing.help" => "Mentions et données exigées par la réforme de la facturation électronique (émission obligatoire par une plateforme agréée à partir de septembre 2027).", "Mentions and data the French e-invoicing reform requires (issuing through an approved platform is mandatory from September 2027).";
     "bo.category" => "Catégorie des opérations facturées", "Category of the operations invoiced";

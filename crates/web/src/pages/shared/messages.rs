@@ -127,6 +127,7 @@ const FRENCH: &[(&str, &str)] = &[
         "the SIREN, then letters, digits, '+', '-', '_' or '.' (125 at most)",
         "le SIREN, puis des lettres, chiffres, « + », « - », « _ » ou « . » (125 au plus)",
     ),
+    ("only a failed transmission is sent again", "seule une transmission en échec peut être renvoyée"),
     ("services, goods or mixed", "prestation de services, livraison de biens, ou les deux"),
     (
         "the files received earlier are no longer kept: attach them again",
