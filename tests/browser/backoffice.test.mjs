@@ -127,6 +127,8 @@ test("the team runs a project from request to payment", async () => {
   await page.getByLabel("Je confirme : cette action est définitive.").check();
   await page.getByRole("button", { name: /Marquer livrée/ }).click();
   await page.getByRole("heading", { name: /Facture F-/ }).waitFor();
+  // No approved platform in the demo: the invoice says its transmission is off (issue 14).
+  await page.getByText("Transmission à une plateforme agréée : désactivée").waitFor();
   await checked("facture");
 
   // A transfer for part, a cheque for the rest: paid.
@@ -150,6 +152,12 @@ test("the team runs a project from request to payment", async () => {
     await page.goto(server.base + path);
     await checked(name);
   }
+  // The e-invoicing settings: the category, the VAT option, the directory address.
+  await page.goto(server.base + "/gestion/parametres");
+  const einvoicing = page.locator("fieldset", { hasText: "Facturation électronique" });
+  assert.equal(await einvoicing.getByLabel("Catégorie des opérations facturées").inputValue(), "services");
+  await einvoicing.getByLabel(/Option pour le paiement de la TVA/).waitFor();
+  await einvoicing.getByLabel(/Adresse de facturation électronique/).waitFor();
 });
 
 test("the team records an acceptance received on paper, with the signed scan", async () => {
