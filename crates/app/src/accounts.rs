@@ -4,7 +4,7 @@
 use crate::idempotency::Outcome;
 use immovr_core::auth::normalize_email;
 use immovr_core::listing::{ListQuery, Page, every};
-use immovr_core::model::{Address, Client, ClientKind, Id, Role, User};
+use immovr_core::model::{Address, Client, ClientKind, Consent, Id, Role, User};
 use immovr_core::ports::{NewClient, NewStaffUser, ProfileUpdate};
 use immovr_core::{Actor, Checks, DomainError, Result, Scope, identifiers};
 use serde_json::json;
@@ -321,6 +321,16 @@ impl App {
 
     /// Everything the studio holds about a client, as one JSON document (GDPR art. 15 and 20).
     #[tracing::instrument(level = "debug", skip_all)]
+    /// What a client was shown (the privacy policy at sign-up): the client's own, or staff.
+    pub async fn consents(&self, actor: &Actor, client_id: Id) -> Result<Vec<Consent>> {
+        match actor.scope() {
+            Scope::Staff => {}
+            Scope::Client(own) if own == client_id => {}
+            _ => return Err(DomainError::not_found("client")),
+        }
+        self.db.consents(client_id).await
+    }
+
     pub async fn export_client(&self, actor: &Actor, client_id: Id) -> Result<serde_json::Value> {
         let scope = Scope::Client(client_id);
         if actor.scope() != scope {
@@ -333,9 +343,11 @@ impl App {
         let orders = every(ListQuery::first(), async |q| self.db.orders(scope, &q).await).await?;
         let invoices = every(ListQuery::first(), async |q| self.db.invoices(scope, &q).await).await?;
         let messages = self.db.client_messages(client_id).await?;
+        let consents = self.db.consents(client_id).await?;
         Ok(json!({
             "exported_at": self.now(),
             "client": client,
+            "consents": consents,
             "quote_requests": requests,
             "quotes": quotes,
             "purchase_orders": purchase_orders,

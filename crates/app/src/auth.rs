@@ -4,7 +4,7 @@
 
 use immovr_core::auth::{dummy_hash, hash_password, normalize_email, token_sha256, verify_password};
 use immovr_core::links;
-use immovr_core::model::{LinkScope, User};
+use immovr_core::model::{Consent, LegalKind, LinkScope, User};
 use immovr_core::notification::{LinkNews, Notification};
 use immovr_core::ports::{NewAttachment, NewClient, NewQuoteRequest};
 use immovr_core::{Actor, Checks, Context, DomainError, Result};
@@ -28,6 +28,9 @@ struct PendingSignUp {
     client: NewClient,
     request: Option<NewQuoteRequest>,
     attachments: Vec<NewAttachment>,
+    /// The privacy policy the form presented (kept with the account once confirmed).
+    #[serde(default)]
+    privacy: Option<Consent>,
 }
 
 /// Session tokens start with this (API tokens with `imvt_`), so a leaked one is recognisable.
@@ -277,7 +280,17 @@ impl App {
             }
             None => {
                 let expires_at = now.checked_add(SIGNUP_HOURS.hours()).context("a sign-up's end")?;
-                let pending = PendingSignUp { client, request, attachments: attachments.clone() };
+                // The policy in force is the one the form linked to, in the form's language.
+                let version = tx.legal_texts(LegalKind::Privacy).await?.last().map_or(0, |t| t.version);
+                let privacy = Consent {
+                    kind: "privacy_policy".into(),
+                    version,
+                    language: checked.language(),
+                    shown_at: now,
+                    recorded_at: now,
+                };
+                let pending =
+                    PendingSignUp { client, request, attachments: attachments.clone(), privacy: Some(privacy) };
                 let details = serde_json::to_string(&pending).context("keeping a sign-up")?;
                 tx.insert_pending_signup(&token_sha256(&token), &email, &details, &hash, expires_at, now).await?;
                 // Recorded like the other branch (the same work, so the same time): nothing
@@ -314,6 +327,9 @@ impl App {
             Some(user) => (user, pending.attachments),
             None => {
                 let (created, login) = self.insert_client(tx.as_mut(), &actor, &client, Some(&hash)).await?;
+                if let Some(privacy) = &pending.privacy {
+                    tx.record_consent(created.id, &Consent { recorded_at: now, ..privacy.clone() }).await?;
+                }
                 if let Some(request) = pending.request {
                     let request = self.checked_request(request)?;
                     self.insert_request(tx.as_mut(), &actor, created.id, &request, &pending.attachments).await?;

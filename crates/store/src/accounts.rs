@@ -255,6 +255,16 @@ impl AccountRepo for SqlTx {
         Ok(())
     }
 
+    async fn record_consent(&mut self, client_id: Id, c: &Consent) -> Result<()> {
+        self.tx
+            .exec(
+                "INSERT INTO consents (client_id, kind, version, language, shown_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                args![client_id, &c.kind, c.version, c.language.as_str(), c.shown_at, c.recorded_at],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn sign_out_everywhere(&mut self, user_id: Id) -> Result<()> {
         self.tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![user_id]).await?;
         self.tx.write_principals("UPDATE users SET link_epoch = link_epoch + 1 WHERE id = $1", args![user_id]).await?;
@@ -489,6 +499,22 @@ impl AccountQueries for SqlStore {
 
     async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>> {
         self.client_names_q(ids).await
+    }
+
+    async fn consents(&self, client_id: Id) -> Result<Vec<Consent>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx.all("SELECT * FROM consents WHERE client_id = $1 ORDER BY id", args![client_id]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Consent {
+                    kind: r.text("kind")?,
+                    version: r.i64("version")?,
+                    language: Language::parse(&r.text("language")?)?,
+                    shown_at: r.ts("shown_at")?,
+                    recorded_at: r.ts("recorded_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn staff_users(&self) -> Result<Vec<User>> {

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
-use immovr_core::model::{Address, Client, ClientKind, Id, Language, LinkScope, Role, User};
+use immovr_core::model::{Address, Client, ClientKind, Consent, Id, Language, LinkScope, Role, User};
 use immovr_core::{Result, Scope};
 use jiff::Timestamp;
 
@@ -100,6 +100,8 @@ pub trait AccountRepo: Send {
         expires_at: Timestamp,
         at: Timestamp,
     ) -> Result<()>;
+    /// Keeps what a client was shown (the privacy policy at sign-up).
+    async fn record_consent(&mut self, client_id: Id, consent: &Consent) -> Result<()>;
     /// Ends every session of the user and voids every link already emailed to them.
     async fn sign_out_everywhere(&mut self, user_id: Id) -> Result<()>;
     /// Takes a pending sign-up once: its details and password hash, if it exists, is unused
@@ -154,4 +156,6 @@ pub trait AccountQueries: Send + Sync {
     /// The display names of these clients (the rows of a list page name their client).
     async fn client_names(&self, ids: &[Id]) -> Result<Vec<(Id, String)>>;
     async fn staff_users(&self) -> Result<Vec<User>>;
+    /// What the client was shown, oldest first.
+    async fn consents(&self, client_id: Id) -> Result<Vec<Consent>>;
 }

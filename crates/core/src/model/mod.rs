@@ -55,6 +55,8 @@ str_enum!(ClientKind { Person => "person", Company => "company" });
 
 mod einvoicing;
 pub use einvoicing::*;
+mod privacy;
+pub use privacy::*;
 str_enum!(Language { Fr => "fr", En => "en" });
 str_enum!(CatalogueKind { Service => "service", Option => "option" });
 str_enum!(QuoteRequestStatus { New => "new", Quoted => "quoted", Closed => "closed" });

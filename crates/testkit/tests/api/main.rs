@@ -21,6 +21,7 @@ mod offline;
 mod paths;
 mod platform;
 mod portal;
+mod privacy;
 
 pub use immovr_testkit::reqwest::StatusCode;
 pub use immovr_testkit::serde_json::{Value, json};

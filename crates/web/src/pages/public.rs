@@ -19,6 +19,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/cgv/v/{version}", get(terms_version))
         .route("/mentions-legales", get(notice_page))
         .route("/confidentialite", get(privacy))
+        .route("/confidentialite/v/{version}", get(privacy_version))
 }
 
 /// Where a legal text is published.
@@ -121,11 +122,20 @@ pub async fn terms(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 }
 
 pub async fn terms_version(State(state): State<AppState>, ctx: Ctx, Path(version): Path<String>) -> PageResult {
+    version_page(&state, &ctx, LegalKind::Terms, &version).await
+}
+
+/// A version of the privacy policy (the one a client was shown at sign-up).
+pub async fn privacy_version(State(state): State<AppState>, ctx: Ctx, Path(version): Path<String>) -> PageResult {
+    version_page(&state, &ctx, LegalKind::Privacy, &version).await
+}
+
+async fn version_page(state: &AppState, ctx: &Ctx, kind: LegalKind, version: &str) -> PageResult {
     let Ok(version) = version.parse::<i64>() else {
-        return Ok(error_page(&ctx, StatusCode::NOT_FOUND, ctx.tr.t("error.not_found")));
+        return Ok(error_page(ctx, StatusCode::NOT_FOUND, ctx.tr.t("error.not_found")));
     };
-    let text = state.app.legal_text_version(LegalKind::Terms, version).await?;
-    legal_page(&state, &ctx, text).await
+    let text = state.app.legal_text_version(kind, version).await?;
+    legal_page(state, ctx, text).await
 }
 
 pub async fn notice_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {

@@ -2,13 +2,24 @@
 
 use super::*;
 
+/// What the client was shown of the privacy policy, and when.
+fn consents_block(tr: &Tr, consents: &[Consent]) -> Markup {
+    html! {
+        @if consents.is_empty() { p { (tr.t("profile.no_consent")) } }
+        @for c in consents {
+            p { (tr.t("profile.consent")) " " (date(tr, c.shown_at)) " — "
+                a href={ "/confidentialite/v/" (c.version) } { (tr.t("legal.version")) " " (c.version) } }
+        }
+    }
+}
+
 /// The profile's forms; `err` refused the details, `password_err` the password change.
 fn profile_form(
     ctx: &Ctx,
     client: &Client,
     saved: bool,
-    err: Option<DomainError>,
-    password_err: Option<DomainError>,
+    (err, password_err): (Option<DomainError>, Option<DomainError>),
+    consents: &[Consent],
 ) -> Markup {
     let tr = ctx.tr;
     let errs = FormErrors::new(tr, err.as_ref());
@@ -65,6 +76,7 @@ fn profile_form(
         section.card aria-labelledby="h-data" {
             h2 #h-data { (tr.t("profile.data")) }
             p { (tr.t("profile.gdpr")) }
+            (consents_block(&tr, consents))
             p { a.button href="/compte/donnees" download { (tr.t("profile.export")) } }
         }
         (crate::pages::auth::everywhere_form(ctx))
@@ -72,10 +84,11 @@ fn profile_form(
 }
 
 pub async fn profile(State(state): State<AppState>, c: ClientCtx, Query(flash): Query<Flash>) -> PageResult {
+    let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
     Ok(match state.app.client(&c.ctx.actor, c.client_id).await {
         Ok(client) => {
-            page(&c.ctx, c.ctx.tr.t("profile.title"), profile_form(&c.ctx, &client, flash.ok.is_some(), None, None))
-                .into_response()
+            let form = profile_form(&c.ctx, &client, flash.ok.is_some(), (None, None), &consents);
+            page(&c.ctx, c.ctx.tr.t("profile.title"), form).into_response()
         }
         Err(e) => domain_error_page(&c.ctx, e),
     })
@@ -135,7 +148,8 @@ pub async fn save_profile(
                         notify_email: update.notify_email,
                         ..client
                     };
-                    let form = profile_form(&c.ctx, &typed, false, Some(e), None);
+                    let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
+                    let form = profile_form(&c.ctx, &typed, false, (Some(e), None), &consents);
                     (status, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response()
                 }
                 Err(e) => domain_error_page(&c.ctx, e),
@@ -169,7 +183,8 @@ pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f
                 e => (crate::problem::status_of(&e), e),
             };
             let client = state.app.client(&c.ctx.actor, c.client_id).await?;
-            let form = profile_form(&c.ctx, &client, false, None, Some(e));
+            let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
+            let form = profile_form(&c.ctx, &client, false, (None, Some(e)), &consents);
             (status, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response()
         }
     })

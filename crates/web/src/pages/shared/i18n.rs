@@ -67,6 +67,8 @@ texts! {
     "link.sign_in" => "Se connecter pour voir tout votre espace", "Log in to see your whole account";
     "link.invalid" => "Ce lien n'est plus valable (expiré, ou vous vous êtes déconnecté de tous vos appareils). Connectez-vous, ou demandez un lien de connexion.", "This link is no longer valid (expired, or you logged out of every device). Log in, or ask for a login link.";
     "link.other_account" => "Ce lien est destiné à un autre compte que celui connecté ici. Déconnectez-vous, puis ouvrez-le à nouveau.", "This link is meant for another account than the one logged in here. Log out, then open it again.";
+    "profile.consent" => "Politique de confidentialité présentée avec votre formulaire d’inscription le", "Privacy policy shown with your sign-up form on";
+    "profile.no_consent" => "Votre compte a été créé par le studio : aucune inscription en ligne n’est enregistrée.", "Your account was created by the studio: no online sign-up is recorded.";
     "profile.everywhere" => "Se déconnecter de tous les appareils", "Log out of every device";
     "profile.everywhere_help" => "Ferme toutes vos sessions, ici et ailleurs, et désactive les liens déjà reçus par e-mail. À faire si vous avez perdu un appareil ou transféré un e-mail par erreur.", "Ends all your sessions, here and elsewhere, and disables the links already emailed to you. Do it if you lost a device or forwarded an email by mistake.";
     "reset.title" => "Réinitialiser le mot de passe", "Reset your password";
