@@ -319,9 +319,8 @@ impl App {
         self.db.staff_users().await
     }
 
-    /// Everything the studio holds about a client, as one JSON document (GDPR art. 15 and 20).
-    #[tracing::instrument(level = "debug", skip_all)]
     /// What a client was shown (the privacy policy at sign-up): the client's own, or staff.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn consents(&self, actor: &Actor, client_id: Id) -> Result<Vec<Consent>> {
         match actor.scope() {
             Scope::Staff => {}
@@ -331,6 +330,8 @@ impl App {
         self.db.consents(client_id).await
     }
 
+    /// Everything the studio holds about a client, as one JSON document (GDPR art. 15 and 20).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_client(&self, actor: &Actor, client_id: Id) -> Result<serde_json::Value> {
         let scope = Scope::Client(client_id);
         if actor.scope() != scope {

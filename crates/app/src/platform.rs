@@ -50,15 +50,20 @@ impl App {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn transmit_due(&self, retry_base: Duration, max_attempts: i64) -> usize {
         let Some(platform) = &self.platform else { return 0 };
-        let now = self.now();
-        let due = match self.db.claim_transmissions(now, now + SignedDuration::from_mins(5), BATCH).await {
-            Ok(due) => due,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the transmissions due");
-                return 0;
-            }
-        };
-        for t in &due {
+        let mut attempted = 0;
+        // One at a time, each under a lease longer than a submission can take (a token, the
+        // flow, a retry after a 401, a search: 30 s each at most).
+        while attempted < BATCH as usize {
+            let now = self.now();
+            let due = match self.db.claim_transmissions(now, now + SignedDuration::from_mins(5), 1).await {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the transmissions due");
+                    return attempted;
+                }
+            };
+            let Some(t) = due.first() else { break };
+            attempted += 1;
             let outcome = match self.flow_of(t).await {
                 Ok(flow) => platform.submit(&flow).await,
                 Err(e) => Err(PlatformError::Unavailable(e.to_string())),
@@ -85,7 +90,7 @@ impl App {
                 tracing::error!(error = %e, "recording a transmission");
             }
         }
-        due.len()
+        attempted
     }
 
     /// The flow of a transmission: the issued document as it was rendered.

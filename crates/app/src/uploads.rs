@@ -123,10 +123,11 @@ impl App {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn keep_attachments(&self, files: Vec<NewAttachment>) -> Result<KeptFiles> {
         let now = self.now();
-        // Only the new ones: a file that came back kept stays under its first day (and if a
-        // request took it meanwhile, it is that request's, never kept again).
-        let keys: Vec<&str> = files.iter().filter(|f| !f.kept).map(|f| f.storage_key.as_str()).collect();
-        self.db.keep_uploads(&keys, now).await?;
+        // A file that came back kept is kept a day more, if no request took it meanwhile (then
+        // it is that request's, never kept again).
+        let keys =
+            |kept: bool| files.iter().filter(|f| f.kept == kept).map(|f| f.storage_key.as_str()).collect::<Vec<_>>();
+        self.db.keep_uploads(&keys(false), &keys(true), now).await?;
         let files: Vec<NewAttachment> = files.into_iter().map(|f| NewAttachment { kept: true, ..f }).collect();
         let kept = Kept { at: now.as_second(), files };
         let json = serde_json::to_vec(&kept).map_err(DomainError::internal)?;

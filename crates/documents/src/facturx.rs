@@ -178,7 +178,9 @@ pub fn cii_xml(d: &CiiInput) -> String {
     ));
     x.push_str(&note(&s.late_payment_wording, "PMD"));
     x.push_str(&note("Pas d'escompte pour paiement anticipé.", "AAB"));
-    if e.vat_on_debits {
+    // The option concerns services (goods pay VAT on delivery whatever it says).
+    let debits = e.vat_on_debits && e.category != OperationCategory::Goods;
+    if debits {
         x.push_str(&note("Option pour le paiement de la taxe d'après les débits.", "TXD"));
     }
     // The processing frame (BAR): between French companies (identified by SIREN), with a
@@ -264,7 +266,7 @@ pub fn cii_xml(d: &CiiInput) -> String {
         esc(&iban), esc(&s.account_holder), esc(&s.bic)));
     // When VAT is due (BT-8): on the invoice's date when the studio opted for debits, when paid
     // for services, on delivery for goods.
-    let vat_due = match (e.vat_on_debits, e.category) {
+    let vat_due = match (debits, e.category) {
         (true, _) => "5",
         (false, OperationCategory::Services) => "72",
         (false, _) => "29",

@@ -57,6 +57,8 @@ struct Flow {
     tracking_id: Option<String>,
     updated_at: Timestamp,
     #[serde(default)]
+    flow_direction: Option<String>,
+    #[serde(default)]
     acknowledgement: Option<Acknowledgement>,
 }
 
@@ -136,7 +138,7 @@ impl FlowService {
         let token: Token = serde_json::from_slice(&r.bytes().await.map_err(unavailable)?).map_err(unavailable)?;
         // A minute's margin before it ends.
         let lasts = Duration::from_secs(token.expires_in.unwrap_or(300).saturating_sub(60).max(1));
-        *cached = Some((token.access_token.clone(), Instant::now() + lasts));
+        *cached = Instant::now().checked_add(lasts).map(|until| (token.access_token.clone(), until));
         Ok(token.access_token)
     }
 
@@ -268,9 +270,14 @@ pub fn webhook_update(body: &[u8]) -> Result<FlowUpdate, String> {
 /// What a flow's acknowledgement says: deposited, rejected with its reasons, or nothing yet. A
 /// duplicate refused says nothing of the flow that holds the number.
 fn update_of(f: Flow) -> FlowUpdate {
+    // Only our outgoing flows: an incoming one (a supplier's invoice) may share a number.
+    let outgoing = f.flow_direction.as_deref().is_none_or(|d| d == "Out");
     let (ack, reason) = match f.acknowledgement {
+        _ if !outgoing => (FlowAck::Pending, None),
         Some(a) if a.status == "Ok" => (FlowAck::Ok, None),
-        Some(a) if a.status == "Error" && !a.details.iter().all(|d| d.reason_code == ALREADY) => {
+        Some(a)
+            if a.status == "Error" && (a.details.is_empty() || a.details.iter().any(|d| d.reason_code != ALREADY)) =>
+        {
             let reasons: Vec<String> =
                 a.details.iter().map(|d| format!("{} : {}", d.reason_code, d.reason_message)).collect();
             (FlowAck::Error, Some(reasons.join(" ; ")))

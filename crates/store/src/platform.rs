@@ -53,7 +53,7 @@ impl Transmissions for SqlStore {
         let mut tx = self.db.write().await?;
         tx.exec(
             "UPDATE platform_flows SET status = 'submitted', flow_id = $2, locked_until = NULL, last_error = NULL, \
-             updated_at = $3 WHERE id = $1 AND status = 'queued'",
+             updated_at = $3 WHERE id = $1 AND status IN ('queued', 'failed')",
             args![id, flow_id, at],
         )
         .await?;
@@ -92,13 +92,14 @@ impl Transmissions for SqlStore {
         };
         let reason: Option<String> = update.reason.as_ref().map(|r| r.chars().take(2000).collect());
         let mut tx = self.db.write().await?;
-        // By tracking id (our document number), or by the flow id the submission gave back. A
-        // flow still being submitted (queued) takes the platform's word too.
+        // By the flow id the submission gave back, or by tracking id (our document number)
+        // while the submission's answer is not recorded yet. Deposited and rejected are final; a
+        // row parked by a worker whose lease ran out takes the platform's word too.
         let changed = tx
             .exec(
                 "UPDATE platform_flows SET status = $3, reason = $4, flow_id = COALESCE(flow_id, $2), \
                  locked_until = NULL, updated_at = $5 \
-                 WHERE (tracking_id = $1 OR flow_id = $2) AND status IN ('queued', 'submitted', 'deposited', 'rejected')",
+                 WHERE (flow_id = $2 OR (flow_id IS NULL AND tracking_id = $1)) AND status IN ('queued', 'submitted', 'failed')",
                 args![update.tracking_id.clone(), &update.flow_id, status, reason, at],
             )
             .await?;

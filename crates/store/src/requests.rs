@@ -177,14 +177,18 @@ impl RequestRepo for SqlTx {
 
 #[async_trait]
 impl KeptUploads for SqlStore {
-    async fn keep_uploads(&self, storage_keys: &[&str], at: Timestamp) -> Result<()> {
+    async fn keep_uploads(&self, new: &[&str], again: &[&str], at: Timestamp) -> Result<()> {
         let mut tx = self.db.write().await?;
-        for key in storage_keys {
+        for key in new {
             tx.exec(
                 "INSERT INTO kept_uploads (storage_key, kept_at) VALUES ($1, $2) ON CONFLICT (storage_key) DO NOTHING",
                 args![*key, at],
             )
             .await?;
+        }
+        // Kept a day more, if still kept (one a request took meanwhile is not kept again).
+        for key in again {
+            tx.exec("UPDATE kept_uploads SET kept_at = $2 WHERE storage_key = $1", args![*key, at]).await?;
         }
         self.commit(tx).await
     }
@@ -213,10 +217,11 @@ impl KeptUploads for SqlStore {
     }
 
     async fn forget_kept_uploads(&self, before: Timestamp) -> Result<Vec<String>> {
+        // One statement: a request that takes a file meanwhile either took it first (no row to
+        // forget) or finds it gone (and is refused), never a file deleted under it.
         let mut tx = self.db.write().await?;
-        let rows = tx.all("SELECT storage_key FROM kept_uploads WHERE kept_at < $1", args![before]).await?;
+        let rows = tx.all("DELETE FROM kept_uploads WHERE kept_at < $1 RETURNING storage_key", args![before]).await?;
         let keys = rows.iter().map(|r| r.text("storage_key")).collect::<std::result::Result<Vec<_>, _>>()?;
-        tx.exec("DELETE FROM kept_uploads WHERE kept_at < $1", args![before]).await?;
         self.commit(tx).await?;
         Ok(keys)
     }

@@ -80,7 +80,9 @@ pub trait RequestQueries: Send + Sync {
 /// come back with them.
 #[async_trait]
 pub trait KeptUploads: Send + Sync {
-    async fn keep_uploads(&self, storage_keys: &[&str], at: Timestamp) -> Result<()>;
+    /// Keeps `new` uploads from `at`, and those kept `again` (a form refused once more) a day
+    /// from `at` when they are still kept.
+    async fn keep_uploads(&self, new: &[&str], again: &[&str], at: Timestamp) -> Result<()>;
     /// Those of these keys that are still kept (not taken by a request, not forgotten).
     async fn still_kept(&self, storage_keys: &[&str]) -> Result<Vec<String>>;
     /// Stops keeping these (removed from the form): those that were still kept.

@@ -164,8 +164,17 @@ pub async fn signup(
         Ok(u) => u,
         Err((upload, e)) => {
             let mut f = SignupForm::from_fields(&upload.fields);
-            // The good files are kept for the next try, as is everything typed.
-            f.request.kept = upload.keep(&state).await;
+            if !csrf_ok(&ctx, &f.csrf) {
+                upload.discard(&state).await;
+                return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
+            }
+            // The good files are kept for the next try, as is everything typed — within the
+            // sign-ups' rate: files kept for anonymous forms are bounded like sign-ups.
+            if upload.files.is_empty() || state.limits.allow_signup(&ip.0) {
+                f.request.kept = upload.keep(&state).await;
+            } else {
+                upload.discard(&state).await;
+            }
             // Every other refusal with the file's: nothing typed is lost, nothing is asked twice.
             let (request, mut checks) = f.request.to_input();
             checks.add(e.clone());

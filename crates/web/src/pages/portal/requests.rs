@@ -82,6 +82,10 @@ pub async fn create_request(State(state): State<AppState>, c: ClientCtx, multipa
             };
             (upload, result)
         }
+        Err((upload, _)) if !csrf_ok(&c.ctx, &upload.fields.get("csrf")) => {
+            upload.discard(&state).await;
+            return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
+        }
         Err((upload, e)) => {
             // Every other refusal with the file's.
             let (input, mut checks) = RequestForm::from_fields(&upload.fields).to_input();

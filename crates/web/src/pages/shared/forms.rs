@@ -136,8 +136,12 @@ pub async fn read_upload_form(
     };
     let mut form = UploadForm { fields: Fields(Vec::new()), files: Vec::new() };
     let read = read_parts(state, &mut multipart, upload, &mut form, (field_name, max_files)).await;
-    // The files kept from an earlier try join the new ones, whatever became of these.
-    let kept = with_kept(state, &mut form).await;
+    // The files kept from an earlier try join the new ones, whatever became of these (a
+    // request's plans and photos only: evidence is never kept).
+    let kept = match upload {
+        Upload::Attachments => with_kept(state, &mut form).await,
+        Upload::Evidence => Ok(()),
+    };
     let mut checks = Checks::new();
     for outcome in [read, kept] {
         if let Err(e) = outcome {
