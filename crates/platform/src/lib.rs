@@ -128,12 +128,11 @@ impl FlowService {
             .await
             .map_err(unavailable)?;
         if !r.status().is_success() {
+            // Tried again with backoff, then parked: credentials being changed at the platform
+            // must not park every invoice issued meanwhile at its first try.
             let status = r.status();
-            return Err(if status.is_server_error() {
-                unavailable(format!("token: {status}"))
-            } else {
-                PlatformError::Refused(format!("token: {status} (check the platform's credentials)"))
-            });
+            let hint = if status.is_client_error() { " (check the platform's credentials)" } else { "" };
+            return Err(unavailable(format!("token: {status}{hint}")));
         }
         let token: Token = serde_json::from_slice(&r.bytes().await.map_err(unavailable)?).map_err(unavailable)?;
         // A minute's margin before it ends.
@@ -285,4 +284,54 @@ fn update_of(f: Flow) -> FlowUpdate {
         _ => (FlowAck::Pending, None),
     };
     FlowUpdate { flow_id: f.flow_id, tracking_id: f.tracking_id, updated_at: f.updated_at, ack, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn callback(direction: &str, status: &str, details: &str) -> FlowUpdate {
+        let body = format!(
+            r#"{{"flowInfo": {{"flowId": "f-1", "trackingId": "F-2027-0001", "updatedAt": "2027-09-01T10:00:00Z",
+                "flowDirection": "{direction}", "acknowledgement": {{"status": "{status}"{details}}}}}}}"#
+        );
+        webhook_update(body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn acknowledgements_read_as_the_platform_means_them() {
+        assert_eq!(callback("Out", "Ok", "").ack, FlowAck::Ok);
+        assert_eq!(callback("Out", "Pending", "").ack, FlowAck::Pending);
+        let rejected = callback(
+            "Out",
+            "Error",
+            r#", "details": [{"level": "Error", "item": "BT-49", "reasonCode": "InvalidSchema", "reasonMessage": "absent"}]"#,
+        );
+        assert_eq!((rejected.ack, rejected.reason.as_deref()), (FlowAck::Error, Some("InvalidSchema : absent")));
+        // An error without details is an error still.
+        assert_eq!(callback("Out", "Error", "").ack, FlowAck::Error);
+        // A duplicate refused says nothing of the flow that holds the number.
+        let duplicate = r#", "details": [{"level": "Error", "item": "flow", "reasonCode": "AlreadyExistingFlow", "reasonMessage": "sent before"}]"#;
+        assert_eq!(callback("Out", "Error", duplicate).ack, FlowAck::Pending);
+        // An incoming flow (a supplier's invoice with the same number) is not ours.
+        assert_eq!(callback("In", "Ok", "").ack, FlowAck::Pending);
+        assert!(webhook_update(b"{}").is_err());
+    }
+
+    #[test]
+    fn a_flow_goes_as_two_parts_its_information_then_the_file() {
+        let flow = FlowToSubmit {
+            tracking_id: "F-2027-0001".into(),
+            name: "Facture \"F-2027-0001\".pdf".into(),
+            sha256: "ab".repeat(32),
+            bytes: b"%PDF-1.7 the invoice".to_vec(),
+        };
+        let body = String::from_utf8(flow_body(&flow, "b0undary")).unwrap();
+        assert!(body.starts_with(
+            "--b0undary\r\nContent-Disposition: form-data; name=\"flowInfo\"\r\nContent-Type: application/json\r\n\r\n"
+        ));
+        assert!(body.contains(r#""processingRule":"B2B""#) && body.contains(r#""flowSyntax":"Factur-X""#), "{body}");
+        assert!(body.contains("filename=\"Facture F-2027-0001.pdf\""), "quotes taken out of the name: {body}");
+        assert!(body.ends_with("%PDF-1.7 the invoice\r\n--b0undary--\r\n"));
+    }
 }
