@@ -177,7 +177,10 @@ impl App {
         let session_end = now.checked_add(self.session_hours().hours()).context("a session's end")?;
         let expires_at = session_end.min(claims.expires_at());
         let scope = LinkScope { path, sent_at: claims.sent_at };
-        self.db.create_session(user.id, &immovr_core::auth::token_sha256(&token), expires_at, Some(&scope)).await?;
+        let hash = immovr_core::auth::token_sha256(&token);
+        if !self.db.create_link_session(user.id, claims.epoch, &hash, expires_at, &scope).await? {
+            return Ok(None);
+        }
         Ok(Some(LinkOpened::Session(NewSession { token, expires_at, user }, scope)))
     }
 

@@ -343,6 +343,27 @@ impl Sessions for SqlStore {
         Ok(())
     }
 
+    async fn create_link_session(
+        &self,
+        user_id: Id,
+        epoch: i64,
+        token_sha256: &str,
+        expires_at: Timestamp,
+        link: &LinkScope,
+    ) -> Result<bool> {
+        let now = self.now();
+        let mut tx = self.db.write().await?;
+        let created = tx
+            .exec(
+                "INSERT INTO sessions (token_sha256, user_id, expires_at, created_at, scope, link_sent_at) \
+                 SELECT $1, id, $3, $4, $5, $6 FROM users WHERE id = $2 AND link_epoch = $7",
+                args![token_sha256, user_id, expires_at, now, link.path.clone(), link.sent_at, epoch],
+            )
+            .await?;
+        self.commit(tx).await?;
+        Ok(created == 1)
+    }
+
     async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<(User, Option<LinkScope>)>> {
         let cache = self.db.settings_cache();
         let key = SettingsCache::principal_key(true, token_sha256);

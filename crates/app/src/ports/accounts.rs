@@ -126,6 +126,16 @@ pub trait Sessions: Send + Sync {
         expires_at: Timestamp,
         link: Option<&LinkScope>,
     ) -> Result<()>;
+    /// A session opened by an email's link, if the account's link epoch is still `epoch` (one
+    /// statement: a "sign out everywhere" that commits first voids it); false otherwise.
+    async fn create_link_session(
+        &self,
+        user_id: Id,
+        epoch: i64,
+        token_sha256: &str,
+        expires_at: Timestamp,
+        link: &LinkScope,
+    ) -> Result<bool>;
     /// Whose session this is (unexpired), and what it is limited to when a link opened it.
     async fn session_user(&self, token_sha256: &str, now: Timestamp) -> Result<Option<(User, Option<LinkScope>)>>;
     /// The key that signs the links of emails; `new_key` is stored when there is none yet.

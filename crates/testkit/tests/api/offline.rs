@@ -137,6 +137,14 @@ both!(staff_record_an_acceptance_received_on_paper, async |app: &TestApp| {
     assert_eq!((status, bytes.as_slice()), (StatusCode::OK, SIGNED_PDF));
     let (_, stranger) = app.client_login("Autre Client").await;
     assert_eq!(evidence(app, &stranger, quote).await.0, StatusCode::NOT_FOUND);
+    // …and from the quote's page in the portal (a session opened by an email's link reaches it).
+    let (b, _, _) = app.browser_login("papiersign@client.example", "client-password").await;
+    let page = b.get(format!("{}/compte/devis/{quote}", app.base)).send().await.unwrap().text().await.unwrap();
+    let href = format!("/compte/devis/{quote}/accord-signe");
+    assert!(page.contains(&format!("href=\"{href}\"")), "{page}");
+    let scan = b.get(format!("{}{href}", app.base)).send().await.unwrap();
+    assert_eq!(scan.status(), StatusCode::OK);
+    assert_eq!(scan.bytes().await.unwrap().as_ref(), SIGNED_PDF);
     let online = app.sent_quote(client_id, &[("Plan 2D", "1", "90", "20")]).await;
     app.post(&client, &format!("/api/v1/quotes/{online}/accept"), TestApp::signature()).await;
     assert_eq!(evidence(app, &sales, online).await.0, StatusCode::NOT_FOUND, "an online acceptance has no scan");

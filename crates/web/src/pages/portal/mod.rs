@@ -51,6 +51,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/compte/devis/{id}", get(quotes::quote))
         .route("/compte/devis/{id}/comparer", get(quotes::compare))
         .route("/compte/devis/{id}/pdf/{kind}/{doc}", get(quote_pdf))
+        .route("/compte/devis/{id}/accord-signe", get(acceptance_evidence))
         .route("/compte/commandes/{id}/pdf/{kind}/{doc}", get(order_pdf))
         .route("/compte/factures/{id}/pdf/{kind}/{doc}", get(invoice_pdf))
         .route("/compte/devis/{id}/accepter", post(quotes::accept))
@@ -174,4 +175,15 @@ pub async fn invoice_pdf(
 ) -> PageResult {
     let i = state.app.invoice(&c.ctx.actor, id).await?;
     serve_pdf(&state, &c, invoice_docs(&i), (kind, doc), &headers).await
+}
+
+/// The signed document of an acceptance received offline, from its quote's page.
+pub async fn acceptance_evidence(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+) -> PageResult {
+    let e = state.app.acceptance_evidence(&c.ctx.actor, id).await?;
+    Ok(crate::download::serve_file(&state.app, &e.storage_key, &headers, &e.filename, &e.content_type).await)
 }

@@ -150,7 +150,7 @@ async fn quote_page(
                             p { (tr.t("quote.via_link")) " " (date_time(&tr, sent_at)) }
                         }
                         @if let Some(e) = &a.evidence {
-                            p { (tr.t("bo.offline.evidence")) " : " a href={ "/api/v1/quotes/" (q.id) "/offline-acceptance/evidence" } { (e.filename) } }
+                            p { (tr.t("bo.offline.evidence")) " : " a href={ (links::portal::quote(q.id)) "/accord-signe" } { (e.filename) } }
                         }
                         @if let Some(v) = a.terms_version {
                             p { (tr.t("legal.accepted_version")) " " a href={ "/cgv/v/" (v) } { (v) } }
