@@ -249,12 +249,24 @@ impl App {
     /// same work (the password is hashed either way), whether or not the address has an
     /// account: when it has one, its owner is emailed a sign-in link instead, and this sign-up
     /// is dropped (its attachments removed) — the sign-up tells nobody who has an account.
-    #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn sign_up(
         &self,
         client: NewClient,
         password: String,
         request: Option<(NewQuoteRequest, Vec<NewAttachment>)>,
+    ) -> Result<()> {
+        self.sign_up_shown(client, password, request, None).await
+    }
+
+    /// [`App::sign_up`] from a form that presented version `privacy_shown` of the privacy policy
+    /// (recorded with the account when it is a version that exists; the one in force otherwise).
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn sign_up_shown(
+        &self,
+        client: NewClient,
+        password: String,
+        request: Option<(NewQuoteRequest, Vec<NewAttachment>)>,
+        privacy_shown: Option<i64>,
     ) -> Result<()> {
         let checked = self.check_sign_up(Checks::new(), &client, &password, request.as_ref().map(|(r, _)| r))?;
         let hash = self.hash_password(password).await?;
@@ -280,8 +292,13 @@ impl App {
             }
             None => {
                 let expires_at = now.checked_add(SIGNUP_HOURS.hours()).context("a sign-up's end")?;
-                // The policy in force is the one the form linked to, in the form's language.
-                let version = tx.legal_texts(LegalKind::Privacy).await?.last().map_or(0, |t| t.version);
+                // The policy the form presented (the one in force when it does not say), in the
+                // form's language.
+                let versions = tx.legal_texts(LegalKind::Privacy).await?;
+                let version = match privacy_shown {
+                    Some(v) if v == 0 || versions.iter().any(|t| t.version == v) => v,
+                    _ => versions.last().map_or(0, |t| t.version),
+                };
                 let privacy = Consent {
                     kind: "privacy_policy".into(),
                     version,

@@ -17,6 +17,8 @@ pub struct SignupForm {
     postcode: String,
     city: String,
     password: String,
+    /// The version of the privacy policy the form presented.
+    privacy_version: String,
     request: RequestForm,
 }
 
@@ -35,6 +37,7 @@ impl SignupForm {
             postcode: f.get("postcode"),
             city: f.get("city"),
             password: f.get("password"),
+            privacy_version: f.get("privacy_version"),
             request: RequestForm::from_fields(f),
         }
     }
@@ -78,6 +81,11 @@ async fn signup_form(
     let catalogue = state.app.catalogue(true).await?;
     let errs = FormErrors::new(tr, err.as_ref());
     let company = f.kind == "company";
+    // The policy in force, or, shown again after a refusal, the one the form presented.
+    let privacy_version = match f.privacy_version.trim().parse::<i64>() {
+        Ok(v) if v >= 0 => v,
+        _ => state.app.legal_text(immovr_core::model::LegalKind::Privacy).await?.version,
+    };
     let fields = html! {
         (csrf_field(ctx))
         (request_fields(&tr, &catalogue, &f.request, &errs))
@@ -105,7 +113,9 @@ async fn signup_form(
                 aria-invalid=[password_error.as_ref().map(|_| "true")] aria-describedby=[described_by("password", None, &password_error)];
             (field_message("password", &password_error))
         }
-        p.hint #signup-privacy { (tr.t("signup.privacy")) " " a href="/confidentialite" { (tr.t("legal.privacy")) } }
+        // The version presented is the one recorded with the account.
+        input type="hidden" name="privacy_version" value=(privacy_version);
+        p.hint #signup-privacy { (tr.t("signup.privacy")) " " a href={ "/confidentialite/v/" (privacy_version) } { (tr.t("legal.privacy")) } }
         button type="submit" { (tr.t("signup.submit")) }
     };
     Ok(html! {
@@ -194,7 +204,10 @@ pub async fn signup(
     let (request, checks) = f.request.to_input();
     let client = f.client(ctx.tr.0);
     let result = match checks.is_empty() {
-        true => state.app.sign_up(client, f.password.clone(), Some((request, upload.files.clone()))).await,
+        true => {
+            let shown = f.privacy_version.trim().parse().ok();
+            state.app.sign_up_shown(client, f.password.clone(), Some((request, upload.files.clone())), shown).await
+        }
         false => state.app.check_sign_up_form(checks, &client, &f.password, Some(&request)),
     };
     if matches!(result, Err(DomainError::Internal(_))) {
