@@ -336,3 +336,15 @@ both!(a_link_opens_its_document_only_and_accepting_still_takes_the_signature, as
     let audit = app.list(&app.admin, "/api/v1/audit?entity_kind=user").await;
     assert!(audit.iter().any(|e| e["action"] == "account.signed_out_everywhere"), "{audit:?}");
 });
+
+both!(the_api_signs_out_everywhere_too, async |app: &TestApp| {
+    let (_, first) = app.client_login("Partout").await;
+    let second = app.login("partout@client.example", "client-password").await;
+    assert_eq!(app.get(&second, "/api/v1/me").await.status, StatusCode::OK);
+    let out = app.post(&first, "/api/v1/auth/logout-all", json!({})).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    for token in [&first, &second] {
+        assert_eq!(app.get(token, "/api/v1/me").await.status, StatusCode::UNAUTHORIZED, "every session ended");
+    }
+    assert_eq!(app.post("", "/api/v1/auth/logout-all", json!({})).await.status, StatusCode::UNAUTHORIZED);
+});

@@ -33,7 +33,7 @@ fn need(method: &Method, path: &str) -> Need {
             "POST",
             "/api/v1/auth/login" | "/api/v1/auth/signup" | "/api/v1/auth/signup/confirm" | "/api/v1/auth/logout",
         ) => Public,
-        ("GET", "/api/v1/me" | "/api/v1/messages/unread") => SignedIn,
+        ("GET", "/api/v1/me" | "/api/v1/messages/unread") | ("POST", "/api/v1/auth/logout-all") => SignedIn,
         ("GET", "/api/v1/audit" | "/api/v1/outbox") | ("POST", "/api/v1/outbox/{id}/retry") => Role(R::Admin),
         // Every staff member reads the studio's settings and its clients' details; sales keep the
         // catalogue and the client list.

@@ -89,6 +89,17 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     Ok(response)
 }
 
+/// End every session of the caller's account, on every device, and void the links already
+/// emailed to it (API tokens stay: revoke those one by one).
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth",
+    responses((status = 204), (status = 401, body = Problem)))]
+pub async fn logout_all(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    state.app.sign_out_everywhere(&caller.actor).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, crate::session::CLEARED);
+    Ok(response)
+}
+
 /// Sign up as a client. Nothing is created yet: a link to confirm the address is emailed, and
 /// opening it (the page, or `POST /api/v1/auth/signup/confirm` with its token) creates the
 /// account. The answer is the same whether or not the address has an account (its owner is

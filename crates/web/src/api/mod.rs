@@ -75,6 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_all))
         .routes(routes!(auth::signup))
         .routes(routes!(auth::confirm_signup))
         .routes(routes!(auth::me))
