@@ -141,6 +141,19 @@ async fn journey(backend: Backend) {
     assert!(app.app.transmission(&Actor::system(), DocumentKind::Invoice, private).await.unwrap().is_none());
     let bo = page(&app, &staff, &format!("/gestion/factures/{private}")).await;
     assert!(bo.contains("Non transmise : client particulier"), "{bo}");
+    // A company without a SIREN: not transmitted either, and staff are told to complete it.
+    let unknown = json!({"client": {"kind": "company", "name": "Sans Siren", "email": "sans@client.example",
+        "company_name": "Sans Siren SARL", "billing_address": {"line1": "2 rue B", "postcode": "69002", "city": "Lyon"}},
+        "password": "client-password"});
+    let unknown_id = app.post(&app.admin, "/api/v1/clients", unknown).await.id();
+    let sans = app.login("sans@client.example", "client-password").await;
+    let (no_siren, _) = invoice_for(&app, &sans, unknown_id).await;
+    assert!(app.app.transmission(&Actor::system(), DocumentKind::Invoice, no_siren).await.unwrap().is_none());
+    let bo = page(&app, &staff, &format!("/gestion/factures/{no_siren}")).await;
+    assert!(
+        bo.contains("cette entreprise n’a pas de SIREN") && bo.contains(&format!("/gestion/clients/{unknown_id}")),
+        "{bo}"
+    );
 
     // Down for good: parked after three attempts, sent again by staff.
     platform.fail_next(100);

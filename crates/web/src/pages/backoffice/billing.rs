@@ -232,6 +232,10 @@ async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<M
     let Some(platform) = state.app.platform_name() else {
         return Ok(html! { p.notice.info.transmission { (tr.t("pa.off")) } });
     };
+    // A company without a SIREN cannot be invoiced through the platform: staff are told.
+    let client = state.app.client(&ctx.actor, i.client_id).await?;
+    let without_siren =
+        client.kind == ClientKind::Company && client.siren.as_deref().is_none_or(|s| s.trim().is_empty());
     let mut rows = Vec::new();
     let documents = std::iter::once((DocumentKind::Invoice, i.id))
         .chain(i.credit_note_ids.iter().map(|c| (DocumentKind::CreditNote, *c)));
@@ -242,7 +246,10 @@ async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<M
         section.card.transmission aria-labelledby="h-pa" {
             h2 #h-pa { (tr.t("pa.title")) }
             p.hint { (tr.t("pa.platform")) " " code { (platform) } }
-            @if rows.iter().all(Option::is_none) { p { (tr.t("pa.none")) } }
+            @if rows.iter().all(Option::is_none) {
+                p { (tr.t(if without_siren { "pa.no_siren" } else { "pa.none" })) }
+                @if without_siren { p { a href=(links::backoffice::client(i.client_id)) { (tr.t("pa.fix_siren")) } } }
+            }
             ul { @for t in rows.iter().flatten() { li {
                 strong { (t.tracking_id) } " — " (tr.t(&format!("pa.status.{}", t.status))) " (" (date(&tr, t.updated_at)) ")"
                 @if let Some(reason) = &t.reason { " : " (reason) }

@@ -43,7 +43,9 @@ texts! {
     "pa.title" => "Plateforme de facturation électronique", "E-invoicing platform";
     "pa.off" => "Transmission à une plateforme agréée : désactivée (aucune plateforme configurée). Les factures sont émises et envoyées par e-mail ; entre entreprises, la transmission par une plateforme agréée sera obligatoire à partir du 1er septembre 2027.", "Transmission to an approved platform: off (no platform configured). Invoices are issued and emailed; between companies, transmission through an approved platform is mandatory from 1 September 2027.";
     "pa.platform" => "Plateforme agréée :", "Approved platform:";
-    "pa.none" => "Non transmise : client particulier ou sans SIREN (ventes déclarées par e-reporting).", "Not transmitted: a private client or one without a SIREN (sales e-reported).";
+    "pa.none" => "Non transmise : client particulier (ventes déclarées par e-reporting).", "Not transmitted: a private client (sales e-reported).";
+    "pa.no_siren" => "Non transmise : cette entreprise n’a pas de SIREN. Entre entreprises françaises, la facture doit passer par la plateforme : renseignez son SIREN pour les prochaines factures (si elle est établie hors de France, ses ventes sont déclarées par e-reporting).", "Not transmitted: this company has no SIREN. Between French companies the invoice must go through the platform: fill in its SIREN for the next invoices (if it is established outside France, its sales are e-reported).";
+    "pa.fix_siren" => "Compléter la fiche du client", "Complete the client's details";
     "pa.status.queued" => "en attente d’envoi", "waiting to be sent";
     "pa.status.submitted" => "envoyée, en attente de l’accusé de la plateforme", "sent, waiting for the platform's acknowledgement";
     "pa.status.deposited" => "déposée (200)", "deposited (200)";
