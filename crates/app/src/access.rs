@@ -22,7 +22,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use immovr_core::links::{self, DocumentPage};
 use immovr_core::model::{Id, LinkScope, OutboxMessage, User};
-use immovr_core::{Actor, Context, Result};
+use immovr_core::{Actor, Context, Notification, Result};
 use jiff::{Timestamp, ToSpan};
 use serde_json::json;
 use sha2::Sha256;
@@ -111,8 +111,7 @@ impl LinkSigner {
     /// The path an email's link opens: a signed link to its document for a client's email
     /// about one, `None` for the others (the studio's news and account emails link as they
     /// always did).
-    pub fn path(&self, m: &OutboxMessage) -> Option<String> {
-        let notification = m.notification().ok()?;
+    pub fn path(&self, m: &OutboxMessage, notification: &Notification) -> Option<String> {
         let page = notification.document_page()?;
         let (user_id, epoch) = *self.holders.get(&m.recipient)?;
         let claims = LinkClaims { user_id, page, sent_at: m.created_at, epoch };

@@ -177,7 +177,7 @@ impl App {
     pub async fn open_session(&self, user: &User) -> Result<NewSession> {
         let token = new_token(SESSION_TOKEN_PREFIX);
         let expires_at = self.now().checked_add(self.session_hours.hours()).context("a session's end")?;
-        self.db.create_session(user.id, &token_sha256(&token), expires_at, None).await?;
+        self.db.create_session(user.id, &token_sha256(&token), expires_at).await?;
         Ok(NewSession { token, expires_at, user: user.clone() })
     }
 

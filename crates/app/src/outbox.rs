@@ -3,6 +3,14 @@
 //! per step; the studio's journal and dashboard.
 
 use crate::idempotency::Outcome;
+
+/// The delay before the attempt that follows `attempts` failed ones (an email, a transmission
+/// to the platform): `base`, doubled at each attempt, at most six hours.
+pub fn backoff(base: std::time::Duration, attempts: i64) -> jiff::SignedDuration {
+    let factor = 2u32.saturating_pow((attempts.max(1) - 1).min(16) as u32);
+    let delay = base.saturating_mul(factor).min(std::time::Duration::from_secs(6 * 3600));
+    jiff::SignedDuration::try_from(delay).unwrap_or(jiff::SignedDuration::from_secs(60))
+}
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{AuditEvent, Id, OutboxMessage, Role};
 use immovr_core::notification::Notification;

@@ -76,10 +76,7 @@ impl App {
                 }
                 Err(e) => {
                     let retry = matches!(e, PlatformError::Unavailable(_)) && t.attempts < max_attempts;
-                    let factor = 2u32.saturating_pow((t.attempts.max(1) - 1).min(16) as u32);
-                    let delay = retry_base.saturating_mul(factor).min(Duration::from_secs(6 * 3600));
-                    let retry_at =
-                        retry.then(|| now + SignedDuration::try_from(delay).unwrap_or(SignedDuration::from_secs(60)));
+                    let retry_at = retry.then(|| now + crate::outbox::backoff(retry_base, t.attempts));
                     tracing::warn!(tracking_id = %t.tracking_id, error = %e, retry = ?retry_at, "not submitted");
                     self.db.transmission_failed(t.id, &e.to_string(), retry_at, now).await
                 }

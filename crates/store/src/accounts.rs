@@ -324,19 +324,12 @@ impl Sessions for SqlStore {
         Ok(unconfirmed)
     }
 
-    async fn create_session(
-        &self,
-        user_id: Id,
-        token_sha256: &str,
-        expires_at: Timestamp,
-        link: Option<&LinkScope>,
-    ) -> Result<()> {
+    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.write().await?;
         tx.exec(
-            "INSERT INTO sessions (token_sha256, user_id, expires_at, created_at, scope, link_sent_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            args![token_sha256, user_id, expires_at, now, link.map(|l| l.path.clone()), link.map(|l| l.sent_at)],
+            "INSERT INTO sessions (token_sha256, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+            args![token_sha256, user_id, expires_at, now],
         )
         .await?;
         self.commit(tx).await?;

@@ -38,8 +38,7 @@ pub struct Mailer {
 impl Mailer {
     /// The delay before the attempt that follows `attempts` failed ones.
     pub fn backoff(&self, attempts: i64) -> Duration {
-        let factor = 2u32.saturating_pow((attempts.max(1) - 1).min(16) as u32);
-        self.retry_base.saturating_mul(factor).min(Duration::from_secs(6 * 3600))
+        immovr_app::outbox::backoff(self.retry_base, attempts).unsigned_abs()
     }
 
     async fn attachments(&self, notification: &Notification) -> Result<Vec<Attachment>, NotifyError> {
@@ -66,7 +65,7 @@ impl Mailer {
             let notification = m.notification().map_err(|e| NotifyError::Build(e.to_string()))?;
             let mut attachments = self.attachments(&notification).await?;
             // A client's email about a document opens it: a signed link (see immovr-app's `access`).
-            let url = match signer.path(m) {
+            let url = match signer.path(m, &notification) {
                 Some(path) => links::absolute(self.composer.base_url(), &path),
                 None => link(&notification, self.composer.base_url()),
             };
@@ -108,9 +107,8 @@ impl Mailer {
                 return true;
             }
             Err(e) => {
-                let retry_at = (m.attempts < self.max_attempts).then(|| {
-                    now + SignedDuration::try_from(self.backoff(m.attempts)).unwrap_or(SignedDuration::from_secs(60))
-                });
+                let retry_at = (m.attempts < self.max_attempts)
+                    .then(|| now + immovr_app::outbox::backoff(self.retry_base, m.attempts));
                 tracing::warn!(id = m.id, kind = %m.kind, attempts = m.attempts, error = %e, retry = ?retry_at, "email not sent");
                 self.app.email_failed(m.id, &e.to_string(), retry_at).await
             }

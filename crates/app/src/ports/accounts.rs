@@ -118,14 +118,8 @@ pub trait Sessions: Send + Sync {
     /// Deletes the pending sign-ups that ended before `before`; the details of those never
     /// confirmed (their attachments are to be removed).
     async fn forget_pending_signups(&self, before: Timestamp) -> Result<Vec<String>>;
-    /// A session; `link`: opened by a document's link from an email, and limited to it.
-    async fn create_session(
-        &self,
-        user_id: Id,
-        token_sha256: &str,
-        expires_at: Timestamp,
-        link: Option<&LinkScope>,
-    ) -> Result<()>;
+    /// A full session (one opened by an email's link: see `create_link_session`).
+    async fn create_session(&self, user_id: Id, token_sha256: &str, expires_at: Timestamp) -> Result<()>;
     /// A session opened by an email's link, if the account's link epoch is still `epoch` (one
     /// statement: a "sign out everywhere" that commits first voids it); false otherwise.
     async fn create_link_session(
