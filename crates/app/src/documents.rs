@@ -127,6 +127,16 @@ impl Documents {
         self.known.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Forgets what is known here of a client's documents (an erasure withdrew some).
+    pub fn forget_client(&self, client_id: Id) {
+        let mut known = self.known();
+        let theirs: Vec<(DocumentKind, Id)> =
+            known.iter().filter(|(_, d)| d.client_id == client_id).map(|(k, _)| *k).collect();
+        for key in theirs {
+            known.remove(&key);
+        }
+    }
+
     /// Keeps a record for [`Documents::find`]; a rendered one is never replaced by one without
     /// its file.
     fn remember(&self, doc: DocumentRecord) {
@@ -330,6 +340,12 @@ impl Documents {
             && hex::encode(Sha256::digest(&bytes)) == file.sha256
         {
             return Ok((bytes, file.sha256.clone()));
+        }
+        // A record known here may have been withdrawn since (an erasure removes the quotes a
+        // client never accepted): never made again from what was known of it.
+        if self.store.document(Scope::Staff, doc.kind, doc.entity_id).await?.is_none() {
+            self.known().remove(&(doc.kind, doc.entity_id));
+            return Err(DomainError::not_found("document"));
         }
         tracing::warn!("the PDF of {} {} is missing or damaged: rendered again", doc.kind.as_str(), doc.number);
         let bytes = self.render_bytes(doc, Lane::Now).await?;

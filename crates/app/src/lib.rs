@@ -19,6 +19,7 @@ pub mod orders;
 pub mod outbox;
 pub mod platform;
 pub mod ports;
+pub mod privacy;
 pub mod quotes;
 pub mod requests;
 pub mod settings;

@@ -82,10 +82,14 @@ impl App {
         }
         let t = totals(&c.lines);
         let fields = QuoteFields { title: &c.title, notes: c.notes.as_deref(), valid_until: c.valid_until, totals: &t };
-        let quote = tx
-            .insert_quote(new.client_id, new.request_id, &fields, c.lines, now)
-            .await?
-            .ok_or_else(|| DomainError::validation("client_id", "no such client"))?;
+        let quote = tx.insert_quote(new.client_id, new.request_id, &fields, c.lines, now).await?;
+        let Some(quote) = quote else {
+            // No such client, or one whose data was erased.
+            return Err(match tx.client_exists(new.client_id).await? {
+                true => DomainError::ClientErased,
+                false => DomainError::validation("client_id", "no such client"),
+            });
+        };
         let detail = json!({"client_id": new.client_id, "total_incl_vat": t.total_incl_vat});
         audit(tx.as_mut(), now, actor, "quote.created", ("quote", quote.id), detail).await?;
         self.answer(tx, Outcome::Created, quote).await

@@ -44,7 +44,10 @@ pub(crate) async fn audit(
     if let (Some(obj), Some(ip)) = (detail.as_object_mut(), &actor.ip) {
         obj.insert("ip".into(), json!(ip));
     }
-    tx.audit(AuditRecord { at, actor: &actor.label, action, entity_kind, entity_id, detail }).await
+    // Personal data apart, under a salted digest: an erasure can remove it (immovr_core::audit).
+    let (who, detail, personal) = immovr_core::audit::split(&actor.label, detail);
+    let personal = personal.map(|json| immovr_core::audit::PersonalPart::new(json, crate::tokens::random_key(22)));
+    tx.audit(AuditRecord { at, actor: &who, action, entity_kind, entity_id, detail, personal }).await
 }
 
 /// Queues a notification to a client (its email and language) and tells its open pages.

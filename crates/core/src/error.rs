@@ -98,6 +98,12 @@ pub enum DomainError {
     InvoiceCancelled,
     #[error("a payment has already been recorded: refund it before cancelling the invoice")]
     InvoiceHasPayments,
+    #[error(
+        "the client has an order in progress, a purchase order to validate or an invoice not yet settled: finish or cancel them before erasing its data"
+    )]
+    ErasureBlocked,
+    #[error("this client's data has been erased")]
+    ClientErased,
     #[error("files are limited to {limit} bytes")]
     FileTooLarge { limit: u64 },
     #[error("a request with this Idempotency-Key is still being processed")]
@@ -205,6 +211,8 @@ impl DomainError {
             InvoiceAlreadyPaid => "invoice_already_paid",
             InvoiceCancelled => "invoice_cancelled",
             InvoiceHasPayments => "invoice_has_payments",
+            ErasureBlocked => "erasure_blocked",
+            ClientErased => "client_erased",
             FileTooLarge { .. } => "file_too_large",
             IdempotencyInProgress => "idempotency_in_progress",
             IdempotencyKeyReused => "idempotency_key_reused",

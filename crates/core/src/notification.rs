@@ -197,6 +197,10 @@ pub enum Notification {
     },
     /// A client wrote in a thread.
     ClientMessageReceived(MessageNews),
+    /// A client asked from Mon Compte for its data to be erased: staff confirm on its page.
+    ErasureRequested {
+        client_id: Id,
+    },
 }
 
 /// A quote accepted and the purchase order generated with it.
@@ -288,6 +292,7 @@ impl Notification {
             QuoteAccepted(_) => "quote_accepted",
             QuoteRefused { .. } => "quote_refused",
             ClientMessageReceived(_) => "client_message_received",
+            ErasureRequested { .. } => "erasure_requested",
         }
     }
 
@@ -361,6 +366,7 @@ impl Notification {
             QuoteAccepted(_) => backoffice::PURCHASE_ORDERS.to_string(),
             QuoteRefused { quote_id, .. } => backoffice::quote(*quote_id),
             ClientMessageReceived(m) => backoffice::thread(m.thread_kind, m.thread_id),
+            ErasureRequested { client_id } => backoffice::client(*client_id),
             // A cancelled purchase order queued before its quote was recorded.
             _ => portal::ORDERS.to_string(),
         }

@@ -95,6 +95,8 @@ pub fn client(kind: ClientKind, language: Language) -> Client {
         language,
         notify_email: true,
         created_at: ts("2026-06-01T08:00:00Z"),
+        erasure_requested_at: None,
+        erased_at: None,
     }
 }
 

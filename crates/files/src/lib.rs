@@ -152,6 +152,13 @@ impl FileStore for Files {
             }
         }
     }
+
+    async fn remove(&self, key: &str) -> Result<(), FileError> {
+        match self.store.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(store_error(e)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("client_message_received.fr.txt", include_str!("../templates/client_message_received.fr.txt")),
     ("credit_note_issued.en.txt", include_str!("../templates/credit_note_issued.en.txt")),
     ("credit_note_issued.fr.txt", include_str!("../templates/credit_note_issued.fr.txt")),
+    ("erasure_requested.en.txt", include_str!("../templates/erasure_requested.en.txt")),
+    ("erasure_requested.fr.txt", include_str!("../templates/erasure_requested.fr.txt")),
     ("footer.en.txt", include_str!("../templates/footer.en.txt")),
     ("footer.fr.txt", include_str!("../templates/footer.fr.txt")),
     ("invoice_issued.en.txt", include_str!("../templates/invoice_issued.en.txt")),

@@ -47,6 +47,8 @@ pub(crate) fn client_from_row(r: &Row) -> Result<Client> {
         language: Language::parse(&r.text("language")?)?,
         notify_email: r.bool("notify_email")?,
         created_at: r.ts("created_at")?,
+        erasure_requested_at: r.opt_ts("erasure_requested_at")?,
+        erased_at: r.opt_ts("erased_at")?,
     })
 }
 

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use immovr_app::ports::AuditChain;
 use immovr_core::Result;
-use immovr_core::audit::{BrokenLink, ChainCheck, GENESIS, Sealed, link_hash};
+use immovr_core::audit::{BrokenLink, ChainCheck, GENESIS, Sealed, link_hash, personal_digest};
 
 use crate::SqlStore;
 use crate::db::{V, args};
@@ -30,7 +30,7 @@ impl AuditChain for SqlStore {
         let (mut seq, mut hash) = (head.i64("seq")?, head.text("hash")?);
         let rows = tx
             .all(
-                "SELECT id, at, actor, action, entity_kind, entity_id, detail FROM audit_events \
+                "SELECT id, at, actor, action, entity_kind, entity_id, detail, personal_digest FROM audit_events \
                  WHERE seq IS NULL ORDER BY id LIMIT $1",
                 args![limit],
             )
@@ -39,6 +39,7 @@ impl AuditChain for SqlStore {
         for r in &rows {
             let (at, actor, action, kind, detail) =
                 (r.text("at")?, r.text("actor")?, r.text("action")?, r.text("entity_kind")?, r.text("detail")?);
+            let digest = r.opt_text("personal_digest")?;
             let event = Sealed {
                 at: &at,
                 actor: &actor,
@@ -46,6 +47,7 @@ impl AuditChain for SqlStore {
                 entity_kind: &kind,
                 entity_id: r.i64("entity_id")?,
                 detail: &detail,
+                personal_digest: digest.as_deref(),
             };
             seq += 1;
             hash = link_hash(&hash, seq, &event);
@@ -83,8 +85,8 @@ impl AuditChain for SqlStore {
         loop {
             let rows = tx
                 .all(
-                    "SELECT id, seq, hash, at, actor, action, entity_kind, entity_id, detail FROM audit_events \
-                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    "SELECT id, seq, hash, at, actor, action, entity_kind, entity_id, detail, personal, \
+                     personal_salt, personal_digest FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
                     args![seq, PAGE],
                 )
                 .await?;
@@ -102,6 +104,17 @@ impl AuditChain for SqlStore {
                 }
                 let (at, actor, action, kind, detail) =
                     (r.text("at")?, r.text("actor")?, r.text("action")?, r.text("entity_kind")?, r.text("detail")?);
+                let digest = r.opt_text("personal_digest")?;
+                // A personal part still there must be the one its digest names; an erased one
+                // (no part, no salt) leaves the digest alone.
+                match (r.opt_text("personal")?, r.opt_text("personal_salt")?, &digest) {
+                    (None, None, _) => {}
+                    (Some(part), Some(salt), Some(d)) if &personal_digest(&salt, &part) == d => {}
+                    _ => {
+                        check.broken = Some(broken("its personal part changed after it was sealed"));
+                        return Ok(check);
+                    }
+                }
                 let event = Sealed {
                     at: &at,
                     actor: &actor,
@@ -109,6 +122,7 @@ impl AuditChain for SqlStore {
                     entity_kind: &kind,
                     entity_id: r.i64("entity_id")?,
                     detail: &detail,
+                    personal_digest: digest.as_deref(),
                 };
                 let expected = link_hash(&hash, at_seq, &event);
                 if r.opt_text("hash")?.as_deref() != Some(expected.as_str()) {

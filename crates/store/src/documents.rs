@@ -272,6 +272,8 @@ mod tests {
             language: Language::Fr,
             notify_email: true,
             created_at: now,
+            erasure_requested_at: None,
+            erased_at: None,
         };
         let snapshot = DocumentSnapshot {
             kind: DocumentKind::Quote,

@@ -357,6 +357,8 @@ impl crate::SqlStore {
                 language,
                 notify_email: true,
                 created_at: created,
+                erasure_requested_at: None,
+                erased_at: None,
             };
             rows_clients.push(vec![
                 cid.into(),

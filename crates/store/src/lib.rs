@@ -18,6 +18,7 @@ mod migrations;
 mod orders;
 mod outbox;
 mod platform;
+mod privacy;
 mod quotes;
 mod requests;
 mod search;

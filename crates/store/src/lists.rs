@@ -474,14 +474,17 @@ impl SqlStore {
         let events = rows
             .iter()
             .map(|r| {
+                let detail = serde_json::from_str(&r.text("detail")?).context("an audit event's detail")?;
+                let personal = r.opt_text("personal")?;
+                let (actor, detail) = immovr_core::audit::merge(&r.text("actor")?, detail, personal.as_deref());
                 Ok(AuditEvent {
                     id: r.i64("id")?,
                     at: r.ts("at")?,
-                    actor: r.text("actor")?,
+                    actor,
                     action: r.text("action")?,
                     entity_kind: r.text("entity_kind")?,
                     entity_id: r.i64("entity_id")?,
-                    detail: serde_json::from_str(&r.text("detail")?).context("an audit event's detail")?,
+                    detail,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -197,7 +197,7 @@ impl QuoteRepo for SqlTx {
                     "INSERT INTO quotes ({id_cols}version, client_id, request_id, status, title, notes, valid_until, \
                      total_excl_vat, total_vat, total_incl_vat, created_at) \
                      SELECT {id_values}1, $1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9{from} \
-                     WHERE EXISTS (SELECT 1 FROM clients WHERE id = $1) RETURNING *"
+                     WHERE EXISTS (SELECT 1 FROM clients WHERE id = $1 AND erased_at IS NULL) RETURNING *"
                 ),
                 args![
                     client_id,

@@ -23,6 +23,9 @@ pub(crate) static AUDIT_EVENTS: Table = Table {
         ("entity_kind", false),
         ("entity_id", true),
         ("detail", false),
+        ("personal", false),
+        ("personal_salt", false),
+        ("personal_digest", false),
     ],
     skip_existing: false,
     returns_id: false,
@@ -92,7 +95,12 @@ impl Journal for SqlTx {
     }
 
     async fn audit(&mut self, e: AuditRecord<'_>) -> Result<()> {
-        let values = args![e.at, e.actor, e.action, e.entity_kind, e.entity_id, e.detail.to_string()];
+        let (personal, salt, digest) = match e.personal {
+            Some(p) => (Some(p.json), Some(p.salt), Some(p.digest)),
+            None => (None, None, None),
+        };
+        let values =
+            args![e.at, e.actor, e.action, e.entity_kind, e.entity_id, e.detail.to_string(), personal, salt, digest];
         self.tx.append(&AUDIT_EVENTS, values).await?;
         Ok(())
     }

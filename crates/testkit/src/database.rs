@@ -49,6 +49,65 @@ impl TestApp {
         config
     }
 
+    /// Every column of every table (as `table.column`) holding `needle` in some row, whatever
+    /// the case: where a value still is in the database.
+    pub async fn columns_containing(&self, needle: &str) -> std::collections::BTreeSet<String> {
+        let mut found = std::collections::BTreeSet::new();
+        match &self.pg_schema {
+            None => {
+                let conn = rusqlite::Connection::open(self.config.data_dir.join("immovr.db")).expect("the SQLite file");
+                conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+                let tables: Vec<String> = conn
+                    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                for table in tables {
+                    let columns: Vec<String> = conn
+                        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                        .unwrap()
+                        .query_map([], |r| r.get(0))
+                        .unwrap()
+                        .collect::<Result<_, _>>()
+                        .unwrap();
+                    for column in columns {
+                        let sql = format!(
+                            "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?1)) > 0"
+                        );
+                        let n: i64 = conn.query_row(&sql, [needle], |r| r.get(0)).unwrap();
+                        if n > 0 {
+                            found.insert(format!("{table}.{column}"));
+                        }
+                    }
+                }
+            }
+            Some(schema) => {
+                use sqlx::Connection;
+                let url = self.config.database_url.clone().expect("a PostgreSQL URL");
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("PostgreSQL");
+                let columns: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = $1",
+                )
+                .bind(schema)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                for (table, column) in columns {
+                    let sql = format!(
+                        "SELECT COUNT(*) FROM \"{schema}\".\"{table}\" WHERE strpos(lower(\"{column}\"::text), lower($1)) > 0"
+                    );
+                    let n: i64 = sqlx::query_scalar(&sql).bind(needle).fetch_one(&mut conn).await.unwrap();
+                    if n > 0 {
+                        found.insert(format!("{table}.{column}"));
+                    }
+                }
+            }
+        }
+        found
+    }
+
     /// Every row of every table of a database, as text, sorted: what two databases compare by.
     pub async fn table_rows(
         config: &Config,

@@ -206,6 +206,10 @@ impl Mailer {
                 if let Err(e) = self.app.forget_kept_uploads().await {
                     tracing::warn!(error = %e, "forgetting kept uploads");
                 }
+                // Files an erasure let go that the store did not remove at once.
+                if let Err(e) = self.app.remove_let_go_files().await {
+                    tracing::warn!(error = %e, "removing erased files");
+                }
                 // Sign-ups never confirmed, and their attachments, a day after their link ended.
                 if let Err(e) = self.app.forget_pending_signups().await {
                     tracing::warn!(error = %e, "forgetting unconfirmed sign-ups");

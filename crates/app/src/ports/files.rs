@@ -79,6 +79,9 @@ pub trait FileStore: Send + Sync + 'static {
     async fn read(&self, key: &str, range: Option<ByteRange>) -> Result<FileRead, FileError>;
     /// Removes a file (a failure is logged: an orphan file harms nobody).
     async fn delete(&self, key: &str);
+    /// Removes a file that must go (erased personal data): done when it returns `Ok`, also
+    /// when there was no such file.
+    async fn remove(&self, key: &str) -> Result<(), FileError>;
 }
 
 /// Recognises the accepted attachment types from their first bytes (not from their name).

@@ -15,6 +15,8 @@ pub struct AuditRecord<'a> {
     pub entity_kind: &'a str,
     pub entity_id: Id,
     pub detail: serde_json::Value,
+    /// Its personal data, apart (see `immovr_core::audit`).
+    pub personal: Option<immovr_core::audit::PersonalPart>,
 }
 
 #[async_trait]

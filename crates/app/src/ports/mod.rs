@@ -12,6 +12,7 @@ mod journal;
 mod orders;
 mod outbox;
 mod platform;
+mod privacy;
 mod quotes;
 mod requests;
 
@@ -23,6 +24,7 @@ pub use journal::*;
 pub use orders::*;
 pub use outbox::*;
 pub use platform::*;
+pub use privacy::*;
 pub use quotes::*;
 pub use requests::*;
 
@@ -33,7 +35,16 @@ use immovr_core::Result;
 /// PostgreSQL the rows a use case changes are locked as it reads them; SQLite has one writer.
 #[async_trait]
 pub trait Tx:
-    Journal + QuoteRepo + OrderRepo + BillingRepo + AccountRepo + RequestRepo + MessageRepo + OutboxRepo + TransmissionRepo
+    Journal
+    + QuoteRepo
+    + OrderRepo
+    + BillingRepo
+    + AccountRepo
+    + RequestRepo
+    + MessageRepo
+    + OutboxRepo
+    + TransmissionRepo
+    + PrivacyRepo
 {
     /// Commits, then announces the changes it holds and hands its issued documents over.
     async fn commit(self: Box<Self>) -> Result<()>;
@@ -51,6 +62,7 @@ pub trait Database:
     + Sessions
     + KeptUploads
     + Transmissions
+    + FileRemovals
     + Mailbox
     + Idempotency
     + AuditChain

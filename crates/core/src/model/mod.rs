@@ -166,6 +166,12 @@ pub struct Client {
     /// Email notifications wanted (the legally required ones are sent regardless).
     pub notify_email: bool,
     pub created_at: Timestamp,
+    /// When the client asked from Mon Compte for its data to be erased (staff confirm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure_requested_at: Option<Timestamp>,
+    /// When its personal data was erased (what the law keeps stays: see `ErasureReport`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<Timestamp>,
 }
 
 impl Client {

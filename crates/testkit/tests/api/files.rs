@@ -201,7 +201,7 @@ async fn files_can_live_in_an_s3_bucket() {
     })
     .await
     .unwrap();
-    let (_, client, order) = order_for(&app, "Nuage").await;
+    let (client_id, client, order) = order_for(&app, "Nuage").await;
     // Larger than one multipart part (5 MiB), so the upload really is multipart.
     let content: Vec<u8> = (0..7 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
     let up = app
@@ -223,6 +223,33 @@ async fn files_can_live_in_an_s3_bucket() {
     assert_eq!((s, range.as_deref()), (StatusCode::PARTIAL_CONTENT, Some("bytes 6000000-6000099/7340032")));
     assert_eq!(part, &content[6_000_000..6_000_100]);
     assert!(!app.files_root().join("orders").exists(), "nothing written locally");
+
+    // The client's data erased (delivered, paid): its file is gone from the bucket too.
+    let bucket = immovr_files::Files::s3(
+        "immovr-files",
+        Some(&s3.endpoint),
+        &app.config().0.s3_region,
+        true,
+        Some(("test", "test")),
+    )
+    .unwrap();
+    let keys = async || -> Vec<String> {
+        use futures_util::StreamExt;
+        bucket.list().map(|f| f.unwrap().0).collect().await
+    };
+    assert!(keys().await.iter().any(|k| k.ends_with("-nuage.bin")), "{:?}", keys().await);
+    let invoice =
+        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"]
+            .as_i64()
+            .unwrap();
+    let pay = json!({"method": "transfer", "amount": "540.00", "date": "2026-06-15", "reference": "VIR"});
+    assert_eq!(
+        app.post(&app.admin, &format!("/api/v1/invoices/{invoice}/payments"), pay).await.status,
+        StatusCode::CREATED
+    );
+    let erased = app.post(&app.admin, &format!("/api/v1/clients/{client_id}/erasure"), json!({})).await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
+    assert!(!keys().await.iter().any(|k| k.ends_with("-nuage.bin")), "{:?}", keys().await);
     app.stop().await;
     drop(s3);
 }

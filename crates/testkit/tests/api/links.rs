@@ -218,6 +218,7 @@ both!(every_link_of_every_email_opens_its_page_for_its_recipient, async |app: &T
     // The studio's news (a new request) and the account emails.
     let request = json!({"property_type": "Maison", "property_address": "3 rue Claire, Lyon", "wanted": []});
     post_json(app, &client, "/api/v1/quote-requests".into(), request).await;
+    post_json(app, &client, format!("/api/v1/clients/{client_id}/erasure-request"), json!({})).await;
     app.app.request_link(CLIENT, immovr_app::ports::LinkPurpose::MagicLink).await.unwrap();
     app.app.request_link(CLIENT, immovr_app::ports::LinkPurpose::PasswordReset).await.unwrap();
     let new = json!({"client": {"kind": "person", "name": "Nouveau", "email": "nouveau@client.example",
@@ -265,6 +266,7 @@ both!(every_link_of_every_email_opens_its_page_for_its_recipient, async |app: &T
         "quote_accepted",
         "quote_refused",
         "client_message_received",
+        "erasure_requested",
     ];
     assert_eq!(kinds, every.into_iter().collect(), "every email kind was followed");
     let old = all.iter().find(|e| e.kind == "quote_sent").unwrap();

@@ -7,6 +7,7 @@ mod backup;
 mod concurrency;
 mod demo;
 mod documents;
+mod erasure;
 mod files;
 mod hostile;
 mod idempotency;

@@ -34,7 +34,9 @@ fn need(method: &Method, path: &str) -> Need {
             "/api/v1/auth/login" | "/api/v1/auth/signup" | "/api/v1/auth/signup/confirm" | "/api/v1/auth/logout",
         ) => Public,
         ("GET", "/api/v1/me" | "/api/v1/messages/unread") | ("POST", "/api/v1/auth/logout-all") => SignedIn,
-        ("GET", "/api/v1/audit" | "/api/v1/outbox") | ("POST", "/api/v1/outbox/{id}/retry") => Role(R::Admin),
+        ("GET", "/api/v1/audit" | "/api/v1/outbox")
+        | ("POST", "/api/v1/outbox/{id}/retry" | "/api/v1/clients/{id}/erasure") => Role(R::Admin),
+        ("POST", "/api/v1/clients/{id}/erasure-request") => OwnerClient,
         // Every staff member reads the studio's settings and its clients' details; sales keep the
         // catalogue and the client list.
         ("PUT", "/api/v1/settings/company") => Role(R::Admin),

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use immovr_core::Scope;
-use immovr_core::model::{AuditEvent, CatalogueItem, Client, CompanySettings, Id, OutboxMessage};
+use immovr_core::model::{AuditEvent, CatalogueItem, Client, CompanySettings, ErasureReport, Id, OutboxMessage};
 use immovr_core::ports::{AuditFilter, CatalogueItemPatch, NewCatalogueItem, NewClient};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use immovr_core::listing::Page;
 
 use crate::AppState;
-use crate::extract::{Admin, AnyStaff, Caller, Json, ListParams, Path, Query, Sales, Staff};
+use crate::extract::{Admin, AnyStaff, Caller, ClientCaller, Json, ListParams, Path, Query, Sales, Staff};
 use crate::problem::{ApiResult, Problem};
 
 type J<T> = axum::Json<T>;
@@ -81,6 +81,32 @@ pub async fn create_client(
     responses((status = 200, body = Client), (status = 404, body = Problem)))]
 pub async fn client(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<J<Client>> {
     Ok(axum::Json(state.app.client(&caller.actor, id).await?))
+}
+
+/// Ask for one's data to be erased (the client itself, GDPR art. 17): recorded once, the studio
+/// told; an admin confirms with `POST /api/v1/clients/{id}/erasure`.
+#[utoipa::path(post, path = "/api/v1/clients/{id}/erasure-request", tag = "catalogue", params(("id" = i64, Path)),
+    responses((status = 202, body = Client), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn request_erasure(
+    State(state): State<AppState>,
+    ClientCaller(caller): ClientCaller,
+    Path(id): Path<Id>,
+) -> ApiResult<(StatusCode, J<Client>)> {
+    Ok((StatusCode::ACCEPTED, axum::Json(state.app.request_erasure(&caller.actor, id).await?)))
+}
+
+/// Erase a client's personal data (admin), keeping what the law keeps as issued (invoices,
+/// credit notes, accepted quotes and their evidence). Refused (`erasure_blocked`) while an order
+/// is in progress, a purchase order waits or an invoice is not settled; `client_erased` once
+/// done. The answer counts what went and what stayed.
+#[utoipa::path(post, path = "/api/v1/clients/{id}/erasure", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = ErasureReport), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn erase_client(
+    State(state): State<AppState>,
+    Staff(caller, _): Staff<Admin>,
+    Path(id): Path<Id>,
+) -> ApiResult<J<ErasureReport>> {
+    Ok(axum::Json(state.app.erase_client(&caller.actor, id).await?))
 }
 
 /// The studio's identity, bank details, numbering and terms (staff).

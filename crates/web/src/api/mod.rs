@@ -83,6 +83,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::update))
         .routes(routes!(catalogue::clients, catalogue::create_client))
         .routes(routes!(catalogue::client))
+        .routes(routes!(catalogue::request_erasure))
+        .routes(routes!(catalogue::erase_client))
         .routes(routes!(catalogue::company, catalogue::set_company))
         .routes(routes!(catalogue::audit))
         .routes(routes!(catalogue::outbox))

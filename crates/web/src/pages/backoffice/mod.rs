@@ -80,6 +80,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/gestion/factures/{id}/transmissions/{transmission}", post(billing::retry_transmission))
         .route("/gestion/clients", get(clients::clients))
         .route("/gestion/clients/{id}", get(clients::client))
+        .route("/gestion/clients/{id}/effacer", post(clients::erase))
         .route("/gestion/catalogue", get(catalogue::catalogue).post(catalogue::create_item))
         .route("/gestion/catalogue/{id}", post(catalogue::update_item))
         .route("/gestion/parametres", get(settings::settings).post(settings::save_settings))

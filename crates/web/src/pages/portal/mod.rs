@@ -66,6 +66,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/compte/factures/{id}", get(invoices::invoice))
         .route("/compte/profil", get(profile::profile).post(profile::save_profile))
         .route("/compte/profil/mot-de-passe", post(profile::change_password))
+        .route("/compte/effacement", post(profile::request_erasure))
         .route("/compte/donnees", get(profile::export))
 }
 

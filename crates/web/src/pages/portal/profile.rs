@@ -1,4 +1,5 @@
-//! The client's profile, its password, and the export of everything the studio holds about it.
+//! The client's profile, its password, the export of everything the studio holds about it, and
+//! its request to be erased.
 
 use super::*;
 
@@ -17,7 +18,7 @@ fn consents_block(tr: &Tr, consents: &[Consent]) -> Markup {
 fn profile_form(
     ctx: &Ctx,
     client: &Client,
-    saved: bool,
+    saved: Option<&str>,
     (err, password_err): (Option<DomainError>, Option<DomainError>),
     consents: &[Consent],
 ) -> Markup {
@@ -65,7 +66,7 @@ fn profile_form(
         button type="submit" { (tr.t("reset.save")) }
     };
     html! {
-        @if saved { (notice("ok", tr.t("profile.saved"))) }
+        @if let Some(said) = saved { (notice("ok", said)) }
         (errs.summary())
         form.card method="post" action="/compte/profil" novalidate { (fields) }
         (pw_errs.summary())
@@ -78,6 +79,18 @@ fn profile_form(
             p { (tr.t("profile.gdpr")) }
             (consents_block(&tr, consents))
             p { a.button href="/compte/donnees" download { (tr.t("profile.export")) } }
+            h3 #h-erasure { (tr.t("erasure.client_title")) }
+            @if let Some(at) = client.erasure_requested_at {
+                (notice("info", &format!("{} {}", tr.t("erasure.asked_on"), date(&tr, at))))
+            } @else {
+                p { (tr.t("erasure.client_what")) }
+                p { (tr.t("erasure.kept")) }
+                form method="post" action="/compte/effacement" aria-labelledby="h-erasure" {
+                    (csrf_field(ctx))
+                    label.check { input type="checkbox" name="confirm" value="on" required; " " (tr.t("erasure.client_confirm")) }
+                    button.danger type="submit" { (tr.t("erasure.client_button")) }
+                }
+            }
         }
         (crate::pages::auth::everywhere_form(ctx))
     }
@@ -87,7 +100,12 @@ pub async fn profile(State(state): State<AppState>, c: ClientCtx, Query(flash): 
     let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
     Ok(match state.app.client(&c.ctx.actor, c.client_id).await {
         Ok(client) => {
-            let form = profile_form(&c.ctx, &client, flash.ok.is_some(), (None, None), &consents);
+            let said = match flash.ok.as_deref() {
+                Some("erasure") => Some(c.ctx.tr.t("erasure.asked")),
+                Some(_) => Some(c.ctx.tr.t("profile.saved")),
+                None => None,
+            };
+            let form = profile_form(&c.ctx, &client, said, (None, None), &consents);
             page(&c.ctx, c.ctx.tr.t("profile.title"), form).into_response()
         }
         Err(e) => domain_error_page(&c.ctx, e),
@@ -149,7 +167,7 @@ pub async fn save_profile(
                         ..client
                     };
                     let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
-                    let form = profile_form(&c.ctx, &typed, false, (Some(e), None), &consents);
+                    let form = profile_form(&c.ctx, &typed, None, (Some(e), None), &consents);
                     (status, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response()
                 }
                 Err(e) => domain_error_page(&c.ctx, e),
@@ -184,9 +202,34 @@ pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f
             };
             let client = state.app.client(&c.ctx.actor, c.client_id).await?;
             let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
-            let form = profile_form(&c.ctx, &client, false, (None, Some(e)), &consents);
+            let form = profile_form(&c.ctx, &client, None, (None, Some(e)), &consents);
             (status, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response()
         }
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ErasureForm {
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The client asks for its data to be erased (the studio confirms).
+pub async fn request_erasure(State(state): State<AppState>, c: ClientCtx, Form(f): Form<ErasureForm>) -> PageResult {
+    if !csrf_ok(&c.ctx, &f.csrf) {
+        return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
+    }
+    if f.confirm != "on" {
+        let client = state.app.client(&c.ctx.actor, c.client_id).await?;
+        let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
+        let refused = DomainError::validation("confirm", "tick the box to confirm");
+        let form = html! { (notice("error", &error_text(c.ctx.tr, &refused))) (profile_form(&c.ctx, &client, None, (None, None), &consents)) };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response());
+    }
+    Ok(match state.app.request_erasure(&c.ctx.actor, c.client_id).await {
+        Ok(_) => Redirect::to("/compte/profil?ok=erasure").into_response(),
+        Err(e) => domain_error_page(&c.ctx, e),
     })
 }
 

@@ -1,0 +1,296 @@
+//! Erasure of a client's personal data (GDPR art. 17), in one transaction, and the queue of the
+//! files it lets go.
+//!
+//! What goes: the client's and its login's name, email, phone, company details and address
+//! (replaced by `Client #id` and an address under `.invalid`), its password, second factor,
+//! sessions, API tokens and links; its messages; the contact log and the places and notes of
+//! its orders' stages; its requests' addresses and notes; the notes, comments and signatures of
+//! quotes it never accepted, their titles and PDFs; its request attachments and delivered files
+//! (queued for removal from the file store); the emails about it in the outbox; the answers kept
+//! for retried requests that show it; and the personal part of every journal event that names
+//! it (the hash chain covers a salted digest of that part, which stays).
+//!
+//! What stays, as issued, for its legal retention: invoices and credit notes, their payments,
+//! their PDFs and snapshots (the buyer's name and address included); accepted quotes with their
+//! acceptance evidence (signer, time, address, user agent, PDFs, the signed scan), their purchase
+//! orders and orders (numbers, totals, states, stages).
+
+use async_trait::async_trait;
+use immovr_app::ports::{FileRemovals, OpenBusiness, PrivacyRepo};
+use immovr_core::model::{ErasureReport, Id};
+use immovr_core::{DomainError, Result};
+use jiff::Timestamp;
+
+use crate::db::{V, args};
+use crate::search::{self, Kind};
+use crate::{SqlStore, SqlTx, not_found};
+
+/// Values shorter than this are not searched for in free texts (they would match anything).
+const SHORTEST_SEARCHED: usize = 5;
+
+/// `LIKE` operand that finds `value` anywhere, its wildcards escaped (with `ESCAPE '\'`).
+fn containing(value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// `(col LIKE $n ESCAPE '\' OR …)` over the values, numbered from `first`; false without one.
+fn any_contains(col: &str, values: &[String], first: usize) -> (String, Vec<V>) {
+    if values.is_empty() {
+        return ("(1 = 0)".into(), vec![]);
+    }
+    any_contains_patterns(col, values.iter().map(|v| containing(v)).collect(), first)
+}
+
+/// `(col LIKE $n ESCAPE '\' OR …)` over `LIKE` patterns as they are.
+fn any_contains_patterns(col: &str, patterns: Vec<String>, first: usize) -> (String, Vec<V>) {
+    let clauses: Vec<String> = (0..patterns.len()).map(|i| format!("{col} LIKE ${} ESCAPE '\\'", first + i)).collect();
+    (format!("({})", clauses.join(" OR ")), patterns.into_iter().map(V::from).collect())
+}
+
+#[async_trait]
+impl PrivacyRepo for SqlTx {
+    async fn request_erasure(&mut self, client_id: Id, at: Timestamp) -> Result<bool> {
+        let n = self
+            .tx
+            .exec(
+                "UPDATE clients SET erasure_requested_at = $2 WHERE id = $1 AND erasure_requested_at IS NULL \
+                 AND erased_at IS NULL",
+                args![client_id, at],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn open_business(&mut self, client_id: Id) -> Result<OpenBusiness> {
+        let row = self
+            .tx
+            .one(
+                "SELECT (SELECT COUNT(*) FROM purchase_orders WHERE client_id = $1 AND status = 'pending') AS pos, \
+                 (SELECT COUNT(*) FROM orders WHERE client_id = $1 AND status IN ('registered', 'in_progress')) AS orders, \
+                 (SELECT COUNT(*) FROM invoices WHERE client_id = $1 AND status IN ('issued', 'partially_paid')) AS invoices",
+                args![client_id],
+            )
+            .await?;
+        Ok(OpenBusiness {
+            purchase_orders_pending: row.i64("pos")? as u64,
+            orders_in_progress: row.i64("orders")? as u64,
+            invoices_unsettled: row.i64("invoices")? as u64,
+        })
+    }
+
+    async fn erase_client(&mut self, c: Id, at: Timestamp) -> Result<ErasureReport> {
+        let sql = format!("SELECT * FROM clients WHERE id = $1{}", self.tx.for_update());
+        let row = self.tx.opt(&sql, args![c]).await?.ok_or_else(|| not_found("client"))?;
+        if row.opt_text("erased_at")?.is_some() {
+            return Err(DomainError::ClientErased);
+        }
+        let mut report = ErasureReport { client_id: c, erased_at: Some(at), ..Default::default() };
+        // The values searched for in free texts (emails' payloads, journal parts, kept answers).
+        let mut values: Vec<String> = vec![row.text("email")?, row.text("name")?];
+        for col in ["phone", "company_name"] {
+            values.extend(row.opt_text(col)?);
+        }
+        let login = self.tx.opt("SELECT id, email FROM users WHERE client_id = $1", args![c]).await?;
+        if let Some(u) = &login {
+            values.push(u.text("email")?);
+        }
+        values.retain(|v| v.chars().count() >= SHORTEST_SEARCHED);
+        values.sort();
+        values.dedup();
+
+        // Files: request attachments, delivered files, PDFs of quotes never accepted. Their
+        // names (the journal keeps them with their upload) are searched for too.
+        let mut keys = Vec::new();
+        for sql in [
+            "SELECT a.storage_key AS k, a.filename AS f FROM attachments a JOIN quote_requests r ON r.id = a.request_id \
+             WHERE r.client_id = $1",
+            "SELECT d.storage_key AS k, d.filename AS f FROM deliverables d JOIN orders o ON o.id = d.order_id \
+             WHERE o.client_id = $1",
+            "SELECT d.file_key AS k, NULL AS f FROM documents d JOIN quotes q ON q.id = d.entity_id \
+             WHERE d.client_id = $1 AND d.kind = 'quote' AND q.status <> 'accepted' AND d.file_key IS NOT NULL",
+        ] {
+            for r in self.tx.all(sql, args![c]).await? {
+                keys.push(r.text("k")?);
+                values.extend(r.opt_text("f")?.filter(|f| f.chars().count() >= SHORTEST_SEARCHED));
+            }
+        }
+        values.sort();
+        values.dedup();
+        for key in &keys {
+            self.tx
+                .exec(
+                    "INSERT INTO file_removals (storage_key, queued_at) VALUES ($1, $2) ON CONFLICT (storage_key) DO NOTHING",
+                    args![key.as_str(), at],
+                )
+                .await?;
+        }
+        report.files = keys.len() as u64;
+        self.tx
+            .exec(
+                "DELETE FROM attachments WHERE request_id IN (SELECT id FROM quote_requests WHERE client_id = $1)",
+                args![c],
+            )
+            .await?;
+        self.tx
+            .exec("DELETE FROM deliverables WHERE order_id IN (SELECT id FROM orders WHERE client_id = $1)", args![c])
+            .await?;
+        self.tx
+            .exec(
+                "DELETE FROM documents WHERE client_id = $1 AND kind = 'quote' \
+                 AND entity_id IN (SELECT id FROM quotes WHERE client_id = $1 AND status <> 'accepted')",
+                args![c],
+            )
+            .await?;
+
+        // Threads, the team's notes about it, the places of its shoots.
+        report.messages = self.tx.exec("DELETE FROM messages WHERE client_id = $1", args![c]).await?;
+        self.tx
+            .exec("DELETE FROM contact_log WHERE order_id IN (SELECT id FROM orders WHERE client_id = $1)", args![c])
+            .await?;
+        self.tx
+            .exec(
+                "UPDATE stages SET place = NULL, notes = NULL WHERE order_id IN (SELECT id FROM orders WHERE client_id = $1)",
+                args![c],
+            )
+            .await?;
+
+        // Requests: the property's address and the notes go, the kind of property stays.
+        let requests =
+            self.tx.all("SELECT id, property_type FROM quote_requests WHERE client_id = $1", args![c]).await?;
+        self.tx
+            .exec("UPDATE quote_requests SET property_address = '', notes = NULL WHERE client_id = $1", args![c])
+            .await?;
+        for r in &requests {
+            let kind = r.text("property_type")?;
+            search::index(&mut self.tx, Kind::Request, r.i64("id")?, [kind.as_str()], true).await?;
+        }
+        // Quotes never accepted: their free texts and any signature go; accepted ones are the
+        // contract, kept whole.
+        let unaccepted = self
+            .tx
+            .all("SELECT id, number FROM quotes WHERE client_id = $1 AND status <> 'accepted'", args![c])
+            .await?;
+        self.tx
+            .exec(
+                "UPDATE quotes SET title = '', notes = NULL, refusal_comment = NULL, signer_name = NULL, accept_ip = NULL, \
+                 accept_user_agent = NULL WHERE client_id = $1 AND status <> 'accepted'",
+                args![c],
+            )
+            .await?;
+        for q in &unaccepted {
+            let number = q.opt_text("number")?.unwrap_or_default();
+            search::index(&mut self.tx, Kind::Quote, q.i64("id")?, [number.as_str()], true).await?;
+        }
+        report.acceptances_kept = self
+            .tx
+            .one("SELECT COUNT(*) AS n FROM quotes WHERE client_id = $1 AND status = 'accepted'", args![c])
+            .await?
+            .i64("n")? as u64;
+        report.invoices_kept = self
+            .tx
+            .one(
+                "SELECT (SELECT COUNT(*) FROM invoices WHERE client_id = $1) + \
+                 (SELECT COUNT(*) FROM credit_notes WHERE client_id = $1) AS n",
+                args![c],
+            )
+            .await?
+            .i64("n")? as u64;
+
+        // Emails to it or about it, sent or not; answers kept for retried requests that show it.
+        let (about, mut params) = any_contains("payload", &values, 2);
+        params.insert(0, V::from(row.text("email")?));
+        report.emails = self.tx.exec(&format!("DELETE FROM outbox WHERE recipient = $1 OR {about}"), params).await?;
+        // The studio's news of its refusals carry its comment, free text naming whoever it likes.
+        let quotes = self.tx.all("SELECT id FROM quotes WHERE client_id = $1", args![c]).await?;
+        let ids = quotes.iter().map(|q| q.i64("id")).collect::<std::result::Result<Vec<_>, _>>()?;
+        for chunk in ids.chunks(100) {
+            let patterns: Vec<String> = chunk
+                .iter()
+                .flat_map(|id| [format!("%\"quote_id\":{id},%"), format!("%\"quote_id\":{id}}}%")])
+                .collect();
+            let (naming, params) = any_contains_patterns("payload", patterns, 1);
+            let sql = format!("DELETE FROM outbox WHERE kind = 'quote_refused' AND {naming}");
+            report.emails += self.tx.exec(&sql, params).await?;
+        }
+        if !values.is_empty() {
+            let (showing, params) = any_contains("body", &values, 1);
+            self.tx.exec(&format!("DELETE FROM idempotency_keys WHERE {showing}"), params).await?;
+            let (pending, params) = any_contains("email", &values, 1);
+            self.tx.exec(&format!("DELETE FROM pending_signups WHERE {pending}"), params).await?;
+        }
+
+        // The journal: personal parts that name it go (their digests stay in the chain).
+        let (naming, mut params) = any_contains("personal", &values, 2);
+        params.insert(0, V::from(format!("client:{c}")));
+        report.journal_events = self
+            .tx
+            .exec(
+                &format!(
+                    "UPDATE audit_events SET personal = NULL, personal_salt = NULL \
+                     WHERE personal IS NOT NULL AND (actor = $1 OR {naming})"
+                ),
+                params,
+            )
+            .await?;
+        if !values.is_empty() {
+            let (actor, mut params) = any_contains("actor", &values, 1);
+            let (detail, more) = any_contains("detail", &values, 1 + values.len());
+            params.extend(more);
+            report.journal_events_kept_whole = self
+                .tx
+                .one(
+                    &format!(
+                        "SELECT COUNT(*) AS n FROM audit_events WHERE personal_digest IS NULL AND ({actor} OR {detail})"
+                    ),
+                    params,
+                )
+                .await?
+                .i64("n")? as u64;
+        }
+
+        // The login: no password, no factor, no session, token or link; the client's details.
+        let (name, email) = (format!("Client #{c}"), format!("client-{c}@erased.invalid"));
+        if let Some(u) = &login {
+            let uid = u.i64("id")?;
+            self.tx
+                .write_principals(
+                    "UPDATE users SET email = $2, name = $3, password_hash = NULL, totp_secret = NULL, \
+                     link_epoch = link_epoch + 1 WHERE id = $1",
+                    args![uid, email.as_str(), name.as_str()],
+                )
+                .await?;
+            self.tx.write_principals("DELETE FROM sessions WHERE user_id = $1", args![uid]).await?;
+            self.tx.write_principals("DELETE FROM api_tokens WHERE user_id = $1", args![uid]).await?;
+            self.tx.exec("DELETE FROM login_links WHERE user_id = $1", args![uid]).await?;
+            self.tx.exec("DELETE FROM totp_pending WHERE user_id = $1", args![uid]).await?;
+        }
+        self.tx
+            .exec(
+                "UPDATE clients SET name = $2, email = $3, phone = NULL, company_name = NULL, siren = NULL, siret = NULL, \
+                 vat_number = NULL, billing_address = NULL, notify_email = 0, erased_at = $4, \
+                 erasure_requested_at = COALESCE(erasure_requested_at, $4) WHERE id = $1",
+                args![c, name.as_str(), email.as_str(), at],
+            )
+            .await?;
+        search::index(&mut self.tx, Kind::Client, c, [name.as_str(), email.as_str()], true).await?;
+        Ok(report)
+    }
+}
+
+#[async_trait]
+impl FileRemovals for SqlStore {
+    async fn pending_removals(&self, limit: i64) -> Result<Vec<String>> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .all("SELECT storage_key FROM file_removals ORDER BY queued_at, storage_key LIMIT $1", args![limit])
+            .await?;
+        rows.iter().map(|r| r.text("storage_key")).collect()
+    }
+
+    async fn removal_done(&self, key: &str) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec("DELETE FROM file_removals WHERE storage_key = $1", args![key]).await?;
+        self.commit(tx).await
+    }
+}
