@@ -22,6 +22,7 @@ pub mod ports;
 pub mod privacy;
 pub mod quotes;
 pub mod requests;
+pub mod retention;
 pub mod settings;
 mod support;
 pub mod tokens;

@@ -37,6 +37,11 @@ impl App {
     /// need them to perform the contract or claim its due, art. 17(3)(b) and (e)).
     #[tracing::instrument(skip_all, fields(client_id), err(level = "info"))]
     pub async fn erase_client(&self, actor: &Actor, client_id: Id) -> Result<ErasureReport> {
+        self.erase(actor, client_id, "request").await
+    }
+
+    /// [`App::erase_client`], its journal event saying why (`request`, `retention`).
+    pub(crate) async fn erase(&self, actor: &Actor, client_id: Id, why: &str) -> Result<ErasureReport> {
         actor.require(Role::Admin)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -50,6 +55,7 @@ impl App {
         let report = tx.erase_client(client_id, now).await?;
         // Counts only: the journal keeps that it happened, never what was erased.
         let detail = json!({
+            "why": why,
             "messages": report.messages,
             "files": report.files,
             "journal_events": report.journal_events,

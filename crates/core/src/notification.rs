@@ -201,6 +201,13 @@ pub enum Notification {
     ErasureRequested {
         client_id: Id,
     },
+    /// The daily retention run erased clients or removed documents past their period.
+    RetentionApplied {
+        prospects: u64,
+        clients: u64,
+        held: u64,
+        documents: u64,
+    },
 }
 
 /// A quote accepted and the purchase order generated with it.
@@ -293,6 +300,7 @@ impl Notification {
             QuoteRefused { .. } => "quote_refused",
             ClientMessageReceived(_) => "client_message_received",
             ErasureRequested { .. } => "erasure_requested",
+            RetentionApplied { .. } => "retention_applied",
         }
     }
 
@@ -367,6 +375,7 @@ impl Notification {
             QuoteRefused { quote_id, .. } => backoffice::quote(*quote_id),
             ClientMessageReceived(m) => backoffice::thread(m.thread_kind, m.thread_id),
             ErasureRequested { client_id } => backoffice::client(*client_id),
+            RetentionApplied { .. } => backoffice::JOURNAL.to_string(),
             // A cancelled purchase order queued before its quote was recorded.
             _ => portal::ORDERS.to_string(),
         }

@@ -74,6 +74,16 @@ pub struct Config {
     /// A secret the platform's webhook calls carry (`/api/v1/platform/webhook/<secret>`); unset:
     /// no webhook, the worker searches the platform's updates every minute.
     pub platform_webhook_secret: Option<String>,
+    /// Retention (applied daily, `immovr retention` lists it): a prospect without an accepted
+    /// quote is erased this many months after its last contact …
+    pub retention_prospect_months: i64,
+    /// … a client this many months after the end of the relationship (nothing left open) …
+    pub retention_client_months: i64,
+    /// … the invoices, credit notes and acceptance evidence of an erased client are removed
+    /// after this many years (10 at least) …
+    pub retention_accounting_years: i64,
+    /// … and ended sessions and links, and sent emails, after this many days.
+    pub retention_log_days: i64,
 }
 
 impl Default for Config {
@@ -109,6 +119,10 @@ impl Default for Config {
             platform_client_id: None,
             platform_client_secret: None,
             platform_webhook_secret: None,
+            retention_prospect_months: 36,
+            retention_client_months: 36,
+            retention_accounting_years: 10,
+            retention_log_days: 365,
         }
     }
 }
@@ -142,6 +156,10 @@ const ENV_SETTINGS: &[&str] = &[
     "platform_client_id",
     "platform_client_secret",
     "platform_webhook_secret",
+    "retention_prospect_months",
+    "retention_client_months",
+    "retention_accounting_years",
+    "retention_log_days",
 ];
 
 /// `IMMOVR_*` variables read elsewhere (the CLI), besides the settings above.
@@ -186,6 +204,16 @@ impl Config {
         match &self.database_url {
             Some(url) if !url.is_empty() => url.clone(),
             _ => format!("sqlite://{}", self.data_dir.join("immovr.db").display()),
+        }
+    }
+
+    /// The retention policy these settings give.
+    pub fn retention(&self) -> immovr_core::model::RetentionPolicy {
+        immovr_core::model::RetentionPolicy {
+            prospect_months: self.retention_prospect_months,
+            client_months: self.retention_client_months,
+            accounting_years: self.retention_accounting_years,
+            log_days: self.retention_log_days,
         }
     }
 

@@ -128,6 +128,7 @@ pub fn mailer(config: &Config, app: Arc<App>) -> anyhow::Result<Mailer> {
         transport,
         retry_base: std::time::Duration::from_secs(config.mail_retry_seconds),
         max_attempts: config.mail_max_attempts.max(1),
+        retention: config.retention(),
     })
 }
 

@@ -101,6 +101,13 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Apply the retention policy now (the server applies it daily): erase prospects and former
+    /// clients past their period, remove the expired documents of erased clients, forget old
+    /// technical records. With --dry-run, list what it would do and change nothing.
+    Retention {
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Render one sample of each document (quote, accepted quote, purchase order, invoice,
     /// credit note) with the studio's style (`templates_dir/document.toml`) into a folder, to
     /// check its colours and typeface.
@@ -281,6 +288,27 @@ async fn cli() -> anyhow::Result<()> {
                     anyhow::bail!("audit trail broken at #{}{event}: {}", b.seq, b.reason);
                 }
             }
+            return Ok(());
+        }
+        Command::Retention { dry_run } => {
+            let app = immovr::application(&config, store.clone(), clock.clone(), None).await?;
+            let policy = config.retention();
+            let run = match dry_run {
+                true => app.retention_due(&Actor::system(), &policy).await,
+                false => app.apply_retention(&Actor::system(), &policy).await,
+            };
+            store.close().await;
+            let run = run?;
+            let (would, ids) = (if dry_run { "would be " } else { "" }, |v: &[i64]| format!("{v:?}"));
+            println!(
+                "retention (prospects {} months, clients {} months, accounting {} years, technical {} days):",
+                policy.prospect_months, policy.client_months, policy.accounting_years, policy.log_days
+            );
+            println!("  prospects {would}erased: {} {}", run.prospects.len(), ids(&run.prospects));
+            println!("  former clients {would}erased: {} {}", run.clients.len(), ids(&run.clients));
+            println!("  kept, business still open: {} {}", run.held.len(), ids(&run.held));
+            println!("  documents of erased clients {would}removed: {}", run.documents);
+            println!("  technical records {would}forgotten: {}", run.technical);
             return Ok(());
         }
         Command::Preview { .. } | Command::Backup { .. } | Command::Restore { .. } => {

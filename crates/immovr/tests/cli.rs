@@ -104,6 +104,17 @@ fn operator_commands_and_graceful_shutdown() {
     let logs: Vec<String> = BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok).collect();
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:?}");
 
+    // The retention policy: listed without a change, then applied (nothing is old enough).
+    let out = immovr(&data).args(["retention", "--dry-run"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("prospects would be erased: 0 []") && said.contains("36 months"), "{said}");
+    let out = immovr(&data).args(["retention"]).env("IMMOVR_RETENTION_ACCOUNTING_YEARS", "5").output().unwrap();
+    assert!(!out.status.success(), "a period shorter than the law's is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invoices are kept 10 years at least"));
+    let out = immovr(&data).args(["retention"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("former clients erased: 0"), "{out:?}");
+
     // The audit trail: intact, then edited behind immovr's back.
     let out = immovr(&data).args(["audit", "verify"]).output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);

@@ -42,6 +42,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("quote_request_received.fr.txt", include_str!("../templates/quote_request_received.fr.txt")),
     ("quote_sent.en.txt", include_str!("../templates/quote_sent.en.txt")),
     ("quote_sent.fr.txt", include_str!("../templates/quote_sent.fr.txt")),
+    ("retention_applied.en.txt", include_str!("../templates/retention_applied.en.txt")),
+    ("retention_applied.fr.txt", include_str!("../templates/retention_applied.fr.txt")),
     ("signup_confirm.en.txt", include_str!("../templates/signup_confirm.en.txt")),
     ("signup_confirm.fr.txt", include_str!("../templates/signup_confirm.fr.txt")),
     ("signup_existing.en.txt", include_str!("../templates/signup_existing.en.txt")),

@@ -16,7 +16,7 @@
 //! orders and orders (numbers, totals, states, stages).
 
 use async_trait::async_trait;
-use immovr_app::ports::{FileRemovals, OpenBusiness, PrivacyRepo};
+use immovr_app::ports::{FileRemovals, OpenBusiness, PrivacyRepo, RetentionQueries};
 use immovr_core::model::{ErasureReport, Id};
 use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
@@ -275,6 +275,120 @@ impl PrivacyRepo for SqlTx {
             .await?;
         search::index(&mut self.tx, Kind::Client, c, [name.as_str(), email.as_str()], true).await?;
         Ok(report)
+    }
+
+    async fn expire_records(&mut self, before: Timestamp, at: Timestamp) -> Result<u64> {
+        let day = before.to_zoned(immovr_core::ports::studio_timezone()).date();
+        self.tx
+            .exec(
+                &format!(
+                    "INSERT INTO file_removals (storage_key, queued_at) SELECT d.file_key, $2 FROM documents d \
+                     WHERE d.issued_at < $1 AND d.file_key IS NOT NULL AND d.client_id IN ({ERASED}) \
+                     ON CONFLICT (storage_key) DO NOTHING"
+                ),
+                args![before, at],
+            )
+            .await?;
+        self.tx
+            .exec(
+                &format!(
+                    "INSERT INTO file_removals (storage_key, queued_at) SELECT q.accept_evidence_key, $2 FROM quotes q \
+                     WHERE q.accepted_at < $1 AND q.accept_evidence_key IS NOT NULL AND q.client_id IN ({ERASED}) \
+                     ON CONFLICT (storage_key) DO NOTHING"
+                ),
+                args![before, at],
+            )
+            .await?;
+        let documents = self
+            .tx
+            .exec(&format!("DELETE FROM documents WHERE issued_at < $1 AND client_id IN ({ERASED})"), args![before])
+            .await?;
+        self.tx
+            .exec(
+                &format!(
+                    "UPDATE quotes SET signer_name = NULL, accept_ip = NULL, accept_user_agent = NULL, \
+                     accept_evidence_key = NULL, accept_evidence_filename = NULL \
+                     WHERE accepted_at < $1 AND client_id IN ({ERASED}) AND signer_name IS NOT NULL"
+                ),
+                args![before],
+            )
+            .await?;
+        self.tx
+            .exec(
+                &format!(
+                    "UPDATE invoices SET property_address = NULL WHERE issue_date < $1 AND client_id IN ({ERASED}) \
+                     AND property_address IS NOT NULL"
+                ),
+                args![day],
+            )
+            .await?;
+        self.tx
+            .exec(
+                &format!(
+                    "UPDATE payments SET reference = NULL, cheque_number = NULL, bank = NULL WHERE invoice_id IN \
+                     (SELECT id FROM invoices WHERE issue_date < $1 AND client_id IN ({ERASED}))"
+                ),
+                args![day],
+            )
+            .await?;
+        Ok(documents)
+    }
+
+    async fn forget_technical(&mut self, now: Timestamp, before: Timestamp) -> Result<u64> {
+        let mut n = self.tx.write_principals("DELETE FROM sessions WHERE expires_at < $1", args![now]).await?;
+        n += self.tx.exec("DELETE FROM login_links WHERE expires_at < $1", args![now]).await?;
+        n += self.tx.exec("DELETE FROM totp_pending WHERE expires_at < $1", args![now]).await?;
+        n += self.tx.exec(&format!("DELETE {OLD_EMAILS}"), args![before]).await?;
+        Ok(n)
+    }
+}
+
+/// The ids of the erased clients (a sub-select).
+const ERASED: &str = "SELECT id FROM clients WHERE erased_at IS NOT NULL";
+
+/// Emails sent, or parked as failed, before `$1`.
+const OLD_EMAILS: &str = "FROM outbox WHERE status <> 'pending' AND created_at < $1";
+
+#[async_trait]
+impl RetentionQueries for SqlStore {
+    async fn inactive_clients(&self, prospects: bool, before: Timestamp, after: Id, limit: i64) -> Result<Vec<Id>> {
+        let day = before.to_zoned(immovr_core::ports::studio_timezone()).date();
+        let accepted = if prospects { "NOT EXISTS" } else { "EXISTS" };
+        let sql = format!(
+            "SELECT c.id FROM clients c WHERE c.erased_at IS NULL AND c.id > $3 AND c.created_at < $1 \
+             AND {accepted} (SELECT 1 FROM quotes q WHERE q.client_id = c.id AND q.status = 'accepted') \
+             AND NOT EXISTS (SELECT 1 FROM quote_requests r WHERE r.client_id = c.id AND r.created_at >= $1) \
+             AND NOT EXISTS (SELECT 1 FROM quotes q WHERE q.client_id = c.id AND (q.created_at >= $1 \
+                 OR q.sent_at >= $1 OR q.accepted_at >= $1 OR q.refused_at >= $1)) \
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.client_id = c.id AND m.created_at >= $1) \
+             AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.client_id = c.id AND (o.created_at >= $1 OR o.delivered_at >= $1)) \
+             AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.client_id = c.id AND i.issue_date >= $2) \
+             AND NOT EXISTS (SELECT 1 FROM payments p JOIN invoices i ON i.id = p.invoice_id \
+                 WHERE i.client_id = c.id AND p.date >= $2) \
+             AND NOT EXISTS (SELECT 1 FROM users u JOIN sessions s ON s.user_id = u.id \
+                 WHERE u.client_id = c.id AND s.created_at >= $1) \
+             ORDER BY c.id LIMIT $4"
+        );
+        let mut tx = self.db.read_long().await?;
+        let rows = tx.all(&sql, args![before, day, after, limit]).await?;
+        rows.iter().map(|r| r.i64("id")).collect()
+    }
+
+    async fn expired_documents(&self, before: Timestamp) -> Result<u64> {
+        let mut tx = self.db.read_long().await?;
+        let sql = format!("SELECT COUNT(*) AS n FROM documents WHERE issued_at < $1 AND client_id IN ({ERASED})");
+        Ok(tx.one(&sql, args![before]).await?.i64("n")? as u64)
+    }
+
+    async fn expired_technical(&self, now: Timestamp, before: Timestamp) -> Result<u64> {
+        let mut tx = self.db.read_long().await?;
+        let mut n = 0;
+        for table in ["sessions", "login_links", "totp_pending"] {
+            let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE expires_at < $1");
+            n += tx.one(&sql, args![now]).await?.i64("n")?;
+        }
+        n += tx.one(&format!("SELECT COUNT(*) AS n {OLD_EMAILS}"), args![before]).await?.i64("n")?;
+        Ok(n as u64)
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Mailer {
     /// First retry delay; doubled at each attempt (capped at six hours).
     pub retry_base: Duration,
     pub max_attempts: i64,
+    /// Applied once a day.
+    pub retention: immovr_core::model::RetentionPolicy,
 }
 
 impl Mailer {
@@ -190,6 +192,7 @@ impl Mailer {
     pub async fn run(self: Arc<Self>, live: LiveFeed) {
         let mut changes = live.subscribe();
         let mut last_reminders: Option<jiff::Timestamp> = None;
+        let mut last_retention: Option<jiff::Timestamp> = None;
         loop {
             let now = self.app.clock().now();
             if last_reminders.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
@@ -215,6 +218,25 @@ impl Mailer {
                     tracing::warn!(error = %e, "forgetting unconfirmed sign-ups");
                 }
                 last_reminders = Some(now);
+            }
+            // The retention policy: once a night, between 2 and 6 (studio time), when the
+            // studio is not working (a first run on years of history may erase many clients).
+            let hour = now.to_zoned(immovr_core::ports::studio_timezone()).hour();
+            let night = (2..6).contains(&hour);
+            if night && last_retention.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(12)) {
+                match self.app.apply_retention(&immovr_core::Actor::system(), &self.retention).await {
+                    Ok(run) if run.any() => tracing::info!(
+                        prospects = run.prospects.len(),
+                        clients = run.clients.len(),
+                        held = run.held.len(),
+                        documents = run.documents,
+                        technical = run.technical,
+                        "retention applied"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "applying the retention policy"),
+                }
+                last_retention = Some(now);
             }
             // A full batch: more may be waiting.
             while self.run_once().await >= BATCH as usize {}

@@ -63,6 +63,7 @@ pub trait Database:
     + KeptUploads
     + Transmissions
     + FileRemovals
+    + RetentionQueries
     + Mailbox
     + Idempotency
     + AuditChain

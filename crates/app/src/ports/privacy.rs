@@ -30,6 +30,26 @@ pub trait PrivacyRepo: Send {
     /// Erases the client's personal data (see `immovr_store::privacy` for what goes and what
     /// stays); the files to remove are queued (`FileRemovals`) in this transaction.
     async fn erase_client(&mut self, client_id: Id, at: Timestamp) -> Result<ErasureReport>;
+    /// Removes the issued documents of erased clients issued before `before` (their files
+    /// queued) and the personal data their records kept (signers, addresses, payment
+    /// references); how many documents.
+    async fn expire_records(&mut self, before: Timestamp, at: Timestamp) -> Result<u64>;
+    /// Deletes sessions, links and second-factor waits ended before `now`, and emails sent (or
+    /// parked) before `before`; how many rows.
+    async fn forget_technical(&mut self, now: Timestamp, before: Timestamp) -> Result<u64>;
+}
+
+/// What the retention policy finds due.
+#[async_trait]
+pub trait RetentionQueries: Send + Sync {
+    /// Clients not erased — prospects (no quote ever accepted) or not — none of whose records
+    /// (requests, quotes, messages, orders, invoices, payments, sign-ins) is as recent as
+    /// `before`: up to `limit` of them after id `after`, by id.
+    async fn inactive_clients(&self, prospects: bool, before: Timestamp, after: Id, limit: i64) -> Result<Vec<Id>>;
+    /// The issued documents of erased clients issued before `before`.
+    async fn expired_documents(&self, before: Timestamp) -> Result<u64>;
+    /// The rows [`PrivacyRepo::forget_technical`] would delete.
+    async fn expired_technical(&self, now: Timestamp, before: Timestamp) -> Result<u64>;
 }
 
 /// Files let go by a committed change, until the file store confirms their removal.

@@ -152,6 +152,8 @@ async fn post_json(app: &TestApp, who: &str, path: String, body: Value) -> Value
 
 both!(every_link_of_every_email_opens_its_page_for_its_recipient, async |app: &TestApp| {
     let (client_id, client) = app.client_login("Liens").await;
+    // A prospect the retention run erases a month on (the studio's report).
+    app.client_login("Prospect Oublie").await;
     let (client_browser, _, _) = app.browser_login(CLIENT, "client-password").await;
     let (staff_browser, _, _) = app.browser_login("admin@test.example", "admin-password").await;
     let mut walk = Walk { client_browser, staff_browser, pages: HashMap::new() };
@@ -234,6 +236,9 @@ both!(every_link_of_every_email_opens_its_page_for_its_recipient, async |app: &T
     // A month on, an overdue reminder: its link works; the first links (30 days) no longer do.
     app.clock.advance_days(32);
     assert!(app.app.queue_reminders().await.unwrap() >= 1);
+    let policy = immovr_core::model::RetentionPolicy { prospect_months: 1, client_months: 1200, ..Default::default() };
+    let run = app.app.apply_retention(&immovr_core::Actor::system(), &policy).await.unwrap();
+    assert!(!run.prospects.is_empty(), "{run:?}");
     app.settle_outbox().await;
     walk.expect("invoice_overdue", format!("/compte/factures/{invoice2}"));
     // (The sessions opened a month ago have ended.)
@@ -267,6 +272,7 @@ both!(every_link_of_every_email_opens_its_page_for_its_recipient, async |app: &T
         "quote_refused",
         "client_message_received",
         "erasure_requested",
+        "retention_applied",
     ];
     assert_eq!(kinds, every.into_iter().collect(), "every email kind was followed");
     let old = all.iter().find(|e| e.kind == "quote_sent").unwrap();

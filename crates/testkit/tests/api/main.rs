@@ -23,6 +23,7 @@ mod paths;
 mod platform;
 mod portal;
 mod privacy;
+mod retention;
 
 pub use immovr_testkit::reqwest::StatusCode;
 pub use immovr_testkit::serde_json::{Value, json};

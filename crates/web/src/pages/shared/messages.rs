@@ -8,6 +8,12 @@ use immovr_core::model::Language;
 /// English → French, for every refusal the domain and the pages give.
 const FRENCH: &[(&str, &str)] = &[
     ("0 to 60 days", "de 0 à 60 jours"),
+    ("1 to 1200 months", "de 1 à 1200 mois"),
+    (
+        "10 to 100 years: invoices are kept 10 years at least",
+        "de 10 à 100 ans : les factures sont conservées 10 ans au moins",
+    ),
+    ("1 to 36500 days", "de 1 à 36500 jours"),
     ("1 to 10 letters or digits", "de 1 à 10 lettres ou chiffres"),
     ("1 to 10 rates, the default among them", "de 1 à 10 taux, dont le taux par défaut"),
     ("1 to 20 stages", "de 1 à 20 étapes"),
