@@ -11,6 +11,28 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{ClientRow, ProfileRow};
+
+/// A client's export: its records (JSON) and its files.
+pub struct ClientExport {
+    pub json: serde_json::Value,
+    pub files: Vec<ExportFile>,
+}
+
+/// A file of an export: its path in the archive, and where it is read from.
+pub struct ExportFile {
+    pub path: String,
+    pub source: ExportSource,
+}
+
+/// A client's records that hold files: requests, quotes, orders.
+type Holding = (Vec<immovr_core::model::QuoteRequest>, Vec<immovr_core::model::Quote>, Vec<immovr_core::model::Order>);
+
+pub enum ExportSource {
+    /// A file of the file store, by key.
+    Stored(String),
+    /// An issued document's PDF (the archive names it by its file name).
+    Document(immovr_core::model::DocumentKind, Id),
+}
 use crate::support::{audit, check_opt_text, check_text};
 
 /// What a client says of itself besides its name and email, checked: company, identifiers
@@ -330,9 +352,44 @@ impl App {
         self.db.consents(client_id).await
     }
 
+    /// Everything the studio holds about a client: its records as one JSON document, and its
+    /// files — request attachments, delivered files, signed acceptances, issued documents —
+    /// for one archive (GDPR art. 15 and 20).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn export_archive(&self, actor: &Actor, client_id: Id) -> Result<ClientExport> {
+        let (json, (requests, quotes, orders)) = self.client_records(actor, client_id).await?;
+        let named = |folder: &str, id: Id, file: &immovr_core::model::Attachment| ExportFile {
+            path: format!("{folder}/{id}-{}-{}", file.id, crate::ports::clean_filename(&file.filename)),
+            source: ExportSource::Stored(file.storage_key.clone()),
+        };
+        let mut files = Vec::new();
+        for r in &requests {
+            files.extend(r.attachments.iter().map(|a| named("demandes", r.id, a)));
+        }
+        for o in &orders {
+            for d in &o.deliverables {
+                let path = format!("livraisons/{}-{}-{}", o.id, d.id, crate::ports::clean_filename(&d.filename));
+                files.push(ExportFile { path, source: ExportSource::Stored(d.storage_key.clone()) });
+            }
+        }
+        for q in &quotes {
+            files.extend(q.acceptance.as_ref().and_then(|a| a.evidence.as_ref()).map(|e| named("accords", q.id, e)));
+        }
+        for (kind, id) in self.db.client_documents(client_id).await? {
+            let path = format!("documents/{}-{id}", kind.as_str());
+            files.push(ExportFile { path, source: ExportSource::Document(kind, id) });
+        }
+        Ok(ClientExport { json, files })
+    }
+
     /// Everything the studio holds about a client, as one JSON document (GDPR art. 15 and 20).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_client(&self, actor: &Actor, client_id: Id) -> Result<serde_json::Value> {
+        Ok(self.client_records(actor, client_id).await?.0)
+    }
+
+    /// The client's records as one JSON document, and those with files.
+    async fn client_records(&self, actor: &Actor, client_id: Id) -> Result<(serde_json::Value, Holding)> {
         let scope = Scope::Client(client_id);
         if actor.scope() != scope {
             return Err(DomainError::not_found("client"));
@@ -345,7 +402,7 @@ impl App {
         let invoices = every(ListQuery::first(), async |q| self.db.invoices(scope, &q).await).await?;
         let messages = self.db.client_messages(client_id).await?;
         let consents = self.db.consents(client_id).await?;
-        Ok(json!({
+        let json = json!({
             "exported_at": self.now(),
             "client": client,
             "consents": consents,
@@ -355,6 +412,7 @@ impl App {
             "orders": orders,
             "invoices": invoices,
             "messages": messages,
-        }))
+        });
+        Ok((json, (requests, quotes, orders)))
     }
 }

@@ -173,6 +173,13 @@ impl DocumentRepo for SqlStore {
         row.as_ref().map(document_from_row).transpose()
     }
 
+    async fn client_documents(&self, client_id: Id) -> Result<Vec<(DocumentKind, Id)>> {
+        let mut tx = self.db.read_long().await?;
+        let rows =
+            tx.all("SELECT kind, entity_id FROM documents WHERE client_id = $1 ORDER BY id", args![client_id]).await?;
+        rows.iter().map(|r| Ok((DocumentKind::parse(&r.text("kind")?)?, r.i64("entity_id")?))).collect()
+    }
+
     fn lease_issued(&self, lease: jiff::SignedDuration) {
         self.db.lease_issued(lease);
     }

@@ -398,6 +398,25 @@ impl TestApp {
         Instance { base, documents, shutdown: Some(tx) }
     }
 
+    /// The entries of a ZIP archive, checked (every CRC) by Python's `zipfile`, a reader
+    /// immovr does not share: name → bytes, in the archive's order.
+    pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        use base64::Engine;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archive.zip");
+        std::fs::write(&path, bytes).unwrap();
+        let script = "import base64, json, sys, zipfile\n\
+                      z = zipfile.ZipFile(sys.argv[1])\n\
+                      bad = z.testzip()\n\
+                      assert bad is None, bad\n\
+                      print(json.dumps([[n, base64.b64encode(z.read(n)).decode()] for n in z.namelist()]))";
+        let out = std::process::Command::new("python3").arg("-c").arg(script).arg(&path).output().unwrap();
+        assert!(out.status.success(), "not a valid ZIP: {}", String::from_utf8_lossy(&out.stderr));
+        let entries: Vec<(String, String)> = serde_json::from_slice(&out.stdout).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        entries.into_iter().map(|(n, b)| (n, b64.decode(b).unwrap())).collect()
+    }
+
     /// Where the `.eml` transport writes emails (no `smtp_url`).
     pub fn outbox_dir(&self) -> std::path::PathBuf {
         self._dir.path().join("outbox")

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod download;
+mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod live;

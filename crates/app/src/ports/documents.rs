@@ -12,6 +12,8 @@ use jiff::{SignedDuration, Timestamp};
 pub trait DocumentRepo: Send + Sync + 'static {
     /// An issued document of this kind for this record, if the scope may see it.
     async fn document(&self, scope: Scope, kind: DocumentKind, entity_id: Id) -> Result<Option<DocumentRecord>>;
+    /// Every document issued to a client, in the order issued: (kind, record id).
+    async fn client_documents(&self, client_id: Id) -> Result<Vec<(DocumentKind, Id)>>;
     /// From now on this process leases the documents it issues to itself for `lease`, in the
     /// transaction that issues them, and hands them to [`DocumentRepo::take_issued`]: its
     /// renderer takes them from there (no claim, no read), and other instances leave them to it.

@@ -318,11 +318,29 @@ both!(portal_confidentiality_between_clients, async |app: &TestApp| {
     ] {
         assert_eq!(post(app, &b, &path, &fields).await.status, StatusCode::NOT_FOUND, "Bruno must not act on {path}");
     }
-    let export = b.get(format!("{}/compte/donnees", app.base)).send().await.unwrap().text().await.unwrap();
-    assert!(export.contains("bruno@client.example") && !export.contains("alice"), "the export holds Bruno's data only");
-    let mine = a.get(format!("{}/compte/donnees", app.base)).send().await.unwrap().json::<Value>().await.unwrap();
+    let archive = async |who: &reqwest::Client| {
+        let r = who.get(format!("{}/compte/donnees", app.base)).send().await.unwrap();
+        assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"immovr-mes-donnees.zip\"");
+        TestApp::unzip(&r.bytes().await.unwrap())
+    };
+    let bruno = archive(&b).await;
+    let json = String::from_utf8(bruno[0].1.clone()).unwrap();
+    assert!(json.contains("bruno@client.example") && !json.contains("alice"), "the export holds Bruno's data only");
+    assert!(bruno.iter().all(|(name, _)| !name.contains("alice") && !name.contains("F-2026")), "{bruno:?}");
+    // Alice's: her records, her delivered file as delivered, her documents as issued.
+    let alice = archive(&a).await;
+    let mine: Value = serde_json::from_slice(&alice[0].1).unwrap();
     assert_eq!(mine["quotes"].as_array().unwrap().len(), 1);
     assert_eq!(mine["invoices"][0]["number"], "F-2026-0001");
+    let file = alice.iter().find(|(n, _)| n.starts_with("livraisons/") && n.ends_with("-alice.zip")).expect("the file");
+    assert_eq!(file.1, b"final files");
+    let invoice = alice.iter().find(|(n, _)| n == "documents/Facture F-2026-0001.pdf").expect("the invoice");
+    assert!(invoice.1.starts_with(b"%PDF"));
+    assert!(
+        alice.iter().any(|(n, _)| n == "documents/Devis D-2026-0001.pdf"),
+        "{:?}",
+        alice.iter().map(|e| &e.0).collect::<Vec<_>>()
+    );
 
     // Not signed in: to the login page, coming back afterwards. Staff: not here.
     let anon = get(app, &browser(), &format!("/compte/devis/{q}")).await;

@@ -21,7 +21,10 @@ both!(the_privacy_policy_shown_at_sign_up_is_kept_with_the_account, async |app: 
         );
         assert!(profile.contains(&format!("href=\"/confidentialite/v/{version}\"")), "{email}: {profile}");
         let export = b.get(format!("{}/compte/donnees", app.base)).send().await.unwrap();
-        let export: Value = export.json().await.unwrap();
+        assert_eq!(export.headers()["content-type"], "application/zip");
+        let entries = TestApp::unzip(&export.bytes().await.unwrap());
+        assert_eq!(entries[0].0, "donnees.json");
+        let export: Value = serde_json::from_slice(&entries[0].1).unwrap();
         assert_eq!(export["consents"][0]["kind"], "privacy_policy");
         assert_eq!(export["consents"][0]["version"], version, "{export}");
         assert_eq!(export["consents"][0]["language"], "fr");
@@ -71,6 +74,7 @@ both!(the_version_recorded_is_the_one_the_form_presented, async |app: &TestApp| 
     let token = token.rsplit('/').next().unwrap().to_string();
     let confirmed = b.get(format!("{}/inscription/confirmer/{token}", app.base)).send().await.unwrap();
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
-    let export: Value = b.get(format!("{}/compte/donnees", app.base)).send().await.unwrap().json().await.unwrap();
+    let archive = b.get(format!("{}/compte/donnees", app.base)).send().await.unwrap().bytes().await.unwrap();
+    let export: Value = serde_json::from_slice(&TestApp::unzip(&archive)[0].1).unwrap();
     assert_eq!(export["consents"][0]["version"], 0, "the version presented, not the newer one: {export}");
 });

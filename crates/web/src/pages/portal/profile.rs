@@ -233,18 +233,11 @@ pub async fn request_erasure(State(state): State<AppState>, c: ClientCtx, Form(f
     })
 }
 
-/// Everything the studio holds about this client, as one JSON document (GDPR art. 15 and 20).
+/// Everything the studio holds about this client, as a ZIP archive: its records
+/// (`donnees.json`) and its files (GDPR art. 15 and 20).
 pub async fn export(State(state): State<AppState>, c: ClientCtx) -> PageResult {
-    let all = state.app.export_client(&c.ctx.actor, c.client_id).await;
-    Ok(match all {
-        Ok(doc) => {
-            let mut r = axum::Json(doc).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"immovr-mes-donnees.json\""),
-            );
-            r
-        }
+    Ok(match state.app.export_archive(&c.ctx.actor, c.client_id).await {
+        Ok(export) => crate::export::client_archive(state.app.clone(), Scope::Client(c.client_id), export),
         Err(e) => domain_error_page(&c.ctx, e),
     })
 }

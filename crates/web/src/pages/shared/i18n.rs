@@ -256,7 +256,7 @@ texts! {
     "profile.password" => "Changer de mot de passe", "Change password";
     "profile.current" => "Mot de passe actuel", "Current password";
     "profile.data" => "Mes données", "My data";
-    "profile.export" => "Télécharger toutes mes données (JSON)", "Download all my data (JSON)";
+    "profile.export" => "Télécharger toutes mes données et mes fichiers (ZIP)", "Download all my data and files (ZIP)";
     "erasure.title" => "Effacement des données personnelles", "Erasure of personal data";
     "erasure.done" => "Les données personnelles du client ont été effacées.", "The client's personal data has been erased.";
     "erasure.erased_on" => "Données personnelles effacées le", "Personal data erased on";
