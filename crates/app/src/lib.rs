@@ -27,6 +27,7 @@ pub mod settings;
 mod support;
 pub mod tokens;
 pub mod uploads;
+pub mod withdrawal;
 
 use std::sync::Arc;
 

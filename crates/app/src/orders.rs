@@ -111,6 +111,16 @@ impl App {
         let mut tx = self.begin().await?;
         let order = tx.lock_order(order_id).await?;
         check_order_open(order.status)?;
+        // A private client's withdrawal period holds production, unless it asked otherwise.
+        if let Some(w) = &order.withdrawal {
+            let allowed = match &change {
+                StageChange::Plan(plan) => plan.planned_date.is_none_or(|d| w.allows_work_on(d)),
+                StageChange::Done => !w.holds_production(self.today()),
+            };
+            if !allowed {
+                return Err(DomainError::WithdrawalPeriodRuns);
+            }
+        }
         let stage = tx.stage(order_id, stage_id).await?.ok_or_else(|| DomainError::not_found("stage"))?;
         if stage.status == StageStatus::Done {
             return Err(DomainError::StageAlreadyDone);
@@ -212,6 +222,9 @@ impl App {
         let to_invoice = tx.lock_order_to_invoice(order_id).await?;
         let (mut stages, files) = tx.order_children(order_id).await?;
         check_deliverable(to_invoice.head.status, files.len())?;
+        if to_invoice.head.withdrawal.as_ref().is_some_and(|w| w.holds_production(self.today())) {
+            return Err(DomainError::WithdrawalPeriodRuns);
+        }
         let delivered_at = tx.mark_delivered(order_id, now).await?;
         // Delivery ends the work: the stages left are done with it, so the client's timeline
         // does not read "to plan" after the files came.

@@ -4,8 +4,8 @@
 use crate::idempotency::Outcome;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
-    Acceptance, AcceptanceChannel, Attachment, CompanySettings, DocumentKind, Id, LegalKind, Quote, QuoteStatus,
-    Refusal, RefusalKind, Role,
+    Acceptance, AcceptanceChannel, Attachment, ClientKind, CompanySettings, DocumentKind, Id, LegalKind, Quote,
+    QuoteStatus, Refusal, RefusalKind, Role, Withdrawal, withdrawal_deadline,
 };
 use immovr_core::money::{Line, check_lines, totals};
 use immovr_core::notification::{self, Notification};
@@ -29,6 +29,8 @@ struct Given {
     signed_on: Option<Date>,
     recorded_by: Option<String>,
     evidence: Option<Attachment>,
+    /// A private client asks for the work to start within its withdrawal period.
+    early_start: bool,
 }
 
 /// A draft's content, checked.
@@ -184,6 +186,7 @@ impl App {
             signed_on: None,
             recorded_by: None,
             evidence: None,
+            early_start: a.early_start,
         };
         self.accept(actor, id, given).await
     }
@@ -223,6 +226,7 @@ impl App {
             signed_on: Some(a.signed_on),
             recorded_by: Some(actor.name().to_string()),
             evidence: Some(evidence),
+            early_start: false,
         };
         self.accept(actor, id, given).await
     }
@@ -256,6 +260,9 @@ impl App {
         let online = given.channel == AcceptanceChannel::Online;
         // The terms in force as the client accepts (0: immovr's model, the studio has published none).
         let terms_version = tx.legal_texts(LegalKind::Terms).await?.last().map_or(0, |t| t.version);
+        // A private client concludes at a distance (the portal, an email) or off premises: it
+        // may withdraw within 14 days (consumer code L221-18); a business may not.
+        let consumer = client.kind == ClientKind::Person;
         let acceptance = Acceptance {
             signer_name: given.signer_name.clone(),
             consent: true,
@@ -270,14 +277,22 @@ impl App {
             evidence: given.evidence,
             terms_version: Some(terms_version),
             link_sent_at: if online { actor.via_link } else { None },
+            early_start: consumer && given.early_start,
         };
         let quote = tx.mark_accepted(&q, &acceptance).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
         let po_number = next_number(tx.as_mut(), &company.purchase_order_prefix, today).await?;
-        let po = tx.insert_purchase_order(&po_number, &quote, now).await?;
+        let mut po = tx.insert_purchase_order(&po_number, &quote, now).await?;
+        if consumer {
+            let ends_on = withdrawal_deadline(given.signed_on.unwrap_or(today));
+            tx.set_withdrawal(po.id, ends_on, acceptance.early_start).await?;
+            po.withdrawal =
+                Some(Withdrawal { ends_on, early_start: acceptance.early_start, withdrawn_at: None, amount_due: None });
+        }
         let detail = if online {
             json!({"signer": given.signer_name, "content_sha256": hash, "user_agent": actor.user_agent,
-                "terms_version": terms_version, "email_link_sent_at": acceptance.link_sent_at})
+                "terms_version": terms_version, "email_link_sent_at": acceptance.link_sent_at,
+                "early_start": acceptance.early_start, "withdrawal_ends_on": po.withdrawal.as_ref().map(|w| w.ends_on)})
         } else {
             let e = acceptance.evidence.as_ref();
             json!({

@@ -102,6 +102,12 @@ pub enum DomainError {
         "the client has an order in progress, a purchase order to validate or an invoice not yet settled: finish or cancel them before erasing its data"
     )]
     ErasureBlocked,
+    #[error(
+        "the client's withdrawal period runs: production starts after it ends, unless the client asked for an earlier start"
+    )]
+    WithdrawalPeriodRuns,
+    #[error("the withdrawal period has ended, or the order was delivered or cancelled")]
+    WithdrawalClosed,
     #[error("this client's data has been erased")]
     ClientErased,
     #[error("files are limited to {limit} bytes")]
@@ -212,6 +218,8 @@ impl DomainError {
             InvoiceCancelled => "invoice_cancelled",
             InvoiceHasPayments => "invoice_has_payments",
             ErasureBlocked => "erasure_blocked",
+            WithdrawalPeriodRuns => "withdrawal_period_runs",
+            WithdrawalClosed => "withdrawal_closed",
             ClientErased => "client_erased",
             FileTooLarge { .. } => "file_too_large",
             IdempotencyInProgress => "idempotency_in_progress",

@@ -142,6 +142,10 @@ pub struct AcceptQuote {
     /// The "Bon pour accord" checkbox.
     pub consent: bool,
     pub terms_accepted: bool,
+    /// A private client asks for the work to start before its 14-day withdrawal period ends,
+    /// knowing it then owes the part done if it withdraws (consumer code L221-25).
+    #[serde(default)]
+    pub early_start: bool,
 }
 
 /// An acceptance received offline, as staff record it (the evidence file comes with it).

@@ -201,6 +201,10 @@ pub enum Notification {
     ErasureRequested {
         client_id: Id,
     },
+    /// A private client withdrew (consumer code L221-18): its acknowledgement (L221-21).
+    WithdrawalConfirmed(Withdrawn),
+    /// The studio's news of it.
+    WithdrawalReceived(Withdrawn),
     /// The daily retention run erased clients or removed documents past their period.
     RetentionApplied {
         prospects: u64,
@@ -208,6 +212,17 @@ pub enum Notification {
         held: u64,
         documents: u64,
     },
+}
+
+/// A client's withdrawal from a purchase order (and its order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Withdrawn {
+    pub quote_id: Id,
+    pub purchase_order_id: Id,
+    pub purchase_order_number: String,
+    pub order_id: Option<Id>,
+    /// Owed for the work done at its request before it withdrew.
+    pub amount_due: Decimal,
 }
 
 /// A quote accepted and the purchase order generated with it.
@@ -301,6 +316,8 @@ impl Notification {
             ClientMessageReceived(_) => "client_message_received",
             ErasureRequested { .. } => "erasure_requested",
             RetentionApplied { .. } => "retention_applied",
+            WithdrawalConfirmed(_) => "withdrawal_confirmed",
+            WithdrawalReceived(_) => "withdrawal_received",
         }
     }
 
@@ -338,6 +355,7 @@ impl Notification {
                 Some(DocumentPage::Quote(*quote_id))
             }
             PurchaseOrderCreated(a) => Some(DocumentPage::Quote(a.quote_id)),
+            WithdrawalConfirmed(w) => Some(DocumentPage::Quote(w.quote_id)),
             PurchaseOrderCancelled { quote_id, .. } => quote_id.map(DocumentPage::Quote),
             OrderRegistered { order_id, .. } | OrderDelivered { order_id, .. } => Some(DocumentPage::Order(*order_id)),
             StagePlanned(s) => Some(DocumentPage::Order(s.order_id)),
@@ -376,6 +394,10 @@ impl Notification {
             ClientMessageReceived(m) => backoffice::thread(m.thread_kind, m.thread_id),
             ErasureRequested { client_id } => backoffice::client(*client_id),
             RetentionApplied { .. } => backoffice::JOURNAL.to_string(),
+            WithdrawalReceived(w) => match w.order_id {
+                Some(order) => backoffice::order(order),
+                None => backoffice::PURCHASE_ORDERS.to_string(),
+            },
             // A cancelled purchase order queued before its quote was recorded.
             _ => portal::ORDERS.to_string(),
         }

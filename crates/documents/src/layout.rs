@@ -520,6 +520,8 @@ pub fn prepare(s: &DocumentSnapshot) -> Result<Prepared, LayoutError> {
             (&cn.lines, &cn.totals, ("credit_total", cn.totals.total_incl_vat))
         }
     };
+    // A private client's right of withdrawal, on its quote and its purchase order.
+    mentions.extend(crate::withdrawal::mentions(s, lang));
     let view = View {
         kind: s.kind,
         title: t(lang, s.kind.as_str()).into(),

@@ -16,6 +16,7 @@ pub mod qr;
 pub mod render;
 pub mod samples;
 mod texts;
+mod withdrawal;
 pub mod xmp;
 
 pub use render::{Logo, RenderError, Renderer};

@@ -131,6 +131,7 @@ pub fn quote(inputs: &[LineInput], accepted: bool) -> Quote {
             evidence: None,
             terms_version: Some(1),
             link_sent_at: None,
+            early_start: false,
         }),
         refusal: None,
         created_at: ts("2026-06-14T08:00:00Z"),
@@ -235,6 +236,7 @@ pub fn purchase_order(q: &Quote) -> PurchaseOrder {
         validated_at: None,
         order_id: None,
         order_status: None,
+        withdrawal: None,
     }
 }
 

@@ -206,7 +206,9 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         valid_until: None,
         lines: lines(&items, wanted),
     };
-    let sign = |name: &str| AcceptQuote { signer_name: name.into(), consent: true, terms_accepted: true };
+    // The demo's private clients ask for the work to start at once (within their withdrawal period).
+    let sign =
+        |name: &str| AcceptQuote { signer_name: name.into(), consent: true, terms_accepted: true, early_start: true };
 
     // Draft, being prepared.
     store

@@ -52,4 +52,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("stage_done.fr.txt", include_str!("../templates/stage_done.fr.txt")),
     ("stage_planned.en.txt", include_str!("../templates/stage_planned.en.txt")),
     ("stage_planned.fr.txt", include_str!("../templates/stage_planned.fr.txt")),
+    ("withdrawal_confirmed.en.txt", include_str!("../templates/withdrawal_confirmed.en.txt")),
+    ("withdrawal_confirmed.fr.txt", include_str!("../templates/withdrawal_confirmed.fr.txt")),
+    ("withdrawal_received.en.txt", include_str!("../templates/withdrawal_received.en.txt")),
+    ("withdrawal_received.fr.txt", include_str!("../templates/withdrawal_received.fr.txt")),
 ];

@@ -9,6 +9,8 @@ use immovr_core::money::Line;
 use immovr_core::ports::{NewDeliverable, Scope};
 use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
 
 use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
@@ -65,7 +67,24 @@ pub(crate) fn po_from_parts(r: &Row, lines: Vec<immovr_core::money::Line>) -> Re
         validated_at: r.opt_ts("validated_at")?,
         order_id: r.opt_i64("order_id")?,
         order_status: r.opt_text("order_status")?.map(|s| OrderStatus::parse(&s)).transpose()?,
+        withdrawal: withdrawal_of(r, "")?,
     })
+}
+
+/// The withdrawal right of a purchase order's row (its columns prefixed `prefix`), if any.
+pub(crate) fn withdrawal_of(r: &Row, prefix: &str) -> Result<Option<Withdrawal>> {
+    let column = format!("{prefix}withdrawal_ends_on");
+    // (Rows read without the purchase order's columns: a dashboard's preview.)
+    if !r.has(&column) {
+        return Ok(None);
+    }
+    let Some(ends_on) = r.opt_date(&column)? else { return Ok(None) };
+    Ok(Some(Withdrawal {
+        ends_on,
+        early_start: r.opt_i64(&format!("{prefix}early_start"))?.is_some_and(|v| v != 0),
+        withdrawn_at: r.opt_ts(&format!("{prefix}withdrawn_at"))?,
+        amount_due: r.opt_dec(&format!("{prefix}withdrawal_amount"))?,
+    }))
 }
 
 pub(crate) fn stage_from_row(r: &Row) -> Result<Stage> {
@@ -147,19 +166,22 @@ pub(crate) fn order_from_parts(r: &Row, stages: &[Row], files: &[Row], invoice_i
         invoice_id,
         property_address: r.opt_text("property_address")?,
         contact: staff_contact(r)?,
+        withdrawal: withdrawal_of(r, "po_")?,
     })
 }
 
 /// An order's row with its purchase order's number, the property (from the quote's request)
 /// and the contact person at the studio.
-pub(crate) const ORDER_SELECT: &str = "SELECT o.*, p.number AS po_number, \
+pub(crate) const ORDER_SELECT: &str = "SELECT o.*, p.number AS po_number, p.withdrawal_ends_on AS po_withdrawal_ends_on, p.early_start AS po_early_start, \
+     p.withdrawn_at AS po_withdrawn_at, p.withdrawal_amount AS po_withdrawal_amount, \
      (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id WHERE q.id = p.quote_id) \
      AS property_address, u.name AS contact_name, u.email AS contact_email \
      FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id LEFT JOIN users u ON u.id = o.contact_user_id";
 
 /// An order's row with its purchase order's number and the invoice in force (at most one: a
 /// unique index).
-const ORDER_ROW_SELECT: &str = "SELECT o.*, p.number AS po_number, (SELECT i.id FROM invoices i \
+const ORDER_ROW_SELECT: &str = "SELECT o.*, p.number AS po_number, p.withdrawal_ends_on AS po_withdrawal_ends_on, p.early_start AS po_early_start, \
+     p.withdrawn_at AS po_withdrawn_at, p.withdrawal_amount AS po_withdrawal_amount, (SELECT i.id FROM invoices i \
      WHERE i.order_id = o.id AND i.status <> 'cancelled') AS invoice_in_force, \
      (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id WHERE q.id = p.quote_id) \
      AS property_address, u.name AS contact_name, u.email AS contact_email FROM orders o \
@@ -210,6 +232,7 @@ fn order_head(r: &Row) -> Result<OrderHead> {
         invoice_in_force: r.opt_i64("invoice_in_force")?,
         property_address: r.opt_text("property_address")?,
         contact: staff_contact(r)?,
+        withdrawal: withdrawal_of(r, "po_")?,
     })
 }
 
@@ -280,6 +303,28 @@ impl OrderRepo for SqlTx {
                 args![id, reason],
             )
             .await?;
+        Ok(())
+    }
+
+    async fn set_withdrawal(&mut self, id: Id, ends_on: Date, early_start: bool) -> Result<()> {
+        self.tx
+            .exec(
+                "UPDATE purchase_orders SET withdrawal_ends_on = $2, early_start = $3 WHERE id = $1",
+                args![id, ends_on, early_start],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_withdrawn(&mut self, id: Id, at: Timestamp, amount_due: Decimal) -> Result<()> {
+        self.tx
+            .exec(
+                "UPDATE purchase_orders SET status = 'cancelled', cancel_reason = 'withdrawal', withdrawn_at = $2, \
+                 withdrawal_amount = $3 WHERE id = $1",
+                args![id, at, amount_due],
+            )
+            .await?;
+        self.tx.exec("UPDATE orders SET status = 'cancelled' WHERE purchase_order_id = $1", args![id]).await?;
         Ok(())
     }
 

@@ -52,6 +52,7 @@ pub(crate) fn quote_from_row(r: &Row, lines: Vec<immovr_core::money::Line>, toda
             },
             terms_version: r.opt_i64("accept_terms_version")?,
             link_sent_at: r.opt_ts("accept_link_sent_at")?,
+            early_start: r.opt_i64("accept_early_start")?.is_some_and(|v| v != 0),
         }),
         None => None,
     };
@@ -284,7 +285,7 @@ impl QuoteRepo for SqlTx {
                  accept_ip = $4, accept_user_agent = $5, content_sha256 = $6, accept_channel = $7, accept_signed_on = $8, \
                  accept_recorded_by = $9, accept_evidence_filename = $10, accept_evidence_content_type = $11, \
                  accept_evidence_size = $12, accept_evidence_sha256 = $13, accept_evidence_key = $14, \
-                 accept_terms_version = $15, accept_link_sent_at = $16 \
+                 accept_terms_version = $15, accept_link_sent_at = $16, accept_early_start = $17 \
                  WHERE id = $1 AND status = 'sent' RETURNING *",
                 args![
                     q.id,
@@ -302,7 +303,8 @@ impl QuoteRepo for SqlTx {
                     e.map(|e| e.sha256.clone()),
                     e.map(|e| e.storage_key.clone()),
                     a.terms_version,
-                    a.link_sent_at
+                    a.link_sent_at,
+                    a.early_start
                 ],
             )
             .await

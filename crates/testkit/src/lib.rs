@@ -490,8 +490,10 @@ impl TestApp {
         q.id()
     }
 
+    /// A "bon pour accord"; a private client asks for the work to start at once (within its
+    /// withdrawal period: see the `withdrawal` tests for one who does not).
     pub fn signature() -> Value {
-        json!({"signer_name": "Claire Dubois", "consent": true, "terms_accepted": true})
+        json!({"signer_name": "Claire Dubois", "consent": true, "terms_accepted": true, "early_start": true})
     }
 
     /// Number of rows in a table (to check that a refused request changed nothing).

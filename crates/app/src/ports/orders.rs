@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
     Client, ContactNote, Deliverable, Id, InvoiceOrigin, Language, Order, OrderStatus, PurchaseOrder, Quote,
-    StaffContact, Stage, StageStatus,
+    StaffContact, Stage, StageStatus, Withdrawal,
 };
 use immovr_core::money::Line;
 use immovr_core::ports::NewDeliverable;
@@ -26,6 +26,8 @@ pub struct OrderHead {
     /// The property (from the quote's request), when known: where the shoot takes place.
     pub property_address: Option<String>,
     pub contact: Option<StaffContact>,
+    /// A private client's right of withdrawal.
+    pub withdrawal: Option<Withdrawal>,
 }
 
 impl OrderHead {
@@ -44,6 +46,7 @@ impl OrderHead {
             invoice_id: self.invoice_in_force,
             property_address: self.property_address,
             contact: self.contact,
+            withdrawal: self.withdrawal,
         }
     }
 }
@@ -85,6 +88,11 @@ pub trait OrderRepo: Send {
     /// Validates it; gives the validation time as stored.
     async fn mark_purchase_order_validated(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;
     async fn mark_purchase_order_cancelled(&mut self, id: Id, reason: &str) -> Result<()>;
+    /// Gives a private client's purchase order its withdrawal period.
+    async fn set_withdrawal(&mut self, id: Id, ends_on: Date, early_start: bool) -> Result<()>;
+    /// Records the client's withdrawal: the purchase order and its order (if any) cancelled,
+    /// what it owes kept.
+    async fn mark_withdrawn(&mut self, id: Id, at: Timestamp, amount_due: rust_decimal::Decimal) -> Result<()>;
     /// A purchase order as it now is, with the lines the caller holds.
     async fn purchase_order_now(&mut self, id: Id, lines: Vec<Line>) -> Result<PurchaseOrder>;
     /// Registers the order of a validated purchase order; gives its id and how its client is

@@ -55,7 +55,9 @@ str_enum!(ClientKind { Person => "person", Company => "company" });
 
 mod einvoicing;
 pub use einvoicing::*;
+mod consumer;
 mod privacy;
+pub use consumer::*;
 pub use privacy::*;
 mod settings;
 pub use settings::*;
@@ -290,6 +292,10 @@ pub struct Acceptance {
     /// Signed in a session opened by the link of an email: when that email was queued.
     #[serde(default)]
     pub link_sent_at: Option<Timestamp>,
+    /// A private client asked for the work to start before its withdrawal period ends
+    /// (consumer code L221-25).
+    #[serde(default)]
+    pub early_start: bool,
 }
 
 impl AcceptanceChannel {
@@ -356,6 +362,9 @@ pub struct PurchaseOrder {
     /// The order's status, once the purchase order is validated.
     #[serde(default)]
     pub order_status: Option<OrderStatus>,
+    /// A private client's right of withdrawal (none for a business).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<Withdrawal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -405,6 +414,9 @@ pub struct Order {
     pub property_address: Option<String>,
     /// The client's contact person at the studio for this order.
     pub contact: Option<StaffContact>,
+    /// A private client's right of withdrawal (none for a business).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<Withdrawal>,
 }
 
 /// The code of the stage that happens at the property (the on-site shoot): its plan takes the

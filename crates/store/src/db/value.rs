@@ -120,11 +120,6 @@ impl Row {
         Row { names: names.into(), values }
     }
 
-    /// Whether the row has this column.
-    pub fn has(&self, col: &str) -> bool {
-        self.names.iter().any(|n| n == col)
-    }
-
     /// Rows from a JSON array of objects: what PostgreSQL's `json_agg(t)` gives for rows of a
     /// table (every column an integer or text, as everywhere here).
     pub fn from_json_rows(json: &str) -> R<Vec<Row>> {
@@ -149,6 +144,11 @@ impl Row {
                 Ok(Row { names: names.clone(), values })
             })
             .collect()
+    }
+
+    /// Whether the row has this column.
+    pub fn has(&self, col: &str) -> bool {
+        self.names.iter().any(|n| n == col)
     }
 
     fn get(&self, col: &str) -> R<&V> {

@@ -156,6 +156,7 @@ pub(super) fn rows(
                         evidence: None,
                         terms_version: Some(0),
                         link_sent_at: None,
+                        early_start: false,
                     })
                 }
                 Outcome::Declined => {
@@ -301,6 +302,7 @@ pub(super) fn rows(
             validated_at: None,
             order_id: None,
             order_status: None,
+            withdrawal: None,
         };
         let po_doc = DocumentSnapshot {
             kind: DocumentKind::PurchaseOrder,

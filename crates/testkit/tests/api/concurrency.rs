@@ -123,7 +123,7 @@ both!(two_hundred_concurrent_invoices_are_gapless, async |app: &TestApp| {
             .accept_quote(
                 &client_actor,
                 q.id,
-                AcceptQuote { signer_name: "V".into(), consent: true, terms_accepted: true },
+                AcceptQuote { signer_name: "V".into(), consent: true, terms_accepted: true, early_start: false },
             )
             .await
             .unwrap();

@@ -67,7 +67,8 @@ both!(an_erased_client_leaves_only_what_the_law_keeps, async |app: &TestApp| {
         .id();
     assert_eq!(app.post(&app.admin, &format!("/api/v1/quotes/{q}/send"), json!({})).await.status, StatusCode::OK);
     app.post(&client, &format!("/api/v1/quotes/{q}/messages"), json!({"body": "Le digicode est 97531"})).await;
-    let signature = json!({"signer_name": "Hortense Oubliée", "consent": true, "terms_accepted": true});
+    let signature =
+        json!({"signer_name": "Hortense Oubliée", "consent": true, "terms_accepted": true, "early_start": true});
     let accepted = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), signature).await;
     assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
     let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();

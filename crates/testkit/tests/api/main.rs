@@ -24,6 +24,7 @@ mod platform;
 mod portal;
 mod privacy;
 mod retention;
+mod withdrawal;
 
 pub use immovr_testkit::reqwest::StatusCode;
 pub use immovr_testkit::serde_json::{Value, json};

@@ -51,7 +51,10 @@ fn need(method: &Method, path: &str) -> Need {
             | "/api/v1/quotes/{id}/offline-acceptance",
         )
         | ("PUT", "/api/v1/quotes/{id}") => Role(R::Sales),
-        ("POST", "/api/v1/quotes/{id}/accept" | "/api/v1/quotes/{id}/refuse") => OwnerClient,
+        (
+            "POST",
+            "/api/v1/quotes/{id}/accept" | "/api/v1/quotes/{id}/refuse" | "/api/v1/purchase-orders/{id}/withdraw",
+        ) => OwnerClient,
         ("POST", "/api/v1/purchase-orders/{id}/validate" | "/api/v1/purchase-orders/{id}/cancel")
         | ("PUT", "/api/v1/orders/{id}/contact") => Role(R::Sales),
         ("POST", "/api/v1/orders/{id}/deliver" | "/api/v1/orders/{id}/stages/{stage_id}/done")

@@ -38,7 +38,7 @@ pub fn new_quote(client_id: Id, lines: Vec<LineInput>) -> NewQuote {
 }
 
 pub fn signature() -> AcceptQuote {
-    AcceptQuote { signer_name: "Claire Dubois".into(), consent: true, terms_accepted: true }
+    AcceptQuote { signer_name: "Claire Dubois".into(), consent: true, terms_accepted: true, early_start: false }
 }
 
 /// A quote drafted and sent to `client`: its id.

@@ -107,6 +107,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::purchase_order))
         .routes(routes!(orders::validate))
         .routes(routes!(orders::cancel))
+        .routes(routes!(orders::withdraw))
         .routes(routes!(orders::list))
         .routes(routes!(orders::get))
         .routes(routes!(orders::plan_stage))

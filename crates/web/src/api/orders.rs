@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use immovr_core::listing::Page;
 
 use crate::AppState;
-use crate::extract::{Accounting, Caller, Json, ListParams, Path, Production, Query, Sales, Staff};
+use crate::extract::{Accounting, Caller, ClientCaller, Json, ListParams, Path, Production, Query, Sales, Staff};
 use crate::problem::{ApiResult, Problem};
 
 type J<T> = axum::Json<T>;
@@ -64,6 +64,20 @@ pub async fn cancel(
     Json(body): Json<Cancel>,
 ) -> ApiResult<J<PurchaseOrder>> {
     Ok(axum::Json(state.app.cancel_purchase_order(&caller.actor, id, &body.reason).await?))
+}
+
+/// Withdraw from a purchase order (a private client, within the 14 days of its withdrawal
+/// period, consumer code L221-18): it and its order are cancelled; `withdrawal.amount_due` is
+/// what the work done at the client's request before it withdrew costs (`withdrawal_closed`
+/// once the period has ended, the order was delivered, or for a business).
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/withdraw", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = PurchaseOrder), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ClientCaller(caller): ClientCaller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<PurchaseOrder>> {
+    Ok(axum::Json(state.app.withdraw(&caller.actor, id).await?))
 }
 
 /// Orders, newest first. Status: `registered`, `in_progress`, `delivered`, `cancelled`, `open`

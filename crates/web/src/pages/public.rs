@@ -20,6 +20,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/mentions-legales", get(notice_page))
         .route("/confidentialite", get(privacy))
         .route("/confidentialite/v/{version}", get(privacy_version))
+        .route("/retractation", get(withdrawal))
 }
 
 /// Where a legal text is published.
@@ -146,4 +147,30 @@ pub async fn notice_page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
 pub async fn privacy(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let text = state.app.legal_text(LegalKind::Privacy).await?;
     legal_page(&state, &ctx, text).await
+}
+
+/// A private client's right of withdrawal and the model withdrawal form (consumer code L221-5,
+/// annex to R221-1), addressed to the studio.
+pub async fn withdrawal(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let tr = ctx.tr;
+    let c = state.app.company().await?;
+    let a = &c.address;
+    let body = html! {
+        p { (tr.t("withdrawal.right")) }
+        p { (tr.t("withdrawal.how")) " " a href={ "mailto:" (c.email) } { (c.email) } "." }
+        p { (tr.t("withdrawal.early_rule")) }
+        section.card aria-labelledby="h-model" {
+            h2 #h-model { (tr.t("withdrawal.model")) }
+            p.hint { (tr.t("withdrawal.model.only")) }
+            p { (tr.t("withdrawal.model.to")) " " strong { (c.legal_name) } ", " (a.line1) ", " (a.postcode) " " (a.city) ", " (c.email) " :" }
+            p { (tr.t("withdrawal.model.notify")) }
+            p { (tr.t("withdrawal.model.ordered")) " ____________________" }
+            p { (tr.t("withdrawal.model.name")) " ____________________" }
+            p { (tr.t("withdrawal.model.address")) " ____________________" }
+            p { (tr.t("withdrawal.model.signature")) " ____________________" }
+            p { (tr.t("withdrawal.model.date")) " ____________________" }
+            p.hint { (tr.t("withdrawal.model.strike")) }
+        }
+    };
+    Ok(page(&ctx, tr.t("withdrawal.title"), body).into_response())
 }

@@ -130,6 +130,14 @@ pub async fn order(
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         p.lead { (badge(&tr, o.status.as_str())) " " strong { (name_of(&names, o.client_id)) } " — " (o.purchase_order_number) }
+        @if let Some(w) = &o.withdrawal {
+            @match w.withdrawn_at {
+                Some(at) => { (notice("warn", &format!("{} {}{}", tr.t("withdrawal.bo.withdrawn"), date(&tr, at),
+                    w.amount_due.filter(|d| !d.is_zero()).map(|d| format!(" — {} {}", tr.t("withdrawal.due"), tr.money(d))).unwrap_or_default()))) }
+                None => { (notice("info", &format!("{} {} — {}", tr.t("withdrawal.bo.until"), tr.date(w.ends_on),
+                    tr.t(if w.early_start { "withdrawal.bo.early" } else { "withdrawal.bo.waits" })))) }
+            }
+        }
         (pdf_links(&tr, &order_docs(&o), None))
         section.card aria-labelledby="h-stages" {
             h2 #h-stages { (tr.t("order.timeline")) }

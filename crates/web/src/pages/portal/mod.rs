@@ -56,6 +56,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/compte/factures/{id}/pdf/{kind}/{doc}", get(invoice_pdf))
         .route("/compte/devis/{id}/accepter", post(quotes::accept))
         .route("/compte/devis/{id}/refuser", post(quotes::refuse))
+        .route("/compte/devis/{id}/retractation", post(quotes::withdraw))
         .route("/compte/devis/{id}/messages", post(quotes::quote_message))
         .route("/compte/commandes", get(orders::orders))
         .route("/compte/commandes/{id}", get(orders::order))

@@ -66,6 +66,8 @@ async fn quote_page(
     };
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let days_left = (q.valid_until - today).get_days();
+    // A private client may withdraw within 14 days (consumer code L221-18).
+    let consumer = state.app.client(&c.ctx.actor, c.client_id).await?.kind == ClientKind::Person;
     let errs = FormErrors::new(tr, error.as_ref());
     let signer_error = errs.at("signer_name", "signer", tr.t("quote.accept.signer"));
     let consent_error = errs.at("consent", "consent", tr.t("quote.accept.consent"));
@@ -107,6 +109,14 @@ async fn quote_page(
                             p.hint { a href={ "/cgv/v/" (terms_version) } { (tr.t("legal.cgv")) } " — "
                                 @if terms_version == 0 { (tr.t("legal.model")) } @else { (tr.t("legal.version")) " " (terms_version) } }
                             (field_message("terms", &terms_error))
+                            @if consumer {
+                                fieldset {
+                                    legend { (tr.t("withdrawal.title")) }
+                                    p.hint { (tr.t("withdrawal.before")) }
+                                    label.check { input type="checkbox" name="early_start" value="on" checked[typed.early_start];
+                                        " " (tr.t("withdrawal.early_start")) }
+                                }
+                            }
                             button.accept type="submit" { (tr.t("quote.accept")) " — " (tr.money(q.totals.total_incl_vat)) }
                         }
                     }
@@ -161,6 +171,9 @@ async fn quote_page(
                                 @if let Some(o) = po.order_id { " — " a href=(links::portal::order(o)) { (tr.t("view")) } } }
                         }
                     }
+                    @if let Some(po) = &purchase_order { @if let Some(w) = &po.withdrawal {
+                        (withdrawal_block(&c.ctx, q.id, po, w, today))
+                    } }
                 }
             }
             QuoteStatus::Draft => {}
@@ -196,9 +209,73 @@ pub async fn quote(
     let flash = match flash.ok.as_deref() {
         Some("accepted") => Some(notice("ok", tr.t("quote.accepted"))),
         Some("refused") => Some(notice("ok", tr.t("quote.refused"))),
+        Some("withdrawn") => Some(notice("ok", tr.t("withdrawal.recorded"))),
         _ => None,
     };
     quote_page(&state, &c, id, flash, (None, &Typed::default()), StatusCode::OK).await
+}
+
+/// A private client's withdrawal right on its accepted quote: until when, what it asked, and the
+/// form to withdraw while it may.
+fn withdrawal_block(ctx: &Ctx, quote_id: Id, po: &PurchaseOrder, w: &Withdrawal, today: jiff::civil::Date) -> Markup {
+    let tr = ctx.tr;
+    let finished = matches!(po.order_status, Some(OrderStatus::Delivered | OrderStatus::Cancelled))
+        || po.status == PurchaseOrderStatus::Cancelled;
+    html! {
+        section.card aria-labelledby="h-withdrawal" {
+            h2 #h-withdrawal { (tr.t("withdrawal.title")) }
+            @if let Some(at) = w.withdrawn_at {
+                p { (tr.t("withdrawal.done")) " " (date(&tr, at)) "." }
+                @if let Some(due) = w.amount_due.filter(|d| !d.is_zero()) { p { (tr.t("withdrawal.due")) " " strong { (tr.money(due)) } } }
+            } @else {
+                p { (tr.t("withdrawal.until")) " " strong { time datetime=(w.ends_on) { (tr.date(w.ends_on)) } } "."
+                    @if w.early_start { " " (tr.t("withdrawal.started_early")) } }
+                @if w.open(today) && !finished {
+                    form method="post" action={ (links::portal::quote(quote_id)) "/retractation" } {
+                        (csrf_field(ctx))
+                        label.check { input type="checkbox" name="confirm" value="on" required; " " (tr.t("withdrawal.confirm")) }
+                        button.refuse type="submit" { (tr.t("withdrawal.button")) }
+                    }
+                }
+            }
+            p.hint { a href="/retractation" { (tr.t("withdrawal.form")) } }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The client withdraws from the purchase order of its accepted quote.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    c: ClientCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<WithdrawForm>,
+) -> PageResult {
+    if !csrf_ok(&c.ctx, &f.csrf) {
+        return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
+    }
+    let refused = |e: DomainError| notice("error", &error_text(c.ctx.tr, &e));
+    if f.confirm != "on" {
+        let said = refused(DomainError::validation("confirm", "tick the box to confirm"));
+        return quote_page(&state, &c, id, Some(said), (None, &Typed::default()), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    }
+    let po = state.app.purchase_order_for_quote(&c.ctx.actor, id).await?;
+    let Some(po) = po else { return Ok(domain_error_page(&c.ctx, DomainError::not_found("purchase order"))) };
+    match state.app.withdraw(&c.ctx.actor, po.id).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}?ok=withdrawn", links::portal::quote(id))).into_response()),
+        Err(e @ DomainError::Internal(_)) => Ok(domain_error_page(&c.ctx, e)),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            quote_page(&state, &c, id, Some(refused(e)), (None, &Typed::default()), status).await
+        }
+    }
 }
 
 /// What the client typed in the answer forms, shown again after a refusal.
@@ -207,6 +284,7 @@ pub struct Typed {
     signer_name: String,
     consent: bool,
     terms: bool,
+    early_start: bool,
     kind: Option<RefusalKind>,
     comment: String,
 }
@@ -220,6 +298,8 @@ pub struct AcceptForm {
     consent: Option<String>,
     #[serde(default)]
     terms: Option<String>,
+    #[serde(default)]
+    early_start: Option<String>,
 }
 
 pub async fn accept(
@@ -235,10 +315,15 @@ pub async fn accept(
         signer_name: f.signer_name,
         consent: f.consent.is_some(),
         terms: f.terms.is_some(),
+        early_start: f.early_start.is_some(),
         ..Typed::default()
     };
-    let input =
-        AcceptQuote { signer_name: typed.signer_name.clone(), consent: typed.consent, terms_accepted: typed.terms };
+    let input = AcceptQuote {
+        signer_name: typed.signer_name.clone(),
+        consent: typed.consent,
+        terms_accepted: typed.terms,
+        early_start: typed.early_start,
+    };
     Ok(match state.app.accept_quote(&c.ctx.actor, id, input).await {
         Ok(_) => Redirect::to(&format!("{}?ok=accepted", links::portal::quote(id))).into_response(),
         Err(e @ (DomainError::NotFound { .. } | DomainError::Internal(_))) => domain_error_page(&c.ctx, e),

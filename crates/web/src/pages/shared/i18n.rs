@@ -4,9 +4,10 @@ use immovr_core::model::Language;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+/// A table of texts: `key => French, English;`, looked up by `$name`.
 macro_rules! texts {
-    ($($key:literal => $fr:literal, $en:literal;)+) => {
-        fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
+    ($name:ident; $($key:literal => $fr:literal, $en:literal;)+) => {
+        pub(super) fn $name(key: &str) -> Option<(&'static str, &'static str)> {
             match key {
                 $($key => Some(($fr, $en)),)+
                 _ => None,
@@ -15,7 +16,10 @@ macro_rules! texts {
     };
 }
 
+pub(super) use texts;
+
 texts! {
+    lookup;
     "brand" => "ImmoVr — Espace client", "ImmoVr — Client area";
     "skip" => "Aller au contenu", "Skip to content";
     "nav.home" => "Mon compte", "My account";
@@ -257,22 +261,6 @@ texts! {
     "profile.current" => "Mot de passe actuel", "Current password";
     "profile.data" => "Mes données", "My data";
     "profile.export" => "Télécharger toutes mes données et mes fichiers (ZIP)", "Download all my data and files (ZIP)";
-    "erasure.title" => "Effacement des données personnelles", "Erasure of personal data";
-    "erasure.done" => "Les données personnelles du client ont été effacées.", "The client's personal data has been erased.";
-    "erasure.erased_on" => "Données personnelles effacées le", "Personal data erased on";
-    "erasure.requested_on" => "Le client a demandé l’effacement de ses données le", "The client asked for its data to be erased on";
-    "erasure.what" => "L’effacement remplace le nom, l’e-mail, le téléphone et les adresses du client, supprime ses messages, ses pièces jointes et ses fichiers livrés, ferme son accès et retire son nom du journal. Il est définitif.", "The erasure replaces the client's name, email, phone and addresses, deletes its messages, attachments and delivered files, closes its access and removes its name from the journal. It cannot be undone.";
-    "erasure.kept" => "Ce que la loi impose de conserver reste tel qu’émis : les factures et les avoirs (10 ans), les devis acceptés avec leur preuve d’acceptation.", "What the law requires to keep stays as issued: invoices and credit notes (10 years), accepted quotes with their acceptance evidence.";
-    "erasure.confirm" => "Je confirme l’effacement définitif des données personnelles de ce client", "I confirm the final erasure of this client's personal data";
-    "erasure.button" => "Effacer les données", "Erase the data";
-    "erasure.admin_only" => "Seul un administrateur peut effacer les données d’un client.", "Only an administrator can erase a client's data.";
-    "erasure.unconfirmed" => "Cochez la case pour confirmer l’effacement.", "Tick the box to confirm the erasure.";
-    "erasure.client_title" => "Effacer mes données", "Erase my data";
-    "erasure.client_what" => "Vous pouvez demander l’effacement de vos données personnelles (RGPD, article 17). L’équipe le confirme dans un délai d’un mois ; votre accès est alors fermé.", "You can ask for your personal data to be erased (GDPR, article 17). The team confirms it within one month; your access is then closed.";
-    "erasure.client_confirm" => "Je demande l’effacement de mes données personnelles", "I ask for my personal data to be erased";
-    "erasure.client_button" => "Demander l’effacement", "Ask for erasure";
-    "erasure.asked" => "Votre demande d’effacement est enregistrée : l’équipe y répond dans un délai d’un mois.", "Your erasure request is recorded: the team answers it within one month.";
-    "erasure.asked_on" => "Demande d’effacement envoyée le", "Erasure requested on";
     "profile.gdpr" => "Conformément au RGPD, vous pouvez obtenir une copie de vos données et demander leur effacement.", "Under the GDPR you can get a copy of your data and ask for its erasure.";
     "bo.line" => "ligne", "line";
     "home.public.lead" => "Visites virtuelles, rendus 3D, photos et plans pour vendre et louer vos biens : un devis personnalisé, une commande suivie en direct dans votre espace client, un paiement à la livraison.", "Virtual tours, 3D renders, photos and plans to sell and let your properties: a personalised quote, an order followed live in your client area, payment on delivery.";
@@ -349,6 +337,8 @@ texts! {
     "error.code.invoice_already_paid" => "Cette facture est déjà entièrement réglée.", "This invoice is already fully paid.";
     "error.code.invoice_cancelled" => "Cette facture a été annulée par un avoir.", "This invoice has been cancelled by a credit note.";
     "error.code.erasure_blocked" => "Ce client a une commande en cours, un bon de commande à valider ou une facture non soldée : terminez-les ou annulez-les avant d’effacer ses données.", "This client has an order in progress, a purchase order to validate or an invoice not yet settled: finish or cancel them before erasing its data.";
+    "error.code.withdrawal_period_runs" => "Le délai de rétractation du client court : la production commence après, sauf s’il a demandé un démarrage anticipé.", "The client's withdrawal period runs: production starts after it, unless the client asked for an earlier start.";
+    "error.code.withdrawal_closed" => "Le délai de rétractation est écoulé, ou la commande est livrée ou annulée.", "The withdrawal period has ended, or the order was delivered or cancelled.";
     "error.code.client_erased" => "Les données de ce client ont été effacées.", "This client's data has been erased.";
     "error.code.invoice_has_payments" => "Un paiement est enregistré : remboursez-le avant d’annuler la facture.", "A payment has been recorded: refund it before cancelling the invoice.";
     "error.code.file_too_large" => "Ce fichier dépasse la taille permise (Mo) :", "This file is larger than allowed (MB):";
@@ -522,7 +512,7 @@ pub struct Tr(pub Language);
 
 impl Tr {
     pub fn t(&self, key: &str) -> &'static str {
-        match lookup(key) {
+        match lookup(key).or_else(|| super::i18n_rights::lookup(key)) {
             Some((fr, en)) => match self.0 {
                 Language::Fr => fr,
                 Language::En => en,

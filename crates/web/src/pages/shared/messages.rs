@@ -337,6 +337,8 @@ mod tests {
             InvoiceHasPayments,
             ErasureBlocked,
             ClientErased,
+            WithdrawalPeriodRuns,
+            WithdrawalClosed,
             FileTooLarge { limit: 25_000_000 },
             IdempotencyInProgress,
             IdempotencyKeyReused,
@@ -377,6 +379,8 @@ mod tests {
                 | InvoiceHasPayments
                 | ErasureBlocked
                 | ClientErased
+                | WithdrawalPeriodRuns
+                | WithdrawalClosed
                 | FileTooLarge { .. }
                 | IdempotencyInProgress
                 | IdempotencyKeyReused
