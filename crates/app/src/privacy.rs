@@ -78,17 +78,23 @@ impl App {
     /// them all; how many. A store that fails leaves the rest for the next run.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn remove_let_go_files(&self) -> Result<usize> {
-        let mut removed = 0;
-        loop {
-            let keys = self.db.pending_removals(REMOVALS).await?;
-            for key in &keys {
-                self.files().remove(key).await.map_err(DomainError::internal)?;
-                self.db.removal_done(key).await?;
-                removed += 1;
+        let (mut removed, mut failed) = (0, None);
+        // Oldest first; one the store refuses does not hold the others back (it stays queued).
+        let keys = self.db.pending_removals(REMOVALS).await?;
+        for key in &keys {
+            match self.files().remove(key).await {
+                Ok(()) => {
+                    self.db.removal_done(key).await?;
+                    removed += 1;
+                }
+                Err(e) => failed = Some(DomainError::internal(format!("removing {key}: {e}"))),
             }
-            if (keys.len() as i64) < REMOVALS {
-                return Ok(removed);
-            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            // A full batch removed: more may wait.
+            None if keys.len() as i64 == REMOVALS => Ok(removed + Box::pin(self.remove_let_go_files()).await?),
+            None => Ok(removed),
         }
     }
 }

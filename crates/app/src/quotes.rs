@@ -240,6 +240,9 @@ impl App {
         // the loser sees the winner's status.
         let scope = if given.signed_on.is_some() { Scope::Staff } else { actor.scope() };
         let LockedQuote { quote: q, client, .. } = tx.lock_quote(scope, id, QuoteLock::Sent).await?;
+        if client.erased_at.is_some() {
+            return Err(DomainError::ClientErased);
+        }
         match given.signed_on {
             None => check_answerable(q.status)?,
             Some(signed_on) => {
@@ -328,7 +331,9 @@ impl App {
         } else {
             po
         };
-        let shown = Shown { quote: Some(quote.clone()), ..Shown::default() };
+        // (With its purchase order: the accepted copy states the withdrawal period.)
+        let shown =
+            Shown { quote: Some(quote.clone()), purchase_order: Some(purchase_order.clone()), ..Shown::default() };
         issue(tx.as_mut(), now, &company, &client, DocumentKind::SignedQuote, id, &quote_number, shown).await?;
         let shown =
             Shown { quote: Some(quote.clone()), purchase_order: Some(purchase_order.clone()), ..Shown::default() };

@@ -15,6 +15,16 @@ use crate::support::{audit, notify_staff};
 /// Clients read at a time.
 const PAGE: i64 = 500;
 
+/// Where the accounting period ends: records of fiscal years closed `years` ago or more (the
+/// studio's fiscal year is the calendar year), counted from the close of their year
+/// (commercial code L123-22): before 1 January of the year `years` back.
+fn fiscal_cutoff(now: Timestamp, years: i64) -> Result<Timestamp> {
+    let tz = immovr_core::ports::studio_timezone();
+    let year = now.to_zoned(tz.clone()).year() as i64 - years;
+    let first = jiff::civil::Date::new(year as i16, 1, 1).map_err(DomainError::internal)?;
+    Ok(first.to_zoned(tz).map_err(DomainError::internal)?.timestamp())
+}
+
 /// When a period ends, counted back from `now` in the studio's calendar.
 fn cutoff(now: Timestamp, span: jiff::Span) -> Result<Timestamp> {
     let zoned = now.to_zoned(immovr_core::ports::studio_timezone());
@@ -41,7 +51,7 @@ impl App {
                 }
             }
         }
-        run.documents = self.db.expired_documents(cutoff(now, policy.accounting_years.years())?).await?;
+        run.documents = self.db.expired_documents(fiscal_cutoff(now, policy.accounting_years)?).await?;
         run.technical = self.db.expired_technical(now, cutoff(now, policy.log_days.days())?).await?;
         Ok(run)
     }
@@ -63,12 +73,13 @@ impl App {
                     Err(DomainError::ErasureBlocked) => run.held.push(id),
                     // Erased meanwhile (by staff).
                     Err(DomainError::ClientErased) => {}
-                    Err(e) => return Err(e),
+                    // One that fails is tried again the next night; the others go on.
+                    Err(e) => tracing::error!(error = %e, client_id = id, "erasing a client past its retention period"),
                 }
             }
         }
         let mut tx = self.db.begin().await?;
-        run.documents = tx.expire_records(cutoff(now, policy.accounting_years.years())?, now).await?;
+        run.documents = tx.expire_records(fiscal_cutoff(now, policy.accounting_years)?, now).await?;
         run.technical = tx.forget_technical(now, cutoff(now, policy.log_days.days())?).await?;
         if run.any() {
             let detail = json!({

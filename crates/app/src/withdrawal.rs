@@ -22,8 +22,15 @@ impl App {
         };
         let (now, today) = (self.now(), self.today());
         let mut tx = self.begin().await?;
+        // Its order locked first, as a delivery locks it: a delivery that comes first is seen
+        // (then too late to withdraw), one that comes later waits and finds it cancelled.
+        let order = match self.db.purchase_order(Scope::Client(client_id), id).await?.order_id {
+            Some(order) => Some(tx.lock_order(order).await?),
+            None => None,
+        };
         let po = tx.lock_purchase_order(Scope::Client(client_id), id).await?;
-        let finished = matches!(po.order_status, Some(OrderStatus::Delivered | OrderStatus::Cancelled));
+        let order_status = order.as_ref().map(|o| o.status).or(po.order_status);
+        let finished = matches!(order_status, Some(OrderStatus::Delivered | OrderStatus::Cancelled));
         let withdrawal = match &po.withdrawal {
             Some(w) if w.open(today) && po.status != PurchaseOrderStatus::Cancelled && !finished => w.clone(),
             _ => return Err(DomainError::WithdrawalClosed),

@@ -324,7 +324,12 @@ impl OrderRepo for SqlTx {
                 args![id, at, amount_due],
             )
             .await?;
-        self.tx.exec("UPDATE orders SET status = 'cancelled' WHERE purchase_order_id = $1", args![id]).await?;
+        self.tx
+            .exec(
+                "UPDATE orders SET status = 'cancelled' WHERE purchase_order_id = $1 AND status IN ('registered', 'in_progress')",
+                args![id],
+            )
+            .await?;
         Ok(())
     }
 

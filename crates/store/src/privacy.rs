@@ -30,8 +30,33 @@ const SHORTEST_SEARCHED: usize = 5;
 
 /// `LIKE` operand that finds `value` anywhere, its wildcards escaped (with `ESCAPE '\'`).
 fn containing(value: &str) -> String {
-    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+    format!("%{}%", escape_like(value))
+}
+
+/// The kinds of the studio's news (emails to the studio about a client).
+const STUDIO_NEWS: &str = "('quote_request_received', 'quote_accepted', 'quote_refused', 'client_message_received', \
+     'erasure_requested', 'withdrawal_received')";
+
+/// A text as a whole JSON string value, as stored JSON writes it (`"value"`).
+fn json_value(v: &str) -> String {
+    serde_json::Value::from(v).to_string()
+}
+
+/// `LIKE`'s wildcards (and its escape) escaped, for `ESCAPE '\'`.
+fn escape_like(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// `(lower(col) LIKE $n ESCAPE '\' OR …)`: a JSON value among `values` (whole JSON strings, see
+/// [`json_value`]) is one of `col`'s (`…:"value"…`), whatever the case; false without one.
+fn any_value(col: &str, values: &[String], first: usize) -> (String, Vec<V>) {
+    if values.is_empty() {
+        return ("(1 = 0)".into(), vec![]);
+    }
+    let clauses: Vec<String> =
+        (0..values.len()).map(|i| format!("lower({col}) LIKE ${} ESCAPE '\\'", first + i)).collect();
+    let patterns = values.iter().map(|v| V::from(format!("%:{}%", escape_like(&v.to_lowercase())))).collect();
+    (format!("({})", clauses.join(" OR ")), patterns)
 }
 
 /// `(col LIKE $n ESCAPE '\' OR …)` over the values, numbered from `first`; false without one.
@@ -63,6 +88,10 @@ impl PrivacyRepo for SqlTx {
     }
 
     async fn open_business(&mut self, client_id: Id) -> Result<OpenBusiness> {
+        // The client row locked first: an acceptance or a new quote (which share it) waits for
+        // the erasure, or the erasure for them, and then sees what they opened.
+        let lock = format!("SELECT id FROM clients WHERE id = $1{}", self.tx.for_update());
+        self.tx.opt(&lock, args![client_id]).await?;
         let row = self
             .tx
             .one(
@@ -86,21 +115,21 @@ impl PrivacyRepo for SqlTx {
             return Err(DomainError::ClientErased);
         }
         let mut report = ErasureReport { client_id: c, erased_at: Some(at), ..Default::default() };
-        // The values searched for in free texts (emails' payloads, journal parts, kept answers).
-        let mut values: Vec<String> = vec![row.text("email")?, row.text("name")?];
-        for col in ["phone", "company_name"] {
-            values.extend(row.opt_text(col)?);
-        }
+        // Its addresses, and the values that name it as whole JSON values (`"…":"value"`) in
+        // journal parts and kept answers: never a mere substring, which would catch others.
+        let mut emails: Vec<String> = vec![row.text("email")?.to_lowercase()];
         let login = self.tx.opt("SELECT id, email FROM users WHERE client_id = $1", args![c]).await?;
         if let Some(u) = &login {
-            values.push(u.text("email")?);
+            emails.push(u.text("email")?.to_lowercase());
         }
+        emails.dedup();
+        let mut values: Vec<String> = emails.clone();
+        values.push(row.text("name")?);
+        values.extend(row.opt_text("phone")?);
         values.retain(|v| v.chars().count() >= SHORTEST_SEARCHED);
-        values.sort();
-        values.dedup();
+        let values: Vec<String> = values.iter().map(|v| json_value(v)).collect();
 
-        // Files: request attachments, delivered files, PDFs of quotes never accepted. Their
-        // names (the journal keeps them with their upload) are searched for too.
+        // Files: request attachments, delivered files, PDFs of quotes never accepted.
         let mut keys = Vec::new();
         for sql in [
             "SELECT a.storage_key AS k, a.filename AS f FROM attachments a JOIN quote_requests r ON r.id = a.request_id \
@@ -112,11 +141,8 @@ impl PrivacyRepo for SqlTx {
         ] {
             for r in self.tx.all(sql, args![c]).await? {
                 keys.push(r.text("k")?);
-                values.extend(r.opt_text("f")?.filter(|f| f.chars().count() >= SHORTEST_SEARCHED));
             }
         }
-        values.sort();
-        values.dedup();
         for key in &keys {
             self.tx
                 .exec(
@@ -178,6 +204,21 @@ impl PrivacyRepo for SqlTx {
                 args![c],
             )
             .await?;
+        // Their lines' free texts too; and those still open close (nobody is left to answer them).
+        self.tx
+            .exec(
+                "UPDATE document_lines SET description = '' WHERE doc_kind = 'quote' \
+                 AND doc_id IN (SELECT id FROM quotes WHERE client_id = $1 AND status <> 'accepted')",
+                args![c],
+            )
+            .await?;
+        self.tx
+            .exec(
+                "UPDATE quotes SET status = 'refused', refusal_kind = 'decline', refused_at = $2 \
+                 WHERE client_id = $1 AND status IN ('draft', 'sent')",
+                args![c, at],
+            )
+            .await?;
         for q in &unaccepted {
             let number = q.opt_text("number")?.unwrap_or_default();
             search::index(&mut self.tx, Kind::Quote, q.i64("id")?, [number.as_str()], true).await?;
@@ -197,45 +238,62 @@ impl PrivacyRepo for SqlTx {
             .await?
             .i64("n")? as u64;
 
-        // Emails to it or about it, sent or not; answers kept for retried requests that show it.
-        let (about, mut params) = any_contains("payload", &values, 2);
-        params.insert(0, V::from(row.text("email")?));
-        report.emails = self.tx.exec(&format!("DELETE FROM outbox WHERE recipient = $1 OR {about}"), params).await?;
-        // The studio's news of its refusals carry its comment, free text naming whoever it likes.
+        // Emails to its addresses, sent or not; the studio's news about it, by what they name:
+        // it (a request, an erasure asked), one of its quotes (a refusal carries its comment),
+        // or its name as a message's author.
+        for email in &emails {
+            report.emails +=
+                self.tx.exec("DELETE FROM outbox WHERE lower(recipient) = $1", args![email.as_str()]).await?;
+            self.tx.exec("DELETE FROM pending_signups WHERE lower(email) = $1", args![email.as_str()]).await?;
+        }
         let quotes = self.tx.all("SELECT id FROM quotes WHERE client_id = $1", args![c]).await?;
         let ids = quotes.iter().map(|q| q.i64("id")).collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut naming = vec![format!("%\"client_id\":{c},%"), format!("%\"client_id\":{c}}}%")];
+        naming.push(format!("%\"author\":{}%", escape_like(&json_value(&row.text("name")?))));
         for chunk in ids.chunks(100) {
-            let patterns: Vec<String> = chunk
-                .iter()
-                .flat_map(|id| [format!("%\"quote_id\":{id},%"), format!("%\"quote_id\":{id}}}%")])
-                .collect();
-            let (naming, params) = any_contains_patterns("payload", patterns, 1);
-            let sql = format!("DELETE FROM outbox WHERE kind = 'quote_refused' AND {naming}");
+            let mut patterns = naming.clone();
+            patterns.extend(
+                chunk.iter().flat_map(|id| [format!("%\"quote_id\":{id},%"), format!("%\"quote_id\":{id}}}%")]),
+            );
+            let (about, params) = any_contains_patterns("payload", patterns, 1);
+            let sql = format!("DELETE FROM outbox WHERE kind IN {STUDIO_NEWS} AND {about}");
             report.emails += self.tx.exec(&sql, params).await?;
         }
+        if ids.is_empty() {
+            let (about, params) = any_contains_patterns("payload", naming, 1);
+            let sql = format!("DELETE FROM outbox WHERE kind IN {STUDIO_NEWS} AND {about}");
+            report.emails += self.tx.exec(&sql, params).await?;
+        }
+        // Answers kept for retried requests (a day at most) that show its address or name.
         if !values.is_empty() {
-            let (showing, params) = any_contains("body", &values, 1);
+            let (showing, params) = any_value("body", &values, 1);
             self.tx.exec(&format!("DELETE FROM idempotency_keys WHERE {showing}"), params).await?;
-            let (pending, params) = any_contains("email", &values, 1);
-            self.tx.exec(&format!("DELETE FROM pending_signups WHERE {pending}"), params).await?;
         }
 
-        // The journal: personal parts that name it go (their digests stay in the chain).
-        let (naming, mut params) = any_contains("personal", &values, 2);
+        // The journal: the personal parts of what it did, of what was done to its records
+        // (its delivered files' names), and those naming it go; their digests stay in the
+        // chain. Its acceptances stay whole: the evidence the law keeps (see `expire_records`).
+        let (naming, mut params) = any_value("personal", &values, 3);
         params.insert(0, V::from(format!("client:{c}")));
         report.journal_events = self
             .tx
             .exec(
                 &format!(
                     "UPDATE audit_events SET personal = NULL, personal_salt = NULL \
-                     WHERE personal IS NOT NULL AND (actor = $1 OR {naming})"
+                     WHERE personal IS NOT NULL AND action <> 'quote.accepted' AND (actor = $1 OR {naming} \
+                     OR (action = 'deliverable.added' AND entity_kind = 'order' \
+                         AND entity_id IN (SELECT id FROM orders WHERE client_id = $2)))"
                 ),
-                params,
+                {
+                    params.insert(1, V::from(c));
+                    params
+                },
             )
             .await?;
         if !values.is_empty() {
-            let (actor, mut params) = any_contains("actor", &values, 1);
-            let (detail, more) = any_contains("detail", &values, 1 + values.len());
+            // (Their actor labels carried the email: "client:7 name@…".)
+            let (actor, mut params) = any_contains("actor", &emails, 1);
+            let (detail, more) = any_value("detail", &values, 1 + emails.len());
             params.extend(more);
             report.journal_events_kept_whole = self
                 .tx
@@ -309,6 +367,17 @@ impl PrivacyRepo for SqlTx {
                     "UPDATE quotes SET signer_name = NULL, accept_ip = NULL, accept_user_agent = NULL, \
                      accept_evidence_key = NULL, accept_evidence_filename = NULL \
                      WHERE accepted_at < $1 AND client_id IN ({ERASED}) AND signer_name IS NOT NULL"
+                ),
+                args![before],
+            )
+            .await?;
+        // The acceptances' journal parts (signer, address, user agent) kept with the evidence.
+        self.tx
+            .exec(
+                &format!(
+                    "UPDATE audit_events SET personal = NULL, personal_salt = NULL WHERE action = 'quote.accepted' \
+                     AND entity_kind = 'quote' AND personal IS NOT NULL AND entity_id IN \
+                     (SELECT id FROM quotes WHERE accepted_at < $1 AND client_id IN ({ERASED}))"
                 ),
                 args![before],
             )

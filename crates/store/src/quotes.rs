@@ -116,8 +116,9 @@ impl SqlStore {
             let row = tx
                 .opt(
                     &format!(
-                        "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id WHERE q.id = $1 \
-                         AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q",
+                        "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id \
+                         JOIN clients k ON k.id = q.client_id WHERE q.id = $1 AND k.erased_at IS NULL \
+                         AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q FOR SHARE OF k",
                         client_column(tx, "q.client_id")
                     ),
                     args![id, scope_client(scope)],
@@ -192,13 +193,15 @@ impl QuoteRepo for SqlTx {
             ("", "", "")
         };
         let t = f.totals;
+        // The client row shared until commit: an erasure (which locks it) waits, or is waited for.
+        let share = tx.for_share();
         let inserted = tx
             .opt(
                 &format!(
                     "INSERT INTO quotes ({id_cols}version, client_id, request_id, status, title, notes, valid_until, \
                      total_excl_vat, total_vat, total_incl_vat, created_at) \
                      SELECT {id_values}1, $1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9{from} \
-                     WHERE EXISTS (SELECT 1 FROM clients WHERE id = $1 AND erased_at IS NULL) RETURNING *"
+                     WHERE EXISTS (SELECT 1 FROM clients WHERE id = $1 AND erased_at IS NULL{share}) RETURNING *"
                 ),
                 args![
                     client_id,

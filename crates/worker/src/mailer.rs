@@ -193,6 +193,7 @@ impl Mailer {
         let mut changes = live.subscribe();
         let mut last_reminders: Option<jiff::Timestamp> = None;
         let mut last_retention: Option<jiff::Timestamp> = None;
+        let retaining = Arc::new(std::sync::atomic::AtomicBool::new(false));
         loop {
             let now = self.app.clock().now();
             if last_reminders.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
@@ -223,19 +224,27 @@ impl Mailer {
             // studio is not working (a first run on years of history may erase many clients).
             let hour = now.to_zoned(immovr_core::ports::studio_timezone()).hour();
             let night = (2..6).contains(&hour);
-            if night && last_retention.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(12)) {
-                match self.app.apply_retention(&immovr_core::Actor::system(), &self.retention).await {
-                    Ok(run) if run.any() => tracing::info!(
-                        prospects = run.prospects.len(),
-                        clients = run.clients.len(),
-                        held = run.held.len(),
-                        documents = run.documents,
-                        technical = run.technical,
-                        "retention applied"
-                    ),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "applying the retention policy"),
-                }
+            if night
+                && last_retention.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(12))
+                && !retaining.swap(true, std::sync::atomic::Ordering::AcqRel)
+            {
+                // Beside the sending, not in its way: a first run may take a while.
+                let (app, policy, busy) = (self.app.clone(), self.retention, retaining.clone());
+                tokio::spawn(async move {
+                    match app.apply_retention(&immovr_core::Actor::system(), &policy).await {
+                        Ok(run) if run.any() => tracing::info!(
+                            prospects = run.prospects.len(),
+                            clients = run.clients.len(),
+                            held = run.held.len(),
+                            documents = run.documents,
+                            technical = run.technical,
+                            "retention applied"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "applying the retention policy"),
+                    }
+                    busy.store(false, std::sync::atomic::Ordering::Release);
+                });
                 last_retention = Some(now);
             }
             // A full batch: more may be waiting.

@@ -156,6 +156,12 @@ impl Tx {
     }
 
     /// `" FOR UPDATE"` on PostgreSQL; nothing on SQLite, where the single writer serialises.
+    /// ` FOR SHARE` on PostgreSQL (the row may not change until commit; others may share it);
+    /// nothing on SQLite, whose single writer serialises transactions anyway.
+    pub fn for_share(&self) -> &'static str {
+        if self.for_update().is_empty() { "" } else { " FOR SHARE" }
+    }
+
     pub fn for_update(&self) -> &'static str {
         match self.conn {
             Conn::Sqlite(_) | Conn::PgAuto(_) => "",

@@ -93,6 +93,15 @@ both!(an_erased_client_leaves_only_what_the_law_keeps, async |app: &TestApp| {
     let accepted_pdf = pdf(format!("/api/v1/quotes/{q}/accepted-pdf")).await;
     pdf(format!("/api/v1/quotes/{refused}/pdf")).await;
     let files_before = stored_files(&app.files_root());
+    // Another client whose address holds the erased one's whole: not named by it, untouched.
+    let sister = "soeur.hortense.oubliee@client.example";
+    let other = app
+        .post(&app.admin, "/api/v1/clients", json!({"client": {"kind": "person", "name": "Hortense Oubliée-Martin", "email": sister}, "password": "client-password"}))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+    app.app.request_link(sister, immovr_app::ports::LinkPurpose::MagicLink).await.unwrap();
+    let sisters = |rows: Vec<Value>| rows.iter().filter(|r| r["recipient"] == sister).count();
+    let before = sisters(app.settle_outbox().await);
 
     // The client asks, once (a second ask changes nothing); the studio is emailed.
     let path = format!("/api/v1/clients/{client_id}/erasure-request");
@@ -138,6 +147,13 @@ both!(an_erased_client_leaves_only_what_the_law_keeps, async |app: &TestApp| {
     let again = app.post(&app.admin, &erase, json!({})).await;
     assert_eq!((again.status, again.body["code"].as_str()), (StatusCode::CONFLICT, Some("client_erased")));
 
+    assert_eq!(sisters(app.list(&app.admin, "/api/v1/outbox").await), before, "the other client's emails stay");
+    let hers = app.list(&app.admin, &format!("/api/v1/audit?entity_kind=client&entity_id={}", other.id())).await;
+    assert!(hers.iter().any(|e| e["detail"]["email"] == sister), "its journal keeps its address: {hers:?}");
+    // (Erased in turn, so that what follows finds neither address.)
+    let path = format!("/api/v1/clients/{}/erasure", other.id());
+    assert_eq!(app.post(&app.admin, &path, json!({})).await.status, StatusCode::OK);
+
     // Its access is closed.
     assert_eq!(app.get(&client, "/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
     let back = browser.get(format!("{}/compte/profil", app.base)).send().await.unwrap();
@@ -172,13 +188,15 @@ both!(an_erased_client_leaves_only_what_the_law_keeps, async |app: &TestApp| {
 
     // Nothing of the erased values remains, but in what the law keeps: the issued documents'
     // snapshots (the buyer on the invoice), the acceptance's signer, the invoice's service address.
-    let kept: BTreeSet<String> = ["documents.snapshot", "quotes.signer_name", "invoices.property_address"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let kept: BTreeSet<String> =
+        ["documents.snapshot", "quotes.signer_name", "invoices.property_address", "audit_events.personal"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     for (value, allowed) in [
-        (EMAIL, vec!["documents.snapshot"]),
-        ("Hortense", vec!["documents.snapshot", "quotes.signer_name"]),
+        // (The acceptance's journal event is part of its evidence: who signed, from where.)
+        (EMAIL, vec!["documents.snapshot", "audit_events.personal"]),
+        ("Hortense", vec!["documents.snapshot", "quotes.signer_name", "audit_events.personal"]),
         ("12 34 56 78", vec!["documents.snapshot"]),
         ("rue des Effacés", vec!["documents.snapshot"]),
         ("avenue Disparue", vec!["documents.snapshot", "invoices.property_address"]),
