@@ -89,7 +89,7 @@ test("the team runs a project from request to payment", async () => {
   await page.getByText("Enregistré.").waitFor();
   await checked("devis-v2");
   const v2 = Number(new URL(page.url()).pathname.split("/").pop());
-  await client(`/quotes/${v2}/accept`, "POST", { signer_name: "Paul Girard", consent: true, terms_accepted: true }, token);
+  await client(`/quotes/${v2}/accept`, "POST", { signer_name: "Paul Girard", consent: true, terms_accepted: true, early_start: true }, token);
 
   // Validate the purchase order: the order is registered.
   await page.goto(server.base + "/gestion/bons-de-commande");

@@ -54,6 +54,9 @@ test("the quote's email opens the quote, and accepting takes the signature", asy
   await page.getByLabel("Votre nom complet (signature)").fill("Claire Dubois");
   await page.getByLabel(/Bon pour accord/).check();
   await page.getByLabel(/conditions générales/).check();
+  // (A private client is asked whether the work may start within its withdrawal period.)
+  const early = page.getByLabel(/commence avant la fin du délai de rétractation/);
+  if (await early.count()) await early.check();
   await page.getByRole("button", { name: /^Accepter/ }).click();
   await page.getByText("Devis accepté. Bon de commande généré").waitFor();
   await page.getByText("Ouvert par le lien personnel de l’e-mail du").waitFor();

@@ -111,6 +111,8 @@ test("a new client goes from request to paid invoice", async () => {
   await page.getByLabel("Votre nom complet (signature)").fill("Léa Martin");
   await page.getByLabel(/Bon pour accord/).check();
   await page.getByLabel(/conditions générales/).check();
+  // A private client: 14 days to withdraw; she asks for the work to start at once.
+  await page.getByLabel(/commence avant la fin du délai de rétractation/).check();
   await shot(page, "2-signature");
   await page.getByRole("button", { name: /^Accepter/ }).click();
 
@@ -118,6 +120,7 @@ test("a new client goes from request to paid invoice", async () => {
   await page.getByText("Devis accepté. Bon de commande généré").waitFor();
   const po = (await api("GET", "/purchase-orders")).items.find((p) => p.quote_id === v2.id);
   assert.match(await page.locator("main").innerText(), new RegExp(po.number));
+  await page.getByText("Vous pouvez vous rétracter jusqu’au").waitFor();
   await checkA11y(page, "devis-accepte");
   await shot(page, "3-bon-de-commande");
   // The purchase order waits for the studio, and says so from the client's side.

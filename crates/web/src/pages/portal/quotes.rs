@@ -112,7 +112,7 @@ async fn quote_page(
                             @if consumer {
                                 fieldset {
                                     legend { (tr.t("withdrawal.title")) }
-                                    p.hint { (tr.t("withdrawal.before")) }
+                                    p.hint { (tr.t("withdrawal.before")) " " a href="/retractation" { (tr.t("withdrawal.form")) } }
                                     label.check { input type="checkbox" name="early_start" value="on" checked[typed.early_start];
                                         " " (tr.t("withdrawal.early_start")) }
                                 }
