@@ -31,6 +31,8 @@ struct Given {
     evidence: Option<Attachment>,
     /// A private client asks for the work to start within its withdrawal period.
     early_start: bool,
+    /// Signed at the studio's premises: no right of withdrawal.
+    on_premises: bool,
 }
 
 /// A draft's content, checked.
@@ -187,6 +189,7 @@ impl App {
             recorded_by: None,
             evidence: None,
             early_start: a.early_start,
+            on_premises: false,
         };
         self.accept(actor, id, given).await
     }
@@ -226,7 +229,8 @@ impl App {
             signed_on: Some(a.signed_on),
             recorded_by: Some(actor.name().to_string()),
             evidence: Some(evidence),
-            early_start: false,
+            early_start: a.early_start,
+            on_premises: a.on_premises,
         };
         self.accept(actor, id, given).await
     }
@@ -265,7 +269,7 @@ impl App {
         let terms_version = tx.legal_texts(LegalKind::Terms).await?.last().map_or(0, |t| t.version);
         // A private client concludes at a distance (the portal, an email) or off premises: it
         // may withdraw within 14 days (consumer code L221-18); a business may not.
-        let consumer = client.kind == ClientKind::Person;
+        let consumer = client.kind == ClientKind::Person && !given.on_premises;
         let acceptance = Acceptance {
             signer_name: given.signer_name.clone(),
             consent: true,
@@ -306,6 +310,9 @@ impl App {
                 "signed_on": acceptance.signed_on,
                 "evidence_sha256": e.map(|e| e.sha256.clone()),
                 "evidence_bytes": e.map(|e| e.size_bytes),
+                "early_start": acceptance.early_start,
+                "on_premises": given.on_premises,
+                "withdrawal_ends_on": po.withdrawal.as_ref().map(|w| w.ends_on),
             })
         };
         audit(tx.as_mut(), now, actor, "quote.accepted", ("quote", id), detail).await?;

@@ -156,6 +156,11 @@ pub struct OfflineAcceptance {
     pub signed_on: Date,
     /// Paper or email (not online).
     pub channel: AcceptanceChannel,
+    /// A private client asked in writing for the work to start within its withdrawal period.
+    pub early_start: bool,
+    /// Signed at the studio's premises (not at a distance nor off premises): a private client
+    /// then has no right of withdrawal (consumer code L221-18 covers only those).
+    pub on_premises: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

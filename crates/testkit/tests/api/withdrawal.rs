@@ -170,6 +170,30 @@ both!(an_early_start_owes_the_part_done_and_the_right_ends_with_its_period, asyn
     let po3 = po3["id"].as_i64().unwrap();
     let refused = app.post(&company, &format!("/api/v1/purchase-orders/{po3}/withdraw"), json!({})).await;
     assert_eq!(refused.body["code"], "withdrawal_closed");
+    // Recorded from paper: the client's written early start, or a contract signed at the
+    // studio (no right of withdrawal).
+    for (field, expect_withdrawal, early) in [("early_start", true, true), ("on_premises", false, false)] {
+        let q = app.sent_quote(client_id, &[("Plan 2D", "1", "120", "20")]).await;
+        let scan = immovr_testkit::reqwest::multipart::Form::new()
+            .text("signer_name", "Eva Pressee")
+            .text("signed_on", "2026-06-30")
+            .text("channel", "paper")
+            .text(field, "true")
+            .part(
+                "evidence",
+                immovr_testkit::reqwest::multipart::Part::bytes(b"%PDF-1.4 signed".to_vec()).file_name("bon.pdf"),
+            );
+        let url = format!("{}/api/v1/quotes/{q}/offline-acceptance", app.base);
+        let r = app.http.post(url).bearer_auth(&app.admin).multipart(scan).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        let w = &body["purchase_order"]["withdrawal"];
+        assert_eq!(!w.is_null(), expect_withdrawal, "{field}: {body}");
+        if expect_withdrawal {
+            assert_eq!((w["early_start"].as_bool(), w["ends_on"].as_str()), (Some(early), Some("2026-07-15")), "{w}");
+        }
+    }
+
     // Someone else's purchase order is not found.
     let other = app.post(&company, &format!("/api/v1/purchase-orders/{po2}/withdraw"), json!({})).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);

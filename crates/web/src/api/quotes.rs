@@ -158,6 +158,12 @@ pub struct OfflineAcceptanceForm {
     signed_on: Date,
     /// `paper` (a signed copy) or `email` (a signed email).
     channel: AcceptanceChannel,
+    /// `true` when a private client asked in writing for the work to start within its 14-day
+    /// withdrawal period (consumer code L221-25).
+    early_start: Option<bool>,
+    /// `true` when signed at the studio's premises: a private client then has no right of
+    /// withdrawal (L221-18 covers contracts at a distance or off premises).
+    on_premises: Option<bool>,
     /// The signed document as received: a PDF (an email printed to PDF), or a scan or photo
     /// (JPEG, PNG, WebP, HEIC).
     #[schema(value_type = String, format = Binary)]

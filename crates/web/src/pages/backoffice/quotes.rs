@@ -216,6 +216,14 @@ fn offline_acceptance_form(
                 }
                 (field_message("off-channel", &channel_error))
             }
+            fieldset {
+                legend { (tr.t("withdrawal.title")) }
+                p.hint { (tr.t("withdrawal.bo.offline")) }
+                label.check { input type="checkbox" name="early_start" value="on" checked[get("early_start", String::new()) == "on"];
+                    " " (tr.t("withdrawal.bo.offline_early")) }
+                label.check { input type="checkbox" name="on_premises" value="on" checked[get("on_premises", String::new()) == "on"];
+                    " " (tr.t("withdrawal.bo.on_premises")) }
+            }
             label for="off-file" { (tr.t("bo.offline.evidence")) }
             input #off-file type="file" name="evidence" required accept=(ACCEPTED_FILES) data-max-files="1"
                 aria-describedby=[described_by("off-file", Some("off-file-help"), &file_error)] aria-invalid=[file_error.as_ref().map(|_| "true")];

@@ -235,7 +235,14 @@ pub fn offline_acceptance(f: &Fields, evidence: bool) -> Result<OfflineAcceptanc
     checks.done()?;
     match (signed_on, channel) {
         (Some(signed_on), Some(channel)) => {
-            Ok(OfflineAcceptance { signer_name: f.get("signer_name"), signed_on, channel })
+            let ticked = |k: &str| matches!(f.get(k).trim(), "on" | "true");
+            Ok(OfflineAcceptance {
+                signer_name: f.get("signer_name"),
+                signed_on,
+                channel,
+                early_start: ticked("early_start"),
+                on_premises: ticked("on_premises"),
+            })
         }
         _ => Err(DomainError::validation("signed_on", "a date such as 2026-12-06")),
     }

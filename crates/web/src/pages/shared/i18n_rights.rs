@@ -44,6 +44,9 @@ super::i18n::texts! {
     "withdrawal.model.signature" => "Signature du (des) consommateur(s) (uniquement en cas de notification du présent formulaire sur papier) :", "Signature of consumer(s) (only if this form is notified on paper):";
     "withdrawal.model.date" => "Date :", "Date:";
     "withdrawal.model.strike" => "(*) Rayez la mention inutile.", "(*) Delete as appropriate.";
+    "withdrawal.bo.offline" => "Pour un particulier : 14 jours pour se rétracter à compter de la signature, sauf contrat signé dans vos locaux.", "For a private client: 14 days to withdraw from the signature, unless signed at your premises.";
+    "withdrawal.bo.offline_early" => "Le client demande par écrit que la prestation commence pendant ce délai", "The client asks in writing for the work to start within that period";
+    "withdrawal.bo.on_premises" => "Signé dans les locaux du studio (pas de droit de rétractation)", "Signed at the studio's premises (no right of withdrawal)";
     "withdrawal.bo.until" => "Délai de rétractation du client jusqu’au", "Client's withdrawal period until";
     "withdrawal.bo.early" => "démarrage anticipé demandé", "early start requested";
     "withdrawal.bo.waits" => "la production attend la fin du délai", "production waits for the period to end";
