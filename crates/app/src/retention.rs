@@ -40,10 +40,7 @@ impl App {
         let now = self.now();
         let mut run = RetentionRun::default();
         for prospects in [true, false] {
-            for id in self.inactive(policy, prospects, now).await? {
-                let mut tx = self.db.begin().await?;
-                let open = tx.open_business(id).await?.any();
-                drop(tx);
+            for (id, open) in self.inactive(policy, prospects, now).await? {
                 match (open, prospects) {
                     (true, _) => run.held.push(id),
                     (false, true) => run.prospects.push(id),
@@ -66,7 +63,12 @@ impl App {
         let now = self.now();
         let mut run = RetentionRun::default();
         for prospects in [true, false] {
-            for id in self.inactive(policy, prospects, now).await? {
+            for (id, open) in self.inactive(policy, prospects, now).await? {
+                if open {
+                    run.held.push(id);
+                    continue;
+                }
+                // (The erasure checks again, under its lock: business opened meanwhile holds it.)
                 match self.erase(actor, id, "retention").await {
                     Ok(_) if prospects => run.prospects.push(id),
                     Ok(_) => run.clients.push(id),
@@ -109,7 +111,7 @@ impl App {
     }
 
     /// Every client of that kind inactive for the policy's period, by id.
-    async fn inactive(&self, policy: &RetentionPolicy, prospects: bool, now: Timestamp) -> Result<Vec<Id>> {
+    async fn inactive(&self, policy: &RetentionPolicy, prospects: bool, now: Timestamp) -> Result<Vec<(Id, bool)>> {
         let months = if prospects { policy.prospect_months } else { policy.client_months };
         let before = cutoff(now, months.months())?;
         let (mut all, mut after) = (Vec::new(), 0);
@@ -117,7 +119,7 @@ impl App {
             let page = self.db.inactive_clients(prospects, before, after, PAGE).await?;
             all.extend(&page);
             match page.last() {
-                Some(last) if page.len() as i64 == PAGE => after = *last,
+                Some((last, _)) if page.len() as i64 == PAGE => after = *last,
                 _ => return Ok(all),
             }
         }

@@ -412,6 +412,12 @@ impl PrivacyRepo for SqlTx {
     }
 }
 
+/// Whether client `c` has business still open: a purchase order to validate, an order in
+/// progress, an invoice not settled (an erasure waits for them).
+const OPEN_BUSINESS: &str = "(EXISTS (SELECT 1 FROM purchase_orders p WHERE p.client_id = c.id AND p.status = 'pending') \
+     OR EXISTS (SELECT 1 FROM orders o WHERE o.client_id = c.id AND o.status IN ('registered', 'in_progress')) \
+     OR EXISTS (SELECT 1 FROM invoices i WHERE i.client_id = c.id AND i.status IN ('issued', 'partially_paid')))";
+
 /// The ids of the erased clients (a sub-select).
 const ERASED: &str = "SELECT id FROM clients WHERE erased_at IS NOT NULL";
 
@@ -420,11 +426,18 @@ const OLD_EMAILS: &str = "FROM outbox WHERE status <> 'pending' AND created_at <
 
 #[async_trait]
 impl RetentionQueries for SqlStore {
-    async fn inactive_clients(&self, prospects: bool, before: Timestamp, after: Id, limit: i64) -> Result<Vec<Id>> {
+    async fn inactive_clients(
+        &self,
+        prospects: bool,
+        before: Timestamp,
+        after: Id,
+        limit: i64,
+    ) -> Result<Vec<(Id, bool)>> {
         let day = before.to_zoned(immovr_core::ports::studio_timezone()).date();
         let accepted = if prospects { "NOT EXISTS" } else { "EXISTS" };
         let sql = format!(
-            "SELECT c.id FROM clients c WHERE c.erased_at IS NULL AND c.id > $3 AND c.created_at < $1 \
+            "SELECT c.id, CAST(CASE WHEN {OPEN_BUSINESS} THEN 1 ELSE 0 END AS BIGINT) AS open FROM clients c \
+             WHERE c.erased_at IS NULL AND c.id > $3 AND c.created_at < $1 \
              AND {accepted} (SELECT 1 FROM quotes q WHERE q.client_id = c.id AND q.status = 'accepted') \
              AND NOT EXISTS (SELECT 1 FROM quote_requests r WHERE r.client_id = c.id AND r.created_at >= $1) \
              AND NOT EXISTS (SELECT 1 FROM quotes q WHERE q.client_id = c.id AND (q.created_at >= $1 \
@@ -440,7 +453,7 @@ impl RetentionQueries for SqlStore {
         );
         let mut tx = self.db.read_long().await?;
         let rows = tx.all(&sql, args![before, day, after, limit]).await?;
-        rows.iter().map(|r| r.i64("id")).collect()
+        rows.iter().map(|r| Ok((r.i64("id")?, r.i64("open")? != 0))).collect()
     }
 
     async fn expired_documents(&self, before: Timestamp) -> Result<u64> {

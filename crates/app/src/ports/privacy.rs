@@ -44,8 +44,15 @@ pub trait PrivacyRepo: Send {
 pub trait RetentionQueries: Send + Sync {
     /// Clients not erased — prospects (no quote ever accepted) or not — none of whose records
     /// (requests, quotes, messages, orders, invoices, payments, sign-ins) is as recent as
-    /// `before`: up to `limit` of them after id `after`, by id.
-    async fn inactive_clients(&self, prospects: bool, before: Timestamp, after: Id, limit: i64) -> Result<Vec<Id>>;
+    /// `before`: up to `limit` of them after id `after`, by id, each with whether business is
+    /// still open with it (see [`OpenBusiness`]).
+    async fn inactive_clients(
+        &self,
+        prospects: bool,
+        before: Timestamp,
+        after: Id,
+        limit: i64,
+    ) -> Result<Vec<(Id, bool)>>;
     /// The issued documents of erased clients issued before `before`.
     async fn expired_documents(&self, before: Timestamp) -> Result<u64>;
     /// The rows [`PrivacyRepo::forget_technical`] would delete.
