@@ -57,21 +57,8 @@ impl TestApp {
             None => {
                 let conn = rusqlite::Connection::open(self.config.data_dir.join("immovr.db")).expect("the SQLite file");
                 conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-                let tables: Vec<String> = conn
-                    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                    .unwrap()
-                    .query_map([], |r| r.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                for table in tables {
-                    let columns: Vec<String> = conn
-                        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                        .unwrap()
-                        .query_map([], |r| r.get(0))
-                        .unwrap()
-                        .collect::<Result<_, _>>()
-                        .unwrap();
+                for table in sqlite_names(&conn, SQLITE_TABLES) {
+                    let columns = sqlite_names(&conn, &format!("SELECT name FROM pragma_table_info('{table}')"));
                     for column in columns {
                         let sql = format!(
                             "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?1)) > 0"
@@ -118,13 +105,7 @@ impl TestApp {
             None => {
                 use rusqlite::types::ValueRef;
                 let conn = rusqlite::Connection::open(config.data_dir.join("immovr.db")).expect("the SQLite file");
-                let names: Vec<String> = conn
-                    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                    .unwrap()
-                    .query_map([], |r| r.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
+                let names = sqlite_names(&conn, SQLITE_TABLES);
                 for name in names {
                     let mut stmt = conn.prepare(&format!("SELECT * FROM \"{name}\"")).unwrap();
                     let width = stmt.column_count();
@@ -181,4 +162,12 @@ pub async fn drop_place(config: &Config) {
     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
     }
+}
+
+/// The tables of a SQLite database (its own left out).
+const SQLITE_TABLES: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+
+/// The first column of a query's rows, as names (tables, columns).
+fn sqlite_names(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
 }
