@@ -33,7 +33,7 @@ pub struct CiiInput<'a> {
 }
 
 /// Escapes text for XML content and attributes.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -49,13 +49,13 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn amount(d: Decimal) -> String {
+pub(crate) fn amount(d: Decimal) -> String {
     let mut d = d.round_dp(2);
     d.rescale(2);
     d.to_string()
 }
 
-fn number(d: Decimal) -> String {
+pub(crate) fn number(d: Decimal) -> String {
     d.normalize().to_string()
 }
 

@@ -8,7 +8,9 @@
 //! PDF.
 
 pub mod canvas;
+pub mod cdar;
 pub mod compose;
+pub mod ereporting;
 pub mod facturx;
 pub mod fonts;
 pub mod layout;

@@ -1,0 +1,149 @@
+//! Lifecycle messages of the French e-invoicing reform: a UN/CEFACT Cross Domain
+//! Acknowledgement And Response (CDAR, D22B) as the French "cycle de vie" profile wants it
+//! (`urn.cpro.gouv.fr:1p0:CDV:invoice`, rules BR-FR-CDV). The studio sends one status, 212
+//! Encaissée, for each payment of a service invoice: the amount received per VAT rate (MEN),
+//! from which VAT on receipts is due.
+
+use immovr_core::model::CompanySettings;
+use jiff::civil::{Date, DateTime};
+use rust_decimal::Decimal;
+
+use crate::facturx::{amount, esc, number};
+
+/// A 212 "Encaissée" status for a payment of an invoice.
+pub struct Paid<'a> {
+    /// The message's own identifier (unique per message).
+    pub message_id: &'a str,
+    /// When the message is written (studio time).
+    pub issued_at: DateTime,
+    /// The invoice paid: its number, its date and its type code (380, 386…).
+    pub invoice_number: &'a str,
+    pub invoice_date: Date,
+    pub invoice_type: &'a str,
+    /// The day the money was received.
+    pub paid_on: Date,
+    /// The amount received (VAT included) per VAT rate.
+    pub amounts: &'a [(Decimal, Decimal)],
+    pub seller: &'a CompanySettings,
+    /// The buyer: its name, SIREN and electronic invoicing address (scheme 0225).
+    pub buyer_name: &'a str,
+    pub buyer_siren: &'a str,
+    pub buyer_address: &'a str,
+}
+
+fn date_time(t: DateTime) -> String {
+    format!(
+        "<udt:DateTimeString format=\"204\">{:04}{:02}{:02}{:02}{:02}{:02}</udt:DateTimeString>",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn day(d: Date, ns: &str) -> String {
+    format!("<{ns}:DateTimeString format=\"102\">{:04}{:02}{:02}</{ns}:DateTimeString>", d.year(), d.month(), d.day())
+}
+
+/// The CDAR message (UTF-8).
+pub fn paid_xml(p: &Paid) -> String {
+    let s = p.seller;
+    let mut x = String::with_capacity(3000);
+    x.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rsm:CrossDomainAcknowledgementAndResponse \
+         xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100\" \
+         xmlns:ram=\"urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100\" \
+         xmlns:udt=\"urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100\" \
+         xmlns:qdt=\"urn:un:unece:uncefact:data:standard:QualifiedDataType:100\">",
+    );
+    // A regulated (French business-to-business) invoice's lifecycle.
+    x.push_str(
+        "<rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>REGULATED</ram:ID>\
+         </ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter>\
+         <ram:ID>urn.cpro.gouv.fr:1p0:CDV:invoice</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>\
+         </rsm:ExchangedDocumentContext>",
+    );
+    // Sent and issued by the seller, to the buyer (its platform forwards what the tax
+    // administration needs).
+    x.push_str(&format!(
+        "<rsm:ExchangedDocument><ram:ID>{}</ram:ID><ram:Name>Encaissée</ram:Name><ram:IssueDateTime>{}</ram:IssueDateTime>\
+         <ram:SenderTradeParty><ram:RoleCode>SE</ram:RoleCode></ram:SenderTradeParty>\
+         <ram:IssuerTradeParty><ram:GlobalID schemeID=\"0002\">{}</ram:GlobalID><ram:Name>{}</ram:Name><ram:RoleCode>SE</ram:RoleCode></ram:IssuerTradeParty>\
+         <ram:RecipientTradeParty><ram:GlobalID schemeID=\"0002\">{}</ram:GlobalID><ram:Name>{}</ram:Name><ram:RoleCode>BY</ram:RoleCode>\
+         <ram:URIUniversalCommunication><ram:URIID schemeID=\"0225\">{}</ram:URIID></ram:URIUniversalCommunication></ram:RecipientTradeParty>\
+         </rsm:ExchangedDocument>",
+        esc(p.message_id),
+        date_time(p.issued_at),
+        esc(&s.siren),
+        esc(&s.legal_name),
+        esc(p.buyer_siren),
+        esc(p.buyer_name),
+        esc(p.buyer_address),
+    ));
+    // The status of one invoice (type 23: processing phase).
+    x.push_str(&format!(
+        "<rsm:AcknowledgementDocument><ram:MultipleReferencesIndicator><udt:Indicator>false</udt:Indicator></ram:MultipleReferencesIndicator>\
+         <ram:TypeCode>23</ram:TypeCode><ram:IssueDateTime>{}</ram:IssueDateTime><ram:ReferenceReferencedDocument>\
+         <ram:IssuerAssignedID>{}</ram:IssuerAssignedID><ram:TypeCode>{}</ram:TypeCode>\
+         <ram:FormattedIssueDateTime>{}</ram:FormattedIssueDateTime>\
+         <ram:ProcessConditionCode>212</ram:ProcessConditionCode><ram:ProcessCondition>Encaissée</ram:ProcessCondition>\
+         <ram:IssuerTradeParty><ram:GlobalID schemeID=\"0002\">{}</ram:GlobalID></ram:IssuerTradeParty>\
+         <ram:SpecifiedDocumentStatus><ram:SequenceNumeric>1</ram:SequenceNumeric>",
+        date_time(p.issued_at),
+        esc(p.invoice_number),
+        esc(p.invoice_type),
+        day(p.invoice_date, "qdt"),
+        esc(&s.siren),
+    ));
+    for (rate, received) in p.amounts {
+        x.push_str(&format!(
+            "<ram:SpecifiedDocumentCharacteristic><ram:TypeCode>MEN</ram:TypeCode>\
+             <ram:ValueAmount currencyID=\"EUR\">{}</ram:ValueAmount><ram:ValueDateTime>{}</ram:ValueDateTime>\
+             <ram:ValuePercent>{}</ram:ValuePercent></ram:SpecifiedDocumentCharacteristic>",
+            amount(*received),
+            day(p.paid_on, "udt"),
+            number(*rate),
+        ));
+    }
+    x.push_str(
+        "</ram:SpecifiedDocumentStatus></ram:ReferenceReferencedDocument></rsm:AcknowledgementDocument>\
+         </rsm:CrossDomainAcknowledgementAndResponse>\n",
+    );
+    x
+}
+
+/// The amount received split over the invoice's VAT rates in proportion of each rate's total
+/// (VAT included); the last rate takes the rounding remainder, so the parts add up.
+pub fn split_by_rate(received: Decimal, totals_by_rate: &[(Decimal, Decimal)]) -> Vec<(Decimal, Decimal)> {
+    let whole: Decimal = totals_by_rate.iter().map(|(_, t)| *t).sum();
+    if whole.is_zero() || totals_by_rate.is_empty() {
+        return totals_by_rate.first().map(|(r, _)| vec![(*r, received)]).unwrap_or_default();
+    }
+    let mut out = Vec::with_capacity(totals_by_rate.len());
+    let mut left = received;
+    for (i, (rate, total)) in totals_by_rate.iter().enumerate() {
+        let part = if i + 1 == totals_by_rate.len() { left } else { (received * total / whole).round_dp(2) };
+        left -= part;
+        out.push((*rate, part));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_payment_is_split_over_the_rates_and_adds_up() {
+        let split = split_by_rate(d("100.00"), &[(d("20"), d("240.00")), (d("10"), d("110.00"))]);
+        assert_eq!(split, vec![(d("20"), d("68.57")), (d("10"), d("31.43"))]);
+        assert_eq!(split.iter().map(|(_, a)| *a).sum::<Decimal>(), d("100.00"));
+        assert_eq!(split_by_rate(d("50"), &[(d("20"), d("0"))]), vec![(d("20"), d("50"))]);
+    }
+}
