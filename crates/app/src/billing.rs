@@ -122,6 +122,7 @@ impl App {
             at: now,
         };
         let (payment, contact) = tx.insert_payment(&invoice, &row).await?;
+        self.queue_paid_status(tx.as_mut(), now, &invoice, (payment.id, date, amount)).await?;
         let paid = invoice.amount_paid + amount;
         tx.set_invoice_payments(invoice_id, paid, new_status).await?;
         let detail = json!({"payment_id": payment.id, "method": method.as_str(), "amount": amount, "status": new_status.as_str()});

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod documents;
+pub mod ereporting;
 pub mod idempotency;
 pub mod legal;
 pub mod live;
@@ -52,6 +53,10 @@ pub struct App {
     session_hours: i64,
     /// The studio's approved e-invoicing platform, when one is configured.
     platform: Option<Arc<dyn ports::InvoicePlatform>>,
+    /// Writes the reform's lifecycle messages and e-reporting reports.
+    reform: Arc<dyn ports::ReformWriter>,
+    /// The platform's registration number (e-reporting's sender), when known.
+    platform_registration: Option<String>,
 }
 
 /// The adapters an [`App`] runs on.
@@ -63,6 +68,8 @@ pub struct Adapters {
     pub clock: Arc<dyn Clock>,
     pub session_hours: i64,
     pub platform: Option<Arc<dyn ports::InvoicePlatform>>,
+    pub reform: Arc<dyn ports::ReformWriter>,
+    pub platform_registration: Option<String>,
 }
 
 impl App {
@@ -79,6 +86,8 @@ impl App {
             hashing: Arc::new(tokio::sync::Semaphore::new(cores)),
             session_hours: a.session_hours,
             platform: a.platform,
+            reform: a.reform,
+            platform_registration: a.platform_registration,
         }
     }
 
@@ -93,6 +102,8 @@ impl App {
             hashing: self.hashing.clone(),
             session_hours: self.session_hours,
             platform: self.platform.clone(),
+            reform: self.reform.clone(),
+            platform_registration: self.platform_registration.clone(),
         }
     }
 

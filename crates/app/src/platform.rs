@@ -11,13 +11,18 @@
 
 use std::time::Duration;
 
-use immovr_core::model::{Client, ClientKind, DocumentKind, Id, Role};
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::{Client, ClientKind, DocumentKind, FlowKind, Id, Invoice, OperationCategory, Role};
+use immovr_core::ports::studio_timezone;
 use immovr_core::{Actor, DomainError, Result, Scope};
 use jiff::{SignedDuration, Timestamp};
+use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::App;
-use crate::ports::{FlowToSubmit, FlowUpdate, PlatformError, Transmission, Tx};
+use crate::ports::{
+    EReportRow, FlowToSubmit, FlowUpdate, LifecycleStatus, PaidStatus, PlatformError, Transmission, Tx, WrittenFlow,
+};
 use crate::support::audit;
 
 /// Transmissions sent at once.
@@ -90,15 +95,88 @@ impl App {
         attempted
     }
 
-    /// The flow of a transmission: the issued document as it was rendered.
+    /// The flow of a transmission: the issued document as it was rendered, or the message
+    /// written when it was queued.
     async fn flow_of(&self, t: &Transmission) -> Result<FlowToSubmit> {
-        let (doc, pdf) = self.documents().rendered(Scope::Staff, t.document_kind, t.document_id).await?;
+        let flow = |name: String, bytes: Vec<u8>, sha256: String| FlowToSubmit {
+            syntax: t.syntax.clone(),
+            rule: t.rule.clone(),
+            tracking_id: t.tracking_id.clone(),
+            name,
+            sha256,
+            bytes,
+        };
+        if let Some((name, xml)) = &t.file {
+            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(xml.as_bytes()));
+            return Ok(flow(name.clone(), xml.as_bytes().to_vec(), sha256));
+        }
+        let kind = match t.document_kind {
+            FlowKind::CreditNote => DocumentKind::CreditNote,
+            _ => DocumentKind::Invoice,
+        };
+        let (doc, pdf) = self.documents().rendered(Scope::Staff, kind, t.document_id).await?;
         let (bytes, sha256) = self.documents().load(&doc, &pdf.file).await?;
-        Ok(FlowToSubmit { tracking_id: t.tracking_id.clone(), name: pdf.file_name, sha256, bytes })
+        Ok(flow(pdf.file_name, bytes, sha256))
     }
 
-    /// Reads the platform's acknowledgements since the last ones read; how many concerned our
-    /// transmissions.
+    /// Queues the 212 Encaissée status of a payment, in the transaction that records it, when
+    /// the invoice went to the platform (a French company) and is for services on which VAT
+    /// is due when paid (no option for debits): the amount received per VAT rate.
+    pub(crate) async fn queue_paid_status(
+        &self,
+        tx: &mut dyn Tx,
+        now: Timestamp,
+        invoice: &Invoice,
+        (payment_id, paid_on, amount): (Id, jiff::civil::Date, Decimal),
+    ) -> Result<()> {
+        if self.platform.is_none() {
+            return Ok(());
+        }
+        let company = tx.company().await?;
+        let e = &company.einvoicing;
+        if e.vat_on_debits || e.category == OperationCategory::Goods {
+            return Ok(());
+        }
+        if !tx.transmitted(DocumentKind::Invoice, invoice.id).await? {
+            return Ok(());
+        }
+        let client = tx.client_now(invoice.client_id).await?;
+        let Some(siren) = client.siren.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(()) };
+        let by_rate: Vec<(Decimal, Decimal)> =
+            invoice.totals.per_rate.iter().map(|r| (r.rate, r.total_incl_vat)).collect();
+        // The platform refuses a tracking id over 36 characters.
+        let tracking_id: String = format!("212-{payment_id}-{}", invoice.number).chars().take(36).collect();
+        let status = PaidStatus {
+            message_id: tracking_id.clone(),
+            issued_at: now.to_zoned(studio_timezone()).datetime(),
+            invoice_number: invoice.number.clone(),
+            invoice_date: invoice.issue_date,
+            invoice_type: "380".into(),
+            paid_on,
+            amounts: split_by_rate(amount, &by_rate),
+            seller: company.clone(),
+            buyer_name: client.display_name().to_string(),
+            buyer_siren: siren.to_string(),
+            buyer_address: siren.to_string(),
+        };
+        let xml = self.reform.paid_status(&status);
+        let name = format!("{tracking_id}.xml");
+        let flow = WrittenFlow {
+            kind: FlowKind::Payment,
+            id: payment_id,
+            tracking_id: &tracking_id,
+            syntax: "CDAR",
+            rule: "B2B",
+            name: &name,
+            xml: &xml,
+        };
+        tx.queue_written_flow(&flow, now).await?;
+        let paid = LifecycleStatus { code: 212, reason: Some(amount.to_string()), source: "studio".into(), at: now };
+        tx.record_lifecycle(DocumentKind::Invoice, invoice.id, &paid).await
+    }
+
+    /// Reads the platform's acknowledgements since the last ones read, then the lifecycle
+    /// statuses received about our invoices; how many concerned our documents.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn follow_platform(&self) -> Result<usize> {
         let Some(platform) = &self.platform else { return Ok(0) };
@@ -114,6 +192,21 @@ impl App {
                 }
             }
             self.db.set_platform_cursor(last).await?;
+            if after.is_some_and(|a| a >= last) {
+                break;
+            }
+        }
+        // The statuses received about our invoices (the buyer's refusal…), the same way.
+        for _ in 0..20 {
+            let after = self.db.lifecycle_cursor().await?;
+            let (received, last) = platform.incoming_statuses(after).await.map_err(DomainError::internal)?;
+            let Some(last) = last else { break };
+            for s in &received {
+                if self.db.record_incoming_status(s).await? {
+                    known += 1;
+                }
+            }
+            self.db.set_lifecycle_cursor(last).await?;
             if after.is_some_and(|a| a >= last) {
                 break;
             }
@@ -136,6 +229,35 @@ impl App {
         self.db.transmission_of(kind, id).await
     }
 
+    /// A document's lifecycle (staff): deposited, rejected, paid… oldest first.
+    pub async fn lifecycle(&self, actor: &Actor, kind: DocumentKind, id: Id) -> Result<Vec<LifecycleStatus>> {
+        if actor.scope() != Scope::Staff {
+            return Err(DomainError::Forbidden { role: "staff" });
+        }
+        self.db.lifecycle(kind, id).await
+    }
+
+    /// The flows the platform has not accepted (yet), newest first (staff).
+    pub async fn unaccepted_transmissions(&self, actor: &Actor, list: &ListQuery) -> Result<Page<Transmission>> {
+        if actor.scope() != Scope::Staff {
+            return Err(DomainError::Forbidden { role: "staff" });
+        }
+        self.db.unaccepted_transmissions(list).await
+    }
+
+    /// The e-reporting reports made, newest first (staff).
+    pub async fn ereports(&self, actor: &Actor, list: &ListQuery) -> Result<Page<EReportRow>> {
+        if actor.scope() != Scope::Staff {
+            return Err(DomainError::Forbidden { role: "staff" });
+        }
+        self.db.ereports(list).await
+    }
+
+    /// Whether e-reporting is on: a platform and its registration number are configured.
+    pub fn ereporting_on(&self) -> bool {
+        self.platform.is_some() && self.platform_registration.is_some()
+    }
+
     /// When an invoice of the caller's was deposited on the platform, if it was.
     pub async fn invoice_deposited(&self, actor: &Actor, invoice_id: Id) -> Result<Option<Timestamp>> {
         // Read through the caller's scope first: a client learns nothing of another's invoice.
@@ -156,4 +278,21 @@ impl App {
         audit(tx.as_mut(), now, actor, "transmission.retried", ("transmission", id), json!({})).await?;
         tx.commit().await
     }
+}
+
+/// An amount received split over an invoice's VAT rates in proportion of each rate's total
+/// (VAT included); the last rate takes the rounding remainder, so the parts add up.
+pub fn split_by_rate(received: Decimal, totals_by_rate: &[(Decimal, Decimal)]) -> Vec<(Decimal, Decimal)> {
+    let whole: Decimal = totals_by_rate.iter().map(|(_, t)| *t).sum();
+    if whole.is_zero() {
+        return totals_by_rate.first().map(|(r, _)| vec![(*r, received)]).unwrap_or_default();
+    }
+    let mut out = Vec::with_capacity(totals_by_rate.len());
+    let mut left = received;
+    for (i, (rate, total)) in totals_by_rate.iter().enumerate() {
+        let part = if i + 1 == totals_by_rate.len() { left } else { (received * total / whole).round_dp(2) };
+        left -= part;
+        out.push((*rate, part));
+    }
+    out
 }

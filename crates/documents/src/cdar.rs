@@ -113,37 +113,3 @@ pub fn paid_xml(p: &Paid) -> String {
     );
     x
 }
-
-/// The amount received split over the invoice's VAT rates in proportion of each rate's total
-/// (VAT included); the last rate takes the rounding remainder, so the parts add up.
-pub fn split_by_rate(received: Decimal, totals_by_rate: &[(Decimal, Decimal)]) -> Vec<(Decimal, Decimal)> {
-    let whole: Decimal = totals_by_rate.iter().map(|(_, t)| *t).sum();
-    if whole.is_zero() || totals_by_rate.is_empty() {
-        return totals_by_rate.first().map(|(r, _)| vec![(*r, received)]).unwrap_or_default();
-    }
-    let mut out = Vec::with_capacity(totals_by_rate.len());
-    let mut left = received;
-    for (i, (rate, total)) in totals_by_rate.iter().enumerate() {
-        let part = if i + 1 == totals_by_rate.len() { left } else { (received * total / whole).round_dp(2) };
-        left -= part;
-        out.push((*rate, part));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn a_payment_is_split_over_the_rates_and_adds_up() {
-        let split = split_by_rate(d("100.00"), &[(d("20"), d("240.00")), (d("10"), d("110.00"))]);
-        assert_eq!(split, vec![(d("20"), d("68.57")), (d("10"), d("31.43"))]);
-        assert_eq!(split.iter().map(|(_, a)| *a).sum::<Decimal>(), d("100.00"));
-        assert_eq!(split_by_rate(d("50"), &[(d("20"), d("0"))]), vec![(d("20"), d("50"))]);
-    }
-}

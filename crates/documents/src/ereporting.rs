@@ -3,30 +3,12 @@
 //! aggregated payments) over a reporting period, day by day and VAT rate by VAT rate, sent
 //! through its approved platform (PA), which forwards them to the tax administration.
 
+pub use immovr_app::ports::{RatePart, ReportDay as Day};
 use immovr_core::model::CompanySettings;
 use jiff::civil::{Date, DateTime};
 use rust_decimal::Decimal;
 
 use crate::facturx::{amount, esc, number};
-
-/// One VAT rate's part of a day.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RatePart {
-    pub rate: Decimal,
-    /// Sales: the amount before VAT; payments: the amount received (VAT included).
-    pub base: Decimal,
-    /// Sales: the VAT; payments: unused (zero).
-    pub tax: Decimal,
-}
-
-/// One day's sales (invoices less credit notes) or payments.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Day {
-    pub date: Date,
-    /// Documents counted in the day (sales).
-    pub count: i64,
-    pub parts: Vec<RatePart>,
-}
 
 /// What a report carries.
 pub enum Content<'a> {
@@ -131,4 +113,43 @@ pub fn report_xml(r: &Report) -> String {
     }
     x.push_str("</Report>\n");
     x
+}
+
+/// The reform's messages, as the application asks for them.
+pub struct Reform;
+
+impl immovr_app::ports::ReformWriter for Reform {
+    fn paid_status(&self, s: &immovr_app::ports::PaidStatus) -> String {
+        crate::cdar::paid_xml(&crate::cdar::Paid {
+            message_id: &s.message_id,
+            issued_at: s.issued_at,
+            invoice_number: &s.invoice_number,
+            invoice_date: s.invoice_date,
+            invoice_type: &s.invoice_type,
+            paid_on: s.paid_on,
+            amounts: &s.amounts,
+            seller: &s.seller,
+            buyer_name: &s.buyer_name,
+            buyer_siren: &s.buyer_siren,
+            buyer_address: &s.buyer_address,
+        })
+    }
+
+    fn ereport(&self, r: &immovr_app::ports::EReport) -> String {
+        let content = match r.kind {
+            immovr_core::model::ReportKind::Sales => {
+                Content::Sales { days: &r.days, category: &r.category, on_receipts: r.on_receipts }
+            }
+            immovr_core::model::ReportKind::Payments => Content::Payments { days: &r.days },
+        };
+        report_xml(&Report {
+            id: &r.id,
+            issued_at: r.issued_at,
+            platform_id: &r.platform_id,
+            platform_name: &r.platform_name,
+            seller: &r.seller,
+            period: r.period,
+            content,
+        })
+    }
 }

@@ -21,4 +21,5 @@ mod texts;
 mod withdrawal;
 pub mod xmp;
 
+pub use ereporting::Reform;
 pub use render::{Logo, RenderError, Renderer};

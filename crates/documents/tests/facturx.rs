@@ -128,6 +128,7 @@ fn the_reform_fields_follow_the_client_and_the_settings() {
         category: OperationCategory::Mixed,
         vat_on_debits: true,
         electronic_address: Some("732829320_FACTURES".into()),
+        ..EInvoicing::default()
     };
     let seller = CompanySettings { einvoicing, ..company() };
     let x = xml_for(&seller, Kind::Invoice, &business, &lines, "0");

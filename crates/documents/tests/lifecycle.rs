@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use immovr_documents::cdar::{Paid, paid_xml, split_by_rate};
+use immovr_app::platform::split_by_rate;
+use immovr_documents::cdar::{Paid, paid_xml};
 use immovr_documents::samples::{company, d};
 use jiff::civil::{Date, DateTime};
 
@@ -103,6 +104,14 @@ mod ereporting {
         validate("empty", &report(Content::Sales { days: &[], category: "TPS1", on_receipts: false }));
         validate("empty-payments", &report(Content::Payments { days: &[] }));
     }
+}
+
+#[test]
+fn a_payment_is_split_over_the_rates_and_adds_up() {
+    let split = split_by_rate(d("100.00"), &[(d("20"), d("240.00")), (d("10"), d("110.00"))]);
+    assert_eq!(split, vec![(d("20"), d("68.57")), (d("10"), d("31.43"))]);
+    assert_eq!(split.iter().map(|(_, a)| *a).sum::<rust_decimal::Decimal>(), d("100.00"));
+    assert_eq!(split_by_rate(d("50"), &[(d("20"), d("0"))]), vec![(d("20"), d("50"))]);
 }
 
 #[test]

@@ -74,6 +74,9 @@ pub struct Config {
     /// A secret the platform's webhook calls carry (`/api/v1/platform/webhook/<secret>`); unset:
     /// no webhook, the worker searches the platform's updates every minute.
     pub platform_webhook_secret: Option<String>,
+    /// The platform's registration number with the tax administration (its "matricule", four
+    /// characters): e-reporting reports name their sender by it. Unset: no e-reporting.
+    pub platform_registration: Option<String>,
     /// Retention (applied daily, `immovr retention` lists it): a prospect without an accepted
     /// quote is erased this many months after its last contact …
     pub retention_prospect_months: i64,
@@ -119,6 +122,7 @@ impl Default for Config {
             platform_client_id: None,
             platform_client_secret: None,
             platform_webhook_secret: None,
+            platform_registration: None,
             retention_prospect_months: 36,
             retention_client_months: 36,
             retention_accounting_years: 10,
@@ -156,6 +160,7 @@ const ENV_SETTINGS: &[&str] = &[
     "platform_client_id",
     "platform_client_secret",
     "platform_webhook_secret",
+    "platform_registration",
     "retention_prospect_months",
     "retention_client_months",
     "retention_accounting_years",

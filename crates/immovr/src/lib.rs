@@ -57,6 +57,8 @@ pub async fn application(
         clock,
         session_hours: config.session_hours,
         platform: platform(config)?,
+        reform: Arc::new(immovr_documents::Reform),
+        platform_registration: config.platform_registration.clone().filter(|r| !r.trim().is_empty()),
     }));
     if let Some(company) = &config.company {
         app.set_company(&Actor::system(), company.clone()).await?;

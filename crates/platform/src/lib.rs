@@ -6,11 +6,13 @@
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use immovr_app::ports::{FlowAck, FlowToSubmit, FlowUpdate, InvoicePlatform, PlatformError};
+use immovr_app::ports::{FlowAck, FlowToSubmit, FlowUpdate, IncomingStatus, InvoicePlatform, PlatformError};
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
+
+pub mod cdar;
 
 /// How the platform is reached.
 #[derive(Debug, Clone)]
@@ -186,18 +188,23 @@ fn error_of(status: StatusCode, body: &[u8]) -> PlatformError {
 
 /// The multipart body of a flow: `flowInfo` (JSON) then the file.
 fn flow_body(flow: &FlowToSubmit, boundary: &str) -> Vec<u8> {
-    let info = json!({
+    let mut info = json!({
         "trackingId": flow.tracking_id,
         "name": flow.name,
-        "processingRule": "B2B",
-        "flowSyntax": "Factur-X",
-        "flowProfile": "CIUS",
+        "processingRule": flow.rule,
+        "flowSyntax": flow.syntax,
         "sha256": flow.sha256,
     });
+    // A profile only for invoices: Factur-X EN 16931 is the CIUS.
+    let pdf = flow.syntax == "Factur-X";
+    if pdf {
+        info["flowProfile"] = json!("CIUS");
+    }
+    let content_type = if pdf { "application/pdf" } else { "application/xml" };
     let name: String = flow.name.chars().filter(|c| *c != '"' && !c.is_control()).collect();
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"flowInfo\"\r\nContent-Type: application/json\r\n\r\n{info}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(&flow.bytes);
@@ -248,6 +255,40 @@ impl InvoicePlatform for FlowService {
         let mut updates: Vec<FlowUpdate> = found.results.into_iter().map(update_of).collect();
         updates.sort_by_key(|u| u.updated_at);
         Ok(updates)
+    }
+
+    async fn incoming_statuses(
+        &self,
+        after: Option<Timestamp>,
+    ) -> Result<(Vec<IncomingStatus>, Option<Timestamp>), PlatformError> {
+        let after = after.unwrap_or(Timestamp::UNIX_EPOCH);
+        let body = json!({"limit": 100, "where": {"updatedAfter": after.to_string(), "flowDirection": ["In"],
+            "flowType": ["CustomerInvoiceLC"]}});
+        let found = self.search(&body).await?;
+        let last = found.results.iter().map(|f| f.updated_at).max();
+        let mut statuses = Vec::with_capacity(found.results.len());
+        for f in found.results {
+            let url = format!("{}?docType=Original", self.url(&format!("/v1/flows/{}", f.flow_id)));
+            let r = self.send(|token| self.http.get(&url).bearer_auth(token)).await?;
+            let status = r.status();
+            let bytes = r.bytes().await.map_err(unavailable)?;
+            if !status.is_success() {
+                return Err(error_of(status, &bytes));
+            }
+            match cdar::read(&bytes) {
+                Ok(s) => statuses.push(IncomingStatus {
+                    invoice_number: s.invoice_number,
+                    code: s.code,
+                    reason: s.reason,
+                    source: s.source,
+                    updated_at: f.updated_at,
+                }),
+                // Not ours to fix: noted, and the cursor moves past it.
+                Err(e) => tracing::warn!(flow_id = %f.flow_id, error = %e, "an unreadable lifecycle message"),
+            }
+        }
+        statuses.sort_by_key(|s| s.updated_at);
+        Ok((statuses, last))
     }
 
     fn read_callback(&self, body: &[u8]) -> Result<FlowUpdate, String> {
@@ -321,6 +362,8 @@ mod tests {
     #[test]
     fn a_flow_goes_as_two_parts_its_information_then_the_file() {
         let flow = FlowToSubmit {
+            syntax: "Factur-X".into(),
+            rule: "B2B".into(),
             tracking_id: "F-2027-0001".into(),
             name: "Facture \"F-2027-0001\".pdf".into(),
             sha256: "ab".repeat(32),

@@ -2,10 +2,15 @@
 //! the worker, and what the platform said of them.
 
 use async_trait::async_trait;
-use immovr_app::ports::{FlowAck, FlowUpdate, Transmission, TransmissionRepo, Transmissions};
+use immovr_app::ports::{
+    EReportRow, EReportSources, FlowAck, FlowUpdate, IncomingStatus, LifecycleStatus, Transmission, TransmissionRepo,
+    Transmissions, WrittenFlow,
+};
 use immovr_core::Result;
-use immovr_core::model::{DocumentKind, Id};
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::{DocumentKind, FlowKind, Id, ReportKind};
 use jiff::Timestamp;
+use jiff::civil::Date;
 
 use crate::db::{Row, args};
 use crate::{SqlStore, SqlTx};
@@ -13,8 +18,14 @@ use crate::{SqlStore, SqlTx};
 fn transmission_from_row(r: &Row) -> Result<Transmission> {
     Ok(Transmission {
         id: r.i64("id")?,
-        document_kind: DocumentKind::parse(&r.text("document_kind")?)?,
+        document_kind: FlowKind::parse(&r.text("document_kind")?)?,
         document_id: r.i64("document_id")?,
+        syntax: r.text("flow_syntax")?,
+        rule: r.text("processing_rule")?,
+        file: match (r.opt_text("file_name")?, r.opt_text("payload")?) {
+            (Some(name), Some(xml)) => Some((name, xml)),
+            _ => None,
+        },
         tracking_id: r.text("tracking_id")?,
         status: r.text("status")?,
         attempts: r.i64("attempts")?,
@@ -91,6 +102,7 @@ impl Transmissions for SqlStore {
             FlowAck::Error => "rejected",
         };
         let reason: Option<String> = update.reason.as_ref().map(|r| r.chars().take(2000).collect());
+        let (code, reason_kept) = if status == "deposited" { (200, None) } else { (213, reason.clone()) };
         let mut tx = self.db.write().await?;
         // By the flow id the submission gave back, or by tracking id (our document number)
         // while the submission's answer is not recorded yet. Deposited and rejected are final; a
@@ -103,8 +115,118 @@ impl Transmissions for SqlStore {
                 args![update.tracking_id.clone(), &update.flow_id, status, reason, at],
             )
             .await?;
+        if changed > 0 {
+            // An invoice's or a credit note's lifecycle: 200 Déposée or 213 Rejetée.
+            tx.exec(
+                "INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at) \
+                 SELECT document_kind, document_id, $2, $3, 'platform', $4 FROM platform_flows \
+                 WHERE flow_id = $1 AND document_kind IN ('invoice', 'credit_note')",
+                args![&update.flow_id, code, reason_kept, at],
+            )
+            .await?;
+        }
         self.commit(tx).await?;
         Ok(changed > 0)
+    }
+
+    async fn unaccepted_transmissions(&self, list: &ListQuery) -> Result<Page<Transmission>> {
+        list.check(&[])?;
+        let size = list.page_size();
+        let after = if list.after.is_some() { " AND id < $2" } else { "" };
+        let sql = format!("SELECT * FROM platform_flows WHERE status <> 'deposited'{after} ORDER BY id DESC LIMIT $1");
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&sql, paging(size, list.after)).await?;
+        let items = rows.iter().map(transmission_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, size, |t| t.id))
+    }
+
+    async fn lifecycle(&self, kind: DocumentKind, document_id: Id) -> Result<Vec<LifecycleStatus>> {
+        let mut tx = self.db.read().await?;
+        // A document's few statuses (one per event of its life): not a list to page.
+        let rows = tx
+            .all(
+                "SELECT code, reason, source, at FROM lifecycle_statuses WHERE document_kind = $1 AND document_id = $2 \
+                 ORDER BY id",
+                args![kind.as_str(), document_id],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LifecycleStatus {
+                    code: r.i64("code")?,
+                    reason: r.opt_text("reason")?,
+                    source: r.text("source")?,
+                    at: r.ts("at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn ereports(&self, list: &ListQuery) -> Result<Page<EReportRow>> {
+        list.check(&[])?;
+        let size = list.page_size();
+        let after = if list.after.is_some() { " WHERE id < $2" } else { "" };
+        let sql = format!("SELECT * FROM ereports{after} ORDER BY id DESC LIMIT $1");
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&sql, paging(size, list.after)).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(EReportRow {
+                    id: r.i64("id")?,
+                    report: ReportKind::parse(&r.text("report")?)?,
+                    period_start: r.date("period_start")?,
+                    period_end: r.date("period_end")?,
+                    days: r.i64("days")?,
+                    total: r.dec("total")?,
+                    created_at: r.ts("created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, size, |r| r.id))
+    }
+
+    async fn ereport_made(&self, kind: ReportKind, period_start: Date) -> Result<bool> {
+        let mut tx = self.db.read().await?;
+        let r = tx
+            .opt("SELECT id FROM ereports WHERE report = $1 AND period_start = $2", args![kind.as_str(), period_start])
+            .await?;
+        Ok(r.is_some())
+    }
+
+    async fn ereport_sources(&self, from: Date, to: Date) -> Result<EReportSources> {
+        // One period of one studio's sales to private persons: bounded by the period.
+        let mut tx = self.db.read_long().await?;
+        let person = "SELECT id FROM clients WHERE kind = 'person'";
+        let invoices = tx
+            .all(
+                &format!("SELECT id FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 AND client_id IN ({person}) ORDER BY id"),
+                args![from, to],
+            )
+            .await?;
+        let credit_notes = tx
+            .all(
+                &format!("SELECT id FROM credit_notes WHERE issue_date >= $1 AND issue_date <= $2 AND client_id IN ({person}) ORDER BY id"),
+                args![from, to],
+            )
+            .await?;
+        let payments = tx
+            .all(
+                &format!(
+                    "SELECT p.invoice_id, p.date, p.amount FROM payments p JOIN invoices i ON i.id = p.invoice_id \
+                     WHERE p.date >= $1 AND p.date <= $2 AND i.client_id IN ({person}) ORDER BY p.id"
+                ),
+                args![from, to],
+            )
+            .await?;
+        Ok(EReportSources {
+            invoices: invoices.iter().map(|r| r.i64("id")).collect::<Result<_>>()?,
+            credit_notes: credit_notes.iter().map(|r| r.i64("id")).collect::<Result<_>>()?,
+            payments: payments
+                .iter()
+                .map(|r| Ok((r.i64("invoice_id")?, r.date("date")?, r.dec("amount")?)))
+                .collect::<Result<_>>()?,
+        })
     }
 
     async fn transmission_of(&self, kind: DocumentKind, document_id: Id) -> Result<Option<Transmission>> {
@@ -118,20 +240,43 @@ impl Transmissions for SqlStore {
         row.as_ref().map(transmission_from_row).transpose()
     }
 
+    async fn record_incoming_status(&self, s: &IncomingStatus) -> Result<bool> {
+        let reason: Option<String> = s.reason.as_ref().map(|r| r.chars().take(2000).collect());
+        let mut tx = self.db.write().await?;
+        // The invoice or the credit note of that number; once (a status read again by an
+        // overlapping search is not added twice).
+        let mut added = 0;
+        for (kind, table) in [("invoice", "invoices"), ("credit_note", "credit_notes")] {
+            added += tx
+                .exec(
+                    &format!(
+                        "INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at) \
+                         SELECT $1, d.id, $3, $4, $5, $6 FROM {table} d WHERE d.number = $2 AND NOT EXISTS \
+                         (SELECT id FROM lifecycle_statuses l WHERE l.document_kind = $1 AND l.document_id = d.id \
+                         AND l.code = $3 AND l.at = $6)"
+                    ),
+                    args![kind, &s.invoice_number, s.code, reason.clone(), s.source.as_str(), s.updated_at],
+                )
+                .await?;
+        }
+        self.commit(tx).await?;
+        Ok(added > 0)
+    }
+
+    async fn lifecycle_cursor(&self) -> Result<Option<Timestamp>> {
+        self.cursor(LIFECYCLE_CURSOR).await
+    }
+
+    async fn set_lifecycle_cursor(&self, at: Timestamp) -> Result<()> {
+        self.set_cursor(LIFECYCLE_CURSOR, at).await
+    }
+
     async fn platform_cursor(&self) -> Result<Option<Timestamp>> {
-        let mut tx = self.db.read().await?;
-        let row = tx.opt("SELECT value FROM settings WHERE key = $1", args![CURSOR]).await?;
-        Ok(row.map(|r| r.text("value")).transpose()?.and_then(|v| v.parse().ok()))
+        self.cursor(CURSOR).await
     }
 
     async fn set_platform_cursor(&self, at: Timestamp) -> Result<()> {
-        let mut tx = self.db.write().await?;
-        tx.exec(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            args![CURSOR, at.to_string()],
-        )
-        .await?;
-        self.commit(tx).await
+        self.set_cursor(CURSOR, at).await
     }
 
     async fn retry_transmission(&self, id: Id, at: Timestamp) -> Result<bool> {
@@ -148,8 +293,37 @@ impl Transmissions for SqlStore {
     }
 }
 
+/// A page's arguments: one row more than its size (it says there is a next page), and where it
+/// starts.
+fn paging(size: i64, after: Option<Id>) -> Vec<crate::db::V> {
+    match after {
+        Some(after) => args![size + 1, after],
+        None => args![size + 1],
+    }
+}
+
 /// The `settings` row of the platform's last update read.
 const CURSOR: &str = "platform.updated_after";
+/// The `settings` row of the last received lifecycle status read.
+const LIFECYCLE_CURSOR: &str = "platform.lifecycle_after";
+
+impl SqlStore {
+    async fn cursor(&self, key: &str) -> Result<Option<Timestamp>> {
+        let mut tx = self.db.read().await?;
+        let row = tx.opt("SELECT value FROM settings WHERE key = $1", args![key]).await?;
+        Ok(row.map(|r| r.text("value")).transpose()?.and_then(|v| v.parse().ok()))
+    }
+
+    async fn set_cursor(&self, key: &str, at: Timestamp) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        tx.exec(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            args![key, at.to_string()],
+        )
+        .await?;
+        self.commit(tx).await
+    }
+}
 
 #[async_trait]
 impl TransmissionRepo for SqlTx {
@@ -168,5 +342,52 @@ impl TransmissionRepo for SqlTx {
             )
             .await?;
         Ok(())
+    }
+
+    async fn queue_written_flow(&mut self, f: &WrittenFlow<'_>, at: Timestamp) -> Result<bool> {
+        let added = self
+            .tx
+            .exec(
+                "INSERT INTO platform_flows (document_kind, document_id, tracking_id, status, next_attempt_at, created_at, \
+                 updated_at, flow_syntax, processing_rule, file_name, payload) \
+                 VALUES ($1, $2, $3, 'queued', $4, $4, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                args![f.kind.as_str(), f.id, f.tracking_id, at, f.syntax, f.rule, f.name, f.xml],
+            )
+            .await?;
+        Ok(added > 0)
+    }
+
+    async fn record_lifecycle(&mut self, kind: DocumentKind, id: Id, s: &LifecycleStatus) -> Result<()> {
+        self.tx
+            .exec(
+                "INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                args![kind.as_str(), id, s.code, s.reason.clone(), s.source.as_str(), s.at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_ereport(&mut self, row: &EReportRow) -> Result<Option<Id>> {
+        let r = self
+            .tx
+            .opt(
+                "INSERT INTO ereports (report, period_start, period_end, days, total, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (report, period_start) DO NOTHING RETURNING id",
+                args![row.report.as_str(), row.period_start, row.period_end, row.days, row.total, row.created_at],
+            )
+            .await?;
+        r.map(|r| r.i64("id")).transpose()
+    }
+
+    async fn transmitted(&mut self, kind: DocumentKind, id: Id) -> Result<bool> {
+        let r = self
+            .tx
+            .opt(
+                "SELECT id FROM platform_flows WHERE document_kind = $1 AND document_id = $2",
+                args![kind.as_str(), id],
+            )
+            .await?;
+        Ok(r.is_some())
     }
 }

@@ -53,6 +53,21 @@ fn normalize(expr: &str) -> String {
 /// The quoted values of a CHECK's list: `kind IN ('a', 'b')` or `kind = ANY (ARRAY['a'::text, …])`.
 fn check_values(def: &str) -> Option<(String, BTreeSet<String>)> {
     let body = def.trim_start_matches("CHECK").trim();
+    // Only the CHECK's own parenthesised expression: a column defined after it (with a quoted
+    // DEFAULT) is not part of it.
+    let mut depth = 0;
+    let end = body
+        .char_indices()
+        .find(|&(_, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && c == ')'
+        })
+        .map_or(body.len(), |(i, _)| i + 1);
+    let body = &body[..end];
     let column: String =
         body.trim_start_matches('(').chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     if column.is_empty() {

@@ -18,6 +18,73 @@ use sha2::{Digest, Sha256};
 pub const CLIENT_ID: &str = "immovr-studio";
 pub const CLIENT_SECRET: &str = "a-test-client-secret";
 
+/// What the Flow Service's OpenAPI document (XP Z12-013 Annex A, 1.1.0: `FlowInfo`,
+/// `NotOnlyUuid`, `ProcessingRule`, `FlowSyntax`, `FlowProfile`) allows in a submission's
+/// `flowInfo`; the first breach, if any. A request that does not conform is answered 400.
+pub fn flow_info_breach(info: &Value) -> Option<String> {
+    let Some(obj) = info.as_object() else { return Some("flowInfo: not an object".into()) };
+    let known = ["trackingId", "name", "processingRule", "flowSyntax", "flowProfile", "sha256"];
+    let one_of = |field: &str, allowed: &[&str]| match info.get(field) {
+        None => None,
+        Some(Value::String(v)) if allowed.contains(&v.as_str()) => None,
+        Some(v) => Some(format!("{field}: {v} is not one of {allowed:?}")),
+    };
+    let at_most = |field: &str, n: usize| match info.get(field) {
+        None => None,
+        Some(Value::String(v)) if v.chars().count() <= n => None,
+        Some(v) => Some(format!("{field}: {v} is not a string of at most {n} characters")),
+    };
+    if !obj.contains_key("flowSyntax") {
+        return Some("flowSyntax: required".into());
+    }
+    obj.keys()
+        .find(|k| !known.contains(&k.as_str()))
+        .map(|k| format!("{k}: not a FlowInfo property"))
+        .or_else(|| at_most("trackingId", 36))
+        .or_else(|| at_most("name", 255))
+        .or_else(|| one_of("processingRule", &["B2B", "B2BInt", "B2C", "OutOfScope", "ArchiveOnly", "NotApplicable"]))
+        .or_else(|| one_of("flowSyntax", &["CII", "UBL", "Factur-X", "CDAR", "FRR"]))
+        .or_else(|| one_of("flowProfile", &["Basic", "CIUS", "Extended-CTC-FR"]))
+        .or_else(|| match info.get("sha256") {
+            None => None,
+            Some(Value::String(h))
+                if h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+            {
+                None
+            }
+            Some(v) => Some(format!("sha256: {v} does not match ^[a-f0-9]{{64}}$")),
+        })
+}
+
+/// The same for a search (`SearchFlowParams`): `where` required, `limit` at most 100, the
+/// filters' values from their enumerations.
+pub fn search_breach(q: &Value) -> Option<String> {
+    let w = match q.get("where") {
+        Some(Value::Object(w)) if !w.is_empty() => w,
+        _ => return Some("where: required, with at least one criterion".into()),
+    };
+    if q.get("limit").is_some_and(|l| l.as_u64().is_none_or(|l| l > 100)) {
+        return Some("limit: an integer of at most 100".into());
+    }
+    let known =
+        ["updatedAfter", "updatedBefore", "processingRule", "flowType", "flowDirection", "trackingId", "ackStatus"];
+    if let Some(k) = w.keys().find(|k| !known.contains(&k.as_str())) {
+        return Some(format!("where.{k}: not a criterion"));
+    }
+    for time in ["updatedAfter", "updatedBefore"] {
+        if let Some(v) = w.get(time)
+            && v.as_str().and_then(|t| t.parse::<Timestamp>().ok()).is_none()
+        {
+            return Some(format!("where.{time}: {v} is not a date-time"));
+        }
+    }
+    match w.get("flowDirection") {
+        Some(Value::Array(d)) if d.iter().all(|d| d == "In" || d == "Out") => None,
+        None => None,
+        Some(v) => Some(format!("where.flowDirection: {v} is not an array of In/Out")),
+    }
+}
+
 /// A flow the platform received.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -27,16 +94,22 @@ pub struct Flow {
     pub updated_at: Timestamp,
     /// `Pending`, `Ok` or `Error`, with (code, message) reasons.
     pub ack: (String, Vec<(String, String)>),
+    /// `Out` (sent by the studio) or `In` (a lifecycle message about one of its invoices).
+    pub direction: &'static str,
 }
 
 #[derive(Default)]
 struct Platform {
     flows: Vec<Flow>,
     tokens: Vec<String>,
-    /// The next submissions answered 503.
+    /// The next submissions answered 503 (or 429 when `throttled`).
     unavailable: usize,
+    throttled: bool,
     /// Submissions received (refused ones included).
     submissions: usize,
+    /// The next accepted submissions' answers are lost (a 503 after the flow is kept): the
+    /// client does not know it was sent.
+    lose_answers: usize,
     last_update: Option<Timestamp>,
 }
 
@@ -63,6 +136,15 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(json!({"errorCode": code, "errorMessage": message}))).into_response()
 }
 
+fn flow_type(f: &Flow) -> &'static str {
+    match f.info["flowSyntax"].as_str() {
+        Some("CDAR") => "CustomerInvoiceLC",
+        Some("FRR") if f.bytes.windows(14).any(|w| w == b"<PaymentsRepor") => "AggregatedCustomerPaymentReport",
+        Some("FRR") => "AggregatedCustomerTransactionReport",
+        _ => "CustomerInvoice",
+    }
+}
+
 fn flow_json(f: &Flow) -> Value {
     let details: Vec<Value> = f
         .ack
@@ -79,9 +161,9 @@ fn flow_json(f: &Flow) -> Value {
         "trackingId": f.info["trackingId"],
         "submittedAt": f.updated_at.to_string(),
         "updatedAt": f.updated_at.to_string(),
-        "flowType": "CustomerInvoice",
+        "flowType": flow_type(f),
         "processingRule": f.info["processingRule"],
-        "flowDirection": "Out",
+        "flowDirection": f.direction,
         "flowSyntax": f.info["flowSyntax"],
         "acknowledgement": ack,
     })
@@ -116,6 +198,9 @@ async fn submit(State(state): State<Arc<Mutex<Platform>>>, headers: HeaderMap, m
         s.submissions += 1;
         if s.unavailable > 0 {
             s.unavailable -= 1;
+            if s.throttled {
+                return error(StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS", "slow down for the test");
+            }
             return error(StatusCode::SERVICE_UNAVAILABLE, "RESOURCE_ERROR", "down for the test");
         }
     }
@@ -130,6 +215,9 @@ async fn submit(State(state): State<Arc<Mutex<Platform>>>, headers: HeaderMap, m
     let (Some(info), Some(bytes)) = (info, file) else {
         return error(StatusCode::BAD_REQUEST, "MISSING_REQUIRED_FIELD", "flowInfo and file");
     };
+    if let Some(breach) = flow_info_breach(&info) {
+        return error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &breach);
+    }
     if info["sha256"].as_str() != Some(hex::encode(Sha256::digest(&bytes)).as_str()) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "ChecksumMismatch", "the file is not the one announced");
     }
@@ -144,9 +232,14 @@ async fn submit(State(state): State<Arc<Mutex<Platform>>>, headers: HeaderMap, m
         bytes,
         updated_at,
         ack: ("Pending".into(), vec![]),
+        direction: "Out",
     };
     let answer = json!({"flowId": flow.flow_id, "submittedAt": updated_at.to_string(), "trackingId": flow.info["trackingId"], "flowSyntax": flow.info["flowSyntax"]});
     s.flows.push(flow);
+    if s.lose_answers > 0 {
+        s.lose_answers -= 1;
+        return error(StatusCode::SERVICE_UNAVAILABLE, "RESOURCE_ERROR", "the answer was lost");
+    }
     (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
 }
 
@@ -159,6 +252,9 @@ async fn search(
     if !authorised(&s, &headers) {
         return error(StatusCode::UNAUTHORIZED, "MISSING_TOKEN", "");
     }
+    if let Some(breach) = search_breach(&q) {
+        return error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &breach);
+    }
     let w = &q["where"];
     let after: Option<Timestamp> = w["updatedAfter"].as_str().and_then(|t| t.parse().ok());
     let limit = q["limit"].as_u64().unwrap_or(25).min(100) as usize;
@@ -167,10 +263,53 @@ async fn search(
         .iter()
         .filter(|f| after.is_none_or(|a| f.updated_at > a))
         .filter(|f| w["trackingId"].is_null() || f.info["trackingId"] == w["trackingId"])
+        .filter(|f| w["flowDirection"].as_array().is_none_or(|d| d.iter().any(|d| d == f.direction)))
+        .filter(|f| w["flowType"].as_array().is_none_or(|t| t.iter().any(|t| t == flow_type(f))))
         .collect();
     found.sort_by_key(|f| f.updated_at);
     let results: Vec<Value> = found.into_iter().take(limit).map(flow_json).collect();
     axum::Json(json!({"limit": limit, "filters": w, "results": results})).into_response()
+}
+
+/// `GET /v1/flows/{flowId}`: the flow's metadata, or its file (`docType=Original`).
+async fn get_flow(
+    State(state): State<Arc<Mutex<Platform>>>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let s = state.lock().unwrap();
+    if !authorised(&s, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "MISSING_TOKEN", "");
+    }
+    let Some(f) = s.flows.iter().find(|f| f.flow_id == id) else {
+        return error(StatusCode::NOT_FOUND, "MISSING_RESOURCE", "no such flow");
+    };
+    match q.get("docType").map(String::as_str) {
+        None | Some("Metadata") => axum::Json(flow_json(f)).into_response(),
+        Some("Original") => ([("content-type", "application/xml")], f.bytes.clone()).into_response(),
+        Some(other) => error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &format!("docType {other}")),
+    }
+}
+
+/// A buyer's lifecycle message about an invoice (CDAR, French profile): its status and reason.
+pub fn buyer_status(invoice_number: &str, invoice_date: &str, code: u32, reason: (&str, &str)) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossDomainAcknowledgementAndResponse xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100" xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100">
+<rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>REGULATED</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn.cpro.gouv.fr:1p0:CDV:invoice</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
+<rsm:ExchangedDocument><ram:ID>LC-{invoice_number}-{code}</ram:ID><ram:IssueDateTime><udt:DateTimeString format="204">20260616090000</udt:DateTimeString></ram:IssueDateTime>
+<ram:SenderTradeParty><ram:RoleCode>BY</ram:RoleCode></ram:SenderTradeParty>
+<ram:IssuerTradeParty><ram:GlobalID schemeID="0002">123456782</ram:GlobalID><ram:Name>Acheteur</ram:Name><ram:RoleCode>BY</ram:RoleCode></ram:IssuerTradeParty>
+<ram:RecipientTradeParty><ram:GlobalID schemeID="0002">000000000</ram:GlobalID><ram:Name>Virtuelli</ram:Name><ram:RoleCode>SE</ram:RoleCode><ram:URIUniversalCommunication><ram:URIID schemeID="0225">000000000</ram:URIID></ram:URIUniversalCommunication></ram:RecipientTradeParty></rsm:ExchangedDocument>
+<rsm:AcknowledgementDocument><ram:MultipleReferencesIndicator><udt:Indicator>false</udt:Indicator></ram:MultipleReferencesIndicator><ram:TypeCode>23</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">20260616090000</udt:DateTimeString></ram:IssueDateTime>
+<ram:ReferenceReferencedDocument><ram:IssuerAssignedID>{invoice_number}</ram:IssuerAssignedID><ram:TypeCode>380</ram:TypeCode><ram:FormattedIssueDateTime><qdt:DateTimeString format="102">{invoice_date}</qdt:DateTimeString></ram:FormattedIssueDateTime>
+<ram:ProcessConditionCode>{code}</ram:ProcessConditionCode><ram:ProcessCondition>Refusée</ram:ProcessCondition><ram:IssuerTradeParty><ram:GlobalID schemeID="0002">000000000</ram:GlobalID></ram:IssuerTradeParty>
+<ram:SpecifiedDocumentStatus><ram:ReasonCode>{}</ram:ReasonCode><ram:Reason>{}</ram:Reason><ram:SequenceNumeric>1</ram:SequenceNumeric></ram:SpecifiedDocumentStatus></ram:ReferenceReferencedDocument></rsm:AcknowledgementDocument>
+</rsm:CrossDomainAcknowledgementAndResponse>
+"#,
+        reason.0, reason.1
+    )
 }
 
 impl FakePlatform {
@@ -180,6 +319,7 @@ impl FakePlatform {
             .route("/oauth/token", post(token))
             .route("/flow-service/v1/flows", post(submit))
             .route("/flow-service/v1/flows/search", post(search))
+            .route("/flow-service/v1/flows/{flow_id}", axum::routing::get(get_flow))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -195,11 +335,24 @@ impl FakePlatform {
 
     /// The next `n` submissions are answered 503.
     pub fn fail_next(&self, n: usize) {
-        self.state.lock().unwrap().unavailable = n;
+        let mut s = self.state.lock().unwrap();
+        (s.unavailable, s.throttled) = (n, false);
     }
 
+    /// The next `n` accepted submissions' answers are lost.
+    pub fn lose_answers_next(&self, n: usize) {
+        self.state.lock().unwrap().lose_answers = n;
+    }
+
+    /// The next `n` submissions are answered 429 (a rate limit).
+    pub fn throttle_next(&self, n: usize) {
+        let mut s = self.state.lock().unwrap();
+        (s.unavailable, s.throttled) = (n, true);
+    }
+
+    /// The flows the studio sent.
     pub fn flows(&self) -> Vec<Flow> {
-        self.state.lock().unwrap().flows.clone()
+        self.state.lock().unwrap().flows.iter().filter(|f| f.direction == "Out").cloned().collect()
     }
 
     /// Submissions received, refused ones included.
@@ -218,6 +371,16 @@ impl FakePlatform {
             Some((code, message)) => ("Error".into(), vec![(code.into(), message.into())]),
         };
         f.clone()
+    }
+
+    /// A lifecycle message received for the studio (an incoming CDAR flow).
+    pub fn receive(&self, cdar: &str) {
+        let mut s = self.state.lock().unwrap();
+        let updated_at = s.tick();
+        let flow_id = format!("flow-{}", s.flows.len() + 1);
+        let info = json!({"trackingId": format!("in-{flow_id}"), "flowSyntax": "CDAR", "processingRule": "B2B"});
+        let ack = ("Ok".into(), vec![]);
+        s.flows.push(Flow { flow_id, info, bytes: cdar.as_bytes().to_vec(), updated_at, ack, direction: "In" });
     }
 
     /// A flow as the platform's webhook posts it.

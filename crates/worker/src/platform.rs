@@ -1,6 +1,7 @@
 //! The transmission worker: submits the invoices and credit notes queued for the studio's
 //! approved platform (PA) as soon as they commit, and reads the platform's acknowledgements
-//! every minute (see `immovr_app::platform`). Idle when no platform is configured.
+//! every minute, and makes each ended period's e-reporting (see `immovr_app::platform` and
+//! `immovr_app::ereporting`). Idle when no platform is configured.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,12 @@ impl Transmitter {
                     Ok(n) if n > 0 => tracing::info!(acknowledged = n, "platform acknowledgements read"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "reading the platform's acknowledgements"),
+                }
+                // An ended period's e-reporting, once (two lookups when made already).
+                match self.app.ereport_due().await {
+                    Ok(made) if !made.is_empty() => tracing::info!(reports = made.len(), "e-reporting queued"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "making the e-reporting"),
                 }
                 followed = Some(std::time::Instant::now());
             }

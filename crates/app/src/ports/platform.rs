@@ -3,12 +3,20 @@
 
 use async_trait::async_trait;
 use immovr_core::Result;
-use immovr_core::model::{DocumentKind, Id};
+use immovr_core::listing::{ListQuery, Page};
+use immovr_core::model::{CompanySettings, DocumentKind, FlowKind, Id, ReportKind};
 use jiff::Timestamp;
+use jiff::civil::{Date, DateTime};
+use rust_decimal::Decimal;
 
-/// An invoice or a credit note as a flow: Factur-X, business to business.
+/// A flow: an invoice or a credit note (Factur-X, business to business), a payment's lifecycle
+/// status (CDAR) or an e-reporting report (FRR, business to consumer).
 #[derive(Debug, Clone)]
 pub struct FlowToSubmit {
+    /// `Factur-X`, `CDAR` or `FRR` (the Flow Service's `flowSyntax`).
+    pub syntax: String,
+    /// `B2B` or `B2C` (its `processingRule`).
+    pub rule: String,
     /// The document's number: the platform refuses a second flow with it.
     pub tracking_id: String,
     /// The file's name.
@@ -50,6 +58,20 @@ pub struct FlowUpdate {
     pub reason: Option<String>,
 }
 
+/// A lifecycle status received about one of the studio's invoices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingStatus {
+    /// The invoice's number, as the message refers to it.
+    pub invoice_number: String,
+    pub code: i64,
+    /// The reason's code and text, when given.
+    pub reason: Option<String>,
+    /// `buyer` or `platform`: who issued it.
+    pub source: String,
+    /// When the platform last updated the flow that carried it (the search's cursor).
+    pub updated_at: Timestamp,
+}
+
 /// The platform.
 #[async_trait]
 pub trait InvoicePlatform: Send + Sync {
@@ -60,16 +82,30 @@ pub trait InvoicePlatform: Send + Sync {
     async fn submit(&self, flow: &FlowToSubmit) -> std::result::Result<String, PlatformError>;
     /// The outgoing flows updated after `after` (oldest first, a page at most).
     async fn updates(&self, after: Option<Timestamp>) -> std::result::Result<Vec<FlowUpdate>, PlatformError>;
+    /// The lifecycle statuses received about the studio's invoices (incoming CDAR flows: the
+    /// buyer's 210 Refusée, 207 Litige… or the platform's) updated after `after`, oldest first,
+    /// a page at most; and the last update of the page (an unreadable message is skipped).
+    async fn incoming_statuses(
+        &self,
+        after: Option<Timestamp>,
+    ) -> std::result::Result<(Vec<IncomingStatus>, Option<Timestamp>), PlatformError>;
     /// A flow's state as the platform's webhook posts it.
     fn read_callback(&self, body: &[u8]) -> std::result::Result<FlowUpdate, String>;
 }
 
-/// Where a document's transmission stands.
+/// Where a flow's transmission stands.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Transmission {
     pub id: Id,
-    pub document_kind: DocumentKind,
+    /// What it carries; `document_id` is the invoice's, the credit note's, the payment's or the
+    /// report's.
+    pub document_kind: FlowKind,
     pub document_id: Id,
+    pub syntax: String,
+    pub rule: String,
+    /// The file's name and content, for a flow written when it was queued (CDAR, FRR).
+    #[serde(skip)]
+    pub file: Option<(String, String)>,
     pub tracking_id: String,
     /// `queued`, `submitted` (waiting for the platform's acknowledgement), `deposited`,
     /// `rejected` (by the platform, see `reason`), `failed` (not sent after repeated errors).
@@ -102,14 +138,142 @@ pub trait Transmissions: Send + Sync {
     async fn transmission_of(&self, kind: DocumentKind, document_id: Id) -> Result<Option<Transmission>>;
     /// Puts a failed transmission back in the queue.
     async fn retry_transmission(&self, id: Id, at: Timestamp) -> Result<bool>;
+    /// Flows not (yet) accepted by the platform: queued, submitted, rejected or failed, newest
+    /// first.
+    async fn unaccepted_transmissions(&self, list: &ListQuery) -> Result<Page<Transmission>>;
+    /// A document's lifecycle, oldest first.
+    async fn lifecycle(&self, kind: DocumentKind, document_id: Id) -> Result<Vec<LifecycleStatus>>;
+    /// The e-reporting reports, newest period first.
+    async fn ereports(&self, list: &ListQuery) -> Result<Page<EReportRow>>;
+    /// Whether the report of this kind and period was made.
+    async fn ereport_made(&self, kind: ReportKind, period_start: Date) -> Result<bool>;
+    /// What a period's e-reporting is made of: the private persons' invoices and credit notes
+    /// issued in it, and the payments received in it for their invoices.
+    async fn ereport_sources(&self, from: Date, to: Date) -> Result<EReportSources>;
+    /// Records a received status in the lifecycle of the invoice (or credit note) of that
+    /// number; false when no document has it or the status is known already.
+    async fn record_incoming_status(&self, status: &IncomingStatus) -> Result<bool>;
+    /// Up to when the received lifecycle statuses were read.
+    async fn lifecycle_cursor(&self) -> Result<Option<Timestamp>>;
+    async fn set_lifecycle_cursor(&self, at: Timestamp) -> Result<()>;
     /// Up to when the platform's updates were read.
     async fn platform_cursor(&self) -> Result<Option<Timestamp>>;
     async fn set_platform_cursor(&self, at: Timestamp) -> Result<()>;
 }
 
+/// A status in an invoice's (or a credit note's) lifecycle: 200 Déposée, 213 Rejetée (by the
+/// platform), 212 Encaissée (sent by the studio), or one the buyer sent (210 Refusée…).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct LifecycleStatus {
+    pub code: i64,
+    pub reason: Option<String>,
+    /// `platform`, `studio` or `buyer`.
+    pub source: String,
+    pub at: Timestamp,
+}
+
+/// An e-reporting report as recorded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct EReportRow {
+    pub id: Id,
+    pub report: ReportKind,
+    pub period_start: Date,
+    pub period_end: Date,
+    /// Days with sales or payments.
+    pub days: i64,
+    /// Sales: the amount before VAT; payments: the amount received.
+    pub total: Decimal,
+    pub created_at: Timestamp,
+}
+
+/// The documents and payments of a reporting period, to private persons.
+#[derive(Debug, Clone, Default)]
+pub struct EReportSources {
+    pub invoices: Vec<Id>,
+    pub credit_notes: Vec<Id>,
+    /// (invoice, day received, amount).
+    pub payments: Vec<(Id, Date, Decimal)>,
+}
+
+/// A payment's 212 Encaissée status, to be written as a CDAR message.
+#[derive(Debug, Clone)]
+pub struct PaidStatus {
+    pub message_id: String,
+    pub issued_at: DateTime,
+    pub invoice_number: String,
+    pub invoice_date: Date,
+    pub invoice_type: String,
+    pub paid_on: Date,
+    /// The amount received (VAT included) per VAT rate.
+    pub amounts: Vec<(Decimal, Decimal)>,
+    pub seller: CompanySettings,
+    pub buyer_name: String,
+    pub buyer_siren: String,
+    pub buyer_address: String,
+}
+
+/// One VAT rate's part of a reported day: sales before VAT and their VAT, or a payment
+/// received (`tax` zero).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatePart {
+    pub rate: Decimal,
+    pub base: Decimal,
+    pub tax: Decimal,
+}
+
+/// A reported day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportDay {
+    pub date: Date,
+    pub count: i64,
+    pub parts: Vec<RatePart>,
+}
+
+/// An e-reporting report, to be written in the DGFiP's Flux 10 format.
+#[derive(Debug, Clone)]
+pub struct EReport {
+    pub id: String,
+    pub issued_at: DateTime,
+    pub platform_id: String,
+    pub platform_name: String,
+    pub seller: CompanySettings,
+    pub period: (Date, Date),
+    pub kind: ReportKind,
+    pub days: Vec<ReportDay>,
+    /// Sales: the category code (TPS1, TLB1, TMA1).
+    pub category: String,
+    /// Sales: VAT is due when paid (services without the option for debits).
+    pub on_receipts: bool,
+}
+
+/// Writes the reform's XML messages. Implemented by `immovr-documents`.
+pub trait ReformWriter: Send + Sync + 'static {
+    fn paid_status(&self, status: &PaidStatus) -> String;
+    fn ereport(&self, report: &EReport) -> String;
+}
+
+/// A flow written when queued (CDAR, FRR), with its name.
+pub struct WrittenFlow<'a> {
+    pub kind: FlowKind,
+    pub id: Id,
+    pub tracking_id: &'a str,
+    pub syntax: &'a str,
+    pub rule: &'a str,
+    pub name: &'a str,
+    pub xml: &'a str,
+}
+
 /// Queuing a transmission, in the transaction that issues the document.
 #[async_trait]
 pub trait TransmissionRepo: Send {
+    /// Queues a flow written now; false when one with its tracking id exists already.
+    async fn queue_written_flow(&mut self, flow: &WrittenFlow<'_>, at: Timestamp) -> Result<bool>;
+    /// Adds a status to a document's lifecycle.
+    async fn record_lifecycle(&mut self, kind: DocumentKind, id: Id, status: &LifecycleStatus) -> Result<()>;
+    /// Records a report; its id, or `None` when the period's report exists already.
+    async fn insert_ereport(&mut self, row: &EReportRow) -> Result<Option<Id>>;
+    /// Whether a document was queued for the platform (an invoice to a French company).
+    async fn transmitted(&mut self, kind: DocumentKind, id: Id) -> Result<bool>;
     async fn queue_transmission(
         &mut self,
         kind: DocumentKind,

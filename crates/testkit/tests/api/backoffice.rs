@@ -287,13 +287,21 @@ both!(back_office_settings_catalogue_users_contacts, async |app: &TestApp| {
         .collect();
     // An electronic invoicing address of another SIREN is refused with the rest.
     bad.push(("electronic_address".into(), "123456782_FACTURES".into()));
+    // An unknown VAT regime too, in the page's language.
+    bad.push(("vat_regime".into(), "weekly".into()));
     let r = admin.post(format!("{}/gestion/parametres", app.base)).form(&bad).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let refused = r.text().await.unwrap();
     assert!(refused.contains("le SIREN, puis des lettres"), "{refused}");
+    assert!(refused.contains("réel simplifié ou franchise en base"), "{refused}");
     assert!(refused.contains("value=\"123456782_FACTURES\""), "what was typed stays");
     // The e-invoicing settings: the VAT option, the category, the directory address.
-    for (k, v) in [("vat_on_debits", "on"), ("category", "mixed"), ("electronic_address", "732829320_FACTURES")] {
+    for (k, v) in [
+        ("vat_on_debits", "on"),
+        ("category", "mixed"),
+        ("electronic_address", "732829320_FACTURES"),
+        ("vat_regime", "franchise"),
+    ] {
         fields.push((k.into(), v.into()));
     }
     let r = admin.post(format!("{}/gestion/parametres", app.base)).form(&fields).send().await.unwrap();
@@ -305,7 +313,7 @@ both!(back_office_settings_catalogue_users_contacts, async |app: &TestApp| {
     );
     assert_eq!(
         company["einvoicing"],
-        json!({"category": "mixed", "vat_on_debits": true, "electronic_address": "732829320_FACTURES"})
+        json!({"category": "mixed", "vat_on_debits": true, "electronic_address": "732829320_FACTURES", "vat_regime": "franchise"})
     );
     let (client_id, _) = app.signup("Apres").await;
     let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;

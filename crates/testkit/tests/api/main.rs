@@ -23,6 +23,7 @@ mod paths;
 mod platform;
 mod portal;
 mod privacy;
+mod reform;
 mod retention;
 mod withdrawal;
 

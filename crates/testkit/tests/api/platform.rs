@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 
-async fn app_with_platform(backend: Backend, platform: &FakePlatform) -> Option<TestApp> {
+pub(super) async fn app_with_platform(backend: Backend, platform: &FakePlatform) -> Option<TestApp> {
     let (url, token_url) = (platform.url.clone(), platform.token_url.clone());
     immovr_testkit::spawn_app_with(backend, move |c| {
         c.platform_url = Some(url);
@@ -23,6 +23,7 @@ async fn app_with_platform(backend: Backend, platform: &FakePlatform) -> Option<
         c.platform_client_id = Some(pa::CLIENT_ID.into());
         c.platform_client_secret = Some(pa::CLIENT_SECRET.into());
         c.platform_webhook_secret = Some("a-webhook-secret-of-the-studio".into());
+        c.platform_registration = Some("0042".into());
         c.mail_retry_seconds = 1;
         c.mail_max_attempts = 3;
     })
@@ -31,7 +32,12 @@ async fn app_with_platform(backend: Backend, platform: &FakePlatform) -> Option<
 
 /// Waits until the document's transmission reaches `status` (the test clock moves on, so that
 /// retries come due).
-async fn transmission(app: &TestApp, kind: DocumentKind, id: i64, status: &str) -> immovr_app::ports::Transmission {
+pub(super) async fn transmission(
+    app: &TestApp,
+    kind: DocumentKind,
+    id: i64,
+    status: &str,
+) -> immovr_app::ports::Transmission {
     for _ in 0..150 {
         app.clock.advance_seconds(10);
         if let Some(t) = app.app.transmission(&Actor::system(), kind, id).await.unwrap()
@@ -45,7 +51,7 @@ async fn transmission(app: &TestApp, kind: DocumentKind, id: i64, status: &str) 
 }
 
 /// A delivered order's invoice, for a client of `client_id`.
-async fn invoice_for(app: &TestApp, client: &str, client_id: i64) -> (i64, String) {
+pub(super) async fn invoice_for(app: &TestApp, client: &str, client_id: i64) -> (i64, String) {
     let q = app.sent_quote(client_id, &[("Visite virtuelle 360°", "1", "390.00", "20")]).await;
     let po = app.post(client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
     let po = po.body["purchase_order"]["id"].as_i64().unwrap();
@@ -57,7 +63,7 @@ async fn invoice_for(app: &TestApp, client: &str, client_id: i64) -> (i64, Strin
     (invoice["id"].as_i64().unwrap(), invoice["number"].as_str().unwrap().to_string())
 }
 
-async fn page(app: &TestApp, b: &immovr_testkit::reqwest::Client, path: &str) -> String {
+pub(super) async fn page(app: &TestApp, b: &immovr_testkit::reqwest::Client, path: &str) -> String {
     b.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap()
 }
 
@@ -94,6 +100,8 @@ async fn journey(backend: Backend) {
     })
     .unwrap();
     let again = FlowToSubmit {
+        syntax: "Factur-X".into(),
+        rule: "B2B".into(),
         tracking_id: number.clone(),
         name: "Facture.pdf".into(),
         sha256: hex::encode(Sha256::digest(&pdf)),

@@ -66,3 +66,51 @@ pub async fn get_credit_note(
 ) -> ApiResult<J<CreditNote>> {
     Ok(axum::Json(state.app.credit_note(&caller.actor, id).await?))
 }
+
+/// An invoice's transmission to the approved platform and its lifecycle statuses.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct InvoiceLifecycle {
+    /// Absent when the invoice is not transmitted (a private client, no platform configured).
+    pub transmission: Option<immovr_app::ports::Transmission>,
+    /// 200 Déposée, 213 Rejetée, 212 Encaissée, the buyer's 210 Refusée…, oldest first.
+    pub statuses: Vec<immovr_app::ports::LifecycleStatus>,
+}
+
+/// An invoice's transmission to the approved platform (PA) and its lifecycle (staff).
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/lifecycle", tag = "billing", params(("id" = i64, Path)),
+    responses((status = 200, body = InvoiceLifecycle), (status = 404, body = Problem)))]
+pub async fn lifecycle(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<J<InvoiceLifecycle>> {
+    let invoice = state.app.invoice(&caller.actor, id).await?;
+    let kind = immovr_core::model::DocumentKind::Invoice;
+    let transmission = state.app.transmission(&caller.actor, kind, invoice.id).await?;
+    let statuses = state.app.lifecycle(&caller.actor, kind, invoice.id).await?;
+    Ok(axum::Json(InvoiceLifecycle { transmission, statuses }))
+}
+
+/// The flows the approved platform has not accepted (yet): queued, sent without
+/// acknowledgement, rejected or failed, newest first (staff).
+#[utoipa::path(get, path = "/api/v1/platform/transmissions", tag = "billing", params(ListParams),
+    responses((status = 200, body = Page<immovr_app::ports::Transmission>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn unaccepted(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<immovr_app::ports::Transmission>>> {
+    Ok(axum::Json(state.app.unaccepted_transmissions(&caller.actor, &list.query()?).await?))
+}
+
+/// The e-reporting reports made (sales to private persons, payments for services), newest
+/// first (staff).
+#[utoipa::path(get, path = "/api/v1/platform/ereports", tag = "billing", params(ListParams),
+    responses((status = 200, body = Page<immovr_app::ports::EReportRow>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn ereports(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(list): Query<ListParams>,
+) -> ApiResult<J<Page<immovr_app::ports::EReportRow>>> {
+    Ok(axum::Json(state.app.ereports(&caller.actor, &list.query()?).await?))
+}

@@ -240,8 +240,10 @@ async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<M
     let documents = std::iter::once((DocumentKind::Invoice, i.id))
         .chain(i.credit_note_ids.iter().map(|c| (DocumentKind::CreditNote, *c)));
     for (kind, doc) in documents {
-        rows.push(state.app.transmission(&ctx.actor, kind, doc).await?);
+        let lifecycle = state.app.lifecycle(&ctx.actor, kind, doc).await?;
+        rows.push(state.app.transmission(&ctx.actor, kind, doc).await?.map(|t| (t, lifecycle)));
     }
+    let rejected = rows.first().and_then(Option::as_ref).is_some_and(|(t, _)| t.status == "rejected");
     Ok(html! {
         section.card.transmission aria-labelledby="h-pa" {
             h2 #h-pa { (tr.t("pa.title")) }
@@ -250,7 +252,7 @@ async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<M
                 p { (tr.t(if without_siren { "pa.no_siren" } else { "pa.none" })) }
                 @if without_siren { p { a href=(links::backoffice::client(i.client_id)) { (tr.t("pa.fix_siren")) } } }
             }
-            ul { @for t in rows.iter().flatten() { li {
+            ul { @for (t, lifecycle) in rows.iter().flatten() { li {
                 strong { (t.tracking_id) } " — " (tr.t(&format!("pa.status.{}", t.status))) " (" (date(&tr, t.updated_at)) ")"
                 @if let Some(reason) = &t.reason { " : " (reason) }
                 @if t.status == "failed" {
@@ -260,8 +262,53 @@ async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<M
                         button type="submit" { (tr.t("pa.retry")) }
                     }
                 }
+                @if !lifecycle.is_empty() {
+                    ol.lifecycle aria-label=(tr.t("lc.title")) { @for s in lifecycle { li {
+                        (lifecycle_label(&tr, s.code)) " — " (date(&tr, s.at)) " (" (tr.t(&format!("lc.source.{}", s.source))) ")"
+                        @if s.code == 212 { @if let Some(amount) = s.reason.as_deref().and_then(|a| a.parse().ok()) { " : " (tr.money(amount)) } }
+                        @else if let Some(reason) = &s.reason { " : " (reason) }
+                    } } }
+                }
             } } }
+            // A rejected invoice is corrected through a credit note, then issued again: the new
+            // invoice is transmitted in turn.
+            @if rejected {
+                @if i.status == InvoiceStatus::Cancelled {
+                    form method="post" action={ (links::backoffice::invoice(i.id)) "/refacturer" } {
+                        (csrf_field(ctx))
+                        button type="submit" { (tr.t("pa.reissue")) }
+                    }
+                } @else {
+                    p.notice.warn { (tr.t("pa.rejected_fix")) }
+                }
+            }
         }
+    })
+}
+
+/// A lifecycle status's name.
+fn lifecycle_label(tr: &Tr, code: i64) -> String {
+    match code {
+        200 | 210 | 212 | 213 => tr.t(&format!("lc.{code}")).to_string(),
+        other => format!("{} {other}", tr.t("lc.other")),
+    }
+}
+
+/// Issues the corrected invoice of an order whose invoice was rejected by the platform and
+/// cancelled by a credit note (accounting); transmitted like any invoice.
+pub async fn reissue(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Accounting) {
+        return Ok(r);
+    }
+    let rejected = state.app.invoice(&ctx.actor, id).await?;
+    Ok(match state.app.issue_invoice(&ctx.actor, rejected.order_id).await {
+        Ok(new) => back(&links::backoffice::invoice(new.id), "reissued"),
+        Err(e) => invoice_page(&state, &ctx, id, None, (Some(e), None)).await?,
     })
 }
 

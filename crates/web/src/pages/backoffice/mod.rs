@@ -39,6 +39,7 @@ mod clients;
 mod journal;
 mod legal;
 mod orders;
+mod platform;
 mod quotes;
 mod settings;
 mod users;
@@ -78,6 +79,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/gestion/factures/{id}/paiements", post(billing::record_payment))
         .route("/gestion/factures/{id}/avoir", post(billing::credit_note))
         .route("/gestion/factures/{id}/transmissions/{transmission}", post(billing::retry_transmission))
+        .route("/gestion/factures/{id}/refacturer", post(billing::reissue))
+        .route("/gestion/plateforme", get(platform::unaccepted))
+        .route("/gestion/plateforme/e-reporting", get(platform::ereports))
         .route("/gestion/clients", get(clients::clients))
         .route("/gestion/clients/{id}", get(clients::client))
         .route("/gestion/clients/{id}/effacer", post(clients::erase))

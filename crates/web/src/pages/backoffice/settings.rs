@@ -3,6 +3,7 @@
 
 use super::*;
 use immovr_core::Checks;
+use immovr_core::model::VatRegime;
 
 /// The settings form; after a refusal, `typed` is what was typed (shown again as it was).
 fn settings_form(
@@ -52,6 +53,7 @@ fn settings_form(
     let e = &c.einvoicing;
     let debits = typed.map(|f| f.get("vat_on_debits") == "on").unwrap_or(e.vat_on_debits);
     let category = typed.map(|f| f.get("category")).unwrap_or_else(|| e.category.as_str().to_string());
+    let regime = typed.map(|f| f.get("vat_regime")).unwrap_or_else(|| e.vat_regime.as_str().to_string());
     let form = html! {
         form.card method="post" action="/gestion/parametres/logo" enctype="multipart/form-data" {
             (csrf_field(ctx))
@@ -111,6 +113,12 @@ fn settings_form(
                 label.check { input type="checkbox" name="vat_on_debits" value="on" checked[debits]; " " (tr.t("bo.vat_on_debits")) }
                 (field("electronic_address", tr.t("bo.electronic_address"), e.electronic_address.as_deref().unwrap_or("")))
                 p.hint { (tr.t("bo.electronic_address.help")) }
+                label for="s-vat-regime" { (tr.t("settings.vat_regime")) }
+                select #s-vat-regime name="vat_regime" {
+                    @for k in VatRegime::ALL {
+                        option value=(k.as_str()) selected[regime == k.as_str()] { (tr.t(&format!("settings.vat_regime.{}", k.as_str()))) }
+                    }
+                }
             }
             button type="submit" { (tr.t("reset.save")) }
         }
@@ -194,6 +202,13 @@ fn read_settings(mut c: CompanySettings, f: &Fields) -> (CompanySettings, Checks
         _ => {}
     }
     c.einvoicing.electronic_address = Some(f.get("electronic_address")).filter(|a| !a.trim().is_empty());
+    match (f.get("vat_regime"), VatRegime::ALL.iter().find(|k| k.as_str() == f.get("vat_regime"))) {
+        (_, Some(k)) => c.einvoicing.vat_regime = *k,
+        (sent, None) if !sent.is_empty() => {
+            checks.refuse("einvoicing.vat_regime", "normal_monthly, normal_quarterly, simplified or franchise")
+        }
+        _ => {}
+    }
     c.stage_template = f
         .get("stage_template")
         .lines()

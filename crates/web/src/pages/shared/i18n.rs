@@ -512,7 +512,7 @@ pub struct Tr(pub Language);
 
 impl Tr {
     pub fn t(&self, key: &str) -> &'static str {
-        match lookup(key).or_else(|| super::i18n_rights::lookup(key)) {
+        match lookup(key).or_else(|| super::i18n_rights::lookup(key)).or_else(|| super::i18n_reform::lookup(key)) {
             Some((fr, en)) => match self.0 {
                 Language::Fr => fr,
                 Language::En => en,

@@ -28,6 +28,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
             ("/gestion/catalogue", "bo.nav.catalogue"),
             ("/gestion/journal", "bo.nav.audit"),
             ("/gestion/courriels", "bo.nav.emails"),
+            ("/gestion/plateforme", "bo.nav.platform"),
             ("/gestion/parametres", "bo.nav.settings"),
             ("/gestion/textes-legaux", "bo.nav.legal"),
             ("/gestion/utilisateurs", "bo.nav.users"),

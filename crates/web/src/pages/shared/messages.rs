@@ -137,6 +137,10 @@ const FRENCH: &[(&str, &str)] = &[
     ("only a failed transmission is sent again", "seule une transmission en échec peut être renvoyée"),
     ("services, goods or mixed", "prestation de services, livraison de biens, ou les deux"),
     (
+        "normal_monthly, normal_quarterly, simplified or franchise",
+        "réel normal mensuel, réel normal trimestriel, réel simplifié ou franchise en base",
+    ),
+    (
         "the files received earlier are no longer kept: attach them again",
         "les fichiers reçus précédemment ne sont plus conservés : joignez-les à nouveau",
     ),

@@ -6,6 +6,7 @@ mod documents;
 mod error;
 mod forms;
 pub mod i18n;
+mod i18n_reform;
 mod i18n_rights;
 mod layout;
 pub mod messages;

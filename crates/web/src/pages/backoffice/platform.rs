@@ -1,0 +1,95 @@
+//! The approved platform (PA) in the back office: the flows it has not accepted (yet) — to
+//! follow up or correct — and the e-reporting reports made, each a paged list.
+
+use super::*;
+use immovr_core::links;
+use immovr_core::model::FlowKind;
+
+/// Where a flow's subject is shown: its invoice, or the list of invoices found by its number.
+async fn subject_link(state: &AppState, ctx: &Ctx, t: &immovr_app::ports::Transmission) -> Result<String, DomainError> {
+    Ok(match t.document_kind {
+        FlowKind::Invoice => links::backoffice::invoice(t.document_id),
+        FlowKind::CreditNote => {
+            links::backoffice::invoice(state.app.credit_note(&ctx.actor, t.document_id).await?.invoice_id)
+        }
+        // "212-<payment>-<invoice number>"
+        FlowKind::Payment => {
+            let number = t.tracking_id.splitn(3, '-').nth(2).unwrap_or_default();
+            format!("/gestion/factures?q={}", form_urlencoded(number))
+        }
+        FlowKind::EReport => "/gestion/plateforme/e-reporting".into(),
+    })
+}
+
+pub async fn unaccepted(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(form): Query<ListForm>,
+) -> PageResult {
+    let tr = ctx.tr;
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return Ok(r),
+    };
+    let Some(platform) = state.app.platform_name() else {
+        let body = html! { p.notice.info { (tr.t("pa.off")) } };
+        return Ok(page(&ctx, tr.t("pa.list.title"), body).into_response());
+    };
+    let rows = state.app.unaccepted_transmissions(&ctx.actor, &query).await?;
+    let mut links_of = Vec::with_capacity(rows.items.len());
+    for t in &rows.items {
+        links_of.push(subject_link(&state, &ctx, t).await?);
+    }
+    let body = html! {
+        p.hint { (tr.t("pa.platform")) " " code { (platform) } }
+        p.hint { (tr.t("pa.list.help")) }
+        p { a href="/gestion/plateforme/e-reporting" { (tr.t("er.title")) } }
+        @if rows.items.is_empty() { p { (tr.t("pa.list.none")) } } @else {
+            div.table-wrap tabindex="0" { table {
+                thead { tr { th scope="col" { (tr.t("pa.list.what")) } th scope="col" { (tr.t("invoice.number")) }
+                    th scope="col" { (tr.t("status")) } th scope="col" { (tr.t("date")) } } }
+                tbody { @for (t, href) in rows.items.iter().zip(&links_of) { tr {
+                    td { (tr.t(&format!("pa.kind.{}", t.document_kind))) }
+                    td { a href=(href) { (t.tracking_id) } }
+                    td { (tr.t(&format!("pa.status.{}", t.status)))
+                        @if let Some(reason) = &t.reason { " : " (reason) }
+                        @if let Some(e) = t.last_error.as_ref().filter(|_| t.status == "failed") { " — " code { (e) } } }
+                    td { time datetime=(t.updated_at) { (date_time(&tr, t.updated_at)) } }
+                } } }
+            } }
+        }
+        (pager(&tr, "/gestion/plateforme", &form, &rows))
+    };
+    Ok(page(&ctx, tr.t("pa.list.title"), body).into_response())
+}
+
+pub async fn ereports(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Query(form): Query<ListForm>,
+) -> PageResult {
+    let tr = ctx.tr;
+    let query = match list_query(&ctx, &form) {
+        Ok(q) => q,
+        Err(r) => return Ok(r),
+    };
+    let rows = state.app.ereports(&ctx.actor, &query).await?;
+    let body = html! {
+        p.hint { (tr.t("er.help")) }
+        @if !state.app.ereporting_on() { p.notice.info { (tr.t("er.off")) } }
+        @if rows.items.is_empty() { p { (tr.t("er.none")) } } @else {
+            div.table-wrap tabindex="0" { table {
+                thead { tr { th scope="col" { (tr.t("er.period")) } th scope="col" { (tr.t("pa.list.what")) }
+                    th scope="col" class="num" { (tr.t("er.days")) } th scope="col" class="num" { (tr.t("er.total")) } } }
+                tbody { @for r in &rows.items { tr {
+                    td { (tr.date(r.period_start)) " – " (tr.date(r.period_end)) }
+                    td { (tr.t(&format!("er.kind.{}", r.report))) }
+                    td.num { (r.days) }
+                    td.num { (tr.money(r.total)) }
+                } } }
+            } }
+        }
+        (pager(&tr, "/gestion/plateforme/e-reporting", &form, &rows))
+    };
+    Ok(page(&ctx, tr.t("er.title"), body).into_response())
+}
