@@ -172,7 +172,10 @@ impl App {
         let shown = Shown { credit_note: Some(credit_note.clone()), invoice: Some(invoice), ..Shown::default() };
         let id = credit_note.id;
         issue(tx.as_mut(), now, &company, &client, DocumentKind::CreditNote, id, &number, shown).await?;
-        self.queue_transmission(tx.as_mut(), now, &client, (DocumentKind::CreditNote, id, &number)).await?;
+        // The platform holds no invoice it rejected: nothing to cancel there.
+        if tx.transmission_status(DocumentKind::Invoice, invoice_id).await?.as_deref() != Some("rejected") {
+            self.queue_transmission(tx.as_mut(), now, &client, (DocumentKind::CreditNote, id, &number)).await?;
+        }
         self.answer(tx, Outcome::Created, credit_note).await
     }
 

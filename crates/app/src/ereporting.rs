@@ -2,8 +2,10 @@
 //! services on which VAT is due when paid, what it received for them, reported for each of its
 //! periods (set by its VAT regime) through its approved platform, in the DGFiP's Flux 10 format,
 //! aggregated day by day and VAT rate by VAT rate. The worker makes each ended period's reports
-//! once (a period is recorded with its report and the queued flow in one transaction); an empty
-//! period sends nothing.
+//! once, catching up the periods missed while it was stopped: a period is recorded with what it
+//! covers and its queued flow in one transaction, and a document or a payment no report covered
+//! yet (a payment recorded late, dated back) goes with the next one. An empty period is recorded
+//! and sends nothing.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::platform::split_by_rate;
-use crate::ports::{EReport, EReportRow, RatePart, ReportDay, WrittenFlow};
+use crate::ports::{EReport, EReportRow, EReportSources, RatePart, ReportDay, WrittenFlow};
 use crate::support::audit;
 
 /// Per day: documents counted, and per rate the base and the tax.
@@ -42,14 +44,24 @@ fn report_days(days: Days) -> Vec<ReportDay> {
         .collect()
 }
 
+/// Periods made at once at most (after a long stop, the rest comes at the next run).
+const CATCH_UP: usize = 24;
+
+/// The platform's name for the reports: its host.
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', ':']).next().unwrap_or(rest)
+}
+
 impl App {
-    /// Makes and queues the reports of the last ended periods that have none yet; the reports
-    /// made. Nothing without a platform and its registration number.
+    /// Makes and queues the reports of the periods ended since the last one made (only the
+    /// last ended period the first time); the reports made. Nothing without a platform and its
+    /// registration number.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ereport_due(&self) -> Result<Vec<EReportRow>> {
-        let (Some(platform), Some(registration)) = (&self.platform, &self.platform_registration) else {
+        if self.platform.is_none() || self.platform_registration.is_none() {
             return Ok(vec![]);
-        };
+        }
         let company = self.company().await?;
         let e = &company.einvoicing;
         let on_receipts = !e.vat_on_debits && e.category != OperationCategory::Goods;
@@ -60,26 +72,69 @@ impl App {
             if kind == ReportKind::Payments && !on_receipts {
                 continue;
             }
-            let (from, to) = e.vat_regime.last_ended(kind, today);
-            if self.db.ereport_made(kind, from).await? {
-                continue;
+            let (last_start, last_end) = e.vat_regime.last_ended(kind, today);
+            let bounds = self.db.ereport_bounds(kind).await?;
+            // After the last period made (its regime may have changed since: the next period
+            // starts the day after, whatever the regime's own periods).
+            let mut start = bounds.and_then(|(_, end)| end.tomorrow().ok()).unwrap_or(last_start);
+            // Documents and payments of any day since reporting began that no report covered
+            // yet (a payment recorded late, dated back) go with the next report.
+            let floor = bounds.map_or(last_start, |(first, _)| first);
+            for _ in 0..CATCH_UP {
+                if start > last_end {
+                    break;
+                }
+                let end = e.vat_regime.period(kind, start).1.min(last_end);
+                if let Some(row) = self.make_report(&company, kind, (floor, start, end), on_receipts).await? {
+                    made.push(row);
+                }
+                let Ok(next) = end.tomorrow() else { break };
+                start = next;
             }
-            let days = self.report_days(kind, from, to).await?;
-            if days.is_empty() {
-                continue;
-            }
-            let now = self.now();
+        }
+        Ok(made)
+    }
+
+    /// One period's report: recorded with what it covers, and queued when there is something
+    /// to report, in one transaction; `None` when another instance made it first.
+    async fn make_report(
+        &self,
+        company: &immovr_core::model::CompanySettings,
+        kind: ReportKind,
+        (floor, from, to): (Date, Date, Date),
+        on_receipts: bool,
+    ) -> Result<Option<EReportRow>> {
+        let (Some(platform), Some(registration)) = (&self.platform, &self.platform_registration) else {
+            return Ok(None);
+        };
+        let sources = self.db.ereport_sources(floor, to).await?;
+        let days = self.report_days(kind, &sources).await?;
+        let now = self.now();
+        let total: Decimal = days.iter().flat_map(|d| d.parts.iter()).map(|p| p.base).sum();
+        let mut row = EReportRow {
+            id: 0,
+            report: kind,
+            period_start: from,
+            period_end: to,
+            days: days.len() as i64,
+            total,
+            created_at: now,
+        };
+        let mut tx = self.begin().await?;
+        let Some(report_id) = tx.insert_ereport(&row).await? else { return Ok(None) };
+        row.id = report_id;
+        if !days.is_empty() {
+            tx.mark_ereported(report_id, &sources, kind).await?;
             let id = format!("ER-{}-{}-{}", company.siren, &kind.as_str()[..1].to_uppercase(), from.strftime("%Y%m%d"));
-            let total: Decimal = days.iter().flat_map(|d| d.parts.iter()).map(|p| p.base).sum();
             let report = EReport {
                 id: id.clone(),
                 issued_at: now.to_zoned(studio_timezone()).datetime(),
                 platform_id: registration.clone(),
-                platform_name: platform.name().to_string(),
+                platform_name: host(platform.name()).to_string(),
                 seller: company.clone(),
                 period: (from, to),
                 kind,
-                category: match e.category {
+                category: match company.einvoicing.category {
                     OperationCategory::Services => "TPS1",
                     OperationCategory::Goods => "TLB1",
                     OperationCategory::Mixed => "TMA1",
@@ -89,17 +144,6 @@ impl App {
                 days,
             };
             let xml = self.reform.ereport(&report);
-            let row = EReportRow {
-                id: 0,
-                report: kind,
-                period_start: from,
-                period_end: to,
-                days: report.days.len() as i64,
-                total,
-                created_at: now,
-            };
-            let mut tx = self.begin().await?;
-            let Some(report_id) = tx.insert_ereport(&row).await? else { continue };
             let name = format!("{id}.xml");
             let flow = WrittenFlow {
                 kind: FlowKind::EReport,
@@ -111,27 +155,25 @@ impl App {
                 xml: &xml,
             };
             tx.queue_written_flow(&flow, now).await?;
-            let detail = json!({"report": kind.as_str(), "from": from, "to": to, "days": row.days, "total": total});
-            audit(tx.as_mut(), now, &Actor::system(), "ereport.queued", ("ereport", report_id), detail).await?;
-            tx.commit().await?;
-            made.push(EReportRow { id: report_id, ..row });
         }
-        Ok(made)
+        let detail = json!({"report": kind.as_str(), "from": from, "to": to, "days": row.days, "total": total});
+        audit(tx.as_mut(), now, &Actor::system(), "ereport.made", ("ereport", report_id), detail).await?;
+        tx.commit().await?;
+        Ok(Some(row))
     }
 
-    /// A period's days: sales (invoices less credit notes, before VAT and VAT) or payments
+    /// A report's days: sales (invoices less credit notes, before VAT and VAT) or payments
     /// received (VAT included, split over the invoices' rates).
-    async fn report_days(&self, kind: ReportKind, from: Date, to: Date) -> Result<Vec<ReportDay>> {
-        let sources = self.db.ereport_sources(from, to).await?;
+    async fn report_days(&self, kind: ReportKind, sources: &EReportSources) -> Result<Vec<ReportDay>> {
         let mut days = Days::new();
         match kind {
             ReportKind::Sales => {
-                for id in sources.invoices {
-                    let i = self.db.invoice(Scope::Staff, id).await?;
+                for id in &sources.invoices {
+                    let i = self.db.invoice(Scope::Staff, *id).await?;
                     add(&mut days, i.issue_date, 1, i.totals.per_rate.iter().map(|r| (r.rate, r.base_excl_vat, r.vat)));
                 }
-                for id in sources.credit_notes {
-                    let c = self.db.credit_note(Scope::Staff, id).await?;
+                for id in &sources.credit_notes {
+                    let c = self.db.credit_note(Scope::Staff, *id).await?;
                     add(
                         &mut days,
                         c.issue_date,
@@ -141,15 +183,24 @@ impl App {
                 }
             }
             ReportKind::Payments => {
-                for (invoice_id, date, amount) in sources.payments {
-                    let i = self.db.invoice(Scope::Staff, invoice_id).await?;
+                for (_, invoice_id, date, amount) in &sources.payments {
+                    let i = self.db.invoice(Scope::Staff, *invoice_id).await?;
                     let by_rate: Vec<(Decimal, Decimal)> =
                         i.totals.per_rate.iter().map(|r| (r.rate, r.total_incl_vat)).collect();
-                    let parts = split_by_rate(amount, &by_rate).into_iter().map(|(rate, a)| (rate, a, Decimal::ZERO));
-                    add(&mut days, date, 1, parts);
+                    let parts = split_by_rate(*amount, &by_rate).into_iter().map(|(rate, a)| (rate, a, Decimal::ZERO));
+                    add(&mut days, *date, 1, parts);
                 }
             }
         }
         Ok(report_days(days))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_platform_is_named_by_its_host() {
+        assert_eq!(super::host("https://api.flow.example:8443/flow-service"), "api.flow.example");
+        assert_eq!(super::host("api.flow.example"), "api.flow.example");
     }
 }

@@ -137,8 +137,10 @@ impl App {
         if e.vat_on_debits || e.category == OperationCategory::Goods {
             return Ok(());
         }
-        if !tx.transmitted(DocumentKind::Invoice, invoice.id).await? {
-            return Ok(());
+        // Only for an invoice the platform has or will have (not one it rejected).
+        match tx.transmission_status(DocumentKind::Invoice, invoice.id).await?.as_deref() {
+            None | Some("rejected") => return Ok(()),
+            Some(_) => {}
         }
         let client = tx.client_now(invoice.client_id).await?;
         let Some(siren) = client.siren.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(()) };

@@ -272,16 +272,22 @@ impl InvoicePlatform for FlowService {
             let r = self.send(|token| self.http.get(&url).bearer_auth(token)).await?;
             let status = r.status();
             let bytes = r.bytes().await.map_err(unavailable)?;
-            if !status.is_success() {
-                return Err(error_of(status, &bytes));
-            }
-            match cdar::read(&bytes) {
+            let read = match error_of(status, &bytes) {
+                _ if status.is_success() => cdar::read(&bytes),
+                // Tried again later (the platform is down, a rate limit).
+                e @ PlatformError::Unavailable(_) => return Err(e),
+                // Gone or refused: the cursor moves past it rather than stop at it.
+                e if status != StatusCode::UNAUTHORIZED => Err(e.to_string()),
+                e => return Err(e),
+            };
+            match read {
                 Ok(s) => statuses.push(IncomingStatus {
                     invoice_number: s.invoice_number,
                     code: s.code,
                     reason: s.reason,
                     source: s.source,
                     updated_at: f.updated_at,
+                    flow_id: f.flow_id.clone(),
                 }),
                 // Not ours to fix: noted, and the cursor moves past it.
                 Err(e) => tracing::warn!(flow_id = %f.flow_id, error = %e, "an unreadable lifecycle message"),

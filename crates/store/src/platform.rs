@@ -186,35 +186,35 @@ impl Transmissions for SqlStore {
         Ok(Page::from_rows(items, size, |r| r.id))
     }
 
-    async fn ereport_made(&self, kind: ReportKind, period_start: Date) -> Result<bool> {
+    async fn ereport_bounds(&self, kind: ReportKind) -> Result<Option<(Date, Date)>> {
         let mut tx = self.db.read().await?;
         let r = tx
-            .opt("SELECT id FROM ereports WHERE report = $1 AND period_start = $2", args![kind.as_str(), period_start])
+            .opt(
+                "SELECT MIN(period_start) AS first_day, MAX(period_end) AS last_day FROM ereports WHERE report = $1",
+                args![kind.as_str()],
+            )
             .await?;
-        Ok(r.is_some())
+        let Some(r) = r else { return Ok(None) };
+        Ok(r.opt_date("first_day")?.zip(r.opt_date("last_day")?))
     }
 
     async fn ereport_sources(&self, from: Date, to: Date) -> Result<EReportSources> {
         // One period of one studio's sales to private persons: bounded by the period.
         let mut tx = self.db.read_long().await?;
         let person = "SELECT id FROM clients WHERE kind = 'person'";
-        let invoices = tx
-            .all(
-                &format!("SELECT id FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 AND client_id IN ({person}) ORDER BY id"),
-                args![from, to],
+        let unreported = |table: &str| {
+            format!(
+                "SELECT id FROM {table} WHERE issue_date >= $1 AND issue_date <= $2 AND ereport_id IS NULL \
+                 AND client_id IN ({person}) ORDER BY id"
             )
-            .await?;
-        let credit_notes = tx
-            .all(
-                &format!("SELECT id FROM credit_notes WHERE issue_date >= $1 AND issue_date <= $2 AND client_id IN ({person}) ORDER BY id"),
-                args![from, to],
-            )
-            .await?;
+        };
+        let invoices = tx.all(&unreported("invoices"), args![from, to]).await?;
+        let credit_notes = tx.all(&unreported("credit_notes"), args![from, to]).await?;
         let payments = tx
             .all(
                 &format!(
-                    "SELECT p.invoice_id, p.date, p.amount FROM payments p JOIN invoices i ON i.id = p.invoice_id \
-                     WHERE p.date >= $1 AND p.date <= $2 AND i.client_id IN ({person}) ORDER BY p.id"
+                    "SELECT p.id, p.invoice_id, p.date, p.amount FROM payments p JOIN invoices i ON i.id = p.invoice_id \
+                     WHERE p.date >= $1 AND p.date <= $2 AND p.ereport_id IS NULL AND i.client_id IN ({person}) ORDER BY p.id"
                 ),
                 args![from, to],
             )
@@ -224,7 +224,7 @@ impl Transmissions for SqlStore {
             credit_notes: credit_notes.iter().map(|r| r.i64("id")).collect::<Result<_>>()?,
             payments: payments
                 .iter()
-                .map(|r| Ok((r.i64("invoice_id")?, r.date("date")?, r.dec("amount")?)))
+                .map(|r| Ok((r.i64("id")?, r.i64("invoice_id")?, r.date("date")?, r.dec("amount")?)))
                 .collect::<Result<_>>()?,
         })
     }
@@ -243,19 +243,17 @@ impl Transmissions for SqlStore {
     async fn record_incoming_status(&self, s: &IncomingStatus) -> Result<bool> {
         let reason: Option<String> = s.reason.as_ref().map(|r| r.chars().take(2000).collect());
         let mut tx = self.db.write().await?;
-        // The invoice or the credit note of that number; once (a status read again by an
-        // overlapping search is not added twice).
+        // The invoice or the credit note of that number; once per message (read again when the
+        // platform updates its flow, or by two instances at once: the unique index keeps one).
         let mut added = 0;
         for (kind, table) in [("invoice", "invoices"), ("credit_note", "credit_notes")] {
             added += tx
                 .exec(
                     &format!(
-                        "INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at) \
-                         SELECT $1, d.id, $3, $4, $5, $6 FROM {table} d WHERE d.number = $2 AND NOT EXISTS \
-                         (SELECT id FROM lifecycle_statuses l WHERE l.document_kind = $1 AND l.document_id = d.id \
-                         AND l.code = $3 AND l.at = $6)"
+                        "INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at, message_id) \
+                         SELECT $1, d.id, $3, $4, $5, $6, $7 FROM {table} d WHERE d.number = $2 ON CONFLICT DO NOTHING"
                     ),
-                    args![kind, &s.invoice_number, s.code, reason.clone(), s.source.as_str(), s.updated_at],
+                    args![kind, &s.invoice_number, s.code, reason.clone(), s.source.as_str(), s.updated_at, &s.flow_id],
                 )
                 .await?;
         }
@@ -380,14 +378,35 @@ impl TransmissionRepo for SqlTx {
         r.map(|r| r.i64("id")).transpose()
     }
 
-    async fn transmitted(&mut self, kind: DocumentKind, id: Id) -> Result<bool> {
+    async fn transmission_status(&mut self, kind: DocumentKind, id: Id) -> Result<Option<String>> {
         let r = self
             .tx
             .opt(
-                "SELECT id FROM platform_flows WHERE document_kind = $1 AND document_id = $2",
+                "SELECT status FROM platform_flows WHERE document_kind = $1 AND document_id = $2",
                 args![kind.as_str(), id],
             )
             .await?;
-        Ok(r.is_some())
+        r.map(|r| r.text("status")).transpose()
+    }
+
+    async fn mark_ereported(&mut self, report_id: Id, sources: &EReportSources, kind: ReportKind) -> Result<()> {
+        // Ids read from the database: written in the statement as numbers.
+        let list = |ids: &mut dyn Iterator<Item = Id>| ids.map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
+        let tables = match kind {
+            ReportKind::Sales => vec![
+                ("invoices", list(&mut sources.invoices.iter().copied())),
+                ("credit_notes", list(&mut sources.credit_notes.iter().copied())),
+            ],
+            ReportKind::Payments => vec![("payments", list(&mut sources.payments.iter().map(|p| p.0)))],
+        };
+        for (table, ids) in tables.into_iter().filter(|(_, ids)| !ids.is_empty()) {
+            self.tx
+                .exec(
+                    &format!("UPDATE {table} SET ereport_id = $1 WHERE id IN ({ids}) AND ereport_id IS NULL"),
+                    args![report_id],
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -70,6 +70,8 @@ pub struct IncomingStatus {
     pub source: String,
     /// When the platform last updated the flow that carried it (the search's cursor).
     pub updated_at: Timestamp,
+    /// The flow that carried it: a status is recorded once, however often it is read.
+    pub flow_id: String,
 }
 
 /// The platform.
@@ -145,10 +147,10 @@ pub trait Transmissions: Send + Sync {
     async fn lifecycle(&self, kind: DocumentKind, document_id: Id) -> Result<Vec<LifecycleStatus>>;
     /// The e-reporting reports, newest period first.
     async fn ereports(&self, list: &ListQuery) -> Result<Page<EReportRow>>;
-    /// Whether the report of this kind and period was made.
-    async fn ereport_made(&self, kind: ReportKind, period_start: Date) -> Result<bool>;
-    /// What a period's e-reporting is made of: the private persons' invoices and credit notes
-    /// issued in it, and the payments received in it for their invoices.
+    /// The first day and the last day the reports of this kind covered, if any was made.
+    async fn ereport_bounds(&self, kind: ReportKind) -> Result<Option<(Date, Date)>>;
+    /// What a report is made of: the private persons' invoices and credit notes issued, and the
+    /// payments received for their invoices, from `from` to `to`, that no report covered yet.
     async fn ereport_sources(&self, from: Date, to: Date) -> Result<EReportSources>;
     /// Records a received status in the lifecycle of the invoice (or credit note) of that
     /// number; false when no document has it or the status is known already.
@@ -191,8 +193,8 @@ pub struct EReportRow {
 pub struct EReportSources {
     pub invoices: Vec<Id>,
     pub credit_notes: Vec<Id>,
-    /// (invoice, day received, amount).
-    pub payments: Vec<(Id, Date, Decimal)>,
+    /// (payment, invoice, day received, amount).
+    pub payments: Vec<(Id, Id, Date, Decimal)>,
 }
 
 /// A payment's 212 Encaissée status, to be written as a CDAR message.
@@ -272,8 +274,11 @@ pub trait TransmissionRepo: Send {
     async fn record_lifecycle(&mut self, kind: DocumentKind, id: Id, status: &LifecycleStatus) -> Result<()>;
     /// Records a report; its id, or `None` when the period's report exists already.
     async fn insert_ereport(&mut self, row: &EReportRow) -> Result<Option<Id>>;
-    /// Whether a document was queued for the platform (an invoice to a French company).
-    async fn transmitted(&mut self, kind: DocumentKind, id: Id) -> Result<bool>;
+    /// Marks what a report covered (see [`Transmissions::ereport_sources`]).
+    async fn mark_ereported(&mut self, report_id: Id, sources: &EReportSources, kind: ReportKind) -> Result<()>;
+    /// Where a document's transmission to the platform stands (`queued`, `deposited`,
+    /// `rejected`…), if it has one.
+    async fn transmission_status(&mut self, kind: DocumentKind, id: Id) -> Result<Option<String>>;
     async fn queue_transmission(
         &mut self,
         kind: DocumentKind,

@@ -53,3 +53,18 @@ CREATE TABLE ereports (
     created_at TEXT NOT NULL,
     UNIQUE (report, period_start)
 );
+
+-- What each e-reporting report covered, so that a payment recorded late (dated back) or a
+-- document committed after its period's report is reported with the next one, never twice.
+ALTER TABLE invoices ADD COLUMN ereport_id BIGINT;
+ALTER TABLE credit_notes ADD COLUMN ereport_id BIGINT;
+ALTER TABLE payments ADD COLUMN ereport_id BIGINT;
+
+-- A received lifecycle message is recorded once per document, whatever how often it is read.
+ALTER TABLE lifecycle_statuses ADD COLUMN message_id TEXT;
+CREATE UNIQUE INDEX lifecycle_statuses_message ON lifecycle_statuses (message_id, document_kind, document_id);
+
+-- The acknowledgements already read become the start of their documents' lifecycles.
+INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at)
+SELECT document_kind, document_id, CASE status WHEN 'deposited' THEN 200 ELSE 213 END, reason, 'platform', updated_at
+FROM platform_flows WHERE status IN ('deposited', 'rejected') AND document_kind IN ('invoice', 'credit_note');

@@ -181,32 +181,52 @@ async fn reform(backend: Backend) {
     let lea = app.login("lea@client.example", "client-password").await;
     let (private, _) = invoice_for(&app, &lea, person_id).await;
     pay(&app, private, "468.00").await;
-    // Nothing is reported before the period ends.
+    // A second one, paid late (below).
+    let (late, _) = invoice_for(&app, &lea, person_id).await;
+    // Nothing is reported before the period ends: the last ended one (May) had nothing.
     app.app.ereport_due().await.unwrap();
     let list = ListQuery::default();
-    assert!(app.app.ereports(&Actor::system(), &list).await.unwrap().items.is_empty());
+    let made = |reports: &[immovr_app::ports::EReportRow]| reports.iter().filter(|r| r.days > 0).count();
+    assert_eq!(made(&app.app.ereports(&Actor::system(), &list).await.unwrap().items), 0);
 
     // The next month: June's reports (the studio is under the simplified regime: monthly).
     app.clock.advance_days(31);
     app.app.ereport_due().await.unwrap();
     assert!(app.app.ereport_due().await.unwrap().is_empty(), "made once");
     let reports = app.app.ereports(&Actor::system(), &list).await.unwrap().items;
-    let mut kinds: Vec<ReportKind> = reports.iter().map(|r| r.report).collect();
+    let mut kinds: Vec<ReportKind> = reports.iter().filter(|r| r.days > 0).map(|r| r.report).collect();
     kinds.sort_by_key(|k| k.as_str());
     assert_eq!(kinds, vec![ReportKind::Payments, ReportKind::Sales]);
     let frr = flows_of(&app, &platform, "FRR", 2).await;
-    assert_eq!(frr.len(), 2);
+    assert_eq!(frr.len(), 2, "May had nothing: no flow");
     for flow in &frr {
         assert_eq!(flow.info["processingRule"], "B2C");
         validate("ereport", &flow.bytes);
     }
     let xml: Vec<String> = frr.iter().map(|f| String::from_utf8(f.bytes.clone()).unwrap()).collect();
     let sales = xml.iter().find(|x| x.contains("<TransactionsReport>")).expect("a sales report");
-    // Only the private person's sale: 390.00 before VAT, 78.00 of VAT, on receipts (72).
-    assert!(sales.contains("<TaxExclusiveAmount>390.00</TaxExclusiveAmount><TaxTotal>78.00</TaxTotal>"), "{sales}");
+    // Only the private person's two sales: 780.00 before VAT, 156.00 of VAT, on receipts (72).
+    assert!(sales.contains("<TaxExclusiveAmount>780.00</TaxExclusiveAmount><TaxTotal>156.00</TaxTotal>"), "{sales}");
     assert!(sales.contains("<TaxDueDateTypeCode>72</TaxDueDateTypeCode><CategoryCode>TPS1</CategoryCode>"), "{sales}");
     let payments = xml.iter().find(|x| x.contains("<PaymentsReport>")).expect("a payments report");
     assert!(payments.contains("<Amount>468.00</Amount>") && !payments.contains("200.00"), "{payments}");
+
+    // A transfer received on 30 June, recorded in July after June was reported: it goes with
+    // July's payments, dated as received; July had no sale (nothing sent for it).
+    let june = immovr_core::ports::NewPayment::Transfer {
+        amount: "468.00".parse().unwrap(),
+        date: jiff::civil::date(2026, 6, 30),
+        reference: "VIR-JUIN".into(),
+    };
+    app.app.record_payment(&Actor::system(), late, june).await.unwrap();
+    app.clock.advance_days(31);
+    app.app.ereport_due().await.unwrap();
+    let frr = flows_of(&app, &platform, "FRR", 3).await;
+    assert_eq!(frr.len(), 3, "July: payments only");
+    let july = String::from_utf8(frr[2].bytes.clone()).unwrap();
+    assert!(july.contains("<PaymentsReport><ReportPeriod><StartDate>20260701</StartDate>"), "{july}");
+    assert!(july.contains("<Date>20260630</Date>") && july.contains("<Amount>468.00</Amount>"), "{july}");
+    validate("late", &frr[2].bytes);
     // (A month later: the session has ended.)
     let (staff, _, _) = app.browser_login("admin@test.example", "admin-password").await;
     let listed = page(&app, &staff, "/gestion/plateforme/e-reporting").await;
@@ -222,7 +242,8 @@ async fn reform(backend: Backend) {
     assert_eq!(open.body["items"].as_array().map(Vec::len), Some(1), "{}", open.body);
     assert!(open.body["next_cursor"].is_string(), "more than one flow is not accepted: {}", open.body);
     let reports = app.get(&admin, "/api/v1/platform/ereports").await;
-    assert_eq!(reports.body["items"].as_array().map(Vec::len), Some(2), "{}", reports.body);
+    // May's, June's and July's, sales and payments.
+    assert_eq!(reports.body["items"].as_array().map(Vec::len), Some(6), "{}", reports.body);
     let lea = app.login("lea@client.example", "client-password").await;
     assert_eq!(app.get(&lea, "/api/v1/platform/ereports").await.status, StatusCode::FORBIDDEN);
     app.stop().await;

@@ -81,6 +81,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/gestion/factures/{id}/transmissions/{transmission}", post(billing::retry_transmission))
         .route("/gestion/factures/{id}/refacturer", post(billing::reissue))
         .route("/gestion/plateforme", get(platform::unaccepted))
+        .route("/gestion/plateforme/{id}/renvoyer", post(platform::retry))
         .route("/gestion/plateforme/e-reporting", get(platform::ereports))
         .route("/gestion/clients", get(clients::clients))
         .route("/gestion/clients/{id}", get(clients::client))

@@ -24,6 +24,7 @@ async fn subject_link(state: &AppState, ctx: &Ctx, t: &immovr_app::ports::Transm
 pub async fn unaccepted(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
+    Query(fl): Query<Flash>,
     Query(form): Query<ListForm>,
 ) -> PageResult {
     let tr = ctx.tr;
@@ -41,13 +42,15 @@ pub async fn unaccepted(
         links_of.push(subject_link(&state, &ctx, t).await?);
     }
     let body = html! {
+        @if let Some(f) = flash(&tr, &fl) { (f) }
         p.hint { (tr.t("pa.platform")) " " code { (platform) } }
         p.hint { (tr.t("pa.list.help")) }
         p { a href="/gestion/plateforme/e-reporting" { (tr.t("er.title")) } }
         @if rows.items.is_empty() { p { (tr.t("pa.list.none")) } } @else {
             div.table-wrap tabindex="0" { table {
                 thead { tr { th scope="col" { (tr.t("pa.list.what")) } th scope="col" { (tr.t("invoice.number")) }
-                    th scope="col" { (tr.t("status")) } th scope="col" { (tr.t("date")) } } }
+                    th scope="col" { (tr.t("status")) } th scope="col" { (tr.t("date")) }
+                    th scope="col" { span.sr { (tr.t("pa.retry")) } } } }
                 tbody { @for (t, href) in rows.items.iter().zip(&links_of) { tr {
                     td { (tr.t(&format!("pa.kind.{}", t.document_kind))) }
                     td { a href=(href) { (t.tracking_id) } }
@@ -55,6 +58,12 @@ pub async fn unaccepted(
                         @if let Some(reason) = &t.reason { " : " (reason) }
                         @if let Some(e) = t.last_error.as_ref().filter(|_| t.status == "failed") { " — " code { (e) } } }
                     td { time datetime=(t.updated_at) { (date_time(&tr, t.updated_at)) } }
+                    td { @if t.status == "failed" {
+                        form method="post" action={ "/gestion/plateforme/" (t.id) "/renvoyer" } {
+                            (csrf_field(&ctx))
+                            button type="submit" { (tr.t("pa.retry")) }
+                        }
+                    } }
                 } } }
             } }
         }
@@ -84,7 +93,7 @@ pub async fn ereports(
                 tbody { @for r in &rows.items { tr {
                     td { (tr.date(r.period_start)) " – " (tr.date(r.period_end)) }
                     td { (tr.t(&format!("er.kind.{}", r.report))) }
-                    td.num { (r.days) }
+                    td.num { @if r.days == 0 { (tr.t("er.nothing")) } @else { (r.days) } }
                     td.num { (tr.money(r.total)) }
                 } } }
             } }
@@ -92,4 +101,21 @@ pub async fn ereports(
         (pager(&tr, "/gestion/plateforme/e-reporting", &form, &rows))
     };
     Ok(page(&ctx, tr.t("er.title"), body).into_response())
+}
+
+/// Sends a flow parked after repeated failures again (accounting): an invoice's, a payment
+/// status's or a report's.
+pub async fn retry(
+    State(state): State<AppState>,
+    StaffCtx(ctx): StaffCtx,
+    Path(id): Path<Id>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Accounting) {
+        return Ok(r);
+    }
+    Ok(match state.app.retry_transmission(&ctx.actor, id).await {
+        Ok(()) => back("/gestion/plateforme", "retried"),
+        Err(e) => error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &error_text(ctx.tr, &e)),
+    })
 }

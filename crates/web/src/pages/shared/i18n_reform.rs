@@ -31,6 +31,7 @@ super::i18n::texts! {
     "er.kind.sales" => "Ventes (10.3)", "Sales (10.3)";
     "er.kind.payments" => "Encaissements (10.4)", "Payments (10.4)";
     "er.days" => "Jours", "Days";
+    "er.nothing" => "rien à déclarer", "nothing to report";
     "er.total" => "Montant", "Amount";
     "settings.vat_regime" => "Régime de TVA (périodes d’e-reporting)", "VAT regime (e-reporting periods)";
     "settings.vat_regime.normal_monthly" => "Réel normal mensuel (ventes par décade, encaissements par mois)", "Normal, monthly (sales by ten days, payments by month)";
