@@ -4,6 +4,7 @@
 
 mod database;
 pub mod pa;
+mod restart;
 pub mod s3;
 pub mod smtp;
 mod usecases;

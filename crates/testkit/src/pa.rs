@@ -110,6 +110,8 @@ struct Platform {
     /// The next accepted submissions' answers are lost (a 503 after the flow is kept): the
     /// client does not know it was sent.
     lose_answers: usize,
+    /// The next accepted submissions are answered only after a while (the flow kept at once).
+    hold_answers: usize,
     last_update: Option<Timestamp>,
 }
 
@@ -221,24 +223,36 @@ async fn submit(State(state): State<Arc<Mutex<Platform>>>, headers: HeaderMap, m
     if info["sha256"].as_str() != Some(hex::encode(Sha256::digest(&bytes)).as_str()) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "ChecksumMismatch", "the file is not the one announced");
     }
-    let mut s = state.lock().unwrap();
-    if s.flows.iter().any(|f| f.info["trackingId"] == info["trackingId"]) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "AlreadyExistingFlow", "this tracking id was received already");
-    }
-    let updated_at = s.tick();
-    let flow = Flow {
-        flow_id: format!("flow-{}", s.flows.len() + 1),
-        info,
-        bytes,
-        updated_at,
-        ack: ("Pending".into(), vec![]),
-        direction: "Out",
+    let (answer, hold) = {
+        let mut s = state.lock().unwrap();
+        if s.flows.iter().any(|f| f.info["trackingId"] == info["trackingId"]) {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "AlreadyExistingFlow",
+                "this tracking id was received already",
+            );
+        }
+        let updated_at = s.tick();
+        let flow = Flow {
+            flow_id: format!("flow-{}", s.flows.len() + 1),
+            info,
+            bytes,
+            updated_at,
+            ack: ("Pending".into(), vec![]),
+            direction: "Out",
+        };
+        let answer = json!({"flowId": flow.flow_id, "submittedAt": updated_at.to_string(), "trackingId": flow.info["trackingId"], "flowSyntax": flow.info["flowSyntax"]});
+        s.flows.push(flow);
+        if s.lose_answers > 0 {
+            s.lose_answers -= 1;
+            return error(StatusCode::SERVICE_UNAVAILABLE, "RESOURCE_ERROR", "the answer was lost");
+        }
+        let hold = s.hold_answers > 0;
+        s.hold_answers = s.hold_answers.saturating_sub(1);
+        (answer, hold)
     };
-    let answer = json!({"flowId": flow.flow_id, "submittedAt": updated_at.to_string(), "trackingId": flow.info["trackingId"], "flowSyntax": flow.info["flowSyntax"]});
-    s.flows.push(flow);
-    if s.lose_answers > 0 {
-        s.lose_answers -= 1;
-        return error(StatusCode::SERVICE_UNAVAILABLE, "RESOURCE_ERROR", "the answer was lost");
+    if hold {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
     (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
 }
@@ -337,6 +351,11 @@ impl FakePlatform {
     pub fn fail_next(&self, n: usize) {
         let mut s = self.state.lock().unwrap();
         (s.unavailable, s.throttled) = (n, false);
+    }
+
+    /// The next `n` accepted submissions are answered five seconds late (the flow kept at once).
+    pub fn hold_answers_next(&self, n: usize) {
+        self.state.lock().unwrap().hold_answers = n;
     }
 
     /// The next `n` accepted submissions' answers are lost.

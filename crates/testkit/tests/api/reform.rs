@@ -259,6 +259,60 @@ async fn payments_send_their_status_and_private_sales_are_e_reported_postgres() 
     reform(Backend::Postgres).await;
 }
 
+/// A restart while a status is being submitted: the platform kept the flow but its answer never
+/// reached the old process (its worker aborted mid-request, its lease left behind). After the
+/// lease ends the restarted process submits it again, the platform answers that it has it, and
+/// the transmission is recorded as submitted: one flow, nothing lost.
+async fn restart(backend: Backend) {
+    let platform = FakePlatform::start().await;
+    let Some(mut app) = app_with_platform(backend, &platform).await else { return };
+    let (client_id, client) = app.client_login("Redemarrage").await;
+    let (invoice, _) = invoice_for(&app, &client, client_id).await;
+    transmission(&app, DocumentKind::Invoice, invoice, "submitted").await;
+    platform.hold_answers_next(1);
+    pay(&app, invoice, "468.00").await;
+    for _ in 0..100 {
+        if platform.flows().iter().any(|f| f.info["flowSyntax"] == "CDAR") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.restart().await;
+    let submissions = platform.submissions();
+    let open = |app: &TestApp| {
+        let app = app.app.clone();
+        async move {
+            let list = app.unaccepted_transmissions(&Actor::system(), &ListQuery::default()).await.unwrap();
+            list.items.into_iter().find(|t| t.syntax == "CDAR").expect("the status's transmission")
+        }
+    };
+    assert_eq!(open(&app).await.status, "queued", "the old process never heard back");
+    // The old lease (five minutes) runs out.
+    app.clock.advance_minutes(6);
+    for _ in 0..100 {
+        if open(&app).await.status == "submitted" {
+            break;
+        }
+        app.clock.advance_seconds(10);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(open(&app).await.status, "submitted");
+    assert!(platform.submissions() > submissions, "submitted again after the restart");
+    let statuses: Vec<_> = platform.flows().into_iter().filter(|f| f.info["flowSyntax"] == "CDAR").collect();
+    assert_eq!(statuses.len(), 1, "one flow");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_mid_submission_loses_nothing_and_sends_nothing_twice_sqlite() {
+    restart(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_mid_submission_loses_nothing_and_sends_nothing_twice_postgres() {
+    restart(Backend::Postgres).await;
+}
+
 #[test]
 fn the_test_platform_refuses_what_its_openapi_document_does_not_allow() {
     let good = json!({"trackingId": "F-2027-0001", "name": "f.pdf", "processingRule": "B2B", "flowSyntax": "Factur-X",
