@@ -2,6 +2,7 @@
 //! as the binary) on 127.0.0.1:0 against a fresh database — a temporary SQLite file, or a
 //! PostgreSQL schema of its own in `IMMOVR_TEST_DATABASE_URL` — with a clock the test moves.
 
+mod clock;
 mod database;
 pub mod pa;
 mod restart;
@@ -9,54 +10,24 @@ pub mod s3;
 pub mod smtp;
 mod usecases;
 
+pub use clock::TestClock;
 pub use database::drop_place;
 pub use s3::{MOTO_ENV, S3Server, s3_server};
 pub use usecases::{TestUseCases, use_cases};
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use immovr::Config;
+use immovr_core::Actor;
 use immovr_core::auth::token_sha256;
 use immovr_core::model::{Id, Role};
-use immovr_core::{Actor, Clock};
 use immovr_store::SqlStore;
-use jiff::{Timestamp, ToSpan};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 pub use reqwest;
 pub use serde_json;
-
-/// A clock that stands still until the test moves it.
-pub struct TestClock(Mutex<Timestamp>);
-
-impl TestClock {
-    pub fn new(start: Timestamp) -> Self {
-        TestClock(Mutex::new(start))
-    }
-
-    pub fn advance_minutes(&self, minutes: i64) {
-        let mut t = self.0.lock().unwrap();
-        *t = t.checked_add(minutes.minutes()).unwrap();
-    }
-
-    pub fn advance_seconds(&self, seconds: i64) {
-        let mut t = self.0.lock().unwrap();
-        *t = t.checked_add(seconds.seconds()).unwrap();
-    }
-
-    pub fn advance_days(&self, days: i64) {
-        let mut t = self.0.lock().unwrap();
-        *t = t.checked_add((days * 24).hours()).unwrap();
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
