@@ -9,6 +9,7 @@ use tokio::sync::{Mutex, Semaphore};
 use crate::SqlStore;
 use crate::db::{Tx, args};
 use crate::lists::{children, ids};
+use crate::orders::ORDER_SELECT;
 use crate::requests::{attachment_from_row, request_from_row};
 use crate::support::outbox_from_row;
 
@@ -20,9 +21,8 @@ const CHANGES: &str = "quotes q WHERE q.status = 'refused' AND q.refusal_kind = 
 const EXPIRING: &str = "quotes q WHERE q.status = 'sent' AND q.valid_until >= $1 AND q.valid_until <= $2";
 const DUE: &str = "s.status <> 'done' AND s.planned_date IS NOT NULL AND s.planned_date <= $2 \
                    AND o.status IN ('registered', 'in_progress')";
-const DELIVER: &str = "orders o JOIN purchase_orders p ON p.id = o.purchase_order_id \
-                       WHERE o.status IN ('registered', 'in_progress') \
-                       AND (SELECT COUNT(*) FROM stages s WHERE s.order_id = o.id AND s.status <> 'done') <= 1";
+const DELIVER_WHERE: &str = "o.status IN ('registered', 'in_progress') \
+                             AND (SELECT COUNT(*) FROM stages s WHERE s.order_id = o.id AND s.status <> 'done') <= 1";
 /// Counted and ranked on the (status, due_date) index alone; the few shown joined after.
 const OVERDUE: &str = "invoices WHERE status IN ('issued', 'partially_paid') AND due_date < $1";
 
@@ -65,7 +65,7 @@ impl SqlStore {
                          (SELECT COUNT(*) FROM {EXPIRING}) AS expiring, \
                          (SELECT COUNT(*) FROM purchase_orders WHERE status = 'pending') AS to_validate, \
                          (SELECT COUNT(*) FROM stages s JOIN orders o ON o.id = s.order_id WHERE {DUE}) AS stages_due, \
-                         (SELECT COUNT(*) FROM {DELIVER}) AS to_deliver, \
+                         (SELECT COUNT(*) FROM orders o WHERE {DELIVER_WHERE}) AS to_deliver, \
                          (SELECT COUNT(*) FROM {OVERDUE}) AS overdue, \
                          (SELECT COUNT(*) FROM outbox WHERE status = 'failed') AS failed_emails"
                     ),
@@ -139,7 +139,12 @@ impl SqlStore {
             }),
             self.section(one, async |tx| {
                 let rows = tx
-                    .all(&format!("SELECT o.*, p.number AS po_number FROM {DELIVER} ORDER BY o.id LIMIT $1"), args![preview])
+                    .all(
+                        // Read as every order is (ORDER_SELECT: its purchase order's number and
+                        // withdrawal right, the property, the contact person).
+                        &format!("{ORDER_SELECT} WHERE {DELIVER_WHERE} ORDER BY o.id LIMIT $1"),
+                        args![preview],
+                    )
                     .await?;
                 self.orders_from_rows(tx, &rows).await
             }),

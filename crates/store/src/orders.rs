@@ -73,12 +73,7 @@ pub(crate) fn po_from_parts(r: &Row, lines: Vec<immovr_core::money::Line>) -> Re
 
 /// The withdrawal right of a purchase order's row (its columns prefixed `prefix`), if any.
 pub(crate) fn withdrawal_of(r: &Row, prefix: &str) -> Result<Option<Withdrawal>> {
-    let column = format!("{prefix}withdrawal_ends_on");
-    // (Rows read without the purchase order's columns: a dashboard's preview.)
-    if !r.has(&column) {
-        return Ok(None);
-    }
-    let Some(ends_on) = r.opt_date(&column)? else { return Ok(None) };
+    let Some(ends_on) = r.opt_date(&format!("{prefix}withdrawal_ends_on"))? else { return Ok(None) };
     Ok(Some(Withdrawal {
         ends_on,
         early_start: r.opt_i64(&format!("{prefix}early_start"))?.is_some_and(|v| v != 0),
@@ -170,22 +165,36 @@ pub(crate) fn order_from_parts(r: &Row, stages: &[Row], files: &[Row], invoice_i
     })
 }
 
+/// The purchase order's withdrawal right, as an order's row carries it (`po_` columns, read by
+/// [`withdrawal_of`]).
+macro_rules! po_withdrawal {
+    () => {
+        "p.withdrawal_ends_on AS po_withdrawal_ends_on, p.early_start AS po_early_start, \
+         p.withdrawn_at AS po_withdrawn_at, p.withdrawal_amount AS po_withdrawal_amount"
+    };
+}
+
 /// An order's row with its purchase order's number, the property (from the quote's request)
 /// and the contact person at the studio.
-pub(crate) const ORDER_SELECT: &str = "SELECT o.*, p.number AS po_number, p.withdrawal_ends_on AS po_withdrawal_ends_on, p.early_start AS po_early_start, \
-     p.withdrawn_at AS po_withdrawn_at, p.withdrawal_amount AS po_withdrawal_amount, \
-     (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id WHERE q.id = p.quote_id) \
+pub(crate) const ORDER_SELECT: &str = concat!(
+    "SELECT o.*, p.number AS po_number, ",
+    po_withdrawal!(),
+    ", (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id WHERE q.id = p.quote_id) \
      AS property_address, u.name AS contact_name, u.email AS contact_email \
-     FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id LEFT JOIN users u ON u.id = o.contact_user_id";
+     FROM orders o JOIN purchase_orders p ON p.id = o.purchase_order_id LEFT JOIN users u ON u.id = o.contact_user_id"
+);
 
 /// An order's row with its purchase order's number and the invoice in force (at most one: a
 /// unique index).
-const ORDER_ROW_SELECT: &str = "SELECT o.*, p.number AS po_number, p.withdrawal_ends_on AS po_withdrawal_ends_on, p.early_start AS po_early_start, \
-     p.withdrawn_at AS po_withdrawn_at, p.withdrawal_amount AS po_withdrawal_amount, (SELECT i.id FROM invoices i \
+const ORDER_ROW_SELECT: &str = concat!(
+    "SELECT o.*, p.number AS po_number, ",
+    po_withdrawal!(),
+    ", (SELECT i.id FROM invoices i \
      WHERE i.order_id = o.id AND i.status <> 'cancelled') AS invoice_in_force, \
      (SELECT r.property_address FROM quotes q JOIN quote_requests r ON r.id = q.request_id WHERE q.id = p.quote_id) \
      AS property_address, u.name AS contact_name, u.email AS contact_email FROM orders o \
-     JOIN purchase_orders p ON p.id = o.purchase_order_id LEFT JOIN users u ON u.id = o.contact_user_id";
+     JOIN purchase_orders p ON p.id = o.purchase_order_id LEFT JOIN users u ON u.id = o.contact_user_id"
+);
 
 pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Order> {
     let row = tx

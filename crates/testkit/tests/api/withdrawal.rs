@@ -145,13 +145,24 @@ both!(an_early_start_owes_the_part_done_and_the_right_ends_with_its_period, asyn
     let first = stages[0]["id"].as_i64().unwrap();
     let done = app.post(&app.admin, &format!("/api/v1/orders/{order}/stages/{first}/done"), json!({})).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    // All but the last stage done: the order is to deliver on the dashboard, with its right.
+    for stage in stages.as_array().unwrap()[1..count - 1].iter() {
+        let path = format!("/api/v1/orders/{order}/stages/{}/done", stage["id"]);
+        assert_eq!(app.post(&app.admin, &path, json!({})).await.status, StatusCode::OK);
+    }
+    let dashboard = app.app.dashboard(&immovr_core::Actor::system(), 10).await.unwrap();
+    let listed = dashboard.to_deliver.items.iter().find(|o| o.id == order).expect("the order is to deliver");
+    assert!(listed.withdrawal.as_ref().is_some_and(|w| w.early_start), "{listed:?}");
     let signed = pdf(app, &format!("/api/v1/quotes/{q}/accepted-pdf")).await;
     assert!(signed.contains("À votre demande expresse, la prestation commence avant la fin du délai"), "{signed}");
     let withdrawn = app.post(&client, &format!("/api/v1/purchase-orders/{po}/withdraw"), json!({})).await;
     assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
     let due: rust_decimal::Decimal = withdrawn.body["withdrawal"]["amount_due"].as_str().unwrap().parse().unwrap();
-    let expected = (rust_decimal::Decimal::new(46800, 2) / rust_decimal::Decimal::from(count as u64)).round_dp(2);
-    assert_eq!(due, expected, "{} of 468.00 for 1 of {count} stages", withdrawn.body);
+    let done = count as u64 - 1;
+    let expected = (rust_decimal::Decimal::new(46800, 2) * rust_decimal::Decimal::from(done)
+        / rust_decimal::Decimal::from(count as u64))
+    .round_dp(2);
+    assert_eq!(due, expected, "{} of 468.00 for {done} of {count} stages", withdrawn.body);
 
     // Past the period, no more withdrawal.
     let q2 = app.sent_quote(client_id, &[("Plan 2D", "1", "120", "20")]).await;
