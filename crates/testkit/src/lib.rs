@@ -77,6 +77,15 @@ impl Drop for Instance {
     }
 }
 
+/// What [`TestApp::delivered`] made.
+pub struct Delivered {
+    pub po: Id,
+    pub order: Id,
+    pub invoice: Id,
+    /// The invoice's number.
+    pub number: String,
+}
+
 /// The answer to a request: status, JSON body (or Null) and headers.
 pub struct Answer {
     pub status: StatusCode,
@@ -460,6 +469,26 @@ impl TestApp {
         let s = self.post(&self.admin, &format!("/api/v1/quotes/{}/send", q.id()), json!({})).await;
         assert_eq!(s.status, StatusCode::OK, "send quote: {}", s.body);
         q.id()
+    }
+
+    /// The client accepts a sent quote, staff validate its purchase order, upload a file and
+    /// deliver the order: its purchase order, its order and its invoice (id and number).
+    pub async fn delivered(&self, client: &str, quote: Id) -> Delivered {
+        let accepted = self.post(client, &format!("/api/v1/quotes/{quote}/accept"), Self::signature()).await;
+        assert_eq!(accepted.status, StatusCode::CREATED, "accept: {}", accepted.body);
+        let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
+        let validated = self.post(&self.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await;
+        let order = validated.body["order_id"].as_i64().unwrap_or_else(|| panic!("validate: {}", validated.body));
+        self.upload(order, "visite.zip", b"final files").await;
+        let delivered = self.post(&self.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
+        assert_eq!(delivered.status, StatusCode::OK, "deliver: {}", delivered.body);
+        let invoice = &delivered.body["invoice"];
+        Delivered {
+            po,
+            order,
+            invoice: invoice["id"].as_i64().unwrap(),
+            number: invoice["number"].as_str().unwrap().to_string(),
+        }
     }
 
     /// A "bon pour accord"; a private client asks for the work to start at once (within its

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use immovr_testkit::Delivered;
 use immovr_testkit::reqwest::Method;
 use sha2::{Digest, Sha256};
 
@@ -82,21 +83,6 @@ fn qr(path: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim_end().to_string()
 }
 
-/// Accepts a sent quote, validates the PO, delivers the order: (quote, PO, order, invoice) ids.
-async fn invoiced(app: &TestApp, client: &str, quote: Id) -> (Id, Id, Id, Id) {
-    let accepted = app.post(client, &format!("/api/v1/quotes/{quote}/accept"), TestApp::signature()).await;
-    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
-    let po = accepted.body["purchase_order"]["id"].as_i64().unwrap();
-    let order =
-        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
-            .as_i64()
-            .unwrap();
-    app.upload(&order, "visite.zip", b"final files").await;
-    let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
-    assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
-    (quote, po, order, delivered.body["invoice"]["id"].as_i64().unwrap())
-}
-
 both!(every_document_of_the_journey_downloads_and_reads_back, async |app: &TestApp| {
     let (client_id, client) = app.signup("Lumiere").await;
     let quote = app
@@ -122,7 +108,7 @@ both!(every_document_of_the_journey_downloads_and_reads_back, async |app: &TestA
     let none = download(app, &client, &format!("/api/v1/quotes/{quote}/accepted-pdf")).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 
-    let (_, po, order, invoice) = invoiced(app, &client, quote).await;
+    let Delivered { po, order, invoice, .. } = app.delivered(&client, quote).await;
     let hash = app.get(&client, &format!("/api/v1/quotes/{quote}")).await.body["acceptance"]["content_sha256"]
         .as_str()
         .unwrap()
@@ -201,7 +187,7 @@ both!(every_document_of_the_journey_downloads_and_reads_back, async |app: &TestA
 both!(issued_documents_never_change_and_stay_private, async |app: &TestApp| {
     let (client_id, client) = app.signup("Immuable").await;
     let quote = app.sent_quote(client_id, &[("Vidéo drone", "1", "590.00", "20")]).await;
-    let (_, _, _, invoice) = invoiced(app, &client, quote).await;
+    let Delivered { invoice, .. } = app.delivered(&client, quote).await;
     let path = format!("/api/v1/invoices/{invoice}/pdf");
     let first = download(app, &client, &path).await;
     assert_eq!(first.status, StatusCode::OK);
@@ -241,7 +227,7 @@ both!(issued_documents_never_change_and_stay_private, async |app: &TestApp| {
 
     // A new invoice carries the new details.
     let quote2 = app.sent_quote(client_id, &[("Plan 2D", "1", "120.00", "20")]).await;
-    let (_, _, _, invoice2) = invoiced(app, &client, quote2).await;
+    let Delivered { invoice: invoice2, .. } = app.delivered(&client, quote2).await;
     let new_text = text(&download(app, &client, &format!("/api/v1/invoices/{invoice2}/pdf")).await.bytes);
     assert!(
         new_text.contains("Virtuelli Renommée") && new_text.contains("FR09 1027 8060 3100 0205 7000 185"),
@@ -303,7 +289,7 @@ both!(documents_are_rendered_in_the_background_as_soon_as_issued, async |app: &T
 async fn rendered_once(app: &TestApp, other: Option<&immovr_testkit::Instance>) {
     let (client_id, client) = app.signup("Unique").await;
     let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
-    let (_, po, _, invoice) = invoiced(app, &client, quote).await;
+    let Delivered { po, invoice, .. } = app.delivered(&client, quote).await;
     // Right after delivery, downloads of every document at once, here and on the other instance.
     let mut paths = vec![
         format!("/api/v1/quotes/{quote}/pdf"),
@@ -360,7 +346,7 @@ both!(a_lost_or_damaged_pdf_is_rendered_again_the_same, async |app: &TestApp| {
     use immovr_core::ports::Scope;
     let (client_id, client) = app.signup("Sinistre").await;
     let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
-    let (_, _, _, invoice) = invoiced(app, &client, quote).await;
+    let Delivered { invoice, .. } = app.delivered(&client, quote).await;
     let path = format!("/api/v1/invoices/{invoice}/pdf");
     let first = pdf(app, &client, &path).await;
     app.settle_outbox().await;
@@ -430,7 +416,7 @@ async fn the_renderer_takes_what_is_issued_here(app: &TestApp) {
     let renderer = tokio::spawn(immovr_worker::renderer::run(app.documents.clone()));
     let (client_id, client) = app.signup("Atelier").await;
     let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
-    let (_, po, _, invoice) = invoiced(app, &client, quote).await;
+    let Delivered { po, invoice, .. } = app.delivered(&client, quote).await;
     let _ = pdf(app, &client, &format!("/api/v1/invoices/{invoice}/pdf")).await;
     let rendered = |kind, id| async move {
         app.store.document(Scope::Staff, kind, id).await.unwrap().is_some_and(|d| d.file.is_some())

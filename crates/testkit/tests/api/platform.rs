@@ -50,17 +50,11 @@ pub(super) async fn transmission(
     panic!("{kind:?} {id} never {status}: {:?}", app.app.transmission(&Actor::system(), kind, id).await);
 }
 
-/// A delivered order's invoice, for a client of `client_id`.
+/// A delivered order's invoice, for a client of `client_id`: its id and number.
 pub(super) async fn invoice_for(app: &TestApp, client: &str, client_id: i64) -> (i64, String) {
     let q = app.sent_quote(client_id, &[("Visite virtuelle 360°", "1", "390.00", "20")]).await;
-    let po = app.post(client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await;
-    let po = po.body["purchase_order"]["id"].as_i64().unwrap();
-    let order = app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await;
-    let order = order.body["order_id"].as_i64().unwrap();
-    app.upload(order, "visite.zip", b"final files").await;
-    let delivered = app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await;
-    let invoice = &delivered.body["invoice"];
-    (invoice["id"].as_i64().unwrap(), invoice["number"].as_str().unwrap().to_string())
+    let d = app.delivered(client, q).await;
+    (d.invoice, d.number)
 }
 
 pub(super) async fn page(app: &TestApp, b: &immovr_testkit::reqwest::Client, path: &str) -> String {

@@ -13,19 +13,7 @@ use super::*;
 async fn invoiced(app: &TestApp, name: &str) -> (i64, String, i64) {
     let (client_id, client) = app.client_login(name).await;
     let q = app.sent_quote(client_id, &[("Visite", "1", "390", "20")]).await;
-    let po = app.post(&client, &format!("/api/v1/quotes/{q}/accept"), TestApp::signature()).await.body
-        ["purchase_order"]["id"]
-        .as_i64()
-        .unwrap();
-    let order =
-        app.post(&app.admin, &format!("/api/v1/purchase-orders/{po}/validate"), json!({})).await.body["order_id"]
-            .as_i64()
-            .unwrap();
-    app.upload(order, "visite.zip", b"final files").await;
-    let invoice =
-        app.post(&app.admin, &format!("/api/v1/orders/{order}/deliver"), json!({})).await.body["invoice"]["id"]
-            .as_i64()
-            .unwrap();
+    let invoice = app.delivered(&client, q).await.invoice;
     (client_id, client, invoice)
 }
 
