@@ -117,7 +117,7 @@ impl SqlStore {
                 .opt(
                     &format!(
                         "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id \
-                         JOIN clients k ON k.id = q.client_id WHERE q.id = $1 AND k.erased_at IS NULL \
+                         JOIN clients k ON k.id = q.client_id WHERE q.id = $1 \
                          AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q FOR SHARE OF k",
                         client_column(tx, "q.client_id")
                     ),

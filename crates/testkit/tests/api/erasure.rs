@@ -229,6 +229,25 @@ both!(an_erased_client_leaves_only_what_the_law_keeps, async |app: &TestApp| {
         "unit": "forfait", "unit_price": "1", "vat_rate": "20"}]});
     let refused_quote = app.post(&app.admin, "/api/v1/quotes", quote).await;
     assert_eq!(refused_quote.body["code"], "client_erased", "{}", refused_quote.body);
+    // Nor record a paper acceptance of its quotes: the same answer on both databases.
+    let form = immovr_testkit::reqwest::multipart::Form::new()
+        .text("signer_name", "Hortense")
+        .text("signed_on", "2026-06-15")
+        .text("channel", "paper")
+        .part(
+            "evidence",
+            immovr_testkit::reqwest::multipart::Part::bytes(b"%PDF-1.4 signed".to_vec()).file_name("devis.pdf"),
+        );
+    let offline = app
+        .http
+        .post(format!("{}/api/v1/quotes/{refused}/offline-acceptance", app.base))
+        .bearer_auth(&app.admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offline.status(), StatusCode::CONFLICT);
+    assert_eq!(offline.json::<Value>().await.unwrap()["code"], "client_erased");
 });
 
 both!(the_client_asks_from_mon_compte_and_an_admin_confirms_on_its_page, async |app: &TestApp| {
