@@ -33,16 +33,11 @@ pub async fn clients(
 /// Records of each kind on a client's page (the full lists are a link away).
 const CLIENT_ITEMS: i64 = 20;
 
-#[derive(Deserialize)]
-pub struct ClientFlash {
-    ok: Option<String>,
-}
-
 pub async fn client(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
-    Query(flash): Query<ClientFlash>,
+    Query(flash): Query<Flash>,
 ) -> PageResult {
     let said = flash.ok.as_deref().filter(|k| *k == "erased").map(|_| notice("ok", ctx.tr.t("erasure.done")));
     client_page(&state, &ctx, id, said, StatusCode::OK).await
@@ -132,29 +127,22 @@ fn erasure_section(ctx: &Ctx, c: &Client, admin: bool) -> Markup {
     }
 }
 
-#[derive(Deserialize)]
-pub struct EraseForm {
-    csrf: String,
-    #[serde(default)]
-    confirm: String,
-}
-
 /// Erases the client's personal data (admin), once the box is ticked.
 pub async fn erase(
     State(state): State<AppState>,
     StaffCtx(ctx): StaffCtx,
     Path(id): Path<Id>,
-    Form(f): Form<EraseForm>,
+    Form(f): Form<CsrfForm>,
 ) -> PageResult {
-    if !csrf_ok(&ctx, &f.csrf) {
-        return Ok(error_page(&ctx, StatusCode::FORBIDDEN, ctx.tr.t("error.csrf")));
+    if let Some(r) = refused(&ctx, &f.csrf, Role::Admin) {
+        return Ok(r);
     }
-    if f.confirm != "on" {
-        let said = notice("error", ctx.tr.t("erasure.unconfirmed"));
+    if let Err(e) = confirmed(&f) {
+        let said = notice("error", &error_text(ctx.tr, &e));
         return client_page(&state, &ctx, id, Some(said), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     match state.app.erase_client(&ctx.actor, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("{}?ok=erased", links::backoffice::client(id))).into_response()),
+        Ok(_) => Ok(back(&links::backoffice::client(id), "erased")),
         Err(e @ DomainError::Internal(_)) => Ok(domain_error_page(&ctx, e)),
         Err(e) => {
             let said = notice("error", &error_text(ctx.tr, &e));

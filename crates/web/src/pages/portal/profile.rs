@@ -208,27 +208,19 @@ pub async fn change_password(State(state): State<AppState>, c: ClientCtx, Form(f
     })
 }
 
-#[derive(Deserialize)]
-pub struct ErasureForm {
-    csrf: String,
-    #[serde(default)]
-    confirm: String,
-}
-
 /// The client asks for its data to be erased (the studio confirms).
-pub async fn request_erasure(State(state): State<AppState>, c: ClientCtx, Form(f): Form<ErasureForm>) -> PageResult {
+pub async fn request_erasure(State(state): State<AppState>, c: ClientCtx, Form(f): Form<CsrfForm>) -> PageResult {
     if !csrf_ok(&c.ctx, &f.csrf) {
         return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
-    if f.confirm != "on" {
+    if let Err(refused) = confirmed(&f) {
         let client = state.app.client(&c.ctx.actor, c.client_id).await?;
         let consents = state.app.consents(&c.ctx.actor, c.client_id).await?;
-        let refused = DomainError::validation("confirm", "tick the box to confirm");
         let form = html! { (notice("error", &error_text(c.ctx.tr, &refused))) (profile_form(&c.ctx, &client, None, (None, None), &consents)) };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&c.ctx, c.ctx.tr.t("profile.title"), form)).into_response());
     }
     Ok(match state.app.request_erasure(&c.ctx.actor, c.client_id).await {
-        Ok(_) => Redirect::to("/compte/profil?ok=erasure").into_response(),
+        Ok(_) => back("/compte/profil", "erasure"),
         Err(e) => domain_error_page(&c.ctx, e),
     })
 }

@@ -243,33 +243,26 @@ fn withdrawal_block(ctx: &Ctx, quote_id: Id, po: &PurchaseOrder, w: &Withdrawal,
     }
 }
 
-#[derive(Deserialize)]
-pub struct WithdrawForm {
-    csrf: String,
-    #[serde(default)]
-    confirm: String,
-}
-
 /// The client withdraws from the purchase order of its accepted quote.
 pub async fn withdraw(
     State(state): State<AppState>,
     c: ClientCtx,
     Path(id): Path<Id>,
-    Form(f): Form<WithdrawForm>,
+    Form(f): Form<CsrfForm>,
 ) -> PageResult {
     if !csrf_ok(&c.ctx, &f.csrf) {
         return Ok(error_page(&c.ctx, StatusCode::FORBIDDEN, c.ctx.tr.t("error.csrf")));
     }
     let refused = |e: DomainError| notice("error", &error_text(c.ctx.tr, &e));
-    if f.confirm != "on" {
-        let said = refused(DomainError::validation("confirm", "tick the box to confirm"));
+    if let Err(e) = confirmed(&f) {
+        let said = refused(e);
         return quote_page(&state, &c, id, Some(said), (None, &Typed::default()), StatusCode::UNPROCESSABLE_ENTITY)
             .await;
     }
     let po = state.app.purchase_order_for_quote(&c.ctx.actor, id).await?;
     let Some(po) = po else { return Ok(domain_error_page(&c.ctx, DomainError::not_found("purchase order"))) };
     match state.app.withdraw(&c.ctx.actor, po.id).await {
-        Ok(_) => Ok(Redirect::to(&format!("{}?ok=withdrawn", links::portal::quote(id))).into_response()),
+        Ok(_) => Ok(back(&links::portal::quote(id), "withdrawn")),
         Err(e @ DomainError::Internal(_)) => Ok(domain_error_page(&c.ctx, e)),
         Err(e) => {
             let status = crate::problem::status_of(&e);

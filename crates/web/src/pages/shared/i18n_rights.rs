@@ -13,7 +13,6 @@ super::i18n::texts! {
     "erasure.confirm" => "Je confirme l’effacement définitif des données personnelles de ce client", "I confirm the final erasure of this client's personal data";
     "erasure.button" => "Effacer les données", "Erase the data";
     "erasure.admin_only" => "Seul un administrateur peut effacer les données d’un client.", "Only an administrator can erase a client's data.";
-    "erasure.unconfirmed" => "Cochez la case pour confirmer l’effacement.", "Tick the box to confirm the erasure.";
     "erasure.client_title" => "Effacer mes données", "Erase my data";
     "erasure.client_what" => "Vous pouvez demander l’effacement de vos données personnelles (RGPD, article 17). L’équipe le confirme dans un délai d’un mois ; votre accès est alors fermé.", "You can ask for your personal data to be erased (GDPR, article 17). The team confirms it within one month; your access is then closed.";
     "erasure.client_confirm" => "Je demande l’effacement de mes données personnelles", "I ask for my personal data to be erased";

@@ -33,7 +33,6 @@ const FRENCH: &[(&str, &str)] = &[
     ("a member of the studio's team", "un membre de l’équipe du studio"),
     ("a non-negative amount with at most 4 decimals", "un montant positif ou nul, 4 décimales au plus"),
     ("a number of square metres", "un nombre de mètres carrés"),
-    ("tick the box to confirm", "cochez la case pour confirmer"),
     (
         "a phone number such as 01 23 45 67 89 or +33 1 23 45 67 89",
         "un numéro de téléphone tel que 01 23 45 67 89 ou +33 1 23 45 67 89",
