@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use immovr_core::model::{FlowKind, OperationCategory, ReportKind};
+use immovr_core::model::{FlowKind, ReportKind};
 use immovr_core::ports::studio_timezone;
 use immovr_core::{Actor, Result, Scope};
 use jiff::civil::Date;
@@ -64,7 +64,7 @@ impl App {
         }
         let company = self.company().await?;
         let e = &company.einvoicing;
-        let on_receipts = !e.vat_on_debits && e.category != OperationCategory::Goods;
+        let on_receipts = e.vat_on_receipts();
         let today = self.today();
         let mut made = Vec::new();
         for kind in [ReportKind::Sales, ReportKind::Payments] {
@@ -85,7 +85,7 @@ impl App {
                     break;
                 }
                 let end = e.vat_regime.period(kind, start).1.min(last_end);
-                if let Some(row) = self.make_report(&company, kind, (floor, start, end), on_receipts).await? {
+                if let Some(row) = self.make_report(&company, kind, (floor, start, end)).await? {
                     made.push(row);
                 }
                 let Ok(next) = end.tomorrow() else { break };
@@ -102,7 +102,6 @@ impl App {
         company: &immovr_core::model::CompanySettings,
         kind: ReportKind,
         (floor, from, to): (Date, Date, Date),
-        on_receipts: bool,
     ) -> Result<Option<EReportRow>> {
         let (Some(platform), Some(registration)) = (&self.platform, &self.platform_registration) else {
             return Ok(None);
@@ -134,13 +133,6 @@ impl App {
                 seller: company.clone(),
                 period: (from, to),
                 kind,
-                category: match company.einvoicing.category {
-                    OperationCategory::Services => "TPS1",
-                    OperationCategory::Goods => "TLB1",
-                    OperationCategory::Mixed => "TMA1",
-                }
-                .into(),
-                on_receipts,
                 days,
             };
             let xml = self.reform.ereport(&report);

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use immovr_core::listing::{ListQuery, Page};
-use immovr_core::model::{Client, ClientKind, DocumentKind, FlowKind, Id, Invoice, OperationCategory, Role};
+use immovr_core::model::{Client, ClientKind, DocumentKind, FlowKind, Id, Invoice, Role};
 use immovr_core::ports::studio_timezone;
 use immovr_core::{Actor, DomainError, Result, Scope};
 use jiff::{SignedDuration, Timestamp};
@@ -133,8 +133,7 @@ impl App {
             return Ok(());
         }
         let company = tx.company().await?;
-        let e = &company.einvoicing;
-        if e.vat_on_debits || e.category == OperationCategory::Goods {
+        if !company.einvoicing.vat_on_receipts() {
             return Ok(());
         }
         // Only for an invoice the platform has or will have (not one it rejected).
@@ -153,13 +152,11 @@ impl App {
             issued_at: now.to_zoned(studio_timezone()).datetime(),
             invoice_number: invoice.number.clone(),
             invoice_date: invoice.issue_date,
-            invoice_type: "380".into(),
             paid_on,
             amounts: split_by_rate(amount, &by_rate),
             seller: company.clone(),
             buyer_name: client.display_name().to_string(),
             buyer_siren: siren.to_string(),
-            buyer_address: siren.to_string(),
         };
         let xml = self.reform.paid_status(&status);
         let name = format!("{tracking_id}.xml");
@@ -297,4 +294,23 @@ pub fn split_by_rate(received: Decimal, totals_by_rate: &[(Decimal, Decimal)]) -
         out.push((*rate, part));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::split_by_rate;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_payment_is_split_over_the_rates_and_adds_up() {
+        let split = split_by_rate(d("100.00"), &[(d("20"), d("240.00")), (d("10"), d("110.00"))]);
+        assert_eq!(split, vec![(d("20"), d("68.57")), (d("10"), d("31.43"))]);
+        assert_eq!(split.iter().map(|(_, a)| *a).sum::<Decimal>(), d("100.00"));
+        assert_eq!(split_by_rate(d("50"), &[(d("20"), d("0"))]), vec![(d("20"), d("50"))]);
+    }
 }

@@ -4,32 +4,10 @@
 //! Encaissée, for each payment of a service invoice: the amount received per VAT rate (MEN),
 //! from which VAT on receipts is due.
 
-use immovr_core::model::CompanySettings;
+use immovr_app::ports::PaidStatus;
 use jiff::civil::{Date, DateTime};
-use rust_decimal::Decimal;
 
 use crate::facturx::{amount, esc, number};
-
-/// A 212 "Encaissée" status for a payment of an invoice.
-pub struct Paid<'a> {
-    /// The message's own identifier (unique per message).
-    pub message_id: &'a str,
-    /// When the message is written (studio time).
-    pub issued_at: DateTime,
-    /// The invoice paid: its number, its date and its type code (380, 386…).
-    pub invoice_number: &'a str,
-    pub invoice_date: Date,
-    pub invoice_type: &'a str,
-    /// The day the money was received.
-    pub paid_on: Date,
-    /// The amount received (VAT included) per VAT rate.
-    pub amounts: &'a [(Decimal, Decimal)],
-    pub seller: &'a CompanySettings,
-    /// The buyer: its name, SIREN and electronic invoicing address (scheme 0225).
-    pub buyer_name: &'a str,
-    pub buyer_siren: &'a str,
-    pub buyer_address: &'a str,
-}
 
 fn date_time(t: DateTime) -> String {
     format!(
@@ -48,8 +26,8 @@ fn day(d: Date, ns: &str) -> String {
 }
 
 /// The CDAR message (UTF-8).
-pub fn paid_xml(p: &Paid) -> String {
-    let s = p.seller;
+pub fn paid_xml(p: &PaidStatus) -> String {
+    let s = &p.seller;
     let mut x = String::with_capacity(3000);
     x.push_str(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rsm:CrossDomainAcknowledgementAndResponse \
@@ -74,30 +52,29 @@ pub fn paid_xml(p: &Paid) -> String {
          <ram:RecipientTradeParty><ram:GlobalID schemeID=\"0002\">{}</ram:GlobalID><ram:Name>{}</ram:Name><ram:RoleCode>BY</ram:RoleCode>\
          <ram:URIUniversalCommunication><ram:URIID schemeID=\"0225\">{}</ram:URIID></ram:URIUniversalCommunication></ram:RecipientTradeParty>\
          </rsm:ExchangedDocument>",
-        esc(p.message_id),
+        esc(&p.message_id),
         date_time(p.issued_at),
         esc(&s.siren),
         esc(&s.legal_name),
-        esc(p.buyer_siren),
-        esc(p.buyer_name),
-        esc(p.buyer_address),
+        esc(&p.buyer_siren),
+        esc(&p.buyer_name),
+        esc(&p.buyer_siren),
     ));
     // The status of one invoice (type 23: processing phase).
     x.push_str(&format!(
         "<rsm:AcknowledgementDocument><ram:MultipleReferencesIndicator><udt:Indicator>false</udt:Indicator></ram:MultipleReferencesIndicator>\
          <ram:TypeCode>23</ram:TypeCode><ram:IssueDateTime>{}</ram:IssueDateTime><ram:ReferenceReferencedDocument>\
-         <ram:IssuerAssignedID>{}</ram:IssuerAssignedID><ram:TypeCode>{}</ram:TypeCode>\
+         <ram:IssuerAssignedID>{}</ram:IssuerAssignedID><ram:TypeCode>380</ram:TypeCode>\
          <ram:FormattedIssueDateTime>{}</ram:FormattedIssueDateTime>\
          <ram:ProcessConditionCode>212</ram:ProcessConditionCode><ram:ProcessCondition>Encaissée</ram:ProcessCondition>\
          <ram:IssuerTradeParty><ram:GlobalID schemeID=\"0002\">{}</ram:GlobalID></ram:IssuerTradeParty>\
          <ram:SpecifiedDocumentStatus><ram:SequenceNumeric>1</ram:SequenceNumeric>",
         date_time(p.issued_at),
-        esc(p.invoice_number),
-        esc(p.invoice_type),
+        esc(&p.invoice_number),
         day(p.invoice_date, "qdt"),
         esc(&s.siren),
     ));
-    for (rate, received) in p.amounts {
+    for (rate, received) in &p.amounts {
         x.push_str(&format!(
             "<ram:SpecifiedDocumentCharacteristic><ram:TypeCode>MEN</ram:TypeCode>\
              <ram:ValueAmount currencyID=\"EUR\">{}</ram:ValueAmount><ram:ValueDateTime>{}</ram:ValueDateTime>\

@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use immovr_app::platform::split_by_rate;
-use immovr_documents::cdar::{Paid, paid_xml};
+use immovr_app::ports::PaidStatus;
+use immovr_documents::cdar::paid_xml;
 use immovr_documents::samples::{company, d};
 use jiff::civil::{Date, DateTime};
 
-pub fn validate(name: &str, xml: &str) -> String {
+/// Runs the validator on a message: whether it passed, and its report.
+fn check(name: &str, xml: &str) -> (bool, String) {
     let tool =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/tools/validate-lifecycle/validate-lifecycle");
     let dir = tempfile::tempdir().unwrap();
@@ -18,23 +20,25 @@ pub fn validate(name: &str, xml: &str) -> String {
     std::fs::write(&path, xml).unwrap();
     let out = Command::new(tool).arg(&path).output().expect("run validate-lifecycle");
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && report.contains("PASSED"), "{name} is not valid:\n{report}\n{xml}");
-    report
+    (out.status.success() && report.contains("PASSED"), report)
+}
+
+fn validate(name: &str, xml: &str) {
+    let (passed, report) = check(name, xml);
+    assert!(passed, "{name} is not valid:\n{report}\n{xml}");
 }
 
 fn paid(amounts: &[(rust_decimal::Decimal, rust_decimal::Decimal)], name: &str) -> String {
-    paid_xml(&Paid {
-        message_id: "212-7-F-2027-0042",
+    paid_xml(&PaidStatus {
+        message_id: "212-7-F-2027-0042".into(),
         issued_at: DateTime::constant(2027, 10, 3, 9, 30, 0, 0),
-        invoice_number: "F-2027-0042",
+        invoice_number: "F-2027-0042".into(),
         invoice_date: Date::constant(2027, 9, 20),
-        invoice_type: "380",
         paid_on: Date::constant(2027, 10, 2),
-        amounts,
-        seller: &company(),
-        buyer_name: name,
-        buyer_siren: "552100554",
-        buyer_address: "552100554",
+        amounts: amounts.to_vec(),
+        seller: company(),
+        buyer_name: name.into(),
+        buyer_siren: "552100554".into(),
     })
 }
 
@@ -55,7 +59,9 @@ fn a_payment_over_several_rates_says_each_rate() {
 }
 
 mod ereporting {
-    use immovr_documents::ereporting::{Content, Day, RatePart, Report, report_xml};
+    use immovr_app::ports::{EReport, RatePart, ReportDay as Day};
+    use immovr_core::model::{CompanySettings, EInvoicing, ReportKind};
+    use immovr_documents::ereporting::report_xml;
 
     use super::*;
 
@@ -63,16 +69,21 @@ mod ereporting {
         RatePart { rate: d(rate), base: d(base), tax: d(tax) }
     }
 
-    fn report(content: Content) -> String {
-        report_xml(&Report {
-            id: "ER-552100554-T-20270901",
+    fn report_of(seller: CompanySettings, kind: ReportKind, days: &[Day]) -> String {
+        report_xml(&EReport {
+            id: "ER-552100554-T-20270901".into(),
             issued_at: DateTime::constant(2027, 10, 1, 3, 0, 0, 0),
-            platform_id: "0042",
-            platform_name: "Plateforme Exemple",
-            seller: &company(),
+            platform_id: "0042".into(),
+            platform_name: "Plateforme Exemple".into(),
+            seller,
             period: (Date::constant(2027, 9, 1), Date::constant(2027, 9, 30)),
-            content,
+            kind,
+            days: days.to_vec(),
         })
+    }
+
+    fn report(kind: ReportKind, days: &[Day]) -> String {
+        report_of(company(), kind, days)
     }
 
     #[test]
@@ -86,44 +97,37 @@ mod ereporting {
             // A credit note larger than the day's sales: negative amounts.
             Day { date: Date::constant(2027, 9, 17), count: 1, parts: vec![part("20", "-390.00", "-78.00")] },
         ];
-        let x = report(Content::Sales { days: &days, category: "TPS1", on_receipts: true });
+        let x = report(ReportKind::Sales, &days);
         validate("sales", &x);
+        assert!(x.contains("<TaxDueDateTypeCode>72</TaxDueDateTypeCode><CategoryCode>TPS1</CategoryCode>"), "{x}");
+        // A studio that opted for VAT on debits: due on the invoice (code 5).
+        let debits =
+            CompanySettings { einvoicing: EInvoicing { vat_on_debits: true, ..EInvoicing::default() }, ..company() };
+        let x = report_of(debits, ReportKind::Sales, &days);
+        validate("sales-debits", &x);
+        assert!(x.contains("<TaxDueDateTypeCode>5</TaxDueDateTypeCode>"), "{x}");
         assert!(x.contains("<TaxExclusiveAmount>880.00</TaxExclusiveAmount><TaxTotal>166.00</TaxTotal>"), "{x}");
     }
 
     #[test]
     fn payments_received_for_services() {
         let days = [Day { date: Date::constant(2027, 9, 10), count: 1, parts: vec![part("20", "468.00", "0")] }];
-        let x = report(Content::Payments { days: &days });
+        let x = report(ReportKind::Payments, &days);
         validate("payments", &x);
         assert!(x.contains("<Amount>468.00</Amount>"));
     }
 
     #[test]
     fn an_empty_period_is_still_reported() {
-        validate("empty", &report(Content::Sales { days: &[], category: "TPS1", on_receipts: false }));
-        validate("empty-payments", &report(Content::Payments { days: &[] }));
+        validate("empty", &report(ReportKind::Sales, &[]));
+        validate("empty-payments", &report(ReportKind::Payments, &[]));
     }
-}
-
-#[test]
-fn a_payment_is_split_over_the_rates_and_adds_up() {
-    let split = split_by_rate(d("100.00"), &[(d("20"), d("240.00")), (d("10"), d("110.00"))]);
-    assert_eq!(split, vec![(d("20"), d("68.57")), (d("10"), d("31.43"))]);
-    assert_eq!(split.iter().map(|(_, a)| *a).sum::<rust_decimal::Decimal>(), d("100.00"));
-    assert_eq!(split_by_rate(d("50"), &[(d("20"), d("0"))]), vec![(d("20"), d("50"))]);
 }
 
 #[test]
 fn the_validator_refuses_what_breaks_the_rules() {
     // A 212 status without the amounts received (BR-FR-CDV-14).
-    let x = paid(&[], "Agence");
-    let tool =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/tools/validate-lifecycle/validate-lifecycle");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("broken.xml");
-    std::fs::write(&path, x).unwrap();
-    let out = Command::new(tool).arg(&path).output().unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("BR-FR-CDV-14"));
+    let (passed, report) = check("broken", &paid(&[], "Agence"));
+    assert!(!passed);
+    assert!(report.contains("BR-FR-CDV-14"), "{report}");
 }

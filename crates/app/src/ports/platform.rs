@@ -202,16 +202,16 @@ pub struct EReportSources {
 pub struct PaidStatus {
     pub message_id: String,
     pub issued_at: DateTime,
+    /// The invoice paid (type 380): its number and date.
     pub invoice_number: String,
     pub invoice_date: Date,
-    pub invoice_type: String,
     pub paid_on: Date,
     /// The amount received (VAT included) per VAT rate.
     pub amounts: Vec<(Decimal, Decimal)>,
     pub seller: CompanySettings,
+    /// The buyer: its name and SIREN (also its electronic address, scheme 0225).
     pub buyer_name: String,
     pub buyer_siren: String,
-    pub buyer_address: String,
 }
 
 /// One VAT rate's part of a reported day: sales before VAT and their VAT, or a payment
@@ -242,10 +242,6 @@ pub struct EReport {
     pub period: (Date, Date),
     pub kind: ReportKind,
     pub days: Vec<ReportDay>,
-    /// Sales: the category code (TPS1, TLB1, TMA1).
-    pub category: String,
-    /// Sales: VAT is due when paid (services without the option for debits).
-    pub on_receipts: bool,
 }
 
 /// Writes the reform's XML messages. Implemented by `immovr-documents`.

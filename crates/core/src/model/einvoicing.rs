@@ -22,6 +22,15 @@ impl OperationCategory {
             OperationCategory::Mixed => "M1",
         }
     }
+
+    /// Its category of aggregated transactions in e-reporting (TT-81).
+    pub fn ereporting_code(self) -> &'static str {
+        match self {
+            OperationCategory::Services => "TPS1",
+            OperationCategory::Goods => "TLB1",
+            OperationCategory::Mixed => "TMA1",
+        }
+    }
 }
 
 str_enum!(
@@ -99,6 +108,12 @@ pub struct EInvoicing {
 }
 
 impl EInvoicing {
+    /// Whether VAT is due when paid: services (or mixed) without the option for debits. Then
+    /// each payment is reported (212 Encaissée, e-reporting of payments).
+    pub fn vat_on_receipts(&self) -> bool {
+        !self.vat_on_debits && self.category != OperationCategory::Goods
+    }
+
     /// The address invoices carry for a seller of SIREN `siren`.
     pub fn address_or<'a>(&'a self, siren: &'a str) -> &'a str {
         self.electronic_address.as_deref().map(str::trim).filter(|a| !a.is_empty()).unwrap_or(siren)
