@@ -170,7 +170,7 @@ impl App {
             xml: &xml,
         };
         tx.queue_written_flow(&flow, now).await?;
-        let paid = LifecycleStatus { code: 212, reason: Some(amount.to_string()), source: "studio".into(), at: now };
+        let paid = LifecycleStatus { code: 212, reason: None, amount: Some(amount), source: "studio".into(), at: now };
         tx.record_lifecycle(DocumentKind::Invoice, invoice.id, &paid).await
     }
 

@@ -145,7 +145,7 @@ impl Transmissions for SqlStore {
         // A document's few statuses (one per event of its life): not a list to page.
         let rows = tx
             .all(
-                "SELECT code, reason, source, at FROM lifecycle_statuses WHERE document_kind = $1 AND document_id = $2 \
+                "SELECT code, reason, amount, source, at FROM lifecycle_statuses WHERE document_kind = $1 AND document_id = $2 \
                  ORDER BY id",
                 args![kind.as_str(), document_id],
             )
@@ -155,6 +155,7 @@ impl Transmissions for SqlStore {
                 Ok(LifecycleStatus {
                     code: r.i64("code")?,
                     reason: r.opt_text("reason")?,
+                    amount: r.opt_dec("amount")?,
                     source: r.text("source")?,
                     at: r.ts("at")?,
                 })
@@ -358,9 +359,17 @@ impl TransmissionRepo for SqlTx {
     async fn record_lifecycle(&mut self, kind: DocumentKind, id: Id, s: &LifecycleStatus) -> Result<()> {
         self.tx
             .exec(
-                "INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                args![kind.as_str(), id, s.code, s.reason.clone(), s.source.as_str(), s.at],
+                "INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, amount, source, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                args![
+                    kind.as_str(),
+                    id,
+                    s.code,
+                    s.reason.clone(),
+                    s.amount.map(|a| a.to_string()),
+                    s.source.as_str(),
+                    s.at
+                ],
             )
             .await?;
         Ok(())

@@ -169,6 +169,8 @@ pub trait Transmissions: Send + Sync {
 pub struct LifecycleStatus {
     pub code: i64,
     pub reason: Option<String>,
+    /// 212 Encaissée: the amount received.
+    pub amount: Option<Decimal>,
     /// `platform`, `studio` or `buyer`.
     pub source: String,
     pub at: Timestamp,

@@ -39,9 +39,14 @@ CREATE TABLE lifecycle_statuses (
     code BIGINT NOT NULL,
     reason TEXT,
     source TEXT NOT NULL CHECK (source IN ('platform', 'studio', 'buyer')),
-    at TEXT NOT NULL
+    at TEXT NOT NULL,
+    -- 212 Encaissée: the amount received.
+    amount TEXT,
+    -- A received message's flow: recorded once per document, however often it is read.
+    message_id TEXT
 );
 CREATE INDEX lifecycle_statuses_document ON lifecycle_statuses (document_kind, document_id, id);
+CREATE UNIQUE INDEX lifecycle_statuses_message ON lifecycle_statuses (message_id, document_kind, document_id);
 
 CREATE TABLE ereports (
     id INTEGER PRIMARY KEY,
@@ -59,10 +64,6 @@ CREATE TABLE ereports (
 ALTER TABLE invoices ADD COLUMN ereport_id BIGINT;
 ALTER TABLE credit_notes ADD COLUMN ereport_id BIGINT;
 ALTER TABLE payments ADD COLUMN ereport_id BIGINT;
-
--- A received lifecycle message is recorded once per document, whatever how often it is read.
-ALTER TABLE lifecycle_statuses ADD COLUMN message_id TEXT;
-CREATE UNIQUE INDEX lifecycle_statuses_message ON lifecycle_statuses (message_id, document_kind, document_id);
 
 -- The acknowledgements already read become the start of their documents' lifecycles.
 INSERT INTO lifecycle_statuses (document_kind, document_id, code, reason, source, at)

@@ -238,6 +238,10 @@ async fn reform(backend: Backend) {
     assert_eq!(lc.status, StatusCode::OK, "{}", lc.body);
     let codes: Vec<i64> = lc.body["statuses"].as_array().unwrap().iter().map(|s| s["code"].as_i64().unwrap()).collect();
     assert_eq!((codes, lc.body["transmission"]["status"].as_str()), (vec![200, 212, 212], Some("deposited")));
+    let mut paid: Vec<&str> =
+        lc.body["statuses"].as_array().unwrap().iter().filter_map(|s| s["amount"].as_str()).collect();
+    paid.sort();
+    assert_eq!(paid, vec!["200.00", "268.00"], "{}", lc.body);
     let open = app.get(&admin, "/api/v1/platform/transmissions?limit=1").await;
     assert_eq!(open.body["items"].as_array().map(Vec::len), Some(1), "{}", open.body);
     assert!(open.body["next_cursor"].is_string(), "more than one flow is not accepted: {}", open.body);

@@ -265,8 +265,8 @@ async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<M
                 @if !lifecycle.is_empty() {
                     ol.lifecycle aria-label=(tr.t("lc.title")) { @for s in lifecycle { li {
                         (lifecycle_label(&tr, s.code)) " — " (date(&tr, s.at)) " (" (tr.t(&format!("lc.source.{}", s.source))) ")"
-                        @if s.code == 212 { @if let Some(amount) = s.reason.as_deref().and_then(|a| a.parse().ok()) { " : " (tr.money(amount)) } }
-                        @else if let Some(reason) = &s.reason { " : " (reason) }
+                        @if let Some(amount) = s.amount { " : " (tr.money(amount)) }
+                        @if let Some(reason) = &s.reason { " : " (reason) }
                     } } }
                 }
             } } }
