@@ -106,13 +106,14 @@ impl App {
             sha256,
             bytes,
         };
-        if let Some((name, xml)) = &t.file {
-            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(xml.as_bytes()));
-            return Ok(flow(name.clone(), xml.as_bytes().to_vec(), sha256));
-        }
         let kind = match t.document_kind {
+            FlowKind::Invoice => DocumentKind::Invoice,
             FlowKind::CreditNote => DocumentKind::CreditNote,
-            _ => DocumentKind::Invoice,
+            FlowKind::Payment | FlowKind::EReport => {
+                let (name, xml) = self.db.written_flow(t.id).await?.ok_or_else(|| DomainError::not_found("flow"))?;
+                let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(xml.as_bytes()));
+                return Ok(flow(name, xml.into_bytes(), sha256));
+            }
         };
         let (doc, pdf) = self.documents().rendered(Scope::Staff, kind, t.document_id).await?;
         let (bytes, sha256) = self.documents().load(&doc, &pdf.file).await?;

@@ -15,6 +15,14 @@ use jiff::civil::Date;
 use crate::db::{Row, args};
 use crate::{SqlStore, SqlTx};
 
+/// A flow's row as shown (not its written file), with the invoice it is about.
+const FLOW_SELECT: &str = "SELECT f.id, f.document_kind, f.document_id, f.tracking_id, f.status, f.attempts, \
+     f.flow_id, f.reason, f.last_error, f.updated_at, f.flow_syntax, f.processing_rule, \
+     CASE f.document_kind WHEN 'invoice' THEN f.document_id \
+     WHEN 'credit_note' THEN (SELECT c.invoice_id FROM credit_notes c WHERE c.id = f.document_id) \
+     WHEN 'payment' THEN (SELECT p.invoice_id FROM payments p WHERE p.id = f.document_id) END AS invoice_id \
+     FROM platform_flows f";
+
 fn transmission_from_row(r: &Row) -> Result<Transmission> {
     Ok(Transmission {
         id: r.i64("id")?,
@@ -22,10 +30,7 @@ fn transmission_from_row(r: &Row) -> Result<Transmission> {
         document_id: r.i64("document_id")?,
         syntax: r.text("flow_syntax")?,
         rule: r.text("processing_rule")?,
-        file: match (r.opt_text("file_name")?, r.opt_text("payload")?) {
-            (Some(name), Some(xml)) => Some((name, xml)),
-            _ => None,
-        },
+        invoice_id: r.opt_i64("invoice_id")?,
         tracking_id: r.text("tracking_id")?,
         status: r.text("status")?,
         attempts: r.i64("attempts")?,
@@ -50,14 +55,28 @@ impl Transmissions for SqlStore {
         let sql = format!(
             "UPDATE platform_flows SET locked_until = $2, attempts = attempts + 1 WHERE id IN (\
              SELECT id FROM platform_flows WHERE status = 'queued' AND next_attempt_at <= $1 \
-             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY id LIMIT $3{skip}) RETURNING *"
+             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY id LIMIT $3{skip}) RETURNING id"
         );
         let mut tx = self.db.write().await?;
-        let rows = tx.all(&sql, args![now, lease_until, limit.clamp(1, 100)]).await?;
+        let leased = tx.all(&sql, args![now, lease_until, limit.clamp(1, 100)]).await?;
         self.commit(tx).await?;
-        let mut out: Vec<Transmission> = rows.iter().map(transmission_from_row).collect::<Result<_>>()?;
-        out.sort_by_key(|t| t.id);
-        Ok(out)
+        if leased.is_empty() {
+            return Ok(vec![]);
+        }
+        // (Ids read from the database: written in the statement as numbers.)
+        let ids = leased.iter().map(|r| r.i64("id").map(|id| id.to_string())).collect::<Result<Vec<_>>>()?;
+        let mut tx = self.db.read().await?;
+        let rows = tx.all(&format!("{FLOW_SELECT} WHERE f.id IN ({}) ORDER BY f.id", ids.join(", ")), vec![]).await?;
+        rows.iter().map(transmission_from_row).collect()
+    }
+
+    async fn written_flow(&self, id: Id) -> Result<Option<(String, String)>> {
+        let mut tx = self.db.read().await?;
+        let row = tx.opt("SELECT file_name, payload FROM platform_flows WHERE id = $1", args![id]).await?;
+        Ok(match row {
+            Some(r) => r.opt_text("file_name")?.zip(r.opt_text("payload")?),
+            None => None,
+        })
     }
 
     async fn transmission_submitted(&self, id: Id, flow_id: &str, at: Timestamp) -> Result<()> {
@@ -132,8 +151,8 @@ impl Transmissions for SqlStore {
     async fn unaccepted_transmissions(&self, list: &ListQuery) -> Result<Page<Transmission>> {
         list.check(&[])?;
         let size = list.page_size();
-        let after = if list.after.is_some() { " AND id < $2" } else { "" };
-        let sql = format!("SELECT * FROM platform_flows WHERE status <> 'deposited'{after} ORDER BY id DESC LIMIT $1");
+        let after = if list.after.is_some() { " AND f.id < $2" } else { "" };
+        let sql = format!("{FLOW_SELECT} WHERE f.status <> 'deposited'{after} ORDER BY f.id DESC LIMIT $1");
         let mut tx = self.db.read().await?;
         let rows = tx.all(&sql, paging(size, list.after)).await?;
         let items = rows.iter().map(transmission_from_row).collect::<Result<Vec<_>>>()?;
@@ -234,7 +253,7 @@ impl Transmissions for SqlStore {
         let mut tx = self.db.read().await?;
         let row = tx
             .opt(
-                "SELECT * FROM platform_flows WHERE document_kind = $1 AND document_id = $2",
+                &format!("{FLOW_SELECT} WHERE f.document_kind = $1 AND f.document_id = $2"),
                 args![kind.as_str(), document_id],
             )
             .await?;

@@ -105,9 +105,9 @@ pub struct Transmission {
     pub document_id: Id,
     pub syntax: String,
     pub rule: String,
-    /// The file's name and content, for a flow written when it was queued (CDAR, FRR).
-    #[serde(skip)]
-    pub file: Option<(String, String)>,
+    /// The invoice it is about (the invoice's, the one a credit note cancels, the one a
+    /// payment paid); none for a report.
+    pub invoice_id: Option<Id>,
     pub tracking_id: String,
     /// `queued`, `submitted` (waiting for the platform's acknowledgement), `deposited`,
     /// `rejected` (by the platform, see `reason`), `failed` (not sent after repeated errors).
@@ -129,6 +129,8 @@ pub trait Transmissions: Send + Sync {
         lease_until: Timestamp,
         limit: i64,
     ) -> Result<Vec<Transmission>>;
+    /// A flow written when it was queued (CDAR, FRR): its file's name and content.
+    async fn written_flow(&self, id: Id) -> Result<Option<(String, String)>>;
     /// Submitted: the platform's flow id.
     async fn transmission_submitted(&self, id: Id, flow_id: &str, at: Timestamp) -> Result<()>;
     /// Not submitted: tried again at `retry_at`, or parked as failed (`None`).

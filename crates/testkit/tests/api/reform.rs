@@ -121,6 +121,8 @@ async fn reform(backend: Backend) {
     let listed = page(&app, &staff, "/gestion/plateforme").await;
     assert!(listed.contains(&bad_number) && listed.contains("BT-49 absent"), "{listed}");
     assert!(!listed.contains(&format!(">{number}<")), "the deposited invoice is not listed: {listed}");
+    // A payment's status links to the invoice it paid.
+    assert!(listed.contains(&format!("<a href=\"/gestion/factures/{invoice}\">212-")), "{listed}");
     let bo = page(&app, &staff, &format!("/gestion/factures/{bad}")).await;
     assert!(
         bo.contains("corrigez-la en l’annulant par un avoir") && bo.contains("Rejetée par la plateforme (213)"),

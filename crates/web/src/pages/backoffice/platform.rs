@@ -3,22 +3,13 @@
 
 use super::*;
 use immovr_core::links;
-use immovr_core::model::FlowKind;
 
-/// Where a flow's subject is shown: its invoice, or the list of invoices found by its number.
-async fn subject_link(state: &AppState, ctx: &Ctx, t: &immovr_app::ports::Transmission) -> Result<String, DomainError> {
-    Ok(match t.document_kind {
-        FlowKind::Invoice => links::backoffice::invoice(t.document_id),
-        FlowKind::CreditNote => {
-            links::backoffice::invoice(state.app.credit_note(&ctx.actor, t.document_id).await?.invoice_id)
-        }
-        // "212-<payment>-<invoice number>"
-        FlowKind::Payment => {
-            let number = t.tracking_id.splitn(3, '-').nth(2).unwrap_or_default();
-            format!("/gestion/factures?q={}", form_urlencoded(number))
-        }
-        FlowKind::EReport => "/gestion/plateforme/e-reporting".into(),
-    })
+/// Where a flow's subject is shown: its invoice, or the e-reports.
+fn subject_link(t: &immovr_app::ports::Transmission) -> String {
+    match t.invoice_id {
+        Some(invoice) => links::backoffice::invoice(invoice),
+        None => "/gestion/plateforme/e-reporting".into(),
+    }
 }
 
 pub async fn unaccepted(
@@ -37,10 +28,6 @@ pub async fn unaccepted(
         return Ok(page(&ctx, tr.t("pa.list.title"), body).into_response());
     };
     let rows = state.app.unaccepted_transmissions(&ctx.actor, &query).await?;
-    let mut links_of = Vec::with_capacity(rows.items.len());
-    for t in &rows.items {
-        links_of.push(subject_link(&state, &ctx, t).await?);
-    }
     let body = html! {
         @if let Some(f) = flash(&tr, &fl) { (f) }
         p.hint { (tr.t("pa.platform")) " " code { (platform) } }
@@ -51,9 +38,9 @@ pub async fn unaccepted(
                 thead { tr { th scope="col" { (tr.t("pa.list.what")) } th scope="col" { (tr.t("invoice.number")) }
                     th scope="col" { (tr.t("status")) } th scope="col" { (tr.t("date")) }
                     th scope="col" { span.sr { (tr.t("pa.retry")) } } } }
-                tbody { @for (t, href) in rows.items.iter().zip(&links_of) { tr {
+                tbody { @for t in &rows.items { tr {
                     td { (tr.t(&format!("pa.kind.{}", t.document_kind))) }
-                    td { a href=(href) { (t.tracking_id) } }
+                    td { a href=(subject_link(t)) { (t.tracking_id) } }
                     td { (tr.t(&format!("pa.status.{}", t.status)))
                         @if let Some(reason) = &t.reason { " : " (reason) }
                         @if let Some(e) = t.last_error.as_ref().filter(|_| t.status == "failed") { " — " code { (e) } } }
