@@ -51,7 +51,7 @@ impl App {
         audit(tx, now, actor, "invoice.issued", ("invoice", invoice.id), detail).await?;
         let shown = Shown { invoice: Some(invoice.clone()), ..Shown::default() };
         issue(tx, now, company, &client, DocumentKind::Invoice, invoice.id, &number, shown).await?;
-        self.queue_transmission(tx, now, &client, (DocumentKind::Invoice, invoice.id, &number)).await?;
+        self.queue_transmission(tx, now, &client, (DocumentKind::Invoice, invoice.id, &number), None).await?;
         Ok(invoice)
     }
 
@@ -172,10 +172,8 @@ impl App {
         let shown = Shown { credit_note: Some(credit_note.clone()), invoice: Some(invoice), ..Shown::default() };
         let id = credit_note.id;
         issue(tx.as_mut(), now, &company, &client, DocumentKind::CreditNote, id, &number, shown).await?;
-        // The platform holds no invoice it rejected: nothing to cancel there.
-        if tx.transmission_status(DocumentKind::Invoice, invoice_id).await?.as_deref() != Some("rejected") {
-            self.queue_transmission(tx.as_mut(), now, &client, (DocumentKind::CreditNote, id, &number)).await?;
-        }
+        let doc = (DocumentKind::CreditNote, id, number.as_str());
+        self.queue_transmission(tx.as_mut(), now, &client, doc, Some(invoice_id)).await?;
         self.answer(tx, Outcome::Created, credit_note).await
     }
 

@@ -35,20 +35,28 @@ impl App {
     }
 
     /// Queues the transmission of an issued document when a platform is configured and the
-    /// client is a French company (SIREN): business-to-business e-invoicing.
+    /// client is a French company (SIREN): business-to-business e-invoicing. A credit note
+    /// names the invoice it `cancels`: the platform holds no invoice it rejected, so a credit
+    /// note of one is not sent.
     pub(crate) async fn queue_transmission(
         &self,
         tx: &mut dyn Tx,
         now: Timestamp,
         client: &Client,
         (kind, id, number): (DocumentKind, Id, &str),
+        cancels: Option<Id>,
     ) -> Result<()> {
         let french_company =
             client.kind == ClientKind::Company && client.siren.as_deref().is_some_and(|s| !s.trim().is_empty());
-        if self.platform.is_some() && french_company {
-            tx.queue_transmission(kind, id, number, now).await?;
+        if self.platform.is_none() || !french_company {
+            return Ok(());
         }
-        Ok(())
+        if let Some(invoice) = cancels
+            && tx.transmission_status(DocumentKind::Invoice, invoice).await?.as_deref() == Some("rejected")
+        {
+            return Ok(());
+        }
+        tx.queue_transmission(kind, id, number, now).await
     }
 
     /// Submits the transmissions that are due; how many were attempted.

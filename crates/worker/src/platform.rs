@@ -26,6 +26,8 @@ impl Transmitter {
         }
         let mut changes = live.subscribe();
         let mut followed: Option<std::time::Instant> = None;
+        // The last day the e-reporting was made for: a period ends at most once a day.
+        let mut reported: Option<jiff::civil::Date> = None;
         loop {
             while self.app.transmit_due(self.retry_base, self.max_attempts).await
                 >= immovr_app::platform::BATCH as usize
@@ -36,11 +38,18 @@ impl Transmitter {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "reading the platform's acknowledgements"),
                 }
-                // An ended period's e-reporting, once (two lookups when made already).
-                match self.app.ereport_due().await {
-                    Ok(made) if !made.is_empty() => tracing::info!(reports = made.len(), "e-reporting queued"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "making the e-reporting"),
+                // An ended period's e-reporting, once a day (tried again next minute on error).
+                let today = self.app.today();
+                if reported != Some(today) {
+                    match self.app.ereport_due().await {
+                        Ok(made) => {
+                            if !made.is_empty() {
+                                tracing::info!(reports = made.len(), "e-reporting queued");
+                            }
+                            reported = Some(today);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "making the e-reporting"),
+                    }
                 }
                 followed = Some(std::time::Instant::now());
             }

@@ -190,6 +190,8 @@ async fn reform(backend: Backend) {
     let list = ListQuery::default();
     let made = |reports: &[immovr_app::ports::EReportRow]| reports.iter().filter(|r| r.days > 0).count();
     assert_eq!(made(&app.app.ereports(&Actor::system(), &list).await.unwrap().items), 0);
+    let queued = app.app.unaccepted_transmissions(&Actor::system(), &list).await.unwrap().items;
+    assert!(queued.iter().all(|t| t.syntax != "FRR"), "an empty period sends nothing: {queued:?}");
 
     // The next month: June's reports (the studio is under the simplified regime: monthly).
     app.clock.advance_days(31);

@@ -240,8 +240,12 @@ async fn transmission_card(state: &AppState, ctx: &Ctx, i: &Invoice) -> Result<M
     let documents = std::iter::once((DocumentKind::Invoice, i.id))
         .chain(i.credit_note_ids.iter().map(|c| (DocumentKind::CreditNote, *c)));
     for (kind, doc) in documents {
-        let lifecycle = state.app.lifecycle(&ctx.actor, kind, doc).await?;
-        rows.push(state.app.transmission(&ctx.actor, kind, doc).await?.map(|t| (t, lifecycle)));
+        // (A lifecycle only for a document that went to the platform.)
+        let t = match state.app.transmission(&ctx.actor, kind, doc).await? {
+            Some(t) => Some((t, state.app.lifecycle(&ctx.actor, kind, doc).await?)),
+            None => None,
+        };
+        rows.push(t);
     }
     let rejected = rows.first().and_then(Option::as_ref).is_some_and(|(t, _)| t.status == "rejected");
     Ok(html! {
