@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use immovr_core::model::{FlowKind, ReportKind};
 use immovr_core::ports::studio_timezone;
-use immovr_core::{Actor, Result, Scope};
+use immovr_core::{Actor, Result};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -34,7 +34,7 @@ fn add(days: &mut Days, date: Date, count: i64, parts: impl IntoIterator<Item = 
     }
 }
 
-fn report_days(days: Days) -> Vec<ReportDay> {
+fn collect_days(days: Days) -> Vec<ReportDay> {
     days.into_iter()
         .map(|(date, (count, parts))| ReportDay {
             date,
@@ -107,7 +107,7 @@ impl App {
             return Ok(None);
         };
         let sources = self.db.ereport_sources(floor, to).await?;
-        let days = self.report_days(kind, &sources).await?;
+        let days = report_days(kind, &sources);
         let now = self.now();
         let total: Decimal = days.iter().flat_map(|d| d.parts.iter()).map(|p| p.base).sum();
         let mut row = EReportRow {
@@ -153,39 +153,31 @@ impl App {
         tx.commit().await?;
         Ok(Some(row))
     }
+}
 
-    /// A report's days: sales (invoices less credit notes, before VAT and VAT) or payments
-    /// received (VAT included, split over the invoices' rates).
-    async fn report_days(&self, kind: ReportKind, sources: &EReportSources) -> Result<Vec<ReportDay>> {
-        let mut days = Days::new();
-        match kind {
-            ReportKind::Sales => {
-                for id in &sources.invoices {
-                    let i = self.db.invoice(Scope::Staff, *id).await?;
-                    add(&mut days, i.issue_date, 1, i.totals.per_rate.iter().map(|r| (r.rate, r.base_excl_vat, r.vat)));
-                }
-                for id in &sources.credit_notes {
-                    let c = self.db.credit_note(Scope::Staff, *id).await?;
-                    add(
-                        &mut days,
-                        c.issue_date,
-                        1,
-                        c.totals.per_rate.iter().map(|r| (r.rate, -r.base_excl_vat, -r.vat)),
-                    );
-                }
+/// A report's days: sales (invoices less credit notes, before VAT and VAT) or payments received
+/// (VAT included, split over their invoices' rates).
+fn report_days(kind: ReportKind, sources: &EReportSources) -> Vec<ReportDay> {
+    let mut days = Days::new();
+    match kind {
+        ReportKind::Sales => {
+            for i in &sources.invoices {
+                add(&mut days, i.issue_date, 1, i.totals.per_rate.iter().map(|r| (r.rate, r.base_excl_vat, r.vat)));
             }
-            ReportKind::Payments => {
-                for (_, invoice_id, date, amount) in &sources.payments {
-                    let i = self.db.invoice(Scope::Staff, *invoice_id).await?;
-                    let by_rate: Vec<(Decimal, Decimal)> =
-                        i.totals.per_rate.iter().map(|r| (r.rate, r.total_incl_vat)).collect();
-                    let parts = split_by_rate(*amount, &by_rate).into_iter().map(|(rate, a)| (rate, a, Decimal::ZERO));
-                    add(&mut days, *date, 1, parts);
-                }
+            for c in &sources.credit_notes {
+                add(&mut days, c.issue_date, 1, c.totals.per_rate.iter().map(|r| (r.rate, -r.base_excl_vat, -r.vat)));
             }
         }
-        Ok(report_days(days))
+        ReportKind::Payments => {
+            for p in &sources.payments {
+                let by_rate: Vec<(Decimal, Decimal)> =
+                    p.invoice_rates.iter().map(|r| (r.rate, r.total_incl_vat)).collect();
+                let parts = split_by_rate(p.amount, &by_rate).into_iter().map(|(rate, a)| (rate, a, Decimal::ZERO));
+                add(&mut days, p.date, 1, parts);
+            }
+        }
     }
+    collect_days(days)
 }
 
 #[cfg(test)]

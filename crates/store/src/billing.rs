@@ -133,7 +133,7 @@ pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Resul
     credit_note_from_parts(&r, lines)
 }
 
-fn credit_note_from_parts(r: &Row, lines: Vec<Line>) -> Result<CreditNote> {
+pub(crate) fn credit_note_from_parts(r: &Row, lines: Vec<Line>) -> Result<CreditNote> {
     let (lines, totals) = lines_and_totals(lines, r)?;
     Ok(CreditNote {
         id: r.i64("id")?,

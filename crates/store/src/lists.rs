@@ -23,7 +23,7 @@ use crate::support::{line_from_row, outbox_from_row};
 use crate::{SqlStore, scope_client};
 
 /// `($1, $2, …)` for an `IN` over these ids, numbered after `offset` arguments.
-fn id_list(ids: &[Id], offset: usize) -> (String, Vec<V>) {
+pub(crate) fn id_list(ids: &[Id], offset: usize) -> (String, Vec<V>) {
     let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", offset + i + 1)).collect();
     (format!("({})", placeholders.join(", ")), ids.iter().map(|id| V::from(*id)).collect())
 }
@@ -49,7 +49,7 @@ pub(crate) async fn children(
 }
 
 /// The lines of these documents of one kind.
-async fn lines_of(tx: &mut Tx, kind: &str, ids: &[Id]) -> Result<HashMap<Id, Vec<Line>>> {
+pub(crate) async fn lines_of(tx: &mut Tx, kind: &str, ids: &[Id]) -> Result<HashMap<Id, Vec<Line>>> {
     let mut out: HashMap<Id, Vec<Line>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use immovr_app::ports::{
-    EReportRow, EReportSources, FlowAck, FlowUpdate, IncomingStatus, LifecycleStatus, Transmission, TransmissionRepo,
-    Transmissions, WrittenFlow,
+    EReportRow, EReportSources, FlowAck, FlowUpdate, IncomingStatus, LifecycleStatus, ReportedPayment, Transmission,
+    TransmissionRepo, Transmissions, WrittenFlow,
 };
 use immovr_core::Result;
 use immovr_core::listing::{ListQuery, Page};
@@ -12,7 +12,9 @@ use immovr_core::model::{DocumentKind, FlowKind, Id, ReportKind};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use crate::billing::{INVOICE_SELECT, credit_note_from_parts};
 use crate::db::{Row, args};
+use crate::lists::{id_list, lines_of};
 use crate::{SqlStore, SqlTx};
 
 /// A flow's row as shown (not its written file), with the invoice it is about.
@@ -228,8 +230,10 @@ impl Transmissions for SqlStore {
                  AND client_id IN ({person}) ORDER BY id"
             )
         };
-        let invoices = tx.all(&unreported("invoices"), args![from, to]).await?;
-        let credit_notes = tx.all(&unreported("credit_notes"), args![from, to]).await?;
+        // Each kind read at once with its lines (a period holds many; no row-by-row loads).
+        let ids = |rows: Vec<crate::db::Row>| rows.iter().map(|r| r.i64("id")).collect::<Result<Vec<Id>>>();
+        let invoice_ids = ids(tx.all(&unreported("invoices"), args![from, to]).await?)?;
+        let credit_ids = ids(tx.all(&unreported("credit_notes"), args![from, to]).await?)?;
         let payments = tx
             .all(
                 &format!(
@@ -239,14 +243,41 @@ impl Transmissions for SqlStore {
                 args![from, to],
             )
             .await?;
-        Ok(EReportSources {
-            invoices: invoices.iter().map(|r| r.i64("id")).collect::<Result<_>>()?,
-            credit_notes: credit_notes.iter().map(|r| r.i64("id")).collect::<Result<_>>()?,
-            payments: payments
-                .iter()
-                .map(|r| Ok((r.i64("id")?, r.i64("invoice_id")?, r.date("date")?, r.dec("amount")?)))
-                .collect::<Result<_>>()?,
-        })
+        let mut paid_ids: Vec<Id> = payments.iter().map(|r| r.i64("invoice_id")).collect::<Result<_>>()?;
+        paid_ids.sort_unstable();
+        paid_ids.dedup();
+        let invoices = self.invoices_by_ids(&mut tx, &invoice_ids).await?;
+        let rates: std::collections::HashMap<Id, _> =
+            self.invoices_by_ids(&mut tx, &paid_ids).await?.into_iter().map(|i| (i.id, i.totals.per_rate)).collect();
+        let mut credit_notes = Vec::with_capacity(credit_ids.len());
+        if !credit_ids.is_empty() {
+            let (list, args) = id_list(&credit_ids, 0);
+            let rows = tx
+                .all(
+                    &format!(
+                        "SELECT c.*, i.number AS invoice_number FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id \
+                         WHERE c.id IN {list} ORDER BY c.id"
+                    ),
+                    args,
+                )
+                .await?;
+            let mut lines = lines_of(&mut tx, "credit_note", &credit_ids).await?;
+            for r in &rows {
+                credit_notes.push(credit_note_from_parts(r, lines.remove(&r.i64("id")?).unwrap_or_default())?);
+            }
+        }
+        let payments = payments
+            .iter()
+            .map(|r| {
+                Ok(ReportedPayment {
+                    id: r.i64("id")?,
+                    date: r.date("date")?,
+                    amount: r.dec("amount")?,
+                    invoice_rates: rates.get(&r.i64("invoice_id")?).cloned().unwrap_or_default(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(EReportSources { invoices, credit_notes, payments })
     }
 
     async fn transmission_of(&self, kind: DocumentKind, document_id: Id) -> Result<Option<Transmission>> {
@@ -326,6 +357,16 @@ const CURSOR: &str = "platform.updated_after";
 const LIFECYCLE_CURSOR: &str = "platform.lifecycle_after";
 
 impl SqlStore {
+    /// These invoices, read at once with their lines and payments.
+    async fn invoices_by_ids(&self, tx: &mut crate::db::Tx, ids: &[Id]) -> Result<Vec<immovr_core::model::Invoice>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let (list, args) = id_list(ids, 0);
+        let rows = tx.all(&format!("{INVOICE_SELECT} WHERE i.id IN {list} ORDER BY i.id"), args).await?;
+        self.invoices_from_rows(tx, &rows).await
+    }
+
     async fn cursor(&self, key: &str) -> Result<Option<Timestamp>> {
         let mut tx = self.db.read().await?;
         let row = tx.opt("SELECT value FROM settings WHERE key = $1", args![key]).await?;
@@ -422,10 +463,10 @@ impl TransmissionRepo for SqlTx {
         let list = |ids: &mut dyn Iterator<Item = Id>| ids.map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
         let tables = match kind {
             ReportKind::Sales => vec![
-                ("invoices", list(&mut sources.invoices.iter().copied())),
-                ("credit_notes", list(&mut sources.credit_notes.iter().copied())),
+                ("invoices", list(&mut sources.invoices.iter().map(|i| i.id))),
+                ("credit_notes", list(&mut sources.credit_notes.iter().map(|c| c.id))),
             ],
-            ReportKind::Payments => vec![("payments", list(&mut sources.payments.iter().map(|p| p.0)))],
+            ReportKind::Payments => vec![("payments", list(&mut sources.payments.iter().map(|p| p.id)))],
         };
         for (table, ids) in tables.into_iter().filter(|(_, ids)| !ids.is_empty()) {
             self.tx

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use immovr_core::Result;
 use immovr_core::listing::{ListQuery, Page};
-use immovr_core::model::{CompanySettings, DocumentKind, FlowKind, Id, ReportKind};
+use immovr_core::model::{CompanySettings, CreditNote, DocumentKind, FlowKind, Id, Invoice, ReportKind};
+use immovr_core::money::VatBreakdown;
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use rust_decimal::Decimal;
@@ -195,10 +196,18 @@ pub struct EReportRow {
 /// The documents and payments of a reporting period, to private persons.
 #[derive(Debug, Clone, Default)]
 pub struct EReportSources {
-    pub invoices: Vec<Id>,
-    pub credit_notes: Vec<Id>,
-    /// (payment, invoice, day received, amount).
-    pub payments: Vec<(Id, Id, Date, Decimal)>,
+    pub invoices: Vec<Invoice>,
+    pub credit_notes: Vec<CreditNote>,
+    pub payments: Vec<ReportedPayment>,
+}
+
+/// A payment to report, with what its invoice totals per VAT rate.
+#[derive(Debug, Clone)]
+pub struct ReportedPayment {
+    pub id: Id,
+    pub date: Date,
+    pub amount: Decimal,
+    pub invoice_rates: Vec<VatBreakdown>,
 }
 
 /// A payment's 212 Encaissée status, to be written as a CDAR message.
