@@ -3,7 +3,7 @@
 //! it owes for the work done at its request is computed (L221-25), it gets an acknowledgement
 //! (L221-21) and the studio is told.
 
-use immovr_core::model::{Id, OrderStatus, PurchaseOrder, PurchaseOrderStatus, StageStatus, pro_rata};
+use immovr_core::model::{Id, PurchaseOrder, StageStatus, pro_rata};
 use immovr_core::notification::{Notification, Withdrawn};
 use immovr_core::{Actor, DomainError, Result, Scope};
 use rust_decimal::Decimal;
@@ -30,11 +30,7 @@ impl App {
         };
         let po = tx.lock_purchase_order(Scope::Client(client_id), id).await?;
         let order_status = order.as_ref().map(|o| o.status).or(po.order_status);
-        let finished = matches!(order_status, Some(OrderStatus::Delivered | OrderStatus::Cancelled));
-        let withdrawal = match &po.withdrawal {
-            Some(w) if w.open(today) && po.status != PurchaseOrderStatus::Cancelled && !finished => w.clone(),
-            _ => return Err(DomainError::WithdrawalClosed),
-        };
+        let withdrawal = po.withdrawable(order_status, today).ok_or(DomainError::WithdrawalClosed)?.clone();
         // The work done at its request (the stages done) is owed, in proportion to the price.
         let amount_due = match po.order_id {
             Some(order) if withdrawal.early_start => {

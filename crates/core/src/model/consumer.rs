@@ -6,6 +6,8 @@
 //! the price for what was done.
 
 use jiff::civil::Date;
+
+use super::{OrderStatus, PurchaseOrder, PurchaseOrderStatus};
 use jiff::{Timestamp, ToSpan};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,17 @@ pub struct Withdrawal {
     pub withdrawn_at: Option<Timestamp>,
     /// What the client owes for the work done at its request before it withdrew.
     pub amount_due: Option<Decimal>,
+}
+
+impl PurchaseOrder {
+    /// Its withdrawal right, when the client may still use it on `today`: open, the purchase
+    /// order not cancelled and its order (`order_status`, the one just read if any) neither
+    /// delivered nor cancelled.
+    pub fn withdrawable(&self, order_status: Option<OrderStatus>, today: Date) -> Option<&Withdrawal> {
+        let finished = matches!(order_status, Some(OrderStatus::Delivered | OrderStatus::Cancelled))
+            || self.status == PurchaseOrderStatus::Cancelled;
+        self.withdrawal.as_ref().filter(|w| w.open(today) && !finished)
+    }
 }
 
 impl Withdrawal {

@@ -59,15 +59,17 @@ async fn quote_page(
     } else {
         None
     };
-    // The terms the signature step accepts: read only when the quote can be accepted.
-    let terms_version = match q.status {
-        QuoteStatus::Sent => state.app.legal_text(immovr_core::model::LegalKind::Terms).await?.version,
-        _ => 0,
+    // The signature step's terms and withdrawal notice (a private client may withdraw within
+    // 14 days, consumer code L221-18): read only when the quote can be accepted.
+    let (terms_version, consumer) = match q.status {
+        QuoteStatus::Sent => (
+            state.app.legal_text(immovr_core::model::LegalKind::Terms).await?.version,
+            state.app.client(&c.ctx.actor, c.client_id).await?.kind == ClientKind::Person,
+        ),
+        _ => (0, false),
     };
     let today = immovr_core::ports::today(state.app.clock().as_ref());
     let days_left = (q.valid_until - today).get_days();
-    // A private client may withdraw within 14 days (consumer code L221-18).
-    let consumer = state.app.client(&c.ctx.actor, c.client_id).await?.kind == ClientKind::Person;
     let errs = FormErrors::new(tr, error.as_ref());
     let signer_error = errs.at("signer_name", "signer", tr.t("quote.accept.signer"));
     let consent_error = errs.at("consent", "consent", tr.t("quote.accept.consent"));
@@ -219,8 +221,7 @@ pub async fn quote(
 /// form to withdraw while it may.
 fn withdrawal_block(ctx: &Ctx, quote_id: Id, po: &PurchaseOrder, w: &Withdrawal, today: jiff::civil::Date) -> Markup {
     let tr = ctx.tr;
-    let finished = matches!(po.order_status, Some(OrderStatus::Delivered | OrderStatus::Cancelled))
-        || po.status == PurchaseOrderStatus::Cancelled;
+    let withdrawable = po.withdrawable(po.order_status, today).is_some();
     html! {
         section.card aria-labelledby="h-withdrawal" {
             h2 #h-withdrawal { (tr.t("withdrawal.title")) }
@@ -230,7 +231,7 @@ fn withdrawal_block(ctx: &Ctx, quote_id: Id, po: &PurchaseOrder, w: &Withdrawal,
             } @else {
                 p { (tr.t("withdrawal.until")) " " strong { time datetime=(w.ends_on) { (tr.date(w.ends_on)) } } "."
                     @if w.early_start { " " (tr.t("withdrawal.started_early")) } }
-                @if w.open(today) && !finished {
+                @if withdrawable {
                     form method="post" action={ (links::portal::quote(quote_id)) "/retractation" } {
                         (csrf_field(ctx))
                         label.check { input type="checkbox" name="confirm" value="on" required; " " (tr.t("withdrawal.confirm")) }
