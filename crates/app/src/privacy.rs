@@ -45,7 +45,7 @@ impl App {
         actor.require(Role::Admin)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        if tx.open_business(client_id).await?.any() {
+        if tx.open_business(client_id).await? {
             // Found erased already, the answer says so rather than that business is open.
             return match tx.client_now(client_id).await?.erased_at {
                 Some(_) => Err(DomainError::ClientErased),

@@ -16,7 +16,7 @@
 //! orders and orders (numbers, totals, states, stages).
 
 use async_trait::async_trait;
-use immovr_app::ports::{FileRemovals, OpenBusiness, PrivacyRepo, RetentionQueries};
+use immovr_app::ports::{FileRemovals, PrivacyRepo, RetentionQueries};
 use immovr_core::model::{ErasureReport, Id};
 use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
@@ -87,25 +87,16 @@ impl PrivacyRepo for SqlTx {
         Ok(n == 1)
     }
 
-    async fn open_business(&mut self, client_id: Id) -> Result<OpenBusiness> {
-        // The client row locked first: an acceptance or a new quote (which share it) waits for
-        // the erasure, or the erasure for them, and then sees what they opened.
-        let lock = format!("SELECT id FROM clients WHERE id = $1{}", self.tx.for_update());
-        self.tx.opt(&lock, args![client_id]).await?;
-        let row = self
-            .tx
-            .one(
-                "SELECT (SELECT COUNT(*) FROM purchase_orders WHERE client_id = $1 AND status = 'pending') AS pos, \
-                 (SELECT COUNT(*) FROM orders WHERE client_id = $1 AND status IN ('registered', 'in_progress')) AS orders, \
-                 (SELECT COUNT(*) FROM invoices WHERE client_id = $1 AND status IN ('issued', 'partially_paid')) AS invoices",
-                args![client_id],
-            )
-            .await?;
-        Ok(OpenBusiness {
-            purchase_orders_pending: row.i64("pos")? as u64,
-            orders_in_progress: row.i64("orders")? as u64,
-            invoices_unsettled: row.i64("invoices")? as u64,
-        })
+    async fn open_business(&mut self, client_id: Id) -> Result<bool> {
+        // The client row locked as it is read: an acceptance or a new quote (which share it)
+        // waits for the erasure, or the erasure for them, and then sees what they opened.
+        let sql = format!(
+            "SELECT CAST(CASE WHEN {OPEN_BUSINESS} THEN 1 ELSE 0 END AS BIGINT) AS open FROM clients c \
+             WHERE c.id = $1{}",
+            self.tx.for_update()
+        );
+        let row = self.tx.opt(&sql, args![client_id]).await?.ok_or_else(|| not_found("client"))?;
+        Ok(row.i64("open")? == 1)
     }
 
     async fn erase_client(&mut self, c: Id, at: Timestamp) -> Result<ErasureReport> {

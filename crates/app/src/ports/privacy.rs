@@ -6,27 +6,14 @@ use immovr_core::Result;
 use immovr_core::model::{ErasureReport, Id};
 use jiff::Timestamp;
 
-/// What keeps a client's data from being erased now: business still running with it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OpenBusiness {
-    pub purchase_orders_pending: u64,
-    pub orders_in_progress: u64,
-    pub invoices_unsettled: u64,
-}
-
-impl OpenBusiness {
-    pub fn any(&self) -> bool {
-        self.purchase_orders_pending + self.orders_in_progress + self.invoices_unsettled > 0
-    }
-}
-
 #[async_trait]
 pub trait PrivacyRepo: Send {
     /// Records the client's request to be erased (the first one stands); false when it had
     /// asked already.
     async fn request_erasure(&mut self, client_id: Id, at: Timestamp) -> Result<bool>;
-    /// The business still running with the client.
-    async fn open_business(&mut self, client_id: Id) -> Result<OpenBusiness>;
+    /// Locks the client's row; whether business is still running with it (a purchase order to
+    /// validate, an order in progress, an invoice not settled), which keeps it from erasure.
+    async fn open_business(&mut self, client_id: Id) -> Result<bool>;
     /// Erases the client's personal data (see `immovr_store::privacy` for what goes and what
     /// stays); the files to remove are queued (`FileRemovals`) in this transaction.
     async fn erase_client(&mut self, client_id: Id, at: Timestamp) -> Result<ErasureReport>;
@@ -45,7 +32,7 @@ pub trait RetentionQueries: Send + Sync {
     /// Clients not erased — prospects (no quote ever accepted) or not — none of whose records
     /// (requests, quotes, messages, orders, invoices, payments, sign-ins) is as recent as
     /// `before`: up to `limit` of them after id `after`, by id, each with whether business is
-    /// still open with it (see [`OpenBusiness`]).
+    /// still open with it (see [`PrivacyRepo::open_business`]).
     async fn inactive_clients(
         &self,
         prospects: bool,
