@@ -18,18 +18,13 @@ pub struct ClientExport {
     pub files: Vec<ExportFile>,
 }
 
-/// A file of an export: its path in the archive, and where it is read from.
-pub struct ExportFile {
-    pub path: String,
-    pub source: ExportSource,
-}
-
 /// A client's records that hold files: requests, quotes, orders.
 type Holding = (Vec<immovr_core::model::QuoteRequest>, Vec<immovr_core::model::Quote>, Vec<immovr_core::model::Order>);
 
-pub enum ExportSource {
-    /// A file of the file store, by key.
-    Stored(String),
+/// A file of an export, and where it is read from.
+pub enum ExportFile {
+    /// A file of the file store, by key, and its path in the archive.
+    Stored { path: String, key: String },
     /// An issued document's PDF (the archive names it by its file name).
     Document(immovr_core::model::DocumentKind, Id),
 }
@@ -358,9 +353,9 @@ impl App {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_archive(&self, actor: &Actor, client_id: Id) -> Result<ClientExport> {
         let (json, (requests, quotes, orders)) = self.client_records(actor, client_id).await?;
-        let named = |folder: &str, id: Id, file: &immovr_core::model::Attachment| ExportFile {
+        let named = |folder: &str, id: Id, file: &immovr_core::model::Attachment| ExportFile::Stored {
             path: format!("{folder}/{id}-{}-{}", file.id, crate::ports::clean_filename(&file.filename)),
-            source: ExportSource::Stored(file.storage_key.clone()),
+            key: file.storage_key.clone(),
         };
         let mut files = Vec::new();
         for r in &requests {
@@ -369,23 +364,16 @@ impl App {
         for o in &orders {
             for d in &o.deliverables {
                 let path = format!("livraisons/{}-{}-{}", o.id, d.id, crate::ports::clean_filename(&d.filename));
-                files.push(ExportFile { path, source: ExportSource::Stored(d.storage_key.clone()) });
+                files.push(ExportFile::Stored { path, key: d.storage_key.clone() });
             }
         }
         for q in &quotes {
             files.extend(q.acceptance.as_ref().and_then(|a| a.evidence.as_ref()).map(|e| named("accords", q.id, e)));
         }
         for (kind, id) in self.db.client_documents(client_id).await? {
-            let path = format!("documents/{}-{id}", kind.as_str());
-            files.push(ExportFile { path, source: ExportSource::Document(kind, id) });
+            files.push(ExportFile::Document(kind, id));
         }
         Ok(ClientExport { json, files })
-    }
-
-    /// Everything the studio holds about a client, as one JSON document (GDPR art. 15 and 20).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn export_client(&self, actor: &Actor, client_id: Id) -> Result<serde_json::Value> {
-        Ok(self.client_records(actor, client_id).await?.0)
     }
 
     /// The client's records as one JSON document, and those with files.

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use futures_util::{AsyncWriteExt, StreamExt};
 use immovr_app::App;
-use immovr_app::accounts::{ClientExport, ExportSource};
+use immovr_app::accounts::{ClientExport, ExportFile};
 use immovr_app::ports::FileError;
 use immovr_core::Scope;
 
@@ -52,25 +52,24 @@ async fn write(app: &App, scope: Scope, export: ClientExport, out: tokio::io::Du
     zip.write_entry_whole(ZipEntryBuilder::new("donnees.json".into(), Compression::Deflate), &json).await?;
     let mut missing = Vec::new();
     for file in export.files {
-        match file.source {
-            ExportSource::Stored(key) => {
+        match file {
+            ExportFile::Stored { path, key } => {
                 let read = match app.files().read(&key, None).await {
                     Ok(r) => r,
                     Err(FileError::NotFound) => {
-                        missing.push(file.path);
+                        missing.push(path);
                         continue;
                     }
                     Err(e) => return Err(e.into()),
                 };
-                let mut entry =
-                    zip.write_entry_stream(ZipEntryBuilder::new(file.path.into(), Compression::Stored)).await?;
+                let mut entry = zip.write_entry_stream(ZipEntryBuilder::new(path.into(), Compression::Stored)).await?;
                 let mut body = read.body;
                 while let Some(chunk) = body.next().await {
                     entry.write_all(&chunk?).await?;
                 }
                 entry.close().await?;
             }
-            ExportSource::Document(kind, id) => {
+            ExportFile::Document(kind, id) => {
                 let (doc, pdf) = app.documents().rendered(scope, kind, id).await?;
                 let (bytes, _) = app.documents().load(&doc, &pdf.file).await?;
                 let name = format!("documents/{}", pdf.file_name);

@@ -140,9 +140,9 @@ use_cases!(a_client_updates_its_profile_and_exports_its_data, async |u: &TestUse
     assert_eq!((updated.name.as_str(), updated.language), ("Profil Renommé", Language::En));
     let q = sent_quote(u, client.id, vec![line("Visite", "1", "390.00", "20")]).await;
     u.app.post_message(&actor, ThreadKind::Quote, q.id, NewMessage { body: "Bonjour".into() }).await.unwrap();
-    let export = u.app.export_client(&actor, client.id).await.unwrap();
+    let export = u.app.export_archive(&actor, client.id).await.unwrap().json;
     assert_eq!(export["client"]["name"], "Profil Renommé");
     assert_eq!(export["quotes"].as_array().unwrap().len(), 1);
     assert_eq!(export["messages"][0]["body"], "Bonjour");
-    assert!(u.app.export_client(&other, client.id).await.is_err(), "nobody else's");
+    assert!(u.app.export_archive(&other, client.id).await.is_err(), "nobody else's");
 });
