@@ -38,16 +38,7 @@ impl App {
         actor.require(Role::Admin)?;
         policy.check()?;
         let now = self.now();
-        let mut run = RetentionRun::default();
-        for prospects in [true, false] {
-            for (id, open) in self.inactive(policy, prospects, now).await? {
-                match (open, prospects) {
-                    (true, _) => run.held.push(id),
-                    (false, true) => run.prospects.push(id),
-                    (false, false) => run.clients.push(id),
-                }
-            }
-        }
+        let mut run = self.due_clients(policy, now).await?;
         run.documents = self.db.expired_documents(fiscal_cutoff(now, policy.accounting_years)?).await?;
         run.technical = self.db.expired_technical(now, cutoff(now, policy.log_days.days())?).await?;
         Ok(run)
@@ -61,13 +52,10 @@ impl App {
         actor.require(Role::Admin)?;
         policy.check()?;
         let now = self.now();
-        let mut run = RetentionRun::default();
-        for prospects in [true, false] {
-            for (id, open) in self.inactive(policy, prospects, now).await? {
-                if open {
-                    run.held.push(id);
-                    continue;
-                }
+        let due = self.due_clients(policy, now).await?;
+        let mut run = RetentionRun { held: due.held, ..RetentionRun::default() };
+        for (ids, prospects) in [(due.prospects, true), (due.clients, false)] {
+            for id in ids {
                 // (The erasure checks again, under its lock: business opened meanwhile holds it.)
                 match self.erase(actor, id, "retention").await {
                     Ok(_) if prospects => run.prospects.push(id),
@@ -111,6 +99,22 @@ impl App {
     }
 
     /// Every client of that kind inactive for the policy's period, by id.
+    /// The prospects and former clients past their period, and those of them held by business
+    /// still open.
+    async fn due_clients(&self, policy: &RetentionPolicy, now: Timestamp) -> Result<RetentionRun> {
+        let mut run = RetentionRun::default();
+        for prospects in [true, false] {
+            for (id, open) in self.inactive(policy, prospects, now).await? {
+                match (open, prospects) {
+                    (true, _) => run.held.push(id),
+                    (false, true) => run.prospects.push(id),
+                    (false, false) => run.clients.push(id),
+                }
+            }
+        }
+        Ok(run)
+    }
+
     async fn inactive(&self, policy: &RetentionPolicy, prospects: bool, now: Timestamp) -> Result<Vec<(Id, bool)>> {
         let months = if prospects { policy.prospect_months } else { policy.client_months };
         let before = cutoff(now, months.months())?;

@@ -120,29 +120,21 @@ impl PrivacyRepo for SqlTx {
         values.retain(|v| v.chars().count() >= SHORTEST_SEARCHED);
         let values: Vec<String> = values.iter().map(|v| json_value(v)).collect();
 
-        // Files: request attachments, delivered files, PDFs of quotes never accepted.
-        let mut keys = Vec::new();
-        for sql in [
-            "SELECT a.storage_key AS k, a.filename AS f FROM attachments a JOIN quote_requests r ON r.id = a.request_id \
-             WHERE r.client_id = $1",
-            "SELECT d.storage_key AS k, d.filename AS f FROM deliverables d JOIN orders o ON o.id = d.order_id \
-             WHERE o.client_id = $1",
-            "SELECT d.file_key AS k, NULL AS f FROM documents d JOIN quotes q ON q.id = d.entity_id \
-             WHERE d.client_id = $1 AND d.kind = 'quote' AND q.status <> 'accepted' AND d.file_key IS NOT NULL",
-        ] {
-            for r in self.tx.all(sql, args![c]).await? {
-                keys.push(r.text("k")?);
-            }
-        }
-        for key in &keys {
-            self.tx
-                .exec(
-                    "INSERT INTO file_removals (storage_key, queued_at) VALUES ($1, $2) ON CONFLICT (storage_key) DO NOTHING",
-                    args![key.as_str(), at],
-                )
-                .await?;
-        }
-        report.files = keys.len() as u64;
+        // Files, queued in one statement: request attachments, delivered files, PDFs of quotes
+        // never accepted.
+        report.files = self
+            .tx
+            .exec(
+                "INSERT INTO file_removals (storage_key, queued_at) SELECT k, $2 FROM (\
+                 SELECT a.storage_key AS k FROM attachments a JOIN quote_requests r ON r.id = a.request_id \
+                 WHERE r.client_id = $1 \
+                 UNION SELECT d.storage_key FROM deliverables d JOIN orders o ON o.id = d.order_id WHERE o.client_id = $1 \
+                 UNION SELECT d.file_key FROM documents d JOIN quotes q ON q.id = d.entity_id \
+                 WHERE d.client_id = $1 AND d.kind = 'quote' AND q.status <> 'accepted' AND d.file_key IS NOT NULL\
+                 ) AS files WHERE true ON CONFLICT (storage_key) DO NOTHING",
+                args![c, at],
+            )
+            .await?;
         self.tx
             .exec(
                 "DELETE FROM attachments WHERE request_id IN (SELECT id FROM quote_requests WHERE client_id = $1)",
