@@ -37,10 +37,16 @@ impl App {
     /// need them to perform the contract or claim its due, art. 17(3)(b) and (e)).
     #[tracing::instrument(skip_all, fields(client_id), err(level = "info"))]
     pub async fn erase_client(&self, actor: &Actor, client_id: Id) -> Result<ErasureReport> {
-        self.erase(actor, client_id, "request").await
+        let report = self.erase(actor, client_id, "request").await?;
+        if let Err(e) = self.remove_let_go_files().await {
+            // Queued: the hourly job removes them once the store answers.
+            tracing::warn!(error = %e, "removing an erased client's files");
+        }
+        Ok(report)
     }
 
-    /// [`App::erase_client`], its journal event saying why (`request`, `retention`).
+    /// [`App::erase_client`], its journal event saying why (`request`, `retention`), without
+    /// removing the files it let go (a retention run removes them once, at its end).
     pub(crate) async fn erase(&self, actor: &Actor, client_id: Id, why: &str) -> Result<ErasureReport> {
         actor.require(Role::Admin)?;
         let now = self.now();
@@ -67,10 +73,6 @@ impl App {
         audit(tx.as_mut(), now, actor, "client.erased", ("client", client_id), detail).await?;
         tx.commit().await?;
         self.documents().forget_client(client_id);
-        if let Err(e) = self.remove_let_go_files().await {
-            // Queued: the hourly job removes them once the store answers.
-            tracing::warn!(error = %e, "removing an erased client's files");
-        }
         Ok(report)
     }
 
@@ -78,23 +80,26 @@ impl App {
     /// them all; how many. A store that fails leaves the rest for the next run.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn remove_let_go_files(&self) -> Result<usize> {
-        let (mut removed, mut failed) = (0, None);
-        // Oldest first; one the store refuses does not hold the others back (it stays queued).
-        let keys = self.db.pending_removals(REMOVALS).await?;
-        for key in &keys {
-            match self.files().remove(key).await {
-                Ok(()) => {
-                    self.db.removal_done(key).await?;
-                    removed += 1;
+        let mut removed = 0;
+        loop {
+            let mut failed = None;
+            // Oldest first; one the store refuses does not hold the others back (it stays queued).
+            let keys = self.db.pending_removals(REMOVALS).await?;
+            for key in &keys {
+                match self.files().remove(key).await {
+                    Ok(()) => {
+                        self.db.removal_done(key).await?;
+                        removed += 1;
+                    }
+                    Err(e) => failed = Some(DomainError::internal(format!("removing {key}: {e}"))),
                 }
-                Err(e) => failed = Some(DomainError::internal(format!("removing {key}: {e}"))),
             }
-        }
-        match failed {
-            Some(e) => Err(e),
-            // A full batch removed: more may wait.
-            None if keys.len() as i64 == REMOVALS => Ok(removed + Box::pin(self.remove_let_go_files()).await?),
-            None => Ok(removed),
+            match failed {
+                Some(e) => return Err(e),
+                // A full batch removed: more may wait.
+                None if keys.len() as i64 == REMOVALS => {}
+                None => return Ok(removed),
+            }
         }
     }
 }
