@@ -61,7 +61,7 @@ impl Withdrawal {
 
 /// The last day of the withdrawal period of a contract concluded on `concluded`.
 pub fn withdrawal_deadline(concluded: Date) -> Date {
-    let mut day = concluded.checked_add(WITHDRAWAL_DAYS.days()).unwrap_or(concluded);
+    let mut day = crate::ports::add_days(concluded, WITHDRAWAL_DAYS);
     while !working_day(day) {
         day = day.tomorrow().unwrap_or(day);
     }
