@@ -188,14 +188,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     let files = immovr::open_files(&config).expect("the file store");
     let documents = service.state.app.documents().clone();
     let app_config = config.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        immovr::serve(listener, service, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let (tx, server) = restart::serve(listener, service);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64)

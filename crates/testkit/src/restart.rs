@@ -1,4 +1,4 @@
-//! Restarting the test server: its process stops (its workers aborted wherever they are, their
+//! Serving the test server, and restarting it: its process stops (its workers aborted wherever they are, their
 //! leases left behind) and starts again on the same database, files and address, as immovr does
 //! after a restart.
 
@@ -34,14 +34,24 @@ impl TestApp {
         self.store = store;
         self.app = service.state.app.clone();
         self.documents = service.state.app.documents().clone();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        self.server = Some(tokio::spawn(async move {
-            immovr::serve(listener, service, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        }));
+        let (tx, server) = serve(listener, service);
+        self.server = Some(server);
         self.shutdown = Some(tx);
     }
+}
+
+/// Serves `service` on `listener` until the returned sender is used (or dropped).
+pub(crate) fn serve(
+    listener: tokio::net::TcpListener,
+    service: immovr::Service,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        immovr::serve(listener, service, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (tx, server)
 }
