@@ -1,6 +1,6 @@
-//! Serving the test server, and restarting it: its process stops (its workers aborted wherever they are, their
-//! leases left behind) and starts again on the same database, files and address, as immovr does
-//! after a restart.
+//! Serving the test server, and restarting it: its process stops (its workers aborted wherever
+//! they are, their leases left behind) and starts again on the same database, files and address,
+//! as immovr does after a restart.
 
 use std::time::Duration;
 
