@@ -209,7 +209,7 @@ impl BillingRepo for SqlTx {
 
     async fn set_invoice_payments(&mut self, id: Id, amount_paid: Decimal, status: InvoiceStatus) -> Result<()> {
         self.tx
-            .exec(
+            .exec_later(
                 "UPDATE invoices SET amount_paid = $2, status = $3 WHERE id = $1",
                 args![id, amount_paid, status.as_str()],
             )

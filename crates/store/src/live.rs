@@ -28,7 +28,8 @@ pub(crate) async fn listen(
                 continue;
             }
         };
-        listener.ignore_pool_close_event(true);
+        // Closing the pool (the store closes) ends the listening, and gives its connection back.
+        listener.ignore_pool_close_event(false);
         if let Err(e) = listener.listen(&channel).await {
             tracing::warn!(error = %e, "live updates: LISTEN");
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -48,6 +49,7 @@ pub(crate) async fn listen(
                 },
                 // The connection was lost: listen again (and have pages refresh).
                 Ok(None) => break,
+                Err(sqlx::Error::PoolClosed) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "live updates: receiving");
                     break;

@@ -382,7 +382,7 @@ impl OrderRepo for SqlTx {
             sql.push_str(&format!("($1, ${}, ${}, ${}, 'pending')", n + 1, n + 2, n + 3));
             values.extend([V::from(i as i64 + 1), V::from(*code), V::from(*label)]);
         }
-        self.tx.exec(&sql, values).await?;
+        self.tx.exec_later(&sql, values).await?;
         Ok(())
     }
 
@@ -438,14 +438,14 @@ impl OrderRepo for SqlTx {
         Ok(())
     }
 
-    async fn complete_stages(&mut self, order_id: Id, at: Timestamp) -> Result<u64> {
-        Ok(self
-            .tx
-            .exec(
+    async fn complete_stages(&mut self, order_id: Id, at: Timestamp) -> Result<()> {
+        self.tx
+            .exec_later(
                 "UPDATE stages SET status = 'done', done_at = $2 WHERE order_id = $1 AND status <> 'done'",
                 args![order_id, at],
             )
-            .await?)
+            .await?;
+        Ok(())
     }
 
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()> {

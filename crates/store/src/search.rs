@@ -53,7 +53,7 @@ pub(crate) async fn index<'a>(
     if replace {
         let (k, i) = (V::from(kind.as_str()), V::from(id));
         tx.unappend(&SEARCH_TERMS, |row| row[0] == k && row[2] == i);
-        tx.exec("DELETE FROM search_terms WHERE kind = $1 AND entity_id = $2", args![kind.as_str(), id]).await?;
+        tx.exec_later("DELETE FROM search_terms WHERE kind = $1 AND entity_id = $2", args![kind.as_str(), id]).await?;
     }
     for term in index_terms(texts) {
         tx.append(&SEARCH_TERMS, args![kind.as_str(), term, id]).await?;

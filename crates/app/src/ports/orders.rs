@@ -117,7 +117,7 @@ pub trait OrderRepo: Send {
     async fn plan_stage(&mut self, stage_id: Id, plan: &StagePlanRow<'_>) -> Result<()>;
     async fn complete_stage(&mut self, stage_id: Id, at: Timestamp) -> Result<()>;
     /// Marks every stage of the order not done yet as done at `at` (delivery ends them).
-    async fn complete_stages(&mut self, order_id: Id, at: Timestamp) -> Result<u64>;
+    async fn complete_stages(&mut self, order_id: Id, at: Timestamp) -> Result<()>;
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()>;
     /// The client's contact person for the order (a staff member).
     async fn set_order_contact(&mut self, id: Id, user_id: Id) -> Result<()>;

@@ -1,6 +1,7 @@
 //! Rows a transaction only appends (audit events, outbox rows, search terms): written at
 //! commit, on PostgreSQL in one statement with the transaction's notifications.
 
+use super::pg::P;
 use super::{Conn, DbError, Tx, V};
 
 /// A table a transaction only appends to, and never reads back (audit events, outbox rows,
@@ -66,7 +67,7 @@ impl Tx {
             Conn::Sqlite(_) => {
                 self.exec(&table.insert_sql(), row).await?;
             }
-            Conn::Pg(_) | Conn::PgAuto(_) => self.appended.push((table, row)),
+            Conn::Pg(_) => self.appended.push((table, row)),
         }
         Ok(())
     }
@@ -77,23 +78,27 @@ impl Tx {
         self.appended.retain(|(t, row)| !(std::ptr::eq(*t, table) && drop(row)));
     }
 
-    /// PostgreSQL: writes the appended rows and sends `notify` on `channel`, in one statement —
-    /// `WITH t0 AS (INSERT … SELECT * FROM UNNEST($1::text[], …)), … SELECT count(pg_notify(…))`.
-    /// Its text depends only on which tables have rows, so it stays a prepared statement.
-    pub(super) async fn flush_pg(&mut self, channel: &str, notify: Vec<String>) -> Result<(), DbError> {
-        enum Array {
-            Ints(Vec<Option<i64>>),
-            Texts(Vec<Option<String>>),
-        }
-        if self.appended.is_empty() && notify.is_empty() {
-            return Ok(());
-        }
+    /// The tables rows were appended to, in the order of their first row.
+    fn appended_tables(&self) -> Vec<&'static Table> {
         let mut tables: Vec<&'static Table> = Vec::new();
         for (t, _) in &self.appended {
             if !tables.iter().any(|x| std::ptr::eq(*x, *t)) {
                 tables.push(t);
             }
         }
+        tables
+    }
+
+    /// PostgreSQL: the statement that writes the appended rows and sends `notify` on `channel`
+    /// — `WITH t0 AS (INSERT … SELECT * FROM UNNEST($1::text[], …)), … SELECT
+    /// count(pg_notify(…))` — and its parameters; none when there is nothing to write. Its text
+    /// depends only on which tables have rows, so it stays a prepared statement. Its row goes
+    /// to [`Tx::flushed`].
+    pub(super) fn flush_pg(&mut self, channel: &str, notify: Vec<String>) -> Result<Option<(String, Vec<P>)>, DbError> {
+        if self.appended.is_empty() && notify.is_empty() {
+            return Ok(None);
+        }
+        let tables = self.appended_tables();
         let mut arrays = Vec::new();
         let mut ctes = Vec::new();
         for (ti, table) in tables.iter().enumerate() {
@@ -113,7 +118,7 @@ impl Tx {
                             }),
                         })
                         .collect::<Result<_, DbError>>()?;
-                    arrays.push(Array::Ints(values));
+                    arrays.push(P::Ints(values));
                     unnest.push(format!("${n}::int8[]"));
                 } else {
                     let values = rows
@@ -123,7 +128,7 @@ impl Tx {
                             V::I(v) => v.map(|i| i.to_string()),
                         })
                         .collect();
-                    arrays.push(Array::Texts(values));
+                    arrays.push(P::Texts(values));
                     unnest.push(format!("${n}::text[]"));
                 }
             }
@@ -145,19 +150,19 @@ impl Tx {
         }
         let tail = if tail.is_empty() { "SELECT 1".to_string() } else { format!("SELECT {}", tail.join(", ")) };
         let sql = if ctes.is_empty() { tail } else { format!("WITH {} {tail}", ctes.join(", ")) };
-        let mut q = sqlx::query(&sql);
-        for a in arrays {
-            q = match a {
-                Array::Ints(v) => q.bind(v),
-                Array::Texts(v) => q.bind(v),
-            };
-        }
         if !notify.is_empty() {
-            q = q.bind(channel).bind(notify);
+            arrays.push(P::V(V::T(Some(channel.to_string()))));
+            arrays.push(P::Texts(notify.into_iter().map(Some).collect()));
         }
-        let row = q.fetch_one(self.conn.pg()).await?;
+        Ok(Some((sql, arrays)))
+    }
+
+    /// Takes the ids the appended rows were given from the row of [`Tx::flush_pg`]'s statement.
+    pub(super) fn flushed(&mut self, rows: Vec<tokio_postgres::Row>) -> Result<(), DbError> {
+        let row = rows.into_iter().next().ok_or_else(|| DbError::Other("no row from the appended rows".into()))?;
+        let tables = self.appended_tables();
         for (ti, table) in tables.iter().enumerate().filter(|(_, t)| t.returns_id) {
-            let ids: Option<String> = sqlx::Row::try_get(&row, format!("ids{ti}").as_str())?;
+            let ids: Option<String> = row.try_get(format!("ids{ti}").as_str())?;
             let ids: Vec<i64> = ids.unwrap_or_default().split(',').filter_map(|i| i.parse().ok()).collect();
             let rows: Vec<Vec<V>> =
                 self.appended.iter().filter(|(t, _)| std::ptr::eq(*t, *table)).map(|(_, r)| r.clone()).collect();

@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use immovr_core::{Change, DomainError};
-use sqlx::pool::PoolConnection;
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Column, PgConnection, PgPool, Postgres, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 mod append;
+mod pg;
 mod settings;
 mod value;
 
@@ -43,10 +43,13 @@ pub struct Db {
 enum Backend {
     Sqlite(Arc<Lite>),
     Pg {
-        pool: PgPool,
+        /// The use cases' connections.
+        pool: deadpool_postgres::Pool,
         /// A couple of connections whose commits do not wait for the WAL flush
         /// (`synchronous_commit = off`), for [`Db::write_relaxed`].
-        relaxed: PgPool,
+        relaxed: deadpool_postgres::Pool,
+        /// sqlx's, for the migrations, the notifications listened to, and maintenance.
+        admin: PgPool,
     },
 }
 
@@ -73,6 +76,10 @@ pub enum DbError {
     Sqlite(#[source] rusqlite::Error),
     #[error("PostgreSQL: {0}")]
     Postgres(#[source] sqlx::Error),
+    #[error("PostgreSQL: {0}")]
+    Pg(#[source] tokio_postgres::Error),
+    #[error("PostgreSQL pool: {0}")]
+    Pool(#[source] deadpool_postgres::PoolError),
     #[error("{0}")]
     Other(String),
 }
@@ -112,6 +119,24 @@ impl From<sqlx::Error> for DbError {
     }
 }
 
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            return DbError::Unique(Box::new(e));
+        }
+        DbError::Pg(e)
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for DbError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => DbError::Pool(other),
+        }
+    }
+}
+
 impl From<DbError> for DomainError {
     fn from(e: DbError) -> Self {
         DomainError::internal_from("database", e)
@@ -143,6 +168,7 @@ fn begin_immediate(conn: &rusqlite::Connection) -> Result<(), DbError> {
 }
 
 mod tx;
+use pg::PgConn;
 pub use tx::Tx;
 use tx::{Conn, LiteTx};
 
@@ -169,6 +195,30 @@ fn pg_pool_options() -> PgPoolOptions {
             })
         },
     )
+}
+
+/// A pool of tokio-postgres connections, handed out newest first (their statements and the
+/// server's caches warm), without a check: one the server closed is replaced, one that broke
+/// otherwise fails its statement.
+fn pg_pool(config: tokio_postgres::Config, size: usize) -> Result<deadpool_postgres::Pool, DbError> {
+    let manager = deadpool_postgres::Manager::from_config(
+        config,
+        tokio_postgres::NoTls,
+        deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast },
+    );
+    deadpool_postgres::Pool::builder(manager)
+        .max_size(size.max(1))
+        .wait_timeout(Some(Duration::from_secs(10)))
+        .create_timeout(Some(Duration::from_secs(10)))
+        .queue_mode(deadpool_postgres::QueueMode::Lifo)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| DbError::Other(e.to_string()))
+}
+
+/// A value in a connection's `options` (`-c name=value`): spaces and backslashes escaped.
+fn pg_option(value: &str) -> String {
+    value.replace('\\', "\\\\").replace(' ', "\\ ")
 }
 
 impl Db {
@@ -201,7 +251,7 @@ impl Db {
     /// The PostgreSQL pool (live updates listen on a connection of their own).
     pub fn pg_pool(&self) -> Option<&PgPool> {
         match &self.backend {
-            Backend::Pg { pool, .. } => Some(pool),
+            Backend::Pg { admin, .. } => Some(admin),
             _ => None,
         }
     }
@@ -220,13 +270,21 @@ impl Db {
             // Short queries through indexes: starting parallel workers cost more than they won
             // (a 0.2 ms dashboard count took 9 ms with a gather).
             connect = connect.options([("max_parallel_workers_per_gather", "0")]);
-            let pool = pg_pool_options().max_connections(opts.max_connections).connect_with(connect.clone()).await?;
-            let relaxed = pg_pool_options()
-                .max_connections(2)
-                .min_connections(0)
-                .connect_lazy_with(connect.options([("synchronous_commit", "off")]));
+            let admin = pg_pool_options().max_connections(2).connect_with(connect).await?;
+            let mut config = tokio_postgres::Config::from_str(&opts.url)?;
+            let mut session = config.get_options().map(str::to_string).unwrap_or_default();
+            if let Some(schema) = &opts.pg_schema {
+                session.push_str(&format!(" -c search_path={}", pg_option(&schema.replace('"', ""))));
+            }
+            session.push_str(" -c max_parallel_workers_per_gather=0");
+            config.options(session.trim());
+            let pool = pg_pool(config.clone(), opts.max_connections as usize)?;
+            // Reachable, or an error now rather than at the first request.
+            drop(pool.get().await?);
+            config.options(format!("{session} -c synchronous_commit=off").trim());
+            let relaxed = pg_pool(config, 2)?;
             return Ok(Db {
-                backend: Backend::Pg { pool, relaxed },
+                backend: Backend::Pg { pool, relaxed, admin },
                 settings: Arc::new(SettingsCache::new(false, true)),
                 issue_lease: Default::default(),
             });
@@ -267,8 +325,8 @@ impl Db {
                 let mut conn = lite.writer.clone().lock_owned().await;
                 crate::migrations::sqlite(&mut conn)
             }
-            Backend::Pg { pool, .. } => {
-                sqlx::migrate!("./migrations/postgres").run(pool).await.map_err(|e| DbError::Other(e.to_string()))
+            Backend::Pg { admin, .. } => {
+                sqlx::migrate!("./migrations/postgres").run(admin).await.map_err(|e| DbError::Other(e.to_string()))
             }
         }
     }
@@ -282,7 +340,7 @@ impl Db {
                 begin_immediate(&conn)?;
                 Conn::Sqlite(LiteTx { conn, open: true, relaxed: false, read_only: false })
             }
-            Backend::Pg { pool, .. } => Conn::Pg(pool.begin().await?),
+            Backend::Pg { pool, .. } => Conn::Pg(Box::new(PgConn::begin(pool).await?)),
         };
         Ok(self.tx(conn))
     }
@@ -299,7 +357,7 @@ impl Db {
     /// checkpoint, in order.
     pub async fn write_relaxed(&self) -> Result<Tx, DbError> {
         let conn = match &self.backend {
-            Backend::Pg { relaxed, .. } => Conn::PgAuto(relaxed.acquire().await?),
+            Backend::Pg { relaxed, .. } => Conn::Pg(Box::new(PgConn::auto(relaxed).await?)),
             Backend::Sqlite(lite) => {
                 let conn = lite.writer.clone().lock_owned().await;
                 conn.execute_batch("PRAGMA synchronous = NORMAL")?;
@@ -314,7 +372,7 @@ impl Db {
     }
 
     /// A read. On SQLite a transaction: one consistent snapshot for a multi-query read; on
-    /// PostgreSQL statements on a pooled connection (see [`Conn::PgAuto`]). For a short read (a
+    /// PostgreSQL statements on a pooled connection (see [`Conn::Pg`]). For a short read (a
     /// few rows by key): on SQLite it may hold the writer connection, and a write waits for it.
     pub async fn read(&self) -> Result<Tx, DbError> {
         self.read_on(true).await
@@ -344,16 +402,16 @@ impl Db {
                 tx.open = true;
                 Conn::Sqlite(tx)
             }
-            Backend::Pg { pool, .. } => Conn::PgAuto(pool.acquire().await?),
+            Backend::Pg { pool, .. } => Conn::Pg(Box::new(PgConn::auto(pool).await?)),
         };
         Ok(self.tx(conn))
     }
 
     /// Drops a PostgreSQL schema and everything in it (test clean-up).
     pub async fn drop_schema(&self, schema: &str) {
-        if let Backend::Pg { pool, .. } = &self.backend {
+        if let Backend::Pg { admin, .. } = &self.backend {
             let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", schema.replace('"', ""));
-            if let Err(e) = sqlx::query(&sql).execute(pool).await {
+            if let Err(e) = sqlx::query(&sql).execute(admin).await {
                 tracing::warn!(error = %e, "dropping schema {schema}");
             }
         }
@@ -375,9 +433,10 @@ impl Db {
         match &self.backend {
             // Connections close when the last handle goes.
             Backend::Sqlite(_) => {}
-            Backend::Pg { pool, relaxed } => {
-                relaxed.close().await;
-                pool.close().await
+            Backend::Pg { pool, relaxed, admin } => {
+                relaxed.close();
+                pool.close();
+                admin.close().await;
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The SQLite connections' rules.
+//! The connections' rules: SQLite's writer and readers, PostgreSQL's pipelining.
 
 use super::*;
 
@@ -25,4 +25,65 @@ async fn a_read_on_the_writer_cannot_write_and_leaves_it_writable() {
     w.commit().await.unwrap();
     let mut r = db.read().await.unwrap();
     assert_eq!(r.one("SELECT SUM(v) AS n FROM t", vec![]).await.unwrap().i64("n").unwrap(), 2);
+}
+
+/// PostgreSQL's pipelining (see `pg`): a statement sent later fails the transaction where it
+/// shows, at the next statement or the commit; a transaction dropped halfway — its request
+/// cancelled after its `BEGIN` went out — is rolled back, and its connection comes back to the
+/// pool without it. Needs `IMMOVR_TEST_DATABASE_URL`, like the rest of the PostgreSQL suite.
+#[tokio::test]
+async fn postgres_pipelining_keeps_each_transaction_whole() {
+    let Ok(url) = std::env::var("IMMOVR_TEST_DATABASE_URL") else { return };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let schema = format!("t_pipeline_{}_{nanos}", std::process::id());
+    // One connection: whatever a transaction leaves on it, the next one meets.
+    let db = Db::connect(&Options { url, max_connections: 1, pg_schema: Some(schema.clone()) }).await.unwrap();
+    let mut w = db.write().await.unwrap();
+    w.exec("CREATE TABLE t (v BIGINT PRIMARY KEY)", vec![]).await.unwrap();
+    w.commit().await.unwrap();
+    async fn values(db: &Db) -> Vec<i64> {
+        let mut r = db.read().await.unwrap();
+        // No transaction left open on the connection: VACUUM runs only outside one.
+        r.exec("VACUUM t", vec![]).await.expect("a transaction was left open on the connection");
+        let rows = r.all("SELECT v FROM t ORDER BY v", vec![]).await.unwrap();
+        rows.iter().map(|row| row.i64("v").unwrap()).collect()
+    }
+
+    // Sent with the commit: the duplicate fails it, and nothing of it stays.
+    let mut w = db.write().await.unwrap();
+    w.exec_later("INSERT INTO t (v) VALUES ($1)", args![1]).await.unwrap();
+    w.exec_later("INSERT INTO t (v) VALUES ($1)", args![1]).await.unwrap();
+    assert!(matches!(w.commit().await, Err(DbError::Unique(_))));
+    assert_eq!(values(&db).await, Vec::<i64>::new());
+
+    // Sent with the next statement: its failure is that statement's.
+    let mut w = db.write().await.unwrap();
+    w.exec("INSERT INTO t (v) VALUES ($1)", args![2]).await.unwrap();
+    w.exec_later("INSERT INTO t (v) VALUES ($1)", args![2]).await.unwrap();
+    assert!(matches!(w.all("SELECT v FROM t", vec![]).await, Err(DbError::Unique(_))));
+    drop(w);
+    assert_eq!(values(&db).await, Vec::<i64>::new());
+
+    // Dropped after its first statement went out (a client that hung up): rolled back.
+    let mut w = db.write().await.unwrap();
+    // Polled once — which sends it — then dropped before its answer.
+    let sent = futures_util::FutureExt::now_or_never(w.exec("INSERT INTO t (v) VALUES ($1)", args![3]));
+    assert!(sent.is_none(), "the statement was cut short");
+    drop(w);
+    assert_eq!(values(&db).await, Vec::<i64>::new());
+
+    // Dropped before anything went out: nothing to undo.
+    let mut w = db.write().await.unwrap();
+    w.exec_later("INSERT INTO t (v) VALUES ($1)", args![4]).await.unwrap();
+    drop(w);
+    assert_eq!(values(&db).await, Vec::<i64>::new());
+
+    // And a whole one: statements, later ones and the commit, in their order.
+    let mut w = db.write().await.unwrap();
+    w.exec_later("INSERT INTO t (v) VALUES ($1)", args![5]).await.unwrap();
+    assert_eq!(w.exec("UPDATE t SET v = v + 1 WHERE v = $1", args![5]).await.unwrap(), 1);
+    w.exec_later("INSERT INTO t (v) VALUES ($1)", args![7]).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(values(&db).await, vec![6, 7]);
+    db.drop_schema(&schema).await;
 }

@@ -1,38 +1,8 @@
 //! Transactions on either backend: statements bound and read back through `V`, what a
 //! transaction appends, and its commit.
 
+use super::pg::{self, Op, Out, PgConn};
 use super::*;
-
-pub(super) fn pg_rows(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Row>, DbError> {
-    use sqlx::Row as _;
-    let Some(first) = rows.first() else { return Ok(Vec::new()) };
-    let names: Arc<[String]> = first.columns().iter().map(|c| c.name().to_string()).collect();
-    rows.iter()
-        .map(|row| {
-            let mut values = Vec::with_capacity(names.len());
-            for i in 0..names.len() {
-                values.push(match row.try_get::<Option<i64>, _>(i) {
-                    Ok(v) => V::I(v),
-                    Err(_) => V::T(row.try_get::<Option<String>, _>(i)?),
-                });
-            }
-            Ok(Row { names: names.clone(), values })
-        })
-        .collect()
-}
-
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                V::I(v) => q.bind(*v),
-                V::T(v) => q.bind(v.as_deref()),
-            };
-        }
-        q
-    }};
-}
 
 /// `$1`, `$2`, …: SQLite reads them as named parameters, numbered in order of appearance, so
 /// each is bound by its name.
@@ -86,22 +56,11 @@ pub(super) fn lite_rows(t: &LiteTx, sql: &str, args: &[V], limit: Option<usize>)
 
 pub(super) enum Conn {
     Sqlite(LiteTx),
-    Pg(Transaction<'static, Postgres>),
-    /// A pooled PostgreSQL connection without a transaction: each statement commits on its
-    /// own. For reads — under READ COMMITTED each statement sees its own snapshot whether or not
-    /// it runs inside `BEGIN … COMMIT`, so the two round trips of a transaction bought nothing —
-    /// and for the background work's single-statement writes (see [`Db::write_relaxed`]).
-    PgAuto(PoolConnection<Postgres>),
-}
-
-impl Conn {
-    pub(super) fn pg(&mut self) -> &mut PgConnection {
-        match self {
-            Conn::Pg(tx) => tx,
-            Conn::PgAuto(c) => c,
-            Conn::Sqlite(_) => unreachable!("a PostgreSQL connection"),
-        }
-    }
+    /// A pooled PostgreSQL connection, in a transaction — or not: each statement then commits
+    /// on its own. For reads — under READ COMMITTED each statement sees its own snapshot whether
+    /// or not it runs inside `BEGIN … COMMIT` — and for the background work's single-statement
+    /// writes (see [`Db::write_relaxed`]). Boxed: a pooled client is large.
+    Pg(Box<PgConn>),
 }
 
 /// A transaction on an SQLite connection, rolled back on drop unless committed.
@@ -163,16 +122,16 @@ impl Tx {
     }
 
     pub fn for_update(&self) -> &'static str {
-        match self.conn {
-            Conn::Sqlite(_) | Conn::PgAuto(_) => "",
-            Conn::Pg(_) => " FOR UPDATE",
+        match &self.conn {
+            Conn::Pg(pg) if pg.in_transaction() => " FOR UPDATE",
+            _ => "",
         }
     }
 
     /// Each statement is a round trip to the database server (PostgreSQL): worth reading a
     /// record's children with it (see `support::children_column`).
     pub fn round_trips(&self) -> bool {
-        matches!(self.conn, Conn::Pg(_) | Conn::PgAuto(_))
+        matches!(self.conn, Conn::Pg(_))
     }
 
     /// Announce this change if (and only if) the transaction commits.
@@ -183,14 +142,38 @@ impl Tx {
     pub async fn exec(&mut self, sql: &str, args: Vec<V>) -> Result<u64, DbError> {
         Ok(match &mut self.conn {
             Conn::Sqlite(t) => lite_prepare(t, sql, &args)?.raw_execute()? as u64,
-            pg => bind_all!(sqlx::query(sql), &args).execute(pg.pg()).await?.rows_affected(),
+            Conn::Pg(pg) => match pg.run(Some((sql, pg::params(args), Op::Execute)), false).await? {
+                Some(Out::Count(n)) => n,
+                _ => 0,
+            },
         })
+    }
+
+    /// [`Tx::exec`] for a statement whose count of changed rows nobody reads: on PostgreSQL, in
+    /// a transaction, it is sent with the next statement or the commit (one round trip fewer;
+    /// a failure then shows there, and the transaction fails as a whole as before).
+    pub async fn exec_later(&mut self, sql: &str, args: Vec<V>) -> Result<(), DbError> {
+        match &mut self.conn {
+            Conn::Pg(pg) if pg.in_transaction() => {
+                pg.queue(sql, args);
+                Ok(())
+            }
+            _ => self.exec(sql, args).await.map(drop),
+        }
+    }
+
+    async fn pg_rows(&mut self, sql: &str, args: Vec<V>, op: Op) -> Result<Vec<Row>, DbError> {
+        let Conn::Pg(pg) = &mut self.conn else { unreachable!("a PostgreSQL connection") };
+        match pg.run(Some((sql, pg::params(args), op)), false).await? {
+            Some(Out::Rows(rows)) => pg::rows(rows),
+            _ => Ok(Vec::new()),
+        }
     }
 
     pub async fn all(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
         match &mut self.conn {
             Conn::Sqlite(t) => lite_rows(t, sql, &args, None),
-            pg => pg_rows(&bind_all!(sqlx::query(sql), &args).fetch_all(pg.pg()).await?),
+            Conn::Pg(_) => self.pg_rows(sql, args, Op::Query).await,
         }
     }
 
@@ -202,17 +185,14 @@ impl Tx {
     pub async fn all_planned(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
         match &mut self.conn {
             Conn::Sqlite(t) => lite_rows(t, sql, &args, None),
-            pg => pg_rows(&bind_all!(sqlx::query(sql).persistent(false), &args).fetch_all(pg.pg()).await?),
+            Conn::Pg(_) => self.pg_rows(sql, args, Op::Planned).await,
         }
     }
 
     pub async fn opt(&mut self, sql: &str, args: Vec<V>) -> Result<Option<Row>, DbError> {
         match &mut self.conn {
             Conn::Sqlite(t) => Ok(lite_rows(t, sql, &args, Some(1))?.pop()),
-            pg => {
-                let row = bind_all!(sqlx::query(sql), &args).fetch_optional(pg.pg()).await?;
-                Ok(pg_rows(row.as_slice())?.pop())
-            }
+            Conn::Pg(_) => Ok(self.pg_rows(sql, args, Op::Query).await?.into_iter().next()),
         }
     }
 
@@ -230,7 +210,7 @@ impl Tx {
     /// listening instance when, and only if, the transaction commits), so there is nothing left
     /// to announce here. Elsewhere: `commit`.
     pub async fn commit_notifying(mut self, channel: &str) -> Result<Committed, DbError> {
-        if matches!(self.conn, Conn::Pg(_) | Conn::PgAuto(_)) {
+        if matches!(self.conn, Conn::Pg(_)) {
             let mut notify = Vec::with_capacity(self.changes.len());
             for change in std::mem::take(&mut self.changes) {
                 let mut payload = serde_json::to_string(&change).map_err(|e| DbError::Other(e.to_string()))?;
@@ -241,21 +221,37 @@ impl Tx {
                 }
                 notify.push(payload);
             }
-            self.flush_pg(channel, notify).await?;
+            return self.finish(channel, notify).await;
         }
         self.commit().await
     }
 
     /// Commits; gives back the changes to announce and the ids of what it inserted.
     pub async fn commit(mut self) -> Result<Committed, DbError> {
-        if !self.appended.is_empty() {
-            self.flush_pg("", Vec::new()).await?;
-        }
-        let done = match self.conn {
-            Conn::Sqlite(mut t) => t.conn.execute_batch("COMMIT").map(|_| t.open = false).map_err(DbError::from),
-            Conn::Pg(tx) => tx.commit().await.map_err(DbError::from),
-            Conn::PgAuto(_) => Ok(()),
+        let done = match &mut self.conn {
+            Conn::Sqlite(t) => t.conn.execute_batch("COMMIT").map(|_| t.open = false).map_err(DbError::from),
+            Conn::Pg(_) => return self.finish("", Vec::new()).await,
         };
+        self.committed(done)
+    }
+
+    /// PostgreSQL: the queued statements, the appended rows with the notifications, and the
+    /// `COMMIT`, in one round trip.
+    async fn finish(mut self, channel: &str, notify: Vec<String>) -> Result<Committed, DbError> {
+        let flush = self.flush_pg(channel, notify)?;
+        let Conn::Pg(pg) = &mut self.conn else { unreachable!("a PostgreSQL connection") };
+        let done = match flush {
+            Some((sql, params)) => match pg.run(Some((&sql, params, Op::Query)), true).await {
+                Ok(Some(Out::Rows(rows))) => self.flushed(rows),
+                Ok(_) => Err(DbError::Other("no row from the appended rows' statement".into())),
+                Err(e) => Err(e),
+            },
+            None => pg.run(None, true).await.map(drop),
+        };
+        self.committed(done)
+    }
+
+    fn committed(self, done: Result<(), DbError>) -> Result<Committed, DbError> {
         // Even when the commit reports a failure: it may have happened.
         if self.settings_written {
             self.settings.invalidate();
