@@ -23,6 +23,9 @@ pub(crate) async fn listen(
         let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
             Ok(l) => l,
             Err(e) => {
+                if pool.is_closed() {
+                    return;
+                }
                 tracing::warn!(error = %e, "live updates: connecting to PostgreSQL");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 continue;
@@ -31,6 +34,9 @@ pub(crate) async fn listen(
         // Closing the pool (the store closes) ends the listening, and gives its connection back.
         listener.ignore_pool_close_event(false);
         if let Err(e) = listener.listen(&channel).await {
+            if pool.is_closed() {
+                return;
+            }
             tracing::warn!(error = %e, "live updates: LISTEN");
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             continue;

@@ -13,6 +13,10 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 use super::{DbError, Row, V};
 
+/// Statements queued at most: [`futures_util::future::join_all`] polls up to this many in
+/// order on its first poll (more go through an unordered set); past it, the queue is sent.
+pub(super) const QUEUED: usize = 30;
+
 /// Prepared statements a connection keeps at most; past this, it forgets them all (statements
 /// built from a variable number of rows would otherwise pile up on the server).
 const CACHED_STATEMENTS: usize = 400;
@@ -94,6 +98,9 @@ enum State {
     Open,
     /// Committed, or rolled back by a failed `COMMIT`.
     Done,
+    /// A statement failed before its `BEGIN` went out: nothing more may run, lest it run
+    /// outside a transaction.
+    Failed,
 }
 
 /// A pooled connection, in a transaction or not.
@@ -114,13 +121,17 @@ impl PgConn {
     }
 
     pub(super) fn in_transaction(&self) -> bool {
-        matches!(self.state, State::Pending | State::Open)
+        matches!(self.state, State::Pending | State::Open | State::Failed)
     }
 
     /// Sends `sql` with the next statement (or the commit). Only in a transaction: without one,
-    /// [`PgConn::run`] it at once.
-    pub(super) fn queue(&mut self, sql: &str, args: Vec<V>) {
+    /// [`PgConn::run`] it at once. A full queue is sent first.
+    pub(super) async fn queue(&mut self, sql: &str, args: Vec<V>) -> Result<(), DbError> {
+        if self.queued.len() >= QUEUED {
+            self.run(None, false).await?;
+        }
         self.queued.push((sql.to_string(), params(args)));
+        Ok(())
     }
 
     async fn prepare(client: &Object, sql: &str, params: &[P]) -> Result<tokio_postgres::Statement, DbError> {
@@ -134,9 +145,11 @@ impl PgConn {
     /// Runs `main` (if any), after the pending `BEGIN` and the queued statements, and before
     /// the `COMMIT` when `commit`: all of them in one round trip.
     pub(super) async fn run(&mut self, main: Option<(&str, Vec<P>, Op)>, commit: bool) -> Result<Option<Out>, DbError> {
-        let queued = std::mem::take(&mut self.queued);
+        if self.state == State::Failed {
+            return Err(DbError::Other("this transaction already failed".into()));
+        }
         let begin = self.state == State::Pending;
-        if begin && main.is_none() && queued.is_empty() {
+        if begin && main.is_none() && self.queued.is_empty() {
             // Nothing was sent: nothing to commit.
             if commit {
                 self.state = State::Done;
@@ -145,14 +158,36 @@ impl PgConn {
         }
         let commit = commit && self.state != State::Auto;
         let client = self.client.as_ref().ok_or_else(|| DbError::Other("the connection is gone".into()))?;
-        let mut statements = Vec::with_capacity(queued.len());
-        for (sql, params) in &queued {
-            statements.push(Self::prepare(client, sql, params).await?);
+        // Everything is prepared (and checked) before anything is sent: a request that failed
+        // before going out must not leave the `COMMIT` sent with it to commit without it. Until
+        // then the queued statements stay queued, and a failure here fails the transaction.
+        let failed = |e: DbError, state: &mut State| {
+            if *state == State::Pending {
+                *state = State::Failed;
+            }
+            e
+        };
+        let mut statements = Vec::with_capacity(self.queued.len());
+        for (sql, params) in &self.queued {
+            match Self::prepare(client, sql, params).await {
+                Ok(st) => statements.push(st),
+                Err(e) => return Err(failed(e, &mut self.state)),
+            }
         }
         let main_statement = match &main {
-            Some((sql, params, Op::Query | Op::Execute)) => Some(Self::prepare(client, sql, params).await?),
+            Some((sql, params, Op::Query | Op::Execute)) => match Self::prepare(client, sql, params).await {
+                Ok(st) => Some(st),
+                Err(e) => return Err(failed(e, &mut self.state)),
+            },
             _ => None,
         };
+        let counts = statements.iter().zip(&self.queued).map(|(st, (_, p))| (st.params().len(), p.len()));
+        let main_count = main_statement.as_ref().zip(main.as_ref()).map(|(st, m)| (st.params().len(), m.1.len()));
+        if let Some((want, got)) = counts.chain(main_count).find(|(want, got)| want != got) {
+            let e = DbError::Other(format!("a statement takes {want} parameters, given {got}"));
+            return Err(failed(e, &mut self.state));
+        }
+        let queued = std::mem::take(&mut self.queued);
         let begin_f = async { if begin { client.batch_execute("BEGIN").await } else { Ok(()) } };
         let queued_f = futures_util::future::join_all(
             statements.iter().zip(&queued).map(|(st, (_, params))| client.execute_raw(st, params.iter())),

@@ -85,5 +85,14 @@ async fn postgres_pipelining_keeps_each_transaction_whole() {
     w.exec_later("INSERT INTO t (v) VALUES ($1)", args![7]).await.unwrap();
     w.commit().await.unwrap();
     assert_eq!(values(&db).await, vec![6, 7]);
+
+    // Refused before anything went out (a parameter missing): the transaction has failed, and
+    // nothing after it runs — not even outside a transaction.
+    let mut w = db.write().await.unwrap();
+    w.exec_later("INSERT INTO t (v) VALUES ($1)", args![8]).await.unwrap();
+    assert!(w.exec("INSERT INTO t (v) VALUES ($1)", vec![]).await.is_err(), "a parameter is missing");
+    assert!(w.exec("INSERT INTO t (v) VALUES ($1)", args![9]).await.is_err(), "the transaction failed");
+    assert!(w.commit().await.is_err());
+    assert_eq!(values(&db).await, vec![6, 7]);
     db.drop_schema(&schema).await;
 }

@@ -154,10 +154,7 @@ impl Tx {
     /// a failure then shows there, and the transaction fails as a whole as before).
     pub async fn exec_later(&mut self, sql: &str, args: Vec<V>) -> Result<(), DbError> {
         match &mut self.conn {
-            Conn::Pg(pg) if pg.in_transaction() => {
-                pg.queue(sql, args);
-                Ok(())
-            }
+            Conn::Pg(pg) if pg.in_transaction() => pg.queue(sql, args).await,
             _ => self.exec(sql, args).await.map(drop),
         }
     }
@@ -242,8 +239,18 @@ impl Tx {
         let Conn::Pg(pg) = &mut self.conn else { unreachable!("a PostgreSQL connection") };
         let done = match flush {
             Some((sql, params)) => match pg.run(Some((&sql, params, Op::Query)), true).await {
-                Ok(Some(Out::Rows(rows))) => self.flushed(rows),
-                Ok(_) => Err(DbError::Other("no row from the appended rows' statement".into())),
+                Ok(Some(Out::Rows(rows))) => {
+                    // Committed: what cannot be read back now is logged, not reported as a
+                    // failure of what is done (the renderer finds the documents by itself).
+                    if let Err(e) = self.flushed(rows) {
+                        tracing::error!(error = %e, "reading back the ids of a committed transaction's rows");
+                    }
+                    Ok(())
+                }
+                Ok(_) => {
+                    tracing::error!("no row from a committed transaction's appended rows");
+                    Ok(())
+                }
                 Err(e) => Err(e),
             },
             None => pg.run(None, true).await.map(drop),
