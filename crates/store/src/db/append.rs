@@ -94,7 +94,7 @@ impl Tx {
     /// count(pg_notify(…))` — and its parameters; none when there is nothing to write. Its text
     /// depends only on which tables have rows, so it stays a prepared statement. Its row goes
     /// to [`Tx::flushed`].
-    pub(super) fn flush_pg(&mut self, channel: &str, notify: Vec<String>) -> Result<Option<(String, Vec<P>)>, DbError> {
+    pub(super) fn flush_pg(&self, channel: &str, notify: Vec<String>) -> Result<Option<(String, Vec<P>)>, DbError> {
         if self.appended.is_empty() && notify.is_empty() {
             return Ok(None);
         }

@@ -179,24 +179,6 @@ pub struct Options {
     pub pg_schema: Option<String>,
 }
 
-/// A pooled connection is checked (a `Sync` and its answer, one round trip) only when it has
-/// been idle for a second or more, as connection pools commonly do: sqlx checks every one it
-/// hands out by default, which cost a round trip per transaction and per read — a dozen per flow
-/// on PostgreSQL. One that broke within that second fails its statement, as it would have had it
-/// broken just after the check.
-fn pg_pool_options() -> PgPoolOptions {
-    PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).test_before_acquire(false).before_acquire(
-        |conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= Duration::from_secs(1) {
-                    sqlx::Connection::ping(conn).await?;
-                }
-                Ok(true)
-            })
-        },
-    )
-}
-
 /// A pool of tokio-postgres connections, handed out newest first (their statements and the
 /// server's caches warm), without a check: one the server closed is replaced, one that broke
 /// otherwise fails its statement.
@@ -270,7 +252,13 @@ impl Db {
             // Short queries through indexes: starting parallel workers cost more than they won
             // (a 0.2 ms dashboard count took 9 ms with a gather).
             connect = connect.options([("max_parallel_workers_per_gather", "0")]);
-            let admin = pg_pool_options().max_connections(2).connect_with(connect).await?;
+            // Few and seldom used (migrations, LISTEN, VACUUM): sqlx's check of each connection it
+            // hands out costs nothing that matters here.
+            let admin = PgPoolOptions::new()
+                .acquire_timeout(Duration::from_secs(10))
+                .max_connections(2)
+                .connect_with(connect)
+                .await?;
             let mut config = tokio_postgres::Config::from_str(&opts.url)?;
             let mut session = config.get_options().map(str::to_string).unwrap_or_default();
             if let Some(schema) = &opts.pg_schema {

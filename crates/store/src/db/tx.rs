@@ -239,16 +239,16 @@ impl Tx {
         let Conn::Pg(pg) = &mut self.conn else { unreachable!("a PostgreSQL connection") };
         let done = match flush {
             Some((sql, params)) => match pg.run(Some((&sql, params, Op::Query)), true).await {
-                Ok(Some(Out::Rows(rows))) => {
+                Ok(out) => {
                     // Committed: what cannot be read back now is logged, not reported as a
                     // failure of what is done (the renderer finds the documents by itself).
+                    let rows = match out {
+                        Some(Out::Rows(rows)) => rows,
+                        _ => Vec::new(),
+                    };
                     if let Err(e) = self.flushed(rows) {
                         tracing::error!(error = %e, "reading back the ids of a committed transaction's rows");
                     }
-                    Ok(())
-                }
-                Ok(_) => {
-                    tracing::error!("no row from a committed transaction's appended rows");
                     Ok(())
                 }
                 Err(e) => Err(e),
