@@ -106,7 +106,7 @@ impl App {
         let (Some(platform), Some(registration)) = (&self.platform, &self.platform_registration) else {
             return Ok(None);
         };
-        let sources = self.db.ereport_sources(floor, to).await?;
+        let sources = self.db.ereport_sources(kind, floor, to).await?;
         let days = report_days(kind, &sources);
         let now = self.now();
         let total: Decimal = days.iter().flat_map(|d| d.parts.iter()).map(|p| p.base).sum();

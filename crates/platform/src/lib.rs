@@ -272,13 +272,16 @@ impl InvoicePlatform for FlowService {
             let r = self.send(|token| self.http.get(&url).bearer_auth(token)).await?;
             let status = r.status();
             let bytes = r.bytes().await.map_err(unavailable)?;
-            let read = match error_of(status, &bytes) {
-                _ if status.is_success() => cdar::read(&bytes),
-                // Tried again later (the platform is down, a rate limit).
-                e @ PlatformError::Unavailable(_) => return Err(e),
-                // Gone or refused: the cursor moves past it rather than stop at it.
-                e if status != StatusCode::UNAUTHORIZED => Err(e.to_string()),
-                e => return Err(e),
+            let read = if status.is_success() {
+                cdar::read(&bytes)
+            } else {
+                match error_of(status, &bytes) {
+                    // Tried again later (the platform is down, a rate limit).
+                    e @ PlatformError::Unavailable(_) => return Err(e),
+                    // Gone or refused: the cursor moves past it rather than stop at it.
+                    e if status != StatusCode::UNAUTHORIZED => Err(e.to_string()),
+                    e => return Err(e),
+                }
             };
             match read {
                 Ok(s) => statuses.push(IncomingStatus {

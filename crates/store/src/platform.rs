@@ -220,20 +220,43 @@ impl Transmissions for SqlStore {
         Ok(r.opt_date("first_day")?.zip(r.opt_date("last_day")?))
     }
 
-    async fn ereport_sources(&self, from: Date, to: Date) -> Result<EReportSources> {
+    async fn ereport_sources(&self, kind: ReportKind, from: Date, to: Date) -> Result<EReportSources> {
         // One period of one studio's sales to private persons: bounded by the period.
         let mut tx = self.db.read_long().await?;
         let person = "SELECT id FROM clients WHERE kind = 'person'";
-        let unreported = |table: &str| {
-            format!(
-                "SELECT id FROM {table} WHERE issue_date >= $1 AND issue_date <= $2 AND ereport_id IS NULL \
-                 AND client_id IN ({person}) ORDER BY id"
-            )
-        };
+        let mut sources = EReportSources { invoices: Vec::new(), credit_notes: Vec::new(), payments: Vec::new() };
         // Each kind read at once with its lines (a period holds many; no row-by-row loads).
         let ids = |rows: Vec<crate::db::Row>| rows.iter().map(|r| r.i64("id")).collect::<Result<Vec<Id>>>();
-        let invoice_ids = ids(tx.all(&unreported("invoices"), args![from, to]).await?)?;
-        let credit_ids = ids(tx.all(&unreported("credit_notes"), args![from, to]).await?)?;
+        if kind == ReportKind::Sales {
+            let unreported = |table: &str| {
+                format!(
+                    "SELECT id FROM {table} WHERE issue_date >= $1 AND issue_date <= $2 AND ereport_id IS NULL \
+                     AND client_id IN ({person}) ORDER BY id"
+                )
+            };
+            let invoice_ids = ids(tx.all(&unreported("invoices"), args![from, to]).await?)?;
+            let credit_ids = ids(tx.all(&unreported("credit_notes"), args![from, to]).await?)?;
+            sources.invoices = self.invoices_by_ids(&mut tx, &invoice_ids).await?;
+            if !credit_ids.is_empty() {
+                let (list, args) = id_list(&credit_ids, 0);
+                let rows = tx
+                    .all(
+                        &format!(
+                            "SELECT c.*, i.number AS invoice_number FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id \
+                             WHERE c.id IN {list} ORDER BY c.id"
+                        ),
+                        args,
+                    )
+                    .await?;
+                let mut lines = lines_of(&mut tx, "credit_note", &credit_ids).await?;
+                for r in &rows {
+                    sources
+                        .credit_notes
+                        .push(credit_note_from_parts(r, lines.remove(&r.i64("id")?).unwrap_or_default())?);
+                }
+            }
+            return Ok(sources);
+        }
         let payments = tx
             .all(
                 &format!(
@@ -246,27 +269,9 @@ impl Transmissions for SqlStore {
         let mut paid_ids: Vec<Id> = payments.iter().map(|r| r.i64("invoice_id")).collect::<Result<_>>()?;
         paid_ids.sort_unstable();
         paid_ids.dedup();
-        let invoices = self.invoices_by_ids(&mut tx, &invoice_ids).await?;
         let rates: std::collections::HashMap<Id, _> =
             self.invoices_by_ids(&mut tx, &paid_ids).await?.into_iter().map(|i| (i.id, i.totals.per_rate)).collect();
-        let mut credit_notes = Vec::with_capacity(credit_ids.len());
-        if !credit_ids.is_empty() {
-            let (list, args) = id_list(&credit_ids, 0);
-            let rows = tx
-                .all(
-                    &format!(
-                        "SELECT c.*, i.number AS invoice_number FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id \
-                         WHERE c.id IN {list} ORDER BY c.id"
-                    ),
-                    args,
-                )
-                .await?;
-            let mut lines = lines_of(&mut tx, "credit_note", &credit_ids).await?;
-            for r in &rows {
-                credit_notes.push(credit_note_from_parts(r, lines.remove(&r.i64("id")?).unwrap_or_default())?);
-            }
-        }
-        let payments = payments
+        sources.payments = payments
             .iter()
             .map(|r| {
                 Ok(ReportedPayment {
@@ -277,7 +282,7 @@ impl Transmissions for SqlStore {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(EReportSources { invoices, credit_notes, payments })
+        Ok(sources)
     }
 
     async fn transmission_of(&self, kind: DocumentKind, document_id: Id) -> Result<Option<Transmission>> {

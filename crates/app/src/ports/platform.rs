@@ -152,9 +152,10 @@ pub trait Transmissions: Send + Sync {
     async fn ereports(&self, list: &ListQuery) -> Result<Page<EReportRow>>;
     /// The first day and the last day the reports of this kind covered, if any was made.
     async fn ereport_bounds(&self, kind: ReportKind) -> Result<Option<(Date, Date)>>;
-    /// What a report is made of: the private persons' invoices and credit notes issued, and the
-    /// payments received for their invoices, from `from` to `to`, that no report covered yet.
-    async fn ereport_sources(&self, from: Date, to: Date) -> Result<EReportSources>;
+    /// What a report of `kind` is made of, from `from` to `to`, that no report covered yet: the
+    /// private persons' invoices and credit notes issued (sales), or the payments received for
+    /// their invoices (payments); the other half is left empty.
+    async fn ereport_sources(&self, kind: ReportKind, from: Date, to: Date) -> Result<EReportSources>;
     /// Records a received status in the lifecycle of the invoice (or credit note) of that
     /// number; false when no document has it or the status is known already.
     async fn record_incoming_status(&self, status: &IncomingStatus) -> Result<bool>;

@@ -101,8 +101,7 @@ pub async fn retry(
     if let Some(r) = refused(&ctx, &f.csrf, Role::Accounting) {
         return Ok(r);
     }
-    Ok(match state.app.retry_transmission(&ctx.actor, id).await {
-        Ok(()) => back("/gestion/plateforme", "retried"),
-        Err(e) => error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &error_text(ctx.tr, &e)),
-    })
+    // A refusal or a missing flow answers as every page's errors do (logged when internal).
+    state.app.retry_transmission(&ctx.actor, id).await?;
+    Ok(back("/gestion/plateforme", "retried"))
 }
