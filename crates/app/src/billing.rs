@@ -14,7 +14,10 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{CreditNoteRow, InvoiceRow, OrderToInvoice, PaymentRow, Tx};
-use crate::support::{Shown, audit, check_paragraph, check_text, issue, next_number, notify, notify_client};
+use crate::support::{
+    NumberReserved, Shown, audit, check_paragraph, check_text, issue, next_number, notify, notify_client,
+    reserve_number,
+};
 
 impl App {
     /// Issues the invoice of a delivered order inside the caller's transaction: the purchase
@@ -27,12 +30,14 @@ impl App {
         actor: &Actor,
         company: &CompanySettings,
         order: OrderToInvoice,
-        delivered_at: Option<Timestamp>,
+        number: NumberReserved,
     ) -> Result<Invoice> {
-        let today = self.today();
         let OrderToInvoice { head, lines, client, origin } = order;
         let t = totals(&lines);
-        let number = next_number(tx, &company.invoice_prefix, today).await?;
+        // Issued on the day its number was taken.
+        let today = number.date();
+        let number = number.number(tx).await?;
+        let delivered_at = head.delivered_at;
         let service_date = delivered_at.map(|ts| ts.to_zoned(studio_timezone()).date()).unwrap_or(today);
         let row = InvoiceRow {
             number: &number,
@@ -66,8 +71,8 @@ impl App {
         let order = tx.lock_order_to_invoice(order_id).await?;
         check_invoiceable(order.head.status, order.head.invoice_in_force.is_some())?;
         let client = order.client.clone();
-        let delivered_at = order.head.delivered_at;
-        let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, order, delivered_at).await?;
+        let number = reserve_number(tx.as_mut(), &company.invoice_prefix, self.today()).await?;
+        let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, order, number).await?;
         let issued = Notification::InvoiceIssued {
             invoice_id: invoice.id,
             number: invoice.number.clone(),

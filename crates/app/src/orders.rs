@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::App;
 use crate::ports::{StagePlanRow, Tx};
 use crate::support::{
-    audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client, notify_gathered,
+    audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client, notify_gathered, reserve_number,
 };
 
 /// What happens to a stage.
@@ -203,10 +203,9 @@ impl App {
         let mut tx = self.begin().await?;
         let order = tx.lock_order(order_id).await?;
         check_order_open(order.status)?;
-        let id = tx.insert_deliverable(order_id, &file, now).await?;
+        let (id, stages, files) = tx.insert_deliverable(order_id, &file, now).await?;
         let detail = json!({"deliverable_id": id, "filename": file.filename, "sha256": file.sha256});
         audit(tx.as_mut(), now, actor, "deliverable.added", ("order", order_id), detail).await?;
-        let (stages, files) = tx.order_children(order_id).await?;
         self.answer(tx, Outcome::Created, order.with(stages, files)).await
     }
 
@@ -219,12 +218,14 @@ impl App {
         let mut tx = self.begin().await?;
         let company = tx.company().await?;
         // The order locked, with its purchase order's lines and its client for the invoice.
-        let to_invoice = tx.lock_order_to_invoice(order_id).await?;
-        let (mut stages, files) = tx.order_children(order_id).await?;
+        let (to_invoice, mut stages, files) = tx.lock_order_to_deliver(order_id).await?;
         check_deliverable(to_invoice.head.status, files.len())?;
-        if to_invoice.head.withdrawal.as_ref().is_some_and(|w| w.holds_production(self.today())) {
+        let today = self.today();
+        if to_invoice.head.withdrawal.as_ref().is_some_and(|w| w.holds_production(today)) {
             return Err(DomainError::WithdrawalPeriodRuns);
         }
+        // The invoice's number taken with the delivery (one round trip).
+        let reserved = reserve_number(tx.as_mut(), &company.invoice_prefix, today).await?;
         let delivered_at = tx.mark_delivered(order_id, now).await?;
         // Delivery ends the work: the stages left are done with it, so the client's timeline
         // does not read "to plan" after the files came.
@@ -240,7 +241,9 @@ impl App {
         audit(tx.as_mut(), now, actor, "order.delivered", ("order", order_id), detail).await?;
         let client = to_invoice.client.clone();
         let head = to_invoice.head.clone();
-        let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, to_invoice, delivered_at).await?;
+        let mut to_invoice = to_invoice;
+        to_invoice.head.delivered_at = delivered_at;
+        let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, to_invoice, reserved).await?;
         let delivered = Notification::OrderDelivered {
             order_id,
             invoice_id: invoice.id,

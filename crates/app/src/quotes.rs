@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::ports::{LockedQuote, QuoteFields, QuoteLock};
-use crate::support::{Shown, audit, check_opt_paragraph, check_text, issue, next_number, notify, notify_staff};
+use crate::support::{Shown, audit, check_opt_paragraph, check_text, issue, notify, notify_staff, reserve_number};
 
 /// Who accepted, and how: from the client in the portal, or recorded by staff.
 struct Given {
@@ -141,12 +141,17 @@ impl App {
         if family_accepted {
             return Err(DomainError::QuoteAlreadyAccepted);
         }
-        let number = match q.number.clone() {
-            Some(n) => n,
-            None => next_number(tx.as_mut(), &company.quote_prefix, today).await?,
+        // A first version takes its number (read after the next statement: one round trip).
+        let reserved = match q.number {
+            Some(_) => None,
+            None => Some(reserve_number(tx.as_mut(), &company.quote_prefix, today).await?),
         };
         // v2 supersedes v1: earlier versions can no longer be answered.
         let superseded = tx.supersede_earlier(&q).await?;
+        let number = match reserved {
+            Some(r) => r.number(tx.as_mut()).await?,
+            None => q.number.clone().ok_or_else(|| DomainError::internal("a revision without its number"))?,
+        };
         let quote = tx.mark_sent(&q, &number, now).await?;
         let detail = json!({"number": number, "version": q.version, "superseded": superseded});
         audit(tx.as_mut(), now, actor, "quote.sent", ("quote", id), detail).await?;
@@ -286,9 +291,11 @@ impl App {
             link_sent_at: if online { actor.via_link } else { None },
             early_start: consumer && given.early_start,
         };
+        // The purchase order's number taken with the acceptance (one round trip).
+        let po_number = reserve_number(tx.as_mut(), &company.purchase_order_prefix, today).await?;
         let quote = tx.mark_accepted(&q, &acceptance).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
-        let po_number = next_number(tx.as_mut(), &company.purchase_order_prefix, today).await?;
+        let po_number = po_number.number(tx.as_mut()).await?;
         let mut po = tx.insert_purchase_order(&po_number, &quote, now).await?;
         if consumer {
             let ends_on = withdrawal_deadline(given.signed_on.unwrap_or(today));

@@ -125,6 +125,33 @@ pub(crate) async fn next_number(tx: &mut dyn Tx, prefix: &str, date: Date) -> Re
     Ok(document_number(prefix, date.year(), n))
 }
 
+/// [`next_number`], taken now and read with [`NumberReserved::number`] after the next statement
+/// (sent with it where each statement is a round trip).
+pub(crate) async fn reserve_number(tx: &mut dyn Tx, prefix: &str, date: Date) -> Result<NumberReserved> {
+    let reservation = tx.reserve_in_series(&number_series(prefix, date.year())).await?;
+    Ok(NumberReserved { reservation, prefix: prefix.to_string(), date })
+}
+
+/// A number taken by [`reserve_number`].
+#[must_use = "its number is read with NumberReserved::number"]
+pub(crate) struct NumberReserved {
+    reservation: crate::ports::Reservation,
+    prefix: String,
+    /// The day it was taken on (its series is that day's year).
+    date: Date,
+}
+
+impl NumberReserved {
+    pub(crate) fn date(&self) -> Date {
+        self.date
+    }
+
+    pub(crate) async fn number(self, tx: &mut dyn Tx) -> Result<String> {
+        let n = tx.reserved(self.reservation).await?;
+        Ok(document_number(&self.prefix, self.date.year(), n))
+    }
+}
+
 /// What a document shows, besides the company and the client.
 #[derive(Default)]
 pub(crate) struct Shown {

@@ -23,17 +23,19 @@ async fn payments_of(tx: &mut Tx, invoice_id: Id) -> Result<Vec<Row>> {
 /// An invoice from its row (read with its lines when [`lines_column`] was part of it), its
 /// payments and credit notes read after it: those may have been added while the caller waited
 /// for the invoice's lock (on PostgreSQL both in one statement).
-async fn invoice_from_row(tx: &mut Tx, r: &Row) -> Result<Invoice> {
+/// An invoice's payments and credit notes, in one row (PostgreSQL: see [`load_invoice`]).
+const INVOICE_CHILDREN: &str = "SELECT COALESCE((SELECT json_agg(c ORDER BY c.id) FROM payments c WHERE c.invoice_id = $1), '[]')::text AS payments, \
+     COALESCE((SELECT json_agg(c.id ORDER BY c.id) FROM credit_notes c WHERE c.invoice_id = $1), '[]')::text AS credit_notes";
+
+/// An invoice from its row; `children`: its [`INVOICE_CHILDREN`] row when already read.
+async fn invoice_from_row(tx: &mut Tx, r: &Row, children: Option<Row>) -> Result<Invoice> {
     let id = r.i64("id")?;
     let lines = lines_of_row(tx, r, "invoice", id).await?;
     let (payments, credit_note_ids) = if tx.round_trips() {
-        let both = tx
-            .one(
-                "SELECT COALESCE((SELECT json_agg(c ORDER BY c.id) FROM payments c WHERE c.invoice_id = $1), '[]')::text AS payments, \
-                 COALESCE((SELECT json_agg(c.id ORDER BY c.id) FROM credit_notes c WHERE c.invoice_id = $1), '[]')::text AS credit_notes",
-                args![id],
-            )
-            .await?;
+        let both = match children {
+            Some(row) => row,
+            None => tx.one(INVOICE_CHILDREN, args![id]).await?,
+        };
         let ids: Vec<Id> = serde_json::from_str(&both.text("credit_notes")?).context("an invoice's credit notes")?;
         (Row::from_json_rows(&both.text("payments")?)?, ids)
     } else {
@@ -102,22 +104,25 @@ pub(crate) const INVOICE_SELECT: &str = "SELECT i.*, p.number AS po_number FROM 
 
 pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<Invoice> {
     let lock = if lock && !tx.for_update().is_empty() { " FOR UPDATE OF i" } else { "" };
-    let row = tx
-        .opt(
-            // An invoice's lines never change: read with it.
-            &format!(
-                "{} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}",
-                INVOICE_SELECT.replacen(
-                    " FROM invoices i",
-                    &format!("{} FROM invoices i", lines_column(tx, "invoice", "i.id")),
-                    1
-                )
-            ),
-            args![id, scope_client(scope)],
+    // An invoice's lines never change: read with it.
+    let sql = format!(
+        "{} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}",
+        INVOICE_SELECT.replacen(
+            " FROM invoices i",
+            &format!("{} FROM invoices i", lines_column(tx, "invoice", "i.id")),
+            1
         )
-        .await?
-        .ok_or_else(|| not_found("invoice"))?;
-    invoice_from_row(tx, &row).await
+    );
+    if !tx.round_trips() {
+        let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("invoice"))?;
+        return invoice_from_row(tx, &row, None).await;
+    }
+    // Its payments and credit notes may change under its lock: read after it, in the same
+    // round trip.
+    let [rows, children] =
+        tx.all_together([(sql.as_str(), args![id, scope_client(scope)]), (INVOICE_CHILDREN, args![id])]).await?;
+    let row = rows.into_iter().next().ok_or_else(|| not_found("invoice"))?;
+    invoice_from_row(tx, &row, children.into_iter().next()).await
 }
 
 pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Result<CreditNote> {

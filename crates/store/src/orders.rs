@@ -115,18 +115,29 @@ async fn order_from_row(tx: &mut Tx, r: &Row) -> Result<Order> {
     order_from_parts(r, &stages, &files, r.opt_i64("invoice_in_force")?)
 }
 
+/// An order's stages and deliverables in one row (PostgreSQL: see [`stages_and_files`]).
+const ORDER_CHILDREN: &str = "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM stages c WHERE c.order_id = $1), '[]')::text AS stages, \
+     COALESCE((SELECT json_agg(c ORDER BY c.id) FROM deliverables c WHERE c.order_id = $1), '[]')::text AS files";
+
+/// The stages and deliverables of an [`ORDER_CHILDREN`] row.
+fn children_of(rows: Vec<Row>) -> Result<(Vec<Row>, Vec<Row>)> {
+    let both = rows.into_iter().next().ok_or_else(|| DomainError::internal("an order's children: no row"))?;
+    Ok((Row::from_json_rows(&both.text("stages")?)?, Row::from_json_rows(&both.text("files")?)?))
+}
+
+/// An order's stages and deliverables as models.
+fn stages_and_files_of((stages, files): (Vec<Row>, Vec<Row>)) -> Result<(Vec<Stage>, Vec<Deliverable>)> {
+    Ok((
+        stages.iter().map(stage_from_row).collect::<Result<_>>()?,
+        files.iter().map(deliverable_from_row).collect::<Result<_>>()?,
+    ))
+}
+
 /// An order's stages and deliverables, as they are now (both may change under the order's lock,
 /// so read after it): on PostgreSQL in one statement.
 async fn stages_and_files(tx: &mut Tx, order_id: Id) -> Result<(Vec<Row>, Vec<Row>)> {
     if tx.round_trips() {
-        let both = tx
-            .one(
-                "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM stages c WHERE c.order_id = $1), '[]')::text AS stages, \
-                 COALESCE((SELECT json_agg(c ORDER BY c.id) FROM deliverables c WHERE c.order_id = $1), '[]')::text AS files",
-                args![order_id],
-            )
-            .await?;
-        return Ok((Row::from_json_rows(&both.text("stages")?)?, Row::from_json_rows(&both.text("files")?)?));
+        return children_of(tx.all(ORDER_CHILDREN, args![order_id]).await?);
     }
     let stages = tx.all("SELECT * FROM stages WHERE order_id = $1 ORDER BY position", args![order_id]).await?;
     let files = tx.all("SELECT * FROM deliverables WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
@@ -212,6 +223,12 @@ pub(crate) async fn load_order(tx: &mut Tx, scope: Scope, id: Id) -> Result<Orde
 /// `po_lines`: with its purchase order's lines (which never change: see `children_column`)
 /// and its client, for an invoice to be issued from it.
 async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Result<Row> {
+    let sql = lock_order_sql(tx, po_lines);
+    tx.opt(&sql, args![id]).await?.ok_or_else(|| not_found("order"))
+}
+
+/// The statement of [`lock_order_row`] (its one parameter: the order's id).
+fn lock_order_sql(tx: &Tx, po_lines: bool) -> String {
     let lock = if tx.for_update().is_empty() { "" } else { " FOR UPDATE OF o" };
     let lines = match po_lines {
         true => format!(
@@ -225,7 +242,7 @@ async fn lock_order_row(tx: &mut Tx, id: Id, po_lines: bool) -> Result<Row> {
         false => String::new(),
     };
     let select = ORDER_ROW_SELECT.replacen(" FROM orders o", &format!("{lines} FROM orders o"), 1);
-    tx.opt(&format!("{select} WHERE o.id = $1{lock}"), args![id]).await?.ok_or_else(|| not_found("order"))
+    format!("{select} WHERE o.id = $1{lock}")
 }
 
 /// An order's own row (read with [`ORDER_ROW_SELECT`]).
@@ -266,6 +283,23 @@ fn contact_from_row(r: &Row) -> Result<ContactNote> {
         note: r.text("note")?,
         created_at: r.ts("created_at")?,
     })
+}
+
+impl SqlTx {
+    /// What an invoice is issued from: the order's row read by [`lock_order_row`] with its
+    /// purchase order's lines.
+    async fn order_to_invoice(&mut self, row: Row) -> Result<OrderToInvoice> {
+        let head = order_head(&row)?;
+        let lines = lines_of_row(&mut self.tx, &row, "purchase_order", head.purchase_order_id).await?;
+        let client = client_of_row(&mut self.tx, &row, head.client_id).await?;
+        let origin = InvoiceOrigin {
+            quote_number: Some(row.text("quote_number")?),
+            quote_version: Some(row.i64("quote_version")?),
+            subject: Some(row.text("quote_title")?),
+            property_address: row.opt_text("property_address")?,
+        };
+        Ok(OrderToInvoice { head, lines, client, origin })
+    }
 }
 
 #[async_trait]
@@ -392,24 +426,26 @@ impl OrderRepo for SqlTx {
 
     async fn lock_order_to_invoice(&mut self, id: Id) -> Result<OrderToInvoice> {
         let row = lock_order_row(&mut self.tx, id, true).await?;
-        let head = order_head(&row)?;
-        let lines = lines_of_row(&mut self.tx, &row, "purchase_order", head.purchase_order_id).await?;
-        let client = client_of_row(&mut self.tx, &row, head.client_id).await?;
-        let origin = InvoiceOrigin {
-            quote_number: Some(row.text("quote_number")?),
-            quote_version: Some(row.i64("quote_version")?),
-            subject: Some(row.text("quote_title")?),
-            property_address: row.opt_text("property_address")?,
-        };
-        Ok(OrderToInvoice { head, lines, client, origin })
+        self.order_to_invoice(row).await
+    }
+
+    async fn lock_order_to_deliver(&mut self, id: Id) -> Result<(OrderToInvoice, Vec<Stage>, Vec<Deliverable>)> {
+        if !self.tx.round_trips() {
+            let order = self.lock_order_to_invoice(id).await?;
+            let (stages, files) = self.order_children(id).await?;
+            return Ok((order, stages, files));
+        }
+        // The children read after the lock, in the same round trip.
+        let sql = lock_order_sql(&self.tx, true);
+        let [rows, children] = self.tx.all_together([(sql.as_str(), args![id]), (ORDER_CHILDREN, args![id])]).await?;
+        let row = rows.into_iter().next().ok_or_else(|| not_found("order"))?;
+        let order = self.order_to_invoice(row).await?;
+        let (stages, files) = stages_and_files_of(children_of(children)?)?;
+        Ok((order, stages, files))
     }
 
     async fn order_children(&mut self, id: Id) -> Result<(Vec<Stage>, Vec<Deliverable>)> {
-        let (stages, files) = stages_and_files(&mut self.tx, id).await?;
-        Ok((
-            stages.iter().map(stage_from_row).collect::<Result<_>>()?,
-            files.iter().map(deliverable_from_row).collect::<Result<_>>()?,
-        ))
+        stages_and_files_of(stages_and_files(&mut self.tx, id).await?)
     }
 
     async fn order_now(&mut self, id: Id) -> Result<Order> {
@@ -458,15 +494,25 @@ impl OrderRepo for SqlTx {
         Ok(())
     }
 
-    async fn insert_deliverable(&mut self, order_id: Id, f: &NewDeliverable, at: Timestamp) -> Result<Id> {
-        Ok(self
-            .tx
-            .insert(
-                "INSERT INTO deliverables (order_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                args![order_id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, at],
-            )
-            .await?)
+    async fn insert_deliverable(
+        &mut self,
+        order_id: Id,
+        f: &NewDeliverable,
+        at: Timestamp,
+    ) -> Result<(Id, Vec<Stage>, Vec<Deliverable>)> {
+        let insert = "INSERT INTO deliverables (order_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let values = args![order_id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, at];
+        if !self.tx.round_trips() {
+            let id = self.tx.insert(insert, values).await?;
+            let (stages, files) = self.order_children(order_id).await?;
+            return Ok((id, stages, files));
+        }
+        // The children, with the new file, read in the same round trip.
+        let [inserted, children] = self.tx.all_together([(insert, values), (ORDER_CHILDREN, args![order_id])]).await?;
+        let id = inserted.first().ok_or_else(|| DomainError::internal("a deliverable's id"))?.i64("id")?;
+        let (stages, files) = stages_and_files_of(children_of(children)?)?;
+        Ok((id, stages, files))
     }
 
     async fn mark_delivered(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>> {

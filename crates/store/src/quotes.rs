@@ -106,6 +106,9 @@ impl SqlStore {
     /// whether another version of the family is accepted.
     async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<LockedQuote> {
         let round_trips = tx.round_trips();
+        // Read after the lock (the family's acceptances may change until then): on PostgreSQL
+        // sent with the locking read, in the same round trip.
+        let mut after = None;
         let (row, client) = if tx.for_update().is_empty() {
             let sql = format!("SELECT * FROM quotes WHERE id = $1 AND {QUOTE_SCOPE}");
             let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("quote"))?;
@@ -113,18 +116,27 @@ impl SqlStore {
             (row, client)
         } else {
             let lines = if sent { lines_column(tx, "quote", "q.id") } else { String::new() };
-            let row = tx
-                .opt(
-                    &format!(
-                        "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id \
-                         JOIN clients k ON k.id = q.client_id WHERE q.id = $1 \
-                         AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q FOR SHARE OF k",
-                        client_column(tx, "q.client_id")
-                    ),
-                    args![id, scope_client(scope)],
-                )
-                .await?
-                .ok_or_else(|| not_found("quote"))?;
+            let lock = format!(
+                "SELECT q.*{lines}{} FROM quotes f JOIN quotes q ON q.family_id = f.id \
+                 JOIN clients k ON k.id = q.client_id WHERE q.id = $1 \
+                 AND ($2 IS NULL OR (q.client_id = $2 AND q.status <> 'draft')) FOR UPDATE OF f, q FOR SHARE OF k",
+                client_column(tx, "q.client_id")
+            );
+            let lock_args = args![id, scope_client(scope)];
+            let row = if sent {
+                tx.opt(&lock, lock_args).await?
+            } else {
+                let then = format!(
+                    "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM document_lines c \
+                     WHERE c.doc_kind = $1 AND c.doc_id = $2), '[]')::text AS lines_rows, {}",
+                    FAMILY_ACCEPTED.replace("$3", "(SELECT family_id FROM quotes WHERE id = $2)")
+                );
+                let [rows, then] =
+                    tx.all_together([(lock.as_str(), lock_args), (then.as_str(), args!["quote", id])]).await?;
+                after = then.into_iter().next();
+                rows.into_iter().next()
+            }
+            .ok_or_else(|| not_found("quote"))?;
             let client = client_of_row(tx, &row, row.i64("client_id")?).await?;
             (row, client)
         };
@@ -132,15 +144,16 @@ impl SqlStore {
         let (lines, family_accepted) = if sent {
             (lines_of_row(tx, &row, "quote", id).await?, false)
         } else if round_trips {
-            let after = tx
-                .one(
-                    &format!(
+            let after = match after {
+                Some(row) => row,
+                None => {
+                    let sql = format!(
                         "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM document_lines c \
                          WHERE c.doc_kind = $1 AND c.doc_id = $2), '[]')::text AS lines_rows, {FAMILY_ACCEPTED}"
-                    ),
-                    args!["quote", id, family],
-                )
-                .await?;
+                    );
+                    tx.one(&sql, args!["quote", id, family]).await?
+                }
+            };
             (lines_of_row(tx, &after, "quote", id).await?, after.i64("accepted")? > 0)
         } else {
             let after = tx.one(&format!("SELECT {}", FAMILY_ACCEPTED.replace("$3", "$1")), args![family]).await?;

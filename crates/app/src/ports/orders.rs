@@ -109,6 +109,9 @@ pub trait OrderRepo: Send {
     async fn insert_stages(&mut self, order_id: Id, stages: &[(&str, &str)]) -> Result<()>;
     async fn lock_order(&mut self, id: Id) -> Result<OrderHead>;
     async fn lock_order_to_invoice(&mut self, id: Id) -> Result<OrderToInvoice>;
+    /// [`OrderRepo::lock_order_to_invoice`], then its stages and files as they are under the
+    /// lock (at once where each statement is a round trip).
+    async fn lock_order_to_deliver(&mut self, id: Id) -> Result<(OrderToInvoice, Vec<Stage>, Vec<Deliverable>)>;
     /// An order's stages and files, as they are now.
     async fn order_children(&mut self, id: Id) -> Result<(Vec<Stage>, Vec<Deliverable>)>;
     /// A whole order, as it is now in this transaction.
@@ -121,7 +124,13 @@ pub trait OrderRepo: Send {
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()>;
     /// The client's contact person for the order (a staff member).
     async fn set_order_contact(&mut self, id: Id, user_id: Id) -> Result<()>;
-    async fn insert_deliverable(&mut self, order_id: Id, file: &NewDeliverable, at: Timestamp) -> Result<Id>;
+    /// Records a final file; gives its id and the order's stages and files with it.
+    async fn insert_deliverable(
+        &mut self,
+        order_id: Id,
+        file: &NewDeliverable,
+        at: Timestamp,
+    ) -> Result<(Id, Vec<Stage>, Vec<Deliverable>)>;
     /// Marks it delivered; gives the delivery time as stored.
     async fn mark_delivered(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;
     async fn insert_contact(&mut self, order_id: Id, author: &str, note: &str, at: Timestamp) -> Result<ContactNote>;

@@ -107,17 +107,21 @@ enum State {
 pub(super) struct PgConn {
     client: Option<Object>,
     state: State,
-    /// Statements to send, in order, before the next one (see [`Tx::exec_later`](super::Tx)).
-    queued: Vec<(String, Vec<P>)>,
+    /// Statements to send, in order, before the next one (see [`Tx::exec_later`](super::Tx)),
+    /// each with the slot of `fetched` its rows go to, if they are wanted
+    /// ([`Tx::all_later`](super::Tx)).
+    queued: Vec<(String, Vec<P>, Option<usize>)>,
+    /// The rows of the queued reads, once sent: taken by [`PgConn::take`].
+    fetched: Vec<Option<Vec<tokio_postgres::Row>>>,
 }
 
 impl PgConn {
     pub(super) async fn auto(pool: &Pool) -> Result<PgConn, DbError> {
-        Ok(PgConn { client: Some(pool.get().await?), state: State::Auto, queued: Vec::new() })
+        Ok(PgConn { client: Some(pool.get().await?), state: State::Auto, queued: Vec::new(), fetched: Vec::new() })
     }
 
     pub(super) async fn begin(pool: &Pool) -> Result<PgConn, DbError> {
-        Ok(PgConn { client: Some(pool.get().await?), state: State::Pending, queued: Vec::new() })
+        Ok(PgConn { client: Some(pool.get().await?), state: State::Pending, queued: Vec::new(), fetched: Vec::new() })
     }
 
     pub(super) fn in_transaction(&self) -> bool {
@@ -128,10 +132,33 @@ impl PgConn {
     /// [`PgConn::run`] it at once. A full queue is sent first.
     pub(super) async fn queue(&mut self, sql: &str, args: Vec<V>) -> Result<(), DbError> {
         if self.queued.len() >= QUEUED {
-            self.run(None, false).await?;
+            self.run(Vec::new(), false).await?;
         }
-        self.queued.push((sql.to_string(), params(args)));
+        self.queued.push((sql.to_string(), params(args), None));
         Ok(())
+    }
+
+    /// [`PgConn::queue`] for a read whose rows are wanted: they are kept in the slot it gives,
+    /// for [`PgConn::take`].
+    pub(super) async fn queue_read(&mut self, sql: &str, args: Vec<V>) -> Result<usize, DbError> {
+        if self.queued.len() >= QUEUED {
+            self.run(Vec::new(), false).await?;
+        }
+        let slot = self.fetched.len();
+        self.fetched.push(None);
+        self.queued.push((sql.to_string(), params(args), Some(slot)));
+        Ok(slot)
+    }
+
+    /// The rows of a queued read: sent now (with what is queued) if they were not yet.
+    pub(super) async fn take(&mut self, slot: usize) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        if self.queued.iter().any(|q| q.2 == Some(slot)) {
+            self.run(Vec::new(), false).await?;
+        }
+        self.fetched
+            .get_mut(slot)
+            .and_then(Option::take)
+            .ok_or_else(|| DbError::Other("a queued read's rows were taken already".into()))
     }
 
     async fn prepare(client: &Object, sql: &str, params: &[P]) -> Result<tokio_postgres::Statement, DbError> {
@@ -142,19 +169,21 @@ impl PgConn {
         Ok(client.prepare_typed_cached(sql, &types).await?)
     }
 
-    /// Runs `main` (if any), after the pending `BEGIN` and the queued statements, and before
-    /// the `COMMIT` when `commit`: all of them in one round trip.
-    pub(super) async fn run(&mut self, main: Option<(&str, Vec<P>, Op)>, commit: bool) -> Result<Option<Out>, DbError> {
+    /// Runs `mains` in order, after the pending `BEGIN` and the queued statements, and before
+    /// the `COMMIT` when `commit`: all of them in one round trip. Each statement still runs
+    /// after the one before it has finished, with its own snapshot (READ COMMITTED): a read
+    /// sent behind a locking read sees what was committed before the lock was granted.
+    pub(super) async fn run(&mut self, mains: Vec<(&str, Vec<P>, Op)>, commit: bool) -> Result<Vec<Out>, DbError> {
         if self.state == State::Failed {
             return Err(DbError::Other("this transaction already failed".into()));
         }
         let begin = self.state == State::Pending;
-        if begin && main.is_none() && self.queued.is_empty() {
+        if begin && mains.is_empty() && self.queued.is_empty() {
             // Nothing was sent: nothing to commit.
             if commit {
                 self.state = State::Done;
             }
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let commit = commit && self.state != State::Auto;
         let client = self.client.as_ref().ok_or_else(|| DbError::Other("the connection is gone".into()))?;
@@ -168,59 +197,72 @@ impl PgConn {
             e
         };
         let mut statements = Vec::with_capacity(self.queued.len());
-        for (sql, params) in &self.queued {
+        for (sql, params, _) in &self.queued {
             match Self::prepare(client, sql, params).await {
                 Ok(st) => statements.push(st),
                 Err(e) => return Err(failed(e, &mut self.state)),
             }
         }
-        let main_statement = match &main {
-            Some((sql, params, Op::Query | Op::Execute)) => match Self::prepare(client, sql, params).await {
-                Ok(st) => Some(st),
-                Err(e) => return Err(failed(e, &mut self.state)),
-            },
-            _ => None,
-        };
-        let counts = statements.iter().zip(&self.queued).map(|(st, (_, p))| (st.params().len(), p.len()));
-        let main_count = main_statement.as_ref().zip(main.as_ref()).map(|(st, m)| (st.params().len(), m.1.len()));
-        if let Some((want, got)) = counts.chain(main_count).find(|(want, got)| want != got) {
+        let mut main_statements = Vec::with_capacity(mains.len());
+        for (sql, params, op) in &mains {
+            main_statements.push(match op {
+                Op::Query | Op::Execute => match Self::prepare(client, sql, params).await {
+                    Ok(st) => Some(st),
+                    Err(e) => return Err(failed(e, &mut self.state)),
+                },
+                Op::Planned => None,
+            });
+        }
+        let counts = statements.iter().zip(&self.queued).map(|(st, (_, p, _))| (st.params().len(), p.len()));
+        let main_counts = main_statements
+            .iter()
+            .zip(&mains)
+            .filter_map(|(st, m)| st.as_ref().map(|st| (st.params().len(), m.1.len())));
+        if let Some((want, got)) = counts.chain(main_counts).find(|(want, got)| want != got) {
             let e = DbError::Other(format!("a statement takes {want} parameters, given {got}"));
             return Err(failed(e, &mut self.state));
         }
         let queued = std::mem::take(&mut self.queued);
         let begin_f = async { if begin { client.batch_execute("BEGIN").await } else { Ok(()) } };
-        let queued_f = futures_util::future::join_all(
-            statements.iter().zip(&queued).map(|(st, (_, params))| client.execute_raw(st, params.iter())),
-        );
-        let main_f = async {
-            let Some((sql, params, op)) = &main else { return Ok(None) };
-            Ok(Some(match (op, &main_statement) {
-                (Op::Execute, Some(st)) => Out::Count(client.execute_raw(st, params.iter()).await?),
-                (Op::Query, Some(st)) => Out::Rows(client.query_raw(st, params.iter()).await?.try_collect().await?),
-                _ => Out::Rows(
-                    client.query_typed_raw(sql, params.iter().map(|p| (p, p.ty()))).await?.try_collect().await?,
-                ),
-            }))
-        };
+        let queued_f =
+            futures_util::future::join_all(statements.iter().zip(&queued).map(|(st, (_, params, slot))| async move {
+                Ok(match slot {
+                    Some(_) => Out::Rows(client.query_raw(st, params.iter()).await?.try_collect().await?),
+                    None => Out::Count(client.execute_raw(st, params.iter()).await?),
+                })
+            }));
+        let mains_f = futures_util::future::join_all(mains.iter().zip(&main_statements).map(
+            |((sql, params, op), st)| async move {
+                Ok(match (op, st) {
+                    (Op::Execute, Some(st)) => Out::Count(client.execute_raw(st, params.iter()).await?),
+                    (Op::Query, Some(st)) => Out::Rows(client.query_raw(st, params.iter()).await?.try_collect().await?),
+                    _ => Out::Rows(
+                        client.query_typed_raw(sql, params.iter().map(|p| (p, p.ty()))).await?.try_collect().await?,
+                    ),
+                })
+            },
+        ));
         let commit_f = async { if commit { client.batch_execute("COMMIT").await } else { Ok(()) } };
         if begin {
             // Before anything is sent: a request dropped halfway (its client hung up) leaves a
             // transaction that `Drop` rolls back.
             self.state = State::Open;
         }
-        let (began, queued_done, out, committed): (_, _, Result<_, tokio_postgres::Error>, _) =
-            tokio::join!(begin_f, queued_f, main_f, commit_f);
+        let (began, queued_done, outs, committed) = tokio::join!(begin_f, queued_f, mains_f, commit_f);
         if commit {
             // Committed, or — after an error — rolled back: either way the transaction is over.
             self.state = State::Done;
         }
         began?;
-        for done in queued_done {
-            done?;
+        for (done, (_, _, slot)) in queued_done.into_iter().zip(&queued) {
+            let done: Result<Out, tokio_postgres::Error> = done;
+            if let (Out::Rows(rows), Some(slot)) = (done?, slot) {
+                self.fetched[*slot] = Some(rows);
+            }
         }
-        let out = out?;
+        let outs = outs.into_iter().collect::<Result<Vec<Out>, tokio_postgres::Error>>()?;
         committed?;
-        Ok(out)
+        Ok(outs)
     }
 }
 

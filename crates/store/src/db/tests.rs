@@ -101,3 +101,91 @@ async fn postgres_pipelining_keeps_each_transaction_whole() {
     assert_eq!(values(&db).await, vec![6, 7]);
     db.drop_schema(&schema).await;
 }
+
+/// Reads sent together (`Tx::all_together`) or later (`Tx::all_later`) run where they stand in
+/// the transaction's order, on both databases: a read behind a write sees it, a read queued
+/// before a write does not, and a read behind a locking read sees what the lock waited for.
+#[tokio::test]
+async fn reads_sent_together_or_later_keep_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let db = Db::connect(&Options { url, max_connections: 2, pg_schema: None }).await.unwrap();
+    reads_keep_their_place(&db).await;
+    let Ok(url) = std::env::var("IMMOVR_TEST_DATABASE_URL") else {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "\n!!! PostgreSQL test SKIPPED: IMMOVR_TEST_DATABASE_URL is not set !!!");
+        return;
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let schema = format!("t_later_{}_{nanos}", std::process::id());
+    let db = Db::connect(&Options { url, max_connections: 2, pg_schema: Some(schema.clone()) }).await.unwrap();
+    reads_keep_their_place(&db).await;
+
+    // Behind a locking read, in the same round trip: the second read runs once the lock is
+    // granted, and sees what the transaction holding it committed meanwhile.
+    let mut holder = db.write().await.unwrap();
+    holder.exec("UPDATE t SET v = v WHERE v = $1", args![1]).await.unwrap();
+    let db2 = db.clone();
+    let waiter = tokio::spawn(async move {
+        let mut w = db2.write().await.unwrap();
+        let [locked, after] = w
+            .all_together([
+                ("SELECT v FROM t WHERE v = $1 FOR UPDATE", args![1]),
+                ("SELECT COUNT(*) AS n FROM t", vec![]),
+            ])
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        (locked.len(), after[0].i64("n").unwrap())
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiter.is_finished(), "the locking read waits for the lock");
+    holder.exec("INSERT INTO t (v) VALUES ($1)", args![100]).await.unwrap();
+    holder.commit().await.unwrap();
+    let (locked, count) = waiter.await.unwrap();
+    assert_eq!(locked, 1);
+    assert_eq!(count, 4, "the read behind the lock sees what was committed while it waited");
+    db.drop_schema(&schema).await;
+}
+
+async fn reads_keep_their_place(db: &Db) {
+    let mut w = db.write().await.unwrap();
+    w.exec("CREATE TABLE t (v BIGINT PRIMARY KEY)", vec![]).await.unwrap();
+    w.exec("INSERT INTO t (v) VALUES ($1)", args![1]).await.unwrap();
+    w.commit().await.unwrap();
+
+    let mut w = db.write().await.unwrap();
+    // Together: the count is read after the insert.
+    let [inserted, count] = w
+        .all_together([
+            ("INSERT INTO t (v) VALUES ($1) RETURNING v", args![2]),
+            ("SELECT COUNT(*) AS n FROM t", vec![]),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(inserted[0].i64("v").unwrap(), 2);
+    assert_eq!(count[0].i64("n").unwrap(), 2);
+    // Later: read where it stands, before the insert that follows it.
+    let before = w.all_later("SELECT MAX(v) AS m FROM t", vec![]).await.unwrap();
+    w.exec("INSERT INTO t (v) VALUES ($1)", args![3]).await.unwrap();
+    let after = w.all_later("SELECT MAX(v) AS m FROM t", vec![]).await.unwrap();
+    assert_eq!(w.take(before).await.unwrap()[0].i64("m").unwrap(), 2);
+    // Not sent yet: taking it sends it.
+    assert_eq!(w.take(after).await.unwrap()[0].i64("m").unwrap(), 3);
+    w.commit().await.unwrap();
+
+    // A later read that fails fails the transaction, where it shows at the latest.
+    let mut w = db.write().await.unwrap();
+    let dup = w.all_later("INSERT INTO t (v) VALUES ($1) RETURNING v", args![3]).await;
+    let failed = match dup {
+        Err(e) => Err(e),
+        Ok(later) => match w.exec("INSERT INTO t (v) VALUES ($1)", args![4]).await {
+            Err(e) => Err(e),
+            Ok(_) => w.take(later).await.map(drop),
+        },
+    };
+    assert!(matches!(failed, Err(DbError::Unique(_))), "{failed:?}");
+    drop(w);
+    let mut r = db.read().await.unwrap();
+    assert_eq!(r.one("SELECT COUNT(*) AS n FROM t", vec![]).await.unwrap().i64("n").unwrap(), 3);
+}

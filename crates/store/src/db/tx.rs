@@ -142,7 +142,7 @@ impl Tx {
     pub async fn exec(&mut self, sql: &str, args: Vec<V>) -> Result<u64, DbError> {
         Ok(match &mut self.conn {
             Conn::Sqlite(t) => lite_prepare(t, sql, &args)?.raw_execute()? as u64,
-            Conn::Pg(pg) => match pg.run(Some((sql, pg::params(args), Op::Execute)), false).await? {
+            Conn::Pg(pg) => match pg.run(vec![(sql, pg::params(args), Op::Execute)], false).await?.pop() {
                 Some(Out::Count(n)) => n,
                 _ => 0,
             },
@@ -159,12 +159,58 @@ impl Tx {
         }
     }
 
+    /// A read whose rows are wanted a little later ([`Tx::take`]): on PostgreSQL, in a
+    /// transaction, it is sent with the next statement (one round trip fewer). It runs where it
+    /// stands in the transaction's order, before the statements that follow.
+    pub async fn all_later(&mut self, sql: &str, args: Vec<V>) -> Result<Later, DbError> {
+        match &mut self.conn {
+            Conn::Pg(pg) if pg.in_transaction() => Ok(Later::Queued(pg.queue_read(sql, args).await?)),
+            _ => Ok(Later::Read(self.all(sql, args).await?)),
+        }
+    }
+
+    /// The rows of a [`Tx::all_later`].
+    pub async fn take(&mut self, later: Later) -> Result<Vec<Row>, DbError> {
+        match (later, &mut self.conn) {
+            (Later::Read(rows), _) => Ok(rows),
+            (Later::Queued(slot), Conn::Pg(pg)) => pg::rows(pg.take(slot).await?),
+            (Later::Queued(_), Conn::Sqlite(_)) => Err(DbError::Other("a queued read on SQLite".into())),
+        }
+    }
+
     async fn pg_rows(&mut self, sql: &str, args: Vec<V>, op: Op) -> Result<Vec<Row>, DbError> {
         let Conn::Pg(pg) = &mut self.conn else { unreachable!("a PostgreSQL connection") };
-        match pg.run(Some((sql, pg::params(args), op)), false).await? {
+        match pg.run(vec![(sql, pg::params(args), op)], false).await?.pop() {
             Some(Out::Rows(rows)) => pg::rows(rows),
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// The rows of each query, run one after the other as [`Tx::all`] would run them; on
+    /// PostgreSQL sent together, in one round trip. Each query still sees what was committed
+    /// before it ran: a read sent behind a locking read sees what the lock waited for.
+    pub async fn all_together<const N: usize>(
+        &mut self,
+        queries: [(&str, Vec<V>); N],
+    ) -> Result<[Vec<Row>; N], DbError> {
+        let mut out = Vec::with_capacity(N);
+        match &mut self.conn {
+            Conn::Sqlite(t) => {
+                for (sql, args) in &queries {
+                    out.push(lite_rows(t, sql, args, None)?);
+                }
+            }
+            Conn::Pg(pg) => {
+                let mains = queries.into_iter().map(|(sql, args)| (sql, pg::params(args), Op::Query)).collect();
+                for o in pg.run(mains, false).await? {
+                    out.push(match o {
+                        Out::Rows(rows) => pg::rows(rows)?,
+                        Out::Count(_) => Vec::new(),
+                    });
+                }
+            }
+        }
+        out.try_into().map_err(|_| DbError::Other("a query gave no answer".into()))
     }
 
     pub async fn all(&mut self, sql: &str, args: Vec<V>) -> Result<Vec<Row>, DbError> {
@@ -238,11 +284,11 @@ impl Tx {
         let flush = self.flush_pg(channel, notify)?;
         let Conn::Pg(pg) = &mut self.conn else { unreachable!("a PostgreSQL connection") };
         let done = match flush {
-            Some((sql, params)) => match pg.run(Some((&sql, params, Op::Query)), true).await {
-                Ok(out) => {
+            Some((sql, params)) => match pg.run(vec![(&sql, params, Op::Query)], true).await {
+                Ok(mut out) => {
                     // Committed: what cannot be read back now is logged, not reported as a
                     // failure of what is done (the renderer finds the documents by itself).
-                    let rows = match out {
+                    let rows = match out.pop() {
                         Some(Out::Rows(rows)) => rows,
                         _ => Vec::new(),
                     };
@@ -253,7 +299,7 @@ impl Tx {
                 }
                 Err(e) => Err(e),
             },
-            None => pg.run(None, true).await.map(drop),
+            None => pg.run(Vec::new(), true).await.map(drop),
         };
         self.committed(done)
     }
@@ -266,6 +312,13 @@ impl Tx {
         done?;
         Ok(Committed { changes: self.changes, inserted: self.inserted })
     }
+}
+
+/// A read sent later ([`Tx::all_later`]), or already read.
+#[must_use = "its rows are taken with Tx::take"]
+pub enum Later {
+    Read(Vec<Row>),
+    Queued(usize),
 }
 
 /// What a committed transaction leaves to do: the changes to announce, and the rows it appended
