@@ -118,7 +118,8 @@ async fn reads_sent_together_or_later_keep_their_place() {
     };
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     let schema = format!("t_later_{}_{nanos}", std::process::id());
-    let db = Db::connect(&Options { url, max_connections: 2, pg_schema: Some(schema.clone()) }).await.unwrap();
+    // Three connections: the lock's holder, its waiter, and one to watch them.
+    let db = Db::connect(&Options { url, max_connections: 3, pg_schema: Some(schema.clone()) }).await.unwrap();
     reads_keep_their_place(&db).await;
 
     // Behind a locking read, in the same round trip: the second read runs once the lock is
@@ -138,8 +139,29 @@ async fn reads_sent_together_or_later_keep_their_place() {
         w.commit().await.unwrap();
         (locked.len(), after[0].i64("n").unwrap())
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!waiter.is_finished(), "the locking read waits for the lock");
+    // Wait until the waiter's locking read is really blocked on the server: only then can the
+    // holder's insert come before the waiter's second read.
+    let mut blocked = false;
+    for _ in 0..200 {
+        let mut r = db.read().await.unwrap();
+        let n = r
+            .one(
+                "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND query LIKE 'SELECT v FROM t WHERE v = $1 FOR UPDATE%'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .i64("n")
+            .unwrap();
+        drop(r);
+        if n > 0 {
+            blocked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(blocked && !waiter.is_finished(), "the locking read waits for the lock");
     holder.exec("INSERT INTO t (v) VALUES ($1)", args![100]).await.unwrap();
     holder.commit().await.unwrap();
     let (locked, count) = waiter.await.unwrap();

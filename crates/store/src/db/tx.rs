@@ -161,7 +161,10 @@ impl Tx {
 
     /// A read whose rows are wanted a little later ([`Tx::take`]): on PostgreSQL, in a
     /// transaction, it is sent with the next statement (one round trip fewer). It runs where it
-    /// stands in the transaction's order, before the statements that follow.
+    /// stands in the transaction's order, before the statements that follow. Its failure shows
+    /// at the next statement, as that statement's (as with [`Tx::exec_later`]): queue only what
+    /// cannot fail in a way the next statement's caller would read otherwise (a unique
+    /// violation, say).
     pub async fn all_later(&mut self, sql: &str, args: Vec<V>) -> Result<Later, DbError> {
         match &mut self.conn {
             Conn::Pg(pg) if pg.in_transaction() => Ok(Later::Queued(pg.queue_read(sql, args).await?)),
