@@ -85,7 +85,7 @@ pub trait OrderRepo: Send {
     async fn insert_purchase_order(&mut self, number: &str, quote: &Quote, at: Timestamp) -> Result<PurchaseOrder>;
     /// A purchase order, locked.
     async fn lock_purchase_order(&mut self, scope: Scope, id: Id) -> Result<PurchaseOrder>;
-    /// Validates it; gives the validation time as stored.
+    /// Validates it (its row locked by the caller); gives the validation time as stored.
     async fn mark_purchase_order_validated(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;
     async fn mark_purchase_order_cancelled(&mut self, id: Id, reason: &str) -> Result<()>;
     /// Gives a private client's purchase order its withdrawal period.
