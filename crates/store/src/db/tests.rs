@@ -2,6 +2,21 @@
 
 use super::*;
 
+/// A PostgreSQL database in a schema of its own (`prefix`, made unique), with at most
+/// `connections` connections; `None`, said loudly, without `IMMOVR_TEST_DATABASE_URL`.
+async fn postgres(prefix: &str, connections: u32) -> Option<(Db, String)> {
+    let Ok(url) = std::env::var("IMMOVR_TEST_DATABASE_URL") else {
+        // Past the harness's capture, so it is seen (CI sets the variable).
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "\n!!! PostgreSQL test SKIPPED: IMMOVR_TEST_DATABASE_URL is not set !!!");
+        return None;
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let schema = format!("{prefix}_{}_{nanos}", std::process::id());
+    let options = Options { url, max_connections: connections, pg_schema: Some(schema.clone()) };
+    Some((Db::connect(&options).await.unwrap(), schema))
+}
+
 /// A read may run on the writer connection (warm cache) but stays a read, and leaves the
 /// connection writable for the next write; a read while the writer is busy goes elsewhere.
 #[tokio::test]
@@ -33,16 +48,8 @@ async fn a_read_on_the_writer_cannot_write_and_leaves_it_writable() {
 /// pool without it. Needs `IMMOVR_TEST_DATABASE_URL`, like the rest of the PostgreSQL suite.
 #[tokio::test]
 async fn postgres_pipelining_keeps_each_transaction_whole() {
-    let Ok(url) = std::env::var("IMMOVR_TEST_DATABASE_URL") else {
-        // Past the harness's capture, so it is seen (CI sets the variable).
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "\n!!! PostgreSQL test SKIPPED: IMMOVR_TEST_DATABASE_URL is not set !!!");
-        return;
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let schema = format!("t_pipeline_{}_{nanos}", std::process::id());
     // One connection: whatever a transaction leaves on it, the next one meets.
-    let db = Db::connect(&Options { url, max_connections: 1, pg_schema: Some(schema.clone()) }).await.unwrap();
+    let Some((db, schema)) = postgres("t_pipeline", 1).await else { return };
     let mut w = db.write().await.unwrap();
     w.exec("CREATE TABLE t (v BIGINT PRIMARY KEY)", vec![]).await.unwrap();
     w.commit().await.unwrap();
@@ -111,15 +118,8 @@ async fn reads_sent_together_or_later_keep_their_place() {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let db = Db::connect(&Options { url, max_connections: 2, pg_schema: None }).await.unwrap();
     reads_keep_their_place(&db).await;
-    let Ok(url) = std::env::var("IMMOVR_TEST_DATABASE_URL") else {
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "\n!!! PostgreSQL test SKIPPED: IMMOVR_TEST_DATABASE_URL is not set !!!");
-        return;
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let schema = format!("t_later_{}_{nanos}", std::process::id());
     // Three connections: the lock's holder, its waiter, and one to watch them.
-    let db = Db::connect(&Options { url, max_connections: 3, pg_schema: Some(schema.clone()) }).await.unwrap();
+    let Some((db, schema)) = postgres("t_later", 3).await else { return };
     reads_keep_their_place(&db).await;
 
     // Behind a locking read, in the same round trip: the second read runs once the lock is
