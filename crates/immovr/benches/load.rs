@@ -109,8 +109,9 @@ impl Server {
         if let Some(url) = url {
             c.env("DATABASE_URL", url);
         }
-        // Allocator settings pass through, to compare them.
-        for (k, v) in std::env::vars().filter(|(k, _)| k.starts_with("MIMALLOC_") || k.starts_with("MALLOC_")) {
+        // Allocator and runtime settings pass through, to compare them.
+        let passed = |k: &str| ["MIMALLOC_", "MALLOC_", "TOKIO_"].iter().any(|p| k.starts_with(p));
+        for (k, v) in std::env::vars().filter(|(k, _)| passed(k)) {
             c.env(k, v);
         }
         c

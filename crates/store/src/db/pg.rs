@@ -243,6 +243,8 @@ impl PgConn {
             },
         ));
         let commit_f = async { if commit { client.batch_execute("COMMIT").await } else { Ok(()) } };
+        // To count a request's round trips: RUST_LOG=tower_http=debug,immovr_store::db::pg=trace.
+        tracing::trace!(begin, queued = queued.len(), mains = mains.len(), commit, "round trip");
         if begin {
             // Before anything is sent: a request dropped halfway (its client hung up) leaves a
             // transaction that `Drop` rolls back.
