@@ -109,13 +109,11 @@ impl App {
         if date > today {
             return Err(DomainError::validation("date", "must not be in the future"));
         }
-        let amount = p.amount();
+        let given = p.amount();
+        let mut amount = given;
+        amount.rescale(2);
         let now = self.now();
         let mut tx = self.begin().await?;
-        let invoice = tx.lock_invoice(invoice_id).await?;
-        let new_status = apply_payment(invoice.status, invoice.amount_due, amount)?;
-        let mut amount = amount;
-        amount.rescale(2);
         let row = PaymentRow {
             method,
             amount,
@@ -126,7 +124,9 @@ impl App {
             deposit_date,
             at: now,
         };
-        let (payment, contact) = tx.insert_payment(&invoice, &row).await?;
+        // Recorded with the lock, in one round trip; refused below, it goes with the rollback.
+        let (invoice, payment, contact) = tx.lock_invoice_paying(invoice_id, &row).await?;
+        let new_status = apply_payment(invoice.status, invoice.amount_due, given)?;
         self.queue_paid_status(tx.as_mut(), now, &invoice, (payment.id, date, amount)).await?;
         let paid = invoice.amount_paid + amount;
         tx.set_invoice_payments(invoice_id, paid, new_status).await?;

@@ -9,16 +9,21 @@ use immovr_core::model::{
 };
 use immovr_core::notification::{Notification, PlannedStages, StageNews};
 use immovr_core::ports::{Delivered, NewDeliverable, StagePlan};
-use immovr_core::rules::{check_deliverable, check_order_open, check_purchase_order_pending};
+use immovr_core::rules::{check_deliverable, check_order_open, check_purchase_order_pending, number_series};
 use immovr_core::{Actor, DomainError, Result, Scope};
 use jiff::Timestamp;
 use serde_json::json;
 
 use crate::App;
-use crate::ports::{StagePlanRow, Tx};
+use crate::ports::{Contact, FileAdded, StagePlanRow, ToDeliver, Tx};
 use crate::support::{
-    audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client, notify_gathered, reserve_number,
+    NumberReserved, audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client, notify_gathered,
 };
+
+/// The staff member who validates is the client's contact person, until staff choose another.
+fn contact_of(actor: &Actor) -> Option<Id> {
+    actor.user_id.filter(|_| actor.client_id.is_none())
+}
 
 /// What happens to a stage.
 enum StageChange {
@@ -37,9 +42,21 @@ impl App {
         company: &CompanySettings,
         po: &PurchaseOrder,
     ) -> Result<Id> {
-        // The staff member who validates is the client's contact person, until staff choose another.
-        let staff = actor.user_id.filter(|_| actor.client_id.is_none());
-        let (order_id, contact) = tx.insert_order(po.id, po.client_id, &po.number, staff, now).await?;
+        let (order_id, contact) = tx.insert_order(po.id, po.client_id, &po.number, contact_of(actor), now).await?;
+        self.order_registered(tx, now, actor, company, po, (order_id, contact)).await?;
+        Ok(order_id)
+    }
+
+    /// [`App::register_order`] once its order is inserted: its stages, the audit, the client told.
+    async fn order_registered(
+        &self,
+        tx: &mut dyn Tx,
+        now: Timestamp,
+        actor: &Actor,
+        company: &CompanySettings,
+        po: &PurchaseOrder,
+        (order_id, contact): (Id, Contact),
+    ) -> Result<()> {
         let stages: Vec<(&str, &str)> = company
             .stage_template
             .iter()
@@ -53,8 +70,7 @@ impl App {
         }
         audit(tx, now, actor, "order.registered", ("order", order_id), json!({"purchase_order": po.number})).await?;
         let registered = Notification::OrderRegistered { order_id, purchase_order_number: po.number.clone() };
-        notify_client(tx, now, po.client_id, (&contact.email, contact.language), registered).await?;
-        Ok(order_id)
+        notify_client(tx, now, po.client_id, (&contact.email, contact.language), registered).await
     }
 
     /// Validates a purchase order (sales): the order is registered with its stages.
@@ -64,12 +80,15 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let company = tx.company().await?;
-        let po = tx.lock_purchase_order(Scope::Staff, id).await?;
+        // Its order registered with the lock, in one round trip (refused: rolled back with it).
+        let (po, registered) = tx.lock_purchase_order_registering(id, contact_of(actor), now).await?;
         check_purchase_order_pending(po.status)?;
+        let (order_id, contact) =
+            registered.ok_or_else(|| DomainError::internal("a pending purchase order without its order"))?;
         let validated_at = tx.mark_purchase_order_validated(id, now).await?;
         let detail = json!({"number": po.number});
         audit(tx.as_mut(), now, actor, "purchase_order.validated", ("purchase_order", id), detail).await?;
-        let order_id = self.register_order(tx.as_mut(), now, actor, &company, &po).await?;
+        self.order_registered(tx.as_mut(), now, actor, &company, &po, (order_id, contact)).await?;
         // What it now is, from what this use case holds and wrote (no reading back).
         let validated = PurchaseOrder {
             status: PurchaseOrderStatus::Validated,
@@ -201,9 +220,9 @@ impl App {
         actor.require(Role::Production)?;
         let now = self.now();
         let mut tx = self.begin().await?;
-        let order = tx.lock_order(order_id).await?;
+        let FileAdded { order, id, stages, files } = tx.lock_order_adding_file(order_id, &file, now).await?;
+        // (Refused: the file's record goes with the rollback.)
         check_order_open(order.status)?;
-        let (id, stages, files) = tx.insert_deliverable(order_id, &file, now).await?;
         let detail = json!({"deliverable_id": id, "filename": file.filename, "sha256": file.sha256});
         audit(tx.as_mut(), now, actor, "deliverable.added", ("order", order_id), detail).await?;
         self.answer(tx, Outcome::Created, order.with(stages, files)).await
@@ -217,15 +236,17 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let company = tx.company().await?;
-        // The order locked, with its purchase order's lines and its client for the invoice.
-        let (to_invoice, mut stages, files) = tx.lock_order_to_deliver(order_id).await?;
-        check_deliverable(to_invoice.head.status, files.len())?;
+        // The order locked, with its purchase order's lines and its client for the invoice, and
+        // its invoice's number taken with the lock (one round trip).
         let today = self.today();
+        let series = number_series(&company.invoice_prefix, today.year());
+        let ToDeliver { order: mut to_invoice, mut stages, files, invoice_number } =
+            tx.lock_order_to_deliver(order_id, &series).await?;
+        check_deliverable(to_invoice.head.status, files.len())?;
         if to_invoice.head.withdrawal.as_ref().is_some_and(|w| w.holds_production(today)) {
             return Err(DomainError::WithdrawalPeriodRuns);
         }
-        // The invoice's number taken with the delivery (one round trip).
-        let reserved = reserve_number(tx.as_mut(), &company.invoice_prefix, today).await?;
+        let reserved = NumberReserved::taken(&company.invoice_prefix, today, invoice_number);
         let delivered_at = tx.mark_delivered(order_id, now).await?;
         // Delivery ends the work: the stages left are done with it, so the client's timeline
         // does not read "to plan" after the files came.
@@ -241,7 +262,6 @@ impl App {
         audit(tx.as_mut(), now, actor, "order.delivered", ("order", order_id), detail).await?;
         let client = to_invoice.client.clone();
         let head = to_invoice.head.clone();
-        let mut to_invoice = to_invoice;
         to_invoice.head.delivered_at = delivered_at;
         let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, to_invoice, reserved).await?;
         let delivered = Notification::OrderDelivered {

@@ -13,14 +13,14 @@ use immovr_core::ports::{
     AcceptQuote, Accepted, NewAttachment, NewQuote, OfflineAcceptance, QuoteDraft, RefuseQuote, add_days,
     studio_timezone,
 };
-use immovr_core::rules::{self, check_answerable, check_draft, check_revisable};
+use immovr_core::rules::{self, check_answerable, check_draft, check_revisable, document_number, number_series};
 use immovr_core::{Actor, Checks, DomainError, Result, Scope, text};
 use jiff::civil::Date;
 use serde_json::json;
 
 use crate::App;
-use crate::ports::{LockedQuote, QuoteFields, QuoteLock};
-use crate::support::{Shown, audit, check_opt_paragraph, check_text, issue, notify, notify_staff, reserve_number};
+use crate::ports::{LockedQuote, QuoteFields, QuoteLock, TakeNumber};
+use crate::support::{Shown, audit, check_opt_paragraph, check_text, issue, notify, notify_staff};
 
 /// Who accepted, and how: from the client in the portal, or recorded by staff.
 struct Given {
@@ -126,8 +126,12 @@ impl App {
         let today = self.today();
         let mut tx = self.begin().await?;
         let company = tx.company().await?;
-        let LockedQuote { quote: q, client, family_accepted } =
-            tx.lock_quote(Scope::Staff, id, QuoteLock::Draft).await?;
+        // A first version takes its number with the lock (one round trip); a revision keeps
+        // its family's.
+        let series = number_series(&company.quote_prefix, today.year());
+        let take = TakeNumber::IfUnnumbered(&series);
+        let LockedQuote { quote: q, client, family_accepted, number_taken } =
+            tx.lock_quote(Scope::Staff, id, QuoteLock::Draft, take).await?;
         check_draft(q.status)?;
         if q.lines.is_empty() {
             return Err(DomainError::QuoteEmpty);
@@ -141,18 +145,13 @@ impl App {
         if family_accepted {
             return Err(DomainError::QuoteAlreadyAccepted);
         }
-        // A first version takes its number (read after the next statement: one round trip).
-        let reserved = match q.number {
-            Some(_) => None,
-            None => Some(reserve_number(tx.as_mut(), &company.quote_prefix, today).await?),
+        let number = match (&q.number, number_taken) {
+            (Some(number), None) => number.clone(),
+            (None, Some(n)) => document_number(&company.quote_prefix, today.year(), n),
+            _ => return Err(DomainError::internal("a quote's number taken with one already, or not taken")),
         };
         // v2 supersedes v1: earlier versions can no longer be answered.
-        let superseded = tx.supersede_earlier(&q).await?;
-        let number = match reserved {
-            Some(r) => r.number(tx.as_mut()).await?,
-            None => q.number.clone().ok_or_else(|| DomainError::internal("a revision without its number"))?,
-        };
-        let quote = tx.mark_sent(&q, &number, now).await?;
+        let (quote, superseded) = tx.mark_sent(&q, &number, now).await?;
         let detail = json!({"number": number, "version": q.version, "superseded": superseded});
         audit(tx.as_mut(), now, actor, "quote.sent", ("quote", id), detail).await?;
         let shown = Shown { quote: Some(quote.clone()), ..Shown::default() };
@@ -248,7 +247,10 @@ impl App {
         // The row locks make concurrent answers (and the sending of a newer version) queue here;
         // the loser sees the winner's status.
         let scope = if given.signed_on.is_some() { Scope::Staff } else { actor.scope() };
-        let LockedQuote { quote: q, client, .. } = tx.lock_quote(scope, id, QuoteLock::Sent).await?;
+        // The purchase order's number taken with the lock (one round trip).
+        let series = number_series(&company.purchase_order_prefix, today.year());
+        let LockedQuote { quote: q, client, number_taken, .. } =
+            tx.lock_quote(scope, id, QuoteLock::Sent, TakeNumber::Next(&series)).await?;
         if client.erased_at.is_some() {
             return Err(DomainError::ClientErased);
         }
@@ -291,12 +293,11 @@ impl App {
             link_sent_at: if online { actor.via_link } else { None },
             early_start: consumer && given.early_start,
         };
-        // The purchase order's number taken with the acceptance (one round trip).
-        let po_number = reserve_number(tx.as_mut(), &company.purchase_order_prefix, today).await?;
-        let quote = tx.mark_accepted(&q, &acceptance).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
+        let n = number_taken.ok_or_else(|| DomainError::internal("a purchase order's number not taken"))?;
+        let po_number = document_number(&company.purchase_order_prefix, today.year(), n);
         let quote_number = q.number.clone().ok_or_else(|| DomainError::internal("sent quote without number"))?;
-        let po_number = po_number.number(tx.as_mut()).await?;
-        let mut po = tx.insert_purchase_order(&po_number, &quote, now).await?;
+        let (quote, mut po) =
+            tx.accept_into_order(&q, &acceptance, &po_number, now).await?.ok_or(DomainError::QuoteAlreadyAccepted)?;
         if consumer {
             let ends_on = withdrawal_deadline(given.signed_on.unwrap_or(today));
             tx.set_withdrawal(po.id, ends_on, acceptance.early_start).await?;

@@ -129,25 +129,38 @@ pub(crate) async fn next_number(tx: &mut dyn Tx, prefix: &str, date: Date) -> Re
 /// (sent with it where each statement is a round trip).
 pub(crate) async fn reserve_number(tx: &mut dyn Tx, prefix: &str, date: Date) -> Result<NumberReserved> {
     let reservation = tx.reserve_in_series(&number_series(prefix, date.year())).await?;
-    Ok(NumberReserved { reservation, prefix: prefix.to_string(), date })
+    Ok(NumberReserved { reservation: Taken::Later(reservation), prefix: prefix.to_string(), date })
 }
 
-/// A number taken by [`reserve_number`].
+/// A number taken by [`reserve_number`], or with a lock ([`NumberReserved::taken`]).
 #[must_use = "its number is read with NumberReserved::number"]
 pub(crate) struct NumberReserved {
-    reservation: crate::ports::Reservation,
+    reservation: Taken,
     prefix: String,
     /// The day it was taken on (its series is that day's year).
     date: Date,
 }
 
+enum Taken {
+    Later(crate::ports::Reservation),
+    Now(i64),
+}
+
 impl NumberReserved {
+    /// The value `n` of the series of `prefix` and `date`'s year, taken already.
+    pub(crate) fn taken(prefix: &str, date: Date, n: i64) -> NumberReserved {
+        NumberReserved { reservation: Taken::Now(n), prefix: prefix.to_string(), date }
+    }
+
     pub(crate) fn date(&self) -> Date {
         self.date
     }
 
     pub(crate) async fn number(self, tx: &mut dyn Tx) -> Result<String> {
-        let n = tx.reserved(self.reservation).await?;
+        let n = match self.reservation {
+            Taken::Later(r) => tx.reserved(r).await?,
+            Taken::Now(n) => n,
+        };
         Ok(document_number(&self.prefix, self.date.year(), n))
     }
 }

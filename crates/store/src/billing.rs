@@ -103,16 +103,7 @@ pub(crate) const INVOICE_SELECT: &str = "SELECT i.*, p.number AS po_number FROM 
      JOIN purchase_orders p ON p.id = o.purchase_order_id";
 
 pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<Invoice> {
-    let lock = if lock && !tx.for_update().is_empty() { " FOR UPDATE OF i" } else { "" };
-    // An invoice's lines never change: read with it.
-    let sql = format!(
-        "{} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}",
-        INVOICE_SELECT.replacen(
-            " FROM invoices i",
-            &format!("{} FROM invoices i", lines_column(tx, "invoice", "i.id")),
-            1
-        )
-    );
+    let sql = invoice_sql(tx, lock);
     if !tx.round_trips() {
         let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("invoice"))?;
         return invoice_from_row(tx, &row, None).await;
@@ -123,6 +114,20 @@ pub(crate) async fn load_invoice(tx: &mut Tx, scope: Scope, id: Id, lock: bool) 
         tx.all_together([(sql.as_str(), args![id, scope_client(scope)]), (INVOICE_CHILDREN, args![id])]).await?;
     let row = rows.into_iter().next().ok_or_else(|| not_found("invoice"))?;
     invoice_from_row(tx, &row, children.into_iter().next()).await
+}
+
+/// The statement of [`load_invoice`] (parameters: its id, the client's scope).
+fn invoice_sql(tx: &Tx, lock: bool) -> String {
+    let lock = if lock && !tx.for_update().is_empty() { " FOR UPDATE OF i" } else { "" };
+    // An invoice's lines never change: read with it.
+    format!(
+        "{} WHERE i.id = $1 AND ($2 IS NULL OR i.client_id = $2){lock}",
+        INVOICE_SELECT.replacen(
+            " FROM invoices i",
+            &format!("{} FROM invoices i", lines_column(tx, "invoice", "i.id")),
+            1
+        )
+    )
 }
 
 pub(crate) async fn load_credit_note(tx: &mut Tx, scope: Scope, id: Id) -> Result<CreditNote> {
@@ -195,21 +200,32 @@ impl BillingRepo for SqlTx {
         load_invoice(&mut self.tx, Scope::Staff, id, true).await
     }
 
-    async fn insert_payment(&mut self, invoice: &Invoice, p: &PaymentRow<'_>) -> Result<(Payment, Contact)> {
-        // With the client's email and language, for the notification.
-        let row = self
-            .tx
-            .one(
-                "INSERT INTO payments (invoice_id, method, amount, date, reference, cheque_number, bank, deposit_date, recorded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *, \
-                 (SELECT email FROM clients WHERE id = $10) AS client_email, \
-                 (SELECT language FROM clients WHERE id = $10) AS client_language",
-                args![invoice.id, p.method.as_str(), p.amount, p.date, p.reference, p.cheque_number, p.bank, p.deposit_date, p.at, invoice.client_id],
-            )
-            .await?;
+    async fn lock_invoice_paying(&mut self, id: Id, p: &PaymentRow<'_>) -> Result<(Invoice, Payment, Contact)> {
+        // With the client's email and language, for the notification; nothing inserted for an
+        // invoice that does not exist (not found, rather than a foreign key's error).
+        let insert = "INSERT INTO payments (invoice_id, method, amount, date, reference, cheque_number, bank, deposit_date, recorded_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM invoices WHERE id = $1) RETURNING *, \
+             (SELECT c.email FROM invoices i JOIN clients c ON c.id = i.client_id WHERE i.id = payments.invoice_id) AS client_email, \
+             (SELECT c.language FROM invoices i JOIN clients c ON c.id = i.client_id WHERE i.id = payments.invoice_id) AS client_language";
+        let values =
+            args![id, p.method.as_str(), p.amount, p.date, p.reference, p.cheque_number, p.bank, p.deposit_date, p.at];
+        let (invoice, inserted) = if self.tx.round_trips() {
+            // After the invoice's payments are read: the invoice as locked, without this one.
+            let sql = invoice_sql(&self.tx, true);
+            let [rows, children, inserted] = self
+                .tx
+                .all_together([(sql.as_str(), args![id, V::I(None)]), (INVOICE_CHILDREN, args![id]), (insert, values)])
+                .await?;
+            let row = rows.into_iter().next().ok_or_else(|| not_found("invoice"))?;
+            (invoice_from_row(&mut self.tx, &row, children.into_iter().next()).await?, inserted)
+        } else {
+            let invoice = load_invoice(&mut self.tx, Scope::Staff, id, true).await?;
+            (invoice, self.tx.all(insert, values).await?)
+        };
+        let row = inserted.first().ok_or_else(|| DomainError::internal("a payment's record"))?;
         let contact =
             Contact { email: row.text("client_email")?, language: Language::parse(&row.text("client_language")?)? };
-        Ok((payment_from_row(&row)?, contact))
+        Ok((invoice, payment_from_row(row)?, contact))
     }
 
     async fn set_invoice_payments(&mut self, id: Id, amount_paid: Decimal, status: InvoiceStatus) -> Result<()> {

@@ -15,6 +15,7 @@ mod history;
 mod lists;
 mod live;
 mod migrations;
+mod order_queries;
 mod orders;
 mod outbox;
 mod platform;

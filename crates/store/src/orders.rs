@@ -2,8 +2,7 @@
 //! of the order use cases (see `immovr_app::orders`) and of reading orders.
 
 use async_trait::async_trait;
-use immovr_app::ports::{Contact, OrderHead, OrderQueries, OrderRepo, OrderToInvoice, StagePlanRow};
-use immovr_core::listing::{ListQuery, Page};
+use immovr_app::ports::{Contact, FileAdded, OrderHead, OrderRepo, OrderToInvoice, StagePlanRow, ToDeliver};
 use immovr_core::model::*;
 use immovr_core::money::Line;
 use immovr_core::ports::{NewDeliverable, Scope};
@@ -14,25 +13,36 @@ use rust_decimal::Decimal;
 
 use crate::db::{Row, Tx, V, args};
 use crate::search::{self, Kind};
-use crate::support::{append_lines, client_column, client_of_row, lines_and_totals, lines_column, lines_of_row};
-use crate::{SqlStore, SqlTx, not_found, scope_client};
+use crate::support::{
+    NEXT_IN_SERIES, client_column, client_of_row, lines_and_totals, lines_column, lines_of_row, number_taken,
+};
+use crate::{SqlTx, not_found, scope_client};
 
 /// A purchase order's row with its order's id and status.
 const PO_SELECT: &str = "SELECT p.*, o.id AS order_id, o.status AS order_status FROM purchase_orders p \
      LEFT JOIN orders o ON o.purchase_order_id = p.id";
 
 pub(crate) async fn load_purchase_order(tx: &mut Tx, scope: Scope, id: Id, lock: bool) -> Result<PurchaseOrder> {
+    let sql = purchase_order_sql(tx, lock);
+    let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("purchase order"))?;
+    po_from_row(tx, &row).await
+}
+
+/// The statement of [`load_purchase_order`] (parameters: its id, the client's scope).
+fn purchase_order_sql(tx: &Tx, lock: bool) -> String {
     // A purchase order's lines never change: read with it.
-    let sql = format!(
+    format!(
         "SELECT p.*, o.id AS order_id, o.status AS order_status{} FROM purchase_orders p \
          LEFT JOIN orders o ON o.purchase_order_id = p.id WHERE p.id = $1 AND ($2 IS NULL OR p.client_id = $2){}",
         lines_column(tx, "purchase_order", "p.id"),
         // PostgreSQL cannot lock the nullable side of the outer join: lock the purchase order only.
         if lock && !tx.for_update().is_empty() { " FOR UPDATE OF p" } else { "" }
-    );
-    let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("purchase order"))?;
-    po_from_row(tx, &row).await
+    )
 }
+
+/// How a new order's client is written to (its email and language), returned by its insert.
+const ORDER_CONTACT: &str = "(SELECT c.email FROM clients c WHERE c.id = orders.client_id) AS email, \
+     (SELECT c.language FROM clients c WHERE c.id = orders.client_id) AS language";
 
 /// A purchase order read again after this use case wrote it, with the lines the caller holds.
 pub(crate) async fn reload_purchase_order(
@@ -276,7 +286,7 @@ fn contact(r: &Row) -> Result<Contact> {
     Ok(Contact { email: r.text("email")?, language: Language::parse(&r.text("language")?)? })
 }
 
-fn contact_from_row(r: &Row) -> Result<ContactNote> {
+pub(crate) fn contact_from_row(r: &Row) -> Result<ContactNote> {
     Ok(ContactNote {
         id: r.i64("id")?,
         author: r.text("author")?,
@@ -304,28 +314,43 @@ impl SqlTx {
 
 #[async_trait]
 impl OrderRepo for SqlTx {
-    async fn insert_purchase_order(&mut self, number: &str, q: &Quote, at: Timestamp) -> Result<PurchaseOrder> {
-        let quote_number = q.number.as_deref().ok_or_else(|| DomainError::internal("sent quote without number"))?;
-        let row = self
-            .tx
-            .one(
-                "INSERT INTO purchase_orders (number, quote_id, quote_number, quote_version, client_id, status, total_excl_vat, total_vat, total_incl_vat, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *",
-                args![number, q.id, quote_number, q.version, q.client_id, q.totals.total_excl_vat, q.totals.total_vat, q.totals.total_incl_vat, at],
-            )
-            .await
-            .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
-        let id = row.i64("id")?;
-        // The purchase order is built from the quote's lines, not read back.
-        append_lines(&mut self.tx, "purchase_order", id, &q.lines).await?;
-        search::index(&mut self.tx, Kind::PurchaseOrder, id, [number, quote_number], false).await?;
-        // As inserted: pending, no order yet.
-        let row = row.with("order_id", V::I(None)).with("order_status", V::T(None));
-        po_from_parts(&row, q.lines.clone())
-    }
-
     async fn lock_purchase_order(&mut self, scope: Scope, id: Id) -> Result<PurchaseOrder> {
         load_purchase_order(&mut self.tx, scope, id, true).await
+    }
+
+    async fn lock_purchase_order_registering(
+        &mut self,
+        id: Id,
+        contact_user_id: Option<Id>,
+        at: Timestamp,
+    ) -> Result<(PurchaseOrder, Option<(Id, Contact)>)> {
+        // Sent behind the locking read, run once the lock is granted: a purchase order no
+        // longer pending registers nothing.
+        let insert = format!(
+            "INSERT INTO orders (purchase_order_id, client_id, status, created_at, contact_user_id) \
+             SELECT p.id, p.client_id, 'registered', $2, $3 FROM purchase_orders p WHERE p.id = $1 AND p.status = 'pending' \
+             RETURNING id, {ORDER_CONTACT}"
+        );
+        let (row, inserted) = if self.tx.round_trips() {
+            let lock = purchase_order_sql(&self.tx, true);
+            let [rows, inserted] = self
+                .tx
+                .all_together([
+                    (lock.as_str(), args![id, V::I(None)]),
+                    (insert.as_str(), args![id, at, contact_user_id]),
+                ])
+                .await?;
+            (rows.into_iter().next().ok_or_else(|| not_found("purchase order"))?, inserted)
+        } else {
+            let row = self.tx.opt(&purchase_order_sql(&self.tx, true), args![id, V::I(None)]).await?;
+            let row = row.ok_or_else(|| not_found("purchase order"))?;
+            (row, self.tx.all(&insert, args![id, at, contact_user_id]).await?)
+        };
+        let po = po_from_row(&mut self.tx, &row).await?;
+        let Some(inserted) = inserted.first() else { return Ok((po, None)) };
+        let order_id = inserted.i64("id")?;
+        search::index(&mut self.tx, Kind::Order, order_id, [po.number.as_str()], false).await?;
+        Ok((po, Some((order_id, contact(inserted)?))))
     }
 
     async fn mark_purchase_order_validated(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>> {
@@ -390,16 +415,11 @@ impl OrderRepo for SqlTx {
         at: Timestamp,
     ) -> Result<(Id, Contact)> {
         // With the client's email and language, which the notification and the stages' labels need.
-        let row = self
-            .tx
-            .one(
-                "INSERT INTO orders (purchase_order_id, client_id, status, created_at, contact_user_id) \
-                 VALUES ($1, $2, 'registered', $3, $4) \
-                 RETURNING id, (SELECT email FROM clients WHERE id = $2) AS email, \
-                 (SELECT language FROM clients WHERE id = $2) AS language",
-                args![po, client_id, at, contact_user_id],
-            )
-            .await?;
+        let sql = format!(
+            "INSERT INTO orders (purchase_order_id, client_id, status, created_at, contact_user_id) \
+             VALUES ($1, $2, 'registered', $3, $4) RETURNING id, {ORDER_CONTACT}"
+        );
+        let row = self.tx.one(&sql, args![po, client_id, at, contact_user_id]).await?;
         let order_id = row.i64("id")?;
         search::index(&mut self.tx, Kind::Order, order_id, [number], false).await?;
         Ok((order_id, contact(&row)?))
@@ -430,19 +450,25 @@ impl OrderRepo for SqlTx {
         self.order_to_invoice(row).await
     }
 
-    async fn lock_order_to_deliver(&mut self, id: Id) -> Result<(OrderToInvoice, Vec<Stage>, Vec<Deliverable>)> {
+    async fn lock_order_to_deliver(&mut self, id: Id, series: &str) -> Result<ToDeliver> {
+        let number =
+            |rows: Vec<Row>| number_taken(&rows)?.ok_or_else(|| DomainError::internal("an invoice's number not taken"));
         if !self.tx.round_trips() {
             let order = self.lock_order_to_invoice(id).await?;
+            let invoice_number = number(self.tx.all(NEXT_IN_SERIES, args![series]).await?)?;
             let (stages, files) = self.order_children(id).await?;
-            return Ok((order, stages, files));
+            return Ok(ToDeliver { order, stages, files, invoice_number });
         }
-        // The children read after the lock, in the same round trip.
+        // The children read after the lock, and the number taken, in the same round trip.
         let sql = lock_order_sql(&self.tx, true);
-        let [rows, children] = self.tx.all_together([(sql.as_str(), args![id]), (ORDER_CHILDREN, args![id])]).await?;
+        let [rows, children, taken] = self
+            .tx
+            .all_together([(sql.as_str(), args![id]), (ORDER_CHILDREN, args![id]), (NEXT_IN_SERIES, args![series])])
+            .await?;
         let row = rows.into_iter().next().ok_or_else(|| not_found("order"))?;
         let order = self.order_to_invoice(row).await?;
         let (stages, files) = stages_and_files_of(children_of(children)?)?;
-        Ok((order, stages, files))
+        Ok(ToDeliver { order, stages, files, invoice_number: number(taken)? })
     }
 
     async fn order_children(&mut self, id: Id) -> Result<(Vec<Stage>, Vec<Deliverable>)> {
@@ -495,36 +521,39 @@ impl OrderRepo for SqlTx {
         Ok(())
     }
 
-    async fn insert_deliverable(
-        &mut self,
-        order_id: Id,
-        f: &NewDeliverable,
-        at: Timestamp,
-    ) -> Result<(Id, Vec<Stage>, Vec<Deliverable>)> {
+    async fn lock_order_adding_file(&mut self, order_id: Id, f: &NewDeliverable, at: Timestamp) -> Result<FileAdded> {
+        // Nothing inserted for an order that does not exist (not found, rather than a foreign
+        // key's error).
         let insert = "INSERT INTO deliverables (order_id, filename, content_type, size_bytes, sha256, storage_key, created_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+                      SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1) RETURNING id";
         let values = args![order_id, &f.filename, &f.content_type, f.size_bytes, &f.sha256, &f.storage_key, at];
+        let id = |rows: Vec<Row>| rows.first().map(|r| r.i64("id")).transpose();
         if !self.tx.round_trips() {
-            let id = self.tx.insert(insert, values).await?;
+            let order = order_head(&lock_order_row(&mut self.tx, order_id, false).await?)?;
+            let id = id(self.tx.all(insert, values).await?)?;
             let (stages, files) = self.order_children(order_id).await?;
-            return Ok((id, stages, files));
+            let id = id.ok_or_else(|| DomainError::internal("a deliverable's id"))?;
+            return Ok(FileAdded { order, id, stages, files });
         }
-        // The children, with the new file, read in the same round trip.
-        let [inserted, children] = self.tx.all_together([(insert, values), (ORDER_CHILDREN, args![order_id])]).await?;
-        let id = inserted.first().ok_or_else(|| DomainError::internal("a deliverable's id"))?.i64("id")?;
+        // The insert and the children (with the new file) sent behind the locking read, in the
+        // same round trip: each runs once the lock is granted.
+        let lock = lock_order_sql(&self.tx, false);
+        let [rows, inserted, children] = self
+            .tx
+            .all_together([(lock.as_str(), args![order_id]), (insert, values), (ORDER_CHILDREN, args![order_id])])
+            .await?;
+        let order = order_head(rows.first().ok_or_else(|| not_found("order"))?)?;
+        let id = id(inserted)?.ok_or_else(|| DomainError::internal("a deliverable's id"))?;
         let (stages, files) = stages_and_files_of(children_of(children)?)?;
-        Ok((id, stages, files))
+        Ok(FileAdded { order, id, stages, files })
     }
 
     async fn mark_delivered(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>> {
-        let row = self
-            .tx
-            .one(
-                "UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1 RETURNING delivered_at",
-                args![id, at],
-            )
-            .await?;
-        row.opt_ts("delivered_at")
+        // Its row is locked (and open): sent with the next statement; the time as stored is
+        // `at` (see `mark_purchase_order_validated`).
+        let sql = "UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1";
+        self.tx.exec_later(sql, args![id, at]).await?;
+        Ok(Some(at))
     }
 
     async fn insert_contact(&mut self, order_id: Id, author: &str, note: &str, at: Timestamp) -> Result<ContactNote> {
@@ -536,64 +565,5 @@ impl OrderRepo for SqlTx {
             )
             .await?;
         contact_from_row(&row)
-    }
-}
-
-#[async_trait]
-impl OrderQueries for SqlStore {
-    async fn purchase_orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<PurchaseOrder>> {
-        self.purchase_orders_page(scope, list).await
-    }
-
-    async fn purchase_order(&self, scope: Scope, id: Id) -> Result<PurchaseOrder> {
-        let mut tx = self.db.read().await?;
-        load_purchase_order(&mut tx, scope, id, false).await
-    }
-
-    async fn purchase_order_for_quote(&self, scope: Scope, quote_id: Id) -> Result<Option<PurchaseOrder>> {
-        let mut tx = self.db.read().await?;
-        let row = tx
-            .opt(
-                "SELECT id FROM purchase_orders WHERE quote_id = $1 AND ($2 IS NULL OR client_id = $2)",
-                args![quote_id, scope_client(scope)],
-            )
-            .await?;
-        match row {
-            Some(r) => Ok(Some(load_purchase_order(&mut tx, scope, r.i64("id")?, false).await?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn orders(&self, scope: Scope, list: &ListQuery) -> Result<Page<Order>> {
-        self.orders_page(scope, list).await
-    }
-
-    async fn order(&self, scope: Scope, id: Id) -> Result<Order> {
-        let mut tx = self.db.read().await?;
-        load_order(&mut tx, scope, id).await
-    }
-
-    async fn order_status(&self, scope: Scope, id: Id) -> Result<OrderStatus> {
-        let mut tx = self.db.read().await?;
-        let row = tx
-            .opt(
-                "SELECT status FROM orders WHERE id = $1 AND ($2 IS NULL OR client_id = $2)",
-                args![id, scope_client(scope)],
-            )
-            .await?
-            .ok_or_else(|| not_found("order"))?;
-        OrderStatus::parse(&row.text("status")?)
-    }
-
-    async fn deliverable(&self, scope: Scope, order_id: Id, deliverable_id: Id) -> Result<Deliverable> {
-        let mut tx = self.db.read().await?;
-        let order = load_order(&mut tx, scope, order_id).await?;
-        order.deliverables.into_iter().find(|d| d.id == deliverable_id).ok_or_else(|| not_found("deliverable"))
-    }
-
-    async fn contact_log(&self, order_id: Id) -> Result<Vec<ContactNote>> {
-        let mut tx = self.db.read().await?;
-        let rows = tx.all("SELECT * FROM contact_log WHERE order_id = $1 ORDER BY id", args![order_id]).await?;
-        rows.iter().map(contact_from_row).collect()
     }
 }

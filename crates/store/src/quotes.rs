@@ -2,7 +2,7 @@
 //! reading quotes.
 
 use async_trait::async_trait;
-use immovr_app::ports::{ExpiringQuote, LockedQuote, QuoteFields, QuoteLock, QuoteQueries, QuoteRepo};
+use immovr_app::ports::{ExpiringQuote, LockedQuote, QuoteFields, QuoteLock, QuoteQueries, QuoteRepo, TakeNumber};
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::*;
 use immovr_core::money::Line;
@@ -12,11 +12,12 @@ use immovr_core::{DomainError, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::db::{Row, Tx, args};
+use crate::db::{Row, Tx, V, args};
+use crate::orders::po_from_parts;
 use crate::search::{self, Kind};
 use crate::support::{
     append_lines, client_column, client_of_row, insert_lines, lines_and_totals, lines_column, lines_of_row, load_lines,
-    save_lines,
+    number_taken, save_lines, take_number,
 };
 use crate::{SqlStore, SqlTx, not_found, scope_client};
 
@@ -104,14 +105,26 @@ impl SqlStore {
     /// are then read in the same statement (see `children_column`). Otherwise (sending a draft)
     /// they are read after the lock — an edit may have changed them while this waited — with
     /// whether another version of the family is accepted.
-    async fn lock_quote_in_family(&self, tx: &mut Tx, scope: Scope, id: Id, sent: bool) -> Result<LockedQuote> {
+    async fn lock_quote_in_family(
+        &self,
+        tx: &mut Tx,
+        scope: Scope,
+        id: Id,
+        sent: bool,
+        take: TakeNumber<'_>,
+    ) -> Result<LockedQuote> {
         let round_trips = tx.round_trips();
-        // Read after the lock (the family's acceptances may change until then): on PostgreSQL
-        // sent with the locking read, in the same round trip.
+        // Read after the lock (the family's acceptances may change until then), and the number
+        // taken after it: on PostgreSQL sent with the locking read, in the same round trip.
         let mut after = None;
+        let mut taken = None;
+        let take = take_number(take, id);
         let (row, client) = if tx.for_update().is_empty() {
             let sql = format!("SELECT * FROM quotes WHERE id = $1 AND {QUOTE_SCOPE}");
             let row = tx.opt(&sql, args![id, scope_client(scope)]).await?.ok_or_else(|| not_found("quote"))?;
+            if let Some((sql, args)) = take {
+                taken = number_taken(&tx.all(sql, args).await?)?;
+            }
             let client = client_of_row(tx, &row, row.i64("client_id")?).await?;
             (row, client)
         } else {
@@ -123,20 +136,36 @@ impl SqlStore {
                 client_column(tx, "q.client_id")
             );
             let lock_args = args![id, scope_client(scope)];
-            let row = if sent {
-                tx.opt(&lock, lock_args).await?
-            } else {
-                let then = format!(
-                    "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM document_lines c \
-                     WHERE c.doc_kind = $1 AND c.doc_id = $2), '[]')::text AS lines_rows, {}",
-                    FAMILY_ACCEPTED.replace("$3", "(SELECT family_id FROM quotes WHERE id = $2)")
-                );
-                let [rows, then] =
-                    tx.all_together([(lock.as_str(), lock_args), (then.as_str(), args!["quote", id])]).await?;
-                after = then.into_iter().next();
-                rows.into_iter().next()
-            }
-            .ok_or_else(|| not_found("quote"))?;
+            let rows = match (sent, take) {
+                (true, None) => tx.all(&lock, lock_args).await?,
+                (true, Some(take)) => {
+                    let [rows, number] = tx.all_together([(lock.as_str(), lock_args), take]).await?;
+                    taken = number_taken(&number)?;
+                    rows
+                }
+                (false, take) => {
+                    let then = format!(
+                        "SELECT COALESCE((SELECT json_agg(c ORDER BY c.position) FROM document_lines c \
+                         WHERE c.doc_kind = $1 AND c.doc_id = $2), '[]')::text AS lines_rows, {}",
+                        FAMILY_ACCEPTED.replace("$3", "(SELECT family_id FROM quotes WHERE id = $2)")
+                    );
+                    let (lock, then) = ((lock.as_str(), lock_args), (then.as_str(), args!["quote", id]));
+                    let (rows, then) = match take {
+                        None => {
+                            let [rows, then] = tx.all_together([lock, then]).await?;
+                            (rows, then)
+                        }
+                        Some(take) => {
+                            let [rows, then, number] = tx.all_together([lock, then, take]).await?;
+                            taken = number_taken(&number)?;
+                            (rows, then)
+                        }
+                    };
+                    after = then.into_iter().next();
+                    rows
+                }
+            };
+            let row = rows.into_iter().next().ok_or_else(|| not_found("quote"))?;
             let client = client_of_row(tx, &row, row.i64("client_id")?).await?;
             (row, client)
         };
@@ -159,7 +188,8 @@ impl SqlStore {
             let after = tx.one(&format!("SELECT {}", FAMILY_ACCEPTED.replace("$3", "$1")), args![family]).await?;
             (load_lines(tx, "quote", id).await?, after.i64("accepted")? > 0)
         };
-        Ok(LockedQuote { quote: quote_from_row(&row, lines, self.today())?, client, family_accepted })
+        let quote = quote_from_row(&row, lines, self.today())?;
+        Ok(LockedQuote { quote, client, family_accepted, number_taken: taken })
     }
 
     /// Loads a quote version, locking its row when `lock` (the caller will change it).
@@ -170,6 +200,39 @@ impl SqlStore {
         let lines = load_lines(tx, "quote", id).await?;
         quote_from_row(&row, lines, self.today())
     }
+}
+
+/// The statement that inserts the purchase order of an accepted quote (then see
+/// [`purchase_order_inserted`]); a unique violation when the quote has one already.
+fn purchase_order_insert(number: &str, q: &Quote, at: Timestamp) -> Result<(&'static str, Vec<V>)> {
+    let quote_number = q.number.as_deref().ok_or_else(|| DomainError::internal("sent quote without number"))?;
+    Ok((
+        "INSERT INTO purchase_orders (number, quote_id, quote_number, quote_version, client_id, status, total_excl_vat, total_vat, total_incl_vat, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *",
+        args![
+            number,
+            q.id,
+            quote_number,
+            q.version,
+            q.client_id,
+            q.totals.total_excl_vat,
+            q.totals.total_vat,
+            q.totals.total_incl_vat,
+            at
+        ],
+    ))
+}
+
+/// The purchase order [`purchase_order_insert`] inserted (`row`), with its lines, which are
+/// the quote's: written, and indexed.
+async fn purchase_order_inserted(tx: &mut Tx, row: Row, number: &str, q: &Quote) -> Result<PurchaseOrder> {
+    let id = row.i64("id")?;
+    append_lines(tx, "purchase_order", id, &q.lines).await?;
+    let quote_number = q.number.as_deref().unwrap_or_default();
+    search::index(tx, Kind::PurchaseOrder, id, [number, quote_number], false).await?;
+    // As inserted: pending, no order yet.
+    let row = row.with("order_id", V::I(None)).with("order_status", V::T(None));
+    po_from_parts(&row, q.lines.clone())
 }
 
 #[async_trait]
@@ -241,8 +304,8 @@ impl QuoteRepo for SqlTx {
         quote_from_row(&row, lines, self.store.today()).map(Some)
     }
 
-    async fn lock_quote(&mut self, scope: Scope, id: Id, lock: QuoteLock) -> Result<LockedQuote> {
-        self.store.lock_quote_in_family(&mut self.tx, scope, id, lock == QuoteLock::Sent).await
+    async fn lock_quote(&mut self, scope: Scope, id: Id, lock: QuoteLock, take: TakeNumber<'_>) -> Result<LockedQuote> {
+        self.store.lock_quote_in_family(&mut self.tx, scope, id, lock == QuoteLock::Sent, take).await
     }
 
     async fn lock_quote_alone(&mut self, scope: Scope, id: Id) -> Result<Quote> {
@@ -269,64 +332,82 @@ impl QuoteRepo for SqlTx {
         self.store.load_quote(&mut self.tx, Scope::Staff, draft.id, false).await
     }
 
-    async fn supersede_earlier(&mut self, q: &Quote) -> Result<u64> {
-        Ok(self
+    async fn mark_sent(&mut self, q: &Quote, number: &str, at: Timestamp) -> Result<(Quote, u64)> {
+        // Both in one round trip on PostgreSQL, in this order.
+        let [superseded, rows] = self
             .tx
-            .exec(
-                "UPDATE quotes SET status = 'superseded' WHERE family_id = $1 AND id <> $2 AND status IN ('sent', 'refused')",
-                args![q.family_id, q.id],
-            )
-            .await?)
-    }
-
-    async fn mark_sent(&mut self, q: &Quote, number: &str, at: Timestamp) -> Result<Quote> {
-        let row = self
-            .tx
-            .one(
-                "UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1 RETURNING *",
-                args![q.id, number, at],
-            )
+            .all_together([
+                (
+                    "UPDATE quotes SET status = 'superseded' WHERE family_id = $1 AND id <> $2 \
+                     AND status IN ('sent', 'refused') RETURNING id",
+                    args![q.family_id, q.id],
+                ),
+                (
+                    "UPDATE quotes SET status = 'sent', number = $2, sent_at = $3 WHERE id = $1 RETURNING *",
+                    args![q.id, number, at],
+                ),
+            ])
             .await?;
+        let row = rows.into_iter().next().ok_or_else(|| not_found("quote"))?;
         search::index(&mut self.tx, Kind::Quote, q.id, [number, q.title.as_str()], true).await?;
         // The lines did not change: the row as updated is the quote sent.
-        quote_from_row(&row, q.lines.clone(), self.store.today())
+        Ok((quote_from_row(&row, q.lines.clone(), self.store.today())?, superseded.len() as u64))
     }
 
-    async fn mark_accepted(&mut self, q: &Quote, a: &Acceptance) -> Result<Option<Quote>> {
+    async fn accept_into_order(
+        &mut self,
+        q: &Quote,
+        a: &Acceptance,
+        po_number: &str,
+        at: Timestamp,
+    ) -> Result<Option<(Quote, PurchaseOrder)>> {
         let e = a.evidence.as_ref();
-        let row = self
+        let (insert, insert_args) = purchase_order_insert(po_number, q, at)?;
+        // Both in one round trip on PostgreSQL: the version is locked and was sent, so the
+        // purchase order need not wait for the update's answer (when the update finds it no
+        // longer sent, the caller rolls both back).
+        let [accepted, inserted] = self
             .tx
-            .opt(
-                "UPDATE quotes SET status = 'accepted', signer_name = $2, consent = 1, terms_accepted = 1, accepted_at = $3, \
-                 accept_ip = $4, accept_user_agent = $5, content_sha256 = $6, accept_channel = $7, accept_signed_on = $8, \
-                 accept_recorded_by = $9, accept_evidence_filename = $10, accept_evidence_content_type = $11, \
-                 accept_evidence_size = $12, accept_evidence_sha256 = $13, accept_evidence_key = $14, \
-                 accept_terms_version = $15, accept_link_sent_at = $16, accept_early_start = $17 \
-                 WHERE id = $1 AND status = 'sent' RETURNING *",
-                args![
-                    q.id,
-                    &a.signer_name,
-                    a.accepted_at,
-                    a.ip.clone(),
-                    a.user_agent.clone(),
-                    &a.content_sha256,
-                    a.channel.as_str(),
-                    a.signed_on,
-                    a.recorded_by.clone(),
-                    e.map(|e| e.filename.clone()),
-                    e.map(|e| e.content_type.clone()),
-                    e.map(|e| e.size_bytes),
-                    e.map(|e| e.sha256.clone()),
-                    e.map(|e| e.storage_key.clone()),
-                    a.terms_version,
-                    a.link_sent_at,
-                    a.early_start
-                ],
-            )
+            .all_together([
+                (
+                    "UPDATE quotes SET status = 'accepted', signer_name = $2, consent = 1, terms_accepted = 1, accepted_at = $3, \
+                     accept_ip = $4, accept_user_agent = $5, content_sha256 = $6, accept_channel = $7, accept_signed_on = $8, \
+                     accept_recorded_by = $9, accept_evidence_filename = $10, accept_evidence_content_type = $11, \
+                     accept_evidence_size = $12, accept_evidence_sha256 = $13, accept_evidence_key = $14, \
+                     accept_terms_version = $15, accept_link_sent_at = $16, accept_early_start = $17 \
+                     WHERE id = $1 AND status = 'sent' RETURNING *",
+                    args![
+                        q.id,
+                        &a.signer_name,
+                        a.accepted_at,
+                        a.ip.clone(),
+                        a.user_agent.clone(),
+                        &a.content_sha256,
+                        a.channel.as_str(),
+                        a.signed_on,
+                        a.recorded_by.clone(),
+                        e.map(|e| e.filename.clone()),
+                        e.map(|e| e.content_type.clone()),
+                        e.map(|e| e.size_bytes),
+                        e.map(|e| e.sha256.clone()),
+                        e.map(|e| e.storage_key.clone()),
+                        a.terms_version,
+                        a.link_sent_at,
+                        a.early_start
+                    ],
+                ),
+                (insert, insert_args),
+            ])
             .await
+            // (Another version of its family accepted, or this quote's purchase order there already.)
             .map_err(|e| e.unique_as(DomainError::QuoteAlreadyAccepted))?;
+        let (Some(row), Some(po)) = (accepted.into_iter().next(), inserted.into_iter().next()) else {
+            return Ok(None);
+        };
         // The lines are the quote's, unchanged.
-        row.map(|r| quote_from_row(&r, q.lines.clone(), self.store.today())).transpose()
+        let quote = quote_from_row(&row, q.lines.clone(), self.store.today())?;
+        let po = purchase_order_inserted(&mut self.tx, po, po_number, q).await?;
+        Ok(Some((quote, po)))
     }
 
     async fn mark_refused(&mut self, q: &Quote, r: &Refusal) -> Result<Quote> {

@@ -3,7 +3,7 @@
 //! modules share (document lines, children read with their record).
 
 use async_trait::async_trait;
-use immovr_app::ports::{AuditRecord, Gathering, Journal, Reservation};
+use immovr_app::ports::{AuditRecord, Gathering, Journal, Reservation, TakeNumber};
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals, totals};
 use immovr_core::{Change, Context, DomainError, Notification, Result};
@@ -52,8 +52,28 @@ pub(crate) async fn company(tx: &mut Tx) -> Result<CompanySettings> {
 }
 
 /// Takes the next value of a series (see `Journal::next_in_series`).
-const NEXT_IN_SERIES: &str = "INSERT INTO counters (series, value) VALUES ($1, 1) \
+pub(crate) const NEXT_IN_SERIES: &str = "INSERT INTO counters (series, value) VALUES ($1, 1) \
      ON CONFLICT (series) DO UPDATE SET value = counters.value + 1 RETURNING value";
+
+/// [`NEXT_IN_SERIES`] for a quote that has no number yet ($2): no row otherwise.
+const NEXT_IF_UNNUMBERED: &str = "INSERT INTO counters (series, value) \
+     SELECT $1, 1 WHERE EXISTS (SELECT 1 FROM quotes WHERE id = $2 AND number IS NULL) \
+     ON CONFLICT (series) DO UPDATE SET value = counters.value + 1 RETURNING value";
+
+/// The statement that takes a number with a lock (see [`TakeNumber`]), to run right after the
+/// locking read of `id`'s record.
+pub(crate) fn take_number(take: TakeNumber<'_>, id: Id) -> Option<(&'static str, Vec<V>)> {
+    match take {
+        TakeNumber::No => None,
+        TakeNumber::Next(series) => Some((NEXT_IN_SERIES, args![series])),
+        TakeNumber::IfUnnumbered(series) => Some((NEXT_IF_UNNUMBERED, args![series, id])),
+    }
+}
+
+/// The value [`take_number`]'s statement took, if it took one.
+pub(crate) fn number_taken(rows: &[Row]) -> Result<Option<i64>> {
+    rows.first().map(|r| r.i64("value")).transpose()
+}
 
 #[async_trait]
 impl Journal for SqlTx {

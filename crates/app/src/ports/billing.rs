@@ -61,8 +61,11 @@ pub trait BillingRepo: Send {
     async fn insert_invoice(&mut self, row: &InvoiceRow<'_>, lines: Vec<Line>) -> Result<Invoice>;
     /// An invoice, locked, with its payments and credit notes.
     async fn lock_invoice(&mut self, id: Id) -> Result<Invoice>;
-    /// Records a payment; gives it and how the invoice's client is written to.
-    async fn insert_payment(&mut self, invoice: &Invoice, payment: &PaymentRow<'_>) -> Result<(Payment, Contact)>;
+    /// [`BillingRepo::lock_invoice`], and records a payment of it, to be rolled back if the
+    /// invoice, as locked, takes none (the insert need not wait for the lock's answer: one
+    /// round trip on PostgreSQL); gives the invoice as locked (without the payment), the
+    /// payment, and how the invoice's client is written to.
+    async fn lock_invoice_paying(&mut self, id: Id, payment: &PaymentRow<'_>) -> Result<(Invoice, Payment, Contact)>;
     async fn set_invoice_payments(&mut self, id: Id, amount_paid: Decimal, status: InvoiceStatus) -> Result<()>;
     async fn insert_credit_note(&mut self, row: &CreditNoteRow<'_>) -> Result<CreditNote>;
     async fn set_invoice_status(&mut self, id: Id, status: InvoiceStatus) -> Result<()>;

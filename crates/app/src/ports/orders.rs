@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
 use immovr_core::model::{
-    Client, ContactNote, Deliverable, Id, InvoiceOrigin, Language, Order, OrderStatus, PurchaseOrder, Quote,
-    StaffContact, Stage, StageStatus, Withdrawal,
+    Client, ContactNote, Deliverable, Id, InvoiceOrigin, Language, Order, OrderStatus, PurchaseOrder, StaffContact,
+    Stage, StageStatus, Withdrawal,
 };
 use immovr_core::money::Line;
 use immovr_core::ports::NewDeliverable;
@@ -78,13 +78,36 @@ pub struct StagePlanRow<'a> {
     pub status: StageStatus,
 }
 
+/// An order locked to be delivered (see [`OrderRepo::lock_order_to_deliver`]).
+pub struct ToDeliver {
+    pub order: OrderToInvoice,
+    pub stages: Vec<Stage>,
+    pub files: Vec<Deliverable>,
+    /// Its invoice's number in the series.
+    pub invoice_number: i64,
+}
+
+/// An order locked with a final file added (see [`OrderRepo::lock_order_adding_file`]).
+pub struct FileAdded {
+    pub order: OrderHead,
+    pub id: Id,
+    pub stages: Vec<Stage>,
+    pub files: Vec<Deliverable>,
+}
+
 #[async_trait]
 pub trait OrderRepo: Send {
-    /// The purchase order of an accepted quote, with its lines; an error when the quote has one
-    /// already (exactly one per accepted quote).
-    async fn insert_purchase_order(&mut self, number: &str, quote: &Quote, at: Timestamp) -> Result<PurchaseOrder>;
     /// A purchase order, locked.
     async fn lock_purchase_order(&mut self, scope: Scope, id: Id) -> Result<PurchaseOrder>;
+    /// A purchase order locked (staff), and its order registered if it is pending, as
+    /// [`OrderRepo::insert_order`] does (to be rolled back if the caller refuses it): the
+    /// insert need not wait for the lock's answer (one round trip on PostgreSQL).
+    async fn lock_purchase_order_registering(
+        &mut self,
+        id: Id,
+        contact_user_id: Option<Id>,
+        at: Timestamp,
+    ) -> Result<(PurchaseOrder, Option<(Id, Contact)>)>;
     /// Validates it (its row locked by the caller); gives the validation time as stored.
     async fn mark_purchase_order_validated(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;
     async fn mark_purchase_order_cancelled(&mut self, id: Id, reason: &str) -> Result<()>;
@@ -110,8 +133,9 @@ pub trait OrderRepo: Send {
     async fn lock_order(&mut self, id: Id) -> Result<OrderHead>;
     async fn lock_order_to_invoice(&mut self, id: Id) -> Result<OrderToInvoice>;
     /// [`OrderRepo::lock_order_to_invoice`], then its stages and files as they are under the
-    /// lock (at once where each statement is a round trip).
-    async fn lock_order_to_deliver(&mut self, id: Id) -> Result<(OrderToInvoice, Vec<Stage>, Vec<Deliverable>)>;
+    /// lock, and the next value of the invoices' `series` (see
+    /// [`TakeNumber`](super::quotes::TakeNumber)); at once where each statement is a round trip.
+    async fn lock_order_to_deliver(&mut self, id: Id, series: &str) -> Result<ToDeliver>;
     /// An order's stages and files, as they are now.
     async fn order_children(&mut self, id: Id) -> Result<(Vec<Stage>, Vec<Deliverable>)>;
     /// A whole order, as it is now in this transaction.
@@ -124,13 +148,11 @@ pub trait OrderRepo: Send {
     async fn set_order_status(&mut self, id: Id, status: OrderStatus) -> Result<()>;
     /// The client's contact person for the order (a staff member).
     async fn set_order_contact(&mut self, id: Id, user_id: Id) -> Result<()>;
-    /// Records a final file; gives its id and the order's stages and files with it.
-    async fn insert_deliverable(
-        &mut self,
-        order_id: Id,
-        file: &NewDeliverable,
-        at: Timestamp,
-    ) -> Result<(Id, Vec<Stage>, Vec<Deliverable>)>;
+    /// Locks an order and records a final file of it, to be rolled back if the order, as
+    /// locked, takes none (the file's insert need not wait for the lock's answer: one round
+    /// trip on PostgreSQL); gives the order's stages and files with it, and the file's id.
+    async fn lock_order_adding_file(&mut self, order_id: Id, file: &NewDeliverable, at: Timestamp)
+    -> Result<FileAdded>;
     /// Marks it delivered; gives the delivery time as stored.
     async fn mark_delivered(&mut self, id: Id, at: Timestamp) -> Result<Option<Timestamp>>;
     async fn insert_contact(&mut self, order_id: Id, author: &str, note: &str, at: Timestamp) -> Result<ContactNote>;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use immovr_core::listing::{ListQuery, Page};
-use immovr_core::model::{Acceptance, Client, Id, Quote, QuoteStatus, Refusal};
+use immovr_core::model::{Acceptance, Client, Id, PurchaseOrder, Quote, QuoteStatus, Refusal};
 use immovr_core::money::{Line, Totals};
 use immovr_core::{Result, Scope};
 use jiff::Timestamp;
@@ -26,6 +26,18 @@ pub enum QuoteLock {
     Sent,
 }
 
+/// A document number taken with a lock: the counter's row is locked after the record's (the
+/// order every numbering transaction takes them in), and on PostgreSQL in the same round trip.
+/// A transaction that then fails gives the number back with its rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TakeNumber<'a> {
+    No,
+    /// The next of this series.
+    Next(&'a str),
+    /// The next of this series if the version has no number yet (a first version, sent).
+    IfUnnumbered(&'a str),
+}
+
 /// A version locked together with its family (sending a version and accepting another both
 /// lock the family, so one waits for the other), with its client.
 pub struct LockedQuote {
@@ -33,6 +45,8 @@ pub struct LockedQuote {
     pub client: Client,
     /// Another version of its family is accepted (read for [`QuoteLock::Draft`] only).
     pub family_accepted: bool,
+    /// The value taken with the lock (see [`TakeNumber`]).
+    pub number_taken: Option<i64>,
 }
 
 /// A sent quote whose validity ends soon (reminders).
@@ -59,20 +73,27 @@ pub trait QuoteRepo: Send {
         lines: Vec<Line>,
         at: Timestamp,
     ) -> Result<Option<Quote>>;
-    /// Locks a version (see [`LockedQuote`]).
-    async fn lock_quote(&mut self, scope: Scope, id: Id, lock: QuoteLock) -> Result<LockedQuote>;
+    /// Locks a version (see [`LockedQuote`]), and takes a number with it.
+    async fn lock_quote(&mut self, scope: Scope, id: Id, lock: QuoteLock, take: TakeNumber<'_>) -> Result<LockedQuote>;
     /// Reads a version, locked: the caller changes it.
     async fn lock_quote_alone(&mut self, scope: Scope, id: Id) -> Result<Quote>;
     /// The stored status of a version, locked (an expired quote is stored as sent).
     async fn lock_quote_status(&mut self, id: Id) -> Result<QuoteStatus>;
     /// Replaces a draft's content; gives it as it now is.
     async fn update_draft(&mut self, draft: &Quote, fields: &QuoteFields<'_>, lines: &[Line]) -> Result<Quote>;
-    /// Earlier sent or refused versions of the family can no longer be answered; how many.
-    async fn supersede_earlier(&mut self, quote: &Quote) -> Result<u64>;
-    async fn mark_sent(&mut self, quote: &Quote, number: &str, at: Timestamp) -> Result<Quote>;
-    /// `None` when the version is no longer sent (answered meanwhile), or when another version
-    /// of its family is accepted.
-    async fn mark_accepted(&mut self, quote: &Quote, acceptance: &Acceptance) -> Result<Option<Quote>>;
+    /// Sends a locked draft with its number; earlier sent or refused versions of its family can
+    /// no longer be answered (how many is given with the version sent).
+    async fn mark_sent(&mut self, quote: &Quote, number: &str, at: Timestamp) -> Result<(Quote, u64)>;
+    /// Accepts a locked version and inserts its purchase order, with the version's lines
+    /// (exactly one per accepted quote). `None` when the version is no longer sent (answered
+    /// meanwhile); an error when another version of its family is accepted.
+    async fn accept_into_order(
+        &mut self,
+        quote: &Quote,
+        acceptance: &Acceptance,
+        purchase_order_number: &str,
+        at: Timestamp,
+    ) -> Result<Option<(Quote, PurchaseOrder)>>;
     async fn mark_refused(&mut self, quote: &Quote, refusal: &Refusal) -> Result<Quote>;
     async fn has_newer_version(&mut self, quote: &Quote) -> Result<bool>;
     /// The next version of `quote`, a draft with its content; an error when one exists already.

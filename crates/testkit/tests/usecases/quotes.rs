@@ -119,3 +119,48 @@ use_cases!(a_client_sees_and_answers_only_its_own_quotes_and_calls_no_staff_use_
     assert!(matches!(u.app.send_quote(&production, q.id).await, Err(DomainError::Forbidden { role: "sales" })));
     u.app.accept_quote(&me, q.id, signature()).await.unwrap();
 });
+
+/// The number at the end of a document number (`D-2026-0007` → 7).
+fn seq(number: Option<&str>) -> u32 {
+    number.and_then(|n| n.rsplit('-').next()).and_then(|n| n.parse().ok()).expect("a document number")
+}
+
+use_cases!(a_change_refused_after_its_lock_gives_back_the_number_it_took, async |u: &TestUseCases| {
+    // Numbers are taken with the record's lock, before the change is checked: a change then
+    // refused must give its number back, and a revision, which keeps its family's, take none.
+    let (client, actor) = u.client("Numéros").await;
+    let first = sent_quote(u, client.id, vec![line("Visite", "1", "390.00", "20")]).await;
+    let refusal = RefuseQuote { kind: RefusalKind::ChangesRequested, comment: Some("Moins cher".into()) };
+    u.app.refuse_quote(&actor, first.id, refusal).await.unwrap();
+    let v2 = u.app.revise_quote(&u.studio(), first.id).await.unwrap();
+    let v2 = u.app.send_quote(&u.studio(), v2.id).await.unwrap();
+    assert_eq!(v2.number, first.number);
+    assert!(matches!(u.app.send_quote(&u.studio(), v2.id).await, Err(DomainError::QuoteNotDraft)), "sent already");
+    let empty = u.app.create_quote(&u.studio(), new_quote(client.id, vec![])).await.unwrap();
+    assert!(matches!(u.app.send_quote(&u.studio(), empty.id).await, Err(DomainError::QuoteEmpty)));
+    let next = sent_quote(u, client.id, vec![line("Plan 3D", "1", "190.00", "20")]).await;
+    assert_eq!(seq(next.number.as_deref()), seq(first.number.as_deref()) + 1, "no quote number lost");
+
+    // Purchase orders: an acceptance refused (answered already) takes none.
+    let po = u.app.accept_quote(&actor, v2.id, signature()).await.unwrap().purchase_order;
+    assert!(matches!(u.app.accept_quote(&actor, v2.id, signature()).await, Err(DomainError::QuoteAlreadyAccepted)));
+    let next_po = u.app.accept_quote(&actor, next.id, signature()).await.unwrap().purchase_order;
+    assert_eq!(seq(Some(&next_po.number)), seq(Some(&po.number)) + 1, "no purchase order number lost");
+
+    // Invoices: a delivery refused (no file yet) takes none.
+    let po = u.app.validate_purchase_order(&u.studio(), po.id).await.unwrap();
+    let bare = po.order_id.unwrap();
+    assert!(matches!(u.app.deliver_order(&u.studio(), bare).await, Err(DomainError::OrderNothingToDeliver)));
+    let order = order_to_deliver(u, &actor, client.id).await;
+    let invoice = u.app.deliver_order(&u.studio(), order.id).await.unwrap().invoice;
+    assert!(matches!(u.app.deliver_order(&u.studio(), bare).await, Err(DomainError::OrderNothingToDeliver)));
+    assert!(matches!(u.app.deliver_order(&u.studio(), order.id).await, Err(DomainError::OrderAlreadyDelivered)));
+    let next_po = u.app.validate_purchase_order(&u.studio(), next_po.id).await.unwrap();
+    let next_order = next_po.order_id.unwrap();
+    u.app
+        .upload_deliverable(&u.studio(), next_order, "plan.pdf", "application/pdf", body(b"%PDF"), 1 << 20)
+        .await
+        .unwrap();
+    let next_invoice = u.app.deliver_order(&u.studio(), next_order).await.unwrap().invoice;
+    assert_eq!(seq(Some(&next_invoice.number)), seq(Some(&invoice.number)) + 1, "no invoice number lost");
+});
