@@ -90,7 +90,7 @@ pub fn new_totp_secret(issuer: &str, account: &str) -> (String, String) {
 
 impl App {
     /// Hashes a password off the async threads, at most one per core at once (argon2id holds a
-    /// 19 MiB block for tens of milliseconds: a burst of sign-ups waits its turn).
+    /// 9 MiB block for tens of milliseconds: a burst of sign-ups waits its turn).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hash_password(&self, password: String) -> Result<String> {
         self.hashing(move || hash_password(&password)).await?
