@@ -2,7 +2,7 @@
 //! core at a time), sessions, API tokens, single-use links by email (sign-in, password reset),
 //! the optional second factor (TOTP, RFC 6238) and sign-up.
 
-use immovr_core::auth::{dummy_hash, hash_password, normalize_email, token_sha256, verify_password};
+use immovr_core::auth::{dummy_hash, hash_password, normalize_email, token_sha256, upgraded_hash, verify_password};
 use immovr_core::links;
 use immovr_core::model::{Consent, LegalKind, LinkScope, User};
 use immovr_core::notification::{LinkNews, Notification};
@@ -107,12 +107,38 @@ impl App {
     pub async fn sign_in(&self, email: &str, password: String) -> Result<SignIn> {
         let found = self.db.user_credentials(email).await?;
         let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
-        // Verified even for unknown emails, so the answer time does not reveal which exist.
-        let ok = self.hashing(move || verify_password(&password, &hash)).await?;
+        // Verified even for unknown emails, so the answer time does not reveal which exist; a
+        // hash made with older settings is made again with the current ones.
+        let (ok, upgraded) = self
+            .hashing(move || {
+                let ok = verify_password(&password, &hash);
+                (ok, if ok { upgraded_hash(&password, &hash) } else { None })
+            })
+            .await?;
         match found {
-            Some((user, _)) if ok => self.after_password(user).await,
+            Some((user, old)) if ok => {
+                if let Some(new) = upgraded
+                    && let Err(e) = self.upgrade_password_hash(&user, &old, &new).await
+                {
+                    // The old hash still works: the next sign-in tries again.
+                    tracing::warn!(user_id = user.id, error = %e, "storing a password's upgraded hash");
+                }
+                self.after_password(user).await
+            }
             _ => Err(DomainError::BadCredentials),
         }
+    }
+
+    async fn upgrade_password_hash(&self, user: &User, old: &str, new: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        if tx.upgrade_password_hash(user.id, old, new).await? {
+            // The settings it is made with (`m=…,t=…,p=…`), not the hash.
+            let detail = json!({"settings": new.split('$').nth(3).unwrap_or_default()});
+            audit(tx.as_mut(), now, &Actor::for_user(user), "user.password_rehashed", ("user", user.id), detail)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// Checks an email, a password and, for an account with a second factor, its code, at once

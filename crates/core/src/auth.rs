@@ -44,6 +44,20 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
 }
 
+/// A new hash of `password` when `phc`, which it matched, was made with other settings than
+/// new hashes are (older accounts): to store in its place. `None` when it needs none.
+pub fn upgraded_hash(password: &str, phc: &str) -> Option<String> {
+    let parsed = PasswordHash::new(phc).ok()?;
+    let current = argon2();
+    let same = parsed.algorithm == Algorithm::Argon2id.ident()
+        && parsed.version == Some(Version::V0x13.into())
+        && Params::try_from(&parsed).is_ok_and(|p| {
+            let c = current.params();
+            (p.m_cost(), p.t_cost(), p.p_cost()) == (c.m_cost(), c.t_cost(), c.p_cost())
+        });
+    if same { None } else { hash(password).ok() }
+}
+
 /// A hash to verify against when the email is unknown, made with the settings of new hashes, so
 /// the time taken does not reveal which accounts exist (made once, at the first use).
 pub fn dummy_hash() -> &'static str {
@@ -85,6 +99,11 @@ mod tests {
         assert!(before.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify_password("correct horse battery", &before));
         assert!(!verify_password("wrong horse battery", &before));
+        // It is made again with the new settings; a new hash is not.
+        let upgraded = upgraded_hash("correct horse battery", &before).expect("an upgrade");
+        assert!(upgraded.starts_with("$argon2id$v=19$m=9216,t=4,p=1$"));
+        assert!(verify_password("correct horse battery", &upgraded));
+        assert_eq!(upgraded_hash("correct horse battery", &h), None);
     }
 
     #[test]

@@ -178,6 +178,11 @@ impl AccountRepo for SqlTx {
         Ok(true)
     }
 
+    async fn upgrade_password_hash(&mut self, user_id: Id, old: &str, new: &str) -> Result<bool> {
+        let sql = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
+        Ok(self.tx.write_principals(sql, args![user_id, old, new]).await? > 0)
+    }
+
     async fn set_totp(&mut self, user_id: Id, secret: Option<&str>) -> Result<()> {
         self.tx
             .write_principals(

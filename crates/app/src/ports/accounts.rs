@@ -73,10 +73,13 @@ pub trait AccountRepo: Send {
     async fn user_by_email(&mut self, email: &str) -> Result<Option<User>>;
     /// A staff member's roles; `None` when there is no such staff member.
     async fn set_roles(&mut self, user_id: Id, roles: &[Role]) -> Result<Option<User>>;
-    /// Sets a password and closes every session of that user; false when there is no such user.
     /// Sets a password: every session of the account ends and every emailed link it has not
     /// used yet is spent. False when there is no such user.
     async fn set_password(&mut self, user_id: Id, password_hash: &str, now: Timestamp) -> Result<bool>;
+    /// Replaces a password's hash by one of the same password made with other settings, if it
+    /// is still `old` (the password did not change meanwhile); sessions and links stay. Whether
+    /// it was replaced.
+    async fn upgrade_password_hash(&mut self, user_id: Id, old: &str, new: &str) -> Result<bool>;
     async fn set_totp(&mut self, user_id: Id, secret: Option<&str>) -> Result<()>;
     async fn insert_api_token(&mut self, user_id: Id, name: &str, token_sha256: &str, at: Timestamp) -> Result<Id>;
     async fn insert_login_link(

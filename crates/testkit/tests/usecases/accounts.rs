@@ -146,3 +146,37 @@ use_cases!(a_client_updates_its_profile_and_exports_its_data, async |u: &TestUse
     assert_eq!(export["messages"][0]["body"], "Bonjour");
     assert!(u.app.export_archive(&other, client.id).await.is_err(), "nobody else's");
 });
+
+use_cases!(a_password_hashed_with_older_settings_is_hashed_again_at_sign_in, async |u: &TestUseCases| {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    use immovr_app::ports::Sessions;
+    // An account made before: argon2id's default settings (19 MiB, 2 passes).
+    let salt = SaltString::generate(&mut OsRng);
+    let old = argon2::Argon2::default().hash_password(b"ancien mot de passe", &salt).unwrap().to_string();
+    assert!(old.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    let staff = NewStaffUser {
+        email: "ancien@studio.example".into(),
+        name: "Ancien".into(),
+        roles: vec![Role::Sales],
+        password_hash: old.clone(),
+    };
+    u.app.create_staff_user(&u.studio(), staff).await.unwrap();
+    assert!(matches!(
+        u.app.sign_in("ancien@studio.example", "pas le bon mot de passe".into()).await,
+        Err(DomainError::BadCredentials)
+    ));
+    let stored = || async { u.store.user_credentials("ancien@studio.example").await.unwrap().unwrap().1 };
+    assert_eq!(stored().await, old, "a wrong password changes nothing");
+    let immovr_app::auth::SignIn::Session(first) =
+        u.app.sign_in("ancien@studio.example", "ancien mot de passe".into()).await.unwrap()
+    else {
+        panic!("a session")
+    };
+    let new = stored().await;
+    assert!(new.starts_with("$argon2id$v=19$m=9216,t=4,p=1$"), "hashed again: {new}");
+    assert!(u.app.authenticate(&first.token).await.unwrap().is_some(), "its session stays");
+    assert!(u.app.sign_in("ancien@studio.example", "ancien mot de passe".into()).await.is_ok());
+    assert_eq!(stored().await, new, "once");
+    let rehashed = u.journal().await.iter().filter(|a| *a == "user.password_rehashed").count();
+    assert_eq!(rehashed, 1);
+});
