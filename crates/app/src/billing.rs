@@ -7,7 +7,7 @@ use immovr_core::model::{CompanySettings, CreditNote, DocumentKind, Id, Invoice,
 use immovr_core::money::totals;
 use immovr_core::notification::Notification;
 use immovr_core::ports::{NewCreditNote, NewPayment, add_days, studio_timezone};
-use immovr_core::rules::{apply_payment, check_cancellable, check_invoiceable};
+use immovr_core::rules::{apply_payment, check_cancellable, check_invoiceable, number_series};
 use immovr_core::{Actor, DomainError, Result};
 use jiff::Timestamp;
 use serde_json::json;
@@ -15,8 +15,7 @@ use serde_json::json;
 use crate::App;
 use crate::ports::{CreditNoteRow, InvoiceRow, OrderToInvoice, PaymentRow, Tx};
 use crate::support::{
-    NumberReserved, Shown, audit, check_paragraph, check_text, issue, next_number, notify, notify_client,
-    reserve_number,
+    NumberTaken, Shown, audit, check_paragraph, check_text, issue, next_number, notify, notify_client,
 };
 
 impl App {
@@ -30,13 +29,12 @@ impl App {
         actor: &Actor,
         company: &CompanySettings,
         order: OrderToInvoice,
-        number: NumberReserved,
+        number: NumberTaken,
     ) -> Result<Invoice> {
         let OrderToInvoice { head, lines, client, origin } = order;
         let t = totals(&lines);
         // Issued on the day its number was taken.
-        let today = number.date();
-        let number = number.number(tx).await?;
+        let NumberTaken { number, date: today } = number;
         let delivered_at = head.delivered_at;
         let service_date = delivered_at.map(|ts| ts.to_zoned(studio_timezone()).date()).unwrap_or(today);
         let row = InvoiceRow {
@@ -71,7 +69,9 @@ impl App {
         let order = tx.lock_order_to_invoice(order_id).await?;
         check_invoiceable(order.head.status, order.head.invoice_in_force.is_some())?;
         let client = order.client.clone();
-        let number = reserve_number(tx.as_mut(), &company.invoice_prefix, self.today()).await?;
+        let today = self.today();
+        let n = tx.next_in_series(&number_series(&company.invoice_prefix, today.year())).await?;
+        let number = NumberTaken::new(&company.invoice_prefix, today, n);
         let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, order, number).await?;
         let issued = Notification::InvoiceIssued {
             invoice_id: invoice.id,

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::App;
 use crate::ports::{Contact, FileAdded, StagePlanRow, ToDeliver, Tx};
 use crate::support::{
-    NumberReserved, audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client, notify_gathered,
+    NumberTaken, audit, check_opt_paragraph, check_opt_text, check_paragraph, notify, notify_client, notify_gathered,
 };
 
 /// The staff member who validates is the client's contact person, until staff choose another.
@@ -246,7 +246,7 @@ impl App {
         if to_invoice.head.withdrawal.as_ref().is_some_and(|w| w.holds_production(today)) {
             return Err(DomainError::WithdrawalPeriodRuns);
         }
-        let reserved = NumberReserved::taken(&company.invoice_prefix, today, invoice_number);
+        let number = NumberTaken::new(&company.invoice_prefix, today, invoice_number);
         let delivered_at = tx.mark_delivered(order_id, now).await?;
         // Delivery ends the work: the stages left are done with it, so the client's timeline
         // does not read "to plan" after the files came.
@@ -263,7 +263,7 @@ impl App {
         let client = to_invoice.client.clone();
         let head = to_invoice.head.clone();
         to_invoice.head.delivered_at = delivered_at;
-        let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, to_invoice, reserved).await?;
+        let invoice = self.invoice_order(tx.as_mut(), now, actor, &company, to_invoice, number).await?;
         let delivered = Notification::OrderDelivered {
             order_id,
             invoice_id: invoice.id,

@@ -125,43 +125,16 @@ pub(crate) async fn next_number(tx: &mut dyn Tx, prefix: &str, date: Date) -> Re
     Ok(document_number(prefix, date.year(), n))
 }
 
-/// [`next_number`], taken now and read with [`NumberReserved::number`] after the next statement
-/// (sent with it where each statement is a round trip).
-pub(crate) async fn reserve_number(tx: &mut dyn Tx, prefix: &str, date: Date) -> Result<NumberReserved> {
-    let reservation = tx.reserve_in_series(&number_series(prefix, date.year())).await?;
-    Ok(NumberReserved { reservation: Taken::Later(reservation), prefix: prefix.to_string(), date })
+/// A document number, and the day it was taken on (its series is that day's year).
+pub(crate) struct NumberTaken {
+    pub number: String,
+    pub date: Date,
 }
 
-/// A number taken by [`reserve_number`], or with a lock ([`NumberReserved::taken`]).
-#[must_use = "its number is read with NumberReserved::number"]
-pub(crate) struct NumberReserved {
-    reservation: Taken,
-    prefix: String,
-    /// The day it was taken on (its series is that day's year).
-    date: Date,
-}
-
-enum Taken {
-    Later(crate::ports::Reservation),
-    Now(i64),
-}
-
-impl NumberReserved {
-    /// The value `n` of the series of `prefix` and `date`'s year, taken already.
-    pub(crate) fn taken(prefix: &str, date: Date, n: i64) -> NumberReserved {
-        NumberReserved { reservation: Taken::Now(n), prefix: prefix.to_string(), date }
-    }
-
-    pub(crate) fn date(&self) -> Date {
-        self.date
-    }
-
-    pub(crate) async fn number(self, tx: &mut dyn Tx) -> Result<String> {
-        let n = match self.reservation {
-            Taken::Later(r) => tx.reserved(r).await?,
-            Taken::Now(n) => n,
-        };
-        Ok(document_number(&self.prefix, self.date.year(), n))
+impl NumberTaken {
+    /// The value `n` of the series of `prefix` and `date`'s year.
+    pub(crate) fn new(prefix: &str, date: Date, n: i64) -> NumberTaken {
+        NumberTaken { number: document_number(prefix, date.year(), n), date }
     }
 }
 

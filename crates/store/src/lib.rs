@@ -125,14 +125,12 @@ impl SqlStore {
 pub struct SqlTx {
     tx: db::Tx,
     store: SqlStore,
-    /// Numbers reserved and not read yet (see `Journal::reserve_in_series`).
-    reserved: Vec<Option<db::Later>>,
 }
 
 #[async_trait]
 impl immovr_app::ports::Tx for SqlTx {
     async fn commit(self: Box<Self>) -> Result<()> {
-        let SqlTx { tx, store, .. } = *self;
+        let SqlTx { tx, store } = *self;
         store.commit(tx).await
     }
 }
@@ -140,7 +138,7 @@ impl immovr_app::ports::Tx for SqlTx {
 #[async_trait]
 impl immovr_app::ports::Database for SqlStore {
     async fn begin(&self) -> Result<Box<dyn immovr_app::ports::Tx>> {
-        Ok(Box::new(SqlTx { tx: self.db.write().await?, store: self.clone(), reserved: Vec::new() }))
+        Ok(Box::new(SqlTx { tx: self.db.write().await?, store: self.clone() }))
     }
 }
 

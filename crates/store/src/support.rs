@@ -3,7 +3,7 @@
 //! modules share (document lines, children read with their record).
 
 use async_trait::async_trait;
-use immovr_app::ports::{AuditRecord, Gathering, Journal, Reservation, TakeNumber};
+use immovr_app::ports::{AuditRecord, Gathering, Journal, TakeNumber};
 use immovr_core::model::*;
 use immovr_core::money::{Line, Totals, totals};
 use immovr_core::{Change, Context, DomainError, Notification, Result};
@@ -109,19 +109,6 @@ impl Journal for SqlTx {
         // The counter row stays locked until commit, and a rollback gives the number back.
         let row = self.tx.one(NEXT_IN_SERIES, args![series]).await?;
         row.i64("value")
-    }
-
-    async fn reserve_in_series(&mut self, series: &str) -> Result<Reservation> {
-        let later = self.tx.all_later(NEXT_IN_SERIES, args![series]).await?;
-        self.reserved.push(Some(later));
-        Ok(Reservation(self.reserved.len() - 1))
-    }
-
-    async fn reserved(&mut self, r: Reservation) -> Result<i64> {
-        let later = self.reserved.get_mut(r.0).and_then(Option::take);
-        let later = later.ok_or_else(|| DomainError::internal("a reserved number read twice"))?;
-        let rows = self.tx.take(later).await?;
-        rows.first().ok_or_else(|| DomainError::internal("a reserved number: no row"))?.i64("value")
     }
 
     async fn audit(&mut self, e: AuditRecord<'_>) -> Result<()> {

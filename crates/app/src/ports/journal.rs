@@ -19,11 +19,6 @@ pub struct AuditRecord<'a> {
     pub personal: Option<immovr_core::audit::PersonalPart>,
 }
 
-/// A number taken from a series, read later (see [`Journal::reserve_in_series`]).
-#[must_use = "its number is read with Journal::reserved"]
-#[derive(Debug)]
-pub struct Reservation(pub usize);
-
 #[async_trait]
 pub trait Journal: Send {
     /// The company settings, as this transaction sees them.
@@ -36,12 +31,6 @@ pub trait Journal: Send {
     /// Takes the next value of a numbering series (a counter row locked until commit: a rollback
     /// gives the number back, so numbers have no gap).
     async fn next_in_series(&mut self, series: &str) -> Result<i64>;
-    /// [`Journal::next_in_series`], its value read with [`Journal::reserved`]: taken where it
-    /// stands in the transaction, but (where each statement is a round trip) sent with the
-    /// next statement. The use case's next step need not wait for it.
-    async fn reserve_in_series(&mut self, series: &str) -> Result<Reservation>;
-    /// The value of a [`Journal::reserve_in_series`] (once).
-    async fn reserved(&mut self, reservation: Reservation) -> Result<i64>;
     /// Appends an audit event (never read back in its transaction).
     async fn audit(&mut self, event: AuditRecord<'_>) -> Result<()>;
     /// Queues an email: sent by the email worker only if this transaction commits.

@@ -169,8 +169,8 @@ fn begin_immediate(conn: &rusqlite::Connection) -> Result<(), DbError> {
 
 mod tx;
 use pg::PgConn;
+pub use tx::Tx;
 use tx::{Conn, LiteTx};
-pub use tx::{Later, Tx};
 
 pub struct Options {
     pub url: String,
