@@ -106,13 +106,18 @@ impl App {
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn sign_in(&self, email: &str, password: String) -> Result<SignIn> {
         let found = self.db.user_credentials(email).await?;
-        let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
-        // Verified even for unknown emails, so the answer time does not reveal which exist; a
-        // hash made with older settings is made again with the current ones.
+        let hash = found.as_ref().map(|(_, h)| h.clone());
+        // Verified even for unknown emails, so the answer time does not reveal which exist (the
+        // dummy hash is made at its first use: on the hashing thread too); a hash made with
+        // older settings is made again with the current ones.
         let (ok, upgraded) = self
             .hashing(move || {
-                let ok = verify_password(&password, &hash);
-                (ok, if ok { upgraded_hash(&password, &hash) } else { None })
+                let hash = match &hash {
+                    Some(h) => h.as_str(),
+                    None => dummy_hash(),
+                };
+                let ok = verify_password(&password, hash);
+                (ok, if ok { upgraded_hash(&password, hash) } else { None })
             })
             .await?;
         match found {
