@@ -19,6 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+
+#[path = "load/compare.rs"]
+mod compare;
 use serde_json::{Value, json};
 
 #[derive(Parser, Clone)]
@@ -45,10 +48,20 @@ struct Args {
     /// Each concurrent flow signs up a new client (password hashing) instead of reusing one.
     #[arg(long)]
     signup: bool,
-    /// Also run the sequential flows on a server whose background work (rendering, emails) is
-    /// paused, to compare.
+    /// Also compare the sequential flow with background work (rendering, emails) running and
+    /// paused: two servers side by side, `--sequential` flows on each, interleaved in blocks.
     #[arg(long)]
     compare_paused: bool,
+    /// Run the server with its background work (rendering, emails) paused throughout: to look
+    /// at what the requests alone do (with `IMMOVR_LOAD_RUST_LOG`, say).
+    #[arg(long)]
+    paused: bool,
+    /// Only the comparison of `--compare-paused`, not the rest of the run.
+    #[arg(long)]
+    compare_only: bool,
+    /// Blocks each side of `--compare-paused` is driven in, alternating.
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
     /// The immovr binary (default: the one cargo built for this benchmark).
     #[arg(long)]
     binary: Option<PathBuf>,
@@ -80,6 +93,8 @@ struct Server {
     dir: PathBuf,
     pg: Option<PgDb>,
     keep: bool,
+    /// Its renderer and email worker run.
+    workers: bool,
 }
 
 /// A PostgreSQL database made for one run, dropped afterwards.
@@ -157,7 +172,7 @@ impl Server {
         let pid = child.id();
         let base = format!("http://{listen}");
         // Stopped (and waited for) by `stop`, or killed on drop if the run panics.
-        let server = Server { child, pid, base, token, dir, pg, keep: args.keep };
+        let server = Server { child, pid, base, token, dir, pg, keep: args.keep, workers };
         let http = reqwest::Client::new();
         for _ in 0..300 {
             if http.get(format!("{}/readyz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -642,6 +657,11 @@ fn gapless(numbers: &[String], fresh: bool) -> String {
 /// Waits until the server has nothing left to do: no email pending and its CPU time still for
 /// half a second (the renderer and the email worker are idle).
 async fn settle(http: &Http, server: &Server) {
+    if !server.workers {
+        // Its emails wait: only its CPU time can still.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        return;
+    }
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let pending =
@@ -730,11 +750,16 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
         let out = Command::new("date").arg("+%Y-%m-%d").output().expect("date");
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
+    if args.compare_only {
+        println!("\n## {label}");
+        compare::interleaved(args, binary, pg_admin, &today).await;
+        return;
+    }
     let pg = match pg_admin {
         Some(url) => Some(PgDb::create(url).await),
         None => None,
     };
-    let server = Server::start(args, binary, pg, true).await;
+    let server = Server::start(args, binary, pg, !args.paused).await;
     let sampler = RssSampler::start(server.pid);
     let http = Arc::new(Http {
         http: reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap(),
@@ -812,33 +837,10 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
         status_kib(server.pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0
     );
     drop(sampler);
-    let pg = server.pg.as_ref().map(|p| p.admin_url.clone());
     server.stop().await;
 
     if args.compare_paused {
-        println!("\n### Sequential, background work paused (renderer and email worker off)\n");
-        let pg = match pg {
-            Some(url) => Some(PgDb::create(&url).await),
-            None => None,
-        };
-        let server = Server::start(args, binary, pg, false).await;
-        let http = Http { http: reqwest::Client::new(), base: server.base.clone() };
-        let clients = vec![sign_up(&http, &server.token, 2_000_000).await.expect("sign-up")];
-        let _ = sequential(&http, &server, &clients, &today, 20).await;
-        let paused = sequential(&http, &server, &clients, &today, args.sequential).await;
-        report_latency(&paused);
-        let median = |s: &Samples| {
-            let mut f = s.flows.clone();
-            f.sort();
-            pct(&f, 0.5)
-        };
-        println!(
-            "\nflow median: {:.2} ms with background work running, {:.2} ms paused ({:+.0} %)",
-            median(&seq),
-            median(&paused),
-            (median(&seq) / median(&paused) - 1.0) * 100.0
-        );
-        server.stop().await;
+        compare::interleaved(args, binary, pg_admin, &today).await;
     }
 }
 
