@@ -174,16 +174,18 @@ pub async fn serve(
     };
     let mut workers = Vec::new();
     if run_workers {
-        workers.push(tokio::spawn(immovr_worker::renderer::run(state.app.documents().clone())));
+        // Background work: on SQLite its reads leave the writer connection to the requests.
+        use immovr_store::background;
+        workers.push(tokio::spawn(background(immovr_worker::renderer::run(state.app.documents().clone()))));
         // Transmissions retry like emails.
         let transmitter = Arc::new(immovr_worker::Transmitter {
             app: state.app.clone(),
             retry_base: mailer.retry_base,
             max_attempts: mailer.max_attempts,
         });
-        workers.push(tokio::spawn(mailer.run(state.live.clone())));
-        workers.push(tokio::spawn(immovr_worker::sealer::run(state.app.clone(), state.live.clone())));
-        workers.push(tokio::spawn(transmitter.run(state.live.clone())));
+        workers.push(tokio::spawn(background(mailer.run(state.live.clone()))));
+        workers.push(tokio::spawn(background(immovr_worker::sealer::run(state.app.clone(), state.live.clone()))));
+        workers.push(tokio::spawn(background(transmitter.run(state.live.clone()))));
     }
     let app = immovr_web::app(state);
     // Responses go out in several writes (headers, then a streamed body): without TCP_NODELAY,

@@ -24,7 +24,8 @@ impl AuditChain for SqlStore {
         if !waiting {
             return Ok(0);
         }
-        let mut tx = self.db.write().await?;
+        // Relaxed: lost in a crash, the same seals are made again.
+        let mut tx = self.db.write_relaxed_together().await?;
         let head =
             tx.one(&format!("SELECT seq, hash FROM audit_chain WHERE id = 1{}", tx.for_update()), vec![]).await?;
         let (mut seq, mut hash) = (head.i64("seq")?, head.text("hash")?);

@@ -34,7 +34,7 @@ use immovr_core::{ChangeFeed, Clock, DomainError, LiveEvent, Result};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-pub use db::{Db, Options};
+pub use db::{Db, Options, background};
 pub use history::{HistoryReport, HistorySpec};
 pub use support::default_company;
 

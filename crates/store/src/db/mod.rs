@@ -60,6 +60,21 @@ pub struct Lite {
     next_reader: AtomicUsize,
 }
 
+tokio::task_local! {
+    static BACKGROUND: ();
+}
+
+/// Runs `work` as background work (the renderer, the email worker, the audit sealer): on
+/// SQLite its reads never take the writer connection, which the requests' reads and writes then
+/// find free (a read that finds it busy starts on a reader connection, cold; a write waits).
+pub async fn background<F: Future>(work: F) -> F::Output {
+    BACKGROUND.scope((), work).await
+}
+
+fn in_background() -> bool {
+    BACKGROUND.try_with(|()| ()).is_ok()
+}
+
 /// `args![a, b]` → `vec![V::from(a), V::from(b)]`.
 macro_rules! args {
     ($($a:expr),* $(,)?) => { vec![$($crate::db::V::from($a)),*] };
@@ -324,7 +339,7 @@ impl Db {
     pub async fn write(&self) -> Result<Tx, DbError> {
         let conn = match &self.backend {
             Backend::Sqlite(lite) => {
-                let conn = lite.writer.clone().lock_owned().await;
+                let conn = lite.writer().await;
                 begin_immediate(&conn)?;
                 Conn::Sqlite(LiteTx { conn, open: true, relaxed: false, read_only: false })
             }
@@ -344,10 +359,22 @@ impl Db {
     /// `synchronous = NORMAL`: its WAL frames reach the disk with the next FULL commit or
     /// checkpoint, in order.
     pub async fn write_relaxed(&self) -> Result<Tx, DbError> {
+        self.relaxed(false).await
+    }
+
+    /// [`Db::write_relaxed`] for several statements that must stand or fall together — the
+    /// audit chain's seals (made again after a crash, they are the same: each hash follows from
+    /// the events, in order): on PostgreSQL one transaction on the relaxed connections.
+    pub async fn write_relaxed_together(&self) -> Result<Tx, DbError> {
+        self.relaxed(true).await
+    }
+
+    async fn relaxed(&self, together: bool) -> Result<Tx, DbError> {
         let conn = match &self.backend {
+            Backend::Pg { relaxed, .. } if together => Conn::Pg(Box::new(PgConn::begin(relaxed).await?)),
             Backend::Pg { relaxed, .. } => Conn::Pg(Box::new(PgConn::auto(relaxed).await?)),
             Backend::Sqlite(lite) => {
-                let conn = lite.writer.clone().lock_owned().await;
+                let conn = lite.writer().await;
                 conn.execute_batch("PRAGMA synchronous = NORMAL")?;
                 // From here on the guard restores FULL, whatever happens.
                 let mut tx = LiteTx { conn, open: false, relaxed: true, read_only: false };
@@ -381,7 +408,11 @@ impl Db {
                 // page again from the kernel — a sixth of the server's CPU in a sequential
                 // flow). It stays a read (`LiteTx::read_only`). A read never waits for it:
                 // busy, the read goes to a reader connection.
+                let may_use_writer = may_use_writer && !in_background();
                 let writer = if may_use_writer { lite.writer.clone().try_lock_owned().ok() } else { None };
+                if may_use_writer && writer.is_none() {
+                    tracing::trace!(target: "immovr_store::db::lite", "writer busy: a read on a reader connection");
+                }
                 let mut tx = match writer {
                     Some(conn) => LiteTx { conn, open: false, relaxed: false, read_only: true },
                     None => LiteTx { conn: lite.reader().await, open: false, relaxed: false, read_only: false },
@@ -432,6 +463,17 @@ impl Db {
 
 impl Lite {
     /// A free read-only connection, or the next one in turn when all are busy.
+    /// The writer connection, once free (a trace event tells when it was not).
+    async fn writer(&self) -> OwnedMutexGuard<rusqlite::Connection> {
+        match self.writer.clone().try_lock_owned() {
+            Ok(conn) => conn,
+            Err(_) => {
+                tracing::trace!(target: "immovr_store::db::lite", "writer busy: a write waits");
+                self.writer.clone().lock_owned().await
+            }
+        }
+    }
+
     async fn reader(&self) -> OwnedMutexGuard<rusqlite::Connection> {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         let n = self.readers.len();
