@@ -3,8 +3,9 @@
 //! byte-identical.
 //!
 //! Once, whoever asks first: a background renderer takes new documents an email will attach as
-//! soon as they are issued (on a thread of its own, at a lower priority than requests, so it
-//! never delays one); an accepted quote waits for its first download;
+//! soon as they are issued (on a thread of its own that runs only when a core is free, so it
+//! never delays a request; a request that needs a document still waiting for that thread
+//! renders it itself); an accepted quote waits for its first download;
 //! a download or an email that comes first renders it on the spot. Within a process every
 //! render in progress is known, and whoever else needs that document waits for it; across
 //! instances (PostgreSQL) a document is leased in the database before it is rendered, and the
@@ -28,7 +29,7 @@ use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, OnceCell};
 
-use crate::ports::{DocumentRenderer, DocumentRepo, Executor, FileStore, Lane, Logo, run_on};
+use crate::ports::{DocumentRenderer, DocumentRepo, Executor, FileStore, Job, Lane, Logo, run_on};
 
 /// How many document records [`Documents::find`] keeps (a few KiB each: the snapshot).
 const KNOWN: usize = 64;
@@ -69,6 +70,24 @@ struct Inflight {
     issued: Vec<DocumentRecord>,
     /// The same, past [`ISSUED_HELD`] records: which documents, their records left in the database.
     issued_later: Vec<IssuedId>,
+    /// Renders handed to the background thread and not started yet: a request that waits for
+    /// one runs it at its own priority instead (see [`Documents::render_in_lane`]).
+    queued: HashMap<Id, Arc<Claimable>>,
+    /// Documents a request waits for: a render of one that starts later runs at the requests'
+    /// priority.
+    wanted: HashSet<Id>,
+}
+
+/// A job run once, by whichever thread takes it first.
+struct Claimable(Mutex<Option<Job>>);
+
+impl Claimable {
+    fn run(&self) {
+        let job = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(job) = job {
+            job();
+        }
+    }
 }
 
 /// A rendered document, ready to serve or attach.
@@ -163,21 +182,37 @@ impl Documents {
         }
         // A document issued here a moment ago is leased to this process already.
         self.absorb_issued();
-        let (cell, leased) = {
+        let (cell, leased, claimed) = {
             let mut inflight = self.inflight();
             let leased = inflight.leased.contains(&doc.id);
             if lane == Lane::Background && !leased && !inflight.cells.contains_key(&doc.id) {
                 return Ok(None);
             }
-            (inflight.cells.entry(doc.id).or_default().clone(), leased)
+            // A request waits for this document: its render, queued behind the background
+            // thread (which runs only when a core is free), runs here and now instead.
+            let claimed = match lane {
+                Lane::Now => {
+                    inflight.wanted.insert(doc.id);
+                    inflight.queued.remove(&doc.id)
+                }
+                Lane::Background => None,
+            };
+            (inflight.cells.entry(doc.id).or_default().clone(), leased, claimed)
         };
+        if let Some(job) = claimed {
+            self.executor.spawn(Lane::Now, Box::new(move || job.run())).map_err(DomainError::internal)?;
+        }
         let outcome = cell.get_or_try_init(|| self.render_and_record(doc, lane, leased)).await.cloned();
+        if lane == Lane::Now {
+            self.inflight().wanted.remove(&doc.id);
+        }
         if let Ok(file) = &outcome {
             self.remember(DocumentRecord { file: Some(file.clone()), ..doc.clone() });
             self.changed.notify_waiters();
             // Done: later callers find the file in the database.
             let mut inflight = self.inflight();
             inflight.leased.remove(&doc.id);
+            inflight.wanted.remove(&doc.id);
             if inflight.cells.get(&doc.id).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
                 inflight.cells.remove(&doc.id);
             }
@@ -324,11 +359,51 @@ impl Documents {
         let renderer = self.renderer.clone();
         let snapshot = doc.snapshot.clone();
         let render = move || renderer.render(&snapshot, logo.as_ref());
-        let pdf = run_on(self.executor.as_ref(), lane, render)
+        let pdf = self
+            .render_in_lane(doc.id, lane, render)
             .await?
             .map_err(|e| DomainError::internal(format!("rendering {} {}: {e}", doc.kind.as_str(), doc.number)))?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
         Ok(pdf)
+    }
+
+    /// Runs a render on `lane`. On the background thread it may wait a while (it runs only
+    /// when a core is free): until it starts, a request that waits for the same document takes
+    /// it and runs it at once on the requests' threads (see [`Documents::ensure_in`]); one
+    /// rendered after such a request arrived goes there directly. Either way it runs once.
+    async fn render_in_lane<T: Send + 'static>(
+        &self,
+        id: Id,
+        lane: Lane,
+        render: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        if lane == Lane::Now {
+            return run_on(self.executor.as_ref(), lane, render).await;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = Arc::new(Claimable(Mutex::new(Some(Box::new(move || {
+            let _ = tx.send(render());
+        })))));
+        let lane = {
+            let mut inflight = self.inflight();
+            if inflight.wanted.contains(&id) {
+                Lane::Now
+            } else {
+                inflight.queued.insert(id, job.clone());
+                Lane::Background
+            }
+        };
+        let runner = job.clone();
+        let spawned = self.executor.spawn(lane, Box::new(move || runner.run()));
+        let out = match spawned {
+            Ok(()) => rx.await.map_err(|_| DomainError::internal("a job on a CPU thread was abandoned")),
+            Err(e) => Err(DomainError::internal(e)),
+        };
+        let mut inflight = self.inflight();
+        if inflight.queued.get(&id).is_some_and(|q| Arc::ptr_eq(q, &job)) {
+            inflight.queued.remove(&id);
+        }
+        out
     }
 
     /// A rendered document's bytes, checked against the SHA-256 recorded with it. The file is

@@ -72,8 +72,9 @@ fn start(name: &str, threads: usize, background: bool) -> std::sync::mpsc::Sende
 /// once. A nice value (10, as before) did not: the kernel's scheduler (EEVDF) lets the running
 /// thread finish its time slice first, whatever its nice value, so each step of a sequential
 /// flow waited behind a slice of rendering (measured: 17 % slower with background work running
-/// than paused, 3 % under `SCHED_IDLE`; see BENCHMARKS.md). The price: a request that waits for
-/// the very document this thread is rendering waits as long as the cores stay busy. Where
+/// than paused, 3 % under `SCHED_IDLE`; see BENCHMARKS.md). A request that needs a document
+/// whose render waits in this thread's queue takes it over (see immovr-app's `Documents`); one
+/// whose render this thread has started waits for it, as long as the cores stay busy. Where
 /// `SCHED_IDLE` is refused, the thread is niced by 10.
 fn lower_priority() {
     #[cfg(target_os = "linux")]

@@ -435,3 +435,70 @@ async fn the_renderer_takes_what_is_issued_here(app: &TestApp) {
 
 // Without background work: the test plays (or starts) the renderer.
 both!(the_renderer_takes_what_is_issued_here, with | c | c.run_workers = false, the_renderer_takes_what_is_issued_here);
+
+/// An executor whose background thread never gets a core (a machine kept busy by requests):
+/// the jobs handed to it wait for ever.
+struct Starved {
+    threads: immovr_worker::Threads,
+    held: std::sync::Mutex<Vec<immovr_app::ports::Job>>,
+}
+
+impl immovr_app::ports::Executor for Starved {
+    fn spawn(&self, lane: immovr_app::ports::Lane, job: immovr_app::ports::Job) -> Result<(), String> {
+        match lane {
+            immovr_app::ports::Lane::Now => self.threads.spawn(lane, job),
+            immovr_app::ports::Lane::Background => {
+                self.held.lock().unwrap().push(job);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The background thread runs only when a core is free. A request that needs a document whose
+/// render waits for that thread does not wait with it: it takes the render and runs it at
+/// once, and the document is still rendered once (the background's render is that one).
+async fn a_request_does_not_wait_for_a_starved_background_render(app: &TestApp) {
+    use immovr_app::ports::DocumentRepo;
+    use immovr_core::model::DocumentKind;
+    use immovr_core::ports::Scope;
+    let (client_id, _) = app.signup("Affamé").await;
+    let quote = app.sent_quote(client_id, &[("Visite", "1", "390.00", "20")]).await;
+    let doc = app.store.document(Scope::Staff, DocumentKind::Quote, quote).await.unwrap().expect("issued");
+    assert!(doc.file.is_none(), "nothing renders in the background here");
+    use std::sync::Arc;
+    let executor = Arc::new(Starved { threads: immovr_worker::Threads::start(), held: Default::default() });
+    let documents = Arc::new(immovr_app::Documents::new(
+        Arc::new(immovr_documents::Renderer::new()),
+        Arc::new(app.store.clone()),
+        Arc::new(app.files.clone()),
+        app.clock.clone(),
+        executor.clone(),
+    ));
+    // The sweep takes the quote and hands its render to the background thread.
+    let sweep = tokio::spawn({
+        let documents = documents.clone();
+        async move { documents.render_pending().await }
+    });
+    for _ in 0..500 {
+        if !executor.held.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(executor.held.lock().unwrap().len(), 1, "the render waits for the background thread");
+    let pdf = tokio::time::timeout(std::time::Duration::from_secs(20), documents.ensure(&doc))
+        .await
+        .expect("the request does not wait for the background thread")
+        .unwrap();
+    assert_eq!(sweep.await.unwrap(), 1, "the sweep's render is the one the request ran");
+    assert_eq!(documents.renders(), 1, "rendered once");
+    let recorded = app.store.document(Scope::Staff, DocumentKind::Quote, quote).await.unwrap().unwrap();
+    assert_eq!(recorded.file.expect("recorded").sha256, pdf.file.sha256);
+}
+
+both!(
+    a_request_does_not_wait_for_a_starved_background_render,
+    with | c | c.run_workers = false,
+    a_request_does_not_wait_for_a_starved_background_render
+);
