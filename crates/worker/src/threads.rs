@@ -69,10 +69,11 @@ fn start(name: &str, threads: usize, background: bool) -> std::sync::mpsc::Sende
 
 /// Background work yields the CPU to requests. Under `SCHED_IDLE` this thread runs only on a
 /// core nothing else wants, and a request's thread that wakes up takes the core from it at
-/// once. A nice value (10, as before) did not: the kernel's scheduler (EEVDF) lets the running
-/// thread finish its time slice first, whatever its nice value, so each step of a sequential
-/// flow waited behind a slice of rendering (measured: 17 % slower with background work running
-/// than paused, 3 % under `SCHED_IDLE`; see BENCHMARKS.md). A request that needs a document
+/// once. A nice value (10, as before) did not: as we read the kernel's scheduler (EEVDF), the
+/// running thread may finish its time slice first, whatever its nice value, so a step of a
+/// sequential flow could wait behind a slice of rendering (measured side by side: +14 to +20 %
+/// with background work running against paused, +3 to +12 % under `SCHED_IDLE`; see
+/// BENCHMARKS.md). A request that needs a document
 /// whose render waits in this thread's queue takes it over (see immovr-app's `Documents`); one
 /// whose render this thread has started waits for it, as long as the cores stay busy. Where
 /// `SCHED_IDLE` is refused, the thread is niced by 10.

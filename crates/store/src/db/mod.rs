@@ -64,9 +64,10 @@ tokio::task_local! {
     static BACKGROUND: ();
 }
 
-/// Runs `work` as background work (the renderer, the email worker, the audit sealer): on
-/// SQLite its reads never take the writer connection, which the requests' reads and writes then
-/// find free (a read that finds it busy starts on a reader connection, cold; a write waits).
+/// Runs `work` as background work (the renderer, the email worker, the audit sealer, the
+/// transmitter; not the tasks they spawn, such as the nightly retention run): on SQLite its
+/// reads never take the writer connection, which the requests' reads and writes then find
+/// free (a read that finds it busy starts on a reader connection, cold; a write waits).
 pub async fn background<F: Future>(work: F) -> F::Output {
     BACKGROUND.scope((), work).await
 }
@@ -462,7 +463,6 @@ impl Db {
 }
 
 impl Lite {
-    /// A free read-only connection, or the next one in turn when all are busy.
     /// The writer connection, once free (a trace event tells when it was not).
     async fn writer(&self) -> OwnedMutexGuard<rusqlite::Connection> {
         match self.writer.clone().try_lock_owned() {
@@ -474,6 +474,7 @@ impl Lite {
         }
     }
 
+    /// A free read-only connection, or the next one in turn when all are busy.
     async fn reader(&self) -> OwnedMutexGuard<rusqlite::Connection> {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         let n = self.readers.len();
