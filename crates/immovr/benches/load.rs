@@ -19,10 +19,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use serde_json::{Value, json};
 
 #[path = "load/compare.rs"]
 mod compare;
-use serde_json::{Value, json};
 
 #[derive(Parser, Clone)]
 #[command(about = "Drive immovr's quote-to-cash flow over HTTP and measure the server from outside")]
@@ -272,6 +272,14 @@ impl Drop for Server {
 }
 
 impl PgDb {
+    /// A fresh database on that server, if any (none: SQLite).
+    async fn fresh(admin_url: Option<&str>) -> Option<PgDb> {
+        match admin_url {
+            Some(url) => Some(PgDb::create(url).await),
+            None => None,
+        }
+    }
+
     async fn create(admin_url: &str) -> PgDb {
         let name = format!("immovr_load_{:x}", rand_u64() & 0xffff_ffff);
         let pool = sqlx::PgPool::connect(admin_url).await.expect("connect to PostgreSQL");
@@ -755,11 +763,7 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
         compare::interleaved(args, binary, pg_admin, &today).await;
         return;
     }
-    let pg = match pg_admin {
-        Some(url) => Some(PgDb::create(url).await),
-        None => None,
-    };
-    let server = Server::start(args, binary, pg, !args.paused).await;
+    let server = Server::start(args, binary, PgDb::fresh(pg_admin).await, !args.paused).await;
     let sampler = RssSampler::start(server.pid);
     let http = Arc::new(Http {
         http: reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap(),

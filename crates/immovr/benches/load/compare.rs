@@ -15,12 +15,8 @@ pub async fn interleaved(args: &Args, binary: &Path, pg_admin: Option<&str>, tod
     println!(
         "\n### Background work running against paused, interleaved: {rounds} rounds of {block} sequential flows on each\n"
     );
-    let db = async || match pg_admin {
-        Some(url) => Some(PgDb::create(url).await),
-        None => None,
-    };
-    let running = Server::start(args, binary, db().await, true).await;
-    let paused = Server::start(args, binary, db().await, false).await;
+    let running = Server::start(args, binary, PgDb::fresh(pg_admin).await, true).await;
+    let paused = Server::start(args, binary, PgDb::fresh(pg_admin).await, false).await;
     let mut sides = Vec::new();
     for (server, n) in [(&running, 3_000_000), (&paused, 4_000_000)] {
         let http = Http { http: reqwest::Client::new(), base: server.base.clone() };
