@@ -152,8 +152,28 @@ const EAGER_DAYS: i64 = 7;
 /// The condition on the documents the background renderer takes: those an email attaches (a
 /// quote, a purchase order, an invoice, a credit note), so that they are ready when it goes. An
 /// accepted quote is attached to nothing: it is rendered when first downloaded (most never
-/// are), which spares a quarter of the rendering a flow costs.
+/// are), which spares a quarter of the rendering a flow costs. The partial index the claims
+/// read (`documents_unrendered`, migration 0025) has the same condition, so that those never
+/// rendered in the background are not in it (a test checks the claims still use it).
 const EAGER_KINDS: &str = "kind <> 'signed_quote'";
+
+/// One instance's claim: what is left to render, in the order of the index (issued_at, id).
+fn claim_sql() -> String {
+    format!(
+        "SELECT * FROM documents WHERE sha256 IS NULL AND issued_at >= $1 AND {EAGER_KINDS} \
+         ORDER BY issued_at, id LIMIT $2"
+    )
+}
+
+/// Instances sharing the database: the claim leases what it takes, skipping what another holds.
+fn shared_claim_sql() -> String {
+    format!(
+        "UPDATE documents SET render_lease_until = $2 WHERE id IN (\
+         SELECT id FROM documents WHERE sha256 IS NULL AND issued_at >= $4 AND {EAGER_KINDS} \
+         AND (render_lease_until IS NULL OR render_lease_until <= $1) \
+         ORDER BY issued_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *"
+    )
+}
 
 /// [`EAGER_KINDS`] in Rust.
 fn renders_at_once(kind: DocumentKind) -> bool {
@@ -200,21 +220,11 @@ impl DocumentRepo for SqlStore {
         if !self.db.is_shared() {
             // One instance: the renderer's in-process bookkeeping is the lease; no write.
             let mut tx = self.db.read().await?;
-            let sql = format!(
-                "SELECT * FROM documents WHERE sha256 IS NULL AND issued_at >= $1 AND {EAGER_KINDS} \
-                 ORDER BY issued_at, id LIMIT $2"
-            );
-            let rows = tx.all(&sql, args![since, limit]).await?;
+            let rows = tx.all(&claim_sql(), args![since, limit]).await?;
             return rows.iter().map(document_from_row).collect();
         }
         let mut tx = self.db.write_relaxed().await?;
-        let sql = format!(
-            "UPDATE documents SET render_lease_until = $2 WHERE id IN (\
-             SELECT id FROM documents WHERE sha256 IS NULL AND issued_at >= $4 AND {EAGER_KINDS} \
-             AND (render_lease_until IS NULL OR render_lease_until <= $1) \
-             ORDER BY issued_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *"
-        );
-        let rows = tx.all(&sql, args![now, lease_until, limit, since]).await?;
+        let rows = tx.all(&shared_claim_sql(), args![now, lease_until, limit, since]).await?;
         self.commit(tx).await?;
         let mut docs: Vec<DocumentRecord> = rows.iter().map(document_from_row).collect::<Result<_>>()?;
         docs.sort_by_key(|d| d.id);
@@ -317,5 +327,36 @@ mod tests {
         unleased.row[6] = V::T(None);
         issued.committed(&[unleased]);
         assert!(issued.take().is_empty());
+    }
+
+    /// The claims read the partial index of the documents left to render: its condition must
+    /// follow [`EAGER_KINDS`], or the claims read the table instead (or, before migration 0025,
+    /// every signed quote of the last days). Table scans are switched off on PostgreSQL so that
+    /// an empty table does not hide it.
+    #[tokio::test]
+    async fn the_claims_read_the_index_of_the_documents_left_to_render() {
+        use crate::db::{Db, Options};
+        let plan = |rows: Vec<Row>, col: &str| rows.iter().map(|r| r.text(col).unwrap()).collect::<Vec<_>>().join("\n");
+        let now = Timestamp::UNIX_EPOCH;
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&Options { url, max_connections: 2, pg_schema: None }).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut r = db.read().await.unwrap();
+        let sqlite =
+            plan(r.all(&format!("EXPLAIN QUERY PLAN {}", claim_sql()), args![now, 10]).await.unwrap(), "detail");
+        assert!(sqlite.contains("USING INDEX documents_unrendered"), "SQLite's plan: {sqlite}");
+        assert!(!sqlite.contains("TEMP B-TREE"), "read in the index's order: {sqlite}");
+
+        let Some((db, schema)) = crate::db::tests::postgres("t_claims", 1).await else { return };
+        db.migrate().await.unwrap();
+        let mut w = db.write().await.unwrap();
+        w.exec("SET LOCAL enable_seqscan = off", vec![]).await.unwrap();
+        let sql = format!("EXPLAIN {}", shared_claim_sql());
+        let pg = plan(w.all(&sql, args![now, now, 10, now]).await.unwrap(), "QUERY PLAN");
+        drop(w);
+        db.drop_schema(&schema).await;
+        assert!(pg.contains("Index Scan using documents_unrendered"), "PostgreSQL's plan: {pg}");
     }
 }

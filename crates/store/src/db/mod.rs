@@ -488,4 +488,4 @@ impl Lite {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

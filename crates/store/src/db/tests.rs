@@ -4,7 +4,7 @@ use super::*;
 
 /// A PostgreSQL database in a schema of its own (`prefix`, made unique), with at most
 /// `connections` connections; `None`, said loudly, without `IMMOVR_TEST_DATABASE_URL`.
-async fn postgres(prefix: &str, connections: u32) -> Option<(Db, String)> {
+pub(crate) async fn postgres(prefix: &str, connections: u32) -> Option<(Db, String)> {
     let Ok(url) = std::env::var("IMMOVR_TEST_DATABASE_URL") else {
         // Past the harness's capture, so it is seen (CI sets the variable).
         use std::io::Write as _;
