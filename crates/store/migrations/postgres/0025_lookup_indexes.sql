@@ -1,8 +1,9 @@
 -- The background renderer's queue leaves out the documents rendered on their first download
--- (a signed quote): they stay unrendered for good, and with them in the index each claim read
--- every one of the last days' entries, and its row, before the first document to render
--- (1,271 a claim on average over 2,500 flows of the load generator). Keep the predicate in
--- step with `EAGER_KINDS` in src/documents.rs, or the claim stops using this index.
+-- (a signed quote): they stay unrendered for good, and with them in the index each scan of it
+-- (the claims, and on a PostgreSQL never analysed the statements on one document's render)
+-- read every one of the last days' signed quotes, and its row (1,271 a scan on average over
+-- 2,500 flows of the load generator). Keep the predicate in step with `EAGER_KINDS` in
+-- src/documents.rs, or the claims stop using this index.
 DROP INDEX documents_unrendered;
 CREATE INDEX documents_unrendered ON documents (issued_at, id) WHERE sha256 IS NULL AND kind <> 'signed_quote';
 
