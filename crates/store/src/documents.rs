@@ -330,9 +330,9 @@ mod tests {
     }
 
     /// The claims read the partial index of the documents left to render: its condition must
-    /// follow [`EAGER_KINDS`], or the claims read the table instead (or, before migration 0025,
-    /// every signed quote of the last days). Table scans are switched off on PostgreSQL so that
-    /// an empty table does not hide it.
+    /// follow [`EAGER_KINDS`], or the claims read the table instead. (That the index leaves the
+    /// signed quotes out is not something a plan shows: BENCHMARKS.md has the counts.) Table
+    /// scans are switched off on PostgreSQL so that an empty table does not hide the index.
     #[tokio::test]
     async fn the_claims_read_the_index_of_the_documents_left_to_render() {
         use crate::db::{Db, Options};

@@ -73,10 +73,10 @@ fn start(name: &str, threads: usize, background: bool) -> std::sync::mpsc::Sende
 /// running thread may finish its time slice first, whatever its nice value, so a step of a
 /// sequential flow could wait behind a slice of rendering (measured side by side: +14 to +20 %
 /// with background work running against paused, +3 to +12 % under `SCHED_IDLE`; see
-/// BENCHMARKS.md). A request that needs a document
-/// whose render waits in this thread's queue takes it over (see immovr-app's `Documents`); one
-/// whose render this thread has started waits for it, as long as the cores stay busy. Where
-/// `SCHED_IDLE` is refused, the thread is niced by 10.
+/// BENCHMARKS.md). A request that needs a document whose render waits in this thread's queue
+/// takes it over (see immovr-app's `Documents`); one whose render this thread has started waits
+/// for it, as long as the cores stay busy. Where `SCHED_IDLE` is refused, the thread is niced
+/// by 10.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
