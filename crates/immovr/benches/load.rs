@@ -8,7 +8,8 @@
 //! sequentially, then with concurrent workers. It prints per-step and per-flow median / p95 /
 //! p99, flows per second, failures, whether invoice numbers are gapless, the server's CPU time
 //! per flow (from `/proc/<pid>/stat`, read once the outbox and the renderer are idle, so the
-//! background work a flow causes counts; on PostgreSQL the database's processes too) and its
+//! background work a flow causes counts; on PostgreSQL the database's processes too, and the
+//! database's commits, rows and buffers per flow, which do not drift with the machine) and its
 //! peak and steady RSS. `--help` lists the options. Nothing here asserts a time: the figures go
 //! to BENCHMARKS.md.
 
@@ -693,10 +694,47 @@ async fn settle(http: &Http, server: &Server) {
 struct Cpu {
     app: u64,
     db: u64,
+    work: Option<DbWork>,
 }
 
-fn cpu_now(server: &Server) -> Cpu {
-    Cpu { app: cpu_ticks(server.pid).unwrap_or(0), db: if server.pg.is_some() { postgres_ticks() } else { 0 } }
+/// Once the server is idle: its CPU time, PostgreSQL's, and what PostgreSQL did for the run's
+/// database.
+async fn cpu_now(server: &Server) -> Cpu {
+    let work = db_work(server).await;
+    Cpu { app: cpu_ticks(server.pid).unwrap_or(0), db: if server.pg.is_some() { postgres_ticks() } else { 0 }, work }
+}
+
+/// What PostgreSQL did for the run's database (`pg_stat_database`): counts that do not drift
+/// with the machine's speed, as its CPU time does.
+#[derive(Clone, Copy)]
+struct DbWork {
+    commits: i64,
+    returned: i64,
+    fetched: i64,
+    hit: i64,
+    read: i64,
+}
+
+/// A backend reports its counters when it has been idle ten seconds (`PGSTAT_IDLE_INTERVAL`),
+/// or at most once a second while busy: read after that long idle, they are whole.
+const PG_STATS_DELAY: Duration = Duration::from_millis(10_500);
+
+async fn db_work(server: &Server) -> Option<DbWork> {
+    let pg = server.pg.as_ref()?;
+    tokio::time::sleep(PG_STATS_DELAY).await;
+    // From the administration database, so that reading adds nothing to the run's counters.
+    let pool = sqlx::PgPool::connect(&pg.admin_url).await.ok()?;
+    let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT xact_commit, tup_returned, tup_fetched, blks_hit, blks_read FROM pg_stat_database WHERE datname = $1",
+    )
+    .bind(&pg.name)
+    .fetch_optional(&pool)
+    .await
+    .ok()
+    .flatten();
+    pool.close().await;
+    let (commits, returned, fetched, hit, read) = row?;
+    Some(DbWork { commits, returned, fetched, hit, read })
 }
 
 fn report_cpu(before: &Cpu, after: &Cpu, flows: usize, ticks: f64) -> f64 {
@@ -705,6 +743,19 @@ fn report_cpu(before: &Cpu, after: &Cpu, flows: usize, ticks: f64) -> f64 {
     if after.db > 0 {
         let db = per(before.db, after.db);
         println!("server CPU per flow, background work included: {app:.1} ms immovr + {db:.1} ms PostgreSQL");
+        if let (Some(b), Some(a)) = (before.work, after.work) {
+            let n = flows.max(1) as f64;
+            let per = |x: i64, y: i64| (y - x) as f64 / n;
+            println!(
+                "PostgreSQL's work per flow (`pg_stat_database`): {:.1} commits, rows {:.0} returned / {:.0} fetched, \
+                 {:.0} buffers hit / {:.1} read",
+                per(b.commits, a.commits),
+                per(b.returned, a.returned),
+                per(b.fetched, a.fetched),
+                per(b.hit, a.hit),
+                per(b.read, a.read)
+            );
+        }
     } else {
         println!("server CPU per flow, background work included: {app:.1} ms");
     }
@@ -782,12 +833,12 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
     let mut numbers = warm.invoice_numbers;
 
     println!("### Sequential: {} flows, one client reused\n", args.sequential);
-    let before = cpu_now(&server);
+    let before = cpu_now(&server).await;
     let started = Instant::now();
     let seq = sequential(&http, &server, &clients, &today, args.sequential).await;
     let wall = started.elapsed();
     settle(&http, &server).await;
-    let after = cpu_now(&server);
+    let after = cpu_now(&server).await;
     report_latency(&seq);
     println!();
     report_cpu(&before, &after, seq.flows.len(), ticks);
@@ -808,11 +859,11 @@ async fn run_backend(args: &Args, binary: &Path, pg_admin: Option<&str>) {
     let what = if args.signup { "a new client signed up per flow" } else { "one client per worker" };
     println!("\n### Concurrent: {} workers, {} flows, {what}\n", args.workers, args.flows);
     sampler.reset();
-    let before = cpu_now(&server);
+    let before = cpu_now(&server).await;
     let (conc, wall) = concurrent(&http, &server, &clients, &today, args.flows, args.signup).await;
     let peak_during = sampler.peak_mib();
     settle(&http, &server).await;
-    let after = cpu_now(&server);
+    let after = cpu_now(&server).await;
     report_latency(&conc);
     println!();
     report_cpu(&before, &after, conc.flows.len(), ticks);
