@@ -359,4 +359,36 @@ mod tests {
         db.drop_schema(&schema).await;
         assert!(pg.contains("Index Scan using documents_unrendered"), "PostgreSQL's plan: {pg}");
     }
+
+    /// PostgreSQL compresses snapshots with lz4 (migration 0026) when the server has it.
+    #[tokio::test]
+    async fn postgresql_compresses_snapshots_with_lz4_when_it_can() {
+        let Some((db, schema)) = crate::db::tests::postgres("t_lz4", 1).await else { return };
+        db.migrate().await.unwrap();
+        let mut r = db.read().await.unwrap();
+        let has_lz4 = r
+            .one(
+                "SELECT ('lz4' = ANY(enumvals))::text AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .text("lz4")
+            .unwrap();
+        let method = r
+            .one(
+                "SELECT a.attcompression::text AS method FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = 'documents' AND a.attname = 'snapshot'",
+                args![schema.as_str()],
+            )
+            .await
+            .unwrap()
+            .text("method")
+            .unwrap();
+        drop(r);
+        db.drop_schema(&schema).await;
+        // 'l': lz4; '' (the server's default, pglz) only where the server cannot do lz4.
+        assert_eq!(method, if has_lz4 == "true" { "l" } else { "" }, "documents.snapshot's compression");
+    }
 }

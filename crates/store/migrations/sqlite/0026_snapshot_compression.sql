@@ -1,0 +1,3 @@
+-- PostgreSQL compresses an issued document's snapshot with lz4 from this migration on. SQLite
+-- stores values as they are: nothing to change here, and the two lists of migrations stay the
+-- same (see src/migrations.rs).
